@@ -1,0 +1,38 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { apiKeys, hosts } from '../db/schema';
+import { sha256Hex } from '../lib/ids';
+
+export interface AuthedApiKey {
+  id: string;
+  name: string;
+  hostId: string;
+  hostDefaultCurrency: string;
+  lastUsedAt: number | null;
+}
+
+/** Reads `Authorization: Bearer <key>`; null for a missing, unknown or revoked key. */
+export async function authenticateApiKey(db: Db, authorization: string | undefined): Promise<AuthedApiKey | null> {
+  const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+  if (!match?.[1]) return null;
+  const keyHash = await sha256Hex(match[1]);
+  const row = await db
+    .select({
+      id: apiKeys.id,
+      name: apiKeys.name,
+      hostId: apiKeys.hostId,
+      hostDefaultCurrency: hosts.defaultCurrency,
+      lastUsedAt: apiKeys.lastUsedAt,
+    })
+    .from(apiKeys)
+    .innerJoin(hosts, eq(hosts.id, apiKeys.hostId))
+    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
+    .get();
+  return row ?? null;
+}
+
+/** Last-used is informational; writing it at most once a minute keeps the hot path read-only. */
+export async function touchApiKey(db: Db, key: AuthedApiKey, now = Date.now()): Promise<void> {
+  if (key.lastUsedAt !== null && now - key.lastUsedAt < 60_000) return;
+  await db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, key.id));
+}

@@ -1,0 +1,79 @@
+import { asc, eq } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { hosts, hostUsers, users } from '../db/schema';
+import { activityInsert } from '../activity/service';
+import { AppError, ValidationError } from '../lib/errors';
+import { newId } from '../lib/ids';
+import { clientIp, consumeRateLimit } from '../lib/rate-limit';
+import { parseInput } from '../lib/validation';
+import { signInSchema, signUpSchema } from '../hosts/schema';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './password';
+
+const FIFTEEN_MINUTES = 15 * 60 * 1000;
+const ONE_HOUR = 60 * 60 * 1000;
+/** Per address and per account, so neither a single client nor a distributed guesser gets far. */
+export const SIGNIN_LIMITS = { perEmail: 10, perIp: 50, windowMs: FIFTEEN_MINUTES };
+export const SIGNUP_LIMITS = { perIp: 20, windowMs: ONE_HOUR };
+
+export interface SignedIn {
+  userId: string;
+  hostId: string;
+}
+
+/** Creates a host and its owner in one batch; the slug and email must be free. */
+export async function signUpHost(db: Db, headers: Headers, raw: unknown): Promise<SignedIn> {
+  const input = parseInput(signUpSchema, raw);
+  await consumeRateLimit(db, { key: `signup:ip:${clientIp(headers)}`, limit: SIGNUP_LIMITS.perIp, windowMs: SIGNUP_LIMITS.windowMs });
+  const [slugTaken, emailTaken] = await db.batch([
+    db.select({ id: hosts.id }).from(hosts).where(eq(hosts.mainSlug, input.main_slug)).limit(1),
+    db.select({ id: users.id }).from(users).where(eq(users.email, input.email)).limit(1),
+  ]);
+  const fields: Record<string, string> = {};
+  if (slugTaken.length > 0) fields.main_slug = 'That slug is taken; choose another.';
+  if (emailTaken.length > 0) fields.email = 'An account with this email already exists; sign in instead.';
+  if (Object.keys(fields).length > 0) throw new ValidationError(fields);
+
+  const now = Date.now();
+  const hostId = newId();
+  const userId = newId();
+  const passwordHash = await hashPassword(input.password);
+  try {
+    await db.batch([
+      db.insert(hosts).values({ id: hostId, name: input.organisation_name, mainSlug: input.main_slug, createdAt: now, updatedAt: now }),
+      db.insert(users).values({ id: userId, email: input.email, name: input.owner_name, passwordHash, createdAt: now, updatedAt: now }),
+      db.insert(hostUsers).values({ hostId, userId, role: 'owner', createdAt: now }),
+      activityInsert(db, hostId, { kind: 'staff', id: userId, label: input.owner_name }, 'host.created', null, null, now),
+    ]);
+  } catch (error) {
+    // Two sign-ups raced for the same slug or email: the unique index decided.
+    if (String(error).includes('UNIQUE')) {
+      throw new ValidationError({ main_slug: 'That slug or email was just taken; try again.' });
+    }
+    throw error;
+  }
+  return { userId, hostId };
+}
+
+/** Email + password; the same message for an unknown email and a wrong password. */
+export async function signIn(db: Db, headers: Headers, raw: unknown): Promise<SignedIn> {
+  const input = parseInput(signInSchema, raw);
+  await consumeRateLimit(db, { key: `signin:ip:${clientIp(headers)}`, limit: SIGNIN_LIMITS.perIp, windowMs: SIGNIN_LIMITS.windowMs });
+  await consumeRateLimit(db, { key: `signin:email:${input.email}`, limit: SIGNIN_LIMITS.perEmail, windowMs: SIGNIN_LIMITS.windowMs });
+  const user = await db.select().from(users).where(eq(users.email, input.email)).get();
+  if (!user) {
+    await burnPasswordCheck(input.password);
+    throw new ValidationError({ email: 'Email or password is incorrect.' }, 'Email or password is incorrect.');
+  }
+  if (!(await verifyPassword(input.password, user.passwordHash))) {
+    throw new ValidationError({ email: 'Email or password is incorrect.' }, 'Email or password is incorrect.');
+  }
+  // A person on several hosts lands on the one they joined first.
+  const membership = await db
+    .select({ hostId: hostUsers.hostId })
+    .from(hostUsers)
+    .where(eq(hostUsers.userId, user.id))
+    .orderBy(asc(hostUsers.createdAt))
+    .get();
+  if (!membership) throw new AppError('forbidden', 'This account is not a member of any host any more.');
+  return { userId: user.id, hostId: membership.hostId };
+}

@@ -1,0 +1,40 @@
+import { sql, type SQL } from 'drizzle-orm';
+import { customers } from '../db/schema';
+
+/**
+ * Customer status, in precedence order (DESIGN.md §3):
+ * Inactive when the account is disabled; otherwise Pool Redirected while a redirect is active;
+ * otherwise In Default while a default case is open; otherwise Active.
+ */
+export const CUSTOMER_STATUSES = ['active', 'inactive', 'in_default', 'pool_redirected'] as const;
+export type CustomerStatus = (typeof CUSTOMER_STATUSES)[number];
+
+export const STATUS_LABELS: Record<CustomerStatus, string> = {
+  active: 'Active',
+  inactive: 'Inactive',
+  in_default: 'In Default',
+  pool_redirected: 'Pool Redirected',
+};
+
+export interface StatusFacts {
+  active: boolean;
+  hasActivePoolRedirect: boolean;
+  hasOpenDefaultCase: boolean;
+}
+
+export function deriveCustomerStatus(facts: StatusFacts): CustomerStatus {
+  if (!facts.active) return 'inactive';
+  if (facts.hasActivePoolRedirect) return 'pool_redirected';
+  if (facts.hasOpenDefaultCase) return 'in_default';
+  return 'active';
+}
+
+/**
+ * The same rule in SQL, so lists can filter and page by status in one query.
+ * test/unit/customer-status.test.ts checks both agree on every combination.
+ */
+export const customerStatusSql: SQL<CustomerStatus> = sql<CustomerStatus>`(CASE
+  WHEN ${customers.active} = 0 THEN 'inactive'
+  WHEN EXISTS (SELECT 1 FROM pool_redirects pr WHERE pr.customer_id = ${customers.id} AND pr.ended_at IS NULL) THEN 'pool_redirected'
+  WHEN EXISTS (SELECT 1 FROM default_cases dc WHERE dc.customer_id = ${customers.id} AND dc.closed_at IS NULL) THEN 'in_default'
+  ELSE 'active' END)`;

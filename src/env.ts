@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import type { AuthedApiKey } from './auth/api-keys';
+import type { StaffSession } from './auth/staff-session';
+
+/** The Worker's bindings, as wrangler.toml declares them. */
+export interface Bindings {
+  DB: D1Database;
+  ASSETS: Fetcher;
+  APP_HOST: string;
+  ENVIRONMENT: string;
+  SESSION_SECRET: string;
+}
+
+const varsSchema = z.object({
+  APP_HOST: z.string().min(1),
+  ENVIRONMENT: z.enum(['development', 'test', 'production']),
+  SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters'),
+});
+
+export type Vars = z.infer<typeof varsSchema>;
+
+/** Fails loudly on a misconfigured deployment instead of serving with a weak secret. */
+export function parseVars(env: Bindings): Vars {
+  return varsSchema.parse({ APP_HOST: env.APP_HOST, ENVIRONMENT: env.ENVIRONMENT, SESSION_SECRET: env.SESSION_SECRET });
+}
+
+/** Request-scoped values set by middleware (typed `c.var`). */
+export interface Variables {
+  requestId: string;
+  vars: Vars;
+  /** Set on the admin app once the staff session is verified and membership re-checked. */
+  staff: StaffSession;
+  /** Set on /api/v1 once the bearer key is verified. */
+  apiKey: AuthedApiKey;
+}
+
+export type AppEnv = { Bindings: Bindings; Variables: Variables };

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { isCurrencyCode } from '../lib/currencies';
+import { isTimezone } from '../lib/timezones';
+import { requiredEmail, requiredText } from '../lib/validation';
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/password';
+import { STAFF_ROLES } from '../db/schema';
+
+/** Words a slug may not take: they are (or will be) paths or names of the platform itself. */
+export const RESERVED_SLUGS = new Set([
+  'admin', 'api', 'app', 'assets', 'auth', 'css', 'dev', 'docs', 'hashyard', 'help', 'host', 'hosts',
+  'img', 'js', 'login', 'logout', 'mail', 'mailbox', 'new', 'platform', 'portal', 'public', 'settings',
+  'signup', 'static', 'status', 'support', 'vendor', 'www',
+]);
+
+export const slugSchema = z
+  .string({ error: 'Slug is required.' })
+  .trim()
+  .min(1, 'Slug is required.')
+  .min(3, 'Use at least 3 characters.')
+  .max(63, 'Use at most 63 characters.')
+  .regex(/^[a-z0-9-]+$/, 'Use lowercase letters, digits and hyphens only, like texas-mine.')
+  .regex(/^[a-z0-9](?:.*[a-z0-9])?$/, 'Start and end with a letter or digit.')
+  .refine((slug) => !RESERVED_SLUGS.has(slug), { message: 'That word is reserved; choose another slug.' });
+
+export const passwordSchema = z
+  .string({ error: 'Password is required.' })
+  .min(PASSWORD_MIN_LENGTH, `Use at least ${PASSWORD_MIN_LENGTH} characters.`)
+  .max(PASSWORD_MAX_LENGTH, `Use at most ${PASSWORD_MAX_LENGTH} characters.`);
+
+export const signUpSchema = z.object({
+  organisation_name: requiredText('Organisation name', 120),
+  main_slug: slugSchema,
+  owner_name: requiredText('Your name', 120),
+  email: requiredEmail('Email'),
+  password: passwordSchema,
+});
+
+export const signInSchema = z.object({
+  email: requiredEmail('Email'),
+  password: z.string({ error: 'Password is required.' }).min(1, 'Password is required.').max(PASSWORD_MAX_LENGTH),
+});
+
+export const hostSettingsSchema = z.object({
+  name: requiredText('Organisation name', 120),
+  main_slug: slugSchema,
+  default_currency: z
+    .string({ error: 'Default currency is required.' })
+    .trim()
+    .toUpperCase()
+    .refine(isCurrencyCode, { message: 'Choose a currency from the ISO 4217 list.' }),
+  timezone: z.string({ error: 'Timezone is required.' }).trim().refine(isTimezone, { message: 'Choose a timezone from the list.' }),
+});
+
+export const apiKeyCreateSchema = z.object({ name: requiredText('Key name', 80) });
+
+export const addStaffSchema = z.object({
+  name: requiredText('Name', 120),
+  email: requiredEmail('Email'),
+  role: z.enum(STAFF_ROLES, { error: 'Choose owner, admin or staff.' }),
+  password: passwordSchema,
+});
+
+export const changeRoleSchema = z.object({ role: z.enum(STAFF_ROLES, { error: 'Choose owner, admin or staff.' }) });

@@ -1,0 +1,45 @@
+import { AppError } from './errors';
+import type { Context } from 'hono';
+
+export const isHtmx = (c: Context) => c.req.header('HX-Request') === 'true';
+export const isApiPath = (path: string) => path.startsWith('/api/');
+
+/**
+ * After a successful form post: htmx follows HX-Redirect with a full navigation; a plain form post
+ * (no JavaScript) gets 303 See Other so a reload never re-submits.
+ */
+export function redirectAfterPost(c: Context, location: string): Response {
+  if (isHtmx(c)) {
+    c.header('HX-Redirect', location);
+    return c.body(null, 200);
+  }
+  return c.redirect(location, 303);
+}
+
+/** Form fields as strings; repeated fields keep the last value; files are ignored here. */
+export async function readForm(c: Context): Promise<Record<string, string>> {
+  const body = await c.req.parseBody();
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (typeof value === 'string') out[key] = value;
+  }
+  return out;
+}
+
+/** Reads a JSON object body, or throws the taxonomy's bad_request (400) with what was wrong. */
+export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
+  const type = c.req.header('Content-Type') ?? '';
+  if (!type.toLowerCase().includes('application/json')) {
+    throw new AppError('bad_request', 'Send a JSON body with Content-Type: application/json.');
+  }
+  let body: unknown;
+  try {
+    body = await c.req.json();
+  } catch {
+    throw new AppError('bad_request', 'The request body is not valid JSON.');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new AppError('bad_request', 'The request body must be a JSON object.');
+  }
+  return body as Record<string, unknown>;
+}

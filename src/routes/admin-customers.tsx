@@ -1,0 +1,170 @@
+import { Hono } from 'hono';
+import { listCustomerActivity } from '../activity/service';
+import { customerFormToInput, CUSTOMER_SORTS, type CustomerSort } from '../customers/schema';
+import { createCustomer, getCustomer, getCustomerOverview, listCustomers, updateCustomer, type CustomerDetail } from '../customers/service';
+import { CUSTOMER_STATUSES, type CustomerStatus } from '../customers/status';
+import { getDb } from '../db/client';
+import type { AppEnv } from '../env';
+import { notFound } from '../lib/errors';
+import { isHtmx, readForm, redirectAfterPost } from '../lib/http';
+import { staffActor } from '../hosts/service';
+import { CustomerForm, EMPTY_CUSTOMER_FORM, type CustomerFormValues } from '../../views/pages/customers/form';
+import { CustomerFormPage } from '../../views/pages/customers/edit';
+import {
+  ActivityPanel,
+  ComingTabPanel,
+  CUSTOMER_TABS,
+  CustomerOverviewPanel,
+  CustomerShell,
+  type CustomerTab,
+} from '../../views/pages/customers/detail';
+import { CustomerListPage, CustomerResults, type CustomerListFilters } from '../../views/pages/customers/list';
+import { handleForm } from './forms';
+import { customersCsv } from '../customers/csv';
+
+const formValuesOf = (customer: CustomerDetail): CustomerFormValues => ({
+  name: customer.name,
+  company_name: customer.companyName ?? '',
+  contact_email: customer.contactEmail,
+  billing_email: customer.billingEmail ?? '',
+  phone: customer.phone ?? '',
+  billing_currency: customer.billingCurrency ?? '',
+  notes: customer.notes ?? '',
+  active: customer.active,
+  portal_access: customer.portalAccess,
+});
+
+/** What was posted, echoed back into a form that failed validation. */
+const postedValues = (form: Record<string, string>): CustomerFormValues => {
+  const input = customerFormToInput(form);
+  return { ...EMPTY_CUSTOMER_FORM, ...(input as Partial<CustomerFormValues>) };
+};
+
+/** Query-string filters, tolerant of junk: an unknown status or sort falls back to the default. */
+function listFilters(query: Record<string, string>): CustomerListFilters {
+  const status = CUSTOMER_STATUSES.includes(query.status as CustomerStatus) ? (query.status as CustomerStatus) : '';
+  const sort = CUSTOMER_SORTS.includes(query.sort as CustomerSort) ? (query.sort as CustomerSort) : 'name';
+  return { q: (query.q ?? '').trim().slice(0, 200), status, sort };
+}
+
+export const adminCustomerRoutes = new Hono<AppEnv>()
+  .get('/', async (c) => {
+    const session = c.get('staff');
+    const query = c.req.query();
+    const filters = listFilters(query);
+    const page = await listCustomers(getDb(c.env.DB), session.host.id, {
+      q: filters.q || undefined,
+      status: filters.status || undefined,
+      sort: filters.sort,
+      cursor: query.cursor,
+      before: query.before,
+    });
+    if (isHtmx(c) && c.req.header('HX-Target') === 'customer-results') {
+      return c.html(<CustomerResults page={page} filters={filters} timezone={session.host.timezone} />);
+    }
+    return c.html(<CustomerListPage session={session} page={page} filters={filters} />);
+  })
+  .get('/export.csv', async (c) => {
+    const session = c.get('staff');
+    const filters = listFilters(c.req.query());
+    const csv = await customersCsv(getDb(c.env.DB), session.host.id, { q: filters.q || undefined, status: filters.status || undefined, sort: filters.sort });
+    c.header('Content-Type', 'text/csv; charset=utf-8');
+    c.header('Content-Disposition', 'attachment; filename="customers.csv"');
+    return c.body(csv);
+  })
+  .get('/new', (c) =>
+    c.html(
+      <CustomerFormPage
+        session={c.get('staff')}
+        title="Add Customer"
+        action="/admin/customers"
+        cancelHref="/admin/customers"
+        submitLabel="Add Customer"
+        values={EMPTY_CUSTOMER_FORM}
+      />,
+    ),
+  )
+  .post('/', async (c) => {
+    const session = c.get('staff');
+    const form = await readForm(c);
+    return handleForm(
+      c,
+      async () => {
+        const customer = await createCustomer(getDb(c.env.DB), session.host.id, staffActor(session), customerFormToInput(form));
+        return redirectAfterPost(c, `/admin/customers/${customer.id}`);
+      },
+      (errors) => {
+        const props = { action: '/admin/customers', cancelHref: '/admin/customers', submitLabel: 'Add Customer', values: postedValues(form), errors };
+        return {
+          fragment: <CustomerForm {...props} hostDefaultCurrency={session.host.defaultCurrency} />,
+          page: <CustomerFormPage session={session} title="Add Customer" {...props} />,
+        };
+      },
+    );
+  })
+  .get('/:id/edit', async (c) => {
+    const session = c.get('staff');
+    const customer = await getCustomer(getDb(c.env.DB), session.host.id, c.req.param('id'));
+    return c.html(
+      <CustomerFormPage
+        session={session}
+        title={`Edit ${customer.name}`}
+        action={`/admin/customers/${customer.id}`}
+        cancelHref={`/admin/customers/${customer.id}`}
+        submitLabel="Save changes"
+        values={formValuesOf(customer)}
+      />,
+    );
+  })
+  .post('/:id', async (c) => {
+    const session = c.get('staff');
+    const db = getDb(c.env.DB);
+    const id = c.req.param('id');
+    // Resolve first, so another host's id is a 404 rather than a form with errors.
+    const customer = await getCustomer(db, session.host.id, id);
+    const form = await readForm(c);
+    return handleForm(
+      c,
+      async () => {
+        await updateCustomer(db, session.host.id, staffActor(session), id, customerFormToInput(form));
+        return redirectAfterPost(c, `/admin/customers/${id}`);
+      },
+      (errors) => {
+        const props = {
+          action: `/admin/customers/${id}`,
+          cancelHref: `/admin/customers/${id}`,
+          submitLabel: 'Save changes',
+          values: postedValues(form),
+          errors,
+        };
+        return {
+          fragment: <CustomerForm {...props} hostDefaultCurrency={session.host.defaultCurrency} />,
+          page: <CustomerFormPage session={session} title={`Edit ${customer.name}`} {...props} />,
+        };
+      },
+    );
+  })
+  .get('/:id/:tab?', async (c) => {
+    const session = c.get('staff');
+    const db = getDb(c.env.DB);
+    const tab = (c.req.param('tab') ?? 'overview') as CustomerTab;
+    if (!CUSTOMER_TABS.some((t) => t.key === tab)) throw notFound();
+    const customer = await getCustomer(db, session.host.id, c.req.param('id'));
+    let panel;
+    if (tab === 'overview') {
+      const overview = await getCustomerOverview(db, session.host.id, customer.id);
+      panel = <CustomerOverviewPanel customer={customer} overview={overview} hostDefaultCurrency={session.host.defaultCurrency} />;
+    } else if (tab === 'activity') {
+      const before = Number(c.req.query('before'));
+      const { entries, nextBeforeSeq } = await listCustomerActivity(db, session.host.id, customer.id, Number.isInteger(before) && before > 0 ? before : undefined);
+      const olderHref = nextBeforeSeq ? `/admin/customers/${customer.id}/activity?before=${nextBeforeSeq}` : null;
+      panel = <ActivityPanel entries={entries} timezone={session.host.timezone} olderHref={olderHref} />;
+    } else {
+      panel = <ComingTabPanel tab={tab} />;
+    }
+    return c.html(
+      <CustomerShell session={session} customer={customer} tab={tab}>
+        {panel}
+      </CustomerShell>,
+    );
+  });

@@ -1,0 +1,222 @@
+import type { Child } from 'hono/jsx';
+import type { ActivityEntry } from '../../../src/activity/service';
+import type { StaffSession } from '../../../src/auth/staff-session';
+import type { CustomerDetail, CustomerOverview } from '../../../src/customers/service';
+import { Card, EmptyState } from '../../components/form';
+import { StatusBar } from '../../components/status';
+import { Time } from '../../components/time';
+import { AdminLayout, PageHeader } from '../../layouts/admin';
+
+export const CUSTOMER_TABS = [
+  { key: 'overview', label: 'Overview' },
+  { key: 'contracts', label: 'Contracts' },
+  { key: 'equipment', label: 'Equipment' },
+  { key: 'usage', label: 'Usage' },
+  { key: 'financials', label: 'Financials' },
+  { key: 'default-status', label: 'Default status' },
+  { key: 'activity', label: 'Activity' },
+  { key: 'legal', label: 'Legal' },
+  { key: 'team', label: 'Team' },
+] as const;
+export type CustomerTab = (typeof CUSTOMER_TABS)[number]['key'];
+
+const tabHref = (customerId: string, tab: CustomerTab) =>
+  tab === 'overview' ? `/admin/customers/${customerId}` : `/admin/customers/${customerId}/${tab}`;
+
+export function CustomerShell(props: { session: StaffSession; customer: CustomerDetail; tab: CustomerTab; children: Child }) {
+  const { customer } = props;
+  return (
+    <AdminLayout session={props.session} title={customer.name} area="customers">
+      <nav class="breadcrumbs" aria-label="Breadcrumb">
+        <a href="/admin/customers">Customers</a> / <span>{customer.name}</span>
+      </nav>
+      <PageHeader
+        title={customer.name}
+        subtitle={customer.companyName ?? undefined}
+        actions={
+          <>
+            <button type="button" class="btn" disabled title="Available when the customer portal launches">
+              View Portal
+            </button>
+            <a class="btn btn-primary" href={`/admin/customers/${customer.id}/edit`}>
+              Edit
+            </a>
+          </>
+        }
+      />
+      <StatusBar status={customer.status} defaultReason={customer.defaultReason} />
+      <nav class="tabs" aria-label="Customer sections">
+        {CUSTOMER_TABS.map((tab) => (
+          <a href={tabHref(customer.id, tab.key)} aria-current={props.tab === tab.key ? 'page' : undefined}>
+            {tab.label}
+          </a>
+        ))}
+      </nav>
+      <div class="tab-panel">{props.children}</div>
+    </AdminLayout>
+  );
+}
+
+function Detail(props: { label: string; children: Child }) {
+  return (
+    <div class="detail-row">
+      <dt>{props.label}</dt>
+      <dd>{props.children}</dd>
+    </div>
+  );
+}
+
+export function CustomerOverviewPanel(props: { customer: CustomerDetail; overview: CustomerOverview; hostDefaultCurrency: string }) {
+  const { customer, overview } = props;
+  return (
+    <>
+      <div class="summary-cards">
+        <div class="summary-card">
+          <span class="summary-label">Active contracts</span>
+          <span class="summary-value" data-testid="active-contracts">
+            {overview.activeContracts}
+          </span>
+        </div>
+        <div class="summary-card">
+          <span class="summary-label">Assigned equipment</span>
+          <span class="summary-value" data-testid="assigned-units">
+            {overview.assignedUnits}
+          </span>
+          <span class="summary-unit">{overview.assignedUnits === 1 ? 'unit' : 'units'}</span>
+        </div>
+        {overview.omSites && (
+          <div class="summary-card">
+            <span class="summary-label">Assigned sites (O&amp;M)</span>
+            <span class="summary-value" data-testid="om-sites">
+              {overview.omSites.length}
+            </span>
+            <span class="summary-unit">{overview.omSites.map((site) => site.name).join(', ')}</span>
+          </div>
+        )}
+      </div>
+      <Card title="Contact information">
+        <dl class="details">
+          <Detail label="Contact email">
+            <a href={`mailto:${customer.contactEmail}`}>{customer.contactEmail}</a>
+          </Detail>
+          <Detail label="Billing email">
+            <span data-testid="effective-billing-email">{customer.effectiveBillingEmail}</span>
+            {customer.billingEmail === null && <span class="muted"> (contact email; no separate billing email)</span>}
+          </Detail>
+          <Detail label="Phone">{customer.phone ?? <span class="muted">—</span>}</Detail>
+          <Detail label="Company">{customer.companyName ?? <span class="muted">—</span>}</Detail>
+          <Detail label="Billing currency">
+            {customer.billingCurrency ?? (
+              <>
+                {props.hostDefaultCurrency} <span class="muted">(host default)</span>
+              </>
+            )}
+          </Detail>
+          <Detail label="Portal access">{customer.portalAccess ? 'On' : 'Off'}</Detail>
+        </dl>
+      </Card>
+      {customer.notes && (
+        <Card title="Internal notes">
+          <p class="notes">{customer.notes}</p>
+          <p class="muted small">Only your staff see these notes.</p>
+        </Card>
+      )}
+    </>
+  );
+}
+
+/** Tabs whose features arrive with later work: an honest empty state, not a fake table. */
+const COMING: Partial<Record<CustomerTab, { title: string; body: string }>> = {
+  contracts: { title: 'No contracts yet', body: "Hosting, lease, hashrate and O&M contracts will be listed here once contract management is available." },
+  equipment: { title: 'No equipment assigned', body: "Miners assigned to this customer will appear here with their live status once equipment management is available." },
+  usage: { title: 'No usage recorded', body: 'Metered energy (kWh) and hashrate per hour will appear here once telemetry is connected.' },
+  financials: { title: 'No invoices yet', body: 'Invoices, payments and credits will appear here once billing is available.' },
+  'default-status': { title: 'Not in default', body: 'Default cases and pool redirects will be managed here once billing is available.' },
+  legal: { title: 'No legal documents', body: 'Agreements and their acceptances will appear here once legal documents are available.' },
+  team: { title: 'No team members', body: 'People with access to this customer’s portal will be listed here once the customer portal is available.' },
+};
+
+export function ComingTabPanel(props: { tab: CustomerTab }) {
+  const copy = COMING[props.tab];
+  if (!copy) return null;
+  return (
+    <EmptyState title={copy.title}>
+      <p>{copy.body}</p>
+    </EmptyState>
+  );
+}
+
+const FIELD_LABELS: Record<string, string> = {
+  name: 'Customer name',
+  company_name: 'Company name',
+  contact_email: 'Contact email',
+  billing_email: 'Billing email',
+  phone: 'Phone',
+  billing_currency: 'Billing currency',
+  notes: 'Notes',
+  active: 'Active Account',
+  portal_access: 'Portal Access',
+};
+
+const ACTION_LABELS: Record<string, string> = {
+  'customer.created': 'created the customer',
+  'customer.updated': 'changed the customer',
+};
+
+function showValue(value: unknown) {
+  if (value === null || value === undefined || value === '') return <span class="muted">(empty)</span>;
+  if (typeof value === 'boolean') return value ? 'On' : 'Off';
+  return String(value);
+}
+
+export function ActivityPanel(props: { entries: ActivityEntry[]; timezone: string; olderHref: string | null }) {
+  if (props.entries.length === 0) {
+    return (
+      <EmptyState title="No activity yet">
+        <p>Changes to this customer will be recorded here.</p>
+      </EmptyState>
+    );
+  }
+  return (
+    <>
+      <ol class="activity" data-testid="activity">
+        {props.entries.map((entry) => (
+          <li class="activity-entry">
+            <div class="activity-head">
+              <strong>{entry.actorLabel}</strong> {ACTION_LABELS[entry.action] ?? entry.action}
+              {entry.actorKind === 'api_key' && <span class="muted"> (API)</span>}
+              <span class="activity-time">
+                <Time ms={entry.createdAt} timezone={props.timezone} />
+              </span>
+            </div>
+            {entry.changes && Object.keys(entry.changes).length > 0 && (
+              <table class="table table-compact changes">
+                <thead>
+                  <tr>
+                    <th scope="col">Field</th>
+                    <th scope="col">Before</th>
+                    <th scope="col">After</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {Object.entries(entry.changes).map(([field, [before, after]]) => (
+                    <tr>
+                      <td>{FIELD_LABELS[field] ?? field}</td>
+                      <td>{showValue(before)}</td>
+                      <td>{showValue(after)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </li>
+        ))}
+      </ol>
+      {props.olderHref && (
+        <a class="btn" href={props.olderHref}>
+          Older activity
+        </a>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,175 @@
+import type { StaffSession } from '../../../src/auth/staff-session';
+import type { CustomerSort } from '../../../src/customers/schema';
+import type { CustomerPage } from '../../../src/customers/service';
+import { CUSTOMER_STATUSES, STATUS_LABELS, type CustomerStatus } from '../../../src/customers/status';
+import { EmptyState } from '../../components/form';
+import { StatusBadge } from '../../components/status';
+import { Time } from '../../components/time';
+import { AdminLayout, PageHeader } from '../../layouts/admin';
+
+export interface CustomerListFilters {
+  q: string;
+  status: CustomerStatus | '';
+  sort: CustomerSort;
+}
+
+const SORT_LABELS: Record<CustomerSort, string> = {
+  name: 'Name A–Z',
+  '-name': 'Name Z–A',
+  '-created': 'Newest first',
+  created: 'Oldest first',
+};
+
+export function customerListHref(filters: CustomerListFilters, page?: { cursor?: string; before?: string }): string {
+  const params = new URLSearchParams();
+  if (filters.q) params.set('q', filters.q);
+  if (filters.status) params.set('status', filters.status);
+  if (filters.sort !== 'name') params.set('sort', filters.sort);
+  if (page?.cursor) params.set('cursor', page.cursor);
+  if (page?.before) params.set('before', page.before);
+  const query = params.toString();
+  return query ? `/admin/customers?${query}` : '/admin/customers';
+}
+
+/** The part htmx swaps as the search box, filters or page links change. */
+export function CustomerResults(props: { page: CustomerPage; filters: CustomerListFilters; timezone: string }) {
+  const { page, filters } = props;
+  const filtered = filters.q !== '' || filters.status !== '';
+  const swap = { 'hx-target': '#customer-results', 'hx-swap': 'outerHTML', 'hx-push-url': 'true' };
+  return (
+    <div id="customer-results">
+      <p class="result-count" role="status">
+        {page.total === 1 ? '1 customer' : `${page.total.toLocaleString('en-US')} customers`}
+        {filtered ? ' match' : ''}
+      </p>
+      {page.items.length === 0 ? (
+        filtered ? (
+          <EmptyState title="No customers match">
+            <p>
+              Try another search, or <a href="/admin/customers">clear the filters</a>.
+            </p>
+          </EmptyState>
+        ) : (
+          <EmptyState title="No customers yet">
+            <p>Add your first customer to start tracking contracts, equipment and billing.</p>
+            <a class="btn btn-primary" href="/admin/customers/new">
+              Add Customer
+            </a>
+          </EmptyState>
+        )
+      ) : (
+        <table class="table">
+          <thead>
+            <tr>
+              <th scope="col">Customer</th>
+              <th scope="col">Company</th>
+              <th scope="col">Contact email</th>
+              <th scope="col">Status</th>
+              <th scope="col">Added</th>
+            </tr>
+          </thead>
+          <tbody>
+            {page.items.map((customer) => (
+              <tr>
+                <td>
+                  <a href={`/admin/customers/${customer.id}`}>{customer.name}</a>
+                </td>
+                <td>{customer.companyName ?? <span class="muted">—</span>}</td>
+                <td>{customer.contactEmail}</td>
+                <td>
+                  <StatusBadge status={customer.status} />
+                </td>
+                <td>
+                  <Time ms={customer.createdAt} timezone={props.timezone} dateOnly />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {(page.prevCursor || page.nextCursor) && (
+        <nav class="pagination" aria-label="Pages">
+          {page.prevCursor ? (
+            <a class="btn" href={customerListHref(filters, { before: page.prevCursor })} hx-get={customerListHref(filters, { before: page.prevCursor })} {...swap}>
+              ← Previous
+            </a>
+          ) : (
+            <span class="btn disabled" aria-disabled="true">
+              ← Previous
+            </span>
+          )}
+          {page.nextCursor ? (
+            <a class="btn" href={customerListHref(filters, { cursor: page.nextCursor })} hx-get={customerListHref(filters, { cursor: page.nextCursor })} {...swap}>
+              Next →
+            </a>
+          ) : (
+            <span class="btn disabled" aria-disabled="true">
+              Next →
+            </span>
+          )}
+        </nav>
+      )}
+    </div>
+  );
+}
+
+export function CustomerListPage(props: { session: StaffSession; page: CustomerPage; filters: CustomerListFilters }) {
+  const { filters } = props;
+  return (
+    <AdminLayout session={props.session} title="Customers" area="customers">
+      <PageHeader
+        title="Customers"
+        actions={
+          <a class="btn btn-primary" href="/admin/customers/new">
+            Add Customer
+          </a>
+        }
+      />
+      <form
+        class="filters"
+        role="search"
+        method="get"
+        action="/admin/customers"
+        hx-get="/admin/customers"
+        hx-trigger="input delay:300ms, change, submit"
+        hx-target="#customer-results"
+        hx-swap="outerHTML"
+        hx-push-url="true"
+      >
+        <label class="visually-hidden" for="customer-search">
+          Search customers
+        </label>
+        <input id="customer-search" type="search" name="q" value={filters.q} placeholder="Search name, company or email" autocomplete="off" />
+        <label class="visually-hidden" for="customer-status">
+          Status
+        </label>
+        <select id="customer-status" name="status">
+          <option value="" selected={filters.status === ''}>
+            All statuses
+          </option>
+          {CUSTOMER_STATUSES.map((status) => (
+            <option value={status} selected={filters.status === status}>
+              {STATUS_LABELS[status]}
+            </option>
+          ))}
+        </select>
+        <label class="visually-hidden" for="customer-sort">
+          Sort
+        </label>
+        <select id="customer-sort" name="sort">
+          {(Object.keys(SORT_LABELS) as CustomerSort[]).map((sort) => (
+            <option value={sort} selected={filters.sort === sort}>
+              {SORT_LABELS[sort]}
+            </option>
+          ))}
+        </select>
+        <noscript>
+          <button type="submit" class="btn">
+            Apply
+          </button>
+        </noscript>
+      </form>
+      <CustomerResults page={props.page} filters={filters} timezone={props.session.host.timezone} />
+    </AdminLayout>
+  );
+}

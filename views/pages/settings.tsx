@@ -1,0 +1,295 @@
+import type { Child } from 'hono/jsx';
+import type { StaffSession } from '../../src/auth/staff-session';
+import { can } from '../../src/auth/permissions';
+import { STAFF_ROLES } from '../../src/db/schema';
+import { CURRENCIES } from '../../src/lib/currencies';
+import type { FieldErrors } from '../../src/lib/errors';
+import { TIMEZONES } from '../../src/lib/timezones';
+import { EmptyState, FormErrorSummary, SelectField, TextField } from '../components/form';
+import { Time } from '../components/time';
+import { AdminLayout, PageHeader } from '../layouts/admin';
+
+const SECTIONS = [
+  { key: 'general', label: 'General', href: '/admin/settings' },
+  { key: 'staff', label: 'Staff', href: '/admin/settings/staff' },
+  { key: 'api-keys', label: 'API keys', href: '/admin/settings/api-keys' },
+] as const;
+
+function SettingsShell(props: { session: StaffSession; section: (typeof SECTIONS)[number]['key']; title: string; children: Child }) {
+  return (
+    <AdminLayout session={props.session} title={props.title} area="settings">
+      <PageHeader title="Settings" />
+      <nav class="tabs" aria-label="Settings sections">
+        {SECTIONS.map((section) => (
+          <a href={section.href} aria-current={props.section === section.key ? 'page' : undefined}>
+            {section.label}
+          </a>
+        ))}
+      </nav>
+      <div class="tab-panel">{props.children}</div>
+    </AdminLayout>
+  );
+}
+
+export interface GeneralValues {
+  name: string;
+  main_slug: string;
+  default_currency: string;
+  timezone: string;
+}
+
+export function GeneralSettingsForm(props: { values: GeneralValues; errors?: FieldErrors; editable: boolean; saved?: boolean }) {
+  const { values, errors } = props;
+  return (
+    <form id="settings-form" method="post" action="/admin/settings" hx-post="/admin/settings" hx-target="this" hx-swap="outerHTML" novalidate>
+      {props.saved && (
+        <div class="alert alert-success" role="status">
+          Settings saved.
+        </div>
+      )}
+      {!props.editable && (
+        <div class="alert alert-info" role="status">
+          Only the owner can change these settings.
+        </div>
+      )}
+      <FormErrorSummary errors={errors} />
+      <fieldset disabled={!props.editable}>
+        <TextField label="Organisation name" name="name" value={values.name} errors={errors} required />
+        <TextField
+          label="Main slug"
+          name="main_slug"
+          value={values.main_slug}
+          errors={errors}
+          required
+          hint="Lowercase letters, digits and hyphens; unique across Hashyard."
+        />
+        <SelectField
+          label="Default billing currency"
+          name="default_currency"
+          value={values.default_currency}
+          errors={errors}
+          options={CURRENCIES.map(([code, name]) => [code, `${code} — ${name}`] as const)}
+        />
+        <SelectField label="Timezone" name="timezone" value={values.timezone} errors={errors} options={TIMEZONES.map((zone) => [zone, zone] as const)} />
+        <div class="form-actions">
+          <button type="submit" class="btn btn-primary">
+            Save settings
+          </button>
+        </div>
+      </fieldset>
+    </form>
+  );
+}
+
+export function GeneralSettingsPage(props: { session: StaffSession; values: GeneralValues; errors?: FieldErrors; saved?: boolean }) {
+  return (
+    <SettingsShell session={props.session} section="general" title="Settings">
+      <GeneralSettingsForm values={props.values} errors={props.errors} editable={can.changeCoreSettings(props.session.role)} saved={props.saved} />
+    </SettingsShell>
+  );
+}
+
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export function ApiKeysPage(props: {
+  session: StaffSession;
+  keys: ApiKeyRow[];
+  created?: { name: string; secret: string };
+  values?: { name: string };
+  errors?: FieldErrors;
+}) {
+  const manage = can.manageApiKeys(props.session.role);
+  const tz = props.session.host.timezone;
+  return (
+    <SettingsShell session={props.session} section="api-keys" title="API keys">
+      <p class="muted">
+        Integrations call the JSON API with <code>Authorization: Bearer &lt;key&gt;</code>. A key is shown once, when it is created; we store only
+        its hash.
+      </p>
+      {props.created && (
+        <div class="alert alert-success secret-reveal" role="status">
+          <p>
+            Key <strong>{props.created.name}</strong> created. Copy it now: it will not be shown again.
+          </p>
+          <code class="secret" data-testid="new-api-key">
+            {props.created.secret}
+          </code>
+        </div>
+      )}
+      {manage && (
+        <form class="inline-form" method="post" action="/admin/settings/api-keys" novalidate>
+          <FormErrorSummary errors={props.errors} />
+          <TextField label="Key name" name="name" value={props.values?.name} errors={props.errors} required placeholder="e.g. Billing sync" />
+          <button type="submit" class="btn btn-primary">
+            Create API key
+          </button>
+        </form>
+      )}
+      {props.keys.length === 0 ? (
+        <EmptyState title="No API keys yet">
+          <p>Create a key to connect your billing or monitoring tools.</p>
+        </EmptyState>
+      ) : (
+        <table class="table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Key</th>
+              <th scope="col">Created</th>
+              <th scope="col">Last used</th>
+              <th scope="col">Status</th>
+              {manage && <th scope="col"><span class="visually-hidden">Actions</span></th>}
+            </tr>
+          </thead>
+          <tbody>
+            {props.keys.map((key) => (
+              <tr>
+                <td>{key.name}</td>
+                <td>
+                  <code>{key.prefix}…</code>
+                </td>
+                <td>
+                  <Time ms={key.createdAt} timezone={tz} />
+                </td>
+                <td>{key.lastUsedAt ? <Time ms={key.lastUsedAt} timezone={tz} /> : <span class="muted">Never</span>}</td>
+                <td>{key.revokedAt ? <span class="badge badge-inactive">Revoked</span> : <span class="badge badge-active">Active</span>}</td>
+                {manage && (
+                  <td>
+                    {!key.revokedAt && (
+                      <form method="post" action={`/admin/settings/api-keys/${key.id}/revoke`} class="confirm-form">
+                        <details class="confirm">
+                          <summary class="btn btn-danger-outline">Revoke</summary>
+                          <div class="confirm-body">
+                            <p>Integrations using this key stop working at once.</p>
+                            <button type="submit" class="btn btn-danger">
+                              Revoke {key.name}
+                            </button>
+                          </div>
+                        </details>
+                      </form>
+                    )}
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </SettingsShell>
+  );
+}
+
+export interface StaffRow {
+  userId: string;
+  name: string;
+  email: string;
+  role: (typeof STAFF_ROLES)[number];
+  joinedAt: number;
+}
+
+export function StaffPage(props: {
+  session: StaffSession;
+  staff: StaffRow[];
+  values?: { name: string; email: string; role: string };
+  errors?: FieldErrors;
+  notice?: string;
+}) {
+  const { session } = props;
+  const manage = can.manageStaff(session.role);
+  const isOwner = session.role === 'owner';
+  const roleOptions = STAFF_ROLES.filter((role) => can.manageStaffRole(session.role, role)).map((role) => [role, role] as const);
+  return (
+    <SettingsShell session={session} section="staff" title="Staff">
+      <p class="muted">Owners change core settings and roles; admins manage API keys and staff; staff work with customers.</p>
+      {props.notice && (
+        <div class="alert alert-success" role="status">
+          {props.notice}
+        </div>
+      )}
+      {props.errors && <FormErrorSummary errors={props.errors} />}
+      <table class="table">
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Email</th>
+            <th scope="col">Role</th>
+            <th scope="col">Joined</th>
+            {manage && <th scope="col"><span class="visually-hidden">Actions</span></th>}
+          </tr>
+        </thead>
+        <tbody>
+          {props.staff.map((member) => (
+            <tr>
+              <td>
+                {member.name}
+                {member.userId === session.user.id && <span class="muted"> (you)</span>}
+              </td>
+              <td>{member.email}</td>
+              <td>
+                {isOwner && member.userId !== session.user.id ? (
+                  <form method="post" action={`/admin/settings/staff/${member.userId}/role`} class="inline-form compact">
+                    <label class="visually-hidden" for={`role-${member.userId}`}>
+                      Role for {member.name}
+                    </label>
+                    <select id={`role-${member.userId}`} name="role">
+                      {STAFF_ROLES.map((role) => (
+                        <option value={role} selected={member.role === role}>
+                          {role}
+                        </option>
+                      ))}
+                    </select>
+                    <button type="submit" class="btn btn-small">
+                      Change
+                    </button>
+                  </form>
+                ) : (
+                  member.role
+                )}
+              </td>
+              <td>
+                <Time ms={member.joinedAt} timezone={session.host.timezone} dateOnly />
+              </td>
+              {manage && (
+                <td>
+                  {member.userId !== session.user.id && can.manageStaffRole(session.role, member.role) && (
+                    <form method="post" action={`/admin/settings/staff/${member.userId}/remove`}>
+                      <details class="confirm">
+                        <summary class="btn btn-danger-outline">Remove</summary>
+                        <div class="confirm-body">
+                          <p>{member.name} loses access at once.</p>
+                          <button type="submit" class="btn btn-danger">
+                            Remove {member.name}
+                          </button>
+                        </div>
+                      </details>
+                    </form>
+                  )}
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {manage && (
+        <form class="card" method="post" action="/admin/settings/staff" novalidate>
+          <h2 class="card-title">Add a staff member</h2>
+          <p class="muted small">Share the initial password with them directly; they sign in at /login.</p>
+          <TextField label="Name" name="name" value={props.values?.name} errors={props.errors} required />
+          <TextField label="Email" name="email" type="email" value={props.values?.email} errors={props.errors} required />
+          <SelectField label="Role" name="role" value={props.values?.role ?? 'staff'} errors={props.errors} options={roleOptions} />
+          <TextField label="Initial password" name="password" type="password" errors={props.errors} required autocomplete="new-password" hint="At least 10 characters." />
+          <button type="submit" class="btn btn-primary">
+            Add staff member
+          </button>
+        </form>
+      )}
+    </SettingsShell>
+  );
+}
