@@ -13,7 +13,7 @@ import {
   type CustomerSort,
   type UpdateCustomerInput,
 } from './schema';
-import { customerStatusSql, type CustomerStatus } from './status';
+import { CUSTOMER_COLUMN, customerStatusSql, type CustomerStatus } from './status';
 
 type CustomerRow = typeof customers.$inferSelect;
 
@@ -74,7 +74,7 @@ export async function getCustomer(db: Db, hostId: string, customerId: string): P
     .select({
       ...customerColumns(),
       defaultReason: sql<string | null>`(SELECT dc.reason FROM default_cases dc
-        WHERE dc.customer_id = ${customers.id} AND dc.closed_at IS NULL ORDER BY dc.opened_at DESC LIMIT 1)`,
+        WHERE dc.customer_id = ${CUSTOMER_COLUMN.id} AND dc.closed_at IS NULL ORDER BY dc.opened_at DESC LIMIT 1)`,
     })
     .from(customers)
     .where(and(eq(customers.hostId, hostId), eq(customers.id, customerId)))

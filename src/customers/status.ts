@@ -1,5 +1,4 @@
 import { sql, type SQL } from 'drizzle-orm';
-import { customers } from '../db/schema';
 
 /**
  * Customer status, in precedence order (DESIGN.md §3):
@@ -30,11 +29,20 @@ export function deriveCustomerStatus(facts: StatusFacts): CustomerStatus {
 }
 
 /**
+ * Table-qualified references for correlated subqueries. drizzle prints a column in a one-table
+ * select list unqualified ("id"), which inside a subquery would bind to the subquery's own table.
+ */
+export const CUSTOMER_COLUMN = {
+  id: sql.raw('"customers"."id"'),
+  active: sql.raw('"customers"."active"'),
+};
+
+/**
  * The same rule in SQL, so lists can filter and page by status in one query.
  * test/unit/customer-status.test.ts checks both agree on every combination.
  */
 export const customerStatusSql: SQL<CustomerStatus> = sql<CustomerStatus>`(CASE
-  WHEN ${customers.active} = 0 THEN 'inactive'
-  WHEN EXISTS (SELECT 1 FROM pool_redirects pr WHERE pr.customer_id = ${customers.id} AND pr.ended_at IS NULL) THEN 'pool_redirected'
-  WHEN EXISTS (SELECT 1 FROM default_cases dc WHERE dc.customer_id = ${customers.id} AND dc.closed_at IS NULL) THEN 'in_default'
+  WHEN ${CUSTOMER_COLUMN.active} = 0 THEN 'inactive'
+  WHEN EXISTS (SELECT 1 FROM pool_redirects pr WHERE pr.customer_id = ${CUSTOMER_COLUMN.id} AND pr.ended_at IS NULL) THEN 'pool_redirected'
+  WHEN EXISTS (SELECT 1 FROM default_cases dc WHERE dc.customer_id = ${CUSTOMER_COLUMN.id} AND dc.closed_at IS NULL) THEN 'in_default'
   ELSE 'active' END)`;

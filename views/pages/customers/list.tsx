@@ -40,7 +40,15 @@ export function CustomerResults(props: { page: CustomerPage; filters: CustomerLi
     <div id="customer-results">
       <p class="result-count" role="status">
         {page.total === 1 ? '1 customer' : `${page.total.toLocaleString('en-US')} customers`}
-        {filtered ? ' match' : ''}
+        {filtered ? (page.total === 1 ? ' matches' : ' match') : ''}
+        {page.total > 0 && (
+          <>
+            {' · '}
+            <a class="export-link" href={customerListHref(filters).replace('/admin/customers', '/admin/customers/export.csv')}>
+              Export CSV
+            </a>
+          </>
+        )}
       </p>
       {page.items.length === 0 ? (
         filtered ? (

@@ -1,0 +1,100 @@
+// The local demo: two hosts with staff, fixed API keys and a dozen customers each, covering
+// every customer status. Development only: `npm start` loads it into the local D1 with
+// INSERT OR IGNORE and fixed ids, so running it again changes nothing.
+import { createHash, pbkdf2Sync, randomBytes } from 'node:crypto';
+
+export const DEMO_PASSWORD = 'hashyard-demo';
+
+export const DEMO_HOSTS = [
+  {
+    id: 'h0000000-0000-4000-8000-000000000001',
+    name: 'Texas Mine',
+    slug: 'texasmine',
+    currency: 'USD',
+    timezone: 'America/Chicago',
+    apiKey: 'hy_dev_texasmine',
+    staff: [
+      { id: 'u0000000-0000-4000-8000-000000000101', name: 'Tess Owner', email: 'owner@texasmine.example', role: 'owner' },
+      { id: 'u0000000-0000-4000-8000-000000000102', name: 'Adam Admin', email: 'admin@texasmine.example', role: 'admin' },
+      { id: 'u0000000-0000-4000-8000-000000000103', name: 'Sam Staff', email: 'staff@texasmine.example', role: 'staff' },
+    ],
+  },
+  {
+    id: 'h0000000-0000-4000-8000-000000000002',
+    name: 'Pacific Mining',
+    slug: 'pacific-mining',
+    currency: 'USD',
+    timezone: 'America/Los_Angeles',
+    apiKey: 'hy_dev_pacific_mining',
+    staff: [{ id: 'u0000000-0000-4000-8000-000000000201', name: 'Pat Owner', email: 'owner@pacific-mining.example', role: 'owner' }],
+  },
+];
+
+/** [name, company, contact, billing email or null, phone, currency or null, status]. */
+const CUSTOMERS = [
+  ['Alice Nakamoto', 'Blockhaus Capital', 'alice@blockhaus.example', 'ap@blockhaus.example', '+1 512 555 0101', null, 'active'],
+  ['Bob Hashworth', 'Hashworth Holdings', 'bob@hashworth.example', null, '+1 512 555 0102', null, 'active'],
+  ['Carla Difficulty', null, 'carla@difficulty.example', null, null, 'EUR', 'active'],
+  ['Dmitri Nonce', 'Nonce Labs', 'dmitri@noncelabs.example', 'billing@noncelabs.example', '+44 20 7946 0103', 'GBP', 'active'],
+  ['Erin Satoshi', 'Sat Stack LLC', 'erin@satstack.example', null, null, null, 'active'],
+  ['Farid Merkle', 'Merkle Mining Co', 'farid@merkle.example', 'invoices@merkle.example', '+1 737 555 0106', null, 'active'],
+  ['Grace Halving', 'Halving Partners', 'grace@halving.example', null, '+1 512 555 0107', 'CAD', 'active'],
+  ['Hugo Coinbase', null, 'hugo@coinbase-fam.example', null, null, null, 'active'],
+  ['Ines Mempool', 'Mempool Ventures', 'ines@mempool.example', null, '+1 512 555 0109', null, 'inactive'],
+  ['Jonas Orphan', 'Orphan Block GmbH', 'jonas@orphanblock.example', 'ar@orphanblock.example', '+49 30 555 0110', 'EUR', 'inactive_no_portal'],
+  ['Kim Overdue', 'Late Hash Inc', 'kim@latehash.example', null, '+1 512 555 0111', null, 'in_default'],
+  ['Leo Redirect', 'Stratum Redirect Ltd', 'leo@stratumredirect.example', 'pay@stratumredirect.example', '+1 512 555 0112', null, 'pool_redirected'],
+];
+
+/** PBKDF2-SHA256, 100,000 iterations: the same versioned format as src/auth/password.ts. */
+export function hashPassword(password) {
+  const salt = randomBytes(16);
+  const hash = pbkdf2Sync(password, salt, 100_000, 32, 'sha256');
+  return `pbkdf2-sha256$100000$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+const q = (value) => (value === null || value === undefined ? 'NULL' : typeof value === 'number' ? String(value) : `'${String(value).replace(/'/g, "''")}'`);
+
+export function buildSeedSql(now = Date.now()) {
+  const lines = [];
+  const passwordHash = hashPassword(DEMO_PASSWORD);
+  DEMO_HOSTS.forEach((host, hostIndex) => {
+    lines.push(
+      `INSERT OR IGNORE INTO hosts (id, name, main_slug, default_currency, timezone, created_at, updated_at) VALUES (${q(host.id)}, ${q(host.name)}, ${q(host.slug)}, ${q(host.currency)}, ${q(host.timezone)}, ${now}, ${now});`,
+    );
+    for (const member of host.staff) {
+      lines.push(
+        `INSERT OR IGNORE INTO users (id, email, name, password_hash, created_at, updated_at) VALUES (${q(member.id)}, ${q(member.email)}, ${q(member.name)}, ${q(passwordHash)}, ${now}, ${now});`,
+        `INSERT OR IGNORE INTO host_users (host_id, user_id, role, created_at) VALUES (${q(host.id)}, ${q(member.id)}, ${q(member.role)}, ${now});`,
+      );
+    }
+    const keyHash = createHash('sha256').update(host.apiKey).digest('hex');
+    lines.push(
+      `INSERT OR IGNORE INTO api_keys (id, host_id, name, prefix, key_hash, created_by, created_at) VALUES (${q(`k0000000-0000-4000-8000-00000000000${hostIndex + 1}`)}, ${q(host.id)}, 'Demo key', ${q(host.apiKey.slice(0, 11))}, ${q(keyHash)}, NULL, ${now});`,
+    );
+    CUSTOMERS.forEach(([name, company, contact, billing, phone, currency, status], index) => {
+      const n = String(index + 1).padStart(2, '0');
+      const id = `c0000000-0000-4000-8${hostIndex}00-0000000000${n}`;
+      const email = hostIndex === 0 ? contact : contact.replace('.example', '-pacific.example');
+      const created = now - (CUSTOMERS.length - index) * 86_400_000;
+      const active = status === 'inactive' || status === 'inactive_no_portal' ? 0 : 1;
+      const portal = status === 'inactive_no_portal' ? 0 : 1;
+      lines.push(
+        `INSERT OR IGNORE INTO customers (id, host_id, name, sort_name, company_name, contact_email, billing_email, phone, billing_currency, notes, active, portal_access, created_at, updated_at) VALUES (${q(id)}, ${q(host.id)}, ${q(name)}, ${q(name.toLowerCase())}, ${q(company)}, ${q(email)}, ${q(billing)}, ${q(phone)}, ${q(currency)}, ${q(index === 0 ? 'Prefers calls before 10am Central. Racks A1–A4.' : null)}, ${active}, ${portal}, ${created}, ${created});`,
+        `INSERT OR IGNORE INTO activity_log (id, host_id, customer_id, actor_kind, actor_id, actor_label, action, changes, created_at) VALUES (${q(`a0000000-0000-4000-8${hostIndex}00-0000000000${n}`)}, ${q(host.id)}, ${q(id)}, 'system', NULL, 'Demo seed', 'customer.created', ${q(JSON.stringify({ name: [null, name], contact_email: [null, email] }))}, ${created});`,
+      );
+      if (status === 'in_default' || status === 'pool_redirected') {
+        const caseId = `d0000000-0000-4000-8${hostIndex}00-0000000000${n}`;
+        lines.push(
+          `INSERT OR IGNORE INTO default_cases (id, host_id, customer_id, reason, opened_at, closed_at) VALUES (${q(caseId)}, ${q(host.id)}, ${q(id)}, ${q(status === 'in_default' ? 'Invoice INV-1042 is 45 days overdue' : 'Invoices INV-0988 and INV-1017 unpaid past the grace period')}, ${now - 10 * 86_400_000}, NULL);`,
+        );
+        if (status === 'pool_redirected') {
+          lines.push(
+            `INSERT OR IGNORE INTO pool_redirects (id, host_id, customer_id, default_case_id, pool_url, pool_user, started_at, ended_at) VALUES (${q(`r0000000-0000-4000-8${hostIndex}00-0000000000${n}`)}, ${q(host.id)}, ${q(id)}, ${q(caseId)}, 'stratum+tcp://holding.pool.example:3333', ${q(`${host.slug}.holding`)}, ${now - 3 * 86_400_000}, NULL);`,
+          );
+        }
+      }
+    });
+  });
+  return `${lines.join('\n')}\n`;
+}
