@@ -21,7 +21,11 @@ export type Vars = z.infer<typeof varsSchema>;
 
 /** Fails loudly on a misconfigured deployment instead of serving with a weak secret. */
 export function parseVars(env: Bindings): Vars {
-  return varsSchema.parse({ APP_HOST: env.APP_HOST, ENVIRONMENT: env.ENVIRONMENT, SESSION_SECRET: env.SESSION_SECRET });
+  const vars = varsSchema.parse({ APP_HOST: env.APP_HOST, ENVIRONMENT: env.ENVIRONMENT, SESSION_SECRET: env.SESSION_SECRET });
+  if (vars.ENVIRONMENT === 'production' && vars.SESSION_SECRET.startsWith('dev-only')) {
+    throw new Error('SESSION_SECRET is the development value; set a real secret before serving production traffic.');
+  }
+  return vars;
 }
 
 /** Request-scoped values set by middleware (typed `c.var`). */

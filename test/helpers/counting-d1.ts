@@ -1,0 +1,48 @@
+/**
+ * The real D1 binding, with a count of the statements prepared and the round trips made
+ * through it (a batch is one round trip). Used to prove pages make a bounded number of
+ * queries whatever the data size; every query still runs against real D1.
+ */
+export function countingD1(d1: D1Database) {
+  const counts = { statements: 0, roundTrips: 0 };
+  // batch() needs the runtime's own statement objects, so remember what each proxy wraps.
+  const targets = new WeakMap<object, D1PreparedStatement>();
+  const wrapStatement = (statement: D1PreparedStatement): D1PreparedStatement => {
+    const proxy = new Proxy(statement, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof value !== 'function') return value;
+        if (prop === 'bind') return (...args: unknown[]) => wrapStatement((value as (...a: unknown[]) => D1PreparedStatement).apply(target, args));
+        if (prop === 'all' || prop === 'first' || prop === 'run' || prop === 'raw') {
+          return (...args: unknown[]) => {
+            counts.roundTrips++;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return (value as (...a: unknown[]) => unknown).bind(target);
+      },
+    });
+    targets.set(proxy, statement);
+    return proxy;
+  };
+  const unwrap = (statement: D1PreparedStatement) => targets.get(statement) ?? statement;
+  const db = new Proxy(d1, {
+    get(target, prop, receiver) {
+      if (prop === 'prepare') {
+        return (query: string) => {
+          counts.statements++;
+          return wrapStatement(target.prepare(query));
+        };
+      }
+      if (prop === 'batch') {
+        return (statements: D1PreparedStatement[]) => {
+          counts.roundTrips++;
+          return target.batch(statements.map(unwrap));
+        };
+      }
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { db, counts };
+}
