@@ -116,7 +116,9 @@ function decodeCursor(text: string, field: string): CursorValue {
   } catch {
     // fall through to the validation error
   }
-  throw new ValidationError({ [field]: 'This page link is no longer valid; start again from the first page.' });
+  const message = 'This page link is no longer valid; start again from the first page.';
+  // The message too, not only the field: the admin list has no form to show field errors in.
+  throw new ValidationError({ [field]: message }, message);
 }
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\${ch}`);

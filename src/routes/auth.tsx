@@ -10,8 +10,13 @@ import { SignInForm, SignInPage, SignUpForm, SignUpPage } from '../../views/page
 import { handleForm } from './forms';
 import type { Context } from 'hono';
 
-/** Only same-site paths: never `//evil.example` or an absolute URL. */
-const safeNext = (next: string | undefined) => (next && /^\/(?!\/)/.test(next) && !next.includes('\\') ? next : '/admin/customers');
+/**
+ * Only same-site paths: never `//evil.example` or an absolute URL. Backslashes and control
+ * characters are refused too: browsers read `\` as `/` and drop tabs and newlines, so `/\t/evil.example`
+ * would become `//evil.example` (and a newline cannot go in a Location header at all).
+ */
+const safeNext = (next: string | undefined) =>
+  next && /^\/(?!\/)/.test(next) && !/[\\\u0000-\u001f\u007f]/.test(next) ? next : '/admin/customers';
 
 async function startSession(c: Context<AppEnv>, signedIn: SignedIn) {
   const token = await signStaffToken(c.get('vars').SESSION_SECRET, signedIn.userId, signedIn.hostId);
