@@ -13,6 +13,9 @@ export const DEMO_HOSTS = [
     currency: 'USD',
     timezone: 'America/Chicago',
     apiKey: 'hy_dev_texasmine',
+    brand: { slogan: 'Cheap Texas power, hosted right.', primary: '#7c2d12', accent: '#ea580c' },
+    domain: 'portal.texasmine.localhost',
+    portalUsers: [{ id: 'p0000000-0000-4000-8000-000000000101', customer: 0, name: 'Alice Nakamoto', email: 'alice@blockhaus.example', role: 'owner' }],
     staff: [
       { id: 'u0000000-0000-4000-8000-000000000101', name: 'Tess Owner', email: 'owner@texasmine.example', role: 'owner' },
       { id: 'u0000000-0000-4000-8000-000000000102', name: 'Adam Admin', email: 'admin@texasmine.example', role: 'admin' },
@@ -26,6 +29,9 @@ export const DEMO_HOSTS = [
     currency: 'USD',
     timezone: 'America/Los_Angeles',
     apiKey: 'hy_dev_pacific_mining',
+    brand: { slogan: 'Hydro-powered hosting on the Pacific coast.', primary: '#0f3d5e', accent: '#0ea5e9' },
+    domain: null,
+    portalUsers: [{ id: 'p0000000-0000-4000-8000-000000000201', customer: 1, name: 'Bob Hashworth', email: 'bob@hashworth-pacific.example', role: 'owner' }],
     staff: [{ id: 'u0000000-0000-4000-8000-000000000201', name: 'Pat Owner', email: 'owner@pacific-mining.example', role: 'owner' }],
   },
 ];
@@ -60,8 +66,13 @@ export function buildSeedSql(now = Date.now()) {
   const passwordHash = hashPassword(DEMO_PASSWORD);
   DEMO_HOSTS.forEach((host, hostIndex) => {
     lines.push(
-      `INSERT OR IGNORE INTO hosts (id, name, main_slug, default_currency, timezone, created_at, updated_at) VALUES (${q(host.id)}, ${q(host.name)}, ${q(host.slug)}, ${q(host.currency)}, ${q(host.timezone)}, ${now}, ${now});`,
+      `INSERT OR IGNORE INTO hosts (id, name, main_slug, host_slug, brand_slogan, brand_primary_color, brand_accent_color, default_currency, timezone, created_at, updated_at) VALUES (${q(host.id)}, ${q(host.name)}, ${q(host.slug)}, ${q(host.slug)}, ${q(host.brand.slogan)}, ${q(host.brand.primary)}, ${q(host.brand.accent)}, ${q(host.currency)}, ${q(host.timezone)}, ${now}, ${now});`,
     );
+    if (host.domain) {
+      lines.push(
+        `INSERT OR IGNORE INTO custom_domains (id, host_id, hostname, status, detail, verified_at, created_at, updated_at) VALUES (${q(`x0000000-0000-4000-8000-00000000000${hostIndex + 1}`)}, ${q(host.id)}, ${q(host.domain)}, 'active', 'Verified through the development path', ${now}, ${now}, ${now});`,
+      );
+    }
     for (const member of host.staff) {
       lines.push(
         `INSERT OR IGNORE INTO users (id, email, name, password_hash, created_at, updated_at) VALUES (${q(member.id)}, ${q(member.email)}, ${q(member.name)}, ${q(passwordHash)}, ${now}, ${now});`,
@@ -83,6 +94,11 @@ export function buildSeedSql(now = Date.now()) {
         `INSERT OR IGNORE INTO customers (id, host_id, name, sort_name, company_name, contact_email, billing_email, phone, billing_currency, notes, active, portal_access, created_at, updated_at) VALUES (${q(id)}, ${q(host.id)}, ${q(name)}, ${q(name.toLowerCase())}, ${q(company)}, ${q(email)}, ${q(billing)}, ${q(phone)}, ${q(currency)}, ${q(index === 0 ? 'Prefers calls before 10am Central. Racks A1–A4.' : null)}, ${active}, ${portal}, ${created}, ${created});`,
         `INSERT OR IGNORE INTO activity_log (id, host_id, customer_id, actor_kind, actor_id, actor_label, action, changes, created_at) VALUES (${q(`a0000000-0000-4000-8${hostIndex}00-0000000000${n}`)}, ${q(host.id)}, ${q(id)}, 'system', NULL, 'Demo seed', 'customer.created', ${q(JSON.stringify({ name: [null, name], contact_email: [null, email] }))}, ${created});`,
       );
+      for (const user of host.portalUsers.filter((u) => u.customer === index)) {
+        lines.push(
+          `INSERT OR IGNORE INTO customer_users (id, host_id, customer_id, email, name, password_hash, role, session_version, created_at, updated_at) VALUES (${q(user.id)}, ${q(host.id)}, ${q(id)}, ${q(user.email)}, ${q(user.name)}, ${q(passwordHash)}, ${q(user.role)}, 1, ${now}, ${now});`,
+        );
+      }
       if (status === 'in_default' || status === 'pool_redirected') {
         const caseId = `d0000000-0000-4000-8${hostIndex}00-0000000000${n}`;
         lines.push(

@@ -1,39 +1,93 @@
 import { Hono } from 'hono';
-import type { AppEnv } from './env';
+import type { AppEnv, Bindings } from './env';
+import { parseVars } from './env';
 import { notFound } from './lib/errors';
 import { renderError } from './lib/render-error';
 import { requireApiKey } from './middleware/api-auth';
+import { portalByDomain, portalBySlug, portalPreview } from './middleware/portal-tenant';
 import { requestId } from './middleware/request-id';
 import { csrfProtection, securityHeaders } from './middleware/security';
 import { requireStaff } from './middleware/staff-auth';
-import { platformOnly } from './middleware/tenant';
+import { requestHostname } from './middleware/tenant';
+import { adminAlertRoutes } from './routes/admin-alerts';
 import { adminCustomerRoutes } from './routes/admin-customers';
 import { adminSettingsRoutes } from './routes/admin-settings';
+import { agentApiRoutes } from './routes/agent-api';
+import { apiAlertRoutes } from './routes/api-v1/alerts';
+import { adminEquipmentRoutes } from './routes/admin-equipment';
+import { adminSiteRoutes } from './routes/admin-sites';
 import { apiCustomerRoutes } from './routes/api-v1/customers';
+import { apiCustomerEquipmentRoutes, apiMinerRoutes } from './routes/api-v1/equipment';
+import { apiSiteRoutes } from './routes/api-v1/sites';
 import { authRoutes } from './routes/auth';
+import { devBenchRoutes } from './routes/dev-bench';
+import { devMailboxRoutes } from './routes/dev-mailbox';
+import { portalRoutes } from './routes/portal';
 
-/**
- * Middleware order matters: the request id first (errors cite it), security headers on every
- * response, the Host decides which app answers, CSRF before any route can act on a form.
- */
-export function createApp() {
+/** What every app shares, in order: request id (errors cite it), headers, config, CSRF. */
+function baseApp() {
   const app = new Hono<AppEnv>();
   app.use('*', requestId);
   app.use('*', securityHeaders);
-  app.use('*', platformOnly);
+  app.use('*', async (c, next) => {
+    c.set('vars', parseVars(c.env));
+    await next();
+  });
   app.use('*', csrfProtection);
+  app.notFound((c) => renderError(notFound(), c));
+  app.onError(renderError);
+  return app;
+}
 
+/** The platform host (APP_HOST): admin app, `/host/<slug>` portals, the APIs. */
+export function createPlatformApp() {
+  const app = baseApp();
   app.route('/', authRoutes);
 
   app.use('/admin/*', requireStaff);
   app.get('/admin', (c) => c.redirect('/admin/customers', 302));
+  app.use('/admin/customers/:customerId/portal/*', portalPreview);
+  app.route('/admin/customers/:customerId/portal', portalRoutes());
   app.route('/admin/customers', adminCustomerRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
+  app.route('/admin/equipment', adminEquipmentRoutes);
+  app.route('/admin/sites', adminSiteRoutes);
+  app.route('/admin/alerts', adminAlertRoutes);
+
+  app.use('/host/:slug/*', portalBySlug);
+  app.route('/host/:slug', portalRoutes());
+
+  app.route('/api/agent/v1', agentApiRoutes);
 
   app.use('/api/v1/*', requireApiKey);
   app.route('/api/v1/customers', apiCustomerRoutes);
+  app.route('/api/v1/customers', apiCustomerEquipmentRoutes);
+  app.route('/api/v1/sites', apiSiteRoutes);
+  app.route('/api/v1/miners', apiMinerRoutes);
+  app.route('/api/v1/alerts', apiAlertRoutes);
 
-  app.notFound((c) => renderError(notFound(), c));
-  app.onError(renderError);
+  // Development and test only (the routes answer 404 in production): the local outbox's mail.
+  app.route('/dev/mailbox', devMailboxRoutes);
+  app.route('/dev/bench', devBenchRoutes);
   return app;
+}
+
+/** Every other hostname: a verified custom domain's portal at `/`, or 404 (never a default tenant). */
+export function createDomainApp() {
+  const app = baseApp();
+  app.use('*', portalByDomain);
+  app.route('/', portalRoutes());
+  return app;
+}
+
+/** Routing by Host (DESIGN.md §2). */
+export function createApp() {
+  const platform = createPlatformApp();
+  const domains = createDomainApp();
+  return {
+    fetch(request: Request, env: Bindings, ctx: ExecutionContext): Response | Promise<Response> {
+      const isPlatform = requestHostname(request.url) === env.APP_HOST.toLowerCase();
+      return (isPlatform ? platform : domains).fetch(request, env, ctx);
+    },
+  };
 }

@@ -1,14 +1,35 @@
 import { z } from 'zod';
 import type { AuthedApiKey } from './auth/api-keys';
 import type { StaffSession } from './auth/staff-session';
+import type { PortalContext } from './portal/context';
 
 /** The Worker's bindings, as wrangler.toml declares them. */
 export interface Bindings {
   DB: D1Database;
   ASSETS: Fetcher;
+  /** Messages are `{ outboxId }` (src/email/outbox.ts). */
+  EMAIL_QUEUE: Queue<EmailQueueMessage>;
+  FILES: R2Bucket;
+  /** One SiteState Durable Object per site (src/live/site-state.ts). */
+  SITE_STATE: DurableObjectNamespace<import('./live/site-state').SiteState>;
   APP_HOST: string;
   ENVIRONMENT: string;
   SESSION_SECRET: string;
+  /** Optional secrets: MailChannels Email API (else the local outbox) and the sender domain. */
+  MAILCHANNELS_API_KEY?: string;
+  MAIL_FROM_DOMAIN?: string;
+  /** Optional secrets: DKIM signing by MailChannels; all three or none (README, "Email (MailChannels)"). */
+  MAILCHANNELS_DKIM_DOMAIN?: string;
+  MAILCHANNELS_DKIM_SELECTOR?: string;
+  /** Base64 DER (a PEM is accepted and normalised). */
+  MAILCHANNELS_DKIM_PRIVATE_KEY?: string;
+  /** Optional secrets: Cloudflare for SaaS custom hostnames (else the development path). */
+  CF_API_TOKEN?: string;
+  CF_ZONE_ID?: string;
+}
+
+export interface EmailQueueMessage {
+  outboxId: string;
 }
 
 const varsSchema = z.object({
@@ -36,6 +57,8 @@ export interface Variables {
   staff: StaffSession;
   /** Set on /api/v1 once the bearer key is verified. */
   apiKey: AuthedApiKey;
+  /** Set on portal mounts: the host (white label), base path and, once known, member/customer. */
+  portal: PortalContext;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

@@ -1,8 +1,35 @@
 import { createApp } from './app';
-import type { Bindings } from './env';
+import { getDb } from './db/client';
+import { requeueStale, STALE_AFTER_MS } from './email/outbox';
+import { handleDeadLetterQueue, handleEmailQueue } from './email/consumer';
+import { EMAIL_DLQ_NAME, EMAIL_QUEUE_NAME } from './email/types';
+import type { Bindings, EmailQueueMessage } from './env';
+
+export { SiteState } from './live/site-state';
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
-} satisfies ExportedHandler<Bindings>;
+
+  /** One Worker consumes both email queues (wrangler.toml); the batch says which. */
+  async queue(batch, env, _ctx) {
+    switch (batch.queue) {
+      case EMAIL_QUEUE_NAME:
+        return handleEmailQueue(batch, env);
+      case EMAIL_DLQ_NAME:
+        return handleDeadLetterQueue(batch, env);
+      default:
+        // Throwing leaves the batch unacknowledged, so a misrouted queue is retried, not lost.
+        throw new Error(`No consumer for queue "${batch.queue}"`);
+    }
+  },
+
+  /**
+   * Cron (wrangler.toml [triggers]): re-queues emails whose outbox row was written but whose
+   * queue send failed, so nothing written to the outbox is ever silently lost.
+   */
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(requeueStale(env, getDb(env.DB), STALE_AFTER_MS));
+  },
+} satisfies ExportedHandler<Bindings, EmailQueueMessage>;

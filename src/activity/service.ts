@@ -44,6 +44,28 @@ export function activityInsert(
   });
 }
 
+/**
+ * Like activityInsert, for the statement right after a guarded write in the same db.batch():
+ * the entry lands only when that write changed a row (SQLite's changes() reports the previous
+ * statement), so a write whose WHERE guard refused it leaves no entry behind.
+ */
+export function activityInsertIfChanged(
+  db: Db,
+  hostId: string,
+  actor: Actor,
+  action: string,
+  customerId: string | null,
+  changes: Changes | null,
+  now = Date.now(),
+) {
+  // INSERT … SELECT through the query builder (drizzle cannot batch a raw statement with
+  // parameters on D1). The SELECT lists values in activity_log's column order, as drizzle inserts.
+  return db.insert(activityLog).select(
+    sql`SELECT ${newId()}, ${hostId}, ${customerId}, ${actor.kind}, ${actor.id}, ${actor.label}, ${action},
+      ${changes ? JSON.stringify(changes) : null}, ${now} WHERE changes() > 0`,
+  );
+}
+
 /** Field-by-field differences between a stored row and the values being written. */
 export function diffFields<T extends Record<string, unknown>>(before: T, after: Partial<T>, fields: readonly (keyof T & string)[]): Changes {
   const changes: Changes = {};

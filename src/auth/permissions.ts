@@ -2,13 +2,21 @@ import type { StaffRole } from '../db/schema';
 import { forbidden } from '../lib/errors';
 
 /**
- * What each staff role may do. Owners alone change core settings and other owners/admins;
- * admins manage API keys and plain staff; everyone works with customers.
+ * What each staff role may do. Owners alone change core settings, custom domains and other
+ * owners/admins; admins manage API keys, branding and plain staff; everyone works with customers.
  */
 export const can = {
   changeCoreSettings: (role: StaffRole) => role === 'owner',
   manageApiKeys: (role: StaffRole) => role === 'owner' || role === 'admin',
   manageStaff: (role: StaffRole) => role === 'owner' || role === 'admin',
+  /** The portal's white label: logo, slogan, colours. */
+  manageBranding: (role: StaffRole) => role === 'owner' || role === 'admin',
+  /** Custom domains decide where the portal answers: owner only, like the slugs. */
+  manageDomains: (role: StaffRole) => role === 'owner',
+  /** Facility agents hold credentials that write a site's telemetry: owner/admin. */
+  manageAgents: (role: StaffRole) => role === 'owner' || role === 'admin',
+  /** Host alert rules (Settings → Alerts): thresholds and whether customers are emailed. */
+  manageAlertRules: (role: StaffRole) => role === 'owner' || role === 'admin',
   /** Granting or removing owner/admin is reserved to owners. */
   manageStaffRole: (actorRole: StaffRole, targetRole: StaffRole) => actorRole === 'owner' || targetRole === 'staff',
 };

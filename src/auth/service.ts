@@ -1,4 +1,4 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, or } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { hosts, hostUsers, users } from '../db/schema';
 import { activityInsert } from '../activity/service';
@@ -24,8 +24,9 @@ export interface SignedIn {
 export async function signUpHost(db: Db, headers: Headers, raw: unknown): Promise<SignedIn> {
   const input = parseInput(signUpSchema, raw);
   await consumeRateLimit(db, { key: `signup:ip:${clientIp(headers)}`, limit: SIGNUP_LIMITS.perIp, windowMs: SIGNUP_LIMITS.windowMs });
+  // A main slug is also a portal URL (/host/<slug>), so it must not be any host's host slug either.
   const [slugTaken, emailTaken] = await db.batch([
-    db.select({ id: hosts.id }).from(hosts).where(eq(hosts.mainSlug, input.main_slug)).limit(1),
+    db.select({ id: hosts.id }).from(hosts).where(or(eq(hosts.mainSlug, input.main_slug), eq(hosts.hostSlug, input.main_slug))).limit(1),
     db.select({ id: users.id }).from(users).where(eq(users.email, input.email)).limit(1),
   ]);
   const fields: Record<string, string> = {};

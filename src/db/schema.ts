@@ -4,6 +4,7 @@
  * Conventions (docs/ARCHITECTURE.md): ids are random UUIDs; every table a host owns carries
  * host_id; time is epoch milliseconds (integer); money is integer minor units; energy Wh; power W.
  */
+import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 const createdAt = () => integer('created_at').notNull();
@@ -17,10 +18,41 @@ export const hosts = sqliteTable(
     mainSlug: text('main_slug').notNull(),
     defaultCurrency: text('default_currency').notNull().default('USD'),
     timezone: text('timezone').notNull().default('UTC'),
+    /** The slug in the branded portal URL (/host/<host_slug>); the main slug still resolves. */
+    hostSlug: text('host_slug'),
+    /** R2 key of the square portal logo; null = no logo (the name is shown instead). */
+    brandLogoKey: text('brand_logo_key'),
+    brandSlogan: text('brand_slogan'),
+    /** #rrggbb */
+    brandPrimaryColor: text('brand_primary_color'),
+    brandAccentColor: text('brand_accent_color'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('hosts_main_slug_unique').on(t.mainSlug)],
+  (t) => [uniqueIndex('hosts_main_slug_unique').on(t.mainSlug), uniqueIndex('hosts_host_slug_unique').on(t.hostSlug)],
+);
+
+export const DOMAIN_STATUSES = ['pending', 'active', 'failed'] as const;
+
+/** A hostname that serves one host's portal at `/` once verified (status active). */
+export const customDomains = sqliteTable(
+  'custom_domains',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    hostname: text('hostname').notNull(),
+    status: text('status', { enum: DOMAIN_STATUSES }).notNull().default('pending'),
+    /** The Cloudflare for SaaS custom hostname id, when verified through that API. */
+    cloudflareId: text('cloudflare_id'),
+    /** What the host must do (DNS records), or why verification failed. */
+    detail: text('detail'),
+    verifiedAt: integer('verified_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('custom_domains_hostname_unique').on(t.hostname), index('custom_domains_host_idx').on(t.hostId)],
 );
 
 /** A person who signs in to the admin app. Membership in hosts is in host_users. */
@@ -107,6 +139,116 @@ export const customers = sqliteTable(
   ],
 );
 
+export const CUSTOMER_USER_ROLES = ['owner', 'member'] as const;
+
+/**
+ * A person who signs in to one host's portal as a member of one customer. Separate from staff
+ * `users`: a portal account can never reach the admin app.
+ */
+export const customerUsers = sqliteTable(
+  'customer_users',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    role: text('role', { enum: CUSTOMER_USER_ROLES }).notNull(),
+    /** Bumped on removal or password reset: sessions carrying an older version stop working. */
+    sessionVersion: integer('session_version').notNull().default(1),
+    removedAt: integer('removed_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('customer_users_host_email_unique').on(t.hostId, t.email), index('customer_users_customer_idx').on(t.customerId)],
+);
+
+/** An invitation to a customer's portal team: bound to one email, single-use, expiring. */
+export const invites = sqliteTable(
+  'invites',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    role: text('role', { enum: CUSTOMER_USER_ROLES }).notNull(),
+    /** SHA-256 of the token in the emailed link. */
+    tokenHash: text('token_hash').notNull(),
+    invitedByKind: text('invited_by_kind', { enum: ['staff', 'customer'] }).notNull(),
+    invitedById: text('invited_by_id').notNull(),
+    invitedByLabel: text('invited_by_label').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    acceptedAt: integer('accepted_at'),
+    revokedAt: integer('revoked_at'),
+    lastSentAt: integer('last_sent_at').notNull(),
+    sendCount: integer('send_count').notNull().default(1),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('invites_token_unique').on(t.tokenHash),
+    index('invites_customer_idx').on(t.hostId, t.customerId),
+  ],
+);
+
+/** Single-use, expiring password-reset links for portal accounts. */
+export const passwordResets = sqliteTable(
+  'password_resets',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    customerUserId: text('customer_user_id')
+      .notNull()
+      .references(() => customerUsers.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('password_resets_token_unique').on(t.tokenHash)],
+);
+
+export const EMAIL_STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
+
+/**
+ * Every email is written here first (nothing is lost), then its id is queued. The consumer
+ * renders and sends it, and marks the row; a row already `sent` is never sent again.
+ */
+export const emailOutbox = sqliteTable(
+  'email_outbox',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id').references(() => hosts.id, { onDelete: 'cascade' }),
+    toEmail: text('to_email').notNull(),
+    /** Which template renders it (src/email/templates). */
+    template: text('template').notNull(),
+    /** JSON data for the template. */
+    payload: text('payload').notNull(),
+    subject: text('subject').notNull(),
+    status: text('status', { enum: EMAIL_STATUSES }).notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    /** Which transport delivered it: `mailchannels` or `local`. */
+    transport: text('transport'),
+    /** The rendered message as delivered (kept for the development mailbox and support). */
+    renderedHtml: text('rendered_html'),
+    renderedText: text('rendered_text'),
+    sentAt: integer('sent_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('email_outbox_host_idx').on(t.hostId, t.createdAt), index('email_outbox_status_idx').on(t.status)],
+);
+
 /**
  * Open while a customer is in default (closed_at null). Opened by the billing/default issue;
  * it lives here because the customer status derivation reads it.
@@ -171,6 +313,59 @@ export const sites = sqliteTable(
 
 export const MINER_STATUSES = ['staged', 'unassigned', 'assigned', 'retired'] as const;
 
+/** A CIDR the site's agent scans for miners (TCP 4028). */
+export const networkSegments = sqliteTable(
+  'network_segments',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'cascade' }),
+    cidr: text('cidr').notNull(),
+    label: text('label'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('network_segments_site_cidr_unique').on(t.siteId, t.cidr), index('network_segments_host_idx').on(t.hostId)],
+);
+
+/**
+ * A facility agent. Created with a one-time registration code (hashed, expiring); registering
+ * exchanges the code for a bearer token (hashed) bound to this agent's site.
+ */
+export const agents = sqliteTable(
+  'agents',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** SHA-256 of the 6-character code; null once used. */
+    codeHash: text('code_hash'),
+    codeExpiresAt: integer('code_expires_at'),
+    /** SHA-256 of the bearer token; null until registered. */
+    tokenHash: text('token_hash'),
+    registeredAt: integer('registered_at'),
+    revokedAt: integer('revoked_at'),
+    lastSeenAt: integer('last_seen_at'),
+    version: text('version'),
+    hostname: text('hostname'),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('agents_code_unique').on(t.codeHash),
+    uniqueIndex('agents_token_unique').on(t.tokenHash),
+    index('agents_site_idx').on(t.hostId, t.siteId),
+  ],
+);
+
 export const miners = sqliteTable(
   'miners',
   {
@@ -179,8 +374,10 @@ export const miners = sqliteTable(
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
     siteId: text('site_id').references(() => sites.id),
+    /** One customer at most: a single column, so the database itself enforces it. */
     customerId: text('customer_id').references(() => customers.id),
     serial: text('serial'),
+    /** Lowercase, colon-separated. The agent identifies miners by MAC, serial as a fallback. */
     mac: text('mac'),
     ip: text('ip'),
     vendor: text('vendor'),
@@ -191,6 +388,9 @@ export const miners = sqliteTable(
     nominalPowerW: integer('nominal_power_w'),
     rackLocation: text('rack_location'),
     status: text('status', { enum: MINER_STATUSES }).notNull().default('staged'),
+    /** The customer's own pool, restored when a default pool redirect ends. */
+    ownerPoolUrl: text('owner_pool_url'),
+    ownerPoolUser: text('owner_pool_user'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -198,6 +398,85 @@ export const miners = sqliteTable(
     index('miners_host_idx').on(t.hostId, t.status),
     index('miners_customer_idx').on(t.customerId),
     index('miners_site_idx').on(t.siteId),
+    uniqueIndex('miners_host_mac_unique').on(t.hostId, t.mac),
+    uniqueIndex('miners_host_serial_unique').on(t.hostId, t.serial),
+    // A unit known only by its address (no MAC, no serial) is unique by address within its site.
+    uniqueIndex('miners_site_ip_anonymous_unique')
+      .on(t.hostId, t.siteId, t.ip)
+      .where(sql`${t.mac} IS NULL AND ${t.serial} IS NULL`),
+  ],
+);
+
+export const ENERGY_SOURCES = ['miner', 'pdu', 'spec'] as const;
+
+/**
+ * One row per miner per hour, written by the site's SiteState alarm. The primary key makes the
+ * roll-up idempotent: a re-run overwrites the same hour instead of adding to it.
+ */
+export const usageHourly = sqliteTable(
+  'usage_hourly',
+  {
+    minerId: text('miner_id').notNull(),
+    hourStart: integer('hour_start').notNull(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    siteId: text('site_id').notNull(),
+    /** Who the miner belonged to during that hour (for billing). */
+    customerId: text('customer_id'),
+    energyWh: integer('energy_wh').notNull(),
+    energySource: text('energy_source', { enum: ENERGY_SOURCES }).notNull(),
+    /** Average hashrate while online, milli-TH/s. */
+    avgHashrateMths: integer('avg_hashrate_mths').notNull(),
+    onlineSeconds: integer('online_seconds').notNull(),
+    samples: integer('samples').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.minerId, t.hourStart] }),
+    index('usage_customer_idx').on(t.hostId, t.customerId, t.hourStart),
+    index('usage_site_idx').on(t.hostId, t.siteId, t.hourStart),
+  ],
+);
+
+/** Host-level alert rules; a host without a row uses the defaults in src/telemetry/alerts.ts. */
+export const alertRules = sqliteTable('alert_rules', {
+  hostId: text('host_id')
+    .primaryKey()
+    .references(() => hosts.id, { onDelete: 'cascade' }),
+  offlineMinutes: integer('offline_minutes').notNull(),
+  lowHashratePct: integer('low_hashrate_pct').notNull(),
+  lowHashrateMinutes: integer('low_hashrate_minutes').notNull(),
+  overTempC: integer('over_temp_c').notNull(),
+  overTempMinutes: integer('over_temp_minutes').notNull(),
+  cooldownMinutes: integer('cooldown_minutes').notNull(),
+  emailCustomer: integer('email_customer', { mode: 'boolean' }).notNull(),
+  updatedAt: updatedAt(),
+});
+
+export const ALERT_KINDS = ['offline', 'low_hashrate', 'over_temp'] as const;
+
+/** An alert is open while closed_at is null. Written by SiteState; read by pages and the API. */
+export const alerts = sqliteTable(
+  'alerts',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    siteId: text('site_id').notNull(),
+    minerId: text('miner_id').notNull(),
+    customerId: text('customer_id'),
+    kind: text('kind', { enum: ALERT_KINDS }).notNull(),
+    /** What crossed the rule, e.g. {"temp_c": 92, "limit_c": 85}. */
+    detail: text('detail'),
+    openedAt: integer('opened_at').notNull(),
+    closedAt: integer('closed_at'),
+    emailedAt: integer('emailed_at'),
+  },
+  (t) => [
+    index('alerts_host_idx').on(t.hostId, t.closedAt, t.openedAt),
+    index('alerts_customer_idx').on(t.customerId, t.closedAt),
+    index('alerts_miner_idx').on(t.minerId, t.kind, t.closedAt),
   ],
 );
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { isCurrencyCode } from '../lib/currencies';
 import { isTimezone } from '../lib/timezones';
-import { requiredEmail, requiredText } from '../lib/validation';
+import { optionalText, requiredEmail, requiredText } from '../lib/validation';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/password';
 import { STAFF_ROLES } from '../db/schema';
 
@@ -40,9 +40,15 @@ export const signInSchema = z.object({
   password: z.string({ error: 'Password is required.' }).min(1, 'Password is required.').max(PASSWORD_MAX_LENGTH),
 });
 
+/** Blank clears it (null: no branded portal URL yet); absent leaves it unchanged. */
+export const hostSlugSchema = z
+  .preprocess((value) => (typeof value === 'string' && value.trim() === '' ? null : value), slugSchema.nullable())
+  .optional();
+
 export const hostSettingsSchema = z.object({
   name: requiredText('Organisation name', 120),
   main_slug: slugSchema,
+  host_slug: hostSlugSchema,
   default_currency: z
     .string({ error: 'Default currency is required.' })
     .trim()
@@ -61,3 +67,19 @@ export const addStaffSchema = z.object({
 });
 
 export const changeRoleSchema = z.object({ role: z.enum(STAFF_ROLES, { error: 'Choose owner, admin or staff.' }) });
+
+export const SLOGAN_MAX_LENGTH = 150;
+
+const hexColor = (label: string) =>
+  z
+    .string({ error: `${label} is required.` })
+    .trim()
+    .toLowerCase()
+    .regex(/^#[0-9a-f]{6}$/, `Choose the ${label.toLowerCase()} as #rrggbb, like #1f5eff.`);
+
+/** The text fields of the branding form; the logo file is checked from its bytes (src/hosts/branding.ts). */
+export const brandingSchema = z.object({
+  slogan: optionalText(SLOGAN_MAX_LENGTH),
+  primary_color: hexColor('Primary colour'),
+  accent_color: hexColor('Accent colour'),
+});

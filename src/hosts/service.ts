@@ -1,5 +1,5 @@
-import { and, asc, count, desc, eq, isNull, ne } from 'drizzle-orm';
-import { activityInsert, diffFields, type Actor } from '../activity/service';
+import { and, asc, count, desc, eq, isNull, ne, or, sql } from 'drizzle-orm';
+import { activityInsert, activityInsertIfChanged, diffFields, type Actor } from '../activity/service';
 import { can, requireThat } from '../auth/permissions';
 import { hashPassword } from '../auth/password';
 import type { StaffSession } from '../auth/staff-session';
@@ -21,27 +21,70 @@ export async function getHostSettings(db: Db, hostId: string) {
   return host;
 }
 
+const SLUG_TAKEN = 'That slug is taken; choose another.';
+
+/**
+ * Whether a host other than `exceptHostId` already answers `/host/<slug>`. Portal URLs resolve
+ * by host slug first and fall back to the main slug, so a slug must be free in BOTH columns of
+ * every other host: this one check serves a new main slug and a new host slug alike.
+ */
+export async function portalSlugTaken(db: Db, slug: string, exceptHostId: string | null): Promise<boolean> {
+  const row = await db
+    .select({ id: hosts.id })
+    .from(hosts)
+    .where(and(or(eq(hosts.hostSlug, slug), eq(hosts.mainSlug, slug)), exceptHostId ? ne(hosts.id, exceptHostId) : undefined))
+    .limit(1)
+    .get();
+  return row !== undefined;
+}
+
+/**
+ * The same rule inside the write itself: unique indexes settle races within one column, but no
+ * index spans host_slug and main_slug, so the UPDATE carries this guard. D1 runs statements one
+ * at a time, so the check and the write cannot interleave with another host's write.
+ */
+const slugFreeGuard = (slug: string, hostId: string) =>
+  sql`NOT EXISTS (SELECT 1 FROM hosts AS other WHERE other.id <> ${hostId} AND (other.host_slug = ${slug} OR other.main_slug = ${slug}))`;
+
 export async function updateHostSettings(db: Db, session: StaffSession, raw: unknown) {
   requireThat(can.changeCoreSettings(session.role), 'Only the owner can change these settings.');
   const input = parseInput(hostSettingsSchema, raw);
   const hostId = session.host.id;
   const existing = await getHostSettings(db, hostId);
-  if (input.main_slug !== existing.mainSlug) {
-    const taken = await db.select({ id: hosts.id }).from(hosts).where(and(eq(hosts.mainSlug, input.main_slug), ne(hosts.id, hostId))).get();
-    if (taken) throw new ValidationError({ main_slug: 'That slug is taken; choose another.' });
-  }
-  const values = { name: input.name, mainSlug: input.main_slug, defaultCurrency: input.default_currency, timezone: input.timezone };
-  const changes = diffFields(existing, values, ['name', 'mainSlug', 'defaultCurrency', 'timezone']);
+  const hostSlug = input.host_slug === undefined ? existing.hostSlug : input.host_slug;
+  const mainSlugChanged = input.main_slug !== existing.mainSlug;
+  const hostSlugChanged = hostSlug !== null && hostSlug !== existing.hostSlug;
+
+  const taken: Record<string, string> = {};
+  if (mainSlugChanged && (await portalSlugTaken(db, input.main_slug, hostId))) taken.main_slug = SLUG_TAKEN;
+  if (hostSlugChanged && (await portalSlugTaken(db, hostSlug, hostId))) taken.host_slug = SLUG_TAKEN;
+  if (Object.keys(taken).length > 0) throw new ValidationError(taken);
+
+  const values = { name: input.name, mainSlug: input.main_slug, hostSlug, defaultCurrency: input.default_currency, timezone: input.timezone };
+  const changes = diffFields(existing, values, ['name', 'mainSlug', 'hostSlug', 'defaultCurrency', 'timezone']);
   if (Object.keys(changes).length === 0) return existing;
   const now = Date.now();
+  const where = and(
+    eq(hosts.id, hostId),
+    mainSlugChanged ? slugFreeGuard(input.main_slug, hostId) : undefined,
+    hostSlugChanged ? slugFreeGuard(hostSlug, hostId) : undefined,
+  );
+  let updated: { id: string }[];
   try {
-    await db.batch([
-      db.update(hosts).set({ ...values, updatedAt: now }).where(eq(hosts.id, hostId)),
-      activityInsert(db, hostId, staffActor(session), 'host.settings_updated', null, changes, now),
+    [updated] = await db.batch([
+      db.update(hosts).set({ ...values, updatedAt: now }).where(where).returning({ id: hosts.id }),
+      activityInsertIfChanged(db, hostId, staffActor(session), 'host.settings_updated', null, changes, now),
     ]);
   } catch (error) {
-    if (String(error).includes('UNIQUE')) throw new ValidationError({ main_slug: 'That slug is taken; choose another.' });
-    throw error;
+    if (!String(error).includes('UNIQUE')) throw error;
+    updated = [];
+  }
+  if (updated.length === 0) {
+    // Another host took a slug between the check above and the write (guard or unique index).
+    throw new ValidationError({
+      ...(mainSlugChanged ? { main_slug: SLUG_TAKEN } : {}),
+      ...(hostSlugChanged ? { host_slug: SLUG_TAKEN } : {}),
+    });
   }
   return getHostSettings(db, hostId);
 }

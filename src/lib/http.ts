@@ -26,6 +26,23 @@ export async function readForm(c: Context): Promise<Record<string, string>> {
   return out;
 }
 
+/**
+ * A multipart (or urlencoded) form: text fields and files. Returns null, without reading the body,
+ * when Content-Length says it is over `maxBytes`, so an oversized upload is refused cheaply.
+ */
+export async function readMultipartForm(c: Context, maxBytes: number): Promise<{ fields: Record<string, string>; files: Record<string, File> } | null> {
+  const length = Number(c.req.header('Content-Length') ?? '0');
+  if (Number.isFinite(length) && length > maxBytes) return null;
+  const body = await c.req.parseBody();
+  const fields: Record<string, string> = {};
+  const files: Record<string, File> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (typeof value === 'string') fields[key] = value;
+    else if (value instanceof File) files[key] = value;
+  }
+  return { fields, files };
+}
+
 /** Reads a JSON object body, or throws the taxonomy's bad_request (400) with what was wrong. */
 export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
   const type = c.req.header('Content-Type') ?? '';

@@ -3,6 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../env';
 import { AdminLayout } from '../../views/layouts/admin';
 import { ErrorFragment, ErrorPage } from '../../views/pages/error';
+import { PortalNoticePage } from '../../views/pages/portal/auth';
 import { AppError } from './errors';
 import { isApiPath, isHtmx } from './http';
 
@@ -45,6 +46,11 @@ export function renderError(error: unknown, c: Context<AppEnv>): Response | Prom
     return c.html(<ErrorFragment message={appError.message} />, appError.status);
   }
   const title = TITLES[appError.status] ?? 'Error';
+  // Portal pages keep the host's white label even when they fail.
+  const portal = c.get('portal');
+  if (portal && !portal.preview) {
+    return c.html(<PortalNoticePage portal={portal} title={title} message={appError.message} />, appError.status);
+  }
   const session = c.get('staff');
   if (session) {
     return c.html(

@@ -5,13 +5,16 @@ import { secureHeaders } from 'hono/secure-headers';
 import type { AppEnv } from '../env';
 import { AppError } from '../lib/errors';
 
-/** Only our own scripts and styles; htmx is vendored under /vendor. */
+/**
+ * Only our own scripts and styles; htmx is vendored under /vendor. Images may also be `blob:`
+ * object URLs, which the branding preview uses to show a chosen logo before it is uploaded.
+ */
 export const securityHeaders = secureHeaders({
   contentSecurityPolicy: {
     defaultSrc: ["'self'"],
     scriptSrc: ["'self'"],
     styleSrc: ["'self'"],
-    imgSrc: ["'self'", 'data:'],
+    imgSrc: ["'self'", 'data:', 'blob:'],
     connectSrc: ["'self'"],
     formAction: ["'self'"],
     frameAncestors: ["'none'"],

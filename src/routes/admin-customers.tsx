@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { listCustomerActivity } from '../activity/service';
 import { customerFormToInput, CUSTOMER_SORTS, type CustomerSort } from '../customers/schema';
 import { createCustomer, getCustomer, getCustomerOverview, listCustomers, updateCustomer, type CustomerDetail } from '../customers/service';
@@ -21,6 +21,12 @@ import {
 import { CustomerListPage, CustomerResults, type CustomerListFilters } from '../../views/pages/customers/list';
 import { handleForm } from './forms';
 import { customersCsv } from '../customers/csv';
+import { listTeam, removeMember, setTeamName } from '../portal/accounts';
+import { createInvite, listInvites, resendInvite, revokeInvite } from '../portal/invites';
+import { recordPortalView } from '../portal/preview';
+import { resolveHostById } from '../portal/tenant';
+import { CustomerTeamPanel } from '../../views/pages/customers/team';
+import { adminCustomerEquipmentRoutes, customerEquipmentPanel } from './admin-customer-equipment';
 
 const formValuesOf = (customer: CustomerDetail): CustomerFormValues => ({
   name: customer.name,
@@ -47,7 +53,127 @@ function listFilters(query: Record<string, string>): CustomerListFilters {
   return { q: (query.q ?? '').trim().slice(0, 200), status, sort };
 }
 
+const TEAM_NOTICES: Record<string, string> = {
+  invited: 'Invitation sent.',
+  resent: 'Invitation resent with a new link.',
+  revoked: 'Invitation revoked.',
+  removed: 'Team member removed; their session has ended.',
+  named: 'Team name saved.',
+};
+
+async function teamPanel(
+  c: Context<AppEnv>,
+  customer: CustomerDetail,
+  extra: { errors?: Record<string, string>; values?: { email: string; role: string } } = {},
+) {
+  const session = c.get('staff');
+  const db = getDb(c.env.DB);
+  const [members, invites, host] = await Promise.all([
+    listTeam(db, session.host.id, customer.id),
+    listInvites(db, session.host.id, customer.id),
+    resolveHostById(db, session.host.id),
+  ]);
+  return (
+    <CustomerTeamPanel
+      customerId={customer.id}
+      teamName={customer.teamName}
+      members={members}
+      invites={invites}
+      hostSlug={host?.hostSlug ?? null}
+      timezone={session.host.timezone}
+      notice={TEAM_NOTICES[c.req.query('done') ?? '']}
+      {...extra}
+    />
+  );
+}
+
+async function portalHostOf(c: Context<AppEnv>) {
+  const host = await resolveHostById(getDb(c.env.DB), c.get('staff').host.id);
+  if (!host) throw notFound();
+  return host;
+}
+
+const staffInviter = (c: Context<AppEnv>) => {
+  const session = c.get('staff');
+  return { kind: 'staff' as const, id: session.user.id, label: session.user.name };
+};
+
+/** Host-side Team tab actions and View Portal; each checks the customer is this host's. */
+const adminTeamRoutes = new Hono<AppEnv>()
+  .post('/:id/team/name', async (c) => {
+    const session = c.get('staff');
+    const db = getDb(c.env.DB);
+    const customer = await getCustomer(db, session.host.id, c.req.param('id'));
+    const form = await readForm(c);
+    return handleForm(
+      c,
+      async () => {
+        await setTeamName(db, session.host.id, customer.id, staffActor(session), form);
+        return redirectAfterPost(c, `/admin/customers/${customer.id}/team?done=named`);
+      },
+      async (errors) => {
+        const page = (
+          <CustomerShell session={session} customer={customer} tab="team">
+            {await teamPanel(c, { ...customer, teamName: form.team_name ?? null }, { errors })}
+          </CustomerShell>
+        );
+        return { fragment: page, page };
+      },
+    );
+  })
+  .post('/:id/team/invites', async (c) => {
+    const session = c.get('staff');
+    const db = getDb(c.env.DB);
+    const customer = await getCustomer(db, session.host.id, c.req.param('id'));
+    const form = await readForm(c);
+    return handleForm(
+      c,
+      async () => {
+        await createInvite(db, c.env, await portalHostOf(c), customer.id, staffInviter(c), form, c.req.url);
+        return redirectAfterPost(c, `/admin/customers/${customer.id}/team?done=invited`);
+      },
+      async (errors) => {
+        const page = (
+          <CustomerShell session={session} customer={customer} tab="team">
+            {await teamPanel(c, customer, { errors, values: { email: form.email ?? '', role: form.role ?? 'member' } })}
+          </CustomerShell>
+        );
+        return { fragment: page, page };
+      },
+    );
+  })
+  .post('/:id/team/invites/:inviteId/resend', async (c) => {
+    const session = c.get('staff');
+    const db = getDb(c.env.DB);
+    const customer = await getCustomer(db, session.host.id, c.req.param('id'));
+    await resendInvite(db, c.env, await portalHostOf(c), customer.id, c.req.param('inviteId'), staffInviter(c), c.req.url);
+    return redirectAfterPost(c, `/admin/customers/${customer.id}/team?done=resent`);
+  })
+  .post('/:id/team/invites/:inviteId/revoke', async (c) => {
+    const session = c.get('staff');
+    const db = getDb(c.env.DB);
+    const customer = await getCustomer(db, session.host.id, c.req.param('id'));
+    await revokeInvite(db, session.host.id, customer.id, c.req.param('inviteId'), staffActor(session));
+    return redirectAfterPost(c, `/admin/customers/${customer.id}/team?done=revoked`);
+  })
+  .post('/:id/team/members/:memberId/remove', async (c) => {
+    const session = c.get('staff');
+    const db = getDb(c.env.DB);
+    const customer = await getCustomer(db, session.host.id, c.req.param('id'));
+    await removeMember(db, session.host.id, customer.id, c.req.param('memberId'), staffActor(session));
+    return redirectAfterPost(c, `/admin/customers/${customer.id}/team?done=removed`);
+  })
+  .post('/:id/view-portal', async (c) => {
+    const session = c.get('staff');
+    const db = getDb(c.env.DB);
+    const customer = await getCustomer(db, session.host.id, c.req.param('id'));
+    await recordPortalView(db, session.host.id, customer.id, staffActor(session));
+    return redirectAfterPost(c, `/admin/customers/${customer.id}/portal`);
+  });
+
 export const adminCustomerRoutes = new Hono<AppEnv>()
+  .route('/', adminTeamRoutes)
+  .route('/', adminCustomerEquipmentRoutes)
   .get('/', async (c) => {
     const session = c.get('staff');
     const query = c.req.query();
@@ -154,6 +280,10 @@ export const adminCustomerRoutes = new Hono<AppEnv>()
     if (tab === 'overview') {
       const overview = await getCustomerOverview(db, session.host.id, customer.id);
       panel = <CustomerOverviewPanel customer={customer} overview={overview} hostDefaultCurrency={session.host.defaultCurrency} />;
+    } else if (tab === 'team') {
+      panel = await teamPanel(c, customer);
+    } else if (tab === 'equipment') {
+      panel = await customerEquipmentPanel(c, customer);
     } else if (tab === 'activity') {
       const before = Number(c.req.query('before'));
       const { entries, nextBeforeSeq } = await listCustomerActivity(db, session.host.id, customer.id, Number.isInteger(before) && before > 0 ? before : undefined);

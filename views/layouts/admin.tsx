@@ -5,6 +5,9 @@ import { BaseLayout } from './base';
 /** Host OS areas in the sidebar. Areas join this list as their issues land. */
 const NAV = [
   { key: 'customers', label: 'Customers', href: '/admin/customers' },
+  { key: 'equipment', label: 'Equipment', href: '/admin/equipment' },
+  { key: 'sites', label: 'Sites', href: '/admin/sites' },
+  { key: 'alerts', label: 'Alerts', href: '/admin/alerts' },
   { key: 'settings', label: 'Settings', href: '/admin/settings' },
 ] as const;
 export type AdminArea = (typeof NAV)[number]['key'];

@@ -17,7 +17,7 @@ const HTMX_CONFIG = JSON.stringify({
   ],
 });
 
-export function BaseLayout(props: { title: string; children: Child; bodyClass?: string }) {
+export function BaseLayout(props: { title: string; children: Child; bodyClass?: string; stylesheets?: string[] }) {
   return (
     <>
       {raw('<!doctype html>')}
@@ -28,6 +28,7 @@ export function BaseLayout(props: { title: string; children: Child; bodyClass?: 
           <meta name="htmx-config" content={HTMX_CONFIG} />
           <title>{props.title}</title>
           <link rel="stylesheet" href="/css/app.css" />
+          {props.stylesheets?.map((href) => <link rel="stylesheet" href={href} />)}
           <script src="/vendor/htmx.min.js" defer></script>
         </head>
         <body class={props.bodyClass}>{props.children}</body>

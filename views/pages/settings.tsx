@@ -11,11 +11,16 @@ import { AdminLayout, PageHeader } from '../layouts/admin';
 
 const SECTIONS = [
   { key: 'general', label: 'General', href: '/admin/settings' },
+  { key: 'branding', label: 'Branding', href: '/admin/settings/branding' },
+  { key: 'domains', label: 'Domains', href: '/admin/settings/domains' },
+  { key: 'alerts', label: 'Alerts', href: '/admin/settings/alerts' },
   { key: 'staff', label: 'Staff', href: '/admin/settings/staff' },
   { key: 'api-keys', label: 'API keys', href: '/admin/settings/api-keys' },
 ] as const;
 
-function SettingsShell(props: { session: StaffSession; section: (typeof SECTIONS)[number]['key']; title: string; children: Child }) {
+export type SettingsSection = (typeof SECTIONS)[number]['key'];
+
+export function SettingsShell(props: { session: StaffSession; section: SettingsSection; title: string; children: Child }) {
   return (
     <AdminLayout session={props.session} title={props.title} area="settings">
       <PageHeader title="Settings" />
@@ -34,11 +39,19 @@ function SettingsShell(props: { session: StaffSession; section: (typeof SECTIONS
 export interface GeneralValues {
   name: string;
   main_slug: string;
+  host_slug: string;
   default_currency: string;
   timezone: string;
 }
 
-export function GeneralSettingsForm(props: { values: GeneralValues; errors?: FieldErrors; editable: boolean; saved?: boolean }) {
+export function GeneralSettingsForm(props: {
+  values: GeneralValues;
+  errors?: FieldErrors;
+  editable: boolean;
+  saved?: boolean;
+  /** The branded portal sign-in address for the saved host slug; null until one is set. */
+  portalSignInUrl: string | null;
+}) {
   const { values, errors } = props;
   return (
     <form id="settings-form" method="post" action="/admin/settings" hx-post="/admin/settings" hx-target="this" hx-swap="outerHTML" novalidate>
@@ -63,6 +76,25 @@ export function GeneralSettingsForm(props: { values: GeneralValues; errors?: Fie
           required
           hint="Lowercase letters, digits and hyphens; unique across Hashyard."
         />
+        <TextField
+          label="Host slug"
+          name="host_slug"
+          value={values.host_slug}
+          errors={errors}
+          hint="Your customers' portal address: /host/<host slug>. Lowercase letters, digits and hyphens; unique across Hashyard. Customers can be invited once it is set."
+        />
+        {props.portalSignInUrl ? (
+          <p class="hint portal-url" id="host_slug-url">
+            Branded sign-in:{' '}
+            <a href={props.portalSignInUrl}>
+              <code>{props.portalSignInUrl}</code>
+            </a>
+          </p>
+        ) : (
+          <p class="hint portal-url" id="host_slug-url">
+            No host slug yet: your customers' portal has no branded address, and customers cannot be invited.
+          </p>
+        )}
         <SelectField
           label="Default billing currency"
           name="default_currency"
@@ -81,10 +113,22 @@ export function GeneralSettingsForm(props: { values: GeneralValues; errors?: Fie
   );
 }
 
-export function GeneralSettingsPage(props: { session: StaffSession; values: GeneralValues; errors?: FieldErrors; saved?: boolean }) {
+export function GeneralSettingsPage(props: {
+  session: StaffSession;
+  values: GeneralValues;
+  errors?: FieldErrors;
+  saved?: boolean;
+  portalSignInUrl: string | null;
+}) {
   return (
     <SettingsShell session={props.session} section="general" title="Settings">
-      <GeneralSettingsForm values={props.values} errors={props.errors} editable={can.changeCoreSettings(props.session.role)} saved={props.saved} />
+      <GeneralSettingsForm
+        values={props.values}
+        errors={props.errors}
+        editable={can.changeCoreSettings(props.session.role)}
+        saved={props.saved}
+        portalSignInUrl={props.portalSignInUrl}
+      />
     </SettingsShell>
   );
 }
@@ -207,7 +251,7 @@ export function StaffPage(props: {
   const roleOptions = STAFF_ROLES.filter((role) => can.manageStaffRole(session.role, role)).map((role) => [role, role] as const);
   return (
     <SettingsShell session={session} section="staff" title="Staff">
-      <p class="muted">Owners change core settings and roles; admins manage API keys and staff; staff work with customers.</p>
+      <p class="muted">Owners change core settings, custom domains and roles; admins manage API keys, branding and staff; staff work with customers.</p>
       {props.notice && (
         <div class="alert alert-success" role="status">
           {props.notice}

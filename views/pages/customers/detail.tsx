@@ -35,9 +35,11 @@ export function CustomerShell(props: { session: StaffSession; customer: Customer
         subtitle={customer.companyName ?? undefined}
         actions={
           <>
-            <button type="button" class="btn" disabled title="Available when the customer portal launches">
-              View Portal
-            </button>
+            <form method="post" action={`/admin/customers/${customer.id}/view-portal`}>
+              <button type="submit" class="btn">
+                View Portal
+              </button>
+            </form>
             <a class="btn btn-primary" href={`/admin/customers/${customer.id}/edit`}>
               Edit
             </a>
@@ -128,12 +130,10 @@ export function CustomerOverviewPanel(props: { customer: CustomerDetail; overvie
 /** Tabs whose features arrive with later work: an honest empty state, not a fake table. */
 const COMING: Partial<Record<CustomerTab, { title: string; body: string }>> = {
   contracts: { title: 'No contracts yet', body: "Hosting, lease, hashrate and O&M contracts will be listed here once contract management is available." },
-  equipment: { title: 'No equipment assigned', body: "Miners assigned to this customer will appear here with their live status once equipment management is available." },
   usage: { title: 'No usage recorded', body: 'Metered energy (kWh) and hashrate per hour will appear here once telemetry is connected.' },
   financials: { title: 'No invoices yet', body: 'Invoices, payments and credits will appear here once billing is available.' },
   'default-status': { title: 'Not in default', body: 'Default cases and pool redirects will be managed here once billing is available.' },
   legal: { title: 'No legal documents', body: 'Agreements and their acceptances will appear here once legal documents are available.' },
-  team: { title: 'No team members', body: 'People with access to this customer’s portal will be listed here once the customer portal is available.' },
 };
 
 export function ComingTabPanel(props: { tab: CustomerTab }) {
@@ -156,11 +156,33 @@ const FIELD_LABELS: Record<string, string> = {
   notes: 'Notes',
   active: 'Active Account',
   portal_access: 'Portal Access',
+  team_name: 'Team name',
+  unit: 'Unit',
+  status: 'Status',
+  serial: 'Serial',
+  mac: 'MAC',
+  ip: 'IP',
+  vendor: 'Vendor',
+  model: 'Model',
+  firmware: 'Firmware',
+  nominal_hashrate_ths: 'Nominal hashrate',
+  nominal_power_w: 'Nominal power (W)',
+  site: 'Site',
+  rack_location: 'Rack location',
 };
 
 const ACTION_LABELS: Record<string, string> = {
   'customer.created': 'created the customer',
   'customer.updated': 'changed the customer',
+  'invite.sent': 'sent a portal invitation',
+  'invite.resent': 'resent a portal invitation',
+  'invite.revoked': 'revoked a portal invitation',
+  'member.joined': 'joined the portal team',
+  'member.removed': 'removed a portal team member',
+  'portal.viewed': 'viewed the portal (View Portal)',
+  'equipment.assigned': 'assigned equipment',
+  'equipment.unassigned': 'unassigned equipment',
+  'miner.updated': 'changed an assigned unit',
 };
 
 function showValue(value: unknown) {
@@ -189,7 +211,7 @@ export function ActivityPanel(props: { entries: ActivityEntry[]; timezone: strin
                 <Time ms={entry.createdAt} timezone={props.timezone} />
               </span>
             </div>
-            {entry.changes && Object.keys(entry.changes).length > 0 && (
+            {entry.changes && Object.keys(entry.changes).some((field) => !field.startsWith('_')) && (
               <table class="table table-compact changes">
                 <thead>
                   <tr>
@@ -199,13 +221,16 @@ export function ActivityPanel(props: { entries: ActivityEntry[]; timezone: strin
                   </tr>
                 </thead>
                 <tbody>
-                  {Object.entries(entry.changes).map(([field, [before, after]]) => (
-                    <tr>
-                      <td>{FIELD_LABELS[field] ?? field}</td>
-                      <td>{showValue(before)}</td>
-                      <td>{showValue(after)}</td>
-                    </tr>
-                  ))}
+                  {/* Keys starting with "_" tie an entry to a record (a unit's id); they are not changes. */}
+                  {Object.entries(entry.changes)
+                    .filter(([field]) => !field.startsWith('_'))
+                    .map(([field, [before, after]]) => (
+                      <tr>
+                        <td>{FIELD_LABELS[field] ?? field}</td>
+                        <td>{showValue(before)}</td>
+                        <td>{showValue(after)}</td>
+                      </tr>
+                    ))}
                 </tbody>
               </table>
             )}

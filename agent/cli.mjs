@@ -1,0 +1,185 @@
+#!/usr/bin/env node
+// Hashyard facility agent.
+//   npm run agent -- --api https://hashyard.example --code K7Q2ZP [--state DIR] [--once]
+//   npm run agent -- --config agent.json
+// See agent/README.md.
+
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Agent, AGENT_VERSION } from './lib/agent.mjs';
+import { RevokedError } from './lib/errors.mjs';
+import { checkApiUrl, DEFAULT_RETRY } from './lib/edge-client.mjs';
+import { parseCidr } from './lib/scanner.mjs';
+
+export const EXIT = { OK: 0, ERROR: 1, USAGE: 2, REVOKED: 3, UNDELIVERED: 4 };
+
+const USAGE = `usage: npm run agent -- --api URL [--code CODE] [--state DIR] [--once]
+       npm run agent -- --config agent.json [--once]
+
+  --api URL          the Hashyard address (https; http only to loopback or with --allow-http)
+  --code CODE        one-time registration code (needed once; the token is then kept in --state)
+  --state DIR        state directory: token, last config, spool (default ~/.hashyard-agent)
+  --once             one cycle (config, scan, poll, send), then exit
+  --config FILE      JSON file with any of: api, code, state, once, segments, interval,
+                     arp_file, miner_port, allow_http, retry_attempts, retry_base_ms,
+                     retry_max_ms, verbose
+  --segments LIST    scan these CIDRs instead of the configured ones (comma separated)
+  --interval S       poll interval in seconds instead of the configured one
+  --arp-file PATH    ARP table to read MACs from (default /proc/net/arp)
+  --miner-port N     miner API port (default 4028)
+  --allow-http       allow plain http to a non-loopback Hashyard (trusted networks only)
+  --retry-attempts N tries per batch and cycle before it waits in the spool (default 4)
+  --retry-base-ms MS first backoff delay; doubles per try, with jitter (default 1000)
+  --retry-max-ms MS  backoff cap (default 60000)
+  --verbose          more logging
+  --version          print the agent version
+
+exit codes: 0 ok, 1 error, 2 usage, 3 token revoked, 4 (--once) batches left in the spool
+`;
+
+/**
+ * @param {string[]} argv
+ * @param {{ stderr: { write(s: string): unknown }, stdout: { write(s: string): unknown } }} [io]
+ * @returns {Promise<number>} exit code
+ */
+export async function main(argv, io = { stderr: process.stderr, stdout: process.stdout }) {
+  /** @type {ReturnType<typeof parseArgs>['values']} */
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        api: { type: 'string' },
+        code: { type: 'string' },
+        state: { type: 'string' },
+        once: { type: 'boolean' },
+        config: { type: 'string' },
+        segments: { type: 'string' },
+        interval: { type: 'string' },
+        'arp-file': { type: 'string' },
+        'miner-port': { type: 'string' },
+        'allow-http': { type: 'boolean' },
+        'retry-attempts': { type: 'string' },
+        'retry-base-ms': { type: 'string' },
+        'retry-max-ms': { type: 'string' },
+        verbose: { type: 'boolean' },
+        version: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    io.stderr.write(`agent: ${/** @type {Error} */ (err).message}\n${USAGE}`);
+    return EXIT.USAGE;
+  }
+  if (values.help) {
+    io.stdout.write(USAGE);
+    return EXIT.OK;
+  }
+  if (values.version) {
+    io.stdout.write(`${AGENT_VERSION}\n`);
+    return EXIT.OK;
+  }
+
+  /** @type {Record<string, any>} */
+  let file = {};
+  if (typeof values.config === 'string') {
+    try {
+      file = JSON.parse(fs.readFileSync(values.config, 'utf8'));
+      if (!file || typeof file !== 'object' || Array.isArray(file)) throw new Error('not a JSON object');
+    } catch (err) {
+      io.stderr.write(`agent: cannot read --config ${values.config}: ${/** @type {Error} */ (err).message}\n`);
+      return EXIT.USAGE;
+    }
+  }
+  const pick = (/** @type {string} */ flag, /** @type {string} */ key) => values[flag] ?? file[key];
+  const api = pick('api', 'api');
+  const stateDir = path.resolve(String(pick('state', 'state') ?? path.join(os.homedir(), '.hashyard-agent')));
+  const segmentsRaw = pick('segments', 'segments');
+  const interval = pick('interval', 'interval');
+  const minerPort = pick('miner-port', 'miner_port');
+  const allowHttp = Boolean(pick('allow-http', 'allow_http'));
+  const verbose = Boolean(pick('verbose', 'verbose'));
+  const retry = { ...DEFAULT_RETRY };
+
+  if (typeof api !== 'string' || api === '') {
+    io.stderr.write(`agent: --api is required\n${USAGE}`);
+    return EXIT.USAGE;
+  }
+  /** @type {string[] | undefined} */
+  let segments;
+  try {
+    checkApiUrl(api, allowHttp);
+    if (segmentsRaw !== undefined) {
+      segments = (Array.isArray(segmentsRaw) ? segmentsRaw : String(segmentsRaw).split(',')).map((s) => parseCidr(String(s).trim()).cidr);
+    }
+    if (interval !== undefined && !(Number(interval) >= 1)) throw new Error('--interval must be a number of seconds ≥ 1');
+    if (minerPort !== undefined && !(Number.isInteger(Number(minerPort)) && Number(minerPort) > 0 && Number(minerPort) < 65536)) {
+      throw new Error('--miner-port must be a TCP port');
+    }
+    for (const [flag, key, field, min] of /** @type {const} */ ([
+      ['retry-attempts', 'retry_attempts', 'attempts', 1],
+      ['retry-base-ms', 'retry_base_ms', 'baseMs', 0],
+      ['retry-max-ms', 'retry_max_ms', 'maxMs', 0],
+    ])) {
+      const v = pick(flag, key);
+      if (v === undefined) continue;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min) throw new Error(`--${flag} must be an integer ≥ ${min}`);
+      retry[field] = n;
+    }
+  } catch (err) {
+    io.stderr.write(`agent: ${/** @type {Error} */ (err).message}\n`);
+    return EXIT.USAGE;
+  }
+
+  const log = (/** @type {string} */ m) => io.stderr.write(`${new Date().toISOString()} ${m}\n`);
+  const agent = new Agent({
+    api,
+    stateDir,
+    code: pick('code', 'code'),
+    segments,
+    pollIntervalS: interval === undefined ? undefined : Number(interval),
+    minerPort: minerPort === undefined ? undefined : Number(minerPort),
+    arpFile: pick('arp-file', 'arp_file'),
+    allowInsecureHttp: allowHttp,
+    retry,
+    log,
+    debug: verbose ? log : undefined,
+  });
+
+  const controller = new AbortController();
+  const onSignal = () => {
+    log('stopping after this cycle');
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const once = Boolean(pick('once', 'once'));
+    const result = await agent.run({ once, signal: controller.signal });
+    if (once && result && result.flush.remaining > 0) {
+      log(`${result.flush.remaining} batch(es) stay in the spool (${path.join(stateDir, 'spool')}); they are sent on the next run`);
+      return EXIT.UNDELIVERED;
+    }
+    return EXIT.OK;
+  } catch (err) {
+    if (err instanceof RevokedError) {
+      io.stderr.write(
+        `agent: STOPPED — Hashyard rejected this agent's token (HTTP 401): it was revoked.\n` +
+          `       Spooled telemetry is kept in ${path.join(stateDir, 'spool')}.\n` +
+          `       Create a new registration code in Hashyard and run: npm run agent -- --api ${api} --code NEWCODE --state ${stateDir}\n`,
+      );
+      return EXIT.REVOKED;
+    }
+    io.stderr.write(`agent: ${/** @type {Error} */ (err).message}\n`);
+    return EXIT.ERROR;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+const isMain = process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname);
+if (isMain) process.exitCode = await main(process.argv.slice(2));

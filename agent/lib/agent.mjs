@@ -1,0 +1,390 @@
+// The facility agent: register once, then every poll interval
+//   pull config → (re)scan the segments when due → poll every known miner →
+//   apply desired pools → write the batch to the spool → deliver the spool.
+// Everything that can wait (timers, randomness, the clock, HTTP, TCP) is
+// injectable so tests run fast and deterministically.
+
+import os from 'node:os';
+import crypto from 'node:crypto';
+import { ensureStateDir, loadRegistration, saveRegistration, loadSavedConfig, saveConfig, acquireLock } from './state.mjs';
+import { EdgeClient, DEFAULT_RETRY, flushSpool, withRetry } from './edge-client.mjs';
+import { Spool } from './spool.mjs';
+import { RevokedError, TransportError } from './errors.mjs';
+import { createClient } from './cgminer-client.mjs';
+import { scan, ipToInt } from './scanner.mjs';
+import { readArpTable, DEFAULT_ARP_FILE } from './arp.mjs';
+import { normaliseConfig, configFor, DEFAULT_POLL_S } from './config.mjs';
+import { DIALECTS, decodeReply, detectDialect, describeError, normalise, parsePools } from './parse/index.mjs';
+import { applyPools, poolsSatisfied } from './pools.mjs';
+import { mapLimit, sleep as realSleep } from './util.mjs';
+
+export const AGENT_VERSION = '0.1.0';
+export const MAX_MINERS_PER_BATCH = 10000;
+
+/**
+ * @typedef {import('./parse/index.mjs').MinerV1} MinerV1
+ * @typedef {import('./config.mjs').AgentConfig} AgentConfig
+ * @typedef {{
+ *   api: string, stateDir: string, code?: string, hostname?: string,
+ *   segments?: string[], pollIntervalS?: number,
+ *   minerPort?: number, arpFile?: string,
+ *   pollConcurrency?: number, scanConcurrency?: number, scanTimeoutMs?: number,
+ *   connectTimeoutMs?: number, readTimeoutMs?: number, maxScanHosts?: number,
+ *   rescanIntervalMs?: number, forgetAfterMs?: number, staticTtlMs?: number,
+ *   retry?: import('./edge-client.mjs').RetryPolicy,
+ *   sleep?: (ms: number, signal?: AbortSignal) => Promise<unknown>, random?: () => number, now?: () => Date,
+ *   maxMinersPerBatch?: number, spoolMaxBytes?: number, allowInsecureHttp?: boolean,
+ *   request?: import('./edge-client.mjs').RequestFn, client?: import('./cgminer-client.mjs').CgminerClient,
+ *   log?: (msg: string) => void, debug?: (msg: string) => void,
+ * }} AgentOptions
+ */
+
+/** @param {unknown} r a reply or the error fetching it produced */
+function unreachable(r) {
+  return r instanceof TransportError && r.phase === 'connect';
+}
+
+export class Agent {
+  /** @param {AgentOptions} opts */
+  constructor(opts) {
+    this.opts = opts;
+    this.log = opts.log ?? ((m) => process.stderr.write(`${new Date().toISOString()} ${m}\n`));
+    this.debug = opts.debug ?? (() => {});
+    this.now = opts.now ?? (() => new Date());
+    this.sleep = opts.sleep ?? realSleep;
+    this.retry = opts.retry ?? DEFAULT_RETRY;
+    this.client = opts.client ?? createClient();
+    this.spool = new Spool(opts.stateDir, { maxBytes: opts.spoolMaxBytes, log: this.log });
+    /** @type {import('./state.mjs').Registration | null} */
+    this.reg = null;
+    /** @type {EdgeClient | null} */
+    this.edge = null;
+    /** @type {AgentConfig | null} */
+    this.config = null;
+    /** ip → when it last answered (ms) */
+    this.known = /** @type {Map<string, number>} */ (new Map());
+    /** ip → detected dialect and cached identity replies */
+    this.cache = /** @type {Map<string, { dialect: import('./parse/index.mjs').DialectName, statics: Record<string, string>, at: number }>} */ (new Map());
+    this.lastScanAt = 0;
+    this.lastSegments = '';
+    /** @type {() => void} */
+    this.release = () => {};
+  }
+
+  /** Prepare the state directory, lock it, and make sure we are registered. */
+  async start() {
+    await ensureStateDir(this.opts.stateDir);
+    this.release = acquireLock(this.opts.stateDir);
+    await this.spool.init();
+    await this.ensureRegistered();
+  }
+
+  stop() {
+    this.release();
+  }
+
+  async ensureRegistered() {
+    const { api, code, stateDir } = this.opts;
+    const reg = await loadRegistration(stateDir);
+    const sameApi = reg && reg.api.replace(/\/+$/, '') === api.replace(/\/+$/, '');
+    if (reg && !reg.revoked_at && sameApi) {
+      if (code) this.log('already registered (state in agent.json); --code ignored');
+      this.useRegistration(reg);
+      return;
+    }
+    if (!code) {
+      throw new Error(
+        reg?.revoked_at
+          ? `this agent's token was revoked on ${reg.revoked_at}; register again with a new one-time code (--code)`
+          : 'this agent is not registered yet: pass --code with the one-time registration code from Hashyard',
+      );
+    }
+    const edge = new EdgeClient({ api, allowInsecureHttp: this.opts.allowInsecureHttp, request: this.opts.request, userAgent: `hashyard-agent/${AGENT_VERSION}` });
+    const answer = await withRetry(
+      () => edge.register({ code, hostname: this.opts.hostname ?? os.hostname(), version: AGENT_VERSION }),
+      { retry: this.retry, sleep: this.sleep, random: this.opts.random, onRetry: (e, d) => this.log(`register: ${e.message}; retrying in ${d} ms`) },
+    );
+    /** @type {import('./state.mjs').Registration} */
+    const next = { api, ...answer, registered_at: this.now().toISOString() };
+    await saveRegistration(stateDir, next);
+    this.log(`registered as agent ${answer.agent_id} for site ${answer.site_id}`);
+    this.useRegistration(next);
+  }
+
+  /** @param {import('./state.mjs').Registration} reg */
+  useRegistration(reg) {
+    this.reg = reg;
+    this.edge = new EdgeClient({
+      api: this.opts.api,
+      token: reg.token,
+      allowInsecureHttp: this.opts.allowInsecureHttp,
+      request: this.opts.request,
+      userAgent: `hashyard-agent/${AGENT_VERSION}`,
+    });
+  }
+
+  async markRevoked() {
+    if (!this.reg) return;
+    this.reg = { ...this.reg, revoked_at: this.now().toISOString() };
+    await saveRegistration(this.opts.stateDir, this.reg);
+  }
+
+  /** Pull the config; on failure keep the last one (from memory or disk). */
+  async refreshConfig() {
+    const edge = /** @type {EdgeClient} */ (this.edge);
+    /** @type {AgentConfig | null} */
+    let cfg = null;
+    try {
+      const raw = await withRetry(() => edge.getConfig(), { retry: { ...this.retry, attempts: Math.min(2, this.retry.attempts) }, sleep: this.sleep, random: this.opts.random });
+      cfg = normaliseConfig(raw);
+      for (const p of cfg.problems) this.log(`config: ${p}`);
+      await saveConfig(this.opts.stateDir, raw);
+    } catch (err) {
+      if (err instanceof RevokedError) throw err;
+      if (!this.config) {
+        const saved = await loadSavedConfig(this.opts.stateDir);
+        if (saved) {
+          try {
+            cfg = normaliseConfig(saved);
+          } catch {
+            /* ignore a corrupt saved config */
+          }
+        }
+      }
+      this.log(`config: ${/** @type {Error} */ (err).message}; ${cfg || this.config ? 'using the last one' : 'none yet'}`);
+    }
+    cfg ??= this.config ?? { segments: [], pollIntervalS: DEFAULT_POLL_S, miners: [], problems: [] };
+    if (this.opts.segments) cfg = { ...cfg, segments: this.opts.segments };
+    if (this.opts.pollIntervalS) cfg = { ...cfg, pollIntervalS: this.opts.pollIntervalS };
+    this.config = cfg;
+    return cfg;
+  }
+
+  /** Scan the segments and refresh the set of known miners. */
+  async discover() {
+    const cfg = /** @type {AgentConfig} */ (this.config);
+    const t = Date.now();
+    const found = cfg.segments.length
+      ? await scan(cfg.segments, {
+          port: this.opts.minerPort ?? 4028,
+          concurrency: this.opts.scanConcurrency ?? 256,
+          timeoutMs: this.opts.scanTimeoutMs ?? 1500,
+          maxHosts: this.opts.maxScanHosts,
+        })
+      : [];
+    const nowMs = this.now().getTime();
+    for (const ip of found) this.known.set(ip, nowMs);
+    const forget = this.opts.forgetAfterMs ?? 60 * 60 * 1000;
+    for (const [ip, seen] of this.known) if (!found.includes(ip) && nowMs - seen > forget) this.known.delete(ip);
+    this.lastScanAt = nowMs;
+    this.lastSegments = cfg.segments.join(',');
+    this.log(`scan of ${cfg.segments.join(', ') || '(no segments)'}: ${found.length} answering on port ${this.opts.minerPort ?? 4028} (${Date.now() - t} ms)`);
+    return found;
+  }
+
+  /**
+   * Poll one miner. Resolves to null when it does not answer at all (the
+   * edge notices the missing reports), else to its v1 object plus its pools.
+   * @param {string} ip
+   * @param {Map<string, string>} arp
+   * @returns {Promise<{ miner: MinerV1, pools?: import('./parse/common.mjs').PoolEntry[] } | null>}
+   */
+  async pollMiner(ip, arp) {
+    const sampledAt = this.now().toISOString();
+    /** @type {Record<string, unknown>} */
+    const replies = {};
+    /** replies fetched over the network this time (not from the cache) */
+    /** @type {unknown[]} */
+    const live = [];
+    const q = async (/** @type {string} */ cmd) => {
+      try {
+        replies[cmd] = await this.client.query(ip, cmd, {
+          port: this.opts.minerPort,
+          connectTimeoutMs: this.opts.connectTimeoutMs,
+          readTimeoutMs: this.opts.readTimeoutMs,
+        });
+      } catch (err) {
+        replies[cmd] = err;
+      }
+      live.push(replies[cmd]);
+      return replies[cmd];
+    };
+    const cached = this.cache.get(ip);
+    let dialect = cached?.dialect;
+    if (!dialect) {
+      const v = await q('version');
+      if (unreachable(v)) return null;
+      await q('summary');
+      dialect = detectDialect(replies);
+      if (!dialect) {
+        await q('get_version');
+        dialect = detectDialect(replies);
+      }
+      if (!dialect) {
+        const errors = Object.entries(replies).map(([c, r]) => {
+          if (r instanceof Error) return describeError(c, r);
+          try {
+            decodeReply(/** @type {string} */ (r), c);
+            return `${c}: reply not recognised as a CGMiner-family miner`;
+          } catch (err) {
+            return describeError(c, err);
+          }
+        });
+        /** @type {MinerV1} */
+        const miner = { ip, sampled_at: sampledAt, state: 'error', errors };
+        const mac = arp.get(ip);
+        return { miner: mac ? { mac, ...miner } : miner };
+      }
+    }
+    const ttl = this.opts.staticTtlMs ?? 60 * 60 * 1000;
+    const nowMs = this.now().getTime();
+    for (const spec of DIALECTS[dialect].commands) {
+      if (spec.name in replies) continue;
+      const st = cached?.statics[spec.name];
+      if (spec.static && cached && st !== undefined && nowMs - cached.at < ttl) {
+        replies[spec.name] = st;
+        continue;
+      }
+      await q(spec.name);
+    }
+    if (live.length > 0 && live.every(unreachable)) {
+      this.cache.delete(ip);
+      return null;
+    }
+    const miner = normalise(dialect, replies, { ip, mac: arp.get(ip), sampledAt });
+
+    // remember the dialect and identity replies while the core commands parse
+    const required = DIALECTS[dialect].commands.filter((c) => !c.optional).map((c) => c.name);
+    const coreFailed = miner.errors.some((e) => required.some((c) => e.startsWith(`${c}:`) || e.startsWith(`parse error in ${c}:`)));
+    if (coreFailed) this.cache.delete(ip);
+    else {
+      /** @type {Record<string, string>} */
+      const statics = {};
+      const fresh = !cached || nowMs - cached.at >= ttl;
+      for (const spec of DIALECTS[dialect].commands) {
+        const r = replies[spec.name];
+        if (spec.static && typeof r === 'string') statics[spec.name] = r;
+      }
+      this.cache.set(ip, { dialect, statics: fresh ? statics : { ...cached.statics, ...statics }, at: fresh ? nowMs : cached.at });
+    }
+
+    /** @type {import('./parse/common.mjs').PoolEntry[] | undefined} */
+    let pools;
+    if (typeof replies.pools === 'string') {
+      try {
+        pools = parsePools(replies.pools);
+      } catch {
+        /* already reported by normalise */
+      }
+    }
+    this.known.set(ip, nowMs);
+    return { miner, pools };
+  }
+
+  /**
+   * Apply the desired pools to the polled miners that have them; errors go
+   * into that miner's `errors`.
+   * @param {{ miner: MinerV1, pools?: import('./parse/common.mjs').PoolEntry[] }[]} polled
+   */
+  async applyDesiredPools(polled) {
+    const cfg = /** @type {AgentConfig} */ (this.config);
+    if (cfg.miners.length === 0) return;
+    await mapLimit(polled, this.opts.pollConcurrency ?? 64, async ({ miner, pools }) => {
+      const entry = configFor(cfg, miner);
+      if (!entry || entry.pools.length === 0) return;
+      if (pools && poolsSatisfied(pools, entry.pools) && !entry.removeOthers) return;
+      const r = await applyPools({
+        query: (cmd, parameter) =>
+          this.client.query(miner.ip, cmd, {
+            port: this.opts.minerPort,
+            parameter,
+            connectTimeoutMs: this.opts.connectTimeoutMs,
+            readTimeoutMs: this.opts.readTimeoutMs,
+          }),
+        desired: entry.pools,
+        removeOthers: entry.removeOthers,
+        current: pools,
+      });
+      for (const a of r.actions) this.log(`pools ${miner.ip}: ${a}`);
+      if (r.errors.length) miner.errors.push(...r.errors);
+    });
+  }
+
+  /**
+   * One full cycle. Returns what happened, for the CLI and tests.
+   * @param {{ flushBudgetMs?: number }} [o]
+   */
+  async cycle(o = {}) {
+    const cfg = await this.refreshConfig();
+    const rescanEvery = this.opts.rescanIntervalMs ?? 10 * 60 * 1000;
+    const nowMs = this.now().getTime();
+    if (this.lastScanAt === 0 || nowMs - this.lastScanAt >= rescanEvery || cfg.segments.join(',') !== this.lastSegments) {
+      await this.discover();
+    }
+    const arp = await readArpTable(this.opts.arpFile ?? DEFAULT_ARP_FILE);
+    const ips = [...this.known.keys()].sort((a, b) => ipToInt(a) - ipToInt(b));
+    const results = await mapLimit(ips, this.opts.pollConcurrency ?? 64, (ip) => this.pollMiner(ip, arp));
+    const polled = /** @type {{ miner: MinerV1, pools?: import('./parse/common.mjs').PoolEntry[] }[]} */ (results.filter((r) => r !== null));
+    await this.applyDesiredPools(polled);
+    const miners = polled.map((p) => p.miner);
+
+    const per = this.opts.maxMinersPerBatch ?? MAX_MINERS_PER_BATCH;
+    /** @type {string[]} */
+    const batchIds = [];
+    for (let i = 0; i === 0 || i < miners.length; i += per) {
+      const batch_id = crypto.randomUUID();
+      await this.spool.put({ batch_id, site_id: this.reg?.site_id, created_at: this.now().toISOString(), miners: miners.slice(i, i + per) });
+      batchIds.push(batch_id);
+    }
+    const flush = await flushSpool({
+      spool: this.spool,
+      edge: /** @type {EdgeClient} */ (this.edge),
+      siteId: this.reg?.site_id,
+      retry: this.retry,
+      sleep: this.sleep,
+      random: this.opts.random,
+      now: this.now,
+      budgetMs: o.flushBudgetMs,
+      log: this.log,
+    });
+    const offline = ips.length - polled.length;
+    this.log(
+      `cycle: ${polled.length} miners polled${offline ? `, ${offline} not answering` : ''}; ` +
+        `delivered ${flush.sent.length} batch(es)${flush.dead.length ? `, ${flush.dead.length} refused → dead/` : ''}` +
+        `${flush.remaining ? `, ${flush.remaining} waiting in the spool${flush.lastError ? ` (${flush.lastError})` : ''}` : ''}`,
+    );
+    return { miners, batchIds, flush, offline };
+  }
+
+  /**
+   * Run until `signal` aborts (or once). RevokedError marks the registration
+   * revoked and is rethrown: the caller stops and says so.
+   * @param {{ once?: boolean, signal?: AbortSignal }} [o]
+   */
+  async run(o = {}) {
+    await this.start();
+    try {
+      for (;;) {
+        const started = Date.now();
+        const interval = (this.config?.pollIntervalS ?? this.opts.pollIntervalS ?? DEFAULT_POLL_S) * 1000;
+        let result;
+        try {
+          result = await this.cycle({ flushBudgetMs: o.once ? undefined : interval * 0.8 });
+        } catch (err) {
+          if (err instanceof RevokedError) {
+            await this.markRevoked();
+            throw err;
+          }
+          if (o.once) throw err;
+          this.log(`cycle failed: ${/** @type {Error} */ (err).stack ?? err}`);
+        }
+        if (o.once || o.signal?.aborted) return result;
+        const wait = Math.max(0, (this.config?.pollIntervalS ?? DEFAULT_POLL_S) * 1000 - (Date.now() - started));
+        await this.sleep(wait, o.signal);
+        if (o.signal?.aborted) return result;
+      }
+    } finally {
+      this.stop();
+    }
+  }
+}

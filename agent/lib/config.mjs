@@ -1,0 +1,113 @@
+// The configuration the edge hands out at GET /api/agent/v1/config, checked
+// before use. Shape (v1; unknown fields are ignored):
+//
+// { "scan_segments": ["10.20.1.0/24"],
+//   "poll_interval_s": 60,
+//   "miners": [ { "mac": "a0:b1:c2:d3:e4:f5", "serial": "…", "ip": "10.20.1.15",
+//                 "pools": [ { "url": "stratum+tcp://pool.example:3333", "user": "acct.w1", "password": "x" } ],
+//                 "remove_other_pools": false } ] }
+//
+// A miner entry is matched by MAC, then serial, then IP. `pools` is the
+// desired pool list, first = the pool to mine on; backups follow.
+
+import { parseCidr } from './scanner.mjs';
+import { normaliseMac } from './parse/common.mjs';
+
+export const MIN_POLL_S = 10;
+export const MAX_POLL_S = 3600;
+export const DEFAULT_POLL_S = 60;
+
+/**
+ * @typedef {{ url: string, user: string, password: string }} DesiredPool
+ * @typedef {{ mac?: string, serial?: string, ip?: string, pools: DesiredPool[], removeOthers: boolean }} MinerConfig
+ * @typedef {{ segments: string[], pollIntervalS: number, miners: MinerConfig[], problems: string[] }} AgentConfig
+ */
+
+const POOL_URL = /^stratum2?\+(tcp|ssl|tls):\/\/[^\s/,\\]+(:\d{1,5})?(\/[^\s,\\]*)?$/i;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * @param {unknown} p
+ * @returns {DesiredPool | string} the pool, or why it is refused
+ */
+export function checkPool(p) {
+  if (!p || typeof p !== 'object') return 'a pool must be an object';
+  const o = /** @type {Record<string, unknown>} */ (p);
+  if (typeof o.url !== 'string' || !POOL_URL.test(o.url.trim())) return `pool url ${JSON.stringify(o.url)} is not a stratum URL`;
+  if (typeof o.user !== 'string' || o.user.trim() === '' || CONTROL.test(o.user) || o.user.length > 256) {
+    return `pool user ${JSON.stringify(o.user)} is not valid`;
+  }
+  const password = o.password === undefined || o.password === null ? 'x' : o.password;
+  if (typeof password !== 'string' || CONTROL.test(password) || password.length > 256) return 'pool password is not valid';
+  return { url: o.url.trim(), user: o.user.trim(), password };
+}
+
+/**
+ * Validate a config answer. Bad entries are dropped and listed in `problems`;
+ * a config that is not an object at all throws.
+ * @param {unknown} raw
+ * @returns {AgentConfig}
+ */
+export function normaliseConfig(raw) {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('the config is not a JSON object');
+  const o = /** @type {Record<string, unknown>} */ (raw);
+  /** @type {string[]} */
+  const problems = [];
+  /** @type {string[]} */
+  const segments = [];
+  for (const s of Array.isArray(o.scan_segments) ? o.scan_segments : []) {
+    try {
+      segments.push(parseCidr(/** @type {string} */ (s)).cidr);
+    } catch (err) {
+      problems.push(`scan segment ignored: ${/** @type {Error} */ (err).message}`);
+    }
+  }
+  let pollIntervalS = DEFAULT_POLL_S;
+  if (typeof o.poll_interval_s === 'number' && Number.isFinite(o.poll_interval_s)) {
+    pollIntervalS = Math.min(MAX_POLL_S, Math.max(MIN_POLL_S, Math.round(o.poll_interval_s)));
+  }
+  /** @type {MinerConfig[]} */
+  const miners = [];
+  for (const m of Array.isArray(o.miners) ? o.miners : []) {
+    if (!m || typeof m !== 'object') continue;
+    const e = /** @type {Record<string, unknown>} */ (m);
+    const mac = normaliseMac(e.mac);
+    const serial = typeof e.serial === 'string' && e.serial.trim() ? e.serial.trim() : undefined;
+    const ip = typeof e.ip === 'string' && /^\d+\.\d+\.\d+\.\d+$/.test(e.ip) ? e.ip : undefined;
+    if (!mac && !serial && !ip) {
+      problems.push('a miner entry without mac, serial or ip was ignored');
+      continue;
+    }
+    /** @type {DesiredPool[]} */
+    const pools = [];
+    let bad = false;
+    for (const p of Array.isArray(e.pools) ? e.pools : []) {
+      const r = checkPool(p);
+      if (typeof r === 'string') {
+        problems.push(`miner ${mac ?? serial ?? ip}: ${r}`);
+        bad = true;
+      } else pools.push(r);
+    }
+    // A partly invalid pool list is not applied at all: applying the valid
+    // rest could leave a miner on the wrong pool.
+    if (bad) continue;
+    miners.push({ mac, serial, ip, pools, removeOthers: e.remove_other_pools === true });
+  }
+  return { segments, pollIntervalS, miners, problems };
+}
+
+/**
+ * The config entry for a polled miner: by MAC, then serial, then IP.
+ * @param {AgentConfig} config
+ * @param {{ mac?: string, serial?: string, ip: string }} miner
+ */
+export function configFor(config, miner) {
+  return (
+    (miner.mac && config.miners.find((c) => c.mac === miner.mac)) ||
+    (miner.serial && config.miners.find((c) => c.serial === miner.serial)) ||
+    config.miners.find((c) => !c.mac && !c.serial && c.ip === miner.ip) ||
+    config.miners.find((c) => c.ip === miner.ip && !miner.mac && !miner.serial) ||
+    undefined
+  );
+}

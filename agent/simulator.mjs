@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Miner simulator CLI:
+//   npm run simulator -- --count 200 --base 127.20.0.1 --scenario overheat:5,offline:3,lowhash:4
+// Options:
+//   --count N            miners to simulate (default 30)
+//   --base IP            first loopback address (default 127.20.0.1); .0/.255 are skipped
+//   --port N             API port on every address (default 4028)
+//   --dialects LIST      rotate over these (default bmminer,btminer,cgminer)
+//   --scenario SPEC      name:count,... (offline, overheat, lowhash, sleeping, poolchange,
+//                        readonly, garbage, hang), assigned from the last miner backwards
+//   --jitter F           relative noise on readings (default 0.01; 0 = exact nominal values)
+//   --control PORT       HTTP control API on 127.0.0.1:PORT (GET /miners,
+//                        POST /miners/<ip>/scenario {"scenario":…}, POST /miners/<ip>/pools {"pools":[…]})
+//   --arp-file PATH      write an /proc/net/arp-style table of the simulated MACs
+//                        (give the agent the same --arp-file)
+
+import { parseArgs } from 'node:util';
+import { Simulator, parseScenarioSpec } from './lib/simulator/server.mjs';
+
+const { values } = parseArgs({
+  options: {
+    count: { type: 'string', default: '30' },
+    base: { type: 'string', default: '127.20.0.1' },
+    port: { type: 'string', default: '4028' },
+    dialects: { type: 'string', default: 'bmminer,btminer,cgminer' },
+    scenario: { type: 'string', default: '' },
+    jitter: { type: 'string', default: '0.01' },
+    control: { type: 'string' },
+    'arp-file': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+if (values.help) {
+  process.stdout.write(
+    'usage: npm run simulator -- [--count 200] [--base 127.20.0.1] [--scenario overheat:5,offline:3,lowhash:4]\n' +
+      '       [--dialects bmminer,btminer,cgminer] [--jitter 0.01] [--control 4029] [--arp-file /tmp/sim-arp] [--port 4028]\n',
+  );
+  process.exit(0);
+}
+
+try {
+  const count = Number(values.count);
+  if (!Number.isInteger(count) || count < 1 || count > 20000) throw new Error('--count must be 1..20000');
+  const dialects = /** @type {import('./lib/simulator/model.mjs').SimDialect[]} */ (values.dialects.split(',').map((s) => s.trim()));
+  for (const d of dialects) if (!['bmminer', 'btminer', 'cgminer'].includes(d)) throw new Error(`unknown dialect ${d}`);
+  const sim = new Simulator({
+    count,
+    base: values.base,
+    port: Number(values.port),
+    dialects,
+    scenarios: parseScenarioSpec(values.scenario),
+    jitter: Number(values.jitter),
+    log: (m) => process.stderr.write(`${new Date().toISOString()} ${m}\n`),
+  });
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    await sim.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  await sim.start();
+  const list = sim.describe();
+  const first = list[0]?.ip;
+  const last = list[list.length - 1]?.ip;
+  process.stderr.write(`simulating ${list.length} miners on ${first} … ${last} port ${values.port}\n`);
+  for (const m of list.filter((x) => x.scenario !== 'normal')) process.stderr.write(`  ${m.ip} ${m.dialect} ${m.scenario}\n`);
+  if (values['arp-file']) {
+    await sim.writeArpFile(values['arp-file']);
+    process.stderr.write(`ARP table written to ${values['arp-file']}\n`);
+  }
+  if (values.control) {
+    const port = await sim.startControl(Number(values.control));
+    process.stderr.write(`control API on http://127.0.0.1:${port}/miners\n`);
+  }
+  process.stderr.write('ready (Ctrl-C to stop)\n');
+} catch (err) {
+  process.stderr.write(`simulator: ${/** @type {Error} */ (err).message}\n`);
+  process.exit(1);
+}

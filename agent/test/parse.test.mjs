@@ -1,0 +1,401 @@
+// Parsers against every real firmware reply in ../shared/fixtures/cgminer-api/,
+// with exact expected values, plus the parsing traps its README lists.
+
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { fixture, fixtureNames } from '../testkit/fixtures.mjs';
+import { normalise, detectDialect, decodeReply, repairJson, ParseError, CommandError, V1_FIELDS } from '../lib/parse/index.mjs';
+import { num, rateThs, tempC, toThs, normaliseMac } from '../lib/parse/common.mjs';
+import { avalonModelFromVer } from '../lib/parse/cgminer.mjs';
+
+const IP = '10.20.1.15';
+
+/**
+ * Every fixture file: the dialect that parses it, the command it answers,
+ * and exactly what the normaliser makes of that one reply on its own.
+ * @type {Record<string, { dialect: import('../lib/parse/index.mjs').DialectName, command: string, detect?: string, expect: Record<string, unknown> }>}
+ */
+const FILES = {
+  'antminer-s19pro-bmminer-49.0.1.3-version.json': {
+    dialect: 'bmminer', command: 'version', detect: 'bmminer',
+    expect: { vendor: 'Bitmain', model: 'Antminer S19 Pro', firmware: '49.0.1.3', errors: [] },
+  },
+  'antminer-s19pro-bmminer-49.0.1.3-summary.json': {
+    dialect: 'bmminer', command: 'summary', detect: 'bmminer',
+    // GHS 5s 110566.89, GHS av 111834.85 (GH/s → TH/s)
+    expect: { vendor: 'Bitmain', state: 'mining', hashrate_ths: 110.567, hashrate_avg_ths: 111.835, uptime_s: 50474, errors: [] },
+  },
+  'antminer-s19pro-bmminer-49.0.1.3-stats.json': {
+    dialect: 'bmminer', command: 'stats', detect: 'bmminer',
+    expect: {
+      vendor: 'Bitmain', model: 'Antminer S19 Pro', firmware: '49.0.1.3', state: 'mining',
+      hashrate_ths: 110.567, hashrate_avg_ths: 111.835, expected_hashrate_ths: 110,
+      board_temps_c: [73, 66, 64], chip_temps_c: [78, 71, 69], // chains 1..3; slot 4 is padding
+      fans_rpm: [6000, 5880, 5040, 5040], uptime_s: 50474, errors: [],
+    },
+  },
+  'antminer-s19pro-bmminer-49.0.1.3-pools.json': {
+    dialect: 'bmminer', command: 'pools',
+    expect: { pool_url: 'stratum+tcp://btc.global.luxor.tech:700', pool_user: 'satokierepair.H04YK', errors: [] },
+  },
+  'antminer-s19pro-bmminer-49.0.1.3-devs.json': {
+    // one pseudo-device with Tenperature 0.0: contributes nothing, and no 0 °C
+    dialect: 'bmminer', command: 'devs',
+    expect: { errors: [] },
+  },
+  'antminer-s19-bmminer-49.0.1.3-stats.json': {
+    dialect: 'bmminer', command: 'stats', detect: 'bmminer',
+    expect: {
+      vendor: 'Bitmain', model: 'Antminer S19', firmware: '49.0.1.3', state: 'sleeping',
+      hashrate_ths: 0, hashrate_avg_ths: 0, expected_hashrate_ths: 63.919,
+      board_temps_c: [40, 40], chip_temps_c: [40, 40], // chain 1 absent, not 0
+      fans_rpm: [1560, 1560, 600, 720], uptime_s: 735,
+      errors: ['chain 1: no ASICs detected'],
+    },
+  },
+  'antminer-s19kpro-luxos-2025.4.8-summary.json': {
+    dialect: 'luxos', command: 'summary', detect: 'luxos',
+    expect: {
+      vendor: 'Bitmain', firmware: 'LUXminer 2025.4.8.220305-57b389c7', state: 'mining',
+      hashrate_ths: 59.756, hashrate_avg_ths: 56.918, uptime_s: 3453, errors: [],
+    },
+  },
+  'antminer-s19kpro-luxos-2025.4.8-temps.json': {
+    dialect: 'luxos', command: 'temps', detect: 'luxos',
+    expect: { board_temps_c: [47, 47, 47], errors: [] }, // hottest of the four corners per board
+  },
+  'antminer-s19kpro-luxos-2025.4.8-power.json': {
+    dialect: 'luxos', command: 'power', detect: 'luxos',
+    expect: { power_w: 1051, power_source: 'miner', errors: [] },
+  },
+  'braiins-s9-bosminerplus-0.2.0-summary.json': {
+    dialect: 'bosminer', command: 'summary', detect: 'bosminer',
+    // MHS 5s 15740915.84…, MHS av 11988299.65… (MH/s → TH/s)
+    expect: {
+      vendor: 'Bitmain', firmware: 'BOSminer+ 0.2.0-36c56a9363', state: 'mining',
+      hashrate_ths: 15.741, hashrate_avg_ths: 11.988, uptime_s: 3680, errors: [],
+    },
+  },
+  'braiins-s9-bosminerplus-0.2.0-temps.json': {
+    // IDs 6..8 ordered by TEMP 0..2; Chip 0.0 = not read, so no chip temps
+    dialect: 'bosminer', command: 'temps', detect: 'bosminer',
+    expect: { board_temps_c: [75, 63, 70], errors: [] },
+  },
+  'whatsminer-m20sv10-btminer-20210322.22.REL-get_version.json': {
+    dialect: 'btminer', command: 'get_version', detect: 'btminer',
+    expect: { vendor: 'MicroBT', firmware: '20210322.22.REL', errors: [] },
+  },
+  'whatsminer-m30s-btminer-20200512.13.REL-summary.json': {
+    dialect: 'btminer', command: 'summary', detect: 'btminer',
+    expect: {
+      mac: 'c6:02:14:00:1f:b3', vendor: 'MicroBT', firmware: '20200512.13.REL', state: 'mining',
+      hashrate_ths: 85.038, hashrate_avg_ths: 85.106, expected_hashrate_ths: 86.472,
+      fans_rpm: [2370, 2430], power_w: 3230, power_source: 'miner', uptime_s: 29600,
+      errors: ['btminer error code 205'], // Factory Error Codes are history, not reported
+    },
+  },
+  'whatsminer-m30s-btminer-20200512.13.REL-edevs.json': {
+    dialect: 'btminer', command: 'edevs',
+    expect: { board_temps_c: [80, 72, 72.5], chip_temps_c: [99.8, 89.1, 90.6], errors: [] },
+  },
+  'whatsminer-m30s-btminer-20200512.13.REL-pools.json': {
+    dialect: 'btminer', command: 'pools',
+    expect: { pool_url: 'stratum+tcp://sha256asicboost.eu.nicehash.com:3368', pool_user: 'xxx', errors: [] },
+  },
+  'whatsminer-m31s-btminer-20201202.22.REL-summary.json': {
+    dialect: 'btminer', command: 'summary', detect: 'btminer',
+    expect: {
+      mac: 'c6:06:12:00:2d:63', vendor: 'MicroBT', firmware: '20201202.22.REL', state: 'mining',
+      hashrate_ths: 92.768, hashrate_avg_ths: 76.719, expected_hashrate_ths: 75.697,
+      fans_rpm: [5700, 0], // the miner's own 0 (its error 111 says the exhaust fan failed)
+      power_w: 3553, power_source: 'miner', uptime_s: 33102,
+      errors: ['btminer error code 110', 'btminer error code 111', 'btminer error code 131'],
+    },
+  },
+  'whatsminer-m31s-btminer-20201202.22.REL-edevs.json': {
+    dialect: 'btminer', command: 'edevs', detect: 'btminer',
+    expect: { board_temps_c: [57.5, 72, 68], chip_temps_c: [77.4, 93, 89.2], errors: [] },
+  },
+  'whatsminer-m31s-btminer-20201202.22.REL-pools.json': {
+    // POOL ids are 1-based here; the active one is POOL 1
+    dialect: 'btminer', command: 'pools', detect: 'btminer',
+    expect: { pool_url: 'stratum+tcp://btc.ss.poolin.com:443', pool_user: 'x.12x22', errors: [] },
+  },
+  'avalon-1047-cgminer4.11.1-20051101-pools+summary+stats.json': {
+    dialect: 'cgminer', command: 'pools+summary+stats', detect: 'cgminer',
+    expect: {
+      vendor: 'Canaan', model: 'AvalonMiner 1047', firmware: '1047-20051101_85dc6f0_0332654', state: 'mining',
+      hashrate_ths: 32.247, hashrate_avg_ths: 25.537, // MHS 30s (no 5s), MHS av
+      board_temps_c: [55, 58], chip_temps_c: [61, 64], fans_rpm: [2896, 2927],
+      // PS[0 0 0 0 0 0]: no power reading, so no power_w
+      pool_url: 'stratum+tcp://sha256.mining-dutch.nl:9996', pool_user: 'xxx',
+      uptime_s: 155, // summary Elapsed; When (168) is uptime on this firmware and is not used
+      errors: ['avalon hashboard 0 error code 512', 'avalon hashboard 1 error code 512', 'avalon power supply not readable (POW_I2C FAILED)'],
+    },
+  },
+  'avalon-1246-cgminer4.11.1-21072802-stats.json': {
+    dialect: 'cgminer', command: 'stats', detect: 'cgminer',
+    expect: {
+      vendor: 'Canaan', model: 'AvalonMiner 1246-83', firmware: '1246-83-21072802_4ec6bb0_211fc46', state: 'mining',
+      hashrate_ths: 81.073, hashrate_avg_ths: 79.657, // GHSspd, GHSavg
+      board_temps_c: [66, 65, 64], chip_temps_c: [77, 77, 76], // MTavg, MTmax
+      fans_rpm: [5344, 5392, 5349, 5309], power_w: 3504, power_source: 'miner', // 7th field of PS[]
+      uptime_s: 24684, errors: [],
+    },
+  },
+  'avalon-1566-cgminer4.11.1-24102401-version.json': {
+    dialect: 'cgminer', command: 'version', detect: 'cgminer',
+    expect: { mac: '12:34:56:78:90:12', vendor: 'Canaan', model: 'AvalonMiner 15-194', firmware: '24102401_25462b2_9ddf522', errors: [] },
+  },
+  'avalon-1566-cgminer4.11.1-24102401-devs.json': {
+    // Temperature -273.0 is "no sensor": no board temperature at all
+    dialect: 'cgminer', command: 'devs',
+    expect: { errors: [] },
+  },
+  'avalon-1566-cgminer4.11.1-24102401-pools.json': {
+    dialect: 'cgminer', command: 'pools',
+    expect: { pool_url: 'stratum+tcp://stratum.pool.io:3333', pool_user: 'pool_username.real_worker', errors: [] },
+  },
+  'avalon-1566-cgminer4.11.1-24102401-stats.json': {
+    dialect: 'cgminer', command: 'stats', detect: 'cgminer',
+    expect: {
+      vendor: 'Canaan', model: 'AvalonMiner 15-194', firmware: '15-194-24102401_25462b2_9ddf522', state: 'mining',
+      hashrate_ths: 199.241, hashrate_avg_ths: 184.007,
+      board_temps_c: [69, 70, 71], chip_temps_c: [77, 78, 77], fans_rpm: [4275, 4282],
+      power_w: 3731, power_source: 'miner', // WALLPOWER[3731]
+      uptime_s: 975, errors: [],
+    },
+  },
+  'avalon-q-cgminer4.11.1-25052801-stats.json': {
+    dialect: 'cgminer', command: 'stats', detect: 'cgminer',
+    expect: {
+      vendor: 'Canaan', model: 'Avalon Q', firmware: 'Q-25052801_14a19a2', state: 'sleeping', // "Work: In Idle"
+      hashrate_ths: 0, hashrate_avg_ths: 44.499,
+      board_temps_c: [27], // HBITemp/HBOTemp; TMax/TAvg are 0 when idle and are not used
+      chip_temps_c: [71], // hottest PVT_T0 sensor, from HBinfo 'HB0':{…}
+      fans_rpm: [0, 0, 0, 0], power_w: 146, power_source: 'miner', uptime_s: 37819, errors: [],
+    },
+  },
+};
+
+describe('every fixture file, one reply at a time', () => {
+  test('the table covers every fixture file', () => {
+    assert.deepEqual(Object.keys(FILES).sort(), fixtureNames());
+  });
+  for (const [file, spec] of Object.entries(FILES)) {
+    test(file, () => {
+      const raw = fixture(file);
+      const got = normalise(spec.dialect, { [spec.command]: raw }, { ip: IP });
+      assert.deepEqual(got, { ip: IP, ...spec.expect });
+      // the v1 field order, nothing else
+      assert.deepEqual(Object.keys(got), V1_FIELDS.filter((k) => k in got));
+      if (spec.detect) assert.equal(detectDialect({ [spec.command]: raw }), spec.detect);
+    });
+  }
+});
+
+describe('whole miners (every reply a poll collects)', () => {
+  test('Antminer S19 Pro, stock bmminer', () => {
+    const replies = {
+      version: fixture('antminer-s19pro-bmminer-49.0.1.3-version.json'),
+      summary: fixture('antminer-s19pro-bmminer-49.0.1.3-summary.json'),
+      stats: fixture('antminer-s19pro-bmminer-49.0.1.3-stats.json'),
+      pools: fixture('antminer-s19pro-bmminer-49.0.1.3-pools.json'),
+      devs: fixture('antminer-s19pro-bmminer-49.0.1.3-devs.json'),
+    };
+    assert.equal(detectDialect(replies), 'bmminer');
+    assert.deepEqual(normalise('bmminer', replies, { ip: IP, mac: 'A0:B1:C2:D3:E4:F5'.toLowerCase(), sampledAt: '2026-11-26T21:59:58.000Z' }), {
+      mac: 'a0:b1:c2:d3:e4:f5', ip: IP, vendor: 'Bitmain', model: 'Antminer S19 Pro', firmware: '49.0.1.3',
+      sampled_at: '2026-11-26T21:59:58.000Z', state: 'mining',
+      hashrate_ths: 110.567, hashrate_avg_ths: 111.835, expected_hashrate_ths: 110,
+      board_temps_c: [73, 66, 64], chip_temps_c: [78, 71, 69], fans_rpm: [6000, 5880, 5040, 5040],
+      pool_url: 'stratum+tcp://btc.global.luxor.tech:700', pool_user: 'satokierepair.H04YK', uptime_s: 50474, errors: [],
+    });
+  });
+
+  test('Antminer S19k Pro on LuxOS', () => {
+    const replies = {
+      summary: fixture('antminer-s19kpro-luxos-2025.4.8-summary.json'),
+      temps: fixture('antminer-s19kpro-luxos-2025.4.8-temps.json'),
+      power: fixture('antminer-s19kpro-luxos-2025.4.8-power.json'),
+      fans: new CommandError('Invalid command', { command: 'fans' }), // optional: not an error
+    };
+    assert.equal(detectDialect(replies), 'luxos');
+    assert.deepEqual(normalise('luxos', replies, { ip: IP }), {
+      ip: IP, vendor: 'Bitmain', firmware: 'LUXminer 2025.4.8.220305-57b389c7', state: 'mining',
+      hashrate_ths: 59.756, hashrate_avg_ths: 56.918, board_temps_c: [47, 47, 47],
+      power_w: 1051, power_source: 'miner', uptime_s: 3453, errors: [],
+    });
+  });
+
+  test('Whatsminer M30S', () => {
+    const replies = {
+      summary: fixture('whatsminer-m30s-btminer-20200512.13.REL-summary.json'),
+      edevs: fixture('whatsminer-m30s-btminer-20200512.13.REL-edevs.json'),
+      pools: fixture('whatsminer-m30s-btminer-20200512.13.REL-pools.json'),
+    };
+    assert.equal(detectDialect(replies), 'btminer');
+    assert.deepEqual(normalise('btminer', replies, { ip: IP }), {
+      mac: 'c6:02:14:00:1f:b3', ip: IP, vendor: 'MicroBT', firmware: '20200512.13.REL', state: 'mining',
+      hashrate_ths: 85.038, hashrate_avg_ths: 85.106, expected_hashrate_ths: 86.472,
+      board_temps_c: [80, 72, 72.5], chip_temps_c: [99.8, 89.1, 90.6], fans_rpm: [2370, 2430],
+      power_w: 3230, power_source: 'miner',
+      pool_url: 'stratum+tcp://sha256asicboost.eu.nicehash.com:3368', pool_user: 'xxx',
+      uptime_s: 29600, errors: ['btminer error code 205'],
+    });
+  });
+
+  test('AvalonMiner 1566: version identity, stats telemetry, devs sentinel ignored', () => {
+    const replies = {
+      version: fixture('avalon-1566-cgminer4.11.1-24102401-version.json'),
+      stats: fixture('avalon-1566-cgminer4.11.1-24102401-stats.json'),
+      devs: fixture('avalon-1566-cgminer4.11.1-24102401-devs.json'),
+      pools: fixture('avalon-1566-cgminer4.11.1-24102401-pools.json'),
+    };
+    assert.equal(detectDialect(replies), 'cgminer');
+    assert.deepEqual(normalise('cgminer', replies, { ip: IP }), {
+      mac: '12:34:56:78:90:12', ip: IP, vendor: 'Canaan', model: 'AvalonMiner 15-194', firmware: '24102401_25462b2_9ddf522',
+      state: 'mining', hashrate_ths: 199.241, hashrate_avg_ths: 184.007,
+      board_temps_c: [69, 70, 71], chip_temps_c: [77, 78, 77], fans_rpm: [4275, 4282], power_w: 3731, power_source: 'miner',
+      pool_url: 'stratum+tcp://stratum.pool.io:3333', pool_user: 'pool_username.real_worker', uptime_s: 975, errors: [],
+    });
+  });
+
+  test('Antminer S9 on Braiins OS+', () => {
+    const replies = {
+      summary: fixture('braiins-s9-bosminerplus-0.2.0-summary.json'),
+      temps: fixture('braiins-s9-bosminerplus-0.2.0-temps.json'),
+    };
+    assert.equal(detectDialect(replies), 'bosminer');
+    assert.deepEqual(normalise('bosminer', replies, { ip: IP }), {
+      ip: IP, vendor: 'Bitmain', firmware: 'BOSminer+ 0.2.0-36c56a9363', state: 'mining',
+      hashrate_ths: 15.741, hashrate_avg_ths: 11.988, board_temps_c: [75, 63, 70], uptime_s: 3680, errors: [],
+    });
+  });
+});
+
+describe('traps from the fixtures README', () => {
+  test('trailing NUL bytes are stripped', () => {
+    const raw = Buffer.concat([fixture('antminer-s19pro-bmminer-49.0.1.3-summary.json'), Buffer.from([0, 0])]);
+    assert.equal(normalise('bmminer', { summary: raw }, { ip: IP }).hashrate_ths, 110.567);
+  });
+
+  test('older stats with `}{` (no comma between header and first stats object)', () => {
+    const text = fixture('antminer-s19pro-bmminer-49.0.1.3-stats.json').toString('utf8').replace('"Type": "Antminer S19 Pro"}, {', '"Type": "Antminer S19 Pro"}{');
+    assert.throws(() => JSON.parse(text));
+    const m = normalise('bmminer', { stats: `${text}\u0000` }, { ip: IP });
+    assert.deepEqual(m.board_temps_c, [73, 66, 64]);
+    assert.deepEqual(m.errors, []);
+  });
+
+  test('`}{` inside a string is left alone', () => {
+    assert.equal(repairJson('{"a":"x}{y"}'), '{"a":"x}{y"}');
+    assert.deepEqual(decodeReply('[{"a":1}{"b":"}{"}]'.replace(/^\[/, '{"L":[').replace(/\]$/, ']}')), { L: [{ a: 1 }, { b: '}{' }] });
+  });
+
+  test("btminer's invalid \\' escape (firmware 20200917) is repaired", () => {
+    const raw = fixture('whatsminer-m30s-btminer-20200512.13.REL-summary.json').toString('utf8').replace(`"'20200512.13.REL'"`, `"\\'20200917.22.REL\\'"`);
+    assert.throws(() => JSON.parse(raw));
+    assert.equal(normalise('btminer', { summary: raw }, { ip: IP }).firmware, '20200917.22.REL');
+  });
+
+  test('btminer string STATUS and object Msg (get_version)', () => {
+    const r = decodeReply(fixture('whatsminer-m20sv10-btminer-20210322.22.REL-get_version.json'));
+    assert.equal(r.STATUS, 'S');
+    assert.equal(detectDialect({ get_version: r }), 'btminer');
+  });
+
+  test('Description is not trusted: S19 bmminer says "cgminer 1.0.0"', () => {
+    assert.equal(detectDialect({ version: fixture('antminer-s19pro-bmminer-49.0.1.3-version.json') }), 'bmminer');
+    assert.equal(detectDialect({ summary: fixture('whatsminer-m30s-btminer-20200512.13.REL-summary.json') }), 'btminer'); // "cgminer 4.9.2"
+  });
+
+  test('Pool Stale%% and Tenperature are tolerated (no field is invented from them)', () => {
+    const m = normalise('bmminer', {
+      pools: fixture('antminer-s19pro-bmminer-49.0.1.3-pools.json'),
+      devs: fixture('antminer-s19pro-bmminer-49.0.1.3-devs.json'),
+    }, { ip: IP });
+    assert.equal(m.board_temps_c, undefined);
+    assert.deepEqual(m.errors, []);
+  });
+
+  test('Avalon -273 sentinel and 0 readings are "no sensor", never a temperature', () => {
+    assert.equal(tempC(-273), undefined);
+    assert.equal(tempC(0), undefined);
+    assert.equal(tempC('0'), undefined);
+    assert.equal(tempC(63.04), 63);
+  });
+
+  test('units: MH/s and GH/s to TH/s', () => {
+    assert.equal(toThs(110566.89, 'GH'), 110.567);
+    assert.equal(toThs(85038430.01, 'MH'), 85.038);
+    assert.equal(toThs(98.2, 'TH'), 98.2);
+    assert.equal(rateThs({ 'GHS 5s': '13501.23' }, '5s'), 13.501); // old S9 string values
+    assert.equal(rateThs({ 'MHS 30s': 1 }, '5s'), undefined);
+    assert.throws(() => toThs(1, 'furlongs'), ParseError);
+  });
+
+  test('Avalon model names from Ver[]', () => {
+    assert.equal(avalonModelFromVer('1047-20051101_85dc6f0_0332654'), 'AvalonMiner 1047');
+    assert.equal(avalonModelFromVer('15-194-24102401_25462b2_9ddf522'), 'AvalonMiner 15-194');
+    assert.equal(avalonModelFromVer('Q-25052801_14a19a2'), 'Avalon Q');
+    assert.equal(avalonModelFromVer('garbage'), undefined);
+  });
+
+  test('MACs are normalised, junk MACs dropped', () => {
+    assert.equal(normaliseMac('C6:02:14:00:1F:B3'), 'c6:02:14:00:1f:b3');
+    assert.equal(normaliseMac('123456789012'), '12:34:56:78:90:12');
+    assert.equal(normaliseMac('00:00:00:00:00:00'), undefined);
+    assert.equal(normaliseMac('n/a'), undefined);
+  });
+});
+
+describe('a reply that cannot be parsed is reported, never turned into zeros', () => {
+  test('decodeReply throws ParseError on garbage, empty and non-objects', () => {
+    assert.throws(() => decodeReply('{"STATUS":[{"STATUS":"S"'), ParseError);
+    assert.throws(() => decodeReply('\u0000'), ParseError);
+    assert.throws(() => decodeReply('[1,2]'), ParseError);
+    assert.throws(() => decodeReply(Buffer.from([0xff, 0xfe, 0x00])), ParseError);
+  });
+
+  test('a garbled summary leaves hashrate absent and says why; other replies still count', () => {
+    const m = normalise('btminer', {
+      summary: '{"STATUS":[{"STATUS":"S","When":1606354856,"Code":11,"Msg":"Summ',
+      edevs: fixture('whatsminer-m30s-btminer-20200512.13.REL-edevs.json'),
+    }, { ip: IP });
+    assert.equal('hashrate_ths' in m, false);
+    assert.equal('power_w' in m, false);
+    assert.equal(m.state, 'error');
+    assert.deepEqual(m.board_temps_c, [80, 72, 72.5]);
+    assert.equal(m.errors.length, 1);
+    assert.match(/** @type {string} */ (m.errors[0]), /^parse error in summary: reply is not JSON/);
+  });
+
+  test('a numeric field holding text is a parse error, not 0', () => {
+    const text = fixture('antminer-s19pro-bmminer-49.0.1.3-summary.json').toString().replace('"GHS 5s": 110566.89', '"GHS 5s": "n/a"');
+    const m = normalise('bmminer', { summary: text }, { ip: IP });
+    assert.equal(m.hashrate_ths, undefined);
+    assert.deepEqual(m.errors, ['parse error in summary: GHS 5s is not a number: "n/a"']);
+    assert.throws(() => num('12abc'), ParseError);
+    assert.equal(num(''), undefined);
+  });
+
+  test('a reply without its section (STATS missing) is a parse error', () => {
+    const m = normalise('bmminer', { stats: '{"STATUS":[{"STATUS":"S","Code":70}],"id":1}' }, { ip: IP });
+    assert.deepEqual(m.errors, ['parse error in stats: reply has no STATS array']);
+  });
+
+  test('STATUS "E" on a required command is reported; on an optional one it is not', () => {
+    const e = '{"STATUS":[{"STATUS":"E","When":1,"Code":45,"Msg":"Access denied to \'stats\' command","Description":"cgminer 1.0.0"}],"id":1}';
+    assert.deepEqual(normalise('bmminer', { stats: e }, { ip: IP }).errors, ["stats: miner answered an error: Access denied to 'stats' command"]);
+    assert.deepEqual(normalise('bmminer', { version: e }, { ip: IP }).errors, []);
+  });
+
+  test('a broken Avalon blob is a parse error', () => {
+    const raw = fixture('avalon-1246-cgminer4.11.1-21072802-stats.json').toString().replace('Fan1[5344]', 'Fan1[5344');
+    const m = normalise('cgminer', { stats: raw }, { ip: IP });
+    assert.equal(m.fans_rpm, undefined);
+    assert.equal(m.errors.length, 1);
+    assert.match(/** @type {string} */ (m.errors[0]), /^parse error in stats: /);
+  });
+});

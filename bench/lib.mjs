@@ -1,0 +1,77 @@
+// Shared by the benchmarks: a throwaway local D1 + wrangler dev, and timing helpers.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+
+function wranglerSync(args) {
+  const result = spawnSync(wrangler, args, { cwd: root, encoding: 'utf8', env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' } });
+  if (result.status !== 0) throw new Error(`wrangler ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+/** Fresh local D1 with migrations and `seedSql` applied, then wrangler dev on a free port. */
+export async function startWorker(seedSql) {
+  const state = mkdtempSync(join(tmpdir(), 'hashyard-bench-'));
+  wranglerSync(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', state]);
+  const seedFile = join(state, 'seed.sql');
+  writeFileSync(seedFile, seedSql);
+  wranglerSync(['d1', 'execute', 'DB', '--local', '--persist-to', state, '--file', seedFile]);
+  const port = await freePort();
+  const origin = `http://localhost:${port}`;
+  const inspector = await freePort();
+  const dev = spawn(wrangler, ['dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', state, '--inspector-port', String(inspector)], {
+    cwd: root,
+    stdio: 'ignore',
+    detached: true,
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+  });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${origin}/login`)).ok) break;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error('wrangler dev did not start in 60 s');
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  return {
+    origin,
+    stop() {
+      try {
+        process.kill(-dev.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      rmSync(state, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Median milliseconds of `samples` sequential calls after `warmup` unmeasured ones. */
+export async function median(fn, { samples = 60, warmup = 5 } = {}) {
+  const times = [];
+  for (let i = 0; i < samples + warmup; i++) {
+    const start = performance.now();
+    await fn(i);
+    if (i >= warmup) times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+export const row = (label, ms, floorMs, budget) =>
+  `${label.padEnd(40)} ${ms.toFixed(2).padStart(9)} ms   ${(ms / floorMs).toFixed(2)}×${budget ? `   (budget ${budget}×)` : ''}`;

@@ -1,0 +1,314 @@
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { activityInsert, activityInsertIfChanged, type Actor } from '../activity/service';
+import { can, requireThat } from '../auth/permissions';
+import type { Db } from '../db/client';
+import { agents, sites, type StaffRole } from '../db/schema';
+import { AppError, notFound } from '../lib/errors';
+import { base64Url, newId, sha256Hex } from '../lib/ids';
+import { consumeRateLimit } from '../lib/rate-limit';
+import { optionalText, parseInput } from '../lib/validation';
+
+/**
+ * Facility agents (DESIGN.md §5). "Add agent" makes a row with a one-time registration code; the
+ * agent trades the code for a long-lived bearer token at POST /api/agent/v1/register
+ * (registerAgent), then authenticates every call with it (authenticateAgent). Codes and tokens
+ * are stored only as SHA-256 hashes and shown once.
+ */
+
+/** Uppercase letters and digits without the look-alikes 0/O and 1/I: 32 symbols, 5 bits each. */
+export const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
+export const CODE_LENGTH = 6;
+export const CODE_TTL_MS = 30 * 60 * 1000;
+export const TOKEN_PREFIX = 'hya_';
+/** last_seen_at is written at most this often per agent. */
+export const TOUCH_INTERVAL_MS = 60 * 1000;
+/** Registration attempts per client address: 2^30 codes make guessing hopeless at this rate. */
+export const REGISTER_RATE_LIMIT = { limit: 20, windowMs: 15 * 60 * 1000 };
+
+/** A fresh code: 32 symbols divide 256 evenly, so masking a random byte is unbiased. */
+export function generateRegistrationCode(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(CODE_LENGTH));
+  return [...bytes].map((b) => CODE_ALPHABET[b & 31]).join('');
+}
+
+/** What people type: spaces, dashes and lowercase are forgiven. */
+export const normalizeCode = (code: string) => code.replace(/[\s-]/g, '').toUpperCase();
+
+export function generateAgentToken(): string {
+  return `${TOKEN_PREFIX}${base64Url(crypto.getRandomValues(new Uint8Array(32)))}`;
+}
+
+export type AgentRow = typeof agents.$inferSelect;
+
+export type AgentState = 'awaiting' | 'expired' | 'registered' | 'revoked';
+
+export function agentState(agent: Pick<AgentRow, 'revokedAt' | 'registeredAt' | 'codeExpiresAt' | 'tokenHash'>, now = Date.now()): AgentState {
+  if (agent.revokedAt !== null) return 'revoked';
+  if (agent.registeredAt !== null && agent.tokenHash !== null) return 'registered';
+  if (agent.codeExpiresAt === null || agent.codeExpiresAt <= now) return 'expired';
+  return 'awaiting';
+}
+
+export interface AgentListItem {
+  id: string;
+  siteId: string;
+  name: string;
+  state: AgentState;
+  codeExpiresAt: number | null;
+  registeredAt: number | null;
+  revokedAt: number | null;
+  lastSeenAt: number | null;
+  version: string | null;
+  hostname: string | null;
+  createdAt: number;
+}
+
+const toListItem = (row: AgentRow, now: number): AgentListItem => ({
+  id: row.id,
+  siteId: row.siteId,
+  name: row.name,
+  state: agentState(row, now),
+  codeExpiresAt: row.codeExpiresAt,
+  registeredAt: row.registeredAt,
+  revokedAt: row.revokedAt,
+  lastSeenAt: row.lastSeenAt,
+  version: row.version,
+  hostname: row.hostname,
+  createdAt: row.createdAt,
+});
+
+/** The site's agents, newest first. */
+export async function listAgents(db: Db, hostId: string, siteId: string, now = Date.now()): Promise<AgentListItem[]> {
+  const rows = await db
+    .select()
+    .from(agents)
+    .where(and(eq(agents.hostId, hostId), eq(agents.siteId, siteId)))
+    .orderBy(desc(agents.createdAt), desc(agents.id))
+    .all();
+  return rows.map((row) => toListItem(row, now));
+}
+
+/** Who may add, revoke and regenerate agents: a staff role (owner/admin), or any host API key. */
+export type AgentManager = { role: StaffRole } | { apiKey: true };
+
+function requireAgentManager(manager: AgentManager) {
+  if ('role' in manager) requireThat(can.manageAgents(manager.role), 'Only owners and admins manage facility agents.');
+}
+
+async function siteOf(db: Db, hostId: string, siteId: string) {
+  const site = await db.select({ id: sites.id, name: sites.name }).from(sites).where(and(eq(sites.hostId, hostId), eq(sites.id, siteId))).get();
+  if (!site) throw notFound('Site');
+  return site;
+}
+
+const createAgentSchema = z.strictObject({ name: optionalText(100) });
+
+export interface IssuedCode {
+  agent: AgentListItem;
+  /** The plain code: shown this once, never stored. */
+  code: string;
+  expiresAt: number;
+}
+
+/**
+ * Writes a fresh code hash with `write`, retrying on the (one in a billion) chance that another
+ * outstanding code has the same hash (the unique index on code_hash refuses it).
+ */
+async function withFreshCode<T>(write: (codeHash: string, code: string) => Promise<T>): Promise<{ result: T; code: string }> {
+  for (let attempt = 0; ; attempt++) {
+    const code = generateRegistrationCode();
+    try {
+      return { result: await write(await sha256Hex(code), code), code };
+    } catch (error) {
+      if (attempt < 3 && String(error).includes('UNIQUE')) continue;
+      throw error;
+    }
+  }
+}
+
+/** "Add agent": a new agents row for the site with a one-time code valid for 30 minutes. */
+export async function createAgent(db: Db, hostId: string, actor: Actor, manager: AgentManager, siteId: string, raw: unknown = {}): Promise<IssuedCode> {
+  requireAgentManager(manager);
+  const input = parseInput(createAgentSchema, raw ?? {});
+  const site = await siteOf(db, hostId, siteId);
+  const now = Date.now();
+  const id = newId();
+  const expiresAt = now + CODE_TTL_MS;
+  const name = input.name ?? `Agent ${new Date(now).toISOString().slice(0, 10)}`;
+  const { code } = await withFreshCode((codeHash) =>
+    db.batch([
+      db.insert(agents).values({ id, hostId, siteId, name, codeHash, codeExpiresAt: expiresAt, createdBy: actor.id, createdAt: now }),
+      activityInsert(db, hostId, actor, 'agent.created', null, { site: [site.name, site.name], agent: [null, name] }, now),
+    ]),
+  );
+  const row = await db.select().from(agents).where(eq(agents.id, id)).get();
+  return { agent: toListItem(row!, now), code, expiresAt };
+}
+
+async function agentOf(db: Db, hostId: string, siteId: string, agentId: string): Promise<AgentRow> {
+  const row = await db
+    .select()
+    .from(agents)
+    .where(and(eq(agents.hostId, hostId), eq(agents.siteId, siteId), eq(agents.id, agentId)))
+    .get();
+  if (!row) throw notFound('Agent');
+  return row;
+}
+
+/** Revoking ends the agent's token at once (authenticateAgent refuses it) and voids any code. */
+export async function revokeAgent(db: Db, hostId: string, actor: Actor, manager: AgentManager, siteId: string, agentId: string): Promise<void> {
+  requireAgentManager(manager);
+  const site = await siteOf(db, hostId, siteId);
+  const agent = await agentOf(db, hostId, siteId, agentId);
+  if (agent.revokedAt !== null) return;
+  const now = Date.now();
+  await db.batch([
+    db
+      .update(agents)
+      .set({ revokedAt: now, codeHash: null, codeExpiresAt: null })
+      .where(and(eq(agents.hostId, hostId), eq(agents.id, agentId), isNull(agents.revokedAt))),
+    activityInsertIfChanged(db, hostId, actor, 'agent.revoked', null, { site: [site.name, site.name], agent: [agent.name, agent.name] }, now),
+  ]);
+}
+
+/**
+ * A new code for an agent that has not registered (or whose code expired), or that was revoked:
+ * the old code and any token stop working; the agent must register again with the new code.
+ * A registered, active agent is refused: revoke it first, so a token is never dropped by accident.
+ */
+export async function regenerateAgentCode(
+  db: Db,
+  hostId: string,
+  actor: Actor,
+  manager: AgentManager,
+  siteId: string,
+  agentId: string,
+): Promise<IssuedCode> {
+  requireAgentManager(manager);
+  const site = await siteOf(db, hostId, siteId);
+  const agent = await agentOf(db, hostId, siteId, agentId);
+  const now = Date.now();
+  if (agentState(agent, now) === 'registered') {
+    throw new AppError('conflict', 'This agent is registered and active. Revoke it first, then generate a new code.');
+  }
+  const expiresAt = now + CODE_TTL_MS;
+  const { result, code } = await withFreshCode((codeHash) =>
+    db.batch([
+      db
+        .update(agents)
+        .set({ codeHash, codeExpiresAt: expiresAt, tokenHash: null, registeredAt: null, revokedAt: null })
+        // Guarded: an agent that registered meanwhile keeps its token.
+        .where(and(eq(agents.hostId, hostId), eq(agents.id, agentId), sql`(${agents.tokenHash} IS NULL OR ${agents.revokedAt} IS NOT NULL)`))
+        .returning({ id: agents.id }),
+      activityInsertIfChanged(db, hostId, actor, 'agent.code_regenerated', null, { site: [site.name, site.name], agent: [agent.name, agent.name] }, now),
+    ]),
+  );
+  if (result[0].length === 0) throw new AppError('conflict', 'This agent registered meanwhile. Revoke it first, then generate a new code.');
+  const row = await db.select().from(agents).where(eq(agents.id, agentId)).get();
+  return { agent: toListItem(row!, now), code, expiresAt };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The agent API's side (called by src/routes/agent-api.ts).
+
+export const registerAgentSchema = z.object({
+  code: z
+    .string({ error: 'Send the 6-character registration code.' })
+    .transform(normalizeCode)
+    .pipe(z.string().regex(new RegExp(`^[${CODE_ALPHABET}]{${CODE_LENGTH}}$`), 'A registration code is 6 letters and digits, like K7Q2ZP.')),
+  hostname: z.string({ error: 'Send the agent machine’s hostname.' }).trim().min(1, 'Send the agent machine’s hostname.').max(253),
+  version: z.string({ error: 'Send the agent version.' }).trim().min(1, 'Send the agent version.').max(64),
+});
+
+export interface RegisteredAgent {
+  agent_id: string;
+  site_id: string;
+  /** `hya_` + 32 random bytes base64url: returned this once, stored only as its SHA-256. */
+  token: string;
+}
+
+/**
+ * Trades a one-time code for a bearer token (wire format v1: `{ agent_id, site_id, token }`).
+ * Rate-limited per client address (`ip`, e.g. clientIp(request.headers); absent = one shared
+ * bucket). An unknown, used or expired code is refused with `unauthorized` (401), changing nothing.
+ * Single use is settled by one guarded UPDATE: two agents racing with the same code cannot both win.
+ */
+export async function registerAgent(
+  db: Db,
+  raw: { code: unknown; hostname: unknown; version: unknown; ip?: string | null },
+  now = Date.now(),
+): Promise<RegisteredAgent> {
+  await consumeRateLimit(db, { key: `agent-register:ip:${raw.ip ?? 'unknown'}`, ...REGISTER_RATE_LIMIT }, now);
+  const input = parseInput(registerAgentSchema, { code: raw.code, hostname: raw.hostname, version: raw.version });
+  const codeHash = await sha256Hex(input.code);
+  const agent = await db.select().from(agents).where(eq(agents.codeHash, codeHash)).get();
+  if (!agent || agent.revokedAt !== null || agent.tokenHash !== null) {
+    throw new AppError('unauthorized', 'This registration code is not valid or has already been used. Generate a new code on the site’s page.');
+  }
+  if (agent.codeExpiresAt === null || agent.codeExpiresAt <= now) {
+    throw new AppError('unauthorized', 'This registration code has expired. Generate a new code on the site’s page.');
+  }
+  const token = generateAgentToken();
+  const tokenHash = await sha256Hex(token);
+  const actor: Actor = { kind: 'system', id: agent.id, label: `Agent on ${input.hostname}` };
+  const [updated] = await db.batch([
+    db
+      .update(agents)
+      .set({ tokenHash, codeHash: null, codeExpiresAt: null, registeredAt: now, lastSeenAt: now, hostname: input.hostname, version: input.version })
+      .where(
+        and(
+          eq(agents.id, agent.id),
+          eq(agents.codeHash, codeHash),
+          sql`${agents.codeExpiresAt} > ${now}`,
+          isNull(agents.revokedAt),
+          isNull(agents.tokenHash),
+        ),
+      )
+      .returning({ id: agents.id }),
+    activityInsertIfChanged(db, agent.hostId, actor, 'agent.registered', null, { agent: [agent.name, agent.name], hostname: [null, input.hostname], version: [null, input.version] }, now),
+  ]);
+  if (updated.length === 0) {
+    throw new AppError('unauthorized', 'This registration code is not valid or has already been used. Generate a new code on the site’s page.');
+  }
+  return { agent_id: agent.id, site_id: agent.siteId, token };
+}
+
+export interface AuthedAgent {
+  agentId: string;
+  hostId: string;
+  siteId: string;
+}
+
+/** Reads `Authorization: Bearer hya_…`; null for a missing, malformed, unknown or revoked token. */
+export async function authenticateAgent(db: Db, authorization: string | null | undefined): Promise<AuthedAgent | null> {
+  const match = /^Bearer\s+(hya_[A-Za-z0-9_-]{43})$/i.exec((authorization ?? '').trim());
+  if (!match?.[1]) return null;
+  const tokenHash = await sha256Hex(match[1]);
+  const row = await db
+    .select({ agentId: agents.id, hostId: agents.hostId, siteId: agents.siteId })
+    .from(agents)
+    .where(and(eq(agents.tokenHash, tokenHash), isNull(agents.revokedAt)))
+    .get();
+  return row ?? null;
+}
+
+/**
+ * Records that the agent called in: one conditional UPDATE that writes only when last_seen_at is
+ * a minute old (or the version changed), so the hot telemetry path rarely writes.
+ */
+export async function touchAgent(db: Db, agentId: string, version?: string | null, now = Date.now()): Promise<void> {
+  const v = version?.trim().slice(0, 64) || null;
+  await db
+    .update(agents)
+    .set({ lastSeenAt: now, ...(v ? { version: v } : {}) })
+    .where(
+      and(
+        eq(agents.id, agentId),
+        isNull(agents.revokedAt),
+        v
+          ? sql`(${agents.lastSeenAt} IS NULL OR ${agents.lastSeenAt} <= ${now - TOUCH_INTERVAL_MS} OR ${agents.version} IS NOT ${v})`
+          : sql`(${agents.lastSeenAt} IS NULL OR ${agents.lastSeenAt} <= ${now - TOUCH_INTERVAL_MS})`,
+      ),
+    );
+}

@@ -1,0 +1,446 @@
+/**
+ * Email templates (DESIGN.md §6). Every message carries the HOST's identity — its name, logo,
+ * colours and slogan — and never the platform's: the customer has a relationship with the host,
+ * not with us. Markup is hono/jsx, so every payload and host field is escaped; URLs are checked to
+ * be http(s) before they reach an href, and colours to be #rrggbb before they reach a style.
+ *
+ * Email clients ignore stylesheets and much of CSS, so the markup is table-based with inline
+ * styles. Each template also has a plain-text version (sent as the text/plain alternative, and
+ * shown by the development mailbox).
+ */
+import { eq } from 'drizzle-orm';
+import type { Child } from 'hono/jsx';
+import type { HtmlEscapedString } from 'hono/utils/html';
+import { z } from 'zod';
+import type { Db } from '../db/client';
+import { ALERT_KIND_LABELS } from '../alerts/describe';
+import { ALERT_KINDS, hosts } from '../db/schema';
+import { PermanentEmailError } from './types';
+
+// ---------------------------------------------------------------------------------------------
+// Payloads. Validated when the outbox row is written (a caller's mistake fails in the request
+// that made it) and again when it is rendered (the row is data and could be anything).
+
+/** Only http(s): an href must never carry javascript: or data: URLs. */
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).max(2000);
+const isoInstant = z.iso.datetime({ offset: true });
+const label = z.string().trim().max(200);
+
+export const invitePayloadSchema = z.object({
+  /** Empty when the customer's name is not known (a resend after it was deleted). */
+  customerName: label,
+  inviterLabel: label.min(1),
+  acceptUrl: httpUrl,
+  expiresAt: isoInstant,
+  /** Absolute URL of the host's logo; omitted = the host's name alone. */
+  logoUrl: httpUrl.optional(),
+});
+
+export const passwordResetPayloadSchema = z.object({
+  name: label,
+  resetUrl: httpUrl,
+  expiresAt: isoInstant,
+  logoUrl: httpUrl.optional(),
+});
+
+/** An alert opened on one of the customer's miners (src/telemetry/alert-email.ts). */
+export const alertPayloadSchema = z.object({
+  minerLabel: label.min(1),
+  kind: z.enum(ALERT_KINDS),
+  /** One sentence: what crossed the rule (src/alerts/describe.ts). */
+  detail: z.string().trim().max(500),
+  openedAt: isoInstant,
+  /** The miner's page in the customer's portal. */
+  portalUrl: httpUrl,
+  /** Alerts that opened for the same customer at the same time without an email of their own. */
+  otherAlerts: z.number().int().min(0).max(1_000_000).optional(),
+  logoUrl: httpUrl.optional(),
+});
+
+export type InvitePayload = z.input<typeof invitePayloadSchema>;
+export type AlertPayload = z.input<typeof alertPayloadSchema>;
+export type PasswordResetPayload = z.input<typeof passwordResetPayloadSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Branding, read from the hosts row when the message is rendered (so it is current).
+
+export interface EmailBrand {
+  name: string;
+  slogan: string | null;
+  /** Always a #rrggbb colour: the host's, or a neutral fallback. */
+  primaryColor: string;
+  accentColor: string;
+  /** Readable text colour on primaryColor (buttons). */
+  onPrimaryColor: string;
+  logoUrl: string | null;
+  /** IANA zone the expiry times are shown in. */
+  timezone: string;
+}
+
+/** Neutral fallbacks: no colour that reads as anyone's brand. */
+export const NEUTRAL_PRIMARY = '#1f2937';
+export const NEUTRAL_ACCENT = '#4b5563';
+const HEX_COLOR = /^#[0-9a-f]{6}$/i;
+
+/** A host colour is only used if it is exactly #rrggbb; anything else could break out of a style. */
+export const safeColor = (value: string | null | undefined, fallback: string): string =>
+  value && HEX_COLOR.test(value) ? value.toLowerCase() : fallback;
+
+/** WCAG relative luminance decides between white and near-black text on the host's colour. */
+function textColorOn(hex: string): string {
+  const channel = (offset: number) => {
+    const c = parseInt(hex.slice(offset, offset + 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  };
+  const luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+  return luminance > 0.4 ? '#111111' : '#ffffff';
+}
+
+export interface HostBrandRow {
+  name: string;
+  timezone: string;
+  brandSlogan: string | null;
+  brandPrimaryColor: string | null;
+  brandAccentColor: string | null;
+}
+
+/** The host's identity as of now; null when the host no longer exists. */
+export async function loadHostBrand(db: Db, hostId: string): Promise<HostBrandRow | null> {
+  const rows = await db
+    .select({
+      name: hosts.name,
+      timezone: hosts.timezone,
+      brandSlogan: hosts.brandSlogan,
+      brandPrimaryColor: hosts.brandPrimaryColor,
+      brandAccentColor: hosts.brandAccentColor,
+    })
+    .from(hosts)
+    .where(eq(hosts.id, hostId))
+    .limit(1);
+  return rows[0] ?? null;
+}
+
+export function brandFor(host: HostBrandRow, logoUrl: string | undefined): EmailBrand {
+  const primaryColor = safeColor(host.brandPrimaryColor, NEUTRAL_PRIMARY);
+  return {
+    name: host.name,
+    slogan: host.brandSlogan?.trim() || null,
+    primaryColor,
+    accentColor: safeColor(host.brandAccentColor, NEUTRAL_ACCENT),
+    onPrimaryColor: textColorOn(primaryColor),
+    logoUrl: logoUrl ?? null,
+    timezone: host.timezone,
+  };
+}
+
+/** "14 March 2026 at 09:30 (Europe/Berlin)"; falls back to UTC if the zone is unknown. */
+export function formatExpiry(iso: string, timezone: string): string {
+  const date = new Date(iso);
+  for (const zone of [timezone, 'UTC']) {
+    try {
+      const formatted = new Intl.DateTimeFormat('en-GB', { timeZone: zone, dateStyle: 'long', timeStyle: 'short' }).format(date);
+      return `${formatted} (${zone})`;
+    } catch {
+      // An unknown IANA zone throws a RangeError: try UTC.
+    }
+  }
+  return date.toISOString();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout.
+
+const FONT = "font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;";
+
+function EmailLayout(props: { brand: EmailBrand; subject: string; preheader: string; children: Child }) {
+  const { brand } = props;
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="light" />
+        <title>{props.subject}</title>
+      </head>
+      <body style={`margin:0;padding:0;background:#f4f5f7;${FONT}color:#1c2330;`}>
+        {/* The preheader: the line inbox lists show after the subject. */}
+        <div style="display:none;max-height:0;overflow:hidden;opacity:0;">{props.preheader}</div>
+        <table role="presentation" width="100%" style="border-collapse:collapse;background:#f4f5f7;">
+          <tr>
+            <td align="center" style="padding:24px 12px;">
+              <table
+                role="presentation"
+                width="100%"
+                style={`max-width:560px;border-collapse:collapse;background:#ffffff;border-radius:8px;border-top:4px solid ${brand.primaryColor};`}
+              >
+                <tr>
+                  <td style="padding:24px 32px 8px;">
+                    {brand.logoUrl && (
+                      <img src={brand.logoUrl} alt={brand.name} width="48" height="48" style="display:block;border:0;border-radius:6px;margin-bottom:12px;" />
+                    )}
+                    <div style={`${FONT}font-size:20px;font-weight:700;color:${brand.primaryColor};`}>
+                      {brand.name}
+                    </div>
+                    {brand.slogan && <div style={`${FONT}font-size:13px;color:${brand.accentColor};margin-top:2px;`}>{brand.slogan}</div>}
+                  </td>
+                </tr>
+                <tr>
+                  <td style={`padding:16px 32px 24px;${FONT}font-size:15px;line-height:1.5;`}>{props.children}</td>
+                </tr>
+                <tr>
+                  <td style={`padding:16px 32px 24px;border-top:1px solid #e5e7eb;${FONT}font-size:12px;color:#6b7280;`}>
+                    {brand.name}
+                    {brand.slogan ? ` · ${brand.slogan}` : ''}
+                  </td>
+                </tr>
+              </table>
+            </td>
+          </tr>
+        </table>
+      </body>
+    </html>
+  );
+}
+
+function Button(props: { brand: EmailBrand; href: string; children: Child }) {
+  const { brand } = props;
+  return (
+    <table role="presentation" style="border-collapse:collapse;margin:20px 0;">
+      <tr>
+        <td style={`border-radius:6px;background:${brand.primaryColor};`}>
+          <a
+            href={props.href}
+            style={`display:inline-block;padding:12px 22px;${FONT}font-size:15px;font-weight:600;color:${brand.onPrimaryColor};text-decoration:none;border-radius:6px;`}
+          >
+            {props.children}
+          </a>
+        </td>
+      </tr>
+    </table>
+  );
+}
+
+/** The link spelled out, for clients that strip buttons. */
+function LinkFallback(props: { brand: EmailBrand; href: string }) {
+  return (
+    <p style="font-size:13px;color:#6b7280;">
+      If the button does not work, copy this link into your browser:
+      <br />
+      <a href={props.href} style={`color:${props.brand.accentColor};word-break:break-all;`}>
+        {props.href}
+      </a>
+    </p>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Templates.
+
+export interface RenderedEmail {
+  html: string;
+  text: string;
+}
+
+interface TemplateDefinition<S extends z.ZodType<{ logoUrl?: string | undefined }>> {
+  schema: S;
+  render(payload: z.output<S>, brand: EmailBrand, subject: string): { html: HtmlEscapedString | Promise<HtmlEscapedString>; text: string[] };
+}
+
+const define = <S extends z.ZodType<{ logoUrl?: string | undefined }>>(definition: TemplateDefinition<S>) => definition;
+
+const invite = define({
+  schema: invitePayloadSchema,
+  render(p, brand, subject) {
+    const expires = formatExpiry(p.expiresAt, brand.timezone);
+    const joining = p.customerName ? `${p.customerName} on the ${brand.name} customer portal` : `the ${brand.name} customer portal`;
+    return {
+      html: (
+        <EmailLayout brand={brand} subject={subject} preheader={`${p.inviterLabel} invited you to join ${joining}.`}>
+          <p style="margin:0 0 12px;">Hello,</p>
+          <p style="margin:0 0 12px;">
+            <strong>{p.inviterLabel}</strong> invited you to join{' '}
+            {p.customerName ? (
+              <>
+                <strong>{p.customerName}</strong> on{' '}
+              </>
+            ) : null}
+            the {brand.name} customer portal, where you can follow your miners, contracts and invoices.
+          </p>
+          <Button brand={brand} href={p.acceptUrl}>
+            Accept invitation
+          </Button>
+          <p style="margin:0 0 12px;">This invitation expires on {expires} and can be used once.</p>
+          <LinkFallback brand={brand} href={p.acceptUrl} />
+          <p style="margin:12px 0 0;font-size:13px;color:#6b7280;">If you did not expect this invitation, you can ignore this email.</p>
+        </EmailLayout>
+      ),
+      text: [
+        'Hello,',
+        '',
+        `${p.inviterLabel} invited you to join ${joining}, where you can follow your miners, contracts and invoices.`,
+        '',
+        'Accept the invitation:',
+        p.acceptUrl,
+        '',
+        `This invitation expires on ${expires} and can be used once.`,
+        '',
+        'If you did not expect this invitation, you can ignore this email.',
+      ],
+    };
+  },
+});
+
+const passwordReset = define({
+  schema: passwordResetPayloadSchema,
+  render(p, brand, subject) {
+    const expires = formatExpiry(p.expiresAt, brand.timezone);
+    const greeting = p.name ? `Hello ${p.name},` : 'Hello,';
+    return {
+      html: (
+        <EmailLayout brand={brand} subject={subject} preheader={`Reset the password of your ${brand.name} portal account.`}>
+          <p style="margin:0 0 12px;">{greeting}</p>
+          <p style="margin:0 0 12px;">We received a request to reset the password of your {brand.name} customer portal account.</p>
+          <Button brand={brand} href={p.resetUrl}>
+            Choose a new password
+          </Button>
+          <p style="margin:0 0 12px;">This link expires on {expires} and can be used once.</p>
+          <LinkFallback brand={brand} href={p.resetUrl} />
+          <p style="margin:12px 0 0;font-size:13px;color:#6b7280;">
+            If you did not ask for this, ignore this email: your password stays as it is.
+          </p>
+        </EmailLayout>
+      ),
+      text: [
+        greeting,
+        '',
+        `We received a request to reset the password of your ${brand.name} customer portal account.`,
+        '',
+        'Choose a new password:',
+        p.resetUrl,
+        '',
+        `This link expires on ${expires} and can be used once.`,
+        '',
+        'If you did not ask for this, ignore this email: your password stays as it is.',
+      ],
+    };
+  },
+});
+
+const alert = define({
+  schema: alertPayloadSchema,
+  render(p, brand, subject) {
+    const kind = ALERT_KIND_LABELS[p.kind];
+    const opened = formatExpiry(p.openedAt, brand.timezone);
+    const others =
+      p.otherAlerts && p.otherAlerts > 0
+        ? `${p.otherAlerts === 1 ? 'One more alert' : `${p.otherAlerts} more alerts`} opened on your miners at the same time; the portal lists them all.`
+        : null;
+    return {
+      html: (
+        <EmailLayout brand={brand} subject={subject} preheader={`${kind}: ${p.minerLabel}. ${p.detail}`}>
+          <p style="margin:0 0 12px;">Hello,</p>
+          <p style="margin:0 0 12px;">
+            An alert opened on one of your miners hosted by {brand.name}:
+          </p>
+          <table role="presentation" style="border-collapse:collapse;margin:0 0 12px;width:100%;">
+            <tr>
+              <td style="padding:6px 12px 6px 0;color:#6b7280;font-size:14px;white-space:nowrap;vertical-align:top;">Alert</td>
+              <td style={`padding:6px 0;font-size:15px;font-weight:700;color:${brand.primaryColor};`}>{kind}</td>
+            </tr>
+            <tr>
+              <td style="padding:6px 12px 6px 0;color:#6b7280;font-size:14px;white-space:nowrap;vertical-align:top;">Miner</td>
+              <td style="padding:6px 0;font-size:15px;">{p.minerLabel}</td>
+            </tr>
+            <tr>
+              <td style="padding:6px 12px 6px 0;color:#6b7280;font-size:14px;white-space:nowrap;vertical-align:top;">Detail</td>
+              <td style="padding:6px 0;font-size:15px;">{p.detail}</td>
+            </tr>
+            <tr>
+              <td style="padding:6px 12px 6px 0;color:#6b7280;font-size:14px;white-space:nowrap;vertical-align:top;">Opened</td>
+              <td style="padding:6px 0;font-size:15px;">{opened}</td>
+            </tr>
+          </table>
+          {others && <p style="margin:0 0 12px;">{others}</p>}
+          <Button brand={brand} href={p.portalUrl}>
+            View the miner
+          </Button>
+          <LinkFallback brand={brand} href={p.portalUrl} />
+          <p style="margin:12px 0 0;font-size:13px;color:#6b7280;">
+            You receive this email because {brand.name} sends alert emails for the miners it hosts for you.
+          </p>
+        </EmailLayout>
+      ),
+      text: [
+        'Hello,',
+        '',
+        `An alert opened on one of your miners hosted by ${brand.name}:`,
+        '',
+        `Alert:  ${kind}`,
+        `Miner:  ${p.minerLabel}`,
+        `Detail: ${p.detail}`,
+        `Opened: ${opened}`,
+        ...(others ? ['', others] : []),
+        '',
+        'View the miner:',
+        p.portalUrl,
+        '',
+        `You receive this email because ${brand.name} sends alert emails for the miners it hosts for you.`,
+      ],
+    };
+  },
+});
+
+export const TEMPLATES = { invite, password_reset: passwordReset, alert } as const;
+
+export type EmailTemplate = keyof typeof TEMPLATES;
+
+/** A template name with its payload, as producers pass it (a typo in either is a type error). */
+export type EmailContent =
+  | { template: 'invite'; payload: InvitePayload }
+  | { template: 'password_reset'; payload: PasswordResetPayload }
+  | { template: 'alert'; payload: AlertPayload };
+
+export const isEmailTemplate = (name: string): name is EmailTemplate => Object.hasOwn(TEMPLATES, name);
+
+/** Checks a payload against its template's schema; returns the normalised payload to store. */
+export function validatePayload(content: EmailContent): Record<string, unknown> {
+  const result = TEMPLATES[content.template].schema.safeParse(content.payload);
+  if (!result.success) {
+    throw new Error(`Invalid ${content.template} email payload: ${z.prettifyError(result.error)}`);
+  }
+  return result.data;
+}
+
+function parseStoredPayload(template: string, payloadJson: string) {
+  if (!isEmailTemplate(template)) throw new PermanentEmailError(`Unknown email template "${template}".`);
+  let data: unknown;
+  try {
+    data = JSON.parse(payloadJson);
+  } catch {
+    throw new PermanentEmailError(`The ${template} payload is not valid JSON.`);
+  }
+  const result = TEMPLATES[template].schema.safeParse(data);
+  if (!result.success) throw new PermanentEmailError(`Invalid ${template} email payload: ${z.prettifyError(result.error)}`);
+  return { template, payload: result.data };
+}
+
+/**
+ * Renders an outbox row's template with the host's branding. Throws PermanentEmailError for an
+ * unknown template or a payload that does not match it (retrying cannot fix either).
+ */
+export async function renderEmail(
+  row: { template: string; payload: string; subject: string },
+  host: HostBrandRow,
+): Promise<RenderedEmail> {
+  const { template, payload } = parseStoredPayload(row.template, row.payload);
+  const brand = brandFor(host, payload.logoUrl);
+  // The union of definitions is not callable with the union of payloads; the pair was parsed together.
+  const definition = TEMPLATES[template] as TemplateDefinition<z.ZodType<typeof payload>>;
+  const { html, text } = definition.render(payload, brand, row.subject);
+  const footer = brand.slogan ? `${brand.name} · ${brand.slogan}` : brand.name;
+  return {
+    // toString() of a hono/jsx node may be a promise (async components); awaiting covers both.
+    html: `<!DOCTYPE html>${await (await html).toString()}`,
+    text: [brand.name, '', ...text, '', '--', footer, ''].join('\n'),
+  };
+}

@@ -1,0 +1,652 @@
+import { and, asc, count, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
+import { activityInsert, activityInsertIfChanged, diffFields, type Actor, type Changes } from '../activity/service';
+import { getCustomer } from '../customers/service';
+import type { Db } from '../db/client';
+import { activityLog, customers, miners, sites } from '../db/schema';
+import type { Bindings } from '../env';
+import { AppError, notFound, ValidationError } from '../lib/errors';
+import { base64Url, newId } from '../lib/ids';
+import { parseInput } from '../lib/validation';
+import { readLive } from '../telemetry/live';
+import type { LiveMiner } from '../telemetry/types';
+import {
+  createMinerSchema,
+  IDENTITY_MESSAGE,
+  isLiveSort,
+  minerIdsSchema,
+  listMinersQuerySchema,
+  mthsToThs,
+  NONE,
+  updateMinerSchema,
+  type D1Sort,
+  type ListMinersQuery,
+  type LiveSort,
+  type MinerSort,
+  type MinerStatus,
+} from './schema';
+
+export type MinerRow = typeof miners.$inferSelect;
+
+export interface Miner extends MinerRow {
+  siteName: string | null;
+  customerName: string | null;
+}
+
+export interface MinerWithLive extends Miner {
+  /** Null when the site's agent has never reported this unit (pages show "No data"). */
+  live: LiveMiner | null;
+}
+
+/** Where live state comes from: the SiteState Durable Objects (src/telemetry/live.ts). */
+export type LiveSource = Pick<Bindings, 'SITE_STATE'>;
+
+/** How a unit is named in messages and activity: its serial, else its MAC. */
+export const minerLabel = (miner: { serial: string | null; mac: string | null; id: string }) => miner.serial ?? miner.mac ?? miner.id;
+
+export function minerColumns() {
+  return {
+    id: miners.id,
+    hostId: miners.hostId,
+    siteId: miners.siteId,
+    customerId: miners.customerId,
+    serial: miners.serial,
+    mac: miners.mac,
+    ip: miners.ip,
+    vendor: miners.vendor,
+    model: miners.model,
+    firmware: miners.firmware,
+    nominalHashrateMths: miners.nominalHashrateMths,
+    nominalPowerW: miners.nominalPowerW,
+    rackLocation: miners.rackLocation,
+    status: miners.status,
+    ownerPoolUrl: miners.ownerPoolUrl,
+    ownerPoolUser: miners.ownerPoolUser,
+    createdAt: miners.createdAt,
+    updatedAt: miners.updatedAt,
+    siteName: sites.name,
+    customerName: customers.name,
+  };
+}
+
+/** Miners with their site's and customer's names (joined within the same host). */
+function selectMiners(db: Db) {
+  return db
+    .select(minerColumns())
+    .from(miners)
+    .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
+    .leftJoin(customers, and(eq(customers.id, miners.customerId), eq(customers.hostId, miners.hostId)));
+}
+
+/** `id IN (…)` with one bound parameter, however many ids (D1 allows 100 per statement). */
+const idIn = (column: SQL | AnySQLiteColumn, ids: readonly string[]) => sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+
+export async function getMiner(db: Db, hostId: string, minerId: string): Promise<Miner> {
+  const row = await selectMiners(db)
+    .where(and(eq(miners.hostId, hostId), eq(miners.id, minerId)))
+    .get();
+  if (!row) throw notFound('Unit');
+  return row;
+}
+
+export async function getMinerWithLive(db: Db, live: LiveSource, hostId: string, minerId: string): Promise<MinerWithLive> {
+  const miner = await getMiner(db, hostId, minerId);
+  const states = await readLive(live, [miner]);
+  return { ...miner, live: states.get(miner.id) ?? null };
+}
+
+async function withLive(live: LiveSource, rows: Miner[]): Promise<MinerWithLive[]> {
+  const states = rows.length ? await readLive(live, rows) : new Map<string, LiveMiner>();
+  return rows.map((row) => ({ ...row, live: states.get(row.id) ?? null }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lists: search, filters, D1 sorts with keyset pagination, live sorts in memory.
+
+export const DEFAULT_PAGE_SIZE = 50;
+
+export interface MinerPage {
+  items: MinerWithLive[];
+  total: number;
+  nextCursor: string | null;
+  prevCursor: string | null;
+}
+
+/** Which units a list may show: all, or only those free to assign (staged/unassigned, no customer). */
+export type MinerScope = 'all' | 'assignable';
+
+/** The WHERE of a unit list: host scope, free-text search and filters. */
+export function minerFilters(hostId: string, query: Omit<ListMinersQuery, 'sort' | 'limit' | 'cursor' | 'before'>, scope: MinerScope = 'all'): SQL[] {
+  const filters: SQL[] = [eq(miners.hostId, hostId)];
+  if (query.q) {
+    // instr(), not LIKE: no wildcards to escape, and D1 caps LIKE patterns at 50 bytes.
+    const needle = query.q.toLowerCase();
+    const macNeedle = needle.replace(/-/g, ':');
+    filters.push(
+      or(
+        sql`instr(lower(coalesce(${miners.serial}, '') || char(31) || coalesce(${miners.ip}, '') || char(31) || coalesce(${miners.model}, '') || char(31) || coalesce(${miners.rackLocation}, '')), ${needle}) > 0`,
+        sql`instr(coalesce(${miners.mac}, ''), ${macNeedle}) > 0`,
+      )!,
+    );
+  }
+  if (query.site) filters.push(query.site === NONE ? isNull(miners.siteId) : eq(miners.siteId, query.site));
+  if (query.status) filters.push(eq(miners.status, query.status));
+  if (query.model) filters.push(eq(miners.model, query.model));
+  if (query.customer) filters.push(query.customer === NONE ? isNull(miners.customerId) : eq(miners.customerId, query.customer));
+  if (scope === 'assignable') {
+    filters.push(inArray(miners.status, ['staged', 'unassigned']), isNull(miners.customerId));
+  }
+  return filters;
+}
+
+/** The D1 sort's key as SQL (read back as a column, so cursors use SQLite's own lower()). */
+function d1SortKey(sort: D1Sort): SQL {
+  if (sort.endsWith('serial')) return sql`lower(coalesce(${miners.serial}, ${miners.mac}, ''))`;
+  if (sort.endsWith('model')) return sql`lower(coalesce(${miners.model}, ''))`;
+  return sql`${miners.createdAt}`;
+}
+
+type Cursor = { kind: 'keyset'; value: string | number; id: string } | { kind: 'offset'; offset: number };
+
+function encodeCursor(cursor: Cursor): string {
+  const json = cursor.kind === 'keyset' ? [cursor.value, cursor.id] : { o: cursor.offset };
+  return base64Url(new TextEncoder().encode(JSON.stringify(json)));
+}
+
+function decodeCursor(text: string, field: string): Cursor {
+  try {
+    const json = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
+    const value = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (ch) => ch.charCodeAt(0)))) as unknown;
+    if (Array.isArray(value) && value.length === 2 && (typeof value[0] === 'string' || typeof value[0] === 'number') && typeof value[1] === 'string') {
+      return { kind: 'keyset', value: value[0], id: value[1] };
+    }
+    if (value && typeof value === 'object' && 'o' in value && Number.isSafeInteger(value.o) && (value.o as number) >= 0) {
+      return { kind: 'offset', offset: value.o as number };
+    }
+  } catch {
+    // fall through
+  }
+  const message = 'This page link is no longer valid; start again from the first page.';
+  throw new ValidationError({ [field]: message }, message);
+}
+
+/** The live value a live sort orders by; null (no data) always sorts last. */
+function liveMetric(sort: LiveSort, live: LiveMiner | undefined): number | null {
+  if (!live) return null;
+  switch (sort.replace(/^-/, '')) {
+    case 'hashrate':
+      return live.hashrateThs;
+    case 'power':
+      return live.powerW;
+    case 'temperature':
+      return live.tempMaxC;
+    case 'efficiency':
+      return live.efficiencyJth;
+    default:
+      return live.uptimeS;
+  }
+}
+
+function sortByLive<T extends { id: string }>(rows: T[], states: Map<string, LiveMiner>, sort: LiveSort): T[] {
+  const descending = sort.startsWith('-');
+  // Array.prototype.sort is stable: ties keep the serial order the rows arrived in.
+  return [...rows].sort((a, b) => {
+    const x = liveMetric(sort, states.get(a.id));
+    const y = liveMetric(sort, states.get(b.id));
+    if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
+    return descending ? y - x : x - y;
+  });
+}
+
+export async function listMiners(db: Db, live: LiveSource, hostId: string, rawQuery: unknown, scope: MinerScope = 'all'): Promise<MinerPage> {
+  const query = parseInput(listMinersQuerySchema, rawQuery);
+  const sort: MinerSort = query.sort ?? 'serial';
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  const filters = minerFilters(hostId, query, scope);
+  return isLiveSort(sort) ? listByLive(db, live, filters, sort, limit, query) : listByD1(db, live, filters, sort, limit, query);
+}
+
+async function listByD1(db: Db, live: LiveSource, filters: SQL[], sort: D1Sort, limit: number, query: ListMinersQuery): Promise<MinerPage> {
+  const key = d1SortKey(sort);
+  const descending = sort.startsWith('-');
+  const goingBack = query.before !== undefined;
+  const cursorText = query.before ?? query.cursor;
+  const decoded = cursorText ? decodeCursor(cursorText, goingBack ? 'before' : 'cursor') : null;
+  const keyset = decoded?.kind === 'keyset' ? decoded : null;
+  const readDescending = descending !== goingBack;
+  const pageFilters = [...filters];
+  if (keyset) {
+    pageFilters.push(
+      readDescending
+        ? sql`(${key} < ${keyset.value} OR (${key} = ${keyset.value} AND ${miners.id} < ${keyset.id}))`
+        : sql`(${key} > ${keyset.value} OR (${key} = ${keyset.value} AND ${miners.id} > ${keyset.id}))`,
+    );
+  }
+  const order = readDescending ? [desc(key), desc(miners.id)] : [asc(key), asc(miners.id)];
+  // Two statements, one round trip: the page and the filtered total.
+  const [rows, totals] = await db.batch([
+    db
+      .select({ ...minerColumns(), sortKey: sql<string | number>`${key}` })
+      .from(miners)
+      .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
+      .leftJoin(customers, and(eq(customers.id, miners.customerId), eq(customers.hostId, miners.hostId)))
+      .where(and(...pageFilters))
+      .orderBy(...order)
+      .limit(limit + 1),
+    db
+      .select({ total: count() })
+      .from(miners)
+      .where(and(...filters)),
+  ]);
+  const hasMore = rows.length > limit;
+  const page = rows.slice(0, limit);
+  if (goingBack) page.reverse();
+  // The key as SQLite computed it (its lower() is not JavaScript's), so cursors compare alike.
+  const cursorOf = (row: (typeof page)[number]) => encodeCursor({ kind: 'keyset', value: row.sortKey, id: row.id });
+  const first = page[0];
+  const last = page[page.length - 1];
+  return {
+    items: await withLive(live, page.map(({ sortKey: _key, ...row }) => row)),
+    total: totals[0]?.total ?? 0,
+    nextCursor: last && (goingBack || hasMore) ? cursorOf(last) : null,
+    prevCursor: first && (goingBack ? hasMore : keyset !== null) ? cursorOf(first) : null,
+  };
+}
+
+/**
+ * Live sorts: the filtered set's ids (D1), its live state (one RPC per site), sorted in memory,
+ * then the page's rows. Cursors carry an offset into that order.
+ */
+async function listByLive(db: Db, live: LiveSource, filters: SQL[], sort: LiveSort, limit: number, query: ListMinersQuery): Promise<MinerPage> {
+  const cursorText = query.cursor ?? query.before;
+  const decoded = cursorText ? decodeCursor(cursorText, query.cursor ? 'cursor' : 'before') : null;
+  const offset = decoded?.kind === 'offset' ? decoded.offset : 0;
+  const keys = await db
+    .select({ id: miners.id, siteId: miners.siteId })
+    .from(miners)
+    .where(and(...filters))
+    .orderBy(asc(d1SortKey('serial')), asc(miners.id))
+    .all();
+  const states = await readLive(live, keys);
+  const ordered = sortByLive(keys, states, sort);
+  const pageIds = ordered.slice(offset, offset + limit).map((row) => row.id);
+  const rows = pageIds.length ? await selectMiners(db).where(idIn(miners.id, pageIds)).all() : [];
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const items = pageIds.flatMap((id) => {
+    const row = byId.get(id);
+    return row ? [{ ...row, live: states.get(id) ?? null }] : [];
+  });
+  return {
+    items,
+    total: keys.length,
+    nextCursor: offset + limit < ordered.length ? encodeCursor({ kind: 'offset', offset: offset + limit }) : null,
+    prevCursor: offset > 0 ? encodeCursor({ kind: 'offset', offset: Math.max(0, offset - limit) }) : null,
+  };
+}
+
+/** Every unit matching the filters, in the list's order, with live state (for the CSV export). */
+export async function listAllMiners(db: Db, live: LiveSource, hostId: string, rawQuery: unknown): Promise<MinerWithLive[]> {
+  const { cursor: _c, before: _b, limit: _l, ...query } = parseInput(listMinersQuerySchema, rawQuery);
+  const sort: MinerSort = query.sort ?? 'serial';
+  const d1Sort: D1Sort = isLiveSort(sort) ? 'serial' : sort;
+  const key = d1SortKey(d1Sort);
+  const rows = await selectMiners(db)
+    .where(and(...minerFilters(hostId, query)))
+    .orderBy(...(d1Sort.startsWith('-') ? [desc(key), desc(miners.id)] : [asc(key), asc(miners.id)]))
+    .all();
+  const states = rows.length ? await readLive(live, rows) : new Map<string, LiveMiner>();
+  const ordered = isLiveSort(sort) ? sortByLive(rows, states, sort) : rows;
+  return ordered.map((row) => ({ ...row, live: states.get(row.id) ?? null }));
+}
+
+/** Distinct models in the host's inventory, for the model filter. */
+export async function modelOptions(db: Db, hostId: string): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ model: miners.model })
+    .from(miners)
+    .where(and(eq(miners.hostId, hostId), sql`${miners.model} IS NOT NULL`))
+    .orderBy(asc(sql`lower(${miners.model})`))
+    .limit(500)
+    .all();
+  return rows.map((row) => row.model!);
+}
+
+/** Customers that hold units (and the one already chosen), for the customer filter. */
+export async function customerFilterOptions(db: Db, hostId: string, selected?: string): Promise<{ id: string; name: string }[]> {
+  return db
+    .select({ id: customers.id, name: customers.name })
+    .from(customers)
+    .where(
+      and(
+        eq(customers.hostId, hostId),
+        or(
+          sql`EXISTS (SELECT 1 FROM miners m WHERE m.customer_id = "customers"."id")`,
+          selected ? eq(customers.id, selected) : undefined,
+        ),
+      ),
+    )
+    .orderBy(asc(customers.sortName), asc(customers.id))
+    .limit(500)
+    .all();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Create and update (each write and its activity entry in one db.batch).
+
+/** API/form field → column. */
+const FIELD_COLUMNS = {
+  serial: 'serial',
+  mac: 'mac',
+  ip: 'ip',
+  vendor: 'vendor',
+  model: 'model',
+  firmware: 'firmware',
+  nominal_hashrate_ths: 'nominalHashrateMths',
+  nominal_power_w: 'nominalPowerW',
+  site_id: 'siteId',
+  rack_location: 'rackLocation',
+  status: 'status',
+} as const;
+type FieldName = keyof typeof FIELD_COLUMNS;
+const FIELD_NAMES = Object.keys(FIELD_COLUMNS) as FieldName[];
+
+function toColumns(input: Partial<Record<FieldName, unknown>>): Partial<MinerRow> {
+  const values: Partial<Record<keyof MinerRow, unknown>> = {};
+  for (const field of FIELD_NAMES) {
+    if (input[field] !== undefined) values[FIELD_COLUMNS[field]] = input[field];
+  }
+  return values as Partial<MinerRow>;
+}
+
+/**
+ * Changes as the Activity tab shows them: hashrate in TH/s, the site by name. `_miner_id` ties
+ * the entry to the unit (its detail page finds its history by it) and is not shown as a change.
+ */
+function minerChanges(before: Partial<MinerRow>, after: Partial<MinerRow>, siteNames: Map<string, string>, minerId: string): Changes {
+  const byColumn = diffFields(before as Record<string, unknown>, after as Record<string, unknown>, Object.values(FIELD_COLUMNS));
+  const show = (column: keyof MinerRow, value: unknown) => {
+    if (value === null || value === undefined) return null;
+    if (column === 'nominalHashrateMths') return `${mthsToThs(value as number)} TH/s`;
+    if (column === 'siteId') return siteNames.get(value as string) ?? value;
+    return value;
+  };
+  const changes: Changes = {};
+  for (const field of FIELD_NAMES) {
+    const column = FIELD_COLUMNS[field];
+    const change = byColumn[column];
+    if (change) changes[field === 'site_id' ? 'site' : field] = [show(column, change[0]), show(column, change[1])];
+  }
+  if (Object.keys(changes).length > 0) changes._miner_id = [minerId, minerId];
+  return changes;
+}
+
+async function siteNamesOf(db: Db, hostId: string, ids: (string | null | undefined)[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(ids.filter((id): id is string => !!id))];
+  if (wanted.length === 0) return new Map();
+  const rows = await db
+    .select({ id: sites.id, name: sites.name })
+    .from(sites)
+    .where(and(eq(sites.hostId, hostId), idIn(sites.id, wanted)))
+    .all();
+  return new Map(rows.map((row) => [row.id, row.name]));
+}
+
+/** Duplicates of MAC or serial among the host's other units, as field errors. */
+async function duplicateErrors(db: Db, hostId: string, values: { mac?: string | null; serial?: string | null }, exceptId?: string): Promise<Record<string, string>> {
+  const checks: SQL[] = [];
+  if (values.mac) checks.push(eq(miners.mac, values.mac));
+  if (values.serial) checks.push(eq(miners.serial, values.serial));
+  if (checks.length === 0) return {};
+  const rows = await db
+    .select({ id: miners.id, mac: miners.mac, serial: miners.serial })
+    .from(miners)
+    .where(and(eq(miners.hostId, hostId), or(...checks), exceptId ? sql`${miners.id} <> ${exceptId}` : undefined))
+    .all();
+  const errors: Record<string, string> = {};
+  for (const row of rows) {
+    if (values.mac && row.mac === values.mac) errors.mac = `Another unit (${minerLabel(row)}) already has this MAC address.`;
+    if (values.serial && row.serial === values.serial) errors.serial = 'Another unit already has this serial number.';
+  }
+  return errors;
+}
+
+async function requireSite(db: Db, hostId: string, siteId: string | null | undefined, names: Map<string, string>) {
+  if (siteId && !names.has(siteId)) throw new ValidationError({ site_id: 'Choose a site from the list.' });
+}
+
+export async function createMiner(db: Db, hostId: string, actor: Actor, raw: unknown): Promise<Miner> {
+  const input = parseInput(createMinerSchema, raw);
+  const names = await siteNamesOf(db, hostId, [input.site_id]);
+  await requireSite(db, hostId, input.site_id, names);
+  const duplicates = await duplicateErrors(db, hostId, input);
+  if (Object.keys(duplicates).length > 0) throw new ValidationError(duplicates);
+  const now = Date.now();
+  const id = newId();
+  const values = { ...toColumns(input), status: input.status ?? ('staged' as const) };
+  const created: Changes = {};
+  for (const [field, change] of Object.entries(minerChanges({}, values, names, id))) {
+    if (change[1] !== null) created[field] = change;
+  }
+  try {
+    await db.batch([
+      db.insert(miners).values({ ...(values as typeof miners.$inferInsert), id, hostId, customerId: null, createdAt: now, updatedAt: now }),
+      activityInsert(db, hostId, actor, 'miner.created', null, created, now),
+    ]);
+  } catch (error) {
+    // Someone added the same MAC or serial meanwhile: the unique indexes settle it.
+    if (String(error).includes('UNIQUE')) throw new ValidationError(await duplicateErrors(db, hostId, input));
+    throw error;
+  }
+  return getMiner(db, hostId, id);
+}
+
+/**
+ * PATCH semantics (the edit form sends every field). An assigned unit keeps its status: it
+ * changes only through assign/unassign, which record it in the customer's Activity.
+ */
+export async function updateMiner(db: Db, hostId: string, actor: Actor, minerId: string, raw: unknown): Promise<Miner> {
+  const input = parseInput(updateMinerSchema, raw);
+  const existing = await getMiner(db, hostId, minerId);
+  if (input.status !== undefined && existing.status === 'assigned') {
+    throw new ValidationError({ status: `This unit is assigned to ${existing.customerName ?? 'a customer'}: unassign it from the customer’s Equipment tab first.` });
+  }
+  const serial = input.serial !== undefined ? input.serial : existing.serial;
+  const mac = input.mac !== undefined ? input.mac : existing.mac;
+  if (!serial && !mac) throw new ValidationError({ serial: IDENTITY_MESSAGE });
+  const names = await siteNamesOf(db, hostId, [input.site_id, existing.siteId]);
+  await requireSite(db, hostId, input.site_id, names);
+  const values = toColumns(input);
+  const changes = minerChanges(existing, values, names, minerId);
+  if (Object.keys(changes).length === 0) return existing;
+  const duplicates = await duplicateErrors(db, hostId, { mac: values.mac, serial: values.serial }, minerId);
+  if (Object.keys(duplicates).length > 0) throw new ValidationError(duplicates);
+  const now = Date.now();
+  try {
+    const [updated] = await db.batch([
+      db
+        .update(miners)
+        .set({ ...values, updatedAt: now })
+        .where(
+          and(
+            eq(miners.hostId, hostId),
+            eq(miners.id, minerId),
+            // The status we checked against must still hold (an assignment may land meanwhile).
+            values.status !== undefined ? sql`${miners.status} <> 'assigned'` : undefined,
+          ),
+        )
+        .returning({ id: miners.id }),
+      activityInsertIfChanged(db, hostId, actor, 'miner.updated', existing.customerId, changes, now),
+    ]);
+    if (updated.length === 0) throw new AppError('conflict', 'This unit was assigned meanwhile; reload the page and try again.');
+  } catch (error) {
+    if (String(error).includes('UNIQUE')) throw new ValidationError(await duplicateErrors(db, hostId, { mac: values.mac, serial: values.serial }, minerId));
+    throw error;
+  }
+  return getMiner(db, hostId, minerId);
+}
+
+export interface MinerActivityEntry {
+  id: string;
+  actorKind: string;
+  actorLabel: string;
+  action: string;
+  changes: Changes | null;
+  createdAt: number;
+}
+
+/**
+ * The unit's history, newest first: activity entries that carry its id. A scan of the host's
+ * entries (no per-unit index in activity_log), bounded to the 50 newest matches.
+ */
+export async function listMinerActivity(db: Db, hostId: string, minerId: string): Promise<MinerActivityEntry[]> {
+  const rows = await db
+    .select({
+      id: activityLog.id,
+      actorKind: activityLog.actorKind,
+      actorLabel: activityLog.actorLabel,
+      action: activityLog.action,
+      changes: activityLog.changes,
+      createdAt: activityLog.createdAt,
+    })
+    .from(activityLog)
+    .where(and(eq(activityLog.hostId, hostId), sql`instr(${activityLog.changes}, ${JSON.stringify(minerId)}) > 0`))
+    .orderBy(desc(sql`${activityLog}.rowid`))
+    .limit(50)
+    .all();
+  return rows.map((row) => ({ ...row, changes: row.changes ? (JSON.parse(row.changes) as Changes) : null }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assigning equipment to customers.
+
+export type AssignFailure = 'not_found' | 'already_assigned' | 'assigned_elsewhere' | 'retired' | 'not_assigned_here' | 'changed';
+
+export const ASSIGN_FAILURE_TEXT: Record<AssignFailure, string> = {
+  not_found: 'no such unit',
+  already_assigned: 'already assigned to this customer',
+  assigned_elsewhere: 'assigned to another customer',
+  retired: 'retired',
+  not_assigned_here: 'not assigned to this customer',
+  changed: 'changed by someone else at the same time',
+};
+
+export interface AssignmentResult {
+  /** Units whose assignment changed, in the order asked. */
+  changed: { id: string; label: string }[];
+  failed: { id: string; label: string | null; reason: AssignFailure; message: string }[];
+}
+
+interface Candidate {
+  id: string;
+  serial: string | null;
+  mac: string | null;
+  model: string | null;
+  status: MinerStatus;
+  customerId: string | null;
+}
+
+async function candidatesOf(db: Db, hostId: string, ids: string[]): Promise<Map<string, Candidate>> {
+  const rows = await db
+    .select({ id: miners.id, serial: miners.serial, mac: miners.mac, model: miners.model, status: miners.status, customerId: miners.customerId })
+    .from(miners)
+    .where(and(eq(miners.hostId, hostId), idIn(miners.id, ids)))
+    .all();
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+const unitLabel = (row: Candidate) => (row.model ? `${minerLabel(row)} (${row.model})` : minerLabel(row));
+
+/**
+ * Assigns units to a customer. Each unit is one guarded UPDATE — it changes only while the unit
+ * is staged or unassigned and has no customer — followed by its activity entry, written only if
+ * that UPDATE changed a row; all in one db.batch. So two people assigning the same unit to two
+ * customers at once cannot both win (D1 runs statements one at a time), and the loser is told
+ * which units it could not assign. The guard, not the form, is what enforces one customer per unit.
+ */
+export async function assignEquipment(db: Db, hostId: string, actor: Actor, customerId: string, raw: unknown): Promise<AssignmentResult> {
+  const { miner_ids: ids } = parseInput(minerIdsSchema, raw);
+  const customer = await getCustomer(db, hostId, customerId);
+  const found = await candidatesOf(db, hostId, ids);
+  const now = Date.now();
+  const result: AssignmentResult = { changed: [], failed: [] };
+  const attempts: Candidate[] = [];
+  const statements = [];
+  for (const id of ids) {
+    const row = found.get(id);
+    if (!row) {
+      result.failed.push({ id, label: null, reason: 'not_found', message: ASSIGN_FAILURE_TEXT.not_found });
+      continue;
+    }
+    attempts.push(row);
+    statements.push(
+      db
+        .update(miners)
+        .set({ status: 'assigned', customerId: customer.id, updatedAt: now })
+        .where(and(eq(miners.hostId, hostId), eq(miners.id, id), inArray(miners.status, ['staged', 'unassigned']), isNull(miners.customerId)))
+        .returning({ id: miners.id }),
+      activityInsertIfChanged(
+        db,
+        hostId,
+        actor,
+        'equipment.assigned',
+        customer.id,
+        { unit: [null, unitLabel(row)], status: [row.status, 'assigned'], _miner_id: [id, id] },
+        now,
+      ),
+    );
+  }
+  const outcomes = statements.length ? await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]) : [];
+  attempts.forEach((row, index) => {
+    const updated = outcomes[index * 2] as { id: string }[];
+    if (updated.length > 0) {
+      result.changed.push({ id: row.id, label: unitLabel(row) });
+      return;
+    }
+    const reason: AssignFailure =
+      row.customerId === customer.id ? 'already_assigned' : row.customerId ? 'assigned_elsewhere' : row.status === 'retired' ? 'retired' : 'changed';
+    result.failed.push({ id: row.id, label: unitLabel(row), reason, message: ASSIGN_FAILURE_TEXT[reason] });
+  });
+  return result;
+}
+
+/** Returns units to `unassigned`; only units assigned to this customer change (guarded likewise). */
+export async function unassignEquipment(db: Db, hostId: string, actor: Actor, customerId: string, raw: unknown): Promise<AssignmentResult> {
+  const { miner_ids: ids } = parseInput(minerIdsSchema, raw);
+  const customer = await getCustomer(db, hostId, customerId);
+  const found = await candidatesOf(db, hostId, ids);
+  const now = Date.now();
+  const result: AssignmentResult = { changed: [], failed: [] };
+  const attempts: Candidate[] = [];
+  const statements = [];
+  for (const id of ids) {
+    const row = found.get(id);
+    if (!row) {
+      result.failed.push({ id, label: null, reason: 'not_found', message: ASSIGN_FAILURE_TEXT.not_found });
+      continue;
+    }
+    attempts.push(row);
+    statements.push(
+      db
+        .update(miners)
+        .set({ status: 'unassigned', customerId: null, updatedAt: now })
+        .where(and(eq(miners.hostId, hostId), eq(miners.id, id), eq(miners.customerId, customer.id), eq(miners.status, 'assigned')))
+        .returning({ id: miners.id }),
+      activityInsertIfChanged(
+        db,
+        hostId,
+        actor,
+        'equipment.unassigned',
+        customer.id,
+        { unit: [unitLabel(row), null], status: ['assigned', 'unassigned'], _miner_id: [id, id] },
+        now,
+      ),
+    );
+  }
+  const outcomes = statements.length ? await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]) : [];
+  attempts.forEach((row, index) => {
+    const updated = outcomes[index * 2] as { id: string }[];
+    if (updated.length > 0) result.changed.push({ id: row.id, label: unitLabel(row) });
+    else result.failed.push({ id: row.id, label: unitLabel(row), reason: 'not_assigned_here', message: ASSIGN_FAILURE_TEXT.not_assigned_here });
+  });
+  return result;
+}

@@ -1,0 +1,53 @@
+import { createMiddleware } from 'hono/factory';
+import { getCustomer } from '../customers/service';
+import { getDb } from '../db/client';
+import type { AppEnv } from '../env';
+import { notFound } from '../lib/errors';
+import { resolveHostByDomain, resolveHostById, resolveHostBySlug } from '../portal/tenant';
+import { requestHostname } from './tenant';
+
+/** `/host/<slug>/…` on the platform host: the host slug, or the main slug as a fallback. */
+export const portalBySlug = createMiddleware<AppEnv>(async (c, next) => {
+  const slug = (c.req.param('slug') ?? '').toLowerCase();
+  const host = await resolveHostBySlug(getDb(c.env.DB), slug);
+  if (!host) throw notFound();
+  c.set('portal', { host, base: `/host/${slug}`, preview: null, member: null, customer: null });
+  await next();
+});
+
+/** Any other hostname: a verified custom domain serves its host's portal at `/`; else 404. */
+export const portalByDomain = createMiddleware<AppEnv>(async (c, next) => {
+  const host = await resolveHostByDomain(getDb(c.env.DB), requestHostname(c.req.url));
+  if (!host) throw notFound();
+  c.set('portal', { host, base: '', preview: null, member: null, customer: null });
+  await next();
+});
+
+/**
+ * View Portal: host staff (already signed in: /admin/* requires it) see one of their customers'
+ * portal, read-only. The customer is looked up within the staff member's host only.
+ */
+export const portalPreview = createMiddleware<AppEnv>(async (c, next) => {
+  const session = c.get('staff');
+  const db = getDb(c.env.DB);
+  const customer = await getCustomer(db, session.host.id, c.req.param('customerId') ?? '');
+  const host = await resolveHostById(db, session.host.id);
+  if (!host) throw notFound();
+  c.set('portal', {
+    host,
+    base: `/admin/customers/${customer.id}/portal`,
+    preview: { staffName: session.user.name },
+    member: null,
+    customer: {
+      id: customer.id,
+      name: customer.name,
+      companyName: customer.companyName,
+      teamName: customer.teamName,
+      contactEmail: customer.contactEmail,
+      billingEmail: customer.billingEmail,
+      active: customer.active,
+      portalAccess: customer.portalAccess,
+    },
+  });
+  await next();
+});

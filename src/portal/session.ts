@@ -1,0 +1,111 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { jwtVerify, SignJWT } from 'jose';
+import type { Db } from '../db/client';
+import { customers, customerUsers } from '../db/schema';
+
+/**
+ * The portal session: a jose JWT bound to one host (`hid`) and to the account's session version
+ * (`sv`), in its own `__Host-` cookie. On the platform origin every host's portal shares the
+ * cookie jar, so the host in the token must equal the host the URL resolved to; on a custom
+ * domain the cookie never leaves that domain at all.
+ *
+ * Every request re-reads the account and its customer, so removing a member, switching off
+ * Portal Access or disabling the account locks people out on their next click.
+ */
+export const PORTAL_COOKIE = '__Host-hy_portal';
+export const PORTAL_SESSION_TTL_SECONDS = 60 * 60 * 24 * 14;
+const AUDIENCE = 'hashyard:portal';
+
+export interface PortalMember {
+  id: string;
+  name: string;
+  email: string;
+  role: 'owner' | 'member';
+}
+
+export interface PortalCustomer {
+  id: string;
+  name: string;
+  companyName: string | null;
+  teamName: string | null;
+  contactEmail: string;
+  billingEmail: string | null;
+  active: boolean;
+  portalAccess: boolean;
+}
+
+const keyOf = (secret: string) => new TextEncoder().encode(secret);
+
+export function signPortalToken(secret: string, member: { id: string; hostId: string; sessionVersion: number }): Promise<string> {
+  return new SignJWT({ hid: member.hostId, sv: member.sessionVersion })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(member.id)
+    .setAudience(AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${PORTAL_SESSION_TTL_SECONDS}s`)
+    .sign(keyOf(secret));
+}
+
+export type PortalSessionResult =
+  | { ok: true; member: PortalMember; customer: PortalCustomer }
+  | { ok: false; reason: 'none' | 'locked_out' | 'portal_access_off' | 'inactive' };
+
+/** Verifies the token for this host and re-checks the account; says why when it fails. */
+export async function loadPortalSession(db: Db, secret: string, hostId: string, token: string | undefined): Promise<PortalSessionResult> {
+  if (!token) return { ok: false, reason: 'none' };
+  let memberId: string | undefined;
+  let claims: Record<string, unknown>;
+  try {
+    const { payload } = await jwtVerify(token, keyOf(secret), { audience: AUDIENCE, algorithms: ['HS256'] });
+    memberId = payload.sub;
+    claims = payload;
+  } catch {
+    return { ok: false, reason: 'none' };
+  }
+  // A session from another host's portal is simply not a session here.
+  if (!memberId || claims.hid !== hostId) return { ok: false, reason: 'none' };
+  const row = await db
+    .select({
+      id: customerUsers.id,
+      name: customerUsers.name,
+      email: customerUsers.email,
+      role: customerUsers.role,
+      sessionVersion: customerUsers.sessionVersion,
+      customerId: customers.id,
+      customerName: customers.name,
+      companyName: customers.companyName,
+      teamName: customers.teamName,
+      contactEmail: customers.contactEmail,
+      billingEmail: customers.billingEmail,
+      active: customers.active,
+      portalAccess: customers.portalAccess,
+    })
+    .from(customerUsers)
+    .innerJoin(customers, eq(customers.id, customerUsers.customerId))
+    .where(and(eq(customerUsers.id, memberId), eq(customerUsers.hostId, hostId), isNull(customerUsers.removedAt)))
+    .get();
+  if (!row || row.sessionVersion !== claims.sv) return { ok: false, reason: 'locked_out' };
+  if (!row.active) return { ok: false, reason: 'inactive' };
+  if (!row.portalAccess) return { ok: false, reason: 'portal_access_off' };
+  return {
+    ok: true,
+    member: { id: row.id, name: row.name, email: row.email, role: row.role },
+    customer: {
+      id: row.customerId,
+      name: row.customerName,
+      companyName: row.companyName,
+      teamName: row.teamName,
+      contactEmail: row.contactEmail,
+      billingEmail: row.billingEmail,
+      active: row.active,
+      portalAccess: row.portalAccess,
+    },
+  };
+}
+
+export const LOCKOUT_MESSAGES: Record<Exclude<PortalSessionResult, { ok: true }>['reason'], string | null> = {
+  none: null,
+  locked_out: 'Your access to this portal has ended. Sign in again, or ask your team owner for a new invitation.',
+  portal_access_off: 'Portal access is turned off for your account. Contact your hosting provider to turn it back on.',
+  inactive: 'Your account is inactive, so the portal is unavailable. Contact your hosting provider.',
+};

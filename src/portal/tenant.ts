@@ -1,0 +1,81 @@
+import { and, eq, or, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { customDomains, hosts } from '../db/schema';
+
+/** What a portal page needs to know about the host it belongs to (its white label). */
+export interface PortalHost {
+  id: string;
+  name: string;
+  hostSlug: string | null;
+  mainSlug: string;
+  slogan: string | null;
+  primaryColor: string | null;
+  accentColor: string | null;
+  logoKey: string | null;
+  /** Changes whenever branding changes: cache-busts the brand stylesheet and logo URLs. */
+  brandVersion: number;
+  /** The verified custom domain, if any: invite links prefer it. */
+  customDomain: string | null;
+  /** IANA zone the portal shows times and chart hours in (the host's). */
+  timezone: string;
+}
+
+const portalHostColumns = {
+  id: hosts.id,
+  name: hosts.name,
+  hostSlug: hosts.hostSlug,
+  mainSlug: hosts.mainSlug,
+  slogan: hosts.brandSlogan,
+  primaryColor: hosts.brandPrimaryColor,
+  accentColor: hosts.brandAccentColor,
+  logoKey: hosts.brandLogoKey,
+  brandVersion: hosts.updatedAt,
+  timezone: hosts.timezone,
+  customDomain: sql<string | null>`(SELECT cd.hostname FROM custom_domains cd
+    WHERE cd.host_id = "hosts"."id" AND cd.status = 'active' ORDER BY cd.verified_at LIMIT 1)`,
+};
+
+/**
+ * `/host/<slug>`: the host slug first; the organisation's main slug as a fallback so links made
+ * before the host slug changed keep working. Slugs are unique across both columns
+ * (src/hosts/service.ts), so at most one host matches each way.
+ */
+export async function resolveHostBySlug(db: Db, slug: string): Promise<PortalHost | null> {
+  const rows = await db
+    .select({ ...portalHostColumns, bySlug: sql<number>`${hosts.hostSlug} = ${slug}` })
+    .from(hosts)
+    .where(or(eq(hosts.hostSlug, slug), eq(hosts.mainSlug, slug)))
+    .limit(2)
+    .all();
+  const row = rows.find((r) => r.bySlug === 1) ?? rows[0];
+  if (!row) return null;
+  const { bySlug: _bySlug, ...host } = row;
+  return host;
+}
+
+/** A custom domain serves its host's portal only once verified (status active). */
+export async function resolveHostByDomain(db: Db, hostname: string): Promise<PortalHost | null> {
+  const row = await db
+    .select(portalHostColumns)
+    .from(customDomains)
+    .innerJoin(hosts, eq(hosts.id, customDomains.hostId))
+    .where(and(eq(customDomains.hostname, hostname.toLowerCase()), eq(customDomains.status, 'active')))
+    .get();
+  return row ?? null;
+}
+
+export async function resolveHostById(db: Db, hostId: string): Promise<PortalHost | null> {
+  return (await db.select(portalHostColumns).from(hosts).where(eq(hosts.id, hostId)).get()) ?? null;
+}
+
+/**
+ * The absolute origin + base path of a host's portal, for links in emails: the verified custom
+ * domain when there is one, else `/host/<slug>` on the platform. `requestUrl` supplies the
+ * scheme and port the platform is being reached on (http://localhost:8787 in development).
+ */
+export function portalBaseUrl(host: PortalHost, requestUrl: string): string {
+  const url = new URL(requestUrl);
+  const port = url.port ? `:${url.port}` : '';
+  if (host.customDomain) return `${url.protocol}//${host.customDomain}${port}`;
+  return `${url.protocol}//${url.host}/host/${host.hostSlug ?? host.mainSlug}`;
+}

@@ -1,0 +1,249 @@
+import { Hono, type Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { getDb } from '../db/client';
+import type { AppEnv } from '../env';
+import { assertImportable, IMPORT_TEMPLATE, importMiners, MAX_IMPORT_BYTES, minersCsv, previewImport, type ImportMode } from '../equipment/csv';
+import { MINER_SORTS, MINER_STATUSES, minerFormToInput, mthsToThs, type MinerSort, type MinerStatus } from '../equipment/schema';
+import { createMiner, customerFilterOptions, getMiner, getMinerWithLive, listMinerActivity, listMiners, modelOptions, updateMiner, type Miner } from '../equipment/service';
+import { staffActor } from '../hosts/service';
+import { ValidationError } from '../lib/errors';
+import { isHtmx, readForm, readMultipartForm, redirectAfterPost } from '../lib/http';
+import { siteOptions } from '../sites/service';
+import { MinerDetailPage } from '../../views/pages/equipment/detail';
+import { EMPTY_MINER_FORM, MinerForm, MinerFormPage, type MinerFormValues } from '../../views/pages/equipment/form';
+import { ImportPage } from '../../views/pages/equipment/import';
+import {
+  DEFAULT_EQUIPMENT_FILTERS,
+  EQUIPMENT_VIEWS,
+  EquipmentListPage,
+  EquipmentResults,
+  type EquipmentFilters,
+  type EquipmentView,
+} from '../../views/pages/equipment/list';
+import { handleForm } from './forms';
+
+/**
+ * The list remembers its view, sort and filters (not the search text or page) in a cookie:
+ * opening Equipment without a query restores them; any explicit query replaces them.
+ */
+export const EQUIPMENT_PREFS_COOKIE = '__Host-hy_equipment';
+const REMEMBERED = ['site', 'status', 'model', 'customer', 'sort', 'view'] as const;
+const LIST_KEYS = ['q', ...REMEMBERED, 'cursor', 'before'];
+
+/** Query-string filters, tolerant of junk: an unknown status, sort or view falls back to the default. */
+export function parseEquipmentFilters(query: Record<string, string | undefined>, defaults: Partial<EquipmentFilters> = {}): EquipmentFilters {
+  const base = { ...DEFAULT_EQUIPMENT_FILTERS, ...defaults };
+  const text = (value: string | undefined, max: number) => (value ?? '').trim().slice(0, max);
+  return {
+    q: text(query.q, 200),
+    site: text(query.site, 64),
+    status: MINER_STATUSES.includes(query.status as MinerStatus) ? (query.status as MinerStatus) : '',
+    model: text(query.model, 96),
+    customer: text(query.customer, 64),
+    sort: MINER_SORTS.includes(query.sort as MinerSort) ? (query.sort as MinerSort) : base.sort,
+    view: EQUIPMENT_VIEWS.includes(query.view as EquipmentView) ? (query.view as EquipmentView) : base.view,
+  };
+}
+
+/** The service's query: only the filters that are set. */
+export function serviceQuery(filters: EquipmentFilters, page: { cursor?: string; before?: string; limit?: number } = {}) {
+  return {
+    q: filters.q || undefined,
+    site: filters.site || undefined,
+    status: filters.status || undefined,
+    model: filters.model || undefined,
+    customer: filters.customer || undefined,
+    sort: filters.sort,
+    ...(page.cursor ? { cursor: page.cursor } : {}),
+    ...(page.before ? { before: page.before } : {}),
+    ...(page.limit ? { limit: page.limit } : {}),
+  };
+}
+
+function rememberedFilters(c: Context<AppEnv>): { filters: EquipmentFilters; query: Record<string, string> } {
+  const query = c.req.query();
+  if (query.reset) {
+    deleteCookie(c, EQUIPMENT_PREFS_COOKIE, { path: '/', secure: true });
+    return { filters: DEFAULT_EQUIPMENT_FILTERS, query: {} };
+  }
+  const explicit = LIST_KEYS.some((key) => key in query);
+  if (!explicit) {
+    const saved = Object.fromEntries(new URLSearchParams(getCookie(c, EQUIPMENT_PREFS_COOKIE) ?? ''));
+    return { filters: parseEquipmentFilters(saved), query: {} };
+  }
+  const filters = parseEquipmentFilters(query);
+  const keep = new URLSearchParams();
+  for (const key of REMEMBERED) if (filters[key]) keep.set(key, filters[key]);
+  setCookie(c, EQUIPMENT_PREFS_COOKIE, keep.toString(), { path: '/', secure: true, httpOnly: true, sameSite: 'Lax', maxAge: 60 * 60 * 24 * 365 });
+  return { filters, query };
+}
+
+const formValuesOf = (miner: Miner): MinerFormValues => ({
+  serial: miner.serial ?? '',
+  mac: miner.mac ?? '',
+  ip: miner.ip ?? '',
+  vendor: miner.vendor ?? '',
+  model: miner.model ?? '',
+  firmware: miner.firmware ?? '',
+  nominal_hashrate_ths: miner.nominalHashrateMths === null ? '' : mthsToThs(miner.nominalHashrateMths),
+  nominal_power_w: miner.nominalPowerW === null ? '' : String(miner.nominalPowerW),
+  site_id: miner.siteId ?? '',
+  rack_location: miner.rackLocation ?? '',
+  status: miner.status,
+});
+
+const postedValues = (form: Record<string, string>): MinerFormValues => ({ ...EMPTY_MINER_FORM, ...form });
+
+const IMPORT_MODES: Record<string, ImportMode> = { import_all: 'all', import_good: 'good' };
+
+/** Host OS → Equipment: inventory list, add/edit, CSV import/export and the unit's page. */
+export const adminEquipmentRoutes = new Hono<AppEnv>()
+  .get('/', async (c) => {
+    const session = c.get('staff');
+    const db = getDb(c.env.DB);
+    const { filters, query } = rememberedFilters(c);
+    const page = await listMiners(db, c.env, session.host.id, serviceQuery(filters, { cursor: query.cursor, before: query.before }));
+    if (isHtmx(c) && c.req.header('HX-Target') === 'equipment-results') {
+      return c.html(<EquipmentResults page={page} filters={filters} />);
+    }
+    const [sites, models, customers] = await Promise.all([
+      siteOptions(db, session.host.id),
+      modelOptions(db, session.host.id),
+      customerFilterOptions(db, session.host.id, filters.customer || undefined),
+    ]);
+    return c.html(<EquipmentListPage session={session} page={page} filters={filters} options={{ sites, models, customers }} />);
+  })
+  .get('/export.csv', async (c) => {
+    const session = c.get('staff');
+    const filters = parseEquipmentFilters(c.req.query());
+    const csv = await minersCsv(getDb(c.env.DB), c.env, session.host.id, serviceQuery(filters));
+    c.header('Content-Type', 'text/csv; charset=utf-8');
+    c.header('Content-Disposition', 'attachment; filename="equipment.csv"');
+    return c.body(csv);
+  })
+  .get('/import', (c) => {
+    const imported = Number(c.req.query('imported'));
+    return c.html(<ImportPage session={c.get('staff')} imported={Number.isInteger(imported) && imported > 0 ? imported : undefined} />);
+  })
+  .get('/import/template.csv', (c) => {
+    c.header('Content-Type', 'text/csv; charset=utf-8');
+    c.header('Content-Disposition', 'attachment; filename="equipment-import-template.csv"');
+    return c.body(IMPORT_TEMPLATE);
+  })
+  .post('/import', async (c) => {
+    const session = c.get('staff');
+    const db = getDb(c.env.DB);
+    const body = await readMultipartForm(c, MAX_IMPORT_BYTES + 64 * 1024);
+    if (!body) {
+      const message = `The file is larger than ${MAX_IMPORT_BYTES / 1024 / 1024} MB; split it into smaller files.`;
+      return c.html(<ImportPage session={session} errors={{ file: message }} />, 422);
+    }
+    const file = body.files.file;
+    const text = file && file.size > 0 ? await file.text() : body.fields.csv;
+    try {
+      const csv = assertImportable(text);
+      const mode = IMPORT_MODES[body.fields.action ?? ''];
+      if (!mode) {
+        const preview = await previewImport(db, session.host.id, csv);
+        return c.html(<ImportPage session={session} preview={preview} csv={csv} />, preview.fileErrors.length > 0 ? 422 : 200);
+      }
+      const expected = Number(body.fields.good_count);
+      const outcome = await importMiners(db, session.host.id, staffActor(session), csv, mode, Number.isInteger(expected) ? expected : undefined);
+      if (outcome.preview) {
+        return c.html(<ImportPage session={session} preview={outcome.preview} csv={csv} notice={outcome.notice} />, 422);
+      }
+      return redirectAfterPost(c, `/admin/equipment/import?imported=${outcome.imported}`);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return c.html(<ImportPage session={session} errors={error.fields} />, 422);
+    }
+  })
+  .get('/new', async (c) => {
+    const session = c.get('staff');
+    const sites = await siteOptions(getDb(c.env.DB), session.host.id);
+    return c.html(
+      <MinerFormPage
+        session={session}
+        title="Add unit"
+        action="/admin/equipment"
+        cancelHref="/admin/equipment"
+        submitLabel="Add unit"
+        values={{ ...EMPTY_MINER_FORM, site_id: c.req.query('site') ?? '' }}
+        sites={sites}
+      />,
+    );
+  })
+  .post('/', async (c) => {
+    const session = c.get('staff');
+    const db = getDb(c.env.DB);
+    const form = await readForm(c);
+    return handleForm(
+      c,
+      async () => {
+        const miner = await createMiner(db, session.host.id, staffActor(session), minerFormToInput(form));
+        return redirectAfterPost(c, `/admin/equipment/${miner.id}`);
+      },
+      async (errors) => {
+        const sites = await siteOptions(db, session.host.id);
+        const props = { action: '/admin/equipment', cancelHref: '/admin/equipment', submitLabel: 'Add unit', values: postedValues(form), sites, errors };
+        return { fragment: <MinerForm {...props} />, page: <MinerFormPage session={session} title="Add unit" {...props} /> };
+      },
+    );
+  })
+  .get('/:id', async (c) => {
+    const session = c.get('staff');
+    const db = getDb(c.env.DB);
+    const miner = await getMinerWithLive(db, c.env, session.host.id, c.req.param('id'));
+    const activity = await listMinerActivity(db, session.host.id, miner.id);
+    const notice = c.req.query('done') === 'saved' ? 'Unit saved.' : undefined;
+    return c.html(<MinerDetailPage session={session} miner={miner} activity={activity} notice={notice} />);
+  })
+  .get('/:id/edit', async (c) => {
+    const session = c.get('staff');
+    const db = getDb(c.env.DB);
+    const miner = await getMiner(db, session.host.id, c.req.param('id'));
+    const sites = await siteOptions(db, session.host.id);
+    return c.html(
+      <MinerFormPage
+        session={session}
+        title={`Edit ${miner.serial ?? miner.mac ?? 'unit'}`}
+        action={`/admin/equipment/${miner.id}`}
+        cancelHref={`/admin/equipment/${miner.id}`}
+        submitLabel="Save changes"
+        values={formValuesOf(miner)}
+        sites={sites}
+        assignedTo={miner.status === 'assigned' && miner.customerId ? { id: miner.customerId, name: miner.customerName ?? 'customer' } : null}
+      />,
+    );
+  })
+  .post('/:id', async (c) => {
+    const session = c.get('staff');
+    const db = getDb(c.env.DB);
+    // Resolve first, so another host's id is a 404 rather than a form with errors.
+    const miner = await getMiner(db, session.host.id, c.req.param('id'));
+    const form = await readForm(c);
+    const assignedTo = miner.status === 'assigned' && miner.customerId ? { id: miner.customerId, name: miner.customerName ?? 'customer' } : null;
+    return handleForm(
+      c,
+      async () => {
+        const input = minerFormToInput(form);
+        // An assigned unit's form has no status field; its status changes only by unassigning.
+        if (assignedTo) delete input.status;
+        await updateMiner(db, session.host.id, staffActor(session), miner.id, input);
+        return redirectAfterPost(c, `/admin/equipment/${miner.id}?done=saved`);
+      },
+      async (errors) => {
+        const sites = await siteOptions(db, session.host.id);
+        const props = {
+          action: `/admin/equipment/${miner.id}`,
+          cancelHref: `/admin/equipment/${miner.id}`,
+          submitLabel: 'Save changes',
+          values: postedValues(form),
+          sites,
+          assignedTo,
+          errors,
+        };
+        return { fragment: <MinerForm {...props} />, page: <MinerFormPage session={session} title={`Edit ${miner.serial ?? miner.mac ?? 'unit'}`} {...props} /> };
+      },
+    );
+  });

@@ -1,0 +1,45 @@
+import { Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
+import { authenticateAgent, registerAgent, touchAgent } from '../agents/service';
+import { getDb } from '../db/client';
+import type { AppEnv } from '../env';
+import { unauthorized } from '../lib/errors';
+import { clientIp } from '../lib/rate-limit';
+import { readJsonObject } from '../lib/http';
+import { agentConfig } from '../telemetry/agent-config';
+import { ingestTelemetry, readTelemetryText } from '../telemetry/ingest';
+
+type AgentEnv = AppEnv & { Variables: AppEnv['Variables'] & { agent: { agentId: string; hostId: string; siteId: string } } };
+
+/** `hashyard-agent/1.2.3 (node …)` → `1.2.3`; anything else records no version. */
+const agentVersion = (userAgent: string | undefined) => /^hashyard-agent\/(\S+)/.exec(userAgent ?? '')?.[1] ?? null;
+
+/** The bearer token decides the agent, and through it the one site it may write. */
+const requireAgent = createMiddleware<AgentEnv>(async (c, next) => {
+  const db = getDb(c.env.DB);
+  const agent = await authenticateAgent(db, c.req.header('Authorization'));
+  if (!agent) {
+    c.header('WWW-Authenticate', 'Bearer realm="hashyard-agent"');
+    throw unauthorized('Send the agent token as Authorization: Bearer <token>; a revoked token must be re-registered.');
+  }
+  c.set('agent', agent);
+  c.executionCtx.waitUntil(touchAgent(db, agent.agentId, agentVersion(c.req.header('User-Agent'))));
+  await next();
+});
+
+/** Facility agents, wire format v1 (DESIGN.md §5; a public protocol). */
+export const agentApiRoutes = new Hono<AgentEnv>()
+  .post('/register', async (c) => {
+    const body = await readJsonObject(c);
+    const registered = await registerAgent(getDb(c.env.DB), { code: body.code, hostname: body.hostname, version: body.version, ip: clientIp(c.req.raw.headers) });
+    return c.json(registered, 201);
+  })
+  .post('/telemetry', requireAgent, async (c) => {
+    const agent = c.get('agent');
+    const result = await ingestTelemetry(c.env, agent, await readTelemetryText(c.req.raw));
+    return c.json({ batch_accepted: true, duplicate: result.duplicate, miners_accepted: result.accepted, miners_staged: result.staged });
+  })
+  .get('/config', requireAgent, async (c) => {
+    const agent = c.get('agent');
+    return c.json(await agentConfig(getDb(c.env.DB), agent.hostId, agent.siteId));
+  });

@@ -1,0 +1,369 @@
+import { Hono, type Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { createMiddleware } from 'hono/factory';
+import { getDb } from '../db/client';
+import type { AppEnv } from '../env';
+import { AppError, forbidden, notFound, ValidationError } from '../lib/errors';
+import { isHtmx, readForm, redirectAfterPost } from '../lib/http';
+import {
+  acceptInviteAsExistingMember,
+  acceptInviteAsNewMember,
+  changePassword,
+  findPasswordReset,
+  inviteProblem,
+  listTeam,
+  memberActor,
+  removeMember,
+  requestPasswordReset,
+  resetPassword,
+  signInMember,
+  updateProfile,
+  type PortalSignedIn,
+} from '../portal/accounts';
+import { brandStylesheet } from '../portal/branding';
+import { createInvite, findInviteByToken, listInvites } from '../portal/invites';
+import { LOCKOUT_MESSAGES, loadPortalSession, PORTAL_COOKIE, PORTAL_SESSION_TTL_SECONDS, signPortalToken } from '../portal/session';
+import { portalHref } from '../../views/layouts/portal';
+import {
+  AcceptInviteForms,
+  AcceptInvitePage,
+  ForgotPasswordPage,
+  PortalNoticePage,
+  PortalSignInForm,
+  PortalSignInPage,
+  ResetPasswordPage,
+  type InviteView,
+} from '../../views/pages/portal/auth';
+import { PortalDashboard, PortalProfileInPreview, PortalProfilePage, PortalSectionPage, PortalTeamPage } from '../../views/pages/portal/pages';
+import { FleetLive, MinerLive, PortalAlertsPage, PortalEquipmentPage, PortalMinerPage } from '../../views/pages/portal/equipment';
+import { listAlerts, listCustomerAlerts } from '../alerts/service';
+import { customerFleet, customerMiner, fleetHistory } from '../telemetry/fleet';
+import { handleForm } from './forms';
+
+type PortalCtx = Context<AppEnv>;
+
+async function startPortalSession(c: PortalCtx, signedIn: PortalSignedIn) {
+  const token = await signPortalToken(c.get('vars').SESSION_SECRET, signedIn);
+  setCookie(c, PORTAL_COOKIE, token, { path: '/', secure: true, httpOnly: true, sameSite: 'Lax', maxAge: PORTAL_SESSION_TTL_SECONDS });
+}
+
+/** View Portal is read-only: anything but a read is refused, whatever the form says. */
+const previewIsReadOnly = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.get('portal').preview && c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+    throw forbidden('View Portal is read-only: nothing can be changed from this view.');
+  }
+  await next();
+});
+
+/**
+ * Pages behind sign-in. The session is re-checked on every request against the account and its
+ * customer, so removal, Portal Access off and Inactive all take effect on the next click.
+ */
+const requireMember = createMiddleware<AppEnv>(async (c, next) => {
+  const portal = c.get('portal');
+  if (portal.preview) return next();
+  const result = await loadPortalSession(getDb(c.env.DB), c.get('vars').SESSION_SECRET, portal.host.id, getCookie(c, PORTAL_COOKIE));
+  if (!result.ok) {
+    if (result.reason !== 'none') deleteCookie(c, PORTAL_COOKIE, { path: '/', secure: true });
+    const target = portalHref(portal, result.reason === 'none' ? '/auth' : `/auth?reason=${result.reason}`);
+    if (isHtmx(c)) {
+      c.header('HX-Redirect', target);
+      return c.body(null, 401);
+    }
+    return c.redirect(target, 303);
+  }
+  c.set('portal', { ...portal, member: result.member, customer: result.customer });
+  await next();
+});
+
+const ownerOnly = (c: PortalCtx) => {
+  const portal = c.get('portal');
+  if (!portal.preview && portal.member?.role !== 'owner') throw forbidden('Only a team owner can do that.');
+};
+
+function inviteView(token: string, invite: { email: string; customerName: string }): InviteView {
+  return { token, email: invite.email, customerName: invite.customerName };
+}
+
+/** The portal: mounted at /host/<slug>, at / of a custom domain, and in View Portal. */
+export function portalRoutes() {
+  const app = new Hono<AppEnv>();
+  app.use('*', previewIsReadOnly);
+
+  // --- Branding (public: the sign-in page needs it) --------------------------------------
+  app.get('/brand.css', (c) => {
+    c.header('Content-Type', 'text/css; charset=utf-8');
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.body(brandStylesheet(c.get('portal').host));
+  });
+  app.get('/brand/logo', async (c) => {
+    const { host } = c.get('portal');
+    const object = host.logoKey ? await c.env.FILES.get(host.logoKey) : null;
+    if (!object) throw notFound('Logo');
+    c.header('Content-Type', object.httpMetadata?.contentType ?? 'application/octet-stream');
+    c.header('Cache-Control', 'public, max-age=86400');
+    c.header('X-Content-Type-Options', 'nosniff');
+    return c.body(object.body);
+  });
+
+  // --- Sign-in, invitations, password reset ------------------------------------------------
+  const auth = new Hono<AppEnv>();
+  auth.use('*', async (c, next) => {
+    // Staff in View Portal have no business on the customer's sign-in pages.
+    const portal = c.get('portal');
+    if (portal.preview) return c.redirect(portalHref(portal, '/'), 303);
+    await next();
+  });
+  auth.get('/', async (c) => {
+    const portal = c.get('portal');
+    const result = await loadPortalSession(getDb(c.env.DB), c.get('vars').SESSION_SECRET, portal.host.id, getCookie(c, PORTAL_COOKIE));
+    if (result.ok) return c.redirect(portalHref(portal, '/'), 303);
+    const reason = c.req.query('reason') as keyof typeof LOCKOUT_MESSAGES | undefined;
+    const notice = c.req.query('signed_out') ? 'You have signed out.' : c.req.query('reset') ? 'Your password was changed.' : undefined;
+    const message = reason && reason in LOCKOUT_MESSAGES ? (LOCKOUT_MESSAGES[reason] ?? undefined) : undefined;
+    return c.html(<PortalSignInPage portal={portal} notice={notice} message={message} />);
+  });
+  auth.post('/', async (c) => {
+    const portal = c.get('portal');
+    const form = await readForm(c);
+    const rerender = (status: 403 | 422 | 429, error: AppError) => {
+      const props = { portal, email: form.email, errors: error.fields, message: error.message };
+      return c.html(isHtmx(c) ? <PortalSignInForm {...props} /> : <PortalSignInPage {...props} />, status);
+    };
+    try {
+      await startPortalSession(c, await signInMember(getDb(c.env.DB), portal.host, c.req.raw.headers, form));
+      return redirectAfterPost(c, portalHref(portal, '/'));
+    } catch (error) {
+      if (error instanceof ValidationError) return rerender(422, error);
+      if (error instanceof AppError && (error.code === 'forbidden' || error.code === 'rate_limited')) {
+        if (error.retryAfterSeconds) c.header('Retry-After', String(error.retryAfterSeconds));
+        return rerender(error.code === 'forbidden' ? 403 : 429, error);
+      }
+      throw error;
+    }
+  });
+  auth.post('/logout', (c) => {
+    deleteCookie(c, PORTAL_COOKIE, { path: '/', secure: true });
+    return redirectAfterPost(c, portalHref(c.get('portal'), '/auth?signed_out=1'));
+  });
+
+  auth.get('/invite/:token', async (c) => {
+    const portal = c.get('portal');
+    const token = c.req.param('token');
+    const invite = await findInviteByToken(getDb(c.env.DB), portal.host.id, token);
+    const problem = inviteProblem(invite);
+    if (problem || !invite) return c.html(<PortalNoticePage portal={portal} title="Invitation" message={problem ?? ''} />, invite ? 410 : 404);
+    return c.html(<AcceptInvitePage portal={portal} invite={inviteView(token, invite)} />);
+  });
+  const acceptWith = (kind: 'new' | 'existing') => async (c: PortalCtx) => {
+    const portal = c.get('portal');
+    const db = getDb(c.env.DB);
+    const token = c.req.param('token') ?? '';
+    const form = await readForm(c);
+    const invite = await findInviteByToken(db, portal.host.id, token);
+    const problem = inviteProblem(invite);
+    if (problem || !invite) return c.html(<PortalNoticePage portal={portal} title="Invitation" message={problem ?? ''} />, invite ? 410 : 404);
+    return handleForm(
+      c,
+      async () => {
+        const accept = kind === 'new' ? acceptInviteAsNewMember : acceptInviteAsExistingMember;
+        await startPortalSession(c, await accept(db, portal.host, c.req.raw.headers, token, form));
+        return redirectAfterPost(c, portalHref(portal, '/'));
+      },
+      (errors) => {
+        const props = {
+          portal,
+          invite: inviteView(token, invite),
+          values: { name: form.name },
+          ...(kind === 'new' ? { errors } : { signInErrors: errors }),
+        };
+        return { fragment: <AcceptInviteForms {...props} />, page: <AcceptInvitePage {...props} /> };
+      },
+    );
+  };
+  auth.post('/invite/:token', acceptWith('new'));
+  auth.post('/invite/:token/sign-in', acceptWith('existing'));
+
+  auth.get('/forgot', (c) => c.html(<ForgotPasswordPage portal={c.get('portal')} sent={c.req.query('sent') === '1'} />));
+  auth.post('/forgot', async (c) => {
+    const portal = c.get('portal');
+    const form = await readForm(c);
+    return handleForm(
+      c,
+      async () => {
+        await requestPasswordReset(getDb(c.env.DB), c.env, portal.host, c.req.raw.headers, form, c.req.url);
+        return redirectAfterPost(c, portalHref(portal, '/auth/forgot?sent=1'));
+      },
+      (errors) => {
+        const page = <ForgotPasswordPage portal={portal} email={form.email} errors={errors} />;
+        return { fragment: page, page };
+      },
+    );
+  });
+  auth.get('/reset/:token', async (c) => {
+    const portal = c.get('portal');
+    const token = c.req.param('token');
+    if (!(await findPasswordReset(getDb(c.env.DB), portal.host.id, token))) {
+      return c.html(<PortalNoticePage portal={portal} title="Reset link" message="This reset link has expired or was already used. Ask for a new one." />, 410);
+    }
+    return c.html(<ResetPasswordPage portal={portal} token={token} />);
+  });
+  auth.post('/reset/:token', async (c) => {
+    const portal = c.get('portal');
+    const token = c.req.param('token');
+    const form = await readForm(c);
+    return handleForm(
+      c,
+      async () => {
+        await startPortalSession(c, await resetPassword(getDb(c.env.DB), portal.host, token, form));
+        return redirectAfterPost(c, portalHref(portal, '/'));
+      },
+      (errors) => {
+        const page = <ResetPasswordPage portal={portal} token={token} errors={errors} />;
+        return { fragment: page, page };
+      },
+    );
+  });
+  app.route('/auth', auth);
+
+  // --- Pages behind sign-in ------------------------------------------------------------------
+  const pages = new Hono<AppEnv>();
+  pages.use('*', requireMember);
+  pages.get('/', async (c) => {
+    const portal = c.get('portal');
+    const db = getDb(c.env.DB);
+    const customerId = portal.customer!.id;
+    const [team, fleet, openAlerts] = await Promise.all([
+      listTeam(db, portal.host.id, customerId),
+      customerFleet(db, c.env, portal.host.id, customerId),
+      listAlerts(db, portal.host.id, { state: 'open', limit: 5 }, { customerId }),
+    ]);
+    return c.html(
+      <PortalDashboard portal={portal} teamSize={team.length} fleet={fleet.summary} openAlerts={openAlerts.items} openAlertTotal={openAlerts.total} />,
+    );
+  });
+  for (const section of ['invoices', 'support'] as const) {
+    pages.get(`/${section}`, (c) => c.html(<PortalSectionPage portal={c.get('portal')} section={section} />));
+  }
+
+  // Equipment: the customer's assigned miners, live. The `/live` fragments are what htmx polls.
+  pages.get('/equipment', async (c) => {
+    const portal = c.get('portal');
+    const now = Date.now();
+    const fleet = await customerFleet(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id);
+    const history = fleet.miners.length > 0 ? await fleetHistory(c.env, fleet.miners, now) : [];
+    return c.html(<PortalEquipmentPage portal={portal} miners={fleet.miners} summary={fleet.summary} history={history} now={now} />);
+  });
+  pages.get('/equipment/live', async (c) => {
+    const portal = c.get('portal');
+    const fleet = await customerFleet(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id);
+    return c.html(<FleetLive portal={portal} miners={fleet.miners} summary={fleet.summary} now={Date.now()} />);
+  });
+  pages.get('/equipment/:minerId', async (c) => {
+    const portal = c.get('portal');
+    const db = getDb(c.env.DB);
+    const now = Date.now();
+    const customerId = portal.customer!.id;
+    const miner = await customerMiner(db, c.env, portal.host.id, customerId, c.req.param('minerId'));
+    const [history, alerts] = await Promise.all([
+      fleetHistory(c.env, [miner], now),
+      listAlerts(db, portal.host.id, { miner_id: miner.id, limit: 20 }, { customerId }),
+    ]);
+    return c.html(<PortalMinerPage portal={portal} miner={miner} history={history} alerts={alerts.items} now={now} />);
+  });
+  pages.get('/equipment/:minerId/live', async (c) => {
+    const portal = c.get('portal');
+    const miner = await customerMiner(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id, c.req.param('minerId'));
+    return c.html(<MinerLive portal={portal} miner={miner} now={Date.now()} />);
+  });
+
+  // Alerts: the customer's own (their miners only), open first.
+  pages.get('/alerts', async (c) => {
+    const portal = c.get('portal');
+    const { open, closed } = await listCustomerAlerts(getDb(c.env.DB), portal.host.id, portal.customer!.id, {
+      cursor: c.req.query('cursor'),
+      before: c.req.query('before'),
+    });
+    return c.html(
+      <PortalAlertsPage
+        portal={portal}
+        open={open.items}
+        closed={closed.items}
+        closedTotal={closed.total}
+        nextCursor={closed.nextCursor}
+        prevCursor={closed.prevCursor}
+        now={Date.now()}
+      />,
+    );
+  });
+
+  const teamPage = async (c: PortalCtx, extra: { errors?: Record<string, string>; values?: { email: string; role: string }; notice?: string } = {}) => {
+    const portal = c.get('portal');
+    const db = getDb(c.env.DB);
+    const [members, invites] = await Promise.all([listTeam(db, portal.host.id, portal.customer!.id), listInvites(db, portal.host.id, portal.customer!.id)]);
+    return <PortalTeamPage portal={portal} members={members} invites={invites} {...extra} />;
+  };
+  pages.get('/team', async (c) => c.html(await teamPage(c, { notice: c.req.query('invited') ? 'Invitation sent.' : c.req.query('removed') ? 'Team member removed.' : undefined })));
+  pages.post('/team/invites', async (c) => {
+    ownerOnly(c);
+    const portal = c.get('portal');
+    const form = await readForm(c);
+    const member = portal.member!;
+    return handleForm(
+      c,
+      async () => {
+        await createInvite(getDb(c.env.DB), c.env, portal.host, portal.customer!.id, { kind: 'customer', id: member.id, label: member.name }, form, c.req.url);
+        return redirectAfterPost(c, portalHref(portal, '/team?invited=1'));
+      },
+      async (errors) => {
+        const page = await teamPage(c, { errors, values: { email: form.email ?? '', role: form.role ?? 'member' } });
+        return { fragment: page, page };
+      },
+    );
+  });
+  pages.post('/team/members/:memberId/remove', async (c) => {
+    ownerOnly(c);
+    const portal = c.get('portal');
+    await removeMember(getDb(c.env.DB), portal.host.id, portal.customer!.id, c.req.param('memberId'), memberActor(portal.member!));
+    return redirectAfterPost(c, portalHref(portal, '/team?removed=1'));
+  });
+
+  pages.get('/profile', (c) => {
+    const portal = c.get('portal');
+    if (portal.preview) return c.html(<PortalProfileInPreview portal={portal} />);
+    const saved = c.req.query('saved') ? 'Saved.' : c.req.query('password') ? 'Password changed. Other devices were signed out.' : undefined;
+    return c.html(<PortalProfilePage portal={portal} name={portal.member!.name} email={portal.member!.email} notice={saved} />);
+  });
+  pages.post('/profile', async (c) => {
+    const portal = c.get('portal');
+    const form = await readForm(c);
+    return handleForm(
+      c,
+      async () => {
+        await updateProfile(getDb(c.env.DB), portal.host.id, portal.member!, form);
+        return redirectAfterPost(c, portalHref(portal, '/profile?saved=1'));
+      },
+      (errors) => {
+        const page = <PortalProfilePage portal={portal} name={form.name ?? ''} email={portal.member!.email} errors={errors} />;
+        return { fragment: page, page };
+      },
+    );
+  });
+  pages.post('/profile/password', async (c) => {
+    const portal = c.get('portal');
+    const form = await readForm(c);
+    return handleForm(
+      c,
+      async () => {
+        await startPortalSession(c, await changePassword(getDb(c.env.DB), portal.host.id, portal.member!.id, form));
+        return redirectAfterPost(c, portalHref(portal, '/profile?password=1'));
+      },
+      (errors) => {
+        const page = <PortalProfilePage portal={portal} name={portal.member!.name} email={portal.member!.email} passwordErrors={errors} />;
+        return { fragment: page, page };
+      },
+    );
+  });
+  app.route('/', pages);
+  return app;
+}

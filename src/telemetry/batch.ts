@@ -1,0 +1,163 @@
+/**
+ * Agent wire format v1, telemetry batch (DESIGN.md §5). A public protocol: change it only with a
+ * version bump. Unknown fields are ignored; missing optional fields stay unknown (never zero).
+ * A batch with any invalid miner is rejected whole, naming the first bad field of each miner
+ * (at most MAX_REPORTED_ERRORS of them).
+ *
+ * Hand-written rather than zod, unlike every other input: a 5,000-miner batch is validated on the
+ * ingest hot path, where zod cost several times the JSON parse itself (see bench/ingest.mjs and
+ * DESIGN.md §10's 2× budget). test/unit/telemetry-batch.test.ts pins every rule.
+ */
+export const MAX_MINERS_PER_BATCH = 10_000;
+const MAX_REPORTED_ERRORS = 20;
+
+export type MinerState = 'mining' | 'sleeping' | 'error';
+export type PowerSource = 'miner' | 'pdu' | 'spec';
+
+export interface TelemetryMiner {
+  mac?: string;
+  serial?: string;
+  ip?: string;
+  vendor?: string;
+  model?: string;
+  firmware?: string;
+  sampled_at: string;
+  state: MinerState;
+  hashrate_ths?: number;
+  hashrate_avg_ths?: number;
+  expected_hashrate_ths?: number;
+  board_temps_c?: number[];
+  chip_temps_c?: number[];
+  fans_rpm?: number[];
+  power_w?: number;
+  power_source?: PowerSource;
+  pool_url?: string;
+  pool_user?: string;
+  uptime_s?: number;
+  errors?: string[];
+}
+
+export interface TelemetryBatch {
+  batch_id: string;
+  sent_at: string;
+  miners: TelemetryMiner[];
+}
+
+export type BatchValidation = { ok: true; batch: TelemetryBatch } | { ok: false; fields: Record<string, string> };
+
+const MAC = /^[0-9a-f]{2}(?::[0-9a-f]{2}){5}$/;
+// ISO 8601 with a time zone (Z or ±hh:mm), as agents send it.
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+const STATES = new Set(['mining', 'sleeping', 'error']);
+const SOURCES = new Set(['miner', 'pdu', 'spec']);
+
+type Check = (value: unknown) => string | null;
+
+const text = (max: number): Check => (value) =>
+  typeof value !== 'string' ? 'Must be text.' : value.length > max ? `Use at most ${max} characters.` : null;
+const number = (min: number, max: number, integer = false): Check => (value) =>
+  typeof value !== 'number' || !Number.isFinite(value)
+    ? 'Must be a number.'
+    : value < min || value > max
+      ? `Must be between ${min} and ${max}.`
+      : integer && !Number.isInteger(value)
+        ? 'Must be a whole number.'
+        : null;
+const list = (maxItems: number, item: Check): Check => (value) => {
+  if (!Array.isArray(value)) return 'Must be a list.';
+  if (value.length > maxItems) return `At most ${maxItems} items.`;
+  for (const entry of value) {
+    const problem = item(entry);
+    if (problem) return problem;
+  }
+  return null;
+};
+const time: Check = (value) => (typeof value === 'string' && ISO_TIME.test(value) && !Number.isNaN(Date.parse(value)) ? null : 'Use an ISO 8601 time, like 2026-11-26T21:59:58Z.');
+
+/** Optional fields and their rules; absent (or null) means unknown. */
+const OPTIONAL: [keyof TelemetryMiner, Check][] = [
+  ['serial', (v) => text(64)(v) ?? ((v as string).trim() === '' ? 'Must not be empty.' : null)],
+  ['ip', text(45)],
+  ['vendor', text(64)],
+  ['model', text(96)],
+  ['firmware', text(128)],
+  ['hashrate_ths', number(0, 100_000)],
+  ['hashrate_avg_ths', number(0, 100_000)],
+  ['expected_hashrate_ths', number(0, 100_000)],
+  ['board_temps_c', list(64, number(-60, 200))],
+  ['chip_temps_c', list(64, number(-60, 200))],
+  ['fans_rpm', list(16, number(0, 100_000))],
+  ['power_w', number(0, 100_000)],
+  ['power_source', (v) => (typeof v === 'string' && SOURCES.has(v) ? null : 'Use miner, pdu or spec.')],
+  ['pool_url', text(512)],
+  ['pool_user', text(256)],
+  ['uptime_s', number(0, 10 * 365 * 86_400, true)],
+  ['errors', list(50, text(500))],
+];
+
+/** One miner: the normalised miner, or the first problem as [field, message]. */
+function checkMiner(raw: unknown): TelemetryMiner | [string, string] {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return ['', 'Each miner must be an object.'];
+  const input = raw as Record<string, unknown>;
+  const miner: Record<string, unknown> = {};
+  if (input.mac !== undefined && input.mac !== null) {
+    const mac = typeof input.mac === 'string' ? input.mac.trim().toLowerCase().replace(/-/g, ':') : null;
+    if (mac === null || !MAC.test(mac)) return ['mac', 'Use a MAC address like a0:b1:c2:d3:e4:f5.'];
+    miner.mac = mac;
+  }
+  const timeProblem = time(input.sampled_at);
+  if (timeProblem) return ['sampled_at', timeProblem];
+  miner.sampled_at = input.sampled_at;
+  if (typeof input.state !== 'string' || !STATES.has(input.state)) return ['state', 'Use mining, sleeping or error.'];
+  miner.state = input.state;
+  for (const [field, check] of OPTIONAL) {
+    const value = input[field];
+    if (value === undefined || value === null) continue;
+    const problem = check(value);
+    if (problem) return [field, problem];
+    miner[field] = field === 'serial' ? (value as string).trim() : value;
+  }
+  if (miner.mac === undefined && miner.serial === undefined && miner.ip === undefined) {
+    return ['mac', 'Each miner needs a mac, a serial or (for firmware that reports neither) its ip.'];
+  }
+  return miner as unknown as TelemetryMiner;
+}
+
+export function validateTelemetryBatch(raw: unknown): BatchValidation {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, fields: { _: 'The batch must be a JSON object.' } };
+  const input = raw as Record<string, unknown>;
+  const fields: Record<string, string> = {};
+  if (typeof input.batch_id !== 'string' || input.batch_id.trim().length < 8 || input.batch_id.length > 64) {
+    fields.batch_id = 'Use a unique batch id (a UUID).';
+  }
+  const sentProblem = time(input.sent_at);
+  if (sentProblem) fields.sent_at = sentProblem;
+  if (!Array.isArray(input.miners)) {
+    fields.miners = 'Send the miners as a list.';
+    return { ok: false, fields };
+  }
+  if (input.miners.length > MAX_MINERS_PER_BATCH) {
+    fields.miners = `At most ${MAX_MINERS_PER_BATCH} miners per batch.`;
+    return { ok: false, fields };
+  }
+  const miners: TelemetryMiner[] = new Array(input.miners.length);
+  let problems = Object.keys(fields).length;
+  for (let i = 0; i < input.miners.length && problems < MAX_REPORTED_ERRORS; i++) {
+    const result = checkMiner(input.miners[i]);
+    if (Array.isArray(result)) {
+      fields[result[0] ? `miners.${i}.${result[0]}` : `miners.${i}`] = result[1];
+      problems += 1;
+    } else {
+      miners[i] = result;
+    }
+  }
+  if (problems > 0) return { ok: false, fields };
+  return { ok: true, batch: { batch_id: (input.batch_id as string).trim(), sent_at: input.sent_at as string, miners } };
+}
+
+/**
+ * How a miner is identified: its MAC; else its serial; else, for firmware that reports neither
+ * (stock Antminer over the API, when the agent cannot see it in ARP), its IP within the site.
+ */
+export const minerKey = (miner: { mac?: string | null; serial?: string | null; ip?: string | null }): string =>
+  miner.mac ? `mac:${miner.mac}` : miner.serial ? `serial:${miner.serial}` : `ip:${miner.ip}`;

@@ -1,0 +1,64 @@
+import type { Bindings } from '../env';
+import { AppError, ValidationError } from '../lib/errors';
+import type { IngestResult } from '../live/site-state';
+import { siteState } from './live';
+
+/** A decompressed batch of 10,000 miners is ~6 MB of JSON; anything far beyond is not a batch. */
+export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads the telemetry body as text: optionally gzip (`Content-Encoding: gzip`), bounded in size
+ * after decompression so a small zip bomb cannot exhaust the isolate.
+ */
+export async function readTelemetryText(request: Request): Promise<string> {
+  if (!request.body) throw new AppError('bad_request', 'Send the batch as a JSON body.');
+  const encoding = (request.headers.get('Content-Encoding') ?? '').toLowerCase();
+  let stream: ReadableStream<Uint8Array> = request.body;
+  if (encoding === 'gzip') stream = stream.pipeThrough(new DecompressionStream('gzip'));
+  else if (encoding && encoding !== 'identity') throw new AppError('bad_request', `Unsupported Content-Encoding "${encoding}"; use gzip or none.`);
+  const reader = stream.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_BATCH_BYTES) throw new AppError('bad_request', `The batch is larger than ${MAX_BATCH_BYTES / 1024 / 1024} MB; send fewer miners per batch.`);
+      parts.push(value);
+    }
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new AppError('bad_request', 'The body could not be decompressed as gzip.');
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/** The body parsed as JSON (the bench's parse-only floor uses this). */
+export async function readTelemetryBody(request: Request): Promise<unknown> {
+  const text = await readTelemetryText(request);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new AppError('bad_request', 'The body is not valid JSON.');
+  }
+}
+
+/**
+ * Hands the batch to the site's SiteState, as text: the object parses and validates it, so the
+ * 5,000-miner payload crosses the RPC boundary as one string instead of being parsed here,
+ * structured-cloned and parsed again. A batch with any invalid miner is rejected whole and
+ * nothing is written. The site comes from the agent's token, never from the body.
+ */
+export async function ingestTelemetry(env: Pick<Bindings, 'SITE_STATE'>, agent: { hostId: string; siteId: string }, text: string): Promise<IngestResult> {
+  const outcome = await siteState(env, agent.siteId).ingestJson({ hostId: agent.hostId, siteId: agent.siteId }, text);
+  if (outcome.ok) return outcome.result;
+  if (outcome.reason === 'bad_json') throw new AppError('bad_request', 'The body is not valid JSON.');
+  throw new ValidationError(outcome.fields, 'The batch was rejected whole: fix the fields named and send it again.');
+}

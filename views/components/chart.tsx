@@ -1,0 +1,331 @@
+import { formatHashrate, hashrateScale } from '../../src/telemetry/format';
+import type { HistoryPoint } from '../../src/telemetry/types';
+
+/**
+ * A server-rendered SVG hashrate chart: 24 hours of 5-minute HistoryPoints (SiteState.history),
+ * drawn as a line over a light area, with a dashed nominal reference line when one is given.
+ *
+ * - Hour ticks are in the viewer's time zone (every whole local hour is found by stepping in
+ *   15 minutes, so zones at :30 and :45 offsets work); every third hour is labelled, midnight
+ *   with the date.
+ * - A missing 5-minute bucket, or one with no hashrate (null), breaks the line: gaps show as gaps.
+ *   A lone point between gaps is drawn as a dot.
+ * - Accessible: role="img" with <title> and <desc> (a numeric summary), plus an hourly data table
+ *   in a <details> below the figure.
+ * - CSP-safe: SVG presentation attributes and classes only (public/css/app.css), no style attributes.
+ * - Deterministic: the same points, end time and zone give byte-identical markup (coordinates are
+ *   rounded to 0.1 px; ids come from the caller).
+ */
+
+export const CHART_BUCKET_MS = 5 * 60 * 1000;
+export const CHART_SPAN_MS = 24 * 60 * 60 * 1000;
+const HOUR_MS = 60 * 60 * 1000;
+const QUARTER_MS = 15 * 60 * 1000;
+
+const WIDTH = 720;
+const HEIGHT = 240;
+const MARGIN = { top: 16, right: 16, bottom: 36, left: 64 };
+const PLOT_W = WIDTH - MARGIN.left - MARGIN.right;
+const PLOT_H = HEIGHT - MARGIN.top - MARGIN.bottom;
+
+export interface HashrateChartProps {
+  /** The chart's id prefix (title, desc and table ids derive from it): unique on the page. */
+  id: string;
+  points: readonly HistoryPoint[];
+  /** The right edge of the chart (now); the chart spans the 24 hours before it. */
+  endMs: number;
+  /** IANA zone for hour ticks and the table (host's for staff; the host's or UTC in the portal). */
+  timezone: string;
+  /** TH/s: a dashed reference line (a miner's nominal, or a fleet's summed nominal). */
+  nominalThs?: number | null;
+  title?: string;
+}
+
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** A "nice" axis top and step (1, 2, 2.5 or 5 × 10^n): the finest step giving at most five intervals. */
+export function niceScale(maxValue: number): { max: number; step: number; decimals: number } {
+  if (!(maxValue > 0) || !Number.isFinite(maxValue)) return { max: 1, step: 0.25, decimals: 2 };
+  let exponent = Math.floor(Math.log10(maxValue / 5));
+  for (;;) {
+    const magnitude = 10 ** exponent;
+    for (const multiple of [1, 2, 2.5, 5]) {
+      const step = multiple * magnitude;
+      const intervals = Math.ceil(maxValue / step - 1e-9);
+      if (intervals <= 5) {
+        const decimals = Math.max(0, -exponent + (multiple === 2.5 ? 1 : 0));
+        return { max: intervals * step, step, decimals };
+      }
+    }
+    exponent += 1;
+  }
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function zoneFormatter(timezone: string): { zone: string; format: Intl.DateTimeFormat } {
+  for (const zone of [timezone, 'UTC']) {
+    const cached = formatters.get(zone);
+    if (cached) return { zone, format: cached };
+    try {
+      const format = new Intl.DateTimeFormat('en-GB', { timeZone: zone, day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+      formatters.set(zone, format);
+      return { zone, format };
+    } catch {
+      // An unknown zone throws a RangeError: fall back to UTC.
+    }
+  }
+  throw new Error('unreachable');
+}
+
+interface LocalParts {
+  day: string;
+  month: string;
+  hour: string;
+  minute: string;
+}
+
+function localParts(format: Intl.DateTimeFormat, ms: number): LocalParts {
+  const parts: Record<string, string> = {};
+  for (const part of format.formatToParts(new Date(ms))) parts[part.type] = part.value;
+  return { day: parts.day ?? '', month: parts.month ?? '', hour: parts.hour ?? '00', minute: parts.minute ?? '00' };
+}
+
+export interface HourTick {
+  t: number;
+  /** Labelled ticks: every third local hour; midnight shows the date. */
+  label: string | null;
+}
+
+/** Every whole local hour in [start, end]. */
+export function hourTicks(startMs: number, endMs: number, timezone: string): HourTick[] {
+  const { format } = zoneFormatter(timezone);
+  const ticks: HourTick[] = [];
+  for (let t = Math.ceil(startMs / QUARTER_MS) * QUARTER_MS; t <= endMs; t += QUARTER_MS) {
+    const local = localParts(format, t);
+    if (local.minute !== '00') continue;
+    const hour = Number(local.hour);
+    const label = hour % 3 !== 0 ? null : hour === 0 ? `${local.day} ${local.month}` : `${local.hour}:00`;
+    ticks.push({ t, label });
+  }
+  return ticks;
+}
+
+/** Runs of consecutive buckets (5 minutes apart) that have a hashrate. */
+export function chartSegments(points: readonly HistoryPoint[], startMs: number, endMs: number): { t: number; v: number }[][] {
+  const sorted = points.filter((p) => p.t >= startMs - CHART_BUCKET_MS && p.t <= endMs).sort((a, b) => a.t - b.t);
+  const segments: { t: number; v: number }[][] = [];
+  let current: { t: number; v: number }[] = [];
+  let previousT: number | null = null;
+  for (const point of sorted) {
+    const value = point.hashrateThs;
+    const contiguous = previousT !== null && point.t - previousT <= CHART_BUCKET_MS;
+    if (value === null || !Number.isFinite(value)) {
+      if (current.length > 0) segments.push(current);
+      current = [];
+      previousT = point.t;
+      continue;
+    }
+    if (!contiguous && current.length > 0) {
+      segments.push(current);
+      current = [];
+    }
+    current.push({ t: point.t, v: value });
+    previousT = point.t;
+  }
+  if (current.length > 0) segments.push(current);
+  return segments;
+}
+
+function summaryText(values: { t: number; v: number }[], nominalThs: number | null | undefined, zone: string, format: Intl.DateTimeFormat): string {
+  if (values.length === 0) return `No hashrate reported in the last 24 hours.${nominalThs ? ` Nominal ${formatHashrate(nominalThs)}.` : ''}`;
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (const { v } of values) {
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+    sum += v;
+  }
+  const latest = values[values.length - 1]!;
+  const at = localParts(format, latest.t);
+  return [
+    `Average ${formatHashrate(sum / values.length)}, lowest ${formatHashrate(min)}, highest ${formatHashrate(max)};`,
+    `latest ${formatHashrate(latest.v)} at ${at.hour}:${at.minute}.`,
+    nominalThs ? `Nominal ${formatHashrate(nominalThs)}.` : null,
+    `Data in ${values.length} of ${CHART_SPAN_MS / CHART_BUCKET_MS} five-minute intervals. Times in ${zone}.`,
+  ]
+    .filter(Boolean)
+    .join(' ');
+}
+
+interface HourRow {
+  t: number;
+  avg: number;
+  min: number;
+  max: number;
+}
+
+function hourlyRows(values: { t: number; v: number }[]): HourRow[] {
+  const hours = new Map<number, { sum: number; n: number; min: number; max: number }>();
+  for (const { t, v } of values) {
+    const hour = Math.floor(t / HOUR_MS) * HOUR_MS;
+    const acc = hours.get(hour) ?? { sum: 0, n: 0, min: Infinity, max: -Infinity };
+    acc.sum += v;
+    acc.n += 1;
+    acc.min = Math.min(acc.min, v);
+    acc.max = Math.max(acc.max, v);
+    hours.set(hour, acc);
+  }
+  return [...hours].sort((a, b) => a[0] - b[0]).map(([t, acc]) => ({ t, avg: acc.sum / acc.n, min: acc.min, max: acc.max }));
+}
+
+export function HashrateChart(props: HashrateChartProps) {
+  const endMs = props.endMs;
+  const startMs = endMs - CHART_SPAN_MS;
+  const { zone, format } = zoneFormatter(props.timezone);
+  const segments = chartSegments(props.points, startMs, endMs);
+  const values = segments.flat();
+  const nominal = props.nominalThs && props.nominalThs > 0 ? props.nominalThs : null;
+  const peak = Math.max(0, nominal ?? 0, ...values.map((p) => p.v));
+  const { unit, divisor } = hashrateScale(peak);
+  const scale = niceScale((peak / divisor) * 1.05);
+
+  const x = (t: number) => round1(MARGIN.left + ((Math.min(Math.max(t, startMs), endMs) - startMs) / CHART_SPAN_MS) * PLOT_W);
+  const y = (ths: number) => round1(MARGIN.top + PLOT_H - (Math.max(0, ths / divisor) / scale.max) * PLOT_H);
+  const baseline = MARGIN.top + PLOT_H;
+
+  const yTicks: number[] = [];
+  for (let i = 0; i * scale.step <= scale.max + 1e-9; i += 1) yTicks.push(i * scale.step);
+  const ticks = hourTicks(startMs, endMs, zone);
+
+  const title = props.title ?? 'Hashrate, last 24 hours';
+  const titleId = `${props.id}-title`;
+  const descId = `${props.id}-desc`;
+  const summary = summaryText(values, nominal, zone, format);
+  const rows = hourlyRows(values);
+
+  return (
+    <figure class="chart" id={props.id}>
+      <svg
+        class="chart-svg"
+        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+        width={WIDTH}
+        height={HEIGHT}
+        role="img"
+        aria-labelledby={`${titleId} ${descId}`}
+        preserveAspectRatio="xMidYMid meet"
+      >
+        <title id={titleId}>{title}</title>
+        <desc id={descId}>{summary}</desc>
+        <g class="chart-grid" aria-hidden="true">
+          {yTicks.map((value) => {
+            const py = round1(MARGIN.top + PLOT_H - (value / scale.max) * PLOT_H);
+            return (
+              <>
+                <line class="chart-gridline" x1={MARGIN.left} x2={WIDTH - MARGIN.right} y1={py} y2={py} stroke="#e5e7eb" stroke-width="1" />
+                <text class="chart-label" x={MARGIN.left - 8} y={round1(py + 4)} text-anchor="end" font-size="11" fill="#6b7280">
+                  {value.toFixed(scale.decimals)}
+                </text>
+              </>
+            );
+          })}
+          {ticks.map((tick) => (
+            <>
+              {tick.label !== null && (
+                <line class="chart-gridline" x1={x(tick.t)} x2={x(tick.t)} y1={MARGIN.top} y2={baseline} stroke="#f0f1f3" stroke-width="1" />
+              )}
+              <line class="chart-tick" x1={x(tick.t)} x2={x(tick.t)} y1={baseline} y2={baseline + (tick.label !== null ? 6 : 3)} stroke="#9ca3af" stroke-width="1" />
+              {tick.label !== null && (
+                <text class="chart-label" x={x(tick.t)} y={baseline + 20} text-anchor="middle" font-size="11" fill="#6b7280">
+                  {tick.label}
+                </text>
+              )}
+            </>
+          ))}
+          <line class="chart-axis" x1={MARGIN.left} x2={WIDTH - MARGIN.right} y1={baseline} y2={baseline} stroke="#9ca3af" stroke-width="1" />
+          <line class="chart-axis" x1={MARGIN.left} x2={MARGIN.left} y1={MARGIN.top} y2={baseline} stroke="#9ca3af" stroke-width="1" />
+          <text class="chart-label chart-unit" x={12} y={round1(MARGIN.top + PLOT_H / 2)} text-anchor="middle" font-size="11" fill="#6b7280" transform={`rotate(-90 12 ${round1(MARGIN.top + PLOT_H / 2)})`}>
+            {unit}
+          </text>
+        </g>
+        <g class="chart-series" aria-hidden="true">
+          {segments.map((segment) =>
+            segment.length === 1 ? (
+              <circle class="chart-dot" cx={x(segment[0]!.t)} cy={y(segment[0]!.v)} r="2.5" fill="#2563eb" />
+            ) : (
+              <>
+                <path
+                  class="chart-area"
+                  d={`M${x(segment[0]!.t)},${baseline} ${segment.map((p) => `L${x(p.t)},${y(p.v)}`).join(' ')} L${x(segment[segment.length - 1]!.t)},${baseline} Z`}
+                  fill="#2563eb"
+                  fill-opacity="0.12"
+                  stroke="none"
+                />
+                <path
+                  class="chart-line"
+                  d={segment.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.t)},${y(p.v)}`).join(' ')}
+                  fill="none"
+                  stroke="#2563eb"
+                  stroke-width="1.75"
+                  stroke-linejoin="round"
+                  stroke-linecap="round"
+                />
+              </>
+            ),
+          )}
+          {nominal !== null && (
+            <>
+              <line class="chart-nominal" x1={MARGIN.left} x2={WIDTH - MARGIN.right} y1={y(nominal)} y2={y(nominal)} stroke="#6b7280" stroke-width="1" stroke-dasharray="6 4" />
+              <text class="chart-label chart-nominal-label" x={WIDTH - MARGIN.right - 4} y={round1(y(nominal) - 5)} text-anchor="end" font-size="11" fill="#4b5563">
+                Nominal {formatHashrate(nominal)}
+              </text>
+            </>
+          )}
+          {values.length === 0 && (
+            <text class="chart-empty" x={round1(MARGIN.left + PLOT_W / 2)} y={round1(MARGIN.top + PLOT_H / 2)} text-anchor="middle" font-size="14" fill="#6b7280">
+              No data in the last 24 hours
+            </text>
+          )}
+        </g>
+      </svg>
+      <figcaption class="chart-caption">
+        {title}. <span class="muted">{summary}</span>
+      </figcaption>
+      {rows.length > 0 && (
+        <details class="chart-data">
+          <summary>Hourly data table</summary>
+          <table class="table table-compact" aria-describedby={descId}>
+            <caption class="visually-hidden">
+              {title}: hourly hashrate ({zone})
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">Hour starting ({zone})</th>
+                <th scope="col">Average</th>
+                <th scope="col">Lowest</th>
+                <th scope="col">Highest</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((row) => {
+                const local = localParts(format, row.t);
+                return (
+                  <tr>
+                    <td>
+                      <time datetime={new Date(row.t).toISOString()}>
+                        {local.day} {local.month} {local.hour}:{local.minute}
+                      </time>
+                    </td>
+                    <td>{formatHashrate(row.avg)}</td>
+                    <td>{formatHashrate(row.min)}</td>
+                    <td>{formatHashrate(row.max)}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </details>
+      )}
+    </figure>
+  );
+}

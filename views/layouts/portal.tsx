@@ -1,0 +1,103 @@
+import type { Child } from 'hono/jsx';
+import type { PortalContext } from '../../src/portal/context';
+import { BaseLayout } from './base';
+
+/** Portal sections, in menu order. */
+export const PORTAL_NAV = [
+  { key: 'dashboard', label: 'Dashboard', path: '/' },
+  { key: 'equipment', label: 'Equipment', path: '/equipment' },
+  { key: 'invoices', label: 'Invoices', path: '/invoices' },
+  { key: 'alerts', label: 'Alerts', path: '/alerts' },
+  { key: 'support', label: 'Support', path: '/support' },
+  { key: 'team', label: 'Team', path: '/team' },
+  { key: 'profile', label: 'Profile', path: '/profile' },
+] as const;
+export type PortalSection = (typeof PORTAL_NAV)[number]['key'];
+
+/** A link inside the portal, whichever mount it is served from. */
+export const portalHref = (portal: PortalContext, path: string) => (path === '/' ? portal.base || '/' : `${portal.base}${path}`);
+
+/**
+ * Only the host's identity appears: its name, logo, slogan and colours (served as a stylesheet,
+ * since the CSP allows no inline styles). Hashyard's own name never shows in the portal.
+ */
+function BrandHead(props: { portal: PortalContext }) {
+  const { host } = props.portal;
+  return (
+    <div class="portal-brand">
+      {host.logoKey ? (
+        <img class="portal-logo" src={`${portalHref(props.portal, '/brand/logo')}?v=${host.brandVersion}`} alt={`${host.name} logo`} width="48" height="48" />
+      ) : (
+        <span class="portal-logo portal-logo-initial" aria-hidden="true">
+          {host.name.slice(0, 1).toUpperCase()}
+        </span>
+      )}
+      <span class="portal-brand-text">
+        <span class="portal-host-name">{host.name}</span>
+        {host.slogan && <span class="portal-slogan">{host.slogan}</span>}
+      </span>
+    </div>
+  );
+}
+
+function PortalBase(props: { portal: PortalContext; title: string; bodyClass: string; children: Child }) {
+  return (
+    <BaseLayout
+      title={`${props.title} · ${props.portal.host.name}`}
+      bodyClass={props.bodyClass}
+      stylesheets={[`${portalHref(props.portal, '/brand.css')}?v=${props.portal.host.brandVersion}`]}
+    >
+      {props.children}
+    </BaseLayout>
+  );
+}
+
+export function PortalLayout(props: { portal: PortalContext; title: string; section: PortalSection; children: Child }) {
+  const { portal } = props;
+  return (
+    <PortalBase portal={portal} title={props.title} bodyClass="portal">
+      {portal.preview && (
+        <div class="preview-banner" role="status">
+          <strong>View Portal</strong> — you are seeing {portal.customer?.name}'s portal exactly as they do, read-only. Nothing can be changed from this view.{' '}
+          <a href={portal.base.replace(/\/portal$/, '')}>Back to the customer</a>
+        </div>
+      )}
+      <header class="portal-header">
+        <BrandHead portal={portal} />
+        <div class="portal-account">
+          <span class="portal-customer">{portal.customer?.teamName ?? portal.customer?.name}</span>
+          {portal.member && <span class="muted small">{portal.member.name}</span>}
+          {!portal.preview && (
+            <form method="post" action={portalHref(portal, '/auth/logout')}>
+              <button type="submit" class="btn btn-link">
+                Sign out
+              </button>
+            </form>
+          )}
+        </div>
+      </header>
+      <nav class="portal-nav" aria-label="Portal">
+        {PORTAL_NAV.map((item) => (
+          <a href={portalHref(portal, item.path)} aria-current={props.section === item.key ? 'page' : undefined}>
+            {item.label}
+          </a>
+        ))}
+      </nav>
+      <div id="flash" aria-live="polite"></div>
+      <main id="main" class="portal-main">
+        {props.children}
+      </main>
+    </PortalBase>
+  );
+}
+
+export function PortalAuthLayout(props: { portal: PortalContext; title: string; children: Child }) {
+  return (
+    <PortalBase portal={props.portal} title={props.title} bodyClass="auth portal-auth">
+      <main class="auth-card">
+        <BrandHead portal={props.portal} />
+        {props.children}
+      </main>
+    </PortalBase>
+  );
+}

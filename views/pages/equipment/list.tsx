@@ -1,0 +1,415 @@
+import type { StaffSession } from '../../../src/auth/staff-session';
+import { MINER_STATUSES, MINER_STATUS_LABELS, NONE, type MinerSort, type MinerStatus } from '../../../src/equipment/schema';
+import { minerLabel, type MinerPage, type MinerWithLive } from '../../../src/equipment/service';
+import { EfficiencyCell, HashrateCell, LiveBadge, MinerStatusBadge, PowerCell, TempCell, UptimeCell } from '../../components/equipment';
+import { EmptyState } from '../../components/form';
+import { AdminLayout, PageHeader } from '../../layouts/admin';
+
+export const EQUIPMENT_VIEWS = ['table', 'grid'] as const;
+export type EquipmentView = (typeof EQUIPMENT_VIEWS)[number];
+
+export interface EquipmentFilters {
+  q: string;
+  site: string;
+  status: MinerStatus | '';
+  model: string;
+  customer: string;
+  sort: MinerSort;
+  view: EquipmentView;
+}
+
+export const DEFAULT_EQUIPMENT_FILTERS: EquipmentFilters = { q: '', site: '', status: '', model: '', customer: '', sort: 'serial', view: 'table' };
+
+export const SORT_LABELS: Record<MinerSort, string> = {
+  serial: 'Serial A–Z',
+  '-serial': 'Serial Z–A',
+  model: 'Model A–Z',
+  '-model': 'Model Z–A',
+  '-created': 'Newest first',
+  created: 'Oldest first',
+  '-hashrate': 'Hashrate: highest first',
+  hashrate: 'Hashrate: lowest first',
+  '-power': 'Power: highest first',
+  power: 'Power: lowest first',
+  '-temperature': 'Temperature: hottest first',
+  temperature: 'Temperature: coolest first',
+  efficiency: 'Efficiency: best first (J/TH)',
+  '-efficiency': 'Efficiency: worst first (J/TH)',
+  '-uptime': 'Uptime: longest first',
+  uptime: 'Uptime: shortest first',
+};
+
+export interface FilterOptions {
+  sites: { id: string; name: string }[];
+  models: string[];
+  customers: { id: string; name: string }[];
+}
+
+/** Query string for a list state; `base` is the page it belongs to. */
+export function equipmentHref(filters: EquipmentFilters, page?: { cursor?: string; before?: string }, base = '/admin/equipment'): string {
+  const params = new URLSearchParams();
+  if (filters.q) params.set('q', filters.q);
+  if (filters.site) params.set('site', filters.site);
+  if (filters.status) params.set('status', filters.status);
+  if (filters.model) params.set('model', filters.model);
+  if (filters.customer) params.set('customer', filters.customer);
+  // Always explicit, so the link never falls back to the remembered view.
+  params.set('sort', filters.sort);
+  params.set('view', filters.view);
+  if (page?.cursor) params.set('cursor', page.cursor);
+  if (page?.before) params.set('before', page.before);
+  return `${base}?${params.toString()}`;
+}
+
+function UnitCell(props: { miner: MinerWithLive }) {
+  const { miner } = props;
+  return (
+    <>
+      <a href={`/admin/equipment/${miner.id}`}>{minerLabel(miner)}</a>
+      {miner.serial && miner.mac && (
+        <div class="muted small">
+          <code>{miner.mac}</code>
+        </div>
+      )}
+    </>
+  );
+}
+
+function SiteCell(props: { miner: MinerWithLive }) {
+  const { miner } = props;
+  if (!miner.siteName) return <span class="muted">—</span>;
+  return (
+    <>
+      {miner.siteName}
+      {miner.rackLocation && <div class="muted small">{miner.rackLocation}</div>}
+    </>
+  );
+}
+
+/** The live columns, shared by the fleet list and the customer's Equipment tab. */
+export function MinerTable(props: { miners: MinerWithLive[]; showCustomer?: boolean; select?: { name: string } }) {
+  return (
+    <table class="table equipment-table" data-testid="miners">
+      <thead>
+        <tr>
+          {props.select && (
+            <th scope="col">
+              <span class="visually-hidden">Select</span>
+            </th>
+          )}
+          <th scope="col">Unit</th>
+          <th scope="col">Model</th>
+          <th scope="col">Site</th>
+          <th scope="col">IP</th>
+          <th scope="col">Status</th>
+          {props.showCustomer && <th scope="col">Customer</th>}
+          <th scope="col">Live</th>
+          <th scope="col">Hashrate</th>
+          <th scope="col">Temp</th>
+          <th scope="col">Power</th>
+          <th scope="col">Efficiency</th>
+          <th scope="col">Uptime</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.miners.map((miner) => (
+          <tr data-miner-id={miner.id}>
+            {props.select && (
+              <td>
+                <input type="checkbox" name={props.select.name} value={miner.id} aria-label={`Select ${minerLabel(miner)}`} />
+              </td>
+            )}
+            <td>
+              <UnitCell miner={miner} />
+            </td>
+            <td>{miner.model ?? <span class="muted">—</span>}</td>
+            <td>
+              <SiteCell miner={miner} />
+            </td>
+            <td>{miner.ip ?? <span class="muted">—</span>}</td>
+            <td>
+              <MinerStatusBadge status={miner.status} />
+            </td>
+            {props.showCustomer && (
+              <td>{miner.customerId ? <a href={`/admin/customers/${miner.customerId}`}>{miner.customerName}</a> : <span class="muted">—</span>}</td>
+            )}
+            <td>
+              <LiveBadge live={miner.live} />
+            </td>
+            <td>
+              <HashrateCell live={miner.live} nominalMths={miner.nominalHashrateMths} />
+            </td>
+            <td>
+              <TempCell live={miner.live} />
+            </td>
+            <td>
+              <PowerCell live={miner.live} />
+            </td>
+            <td>
+              <EfficiencyCell live={miner.live} />
+            </td>
+            <td>
+              <UptimeCell live={miner.live} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function MinerGrid(props: { miners: MinerWithLive[] }) {
+  return (
+    <ul class="miner-grid" data-testid="miners-grid">
+      {props.miners.map((miner) => (
+        <li class="miner-card" data-miner-id={miner.id}>
+          <div class="miner-card-head">
+            <UnitCell miner={miner} />
+            <LiveBadge live={miner.live} />
+          </div>
+          <div class="muted small">{miner.model ?? 'Unknown model'}</div>
+          <dl class="miner-card-stats">
+            <dt>Hashrate</dt>
+            <dd>
+              <HashrateCell live={miner.live} nominalMths={miner.nominalHashrateMths} />
+            </dd>
+            <dt>Temp</dt>
+            <dd>
+              <TempCell live={miner.live} />
+            </dd>
+            <dt>Power</dt>
+            <dd>
+              <PowerCell live={miner.live} />
+            </dd>
+            <dt>Efficiency</dt>
+            <dd>
+              <EfficiencyCell live={miner.live} />
+            </dd>
+            <dt>Uptime</dt>
+            <dd>
+              <UptimeCell live={miner.live} />
+            </dd>
+          </dl>
+          <div class="miner-card-foot">
+            <MinerStatusBadge status={miner.status} />
+            <span class="small">
+              <SiteCell miner={miner} />
+            </span>
+            {miner.customerName && <span class="small">{miner.customerName}</span>}
+          </div>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Previous/next links; with `target`, htmx swaps that element instead of loading the page. */
+export function Pagination(props: { prevHref: string | null; nextHref: string | null; target?: string }) {
+  if (!props.prevHref && !props.nextHref) return null;
+  const swap = (href: string) => (props.target ? { 'hx-get': href, 'hx-target': `#${props.target}`, 'hx-swap': 'outerHTML', 'hx-push-url': 'true' } : {});
+  return (
+    <nav class="pagination" aria-label="Pages">
+      {props.prevHref ? (
+        <a class="btn" href={props.prevHref} {...swap(props.prevHref)}>
+          ← Previous
+        </a>
+      ) : (
+        <span class="btn disabled" aria-disabled="true">
+          ← Previous
+        </span>
+      )}
+      {props.nextHref ? (
+        <a class="btn" href={props.nextHref} {...swap(props.nextHref)}>
+          Next →
+        </a>
+      ) : (
+        <span class="btn disabled" aria-disabled="true">
+          Next →
+        </span>
+      )}
+    </nav>
+  );
+}
+
+/** The part htmx swaps as the search box, filters, view or page change. */
+export function EquipmentResults(props: { page: MinerPage; filters: EquipmentFilters }) {
+  const { page, filters } = props;
+  const filtered = !!(filters.q || filters.site || filters.status || filters.model || filters.customer);
+  const exportHref = equipmentHref(filters, undefined, '/admin/equipment/export.csv');
+  return (
+    <div id="equipment-results">
+      <p class="result-count" role="status">
+        {page.total === 1 ? '1 unit' : `${page.total.toLocaleString('en-US')} units`}
+        {filtered ? (page.total === 1 ? ' matches' : ' match') : ''}
+        {page.total > 0 && (
+          <>
+            {' · '}
+            <a class="export-link" href={exportHref}>
+              Export CSV
+            </a>
+          </>
+        )}
+      </p>
+      {page.items.length === 0 ? (
+        filtered ? (
+          <EmptyState title="No units match">
+            <p>
+              Try another search, or <a href="/admin/equipment?reset=1">clear the filters</a>.
+            </p>
+          </EmptyState>
+        ) : (
+          <EmptyState title="No equipment yet">
+            <p>Add units one by one or import a CSV. Units an agent discovers on a site’s network appear here as staged.</p>
+            <a class="btn btn-primary" href="/admin/equipment/new">
+              Add unit
+            </a>{' '}
+            <a class="btn" href="/admin/equipment/import">
+              Import CSV
+            </a>
+          </EmptyState>
+        )
+      ) : filters.view === 'grid' ? (
+        <MinerGrid miners={page.items} />
+      ) : (
+        <MinerTable miners={page.items} showCustomer />
+      )}
+      <Pagination
+        target="equipment-results"
+        prevHref={page.prevCursor ? equipmentHref(filters, { before: page.prevCursor }) : null}
+        nextHref={page.nextCursor ? equipmentHref(filters, { cursor: page.nextCursor }) : null}
+      />
+    </div>
+  );
+}
+
+export function EquipmentFilterFields(props: { filters: EquipmentFilters; options: FilterOptions; statuses?: readonly MinerStatus[]; idPrefix: string }) {
+  const { filters, options } = props;
+  const id = (name: string) => `${props.idPrefix}-${name}`;
+  return (
+    <>
+      <label class="visually-hidden" for={id('site')}>
+        Site
+      </label>
+      <select id={id('site')} name="site">
+        <option value="" selected={filters.site === ''}>
+          All sites
+        </option>
+        {options.sites.map((site) => (
+          <option value={site.id} selected={filters.site === site.id}>
+            {site.name}
+          </option>
+        ))}
+        <option value={NONE} selected={filters.site === NONE}>
+          No site
+        </option>
+      </select>
+      <label class="visually-hidden" for={id('status')}>
+        Status
+      </label>
+      <select id={id('status')} name="status">
+        <option value="" selected={filters.status === ''}>
+          All statuses
+        </option>
+        {(props.statuses ?? MINER_STATUSES).map((status) => (
+          <option value={status} selected={filters.status === status}>
+            {MINER_STATUS_LABELS[status]}
+          </option>
+        ))}
+      </select>
+      <label class="visually-hidden" for={id('model')}>
+        Model
+      </label>
+      <select id={id('model')} name="model">
+        <option value="" selected={filters.model === ''}>
+          All models
+        </option>
+        {options.models.map((model) => (
+          <option value={model} selected={filters.model === model}>
+            {model}
+          </option>
+        ))}
+      </select>
+    </>
+  );
+}
+
+export function EquipmentListPage(props: { session: StaffSession; page: MinerPage; filters: EquipmentFilters; options: FilterOptions }) {
+  const { filters, options } = props;
+  return (
+    <AdminLayout session={props.session} title="Equipment" area="equipment">
+      <PageHeader
+        title="Equipment"
+        actions={
+          <>
+            <a class="btn" href="/admin/equipment/import">
+              Import CSV
+            </a>
+            <a class="btn btn-primary" href="/admin/equipment/new">
+              Add unit
+            </a>
+          </>
+        }
+      />
+      <form
+        class="filters"
+        role="search"
+        method="get"
+        action="/admin/equipment"
+        hx-get="/admin/equipment"
+        hx-trigger="input delay:300ms, change, submit"
+        hx-target="#equipment-results"
+        hx-swap="outerHTML"
+        hx-push-url="true"
+      >
+        <label class="visually-hidden" for="equipment-search">
+          Search equipment
+        </label>
+        <input id="equipment-search" type="search" name="q" value={filters.q} placeholder="Search serial, IP, MAC, model or rack location" autocomplete="off" />
+        <EquipmentFilterFields filters={filters} options={options} idPrefix="equipment" />
+        <label class="visually-hidden" for="equipment-customer">
+          Customer
+        </label>
+        <select id="equipment-customer" name="customer">
+          <option value="" selected={filters.customer === ''}>
+            All customers
+          </option>
+          <option value={NONE} selected={filters.customer === NONE}>
+            No customer
+          </option>
+          {options.customers.map((customer) => (
+            <option value={customer.id} selected={filters.customer === customer.id}>
+              {customer.name}
+            </option>
+          ))}
+        </select>
+        <label class="visually-hidden" for="equipment-sort">
+          Sort
+        </label>
+        <select id="equipment-sort" name="sort">
+          {(Object.keys(SORT_LABELS) as MinerSort[]).map((sort) => (
+            <option value={sort} selected={filters.sort === sort}>
+              {SORT_LABELS[sort]}
+            </option>
+          ))}
+        </select>
+        <label class="visually-hidden" for="equipment-view">
+          View
+        </label>
+        <select id="equipment-view" name="view">
+          <option value="table" selected={filters.view === 'table'}>
+            Table view
+          </option>
+          <option value="grid" selected={filters.view === 'grid'}>
+            Grid view
+          </option>
+        </select>
+        <noscript>
+          <button type="submit" class="btn">
+            Apply
+          </button>
+        </noscript>
+      </form>
+      <EquipmentResults page={props.page} filters={filters} />
+    </AdminLayout>
+  );
+}

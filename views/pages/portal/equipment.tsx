@@ -1,0 +1,401 @@
+import type { Child } from 'hono/jsx';
+import { minerDisplayName } from '../../../src/alerts/describe';
+import { alertMinerName, alertText, type AlertView } from '../../../src/alerts/service';
+import type { PortalContext } from '../../../src/portal/context';
+import { FLEET_STATUSES, type FleetMiner, type FleetSummary } from '../../../src/telemetry/fleet';
+import { formatDuration, formatEfficiency, formatHashrate, formatPercent, formatPower, formatTemperature, formatUptime } from '../../../src/telemetry/format';
+import type { HistoryPoint } from '../../../src/telemetry/types';
+import { HashrateChart } from '../../components/chart';
+import { Card, EmptyState } from '../../components/form';
+import { AlertKindBadge, FLEET_STATUS_LABELS, HashrateVsNominal, LiveStatusBadge } from '../../components/live';
+import { Time } from '../../components/time';
+import { PortalLayout, portalHref } from '../../layouts/portal';
+
+/** Live parts of the portal refresh by polling (htmx); the CSP's allowEval: false rules out trigger filters. */
+export const POLL_TRIGGER = 'every 15s';
+
+const minerName = (miner: FleetMiner) => minerDisplayName({ id: miner.id, model: miner.model, rackLocation: miner.rackLocation, serial: miner.serial, mac: miner.mac });
+
+const location = (miner: FleetMiner) => [miner.siteName, miner.rackLocation].filter(Boolean).join(' · ');
+
+function UpdatedAt(props: { now: number; timezone: string }) {
+  return (
+    <p class="live-updated muted small">
+      Live · updated <Time ms={props.now} timezone={props.timezone} /> · refreshes every 15 seconds
+    </p>
+  );
+}
+
+/** Counts by status, only those present ("3 Active · 1 Offline"). */
+export function StatusCounts(props: { summary: FleetSummary }) {
+  const present = FLEET_STATUSES.filter((status) => props.summary.byStatus[status] > 0);
+  if (present.length === 0) return <span class="muted">No miners</span>;
+  return (
+    <ul class="status-counts">
+      {present.map((status) => (
+        <li>
+          <LiveStatusBadge status={status} /> <span class="status-count">{props.summary.byStatus[status]}</span>
+          <span class="visually-hidden"> {FLEET_STATUS_LABELS[status]}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function FleetSummaryCards(props: { summary: FleetSummary }) {
+  const { summary } = props;
+  return (
+    <div class="summary-cards">
+      <div class="summary-card">
+        <span class="summary-label">Miners</span>
+        <span class="summary-value">{summary.miners}</span>
+        <StatusCounts summary={summary} />
+      </div>
+      <div class="summary-card">
+        <span class="summary-label">Hashrate</span>
+        <span class="summary-value" data-testid="fleet-hashrate">
+          {formatHashrate(summary.hashrateThs)}
+        </span>
+        {summary.nominalThs > 0 && (
+          <span class="summary-unit">
+            of {formatHashrate(summary.nominalThs)} nominal ({formatPercent(summary.hashrateThs / summary.nominalThs)})
+          </span>
+        )}
+      </div>
+      <div class="summary-card">
+        <span class="summary-label">Power</span>
+        <span class="summary-value">{formatPower(summary.powerW)}</span>
+        {summary.hashrateThs > 0 && summary.powerW > 0 && <span class="summary-unit">{formatEfficiency(summary.powerW / summary.hashrateThs)}</span>}
+      </div>
+    </div>
+  );
+}
+
+/** The polled fragment: totals and the table. It carries its own hx-* so polling continues after each swap. */
+export function FleetLive(props: { portal: PortalContext; miners: FleetMiner[]; summary: FleetSummary; now: number }) {
+  const { portal } = props;
+  const tz = portal.host.timezone;
+  return (
+    <div id="fleet-live" class="live-region" hx-get={portalHref(portal, '/equipment/live')} hx-trigger={POLL_TRIGGER} hx-swap="outerHTML">
+      <FleetSummaryCards summary={props.summary} />
+      <table class="table live-table">
+        <thead>
+          <tr>
+            <th scope="col">Miner</th>
+            <th scope="col">Location</th>
+            <th scope="col">Status</th>
+            <th scope="col">Hashrate</th>
+            <th scope="col">Temperature</th>
+            <th scope="col">Power</th>
+            <th scope="col">Efficiency</th>
+            <th scope="col">Uptime</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.miners.map((miner) => (
+            <tr data-miner-id={miner.id}>
+              <td>
+                <a href={portalHref(portal, `/equipment/${miner.id}`)}>{miner.model ?? 'Miner'}</a>
+                <div class="muted small">{miner.serial ?? miner.mac ?? ''}</div>
+              </td>
+              <td>{location(miner) || <span class="muted">—</span>}</td>
+              <td>
+                <LiveStatusBadge status={miner.live?.status ?? 'unknown'} />
+              </td>
+              <td>
+                <HashrateVsNominal ths={miner.live?.hashrateThs ?? null} nominalThs={miner.nominalThs} />
+              </td>
+              <td>{formatTemperature(miner.live?.tempMaxC)}</td>
+              <td>{formatPower(miner.live?.powerW)}</td>
+              <td>{formatEfficiency(miner.live?.efficiencyJth)}</td>
+              <td>{formatUptime(miner.live?.uptimeS)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <UpdatedAt now={props.now} timezone={tz} />
+    </div>
+  );
+}
+
+export function PortalEquipmentPage(props: { portal: PortalContext; miners: FleetMiner[]; summary: FleetSummary; history: HistoryPoint[]; now: number }) {
+  const { portal } = props;
+  return (
+    <PortalLayout portal={portal} title="Equipment" section="equipment">
+      <h1>Equipment</h1>
+      {props.miners.length === 0 ? (
+        <EmptyState title="No equipment yet">
+          <p>Miners {portal.host.name} assigns to your account will be listed here with their live status.</p>
+        </EmptyState>
+      ) : (
+        <>
+          <FleetLive portal={portal} miners={props.miners} summary={props.summary} now={props.now} />
+          <Card title="Fleet hashrate, last 24 hours">
+            <HashrateChart
+              id="fleet-chart"
+              points={props.history}
+              endMs={props.now}
+              timezone={portal.host.timezone}
+              nominalThs={props.summary.nominalThs || null}
+              title="Fleet hashrate, last 24 hours"
+            />
+          </Card>
+        </>
+      )}
+    </PortalLayout>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// One miner.
+
+function Detail(props: { label: string; children?: Child }) {
+  return (
+    <div class="detail-row">
+      <dt>{props.label}</dt>
+      <dd>{props.children}</dd>
+    </div>
+  );
+}
+
+export function MinerLive(props: { portal: PortalContext; miner: FleetMiner; now: number }) {
+  const { portal, miner } = props;
+  const live = miner.live;
+  const tz = portal.host.timezone;
+  return (
+    <div id="miner-live" class="live-region" hx-get={portalHref(portal, `/equipment/${miner.id}/live`)} hx-trigger={POLL_TRIGGER} hx-swap="outerHTML">
+      <Card title="Live">
+        <dl class="details">
+          <Detail label="Status">
+            <LiveStatusBadge status={live?.status ?? 'unknown'} />
+          </Detail>
+          <Detail label="Hashrate">
+            <HashrateVsNominal ths={live?.hashrateThs ?? null} nominalThs={miner.nominalThs} />
+          </Detail>
+          <Detail label="Average hashrate">{formatHashrate(live?.hashrateAvgThs)}</Detail>
+          <Detail label="Temperature (hottest)">{formatTemperature(live?.tempMaxC)}</Detail>
+          <Detail label="Board temperatures">
+            {live && live.boardTempsC.length > 0 ? live.boardTempsC.map((t) => formatTemperature(t)).join(', ') : '—'}
+          </Detail>
+          <Detail label="Fans">{live && live.fansRpm.length > 0 ? live.fansRpm.map((rpm) => `${rpm} rpm`).join(', ') : '—'}</Detail>
+          <Detail label="Power">
+            {formatPower(live?.powerW)}
+            {live?.powerSource && <span class="muted small"> ({live.powerSource === 'pdu' ? 'PDU' : live.powerSource === 'spec' ? 'nominal spec' : 'miner-reported'})</span>}
+          </Detail>
+          <Detail label="Efficiency">{formatEfficiency(live?.efficiencyJth)}</Detail>
+          <Detail label="Uptime">{formatUptime(live?.uptimeS)}</Detail>
+          <Detail label="Pool">{live?.poolUrl ? <code>{live.poolUrl}</code> : '—'}</Detail>
+          <Detail label="Last report">
+            {live?.lastSeenAt ? (
+              <>
+                <Time ms={live.lastSeenAt} timezone={tz} /> <span class="muted small">({formatDuration(props.now - live.lastSeenAt)} ago)</span>
+              </>
+            ) : (
+              <span class="muted">Never reported</span>
+            )}
+          </Detail>
+        </dl>
+      </Card>
+      <UpdatedAt now={props.now} timezone={tz} />
+    </div>
+  );
+}
+
+export function PortalMinerPage(props: { portal: PortalContext; miner: FleetMiner; history: HistoryPoint[]; alerts: AlertView[]; now: number }) {
+  const { portal, miner } = props;
+  const tz = portal.host.timezone;
+  return (
+    <PortalLayout portal={portal} title={minerName(miner)} section="equipment">
+      <p class="breadcrumbs">
+        <a href={portalHref(portal, '/equipment')}>Equipment</a> ›
+      </p>
+      <h1>{minerName(miner)}</h1>
+      <div class="panel-grid">
+        <MinerLive portal={portal} miner={miner} now={props.now} />
+        <Card title="Unit">
+          <dl class="details">
+            <Detail label="Model">{[miner.vendor, miner.model].filter(Boolean).join(' ') || '—'}</Detail>
+            <Detail label="Serial">{miner.serial ?? '—'}</Detail>
+            <Detail label="MAC">{miner.mac ?? '—'}</Detail>
+            <Detail label="Firmware">{miner.live?.firmware ?? miner.firmware ?? '—'}</Detail>
+            <Detail label="Site">{miner.siteName ?? '—'}</Detail>
+            <Detail label="Rack location">{miner.rackLocation ?? '—'}</Detail>
+            <Detail label="Nominal">
+              {formatHashrate(miner.nominalThs)}
+              {miner.nominalPowerW !== null && ` · ${formatPower(miner.nominalPowerW)}`}
+            </Detail>
+          </dl>
+        </Card>
+      </div>
+      <Card title="Hashrate, last 24 hours">
+        <HashrateChart id="miner-chart" points={props.history} endMs={props.now} timezone={tz} nominalThs={miner.nominalThs} />
+      </Card>
+      <Card title="Recent alerts">
+        {props.alerts.length === 0 ? (
+          <p class="muted">No alerts for this miner.</p>
+        ) : (
+          <PortalAlertTable portal={portal} alerts={props.alerts} now={props.now} showMiner={false} />
+        )}
+      </Card>
+    </PortalLayout>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alerts (the customer's own).
+
+export function PortalAlertTable(props: { portal: PortalContext; alerts: AlertView[]; now: number; showMiner?: boolean }) {
+  const { portal } = props;
+  const tz = portal.host.timezone;
+  const showMiner = props.showMiner ?? true;
+  return (
+    <table class="table alert-table">
+      <thead>
+        <tr>
+          <th scope="col">Alert</th>
+          {showMiner && <th scope="col">Miner</th>}
+          <th scope="col">Detail</th>
+          <th scope="col">Opened</th>
+          <th scope="col">Closed</th>
+          <th scope="col">Duration</th>
+        </tr>
+      </thead>
+      <tbody>
+        {props.alerts.map((alert) => (
+          <tr class={alert.closedAt === null ? 'alert-open' : 'alert-closed'}>
+            <td>
+              <AlertKindBadge kind={alert.kind} />
+            </td>
+            {showMiner && (
+              <td>
+                <a href={portalHref(portal, `/equipment/${alert.minerId}`)}>{alertMinerName(alert)}</a>
+              </td>
+            )}
+            <td>{alertText(alert)}</td>
+            <td>
+              <Time ms={alert.openedAt} timezone={tz} />
+            </td>
+            <td>{alert.closedAt === null ? <span class="badge badge-alert-open">Open</span> : <Time ms={alert.closedAt} timezone={tz} />}</td>
+            <td>
+              {formatDuration((alert.closedAt ?? props.now) - alert.openedAt)}
+              {alert.closedAt === null && <span class="muted small"> so far</span>}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function PortalAlertsPage(props: {
+  portal: PortalContext;
+  open: AlertView[];
+  closed: AlertView[];
+  closedTotal: number;
+  nextCursor: string | null;
+  prevCursor: string | null;
+  now: number;
+}) {
+  const { portal } = props;
+  const href = (param: 'cursor' | 'before', value: string) => `${portalHref(portal, '/alerts')}?${param}=${encodeURIComponent(value)}`;
+  return (
+    <PortalLayout portal={portal} title="Alerts" section="alerts">
+      <h1>Alerts</h1>
+      {props.open.length === 0 && props.closedTotal === 0 ? (
+        <EmptyState title="No alerts">
+          <p>Alerts about your miners (offline, low hashrate, overheating) will appear here.</p>
+        </EmptyState>
+      ) : (
+        <>
+          <Card title={`Open (${props.open.length})`}>
+            {props.open.length === 0 ? <p class="muted">No open alerts: all your miners are within their limits.</p> : <PortalAlertTable portal={portal} alerts={props.open} now={props.now} />}
+          </Card>
+          <Card title={`Closed (${props.closedTotal})`}>
+            {props.closed.length === 0 ? (
+              <p class="muted">No closed alerts.</p>
+            ) : (
+              <PortalAlertTable portal={portal} alerts={props.closed} now={props.now} />
+            )}
+            {(props.prevCursor || props.nextCursor) && (
+              <nav class="pagination" aria-label="Closed alert pages">
+                {props.prevCursor ? (
+                  <a class="btn" href={href('before', props.prevCursor)}>
+                    ← Newer
+                  </a>
+                ) : (
+                  <span class="btn disabled" aria-disabled="true">
+                    ← Newer
+                  </span>
+                )}
+                {props.nextCursor ? (
+                  <a class="btn" href={href('cursor', props.nextCursor)}>
+                    Older →
+                  </a>
+                ) : (
+                  <span class="btn disabled" aria-disabled="true">
+                    Older →
+                  </span>
+                )}
+              </nav>
+            )}
+          </Card>
+        </>
+      )}
+    </PortalLayout>
+  );
+}
+
+/** The dashboard's two live panels. */
+export function DashboardEquipmentPanel(props: { portal: PortalContext; summary: FleetSummary }) {
+  const { portal, summary } = props;
+  return (
+    <Card title="Equipment">
+      {summary.miners === 0 ? (
+        <p class="muted">Your miners will appear here with live hashrate, temperature and status once {portal.host.name} assigns them to your account.</p>
+      ) : (
+        <>
+          <p class="panel-figure">
+            <strong data-testid="dashboard-hashrate">{formatHashrate(summary.hashrateThs)}</strong>
+            {summary.nominalThs > 0 && <span class="muted"> of {formatHashrate(summary.nominalThs)} nominal</span>}
+            <span class="muted"> · {summary.miners === 1 ? '1 miner' : `${summary.miners} miners`}</span>
+          </p>
+          <StatusCounts summary={summary} />
+          <p>
+            <a href={portalHref(portal, '/equipment')}>View equipment</a>
+          </p>
+        </>
+      )}
+    </Card>
+  );
+}
+
+export function DashboardAlertsPanel(props: { portal: PortalContext; open: AlertView[]; openTotal: number }) {
+  const { portal } = props;
+  const tz = portal.host.timezone;
+  return (
+    <Card title="Alerts">
+      {props.openTotal === 0 ? (
+        <p class="muted">No open alerts.</p>
+      ) : (
+        <>
+          <p>
+            <strong>{props.openTotal === 1 ? '1 open alert' : `${props.openTotal} open alerts`}</strong>
+          </p>
+          <ul class="alert-list">
+            {props.open.map((alert) => (
+              <li>
+                <AlertKindBadge kind={alert.kind} /> <a href={portalHref(portal, `/equipment/${alert.minerId}`)}>{alertMinerName(alert)}</a>{' '}
+                <span class="muted small">
+                  since <Time ms={alert.openedAt} timezone={tz} />
+                </span>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <p>
+        <a href={portalHref(portal, '/alerts')}>All alerts</a>
+      </p>
+    </Card>
+  );
+}
