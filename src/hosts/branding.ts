@@ -26,7 +26,7 @@ export const LOGO_MIN_PIXELS = 200;
 export const LOGO_MAX_PIXELS = 4096;
 /**
  * What a host that never chose colours gets: neutral, never Hashyard's own. The same values as
- * the portal's DEFAULT_BRAND (src/portal/branding.ts); a stored null means "the default".
+ * the portal stylesheet (src/portal/branding.ts); a stored null means "the default".
  */
 export const BRAND_DEFAULT_COLORS = { primaryColor: '#1f2937', accentColor: '#2563eb' } as const;
 

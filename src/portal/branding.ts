@@ -1,7 +1,6 @@
+import { BRAND_DEFAULT_COLORS } from '../hosts/branding';
 import type { PortalHost } from './tenant';
 
-/** Used when a host has not chosen colours yet: neutral, never Hashyard's own. */
-export const DEFAULT_BRAND = { primary: '#1f2937', accent: '#2563eb' };
 const HEX = /^#[0-9a-f]{6}$/i;
 
 /**
@@ -9,8 +8,8 @@ const HEX = /^#[0-9a-f]{6}$/i;
  * no inline styles. Colours are re-checked here so a bad row can never inject CSS.
  */
 export function brandStylesheet(host: Pick<PortalHost, 'primaryColor' | 'accentColor'>): string {
-  const primary = host.primaryColor && HEX.test(host.primaryColor) ? host.primaryColor : DEFAULT_BRAND.primary;
-  const accent = host.accentColor && HEX.test(host.accentColor) ? host.accentColor : DEFAULT_BRAND.accent;
+  const primary = host.primaryColor && HEX.test(host.primaryColor) ? host.primaryColor : BRAND_DEFAULT_COLORS.primaryColor;
+  const accent = host.accentColor && HEX.test(host.accentColor) ? host.accentColor : BRAND_DEFAULT_COLORS.accentColor;
   return `:root{--primary:${primary};--brand-primary:${primary};--brand-accent:${accent};--primary-text:${readableTextOn(primary)};}\na{color:${accent};}\n`;
 }
 
