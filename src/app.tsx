@@ -9,6 +9,7 @@ import { requestId } from './middleware/request-id';
 import { csrfProtection, securityHeaders } from './middleware/security';
 import { requireStaff } from './middleware/staff-auth';
 import { requestHostname } from './middleware/tenant';
+import { adminAccountRoutes } from './routes/admin-account';
 import { adminAlertRoutes } from './routes/admin-alerts';
 import { adminCustomerRoutes } from './routes/admin-customers';
 import { adminSettingsRoutes } from './routes/admin-settings';
@@ -50,6 +51,7 @@ export function createPlatformApp() {
   app.route('/admin/customers/:customerId/portal', portalRoutes());
   app.route('/admin/customers', adminCustomerRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
+  app.route('/admin/account', adminAccountRoutes);
   app.route('/admin/equipment', adminEquipmentRoutes);
   app.route('/admin/sites', adminSiteRoutes);
   app.route('/admin/alerts', adminAlertRoutes);

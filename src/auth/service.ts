@@ -18,6 +18,7 @@ export const SIGNUP_LIMITS = { perIp: 20, windowMs: ONE_HOUR };
 export interface SignedIn {
   userId: string;
   hostId: string;
+  sessionVersion: number;
 }
 
 /** Creates a host and its owner in one batch; the slug and email must be free. */
@@ -52,7 +53,7 @@ export async function signUpHost(db: Db, headers: Headers, raw: unknown): Promis
     }
     throw error;
   }
-  return { userId, hostId };
+  return { userId, hostId, sessionVersion: 1 };
 }
 
 /** Email + password; the same message for an unknown email and a wrong password. */
@@ -76,5 +77,5 @@ export async function signIn(db: Db, headers: Headers, raw: unknown): Promise<Si
     .orderBy(asc(hostUsers.createdAt))
     .get();
   if (!membership) throw new AppError('forbidden', 'This account is not a member of any host any more.');
-  return { userId: user.id, hostId: membership.hostId };
+  return { userId: user.id, hostId: membership.hostId, sessionVersion: user.sessionVersion };
 }

@@ -1,6 +1,8 @@
-import { deleteCookie, getCookie } from 'hono/cookie';
+import type { Context } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
-import { loadStaffSession, STAFF_COOKIE } from '../auth/staff-session';
+import type { SignedIn } from '../auth/service';
+import { loadStaffSession, signStaffToken, STAFF_COOKIE, STAFF_SESSION_TTL_SECONDS } from '../auth/staff-session';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
 import { isHtmx } from '../lib/http';
@@ -25,3 +27,9 @@ export const requireStaff = createMiddleware<AppEnv>(async (c, next) => {
   c.set('staff', session);
   await next();
 });
+
+/** Issues the staff session cookie (sign-in, sign-up, and after a password change). */
+export async function startStaffSession(c: Context<AppEnv>, signedIn: SignedIn): Promise<void> {
+  const token = await signStaffToken(c.get('vars').SESSION_SECRET, signedIn.userId, signedIn.hostId, signedIn.sessionVersion);
+  setCookie(c, STAFF_COOKIE, token, { path: '/', secure: true, httpOnly: true, sameSite: 'Lax', maxAge: STAFF_SESSION_TTL_SECONDS });
+}

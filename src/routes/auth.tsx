@@ -1,14 +1,15 @@
 import { Hono } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { signIn, signUpHost, type SignedIn } from '../auth/service';
-import { loadStaffSession, signStaffToken, STAFF_COOKIE, STAFF_SESSION_TTL_SECONDS } from '../auth/staff-session';
+import { deleteCookie, getCookie } from 'hono/cookie';
+import { signOutEverywhere } from '../auth/account';
+import { startStaffSession } from '../middleware/staff-auth';
+import { signIn, signUpHost } from '../auth/service';
+import { loadStaffSession, STAFF_COOKIE } from '../auth/staff-session';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
 import { AppError, ValidationError } from '../lib/errors';
 import { isHtmx, readForm, redirectAfterPost } from '../lib/http';
 import { SignInForm, SignInPage, SignUpForm, SignUpPage } from '../../views/pages/auth';
 import { handleForm } from './forms';
-import type { Context } from 'hono';
 
 /**
  * Only same-site paths: never `//evil.example` or an absolute URL. Backslashes and control
@@ -18,10 +19,6 @@ import type { Context } from 'hono';
 const safeNext = (next: string | undefined) =>
   next && /^\/(?!\/)/.test(next) && !/[\\\u0000-\u001f\u007f]/.test(next) ? next : '/admin/customers';
 
-async function startSession(c: Context<AppEnv>, signedIn: SignedIn) {
-  const token = await signStaffToken(c.get('vars').SESSION_SECRET, signedIn.userId, signedIn.hostId);
-  setCookie(c, STAFF_COOKIE, token, { path: '/', secure: true, httpOnly: true, sameSite: 'Lax', maxAge: STAFF_SESSION_TTL_SECONDS });
-}
 
 export const authRoutes = new Hono<AppEnv>()
   .get('/', (c) => c.redirect('/admin/customers', 302))
@@ -32,7 +29,7 @@ export const authRoutes = new Hono<AppEnv>()
     return handleForm(
       c,
       async () => {
-        await startSession(c, await signUpHost(getDb(c.env.DB), c.req.raw.headers, form));
+        await startStaffSession(c, await signUpHost(getDb(c.env.DB), c.req.raw.headers, form));
         return redirectAfterPost(c, '/admin/customers');
       },
       (errors) => ({ fragment: <SignUpForm values={values} errors={errors} />, page: <SignUpPage values={values} errors={errors} /> }),
@@ -54,7 +51,7 @@ export const authRoutes = new Hono<AppEnv>()
       return c.html(isHtmx(c) ? <SignInForm {...props} /> : <SignInPage {...props} />, status);
     };
     try {
-      await startSession(c, await signIn(getDb(c.env.DB), c.req.raw.headers, form));
+      await startStaffSession(c, await signIn(getDb(c.env.DB), c.req.raw.headers, form));
       return redirectAfterPost(c, safeNext(form.next));
     } catch (error) {
       if (error instanceof ValidationError) return rerender(422, error);
@@ -65,7 +62,12 @@ export const authRoutes = new Hono<AppEnv>()
       throw error;
     }
   })
-  .post('/logout', (c) => {
+  .post('/logout', async (c) => {
+    const token = getCookie(c, STAFF_COOKIE);
+    const db = getDb(c.env.DB);
+    const session = token ? await loadStaffSession(db, c.get('vars').SESSION_SECRET, token) : null;
+    // The token itself stops working too, not only this browser's copy of it.
+    if (session) await signOutEverywhere(db, session.user.id);
     deleteCookie(c, STAFF_COOKIE, { path: '/', secure: true });
     return redirectAfterPost(c, '/login?signed_out=1');
   });

@@ -30,7 +30,7 @@ export interface TestUser {
 }
 
 async function userFor(hostId: string, userId: string, email: string, password: string): Promise<TestUser> {
-  const token = await signStaffToken(env.SESSION_SECRET, userId, hostId);
+  const token = await signStaffToken(env.SESSION_SECRET, userId, hostId, 1);
   const session = await loadStaffSession(db(), env.SESSION_SECRET, token);
   if (!session) throw new Error('fixture session did not load');
   return { userId, email, password, cookie: `${STAFF_COOKIE}=${token}`, session };

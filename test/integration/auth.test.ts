@@ -370,3 +370,41 @@ describe('sign-out', () => {
     expect(res.headers.get('Location')).toBe('/login?next=%2Fadmin%2Fcustomers');
   });
 });
+
+describe('signing out and changing the password end old sessions server-side', () => {
+  it('a token copied before sign-out no longer works afterwards', async () => {
+    const host = await createHost('Signout Everywhere Host');
+    const copied = host.owner.cookie;
+    expect((await getPage('/admin/customers', { cookie: copied })).status).toBe(200);
+    const out = await postForm('/logout', {}, { cookie: copied });
+    expect(out.status).toBe(303);
+    const after = await getPage('/admin/customers', { cookie: copied });
+    expect(after.status).toBe(303);
+    expect(after.headers.get('Location')).toBe('/login?next=%2Fadmin%2Fcustomers');
+  });
+
+  it('changing the password keeps this session, ends the others, and checks the current password', async () => {
+    const host = await createHost('Password Change Host');
+    const other = host.owner.cookie;
+    const wrong = await postForm('/admin/account/password', { current_password: 'not it at all', new_password: 'a whole new password' }, { cookie: host.owner.cookie });
+    expect(wrong.status).toBe(422);
+    expect(await wrong.text()).toContain('That is not your current password.');
+    const res = await postForm('/admin/account/password', { current_password: host.owner.password, new_password: 'a whole new password' }, { cookie: host.owner.cookie });
+    expect(res.status).toBe(303);
+    const fresh = sessionCookieFrom(res);
+    expect(fresh).not.toBeNull();
+    expect((await getPage('/admin/account', { cookie: fresh! })).status).toBe(200);
+    expect((await getPage('/admin/customers', { cookie: other })).status).toBe(303);
+    const signIn = await postForm('/login', { email: host.owner.email, password: 'a whole new password' }, { headers: { 'CF-Connecting-IP': `pw-${host.slug}` } });
+    expect(signIn.status).toBe(303);
+  });
+
+  it('a staff member edits their own name', async () => {
+    const host = await createHost('Own Name Host');
+    const res = await postForm('/admin/account', { name: '<b>Renamed</b>' }, { cookie: host.owner.cookie });
+    expect(res.status).toBe(303);
+    const page = await (await getPage('/admin/account', { cookie: host.owner.cookie })).text();
+    expect(page).toContain('&lt;b&gt;Renamed&lt;/b&gt;');
+    expect((await postForm('/admin/account', { name: ' ' }, { cookie: host.owner.cookie })).status).toBe(422);
+  });
+});

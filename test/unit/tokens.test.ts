@@ -8,7 +8,7 @@ import { createApiKeyFor, createHost, db } from '../helpers/fixtures';
 describe('staff session tokens', () => {
   it('load the session for a current member', async () => {
     const host = await createHost('Token Host');
-    const token = await signStaffToken(env.SESSION_SECRET, host.owner.userId, host.hostId);
+    const token = await signStaffToken(env.SESSION_SECRET, host.owner.userId, host.hostId, 1);
     const session = await loadStaffSession(db(), env.SESSION_SECRET, token);
     expect(session?.host.id).toBe(host.hostId);
     expect(session?.role).toBe('owner');
@@ -16,10 +16,10 @@ describe('staff session tokens', () => {
 
   it('are refused when signed with another secret, tampered with, expired, or for the wrong audience', async () => {
     const host = await createHost('Token Host 2');
-    const other = await signStaffToken('another-secret-another-secret-1234', host.owner.userId, host.hostId);
+    const other = await signStaffToken('another-secret-another-secret-1234', host.owner.userId, host.hostId, 1);
     expect(await loadStaffSession(db(), env.SESSION_SECRET, other)).toBeNull();
 
-    const good = await signStaffToken(env.SESSION_SECRET, host.owner.userId, host.hostId);
+    const good = await signStaffToken(env.SESSION_SECRET, host.owner.userId, host.hostId, 1);
     const [header, payload, signature] = good.split('.');
     const forged = JSON.parse(atob(payload!.replace(/-/g, '+').replace(/_/g, '/'))) as Record<string, unknown>;
     forged.hid = 'some-other-host';
@@ -47,7 +47,7 @@ describe('staff session tokens', () => {
 
   it('stop working when the membership is gone, even though the signature is still valid', async () => {
     const host = await createHost('Token Host 3');
-    const token = await signStaffToken(env.SESSION_SECRET, host.owner.userId, 'not-a-member-host');
+    const token = await signStaffToken(env.SESSION_SECRET, host.owner.userId, 'not-a-member-host', 1);
     expect(await loadStaffSession(db(), env.SESSION_SECRET, token)).toBeNull();
   });
 });

@@ -39,7 +39,9 @@ export function AdminLayout(props: { session: StaffSession; title: string; area?
       <div class="main-column">
         <header class="topbar">
           <div class="who">
-            <span class="user-name">{session.user.name}</span>
+            <a class="user-name" href="/admin/account">
+              {session.user.name}
+            </a>
             <span class="user-role">{session.role}</span>
           </div>
           <form method="post" action="/logout">

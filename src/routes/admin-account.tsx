@@ -1,0 +1,46 @@
+import { Hono } from 'hono';
+import { changeOwnPassword, updateOwnName } from '../auth/account';
+import { getDb } from '../db/client';
+import type { AppEnv } from '../env';
+import { readForm, redirectAfterPost } from '../lib/http';
+import { AccountPage } from '../../views/pages/account';
+import { startStaffSession } from '../middleware/staff-auth';
+import { handleForm } from './forms';
+
+/** The signed-in staff member's own name and password. */
+export const adminAccountRoutes = new Hono<AppEnv>()
+  .get('/', (c) => {
+    const notice = c.req.query('saved') ? 'Saved.' : c.req.query('password') ? 'Password changed; your other browsers were signed out.' : undefined;
+    return c.html(<AccountPage session={c.get('staff')} notice={notice} />);
+  })
+  .post('/', async (c) => {
+    const session = c.get('staff');
+    const form = await readForm(c);
+    return handleForm(
+      c,
+      async () => {
+        await updateOwnName(getDb(c.env.DB), session, form);
+        return redirectAfterPost(c, '/admin/account?saved=1');
+      },
+      (errors) => {
+        const page = <AccountPage session={session} name={form.name} errors={errors} />;
+        return { fragment: page, page };
+      },
+    );
+  })
+  .post('/password', async (c) => {
+    const session = c.get('staff');
+    const form = await readForm(c);
+    return handleForm(
+      c,
+      async () => {
+        const sessionVersion = await changeOwnPassword(getDb(c.env.DB), session, form);
+        await startStaffSession(c, { userId: session.user.id, hostId: session.host.id, sessionVersion });
+        return redirectAfterPost(c, '/admin/account?password=1');
+      },
+      (errors) => {
+        const page = <AccountPage session={session} passwordErrors={errors} />;
+        return { fragment: page, page };
+      },
+    );
+  });
