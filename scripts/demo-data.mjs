@@ -15,6 +15,8 @@ export const DEMO_HOSTS = [
     apiKey: 'hy_dev_texasmine',
     brand: { slogan: 'Cheap Texas power, hosted right.', primary: '#7c2d12', accent: '#ea580c' },
     domain: 'portal.texasmine.localhost',
+    site: { id: 's0000000-0000-4000-8000-000000000001', name: 'Austin North', city: 'Austin', region: 'TX', country: 'US', timezone: 'America/Chicago', capacityKw: 2500 },
+    fleet: { base: '127.20.0.1', count: 40, segment: '127.20.0.0/26', assignedTo: 0, assigned: 10, scenario: 'overheat:1,lowhash:1,offline:1' },
     portalUsers: [{ id: 'p0000000-0000-4000-8000-000000000101', customer: 0, name: 'Alice Nakamoto', email: 'alice@blockhaus.example', role: 'owner' }],
     staff: [
       { id: 'u0000000-0000-4000-8000-000000000101', name: 'Tess Owner', email: 'owner@texasmine.example', role: 'owner' },
@@ -31,6 +33,8 @@ export const DEMO_HOSTS = [
     apiKey: 'hy_dev_pacific_mining',
     brand: { slogan: 'Hydro-powered hosting on the Pacific coast.', primary: '#0f3d5e', accent: '#0ea5e9' },
     domain: null,
+    site: { id: 's0000000-0000-4000-8000-000000000002', name: 'Columbia Gorge', city: 'The Dalles', region: 'OR', country: 'US', timezone: 'America/Los_Angeles', capacityKw: 1200 },
+    fleet: { base: '127.21.0.1', count: 20, segment: '127.21.0.0/27', assignedTo: 1, assigned: 6, scenario: 'lowhash:1' },
     portalUsers: [{ id: 'p0000000-0000-4000-8000-000000000201', customer: 1, name: 'Bob Hashworth', email: 'bob@hashworth-pacific.example', role: 'owner' }],
     staff: [{ id: 'u0000000-0000-4000-8000-000000000201', name: 'Pat Owner', email: 'owner@pacific-mining.example', role: 'owner' }],
   },
@@ -51,6 +55,27 @@ const CUSTOMERS = [
   ['Kim Overdue', 'Late Hash Inc', 'kim@latehash.example', null, '+1 512 555 0111', null, 'in_default'],
   ['Leo Redirect', 'Stratum Redirect Ltd', 'leo@stratumredirect.example', 'pay@stratumredirect.example', '+1 512 555 0112', null, 'pool_redirected'],
 ];
+
+/** The simulator's models (agent/lib/simulator/model.mjs), rotated over the fleet in this order. */
+const SIM_MODELS = [
+  { vendor: 'Bitmain', model: 'Antminer S19 Pro', nominalThs: 110, watts: 3250 },
+  { vendor: 'MicroBT', model: 'Whatsminer M30S', nominalThs: 86, watts: 3230 },
+  { vendor: 'Canaan', model: 'AvalonMiner 1246', nominalThs: 90, watts: 3420 },
+];
+
+/** A demo agent's token: fixed, so `npm start` can hand it to the local agent (`hya_` + 43 chars). */
+export const demoAgentToken = (host) => `hya_${`dev_${host.slug.replace(/-/g, '_')}_`.padEnd(43, 'x')}`;
+
+/** The simulated miners' addresses and MACs (the simulator derives 02:48:59:b:c:d from the IP). */
+export function fleetAddresses(fleet) {
+  const [a, b, c, d] = fleet.base.split('.').map(Number);
+  return Array.from({ length: fleet.count }, (_, i) => {
+    const n = d + i;
+    const ip = `${a}.${b}.${c + Math.floor(n / 256)}.${n % 256}`;
+    const [, x, y, z] = ip.split('.').map(Number);
+    return { ip, mac: ['02', '48', '59', x, y, z].map((v) => (typeof v === 'number' ? v.toString(16).padStart(2, '0') : v)).join(':') };
+  });
+}
 
 /** PBKDF2-SHA256, 100,000 iterations: the same versioned format as src/auth/password.ts. */
 export function hashPassword(password) {
@@ -79,6 +104,24 @@ export function buildSeedSql(now = Date.now()) {
         `INSERT OR IGNORE INTO host_users (host_id, user_id, role, created_at) VALUES (${q(host.id)}, ${q(member.id)}, ${q(member.role)}, ${now});`,
       );
     }
+    const { site, fleet } = host;
+    lines.push(
+      `INSERT OR IGNORE INTO sites (id, host_id, name, city, region, country, timezone, capacity_kw, created_at, updated_at) VALUES (${q(site.id)}, ${q(host.id)}, ${q(site.name)}, ${q(site.city)}, ${q(site.region)}, ${q(site.country)}, ${q(site.timezone)}, ${site.capacityKw}, ${now}, ${now});`,
+      `INSERT OR IGNORE INTO network_segments (id, host_id, site_id, cidr, label, created_at) VALUES (${q(`n0000000-0000-4000-8000-00000000000${hostIndex + 1}`)}, ${q(host.id)}, ${q(site.id)}, ${q(fleet.segment)}, 'Demo fleet (miner simulator on loopback)', ${now});`,
+      `INSERT OR IGNORE INTO agents (id, host_id, site_id, name, token_hash, registered_at, hostname, version, created_at) VALUES (${q(`g0000000-0000-4000-8000-00000000000${hostIndex + 1}`)}, ${q(host.id)}, ${q(site.id)}, 'Demo agent', ${q(createHash('sha256').update(demoAgentToken(host)).digest('hex'))}, ${now}, 'localhost', 'demo', ${now});`,
+      // Short sustain times so a newcomer sees alerts within a minute or two.
+      `INSERT OR IGNORE INTO alert_rules (host_id, offline_minutes, low_hashrate_pct, low_hashrate_minutes, over_temp_c, over_temp_minutes, cooldown_minutes, email_customer, updated_at) VALUES (${q(host.id)}, 2, 80, 1, 85, 1, 10, 0, ${now});`,
+    );
+    // Assigned miners reference their customer: written after the customers below.
+    const fleetLines = [];
+    fleetAddresses(fleet).forEach(({ ip, mac }, i) => {
+      if (i >= fleet.assigned) return;
+      const spec = SIM_MODELS[i % SIM_MODELS.length];
+      const customerId = `c0000000-0000-4000-8${hostIndex}00-0000000000${String(fleet.assignedTo + 1).padStart(2, '0')}`;
+      fleetLines.push(
+        `INSERT OR IGNORE INTO miners (id, host_id, site_id, customer_id, mac, ip, vendor, model, nominal_hashrate_mths, nominal_power_w, rack_location, status, created_at, updated_at) VALUES (${q(`m0000000-0000-4000-8${hostIndex}00-0000000000${String(i + 1).padStart(2, '0')}`)}, ${q(host.id)}, ${q(site.id)}, ${q(customerId)}, ${q(mac)}, ${q(ip)}, ${q(spec.vendor)}, ${q(spec.model)}, ${spec.nominalThs * 1000}, ${spec.watts}, ${q(`Row A, rack ${1 + Math.floor(i / 5)}, slot ${1 + (i % 5)}`)}, 'assigned', ${now}, ${now});`,
+      );
+    });
     const keyHash = createHash('sha256').update(host.apiKey).digest('hex');
     lines.push(
       `INSERT OR IGNORE INTO api_keys (id, host_id, name, prefix, key_hash, created_by, created_at) VALUES (${q(`k0000000-0000-4000-8000-00000000000${hostIndex + 1}`)}, ${q(host.id)}, 'Demo key', ${q(host.apiKey.slice(0, 11))}, ${q(keyHash)}, NULL, ${now});`,
@@ -111,6 +154,7 @@ export function buildSeedSql(now = Date.now()) {
         }
       }
     });
+    lines.push(...fleetLines);
   });
   return `${lines.join('\n')}\n`;
 }

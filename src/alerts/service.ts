@@ -53,14 +53,15 @@ const alertColumns = {
   closedAt: alerts.closedAt,
   emailedAt: alerts.emailedAt,
   siteId: alerts.siteId,
-  siteName: sites.name,
+  // Aliased: D1 batch results are keyed by column name, and sites.name would collide with customers.name.
+  siteName: sql<string | null>`${sites.name}`.as('site_name'),
   minerId: alerts.minerId,
   minerSerial: miners.serial,
   minerMac: miners.mac,
   minerModel: miners.model,
   minerRackLocation: miners.rackLocation,
   customerId: alerts.customerId,
-  customerName: customers.name,
+  customerName: sql<string | null>`${customers.name}`.as('customer_name'),
 };
 
 /**

@@ -131,8 +131,13 @@ export const minerFields = {
 
 const IDENTITY_MESSAGE = 'Enter a serial number or a MAC address.';
 
-export const createMinerSchema = z.strictObject(minerFields).superRefine((value, ctx) => {
-  if (!value.serial && !value.mac) ctx.addIssue({ code: 'custom', message: IDENTITY_MESSAGE, path: ['serial'] });
+const present = (value: unknown) => typeof value === 'string' && value.trim() !== '';
+
+/** A serial or a MAC: checked even when other fields failed, so the form shows every problem at once. */
+export const createMinerSchema = z.strictObject(minerFields).refine((value) => present(value.serial) || present(value.mac), {
+  message: IDENTITY_MESSAGE,
+  path: ['serial'],
+  when: (payload) => typeof payload.value === 'object' && payload.value !== null,
 });
 export type CreateMinerInput = z.output<typeof createMinerSchema>;
 

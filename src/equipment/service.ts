@@ -64,8 +64,10 @@ export function minerColumns() {
     ownerPoolUser: miners.ownerPoolUser,
     createdAt: miners.createdAt,
     updatedAt: miners.updatedAt,
-    siteName: sites.name,
-    customerName: customers.name,
+    // Aliased: D1 returns rows keyed by column name, and two columns called "name" would collide
+    // (drizzle maps db.batch() results by position from those keys).
+    siteName: sql<string | null>`${sites.name}`.as('site_name'),
+    customerName: sql<string | null>`${customers.name}`.as('customer_name'),
   };
 }
 
@@ -226,7 +228,7 @@ async function listByD1(db: Db, live: LiveSource, filters: SQL[], sort: D1Sort, 
   // Two statements, one round trip: the page and the filtered total.
   const [rows, totals] = await db.batch([
     db
-      .select({ ...minerColumns(), sortKey: sql<string | number>`${key}` })
+      .select({ ...minerColumns(), sortKey: sql<string | number>`${key}`.as('sort_key') })
       .from(miners)
       .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
       .leftJoin(customers, and(eq(customers.id, miners.customerId), eq(customers.hostId, miners.hostId)))

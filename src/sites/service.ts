@@ -61,9 +61,9 @@ function siteListColumns() {
     energyCostMicrosPerKwh: sites.energyCostMicrosPerKwh,
     createdAt: sites.createdAt,
     updatedAt: sites.updatedAt,
-    minerCount: sql<number>`(SELECT count(*) FROM miners m WHERE m.site_id = ${SITE_ID} AND m.status <> 'retired')`,
-    registeredAgents: sql<number>`(SELECT count(*) FROM agents a WHERE a.site_id = ${SITE_ID} AND a.registered_at IS NOT NULL AND a.revoked_at IS NULL)`,
-    agentLastSeenAt: sql<number | null>`(SELECT max(a.last_seen_at) FROM agents a WHERE a.site_id = ${SITE_ID} AND a.registered_at IS NOT NULL AND a.revoked_at IS NULL)`,
+    minerCount: sql<number>`(SELECT count(*) FROM miners m WHERE m.site_id = ${SITE_ID} AND m.status <> 'retired')`.as('miner_count'),
+    registeredAgents: sql<number>`(SELECT count(*) FROM agents a WHERE a.site_id = ${SITE_ID} AND a.registered_at IS NOT NULL AND a.revoked_at IS NULL)`.as('registered_agents'),
+    agentLastSeenAt: sql<number | null>`(SELECT max(a.last_seen_at) FROM agents a WHERE a.site_id = ${SITE_ID} AND a.registered_at IS NOT NULL AND a.revoked_at IS NULL)`.as('agent_last_seen_at'),
   };
 }
 
@@ -105,7 +105,7 @@ export async function getSite(db: Db, hostId: string, siteId: string, now = Date
       .select()
       .from(networkSegments)
       .where(and(eq(networkSegments.hostId, hostId), eq(networkSegments.siteId, siteId)))
-      .orderBy(asc(networkSegments.createdAt), asc(networkSegments.id)),
+      .orderBy(asc(sql`${networkSegments}.rowid`)) // insertion order,
   ]);
   const row = rows[0];
   if (!row) throw notFound('Site');
@@ -265,7 +265,7 @@ export async function listSitesWithSegments(db: Db, hostId: string, now = Date.n
       .select()
       .from(networkSegments)
       .where(eq(networkSegments.hostId, hostId))
-      .orderBy(asc(networkSegments.createdAt), asc(networkSegments.id)),
+      .orderBy(asc(sql`${networkSegments}.rowid`)) // insertion order,
   ]);
   const bySite = new Map<string, SegmentRow[]>();
   for (const segment of segments) bySite.set(segment.siteId, [...(bySite.get(segment.siteId) ?? []), segment]);

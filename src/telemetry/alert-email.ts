@@ -68,7 +68,7 @@ export async function alertEmails(db: Db, env: AlertEmailEnv, hostId: string, op
       detail: alerts.detail,
       openedAt: alerts.openedAt,
       minerId: alerts.minerId,
-      customerId: customers.id,
+      customerId: sql<string>`${alerts.customerId}`.as('alert_customer_id'),
       serial: miners.serial,
       mac: miners.mac,
       model: miners.model,

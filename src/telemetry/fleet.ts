@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { miners, sites } from '../db/schema';
 import type { Bindings } from '../env';
@@ -50,7 +50,7 @@ type LiveSource = Pick<Bindings, 'SITE_STATE'>;
 const fleetColumns = {
   id: miners.id,
   siteId: miners.siteId,
-  siteName: sites.name,
+  siteName: sql<string | null>`${sites.name}`.as('site_name'),
   serial: miners.serial,
   mac: miners.mac,
   vendor: miners.vendor,

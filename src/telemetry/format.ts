@@ -7,10 +7,11 @@ const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 
 /** 98.24 → "98.2"; 1234.5 → "1,235"; 3.456 → "3.46". */
 export function formatNumber(value: number): string {
+  // Decide on the rounded value, so 99.96 reads "100", not "100.0".
   const abs = Math.abs(value);
-  if (abs >= 1000) return grouped.format(value);
-  if (abs >= 100) return value.toFixed(0);
-  if (abs >= 10) return value.toFixed(1);
+  if (Math.round(abs) >= 1000) return grouped.format(value);
+  if (Math.round(abs * 10) / 10 >= 100) return value.toFixed(0);
+  if (Math.round(abs * 100) / 100 >= 10) return value.toFixed(1);
   return value.toFixed(2);
 }
 

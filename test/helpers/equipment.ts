@@ -59,3 +59,10 @@ export function csvUpload(csv: string, fields: Record<string, string> = { action
   for (const [name, value] of Object.entries(fields)) form.set(name, value);
   return form;
 }
+
+/** A same-origin form post whose fields may repeat (checkboxes such as miner_ids). */
+export function fetchForm(path: string, body: URLSearchParams, cookie: string, origin: string | null = ORIGIN) {
+  const headers = new Headers({ 'Content-Type': 'application/x-www-form-urlencoded', Cookie: cookie });
+  if (origin) headers.set('Origin', origin);
+  return SELF.fetch(`${ORIGIN}${path}`, { method: 'POST', headers, body, redirect: 'manual' });
+}

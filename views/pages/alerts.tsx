@@ -80,7 +80,7 @@ export function AlertResults(props: { page: AlertPage; filters: AlertListFilters
           </thead>
           <tbody>
             {page.items.map((alert) => (
-              <tr class={alert.closedAt === null ? 'alert-open' : 'alert-closed'}>
+              <tr class={alert.closedAt === null ? 'alert-open' : 'alert-closed'} data-alert-id={alert.id}>
                 <td>
                   <AlertKindBadge kind={alert.kind} />
                 </td>

@@ -115,7 +115,8 @@ export function ImportPreviewView(props: { preview: ImportPreview; csv: string; 
             </Card>
           )}
           {good.length > 0 && (
-            <form method="post" action="/admin/equipment/import" class="import-confirm">
+            // multipart: the file's text travels as-is (urlencoding would inflate it up to threefold).
+            <form method="post" action="/admin/equipment/import" enctype="multipart/form-data" class="import-confirm">
               <textarea name="csv" hidden aria-hidden="true">
                 {props.csv}
               </textarea>

@@ -77,10 +77,9 @@ function UnitCell(props: { miner: MinerWithLive }) {
 
 function SiteCell(props: { miner: MinerWithLive }) {
   const { miner } = props;
-  if (!miner.siteName) return <span class="muted">—</span>;
   return (
     <>
-      {miner.siteName}
+      {miner.siteName ?? <span class="muted">—</span>}
       {miner.rackLocation && <div class="muted small">{miner.rackLocation}</div>}
     </>
   );

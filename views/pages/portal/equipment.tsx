@@ -262,7 +262,7 @@ export function PortalAlertTable(props: { portal: PortalContext; alerts: AlertVi
       </thead>
       <tbody>
         {props.alerts.map((alert) => (
-          <tr class={alert.closedAt === null ? 'alert-open' : 'alert-closed'}>
+          <tr class={alert.closedAt === null ? 'alert-open' : 'alert-closed'} data-alert-id={alert.id}>
             <td>
               <AlertKindBadge kind={alert.kind} />
             </td>
