@@ -5,6 +5,7 @@ import { alertMinerName, alertText, type AlertPage } from '../../src/alerts/serv
 import { formatDuration } from '../../src/telemetry/format';
 import { EmptyState } from '../components/form';
 import { AlertKindBadge, AlertStateBadge } from '../components/live';
+import { KeysetPagination } from '../components/pagination';
 import { Time } from '../components/time';
 import { AdminLayout, PageHeader } from '../layouts/admin';
 
@@ -36,7 +37,6 @@ export function alertListHref(filters: AlertListFilters, page?: { cursor?: strin
 export function AlertResults(props: { page: AlertPage; filters: AlertListFilters; timezone: string; now: number }) {
   const { page, filters } = props;
   const filtered = Boolean(filters.site_id || filters.customer_id || filters.kind || filters.state);
-  const swap = { 'hx-target': '#alert-results', 'hx-swap': 'outerHTML', 'hx-push-url': 'true' };
   const tz = props.timezone;
   return (
     <div id="alert-results">
@@ -106,28 +106,13 @@ export function AlertResults(props: { page: AlertPage; filters: AlertListFilters
           </tbody>
         </table>
       )}
-      {(page.prevCursor || page.nextCursor) && (
-        <nav class="pagination" aria-label="Pages">
-          {page.prevCursor ? (
-            <a class="btn" href={alertListHref(filters, { before: page.prevCursor })} hx-get={alertListHref(filters, { before: page.prevCursor })} {...swap}>
-              ← Newer
-            </a>
-          ) : (
-            <span class="btn disabled" aria-disabled="true">
-              ← Newer
-            </span>
-          )}
-          {page.nextCursor ? (
-            <a class="btn" href={alertListHref(filters, { cursor: page.nextCursor })} hx-get={alertListHref(filters, { cursor: page.nextCursor })} {...swap}>
-              Older →
-            </a>
-          ) : (
-            <span class="btn disabled" aria-disabled="true">
-              Older →
-            </span>
-          )}
-        </nav>
-      )}
+      <KeysetPagination
+        target="alert-results"
+        prevHref={page.prevCursor ? alertListHref(filters, { before: page.prevCursor }) : null}
+        nextHref={page.nextCursor ? alertListHref(filters, { cursor: page.nextCursor }) : null}
+        prevLabel="← Newer"
+        nextLabel="Older →"
+      />
     </div>
   );
 }

@@ -4,6 +4,7 @@ import { can } from '../../src/auth/permissions';
 import { STAFF_ROLES } from '../../src/db/schema';
 import { CURRENCIES } from '../../src/lib/currencies';
 import type { FieldErrors } from '../../src/lib/errors';
+import { ConfirmAction } from '../components/confirm';
 import { TIMEZONES } from '../../src/lib/timezones';
 import { EmptyState, FormErrorSummary, SelectField, TextField } from '../components/form';
 import { Time } from '../components/time';
@@ -207,17 +208,13 @@ export function ApiKeysPage(props: {
                 {manage && (
                   <td>
                     {!key.revokedAt && (
-                      <form method="post" action={`/admin/settings/api-keys/${key.id}/revoke`} class="confirm-form">
-                        <details class="confirm">
-                          <summary class="btn btn-danger-outline">Revoke</summary>
-                          <div class="confirm-body">
-                            <p>Integrations using this key stop working at once.</p>
-                            <button type="submit" class="btn btn-danger">
-                              Revoke {key.name}
-                            </button>
-                          </div>
-                        </details>
-                      </form>
+                      <ConfirmAction
+                        action={`/admin/settings/api-keys/${key.id}/revoke`}
+                        formClass="confirm-form"
+                        label="Revoke"
+                        consequence="Integrations using this key stop working at once."
+                        confirmLabel={`Revoke ${key.name}`}
+                      />
                     )}
                   </td>
                 )}
@@ -303,17 +300,12 @@ export function StaffPage(props: {
               {manage && (
                 <td>
                   {member.userId !== session.user.id && can.manageStaffRole(session.role, member.role) && (
-                    <form method="post" action={`/admin/settings/staff/${member.userId}/remove`}>
-                      <details class="confirm">
-                        <summary class="btn btn-danger-outline">Remove</summary>
-                        <div class="confirm-body">
-                          <p>{member.name} loses access at once.</p>
-                          <button type="submit" class="btn btn-danger">
-                            Remove {member.name}
-                          </button>
-                        </div>
-                      </details>
-                    </form>
+                    <ConfirmAction
+                      action={`/admin/settings/staff/${member.userId}/remove`}
+                      label="Remove"
+                      consequence={`${member.name} loses access at once.`}
+                      confirmLabel={`Remove ${member.name}`}
+                    />
                   )}
                 </td>
               )}

@@ -4,6 +4,7 @@ import type { CustomerPage } from '../../../src/customers/service';
 import { CUSTOMER_STATUSES, STATUS_LABELS, type CustomerStatus } from '../../../src/customers/status';
 import { EmptyState } from '../../components/form';
 import { StatusBadge } from '../../components/status';
+import { KeysetPagination } from '../../components/pagination';
 import { Time } from '../../components/time';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
 
@@ -35,7 +36,6 @@ export function customerListHref(filters: CustomerListFilters, page?: { cursor?:
 export function CustomerResults(props: { page: CustomerPage; filters: CustomerListFilters; timezone: string }) {
   const { page, filters } = props;
   const filtered = filters.q !== '' || filters.status !== '';
-  const swap = { 'hx-target': '#customer-results', 'hx-swap': 'outerHTML', 'hx-push-url': 'true' };
   return (
     <div id="customer-results">
       <p class="result-count" role="status">
@@ -95,28 +95,11 @@ export function CustomerResults(props: { page: CustomerPage; filters: CustomerLi
           </tbody>
         </table>
       )}
-      {(page.prevCursor || page.nextCursor) && (
-        <nav class="pagination" aria-label="Pages">
-          {page.prevCursor ? (
-            <a class="btn" href={customerListHref(filters, { before: page.prevCursor })} hx-get={customerListHref(filters, { before: page.prevCursor })} {...swap}>
-              ← Previous
-            </a>
-          ) : (
-            <span class="btn disabled" aria-disabled="true">
-              ← Previous
-            </span>
-          )}
-          {page.nextCursor ? (
-            <a class="btn" href={customerListHref(filters, { cursor: page.nextCursor })} hx-get={customerListHref(filters, { cursor: page.nextCursor })} {...swap}>
-              Next →
-            </a>
-          ) : (
-            <span class="btn disabled" aria-disabled="true">
-              Next →
-            </span>
-          )}
-        </nav>
-      )}
+      <KeysetPagination
+        target="customer-results"
+        prevHref={page.prevCursor ? customerListHref(filters, { before: page.prevCursor }) : null}
+        nextHref={page.nextCursor ? customerListHref(filters, { cursor: page.nextCursor }) : null}
+      />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import type { FieldErrors } from '../../../src/lib/errors';
 import type { TeamMember } from '../../../src/portal/accounts';
 import type { InviteRow } from '../../../src/portal/invites';
+import { ConfirmAction } from '../../components/confirm';
 import { Card, EmptyState, FormErrorSummary, SelectField, TextField } from '../../components/form';
 import { Time } from '../../components/time';
 
@@ -65,17 +66,12 @@ export function CustomerTeamPanel(props: {
                     <Time ms={member.createdAt} timezone={props.timezone} dateOnly />
                   </td>
                   <td>
-                    <form method="post" action={`${base}/members/${member.id}/remove`}>
-                      <details class="confirm">
-                        <summary class="btn btn-danger-outline">Remove access</summary>
-                        <div class="confirm-body">
-                          <p>{member.name} is signed out and loses access at once.</p>
-                          <button type="submit" class="btn btn-danger">
-                            Remove {member.name}
-                          </button>
-                        </div>
-                      </details>
-                    </form>
+                    <ConfirmAction
+                      action={`${base}/members/${member.id}/remove`}
+                      label="Remove access"
+                      consequence={`${member.name} is signed out and loses access at once.`}
+                      confirmLabel={`Remove ${member.name}`}
+                    />
                   </td>
                 </tr>
               ))}

@@ -1,5 +1,6 @@
 import type { AlertView } from '../../../src/alerts/service';
 import type { FieldErrors } from '../../../src/lib/errors';
+import { ConfirmAction } from '../../components/confirm';
 import type { FleetSummary } from '../../../src/telemetry/fleet';
 import type { TeamMember } from '../../../src/portal/accounts';
 import type { PortalContext } from '../../../src/portal/context';
@@ -109,17 +110,13 @@ export function PortalTeamPage(props: {
               {showOwnerTools && (
                 <td>
                   {member.id !== portal.member?.id && (
-                    <form method="post" action={portalHref(portal, `/team/members/${member.id}/remove`)}>
-                      <details class="confirm">
-                        <summary class="btn btn-danger-outline">Remove</summary>
-                        <div class="confirm-body">
-                          <p>{member.name} loses access at once.</p>
-                          <button type="submit" class="btn btn-danger" disabled={disabled}>
-                            Remove {member.name}
-                          </button>
-                        </div>
-                      </details>
-                    </form>
+                    <ConfirmAction
+                      action={portalHref(portal, `/team/members/${member.id}/remove`)}
+                      label="Remove"
+                      consequence={`${member.name} loses access at once.`}
+                      confirmLabel={`Remove ${member.name}`}
+                      disabled={disabled}
+                    />
                   )}
                 </td>
               )}

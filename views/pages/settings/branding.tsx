@@ -1,6 +1,7 @@
 import type { StaffSession } from '../../../src/auth/staff-session';
 import { can } from '../../../src/auth/permissions';
 import type { FieldErrors } from '../../../src/lib/errors';
+import { ConfirmAction } from '../../components/confirm';
 import { FieldMessages, FormErrorSummary, TextField } from '../../components/form';
 import { SettingsShell } from '../settings';
 
@@ -98,17 +99,13 @@ export function BrandingPage(props: {
             </fieldset>
           </form>
           {editable && props.logoUrl && (
-            <form method="post" action="/admin/settings/branding/logo/remove" class="remove-logo-form">
-              <details class="confirm">
-                <summary class="btn btn-danger-outline">Remove logo</summary>
-                <div class="confirm-body">
-                  <p>Your portal shows your name instead until you upload another logo.</p>
-                  <button type="submit" class="btn btn-danger">
-                    Remove logo
-                  </button>
-                </div>
-              </details>
-            </form>
+            <ConfirmAction
+              action="/admin/settings/branding/logo/remove"
+              formClass="remove-logo-form"
+              label="Remove logo"
+              consequence="Your portal shows your name instead until you upload another logo."
+              confirmLabel="Remove logo"
+            />
           )}
         </div>
         <section

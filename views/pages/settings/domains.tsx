@@ -2,6 +2,7 @@ import type { StaffSession } from '../../../src/auth/staff-session';
 import { can } from '../../../src/auth/permissions';
 import type { DomainRow, VerificationMode } from '../../../src/domains/service';
 import type { FieldErrors } from '../../../src/lib/errors';
+import { ConfirmAction } from '../../components/confirm';
 import { EmptyState, FormErrorSummary, TextField } from '../../components/form';
 import { Time } from '../../components/time';
 import { SettingsShell } from '../settings';
@@ -135,17 +136,13 @@ export function DomainsPage(props: {
                         </button>
                       </form>
                     )}
-                    <form method="post" action={`/admin/settings/domains/${domain.id}/remove`}>
-                      <details class="confirm">
-                        <summary class="btn btn-small btn-danger-outline">Remove</summary>
-                        <div class="confirm-body">
-                          <p>Your portal stops answering at {domain.hostname} at once.</p>
-                          <button type="submit" class="btn btn-danger">
-                            Remove {domain.hostname}
-                          </button>
-                        </div>
-                      </details>
-                    </form>
+                    <ConfirmAction
+                      action={`/admin/settings/domains/${domain.id}/remove`}
+                      small
+                      label="Remove"
+                      consequence={`Your portal stops answering at ${domain.hostname} at once.`}
+                      confirmLabel={`Remove ${domain.hostname}`}
+                    />
                   </td>
                 )}
               </tr>

@@ -1,0 +1,31 @@
+/**
+ * Previous / next links for a keyset-paged list. Each link works without JavaScript (href) and,
+ * with htmx, swaps only the list's results region and updates the address bar.
+ */
+export function KeysetPagination(props: {
+  prevHref: string | null;
+  nextHref: string | null;
+  /** The results region's id (without #), swapped in place. */
+  target: string;
+  prevLabel?: string;
+  nextLabel?: string;
+}) {
+  if (!props.prevHref && !props.nextHref) return null;
+  const swap = { 'hx-target': `#${props.target}`, 'hx-swap': 'outerHTML', 'hx-push-url': 'true' };
+  const link = (href: string | null, label: string) =>
+    href ? (
+      <a class="btn" href={href} hx-get={href} {...swap}>
+        {label}
+      </a>
+    ) : (
+      <span class="btn disabled" aria-disabled="true">
+        {label}
+      </span>
+    );
+  return (
+    <nav class="pagination" aria-label="Pages">
+      {link(props.prevHref, props.prevLabel ?? '← Previous')}
+      {link(props.nextHref, props.nextLabel ?? 'Next →')}
+    </nav>
+  );
+}
