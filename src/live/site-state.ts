@@ -3,22 +3,28 @@ import { getDb } from '../db/client';
 import type { Bindings } from '../env';
 import { alertEmails } from '../telemetry/alert-email';
 import { DEFAULT_ALERT_RULES, evaluateAlert, type AlertKind, type AlertRules, type AlertTrack } from '../telemetry/alerts';
-import { minerKey, validateTelemetryBatch, type TelemetryBatch, type TelemetryMiner } from '../telemetry/batch';
+import { minerKey, validateTelemetryBatch, type MinerState, type TelemetryBatch, type TelemetryMiner } from '../telemetry/batch';
 import { hourOf, MAX_GAP_MS, roundWh, splitByHour, wattMsToWh } from '../telemetry/energy';
-import { deriveLiveStatus } from '../telemetry/status';
+import { deriveLiveStatus, STALE_AFTER_MS } from '../telemetry/status';
 import { LIVE_STATUSES, type HistoryPoint, type LiveMiner, type LiveStatus, type SiteSummary } from '../telemetry/types';
 
 /**
  * SiteState: the live state of one site's miners (DESIGN.md §4), one object per site
  * (`getByName(siteId)`), SQLite-backed, RPC methods only.
  *
- * Everything that matters is in the object's SQLite, never only in memory: objects are evicted
- * at any time and alarms run at least once, so every alarm step is idempotent.
- * @see https://developers.cloudflare.com/durable-objects/api/alarms/ (at-least-once execution)
+ * The ingest path is a journal: each accepted batch is stored once, as the gzip bytes the agent
+ * sent, in one row, and applied to the in-memory state (latest sample per miner, the open 5-minute
+ * history bucket and the open hour of energy). Rows are written per miner only when a bucket or an
+ * hour closes, and every minute the alarm checkpoints the in-memory state into a few snapshot rows
+ * and drops the journal it covers. An evicted object rebuilds its state from the snapshot plus the
+ * journal, so nothing that matters lives only in memory, and a 5,000-miner batch costs a handful
+ * of row writes instead of tens of thousands (DESIGN.md §10; bench/ingest.mjs).
  *
+ * Alarms run at least once, so every alarm step is idempotent.
+ * @see https://developers.cloudflare.com/durable-objects/api/alarms/
  * Bulk statements pass rows as one JSON parameter read with json_each: a Durable Object's SQL
- * (and D1) allow at most 100 bound parameters per statement, and one statement per table keeps a
- * 5,000-miner batch to a handful of statements.
+ * (and D1) allow at most 100 bound parameters per statement; a row (so a journal entry or a
+ * snapshot shard) is at most 2 MB.
  * @see https://developers.cloudflare.com/durable-objects/platform/limits/
  */
 
@@ -31,6 +37,10 @@ const REGISTRY_REFRESH_MS = 5 * 60 * 1000;
 const RULES_REFRESH_MS = 60 * 1000;
 /** Rows per bulk D1 statement (one JSON parameter; keeps each statement's payload modest). */
 const D1_JSON_CHUNK = 500;
+/** Snapshot shards: ~50,000 miners stay under the 2 MB row limit at ~600 bytes a miner. */
+const SNAPSHOT_SHARDS = 64;
+/** A decompressed batch larger than this is refused (10,000 miners is ~6 MB). */
+const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
 export interface IngestContext {
   hostId: string;
@@ -39,7 +49,7 @@ export interface IngestContext {
 
 export type IngestOutcome =
   | { ok: true; result: IngestResult }
-  | { ok: false; reason: 'bad_json' }
+  | { ok: false; reason: 'bad_json' | 'bad_gzip' | 'too_large' }
   | { ok: false; reason: 'invalid'; fields: Record<string, string> };
 
 export interface IngestResult {
@@ -56,19 +66,6 @@ interface Registered {
   nominalW: number | null;
 }
 
-interface LatestRow extends Record<string, SqlStorageValue> {
-  miner_id: string;
-  sampled_at: number;
-  state: 'mining' | 'sleeping' | 'error';
-  hashrate: number | null;
-  expected: number | null;
-  power_w: number | null;
-  power_source: string | null;
-  temp_max: number | null;
-  errors: number;
-  data: string;
-}
-
 interface InventoryRow {
   id: string;
   mac: string | null;
@@ -79,14 +76,6 @@ interface InventoryRow {
   nominal_power_w: number | null;
 }
 
-interface PreviousSample {
-  t: number;
-  powerW: number | null;
-  source: string | null;
-  online: boolean;
-  hashrate: number | null;
-}
-
 const registeredOf = (row: InventoryRow): Registered => ({
   minerId: row.id,
   customerId: row.customer_id,
@@ -94,20 +83,94 @@ const registeredOf = (row: InventoryRow): Registered => ({
   nominalW: row.nominal_power_w,
 });
 
+/** The open 5-minute history bucket of one miner. */
+interface OpenBucket {
+  b: number;
+  hs: number;
+  hn: number;
+  ps: number;
+  pn: number;
+  tm: number | null;
+}
+
+/** The open hour of energy accounting of one miner (src/telemetry/energy.ts). */
+interface OpenHour {
+  h: number;
+  wh: number;
+  onMs: number;
+  hashMs: number;
+  n: number;
+  measuredMs: number;
+  src: string;
+}
+
+/** Everything the object knows about one miner; serialised as-is into the snapshot. */
+interface MinerLiveState {
+  id: string;
+  t: number;
+  state: MinerState;
+  hashrate: number | null;
+  hashrateAvg: number | null;
+  expected: number | null;
+  powerW: number | null;
+  powerSource: 'miner' | 'pdu' | null;
+  tempMax: number | null;
+  boardTemps: number[];
+  chipTemps: number[];
+  fans: number[];
+  ip: string | null;
+  firmware: string | null;
+  poolUrl: string | null;
+  poolUser: string | null;
+  uptime: number | null;
+  errors: string[];
+  bucket: OpenBucket | null;
+  hour: OpenHour | null;
+}
+
+/** What applying a batch must write besides the journal: closed buckets and hours, late samples. */
+interface ApplyEffects {
+  closedBuckets: unknown[];
+  lateBuckets: unknown[];
+  closedHours: unknown[];
+}
+
 const maxOf = (values: number[] | undefined): number | null => (values && values.length > 0 ? Math.max(...values) : null);
+const bucketOf = (t: number) => Math.floor(t / HISTORY_BUCKET_MS) * HISTORY_BUCKET_MS;
+
+async function gzip(text: string): Promise<ArrayBuffer> {
+  return new Response(new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
+}
+
+/** Gunzips, refusing more than MAX_BATCH_BYTES so a small zip bomb cannot exhaust the isolate. */
+async function gunzipText(bytes: ArrayBuffer): Promise<string> {
+  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BATCH_BYTES) throw new RangeError('too large');
+    parts.push(value);
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return new TextDecoder().decode(out);
+}
 
 export class SiteState extends DurableObject<Bindings> {
   private readonly sql: SqlStorage;
   private registry: Map<string, Registered> | null = null;
-  /**
-   * Write-through caches of what the ingest path reads for every miner (the previous sample for
-   * energy, the alert tracks), so a batch costs writes only. SQLite stays the source of truth:
-   * an evicted object rebuilds them on first use. Every write goes through this one instance
-   * (a Durable Object is single-threaded), so they cannot drift.
-   */
-  private previous: Map<string, PreviousSample> | null = null;
-  private tracks: Map<string, AlertTrack> | null = null;
   private rules: { value: AlertRules; loadedAt: number } | null = null;
+  /** In-memory state, rebuilt from snapshot + journal by load(); null until then. */
+  private miners: Map<string, MinerLiveState> | null = null;
+  private tracks: Map<string, AlertTrack> | null = null;
+  private loading: Promise<Map<string, MinerLiveState>> | null = null;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -119,8 +182,8 @@ export class SiteState extends DurableObject<Bindings> {
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
       CREATE TABLE IF NOT EXISTS registry (key TEXT PRIMARY KEY, miner_id TEXT NOT NULL, customer_id TEXT, nominal_mths INTEGER, nominal_w INTEGER);
-      CREATE TABLE IF NOT EXISTS latest (miner_id TEXT PRIMARY KEY, sampled_at INTEGER NOT NULL, state TEXT NOT NULL,
-        hashrate REAL, expected REAL, power_w REAL, power_source TEXT, temp_max REAL, errors INTEGER NOT NULL, data TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY AUTOINCREMENT, received_at INTEGER NOT NULL, body BLOB NOT NULL);
+      CREATE TABLE IF NOT EXISTS snapshot (shard INTEGER PRIMARY KEY, body TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS history (miner_id TEXT NOT NULL, bucket INTEGER NOT NULL, hashrate_sum REAL NOT NULL, hashrate_n INTEGER NOT NULL,
         power_sum REAL NOT NULL, power_n INTEGER NOT NULL, temp_max REAL, PRIMARY KEY (miner_id, bucket));
       CREATE TABLE IF NOT EXISTS usage (miner_id TEXT NOT NULL, hour INTEGER NOT NULL, wh REAL NOT NULL, online_ms INTEGER NOT NULL,
@@ -274,10 +337,60 @@ export class SiteState extends DurableObject<Bindings> {
   }
 
   // -------------------------------------------------------------------------------------------
+  // In-memory state: snapshot + journal.
+
+  /** The miners' state, loading it once per object lifetime (snapshot, then journal replay). */
+  private async state(): Promise<Map<string, MinerLiveState>> {
+    if (this.miners) return this.miners;
+    this.loading ??= this.load().finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async load(): Promise<Map<string, MinerLiveState>> {
+    const map = new Map<string, MinerLiveState>();
+    for (const row of this.sql.exec<{ body: string }>('SELECT body FROM snapshot')) {
+      for (const miner of JSON.parse(row.body) as MinerLiveState[]) map.set(miner.id, miner);
+    }
+    const registry = this.loadRegistry();
+    // Batches accepted since the last checkpoint: re-applied in order, writing nothing again
+    // (their closed buckets and hours, alerts and seen ids were stored when they arrived).
+    for (const row of this.sql.exec<{ received_at: number; body: ArrayBuffer }>('SELECT received_at, body FROM journal ORDER BY seq').toArray()) {
+      const validation = validateTelemetryBatch(JSON.parse(await gunzipText(row.body)));
+      if (validation.ok) this.apply(map, registry, validation.batch.miners, null);
+    }
+    this.miners = map;
+    return map;
+  }
+
+  /** Writes the whole state into the snapshot shards and drops the journal it now covers. */
+  private checkpoint(map: Map<string, MinerLiveState>) {
+    const shards: MinerLiveState[][] = Array.from({ length: SNAPSHOT_SHARDS }, () => []);
+    let i = 0;
+    for (const miner of map.values()) shards[i++ % SNAPSHOT_SHARDS]!.push(miner);
+    this.sql.exec('DELETE FROM snapshot');
+    shards.forEach((miners, shard) => {
+      if (miners.length > 0) this.sql.exec('INSERT INTO snapshot (shard, body) VALUES (?, ?)', shard, JSON.stringify(miners));
+    });
+    this.sql.exec('DELETE FROM journal');
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Ingest.
 
-  /** The agent API's entry point: the raw body text, parsed and validated here (see ingest.ts). */
-  async ingestJson(context: IngestContext, text: string): Promise<IngestOutcome> {
+  /**
+   * The agent API's entry point: the body as the agent sent it (gzip or plain JSON). Parsed and
+   * validated here, so the payload crosses the RPC boundary once, as bytes; a batch with any
+   * invalid miner is rejected whole and nothing is written.
+   */
+  async ingestBody(context: IngestContext, body: ArrayBuffer, encoding: 'gzip' | 'identity'): Promise<IngestOutcome> {
+    let text: string;
+    try {
+      text = encoding === 'gzip' ? await gunzipText(body) : new TextDecoder().decode(body);
+    } catch (error) {
+      return { ok: false, reason: error instanceof RangeError ? 'too_large' : 'bad_gzip' };
+    }
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -286,153 +399,168 @@ export class SiteState extends DurableObject<Bindings> {
     }
     const validation = validateTelemetryBatch(raw);
     if (!validation.ok) return { ok: false, reason: 'invalid', fields: validation.fields };
-    return { ok: true, result: await this.ingest(context, validation.batch) };
+    const journal = encoding === 'gzip' ? body : await gzip(text);
+    return { ok: true, result: await this.accept(context, validation.batch, journal) };
   }
 
+  /** A validated batch (tests and internal callers); stored in the journal like any other. */
   async ingest(context: IngestContext, batch: TelemetryBatch): Promise<IngestResult> {
+    return this.accept(context, batch, await gzip(JSON.stringify(batch)));
+  }
+
+  private async accept(context: IngestContext, batch: TelemetryBatch, journal: ArrayBuffer): Promise<IngestResult> {
     this.bind(context);
     const seen = this.sql.exec('SELECT 1 FROM seen_batches WHERE batch_id = ?', batch.batch_id).toArray();
     if (seen.length > 0) return { duplicate: true, accepted: 0, staged: 0 };
-
     const staged = await this.resolveMiners(context, batch.miners);
     const rules = await this.alertRules();
+    const map = await this.state();
     const registry = this.loadRegistry();
     const now = Date.now();
-
-    // The same miner twice in one batch: keep its newest sample.
-    const samples = new Map<string, { miner: TelemetryMiner; reg: Registered; t: number }>();
-    for (const miner of batch.miners) {
-      const reg = registry.get(minerKey(miner));
-      if (!reg) continue;
-      const t = Date.parse(miner.sampled_at);
-      const existing = samples.get(reg.minerId);
-      if (!existing || existing.t <= t) samples.set(reg.minerId, { miner, reg, t });
+    try {
+      this.ctx.storage.transactionSync(() => {
+        const effects: ApplyEffects = { closedBuckets: [], lateBuckets: [], closedHours: [] };
+        const reported = this.apply(map, registry, batch.miners, effects);
+        this.writeEffects(effects);
+        this.evaluateReportedAlerts(reported, rules, now);
+        this.sql.exec('INSERT INTO journal (received_at, body) VALUES (?, ?)', now, journal);
+        this.sql.exec('INSERT INTO seen_batches (batch_id, received_at) VALUES (?, ?)', batch.batch_id, now);
+        this.setMeta('last_report_at', String(now));
+      });
+    } catch (error) {
+      // The transaction rolled back; the in-memory state may not have: rebuild it from storage.
+      this.miners = null;
+      this.tracks = null;
+      throw error;
     }
-    const rows = [...samples.values()];
-
-    this.ctx.storage.transactionSync(() => {
-      // Energy first: it reads each miner's previous sample, which writeLatest replaces.
-      this.integrateEnergy(rows);
-      this.writeLatest(rows);
-      this.writeHistory(rows);
-      this.evaluateReportedAlerts(rows, rules, now);
-      this.sql.exec('INSERT INTO seen_batches (batch_id, received_at) VALUES (?, ?)', batch.batch_id, now);
-      this.setMeta('last_report_at', String(now));
-    });
     await this.ensureAlarm();
     await this.flushAlerts().catch((error: unknown) => console.error('SiteState: alert flush deferred to the alarm', error));
-    return { duplicate: false, accepted: rows.length, staged };
-  }
-
-  private writeLatest(rows: { miner: TelemetryMiner; reg: Registered; t: number }[]) {
-    if (rows.length === 0) return;
-    const payload = rows.map(({ miner, reg, t }) => {
-      const expected = miner.expected_hashrate_ths ?? (reg.nominalMths !== null ? reg.nominalMths / 1000 : null);
-      const tempMax = maxOf([...(miner.board_temps_c ?? []), ...(miner.chip_temps_c ?? [])]);
-      const data = {
-        ip: miner.ip ?? null,
-        firmware: miner.firmware ?? null,
-        hashrate_avg_ths: miner.hashrate_avg_ths ?? null,
-        board_temps_c: miner.board_temps_c ?? [],
-        chip_temps_c: miner.chip_temps_c ?? [],
-        fans_rpm: miner.fans_rpm ?? [],
-        power_source: miner.power_w !== undefined ? (miner.power_source ?? 'miner') : null,
-        pool_url: miner.pool_url ?? null,
-        pool_user: miner.pool_user ?? null,
-        uptime_s: miner.uptime_s ?? null,
-        errors: miner.errors ?? [],
-      };
-      return [reg.minerId, t, miner.state, miner.hashrate_ths ?? null, expected, miner.power_w ?? null, data.power_source, tempMax, (miner.errors ?? []).length, JSON.stringify(data)];
-    });
-    // An out-of-order sample (older than what is stored) never replaces the latest state.
-    this.sql.exec(
-      `INSERT INTO latest (miner_id, sampled_at, state, hashrate, expected, power_w, power_source, temp_max, errors, data)
-       SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]',
-         j.value ->> '$[5]', j.value ->> '$[6]', j.value ->> '$[7]', j.value ->> '$[8]', j.value ->> '$[9]' FROM json_each(?) j WHERE true
-       ON CONFLICT (miner_id) DO UPDATE SET sampled_at = excluded.sampled_at, state = excluded.state, hashrate = excluded.hashrate,
-         expected = excluded.expected, power_w = excluded.power_w, power_source = excluded.power_source, temp_max = excluded.temp_max,
-         errors = excluded.errors, data = excluded.data
-       WHERE excluded.sampled_at >= latest.sampled_at`,
-      JSON.stringify(payload),
-    );
-  }
-
-  private previousSamples(): Map<string, PreviousSample> {
-    if (this.previous) return this.previous;
-    const map = new Map<string, PreviousSample>();
-    for (const row of this.sql.exec<{ miner_id: string; sampled_at: number; power_w: number | null; power_source: string | null; state: string; hashrate: number | null }>(
-      'SELECT miner_id, sampled_at, power_w, power_source, state, hashrate FROM latest',
-    )) {
-      map.set(row.miner_id, { t: row.sampled_at, powerW: row.power_w, source: row.power_source, online: row.state === 'mining', hashrate: row.hashrate });
-    }
-    this.previous = map;
-    return map;
-  }
-
-  private writeHistory(rows: { miner: TelemetryMiner; t: number; reg: Registered }[]) {
-    if (rows.length === 0) return;
-    const payload = rows.map(({ miner, reg, t }) => {
-      const tempMax = maxOf([...(miner.board_temps_c ?? []), ...(miner.chip_temps_c ?? [])]);
-      const hashrate = miner.hashrate_ths ?? null;
-      const power = miner.power_w ?? null;
-      return [reg.minerId, Math.floor(t / HISTORY_BUCKET_MS) * HISTORY_BUCKET_MS, hashrate ?? 0, hashrate === null ? 0 : 1, power ?? 0, power === null ? 0 : 1, tempMax];
-    });
-    this.sql.exec(
-      `INSERT INTO history (miner_id, bucket, hashrate_sum, hashrate_n, power_sum, power_n, temp_max)
-       SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]'
-       FROM json_each(?) j WHERE true
-       ON CONFLICT (miner_id, bucket) DO UPDATE SET hashrate_sum = hashrate_sum + excluded.hashrate_sum, hashrate_n = hashrate_n + excluded.hashrate_n,
-         power_sum = power_sum + excluded.power_sum, power_n = power_n + excluded.power_n,
-         temp_max = CASE WHEN excluded.temp_max IS NULL THEN temp_max WHEN temp_max IS NULL THEN excluded.temp_max ELSE max(temp_max, excluded.temp_max) END`,
-      JSON.stringify(payload),
-    );
+    return { duplicate: false, accepted: new Set(batch.miners.map((m) => registry.get(minerKey(m))?.minerId).filter(Boolean)).size, staged };
   }
 
   /**
-   * Energy and online time per miner per hour (src/telemetry/energy.ts). Each sample closes the
-   * interval since the miner's previous one: measured power (miner or PDU) when the previous sample
-   * had it, else the nominal power while mining (source `spec`). Samples older than the last one
-   * integrated are kept for history but add no energy, so out-of-order delivery never double counts.
+   * Applies samples to the in-memory state: latest values, the open history bucket, energy since
+   * each miner's previous sample. With `effects`, records what must be written (buckets and hours
+   * that closed, samples older than a miner's open bucket); on journal replay (`effects` null)
+   * those were written when the batch first arrived. Returns the samples that advanced a miner.
    */
-  private integrateEnergy(rows: { miner: TelemetryMiner; reg: Registered; t: number }[]) {
-    if (rows.length === 0) return;
-    const previous = this.previousSamples();
-    const usage = new Map<string, { minerId: string; hour: number; wh: number; onlineMs: number; hashrateMs: number; samples: number; measuredMs: number; source: string }>();
-    for (const { miner, reg, t } of rows) {
-      const prev = previous.get(reg.minerId);
-      if (prev && t <= prev.t) continue;
+  private apply(
+    map: Map<string, MinerLiveState>,
+    registry: Map<string, Registered>,
+    reported: TelemetryMiner[],
+    effects: ApplyEffects | null,
+  ): { miner: TelemetryMiner; reg: Registered; t: number }[] {
+    // The same miner twice in one batch: keep its newest sample.
+    const newest = new Map<string, { miner: TelemetryMiner; reg: Registered; t: number }>();
+    for (const miner of reported) {
+      const reg = registry.get(minerKey(miner));
+      if (!reg) continue;
+      const t = Date.parse(miner.sampled_at);
+      const existing = newest.get(reg.minerId);
+      if (!existing || existing.t <= t) newest.set(reg.minerId, { miner, reg, t });
+    }
+    const advanced: { miner: TelemetryMiner; reg: Registered; t: number }[] = [];
+    for (const sample of newest.values()) {
+      const { miner, reg, t } = sample;
+      const prev = map.get(reg.minerId);
+      const tempMax = maxOf([...(miner.board_temps_c ?? []), ...(miner.chip_temps_c ?? [])]);
+      if (prev && t <= prev.t) {
+        // Out of order: history only, never the latest state or energy (no double counting).
+        const bucket = bucketOf(t);
+        if (prev.bucket && bucket === prev.bucket.b) addToBucket(prev.bucket, miner, tempMax);
+        else if (effects) effects.lateBuckets.push(bucketRow(reg.minerId, { b: bucket, hs: 0, hn: 0, ps: 0, pn: 0, tm: null }, miner, tempMax));
+        continue;
+      }
+      const state: MinerLiveState = prev ?? {
+        id: reg.minerId,
+        t,
+        state: miner.state,
+        hashrate: null,
+        hashrateAvg: null,
+        expected: null,
+        powerW: null,
+        powerSource: null,
+        tempMax: null,
+        boardTemps: [],
+        chipTemps: [],
+        fans: [],
+        ip: null,
+        firmware: null,
+        poolUrl: null,
+        poolUser: null,
+        uptime: null,
+        errors: [],
+        bucket: null,
+        hour: null,
+      };
       if (prev && t - prev.t <= MAX_GAP_MS) {
         for (const [hour, ms] of splitByHour(prev.t, t)) {
-          const key = `${reg.minerId}|${hour}`;
-          const acc = usage.get(key) ?? { minerId: reg.minerId, hour, wh: 0, onlineMs: 0, hashrateMs: 0, samples: 0, measuredMs: 0, source: 'spec' };
+          const acc = openHour(state, hour, effects);
           if (prev.powerW !== null) {
             acc.wh += wattMsToWh(prev.powerW * ms);
             acc.measuredMs += ms;
-            if (prev.source === 'pdu' || acc.source !== 'pdu') acc.source = prev.source ?? 'miner';
-          } else if (prev.online && reg.nominalW !== null) {
+            if (prev.powerSource === 'pdu' || acc.src !== 'pdu') acc.src = prev.powerSource ?? 'miner';
+          } else if (prev.state === 'mining' && reg.nominalW !== null) {
             acc.wh += wattMsToWh(reg.nominalW * ms);
           }
-          if (prev.online) {
-            acc.onlineMs += ms;
-            acc.hashrateMs += (prev.hashrate ?? 0) * ms;
+          if (prev.state === 'mining') {
+            acc.onMs += ms;
+            acc.hashMs += (prev.hashrate ?? 0) * ms;
           }
-          usage.set(key, acc);
         }
       }
-      const hourKey = `${reg.minerId}|${hourOf(t)}`;
-      const acc = usage.get(hourKey) ?? { minerId: reg.minerId, hour: hourOf(t), wh: 0, onlineMs: 0, hashrateMs: 0, samples: 0, measuredMs: 0, source: 'spec' };
-      acc.samples += 1;
-      usage.set(hourKey, acc);
+      openHour(state, hourOf(t), effects).n += 1;
+      const bucket = bucketOf(t);
+      if (!state.bucket || state.bucket.b !== bucket) {
+        if (state.bucket && effects) effects.closedBuckets.push(bucketRow(reg.minerId, state.bucket));
+        state.bucket = { b: bucket, hs: 0, hn: 0, ps: 0, pn: 0, tm: null };
+      }
+      addToBucket(state.bucket, miner, tempMax);
       const measured = miner.power_w !== undefined;
-      previous.set(reg.minerId, {
-        t,
-        powerW: measured ? (miner.power_w ?? null) : null,
-        source: measured ? (miner.power_source === 'pdu' ? 'pdu' : 'miner') : null,
-        online: miner.state === 'mining',
-        hashrate: miner.hashrate_ths ?? null,
-      });
+      state.t = t;
+      state.state = miner.state;
+      state.hashrate = miner.hashrate_ths ?? null;
+      state.hashrateAvg = miner.hashrate_avg_ths ?? null;
+      state.expected = miner.expected_hashrate_ths ?? (reg.nominalMths !== null ? reg.nominalMths / 1000 : null);
+      state.powerW = measured ? (miner.power_w ?? null) : null;
+      state.powerSource = measured ? (miner.power_source === 'pdu' ? 'pdu' : 'miner') : null;
+      state.tempMax = tempMax;
+      state.boardTemps = miner.board_temps_c ?? [];
+      state.chipTemps = miner.chip_temps_c ?? [];
+      state.fans = miner.fans_rpm ?? [];
+      state.ip = miner.ip ?? null;
+      state.firmware = miner.firmware ?? null;
+      state.poolUrl = miner.pool_url ?? null;
+      state.poolUser = miner.pool_user ?? null;
+      state.uptime = miner.uptime_s ?? null;
+      state.errors = miner.errors ?? [];
+      map.set(reg.minerId, state);
+      advanced.push(sample);
     }
-    if (usage.size > 0) {
+    return advanced;
+  }
+
+  /**
+   * Adds closed buckets and hours (and late samples) to their rows. Adding is safe because each
+   * effect is written exactly once: in the same transaction as the journal entry that caused it
+   * (a replay of that entry writes nothing), or in the alarm's transaction with the checkpoint
+   * that forgets the closed period. Adding, not replacing, keeps a period that received samples
+   * after it was closed (an agent replaying its spool after an outage) whole.
+   */
+  private writeEffects(effects: ApplyEffects) {
+    const buckets = [...effects.closedBuckets, ...effects.lateBuckets];
+    if (buckets.length > 0) {
+      this.sql.exec(
+        `INSERT INTO history (miner_id, bucket, hashrate_sum, hashrate_n, power_sum, power_n, temp_max)
+         SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]'
+         FROM json_each(?) j WHERE true
+         ON CONFLICT (miner_id, bucket) DO UPDATE SET hashrate_sum = hashrate_sum + excluded.hashrate_sum, hashrate_n = hashrate_n + excluded.hashrate_n,
+           power_sum = power_sum + excluded.power_sum, power_n = power_n + excluded.power_n,
+           temp_max = CASE WHEN excluded.temp_max IS NULL THEN temp_max WHEN temp_max IS NULL THEN excluded.temp_max ELSE max(temp_max, excluded.temp_max) END`,
+        JSON.stringify(buckets),
+      );
+    }
+    if (effects.closedHours.length > 0) {
       this.sql.exec(
         `INSERT INTO usage (miner_id, hour, wh, online_ms, hashrate_ms, samples, measured_ms, source, written)
          SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]', j.value ->> '$[7]', 0
@@ -440,7 +568,7 @@ export class SiteState extends DurableObject<Bindings> {
          ON CONFLICT (miner_id, hour) DO UPDATE SET wh = wh + excluded.wh, online_ms = online_ms + excluded.online_ms,
            hashrate_ms = hashrate_ms + excluded.hashrate_ms, samples = samples + excluded.samples, measured_ms = measured_ms + excluded.measured_ms,
            source = CASE WHEN excluded.measured_ms = 0 THEN source WHEN source = 'pdu' THEN 'pdu' ELSE excluded.source END, written = 0`,
-        JSON.stringify([...usage.values()].map((u) => [u.minerId, u.hour, u.wh, u.onlineMs, u.hashrateMs, u.samples, u.measuredMs, u.source])),
+        JSON.stringify(effects.closedHours),
       );
     }
   }
@@ -509,35 +637,37 @@ export class SiteState extends DurableObject<Bindings> {
       const hashrate = miner.hashrate_ths ?? null;
       const low = miner.state === 'mining' && hashrate !== null && expected !== null && expected > 0 && hashrate < (expected * rules.lowHashratePct) / 100;
       const hot = tempMax !== null && tempMax > rules.overTempC;
-      const base = { minerId: reg.minerId, customerId: reg.customerId, track: { breachSince: null, openAlertId: null, lastClosedAt: null } };
-      decisions.push({ ...base, kind: 'offline', breaching: miner.state === 'error', detail: { state: miner.state } });
-      decisions.push({ ...base, kind: 'low_hashrate', breaching: low, detail: { hashrate_ths: hashrate, expected_ths: expected, threshold_pct: rules.lowHashratePct } });
-      decisions.push({ ...base, kind: 'over_temp', breaching: hot, detail: { temp_c: tempMax, limit_c: rules.overTempC } });
+      // A healthy miner with nothing tracked needs no decision: the common case stays allocation-free.
+      const consider = (kind: AlertKind, breaching: boolean, detail: () => unknown) => {
+        if (!breaching && !tracks.has(`${reg.minerId}|${kind}`)) return;
+        decisions.push({ minerId: reg.minerId, customerId: reg.customerId, kind, breaching, detail: detail(), track: { breachSince: null, openAlertId: null, lastClosedAt: null } });
+      };
+      consider('offline', miner.state === 'error', () => ({ state: miner.state }));
+      consider('low_hashrate', low, () => ({ hashrate_ths: hashrate, expected_ths: expected, threshold_pct: rules.lowHashratePct }));
+      consider('over_temp', hot, () => ({ temp_c: tempMax, limit_c: rules.overTempC }));
     }
     this.applyAlerts(decisions, tracks, rules, now);
   }
 
   /** Offline detection for miners that stopped being reported (the agent still reports others). */
-  private evaluateSilentMiners(rules: AlertRules, now: number) {
+  private evaluateSilentMiners(map: Map<string, MinerLiveState>, rules: AlertRules, now: number) {
     const siteLast = Number(this.meta('last_report_at') ?? 0) || null;
     const offlineAfterMs = rules.offlineMinutes * 60_000;
-    const silent = this.sql
-      .exec<{ miner_id: string; sampled_at: number }>('SELECT miner_id, sampled_at FROM latest WHERE sampled_at < ?', now - offlineAfterMs)
-      .toArray();
     // While the whole agent is silent (stale) we know nothing about miners: no alerts either way.
-    if (silent.length === 0 || (siteLast !== null && now - siteLast > 5 * 60_000)) return;
+    if (siteLast !== null && now - siteLast > STALE_AFTER_MS) return;
+    const silent = [...map.values()].filter((miner) => miner.t < now - offlineAfterMs);
+    if (silent.length === 0) return;
     const customers = new Map([...this.loadRegistry().values()].map((r) => [r.minerId, r.customerId]));
-    const tracks = this.alertTracks();
     this.applyAlerts(
-      silent.map((row) => ({
-        minerId: row.miner_id,
-        customerId: customers.get(row.miner_id) ?? null,
+      silent.map((miner) => ({
+        minerId: miner.id,
+        customerId: customers.get(miner.id) ?? null,
         kind: 'offline' as const,
         track: { breachSince: null, openAlertId: null, lastClosedAt: null },
         breaching: true,
-        detail: { last_seen_at: new Date(row.sampled_at).toISOString(), after_minutes: rules.offlineMinutes },
+        detail: { last_seen_at: new Date(miner.t).toISOString(), after_minutes: rules.offlineMinutes },
       })),
-      tracks,
+      this.alertTracks(),
       rules,
       now,
     );
@@ -585,7 +715,8 @@ export class SiteState extends DurableObject<Bindings> {
   }
 
   // -------------------------------------------------------------------------------------------
-  // The alarm: offline detection, alert records, hourly usage roll-up, retention.
+  // The alarm: offline detection, alert records, buckets and hours that closed, checkpoint,
+  // hourly usage roll-up to D1, retention.
 
   private async ensureAlarm() {
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now() + ALARM_EVERY_MS);
@@ -596,13 +727,34 @@ export class SiteState extends DurableObject<Bindings> {
     if (!this.meta('host_id')) return;
     await this.refreshRegistry(now);
     const rules = await this.alertRules();
-    this.ctx.storage.transactionSync(() => this.evaluateSilentMiners(rules, now));
+    const map = await this.state();
+    this.ctx.storage.transactionSync(() => {
+      this.evaluateSilentMiners(map, rules, now);
+      this.closeQuietPeriods(map, now);
+      this.checkpoint(map);
+    });
     await this.flushAlerts();
     await this.rollUpUsage(now);
     this.sql.exec('DELETE FROM history WHERE bucket < ?', now - HISTORY_KEEP_MS);
     this.sql.exec('DELETE FROM seen_batches WHERE received_at < ?', now - SEEN_BATCH_KEEP_MS);
     this.sql.exec('DELETE FROM usage WHERE written = 1 AND hour < ?', now - USAGE_KEEP_MS);
     await this.ctx.storage.setAlarm(Date.now() + ALARM_EVERY_MS);
+  }
+
+  /** A miner that stopped reporting still closes its bucket and hour once they are over. */
+  private closeQuietPeriods(map: Map<string, MinerLiveState>, now: number) {
+    const effects: ApplyEffects = { closedBuckets: [], lateBuckets: [], closedHours: [] };
+    for (const miner of map.values()) {
+      if (miner.bucket && miner.bucket.b + HISTORY_BUCKET_MS <= now) {
+        effects.closedBuckets.push(bucketRow(miner.id, miner.bucket));
+        miner.bucket = null;
+      }
+      if (miner.hour && miner.hour.h < hourOf(now)) {
+        effects.closedHours.push(hourRow(miner.id, miner.hour));
+        miner.hour = null;
+      }
+    }
+    this.writeEffects(effects);
   }
 
   /**
@@ -662,93 +814,121 @@ export class SiteState extends DurableObject<Bindings> {
   async live(minerIds: string[]): Promise<LiveMiner[]> {
     if (minerIds.length === 0) return [];
     const rules = await this.alertRules();
+    const map = await this.state();
     const now = Date.now();
     const siteLast = Number(this.meta('last_report_at') ?? 0) || null;
-    const rows = this.sql.exec<LatestRow>('SELECT * FROM latest WHERE miner_id IN (SELECT value FROM json_each(?))', JSON.stringify(minerIds)).toArray();
-    return rows.map((row) => toLive(row, now, siteLast, rules.offlineMinutes * 60_000));
+    const out: LiveMiner[] = [];
+    for (const id of minerIds) {
+      const miner = map.get(id);
+      if (miner) out.push(toLive(miner, now, siteLast, rules.offlineMinutes * 60_000));
+    }
+    return out;
   }
 
   async summary(): Promise<SiteSummary> {
     const rules = await this.alertRules();
+    const map = await this.state();
     const now = Date.now();
     const siteLast = Number(this.meta('last_report_at') ?? 0) || null;
     const byStatus = Object.fromEntries(LIVE_STATUSES.map((s) => [s, 0])) as Record<LiveStatus, number>;
     let hashrateThs = 0;
     let powerW = 0;
-    let miners = 0;
-    for (const row of this.sql.exec<LatestRow>('SELECT * FROM latest')) {
-      const live = toLive(row, now, siteLast, rules.offlineMinutes * 60_000);
-      miners += 1;
+    for (const miner of map.values()) {
+      const live = toLive(miner, now, siteLast, rules.offlineMinutes * 60_000);
       byStatus[live.status] += 1;
       if (live.status === 'active' || live.status === 'degraded') {
         hashrateThs += live.hashrateThs ?? 0;
         powerW += live.powerW ?? 0;
       }
     }
-    return { miners, byStatus, hashrateThs, powerW, lastReportAt: siteLast };
+    return { miners: map.size, byStatus, hashrateThs, powerW, lastReportAt: siteLast };
   }
 
+  /** Closed buckets from SQLite plus each miner's open bucket from memory. */
   async history(minerIds: string[], sinceMs: number): Promise<HistoryPoint[]> {
     if (minerIds.length === 0) return [];
-    const rows = this.sql
-      .exec<{ bucket: number; hashrate: number | null; power: number | null; temp: number | null }>(
-        `SELECT bucket,
-           sum(CASE WHEN hashrate_n > 0 THEN hashrate_sum / hashrate_n END) AS hashrate,
-           sum(CASE WHEN power_n > 0 THEN power_sum / power_n END) AS power,
-           max(temp_max) AS temp
-         FROM history WHERE bucket >= ? AND miner_id IN (SELECT value FROM json_each(?)) GROUP BY bucket ORDER BY bucket`,
-        sinceMs,
-        JSON.stringify(minerIds),
-      )
-      .toArray();
-    return rows.map((row) => ({ t: row.bucket, hashrateThs: row.hashrate, powerW: row.power, tempMaxC: row.temp }));
+    const map = await this.state();
+    const points = new Map<number, HistoryPoint>();
+    const add = (t: number, hashrate: number | null, power: number | null, temp: number | null) => {
+      const point = points.get(t) ?? { t, hashrateThs: null, powerW: null, tempMaxC: null };
+      if (hashrate !== null) point.hashrateThs = (point.hashrateThs ?? 0) + hashrate;
+      if (power !== null) point.powerW = (point.powerW ?? 0) + power;
+      if (temp !== null) point.tempMaxC = point.tempMaxC === null ? temp : Math.max(point.tempMaxC, temp);
+      points.set(t, point);
+    };
+    for (const row of this.sql.exec<{ bucket: number; hashrate_sum: number; hashrate_n: number; power_sum: number; power_n: number; temp_max: number | null }>(
+      'SELECT bucket, hashrate_sum, hashrate_n, power_sum, power_n, temp_max FROM history WHERE bucket >= ? AND miner_id IN (SELECT value FROM json_each(?))',
+      sinceMs,
+      JSON.stringify(minerIds),
+    )) {
+      add(row.bucket, row.hashrate_n > 0 ? row.hashrate_sum / row.hashrate_n : null, row.power_n > 0 ? row.power_sum / row.power_n : null, row.temp_max);
+    }
+    for (const id of minerIds) {
+      const bucket = map.get(id)?.bucket;
+      if (bucket && bucket.b >= sinceMs) add(bucket.b, bucket.hn > 0 ? bucket.hs / bucket.hn : null, bucket.pn > 0 ? bucket.ps / bucket.pn : null, bucket.tm);
+    }
+    return [...points.values()].sort((a, b) => a.t - b.t);
   }
 }
 
-function toLive(row: LatestRow, now: number, siteLastReportAt: number | null, offlineAfterMs: number): LiveMiner {
-  const data = JSON.parse(row.data) as {
-    ip: string | null;
-    firmware: string | null;
-    hashrate_avg_ths: number | null;
-    board_temps_c: number[];
-    chip_temps_c: number[];
-    fans_rpm: number[];
-    power_source: 'miner' | 'pdu' | 'spec' | null;
-    pool_url: string | null;
-    pool_user: string | null;
-    uptime_s: number | null;
-    errors: string[];
-  };
+function addToBucket(bucket: OpenBucket, miner: TelemetryMiner, tempMax: number | null) {
+  if (miner.hashrate_ths !== undefined) {
+    bucket.hs += miner.hashrate_ths;
+    bucket.hn += 1;
+  }
+  if (miner.power_w !== undefined) {
+    bucket.ps += miner.power_w;
+    bucket.pn += 1;
+  }
+  if (tempMax !== null) bucket.tm = bucket.tm === null ? tempMax : Math.max(bucket.tm, tempMax);
+}
+
+function bucketRow(minerId: string, bucket: OpenBucket, late?: TelemetryMiner, lateTemp?: number | null): unknown[] {
+  if (late) addToBucket(bucket, late, lateTemp ?? null);
+  return [minerId, bucket.b, bucket.hs, bucket.hn, bucket.ps, bucket.pn, bucket.tm];
+}
+
+const hourRow = (minerId: string, hour: OpenHour): unknown[] => [minerId, hour.h, hour.wh, hour.onMs, hour.hashMs, hour.n, hour.measuredMs, hour.src];
+
+/** The miner's open hour for `hour`, closing (into `effects`) the one before when time moved on. */
+function openHour(state: MinerLiveState, hour: number, effects: ApplyEffects | null): OpenHour {
+  if (state.hour && state.hour.h === hour) return state.hour;
+  if (state.hour && effects) effects.closedHours.push(hourRow(state.id, state.hour));
+  state.hour = { h: hour, wh: 0, onMs: 0, hashMs: 0, n: 0, measuredMs: 0, src: 'spec' };
+  return state.hour;
+}
+
+function toLive(miner: MinerLiveState, now: number, siteLastReportAt: number | null, offlineAfterMs: number): LiveMiner {
   const status = deriveLiveStatus({
     now,
-    lastSeenAt: row.sampled_at,
+    lastSeenAt: miner.t,
     siteLastReportAt,
-    state: row.state,
-    hashrateThs: row.hashrate,
-    expectedThs: row.expected,
-    errors: row.errors,
+    state: miner.state,
+    hashrateThs: miner.hashrate,
+    expectedThs: miner.expected,
+    errors: miner.errors.length,
     offlineAfterMs,
   });
   return {
-    minerId: row.miner_id,
+    minerId: miner.id,
     status,
-    lastSeenAt: row.sampled_at,
-    hashrateThs: row.hashrate,
-    hashrateAvgThs: data.hashrate_avg_ths,
-    expectedHashrateThs: row.expected,
-    tempMaxC: row.temp_max,
-    boardTempsC: data.board_temps_c,
-    chipTempsC: data.chip_temps_c,
-    fansRpm: data.fans_rpm,
-    powerW: row.power_w,
-    powerSource: data.power_source,
-    efficiencyJth: row.power_w !== null && row.hashrate !== null && row.hashrate > 0 ? row.power_w / row.hashrate : null,
-    uptimeS: data.uptime_s,
-    poolUrl: data.pool_url,
-    poolUser: data.pool_user,
-    ip: data.ip,
-    firmware: data.firmware,
-    errors: data.errors,
+    lastSeenAt: miner.t,
+    hashrateThs: miner.hashrate,
+    hashrateAvgThs: miner.hashrateAvg,
+    expectedHashrateThs: miner.expected,
+    tempMaxC: miner.tempMax,
+    boardTempsC: miner.boardTemps,
+    chipTempsC: miner.chipTemps,
+    fansRpm: miner.fans,
+    powerW: miner.powerW,
+    powerSource: miner.powerSource,
+    efficiencyJth: miner.powerW !== null && miner.hashrate !== null && miner.hashrate > 0 ? miner.powerW / miner.hashrate : null,
+    uptimeS: miner.uptime,
+    poolUrl: miner.poolUrl,
+    poolUser: miner.poolUser,
+    ip: miner.ip,
+    firmware: miner.firmware,
+    errors: miner.errors,
   };
 }
 

@@ -7,7 +7,7 @@ import { unauthorized } from '../lib/errors';
 import { clientIp } from '../lib/rate-limit';
 import { readJsonObject } from '../lib/http';
 import { agentConfig } from '../telemetry/agent-config';
-import { ingestTelemetry, readTelemetryText } from '../telemetry/ingest';
+import { ingestTelemetry, readTelemetryPayload } from '../telemetry/ingest';
 
 type AgentEnv = AppEnv & { Variables: AppEnv['Variables'] & { agent: { agentId: string; hostId: string; siteId: string } } };
 
@@ -36,7 +36,7 @@ export const agentApiRoutes = new Hono<AgentEnv>()
   })
   .post('/telemetry', requireAgent, async (c) => {
     const agent = c.get('agent');
-    const result = await ingestTelemetry(c.env, agent, await readTelemetryText(c.req.raw));
+    const result = await ingestTelemetry(c.env, agent, await readTelemetryPayload(c.req.raw));
     return c.json({ batch_accepted: true, duplicate: result.duplicate, miners_accepted: result.accepted, miners_staged: result.staged });
   })
   .get('/config', requireAgent, async (c) => {

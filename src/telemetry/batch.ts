@@ -95,27 +95,34 @@ const OPTIONAL: [keyof TelemetryMiner, Check][] = [
   ['errors', list(50, text(500))],
 ];
 
-/** One miner: the normalised miner, or the first problem as [field, message]. */
+/**
+ * One miner: normalised in place (the parsed object is fresh and ours, and copying 20 fields for
+ * each of 10,000 miners costs more than the checks), or the first problem as [field, message].
+ * Nulls become absent (unknown); unknown fields stay on the object and are never read.
+ */
 function checkMiner(raw: unknown): TelemetryMiner | [string, string] {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return ['', 'Each miner must be an object.'];
-  const input = raw as Record<string, unknown>;
-  const miner: Record<string, unknown> = {};
-  if (input.mac !== undefined && input.mac !== null) {
-    const mac = typeof input.mac === 'string' ? input.mac.trim().toLowerCase().replace(/-/g, ':') : null;
+  const miner = raw as Record<string, unknown>;
+  if (miner.mac !== undefined && miner.mac !== null) {
+    const mac = typeof miner.mac === 'string' ? miner.mac.trim().toLowerCase().replace(/-/g, ':') : null;
     if (mac === null || !MAC.test(mac)) return ['mac', 'Use a MAC address like a0:b1:c2:d3:e4:f5.'];
     miner.mac = mac;
+  } else {
+    delete miner.mac;
   }
-  const timeProblem = time(input.sampled_at);
+  const timeProblem = time(miner.sampled_at);
   if (timeProblem) return ['sampled_at', timeProblem];
-  miner.sampled_at = input.sampled_at;
-  if (typeof input.state !== 'string' || !STATES.has(input.state)) return ['state', 'Use mining, sleeping or error.'];
-  miner.state = input.state;
+  if (typeof miner.state !== 'string' || !STATES.has(miner.state)) return ['state', 'Use mining, sleeping or error.'];
   for (const [field, check] of OPTIONAL) {
-    const value = input[field];
-    if (value === undefined || value === null) continue;
+    const value = miner[field];
+    if (value === undefined) continue;
+    if (value === null) {
+      delete miner[field];
+      continue;
+    }
     const problem = check(value);
     if (problem) return [field, problem];
-    miner[field] = field === 'serial' ? (value as string).trim() : value;
+    if (field === 'serial') miner.serial = (value as string).trim();
   }
   if (miner.mac === undefined && miner.serial === undefined && miner.ip === undefined) {
     return ['mac', 'Each miner needs a mac, a serial or (for firmware that reports neither) its ip.'];

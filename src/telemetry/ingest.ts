@@ -50,15 +50,39 @@ export async function readTelemetryBody(request: Request): Promise<unknown> {
   }
 }
 
+export interface TelemetryPayload {
+  body: ArrayBuffer;
+  encoding: 'gzip' | 'identity';
+}
+
 /**
- * Hands the batch to the site's SiteState, as text: the object parses and validates it, so the
- * 5,000-miner payload crosses the RPC boundary as one string instead of being parsed here,
- * structured-cloned and parsed again. A batch with any invalid miner is rejected whole and
- * nothing is written. The site comes from the agent's token, never from the body.
+ * The body as the agent sent it, still compressed: SiteState decompresses, parses, validates and
+ * keeps the compressed bytes as its journal entry, so nothing is decoded twice.
  */
-export async function ingestTelemetry(env: Pick<Bindings, 'SITE_STATE'>, agent: { hostId: string; siteId: string }, text: string): Promise<IngestResult> {
-  const outcome = await siteState(env, agent.siteId).ingestJson({ hostId: agent.hostId, siteId: agent.siteId }, text);
+export async function readTelemetryPayload(request: Request): Promise<TelemetryPayload> {
+  const header = (request.headers.get('Content-Encoding') ?? '').toLowerCase();
+  if (header && header !== 'gzip' && header !== 'identity') throw new AppError('bad_request', `Unsupported Content-Encoding "${header}"; use gzip or none.`);
+  const declared = Number(request.headers.get('Content-Length') ?? 0);
+  if (declared > MAX_BATCH_BYTES) throw new AppError('bad_request', `The batch is larger than ${MAX_BATCH_BYTES / 1024 / 1024} MB; send fewer miners per batch.`);
+  const body = await request.arrayBuffer();
+  if (body.byteLength === 0) throw new AppError('bad_request', 'Send the batch as a JSON body.');
+  if (body.byteLength > MAX_BATCH_BYTES) throw new AppError('bad_request', `The batch is larger than ${MAX_BATCH_BYTES / 1024 / 1024} MB; send fewer miners per batch.`);
+  return { body, encoding: header === 'gzip' ? 'gzip' : 'identity' };
+}
+
+const REFUSALS = {
+  bad_json: 'The body is not valid JSON.',
+  bad_gzip: 'The body could not be decompressed as gzip.',
+  too_large: `The batch is larger than ${MAX_BATCH_BYTES / 1024 / 1024} MB once decompressed; send fewer miners per batch.`,
+} as const;
+
+/**
+ * Hands the batch to the site's SiteState (the site comes from the agent's token, never from the
+ * body). A batch with any invalid miner is rejected whole and nothing is written.
+ */
+export async function ingestTelemetry(env: Pick<Bindings, 'SITE_STATE'>, agent: { hostId: string; siteId: string }, payload: TelemetryPayload): Promise<IngestResult> {
+  const outcome = await siteState(env, agent.siteId).ingestBody({ hostId: agent.hostId, siteId: agent.siteId }, payload.body, payload.encoding);
   if (outcome.ok) return outcome.result;
-  if (outcome.reason === 'bad_json') throw new AppError('bad_request', 'The body is not valid JSON.');
-  throw new ValidationError(outcome.fields, 'The batch was rejected whole: fix the fields named and send it again.');
+  if (outcome.reason === 'invalid') throw new ValidationError(outcome.fields, 'The batch was rejected whole: fix the fields named and send it again.');
+  throw new AppError('bad_request', REFUSALS[outcome.reason]);
 }

@@ -1,4 +1,4 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { abortAllDurableObjects, env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { alertRules, alerts, miners, usageHourly } from '../../src/db/schema';
@@ -186,5 +186,36 @@ describe('SiteState usage roll-up', () => {
       [HOUR_MS, 108, 'spec', 120],
     ]);
     expect(env.DB).toBeDefined();
+  });
+});
+
+describe('SiteState after eviction', () => {
+  it('rebuilds its state from the journal, then from the checkpoint, and keeps counting energy', async () => {
+    const { host, ctx, siteId } = await siteFixture('Evicted Host');
+    const mac = nextMac();
+    const hour = hourOf(Date.now()) - 2 * HOUR_MS;
+    const at = (minutes: number) => new Date(hour + minutes * 60_000).toISOString();
+    await stateOf(siteId).ingest(ctx, batchOf([report(mac, { sampled_at: at(10), power_w: 3000, hashrate_ths: 97 })]));
+    await stateOf(siteId).ingest(ctx, batchOf([report(mac, { sampled_at: at(15), power_w: 3000, hashrate_ths: 98 })]));
+    const [miner] = await db().select().from(miners).where(eq(miners.hostId, host.hostId)).all();
+
+    // Evicted before any checkpoint: the journal alone restores the state.
+    await abortAllDurableObjects();
+    expect((await stateOf(siteId).live([miner!.id]))[0]).toMatchObject({ hashrateThs: 98, lastSeenAt: Date.parse(at(15)) });
+
+    // The alarm checkpoints; evicted again, the snapshot restores it and energy carries on.
+    await runDurableObjectAlarm(stateOf(siteId));
+    await abortAllDurableObjects();
+    await stateOf(siteId).ingest(ctx, batchOf([report(mac, { sampled_at: at(20), power_w: 3000, hashrate_ths: 99 })]));
+    await runDurableObjectAlarm(stateOf(siteId));
+    const rows = await db().select().from(usageHourly).where(eq(usageHourly.hostId, host.hostId)).all();
+    // 3,000 W for 10 minutes = 500 Wh, counted once although the object restarted twice.
+    expect(rows).toEqual([expect.objectContaining({ hourStart: hour, energyWh: 500, samples: 3, onlineSeconds: 600 })]);
+    const history = await stateOf(siteId).history([miner!.id], hour);
+    expect(history.map((p) => [p.t - hour, p.hashrateThs])).toEqual([
+      [10 * 60_000, 97],
+      [15 * 60_000, 98],
+      [20 * 60_000, 99],
+    ]);
   });
 });
