@@ -105,7 +105,7 @@ export async function getSite(db: Db, hostId: string, siteId: string, now = Date
       .select()
       .from(networkSegments)
       .where(and(eq(networkSegments.hostId, hostId), eq(networkSegments.siteId, siteId)))
-      .orderBy(asc(sql`${networkSegments}.rowid`)) // insertion order,
+      .orderBy(asc(sql`${networkSegments}.rowid`)), // insertion order
   ]);
   const row = rows[0];
   if (!row) throw notFound('Site');
@@ -265,7 +265,7 @@ export async function listSitesWithSegments(db: Db, hostId: string, now = Date.n
       .select()
       .from(networkSegments)
       .where(eq(networkSegments.hostId, hostId))
-      .orderBy(asc(sql`${networkSegments}.rowid`)) // insertion order,
+      .orderBy(asc(sql`${networkSegments}.rowid`)), // insertion order
   ]);
   const bySite = new Map<string, SegmentRow[]>();
   for (const segment of segments) bySite.set(segment.siteId, [...(bySite.get(segment.siteId) ?? []), segment]);
