@@ -21,6 +21,7 @@ import {
   type EquipmentView,
 } from '../../views/pages/equipment/list';
 import { handleForm } from './forms';
+import { fleetHistory } from '../telemetry/fleet';
 
 /**
  * The list remembers its view, sort and filters (not the search text or page) in a cookie:
@@ -194,9 +195,10 @@ export const adminEquipmentRoutes = new Hono<AppEnv>()
     const session = c.get('staff');
     const db = getDb(c.env.DB);
     const miner = await getMinerWithLive(db, c.env, session.host.id, c.req.param('id'));
-    const activity = await listMinerActivity(db, session.host.id, miner.id);
+    const now = Date.now();
+    const [activity, history] = await Promise.all([listMinerActivity(db, session.host.id, miner.id), fleetHistory(c.env, [miner], now)]);
     const notice = c.req.query('done') === 'saved' ? 'Unit saved.' : undefined;
-    return c.html(<MinerDetailPage session={session} miner={miner} activity={activity} notice={notice} />);
+    return c.html(<MinerDetailPage session={session} miner={miner} activity={activity} notice={notice} history={history} now={now} />);
   })
   .get('/:id/edit', async (c) => {
     const session = c.get('staff');

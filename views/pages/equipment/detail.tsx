@@ -1,3 +1,5 @@
+import type { HistoryPoint } from '../../../src/telemetry/types';
+import { HashrateChart } from '../../components/chart';
 import type { Child } from 'hono/jsx';
 import type { StaffSession } from '../../../src/auth/staff-session';
 import { minerLabel, type MinerActivityEntry, type MinerWithLive } from '../../../src/equipment/service';
@@ -85,7 +87,14 @@ export function MinerActivityList(props: { entries: MinerActivityEntry[]; timezo
   );
 }
 
-export function MinerDetailPage(props: { session: StaffSession; miner: MinerWithLive; activity: MinerActivityEntry[]; notice?: string }) {
+export function MinerDetailPage(props: {
+  session: StaffSession;
+  miner: MinerWithLive;
+  activity: MinerActivityEntry[];
+  notice?: string;
+  history: HistoryPoint[];
+  now: number;
+}) {
   const { miner, session } = props;
   const tz = session.host.timezone;
   const label = minerLabel(miner);
@@ -170,6 +179,15 @@ export function MinerDetailPage(props: { session: StaffSession; miner: MinerWith
           </dl>
         </Card>
       </div>
+      <section class="card">
+        <HashrateChart
+          id="miner-chart"
+          points={props.history}
+          endMs={props.now}
+          timezone={tz}
+          nominalThs={miner.nominalHashrateMths === null ? null : miner.nominalHashrateMths / 1000}
+        />
+      </section>
       <Card title="Activity">
         <MinerActivityList entries={props.activity} timezone={tz} />
       </Card>

@@ -1,0 +1,29 @@
+import { eq } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { miners } from '../../src/db/schema';
+import { createHost, createTestCustomer, db, getPage } from '../helpers/fixtures';
+import { batchOf, createSite, nextMac, report, stateOf } from '../helpers/telemetry';
+
+describe('24-hour hashrate charts for staff', () => {
+  it('show on a unit’s page and on its customer’s Equipment tab, and never another host’s', async () => {
+    const host = await createHost('Chart Host');
+    const siteId = await createSite(host);
+    const customer = await createTestCustomer(host, { name: 'Chart Customer' });
+    const mac = nextMac();
+    await stateOf(siteId).ingest({ hostId: host.hostId, siteId }, batchOf([report(mac, { hashrate_ths: 101.5 })]));
+    const [miner] = await db().select().from(miners).where(eq(miners.hostId, host.hostId)).all();
+    await db().update(miners).set({ customerId: customer.id, status: 'assigned', nominalHashrateMths: 104_000 }).where(eq(miners.id, miner!.id));
+
+    const unit = await (await getPage(`/admin/equipment/${miner!.id}`, { cookie: host.owner.cookie })).text();
+    expect(unit).toContain('id="miner-chart-title"');
+    expect(unit).toMatch(/<svg[^>]*aria-labelledby="miner-chart-title/);
+    expect(unit).toContain('101.5');
+
+    const tab = await (await getPage(`/admin/customers/${customer.id}/equipment`, { cookie: host.owner.cookie })).text();
+    expect(tab).toContain('id="customer-fleet-chart-title"');
+    expect(tab).toContain('Chart Customer: hashrate of 1 assigned unit, last 24 hours');
+
+    const other = await createHost('Chart Intruder');
+    expect((await getPage(`/admin/equipment/${miner!.id}`, { cookie: other.owner.cookie })).status).toBe(404);
+  });
+});
