@@ -41,8 +41,9 @@ export async function customerEquipmentPanel(
   const now = Date.now();
   const history = fleet.length > 0 ? await fleetHistory(c.env, fleet, now) : [];
   const nominalThs = fleet.reduce((sum, miner) => sum + (miner.nominalHashrateMths ?? 0), 0) / 1000;
+  const selfHref = `/admin/customers/${customer.id}/equipment${query.cursor || query.before ? `?${new URLSearchParams(query.cursor ? { cursor: query.cursor } : { before: query.before ?? '' }).toString()}` : ''}`;
   return (
-    <>
+    <div id="customer-equipment-live" hx-get={selfHref} hx-trigger="every 15s" hx-target="this" hx-swap="outerHTML">
       {fleet.length > 0 && (
         <section class="card">
           <HashrateChart
@@ -56,7 +57,7 @@ export async function customerEquipmentPanel(
         </section>
       )}
       <CustomerEquipmentPanel customerId={customer.id} page={page} pageHref={pageHref} {...extra} />
-    </>
+    </div>
   );
 }
 

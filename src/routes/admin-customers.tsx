@@ -284,6 +284,8 @@ export const adminCustomerRoutes = new Hono<AppEnv>()
       panel = await teamPanel(c, customer);
     } else if (tab === 'equipment') {
       panel = await customerEquipmentPanel(c, customer);
+      // The panel polls itself (live columns); a poll gets the panel alone, not the whole page.
+      if (isHtmx(c) && c.req.header('HX-Target') === 'customer-equipment-live') return c.html(panel);
     } else if (tab === 'activity') {
       const before = Number(c.req.query('before'));
       const { entries, nextBeforeSeq } = await listCustomerActivity(db, session.host.id, customer.id, Number.isInteger(before) && before > 0 ? before : undefined);

@@ -103,16 +103,17 @@ export const adminEquipmentRoutes = new Hono<AppEnv>()
     const session = c.get('staff');
     const db = getDb(c.env.DB);
     const { filters, query } = rememberedFilters(c);
-    const page = await listMiners(db, c.env, session.host.id, serviceQuery(filters, { cursor: query.cursor, before: query.before }));
+    const pageCursor = { cursor: query.cursor, before: query.before };
+    const page = await listMiners(db, c.env, session.host.id, serviceQuery(filters, pageCursor));
     if (isHtmx(c) && c.req.header('HX-Target') === 'equipment-results') {
-      return c.html(<EquipmentResults page={page} filters={filters} />);
+      return c.html(<EquipmentResults page={page} filters={filters} pageCursor={pageCursor} />);
     }
     const [sites, models, customers] = await Promise.all([
       siteOptions(db, session.host.id),
       modelOptions(db, session.host.id),
       customerFilterOptions(db, session.host.id, filters.customer || undefined),
     ]);
-    return c.html(<EquipmentListPage session={session} page={page} filters={filters} options={{ sites, models, customers }} />);
+    return c.html(<EquipmentListPage session={session} page={page} filters={filters} options={{ sites, models, customers }} pageCursor={pageCursor} />);
   })
   .get('/export.csv', async (c) => {
     const session = c.get('staff');

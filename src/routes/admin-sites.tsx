@@ -9,7 +9,7 @@ import { microsToDecimal, siteFormToInput } from '../sites/schema';
 import { addSegment, createSite, getSite, listSites, removeSegment, updateSite, type SiteDetail } from '../sites/service';
 import { readSiteSummary } from '../telemetry/live';
 import type { SiteSummary } from '../telemetry/types';
-import { SiteDetailPage } from '../../views/pages/sites/detail';
+import { LiveSummaryCard, SiteDetailPage } from '../../views/pages/sites/detail';
 import { emptySiteForm, SiteForm, SiteFormPage, type SiteFormValues } from '../../views/pages/sites/form';
 import { SitesListPage } from '../../views/pages/sites/list';
 import { handleForm } from './forms';
@@ -94,6 +94,11 @@ export const adminSiteRoutes = new Hono<AppEnv>()
     );
   })
   .get('/:id', async (c) => c.html(await detailPage(c, c.req.param('id'))))
+  .get('/:id/live', async (c) => {
+    const session = c.get('staff');
+    const site = await getSite(getDb(c.env.DB), session.host.id, c.req.param('id'));
+    return c.html(<LiveSummaryCard siteId={site.id} summary={await siteSummary(c, site.id)} timezone={session.host.timezone} />);
+  })
   .get('/:id/edit', async (c) => {
     const session = c.get('staff');
     const site = await getSite(getDb(c.env.DB), session.host.id, c.req.param('id'));

@@ -27,3 +27,35 @@ describe('24-hour hashrate charts for staff', () => {
     expect((await getPage(`/admin/equipment/${miner!.id}`, { cookie: other.owner.cookie })).status).toBe(404);
   });
 });
+
+describe('staff live views refresh themselves (htmx polling)', () => {
+  it('the fleet view, the site card and the customer Equipment tab each poll a fragment of themselves', async () => {
+    const host = await createHost('Polling Host');
+    const siteId = await createSite(host);
+    const customer = await createTestCustomer(host);
+    await stateOf(siteId).ingest({ hostId: host.hostId, siteId }, batchOf([report(nextMac(), { hashrate_ths: 88.8 })]));
+    const [miner] = await db().select().from(miners).where(eq(miners.hostId, host.hostId)).all();
+    await db().update(miners).set({ customerId: customer.id, status: 'assigned' }).where(eq(miners.id, miner!.id));
+    const cookie = host.owner.cookie;
+
+    const fleet = await (await getPage('/admin/equipment', { cookie })).text();
+    expect(fleet).toMatch(/<div id="equipment-results" hx-get="\/admin\/equipment[^"]*" hx-trigger="every 15s"/);
+    const fleetPoll = await (await getPage('/admin/equipment', { cookie, htmx: true, headers: { 'HX-Target': 'equipment-results' } })).text();
+    expect(fleetPoll.startsWith('<div id="equipment-results"')).toBe(true);
+    expect(fleetPoll).toContain('88.8');
+
+    const site = await (await getPage(`/admin/sites/${siteId}`, { cookie })).text();
+    expect(site).toContain(`hx-get="/admin/sites/${siteId}/live" hx-trigger="every 15s"`);
+    const card = await (await getPage(`/admin/sites/${siteId}/live`, { cookie, htmx: true })).text();
+    expect(card).toContain('data-testid="site-live"');
+    expect(card).toContain('88.8');
+
+    const tab = await (await getPage(`/admin/customers/${customer.id}/equipment`, { cookie })).text();
+    expect(tab).toContain(`<div id="customer-equipment-live" hx-get="/admin/customers/${customer.id}/equipment" hx-trigger="every 15s"`);
+    const tabPoll = await (await getPage(`/admin/customers/${customer.id}/equipment`, { cookie, htmx: true, headers: { 'HX-Target': 'customer-equipment-live' } })).text();
+    expect(tabPoll.startsWith('<div id="customer-equipment-live"')).toBe(true);
+
+    const other = await createHost('Polling Intruder');
+    expect((await getPage(`/admin/sites/${siteId}/live`, { cookie: other.owner.cookie })).status).toBe(404);
+  });
+});

@@ -187,7 +187,7 @@ describe('equipment list', () => {
     expect(grid).toContain('data-testid="miners-grid"');
     expect(grid).toContain(`href="/admin/equipment/${unit.id}"`);
     const fragment = await html('/admin/equipment?view=grid&q=GRID', host.owner.cookie, { 'HX-Request': 'true', 'HX-Target': 'equipment-results' });
-    expect(fragment).toMatch(/^<div id="equipment-results">/);
+    expect(fragment).toMatch(/^<div id="equipment-results"[ >]/);
     expect(fragment).not.toContain('<html');
     expect(fragment).toContain('data-testid="miners-grid"');
   });

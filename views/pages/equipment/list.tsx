@@ -231,12 +231,15 @@ export function Pagination(props: { prevHref: string | null; nextHref: string | 
 }
 
 /** The part htmx swaps as the search box, filters, view or page change. */
-export function EquipmentResults(props: { page: MinerPage; filters: EquipmentFilters }) {
+export function EquipmentResults(props: { page: MinerPage; filters: EquipmentFilters; pageCursor?: { cursor?: string; before?: string } }) {
   const { page, filters } = props;
   const filtered = !!(filters.q || filters.site || filters.status || filters.model || filters.customer);
   const exportHref = equipmentHref(filters, undefined, '/admin/equipment/export.csv');
+  // Live columns refresh every 15 seconds: the fragment route answers this same element, polling
+  // attributes included. Filters and the page in view are part of the URL, so a poll keeps them.
+  const selfHref = equipmentHref(filters, props.pageCursor);
   return (
-    <div id="equipment-results">
+    <div id="equipment-results" hx-get={selfHref} hx-trigger="every 15s" hx-target="this" hx-swap="outerHTML">
       <p class="result-count" role="status">
         {page.total === 1 ? '1 unit' : `${page.total.toLocaleString('en-US')} units`}
         {filtered ? (page.total === 1 ? ' matches' : ' match') : ''}
@@ -332,7 +335,13 @@ export function EquipmentFilterFields(props: { filters: EquipmentFilters; option
   );
 }
 
-export function EquipmentListPage(props: { session: StaffSession; page: MinerPage; filters: EquipmentFilters; options: FilterOptions }) {
+export function EquipmentListPage(props: {
+  session: StaffSession;
+  page: MinerPage;
+  filters: EquipmentFilters;
+  options: FilterOptions;
+  pageCursor?: { cursor?: string; before?: string };
+}) {
   const { filters, options } = props;
   return (
     <AdminLayout session={props.session} title="Equipment" area="equipment">
@@ -408,7 +417,7 @@ export function EquipmentListPage(props: { session: StaffSession; page: MinerPag
           </button>
         </noscript>
       </form>
-      <EquipmentResults page={props.page} filters={filters} />
+      <EquipmentResults page={props.page} filters={filters} pageCursor={props.pageCursor} />
     </AdminLayout>
   );
 }

@@ -34,9 +34,14 @@ function Detail(props: { label: string; children: Child }) {
   );
 }
 
-function LiveSummaryCard(props: { summary: SiteSummary | null; timezone: string }) {
+/**
+ * The site's live totals. It re-fetches itself every 15 seconds (htmx polling): the fragment
+ * route answers this same markup, polling attributes included, so polling carries on.
+ */
+export function LiveSummaryCard(props: { siteId: string; summary: SiteSummary | null; timezone: string }) {
   const s = props.summary;
   return (
+    <div id="site-live-card" hx-get={`/admin/sites/${props.siteId}/live`} hx-trigger="every 15s" hx-swap="outerHTML">
     <Card title="Live">
       {!s || s.miners === 0 ? (
         <p class="muted" data-testid="site-live">
@@ -54,6 +59,7 @@ function LiveSummaryCard(props: { summary: SiteSummary | null; timezone: string 
         </dl>
       )}
     </Card>
+    </div>
   );
 }
 
@@ -285,7 +291,7 @@ export function SiteDetailPage(props: {
             </Detail>
           </dl>
         </Card>
-        <LiveSummaryCard summary={props.summary} timezone={tz} />
+        <LiveSummaryCard siteId={props.site.id} summary={props.summary} timezone={tz} />
       </div>
       <SegmentsCard site={site} values={props.segmentForm?.values} errors={props.segmentForm?.errors} />
       <AgentsCard session={session} site={site} agents={props.agents} issued={props.issued} origin={props.origin} errors={props.agentErrors} />
