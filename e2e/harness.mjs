@@ -221,6 +221,97 @@ export async function startServer() {
 }
 
 /**
+ * A long-running helper process (the miner simulator, the facility agent) in its own process
+ * group, so `stop()` reaches everything it started; it is also killed if this process exits.
+ * Returns { child, logs(), waitForOutput(pattern, timeoutMs), stop() }. `waitForOutput` resolves
+ * with { match, at } (the Date.now() when the line arrived) and rejects, with the output so far,
+ * on timeout or when the process exits first.
+ */
+export function startProcess(command, args, { label, env = process.env, cwd = ROOT } = {}) {
+  const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  liveChildren.add(child);
+  const out = outputBuffer(40_000);
+  /** Lines with the time each arrived, for waitForOutput. */
+  const lines = [];
+  const waiters = new Set();
+  let exit;
+  let partial = '';
+  const onData = (chunk) => {
+    out.push(chunk);
+    const text = partial + chunk.toString();
+    const parts = text.split('\n');
+    partial = parts.pop() ?? '';
+    const at = Date.now();
+    for (const line of parts) {
+      lines.push({ line, at });
+      for (const waiter of waiters) waiter.check({ line, at });
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  const exited = new Promise((resolve) =>
+    child.on('exit', (code, signal) => {
+      exit = code ?? signal;
+      liveChildren.delete(child);
+      for (const waiter of waiters) waiter.fail(new Error(`${label} exited (${exit}) first`));
+      resolve(exit);
+    }),
+  );
+  child.on('error', (error) => {
+    exit = `spawn error: ${error.message}`;
+    for (const waiter of waiters) waiter.fail(new Error(`${label} could not start: ${error.message}`));
+  });
+
+  const waitForOutput = (pattern, timeoutMs) =>
+    new Promise((resolve, reject) => {
+      const waiter = {
+        check({ line, at }) {
+          const match = line.match(pattern);
+          if (!match) return;
+          done();
+          resolve({ match, at });
+        },
+        fail(error) {
+          done();
+          reject(new Error(`${error.message} while waiting for ${pattern} in its output:\n${out.text}`));
+        },
+      };
+      const timer = setTimeout(() => waiter.fail(new Error(`${label}: no line matching ${pattern} within ${timeoutMs} ms`)), timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(waiter);
+      };
+      waiters.add(waiter);
+      for (const seen of lines) {
+        if (!waiters.has(waiter)) return;
+        waiter.check(seen);
+      }
+      if (waiters.has(waiter) && exit !== undefined) waiter.fail(new Error(`${label} exited (${exit}) first`));
+    });
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    killGroup(child, 'SIGTERM');
+    const done = await Promise.race([exited.then(() => true), sleep(STOP_GRACE_MS).then(() => false)]);
+    if (!done) {
+      killGroup(child, 'SIGKILL');
+      await Promise.race([exited, sleep(STOP_GRACE_MS)]);
+    }
+    // Anything the process left behind in its group.
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* the group is gone */
+    }
+    liveChildren.delete(child);
+  };
+
+  return { child, logs: () => out.text, waitForOutput, stop };
+}
+
+/**
  * Debian's Chromium, headless, with a fresh temporary profile. Returns { context, page, close() }.
  */
 export async function launchBrowser({ baseURL } = {}) {

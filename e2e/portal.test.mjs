@@ -9,12 +9,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { launchBrowser, screenshot, startServer, uniqueId } from './harness.mjs';
+import { field, htmxReady, openInviteEmail, pathIs, setHostSlug, signUpHost, waitForSentEmail, watchPage } from './helpers.mjs';
 import { logoPng } from './png.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
 /** The queue consumer delivers within a few seconds; give it a bounded margin. */
 const MAILBOX_DEADLINE_MS = 30_000;
-const MAILBOX_POLL_MS = 500;
 
 let server;
 /** name → { context, page, close } */
@@ -48,24 +48,8 @@ const customDomain = `portal-${host.hostSlug}.localhost`;
 let customerPath = '';
 let ownerDashboardSummary = '';
 
-function watch(name, page) {
-  page.on('requestfailed', (request) => {
-    const reason = request.failure()?.errorText ?? '';
-    // ERR_ABORTED: a navigation cancelled what was in flight (e.g. htmx following HX-Redirect).
-    if (reason !== 'net::ERR_ABORTED') problems.push(`[${name}] ${request.method()} ${request.url()} failed: ${reason}`);
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 500) problems.push(`[${name}] ${response.request().method()} ${response.url()} answered ${response.status()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`[${name}] page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (!/Content Security Policy|Refused to/i.test(message.text())) return;
-    // The mailbox shows the HTML email in a sandboxed srcdoc iframe that inherits the page's CSP,
-    // so the email's inline styles are refused there by design (views/pages/dev-mailbox.tsx).
-    if (new URL(page.url()).pathname.startsWith('/dev/mailbox')) return;
-    problems.push(`[${name}] console: ${message.text()}`);
-  });
-}
+/** Failed requests, 5xx answers, script errors and CSP refusals go to `problems`. */
+const watch = (name, page) => watchPage(name, page, (message) => problems.push(message));
 
 before(async () => {
   server = await startServer();
@@ -96,10 +80,6 @@ async function withEvidence(name, fn) {
   }
 }
 
-/** A form field by the start of its label (labels carry "(required)" / "(optional)" after the name). */
-const field = (scope, label) => scope.getByLabel(new RegExp(`^${label}\\b`, 'i'));
-const htmxReady = (page) => page.waitForFunction(() => typeof window.htmx === 'object' && window.htmx !== null);
-const pathIs = (pathname) => (url) => url.pathname === pathname;
 const portalBase = `/host/${host.hostSlug}`;
 
 /** Waits until the image has loaded (or failed); returns its natural width: 0 means it did not load. */
@@ -139,28 +119,12 @@ async function assertNoHashyard(page) {
  * (the real queue consumer delivers it), then opens it and follows its invitation link.
  */
 async function followInviteFromMailbox(page, to) {
-  const deadline = Date.now() + MAILBOX_DEADLINE_MS;
-  let row;
-  for (;;) {
-    await page.goto('/dev/mailbox');
-    row = page.getByRole('row').filter({ hasText: to });
-    if ((await row.count()) === 1 && (await row.locator('.mailbox-status-sent').count()) === 1) break;
-    if (Date.now() > deadline) {
-      const listed = await page.locator('main').innerText();
-      throw new Error(`no sent email to ${to} in the mailbox within ${MAILBOX_DEADLINE_MS} ms; the mailbox shows:\n${listed}`);
-    }
-    await page.waitForTimeout(MAILBOX_POLL_MS);
-  }
+  const row = await waitForSentEmail(page, to, { deadlineMs: MAILBOX_DEADLINE_MS });
   assert.match(await row.getByRole('cell').nth(2).innerText(), new RegExp(host.organisation), 'the email is from the host');
-  await row.getByRole('link').click();
-  await page.waitForURL((url) => /^\/dev\/mailbox\/[^/]+$/.test(url.pathname));
-  const text = await page.locator('.mailbox-text').innerText();
+  const { text, link, href } = await openInviteEmail(page, row);
   assert.match(text, new RegExp(host.organisation), 'the email carries the host name');
   assert.doesNotMatch(text, /hashyard/i, 'the email does not carry Hashyard branding');
 
-  const link = page.locator('.mailbox-links a').filter({ hasText: '/auth/invite/' });
-  assert.equal(await link.count(), 1, 'one invitation link in the email');
-  const href = await link.getAttribute('href');
   const url = new URL(href);
   assert.equal(url.origin, server.baseURL, 'the link points at the platform (no custom domain yet)');
   assert.match(url.pathname, new RegExp(`^${portalBase}/auth/invite/[^/]+$`), 'the link is the host-slug branded invitation page');
@@ -187,22 +151,8 @@ async function acceptInvite(page, person) {
 describe('the white-label customer portal in the browser', () => {
   test('a host signs up and sets its host slug in Settings → General', { timeout: TEST_TIMEOUT_MS }, () =>
     withEvidence('host-slug', async ({ hostPage: page }) => {
-      await page.goto('/signup');
-      await htmxReady(page);
-      await field(page, 'Organisation name').fill(host.organisation);
-      await field(page, 'Main slug').fill(host.mainSlug);
-      await field(page, 'Your name').fill(host.owner);
-      await field(page, 'Email').fill(host.email);
-      await field(page, 'Password').fill(host.password);
-      await page.getByRole('button', { name: 'Create host' }).click();
-      await page.waitForURL(pathIs('/admin/customers'));
-
-      await page.goto('/admin/settings');
-      await htmxReady(page);
-      await field(page, 'Host slug').fill(host.hostSlug);
-      await page.getByRole('button', { name: 'Save settings' }).click();
-      await page.waitForURL((url) => url.pathname === '/admin/settings' && url.search === '?saved=1');
-      assert.equal(await field(page, 'Host slug').inputValue(), host.hostSlug);
+      await signUpHost(page, host);
+      await setHostSlug(page, host.hostSlug);
       const signIn = page.locator('#host_slug-url a');
       assert.equal(await signIn.getAttribute('href'), `${server.baseURL}${portalBase}/auth`);
     }),

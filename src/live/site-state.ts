@@ -690,8 +690,12 @@ export class SiteState extends DurableObject<Bindings> {
       if (opens.length > 0) {
         statements.push(
           this.env.DB.prepare(
+            // The customer comes from D1's current assignment, not the object's cached registry
+            // (refreshed only every few minutes): an alert right after assignment is theirs.
             `INSERT OR IGNORE INTO alerts (id, host_id, site_id, miner_id, customer_id, kind, detail, opened_at)
-             SELECT j.value ->> '$[0]', ?1, ?2, j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]'
+             SELECT j.value ->> '$[0]', ?1, ?2, j.value ->> '$[1]',
+               (SELECT m.customer_id FROM miners m WHERE m.id = j.value ->> '$[1]' AND m.host_id = ?1 AND m.status = 'assigned'),
+               j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]'
              FROM json_each(?3) j`,
           ).bind(hostId, siteId, JSON.stringify(opens)),
         );
@@ -776,8 +780,11 @@ export class SiteState extends DurableObject<Bindings> {
     const customers = new Map([...this.loadRegistry().values()].map((r) => [r.minerId, r.customerId]));
     const statements = chunk(rows, D1_JSON_CHUNK).map((part) =>
       this.env.DB.prepare(
+        // Who owns the miner now, read from D1 (the object's registry lags assignments by minutes).
         `INSERT INTO usage_hourly (miner_id, hour_start, host_id, site_id, customer_id, energy_wh, energy_source, avg_hashrate_mths, online_seconds, samples)
-         SELECT j.value ->> '$[0]', j.value ->> '$[1]', ?1, ?2, j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]', j.value ->> '$[7]'
+         SELECT j.value ->> '$[0]', j.value ->> '$[1]', ?1, ?2,
+           (SELECT m.customer_id FROM miners m WHERE m.id = j.value ->> '$[0]' AND m.host_id = ?1 AND m.status = 'assigned'),
+           j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]', j.value ->> '$[7]'
          FROM json_each(?3) j WHERE true
          ON CONFLICT (miner_id, hour_start) DO UPDATE SET customer_id = excluded.customer_id, energy_wh = excluded.energy_wh,
            energy_source = excluded.energy_source, avg_hashrate_mths = excluded.avg_hashrate_mths, online_seconds = excluded.online_seconds,

@@ -219,3 +219,21 @@ describe('SiteState after eviction', () => {
     ]);
   });
 });
+
+describe('SiteState alert attribution', () => {
+  it('an alert raised right after assignment belongs to the new customer, not the cached owner', async () => {
+    const { host, ctx, stub } = await siteFixture('Attribution Host');
+    const now = Date.now();
+    await db().insert(alertRules).values({ hostId: host.hostId, offlineMinutes: 10, lowHashratePct: 80, lowHashrateMinutes: 0, overTempC: 85, overTempMinutes: 0, cooldownMinutes: 0, emailCustomer: false, updatedAt: now });
+    const mac = nextMac();
+    await stub.ingest(ctx, batchOf([report(mac)]));
+    const [miner] = await db().select().from(miners).where(eq(miners.hostId, host.hostId)).all();
+    const { createTestCustomer } = await import('../helpers/fixtures');
+    const customer = await createTestCustomer(host);
+    await db().update(miners).set({ customerId: customer.id, status: 'assigned' }).where(eq(miners.id, miner!.id));
+    // No alarm has refreshed the object's registry since the assignment.
+    await stub.ingest(ctx, batchOf([report(mac, { chip_temps_c: [99] })]));
+    const [alert] = await db().select().from(alerts).where(eq(alerts.hostId, host.hostId)).all();
+    expect(alert).toMatchObject({ kind: 'over_temp', customerId: customer.id });
+  });
+});
