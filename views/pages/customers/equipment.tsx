@@ -1,7 +1,8 @@
 import type { AssignmentResult, MinerPage } from '../../../src/equipment/service';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { EmptyState } from '../../components/form';
-import { equipmentHref, EquipmentFilterFields, MinerTable, Pagination, type EquipmentFilters, type FilterOptions } from '../equipment/list';
+import { equipmentHref, EquipmentFilterFields, MinerTable, type EquipmentFilters, type FilterOptions } from '../equipment/list';
+import { KeysetPagination } from '../../components/pagination';
 
 /** What an assign or unassign just did: how many changed, and each unit that could not. */
 export function AssignmentReport(props: { result: AssignmentResult; verb: 'assigned' | 'unassigned' }) {
@@ -77,7 +78,7 @@ export function CustomerEquipmentPanel(props: {
           </div>
         </form>
       )}
-      <Pagination
+      <KeysetPagination
         prevHref={page.prevCursor ? props.pageHref({ before: page.prevCursor }) : null}
         nextHref={page.nextCursor ? props.pageHref({ cursor: page.nextCursor }) : null}
       />
@@ -138,7 +139,7 @@ export function AssignEquipmentPanel(props: {
           </div>
         </form>
       )}
-      <Pagination
+      <KeysetPagination
         prevHref={page.prevCursor ? equipmentHref(filters, { before: page.prevCursor }, base) : null}
         nextHref={page.nextCursor ? equipmentHref(filters, { cursor: page.nextCursor }, base) : null}
       />

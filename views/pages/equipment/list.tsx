@@ -4,6 +4,7 @@ import { minerLabel, type MinerPage, type MinerWithLive } from '../../../src/equ
 import { EfficiencyCell, HashrateCell, LiveBadge, MinerStatusBadge, PowerCell, TempCell, UptimeCell } from '../../components/equipment';
 import { EmptyState } from '../../components/form';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
+import { KeysetPagination } from '../../components/pagination';
 
 export const EQUIPMENT_VIEWS = ['table', 'grid'] as const;
 export type EquipmentView = (typeof EQUIPMENT_VIEWS)[number];
@@ -202,33 +203,6 @@ function MinerGrid(props: { miners: MinerWithLive[] }) {
   );
 }
 
-/** Previous/next links; with `target`, htmx swaps that element instead of loading the page. */
-export function Pagination(props: { prevHref: string | null; nextHref: string | null; target?: string }) {
-  if (!props.prevHref && !props.nextHref) return null;
-  const swap = (href: string) => (props.target ? { 'hx-get': href, 'hx-target': `#${props.target}`, 'hx-swap': 'outerHTML', 'hx-push-url': 'true' } : {});
-  return (
-    <nav class="pagination" aria-label="Pages">
-      {props.prevHref ? (
-        <a class="btn" href={props.prevHref} {...swap(props.prevHref)}>
-          ← Previous
-        </a>
-      ) : (
-        <span class="btn disabled" aria-disabled="true">
-          ← Previous
-        </span>
-      )}
-      {props.nextHref ? (
-        <a class="btn" href={props.nextHref} {...swap(props.nextHref)}>
-          Next →
-        </a>
-      ) : (
-        <span class="btn disabled" aria-disabled="true">
-          Next →
-        </span>
-      )}
-    </nav>
-  );
-}
 
 /** The part htmx swaps as the search box, filters, view or page change. */
 export function EquipmentResults(props: { page: MinerPage; filters: EquipmentFilters; pageCursor?: { cursor?: string; before?: string } }) {
@@ -275,7 +249,7 @@ export function EquipmentResults(props: { page: MinerPage; filters: EquipmentFil
       ) : (
         <MinerTable miners={page.items} showCustomer />
       )}
-      <Pagination
+      <KeysetPagination
         target="equipment-results"
         prevHref={page.prevCursor ? equipmentHref(filters, { before: page.prevCursor }) : null}
         nextHref={page.nextCursor ? equipmentHref(filters, { cursor: page.nextCursor }) : null}
