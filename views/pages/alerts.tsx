@@ -8,6 +8,7 @@ import { AlertKindBadge, AlertStateBadge } from '../components/live';
 import { KeysetPagination } from '../components/pagination';
 import { Time } from '../components/time';
 import { AdminLayout, PageHeader } from '../layouts/admin';
+import { FilterSelect } from '../components/filter-select';
 
 export interface AlertListFilters {
   site_id: string;
@@ -146,59 +147,26 @@ export function AlertListPage(props: { session: StaffSession; page: AlertPage; f
         hx-swap="outerHTML"
         hx-push-url="true"
       >
-        <label class="visually-hidden" for="alert-site">
-          Site
-        </label>
-        <select id="alert-site" name="site_id">
-          <option value="" selected={filters.site_id === ''}>
-            All sites
-          </option>
-          {options.sites.map((site) => (
-            <option value={site.id} selected={filters.site_id === site.id}>
-              {site.name}
-            </option>
-          ))}
-        </select>
-        <label class="visually-hidden" for="alert-customer">
-          Customer
-        </label>
-        <select id="alert-customer" name="customer_id">
-          <option value="" selected={filters.customer_id === ''}>
-            All customers
-          </option>
-          {customerOptions.map((customer) => (
-            <option value={customer.id} selected={filters.customer_id === customer.id}>
-              {customer.name}
-            </option>
-          ))}
-        </select>
-        <label class="visually-hidden" for="alert-kind">
-          Kind
-        </label>
-        <select id="alert-kind" name="kind">
-          <option value="" selected={filters.kind === ''}>
-            All kinds
-          </option>
-          {ALERT_KINDS.map((kind) => (
-            <option value={kind} selected={filters.kind === kind}>
-              {ALERT_KIND_LABELS[kind]}
-            </option>
-          ))}
-        </select>
-        <label class="visually-hidden" for="alert-state">
-          Open or closed
-        </label>
-        <select id="alert-state" name="state">
-          <option value="" selected={filters.state === ''}>
-            Open and closed
-          </option>
-          <option value="open" selected={filters.state === 'open'}>
-            Open
-          </option>
-          <option value="closed" selected={filters.state === 'closed'}>
-            Closed
-          </option>
-        </select>
+        <FilterSelect id="alert-site" name="site_id" label="Site" value={filters.site_id} options={[['', 'All sites'], ...options.sites.map((site) => [site.id, site.name] as const)]} />
+        <FilterSelect
+          id="alert-customer"
+          name="customer_id"
+          label="Customer"
+          value={filters.customer_id}
+          options={[['', 'All customers'], ...customerOptions.map((customer) => [customer.id, customer.name] as const)]}
+        />
+        <FilterSelect id="alert-kind" name="kind" label="Kind" value={filters.kind} options={[['', 'All kinds'], ...ALERT_KINDS.map((kind) => [kind, ALERT_KIND_LABELS[kind]] as const)]} />
+        <FilterSelect
+          id="alert-state"
+          name="state"
+          label="Open or closed"
+          value={filters.state}
+          options={[
+            ['', 'Open and closed'],
+            ['open', 'Open'],
+            ['closed', 'Closed'],
+          ]}
+        />
         <noscript>
           <button type="submit" class="btn">
             Apply

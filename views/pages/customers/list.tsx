@@ -7,6 +7,7 @@ import { StatusBadge } from '../../components/status';
 import { KeysetPagination } from '../../components/pagination';
 import { Time } from '../../components/time';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
+import { FilterSelect } from '../../components/filter-select';
 
 export interface CustomerListFilters {
   q: string;
@@ -131,29 +132,14 @@ export function CustomerListPage(props: { session: StaffSession; page: CustomerP
           Search customers
         </label>
         <input id="customer-search" type="search" name="q" value={filters.q} placeholder="Search name, company or email" autocomplete="off" />
-        <label class="visually-hidden" for="customer-status">
-          Status
-        </label>
-        <select id="customer-status" name="status">
-          <option value="" selected={filters.status === ''}>
-            All statuses
-          </option>
-          {CUSTOMER_STATUSES.map((status) => (
-            <option value={status} selected={filters.status === status}>
-              {STATUS_LABELS[status]}
-            </option>
-          ))}
-        </select>
-        <label class="visually-hidden" for="customer-sort">
-          Sort
-        </label>
-        <select id="customer-sort" name="sort">
-          {(Object.keys(SORT_LABELS) as CustomerSort[]).map((sort) => (
-            <option value={sort} selected={filters.sort === sort}>
-              {SORT_LABELS[sort]}
-            </option>
-          ))}
-        </select>
+        <FilterSelect
+          id="customer-status"
+          name="status"
+          label="Status"
+          value={filters.status}
+          options={[['', 'All statuses'], ...CUSTOMER_STATUSES.map((status) => [status, STATUS_LABELS[status]] as const)]}
+        />
+        <FilterSelect id="customer-sort" name="sort" label="Sort" value={filters.sort} options={(Object.keys(SORT_LABELS) as CustomerSort[]).map((sort) => [sort, SORT_LABELS[sort]] as const)} />
         <noscript>
           <button type="submit" class="btn">
             Apply

@@ -5,6 +5,7 @@ import { EfficiencyCell, HashrateCell, LiveBadge, MinerStatusBadge, PowerCell, T
 import { EmptyState } from '../../components/form';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
 import { KeysetPagination } from '../../components/pagination';
+import { FilterSelect } from '../../components/filter-select';
 
 export const EQUIPMENT_VIEWS = ['table', 'grid'] as const;
 export type EquipmentView = (typeof EQUIPMENT_VIEWS)[number];
@@ -348,43 +349,24 @@ export function EquipmentListPage(props: {
         </label>
         <input id="equipment-search" type="search" name="q" value={filters.q} placeholder="Search serial, IP, MAC, model or rack location" autocomplete="off" />
         <EquipmentFilterFields filters={filters} options={options} idPrefix="equipment" />
-        <label class="visually-hidden" for="equipment-customer">
-          Customer
-        </label>
-        <select id="equipment-customer" name="customer">
-          <option value="" selected={filters.customer === ''}>
-            All customers
-          </option>
-          <option value={NONE} selected={filters.customer === NONE}>
-            No customer
-          </option>
-          {options.customers.map((customer) => (
-            <option value={customer.id} selected={filters.customer === customer.id}>
-              {customer.name}
-            </option>
-          ))}
-        </select>
-        <label class="visually-hidden" for="equipment-sort">
-          Sort
-        </label>
-        <select id="equipment-sort" name="sort">
-          {(Object.keys(SORT_LABELS) as MinerSort[]).map((sort) => (
-            <option value={sort} selected={filters.sort === sort}>
-              {SORT_LABELS[sort]}
-            </option>
-          ))}
-        </select>
-        <label class="visually-hidden" for="equipment-view">
-          View
-        </label>
-        <select id="equipment-view" name="view">
-          <option value="table" selected={filters.view === 'table'}>
-            Table view
-          </option>
-          <option value="grid" selected={filters.view === 'grid'}>
-            Grid view
-          </option>
-        </select>
+        <FilterSelect
+          id="equipment-customer"
+          name="customer"
+          label="Customer"
+          value={filters.customer}
+          options={[['', 'All customers'], [NONE, 'No customer'], ...options.customers.map((customer) => [customer.id, customer.name] as const)]}
+        />
+        <FilterSelect id="equipment-sort" name="sort" label="Sort" value={filters.sort} options={(Object.keys(SORT_LABELS) as MinerSort[]).map((sort) => [sort, SORT_LABELS[sort]] as const)} />
+        <FilterSelect
+          id="equipment-view"
+          name="view"
+          label="View"
+          value={filters.view}
+          options={[
+            ['table', 'Table view'],
+            ['grid', 'Grid view'],
+          ]}
+        />
         <noscript>
           <button type="submit" class="btn">
             Apply
