@@ -9,6 +9,7 @@ import { KeysetPagination } from '../components/pagination';
 import { Time } from '../components/time';
 import { AdminLayout, PageHeader } from '../layouts/admin';
 import { FilterSelect } from '../components/filter-select';
+import { ResultCount } from '../components/result-count';
 
 export interface AlertListFilters {
   site_id: string;
@@ -41,18 +42,7 @@ export function AlertResults(props: { page: AlertPage; filters: AlertListFilters
   const tz = props.timezone;
   return (
     <div id="alert-results">
-      <p class="result-count" role="status">
-        {page.total === 1 ? '1 alert' : `${page.total.toLocaleString('en-US')} alerts`}
-        {filtered ? (page.total === 1 ? ' matches' : ' match') : ''}
-        {page.total > 0 && (
-          <>
-            {' · '}
-            <a class="export-link" href={alertListHref(filters, undefined, '/admin/alerts/export.csv')}>
-              Export CSV
-            </a>
-          </>
-        )}
-      </p>
+      <ResultCount total={page.total} noun={['alert', 'alerts']} filtered={filtered} exportHref={alertListHref(filters, undefined, '/admin/alerts/export.csv')} />
       {page.items.length === 0 ? (
         filtered ? (
           <EmptyState title="No alerts match">

@@ -8,6 +8,7 @@ import { KeysetPagination } from '../../components/pagination';
 import { Time } from '../../components/time';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
 import { FilterSelect } from '../../components/filter-select';
+import { ResultCount } from '../../components/result-count';
 
 export interface CustomerListFilters {
   q: string;
@@ -22,7 +23,7 @@ const SORT_LABELS: Record<CustomerSort, string> = {
   created: 'Oldest first',
 };
 
-export function customerListHref(filters: CustomerListFilters, page?: { cursor?: string; before?: string }): string {
+export function customerListHref(filters: CustomerListFilters, page?: { cursor?: string; before?: string }, base = '/admin/customers'): string {
   const params = new URLSearchParams();
   if (filters.q) params.set('q', filters.q);
   if (filters.status) params.set('status', filters.status);
@@ -30,7 +31,7 @@ export function customerListHref(filters: CustomerListFilters, page?: { cursor?:
   if (page?.cursor) params.set('cursor', page.cursor);
   if (page?.before) params.set('before', page.before);
   const query = params.toString();
-  return query ? `/admin/customers?${query}` : '/admin/customers';
+  return query ? `${base}?${query}` : base;
 }
 
 /** The part htmx swaps as the search box, filters or page links change. */
@@ -39,18 +40,7 @@ export function CustomerResults(props: { page: CustomerPage; filters: CustomerLi
   const filtered = filters.q !== '' || filters.status !== '';
   return (
     <div id="customer-results">
-      <p class="result-count" role="status">
-        {page.total === 1 ? '1 customer' : `${page.total.toLocaleString('en-US')} customers`}
-        {filtered ? (page.total === 1 ? ' matches' : ' match') : ''}
-        {page.total > 0 && (
-          <>
-            {' · '}
-            <a class="export-link" href={customerListHref(filters).replace('/admin/customers', '/admin/customers/export.csv')}>
-              Export CSV
-            </a>
-          </>
-        )}
-      </p>
+      <ResultCount total={page.total} noun={['customer', 'customers']} filtered={filtered} exportHref={customerListHref(filters, undefined, '/admin/customers/export.csv')} />
       {page.items.length === 0 ? (
         filtered ? (
           <EmptyState title="No customers match">

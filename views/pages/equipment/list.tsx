@@ -6,6 +6,7 @@ import { EmptyState } from '../../components/form';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
 import { KeysetPagination } from '../../components/pagination';
 import { FilterSelect } from '../../components/filter-select';
+import { ResultCount } from '../../components/result-count';
 
 export const EQUIPMENT_VIEWS = ['table', 'grid'] as const;
 export type EquipmentView = (typeof EQUIPMENT_VIEWS)[number];
@@ -215,18 +216,7 @@ export function EquipmentResults(props: { page: MinerPage; filters: EquipmentFil
   const selfHref = equipmentHref(filters, props.pageCursor);
   return (
     <div id="equipment-results" hx-get={selfHref} hx-trigger="every 15s" hx-target="this" hx-swap="outerHTML">
-      <p class="result-count" role="status">
-        {page.total === 1 ? '1 unit' : `${page.total.toLocaleString('en-US')} units`}
-        {filtered ? (page.total === 1 ? ' matches' : ' match') : ''}
-        {page.total > 0 && (
-          <>
-            {' · '}
-            <a class="export-link" href={exportHref}>
-              Export CSV
-            </a>
-          </>
-        )}
-      </p>
+      <ResultCount total={page.total} noun={['unit', 'units']} filtered={filtered} exportHref={exportHref} />
       {page.items.length === 0 ? (
         filtered ? (
           <EmptyState title="No units match">
