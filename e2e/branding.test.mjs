@@ -2,8 +2,9 @@
 // /js/brand-preview.js under the strict CSP), a logo upload, and a development custom domain.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { deflateSync } from 'node:zlib';
 import { launchBrowser, screenshot, startServer, uniqueId } from './harness.mjs';
+import { field, watchPage } from './helpers.mjs';
+import { logoPng } from './png.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
 
@@ -20,57 +21,11 @@ const host = {
   password: 'correct-horse-battery-staple',
 };
 
-/** A real, decodable PNG: one orange RGBA colour, rows deflated with node:zlib. */
-function png(width, height) {
-  const table = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = table[(c ^ b) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type, data) => {
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc(body), 8 + data.length);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 6, 0, 0, 0], 8);
-  const row = Buffer.alloc(1 + width * 4);
-  for (let x = 0; x < width; x++) row.set([0xf5, 0x9e, 0x0b, 0xff], 1 + x * 4);
-  const pixels = Buffer.concat(Array.from({ length: height }, () => row));
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(pixels)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
 before(async () => {
   server = await startServer();
   browser = await launchBrowser({ baseURL: server.baseURL });
   const { page } = browser;
-  page.on('requestfailed', (request) => {
-    const reason = request.failure()?.errorText ?? '';
-    if (reason !== 'net::ERR_ABORTED') problems.push(`${request.method()} ${request.url()} failed: ${reason}`);
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 500) problems.push(`${response.request().method()} ${response.url()} answered ${response.status()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  // A CSP refusal is reported on the console: none may happen.
-  page.on('console', (message) => {
-    if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(`console: ${message.text()}`);
-  });
+  watchPage('host', page, (message) => problems.push(message));
 });
 
 after(async () => {
@@ -90,7 +45,6 @@ async function withEvidence(name, fn) {
   }
 }
 
-const field = (scope, label) => scope.getByLabel(new RegExp(`^${label}\\b`, 'i'));
 const previewVar = (page, name) => page.locator('#brand-preview').evaluate((el, n) => el.style.getPropertyValue(n), name);
 const buttonColour = (page) => page.locator('.brand-preview-button').evaluate((el) => getComputedStyle(el).backgroundColor);
 
@@ -125,7 +79,7 @@ describe('branding in the browser', () => {
       assert.equal(await page.locator('#brand-preview-slogan').textContent(), '<b>Hashing</b> since 2017');
       assert.equal(await page.locator('#brand-preview-slogan b').count(), 0);
 
-      await page.locator('input[name="logo"]').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: png(256, 256) });
+      await page.locator('input[name="logo"]').setInputFiles({ name: 'logo.png', mimeType: 'image/png', buffer: logoPng(256, 256) });
       const src = await page.locator('#brand-preview-logo').getAttribute('src');
       assert.match(src ?? '', /^blob:/);
       await page.waitForFunction(() => (document.getElementById('brand-preview-logo')?.naturalWidth ?? 0) === 256);
@@ -147,7 +101,7 @@ describe('branding in the browser', () => {
   test('a refused logo re-renders the form with its message', { timeout: TEST_TIMEOUT_MS }, () =>
     withEvidence('refused', async (page) => {
       await page.goto('/admin/settings/branding');
-      await page.locator('input[name="logo"]').setInputFiles({ name: 'wide.png', mimeType: 'image/png', buffer: png(300, 200) });
+      await page.locator('input[name="logo"]').setInputFiles({ name: 'wide.png', mimeType: 'image/png', buffer: logoPng(300, 200) });
       // The preview warns at once, before anything is sent.
       await page.locator('#brand-preview-warning').getByText('This image is 300×200 pixels; the logo must be square.').waitFor();
       await page.getByRole('button', { name: 'Save branding' }).click();

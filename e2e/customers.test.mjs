@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { launchBrowser, screenshot, startServer, uniqueId } from './harness.mjs';
+import { field, htmxReady, watchPage } from './helpers.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
 
@@ -24,16 +25,7 @@ before(async () => {
   server = await startServer();
   browser = await launchBrowser({ baseURL: server.baseURL });
   const { page } = browser;
-  page.on('requestfailed', (request) => {
-    const reason = request.failure()?.errorText ?? '';
-    // ERR_ABORTED is a navigation cancelling what was in flight, e.g. htmx following HX-Redirect
-    // while Chromium still holds the finished XHR: expected, not a fault.
-    if (reason !== 'net::ERR_ABORTED') problems.push(`${request.method()} ${request.url()} failed: ${reason}`);
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 500) problems.push(`${response.request().method()} ${response.url()} answered ${response.status()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  watchPage('host', page, (message) => problems.push(message));
 });
 
 after(async () => {
@@ -46,19 +38,13 @@ async function withEvidence(name, fn) {
   problems = [];
   try {
     await fn(browser.page);
-    assert.deepEqual(problems, [], 'the page had failed requests or script errors');
+    assert.deepEqual(problems, [], 'the page had failed requests, script errors or CSP refusals');
   } catch (error) {
     const shot = await screenshot(browser.page, `FAILED-${name}`).catch(() => null);
     error.message += `\n  page: ${browser.page.url()}${shot ? `\n  screenshot: ${shot}` : ''}\n  wrangler output (tail):\n${server.logs().slice(-4000)}`;
     throw error;
   }
 }
-
-/** A form field by the start of its label (labels carry "(required)" / "(optional)" after the name). */
-const field = (scope, label) => scope.getByLabel(new RegExp(`^${label}\\b`, 'i'));
-
-/** Waits for htmx, so a submit is an hx-post rather than a plain form post. */
-const htmxReady = (page) => page.waitForFunction(() => typeof window.htmx === 'object' && window.htmx !== null);
 
 describe('customers in the browser', () => {
   test('a new host signs up and gets a secure session cookie', { timeout: TEST_TIMEOUT_MS }, () =>
