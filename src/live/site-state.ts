@@ -3,7 +3,7 @@ import { getDb } from '../db/client';
 import type { Bindings } from '../env';
 import { alertEmails } from '../telemetry/alert-email';
 import { DEFAULT_ALERT_RULES, evaluateAlert, type AlertKind, type AlertRules, type AlertTrack } from '../telemetry/alerts';
-import { minerKey, validateTelemetryBatch, type MinerState, type TelemetryBatch, type TelemetryMiner } from '../telemetry/batch';
+import { MAX_BATCH_BYTES, minerKey, validateTelemetryBatch, type MinerState, type TelemetryBatch, type TelemetryMiner } from '../telemetry/batch';
 import { hourOf, MAX_GAP_MS, roundWh, splitByHour, wattMsToWh } from '../telemetry/energy';
 import { deriveLiveStatus, STALE_AFTER_MS } from '../telemetry/status';
 import { LIVE_STATUSES, type HistoryPoint, type LiveMiner, type LiveStatus, type SiteSummary } from '../telemetry/types';
@@ -39,8 +39,6 @@ const RULES_REFRESH_MS = 60 * 1000;
 const D1_JSON_CHUNK = 500;
 /** Snapshot shards: ~50,000 miners stay under the 2 MB row limit at ~600 bytes a miner. */
 const SNAPSHOT_SHARDS = 64;
-/** A decompressed batch larger than this is refused (10,000 miners is ~6 MB). */
-const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 
 export interface IngestContext {
   hostId: string;

@@ -9,6 +9,8 @@
  * DESIGN.md §10's 2× budget). test/unit/telemetry-batch.test.ts pins every rule.
  */
 export const MAX_MINERS_PER_BATCH = 10_000;
+/** A batch larger than this (compressed, or once decompressed) is refused; 10,000 miners is ~6 MB. */
+export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 const MAX_REPORTED_ERRORS = 20;
 
 export type MinerState = 'mining' | 'sleeping' | 'error';

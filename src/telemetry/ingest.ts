@@ -1,10 +1,11 @@
 import type { Bindings } from '../env';
 import { AppError, ValidationError } from '../lib/errors';
 import type { IngestResult } from '../live/site-state';
+import { MAX_BATCH_BYTES } from './batch';
 import { siteState } from './live';
 
-/** A decompressed batch of 10,000 miners is ~6 MB of JSON; anything far beyond is not a batch. */
-export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+const TOO_LARGE = `The batch is larger than ${MAX_BATCH_BYTES / 1024 / 1024} MB; send fewer miners per batch.`;
+
 
 /**
  * Reads the telemetry body as text: optionally gzip (`Content-Encoding: gzip`), bounded in size
@@ -24,7 +25,7 @@ export async function readTelemetryText(request: Request): Promise<string> {
       const { done, value } = await reader.read();
       if (done) break;
       size += value.byteLength;
-      if (size > MAX_BATCH_BYTES) throw new AppError('bad_request', `The batch is larger than ${MAX_BATCH_BYTES / 1024 / 1024} MB; send fewer miners per batch.`);
+      if (size > MAX_BATCH_BYTES) throw new AppError('bad_request', TOO_LARGE);
       parts.push(value);
     }
   } catch (error) {
@@ -63,10 +64,10 @@ export async function readTelemetryPayload(request: Request): Promise<TelemetryP
   const header = (request.headers.get('Content-Encoding') ?? '').toLowerCase();
   if (header && header !== 'gzip' && header !== 'identity') throw new AppError('bad_request', `Unsupported Content-Encoding "${header}"; use gzip or none.`);
   const declared = Number(request.headers.get('Content-Length') ?? 0);
-  if (declared > MAX_BATCH_BYTES) throw new AppError('bad_request', `The batch is larger than ${MAX_BATCH_BYTES / 1024 / 1024} MB; send fewer miners per batch.`);
+  if (declared > MAX_BATCH_BYTES) throw new AppError('bad_request', TOO_LARGE);
   const body = await request.arrayBuffer();
   if (body.byteLength === 0) throw new AppError('bad_request', 'Send the batch as a JSON body.');
-  if (body.byteLength > MAX_BATCH_BYTES) throw new AppError('bad_request', `The batch is larger than ${MAX_BATCH_BYTES / 1024 / 1024} MB; send fewer miners per batch.`);
+  if (body.byteLength > MAX_BATCH_BYTES) throw new AppError('bad_request', TOO_LARGE);
   return { body, encoding: header === 'gzip' ? 'gzip' : 'identity' };
 }
 
