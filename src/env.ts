@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AuthedApiKey } from './auth/api-keys';
 import type { StaffSession } from './auth/staff-session';
 import type { PortalContext } from './portal/context';
+import type { PortalSessionResult } from './portal/session';
 
 /** The Worker's bindings, as wrangler.toml declares them. */
 export interface Bindings {
@@ -59,6 +60,11 @@ export interface Variables {
   apiKey: AuthedApiKey;
   /** Set on portal mounts: the host (white label), base path and, once known, member/customer. */
   portal: PortalContext;
+  /**
+   * Set with `portal` on the slug and domain mounts: the portal cookie's session, read in the
+   * same round trip as the host. Undefined in View Portal (staff are not members).
+   */
+  portalSession: PortalSessionResult | undefined;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

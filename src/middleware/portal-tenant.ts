@@ -1,27 +1,35 @@
+import type { Context } from 'hono';
+import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { getCustomer } from '../customers/service';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
 import { notFound } from '../lib/errors';
-import { resolveHostByDomain, resolveHostById, resolveHostBySlug } from '../portal/tenant';
+import { resolvePortalRequest, type PortalAddress } from '../portal/request';
+import { PORTAL_COOKIE } from '../portal/session';
+import { resolveHostById } from '../portal/tenant';
 import { requestHostname } from './tenant';
 
 /** `/host/<slug>/…` on the platform host: the host slug, or the main slug as a fallback. */
 export const portalBySlug = createMiddleware<AppEnv>(async (c, next) => {
   const slug = (c.req.param('slug') ?? '').toLowerCase();
-  const host = await resolveHostBySlug(getDb(c.env.DB), slug);
-  if (!host) throw notFound();
-  c.set('portal', { host, base: `/host/${slug}`, preview: null, member: null, customer: null });
+  await resolvePortal(c, { slug }, `/host/${slug}`);
   await next();
 });
 
 /** Any other hostname: a verified custom domain serves its host's portal at `/`; else 404. */
 export const portalByDomain = createMiddleware<AppEnv>(async (c, next) => {
-  const host = await resolveHostByDomain(getDb(c.env.DB), requestHostname(c.req.url));
-  if (!host) throw notFound();
-  c.set('portal', { host, base: '', preview: null, member: null, customer: null });
+  await resolvePortal(c, { hostname: requestHostname(c.req.url) }, '');
   await next();
 });
+
+/** The host (404 when none) and, in the same D1 round trip, the portal session for requireMember. */
+async function resolvePortal(c: Context<AppEnv>, address: PortalAddress, base: string) {
+  const resolved = await resolvePortalRequest(getDb(c.env.DB), c.get('vars').SESSION_SECRET, address, getCookie(c, PORTAL_COOKIE));
+  if (!resolved) throw notFound();
+  c.set('portal', { host: resolved.host, base, preview: null, member: null, customer: null });
+  c.set('portalSession', resolved.session);
+}
 
 /**
  * View Portal: host staff (already signed in: /admin/* requires it) see one of their customers'

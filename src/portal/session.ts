@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Db } from '../db/client';
 import { customers, customerUsers } from '../db/schema';
@@ -50,29 +50,40 @@ export type PortalSessionResult =
   | { ok: true; member: PortalMember; customer: PortalCustomer }
   | { ok: false; reason: 'none' | 'locked_out' | 'portal_access_off' | 'inactive' };
 
-/** Verifies the token for this host and re-checks the account; says why when it fails. */
-export async function loadPortalSession(db: Db, secret: string, hostId: string, token: string | undefined): Promise<PortalSessionResult> {
-  if (!token) return { ok: false, reason: 'none' };
-  let memberId: string | undefined;
-  let claims: Record<string, unknown>;
+/** What a valid portal token claims; the account behind it is still to be checked. */
+export interface PortalClaims {
+  memberId: string;
+  hostId: unknown;
+  sessionVersion: unknown;
+}
+
+/** The signature, audience and expiry of a portal token (no storage); null when any fails. */
+export async function verifyPortalToken(secret: string, token: string | undefined): Promise<PortalClaims | null> {
+  if (!token) return null;
   try {
     const { payload } = await jwtVerify(token, keyOf(secret), { audience: AUDIENCE, algorithms: ['HS256'] });
-    memberId = payload.sub;
-    claims = payload;
+    return payload.sub ? { memberId: payload.sub, hostId: payload.hid, sessionVersion: payload.sv } : null;
   } catch {
-    return { ok: false, reason: 'none' };
+    return null;
   }
-  // A session from another host's portal is simply not a session here.
-  if (!memberId || claims.hid !== hostId) return { ok: false, reason: 'none' };
-  const row = await db
+}
+
+/**
+ * The account and customer a token names, within one host. Unexecuted, so the portal's tenant
+ * resolution can send it in the same D1 batch as the host lookup (src/portal/request.ts).
+ */
+export function memberSessionQuery(db: Db, memberId: string, hostId: string) {
+  return db
     .select({
       id: customerUsers.id,
       name: customerUsers.name,
       email: customerUsers.email,
       role: customerUsers.role,
       sessionVersion: customerUsers.sessionVersion,
-      customerId: customers.id,
-      customerName: customers.name,
+      // Aliased: in a D1 batch drizzle maps rows by column name, and both tables have id and name.
+      // @see https://github.com/drizzle-team/drizzle-orm/issues/6038
+      customerId: sql<string>`${customers.id}`.as('customer_id'),
+      customerName: sql<string>`${customers.name}`.as('customer_name'),
       companyName: customers.companyName,
       teamName: customers.teamName,
       contactEmail: customers.contactEmail,
@@ -83,8 +94,16 @@ export async function loadPortalSession(db: Db, secret: string, hostId: string, 
     .from(customerUsers)
     .innerJoin(customers, eq(customers.id, customerUsers.customerId))
     .where(and(eq(customerUsers.id, memberId), eq(customerUsers.hostId, hostId), isNull(customerUsers.removedAt)))
-    .get();
-  if (!row || row.sessionVersion !== claims.sv) return { ok: false, reason: 'locked_out' };
+    .limit(1);
+}
+
+type MemberSessionRow = Awaited<ReturnType<typeof memberSessionQuery>>[number];
+
+/** Whether `claims` plus the account row read for them make a session on `hostId`, and why not. */
+export function judgePortalSession(claims: PortalClaims | null, hostId: string, row: MemberSessionRow | undefined): PortalSessionResult {
+  // A session from another host's portal is simply not a session here.
+  if (!claims || claims.hostId !== hostId) return { ok: false, reason: 'none' };
+  if (!row || row.sessionVersion !== claims.sessionVersion) return { ok: false, reason: 'locked_out' };
   if (!row.active) return { ok: false, reason: 'inactive' };
   if (!row.portalAccess) return { ok: false, reason: 'portal_access_off' };
   return {
@@ -101,6 +120,14 @@ export async function loadPortalSession(db: Db, secret: string, hostId: string, 
       portalAccess: row.portalAccess,
     },
   };
+}
+
+/** Verifies the token for this host and re-checks the account; says why when it fails. */
+export async function loadPortalSession(db: Db, secret: string, hostId: string, token: string | undefined): Promise<PortalSessionResult> {
+  const claims = await verifyPortalToken(secret, token);
+  if (!claims || claims.hostId !== hostId) return { ok: false, reason: 'none' };
+  const [row] = await memberSessionQuery(db, claims.memberId, hostId);
+  return judgePortalSession(claims, hostId, row);
 }
 
 export const LOCKOUT_MESSAGES: Record<Exclude<PortalSessionResult, { ok: true }>['reason'], string | null> = {

@@ -38,30 +38,40 @@ const portalHostColumns = {
 /**
  * `/host/<slug>`: the host slug first; the organisation's main slug as a fallback so links made
  * before the host slug changed keep working. Slugs are unique across both columns
- * (src/hosts/service.ts), so at most one host matches each way.
+ * (src/hosts/service.ts), so at most one host matches each way. Unexecuted (batchable); pick
+ * the answer from its rows with `pickHostBySlug`.
  */
-export async function resolveHostBySlug(db: Db, slug: string): Promise<PortalHost | null> {
-  const rows = await db
+export function hostBySlugQuery(db: Db, slug: string) {
+  return db
     .select({ ...portalHostColumns, bySlug: sql<number>`${hosts.hostSlug} = ${slug}` })
     .from(hosts)
     .where(or(eq(hosts.hostSlug, slug), eq(hosts.mainSlug, slug)))
-    .limit(2)
-    .all();
+    .limit(2);
+}
+
+export function pickHostBySlug(rows: Awaited<ReturnType<typeof hostBySlugQuery>>): PortalHost | null {
   const row = rows.find((r) => r.bySlug === 1) ?? rows[0];
   if (!row) return null;
   const { bySlug: _bySlug, ...host } = row;
   return host;
 }
 
-/** A custom domain serves its host's portal only once verified (status active). */
-export async function resolveHostByDomain(db: Db, hostname: string): Promise<PortalHost | null> {
-  const row = await db
+export async function resolveHostBySlug(db: Db, slug: string): Promise<PortalHost | null> {
+  return pickHostBySlug(await hostBySlugQuery(db, slug));
+}
+
+/** A custom domain serves its host's portal only once verified (status active). Unexecuted (batchable). */
+export function hostByDomainQuery(db: Db, hostname: string) {
+  return db
     .select(portalHostColumns)
     .from(customDomains)
     .innerJoin(hosts, eq(hosts.id, customDomains.hostId))
     .where(and(eq(customDomains.hostname, hostname.toLowerCase()), eq(customDomains.status, 'active')))
-    .get();
-  return row ?? null;
+    .limit(1);
+}
+
+export async function resolveHostByDomain(db: Db, hostname: string): Promise<PortalHost | null> {
+  return (await hostByDomainQuery(db, hostname))[0] ?? null;
 }
 
 export async function resolveHostById(db: Db, hostId: string): Promise<PortalHost | null> {

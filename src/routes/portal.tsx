@@ -22,7 +22,14 @@ import {
 } from '../portal/accounts';
 import { brandStylesheet } from '../portal/branding';
 import { createInvite, findInviteByToken, listInvites } from '../portal/invites';
-import { LOCKOUT_MESSAGES, loadPortalSession, PORTAL_COOKIE, PORTAL_SESSION_TTL_SECONDS, signPortalToken } from '../portal/session';
+import {
+  LOCKOUT_MESSAGES,
+  loadPortalSession,
+  PORTAL_COOKIE,
+  PORTAL_SESSION_TTL_SECONDS,
+  signPortalToken,
+  type PortalSessionResult,
+} from '../portal/session';
 import { portalHref } from '../../views/layouts/portal';
 import {
   AcceptInviteForms,
@@ -55,6 +62,11 @@ const previewIsReadOnly = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
+/** The session the tenant middleware read with the host, else read now (same rules either way). */
+function portalSessionOf(c: PortalCtx): Promise<PortalSessionResult> | PortalSessionResult {
+  return c.get('portalSession') ?? loadPortalSession(getDb(c.env.DB), c.get('vars').SESSION_SECRET, c.get('portal').host.id, getCookie(c, PORTAL_COOKIE));
+}
+
 /**
  * Pages behind sign-in. The session is re-checked on every request against the account and its
  * customer, so removal, Portal Access off and Inactive all take effect on the next click.
@@ -62,7 +74,7 @@ const previewIsReadOnly = createMiddleware<AppEnv>(async (c, next) => {
 const requireMember = createMiddleware<AppEnv>(async (c, next) => {
   const portal = c.get('portal');
   if (portal.preview) return next();
-  const result = await loadPortalSession(getDb(c.env.DB), c.get('vars').SESSION_SECRET, portal.host.id, getCookie(c, PORTAL_COOKIE));
+  const result = await portalSessionOf(c);
   if (!result.ok) {
     if (result.reason !== 'none') deleteCookie(c, PORTAL_COOKIE, { path: '/', secure: true });
     const target = portalHref(portal, result.reason === 'none' ? '/auth' : `/auth?reason=${result.reason}`);
@@ -116,7 +128,7 @@ export function portalRoutes() {
   });
   auth.get('/', async (c) => {
     const portal = c.get('portal');
-    const result = await loadPortalSession(getDb(c.env.DB), c.get('vars').SESSION_SECRET, portal.host.id, getCookie(c, PORTAL_COOKIE));
+    const result = await portalSessionOf(c);
     if (result.ok) return c.redirect(portalHref(portal, '/'), 303);
     const reason = c.req.query('reason') as keyof typeof LOCKOUT_MESSAGES | undefined;
     const notice = c.req.query('signed_out') ? 'You have signed out.' : c.req.query('reset') ? 'Your password was changed.' : undefined;
