@@ -8,6 +8,7 @@ import type { Bindings } from '../env';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { base64Url, newId } from '../lib/ids';
 import { parseInput } from '../lib/validation';
+import { siteOptionsQuery } from '../sites/service';
 import { readLive } from '../telemetry/live';
 import type { LiveMiner } from '../telemetry/types';
 import {
@@ -205,10 +206,42 @@ export async function listMiners(db: Db, live: LiveSource, hostId: string, rawQu
   const sort: MinerSort = query.sort ?? 'serial';
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const filters = minerFilters(hostId, query, scope);
-  return isLiveSort(sort) ? listByLive(db, live, filters, sort, limit, query) : listByD1(db, live, filters, sort, limit, query);
+  const list = isLiveSort(sort) ? listByLive(db, live, filters, sort, limit, query, null) : listByD1(db, live, filters, sort, limit, query, null);
+  return (await list).page;
 }
 
-async function listByD1(db: Db, live: LiveSource, filters: SQL[], sort: D1Sort, limit: number, query: ListMinersQuery): Promise<MinerPage> {
+/**
+ * The Equipment page: `listMiners` plus the filter choices, read in the page's first D1 batch
+ * rather than three more round trips (each costs about a trivial page in local D1).
+ */
+export async function listMinersWithOptions(
+  db: Db,
+  live: LiveSource,
+  hostId: string,
+  rawQuery: unknown,
+): Promise<{ page: MinerPage; options: EquipmentFilterOptions }> {
+  const query = parseInput(listMinersQuerySchema, rawQuery);
+  const sort: MinerSort = query.sort ?? 'serial';
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  const filters = minerFilters(hostId, query, 'all');
+  const options = filterOptionQueries(db, hostId, query.customer);
+  const { page, optionRows } = isLiveSort(sort)
+    ? await listByLive(db, live, filters, sort, limit, query, options)
+    : await listByD1(db, live, filters, sort, limit, query, options);
+  return { page, options: toFilterOptions(optionRows!) };
+}
+
+type OptionQueries = ReturnType<typeof filterOptionQueries> | null;
+
+async function listByD1(
+  db: Db,
+  live: LiveSource,
+  filters: SQL[],
+  sort: D1Sort,
+  limit: number,
+  query: ListMinersQuery,
+  options: OptionQueries,
+): Promise<{ page: MinerPage; optionRows: FilterOptionRows | null }> {
   const key = d1SortKey(sort);
   const descending = sort.startsWith('-');
   const goingBack = query.before !== undefined;
@@ -225,21 +258,22 @@ async function listByD1(db: Db, live: LiveSource, filters: SQL[], sort: D1Sort, 
     );
   }
   const order = readDescending ? [desc(key), desc(miners.id)] : [asc(key), asc(miners.id)];
-  // Two statements, one round trip: the page and the filtered total.
-  const [rows, totals] = await db.batch([
-    db
-      .select({ ...minerColumns(), sortKey: sql<string | number>`${key}`.as('sort_key') })
-      .from(miners)
-      .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
-      .leftJoin(customers, and(eq(customers.id, miners.customerId), eq(customers.hostId, miners.hostId)))
-      .where(and(...pageFilters))
-      .orderBy(...order)
-      .limit(limit + 1),
-    db
-      .select({ total: count() })
-      .from(miners)
-      .where(and(...filters)),
-  ]);
+  // One round trip: the page, the filtered total and (for the page) the filter choices.
+  const pageQuery = db
+    .select({ ...minerColumns(), sortKey: sql<string | number>`${key}`.as('sort_key') })
+    .from(miners)
+    .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
+    .leftJoin(customers, and(eq(customers.id, miners.customerId), eq(customers.hostId, miners.hostId)))
+    .where(and(...pageFilters))
+    .orderBy(...order)
+    .limit(limit + 1);
+  const totalQuery = db
+    .select({ total: count() })
+    .from(miners)
+    .where(and(...filters));
+  const [[rows, totals], optionRows] = options
+    ? await db.batch([pageQuery, totalQuery, ...options]).then(([r, t, ...o]) => [[r, t], o as FilterOptionRows] as const)
+    : [await db.batch([pageQuery, totalQuery]), null];
   const hasMore = rows.length > limit;
   const page = rows.slice(0, limit);
   if (goingBack) page.reverse();
@@ -248,10 +282,13 @@ async function listByD1(db: Db, live: LiveSource, filters: SQL[], sort: D1Sort, 
   const first = page[0];
   const last = page[page.length - 1];
   return {
-    items: await withLive(live, page.map(({ sortKey: _key, ...row }) => row)),
-    total: totals[0]?.total ?? 0,
-    nextCursor: last && (goingBack || hasMore) ? cursorOf(last) : null,
-    prevCursor: first && (goingBack ? hasMore : keyset !== null) ? cursorOf(first) : null,
+    page: {
+      items: await withLive(live, page.map(({ sortKey: _key, ...row }) => row)),
+      total: totals[0]?.total ?? 0,
+      nextCursor: last && (goingBack || hasMore) ? cursorOf(last) : null,
+      prevCursor: first && (goingBack ? hasMore : keyset !== null) ? cursorOf(first) : null,
+    },
+    optionRows,
   };
 }
 
@@ -259,16 +296,26 @@ async function listByD1(db: Db, live: LiveSource, filters: SQL[], sort: D1Sort, 
  * Live sorts: the filtered set's ids (D1), its live state (one RPC per site), sorted in memory,
  * then the page's rows. Cursors carry an offset into that order.
  */
-async function listByLive(db: Db, live: LiveSource, filters: SQL[], sort: LiveSort, limit: number, query: ListMinersQuery): Promise<MinerPage> {
+async function listByLive(
+  db: Db,
+  live: LiveSource,
+  filters: SQL[],
+  sort: LiveSort,
+  limit: number,
+  query: ListMinersQuery,
+  options: OptionQueries,
+): Promise<{ page: MinerPage; optionRows: FilterOptionRows | null }> {
   const cursorText = query.cursor ?? query.before;
   const decoded = cursorText ? decodeCursor(cursorText, query.cursor ? 'cursor' : 'before') : null;
   const offset = decoded?.kind === 'offset' ? decoded.offset : 0;
-  const keys = await db
+  const keysQuery = db
     .select({ id: miners.id, siteId: miners.siteId })
     .from(miners)
     .where(and(...filters))
-    .orderBy(asc(d1SortKey('serial')), asc(miners.id))
-    .all();
+    .orderBy(asc(d1SortKey('serial')), asc(miners.id));
+  const [keys, optionRows] = options
+    ? await db.batch([keysQuery, ...options]).then(([k, ...o]) => [k, o as FilterOptionRows] as const)
+    : [await keysQuery, null];
   const states = await readLive(live, keys);
   const ordered = sortByLive(keys, states, sort);
   const pageIds = ordered.slice(offset, offset + limit).map((row) => row.id);
@@ -279,10 +326,13 @@ async function listByLive(db: Db, live: LiveSource, filters: SQL[], sort: LiveSo
     return row ? [{ ...row, live: states.get(id) ?? null }] : [];
   });
   return {
-    items,
-    total: keys.length,
-    nextCursor: offset + limit < ordered.length ? encodeCursor({ kind: 'offset', offset: offset + limit }) : null,
-    prevCursor: offset > 0 ? encodeCursor({ kind: 'offset', offset: Math.max(0, offset - limit) }) : null,
+    page: {
+      items,
+      total: keys.length,
+      nextCursor: offset + limit < ordered.length ? encodeCursor({ kind: 'offset', offset: offset + limit }) : null,
+      prevCursor: offset > 0 ? encodeCursor({ kind: 'offset', offset: Math.max(0, offset - limit) }) : null,
+    },
+    optionRows,
   };
 }
 
@@ -302,20 +352,21 @@ export async function listAllMiners(db: Db, live: LiveSource, hostId: string, ra
 }
 
 /** Distinct models in the host's inventory, for the model filter. */
-export async function modelOptions(db: Db, hostId: string): Promise<string[]> {
-  const rows = await db
+const modelOptionsQuery = (db: Db, hostId: string) =>
+  db
     .selectDistinct({ model: miners.model })
     .from(miners)
     .where(and(eq(miners.hostId, hostId), sql`${miners.model} IS NOT NULL`))
     .orderBy(asc(sql`lower(${miners.model})`))
-    .limit(500)
-    .all();
-  return rows.map((row) => row.model!);
+    .limit(500);
+
+export async function modelOptions(db: Db, hostId: string): Promise<string[]> {
+  return (await modelOptionsQuery(db, hostId)).map((row) => row.model!);
 }
 
 /** Customers that hold units (and the one already chosen), for the customer filter. */
-export async function customerFilterOptions(db: Db, hostId: string, selected?: string): Promise<{ id: string; name: string }[]> {
-  return db
+const customerFilterOptionsQuery = (db: Db, hostId: string, selected?: string) =>
+  db
     .select({ id: customers.id, name: customers.name })
     .from(customers)
     .where(
@@ -328,9 +379,26 @@ export async function customerFilterOptions(db: Db, hostId: string, selected?: s
       ),
     )
     .orderBy(asc(customers.sortName), asc(customers.id))
-    .limit(500)
-    .all();
+    .limit(500);
+
+/** The Equipment list's filter choices (site, model, customer). */
+export interface EquipmentFilterOptions {
+  sites: { id: string; name: string }[];
+  models: string[];
+  customers: { id: string; name: string }[];
 }
+
+/** The filter-choice queries, unexecuted: `listMiners` sends them in the page's own batch. */
+const filterOptionQueries = (db: Db, hostId: string, selectedCustomer?: string) =>
+  [siteOptionsQuery(db, hostId), modelOptionsQuery(db, hostId), customerFilterOptionsQuery(db, hostId, selectedCustomer)] as const;
+
+type FilterOptionRows = [Awaited<ReturnType<typeof filterOptionQueries>[0]>, Awaited<ReturnType<typeof filterOptionQueries>[1]>, Awaited<ReturnType<typeof filterOptionQueries>[2]>];
+
+const toFilterOptions = ([sites, models, customers]: FilterOptionRows): EquipmentFilterOptions => ({
+  sites,
+  models: models.map((row) => row.model!),
+  customers,
+});
 
 // ---------------------------------------------------------------------------------------------
 // Create and update (each write and its activity entry in one db.batch).

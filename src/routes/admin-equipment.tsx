@@ -4,7 +4,7 @@ import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
 import { assertImportable, IMPORT_TEMPLATE, importMiners, MAX_IMPORT_BYTES, minersCsv, previewImport, type ImportMode } from '../equipment/csv';
 import { MINER_SORTS, MINER_STATUSES, minerFormToInput, mthsToThs, type MinerSort, type MinerStatus } from '../equipment/schema';
-import { createMiner, customerFilterOptions, getMiner, getMinerWithLive, listMinerActivity, listMiners, modelOptions, updateMiner, type Miner } from '../equipment/service';
+import { createMiner, getMiner, getMinerWithLive, listMinerActivity, listMiners, listMinersWithOptions, updateMiner, type Miner } from '../equipment/service';
 import { staffActor } from '../hosts/service';
 import { ValidationError } from '../lib/errors';
 import { isHtmx, readForm, readMultipartForm, redirectAfterPost } from '../lib/http';
@@ -104,16 +104,12 @@ export const adminEquipmentRoutes = new Hono<AppEnv>()
     const db = getDb(c.env.DB);
     const { filters, query } = rememberedFilters(c);
     const pageCursor = { cursor: query.cursor, before: query.before };
-    const page = await listMiners(db, c.env, session.host.id, serviceQuery(filters, pageCursor));
     if (isHtmx(c) && c.req.header('HX-Target') === 'equipment-results') {
+      const page = await listMiners(db, c.env, session.host.id, serviceQuery(filters, pageCursor));
       return c.html(<EquipmentResults page={page} filters={filters} pageCursor={pageCursor} />);
     }
-    const [sites, models, customers] = await Promise.all([
-      siteOptions(db, session.host.id),
-      modelOptions(db, session.host.id),
-      customerFilterOptions(db, session.host.id, filters.customer || undefined),
-    ]);
-    return c.html(<EquipmentListPage session={session} page={page} filters={filters} options={{ sites, models, customers }} pageCursor={pageCursor} />);
+    const { page, options } = await listMinersWithOptions(db, c.env, session.host.id, serviceQuery(filters, pageCursor));
+    return c.html(<EquipmentListPage session={session} page={page} filters={filters} options={options} pageCursor={pageCursor} />);
   })
   .get('/export.csv', async (c) => {
     const session = c.get('staff');

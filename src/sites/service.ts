@@ -86,13 +86,17 @@ export async function listSites(db: Db, hostId: string, now = Date.now()): Promi
 }
 
 /** Id and name only, for pickers and filters. */
-export function siteOptions(db: Db, hostId: string): Promise<{ id: string; name: string }[]> {
+/** The host's sites for pickers and filters. Unexecuted, so a page can batch it with its list. */
+export function siteOptionsQuery(db: Db, hostId: string) {
   return db
     .select({ id: sites.id, name: sites.name })
     .from(sites)
     .where(eq(sites.hostId, hostId))
-    .orderBy(asc(sql`lower(${sites.name})`), asc(sites.id))
-    .all();
+    .orderBy(asc(sql`lower(${sites.name})`), asc(sites.id));
+}
+
+export function siteOptions(db: Db, hostId: string): Promise<{ id: string; name: string }[]> {
+  return siteOptionsQuery(db, hostId).all();
 }
 
 export async function getSite(db: Db, hostId: string, siteId: string, now = Date.now()): Promise<SiteDetail> {
