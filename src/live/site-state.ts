@@ -5,8 +5,9 @@ import { alertEmails } from '../telemetry/alert-email';
 import { DEFAULT_ALERT_RULES, evaluateAlert, type AlertKind, type AlertRules, type AlertTrack } from '../telemetry/alerts';
 import { MAX_BATCH_BYTES, minerKey, validateTelemetryBatch, type MinerState, type TelemetryBatch, type TelemetryMiner } from '../telemetry/batch';
 import { hourOf, MAX_GAP_MS, roundWh, splitByHour, wattMsToWh } from '../telemetry/energy';
+import { liveTotals, type LiveTotals } from '../telemetry/live';
 import { deriveLiveStatus, STALE_AFTER_MS } from '../telemetry/status';
-import { LIVE_STATUSES, type HistoryPoint, type LiveMiner, type LiveStatus, type SiteSummary } from '../telemetry/types';
+import type { HistoryPoint, LiveMiner, SiteSummary } from '../telemetry/types';
 
 /**
  * SiteState: the live state of one site's miners (DESIGN.md §4), one object per site
@@ -831,22 +832,25 @@ export class SiteState extends DurableObject<Bindings> {
   }
 
   async summary(): Promise<SiteSummary> {
+    return { ...(await this.totalsOf(null)), lastReportAt: Number(this.meta('last_report_at') ?? 0) || null };
+  }
+
+  /**
+   * The same totals as summary(), over the given miners only: what a customer's fleet summary
+   * needs without shipping every miner's state across the RPC boundary. `miners` counts those
+   * this site has state for; the caller counts the rest as never reported.
+   */
+  async totals(minerIds: string[]): Promise<LiveTotals> {
+    return this.totalsOf(minerIds);
+  }
+
+  private async totalsOf(minerIds: string[] | null): Promise<LiveTotals> {
     const rules = await this.alertRules();
     const map = await this.state();
     const now = Date.now();
     const siteLast = Number(this.meta('last_report_at') ?? 0) || null;
-    const byStatus = Object.fromEntries(LIVE_STATUSES.map((s) => [s, 0])) as Record<LiveStatus, number>;
-    let hashrateThs = 0;
-    let powerW = 0;
-    for (const miner of map.values()) {
-      const live = toLive(miner, now, siteLast, rules.offlineMinutes * 60_000);
-      byStatus[live.status] += 1;
-      if (live.status === 'active' || live.status === 'degraded') {
-        hashrateThs += live.hashrateThs ?? 0;
-        powerW += live.powerW ?? 0;
-      }
-    }
-    return { miners: map.size, byStatus, hashrateThs, powerW, lastReportAt: siteLast };
+    const states = minerIds === null ? [...map.values()] : minerIds.flatMap((id) => map.get(id) ?? []);
+    return liveTotals(states.map((miner) => toLive(miner, now, siteLast, rules.offlineMinutes * 60_000)));
   }
 
   /** Closed buckets from SQLite plus each miner's open bucket from memory. */

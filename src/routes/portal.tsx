@@ -42,9 +42,10 @@ import {
   type InviteView,
 } from '../../views/pages/portal/auth';
 import { PortalDashboard, PortalProfileInPreview, PortalProfilePage, PortalSectionPage, PortalTeamPage } from '../../views/pages/portal/pages';
-import { FleetLive, MinerLive, PortalAlertsPage, PortalEquipmentPage, PortalMinerPage } from '../../views/pages/portal/equipment';
+import { FleetLiveFragment, MinerLive, PortalAlertsPage, PortalEquipmentPage, PortalMinerPage } from '../../views/pages/portal/equipment';
 import { listAlerts, listCustomerAlerts } from '../alerts/service';
-import { customerFleet, customerMiner, fleetHistory } from '../telemetry/fleet';
+import { customerFleetPage, customerMiner, fleetHistory, HISTORY_SPAN_MS, parseFleetQuery } from '../telemetry/fleet';
+import { loadPortalDashboard } from '../portal/dashboard';
 import { handleForm } from './forms';
 
 type PortalCtx = Context<AppEnv>;
@@ -243,34 +244,32 @@ export function portalRoutes() {
   pages.use('*', requireMember);
   pages.get('/', async (c) => {
     const portal = c.get('portal');
-    const db = getDb(c.env.DB);
-    const customerId = portal.customer!.id;
-    const [team, fleet, openAlerts] = await Promise.all([
-      listTeam(db, portal.host.id, customerId),
-      customerFleet(db, c.env, portal.host.id, customerId),
-      listAlerts(db, portal.host.id, { state: 'open', limit: 5 }, { customerId }),
-    ]);
-    return c.html(
-      <PortalDashboard portal={portal} teamSize={team.length} fleet={fleet.summary} openAlerts={openAlerts.items} openAlertTotal={openAlerts.total} />,
-    );
+    const data = await loadPortalDashboard(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id);
+    return c.html(<PortalDashboard portal={portal} teamSize={data.teamSize} fleet={data.fleet} openAlerts={data.openAlerts} openAlertTotal={data.openAlertTotal} />);
   });
   for (const section of ['invoices', 'support'] as const) {
     pages.get(`/${section}`, (c) => c.html(<PortalSectionPage portal={c.get('portal')} section={section} />));
   }
 
-  // Equipment: the customer's assigned miners, live. The `/live` fragments are what htmx polls.
+  // Equipment: the customer's assigned miners, live, 50 to a page; search, status filter and sort
+  // are the query string. The `/live` fragments are what htmx polls; the filters and page links
+  // ask /equipment itself for the list fragment (HX-Target), so the address bar keeps the state.
+  const fleetFragment = async (c: PortalCtx) => {
+    const portal = c.get('portal');
+    const fleet = await customerFleetPage(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id, parseFleetQuery(c.req.query()));
+    return c.html(<FleetLiveFragment portal={portal} summary={fleet.summary} page={fleet.page} now={Date.now()} />);
+  };
   pages.get('/equipment', async (c) => {
+    // One URL, two answers (page or list fragment): caches must tell them apart.
+    c.header('Vary', 'HX-Request, HX-Target');
+    if (isHtmx(c) && c.req.header('HX-Target') === 'fleet-live') return fleetFragment(c);
     const portal = c.get('portal');
     const now = Date.now();
-    const fleet = await customerFleet(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id);
-    const history = fleet.miners.length > 0 ? await fleetHistory(c.env, fleet.miners, now) : [];
-    return c.html(<PortalEquipmentPage portal={portal} miners={fleet.miners} summary={fleet.summary} history={history} now={now} />);
+    const query = parseFleetQuery(c.req.query());
+    const fleet = await customerFleetPage(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id, query, { historySince: now - HISTORY_SPAN_MS });
+    return c.html(<PortalEquipmentPage portal={portal} summary={fleet.summary} page={fleet.page} history={fleet.history ?? []} now={now} />);
   });
-  pages.get('/equipment/live', async (c) => {
-    const portal = c.get('portal');
-    const fleet = await customerFleet(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id);
-    return c.html(<FleetLive portal={portal} miners={fleet.miners} summary={fleet.summary} now={Date.now()} />);
-  });
+  pages.get('/equipment/live', fleetFragment);
   pages.get('/equipment/:minerId', async (c) => {
     const portal = c.get('portal');
     const db = getDb(c.env.DB);

@@ -1,15 +1,23 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, count, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { miners, sites } from '../db/schema';
 import type { Bindings } from '../env';
 import { notFound } from '../lib/errors';
-import { readHistory, readLive } from './live';
+import { liveTotals, readHistory, readLive, readLiveTotals, type LiveTotals } from './live';
 import { LIVE_STATUSES, type HistoryPoint, type LiveMiner, type LiveStatus } from './types';
 
 /**
  * A customer's fleet as the portal shows it: the units assigned to them (miners.customer_id is
  * the customer AND status is `assigned`), each with its live state from the site's SiteState.
- * Cost: one D1 query for the units plus one RPC per site, whatever the number of miners.
+ *
+ * Nothing here reads every unit's full row or ships every unit's live state, whatever the fleet
+ * size (DESIGN.md §10):
+ * - the summary reads one row per site (its units' ids as one JSON array, their nominal sum) and
+ *   asks each site's object for totals over those ids (`SiteState.totals`);
+ * - the Equipment list reads full rows for one page of 50. In the default order (site, rack,
+ *   serial) D1 pages it, in the same batch as the summary's read, and only the page's units'
+ *   live state is read; a status filter or a live sort needs every matching unit's live state,
+ *   so it reads the matching ids (in location order), their live state, then the page's rows.
  */
 
 export const HISTORY_SPAN_MS = 24 * 60 * 60 * 1000;
@@ -78,52 +86,283 @@ interface FleetRow {
 const owned = (hostId: string, customerId: string) =>
   and(eq(miners.hostId, hostId), eq(miners.customerId, customerId), eq(miners.status, 'assigned'));
 
+/** `id IN (…)` with one bound parameter, however many ids (D1 allows 100 per statement). */
+const idIn = (ids: readonly string[]) => sql`${miners.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+
+/** The list's default order: site, rack location, serial (then id, so pages never overlap). */
+const LOCATION_ORDER = [asc(sites.name), asc(miners.rackLocation), asc(miners.serial), asc(miners.id)];
+
+/** Units with their site's name (joined within the same host). */
+const selectFleet = (db: Db) =>
+  db
+    .select(fleetColumns)
+    .from(miners)
+    .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)));
+
 function toFleetMiner(row: FleetRow, live: LiveMiner | null): FleetMiner {
   const { nominalHashrateMths, ...rest } = row;
   return { ...rest, nominalThs: nominalHashrateMths === null ? null : nominalHashrateMths / 1000, live };
 }
 
+/** Every unit of the customer, full rows in the list's order (the staff view of one customer). */
 export async function listCustomerMiners(db: Db, hostId: string, customerId: string): Promise<FleetRow[]> {
-  return db
-    .select(fleetColumns)
-    .from(miners)
-    .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
+  return selectFleet(db)
     .where(owned(hostId, customerId))
-    .orderBy(asc(sites.name), asc(miners.rackLocation), asc(miners.serial), asc(miners.id))
+    .orderBy(...LOCATION_ORDER)
     .all();
 }
 
-export function summarizeFleet(fleet: readonly FleetMiner[]): FleetSummary {
-  const byStatus = Object.fromEntries(FLEET_STATUSES.map((status) => [status, 0])) as Record<FleetStatus, number>;
-  let hashrateThs = 0;
-  let nominalThs = 0;
-  let powerW = 0;
-  for (const miner of fleet) {
-    const status: FleetStatus = miner.live?.status ?? 'unknown';
-    byStatus[status] += 1;
-    nominalThs += miner.nominalThs ?? 0;
-    if (status === 'active' || status === 'degraded') {
-      hashrateThs += miner.live?.hashrateThs ?? 0;
-      powerW += miner.live?.powerW ?? 0;
-    }
-  }
-  return { miners: fleet.length, byStatus, hashrateThs, nominalThs, powerW };
+// ---------------------------------------------------------------------------------------------
+// The summary.
+
+/**
+ * The light read behind a fleet summary: one row per site holding its units' ids (a JSON array)
+ * and their nominal hashrate summed, so its cost hardly grows with the fleet. A query, not a
+ * promise: callers put it in their own `db.batch`.
+ */
+export function fleetSitesQuery(db: Db, hostId: string, customerId: string) {
+  return db
+    .select({
+      siteId: miners.siteId,
+      unitIds: sql<string>`json_group_array(${miners.id})`.as('unit_ids'),
+      nominalMths: sql<number>`total(${miners.nominalHashrateMths})`.as('nominal_mths'),
+    })
+    .from(miners)
+    .where(owned(hostId, customerId))
+    .groupBy(miners.siteId);
 }
 
-/** The customer's units with their live state, and the totals. */
-export async function customerFleet(db: Db, env: LiveSource, hostId: string, customerId: string): Promise<{ miners: FleetMiner[]; summary: FleetSummary }> {
-  const rows = await listCustomerMiners(db, hostId, customerId);
-  const live = await readLive(env, rows);
-  const fleet = rows.map((row) => toFleetMiner(row, live.get(row.id) ?? null));
-  return { miners: fleet, summary: summarizeFleet(fleet) };
+/** Every unit of a fleet (id and site only) and their nominal sum, from fleetSitesQuery. */
+export interface FleetIndex {
+  units: { id: string; siteId: string | null }[];
+  nominalMths: number;
+}
+
+export function fleetIndexOf(rows: readonly { siteId: string | null; unitIds: string; nominalMths: number | null }[]): FleetIndex {
+  const units: FleetIndex['units'] = [];
+  let nominalMths = 0;
+  for (const row of rows) {
+    for (const id of JSON.parse(row.unitIds) as string[]) units.push({ id, siteId: row.siteId });
+    nominalMths += row.nominalMths ?? 0;
+  }
+  return { units, nominalMths };
+}
+
+/**
+ * The summary from the sites' totals: units a site has no state for (never reported, or without
+ * a site) count as `unknown`; hashrate and power add up over mining units (active or degraded);
+ * the nominal sum covers every unit that has one.
+ */
+function summaryOf(index: FleetIndex, totals: LiveTotals): FleetSummary {
+  return {
+    miners: index.units.length,
+    byStatus: { ...totals.byStatus, unknown: index.units.length - totals.miners },
+    hashrateThs: totals.hashrateThs,
+    nominalThs: index.nominalMths / 1000,
+    powerW: totals.powerW,
+  };
+}
+
+/** The fleet's summary: one RPC per site, each answering totals only. */
+export async function fleetSummary(env: LiveSource, index: FleetIndex): Promise<FleetSummary> {
+  return summaryOf(index, await readLiveTotals(env, index.units));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Equipment list: search, status filter, sort, pages of 50.
+
+export const FLEET_PAGE_SIZE = 50;
+
+/** `location` (site, rack, serial) is D1's order; the others are live values, sorted in memory. */
+export const FLEET_SORTS = ['location', '-hashrate', 'hashrate', '-temperature', 'temperature', 'efficiency', '-efficiency', 'status'] as const;
+export type FleetSort = (typeof FLEET_SORTS)[number];
+
+export interface FleetQuery {
+  /** Free text: serial, MAC, model, rack location or site name. */
+  q: string;
+  status: FleetStatus | '';
+  sort: FleetSort;
+  /** 1-based. */
+  page: number;
+}
+
+export const DEFAULT_FLEET_QUERY: FleetQuery = { q: '', status: '', sort: 'location', page: 1 };
+
+/** The list's state from a query string, tolerant of junk: anything unknown falls back to the default. */
+export function parseFleetQuery(query: Record<string, string | undefined>): FleetQuery {
+  const status = query.status as FleetStatus;
+  const sort = query.sort as FleetSort;
+  const page = Number(query.page);
+  return {
+    q: (query.q ?? '').trim().slice(0, 200),
+    status: FLEET_STATUSES.includes(status) ? status : '',
+    sort: FLEET_SORTS.includes(sort) ? sort : 'location',
+    page: Number.isSafeInteger(page) && page >= 1 ? page : 1,
+  };
+}
+
+export const isFilteredFleet = (query: FleetQuery) => query.q !== '' || query.status !== '';
+
+/**
+ * Search over serial, model, rack location and site name (ASCII case-insensitive), and MAC
+ * (stored lowercase with colons; dashes in the search read as colons). instr(), not LIKE: no
+ * wildcards to escape, and D1 caps LIKE patterns at 50 bytes. char(31) keeps a match from
+ * spanning two fields. Needs the sites join.
+ */
+function fleetSearch(q: string): SQL | undefined {
+  if (!q) return undefined;
+  const needle = q.toLowerCase();
+  return or(
+    sql`instr(lower(coalesce(${miners.serial}, '') || char(31) || coalesce(${miners.model}, '') || char(31) || coalesce(${miners.rackLocation}, '') || char(31) || coalesce(${sites.name}, '')), ${needle}) > 0`,
+    sql`instr(coalesce(${miners.mac}, ''), ${needle.replace(/-/g, ':')}) > 0`,
+  );
+}
+
+/** Problems first; units never reported last, like every live sort's missing values. */
+const STATUS_RANK: Record<FleetStatus, number> = { offline: 0, lost: 1, stale: 2, degraded: 3, sleeping: 4, active: 5, unknown: 6 };
+
+/** The live value a sort orders by; null (no data) always sorts last. */
+function sortValue(sort: Exclude<FleetSort, 'location'>, live: LiveMiner | undefined): number | null {
+  switch (sort) {
+    case 'hashrate':
+    case '-hashrate':
+      return live?.hashrateThs ?? null;
+    case 'temperature':
+    case '-temperature':
+      return live?.tempMaxC ?? null;
+    case 'efficiency':
+    case '-efficiency':
+      return live?.efficiencyJth ?? null;
+    case 'status':
+      return STATUS_RANK[live?.status ?? 'unknown'];
+  }
+}
+
+function sortByLive<T extends { id: string }>(rows: readonly T[], states: Map<string, LiveMiner>, sort: Exclude<FleetSort, 'location'>): T[] {
+  const descending = sort.startsWith('-');
+  const keyed = rows.map((row) => ({ row, value: sortValue(sort, states.get(row.id)) }));
+  // Array.prototype.sort is stable: ties keep the location order the rows arrived in.
+  keyed.sort((a, b) => {
+    if (a.value === null || b.value === null) return a.value === b.value ? 0 : a.value === null ? 1 : -1;
+    return descending ? b.value - a.value : a.value - b.value;
+  });
+  return keyed.map(({ row }) => row);
+}
+
+export interface FleetPage {
+  /** The query answered, its page brought within range. */
+  query: FleetQuery;
+  /** This page's units, with their live state. */
+  items: FleetMiner[];
+  /** Units matching the search and status filter. */
+  total: number;
+  /** Index of the page's first unit in the matching list (0-based). */
+  offset: number;
+  pageCount: number;
+}
+
+export interface FleetView {
+  summary: FleetSummary;
+  page: FleetPage;
+  /** 24 hours of the whole fleet, when asked for. */
+  history: HistoryPoint[] | null;
+}
+
+const pageCountOf = (total: number) => Math.max(1, Math.ceil(total / FLEET_PAGE_SIZE));
+
+/**
+ * The Equipment list: the whole fleet's summary (and, with `historySince`, its 24-hour history)
+ * plus one page of units matching the query. Round trips, whatever the fleet size:
+ * - default order: one D1 batch (sites' ids, the page's rows, the matching count), then, in
+ *   parallel, per site: totals, the page's live state, history;
+ * - status filter or live sort: one D1 batch (sites' ids, the matching ids in location order),
+ *   then per site, in parallel: the matching units' live state, history and (with a search, else
+ *   the live states give them) totals; then one D1 read of the page's rows.
+ * A page past the end shows the last page (one more D1 read in the default order).
+ */
+export async function customerFleetPage(
+  db: Db,
+  env: LiveSource,
+  hostId: string,
+  customerId: string,
+  query: FleetQuery,
+  options: { historySince?: number } = {},
+): Promise<FleetView> {
+  const where = and(owned(hostId, customerId), fleetSearch(query.q));
+  const history = (index: FleetIndex): Promise<HistoryPoint[] | null> =>
+    options.historySince === undefined ? Promise.resolve(null) : readHistory(env, index.units, options.historySince);
+
+  if (query.status === '' && query.sort === 'location') {
+    const pageRows = (page: number) =>
+      selectFleet(db)
+        .where(where)
+        .orderBy(...LOCATION_ORDER)
+        .limit(FLEET_PAGE_SIZE)
+        .offset((page - 1) * FLEET_PAGE_SIZE);
+    const [siteRows, firstTry, counted] = await db.batch([
+      fleetSitesQuery(db, hostId, customerId),
+      pageRows(query.page),
+      db
+        .select({ total: count() })
+        .from(miners)
+        .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
+        .where(where),
+    ]);
+    const index = fleetIndexOf(siteRows);
+    const total = counted[0]?.total ?? 0;
+    const pageCount = pageCountOf(total);
+    const page = Math.min(query.page, pageCount);
+    const rows = page === query.page ? firstTry : await pageRows(page).all();
+    const [totals, live, points] = await Promise.all([readLiveTotals(env, index.units), readLive(env, rows), history(index)]);
+    return {
+      summary: summaryOf(index, totals),
+      page: {
+        query: { ...query, page },
+        items: rows.map((row) => toFleetMiner(row, live.get(row.id) ?? null)),
+        total,
+        offset: (page - 1) * FLEET_PAGE_SIZE,
+        pageCount,
+      },
+      history: points,
+    };
+  }
+
+  const [siteRows, listed] = await db.batch([
+    fleetSitesQuery(db, hostId, customerId),
+    db
+      .select({ id: miners.id, siteId: miners.siteId })
+      .from(miners)
+      .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
+      .where(where)
+      .orderBy(...LOCATION_ORDER),
+  ]);
+  const index = fleetIndexOf(siteRows);
+  const listPage = async () => {
+    // Without a search the matching list is the whole fleet: its live states give the totals too.
+    const [live, searchedTotals] = await Promise.all([readLive(env, listed), query.q === '' ? null : readLiveTotals(env, index.units)]);
+    const totals = searchedTotals ?? liveTotals(live.values());
+    const filtered = query.status === '' ? listed : listed.filter((row) => (live.get(row.id)?.status ?? 'unknown') === query.status);
+    const ordered = query.sort === 'location' ? filtered : sortByLive(filtered, live, query.sort);
+    const pageCount = pageCountOf(ordered.length);
+    const page = Math.min(query.page, pageCount);
+    const offset = (page - 1) * FLEET_PAGE_SIZE;
+    const pageIds = ordered.slice(offset, offset + FLEET_PAGE_SIZE).map((row) => row.id);
+    // The page's rows, still only the customer's (the ids came from the same scope).
+    const rows = pageIds.length > 0 ? await selectFleet(db).where(and(owned(hostId, customerId), idIn(pageIds))).all() : [];
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const items = pageIds.flatMap((id) => {
+      const row = byId.get(id);
+      return row ? [toFleetMiner(row, live.get(id) ?? null)] : [];
+    });
+    return { summary: summaryOf(index, totals), page: { query: { ...query, page }, items, total: ordered.length, offset, pageCount } };
+  };
+  const [listedPage, points] = await Promise.all([listPage(), history(index)]);
+  return { ...listedPage, history: points };
 }
 
 /** One of the customer's units; any other id (another customer's, another host's, unassigned) is 404. */
 export async function customerMiner(db: Db, env: LiveSource, hostId: string, customerId: string, minerId: string): Promise<FleetMiner> {
-  const row = await db
-    .select(fleetColumns)
-    .from(miners)
-    .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
+  const row = await selectFleet(db)
     .where(and(owned(hostId, customerId), eq(miners.id, minerId)))
     .get();
   if (!row) throw notFound('Miner');

@@ -86,6 +86,38 @@ describe('SiteState ingest', () => {
     expect(summary.byStatus).toMatchObject({ degraded: 1, sleeping: 1, offline: 2, active: 0 });
   });
 
+  it('totals(ids): the summary over the given miners only, with hashrate and power of the mining ones', async () => {
+    const { host, ctx, stub } = await siteFixture('Totals Host');
+    const macs = { fast: nextMac(), low: nextMac(), sleep: nextMac(), error: nextMac(), other: nextMac() };
+    await stub.ingest(
+      ctx,
+      batchOf([
+        report(macs.fast, { hashrate_ths: 100.5, power_w: 3000 }),
+        report(macs.low, { hashrate_ths: 60, power_w: 2500 }),
+        report(macs.sleep, { state: 'sleeping', hashrate_ths: 0, power_w: 40 }),
+        report(macs.error, { state: 'error', hashrate_ths: 7, power_w: 900 }),
+        report(macs.other, { hashrate_ths: 90, power_w: 3100 }),
+      ]),
+    );
+    const rows = await db().select().from(miners).where(eq(miners.hostId, host.hostId)).all();
+    const id = (mac: string) => rows.find((row) => row.mac === mac)!.id;
+    // A miner this site never saw (another site's, or never reported) is simply not counted.
+    const totals = await stub.totals([id(macs.fast), id(macs.low), id(macs.sleep), id(macs.error), crypto.randomUUID()]);
+    expect(totals).toEqual({
+      miners: 4,
+      byStatus: { active: 1, degraded: 1, offline: 1, sleeping: 1, stale: 0, lost: 0 },
+      // Active and degraded only: the sleeping and the offline miner's readings are left out.
+      hashrateThs: 160.5,
+      powerW: 5500,
+    });
+    expect(await stub.totals([])).toEqual({ miners: 0, byStatus: { active: 0, degraded: 0, offline: 0, sleeping: 0, stale: 0, lost: 0 }, hashrateThs: 0, powerW: 0 });
+    // Over every miner, the same figures as summary().
+    const { lastReportAt, ...summary } = await stub.summary();
+    expect(await stub.totals(rows.map((row) => row.id))).toEqual(summary);
+    expect(summary.miners).toBe(5);
+    expect(lastReportAt).toBeGreaterThan(0);
+  });
+
   it('refuses to be used for another host or site than the one it belongs to', async () => {
     const { ctx, stub } = await siteFixture('Bound Host');
     await stub.ingest(ctx, batchOf([report(nextMac())]));

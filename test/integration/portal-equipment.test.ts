@@ -1,11 +1,15 @@
-import { SELF } from 'cloudflare:test';
+import { env, SELF } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { miners } from '../../src/db/schema';
 import { createHost, db, getPage, type TestHost } from '../helpers/fixtures';
 import { insertAlert, insertMiner, insertSite, portalCustomer } from '../helpers/alerts';
+import { minerIdsIn } from '../helpers/equipment';
+import { reportFleet, seedFleet, type SeededMiner } from '../helpers/fleet';
 import { addActiveDomain } from '../helpers/portal';
 import { batchOf, report, stateOf } from '../helpers/telemetry';
+import { fleetIndexOf, fleetSitesQuery, fleetSummary, listCustomerMiners } from '../../src/telemetry/fleet';
+import { readLive } from '../../src/telemetry/live';
 
 const XSS_MODEL = '<img src=x onerror=alert(1)>';
 const XSS_RACK = '<script>alert("rack")</script>';
@@ -223,5 +227,267 @@ describe('portal Dashboard and Alerts', () => {
     const c = await portalCustomer(host, 'Calm Customer');
     const html = await (await getPage(`${c.base}/alerts`, { cookie: c.cookie })).text();
     expect(html).toContain('No alerts');
+  });
+});
+
+/**
+ * A fleet of 120 for customer A over two sites, and 5 units of customer B at the first:
+ * - "Alpha Hall": 50 units ALPHA-0000…0049 (racks Row 0000…0049), reporting 50…99 TH/s of an
+ *   expected 104, so the first 34 (below 80 %) are Degraded and the other 16 Active;
+ *   temperatures 40 °C + i × 0.5;
+ * - "Beta Hall": 70 units BETA-0000…0069, model Whatsminer M60; the first 30 report 100 TH/s
+ *   (Active, 60 °C), the other 40 never report (No data);
+ * - customer B: 5 units OTHER-… at Alpha Hall, reporting.
+ * In site, rack, serial order: alpha 0…49, then beta 0…69.
+ */
+async function bigFleet(name: string) {
+  const host = await createHost(name);
+  const alphaSite = await insertSite(host, 'Alpha Hall');
+  const betaSite = await insertSite(host, 'Beta Hall');
+  const a = await portalCustomer(host, `${name} A`);
+  const b = await portalCustomer(host, `${name} B`);
+  const tag = crypto.randomUUID().slice(0, 4);
+  // Beta first: insertion order must not decide the list's order.
+  const beta = await seedFleet(host, { siteId: betaSite, customerId: a.customer.id, count: 70, prefix: `BETA${tag}`, model: 'Whatsminer M60' });
+  const alpha = await seedFleet(host, { siteId: alphaSite, customerId: a.customer.id, count: 50, prefix: `ALPHA${tag}` });
+  const other = await seedFleet(host, { siteId: alphaSite, customerId: b.customer.id, count: 5, prefix: `OTHER${tag}` });
+  await reportFleet(host, alphaSite, [...alpha, ...other], (i) => ({ hashrate_ths: 50 + (i % 50), board_temps_c: [40 + (i % 50) * 0.5], chip_temps_c: [] }));
+  await reportFleet(host, betaSite, beta.slice(0, 30), () => ({ hashrate_ths: 100, board_temps_c: [60], chip_temps_c: [] }));
+  return { host, a, b, alpha, beta, other, tag, alphaSite };
+}
+
+let big: ReturnType<typeof bigFleet> | null = null;
+const bigFixture = () => (big ??= bigFleet('Big Fleet Host'));
+
+const ids = (units: readonly SeededMiner[]) => units.map((unit) => unit.id);
+const tableIds = (html: string) => minerIdsIn(html.slice(html.indexOf('id="fleet-live"'), html.indexOf('id="fleet-chart"') >= 0 ? html.indexOf('id="fleet-chart"') : undefined));
+
+async function list(path: string, cookie: string) {
+  const res = await getPage(path, { cookie });
+  expect(res.status, path).toBe(200);
+  return res.text();
+}
+
+describe('portal Equipment list: pages, search, status filter and sort', () => {
+  it('pages the list 50 at a time in site, rack, serial order; the summary covers the whole fleet', async () => {
+    const f = await bigFixture();
+    const base = `${f.a.base}/equipment`;
+    const first = await list(base, f.a.cookie);
+    expect(tableIds(first)).toEqual(ids(f.alpha));
+    expect(first).toContain('Showing 1–50 of 120 miners');
+    expect(first).toContain(`href="${base}?page=2"`);
+    expect(first).toContain('<span class="btn disabled" aria-disabled="true">← Previous</span>');
+    // Whole fleet: 120 miners, 16 + 30 active, 34 degraded, 40 never reported.
+    const summary = (html: string) => html.slice(html.indexOf('id="fleet-summary"'), html.indexOf('id="fleet-live"'));
+    expect(summary(first)).toContain('<span class="summary-value">120</span>');
+    expect(summary(first)).toMatch(/badge-live-active">Active<\/span> <span class="status-count">46</);
+    expect(summary(first)).toMatch(/badge-live-degraded">Degraded<\/span> <span class="status-count">34</);
+    expect(summary(first)).toMatch(/badge-live-unknown">No data<\/span> <span class="status-count">40</);
+
+    const second = await list(`${base}?page=2`, f.a.cookie);
+    expect(tableIds(second)).toEqual(ids(f.beta.slice(0, 50)));
+    expect(second).toContain('Showing 51–100 of 120 miners');
+    expect(second).toContain(`href="${base}"`); // back to page 1: no query string at all
+    expect(second).toContain(`href="${base}?page=3"`);
+    expect(summary(second)).toBe(summary(first));
+
+    const last = await list(`${base}?page=3`, f.a.cookie);
+    expect(tableIds(last)).toEqual(ids(f.beta.slice(50)));
+    expect(last).toContain('Showing 101–120 of 120 miners');
+    expect(last).toContain('<span class="btn disabled" aria-disabled="true">Next →</span>');
+    expect(last).toContain('id="fleet-chart"');
+
+    // Past the end: the last page. Junk: the first.
+    expect(tableIds(await list(`${base}?page=99`, f.a.cookie))).toEqual(ids(f.beta.slice(50)));
+    for (const junk of ['0', '-2', 'abc', '1.5']) expect(tableIds(await list(`${base}?page=${junk}`, f.a.cookie))).toEqual(ids(f.alpha));
+    // Never another customer's units.
+    for (const html of [first, second, last]) for (const unit of f.other) expect(html).not.toContain(unit.id);
+  });
+
+  it('searches serial, MAC, model, rack location and site name, case-insensitively, within the customer’s fleet only', async () => {
+    const f = await bigFixture();
+    const base = `${f.a.base}/equipment`;
+    const search = async (q: string) => {
+      const html = await list(`${base}?q=${encodeURIComponent(q)}`, f.a.cookie);
+      return { html, ids: tableIds(html) };
+    };
+    const bySerial = await search(f.alpha[7]!.serial.toLowerCase());
+    expect(bySerial.ids).toEqual([f.alpha[7]!.id]);
+    expect(bySerial.html).toContain('Showing 1–1 of 1 matching miner<');
+    expect((await search(f.beta[3]!.mac.toUpperCase().replace(/:/g, '-'))).ids).toEqual([f.beta[3]!.id]);
+    expect((await search('row 0012')).ids).toEqual([f.alpha[12]!.id, f.beta[12]!.id]);
+    const byModel = await search('m60');
+    expect(byModel.html).toContain('Showing 1–50 of 70 matching miners');
+    expect(byModel.ids).toEqual(ids(f.beta.slice(0, 50)));
+    const bySite = await search('BETA HALL');
+    expect(bySite.ids).toEqual(ids(f.beta.slice(0, 50)));
+    expect(bySite.html).toContain(`href="${base}?q=BETA+HALL&amp;page=2"`);
+    expect(tableIds(await list(`${base}?q=BETA+HALL&page=2`, f.a.cookie))).toEqual(ids(f.beta.slice(50)));
+    // Customer B's units share Alpha Hall: a search never reaches them, by site, serial or MAC.
+    const byOtherSite = await search('alpha hall');
+    expect(byOtherSite.html).toContain('of 50 matching miners');
+    for (const q of [`OTHER${f.tag}`, f.other[0]!.serial, f.other[0]!.mac]) {
+      const theirs = await search(q);
+      expect(theirs.ids, q).toEqual([]);
+      expect(theirs.html).toContain('No miners match');
+    }
+    // The summary stays the whole fleet's whatever the search.
+    expect(bySerial.html).toContain('<span class="summary-value">120</span>');
+  });
+
+  it('filters by live status, including units never reported ("No data")', async () => {
+    const f = await bigFixture();
+    const base = `${f.a.base}/equipment`;
+    const degraded = await list(`${base}?status=degraded`, f.a.cookie);
+    expect(tableIds(degraded)).toEqual(ids(f.alpha.slice(0, 34)));
+    expect(degraded).toContain('Showing 1–34 of 34 matching miners');
+    const rows = degraded.slice(degraded.indexOf('<tbody>'), degraded.indexOf('</tbody>'));
+    expect(rows).not.toContain('badge-live-active');
+    expect(degraded).toContain('<option value="degraded" selected="">Degraded</option>');
+
+    const noData = await list(`${base}?status=unknown`, f.a.cookie);
+    expect(tableIds(noData)).toEqual(ids(f.beta.slice(30)));
+    expect(noData).toContain('of 40 matching miners');
+
+    // With a search; and in pages (46 active: 16 at Alpha, 30 at Beta).
+    expect(tableIds(await list(`${base}?status=active&q=alpha`, f.a.cookie))).toEqual(ids(f.alpha.slice(34)));
+    expect(tableIds(await list(`${base}?status=active`, f.a.cookie))).toEqual([...ids(f.alpha.slice(34)), ...ids(f.beta.slice(0, 30))]);
+    expect(await list(`${base}?status=offline`, f.a.cookie)).toContain('No miners match');
+    // An unknown status is no filter.
+    expect(await list(`${base}?status=bogus`, f.a.cookie)).toContain('Showing 1–50 of 120 miners');
+  });
+
+  it('sorts by hashrate, temperature, efficiency and status; units without data last', async () => {
+    const f = await bigFixture();
+    const base = `${f.a.base}/equipment`;
+    const pages = async (query: string) => [
+      ...tableIds(await list(`${base}?${query}`, f.a.cookie)),
+      ...tableIds(await list(`${base}?${query}&page=2`, f.a.cookie)),
+      ...tableIds(await list(`${base}?${query}&page=3`, f.a.cookie)),
+    ];
+    const alphaUp = ids(f.alpha);
+    const alphaDown = [...alphaUp].reverse();
+    const reported = ids(f.beta.slice(0, 30));
+    const silent = ids(f.beta.slice(30));
+    // Beta's 100 TH/s ties keep location order; Alpha runs 50…99.
+    expect(await pages('sort=-hashrate')).toEqual([...reported, ...alphaDown, ...silent]);
+    expect(await pages('sort=hashrate')).toEqual([...alphaUp, ...reported, ...silent]);
+    // Alpha 40…64.5 °C, Beta 60 °C: 60 sits between Alpha's 59.5 (i = 39) and 60 (i = 40, earlier in location order).
+    const coolest = await pages('sort=temperature');
+    expect(coolest).toEqual([...alphaUp.slice(0, 40), alphaUp[40], ...reported, ...alphaUp.slice(41), ...silent]);
+    expect((await pages('sort=-temperature')).slice(0, 3)).toEqual(alphaDown.slice(0, 3));
+    // J/TH = 3,050 W ÷ hashrate: best is the fastest.
+    expect(await pages('sort=efficiency')).toEqual([...reported, ...alphaDown, ...silent]);
+    expect((await pages('sort=-efficiency')).slice(0, 2)).toEqual(alphaUp.slice(0, 2));
+    // Problems first: Degraded, then Active, then no data.
+    expect(await pages('sort=status')).toEqual([...alphaUp.slice(0, 34), ...alphaUp.slice(34), ...reported, ...silent]);
+    const sorted = await list(`${base}?sort=-hashrate`, f.a.cookie);
+    expect(sorted).toContain('<option value="-hashrate" selected="">Hashrate: highest first</option>');
+    expect(sorted).toContain(`href="${base}?sort=-hashrate&amp;page=2"`);
+    // An unknown sort is the default order.
+    expect(tableIds(await list(`${base}?sort=serial`, f.a.cookie))).toEqual(alphaUp);
+  });
+
+  it('the polled fragment, the filters and the page links keep the search, filter, sort and page', async () => {
+    const f = await bigFixture();
+    const base = `${f.a.base}/equipment`;
+    const page = await list(`${base}?q=hall&sort=-hashrate&page=2`, f.a.cookie);
+    expect(page).toContain(`hx-get="${base}/live?q=hall&amp;sort=-hashrate&amp;page=2" hx-trigger="every 15s" hx-swap="outerHTML"`);
+    const res = await getPage(`${base}/live?q=hall&sort=-hashrate&page=2`, { cookie: f.a.cookie, htmx: true });
+    expect(res.status).toBe(200);
+    const fragment = await res.text();
+    expect(fragment.startsWith('<div id="fleet-live"')).toBe(true);
+    expect(fragment).not.toContain('<html');
+    expect(tableIds(fragment)).toEqual(tableIds(page));
+    expect(fragment).toContain(`hx-get="${base}/live?q=hall&amp;sort=-hashrate&amp;page=2"`);
+    expect(fragment).toContain(`href="${base}?q=hall&amp;sort=-hashrate"`);
+    expect(fragment).toContain(`href="${base}?q=hall&amp;sort=-hashrate&amp;page=3"`);
+    // The whole fleet's summary comes along, out of band.
+    expect(fragment).toContain('<div id="fleet-summary" class="summary-cards" hx-swap-oob="true">');
+    expect(fragment).toContain('<span class="summary-value">120</span>');
+    // A new batch shows on the next poll, on the same page (60 → 60.5 TH/s keeps its place).
+    await reportFleet(f.host, f.alphaSite, [f.alpha[10]!], () => ({ hashrate_ths: 60.5, board_temps_c: [45], chip_temps_c: [] }));
+    const next = await (await getPage(`${base}/live?q=hall&sort=-hashrate&page=2`, { cookie: f.a.cookie, htmx: true })).text();
+    expect(next).toContain('Showing 51–100 of 120 matching miners');
+    expect(tableIds(next)).toEqual(tableIds(page));
+    expect(next).toContain('60.5 TH/s');
+
+    // The filters and page links ask /equipment itself for the fragment (htmx targets #fleet-live).
+    expect(page).toMatch(new RegExp(`<form class="filters" role="search" method="get" action="${base}" hx-get="${base}"[^>]* hx-target="#fleet-live"`));
+    expect(page).toContain(`hx-get="${base}?q=hall&amp;sort=-hashrate&amp;page=3" hx-target="#fleet-live"`);
+    const swapped = await getPage(`${base}?q=hall&sort=-hashrate&page=3`, { cookie: f.a.cookie, htmx: true, headers: { 'HX-Target': 'fleet-live' } });
+    const swappedHtml = await swapped.text();
+    expect(swappedHtml.startsWith('<div id="fleet-live"')).toBe(true);
+    expect(swappedHtml).toContain(`hx-get="${base}/live?q=hall&amp;sort=-hashrate&amp;page=3"`);
+    // Without JavaScript the same form submits as a GET: the search box and selects show the state.
+    expect(page).toContain('<input id="fleet-search" type="search" name="q" value="hall"');
+    expect(page).toContain('<noscript><button type="submit" class="btn">Apply</button></noscript>');
+  });
+
+  it('shows an empty state when nothing matches, with the whole fleet’s summary and a way back', async () => {
+    const f = await bigFixture();
+    const base = `${f.a.base}/equipment`;
+    for (const path of [`${base}?q=no-such-miner`, `${base}/live?q=no-such-miner&status=active`]) {
+      const html = await list(path, f.a.cookie);
+      expect(html).toContain('No miners match');
+      expect(html).toContain(`<a href="${base}">show all miners</a>`);
+      expect(tableIds(html)).toEqual([]);
+      expect(html).not.toContain('live-table');
+      expect(html).toContain('<span class="summary-value">120</span>');
+      expect(html).toContain('hx-trigger="every 15s"');
+    }
+  });
+
+  it('View Portal pages and searches the same way', async () => {
+    const f = await bigFixture();
+    const base = `/admin/customers/${f.a.customer.id}/portal/equipment`;
+    const html = await list(`${base}?q=beta&page=2`, f.host.owner.cookie);
+    expect(tableIds(html)).toEqual(ids(f.beta.slice(50)));
+    expect(html).toContain(`hx-get="${base}/live?q=beta&amp;page=2"`);
+    expect(html).toContain(`action="${base}"`);
+  });
+});
+
+describe('the fleet summary', () => {
+  it('equals the per-unit sum it replaced (live state of every unit, summed in the Worker)', async () => {
+    const f = await bigFixture();
+    // Edge cases: a unit without a site, one without a nominal hashrate, one offline.
+    const extraSite = await insertSite(f.host, 'Gamma Hall');
+    const noSite = await insertMiner(f.host, { siteId: extraSite, customerId: f.a.customer.id });
+    await db().update(miners).set({ siteId: null }).where(eq(miners.id, noSite.id));
+    const noNominal = await insertMiner(f.host, { siteId: extraSite, customerId: f.a.customer.id, nominalThs: null });
+    const offline = await insertMiner(f.host, { siteId: extraSite, customerId: f.a.customer.id });
+    await stateOf(extraSite).ingest(
+      { hostId: f.host.hostId, siteId: extraSite },
+      batchOf([report(noNominal.mac, { hashrate_ths: 12.5, power_w: 1234 }), report(offline.mac, { state: 'error' })]),
+    );
+
+    const rows = await listCustomerMiners(db(), f.host.hostId, f.a.customer.id);
+    const live = await readLive(env, rows);
+    const byStatus: Record<string, number> = { active: 0, degraded: 0, offline: 0, sleeping: 0, stale: 0, lost: 0, unknown: 0 };
+    let hashrateThs = 0;
+    let powerW = 0;
+    let nominalThs = 0;
+    for (const row of rows) {
+      const state = live.get(row.id);
+      const status = state?.status ?? 'unknown';
+      byStatus[status]! += 1;
+      nominalThs += (row.nominalHashrateMths ?? 0) / 1000;
+      if (status === 'active' || status === 'degraded') {
+        hashrateThs += state?.hashrateThs ?? 0;
+        powerW += state?.powerW ?? 0;
+      }
+    }
+    const summary = await fleetSummary(env, fleetIndexOf(await fleetSitesQuery(db(), f.host.hostId, f.a.customer.id).all()));
+    expect(summary.miners).toBe(123);
+    expect(summary.byStatus).toEqual(byStatus);
+    expect(byStatus.offline).toBe(1);
+    expect(summary.hashrateThs).toBeCloseTo(hashrateThs, 9);
+    expect(summary.powerW).toBeCloseTo(powerW, 9);
+    expect(summary.nominalThs).toBeCloseTo(nominalThs, 9);
+    // Leave the shared fixture as it was.
+    await db().delete(miners).where(eq(miners.id, noSite.id));
+    await db().delete(miners).where(eq(miners.id, noNominal.id));
+    await db().delete(miners).where(eq(miners.id, offline.id));
   });
 });

@@ -4,6 +4,8 @@ import { createApp } from '../../src/app';
 import { customers, defaultCases } from '../../src/db/schema';
 import { countingD1 } from '../helpers/counting-d1';
 import { createApiKeyFor, createHost, db, ORIGIN, type TestHost } from '../helpers/fixtures';
+import { insertAlert, insertSite, portalCustomer } from '../helpers/alerts';
+import { reportFleet, seedFleet } from '../helpers/fleet';
 
 const app = createApp();
 
@@ -55,5 +57,48 @@ describe('the customer list makes the same number of D1 queries whatever the num
     const fewApi = await countFor('/api/v1/customers?limit=200', { Authorization: `Bearer ${smallKey}` });
     const manyApi = await countFor('/api/v1/customers?limit=200', { Authorization: `Bearer ${largeKey}` });
     expect(manyApi).toEqual(fewApi);
+  });
+});
+
+describe('the portal’s fleet pages make the same number of D1 round trips whatever the fleet size (no N+1)', () => {
+  /** A customer with `count` miners over two sites, most of them reporting, and two open alerts. */
+  async function portalFleet(name: string, count: number) {
+    const host = await createHost(name);
+    const siteA = await insertSite(host, 'Hall A');
+    const siteB = await insertSite(host, 'Hall B');
+    const customer = await portalCustomer(host, `${name} Customer`);
+    const half = Math.ceil(count / 2);
+    const atA = await seedFleet(host, { siteId: siteA, customerId: customer.customer.id, count: half });
+    const atB = await seedFleet(host, { siteId: siteB, customerId: customer.customer.id, count: count - half });
+    await reportFleet(host, siteA, atA, (i) => ({ hashrate_ths: 90 + (i % 10) }));
+    await reportFleet(host, siteB, atB.slice(1));
+    for (const unit of [atA[0]!, atB[0]!]) await insertAlert(host, { siteId: siteA, minerId: unit.id, customerId: customer.customer.id });
+    return customer;
+  }
+
+  it('dashboard, Equipment (search, status filter, sorts, pages) and the polled fragment', async () => {
+    const few = await portalFleet('Few Miners', 3);
+    const many = await portalFleet('Many Miners', 64);
+    // One round trip before the page (host and session together), then:
+    const budget: [path: string, roundTrips: number][] = [
+      // team size, the fleet's ids per site, open alerts and their count: one batch;
+      ['', 2],
+      // the fleet's ids per site, the page's rows and the matching count: one batch;
+      ['/equipment', 2],
+      ['/equipment/live', 2],
+      ['/equipment?q=hall+a', 2],
+      ['/equipment/live?q=0001', 2],
+      // a status filter or live sort: that batch with the matching ids, then the page's rows.
+      ['/equipment?status=active', 3],
+      ['/equipment/live?status=unknown&q=hall', 3],
+      ['/equipment?sort=-hashrate', 3],
+      ['/equipment/live?sort=status&page=2', 3],
+    ];
+    for (const [path, roundTrips] of budget) {
+      const small = await countFor(`${few.base}${path}`, { Cookie: few.cookie });
+      const large = await countFor(`${many.base}${path}`, { Cookie: many.cookie });
+      expect(large, path || '/').toEqual(small);
+      expect(large.roundTrips, path || '/').toBe(roundTrips);
+    }
   });
 });

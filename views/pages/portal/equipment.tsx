@@ -2,14 +2,27 @@ import type { Child } from 'hono/jsx';
 import { minerDisplayName } from '../../../src/alerts/describe';
 import { alertMinerName, alertText, type AlertView } from '../../../src/alerts/service';
 import type { PortalContext } from '../../../src/portal/context';
-import { FLEET_STATUSES, type FleetMiner, type FleetSummary } from '../../../src/telemetry/fleet';
+import {
+  DEFAULT_FLEET_QUERY,
+  FLEET_SORTS,
+  FLEET_STATUSES,
+  isFilteredFleet,
+  type FleetMiner,
+  type FleetPage,
+  type FleetQuery,
+  type FleetSort,
+  type FleetSummary,
+} from '../../../src/telemetry/fleet';
 import { formatDuration, formatEfficiency, formatHashrate, formatPercent, formatPower, formatTemperature, formatUptime } from '../../../src/telemetry/format';
 import type { HistoryPoint } from '../../../src/telemetry/types';
 import { HashrateChart } from '../../components/chart';
+import { FilterSelect } from '../../components/filter-select';
 import { Card, EmptyState } from '../../components/form';
 import { AlertKindBadge, FLEET_STATUS_LABELS, HashrateVsNominal, LiveStatusBadge } from '../../components/live';
+import { KeysetPagination } from '../../components/pagination';
 import { Time } from '../../components/time';
 import { PortalLayout, portalHref } from '../../layouts/portal';
+import { SORT_LABELS } from '../equipment/list';
 
 /** Live parts of the portal refresh by polling (htmx); the CSP's allowEval: false rules out trigger filters. */
 export const POLL_TRIGGER = 'every 15s';
@@ -42,10 +55,15 @@ export function StatusCounts(props: { summary: FleetSummary }) {
   );
 }
 
-export function FleetSummaryCards(props: { summary: FleetSummary }) {
+/**
+ * The whole fleet's totals. On the page it sits above the list's filters; the polled fragment
+ * carries it again out of band (hx-swap-oob), so it refreshes with the table without the search
+ * box being inside the region that polling replaces.
+ */
+export function FleetSummaryCards(props: { summary: FleetSummary; oob?: boolean }) {
   const { summary } = props;
   return (
-    <div class="summary-cards">
+    <div id="fleet-summary" class="summary-cards" hx-swap-oob={props.oob ? 'true' : undefined}>
       <div class="summary-card">
         <span class="summary-label">Miners</span>
         <span class="summary-value">{summary.miners}</span>
@@ -71,65 +89,185 @@ export function FleetSummaryCards(props: { summary: FleetSummary }) {
   );
 }
 
-/** The polled fragment: totals and the table. It carries its own hx-* so polling continues after each swap. */
-export function FleetLive(props: { portal: PortalContext; miners: FleetMiner[]; summary: FleetSummary; now: number }) {
-  const { portal } = props;
-  const tz = portal.host.timezone;
+export const FLEET_SORT_LABELS: Record<FleetSort, string> = {
+  location: 'Site, rack and serial',
+  '-hashrate': SORT_LABELS['-hashrate'],
+  hashrate: SORT_LABELS.hashrate,
+  '-temperature': SORT_LABELS['-temperature'],
+  temperature: SORT_LABELS.temperature,
+  efficiency: SORT_LABELS.efficiency,
+  '-efficiency': SORT_LABELS['-efficiency'],
+  status: 'Status: problems first',
+};
+
+/** The list state as a query string: only what differs from the default, so the default list's URLs stay bare. */
+export function fleetQueryString(query: FleetQuery): string {
+  const params = new URLSearchParams();
+  if (query.q) params.set('q', query.q);
+  if (query.status) params.set('status', query.status);
+  if (query.sort !== DEFAULT_FLEET_QUERY.sort) params.set('sort', query.sort);
+  if (query.page > 1) params.set('page', String(query.page));
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+/**
+ * Search, status and sort: a plain GET form (works without JavaScript: the noscript button), and
+ * with htmx each change swaps #fleet-live in place and updates the address bar. hx-sync replaces
+ * a poll in flight, so a late poll cannot bring back the previous filters.
+ */
+export function FleetFilters(props: { portal: PortalContext; query: FleetQuery }) {
+  const { query } = props;
+  const action = portalHref(props.portal, '/equipment');
   return (
-    <div id="fleet-live" class="live-region" hx-get={portalHref(portal, '/equipment/live')} hx-trigger={POLL_TRIGGER} hx-swap="outerHTML">
-      <FleetSummaryCards summary={props.summary} />
-      <table class="table live-table">
-        <thead>
-          <tr>
-            <th scope="col">Miner</th>
-            <th scope="col">Location</th>
-            <th scope="col">Status</th>
-            <th scope="col">Hashrate</th>
-            <th scope="col">Temperature</th>
-            <th scope="col">Power</th>
-            <th scope="col">Efficiency</th>
-            <th scope="col">Uptime</th>
-          </tr>
-        </thead>
-        <tbody>
-          {props.miners.map((miner) => (
-            <tr data-miner-id={miner.id}>
-              <td>
-                <a href={portalHref(portal, `/equipment/${miner.id}`)}>{miner.model ?? 'Miner'}</a>
-                <div class="muted small">{miner.serial ?? miner.mac ?? ''}</div>
-              </td>
-              <td>{location(miner) || <span class="muted">—</span>}</td>
-              <td>
-                <LiveStatusBadge status={miner.live?.status ?? 'unknown'} />
-              </td>
-              <td>
-                <HashrateVsNominal ths={miner.live?.hashrateThs ?? null} nominalThs={miner.nominalThs} />
-              </td>
-              <td>{formatTemperature(miner.live?.tempMaxC)}</td>
-              <td>{formatPower(miner.live?.powerW)}</td>
-              <td>{formatEfficiency(miner.live?.efficiencyJth)}</td>
-              <td>{formatUptime(miner.live?.uptimeS)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+    <form
+      class="filters"
+      role="search"
+      method="get"
+      action={action}
+      hx-get={action}
+      hx-trigger="input delay:300ms, change, submit"
+      hx-target="#fleet-live"
+      hx-swap="outerHTML"
+      hx-push-url="true"
+      hx-sync="#fleet-live:replace"
+    >
+      <label class="visually-hidden" for="fleet-search">
+        Search miners
+      </label>
+      <input id="fleet-search" type="search" name="q" value={query.q} placeholder="Search serial, MAC, model, rack or site" autocomplete="off" />
+      <FilterSelect
+        id="fleet-status"
+        name="status"
+        label="Status"
+        value={query.status}
+        options={[['', 'All statuses'], ...FLEET_STATUSES.map((status) => [status, FLEET_STATUS_LABELS[status]] as const)]}
+      />
+      <FilterSelect id="fleet-sort" name="sort" label="Sort" value={query.sort} options={FLEET_SORTS.map((sort) => [sort, FLEET_SORT_LABELS[sort]] as const)} />
+      <noscript>
+        <button type="submit" class="btn">
+          Apply
+        </button>
+      </noscript>
+    </form>
+  );
+}
+
+/** "Showing 51–100 of 1,000 miners". */
+function ShowingCount(props: { page: FleetPage; filtered: boolean }) {
+  const { page } = props;
+  const n = (value: number) => value.toLocaleString('en-US');
+  const noun = page.total === 1 ? 'miner' : 'miners';
+  return (
+    <p class="result-count">
+      Showing {n(page.offset + 1)}–{n(page.offset + page.items.length)} of {n(page.total)} {props.filtered ? `matching ${noun}` : noun}
+    </p>
+  );
+}
+
+/**
+ * The polled region: one page of the list. It carries its own hx-* so polling continues after
+ * each swap, with the same search, filter, sort and page (they are its URL's query string).
+ */
+export function FleetLive(props: { portal: PortalContext; page: FleetPage; now: number }) {
+  const { portal, page } = props;
+  const { query } = page;
+  const tz = portal.host.timezone;
+  const filtered = isFilteredFleet(query);
+  const listHref = (target: FleetQuery) => `${portalHref(portal, '/equipment')}${fleetQueryString(target)}`;
+  return (
+    <div id="fleet-live" class="live-region" hx-get={`${portalHref(portal, '/equipment/live')}${fleetQueryString(query)}`} hx-trigger={POLL_TRIGGER} hx-swap="outerHTML">
+      {page.total === 0 ? (
+        filtered ? (
+          <EmptyState title="No miners match">
+            <p>
+              Try another search or status, or <a href={portalHref(portal, '/equipment')}>show all miners</a>.
+            </p>
+          </EmptyState>
+        ) : (
+          <EmptyState title="No equipment yet">
+            <p>Miners {portal.host.name} assigns to your account will be listed here with their live status.</p>
+          </EmptyState>
+        )
+      ) : (
+        <>
+          <ShowingCount page={page} filtered={filtered} />
+          <table class="table live-table">
+            <thead>
+              <tr>
+                <th scope="col">Miner</th>
+                <th scope="col">Location</th>
+                <th scope="col">Status</th>
+                <th scope="col">Hashrate</th>
+                <th scope="col">Temperature</th>
+                <th scope="col">Power</th>
+                <th scope="col">Efficiency</th>
+                <th scope="col">Uptime</th>
+              </tr>
+            </thead>
+            <tbody>
+              {page.items.map((miner) => (
+                <tr data-miner-id={miner.id}>
+                  <td>
+                    <a href={portalHref(portal, `/equipment/${miner.id}`)}>{miner.model ?? 'Miner'}</a>
+                    <div class="muted small">{miner.serial ?? miner.mac ?? ''}</div>
+                  </td>
+                  <td>{location(miner) || <span class="muted">—</span>}</td>
+                  <td>
+                    <LiveStatusBadge status={miner.live?.status ?? 'unknown'} />
+                  </td>
+                  <td>
+                    <HashrateVsNominal ths={miner.live?.hashrateThs ?? null} nominalThs={miner.nominalThs} />
+                  </td>
+                  <td>{formatTemperature(miner.live?.tempMaxC)}</td>
+                  <td>{formatPower(miner.live?.powerW)}</td>
+                  <td>{formatEfficiency(miner.live?.efficiencyJth)}</td>
+                  <td>{formatUptime(miner.live?.uptimeS)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {page.pageCount > 1 && (
+            // Page links replace a poll in flight, like the filters.
+            <div hx-sync="#fleet-live:replace">
+              <KeysetPagination
+                target="fleet-live"
+                prevHref={query.page > 1 ? listHref({ ...query, page: query.page - 1 }) : null}
+                nextHref={query.page < page.pageCount ? listHref({ ...query, page: query.page + 1 }) : null}
+              />
+            </div>
+          )}
+        </>
+      )}
       <UpdatedAt now={props.now} timezone={tz} />
     </div>
   );
 }
 
-export function PortalEquipmentPage(props: { portal: PortalContext; miners: FleetMiner[]; summary: FleetSummary; history: HistoryPoint[]; now: number }) {
+/** What a poll, a filter change or a page link swaps in: the list, and the summary out of band. */
+export function FleetLiveFragment(props: { portal: PortalContext; summary: FleetSummary; page: FleetPage; now: number }) {
+  return (
+    <>
+      <FleetLive portal={props.portal} page={props.page} now={props.now} />
+      <FleetSummaryCards summary={props.summary} oob />
+    </>
+  );
+}
+
+export function PortalEquipmentPage(props: { portal: PortalContext; summary: FleetSummary; page: FleetPage; history: HistoryPoint[]; now: number }) {
   const { portal } = props;
   return (
     <PortalLayout portal={portal} title="Equipment" section="equipment">
       <h1>Equipment</h1>
-      {props.miners.length === 0 ? (
+      {props.summary.miners === 0 ? (
         <EmptyState title="No equipment yet">
           <p>Miners {portal.host.name} assigns to your account will be listed here with their live status.</p>
         </EmptyState>
       ) : (
         <>
-          <FleetLive portal={portal} miners={props.miners} summary={props.summary} now={props.now} />
+          <FleetSummaryCards summary={props.summary} />
+          <FleetFilters portal={portal} query={props.page.query} />
+          <FleetLive portal={portal} page={props.page} now={props.now} />
           <Card title="Fleet hashrate, last 24 hours">
             <HashrateChart
               id="fleet-chart"
