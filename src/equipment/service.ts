@@ -1,8 +1,8 @@
 import { and, asc, count, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
-import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { activityInsert, activityInsertIfChanged, diffFields, type Actor, type Changes } from '../activity/service';
 import { getCustomer } from '../customers/service';
 import type { Db } from '../db/client';
+import { inIds } from '../db/sql';
 import { activityLog, customers, miners, sites } from '../db/schema';
 import type { Bindings } from '../env';
 import { AppError, notFound, ValidationError } from '../lib/errors';
@@ -10,6 +10,7 @@ import { base64Url, newId } from '../lib/ids';
 import { parseInput } from '../lib/validation';
 import { siteOptionsQuery } from '../sites/service';
 import { readLive } from '../telemetry/live';
+import { sortByLiveValue } from '../telemetry/live-sort';
 import type { LiveMiner } from '../telemetry/types';
 import {
   createMinerSchema,
@@ -81,8 +82,6 @@ function selectMiners(db: Db) {
     .leftJoin(customers, and(eq(customers.id, miners.customerId), eq(customers.hostId, miners.hostId)));
 }
 
-/** `id IN (…)` with one bound parameter, however many ids (D1 allows 100 per statement). */
-const idIn = (column: SQL | AnySQLiteColumn, ids: readonly string[]) => sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 
 export async function getMiner(db: Db, hostId: string, minerId: string): Promise<Miner> {
   const row = await selectMiners(db)
@@ -190,16 +189,9 @@ function liveMetric(sort: LiveSort, live: LiveMiner | undefined): number | null 
   }
 }
 
-function sortByLive<T extends { id: string }>(rows: T[], states: Map<string, LiveMiner>, sort: LiveSort): T[] {
-  const descending = sort.startsWith('-');
-  // Array.prototype.sort is stable: ties keep the serial order the rows arrived in.
-  return [...rows].sort((a, b) => {
-    const x = liveMetric(sort, states.get(a.id));
-    const y = liveMetric(sort, states.get(b.id));
-    if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
-    return descending ? y - x : x - y;
-  });
-}
+/** Ties keep the serial order the rows arrived in. */
+const sortByLive = <T extends { id: string }>(rows: T[], states: Map<string, LiveMiner>, sort: LiveSort): T[] =>
+  sortByLiveValue(rows, states, (live) => liveMetric(sort, live), sort.startsWith('-'));
 
 export async function listMiners(db: Db, live: LiveSource, hostId: string, rawQuery: unknown, scope: MinerScope = 'all'): Promise<MinerPage> {
   const query = parseInput(listMinersQuerySchema, rawQuery);
@@ -319,7 +311,7 @@ async function listByLive(
   const states = await readLive(live, keys);
   const ordered = sortByLive(keys, states, sort);
   const pageIds = ordered.slice(offset, offset + limit).map((row) => row.id);
-  const rows = pageIds.length ? await selectMiners(db).where(idIn(miners.id, pageIds)).all() : [];
+  const rows = pageIds.length ? await selectMiners(db).where(inIds(miners.id, pageIds)).all() : [];
   const byId = new Map(rows.map((row) => [row.id, row]));
   const items = pageIds.flatMap((id) => {
     const row = byId.get(id);
@@ -456,7 +448,7 @@ async function siteNamesOf(db: Db, hostId: string, ids: (string | null | undefin
   const rows = await db
     .select({ id: sites.id, name: sites.name })
     .from(sites)
-    .where(and(eq(sites.hostId, hostId), idIn(sites.id, wanted)))
+    .where(and(eq(sites.hostId, hostId), inIds(sites.id, wanted)))
     .all();
   return new Map(rows.map((row) => [row.id, row.name]));
 }
@@ -619,7 +611,7 @@ async function candidatesOf(db: Db, hostId: string, ids: string[]): Promise<Map<
   const rows = await db
     .select({ id: miners.id, serial: miners.serial, mac: miners.mac, model: miners.model, status: miners.status, customerId: miners.customerId })
     .from(miners)
-    .where(and(eq(miners.hostId, hostId), idIn(miners.id, ids)))
+    .where(and(eq(miners.hostId, hostId), inIds(miners.id, ids)))
     .all();
   return new Map(rows.map((row) => [row.id, row]));
 }

@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { ALERT_KIND_LABELS, describeAlert, minerDisplayName } from '../alerts/describe';
 import type { Db } from '../db/client';
+import { inIds } from '../db/sql';
 import { alerts, customers, miners } from '../db/schema';
 import { prepareOutboxRow, queueEmail } from '../email/outbox';
 import type { Bindings } from '../env';
@@ -82,7 +83,7 @@ export async function alertEmails(db: Db, env: AlertEmailEnv, hostId: string, op
     .where(
       and(
         eq(alerts.hostId, hostId),
-        sql`${alerts.id} IN (SELECT value FROM json_each(${JSON.stringify(openedAlertIds)}))`,
+        inIds(alerts.id, openedAlertIds),
         isNull(alerts.emailedAt),
         isNull(alerts.closedAt),
         eq(miners.customerId, customers.id),

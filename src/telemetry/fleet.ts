@@ -1,8 +1,10 @@
 import { and, asc, count, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { inIds } from '../db/sql';
 import { miners, sites } from '../db/schema';
 import type { Bindings } from '../env';
 import { notFound } from '../lib/errors';
+import { sortByLiveValue } from './live-sort';
 import { liveTotals, readHistory, readLive, readLiveTotals, type LiveTotals } from './live';
 import { LIVE_STATUSES, type HistoryPoint, type LiveMiner, type LiveStatus } from './types';
 
@@ -86,8 +88,6 @@ interface FleetRow {
 const owned = (hostId: string, customerId: string) =>
   and(eq(miners.hostId, hostId), eq(miners.customerId, customerId), eq(miners.status, 'assigned'));
 
-/** `id IN (…)` with one bound parameter, however many ids (D1 allows 100 per statement). */
-const idIn = (ids: readonly string[]) => sql`${miners.id} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
 
 /** The list's default order: site, rack location, serial (then id, so pages never overlap). */
 const LOCATION_ORDER = [asc(sites.name), asc(miners.rackLocation), asc(miners.serial), asc(miners.id)];
@@ -238,16 +238,9 @@ function sortValue(sort: Exclude<FleetSort, 'location'>, live: LiveMiner | undef
   }
 }
 
-function sortByLive<T extends { id: string }>(rows: readonly T[], states: Map<string, LiveMiner>, sort: Exclude<FleetSort, 'location'>): T[] {
-  const descending = sort.startsWith('-');
-  const keyed = rows.map((row) => ({ row, value: sortValue(sort, states.get(row.id)) }));
-  // Array.prototype.sort is stable: ties keep the location order the rows arrived in.
-  keyed.sort((a, b) => {
-    if (a.value === null || b.value === null) return a.value === b.value ? 0 : a.value === null ? 1 : -1;
-    return descending ? b.value - a.value : a.value - b.value;
-  });
-  return keyed.map(({ row }) => row);
-}
+/** Ties keep the location order the rows arrived in. */
+const sortByLive = <T extends { id: string }>(rows: readonly T[], states: Map<string, LiveMiner>, sort: Exclude<FleetSort, 'location'>): T[] =>
+  sortByLiveValue(rows, states, (live) => sortValue(sort, live), sort.startsWith('-'));
 
 export interface FleetPage {
   /** The query answered, its page brought within range. */
@@ -348,7 +341,7 @@ export async function customerFleetPage(
     const offset = (page - 1) * FLEET_PAGE_SIZE;
     const pageIds = ordered.slice(offset, offset + FLEET_PAGE_SIZE).map((row) => row.id);
     // The page's rows, still only the customer's (the ids came from the same scope).
-    const rows = pageIds.length > 0 ? await selectFleet(db).where(and(owned(hostId, customerId), idIn(pageIds))).all() : [];
+    const rows = pageIds.length > 0 ? await selectFleet(db).where(and(owned(hostId, customerId), inIds(miners.id, pageIds))).all() : [];
     const byId = new Map(rows.map((row) => [row.id, row]));
     const items = pageIds.flatMap((id) => {
       const row = byId.get(id);
