@@ -102,3 +102,36 @@ describe('the portal’s fleet pages make the same number of D1 round trips what
     }
   });
 });
+
+describe('the staff Equipment list makes the same number of D1 round trips whatever the inventory size (no N+1)', () => {
+  async function inventory(name: string, count: number) {
+    const host = await createHost(name);
+    const site = await insertSite(host, 'Hall A');
+    const customer = await portalCustomer(host, `${name} Customer`);
+    const units = await seedFleet(host, { siteId: site, customerId: customer.customer.id, count });
+    await reportFleet(host, site, units, (i) => ({ hashrate_ths: 90 + (i % 10) }));
+    return host;
+  }
+
+  it('D1 sorts, live sorts, filters and the htmx results fragment', async () => {
+    const few = await inventory('Few Units', 3);
+    const many = await inventory('Many Units', 64);
+    // After the session check:
+    const budget: [path: string, headers: Record<string, string>, roundTrips: number][] = [
+      // the page, the filtered total and the filter choices: one batch;
+      ['/admin/equipment?sort=serial', {}, 2],
+      ['/admin/equipment?sort=-power&q=hall&status=assigned', {}, 2],
+      // a live sort: the filtered ids with the filter choices, then the page's rows;
+      ['/admin/equipment?sort=-hashrate', {}, 3],
+      ['/admin/equipment?sort=temperature&view=grid', {}, 3],
+      // the results fragment htmx swaps in has no filter choices to read.
+      ['/admin/equipment?sort=serial', { 'HX-Request': 'true', 'HX-Target': 'equipment-results' }, 2],
+    ];
+    for (const [path, headers, roundTrips] of budget) {
+      const small = await countFor(path, { Cookie: few.owner.cookie, ...headers });
+      const large = await countFor(path, { Cookie: many.owner.cookie, ...headers });
+      expect(large, path).toEqual(small);
+      expect(large.roundTrips, path).toBe(roundTrips);
+    }
+  });
+});
