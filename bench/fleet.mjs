@@ -134,7 +134,8 @@ export async function benchFleet() {
       ['admin fleet, sorted by hashrate (live)', `${origin}/admin/equipment?sort=-hashrate&view=table`, staff, 'TH/s'],
       ['admin fleet, sorted by temp (live)', `${origin}/admin/equipment?sort=-temperature&view=table`, staff, 'TH/s'],
       ['portal dashboard', `${portalBase}`, member, `${MINERS} miners`],
-      ['portal Equipment (all rows + chart)', `${portalBase}/equipment`, member, 'fleet-chart'],
+      ['portal Equipment (page of 50 + chart)', `${portalBase}/equipment`, member, 'fleet-chart'],
+      ['portal Equipment, sorted by hashrate', `${portalBase}/equipment?sort=-hashrate`, member, 'fleet-chart'],
       ['portal Equipment, polled fragment', `${portalBase}/equipment/live`, member, 'fleet-live'],
     ];
     for (const [label, url, cookie, expect] of cases) await get(url, cookie, expect)().catch((error) => {
