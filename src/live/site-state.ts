@@ -40,6 +40,9 @@ const RULES_REFRESH_MS = 60 * 1000;
 const D1_JSON_CHUNK = 500;
 /** Snapshot shards: ~50,000 miners stay under the 2 MB row limit at ~600 bytes a miner. */
 const SNAPSHOT_SHARDS = 64;
+/** Fleet charts (this many miners or more) keep their closed 5-minute points in memory. */
+const HISTORY_CACHE_MIN_MINERS = 20;
+const HISTORY_CACHE_ENTRIES = 64;
 
 export interface IngestContext {
   hostId: string;
@@ -127,6 +130,16 @@ interface MinerLiveState {
   hour: OpenHour | null;
 }
 
+/**
+ * A fleet chart's points from closed history rows up to `upTo` (inclusive), summed over its
+ * miners: a customer's 24-hour chart over 1,000 miners is 288,000 rows, so only the rows after
+ * `upTo` are read again (see `history`).
+ */
+interface CachedSeries {
+  upTo: number;
+  points: Map<number, HistoryPoint>;
+}
+
 /** What applying a batch must write besides the journal: closed buckets and hours, late samples. */
 interface ApplyEffects {
   closedBuckets: unknown[];
@@ -170,6 +183,8 @@ export class SiteState extends DurableObject<Bindings> {
   private miners: Map<string, MinerLiveState> | null = null;
   private tracks: Map<string, AlertTrack> | null = null;
   private loading: Promise<Map<string, MinerLiveState>> | null = null;
+  /** Fleet chart series by miner set (the ids joined), oldest first; see `history`. */
+  private readonly historyCache = new Map<string, CachedSeries>();
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -549,6 +564,10 @@ export class SiteState extends DurableObject<Bindings> {
   private writeEffects(effects: ApplyEffects) {
     const buckets = [...effects.closedBuckets, ...effects.lateBuckets];
     if (buckets.length > 0) {
+      // A write into a bucket a cached chart already summed (late samples, a spool replayed
+      // after an outage) makes that chart stale.
+      const oldest = Math.min(...buckets.map((row) => (row as [string, number])[1]));
+      for (const [key, series] of this.historyCache) if (oldest <= series.upTo) this.historyCache.delete(key);
       this.sql.exec(
         `INSERT INTO history (miner_id, bucket, hashrate_sum, hashrate_n, power_sum, power_n, temp_max)
          SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]'
@@ -853,31 +872,63 @@ export class SiteState extends DurableObject<Bindings> {
     return liveTotals(states.map((miner) => toLive(miner, now, siteLast, rules.offlineMinutes * 60_000)));
   }
 
-  /** Closed buckets from SQLite plus each miner's open bucket from memory. */
+  /**
+   * Closed buckets from SQLite plus each miner's open bucket from memory, summed over the miners
+   * (hashrate and power add up, temperature is the max; null where no miner had a value).
+   *
+   * A fleet chart (HISTORY_CACHE_MIN_MINERS or more) keeps its sums up to a horizon in memory and
+   * reads only rows after it. The horizon is before every bucket still open in this site, so
+   * closing buckets in the normal course never touches a cached point; a write into an older
+   * bucket (late samples) drops the series (`writeEffects`). Cold, 1,000 miners over 24 hours
+   * is 288,000 rows summed in SQL; warm, the last few buckets.
+   */
   async history(minerIds: string[], sinceMs: number): Promise<HistoryPoint[]> {
     if (minerIds.length === 0) return [];
     const map = await this.state();
+    const now = Date.now();
+    const key = minerIds.length >= HISTORY_CACHE_MIN_MINERS ? minerIds.join(',') : null;
+    const cached = key === null ? undefined : this.historyCache.get(key);
     const points = new Map<number, HistoryPoint>();
-    const add = (t: number, hashrate: number | null, power: number | null, temp: number | null) => {
-      const point = points.get(t) ?? { t, hashrateThs: null, powerW: null, tempMaxC: null };
-      if (hashrate !== null) point.hashrateThs = (point.hashrateThs ?? 0) + hashrate;
-      if (power !== null) point.powerW = (point.powerW ?? 0) + power;
-      if (temp !== null) point.tempMaxC = point.tempMaxC === null ? temp : Math.max(point.tempMaxC, temp);
-      points.set(t, point);
-    };
-    for (const row of this.sql.exec<{ bucket: number; hashrate_sum: number; hashrate_n: number; power_sum: number; power_n: number; temp_max: number | null }>(
-      'SELECT bucket, hashrate_sum, hashrate_n, power_sum, power_n, temp_max FROM history WHERE bucket >= ? AND miner_id IN (SELECT value FROM json_each(?))',
-      sinceMs,
+    if (cached) for (const point of cached.points.values()) if (point.t >= sinceMs) points.set(point.t, { ...point });
+    const rows = this.sql.exec<{ bucket: number; hashrate: number | null; power: number | null; temp_max: number | null }>(
+      `SELECT bucket, sum(CASE WHEN hashrate_n > 0 THEN hashrate_sum / hashrate_n END) AS hashrate,
+         sum(CASE WHEN power_n > 0 THEN power_sum / power_n END) AS power, max(temp_max) AS temp_max
+       FROM history WHERE bucket >= ? AND miner_id IN (SELECT value FROM json_each(?)) GROUP BY bucket`,
+      cached ? Math.max(sinceMs, cached.upTo + 1) : sinceMs,
       JSON.stringify(minerIds),
-    )) {
-      add(row.bucket, row.hashrate_n > 0 ? row.hashrate_sum / row.hashrate_n : null, row.power_n > 0 ? row.power_sum / row.power_n : null, row.temp_max);
-    }
+    );
+    for (const row of rows) addPoint(points, row.bucket, row.hashrate, row.power, row.temp_max);
+    if (key !== null) this.cacheSeries(key, points, this.historyHorizon(map, now));
     for (const id of minerIds) {
       const bucket = map.get(id)?.bucket;
-      if (bucket && bucket.b >= sinceMs) add(bucket.b, bucket.hn > 0 ? bucket.hs / bucket.hn : null, bucket.pn > 0 ? bucket.ps / bucket.pn : null, bucket.tm);
+      if (bucket && bucket.b >= sinceMs) addPoint(points, bucket.b, bucket.hn > 0 ? bucket.hs / bucket.hn : null, bucket.pn > 0 ? bucket.ps / bucket.pn : null, bucket.tm);
     }
     return [...points.values()].sort((a, b) => a.t - b.t);
   }
+
+  /** The newest bucket no normal close can still write: before every open bucket, and before the current one. */
+  private historyHorizon(map: Map<string, MinerLiveState>, now: number): number {
+    let horizon = bucketOf(now) - HISTORY_BUCKET_MS;
+    for (const miner of map.values()) if (miner.bucket && miner.bucket.b - HISTORY_BUCKET_MS < horizon) horizon = miner.bucket.b - HISTORY_BUCKET_MS;
+    return horizon;
+  }
+
+  private cacheSeries(key: string, points: Map<number, HistoryPoint>, upTo: number) {
+    const kept = new Map<number, HistoryPoint>();
+    for (const [t, point] of points) if (t <= upTo) kept.set(t, { ...point });
+    this.historyCache.delete(key);
+    this.historyCache.set(key, { upTo, points: kept });
+    if (this.historyCache.size > HISTORY_CACHE_ENTRIES) this.historyCache.delete(this.historyCache.keys().next().value!);
+  }
+}
+
+/** Adds one miner's (or one bucket's summed) values into a chart point. */
+function addPoint(points: Map<number, HistoryPoint>, t: number, hashrate: number | null, power: number | null, temp: number | null) {
+  const point = points.get(t) ?? { t, hashrateThs: null, powerW: null, tempMaxC: null };
+  if (hashrate !== null) point.hashrateThs = (point.hashrateThs ?? 0) + hashrate;
+  if (power !== null) point.powerW = (point.powerW ?? 0) + power;
+  if (temp !== null) point.tempMaxC = point.tempMaxC === null ? temp : Math.max(point.tempMaxC, temp);
+  points.set(t, point);
 }
 
 function addToBucket(bucket: OpenBucket, miner: TelemetryMiner, tempMax: number | null) {

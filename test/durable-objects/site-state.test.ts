@@ -269,3 +269,42 @@ describe('SiteState alert attribution', () => {
     expect(alert).toMatchObject({ kind: 'over_temp', customerId: customer.id });
   });
 });
+
+describe('SiteState fleet history', () => {
+  it('a fleet chart stays the sum of its miners as buckets close, and a late sample into a summed bucket counts', async () => {
+    const { host, ctx, siteId } = await siteFixture('Fleet Chart Host');
+    // 24 miners: a fleet chart (the object keeps its closed points in memory).
+    const macs = Array.from({ length: 24 }, () => nextMac());
+    const hour = hourOf(Date.now()) - 3 * HOUR_MS;
+    const at = (minutes: number) => new Date(hour + minutes * 60_000).toISOString();
+    const sample = (minutes: number, hashrate: number) => batchOf(macs.map((mac) => report(mac, { sampled_at: at(minutes), hashrate_ths: hashrate, power_w: 3000 })));
+    await stateOf(siteId).ingest(ctx, sample(1, 100));
+    await stateOf(siteId).ingest(ctx, sample(6, 90));
+    await stateOf(siteId).ingest(ctx, sample(11, 80));
+    const ids = (await db().select().from(miners).where(eq(miners.hostId, host.hostId)).all()).map((m) => m.id);
+    const chart = async () => (await stateOf(siteId).history(ids, hour)).map((p) => [(p.t - hour) / 60_000, p.hashrateThs, p.powerW]);
+
+    const first = await chart();
+    expect(first).toEqual([
+      [0, 2400, 72_000],
+      [5, 2160, 72_000],
+      [10, 1920, 72_000],
+    ]);
+    // Asked again (now from memory up to the horizon), the same points.
+    expect(await chart()).toEqual(first);
+
+    // A new bucket closes the open one: the chart carries on.
+    await stateOf(siteId).ingest(ctx, sample(16, 70));
+    expect(await chart()).toEqual([...first, [15, 1680, 72_000]]);
+
+    // A late sample for one miner lands in the first bucket, long summed: that miner's average
+    // there becomes (100 + 40) / 2 = 70, so the bucket reads 23 × 100 + 70.
+    await stateOf(siteId).ingest(ctx, batchOf([report(macs[0]!, { sampled_at: at(2), hashrate_ths: 40, power_w: 3000 })]));
+    expect((await chart())[0]).toEqual([0, 23 * 100 + 70, 72_000]);
+
+    // Evicted, the object reads it all from SQLite again: the same chart.
+    const before = await chart();
+    await abortAllDurableObjects();
+    expect(await chart()).toEqual(before);
+  });
+});
