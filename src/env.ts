@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AuthedApiKey } from './auth/api-keys';
 import type { StaffSession } from './auth/staff-session';
 import type { PortalContext } from './portal/context';
+import type { DashboardRows } from './portal/dashboard';
 import type { PortalSessionResult } from './portal/session';
 
 /** The Worker's bindings, as wrangler.toml declares them. */
@@ -65,6 +66,8 @@ export interface Variables {
    * same round trip as the host. Undefined in View Portal (staff are not members).
    */
   portalSession: PortalSessionResult | undefined;
+  /** The dashboard's D1 rows, read with the session check when its token named the customer. */
+  portalDashboard: DashboardRows | undefined;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

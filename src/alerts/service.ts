@@ -100,6 +100,16 @@ function alertFilters(hostId: string, query: ListAlertsQuery, scope: AlertScope)
  * the filtered total: two statements in one round trip whatever the page.
  */
 export async function listAlerts(db: Db, hostId: string, rawQuery: unknown, scope: AlertScope = {}): Promise<AlertPage> {
+  const list = alertListQueries(db, hostId, rawQuery, scope);
+  const [rows, totals] = await db.batch(list.queries);
+  return list.read(rows, totals);
+}
+
+/**
+ * listAlerts' two statements, unexecuted (so a page can send them in a batch of its own), and
+ * how to make the page from their rows.
+ */
+export function alertListQueries(db: Db, hostId: string, rawQuery: unknown, scope: AlertScope = {}) {
   const query = parseInput(listAlertsQuerySchema, rawQuery);
   const limit = query.limit ?? ALERT_PAGE_SIZE;
   const filters = alertFilters(hostId, query, scope);
@@ -120,7 +130,7 @@ export async function listAlerts(db: Db, hostId: string, rawQuery: unknown, scop
   }
   const order = goingBack ? [asc(alerts.openedAt), asc(alerts.id)] : [desc(alerts.openedAt), desc(alerts.id)];
 
-  const [rows, totals] = await db.batch([
+  const queries = [
     db
       .select(alertColumns)
       .from(alerts)
@@ -134,19 +144,22 @@ export async function listAlerts(db: Db, hostId: string, rawQuery: unknown, scop
       .select({ total: count() })
       .from(alerts)
       .where(and(...filters)),
-  ]);
-  const hasMore = rows.length > limit;
-  const page = rows.slice(0, limit);
-  if (goingBack) page.reverse();
-  const cursorOf = (row: AlertView) => encodeCursor([row.openedAt, row.id]);
-  const first = page[0];
-  const last = page[page.length - 1];
-  return {
-    items: page,
-    total: totals[0]?.total ?? 0,
-    nextCursor: last && (goingBack || hasMore) ? cursorOf(last) : null,
-    prevCursor: first && (goingBack ? hasMore : keyset !== null) ? cursorOf(first) : null,
+  ] as const;
+  const read = (rows: AlertView[], totals: { total: number }[]): AlertPage => {
+    const hasMore = rows.length > limit;
+    const page = rows.slice(0, limit);
+    if (goingBack) page.reverse();
+    const cursorOf = (row: AlertView) => encodeCursor([row.openedAt, row.id]);
+    const first = page[0];
+    const last = page[page.length - 1];
+    return {
+      items: page,
+      total: totals[0]?.total ?? 0,
+      nextCursor: last && (goingBack || hasMore) ? cursorOf(last) : null,
+      prevCursor: first && (goingBack ? hasMore : keyset !== null) ? cursorOf(first) : null,
+    };
   };
+  return { queries, read };
 }
 
 /** The portal's Alerts page: every open alert first (newest first), then a page of closed ones. */

@@ -29,6 +29,8 @@ const RESET_TTL_MS = 60 * 60 * 1000;
 export interface PortalSignedIn {
   id: string;
   hostId: string;
+  /** The customer the account belongs to (changing it bumps the session version). */
+  customerId: string;
   sessionVersion: number;
 }
 
@@ -75,7 +77,7 @@ export async function signInMember(db: Db, host: PortalHost, headers: Headers, r
   }
   if (!(await verifyPassword(input.password, account.passwordHash))) throw new ValidationError({ email: BAD_CREDENTIALS }, BAD_CREDENTIALS);
   assertCustomerCanUsePortal(account);
-  return { id: account.id, hostId: host.id, sessionVersion: account.sessionVersion };
+  return { id: account.id, hostId: host.id, customerId: account.customerId, sessionVersion: account.sessionVersion };
 }
 
 /** Why an invite link cannot be used, in words for the person holding it; null when it can. */
@@ -138,7 +140,7 @@ export async function acceptInviteAsNewMember(db: Db, host: PortalHost, headers:
     await db.delete(customerUsers).where(eq(customerUsers.id, id));
     throw new AppError('conflict', 'This invitation was used or withdrawn a moment ago.');
   }
-  return { id, hostId: host.id, sessionVersion: 1 };
+  return { id, hostId: host.id, customerId: invite.customerId, sessionVersion: 1 };
 }
 
 /**
@@ -176,7 +178,7 @@ export async function acceptInviteAsExistingMember(db: Db, host: PortalHost, hea
     activityInsert(db, host.id, { kind: 'customer', id: account.id, label: account.name }, 'member.joined', invite.customerId, { [input.email]: [null, invite.role] }, now),
   ]);
   if (accepted.length === 0) throw new AppError('conflict', 'This invitation was used or withdrawn a moment ago.');
-  return { id: account.id, hostId: host.id, sessionVersion };
+  return { id: account.id, hostId: host.id, customerId: invite.customerId, sessionVersion };
 }
 
 /** Always answers the same, whether or not the email has an account (no enumeration). */
@@ -239,7 +241,7 @@ export async function resetPassword(db: Db, host: PortalHost, token: string, raw
       .where(eq(customerUsers.id, account.id)),
   ]);
   if (used.length === 0) throw new AppError('conflict', 'This reset link was already used.');
-  return { id: account.id, hostId: host.id, sessionVersion };
+  return { id: account.id, hostId: host.id, customerId: account.customerId, sessionVersion };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -314,7 +316,7 @@ export async function changePassword(db: Db, hostId: string, memberId: string, r
     .update(customerUsers)
     .set({ passwordHash: await hashPassword(input.new_password), sessionVersion, updatedAt: Date.now() })
     .where(eq(customerUsers.id, memberId));
-  return { id: memberId, hostId, sessionVersion };
+  return { id: memberId, hostId, customerId: account.customerId, sessionVersion };
 }
 
 export { memberActor };

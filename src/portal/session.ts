@@ -36,8 +36,10 @@ export interface PortalCustomer {
 
 const keyOf = (secret: string) => new TextEncoder().encode(secret);
 
-export function signPortalToken(secret: string, member: { id: string; hostId: string; sessionVersion: number }): Promise<string> {
-  return new SignJWT({ hid: member.hostId, sv: member.sessionVersion })
+export function signPortalToken(secret: string, member: { id: string; hostId: string; customerId: string; sessionVersion: number }): Promise<string> {
+  // `cid` lets a page start its reads in the session check's own round trip (src/portal/request.ts);
+  // the account row decides whether they are shown.
+  return new SignJWT({ hid: member.hostId, cid: member.customerId, sv: member.sessionVersion })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(member.id)
     .setAudience(AUDIENCE)
@@ -54,6 +56,8 @@ export type PortalSessionResult =
 export interface PortalClaims {
   memberId: string;
   hostId: unknown;
+  /** The customer the account belonged to when the token was issued (absent from older tokens). */
+  customerId: unknown;
   sessionVersion: unknown;
 }
 
@@ -62,7 +66,7 @@ export async function verifyPortalToken(secret: string, token: string | undefine
   if (!token) return null;
   try {
     const { payload } = await jwtVerify(token, keyOf(secret), { audience: AUDIENCE, algorithms: ['HS256'] });
-    return payload.sub ? { memberId: payload.sub, hostId: payload.hid, sessionVersion: payload.sv } : null;
+    return payload.sub ? { memberId: payload.sub, hostId: payload.hid, customerId: payload.cid, sessionVersion: payload.sv } : null;
   } catch {
     return null;
   }

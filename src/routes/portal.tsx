@@ -45,7 +45,7 @@ import { PortalDashboard, PortalProfileInPreview, PortalProfilePage, PortalSecti
 import { FleetLiveFragment, MinerLive, PortalAlertsPage, PortalEquipmentPage, PortalMinerPage } from '../../views/pages/portal/equipment';
 import { listAlerts, listCustomerAlerts } from '../alerts/service';
 import { customerFleetPage, customerMiner, fleetHistory, HISTORY_SPAN_MS, parseFleetQuery } from '../telemetry/fleet';
-import { loadPortalDashboard } from '../portal/dashboard';
+import { completeDashboard, loadPortalDashboard } from '../portal/dashboard';
 import { handleForm } from './forms';
 
 type PortalCtx = Context<AppEnv>;
@@ -244,7 +244,8 @@ export function portalRoutes() {
   pages.use('*', requireMember);
   pages.get('/', async (c) => {
     const portal = c.get('portal');
-    const data = await loadPortalDashboard(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id);
+    const prefetched = c.get('portalDashboard');
+    const data = prefetched ? await completeDashboard(c.env, prefetched) : await loadPortalDashboard(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id);
     return c.html(<PortalDashboard portal={portal} teamSize={data.teamSize} fleet={data.fleet} openAlerts={data.openAlerts} openAlertTotal={data.openAlertTotal} />);
   });
   for (const section of ['invoices', 'support'] as const) {

@@ -108,7 +108,7 @@ export async function portalCustomer(host: TestHost, name: string, fields: Recor
   await db()
     .insert(customerUsers)
     .values({ id: memberId, hostId: host.hostId, customerId: customer.id, email, name: `${name} Owner`, passwordHash: 'unused', role: 'owner', sessionVersion: 1, createdAt: now, updatedAt: now });
-  const token = await signPortalToken(env.SESSION_SECRET, { id: memberId, hostId: host.hostId, sessionVersion: 1 });
+  const token = await signPortalToken(env.SESSION_SECRET, { id: memberId, hostId: host.hostId, customerId: customer.id, sessionVersion: 1 });
   return { customer, cookie: `${PORTAL_COOKIE}=${token}`, email, base: `/host/${slug}` };
 }
 

@@ -81,8 +81,9 @@ describe('the portal’s fleet pages make the same number of D1 round trips what
     const many = await portalFleet('Many Miners', 64);
     // One round trip before the page (host and session together), then:
     const budget: [path: string, roundTrips: number][] = [
-      // team size, the fleet's ids per site, open alerts and their count: one batch;
-      ['', 2],
+      // nothing more: the dashboard's reads (team size, the fleet's ids per site, open alerts
+      // and their count) travel in that same batch;
+      ['', 1],
       // the fleet's ids per site, the page's rows and the matching count: one batch;
       ['/equipment', 2],
       ['/equipment/live', 2],
