@@ -11,11 +11,11 @@ import { requireStaff } from './middleware/staff-auth';
 import { requestHostname } from './middleware/tenant';
 import { adminAccountRoutes } from './routes/admin-account';
 import { adminAlertRoutes } from './routes/admin-alerts';
-import { adminCustomerRoutes } from './routes/admin-customers';
+import { adminCustomerRoutes, customerListPrefetch } from './routes/admin-customers';
 import { adminSettingsRoutes } from './routes/admin-settings';
 import { agentApiRoutes } from './routes/agent-api';
 import { apiAlertRoutes } from './routes/api-v1/alerts';
-import { adminEquipmentRoutes } from './routes/admin-equipment';
+import { adminEquipmentRoutes, equipmentListPrefetch } from './routes/admin-equipment';
 import { adminSiteRoutes } from './routes/admin-sites';
 import { apiCustomerRoutes } from './routes/api-v1/customers';
 import { apiCustomerEquipmentRoutes, apiMinerRoutes } from './routes/api-v1/equipment';
@@ -45,6 +45,9 @@ export function createPlatformApp() {
   const app = baseApp();
   app.route('/', authRoutes);
 
+  // Read-only lists whose first D1 batch travels with the session check (one round trip less).
+  app.get('/admin/customers', customerListPrefetch.middleware);
+  app.get('/admin/equipment', equipmentListPrefetch.middleware);
   app.use('/admin/*', requireStaff);
   app.get('/admin', (c) => c.redirect('/admin/customers', 302));
   app.use('/admin/customers/:customerId/portal/*', portalPreview);

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { AuthedApiKey } from './auth/api-keys';
 import type { StaffSession } from './auth/staff-session';
+import type { BatchReads } from './db/batch-reads';
+import type { Db } from './db/client';
 import type { PortalContext } from './portal/context';
 import type { DashboardRows } from './portal/dashboard';
 import type { PortalSessionResult } from './portal/session';
@@ -57,6 +59,10 @@ export interface Variables {
   vars: Vars;
   /** Set on the admin app once the staff session is verified and membership re-checked. */
   staff: StaffSession;
+  /** A read-only admin page's first reads, for requireStaff to batch with the session check. */
+  staffPrefetch: { handle: object; reads: (db: Db, hostId: string) => BatchReads<unknown> | null } | undefined;
+  /** Those reads' result, once the session confirmed them (`staffPagePrefetch(…).take(c)`). */
+  staffPrefetched: { handle: object; value: unknown } | undefined;
   /** Set on /api/v1 once the bearer key is verified. */
   apiKey: AuthedApiKey;
   /** Set on portal mounts: the host (white label), base path and, once known, member/customer. */

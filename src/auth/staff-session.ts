@@ -1,5 +1,6 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { jwtVerify, SignJWT } from 'jose';
+import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { hosts, hostUsers, users, type StaffRole } from '../db/schema';
 
@@ -33,6 +34,20 @@ export async function signStaffToken(secret: string, userId: string, hostId: str
 
 /** Verifies the token and re-checks membership; null when either fails. */
 export async function loadStaffSession(db: Db, secret: string, token: string): Promise<StaffSession | null> {
+  return (await loadStaffSessionWith(db, secret, token))?.session ?? null;
+}
+
+/**
+ * loadStaffSession, plus a read-only page's own D1 reads in the same batch: built for the host the
+ * token claims and returned only when the membership row confirms the session (which is read for
+ * that same host). A page whose reads cannot be built (bad query) gets none and reads on its own.
+ */
+export async function loadStaffSessionWith<T = never>(
+  db: Db,
+  secret: string,
+  token: string,
+  pageReads?: (db: Db, hostId: string) => BatchReads<T> | null,
+): Promise<{ session: StaffSession; prefetched: T | null } | null> {
   let userId: string | undefined;
   let hostId: unknown;
   let sessionVersion: unknown;
@@ -45,15 +60,17 @@ export async function loadStaffSession(db: Db, secret: string, token: string): P
     return null;
   }
   if (!userId || typeof hostId !== 'string' || typeof sessionVersion !== 'number') return null;
-  const row = await db
+  const sessionQuery = db
     .select({
       userId: users.id,
       userName: users.name,
       email: users.email,
       sessionVersion: users.sessionVersion,
       role: hostUsers.role,
-      hostId: hosts.id,
-      hostName: hosts.name,
+      // Aliased: in a D1 batch drizzle maps rows by column name, and users and hosts both have
+      // id and name. @see https://github.com/drizzle-team/drizzle-orm/issues/6038
+      hostId: sql<string>`${hosts.id}`.as('host_id'),
+      hostName: sql<string>`${hosts.name}`.as('host_name'),
       mainSlug: hosts.mainSlug,
       defaultCurrency: hosts.defaultCurrency,
       timezone: hosts.timezone,
@@ -62,17 +79,23 @@ export async function loadStaffSession(db: Db, secret: string, token: string): P
     .innerJoin(users, eq(users.id, hostUsers.userId))
     .innerJoin(hosts, eq(hosts.id, hostUsers.hostId))
     .where(and(eq(hostUsers.userId, userId), eq(hostUsers.hostId, hostId)))
-    .get();
+    .limit(1);
+  const reads = pageReads?.(db, hostId) ?? null;
+  const [rows, ...pageRows] = reads ? await db.batch([sessionQuery, ...reads.queries]) : [await sessionQuery];
+  const row = (rows as Awaited<typeof sessionQuery>)[0];
   if (!row || row.sessionVersion !== sessionVersion) return null;
   return {
-    user: { id: row.userId, name: row.userName, email: row.email, sessionVersion: row.sessionVersion },
-    role: row.role,
-    host: {
-      id: row.hostId,
-      name: row.hostName,
-      mainSlug: row.mainSlug,
-      defaultCurrency: row.defaultCurrency,
-      timezone: row.timezone,
+    session: {
+      user: { id: row.userId, name: row.userName, email: row.email, sessionVersion: row.sessionVersion },
+      role: row.role,
+      host: {
+        id: row.hostId,
+        name: row.hostName,
+        mainSlug: row.mainSlug,
+        defaultCurrency: row.defaultCurrency,
+        timezone: row.timezone,
+      },
     },
+    prefetched: reads ? reads.read(pageRows) : null,
   };
 }

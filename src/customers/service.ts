@@ -1,5 +1,6 @@
 import { and, asc, count, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
 import { activityInsert, diffFields, type Actor, type Changes } from '../activity/service';
+import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { contracts, contractSites, customers, miners, sites } from '../db/schema';
 import { AppError, notFound, ValidationError } from '../lib/errors';
@@ -148,6 +149,12 @@ export function customerOrder(sort: CustomerSort) {
 }
 
 export async function listCustomers(db: Db, hostId: string, rawQuery: unknown): Promise<CustomerPage> {
+  const reads = customerListReads(db, hostId, rawQuery);
+  return reads.read(await db.batch(reads.queries));
+}
+
+/** listCustomers' two statements (the page, the filtered total), unexecuted, and how to read them. */
+export function customerListReads(db: Db, hostId: string, rawQuery: unknown): BatchReads<CustomerPage> {
   const query = parseInput(listCustomersQuerySchema, rawQuery);
   const sort: CustomerSort = query.sort ?? 'name';
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
@@ -172,32 +179,33 @@ export async function listCustomers(db: Db, hostId: string, rawQuery: unknown): 
   const order = readDescending ? [desc(column), desc(customers.id)] : [asc(column), asc(customers.id)];
 
   // Two statements in one round trip: the page and the filtered total.
-  const [rows, totals] = await db.batch([
-    db
-      .select(customerColumns())
-      .from(customers)
-      .where(and(...pageFilters))
-      .orderBy(...order)
-      .limit(limit + 1),
-    db
-      .select({ total: count() })
-      .from(customers)
-      .where(and(...filters)),
-  ]);
-
-  const hasMore = rows.length > limit;
-  const page = rows.slice(0, limit);
-  if (goingBack) page.reverse();
-  const cursorOf = (row: (typeof page)[number]): string =>
-    encodeCursor([sort.endsWith('name') ? row.sortName : row.createdAt, row.id]);
-  const first = page[0];
-  const last = page[page.length - 1];
-  return {
-    items: page.map(withDerived),
-    total: totals[0]?.total ?? 0,
-    nextCursor: last && (goingBack || hasMore) ? cursorOf(last) : null,
-    prevCursor: first && (goingBack ? hasMore : keyset !== null) ? cursorOf(first) : null,
+  const pageQuery = db
+    .select(customerColumns())
+    .from(customers)
+    .where(and(...pageFilters))
+    .orderBy(...order)
+    .limit(limit + 1);
+  const totalQuery = db
+    .select({ total: count() })
+    .from(customers)
+    .where(and(...filters));
+  const read = (results: readonly unknown[]): CustomerPage => {
+    const [rows, totals] = results as [Awaited<typeof pageQuery>, Awaited<typeof totalQuery>];
+    const hasMore = rows.length > limit;
+    const page = rows.slice(0, limit);
+    if (goingBack) page.reverse();
+    const cursorOf = (row: (typeof page)[number]): string =>
+      encodeCursor([sort.endsWith('name') ? row.sortName : row.createdAt, row.id]);
+    const first = page[0];
+    const last = page[page.length - 1];
+    return {
+      items: page.map(withDerived),
+      total: totals[0]?.total ?? 0,
+      nextCursor: last && (goingBack || hasMore) ? cursorOf(last) : null,
+      prevCursor: first && (goingBack ? hasMore : keyset !== null) ? cursorOf(first) : null,
+    };
   };
+  return { queries: [pageQuery, totalQuery], read };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 import { and, asc, count, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { activityInsert, activityInsertIfChanged, diffFields, type Actor, type Changes } from '../activity/service';
 import { getCustomer } from '../customers/service';
+import type { BatchItem } from 'drizzle-orm/batch';
+import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { inIds } from '../db/sql';
 import { activityLog, customers, miners, sites } from '../db/schema';
@@ -194,46 +196,55 @@ const sortByLive = <T extends { id: string }>(rows: T[], states: Map<string, Liv
   sortByLiveValue(rows, states, (live) => liveMetric(sort, live), sort.startsWith('-'));
 
 export async function listMiners(db: Db, live: LiveSource, hostId: string, rawQuery: unknown, scope: MinerScope = 'all'): Promise<MinerPage> {
-  const query = parseInput(listMinersQuerySchema, rawQuery);
-  const sort: MinerSort = query.sort ?? 'serial';
-  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const filters = minerFilters(hostId, query, scope);
-  const list = isLiveSort(sort) ? listByLive(db, live, filters, sort, limit, query, null) : listByD1(db, live, filters, sort, limit, query, null);
-  return (await list).page;
+  const plan = listPlan(db, hostId, parseInput(listMinersQuerySchema, rawQuery), scope);
+  return plan.finish(await db.batch(plan.queries), live);
 }
 
 /**
- * The Equipment page: `listMiners` plus the filter choices, read in the page's first D1 batch
- * rather than three more round trips (each costs about a trivial page in local D1).
+ * The Equipment page's first D1 reads, unexecuted: the list's first batch plus the filter
+ * choices (sites, models, customers holding units). Reading them gives the function that
+ * finishes the page (live state, and for a live sort the page's rows). They travel with the
+ * session check (src/routes/admin-equipment.tsx), so a D1-sorted page is one round trip in all.
  */
-export async function listMinersWithOptions(
+export function equipmentPageReads(
   db: Db,
-  live: LiveSource,
   hostId: string,
   rawQuery: unknown,
-): Promise<{ page: MinerPage; options: EquipmentFilterOptions }> {
+): BatchReads<(live: LiveSource) => Promise<{ page: MinerPage; options: EquipmentFilterOptions }>> {
   const query = parseInput(listMinersQuerySchema, rawQuery);
-  const sort: MinerSort = query.sort ?? 'serial';
-  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const filters = minerFilters(hostId, query, 'all');
+  const plan = listPlan(db, hostId, query, 'all');
   const options = filterOptionQueries(db, hostId, query.customer);
-  const { page, optionRows } = isLiveSort(sort)
-    ? await listByLive(db, live, filters, sort, limit, query, options)
-    : await listByD1(db, live, filters, sort, limit, query, options);
-  return { page, options: toFilterOptions(optionRows!) };
+  return {
+    queries: [...plan.queries, ...options],
+    read: (results) => {
+      const listRows = results.slice(0, plan.queries.length);
+      const optionRows = results.slice(plan.queries.length) as FilterOptionRows;
+      return async (live) => ({ page: await plan.finish(listRows, live), options: toFilterOptions(optionRows) });
+    },
+  };
 }
 
-type OptionQueries = ReturnType<typeof filterOptionQueries> | null;
+/** listMiners plus the filter choices, in one batch (equipmentPageReads) when not prefetched. */
+export async function listMinersWithOptions(db: Db, live: LiveSource, hostId: string, rawQuery: unknown) {
+  const reads = equipmentPageReads(db, hostId, rawQuery);
+  return reads.read(await db.batch(reads.queries))(live);
+}
 
-async function listByD1(
-  db: Db,
-  live: LiveSource,
-  filters: SQL[],
-  sort: D1Sort,
-  limit: number,
-  query: ListMinersQuery,
-  options: OptionQueries,
-): Promise<{ page: MinerPage; optionRows: FilterOptionRows | null }> {
+/** A list's first D1 batch, and how to finish the page from its rows. */
+interface ListPlan {
+  queries: readonly [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]];
+  finish(results: readonly unknown[], live: LiveSource): Promise<MinerPage>;
+}
+
+function listPlan(db: Db, hostId: string, query: ListMinersQuery, scope: MinerScope): ListPlan {
+  const sort: MinerSort = query.sort ?? 'serial';
+  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  const filters = minerFilters(hostId, query, scope);
+  return isLiveSort(sort) ? liveSortPlan(db, filters, sort, limit, query) : d1SortPlan(db, filters, sort, limit, query);
+}
+
+/** D1 sorts: the page and the filtered total in one batch, keyset-paged; then the page's live state. */
+function d1SortPlan(db: Db, filters: SQL[], sort: D1Sort, limit: number, query: ListMinersQuery): ListPlan {
   const key = d1SortKey(sort);
   const descending = sort.startsWith('-');
   const goingBack = query.before !== undefined;
@@ -250,7 +261,6 @@ async function listByD1(
     );
   }
   const order = readDescending ? [desc(key), desc(miners.id)] : [asc(key), asc(miners.id)];
-  // One round trip: the page, the filtered total and (for the page) the filter choices.
   const pageQuery = db
     .select({ ...minerColumns(), sortKey: sql<string | number>`${key}`.as('sort_key') })
     .from(miners)
@@ -263,24 +273,24 @@ async function listByD1(
     .select({ total: count() })
     .from(miners)
     .where(and(...filters));
-  const [[rows, totals], optionRows] = options
-    ? await db.batch([pageQuery, totalQuery, ...options]).then(([r, t, ...o]) => [[r, t], o as FilterOptionRows] as const)
-    : [await db.batch([pageQuery, totalQuery]), null];
-  const hasMore = rows.length > limit;
-  const page = rows.slice(0, limit);
-  if (goingBack) page.reverse();
-  // The key as SQLite computed it (its lower() is not JavaScript's), so cursors compare alike.
-  const cursorOf = (row: (typeof page)[number]) => encodeCursor({ kind: 'keyset', value: row.sortKey, id: row.id });
-  const first = page[0];
-  const last = page[page.length - 1];
   return {
-    page: {
-      items: await withLive(live, page.map(({ sortKey: _key, ...row }) => row)),
-      total: totals[0]?.total ?? 0,
-      nextCursor: last && (goingBack || hasMore) ? cursorOf(last) : null,
-      prevCursor: first && (goingBack ? hasMore : keyset !== null) ? cursorOf(first) : null,
+    queries: [pageQuery, totalQuery],
+    async finish(results, live) {
+      const [rows, totals] = results as [Awaited<typeof pageQuery>, Awaited<typeof totalQuery>];
+      const hasMore = rows.length > limit;
+      const page = rows.slice(0, limit);
+      if (goingBack) page.reverse();
+      // The key as SQLite computed it (its lower() is not JavaScript's), so cursors compare alike.
+      const cursorOf = (row: (typeof page)[number]) => encodeCursor({ kind: 'keyset', value: row.sortKey, id: row.id });
+      const first = page[0];
+      const last = page[page.length - 1];
+      return {
+        items: await withLive(live, page.map(({ sortKey: _key, ...row }) => row)),
+        total: totals[0]?.total ?? 0,
+        nextCursor: last && (goingBack || hasMore) ? cursorOf(last) : null,
+        prevCursor: first && (goingBack ? hasMore : keyset !== null) ? cursorOf(first) : null,
+      };
     },
-    optionRows,
   };
 }
 
@@ -288,15 +298,7 @@ async function listByD1(
  * Live sorts: the filtered set's ids (D1), its live state (one RPC per site), sorted in memory,
  * then the page's rows. Cursors carry an offset into that order.
  */
-async function listByLive(
-  db: Db,
-  live: LiveSource,
-  filters: SQL[],
-  sort: LiveSort,
-  limit: number,
-  query: ListMinersQuery,
-  options: OptionQueries,
-): Promise<{ page: MinerPage; optionRows: FilterOptionRows | null }> {
+function liveSortPlan(db: Db, filters: SQL[], sort: LiveSort, limit: number, query: ListMinersQuery): ListPlan {
   const cursorText = query.cursor ?? query.before;
   const decoded = cursorText ? decodeCursor(cursorText, query.cursor ? 'cursor' : 'before') : null;
   const offset = decoded?.kind === 'offset' ? decoded.offset : 0;
@@ -305,26 +307,26 @@ async function listByLive(
     .from(miners)
     .where(and(...filters))
     .orderBy(asc(d1SortKey('serial')), asc(miners.id));
-  const [keys, optionRows] = options
-    ? await db.batch([keysQuery, ...options]).then(([k, ...o]) => [k, o as FilterOptionRows] as const)
-    : [await keysQuery, null];
-  const states = await readLive(live, keys);
-  const ordered = sortByLive(keys, states, sort);
-  const pageIds = ordered.slice(offset, offset + limit).map((row) => row.id);
-  const rows = pageIds.length ? await selectMiners(db).where(inIds(miners.id, pageIds)).all() : [];
-  const byId = new Map(rows.map((row) => [row.id, row]));
-  const items = pageIds.flatMap((id) => {
-    const row = byId.get(id);
-    return row ? [{ ...row, live: states.get(id) ?? null }] : [];
-  });
   return {
-    page: {
-      items,
-      total: keys.length,
-      nextCursor: offset + limit < ordered.length ? encodeCursor({ kind: 'offset', offset: offset + limit }) : null,
-      prevCursor: offset > 0 ? encodeCursor({ kind: 'offset', offset: Math.max(0, offset - limit) }) : null,
+    queries: [keysQuery],
+    async finish(results, live) {
+      const [keys] = results as [Awaited<typeof keysQuery>];
+      const states = await readLive(live, keys);
+      const ordered = sortByLive(keys, states, sort);
+      const pageIds = ordered.slice(offset, offset + limit).map((row) => row.id);
+      const rows = pageIds.length ? await selectMiners(db).where(inIds(miners.id, pageIds)).all() : [];
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      const items = pageIds.flatMap((id) => {
+        const row = byId.get(id);
+        return row ? [{ ...row, live: states.get(id) ?? null }] : [];
+      });
+      return {
+        items,
+        total: keys.length,
+        nextCursor: offset + limit < ordered.length ? encodeCursor({ kind: 'offset', offset: offset + limit }) : null,
+        prevCursor: offset > 0 ? encodeCursor({ kind: 'offset', offset: Math.max(0, offset - limit) }) : null,
+      };
     },
-    optionRows,
   };
 }
 

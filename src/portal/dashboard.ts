@@ -1,5 +1,6 @@
 import { and, count, eq, isNull } from 'drizzle-orm';
 import { alertListQueries, type AlertView } from '../alerts/service';
+import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { customerUsers } from '../db/schema';
 import type { Bindings } from '../env';
@@ -26,7 +27,7 @@ export interface DashboardRows {
  * open alerts and their count. They travel as one batch, on their own (`loadPortalDashboard`) or
  * inside the session check's own batch (`resolvePortalRequest`), whatever the fleet size.
  */
-export function dashboardReads(db: Db, scope: { hostId: string; customerId: string }) {
+export function dashboardReads(db: Db, scope: { hostId: string; customerId: string }): BatchReads<DashboardRows> {
   const { hostId, customerId } = scope;
   const alertList = alertListQueries(db, hostId, { state: 'open', limit: 5 }, { customerId });
   const queries = [

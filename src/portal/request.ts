@@ -1,4 +1,4 @@
-import type { BatchItem } from 'drizzle-orm/batch';
+import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { judgePortalSession, memberSessionQuery, verifyPortalToken, type PortalSessionResult } from './session';
 import { hostByDomainQuery, hostBySlugQuery, pickHostBySlug, type PortalHost } from './tenant';
@@ -10,9 +10,7 @@ export type PortalAddress = { slug: string } | { hostname: string };
  * valid token claims, sent in the session check's batch, and read only once the account row
  * confirms both (read-only pages only: nothing may change before the session is judged).
  */
-export interface PortalPrefetch<T> {
-  (db: Db, scope: { hostId: string; customerId: string }): { queries: readonly BatchItem<'sqlite'>[]; read(results: readonly unknown[]): T };
-}
+export type PortalPrefetch<T> = (db: Db, scope: { hostId: string; customerId: string }) => BatchReads<T>;
 
 /**
  * The host a portal request is addressed to and, when it carries a portal cookie, whether that is

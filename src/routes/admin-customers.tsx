@@ -1,12 +1,13 @@
 import { Hono, type Context } from 'hono';
 import { listCustomerActivity } from '../activity/service';
 import { customerFormToInput, CUSTOMER_SORTS, type CustomerSort } from '../customers/schema';
-import { createCustomer, getCustomer, getCustomerOverview, listCustomers, updateCustomer, type CustomerDetail } from '../customers/service';
+import { createCustomer, customerListReads, getCustomer, getCustomerOverview, listCustomers, updateCustomer, type CustomerDetail } from '../customers/service';
 import { CUSTOMER_STATUSES, type CustomerStatus } from '../customers/status';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
 import { notFound } from '../lib/errors';
 import { isHtmx, readForm, redirectAfterPost } from '../lib/http';
+import { staffPagePrefetch } from '../middleware/staff-auth';
 import { staffActor } from '../hosts/service';
 import { CustomerForm, EMPTY_CUSTOMER_FORM, type CustomerFormValues } from '../../views/pages/customers/form';
 import { CustomerFormPage } from '../../views/pages/customers/edit';
@@ -171,20 +172,23 @@ const adminTeamRoutes = new Hono<AppEnv>()
     return redirectAfterPost(c, `/admin/customers/${customer.id}/portal`);
   });
 
+/** The list's service query from the URL (the same for the prefetch and the page). */
+function customerListQuery(c: Context<AppEnv>) {
+  const query = c.req.query();
+  const filters = listFilters(query);
+  return { q: filters.q || undefined, status: filters.status || undefined, sort: filters.sort, cursor: query.cursor, before: query.before };
+}
+
+/** The list's page and total travel with the session check (src/middleware/staff-auth.ts). */
+export const customerListPrefetch = staffPagePrefetch((c, db, hostId) => customerListReads(db, hostId, customerListQuery(c)));
+
 export const adminCustomerRoutes = new Hono<AppEnv>()
   .route('/', adminTeamRoutes)
   .route('/', adminCustomerEquipmentRoutes)
   .get('/', async (c) => {
     const session = c.get('staff');
-    const query = c.req.query();
-    const filters = listFilters(query);
-    const page = await listCustomers(getDb(c.env.DB), session.host.id, {
-      q: filters.q || undefined,
-      status: filters.status || undefined,
-      sort: filters.sort,
-      cursor: query.cursor,
-      before: query.before,
-    });
+    const filters = listFilters(c.req.query());
+    const page = customerListPrefetch.take(c) ?? (await listCustomers(getDb(c.env.DB), session.host.id, customerListQuery(c)));
     if (isHtmx(c) && c.req.header('HX-Target') === 'customer-results') {
       return c.html(<CustomerResults page={page} filters={filters} timezone={session.host.timezone} />);
     }

@@ -4,7 +4,8 @@ import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
 import { assertImportable, IMPORT_TEMPLATE, importMiners, MAX_IMPORT_BYTES, minersCsv, previewImport, type ImportMode } from '../equipment/csv';
 import { MINER_SORTS, MINER_STATUSES, minerFormToInput, mthsToThs, type MinerSort, type MinerStatus } from '../equipment/schema';
-import { createMiner, getMiner, getMinerWithLive, listMinerActivity, listMiners, listMinersWithOptions, updateMiner, type Miner } from '../equipment/service';
+import { createMiner, equipmentPageReads, getMiner, getMinerWithLive, listMinerActivity, listMiners, listMinersWithOptions, updateMiner, type Miner } from '../equipment/service';
+import { staffPagePrefetch } from '../middleware/staff-auth';
 import { staffActor } from '../hosts/service';
 import { ValidationError } from '../lib/errors';
 import { isHtmx, readForm, readMultipartForm, redirectAfterPost } from '../lib/http';
@@ -61,23 +62,36 @@ export function serviceQuery(filters: EquipmentFilters, page: { cursor?: string;
   };
 }
 
-function rememberedFilters(c: Context<AppEnv>): { filters: EquipmentFilters; query: Record<string, string> } {
+/**
+ * The list's filters from the URL, or the remembered ones when the URL asks for none, and what to
+ * do with the cookie. Pure, so the prefetch and the page agree; `rememberFilters` applies it.
+ */
+function listFilters(c: Context<AppEnv>): { filters: EquipmentFilters; query: Record<string, string>; remember: URLSearchParams | 'forget' | null } {
   const query = c.req.query();
-  if (query.reset) {
-    deleteCookie(c, EQUIPMENT_PREFS_COOKIE, { path: '/', secure: true });
-    return { filters: DEFAULT_EQUIPMENT_FILTERS, query: {} };
-  }
+  if (query.reset) return { filters: DEFAULT_EQUIPMENT_FILTERS, query: {}, remember: 'forget' };
   const explicit = LIST_KEYS.some((key) => key in query);
   if (!explicit) {
     const saved = Object.fromEntries(new URLSearchParams(getCookie(c, EQUIPMENT_PREFS_COOKIE) ?? ''));
-    return { filters: parseEquipmentFilters(saved), query: {} };
+    return { filters: parseEquipmentFilters(saved), query: {}, remember: null };
   }
   const filters = parseEquipmentFilters(query);
   const keep = new URLSearchParams();
   for (const key of REMEMBERED) if (filters[key]) keep.set(key, filters[key]);
-  setCookie(c, EQUIPMENT_PREFS_COOKIE, keep.toString(), { path: '/', secure: true, httpOnly: true, sameSite: 'Lax', maxAge: 60 * 60 * 24 * 365 });
-  return { filters, query };
+  return { filters, query, remember: keep };
 }
+
+function rememberFilters(c: Context<AppEnv>, remember: URLSearchParams | 'forget' | null) {
+  if (remember === 'forget') deleteCookie(c, EQUIPMENT_PREFS_COOKIE, { path: '/', secure: true });
+  else if (remember) setCookie(c, EQUIPMENT_PREFS_COOKIE, remember.toString(), { path: '/', secure: true, httpOnly: true, sameSite: 'Lax', maxAge: 60 * 60 * 24 * 365 });
+}
+
+const listQueryOf = (c: Context<AppEnv>) => {
+  const { filters, query } = listFilters(c);
+  return serviceQuery(filters, { cursor: query.cursor, before: query.before });
+};
+
+/** The list's first batch and filter choices travel with the session check (src/middleware/staff-auth.ts). */
+export const equipmentListPrefetch = staffPagePrefetch((c, db, hostId) => equipmentPageReads(db, hostId, listQueryOf(c)));
 
 const formValuesOf = (miner: Miner): MinerFormValues => ({
   serial: miner.serial ?? '',
@@ -102,13 +116,15 @@ export const adminEquipmentRoutes = new Hono<AppEnv>()
   .get('/', async (c) => {
     const session = c.get('staff');
     const db = getDb(c.env.DB);
-    const { filters, query } = rememberedFilters(c);
+    const { filters, query, remember } = listFilters(c);
+    rememberFilters(c, remember);
     const pageCursor = { cursor: query.cursor, before: query.before };
+    const prefetched = equipmentListPrefetch.take(c);
     if (isHtmx(c) && c.req.header('HX-Target') === 'equipment-results') {
-      const page = await listMiners(db, c.env, session.host.id, serviceQuery(filters, pageCursor));
+      const page = prefetched ? (await prefetched(c.env)).page : await listMiners(db, c.env, session.host.id, listQueryOf(c));
       return c.html(<EquipmentResults page={page} filters={filters} pageCursor={pageCursor} />);
     }
-    const { page, options } = await listMinersWithOptions(db, c.env, session.host.id, serviceQuery(filters, pageCursor));
+    const { page, options } = prefetched ? await prefetched(c.env) : await listMinersWithOptions(db, c.env, session.host.id, listQueryOf(c));
     return c.html(<EquipmentListPage session={session} page={page} filters={filters} options={options} pageCursor={pageCursor} />);
   })
   .get('/export.csv', async (c) => {

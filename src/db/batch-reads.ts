@@ -1,0 +1,11 @@
+import type { BatchItem } from 'drizzle-orm/batch';
+
+/**
+ * A page's D1 reads, unexecuted, and how to make its data from their rows: so they can travel in
+ * someone else's batch (the session check's, src/auth/staff-session.ts, src/portal/request.ts),
+ * since a local D1 round trip costs about as much as a whole trivial page (bench/README.md).
+ */
+export interface BatchReads<T> {
+  queries: readonly [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]];
+  read(results: readonly unknown[]): T;
+}
