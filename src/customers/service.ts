@@ -14,7 +14,7 @@ import {
   type CustomerSort,
   type UpdateCustomerInput,
 } from './schema';
-import { CUSTOMER_COLUMN, customerStatusSql, type CustomerStatus } from './status';
+import { CUSTOMER_COLUMN, customerStatusIs, customerStatusSql, type CustomerStatus } from './status';
 
 type CustomerRow = typeof customers.$inferSelect;
 
@@ -138,7 +138,7 @@ export function customerFilters(hostId: string, query: { q?: string; status?: Cu
       ),
     );
   }
-  if (query.status) filters.push(sql`${customerStatusSql} = ${query.status}`);
+  if (query.status) filters.push(customerStatusIs(query.status, hostId));
   return filters;
 }
 

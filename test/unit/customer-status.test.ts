@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { getCustomer } from '../../src/customers/service';
-import { deriveCustomerStatus, type StatusFacts } from '../../src/customers/status';
+import { getCustomer, listCustomers } from '../../src/customers/service';
+import { CUSTOMER_STATUSES, deriveCustomerStatus, type StatusFacts } from '../../src/customers/status';
 import { customers, defaultCases, poolRedirects } from '../../src/db/schema';
 import { createHost, createTestCustomer, db } from '../helpers/fixtures';
 
@@ -51,5 +51,19 @@ describe('the SQL status expression agrees with deriveCustomerStatus', () => {
     const rows = await db().select({ id: customers.id }).from(customers).where(eq(customers.hostId, host.hostId)).all();
     expect(rows).toHaveLength(ALL_FACTS.length);
     expect(env.DB).toBeDefined();
+
+    // The list filter (customerStatusIs) picks exactly the customers whose status it names.
+    for (const status of CUSTOMER_STATUSES) {
+      const page = await listCustomers(db(), host.hostId, { status, limit: 100 });
+      const expected = ALL_FACTS.filter((facts) => deriveCustomerStatus(facts) === status).map((facts) => JSON.stringify(facts));
+      expect(page.items.map((c) => c.name).sort(), status).toEqual(expected.sort());
+      expect(page.total, status).toBe(expected.length);
+    }
+    // Another host's open case or redirect never changes this host's filters.
+    const other = await createHost('Other Status Host');
+    const stranger = await createTestCustomer(other, { name: 'stranger' });
+    await db().insert(defaultCases).values({ id: crypto.randomUUID(), hostId: other.hostId, customerId: stranger.id, reason: 'x', openedAt: Date.now() });
+    expect((await listCustomers(db(), other.hostId, { status: 'in_default' })).total).toBe(1);
+    expect((await listCustomers(db(), host.hostId, { status: 'in_default' })).total).toBe(ALL_FACTS.filter((f) => deriveCustomerStatus(f) === 'in_default').length);
   });
 });
