@@ -16,7 +16,8 @@ import {
 } from './schema';
 import { CUSTOMER_COLUMN, customerStatusIs, customerStatusSql, type CustomerStatus } from './status';
 
-type CustomerRow = typeof customers.$inferSelect;
+/** A customer as the app sees it: search_text is the search index's column, not data. */
+type CustomerRow = Omit<typeof customers.$inferSelect, 'searchText'>;
 
 export interface Customer extends CustomerRow {
   status: CustomerStatus;
@@ -122,22 +123,13 @@ function decodeCursor(text: string, field: string): CursorValue {
   throw new ValidationError({ [field]: message }, message);
 }
 
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
-
 /** The WHERE of a customer list: host scope, free-text search and status. */
 export function customerFilters(hostId: string, query: { q?: string; status?: CustomerStatus }): (SQL | undefined)[] {
   const filters: (SQL | undefined)[] = [eq(customers.hostId, hostId)];
-  if (query.q) {
-    const pattern = `%${escapeLike(query.q.toLowerCase())}%`;
-    filters.push(
-      or(
-        sql`${customers.sortName} LIKE ${pattern} ESCAPE '\\'`,
-        sql`lower(${customers.companyName}) LIKE ${pattern} ESCAPE '\\'`,
-        sql`${customers.contactEmail} LIKE ${pattern} ESCAPE '\\'`,
-        sql`${customers.billingEmail} LIKE ${pattern} ESCAPE '\\'`,
-      ),
-    );
-  }
+  // Name, company, contact and billing email, in the indexed search_text column (see schema):
+  // instr(), not LIKE, so there is nothing to escape and no 50-byte pattern cap (D1).
+  const needle = query.q?.toLowerCase().replaceAll('\x1f', '');
+  if (needle) filters.push(sql`instr(${customers.searchText}, ${needle}) > 0`);
   if (query.status) filters.push(customerStatusIs(query.status, hostId));
   return filters;
 }

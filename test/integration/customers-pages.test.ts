@@ -141,6 +141,19 @@ describe('customer list', () => {
     expect(customerIdsIn(await html('/admin/customers?q=_', host.owner.cookie))).toEqual([underscore.id]);
   });
 
+  it('never matches across two fields, takes long searches, and follows edits', async () => {
+    const host = await createHost();
+    const longName = 'The Very Long Name Of A Mining Cooperative Registered In Two Countries';
+    const customer = await createTestCustomer(host, { name: longName, company_name: 'Tail Co', contact_email: 'x@long.example' });
+    const search = async (q: string) => customerIdsIn(await html(`/admin/customers?q=${encodeURIComponent(q)}`, host.owner.cookie));
+    // The name ends "countries" and the company starts "tail": one field never runs into the next.
+    expect(await search('countriestail')).toEqual([]);
+    expect(await search(longName.toUpperCase())).toEqual([customer.id]);
+    await updateCustomer(db(), host.hostId, staffActor(host.owner.session), customer.id, { company_name: 'Renamed Holdings' });
+    expect(await search('renamed holdings')).toEqual([customer.id]);
+    expect(await search('tail co')).toEqual([]);
+  });
+
   it('filters by every status, with inactive > pool redirected > in default > active', async () => {
     const host = await createHost();
     const active = await createTestCustomer(host, { name: 'A Active' });

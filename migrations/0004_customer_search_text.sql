@@ -1,0 +1,2 @@
+ALTER TABLE `customers` ADD `search_text` text GENERATED ALWAYS AS (sort_name || char(31) || lower(coalesce(company_name, '')) || char(31) || lower(contact_email) || char(31) || lower(coalesce(billing_email, ''))) VIRTUAL;--> statement-breakpoint
+CREATE INDEX `customers_host_search_idx` ON `customers` (`host_id`,`search_text`);
