@@ -14,7 +14,7 @@ import {
   type CustomerSort,
   type UpdateCustomerInput,
 } from './schema';
-import { CUSTOMER_COLUMN, customerStatusIs, customerStatusSql, type CustomerStatus } from './status';
+import { CUSTOMER_COLUMN, customersWithStatus, customerStatusSql, type CustomerStatus } from './status';
 
 /** A customer as the app sees it: search_text is the search index's column, not data. */
 type CustomerRow = Omit<typeof customers.$inferSelect, 'searchText'>;
@@ -125,12 +125,12 @@ function decodeCursor(text: string, field: string): CursorValue {
 
 /** The WHERE of a customer list: host scope, free-text search and status. */
 export function customerFilters(hostId: string, query: { q?: string; status?: CustomerStatus }): (SQL | undefined)[] {
-  const filters: (SQL | undefined)[] = [eq(customers.hostId, hostId)];
+  // The host scope, or (with a status) the status filter, which carries the host scope itself.
+  const filters: (SQL | undefined)[] = [query.status ? customersWithStatus(query.status, hostId) : eq(customers.hostId, hostId)];
   // Name, company, contact and billing email, in the indexed search_text column (see schema):
   // instr(), not LIKE, so there is nothing to escape and no 50-byte pattern cap (D1).
   const needle = query.q?.toLowerCase().replaceAll('\x1f', '');
   if (needle) filters.push(sql`instr(${customers.searchText}, ${needle}) > 0`);
-  if (query.status) filters.push(customerStatusIs(query.status, hostId));
   return filters;
 }
 

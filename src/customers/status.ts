@@ -49,24 +49,27 @@ export const customerStatusSql: SQL<CustomerStatus> = sql<CustomerStatus>`(CASE
   ELSE 'active' END)`;
 
 /**
- * "Status is X" for list filters, written so SQLite can drive from the few open cases or active
- * redirects of the host (`id IN (…)` uses the primary key) instead of evaluating the CASE above for
- * every customer: an In Default filter over 10,000 customers reads ~400 rows instead of 10,000.
- * The unary `+` keeps host_id from choosing the host index over that. Same rule as
- * deriveCustomerStatus (test/unit/customer-status.test.ts checks every combination).
+ * "Customers of this host whose status is X", for list filters: the host scope included, written
+ * so SQLite can drive from the host's few open cases or active redirects (`id IN (…)` uses the
+ * primary key; the unary `+` keeps host_id from choosing the host index over that) instead of
+ * evaluating the CASE above for every customer: In Default over 10,000 customers reads ~400
+ * rows instead of 10,000. Same rule as deriveCustomerStatus (test/unit/customer-status.test.ts
+ * checks every combination, and that another host's cases never count).
  */
-export function customerStatusIs(status: CustomerStatus, hostId: string): SQL {
+export function customersWithStatus(status: CustomerStatus, hostId: string): SQL {
   const redirected = sql`${CUSTOMER_COLUMN.id} IN (SELECT pr.customer_id FROM pool_redirects pr WHERE pr.host_id = ${hostId} AND pr.ended_at IS NULL)`;
   const inDefault = sql`${CUSTOMER_COLUMN.id} IN (SELECT dc.customer_id FROM default_cases dc WHERE dc.host_id = ${hostId} AND dc.closed_at IS NULL)`;
+  const ofHost = sql`${CUSTOMER_COLUMN.hostId} = ${hostId}`;
+  const ofHostNotIndexed = sql`+${CUSTOMER_COLUMN.hostId} = ${hostId}`;
   const active = sql`${CUSTOMER_COLUMN.active} = 1`;
   switch (status) {
     case 'inactive':
-      return sql`${CUSTOMER_COLUMN.active} = 0`;
+      return sql`(${ofHost} AND ${CUSTOMER_COLUMN.active} = 0)`;
     case 'pool_redirected':
-      return sql`(${redirected} AND +${CUSTOMER_COLUMN.hostId} = ${hostId} AND ${active})`;
+      return sql`(${redirected} AND ${ofHostNotIndexed} AND ${active})`;
     case 'in_default':
-      return sql`(${inDefault} AND +${CUSTOMER_COLUMN.hostId} = ${hostId} AND ${active} AND NOT ${redirected})`;
+      return sql`(${inDefault} AND ${ofHostNotIndexed} AND ${active} AND NOT ${redirected})`;
     case 'active':
-      return sql`(${active} AND NOT ${redirected} AND NOT ${inDefault})`;
+      return sql`(${ofHost} AND ${active} AND NOT ${redirected} AND NOT ${inDefault})`;
   }
 }

@@ -52,7 +52,7 @@ describe('the SQL status expression agrees with deriveCustomerStatus', () => {
     expect(rows).toHaveLength(ALL_FACTS.length);
     expect(env.DB).toBeDefined();
 
-    // The list filter (customerStatusIs) picks exactly the customers whose status it names.
+    // The list filter (customersWithStatus) picks exactly the customers whose status it names.
     for (const status of CUSTOMER_STATUSES) {
       const page = await listCustomers(db(), host.hostId, { status, limit: 100 });
       const expected = ALL_FACTS.filter((facts) => deriveCustomerStatus(facts) === status).map((facts) => JSON.stringify(facts));
