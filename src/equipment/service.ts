@@ -11,9 +11,9 @@ import { AppError, notFound, ValidationError } from '../lib/errors';
 import { base64Url, newId } from '../lib/ids';
 import { parseInput } from '../lib/validation';
 import { siteOptionsQuery } from '../sites/service';
-import { readLive } from '../telemetry/live';
+import { readLive, readLiveKeys } from '../telemetry/live';
 import { sortByLiveValue } from '../telemetry/live-sort';
-import type { LiveMiner } from '../telemetry/types';
+import type { LiveKey, LiveMiner } from '../telemetry/types';
 import {
   createMinerSchema,
   IDENTITY_MESSAGE,
@@ -175,7 +175,7 @@ function decodeCursor(text: string, field: string): Cursor {
 }
 
 /** The live value a live sort orders by; null (no data) always sorts last. */
-function liveMetric(sort: LiveSort, live: LiveMiner | undefined): number | null {
+function liveMetric(sort: LiveSort, live: LiveKey | undefined): number | null {
   if (!live) return null;
   switch (sort.replace(/^-/, '')) {
     case 'hashrate':
@@ -192,7 +192,7 @@ function liveMetric(sort: LiveSort, live: LiveMiner | undefined): number | null 
 }
 
 /** Ties keep the serial order the rows arrived in. */
-const sortByLive = <T extends { id: string }>(rows: T[], states: Map<string, LiveMiner>, sort: LiveSort): T[] =>
+const sortByLive = <T extends { id: string }>(rows: T[], states: ReadonlyMap<string, LiveKey>, sort: LiveSort): T[] =>
   sortByLiveValue(rows, states, (live) => liveMetric(sort, live), sort.startsWith('-'));
 
 export async function listMiners(db: Db, live: LiveSource, hostId: string, rawQuery: unknown, scope: MinerScope = 'all'): Promise<MinerPage> {
@@ -311,10 +311,13 @@ function liveSortPlan(db: Db, filters: SQL[], sort: LiveSort, limit: number, que
     queries: [keysQuery],
     async finish(results, live) {
       const [keys] = results as [Awaited<typeof keysQuery>];
-      const states = await readLive(live, keys);
-      const ordered = sortByLive(keys, states, sort);
-      const pageIds = ordered.slice(offset, offset + limit).map((row) => row.id);
-      const rows = pageIds.length ? await selectMiners(db).where(inIds(miners.id, pageIds)).all() : [];
+      // Every matching unit's sort value (compact), then the page's rows and full live state.
+      const ordered = sortByLive(keys, await readLiveKeys(live, keys), sort);
+      const pageKeys = ordered.slice(offset, offset + limit);
+      const pageIds = pageKeys.map((row) => row.id);
+      const [rows, states] = pageIds.length
+        ? await Promise.all([selectMiners(db).where(inIds(miners.id, pageIds)).all(), readLive(live, pageKeys)])
+        : [[], new Map<string, LiveMiner>()];
       const byId = new Map(rows.map((row) => [row.id, row]));
       const items = pageIds.flatMap((id) => {
         const row = byId.get(id);

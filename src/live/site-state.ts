@@ -7,7 +7,7 @@ import { MAX_BATCH_BYTES, minerKey, validateTelemetryBatch, type MinerState, typ
 import { hourOf, MAX_GAP_MS, roundWh, splitByHour, wattMsToWh } from '../telemetry/energy';
 import { liveTotals, type LiveTotals } from '../telemetry/live';
 import { deriveLiveStatus, STALE_AFTER_MS } from '../telemetry/status';
-import type { HistoryPoint, LiveMiner, SiteSummary } from '../telemetry/types';
+import type { HistoryPoint, LiveKey, LiveMiner, SiteSummary } from '../telemetry/types';
 
 /**
  * SiteState: the live state of one site's miners (DESIGN.md §4), one object per site
@@ -848,6 +848,19 @@ export class SiteState extends DurableObject<Bindings> {
       if (miner) out.push(toLive(miner, now, siteLast, rules.offlineMinutes * 60_000));
     }
     return out;
+  }
+
+  /** Status and sortable values of many miners (a live sort or status filter), nothing else. */
+  async liveKeys(minerIds: string[]): Promise<LiveKey[]> {
+    return (await this.live(minerIds)).map(({ minerId, status, hashrateThs, tempMaxC, powerW, efficiencyJth, uptimeS }) => ({
+      minerId,
+      status,
+      hashrateThs,
+      tempMaxC,
+      powerW,
+      efficiencyJth,
+      uptimeS,
+    }));
   }
 
   async summary(): Promise<SiteSummary> {

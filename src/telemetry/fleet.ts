@@ -5,8 +5,8 @@ import { miners, sites } from '../db/schema';
 import type { Bindings } from '../env';
 import { notFound } from '../lib/errors';
 import { sortByLiveValue } from './live-sort';
-import { liveTotals, readHistory, readLive, readLiveTotals, type LiveTotals } from './live';
-import { LIVE_STATUSES, type HistoryPoint, type LiveMiner, type LiveStatus } from './types';
+import { liveTotals, readHistory, readLive, readLiveKeys, readLiveTotals, type LiveTotals } from './live';
+import { LIVE_STATUSES, type HistoryPoint, type LiveKey, type LiveMiner, type LiveStatus } from './types';
 
 /**
  * A customer's fleet as the portal shows it: the units assigned to them (miners.customer_id is
@@ -222,7 +222,7 @@ function fleetSearch(q: string): SQL | undefined {
 const STATUS_RANK: Record<FleetStatus, number> = { offline: 0, lost: 1, stale: 2, degraded: 3, sleeping: 4, active: 5, unknown: 6 };
 
 /** The live value a sort orders by; null (no data) always sorts last. */
-function sortValue(sort: Exclude<FleetSort, 'location'>, live: LiveMiner | undefined): number | null {
+function sortValue(sort: Exclude<FleetSort, 'location'>, live: LiveKey | undefined): number | null {
   switch (sort) {
     case 'hashrate':
     case '-hashrate':
@@ -239,7 +239,7 @@ function sortValue(sort: Exclude<FleetSort, 'location'>, live: LiveMiner | undef
 }
 
 /** Ties keep the location order the rows arrived in. */
-const sortByLive = <T extends { id: string }>(rows: readonly T[], states: Map<string, LiveMiner>, sort: Exclude<FleetSort, 'location'>): T[] =>
+const sortByLive = <T extends { id: string }>(rows: readonly T[], states: ReadonlyMap<string, LiveKey>, sort: Exclude<FleetSort, 'location'>): T[] =>
   sortByLiveValue(rows, states, (live) => sortValue(sort, live), sort.startsWith('-'));
 
 export interface FleetPage {
@@ -331,17 +331,22 @@ export async function customerFleetPage(
   ]);
   const index = fleetIndexOf(siteRows);
   const listPage = async () => {
-    // Without a search the matching list is the whole fleet: its live states give the totals too.
-    const [live, searchedTotals] = await Promise.all([readLive(env, listed), query.q === '' ? null : readLiveTotals(env, index.units)]);
-    const totals = searchedTotals ?? liveTotals(live.values());
-    const filtered = query.status === '' ? listed : listed.filter((row) => (live.get(row.id)?.status ?? 'unknown') === query.status);
-    const ordered = query.sort === 'location' ? filtered : sortByLive(filtered, live, query.sort);
+    // Every matching unit's status and sort values (compact). Without a search the matching list
+    // is the whole fleet, so they give the totals too.
+    const [keys, searchedTotals] = await Promise.all([readLiveKeys(env, listed), query.q === '' ? null : readLiveTotals(env, index.units)]);
+    const totals = searchedTotals ?? liveTotals(keys.values());
+    const filtered = query.status === '' ? listed : listed.filter((row) => (keys.get(row.id)?.status ?? 'unknown') === query.status);
+    const ordered = query.sort === 'location' ? filtered : sortByLive(filtered, keys, query.sort);
     const pageCount = pageCountOf(ordered.length);
     const page = Math.min(query.page, pageCount);
     const offset = (page - 1) * FLEET_PAGE_SIZE;
-    const pageIds = ordered.slice(offset, offset + FLEET_PAGE_SIZE).map((row) => row.id);
-    // The page's rows, still only the customer's (the ids came from the same scope).
-    const rows = pageIds.length > 0 ? await selectFleet(db).where(and(owned(hostId, customerId), inIds(miners.id, pageIds))).all() : [];
+    const pageUnits = ordered.slice(offset, offset + FLEET_PAGE_SIZE);
+    const pageIds = pageUnits.map((row) => row.id);
+    // The page's rows (still only the customer's: the ids came from the same scope) and full live state.
+    const [rows, live] =
+      pageIds.length > 0
+        ? await Promise.all([selectFleet(db).where(and(owned(hostId, customerId), inIds(miners.id, pageIds))).all(), readLive(env, pageUnits)])
+        : [[], new Map<string, LiveMiner>()];
     const byId = new Map(rows.map((row) => [row.id, row]));
     const items = pageIds.flatMap((id) => {
       const row = byId.get(id);

@@ -1,4 +1,4 @@
-import type { LiveMiner } from './types';
+import type { LiveKey } from './types';
 
 /**
  * Rows in the order of a live value (hashrate, temperature…), read from each row's live state.
@@ -7,8 +7,8 @@ import type { LiveMiner } from './types';
  */
 export function sortByLiveValue<T extends { id: string }>(
   rows: readonly T[],
-  states: ReadonlyMap<string, LiveMiner>,
-  valueOf: (live: LiveMiner | undefined) => number | null,
+  states: ReadonlyMap<string, LiveKey>,
+  valueOf: (live: LiveKey | undefined) => number | null,
   descending: boolean,
 ): T[] {
   const keyed = rows.map((row) => ({ row, value: valueOf(states.get(row.id)) }));

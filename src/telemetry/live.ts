@@ -1,5 +1,5 @@
 import type { Bindings } from '../env';
-import { LIVE_STATUSES, type HistoryPoint, type LiveMiner, type LiveStatus, type SiteSummary } from './types';
+import { LIVE_STATUSES, type HistoryPoint, type LiveKey, type LiveMiner, type LiveStatus, type SiteSummary } from './types';
 
 /** The site's SiteState object: one per site, addressed by the site id. */
 export const siteState = (env: Pick<Bindings, 'SITE_STATE'>, siteId: string) => env.SITE_STATE.getByName(siteId);
@@ -16,13 +16,21 @@ export async function readLive(env: Pick<Bindings, 'SITE_STATE'>, miners: readon
   return out;
 }
 
+/** Status and sortable values only (SiteState.liveKeys): what a live sort or status filter over many miners reads. */
+export async function readLiveKeys(env: Pick<Bindings, 'SITE_STATE'>, miners: readonly { id: string; siteId: string | null }[]): Promise<Map<string, LiveKey>> {
+  const results = await Promise.all([...idsBySite(miners)].map(([siteId, ids]) => siteState(env, siteId).liveKeys(ids)));
+  const out = new Map<string, LiveKey>();
+  for (const keys of results) for (const key of keys) out.set(key.minerId, key);
+  return out;
+}
+
 /** Live totals over some miners: counts by status; hashrate and power of the mining ones. */
 export type LiveTotals = Omit<SiteSummary, 'lastReportAt'>;
 
 const emptyTotals = (): LiveTotals => ({ miners: 0, byStatus: Object.fromEntries(LIVE_STATUSES.map((s) => [s, 0])) as Record<LiveStatus, number>, hashrateThs: 0, powerW: 0 });
 
 /** Totals over live states: every state counts by its status; hashrate and power only while mining (active or degraded). */
-export function liveTotals(states: Iterable<LiveMiner>): LiveTotals {
+export function liveTotals(states: Iterable<LiveKey>): LiveTotals {
   const out = emptyTotals();
   for (const live of states) {
     out.miners += 1;

@@ -39,6 +39,12 @@ export interface LiveMiner {
   errors: string[];
 }
 
+/**
+ * What a live sort, a status filter or totals need of a miner: its status and sortable values,
+ * without the arrays and strings of its full state (SiteState.liveKeys ships 1,000 of these).
+ */
+export type LiveKey = Pick<LiveMiner, 'minerId' | 'status' | 'hashrateThs' | 'tempMaxC' | 'powerW' | 'efficiencyJth' | 'uptimeS'>;
+
 /** A site's totals for dashboards. */
 export interface SiteSummary {
   miners: number;
