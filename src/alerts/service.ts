@@ -5,7 +5,7 @@ import type { StaffSession } from '../auth/staff-session';
 import { csvCell } from '../customers/csv';
 import type { Db } from '../db/client';
 import { alertRules, alerts, customers, miners, sites } from '../db/schema';
-import { decodeCursor, encodeCursor } from '../lib/cursor';
+import { decodeCursor, encodeCursor, keysetPage } from '../lib/cursor';
 import { parseInput } from '../lib/validation';
 import { loadAlertRules, type AlertRules } from '../telemetry/alerts';
 import { describeAlert, minerDisplayName, type AlertKind } from './describe';
@@ -146,18 +146,8 @@ export function alertListQueries(db: Db, hostId: string, rawQuery: unknown, scop
       .where(and(...filters)),
   ] as const;
   const read = (rows: AlertView[], totals: { total: number }[]): AlertPage => {
-    const hasMore = rows.length > limit;
-    const page = rows.slice(0, limit);
-    if (goingBack) page.reverse();
-    const cursorOf = (row: AlertView) => encodeCursor([row.openedAt, row.id]);
-    const first = page[0];
-    const last = page[page.length - 1];
-    return {
-      items: page,
-      total: totals[0]?.total ?? 0,
-      nextCursor: last && (goingBack || hasMore) ? cursorOf(last) : null,
-      prevCursor: first && (goingBack ? hasMore : keyset !== null) ? cursorOf(first) : null,
-    };
+    const { page, nextCursor, prevCursor } = keysetPage(rows, limit, { goingBack, fromCursor: keyset !== null }, (row) => encodeCursor([row.openedAt, row.id]));
+    return { items: page, total: totals[0]?.total ?? 0, nextCursor, prevCursor };
   };
   return { queries, read };
 }

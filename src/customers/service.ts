@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-or
 import { activityInsert, diffFields, type Actor, type Changes } from '../activity/service';
 import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
+import { keysetPage } from '../lib/cursor';
 import { contracts, contractSites, customers, miners, sites } from '../db/schema';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { base64Url, newId } from '../lib/ids';
@@ -183,19 +184,10 @@ export function customerListReads(db: Db, hostId: string, rawQuery: unknown): Ba
     .where(and(...filters));
   const read = (results: readonly unknown[]): CustomerPage => {
     const [rows, totals] = results as [Awaited<typeof pageQuery>, Awaited<typeof totalQuery>];
-    const hasMore = rows.length > limit;
-    const page = rows.slice(0, limit);
-    if (goingBack) page.reverse();
-    const cursorOf = (row: (typeof page)[number]): string =>
-      encodeCursor([sort.endsWith('name') ? row.sortName : row.createdAt, row.id]);
-    const first = page[0];
-    const last = page[page.length - 1];
-    return {
-      items: page.map(withDerived),
-      total: totals[0]?.total ?? 0,
-      nextCursor: last && (goingBack || hasMore) ? cursorOf(last) : null,
-      prevCursor: first && (goingBack ? hasMore : keyset !== null) ? cursorOf(first) : null,
-    };
+    const { page, nextCursor, prevCursor } = keysetPage(rows, limit, { goingBack, fromCursor: keyset !== null }, (row) =>
+      encodeCursor([sort.endsWith('name') ? row.sortName : row.createdAt, row.id]),
+    );
+    return { items: page.map(withDerived), total: totals[0]?.total ?? 0, nextCursor, prevCursor };
   };
   return { queries: [pageQuery, totalQuery], read };
 }

@@ -4,6 +4,7 @@ import { getCustomer } from '../customers/service';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
+import { keysetPage } from '../lib/cursor';
 import { inIds } from '../db/sql';
 import { activityLog, customers, miners, sites } from '../db/schema';
 import type { Bindings } from '../env';
@@ -277,19 +278,11 @@ function d1SortPlan(db: Db, filters: SQL[], sort: D1Sort, limit: number, query: 
     queries: [pageQuery, totalQuery],
     async finish(results, live) {
       const [rows, totals] = results as [Awaited<typeof pageQuery>, Awaited<typeof totalQuery>];
-      const hasMore = rows.length > limit;
-      const page = rows.slice(0, limit);
-      if (goingBack) page.reverse();
       // The key as SQLite computed it (its lower() is not JavaScript's), so cursors compare alike.
-      const cursorOf = (row: (typeof page)[number]) => encodeCursor({ kind: 'keyset', value: row.sortKey, id: row.id });
-      const first = page[0];
-      const last = page[page.length - 1];
-      return {
-        items: await withLive(live, page.map(({ sortKey: _key, ...row }) => row)),
-        total: totals[0]?.total ?? 0,
-        nextCursor: last && (goingBack || hasMore) ? cursorOf(last) : null,
-        prevCursor: first && (goingBack ? hasMore : keyset !== null) ? cursorOf(first) : null,
-      };
+      const { page, nextCursor, prevCursor } = keysetPage(rows, limit, { goingBack, fromCursor: keyset !== null }, (row) =>
+        encodeCursor({ kind: 'keyset', value: row.sortKey, id: row.id }),
+      );
+      return { items: await withLive(live, page.map(({ sortKey: _key, ...row }) => row)), total: totals[0]?.total ?? 0, nextCursor, prevCursor };
     },
   };
 }

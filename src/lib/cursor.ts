@@ -25,3 +25,27 @@ export function decodeCursor(text: string, field: string): CursorValue {
   const message = 'This page link is no longer valid; start again from the first page.';
   throw new ValidationError({ [field]: message }, message);
 }
+
+/**
+ * One page of a keyset list from the `limit + 1` rows read in walking order (the extra row says
+ * there is more): the page in display order and the cursors to its neighbours. Walking back
+ * (`before`) reads the newer neighbours reversed, so the page is flipped and there is always a
+ * next page; there is a previous page when a cursor brought us here, or walking back found more.
+ */
+export function keysetPage<T>(
+  rows: readonly T[],
+  limit: number,
+  walk: { goingBack: boolean; fromCursor: boolean },
+  cursorOf: (row: T) => string,
+): { page: T[]; nextCursor: string | null; prevCursor: string | null } {
+  const hasMore = rows.length > limit;
+  const page = rows.slice(0, limit);
+  if (walk.goingBack) page.reverse();
+  const first = page[0];
+  const last = page[page.length - 1];
+  return {
+    page,
+    nextCursor: last !== undefined && (walk.goingBack || hasMore) ? cursorOf(last) : null,
+    prevCursor: first !== undefined && (walk.goingBack ? hasMore : walk.fromCursor) ? cursorOf(first) : null,
+  };
+}
