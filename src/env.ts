@@ -4,7 +4,7 @@ import type { StaffSession } from './auth/staff-session';
 import type { BatchReads } from './db/batch-reads';
 import type { Db } from './db/client';
 import type { PortalContext } from './portal/context';
-import type { DashboardRows } from './portal/dashboard';
+import type { PortalPagePrefetched } from './portal/prefetch';
 import type { PortalSessionResult } from './portal/session';
 
 /** The Worker's bindings, as wrangler.toml declares them. */
@@ -72,8 +72,8 @@ export interface Variables {
    * same round trip as the host. Undefined in View Portal (staff are not members).
    */
   portalSession: PortalSessionResult | undefined;
-  /** The dashboard's D1 rows, read with the session check when its token named the customer. */
-  portalDashboard: DashboardRows | undefined;
+  /** A portal page's first D1 reads, read with the session check (src/portal/prefetch.ts). */
+  portalPrefetched: PortalPagePrefetched | undefined;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

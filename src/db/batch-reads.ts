@@ -9,3 +9,8 @@ export interface BatchReads<T> {
   queries: readonly [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]];
   read(results: readonly unknown[]): T;
 }
+
+/** The same reads, their result mapped (a page tags what it read, for instance). */
+export function mapReads<T, U>(reads: BatchReads<T>, map: (value: T) => U): BatchReads<U> {
+  return { queries: reads.queries, read: (results) => map(reads.read(results)) };
+}

@@ -5,7 +5,7 @@ import { getCustomer } from '../customers/service';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
 import { notFound } from '../lib/errors';
-import { dashboardReads } from '../portal/dashboard';
+import { portalPagePrefetch } from '../portal/prefetch';
 import { resolvePortalRequest, type PortalAddress } from '../portal/request';
 import { PORTAL_COOKIE } from '../portal/session';
 import { resolveHostById } from '../portal/tenant';
@@ -26,16 +26,16 @@ export const portalByDomain = createMiddleware<AppEnv>(async (c, next) => {
 
 /**
  * The host (404 when none) and, in the same D1 round trip, the portal session for requireMember
- * and, on the dashboard, the dashboard's own reads (used only if the session confirms them).
+ * and, on the pages that declare them (src/portal/prefetch.ts), the page's own first reads, used
+ * only if the session confirms them.
  */
 async function resolvePortal(c: Context<AppEnv>, address: PortalAddress, base: string) {
-  const relativePath = c.req.path.slice(base.length) || '/';
-  const onDashboard = c.req.method === 'GET' && relativePath === '/';
-  const resolved = await resolvePortalRequest(getDb(c.env.DB), c.get('vars').SESSION_SECRET, address, getCookie(c, PORTAL_COOKIE), onDashboard ? dashboardReads : undefined);
+  const prefetch = portalPagePrefetch(c.req.method, c.req.path.slice(base.length) || '/', c.req.query());
+  const resolved = await resolvePortalRequest(getDb(c.env.DB), c.get('vars').SESSION_SECRET, address, getCookie(c, PORTAL_COOKIE), prefetch);
   if (!resolved) throw notFound();
   c.set('portal', { host: resolved.host, base, preview: null, member: null, customer: null });
   c.set('portalSession', resolved.session);
-  c.set('portalDashboard', resolved.prefetched ?? undefined);
+  c.set('portalPrefetched', resolved.prefetched ?? undefined);
 }
 
 /**

@@ -244,8 +244,11 @@ export function portalRoutes() {
   pages.use('*', requireMember);
   pages.get('/', async (c) => {
     const portal = c.get('portal');
-    const prefetched = c.get('portalDashboard');
-    const data = prefetched ? await completeDashboard(c.env, prefetched) : await loadPortalDashboard(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id);
+    const prefetched = c.get('portalPrefetched');
+    const data =
+      prefetched?.page === 'dashboard'
+        ? await completeDashboard(c.env, prefetched.rows)
+        : await loadPortalDashboard(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id);
     return c.html(<PortalDashboard portal={portal} teamSize={data.teamSize} fleet={data.fleet} openAlerts={data.openAlerts} openAlertTotal={data.openAlertTotal} />);
   });
   for (const section of ['invoices', 'support'] as const) {
@@ -255,9 +258,16 @@ export function portalRoutes() {
   // Equipment: the customer's assigned miners, live, 50 to a page; search, status filter and sort
   // are the query string. The `/live` fragments are what htmx polls; the filters and page links
   // ask /equipment itself for the list fragment (HX-Target), so the address bar keeps the state.
+  /** The page's fleet: finished from the reads that came with the session, else read now. */
+  const fleetPage = (c: PortalCtx, options: { historySince?: number } = {}) => {
+    const portal = c.get('portal');
+    const prefetched = c.get('portalPrefetched');
+    if (prefetched?.page === 'equipment') return prefetched.finish(c.env, options);
+    return customerFleetPage(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id, parseFleetQuery(c.req.query()), options);
+  };
   const fleetFragment = async (c: PortalCtx) => {
     const portal = c.get('portal');
-    const fleet = await customerFleetPage(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id, parseFleetQuery(c.req.query()));
+    const fleet = await fleetPage(c);
     return c.html(<FleetLiveFragment portal={portal} summary={fleet.summary} page={fleet.page} now={Date.now()} />);
   };
   pages.get('/equipment', async (c) => {
@@ -266,8 +276,7 @@ export function portalRoutes() {
     if (isHtmx(c) && c.req.header('HX-Target') === 'fleet-live') return fleetFragment(c);
     const portal = c.get('portal');
     const now = Date.now();
-    const query = parseFleetQuery(c.req.query());
-    const fleet = await customerFleetPage(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id, query, { historySince: now - HISTORY_SPAN_MS });
+    const fleet = await fleetPage(c, { historySince: now - HISTORY_SPAN_MS });
     return c.html(<PortalEquipmentPage portal={portal} summary={fleet.summary} page={fleet.page} history={fleet.history ?? []} now={now} />);
   });
   pages.get('/equipment/live', fleetFragment);

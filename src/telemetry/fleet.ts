@@ -1,4 +1,5 @@
 import { and, asc, count, eq, or, sql, type SQL } from 'drizzle-orm';
+import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { inIds } from '../db/sql';
 import { miners, sites } from '../db/schema';
@@ -263,14 +264,17 @@ export interface FleetView {
 
 const pageCountOf = (total: number) => Math.max(1, Math.ceil(total / FLEET_PAGE_SIZE));
 
+/** Finishes an Equipment page from its first batch: live state, history, any follow-up read. */
+export type FinishFleetPage = (env: LiveSource, options?: { historySince?: number }) => Promise<FleetView>;
+
 /**
  * The Equipment list: the whole fleet's summary (and, with `historySince`, its 24-hour history)
  * plus one page of units matching the query. Round trips, whatever the fleet size:
  * - default order: one D1 batch (sites' ids, the page's rows, the matching count), then, in
  *   parallel, per site: totals, the page's live state, history;
  * - status filter or live sort: one D1 batch (sites' ids, the matching ids in location order),
- *   then per site, in parallel: the matching units' live state, history and (with a search, else
- *   the live states give them) totals; then one D1 read of the page's rows.
+ *   then per site, in parallel: the matching units' live keys, history and (with a search, else
+ *   the live keys give them) totals; then the page's rows (D1) and full live state together.
  * A page past the end shows the last page (one more D1 read in the default order).
  */
 export async function customerFleetPage(
@@ -281,9 +285,19 @@ export async function customerFleetPage(
   query: FleetQuery,
   options: { historySince?: number } = {},
 ): Promise<FleetView> {
+  const reads = fleetPageReads(db, { hostId, customerId }, query);
+  return reads.read(await db.batch(reads.queries))(env, options);
+}
+
+/**
+ * customerFleetPage's first D1 batch, unexecuted, and how to finish the page from its rows: so
+ * the portal can send it with the session check (src/portal/request.ts).
+ */
+export function fleetPageReads(db: Db, scope: { hostId: string; customerId: string }, query: FleetQuery): BatchReads<FinishFleetPage> {
+  const { hostId, customerId } = scope;
   const where = and(owned(hostId, customerId), fleetSearch(query.q));
-  const history = (index: FleetIndex): Promise<HistoryPoint[] | null> =>
-    options.historySince === undefined ? Promise.resolve(null) : readHistory(env, index.units, options.historySince);
+  const history = (env: LiveSource, index: FleetIndex, since: number | undefined): Promise<HistoryPoint[] | null> =>
+    since === undefined ? Promise.resolve(null) : readHistory(env, index.units, since);
 
   if (query.status === '' && query.sort === 'location') {
     const pageRows = (page: number) =>
@@ -292,70 +306,75 @@ export async function customerFleetPage(
         .orderBy(...LOCATION_ORDER)
         .limit(FLEET_PAGE_SIZE)
         .offset((page - 1) * FLEET_PAGE_SIZE);
-    const [siteRows, firstTry, counted] = await db.batch([
-      fleetSitesQuery(db, hostId, customerId),
-      pageRows(query.page),
-      db
-        .select({ total: count() })
-        .from(miners)
-        .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
-        .where(where),
-    ]);
-    const index = fleetIndexOf(siteRows);
-    const total = counted[0]?.total ?? 0;
-    const pageCount = pageCountOf(total);
-    const page = Math.min(query.page, pageCount);
-    const rows = page === query.page ? firstTry : await pageRows(page).all();
-    const [totals, live, points] = await Promise.all([readLiveTotals(env, index.units), readLive(env, rows), history(index)]);
+    const countQuery = db
+      .select({ total: count() })
+      .from(miners)
+      .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
+      .where(where);
     return {
-      summary: summaryOf(index, totals),
-      page: {
-        query: { ...query, page },
-        items: rows.map((row) => toFleetMiner(row, live.get(row.id) ?? null)),
-        total,
-        offset: (page - 1) * FLEET_PAGE_SIZE,
-        pageCount,
+      queries: [fleetSitesQuery(db, hostId, customerId), pageRows(query.page), countQuery],
+      read: (results) => async (env, options = {}) => {
+        const [siteRows, firstTry, counted] = results as [Parameters<typeof fleetIndexOf>[0], FleetRow[], { total: number }[]];
+        const index = fleetIndexOf(siteRows);
+        const total = counted[0]?.total ?? 0;
+        const pageCount = pageCountOf(total);
+        const page = Math.min(query.page, pageCount);
+        const rows = page === query.page ? firstTry : await pageRows(page).all();
+        const [totals, live, points] = await Promise.all([readLiveTotals(env, index.units), readLive(env, rows), history(env, index, options.historySince)]);
+        return {
+          summary: summaryOf(index, totals),
+          page: {
+            query: { ...query, page },
+            items: rows.map((row) => toFleetMiner(row, live.get(row.id) ?? null)),
+            total,
+            offset: (page - 1) * FLEET_PAGE_SIZE,
+            pageCount,
+          },
+          history: points,
+        };
       },
-      history: points,
     };
   }
 
-  const [siteRows, listed] = await db.batch([
-    fleetSitesQuery(db, hostId, customerId),
-    db
-      .select({ id: miners.id, siteId: miners.siteId })
-      .from(miners)
-      .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
-      .where(where)
-      .orderBy(...LOCATION_ORDER),
-  ]);
-  const index = fleetIndexOf(siteRows);
-  const listPage = async () => {
-    // Every matching unit's status and sort values (compact). Without a search the matching list
-    // is the whole fleet, so they give the totals too.
-    const [keys, searchedTotals] = await Promise.all([readLiveKeys(env, listed), query.q === '' ? null : readLiveTotals(env, index.units)]);
-    const totals = searchedTotals ?? liveTotals(keys.values());
-    const filtered = query.status === '' ? listed : listed.filter((row) => (keys.get(row.id)?.status ?? 'unknown') === query.status);
-    const ordered = query.sort === 'location' ? filtered : sortByLive(filtered, keys, query.sort);
-    const pageCount = pageCountOf(ordered.length);
-    const page = Math.min(query.page, pageCount);
-    const offset = (page - 1) * FLEET_PAGE_SIZE;
-    const pageUnits = ordered.slice(offset, offset + FLEET_PAGE_SIZE);
-    const pageIds = pageUnits.map((row) => row.id);
-    // The page's rows (still only the customer's: the ids came from the same scope) and full live state.
-    const [rows, live] =
-      pageIds.length > 0
-        ? await Promise.all([selectFleet(db).where(and(owned(hostId, customerId), inIds(miners.id, pageIds))).all(), readLive(env, pageUnits)])
-        : [[], new Map<string, LiveMiner>()];
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    const items = pageIds.flatMap((id) => {
-      const row = byId.get(id);
-      return row ? [toFleetMiner(row, live.get(id) ?? null)] : [];
-    });
-    return { summary: summaryOf(index, totals), page: { query: { ...query, page }, items, total: ordered.length, offset, pageCount } };
+  const listedQuery = db
+    .select({ id: miners.id, siteId: miners.siteId })
+    .from(miners)
+    .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
+    .where(where)
+    .orderBy(...LOCATION_ORDER);
+  return {
+    queries: [fleetSitesQuery(db, hostId, customerId), listedQuery],
+    read: (results) => async (env, options = {}) => {
+      const [siteRows, listed] = results as [Parameters<typeof fleetIndexOf>[0], Awaited<typeof listedQuery>];
+      const index = fleetIndexOf(siteRows);
+      const listPage = async () => {
+        // Every matching unit's status and sort values (compact). Without a search the matching
+        // list is the whole fleet, so they give the totals too.
+        const [keys, searchedTotals] = await Promise.all([readLiveKeys(env, listed), query.q === '' ? null : readLiveTotals(env, index.units)]);
+        const totals = searchedTotals ?? liveTotals(keys.values());
+        const filtered = query.status === '' ? listed : listed.filter((row) => (keys.get(row.id)?.status ?? 'unknown') === query.status);
+        const ordered = query.sort === 'location' ? filtered : sortByLive(filtered, keys, query.sort);
+        const pageCount = pageCountOf(ordered.length);
+        const page = Math.min(query.page, pageCount);
+        const offset = (page - 1) * FLEET_PAGE_SIZE;
+        const pageUnits = ordered.slice(offset, offset + FLEET_PAGE_SIZE);
+        const pageIds = pageUnits.map((row) => row.id);
+        // The page's rows (still only the customer's: the ids came from the same scope) and full live state.
+        const [rows, live] =
+          pageIds.length > 0
+            ? await Promise.all([selectFleet(db).where(and(owned(hostId, customerId), inIds(miners.id, pageIds))).all(), readLive(env, pageUnits)])
+            : [[], new Map<string, LiveMiner>()];
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        const items = pageIds.flatMap((id) => {
+          const row = byId.get(id);
+          return row ? [toFleetMiner(row, live.get(id) ?? null)] : [];
+        });
+        return { summary: summaryOf(index, totals), page: { query: { ...query, page }, items, total: ordered.length, offset, pageCount } };
+      };
+      const [listedPage, points] = await Promise.all([listPage(), history(env, index, options.historySince)]);
+      return { ...listedPage, history: points };
+    },
   };
-  const [listedPage, points] = await Promise.all([listPage(), history(index)]);
-  return { ...listedPage, history: points };
 }
 
 /** One of the customer's units; any other id (another customer's, another host's, unassigned) is 404. */

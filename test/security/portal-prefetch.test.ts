@@ -7,8 +7,9 @@ import { insertAlert, insertSite, portalCustomer } from '../helpers/alerts';
 import { reportFleet, seedFleet } from '../helpers/fleet';
 
 /**
- * The dashboard's reads travel with the session check, scoped by the host and customer the token
- * claims (src/portal/request.ts). They may only be shown when the account row confirms both.
+ * The dashboard's and Equipment's first reads travel with the session check, scoped by the host
+ * and customer the token claims (src/portal/prefetch.ts, request.ts). They may only be shown when
+ * the account row confirms both.
  */
 async function tokenWith(cookie: string, claims: Record<string, unknown>, drop: string[] = []) {
   const payload = decodeJwt(cookie.slice(`${PORTAL_COOKIE}=`.length)) as Record<string, unknown>;
@@ -23,21 +24,23 @@ async function tokenWith(cookie: string, claims: Record<string, unknown>, drop: 
   return `${PORTAL_COOKIE}=${token}`;
 }
 
-describe('the portal dashboard read with the session check', () => {
+describe('portal pages read with the session check (dashboard, Equipment)', () => {
   async function twoCustomers() {
     const host = await createHost('Prefetch Host');
     const site = await insertSite(host, 'Hall A');
     const alice = await portalCustomer(host, 'Alice Mining');
     const bob = await portalCustomer(host, 'Bob Mining');
-    await reportFleet(host, site, await seedFleet(host, { siteId: site, customerId: alice.customer.id, count: 3 }));
+    const aliceUnits = await seedFleet(host, { siteId: site, customerId: alice.customer.id, count: 3 });
+    await reportFleet(host, site, aliceUnits);
     const bobUnits = await seedFleet(host, { siteId: site, customerId: bob.customer.id, count: 7 });
     await reportFleet(host, site, bobUnits);
     await insertAlert(host, { siteId: site, minerId: bobUnits[0]!.id, customerId: bob.customer.id });
-    return { host, alice, bob };
+    return { host, alice, bob, aliceUnits, bobUnits };
   }
 
   it('shows the account’s own customer even when a token claims another one', async () => {
-    const { alice, bob } = await twoCustomers();
+    const fleets = await twoCustomers();
+    const { alice, bob } = fleets;
     // Signed with the real secret, so only the claim is wrong: the account still belongs to Alice.
     const claimsBob = await tokenWith(alice.cookie, { cid: bob.customer.id });
     const html = await (await getPage(alice.base, { cookie: claimsBob })).text();
@@ -45,6 +48,13 @@ describe('the portal dashboard read with the session check', () => {
     expect(html).toContain('3 miners');
     expect(html).not.toContain('7 miners');
     expect(html).not.toContain('Bob Mining');
+    // The Equipment page and its fragments (read with the session check too) list Alice's units only.
+    const { aliceUnits, bobUnits } = fleets;
+    for (const path of ['/equipment', '/equipment/live', '/equipment?sort=-hashrate', '/equipment/live?status=active']) {
+      const page = await (await getPage(`${alice.base}${path}`, { cookie: claimsBob })).text();
+      for (const unit of aliceUnits) expect(page, path).toContain(unit.serial);
+      for (const unit of bobUnits) expect(page, path).not.toContain(unit.serial);
+    }
     // And the honest tokens show each their own.
     expect(await (await getPage(alice.base, { cookie: alice.cookie })).text()).toContain('3 miners');
     expect(await (await getPage(bob.base, { cookie: bob.cookie })).text()).toContain('7 miners');
