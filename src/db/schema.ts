@@ -410,6 +410,11 @@ export const miners = sqliteTable(
     index('miners_host_idx').on(t.hostId, t.status),
     index('miners_customer_idx').on(t.customerId),
     index('miners_site_idx').on(t.siteId),
+    // The Equipment list's D1 sorts, on the very expressions it orders by (d1SortKey in
+    // src/equipment/service.ts), so a page walks the index instead of sorting the inventory.
+    index('miners_host_serial_sort_idx').on(t.hostId, sql`lower(coalesce(${t.serial}, ${t.mac}, ''))`, t.id),
+    index('miners_host_model_sort_idx').on(t.hostId, sql`lower(coalesce(${t.model}, ''))`, t.id),
+    index('miners_host_created_idx').on(t.hostId, t.createdAt, t.id),
     uniqueIndex('miners_host_mac_unique').on(t.hostId, t.mac),
     uniqueIndex('miners_host_serial_unique').on(t.hostId, t.serial),
     // A unit known only by its address (no MAC, no serial) is unique by address within its site.
