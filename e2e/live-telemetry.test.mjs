@@ -296,6 +296,19 @@ describe('live miner telemetry in the browser: agent, simulator, equipment, port
       assert.equal(await page.evaluate(() => window.__e2eSamePage), true, 'the page was not reloaded');
       assert.equal(await rows.count(), MINERS, 'the refreshed fragment lists every miner');
       assert.equal(await page.evaluate(() => window.htmx.config.allowEval), false, 'polling works with allowEval: false');
+
+      // Searching narrows the list in place (htmx) and keeps the search in the address bar.
+      const wanted = state.miners[0].mac;
+      await page.getByRole('searchbox', { name: 'Search miners' }).fill(wanted);
+      await page.waitForURL((url) => url.pathname === `${portalBase}/equipment` && url.searchParams.get('q') === wanted);
+      await page.waitForFunction((mac) => {
+        const found = [...document.querySelectorAll('#fleet-live tbody tr')];
+        return found.length === 1 && found[0].textContent.includes(mac);
+      }, wanted);
+      assert.equal(await page.evaluate(() => window.__e2eSamePage), true, 'the search did not reload the page');
+      assert.match(await live.innerText(), /Showing 1–1 of 1 matching miner\b/, 'the count says what matched');
+      await page.getByRole('searchbox', { name: 'Search miners' }).fill('');
+      await page.waitForFunction((count) => document.querySelectorAll('#fleet-live tbody tr').length === count, MINERS);
     }),
   );
 
