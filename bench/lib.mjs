@@ -38,6 +38,14 @@ export async function startWorker(seedSql) {
     detached: true,
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
   });
+  const stop = () => {
+    try {
+      process.kill(-dev.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    rmSync(state, { recursive: true, force: true });
+  };
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
@@ -45,20 +53,14 @@ export async function startWorker(seedSql) {
     } catch {
       // not up yet
     }
-    if (Date.now() > deadline) throw new Error('wrangler dev did not start in 60 s');
+    if (Date.now() > deadline) {
+      // Never leave a wrangler dev (and its workerd) running behind a failed start.
+      stop();
+      throw new Error('wrangler dev did not start in 60 s');
+    }
     await new Promise((r) => setTimeout(r, 300));
   }
-  return {
-    origin,
-    stop() {
-      try {
-        process.kill(-dev.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      rmSync(state, { recursive: true, force: true });
-    },
-  };
+  return { origin, stop };
 }
 
 /** Median milliseconds of `samples` sequential calls after `warmup` unmeasured ones. */
