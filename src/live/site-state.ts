@@ -136,6 +136,8 @@ interface MinerLiveState {
  * `upTo` are read again (see `history`).
  */
 interface CachedSeries {
+  /** The window's start it was read for: it holds no points before it. */
+  from: number;
   upTo: number;
   points: Map<number, HistoryPoint>;
 }
@@ -900,7 +902,9 @@ export class SiteState extends DurableObject<Bindings> {
     const map = await this.state();
     const now = Date.now();
     const key = minerIds.length >= HISTORY_CACHE_MIN_MINERS ? minerIds.join(',') : null;
-    const cached = key === null ? undefined : this.historyCache.get(key);
+    // A series read for a later window start lacks the earlier points: read afresh then.
+    const found = key === null ? undefined : this.historyCache.get(key);
+    const cached = found && found.from <= sinceMs ? found : undefined;
     const points = new Map<number, HistoryPoint>();
     if (cached) for (const point of cached.points.values()) if (point.t >= sinceMs) points.set(point.t, { ...point });
     const rows = this.sql.exec<{ bucket: number; hashrate: number | null; power: number | null; temp_max: number | null }>(
@@ -911,7 +915,7 @@ export class SiteState extends DurableObject<Bindings> {
       JSON.stringify(minerIds),
     );
     for (const row of rows) addPoint(points, row.bucket, row.hashrate, row.power, row.temp_max);
-    if (key !== null) this.cacheSeries(key, points, this.historyHorizon(map, now));
+    if (key !== null) this.cacheSeries(key, points, sinceMs, this.historyHorizon(map, now));
     for (const id of minerIds) {
       const bucket = map.get(id)?.bucket;
       if (bucket && bucket.b >= sinceMs) addPoint(points, bucket.b, bucket.hn > 0 ? bucket.hs / bucket.hn : null, bucket.pn > 0 ? bucket.ps / bucket.pn : null, bucket.tm);
@@ -926,11 +930,11 @@ export class SiteState extends DurableObject<Bindings> {
     return horizon;
   }
 
-  private cacheSeries(key: string, points: Map<number, HistoryPoint>, upTo: number) {
+  private cacheSeries(key: string, points: Map<number, HistoryPoint>, from: number, upTo: number) {
     const kept = new Map<number, HistoryPoint>();
     for (const [t, point] of points) if (t <= upTo) kept.set(t, { ...point });
     this.historyCache.delete(key);
-    this.historyCache.set(key, { upTo, points: kept });
+    this.historyCache.set(key, { from, upTo, points: kept });
     if (this.historyCache.size > HISTORY_CACHE_ENTRIES) this.historyCache.delete(this.historyCache.keys().next().value!);
   }
 }

@@ -278,6 +278,9 @@ describe('SiteState fleet history', () => {
     const hour = hourOf(Date.now()) - 3 * HOUR_MS;
     const at = (minutes: number) => new Date(hour + minutes * 60_000).toISOString();
     const sample = (minutes: number, hashrate: number) => batchOf(macs.map((mac) => report(mac, { sampled_at: at(minutes), hashrate_ths: hashrate, power_w: 3000 })));
+    // One miner reported an hour earlier too: outside the chart's window below, inside a longer one.
+    const earlier = hour - HOUR_MS;
+    await stateOf(siteId).ingest(ctx, batchOf([report(macs[1]!, { sampled_at: new Date(earlier + 60_000).toISOString(), hashrate_ths: 50, power_w: 3000 })]));
     await stateOf(siteId).ingest(ctx, sample(1, 100));
     await stateOf(siteId).ingest(ctx, sample(6, 90));
     await stateOf(siteId).ingest(ctx, sample(11, 80));
@@ -292,6 +295,13 @@ describe('SiteState fleet history', () => {
     ]);
     // Asked again (now from memory up to the horizon), the same points.
     expect(await chart()).toEqual(first);
+    // Asked for a longer window than the one kept in memory, it reads the earlier point as well.
+    expect((await stateOf(siteId).history(ids, earlier)).map((p) => [(p.t - hour) / 60_000, p.hashrateThs])).toEqual([
+      [-60, 50],
+      [0, 2400],
+      [5, 2160],
+      [10, 1920],
+    ]);
 
     // A new bucket closes the open one: the chart carries on.
     await stateOf(siteId).ingest(ctx, sample(16, 70));
