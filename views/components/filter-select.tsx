@@ -24,3 +24,15 @@ export function FilterSelect(props: {
     </>
   );
 }
+
+/** A list's free-text search box (`q`), with a visually hidden label, keeping what was typed. */
+export function FilterSearch(props: { id: string; label: string; value: string; placeholder: string }) {
+  return (
+    <>
+      <label class="visually-hidden" for={props.id}>
+        {props.label}
+      </label>
+      <input id={props.id} type="search" name="q" value={props.value} placeholder={props.placeholder} autocomplete="off" />
+    </>
+  );
+}

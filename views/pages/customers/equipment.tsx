@@ -1,6 +1,7 @@
 import type { AssignmentResult, MinerPage } from '../../../src/equipment/service';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { EmptyState } from '../../components/form';
+import { FilterSearch } from '../../components/filter-select';
 import { equipmentHref, EquipmentFilterFields, MinerTable, type EquipmentFilters, type FilterOptions } from '../equipment/list';
 import { KeysetPagination } from '../../components/pagination';
 
@@ -111,10 +112,7 @@ export function AssignEquipmentPanel(props: {
         </div>
       )}
       <form class="filters" role="search" method="get" action={base}>
-        <label class="visually-hidden" for="assign-search">
-          Search units
-        </label>
-        <input id="assign-search" type="search" name="q" value={filters.q} placeholder="Search serial, IP, MAC, model or rack location" autocomplete="off" />
+        <FilterSearch id="assign-search" label="Search units" value={filters.q} placeholder="Search serial, IP, MAC, model or rack location" />
         <EquipmentFilterFields filters={filters} options={props.options} statuses={['staged', 'unassigned']} idPrefix="assign" />
         <button type="submit" class="btn">
           Filter

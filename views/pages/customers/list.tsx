@@ -7,7 +7,7 @@ import { StatusBadge } from '../../components/status';
 import { KeysetPagination } from '../../components/pagination';
 import { Time } from '../../components/time';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
-import { FilterSelect } from '../../components/filter-select';
+import { FilterSearch, FilterSelect } from '../../components/filter-select';
 import { ResultCount } from '../../components/result-count';
 
 export interface CustomerListFilters {
@@ -118,10 +118,7 @@ export function CustomerListPage(props: { session: StaffSession; page: CustomerP
         hx-swap="outerHTML"
         hx-push-url="true"
       >
-        <label class="visually-hidden" for="customer-search">
-          Search customers
-        </label>
-        <input id="customer-search" type="search" name="q" value={filters.q} placeholder="Search name, company or email" autocomplete="off" />
+        <FilterSearch id="customer-search" label="Search customers" value={filters.q} placeholder="Search name, company or email" />
         <FilterSelect
           id="customer-status"
           name="status"

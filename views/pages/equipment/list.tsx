@@ -5,7 +5,7 @@ import { EfficiencyCell, HashrateCell, LiveBadge, MinerStatusBadge, PowerCell, T
 import { EmptyState } from '../../components/form';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
 import { KeysetPagination } from '../../components/pagination';
-import { FilterSelect } from '../../components/filter-select';
+import { FilterSearch, FilterSelect } from '../../components/filter-select';
 import { ResultCount } from '../../components/result-count';
 
 export const EQUIPMENT_VIEWS = ['table', 'grid'] as const;
@@ -334,10 +334,7 @@ export function EquipmentListPage(props: {
         hx-swap="outerHTML"
         hx-push-url="true"
       >
-        <label class="visually-hidden" for="equipment-search">
-          Search equipment
-        </label>
-        <input id="equipment-search" type="search" name="q" value={filters.q} placeholder="Search serial, IP, MAC, model or rack location" autocomplete="off" />
+        <FilterSearch id="equipment-search" label="Search equipment" value={filters.q} placeholder="Search serial, IP, MAC, model or rack location" />
         <EquipmentFilterFields filters={filters} options={options} idPrefix="equipment" />
         <FilterSelect
           id="equipment-customer"

@@ -16,7 +16,7 @@ import {
 import { formatDuration, formatEfficiency, formatHashrate, formatPercent, formatPower, formatTemperature, formatUptime } from '../../../src/telemetry/format';
 import type { HistoryPoint } from '../../../src/telemetry/types';
 import { HashrateChart } from '../../components/chart';
-import { FilterSelect } from '../../components/filter-select';
+import { FilterSearch, FilterSelect } from '../../components/filter-select';
 import { Card, EmptyState } from '../../components/form';
 import { AlertKindBadge, FLEET_STATUS_LABELS, HashrateVsNominal, LiveStatusBadge } from '../../components/live';
 import { KeysetPagination } from '../../components/pagination';
@@ -132,10 +132,7 @@ export function FleetFilters(props: { portal: PortalContext; query: FleetQuery }
       hx-push-url="true"
       hx-sync="#fleet-live:replace"
     >
-      <label class="visually-hidden" for="fleet-search">
-        Search miners
-      </label>
-      <input id="fleet-search" type="search" name="q" value={query.q} placeholder="Search serial, MAC, model, rack or site" autocomplete="off" />
+      <FilterSearch id="fleet-search" label="Search miners" value={query.q} placeholder="Search serial, MAC, model, rack or site" />
       <FilterSelect
         id="fleet-status"
         name="status"
