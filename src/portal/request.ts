@@ -18,7 +18,8 @@ export type PortalPrefetch<T> = (db: Db, scope: { hostId: string; customerId: st
  * account row is read for the host the token names; it only counts when that is the host the
  * address resolved to (judgePortalSession), exactly as `loadPortalSession` decides.
  * A local D1 round trip costs about as much as a whole trivial page (bench/README.md), so every
- * portal page saves one here, and a page with a `prefetch` (the dashboard) saves its own too.
+ * portal page saves one here, and a page with a `prefetch` (src/portal/prefetch.ts) saves its
+ * own too.
  */
 export async function resolvePortalRequest<T = never>(
   db: Db,
