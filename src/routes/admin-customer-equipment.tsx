@@ -9,7 +9,7 @@ import { siteOptions } from '../sites/service';
 import { CustomerShell } from '../../views/pages/customers/detail';
 import { AssignEquipmentPanel, CustomerEquipmentPanel } from '../../views/pages/customers/equipment';
 import { HashrateChart } from '../../views/components/chart';
-import { fleetHistory, listCustomerMiners } from '../telemetry/fleet';
+import { fleetHistory, fleetIndexOf, fleetSitesQuery } from '../telemetry/fleet';
 import { parseEquipmentFilters, serviceQuery } from './admin-equipment';
 
 /** Every value of a repeated form field (checkboxes), however the form was encoded. */
@@ -28,23 +28,29 @@ export async function customerEquipmentPanel(
 ) {
   const session = c.get('staff');
   const query = c.req.method === 'GET' ? c.req.query() : {};
-  const page = await listMiners(getDb(c.env.DB), c.env, session.host.id, {
-    customer: customer.id,
-    sort: 'serial',
-    ...(query.cursor ? { cursor: query.cursor } : {}),
-    ...(query.before ? { before: query.before } : {}),
-  });
+  const db = getDb(c.env.DB);
+  // The page's units, and the whole fleet's ids per site (one row per site) for its chart.
+  const [page, siteRows] = await Promise.all([
+    listMiners(db, c.env, session.host.id, {
+      customer: customer.id,
+      sort: 'serial',
+      ...(query.cursor ? { cursor: query.cursor } : {}),
+      ...(query.before ? { before: query.before } : {}),
+    }),
+    fleetSitesQuery(db, session.host.id, customer.id).all(),
+  ]);
   const pageHref = (cursor: { cursor?: string; before?: string }) =>
     `/admin/customers/${customer.id}/equipment?${new URLSearchParams(cursor as Record<string, string>).toString()}`;
-  // The whole fleet's 24 hours, not just this page's units: one D1 query and one RPC per site.
-  const fleet = await listCustomerMiners(getDb(c.env.DB), session.host.id, customer.id);
+  // The whole fleet's 24 hours, not just this page's units: one RPC per site.
+  const fleet = fleetIndexOf(siteRows);
+  const unitCount = fleet.units.length;
   const now = Date.now();
-  const history = fleet.length > 0 ? await fleetHistory(c.env, fleet, now) : [];
-  const nominalThs = fleet.reduce((sum, miner) => sum + (miner.nominalHashrateMths ?? 0), 0) / 1000;
+  const history = unitCount > 0 ? await fleetHistory(c.env, fleet.units, now) : [];
+  const nominalThs = fleet.nominalMths / 1000;
   const selfHref = `/admin/customers/${customer.id}/equipment${query.cursor || query.before ? `?${new URLSearchParams(query.cursor ? { cursor: query.cursor } : { before: query.before ?? '' }).toString()}` : ''}`;
   return (
     <div id="customer-equipment-live" hx-get={selfHref} hx-trigger="every 15s" hx-target="this" hx-swap="outerHTML">
-      {fleet.length > 0 && (
+      {unitCount > 0 && (
         <section class="card">
           <HashrateChart
             id="customer-fleet-chart"
@@ -52,7 +58,7 @@ export async function customerEquipmentPanel(
             endMs={now}
             timezone={session.host.timezone}
             nominalThs={nominalThs || null}
-            title={`${customer.name}: hashrate of ${fleet.length} assigned ${fleet.length === 1 ? 'unit' : 'units'}, last 24 hours`}
+            title={`${customer.name}: hashrate of ${unitCount} assigned ${unitCount === 1 ? 'unit' : 'units'}, last 24 hours`}
           />
         </section>
       )}

@@ -19,25 +19,17 @@ import { LIVE_STATUSES, type HistoryPoint, type LiveKey, type LiveMiner, type Li
  *   asks each site's object for totals over those ids (`SiteState.totals`);
  * - the Equipment list reads full rows for one page of 50. In the default order (site, rack,
  *   serial) D1 pages it, in the same batch as the summary's read, and only the page's units'
- *   live state is read; a status filter or a live sort needs every matching unit's live state,
- *   so it reads the matching ids (in location order), their live state, then the page's rows.
+ *   live state is read; a status filter or a live sort needs every matching unit's status and
+ *   sort value, so it reads the matching ids (in location order), their live keys, then the
+ *   page's rows and full live state together.
  */
 
 export const HISTORY_SPAN_MS = 24 * 60 * 60 * 1000;
 
-export interface FleetMiner {
-  id: string;
-  siteId: string | null;
-  siteName: string | null;
-  serial: string | null;
-  mac: string | null;
-  vendor: string | null;
-  model: string | null;
-  firmware: string | null;
-  rackLocation: string | null;
+/** A unit as the portal lists it: its inventory row (nominal in TH/s) and its live state. */
+export interface FleetMiner extends Omit<FleetRow, 'nominalHashrateMths'> {
   /** TH/s (the inventory stores milli-TH/s). */
   nominalThs: number | null;
-  nominalPowerW: number | null;
   /** Null when the site's agent has never reported this unit. */
   live: LiveMiner | null;
 }
@@ -72,19 +64,6 @@ const fleetColumns = {
   nominalPowerW: miners.nominalPowerW,
 };
 
-interface FleetRow {
-  id: string;
-  siteId: string | null;
-  siteName: string | null;
-  serial: string | null;
-  mac: string | null;
-  vendor: string | null;
-  model: string | null;
-  firmware: string | null;
-  rackLocation: string | null;
-  nominalHashrateMths: number | null;
-  nominalPowerW: number | null;
-}
 
 const owned = (hostId: string, customerId: string) =>
   and(eq(miners.hostId, hostId), eq(miners.customerId, customerId), eq(miners.status, 'assigned'));
@@ -100,17 +79,12 @@ const selectFleet = (db: Db) =>
     .from(miners)
     .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)));
 
+/** A unit's row as fleetColumns reads it. */
+type FleetRow = Awaited<ReturnType<ReturnType<typeof selectFleet>['all']>>[number];
+
 function toFleetMiner(row: FleetRow, live: LiveMiner | null): FleetMiner {
   const { nominalHashrateMths, ...rest } = row;
   return { ...rest, nominalThs: nominalHashrateMths === null ? null : nominalHashrateMths / 1000, live };
-}
-
-/** Every unit of the customer, full rows in the list's order (the staff view of one customer). */
-export async function listCustomerMiners(db: Db, hostId: string, customerId: string): Promise<FleetRow[]> {
-  return selectFleet(db)
-    .where(owned(hostId, customerId))
-    .orderBy(...LOCATION_ORDER)
-    .all();
 }
 
 // ---------------------------------------------------------------------------------------------
