@@ -5,7 +5,7 @@ import { alertEmails } from '../telemetry/alert-email';
 import { DEFAULT_ALERT_RULES, evaluateAlert, type AlertKind, type AlertRules, type AlertTrack } from '../telemetry/alerts';
 import { MAX_BATCH_BYTES, minerKey, validateTelemetryBatch, type MinerState, type TelemetryBatch, type TelemetryMiner } from '../telemetry/batch';
 import { hourOf, MAX_GAP_MS, roundWh, splitByHour, wattMsToWh } from '../telemetry/energy';
-import { liveTotals, type LiveTotals } from '../telemetry/live';
+import { addToPoint, liveTotals, type LiveTotals } from '../telemetry/live';
 import { deriveLiveStatus, STALE_AFTER_MS } from '../telemetry/status';
 import type { HistoryPoint, LiveKey, LiveMiner, SiteSummary } from '../telemetry/types';
 
@@ -914,11 +914,11 @@ export class SiteState extends DurableObject<Bindings> {
       cached ? Math.max(sinceMs, cached.upTo + 1) : sinceMs,
       JSON.stringify(minerIds),
     );
-    for (const row of rows) addPoint(points, row.bucket, row.hashrate, row.power, row.temp_max);
+    for (const row of rows) addToPoint(points, row.bucket, row.hashrate, row.power, row.temp_max);
     if (key !== null) this.cacheSeries(key, points, sinceMs, this.historyHorizon(map, now));
     for (const id of minerIds) {
       const bucket = map.get(id)?.bucket;
-      if (bucket && bucket.b >= sinceMs) addPoint(points, bucket.b, bucket.hn > 0 ? bucket.hs / bucket.hn : null, bucket.pn > 0 ? bucket.ps / bucket.pn : null, bucket.tm);
+      if (bucket && bucket.b >= sinceMs) addToPoint(points, bucket.b, bucket.hn > 0 ? bucket.hs / bucket.hn : null, bucket.pn > 0 ? bucket.ps / bucket.pn : null, bucket.tm);
     }
     return [...points.values()].sort((a, b) => a.t - b.t);
   }
@@ -937,15 +937,6 @@ export class SiteState extends DurableObject<Bindings> {
     this.historyCache.set(key, { from, upTo, points: kept });
     if (this.historyCache.size > HISTORY_CACHE_ENTRIES) this.historyCache.delete(this.historyCache.keys().next().value!);
   }
-}
-
-/** Adds one miner's (or one bucket's summed) values into a chart point. */
-function addPoint(points: Map<number, HistoryPoint>, t: number, hashrate: number | null, power: number | null, temp: number | null) {
-  const point = points.get(t) ?? { t, hashrateThs: null, powerW: null, tempMaxC: null };
-  if (hashrate !== null) point.hashrateThs = (point.hashrateThs ?? 0) + hashrate;
-  if (power !== null) point.powerW = (point.powerW ?? 0) + power;
-  if (temp !== null) point.tempMaxC = point.tempMaxC === null ? temp : Math.max(point.tempMaxC, temp);
-  points.set(t, point);
 }
 
 function addToBucket(bucket: OpenBucket, miner: TelemetryMiner, tempMax: number | null) {

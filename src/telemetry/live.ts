@@ -87,19 +87,19 @@ export async function readHistory(
   const bySite = idsBySite(miners);
   const perSite = await Promise.all([...bySite].map(([siteId, ids]) => siteState(env, siteId).history(ids, sinceMs)));
   const merged = new Map<number, HistoryPoint>();
-  for (const points of perSite) {
-    for (const point of points) {
-      const into = merged.get(point.t);
-      if (!into) {
-        merged.set(point.t, { ...point });
-        continue;
-      }
-      into.hashrateThs = sumNullable(into.hashrateThs, point.hashrateThs);
-      into.powerW = sumNullable(into.powerW, point.powerW);
-      into.tempMaxC = into.tempMaxC === null ? point.tempMaxC : point.tempMaxC === null ? into.tempMaxC : Math.max(into.tempMaxC, point.tempMaxC);
-    }
-  }
+  for (const points of perSite) for (const point of points) addToPoint(merged, point.t, point.hashrateThs, point.powerW, point.tempMaxC);
   return [...merged.values()].sort((a, b) => a.t - b.t);
 }
 
-const sumNullable = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : a + b);
+/**
+ * Adds one miner's (or one site's summed) values into the chart point at `t`: hashrate and power
+ * add up, temperature is the max, and a value stays null until some miner has one. The one rule
+ * for fleet charts, in SiteState (per miner) and across sites (readHistory).
+ */
+export function addToPoint(points: Map<number, HistoryPoint>, t: number, hashrate: number | null, power: number | null, temp: number | null) {
+  const point = points.get(t) ?? { t, hashrateThs: null, powerW: null, tempMaxC: null };
+  if (hashrate !== null) point.hashrateThs = (point.hashrateThs ?? 0) + hashrate;
+  if (power !== null) point.powerW = (point.powerW ?? 0) + power;
+  if (temp !== null) point.tempMaxC = point.tempMaxC === null ? temp : Math.max(point.tempMaxC, temp);
+  points.set(t, point);
+}
