@@ -1,4 +1,4 @@
-// Parsers against every real firmware reply in ../shared/fixtures/cgminer-api/,
+// Parsers against every real firmware reply in agent/test/fixtures/cgminer-api/,
 // with exact expected values, plus the parsing traps its README lists.
 
 import { test, describe } from 'node:test';

@@ -1,5 +1,5 @@
 // Decoding a raw CGMiner-family reply into a JSON object, tolerating the
-// known firmware quirks (see ../shared/fixtures/cgminer-api/README.md):
+// known firmware quirks (see agent/test/fixtures/cgminer-api/README.md):
 // trailing NUL bytes, the older `}{` missing-comma stats format, btminer's
 // invalid `\'` escape, raw control characters inside strings, btminer's string
 // STATUS, and multi-command (`summary+stats+pools`) replies.

@@ -1,5 +1,5 @@
 // Replies in each firmware dialect, shaped after the real replies in
-// ../shared/fixtures/cgminer-api/ (same keys, same quirks: GH/s vs MH/s,
+// agent/test/fixtures/cgminer-api/ (same keys, same quirks: GH/s vs MH/s,
 // 1-based chains with an empty 4th slot, `Tenperature`, `Pool Stale%%`,
 // btminer's string STATUS on get_version, Avalon's bracketed MM ID0 blob with
 // -273 device temperatures and uptime in `When`).
