@@ -66,6 +66,7 @@ export function customerColumns() {
     active: customers.active,
     portalAccess: customers.portalAccess,
     teamName: customers.teamName,
+    taxExempt: customers.taxExempt,
     createdAt: customers.createdAt,
     updatedAt: customers.updatedAt,
     status: customerStatusSql,

@@ -131,6 +131,8 @@ export const customers = sqliteTable(
     active: integer('active', { mode: 'boolean' }).notNull().default(true),
     portalAccess: integer('portal_access', { mode: 'boolean' }).notNull().default(true),
     teamName: text('team_name'),
+    /** Billing: tax (Settings → Billing) is not charged to this customer. */
+    taxExempt: integer('tax_exempt', { mode: 'boolean' }).notNull().default(false),
     /**
      * What the list's search looks in, lowercased and joined by a unit separator (so a match
      * cannot span two fields). Virtual, and indexed with host_id: a search reads the index alone
@@ -497,8 +499,21 @@ export const alerts = sqliteTable(
   ],
 );
 
-export const CONTRACT_KINDS = ['hosting', 'fixed_monthly', 'lease', 'hashrate', 'om'] as const;
-export const CONTRACT_STATUSES = ['draft', 'active', 'ended'] as const;
+/**
+ * Contract types (docs/BILLING.md): hosted = the customer's own units, billed per kWh or a fixed
+ * monthly fee per unit; lease = the host's units for a monthly fee per unit; infinity = TH/s
+ * bought at a price per TH per day (no units); om = operations and maintenance of sites.
+ */
+export const CONTRACT_KINDS = ['hosted', 'lease', 'infinity', 'om'] as const;
+export const CONTRACT_STATUSES = ['draft', 'active', 'expired', 'terminated'] as const;
+/** Hosted contracts: per kWh, or a fixed monthly fee per unit. */
+export const HOSTED_PRICING = ['per_kwh', 'fixed_per_unit'] as const;
+/**
+ * Where a per-kWh contract's kWh come from: metered = usage_hourly.energy_wh as recorded (PDU,
+ * miner-reported or spec, per row); spec = the unit's nominal W x hours online; hashrate =
+ * the contract's J/TH x TH delivered.
+ */
+export const KWH_SOURCES = ['metered', 'spec', 'hashrate'] as const;
 
 export const contracts = sqliteTable(
   'contracts',
@@ -513,12 +528,66 @@ export const contracts = sqliteTable(
     kind: text('kind', { enum: CONTRACT_KINDS }).notNull(),
     status: text('status', { enum: CONTRACT_STATUSES }).notNull().default('draft'),
     name: text('name').notNull(),
-    startsAt: integer('starts_at'),
-    endsAt: integer('ends_at'),
+    /** ISO 4217: the customer's billing currency when the contract was made. */
+    currency: text('currency').notNull(),
+    /** Calendar dates in the host's time zone, ISO `YYYY-MM-DD`; end_date is the last day covered. */
+    startDate: text('start_date').notNull(),
+    termMonths: integer('term_months').notNull(),
+    endDate: text('end_date').notNull(),
+    autoRenew: integer('auto_renew', { mode: 'boolean' }).notNull().default(false),
+    renewalNoticeDays: integer('renewal_notice_days').notNull().default(30),
+    /** Hosted only. */
+    pricing: text('pricing', { enum: HOSTED_PRICING }),
+    /** Hosted per kWh only. */
+    kwhSource: text('kwh_source', { enum: KWH_SOURCES }),
+    /** Micro-units of the contract currency per kWh; null = the unit's site rate, else the host default. */
+    energyRateMicrosPerKwh: integer('energy_rate_micros_per_kwh'),
+    /** Hashrate-derived kWh: milli-J/TH (21.5 J/TH = 21500). */
+    efficiencyMjPerTh: integer('efficiency_mj_per_th'),
+    /** Minor units per unit per month (hosted fixed, lease), or per month in all (O&M). */
+    monthlyFeeMinor: integer('monthly_fee_minor'),
+    /** Infinity: milli-TH/s bought, and micro-units per TH/s per day. */
+    infinityMths: integer('infinity_mths'),
+    priceMicrosPerThDay: integer('price_micros_per_th_day'),
+    setupFeeMinor: integer('setup_fee_minor').notNull().default(0),
+    depositMinor: integer('deposit_minor').notNull().default(0),
+    /** Lease: manual extensions so far (at most 3). */
+    extensions: integer('extensions').notNull().default(0),
+    notes: text('notes'),
+    activatedAt: integer('activated_at'),
+    /** Terminated or expired: when, and why (a termination's reason is typed by staff). */
+    endedAt: integer('ended_at'),
+    endReason: text('end_reason'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('contracts_customer_idx').on(t.customerId, t.status), index('contracts_host_idx').on(t.hostId)],
+  (t) => [index('contracts_customer_idx').on(t.customerId, t.status), index('contracts_host_idx').on(t.hostId, t.status)],
+);
+
+/**
+ * Units under a contract. `active` is 1 exactly while the contract is active, so the partial
+ * unique index keeps a unit in at most one active contract, in the database itself.
+ */
+export const contractMiners = sqliteTable(
+  'contract_miners',
+  {
+    contractId: text('contract_id')
+      .notNull()
+      .references(() => contracts.id, { onDelete: 'cascade' }),
+    minerId: text('miner_id')
+      .notNull()
+      .references(() => miners.id, { onDelete: 'cascade' }),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    active: integer('active', { mode: 'boolean' }).notNull().default(false),
+    addedAt: integer('added_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.contractId, t.minerId] }),
+    uniqueIndex('contract_miners_one_active').on(t.minerId).where(sql`${t.active} = 1`),
+    index('contract_miners_host_idx').on(t.hostId, t.minerId),
+  ],
 );
 
 /** Sites covered by an O&M contract (operations and maintenance of the customer's own site). */
@@ -569,3 +638,258 @@ export const rateLimits = sqliteTable('rate_limits', {
   windowStart: integer('window_start').notNull(),
   count: integer('count').notNull(),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Billing (docs/BILLING.md). Money is integer minor units of the row's currency; energy integer
+// Wh; rates integer micro-units per kWh; calendar dates ISO `YYYY-MM-DD` in the host's zone.
+
+/** Settings → Billing. A host without a row uses the defaults in src/billing/settings.ts. */
+export const billingSettings = sqliteTable('billing_settings', {
+  hostId: text('host_id')
+    .primaryKey()
+    .references(() => hosts.id, { onDelete: 'cascade' }),
+  /** Micro-units of the host currency per kWh for sites with a blank rate; null = none set. */
+  defaultEnergyRateMicrosPerKwh: integer('default_energy_rate_micros_per_kwh'),
+  netDays: integer('net_days').notNull().default(15),
+  /** 1–28: a period runs from this day of a month to the day before it in the next month. */
+  billingDay: integer('billing_day').notNull().default(1),
+  invoicePrefix: text('invoice_prefix').notNull().default('INV'),
+  taxEnabled: integer('tax_enabled', { mode: 'boolean' }).notNull().default(false),
+  taxLabel: text('tax_label'),
+  /** Basis points: 825 = 8.25 %. */
+  taxRateBps: integer('tax_rate_bps').notNull().default(0),
+  /** The host's postal address printed on invoices. */
+  businessAddress: text('business_address'),
+  remitTo: text('remit_to'),
+  invoiceFooter: text('invoice_footer'),
+  updatedAt: updatedAt(),
+});
+
+export const INVOICE_STATUSES = ['draft', 'issued', 'partially_paid', 'paid', 'overdue', 'void'] as const;
+
+/**
+ * One invoice per (customer, period) among those not void, by the partial unique index, so a
+ * regeneration or two racing crons cannot make a second one. Numbers are assigned when issued:
+ * `<prefix>-<year>-<seq>`, seq per (host, year) from 1 without gaps (void ones keep theirs).
+ */
+export const invoices = sqliteTable(
+  'invoices',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    /** `YYYY-MM`: the month in which the period starts. */
+    periodKey: text('period_key').notNull(),
+    /** The period's first day and the day after its last, ISO dates in the host's zone. */
+    periodStart: text('period_start').notNull(),
+    periodEnd: text('period_end').notNull(),
+    /** The period as UTC instants (epoch ms): usage hours starting in [from, to) belong to it. */
+    periodFromMs: integer('period_from_ms').notNull(),
+    periodToMs: integer('period_to_ms').notNull(),
+    status: text('status', { enum: INVOICE_STATUSES }).notNull().default('draft'),
+    /** Generated for a customer that was not Active or was in default: issued, never emailed. */
+    held: integer('held', { mode: 'boolean' }).notNull().default(false),
+    number: text('number'),
+    numberYear: integer('number_year'),
+    numberSeq: integer('number_seq'),
+    currency: text('currency').notNull(),
+    subtotalMinor: integer('subtotal_minor').notNull().default(0),
+    taxMinor: integer('tax_minor').notNull().default(0),
+    /** = the sum of the lines' amounts, exactly. */
+    totalMinor: integer('total_minor').notNull().default(0),
+    /** Payments and credits allocated to it. */
+    paidMinor: integer('paid_minor').notNull().default(0),
+    issuedOn: text('issued_on'),
+    dueOn: text('due_on'),
+    issuedAt: integer('issued_at'),
+    paidAt: integer('paid_at'),
+    emailedAt: integer('emailed_at'),
+    voidedAt: integer('voided_at'),
+    voidReason: text('void_reason'),
+    /** A corrected invoice names the void one it replaces. */
+    replacesInvoiceId: text('replaces_invoice_id'),
+    generatedAt: integer('generated_at').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('invoices_one_per_period').on(t.hostId, t.customerId, t.periodKey).where(sql`${t.status} <> 'void'`),
+    uniqueIndex('invoices_number_unique').on(t.hostId, t.numberYear, t.numberSeq),
+    index('invoices_host_status_idx').on(t.hostId, t.status, t.dueOn),
+    index('invoices_customer_idx').on(t.hostId, t.customerId, t.periodKey),
+  ],
+);
+
+export const INVOICE_LINE_KINDS = ['energy', 'fixed_fee', 'lease_fee', 'om_fee', 'infinity', 'setup_fee', 'adjustment', 'credit', 'tax'] as const;
+
+/** An invoice's lines; the invoice total is the sum of their amount_minor. */
+export const invoiceLines = sqliteTable(
+  'invoice_lines',
+  {
+    id: text('id').primaryKey(),
+    invoiceId: text('invoice_id')
+      .notNull()
+      .references(() => invoices.id, { onDelete: 'cascade' }),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    contractId: text('contract_id'),
+    position: integer('position').notNull(),
+    kind: text('kind', { enum: INVOICE_LINE_KINDS }).notNull(),
+    description: text('description').notNull(),
+    /** Energy lines: Wh billed, the kWh source, and the rate. */
+    energyWh: integer('energy_wh'),
+    kwhSource: text('kwh_source', { enum: KWH_SOURCES }),
+    rateMicros: integer('rate_micros'),
+    unitCount: integer('unit_count'),
+    /** What was multiplied, as shown ("12 units x 30/31 months"); exact inputs are in `detail`. */
+    quantityText: text('quantity_text'),
+    amountMinor: integer('amount_minor').notNull(),
+    /** Whether tax applies to this line. */
+    taxable: integer('taxable', { mode: 'boolean' }).notNull().default(true),
+    /** JSON: exact inputs (unit parameters, seal ids) so the line can be reproduced. */
+    detail: text('detail'),
+  },
+  (t) => [index('invoice_lines_invoice_idx').on(t.invoiceId, t.position)],
+);
+
+export const PAYMENT_METHODS = ['ach', 'wire', 'card', 'crypto', 'check', 'other'] as const;
+
+export const payments = sqliteTable(
+  'payments',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    method: text('method', { enum: PAYMENT_METHODS }).notNull(),
+    /** Bank reference, card receipt, or the crypto transaction id. */
+    reference: text('reference'),
+    receivedOn: text('received_on').notNull(),
+    amountMinor: integer('amount_minor').notNull(),
+    currency: text('currency').notNull(),
+    notes: text('notes'),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('payments_customer_idx').on(t.hostId, t.customerId, t.receivedOn)],
+);
+
+export const CREDIT_KINDS = ['overpayment', 'manual', 'adjustment', 'hashrate'] as const;
+
+/** Credit a customer holds: applied to invoices (allocations) until remaining_minor is 0. */
+export const credits = sqliteTable(
+  'credits',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: CREDIT_KINDS }).notNull(),
+    amountMinor: integer('amount_minor').notNull(),
+    remainingMinor: integer('remaining_minor').notNull(),
+    currency: text('currency').notNull(),
+    reason: text('reason').notNull(),
+    paymentId: text('payment_id'),
+    /** JSON evidence (hashrate credits: unit, hours, TH/s, hashprice). */
+    detail: text('detail'),
+    createdBy: text('created_by'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('credits_customer_idx').on(t.hostId, t.customerId, t.remainingMinor)],
+);
+
+/** Money put against an invoice: from a payment or from a credit (exactly one of them). */
+export const paymentAllocations = sqliteTable(
+  'payment_allocations',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    invoiceId: text('invoice_id')
+      .notNull()
+      .references(() => invoices.id, { onDelete: 'cascade' }),
+    paymentId: text('payment_id').references(() => payments.id, { onDelete: 'cascade' }),
+    creditId: text('credit_id').references(() => credits.id, { onDelete: 'cascade' }),
+    amountMinor: integer('amount_minor').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('payment_allocations_invoice_idx').on(t.invoiceId), index('payment_allocations_payment_idx').on(t.paymentId)],
+);
+
+/**
+ * A site's UTC day whose usage rows are sealed: from then on a trigger (migrations/0006) turns
+ * any change to those rows into a usage_adjustments row instead of rewriting them.
+ */
+export const usageSealDays = sqliteTable(
+  'usage_seal_days',
+  {
+    siteId: text('site_id').notNull(),
+    /** UTC day, `YYYY-MM-DD`. */
+    day: text('day').notNull(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    sealedAt: integer('sealed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.siteId, t.day] }), index('usage_seal_days_host_idx').on(t.hostId, t.day)],
+);
+
+/**
+ * The seal of one customer's rows of one site and UTC day: SHA-256 over the canonical form of the
+ * rows (docs/BILLING.md), chained to the previous seal of the same (site, customer). Sealed per
+ * customer so each customer can re-derive its own seals from its evidence without seeing others'.
+ * customer_key is the customer id, or '' for rows of unassigned units.
+ */
+export const usageSeals = sqliteTable(
+  'usage_seals',
+  {
+    siteId: text('site_id').notNull(),
+    customerKey: text('customer_key').notNull(),
+    day: text('day').notNull(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    rowCount: integer('row_count').notNull(),
+    energyWh: integer('energy_wh').notNull(),
+    hash: text('hash').notNull(),
+    prevHash: text('prev_hash').notNull(),
+    sealedAt: integer('sealed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.siteId, t.customerKey, t.day] }), index('usage_seals_host_idx').on(t.hostId, t.customerKey, t.day)],
+);
+
+/**
+ * A change that reached a sealed usage row (a late spool replay): recorded here by the trigger,
+ * never written over the sealed row, and billed as an adjustment line in the next invoice.
+ */
+export const usageAdjustments = sqliteTable(
+  'usage_adjustments',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id').notNull(),
+    siteId: text('site_id').notNull(),
+    minerId: text('miner_id').notNull(),
+    hourStart: integer('hour_start').notNull(),
+    customerId: text('customer_id'),
+    oldEnergyWh: integer('old_energy_wh').notNull(),
+    newEnergyWh: integer('new_energy_wh').notNull(),
+    deltaWh: integer('delta_wh').notNull(),
+    energySource: text('energy_source').notNull(),
+    detectedAt: integer('detected_at').notNull(),
+    /** The invoice that billed it; null until then. */
+    invoiceId: text('invoice_id'),
+  },
+  (t) => [index('usage_adjustments_customer_idx').on(t.hostId, t.customerId, t.invoiceId)],
+);

@@ -175,7 +175,22 @@ export async function createContract(
   const now = Date.now();
   await db()
     .insert(contracts)
-    .values({ id, hostId: host.hostId, customerId, kind: fields.kind ?? 'hosting', status: fields.status ?? 'active', name: fields.name ?? 'Contract', createdAt: now, updatedAt: now });
+    .values({
+      id,
+      hostId: host.hostId,
+      customerId,
+      kind: fields.kind ?? 'hosted',
+      status: fields.status ?? 'active',
+      name: fields.name ?? 'Contract',
+      currency: 'USD',
+      startDate: '2026-01-01',
+      termMonths: 12,
+      endDate: '2026-12-31',
+      pricing: (fields.kind ?? 'hosted') === 'hosted' ? 'per_kwh' : null,
+      kwhSource: (fields.kind ?? 'hosted') === 'hosted' ? 'metered' : null,
+      createdAt: now,
+      updatedAt: now,
+    });
   for (const siteId of fields.siteIds ?? []) {
     await db().insert(contractSites).values({ contractId: id, siteId, hostId: host.hostId });
   }

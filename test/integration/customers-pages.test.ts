@@ -554,10 +554,10 @@ describe('customer detail', () => {
     const host = await createHost();
     const c = await createTestCustomer(host);
     const someoneElse = await createTestCustomer(host, { name: 'Someone Else' });
-    await createContract(host, c.id, { kind: 'hosting', status: 'active' });
+    await createContract(host, c.id, { kind: 'hosted', status: 'active' });
     await createContract(host, c.id, { kind: 'lease', status: 'active' });
-    await createContract(host, c.id, { kind: 'hosting', status: 'draft' });
-    await createContract(host, c.id, { kind: 'hosting', status: 'ended' });
+    await createContract(host, c.id, { kind: 'hosted', status: 'draft' });
+    await createContract(host, c.id, { kind: 'hosted', status: 'terminated' });
     await createContract(host, someoneElse.id, { status: 'active' });
     for (let i = 0; i < 3; i++) await createMiner(host, { customerId: c.id, status: 'assigned' });
     await createMiner(host, { customerId: c.id, status: 'retired' });
@@ -581,7 +581,7 @@ describe('customer detail', () => {
     const south = await createSite(host, 'South Field');
     const unrelated = await createSite(host, 'Unrelated Yard');
 
-    const endedOm = await createContract(host, c.id, { kind: 'om', status: 'ended', siteIds: [unrelated] });
+    const endedOm = await createContract(host, c.id, { kind: 'om', status: 'terminated', siteIds: [unrelated] });
     expect(endedOm).toBeTruthy();
     let page = await html(`/admin/customers/${c.id}`, host.owner.cookie);
     expect(page).not.toContain('data-testid="om-sites"');
