@@ -17,6 +17,10 @@ export const can = {
   manageAgents: (role: StaffRole) => role === 'owner' || role === 'admin',
   /** Host alert rules (Settings → Alerts): thresholds and whether customers are emailed. */
   manageAlertRules: (role: StaffRole) => role === 'owner' || role === 'admin',
+  /** Settings → Billing: currency, rates, terms, numbering, tax. */
+  manageBilling: (role: StaffRole) => role === 'owner' || role === 'admin',
+  /** Issuing and voiding invoices, recording payments: money leaves the host's books. */
+  manageInvoices: (role: StaffRole) => role === 'owner' || role === 'admin',
   /** Granting or removing owner/admin is reserved to owners. */
   manageStaffRole: (actorRole: StaffRole, targetRole: StaffRole) => actorRole === 'owner' || targetRole === 'staff',
 };

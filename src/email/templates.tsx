@@ -57,6 +57,21 @@ export const alertPayloadSchema = z.object({
   logoUrl: httpUrl.optional(),
 });
 
+/** An invoice was issued to the customer (src/billing/invoices.ts). Amounts arrive formatted. */
+export const invoicePayloadSchema = z.object({
+  customerName: label,
+  number: label.min(1),
+  periodText: label.min(1),
+  totalText: label.min(1),
+  dueOn: z.iso.date(),
+  /** The invoice's page in the customer's portal (printable, with evidence). */
+  invoiceUrl: httpUrl,
+  /** Payment instructions (Settings → Billing), plain text. */
+  remitTo: z.string().trim().max(2000).optional(),
+  logoUrl: httpUrl.optional(),
+});
+
+export type InvoicePayload = z.input<typeof invoicePayloadSchema>;
 export type InvitePayload = z.input<typeof invitePayloadSchema>;
 export type AlertPayload = z.input<typeof alertPayloadSchema>;
 export type PasswordResetPayload = z.input<typeof passwordResetPayloadSchema>;
@@ -390,7 +405,55 @@ const alert = define({
   },
 });
 
-export const TEMPLATES = { invite, password_reset: passwordReset, alert } as const;
+const invoice = define({
+  schema: invoicePayloadSchema,
+  render(p, brand, subject) {
+    const greeting = p.customerName ? `Hello ${p.customerName},` : 'Hello,';
+    const rows: [string, string][] = [
+      ['Invoice', p.number],
+      ['Period', p.periodText],
+      ['Amount due', p.totalText],
+      ['Due', p.dueOn],
+    ];
+    return {
+      html: (
+        <EmailLayout brand={brand} subject={subject} preheader={`Invoice ${p.number}: ${p.totalText} due ${p.dueOn}.`}>
+          <p style="margin:0 0 12px;">{greeting}</p>
+          <p style="margin:0 0 12px;">{brand.name} has issued a new invoice for your hosting.</p>
+          <table role="presentation" style="border-collapse:collapse;margin:0 0 12px;width:100%;">
+            {rows.map(([k, v]) => (
+              <tr>
+                <td style="padding:6px 12px 6px 0;color:#6b7280;font-size:14px;white-space:nowrap;vertical-align:top;">{k}</td>
+                <td style="padding:6px 0;font-size:15px;">{v}</td>
+              </tr>
+            ))}
+          </table>
+          <Button brand={brand} href={p.invoiceUrl}>
+            View the invoice
+          </Button>
+          <LinkFallback brand={brand} href={p.invoiceUrl} />
+          {p.remitTo && <p style="margin:12px 0 0;font-size:14px;white-space:pre-line;">{`How to pay:\n${p.remitTo}`}</p>}
+          <p style="margin:12px 0 0;font-size:13px;color:#6b7280;">
+            Every energy line on the invoice links to the hourly readings it was computed from.
+          </p>
+        </EmailLayout>
+      ),
+      text: [
+        greeting,
+        '',
+        `${brand.name} has issued a new invoice for your hosting.`,
+        '',
+        ...rows.map(([k, v]) => `${`${k}:`.padEnd(12)}${v}`),
+        '',
+        'View the invoice:',
+        p.invoiceUrl,
+        ...(p.remitTo ? ['', 'How to pay:', p.remitTo] : []),
+      ],
+    };
+  },
+});
+
+export const TEMPLATES = { invite, password_reset: passwordReset, alert, invoice } as const;
 
 export type EmailTemplate = keyof typeof TEMPLATES;
 
@@ -398,7 +461,8 @@ export type EmailTemplate = keyof typeof TEMPLATES;
 export type EmailContent =
   | { template: 'invite'; payload: InvitePayload }
   | { template: 'password_reset'; payload: PasswordResetPayload }
-  | { template: 'alert'; payload: AlertPayload };
+  | { template: 'alert'; payload: AlertPayload }
+  | { template: 'invoice'; payload: InvoicePayload };
 
 export const isEmailTemplate = (name: string): name is EmailTemplate => Object.hasOwn(TEMPLATES, name);
 

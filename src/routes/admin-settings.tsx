@@ -32,6 +32,25 @@ import { handleForm } from './forms';
 import { ALERT_RULE_LIMITS, alertRulesFormToInput, type AlertRulesInput } from '../alerts/schema';
 import { getAlertRules, updateAlertRules } from '../alerts/service';
 import { AlertRulesForm, AlertRulesPage, type AlertRulesValues } from '../../views/pages/settings/alerts';
+import { billingSettingsFormToInput, bpsToPercentText, getBillingSettings, updateBillingSettings, type BillingSettings } from '../billing/settings';
+import { microsToDecimal } from '../sites/schema';
+import { BillingSettingsForm, BillingSettingsPage, type BillingSettingsValues } from '../../views/pages/settings/billing';
+import { can, requireThat } from '../auth/permissions';
+
+const billingValues = (s: BillingSettings): BillingSettingsValues => ({
+  default_currency: s.defaultCurrency,
+  timezone: s.timezone,
+  default_energy_rate_per_kwh: s.defaultEnergyRateMicrosPerKwh === null ? '' : microsToDecimal(s.defaultEnergyRateMicrosPerKwh),
+  net_days: String(s.netDays),
+  billing_day: String(s.billingDay),
+  invoice_prefix: s.invoicePrefix,
+  tax_enabled: s.taxEnabled,
+  tax_label: s.taxLabel ?? '',
+  tax_rate_percent: bpsToPercentText(s.taxRateBps),
+  business_address: s.businessAddress ?? '',
+  remit_to: s.remitTo ?? '',
+  invoice_footer: s.invoiceFooter ?? '',
+});
 
 const alertRulesValues = (rules: AlertRulesInput): AlertRulesValues => ({
   offline_minutes: String(rules.offline_minutes),
@@ -226,6 +245,42 @@ export const adminSettingsRoutes = new Hono<AppEnv>()
           email_customer: form.email_customer === 'on',
         } as AlertRulesValues;
         return { fragment: <AlertRulesForm session={session} values={values} errors={errors} />, page: <AlertRulesPage session={session} values={values} errors={errors} /> };
+      },
+    );
+  })
+  .get('/billing', async (c) => {
+    const session = c.get('staff');
+    const settings = await getBillingSettings(getDb(c.env.DB), session.host.id);
+    return c.html(<BillingSettingsPage session={session} values={billingValues(settings)} saved={c.req.query('saved') === '1'} />);
+  })
+  .post('/billing', async (c) => {
+    const session = c.get('staff');
+    requireThat(can.manageBilling(session.role), 'Only an owner or admin can change billing settings.');
+    const form = await readForm(c);
+    return handleForm(
+      c,
+      async () => {
+        await updateBillingSettings(getDb(c.env.DB), session.host.id, staffActor(session), billingSettingsFormToInput(form));
+        return redirectAfterPost(c, '/admin/settings/billing?saved=1');
+      },
+      (errors) => {
+        // What was typed comes back as typed.
+        const typed = (key: keyof BillingSettingsValues) => form[key] ?? '';
+        const values: BillingSettingsValues = {
+          default_currency: typed('default_currency'),
+          timezone: typed('timezone'),
+          default_energy_rate_per_kwh: typed('default_energy_rate_per_kwh'),
+          net_days: typed('net_days'),
+          billing_day: typed('billing_day'),
+          invoice_prefix: typed('invoice_prefix'),
+          tax_enabled: form.tax_enabled === 'on',
+          tax_label: typed('tax_label'),
+          tax_rate_percent: typed('tax_rate_percent'),
+          business_address: typed('business_address'),
+          remit_to: typed('remit_to'),
+          invoice_footer: typed('invoice_footer'),
+        };
+        return { fragment: <BillingSettingsForm session={session} values={values} errors={errors} />, page: <BillingSettingsPage session={session} values={values} errors={errors} /> };
       },
     );
   })

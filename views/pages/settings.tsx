@@ -15,6 +15,7 @@ const SECTIONS = [
   { key: 'branding', label: 'Branding', href: '/admin/settings/branding' },
   { key: 'domains', label: 'Domains', href: '/admin/settings/domains' },
   { key: 'alerts', label: 'Alerts', href: '/admin/settings/alerts' },
+  { key: 'billing', label: 'Billing', href: '/admin/settings/billing' },
   { key: 'staff', label: 'Staff', href: '/admin/settings/staff' },
   { key: 'api-keys', label: 'API keys', href: '/admin/settings/api-keys' },
 ] as const;

@@ -1,0 +1,111 @@
+// Fixtures for invoice generation: a customer with units under a contract, and usage rows,
+// inserted directly (SiteState writes usage_hourly in production; contracts have their own service).
+import { eq } from 'drizzle-orm';
+import { billingSettings, contractMiners, contracts, miners, sites, usageHourly } from '../../src/db/schema';
+import { createTestCustomer, db, uniqueId, type TestHost } from './fixtures';
+
+export type ContractInsert = typeof contracts.$inferInsert;
+
+export async function billingSite(host: TestHost, fields: { rateMicros?: number | null; name?: string } = {}) {
+  const id = crypto.randomUUID();
+  const now = Date.now();
+  await db()
+    .insert(sites)
+    .values({ id, hostId: host.hostId, name: fields.name ?? `Site ${uniqueId()}`, energyCostMicrosPerKwh: fields.rateMicros ?? null, createdAt: now, updatedAt: now });
+  return id;
+}
+
+export async function billingUnit(host: TestHost, customerId: string | null, siteId: string, fields: { nominalPowerW?: number | null; serial?: string } = {}) {
+  const id = crypto.randomUUID();
+  const now = Date.now();
+  await db()
+    .insert(miners)
+    .values({
+      id,
+      hostId: host.hostId,
+      customerId,
+      siteId,
+      serial: fields.serial ?? `SN-${uniqueId()}`,
+      status: customerId ? 'assigned' : 'unassigned',
+      nominalPowerW: fields.nominalPowerW === undefined ? 3250 : fields.nominalPowerW,
+      nominalHashrateMths: 110_000,
+      createdAt: now,
+      updatedAt: now,
+    });
+  return id;
+}
+
+/** A non-draft contract with its units, active by default. */
+export async function billingContract(host: TestHost, customerId: string, fields: Partial<ContractInsert> & { minerIds?: string[] } = {}) {
+  const id = crypto.randomUUID();
+  const now = Date.now();
+  const { minerIds = [], ...rest } = fields;
+  await db()
+    .insert(contracts)
+    .values({
+      id,
+      hostId: host.hostId,
+      customerId,
+      kind: 'hosted',
+      status: 'active',
+      name: 'Hosting',
+      currency: 'USD',
+      startDate: '2026-01-01',
+      termMonths: 12,
+      endDate: '2026-12-31',
+      pricing: 'per_kwh',
+      kwhSource: 'metered',
+      createdAt: now,
+      updatedAt: now,
+      ...rest,
+    });
+  for (const minerId of minerIds) {
+    await db().insert(contractMiners).values({ contractId: id, minerId, hostId: host.hostId, active: (rest.status ?? 'active') === 'active', addedAt: now });
+  }
+  return id;
+}
+
+export async function usageRows(
+  host: TestHost,
+  rows: { minerId: string; siteId: string; customerId: string | null; hourStart: number; energyWh: number; onlineSeconds?: number; avgHashrateMths?: number; source?: 'miner' | 'pdu' | 'spec' }[],
+) {
+  for (let i = 0; i < rows.length; i += 10) {
+    await db()
+      .insert(usageHourly)
+      .values(
+        rows.slice(i, i + 10).map((r) => ({
+          minerId: r.minerId,
+          hourStart: r.hourStart,
+          hostId: host.hostId,
+          siteId: r.siteId,
+          customerId: r.customerId,
+          energyWh: r.energyWh,
+          energySource: r.source ?? 'miner',
+          avgHashrateMths: r.avgHashrateMths ?? 100_000,
+          onlineSeconds: r.onlineSeconds ?? 3600,
+          samples: 60,
+        })),
+      );
+  }
+}
+
+export async function setBilling(host: TestHost, fields: Partial<typeof billingSettings.$inferInsert>) {
+  await db()
+    .insert(billingSettings)
+    .values({ hostId: host.hostId, updatedAt: Date.now(), ...fields })
+    .onConflictDoUpdate({ target: billingSettings.hostId, set: { ...fields, updatedAt: Date.now() } });
+}
+
+/** A customer billed in USD with two units at one site at 0.08 USD/kWh. */
+export async function billedCustomer(host: TestHost, fields: Record<string, unknown> = {}) {
+  const customer = await createTestCustomer(host, { name: `Billed ${uniqueId()}`, contact_email: `billing-${uniqueId()}@example.com`, ...fields });
+  const siteId = await billingSite(host, { rateMicros: 80_000 });
+  const units = [await billingUnit(host, customer.id, siteId), await billingUnit(host, customer.id, siteId)];
+  return { customer, siteId, units };
+}
+
+export const hour = (iso: string) => Date.parse(iso);
+
+export async function minerRow(id: string) {
+  return (await db().select().from(miners).where(eq(miners.id, id)))[0]!;
+}
