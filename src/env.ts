@@ -14,6 +14,8 @@ export interface Bindings {
   /** Messages are `{ outboxId }` (src/email/outbox.ts). */
   EMAIL_QUEUE: Queue<EmailQueueMessage>;
   FILES: R2Bucket;
+  /** Invoice generation jobs (src/billing/queue.ts): one message per (host, customer, period). */
+  BILLING_QUEUE: Queue<unknown>;
   /** One SiteState Durable Object per site (src/live/site-state.ts). */
   SITE_STATE: DurableObjectNamespace<import('./live/site-state').SiteState>;
   APP_HOST: string;

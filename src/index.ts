@@ -4,6 +4,7 @@ import { requeueStale, STALE_AFTER_MS } from './email/outbox';
 import { handleDeadLetterQueue, handleEmailQueue } from './email/consumer';
 import { EMAIL_DLQ_NAME, EMAIL_QUEUE_NAME } from './email/types';
 import type { Bindings, EmailQueueMessage } from './env';
+import { BILLING_QUEUE_NAME, handleBillingQueue, runBillingCron } from './billing/queue';
 
 export { SiteState } from './live/site-state';
 
@@ -16,9 +17,11 @@ export default {
   async queue(batch, env, _ctx) {
     switch (batch.queue) {
       case EMAIL_QUEUE_NAME:
-        return handleEmailQueue(batch, env);
+        return handleEmailQueue(batch as MessageBatch<EmailQueueMessage>, env);
       case EMAIL_DLQ_NAME:
-        return handleDeadLetterQueue(batch, env);
+        return handleDeadLetterQueue(batch as MessageBatch<EmailQueueMessage>, env);
+      case BILLING_QUEUE_NAME:
+        return handleBillingQueue(batch, env);
       default:
         // Throwing leaves the batch unacknowledged, so a misrouted queue is retried, not lost.
         throw new Error(`No consumer for queue "${batch.queue}"`);
@@ -26,10 +29,13 @@ export default {
   },
 
   /**
-   * Cron (wrangler.toml [triggers]): re-queues emails whose outbox row was written but whose
-   * queue send failed, so nothing written to the outbox is ever silently lost.
+   * Cron (wrangler.toml [triggers], every 15 minutes; runs at least once, so every job here is
+   * idempotent): re-queues emails whose outbox row was written but whose queue send failed, so
+   * nothing written to the outbox is ever silently lost; marks overdue invoices and queues the
+   * period's invoices once their usage is sealed (src/billing/queue.ts).
    */
-  async scheduled(_controller, env, ctx) {
+  async scheduled(controller, env, ctx) {
     ctx.waitUntil(requeueStale(env, getDb(env.DB), STALE_AFTER_MS));
+    ctx.waitUntil(runBillingCron(env, controller.scheduledTime));
   },
-} satisfies ExportedHandler<Bindings, EmailQueueMessage>;
+} satisfies ExportedHandler<Bindings, unknown>;
