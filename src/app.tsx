@@ -17,6 +17,8 @@ import { agentApiRoutes } from './routes/agent-api';
 import { apiAlertRoutes } from './routes/api-v1/alerts';
 import { adminEquipmentRoutes, equipmentListPrefetch } from './routes/admin-equipment';
 import { adminSiteRoutes } from './routes/admin-sites';
+import { adminInvoiceRoutes } from './routes/admin-invoices';
+import { apiInvoiceRoutes } from './routes/api-v1/invoices';
 import { apiCustomerRoutes } from './routes/api-v1/customers';
 import { apiCustomerEquipmentRoutes, apiMinerRoutes } from './routes/api-v1/equipment';
 import { apiSiteRoutes } from './routes/api-v1/sites';
@@ -58,6 +60,7 @@ export function createPlatformApp() {
   app.route('/admin/equipment', adminEquipmentRoutes);
   app.route('/admin/sites', adminSiteRoutes);
   app.route('/admin/alerts', adminAlertRoutes);
+  app.route('/admin/invoices', adminInvoiceRoutes);
 
   app.use('/host/:slug/*', portalBySlug);
   app.route('/host/:slug', portalRoutes());
@@ -70,6 +73,7 @@ export function createPlatformApp() {
   app.route('/api/v1/sites', apiSiteRoutes);
   app.route('/api/v1/miners', apiMinerRoutes);
   app.route('/api/v1/alerts', apiAlertRoutes);
+  app.route('/api/v1/invoices', apiInvoiceRoutes);
 
   // Development and test only (the routes answer 404 in production): the local outbox's mail.
   app.route('/dev/mailbox', devMailboxRoutes);

@@ -38,7 +38,7 @@ import { portalBaseUrl, resolveHostById } from '../portal/tenant';
 import { platformOrigin } from '../telemetry/alert-email';
 import type { KwhSource } from './energy';
 import { computeInvoiceLines, type AdjustmentFacts, type ComputedInvoice, type ContractFacts, type DraftLine } from './invoice-lines';
-import { formatMoney } from './money';
+import { formatMoney, minorToDecimalText } from './money';
 import { addDays, billingPeriod, isPeriodKey, lastClosedPeriod, utcDay, zonedDate, zonedMidnightMs, type BillingPeriod } from './periods';
 import { DEFAULT_BILLING_SETTINGS } from './settings';
 
@@ -767,3 +767,86 @@ export async function runBillingJob(db: Db, env: EmailEnv, job: BillingJob, now 
   return 'issued';
 }
 
+
+/** Everything the printable invoice shows: the invoice, who issues it and how to pay. */
+export interface InvoiceDocument extends InvoiceDetail {
+  issuer: {
+    name: string;
+    logoKey: string | null;
+    businessAddress: string | null;
+    remitTo: string | null;
+    invoiceFooter: string | null;
+    timezone: string;
+  };
+  /** Where the billed units run: the sites' region and country, as printed. */
+  locations: string[];
+  /** The customer's available credit in the invoice's currency. */
+  creditMinor: number;
+}
+
+export async function getInvoiceDocument(db: Db, hostId: string, invoiceId: string, options: { customerId?: string } = {}): Promise<InvoiceDocument> {
+  const detail = await getInvoice(db, hostId, invoiceId, options);
+  const siteIds = new Set<string>();
+  for (const line of detail.lines) {
+    if (!line.detail) continue;
+    const parsed = JSON.parse(line.detail) as { units?: { siteId: string | null }[] };
+    for (const unit of parsed.units ?? []) if (unit.siteId) siteIds.add(unit.siteId);
+  }
+  const [hostRows, settingsRows, siteRows, creditRows] = await db.batch([
+    db.select({ name: hosts.name, logoKey: hosts.brandLogoKey, timezone: hosts.timezone }).from(hosts).where(eq(hosts.id, hostId)),
+    db.select().from(billingSettings).where(eq(billingSettings.hostId, hostId)),
+    db.select({ region: sql<string | null>`region`, country: sql<string | null>`country` }).from(sql`sites`).where(and(sql`host_id = ${hostId}`, inIds(sql`id`, [...siteIds, '']))),
+    db
+      .select({ n: sql<number>`coalesce(sum(${credits.remainingMinor}), 0)` })
+      .from(credits)
+      .where(and(eq(credits.hostId, hostId), eq(credits.customerId, detail.invoice.customerId), eq(credits.currency, detail.invoice.currency))),
+  ]);
+  const host = hostRows[0]!;
+  const settings = settingsRows[0];
+  const locations = [...new Set(siteRows.map((s) => [s.region, s.country].filter(Boolean).join(', ')).filter(Boolean))].sort();
+  return {
+    ...detail,
+    issuer: {
+      name: host.name,
+      logoKey: host.logoKey,
+      businessAddress: settings?.businessAddress ?? null,
+      remitTo: settings?.remitTo ?? null,
+      invoiceFooter: settings?.invoiceFooter ?? null,
+      timezone: host.timezone,
+    },
+    locations,
+    creditMinor: creditRows[0]?.n ?? 0,
+  };
+}
+
+/** Customers to pick from (invoice filters, the preview form), by name. */
+export async function billingCustomerOptions(db: Db, hostId: string): Promise<{ id: string; name: string }[]> {
+  return db.select({ id: customers.id, name: customers.name }).from(customers).where(eq(customers.hostId, hostId)).orderBy(asc(customers.sortName), asc(customers.id));
+}
+
+/** Every invoice matching the filters (no paging) as CSV rows: header first. */
+export async function invoicesCsvRows(db: Db, hostId: string, filters: InvoiceListFilters): Promise<(string | number | null)[][]> {
+  const rows: (string | number | null)[][] = [['number', 'customer', 'period', 'status', 'held', 'issued_on', 'due_on', 'currency', 'total', 'paid', 'balance', 'total_minor', 'paid_minor']];
+  for (let page = 1; ; page++) {
+    const list = await listInvoices(db, hostId, { ...filters, page });
+    for (const inv of list.items) {
+      rows.push([
+        inv.number,
+        inv.customerName,
+        inv.periodKey,
+        inv.status,
+        inv.held ? 'yes' : 'no',
+        inv.issuedOn,
+        inv.dueOn,
+        inv.currency,
+        minorToDecimalText(inv.totalMinor, inv.currency),
+        minorToDecimalText(inv.paidMinor, inv.currency),
+        minorToDecimalText(inv.totalMinor - inv.paidMinor, inv.currency),
+        inv.totalMinor,
+        inv.paidMinor,
+      ]);
+    }
+    if (page >= list.pages) break;
+  }
+  return rows;
+}

@@ -1,3 +1,4 @@
+import { portalInvoiceDetailRoutes } from './portal-invoices';
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
@@ -251,6 +252,7 @@ export function portalRoutes() {
         : await loadPortalDashboard(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id);
     return c.html(<PortalDashboard portal={portal} teamSize={data.teamSize} fleet={data.fleet} openAlerts={data.openAlerts} openAlertTotal={data.openAlertTotal} />);
   });
+  pages.route('/invoices', portalInvoiceDetailRoutes);
   for (const section of ['invoices', 'support'] as const) {
     pages.get(`/${section}`, (c) => c.html(<PortalSectionPage portal={c.get('portal')} section={section} />));
   }

@@ -1,0 +1,164 @@
+import { Hono, type Context } from 'hono';
+import { can, requireThat } from '../auth/permissions';
+import {
+  billingCustomerOptions,
+  createCorrectedInvoice,
+  discardDraft,
+  generateInvoice,
+  getInvoiceDocument,
+  invoicesCsvRows,
+  issueInvoice,
+  listInvoices,
+  previewInvoice,
+  voidInvoice,
+  type InvoiceListFilters,
+} from '../billing/invoices';
+import { isPeriodKey } from '../billing/periods';
+import { csvCell } from '../customers/csv';
+import { getDb } from '../db/client';
+import { INVOICE_STATUSES } from '../db/schema';
+import type { AppEnv } from '../env';
+import { staffActor } from '../hosts/service';
+import { ValidationError } from '../lib/errors';
+import { isHtmx, readForm, redirectAfterPost } from '../lib/http';
+import { BaseLayout } from '../../views/layouts/base';
+import { InvoiceDocumentView } from '../../views/pages/invoices/document';
+import { InvoiceDetailPage, InvoiceListPage, InvoiceResults, NewInvoicePage } from '../../views/pages/invoices/staff';
+import { handleForm } from './forms';
+
+type Ctx = Context<AppEnv>;
+
+function listFilters(query: Record<string, string>): InvoiceListFilters {
+  const status = (INVOICE_STATUSES as readonly string[]).includes(query.status ?? '') ? query.status : undefined;
+  const page = Number(query.page);
+  return {
+    q: query.q?.trim() || undefined,
+    status,
+    customerId: query.customer_id || undefined,
+    period: query.period && isPeriodKey(query.period) ? query.period : undefined,
+    page: Number.isInteger(page) && page > 0 ? page : 1,
+  };
+}
+
+/** The saved logo as staff pages show it (the key in the query changes with every upload). */
+const staffLogo = (logoKey: string | null) => (logoKey ? `/admin/settings/branding/logo?v=${encodeURIComponent(logoKey.split('/').pop()!)}` : null);
+
+const NOTICES: Record<string, string> = {
+  generated: 'Draft generated. Check it, then issue it.',
+  regenerated: 'Draft regenerated from the latest contracts and usage.',
+  unchanged: 'This period’s invoice is already issued; it was left as it is.',
+  issued: 'Invoice issued.',
+  voided: 'Invoice voided.',
+};
+
+async function detailPage(c: Ctx, invoiceId: string, extra: { errors?: Record<string, string> } = {}) {
+  const session = c.get('staff');
+  const doc = await getInvoiceDocument(getDb(c.env.DB), session.host.id, invoiceId);
+  const notice = c.req.method === 'GET' ? NOTICES[c.req.query('done') ?? ''] : undefined;
+  return <InvoiceDetailPage session={session} doc={doc} logoSrc={staffLogo(doc.issuer.logoKey)} notice={notice} errors={extra.errors} />;
+}
+
+/** Host OS → Invoices: list, preview/generate, detail with issue/void, printable copy, CSV. */
+export const adminInvoiceRoutes = new Hono<AppEnv>()
+  .get('/', async (c) => {
+    const session = c.get('staff');
+    const db = getDb(c.env.DB);
+    const filters = listFilters(c.req.query());
+    const [list, customers] = await Promise.all([listInvoices(db, session.host.id, filters), billingCustomerOptions(db, session.host.id)]);
+    if (isHtmx(c) && c.req.header('HX-Target') === 'invoice-results') return c.html(<InvoiceResults {...list} filters={filters} />);
+    return c.html(<InvoiceListPage session={session} list={list} filters={filters} customers={customers} />);
+  })
+  .get('/export.csv', async (c) => {
+    const session = c.get('staff');
+    const rows = await invoicesCsvRows(getDb(c.env.DB), session.host.id, { ...listFilters(c.req.query()), page: undefined });
+    const date = new Date().toISOString().slice(0, 10);
+    return c.body(`${rows.map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`, 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="invoices-${date}.csv"`,
+      'Cache-Control': 'no-store',
+    });
+  })
+  .get('/new', async (c) => {
+    const session = c.get('staff');
+    const db = getDb(c.env.DB);
+    const values = { customer_id: c.req.query('customer_id') ?? '', period: c.req.query('period') ?? '' };
+    const customers = await billingCustomerOptions(db, session.host.id);
+    if (!values.customer_id && !values.period) return c.html(<NewInvoicePage session={session} customers={customers} values={values} preview={null} />);
+    const errors: Record<string, string> = {};
+    if (!customers.some((cu) => cu.id === values.customer_id)) errors.customer_id = 'Choose a customer.';
+    if (!isPeriodKey(values.period)) errors.period = 'Enter a month as YYYY-MM, e.g. 2026-11.';
+    if (Object.keys(errors).length > 0) return c.html(<NewInvoicePage session={session} customers={customers} values={values} errors={errors} preview={null} />, 422);
+    const preview = await previewInvoice(db, session.host.id, values.customer_id, values.period);
+    return c.html(<NewInvoicePage session={session} customers={customers} values={values} preview={preview} />);
+  })
+  .post('/', async (c) => {
+    const session = c.get('staff');
+    requireThat(can.manageInvoices(session.role), 'Only an owner or admin can generate invoices.');
+    const form = await readForm(c);
+    const db = getDb(c.env.DB);
+    return handleForm(
+      c,
+      async () => {
+        const customers = await billingCustomerOptions(db, session.host.id);
+        if (!customers.some((cu) => cu.id === form.customer_id)) throw new ValidationError({ customer_id: 'Choose a customer.' });
+        const result = await generateInvoice(db, session.host.id, form.customer_id!, form.period ?? '', staffActor(session));
+        const done = result.outcome === 'created' ? 'generated' : result.outcome;
+        return redirectAfterPost(c, `/admin/invoices/${result.invoice.id}?done=${done}`);
+      },
+      async (errors) => {
+        const customers = await billingCustomerOptions(db, session.host.id);
+        const page = <NewInvoicePage session={session} customers={customers} values={{ customer_id: form.customer_id ?? '', period: form.period ?? '' }} errors={errors} preview={null} />;
+        return { fragment: page, page };
+      },
+    );
+  })
+  .get('/:id', async (c) => c.html(await detailPage(c, c.req.param('id'))))
+  .get('/:id/print', async (c) => {
+    const session = c.get('staff');
+    const doc = await getInvoiceDocument(getDb(c.env.DB), session.host.id, c.req.param('id'));
+    return c.html(
+      <BaseLayout title={`${doc.invoice.number ?? 'Draft invoice'} · ${doc.issuer.name}`} bodyClass="print-page">
+        <main id="main">
+          <p class="no-print">
+            <a href={`/admin/invoices/${doc.invoice.id}`}>← Back to the invoice</a> · Use your browser's Print (Ctrl+P / ⌘P) to save it as a PDF.
+          </p>
+          <InvoiceDocumentView doc={doc} logoSrc={staffLogo(doc.issuer.logoKey)} audience="staff" evidenceHref={(lineId) => `/admin/invoices/${doc.invoice.id}/lines/${lineId}/evidence.csv`} />
+        </main>
+      </BaseLayout>,
+    );
+  })
+  .post('/:id/issue', async (c) => {
+    const session = c.get('staff');
+    requireThat(can.manageInvoices(session.role), 'Only an owner or admin can issue invoices.');
+    const invoice = await issueInvoice(getDb(c.env.DB), c.env, session.host.id, c.req.param('id'), staffActor(session));
+    return redirectAfterPost(c, `/admin/invoices/${invoice.id}?done=issued`);
+  })
+  .post('/:id/discard', async (c) => {
+    const session = c.get('staff');
+    requireThat(can.manageInvoices(session.role), 'Only an owner or admin can discard invoices.');
+    await discardDraft(getDb(c.env.DB), session.host.id, c.req.param('id'), staffActor(session));
+    return redirectAfterPost(c, '/admin/invoices');
+  })
+  .post('/:id/void', async (c) => {
+    const session = c.get('staff');
+    requireThat(can.manageInvoices(session.role), 'Only an owner or admin can void invoices.');
+    const form = await readForm(c);
+    const id = c.req.param('id');
+    return handleForm(
+      c,
+      async () => {
+        await voidInvoice(getDb(c.env.DB), session.host.id, id, form.reason ?? '', staffActor(session));
+        return redirectAfterPost(c, `/admin/invoices/${id}?done=voided`);
+      },
+      async (errors) => {
+        const page = await detailPage(c, id, { errors });
+        return { fragment: page, page };
+      },
+    );
+  })
+  .post('/:id/correct', async (c) => {
+    const session = c.get('staff');
+    requireThat(can.manageInvoices(session.role), 'Only an owner or admin can correct invoices.');
+    const result = await createCorrectedInvoice(getDb(c.env.DB), session.host.id, c.req.param('id'), staffActor(session));
+    return redirectAfterPost(c, `/admin/invoices/${result.invoice.id}?done=generated`);
+  });
