@@ -88,10 +88,11 @@ const FILES = {
   'whatsminer-m30s-btminer-20200512.13.REL-summary.json': {
     dialect: 'btminer', command: 'summary', detect: 'btminer',
     expect: {
+      // no `HS RT` or 30 s window on this firmware: the 1 m figure (85163473 MH/s), not the 5 s one
       mac: 'c6:02:14:00:1f:b3', vendor: 'MicroBT', firmware: '20200512.13.REL', state: 'mining',
-      hashrate_ths: 85.038, hashrate_avg_ths: 85.106, expected_hashrate_ths: 86.472,
+      hashrate_ths: 85.163, hashrate_avg_ths: 85.106, expected_hashrate_ths: 86.472,
       fans_rpm: [2370, 2430], power_w: 3230, power_source: 'miner', uptime_s: 29600,
-      errors: ['btminer error code 205'], // Factory Error Codes are history, not reported
+      errors: ['btminer error code 205: power supply error'], // Factory Error Codes are history, not reported
     },
   },
   'whatsminer-m30s-btminer-20200512.13.REL-edevs.json': {
@@ -105,11 +106,16 @@ const FILES = {
   'whatsminer-m31s-btminer-20201202.22.REL-summary.json': {
     dialect: 'btminer', command: 'summary', detect: 'btminer',
     expect: {
+      // `HS RT` 76690808 MH/s, not the spiky `MHS 5s` 92768288 (22 % above the 75.7 TH/s nominal)
       mac: 'c6:06:12:00:2d:63', vendor: 'MicroBT', firmware: '20201202.22.REL', state: 'mining',
-      hashrate_ths: 92.768, hashrate_avg_ths: 76.719, expected_hashrate_ths: 75.697,
+      hashrate_ths: 76.691, hashrate_avg_ths: 76.719, expected_hashrate_ths: 75.697,
       fans_rpm: [5700, 0], // the miner's own 0 (its error 111 says the exhaust fan failed)
       power_w: 3553, power_source: 'miner', uptime_s: 33102,
-      errors: ['btminer error code 110', 'btminer error code 111', 'btminer error code 131'],
+      errors: [
+        'btminer error code 110: intake fan speed error',
+        'btminer error code 111: exhaust fan speed error',
+        'btminer error code 131: exhaust fan speed off by more than 3000 RPM',
+      ],
     },
   },
   'whatsminer-m31s-btminer-20201202.22.REL-edevs.json': {
@@ -237,11 +243,11 @@ describe('whole miners (every reply a poll collects)', () => {
     assert.equal(detectDialect(replies), 'btminer');
     assert.deepEqual(normalise('btminer', replies, { ip: IP }), {
       mac: 'c6:02:14:00:1f:b3', ip: IP, vendor: 'MicroBT', firmware: '20200512.13.REL', state: 'mining',
-      hashrate_ths: 85.038, hashrate_avg_ths: 85.106, expected_hashrate_ths: 86.472,
+      hashrate_ths: 85.163, hashrate_avg_ths: 85.106, expected_hashrate_ths: 86.472, // 1 m window
       board_temps_c: [80, 72, 72.5], chip_temps_c: [99.8, 89.1, 90.6], fans_rpm: [2370, 2430],
       power_w: 3230, power_source: 'miner',
       pool_url: 'stratum+tcp://sha256asicboost.eu.nicehash.com:3368', pool_user: 'xxx',
-      uptime_s: 29600, errors: ['btminer error code 205'],
+      uptime_s: 29600, errors: ['btminer error code 205: power supply error'],
     });
   });
 

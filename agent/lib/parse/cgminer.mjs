@@ -215,8 +215,8 @@ export const extract = {
   },
 };
 
-/** @param {Record<string, any>} m */
-export function finish(m) {
+/** @param {Record<string, any>} m @param {string[]} [_errors] */
+export function finish(m, _errors) {
   if (m._idle) return 'sleeping';
   if (m.hashrate_ths === undefined) return undefined;
   return m.hashrate_ths > 0 ? 'mining' : 'error';

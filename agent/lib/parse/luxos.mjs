@@ -47,6 +47,7 @@ export const extract = {
       hashrate_ths: rateThs(s, '5s'),
       hashrate_avg_ths: rateThs(s, 'av'),
       uptime_s: int(s.Elapsed, 'Elapsed'),
+      _rateFallbacks: [rateThs(s, '1m'), rateThs(s, '30m'), rateThs(s, 'av')],
     };
   },
 
@@ -89,7 +90,7 @@ export const extract = {
   },
 };
 
-/** @param {Record<string, any>} m */
-export function finish(m) {
-  return bmFinish(m);
+/** @param {Record<string, any>} m @param {string[]} [errors] */
+export function finish(m, errors) {
+  return bmFinish(m, errors);
 }
