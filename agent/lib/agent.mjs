@@ -14,7 +14,7 @@ import { createClient } from './cgminer-client.mjs';
 import { scan, ipToInt } from './scanner.mjs';
 import { readArpTable, DEFAULT_ARP_FILE } from './arp.mjs';
 import { normaliseConfig, configFor, DEFAULT_POLL_S } from './config.mjs';
-import { DIALECTS, decodeReply, detectDialect, describeError, normalise, parsePools } from './parse/index.mjs';
+import { DIALECTS, decodeReply, detectDialect, describeError, normalise, parsePools, versionText } from './parse/index.mjs';
 import { applyPools, poolsSatisfied } from './pools.mjs';
 import { mapLimit, sleep as realSleep } from './util.mjs';
 
@@ -221,6 +221,8 @@ export class Agent {
         dialect = detectDialect(replies);
       }
       if (!dialect) {
+        // Not guessed at: reported as not recognised, with what it says it is.
+        const said = versionText(replies);
         const errors = Object.entries(replies).map(([c, r]) => {
           if (r instanceof Error) return describeError(c, r);
           try {
@@ -230,6 +232,7 @@ export class Agent {
             return describeError(c, err);
           }
         });
+        if (said) errors.unshift(`miner not recognised: ${said}`);
         /** @type {MinerV1} */
         const miner = { ip, sampled_at: sampledAt, state: 'error', errors };
         const mac = arp.get(ip);

@@ -21,8 +21,8 @@ export const commands = [
   { name: 'pools' },
 ];
 
-/** Realtime window preference: cgminer says `5s`, Avalon `30s`. */
-const REALTIME = ['5s', '30s', '1m'];
+/** Realtime window preference: the 30 s (Avalon) or 1 m figure over the spiky 5 s one. */
+const REALTIME = ['30s', '1m', '5s'];
 
 /**
  * "1047-20051101_85dc6f0_0332654" → "AvalonMiner 1047";

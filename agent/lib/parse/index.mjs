@@ -182,7 +182,7 @@ function expand(replies) {
 }
 
 /** A realtime hashrate above this multiple of the unit's nominal is not believed. */
-export const PLAUSIBLE_FACTOR = 1.2;
+export const PLAUSIBLE_FACTOR = 1.15;
 
 /**
  * Never report more than the unit can plausibly do. When the realtime figure
@@ -257,6 +257,14 @@ export function normalise(dialect, replies, ctx) {
       if (optional && err instanceof CommandError) continue;
       errors.push(describeError(cmd, err));
     }
+  }
+  // Plain cgminer that is not an Avalon: its numbers are read, but vendor and
+  // model are not guessed; the miner is flagged with what it says it is.
+  // Judged only from an identity reply (version/summary) and only when every
+  // reply parsed: a broken Avalon blob is a parse error, not an unknown miner.
+  if (dialect === 'cgminer' && m.vendor === undefined && ('version' in all || 'summary' in all) && errors.length === 0) {
+    const said = versionText(all);
+    errors.push(`miner not recognised${said ? `: ${said}` : ''}`);
   }
   plausibleHashrate(m, errors);
   const state = d.finish(m, errors) ?? (m._hashing ? 'mining' : errors.length > 0 ? 'error' : undefined);
