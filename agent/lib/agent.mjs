@@ -29,7 +29,7 @@ export const MAX_MINERS_PER_BATCH = 10000;
  *   segments?: string[], pollIntervalS?: number,
  *   minerPort?: number, arpFile?: string,
  *   pollConcurrency?: number, scanConcurrency?: number, scanTimeoutMs?: number,
- *   connectTimeoutMs?: number, readTimeoutMs?: number, maxScanHosts?: number,
+ *   connectTimeoutMs?: number, readTimeoutMs?: number, minerDeadlineMs?: number, maxScanHosts?: number,
  *   rescanIntervalMs?: number, forgetAfterMs?: number, staticTtlMs?: number,
  *   retry?: import('./edge-client.mjs').RetryPolicy,
  *   sleep?: (ms: number, signal?: AbortSignal) => Promise<unknown>, random?: () => number, now?: () => Date,
@@ -196,7 +196,17 @@ export class Agent {
     /** replies fetched over the network this time (not from the cache) */
     /** @type {unknown[]} */
     const live = [];
+    // A miner that stops answering mid-poll (a read timeout, or the per-miner
+    // deadline passed) gets no further commands this cycle: one hung miner
+    // costs one read timeout in one poll slot, never a timeout per command.
+    const deadline = Date.now() + (this.opts.minerDeadlineMs ?? 20000);
+    /** @type {TransportError | null} */
+    let stalled = null;
     const q = async (/** @type {string} */ cmd) => {
+      if (!stalled && Date.now() > deadline) {
+        stalled = new TransportError(`gave up: the miner took longer than ${this.opts.minerDeadlineMs ?? 20000} ms this cycle`, { phase: 'read', reason: 'deadline' });
+      }
+      if (stalled) return stalled; // not asked, so not reported per command
       try {
         replies[cmd] = await this.client.query(ip, cmd, {
           port: this.opts.minerPort,
@@ -205,6 +215,7 @@ export class Agent {
         });
       } catch (err) {
         replies[cmd] = err;
+        if (err instanceof TransportError && err.phase === 'read' && err.reason === 'timeout') stalled = err;
       }
       live.push(replies[cmd]);
       return replies[cmd];
@@ -216,7 +227,7 @@ export class Agent {
       if (unreachable(v)) return null;
       await q('summary');
       dialect = detectDialect(replies);
-      if (!dialect) {
+      if (!dialect && !stalled) {
         await q('get_version');
         dialect = detectDialect(replies);
       }

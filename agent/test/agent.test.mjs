@@ -339,6 +339,8 @@ describe('miners that cannot be read', () => {
       assert.ok(garbage?.errors.length && garbage.errors.every((e) => /^parse error in \w+: reply is not JSON/.test(e)), String(garbage?.errors));
       assert.equal(hang?.state, 'error');
       assert.ok(hang?.errors.every((e) => /no complete reply within 150 ms/.test(e)));
+      // one read timeout and the hung miner gets no further commands this cycle
+      assert.equal(hang?.errors.length, 1, String(hang?.errors));
       assert.equal('hashrate_ths' in /** @type {object} */ (hang), false);
 
       // once it answers properly again it is detected and read normally
