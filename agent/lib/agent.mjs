@@ -20,6 +20,41 @@ import { mapLimit, sleep as realSleep } from './util.mjs';
 
 export const AGENT_VERSION = '0.1.0';
 export const MAX_MINERS_PER_BATCH = 10000;
+/**
+ * The Worker refuses a telemetry body over 16 MiB, compressed or once
+ * decompressed (src/telemetry/batch.ts MAX_BATCH_BYTES). Batches are cut so
+ * their JSON stays under 12 MiB, whatever the miners carry; 10,000 ordinary
+ * miners are ~6 MB, so this only bites on unusually wordy fleets.
+ */
+export const MAX_BATCH_JSON_BYTES = 12 * 1024 * 1024;
+
+/**
+ * Split miners into batches of at most `maxMiners` miners and about
+ * `maxBytes` of JSON each (a single miner is never split). Always at least
+ * one batch: an empty batch is the heartbeat.
+ * @template T
+ * @param {T[]} miners @param {number} maxMiners @param {number} maxBytes
+ * @returns {T[][]}
+ */
+export function splitBatches(miners, maxMiners, maxBytes) {
+  /** @type {T[][]} */
+  const out = [];
+  /** @type {T[]} */
+  let cur = [];
+  let bytes = 0;
+  for (const m of miners) {
+    const size = Buffer.byteLength(JSON.stringify(m)) + 1;
+    if (cur.length > 0 && (cur.length >= maxMiners || bytes + size > maxBytes)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(m);
+    bytes += size;
+  }
+  if (cur.length > 0 || out.length === 0) out.push(cur);
+  return out;
+}
 
 /**
  * @typedef {import('./parse/index.mjs').MinerV1} MinerV1
@@ -33,11 +68,34 @@ export const MAX_MINERS_PER_BATCH = 10000;
  *   rescanIntervalMs?: number, forgetAfterMs?: number, staticTtlMs?: number,
  *   retry?: import('./edge-client.mjs').RetryPolicy,
  *   sleep?: (ms: number, signal?: AbortSignal) => Promise<unknown>, random?: () => number, now?: () => Date,
- *   maxMinersPerBatch?: number, spoolMaxBytes?: number, allowInsecureHttp?: boolean,
+ *   maxMinersPerBatch?: number, maxBatchBytes?: number, spoolMaxBytes?: number, allowInsecureHttp?: boolean,
  *   request?: import('./edge-client.mjs').RequestFn, client?: import('./cgminer-client.mjs').CgminerClient,
  *   log?: (msg: string) => void, debug?: (msg: string) => void,
  * }} AgentOptions
  */
+
+/**
+ * The one-line health summary logged after every cycle (grep for "health:"):
+ * how many miners answered and in what state, how long polling and the whole
+ * cycle took, and whether delivery is keeping up.
+ * @param {{ miners: MinerV1[], known: number, offline: number, pollMs: number, cycleMs: number,
+ *   spooled: number, delivered: number, lastError?: string }} h
+ */
+export function healthLine(h) {
+  /** @type {Record<string, number>} */
+  const states = { mining: 0, sleeping: 0, error: 0 };
+  let unrecognised = 0;
+  for (const m of h.miners) {
+    if (m.state) states[m.state] = (states[m.state] ?? 0) + 1;
+    if (m.errors.some((e) => e.startsWith('miner not recognised') || e.includes('not recognised as a CGMiner'))) unrecognised++;
+  }
+  return (
+    `health: ${h.miners.length}/${h.known} miners answered (mining ${states.mining}, sleeping ${states.sleeping}, error ${states.error}` +
+    `${unrecognised ? `, not recognised ${unrecognised}` : ''}), ${h.offline} not answering; ` +
+    `poll ${(h.pollMs / 1000).toFixed(1)} s, cycle ${(h.cycleMs / 1000).toFixed(1)} s; ` +
+    `delivered ${h.delivered}, spool ${h.spooled}${h.lastError ? ` (last error: ${h.lastError})` : ''}`
+  );
+}
 
 /** @param {unknown} r a reply or the error fetching it produced */
 function unreachable(r) {
@@ -296,6 +354,34 @@ export class Agent {
   }
 
   /**
+   * Poll these miners, at most `pollConcurrency` (default 64) at a time.
+   * Miners that refuse every connection are left out.
+   * @param {string[]} ips
+   * @param {Map<string, string>} arp
+   */
+  async pollAll(ips, arp) {
+    const results = await mapLimit(ips, this.opts.pollConcurrency ?? 64, (ip) => this.pollMiner(ip, arp));
+    return /** @type {{ miner: MinerV1, pools?: import('./parse/common.mjs').PoolEntry[] }[]} */ (results.filter((r) => r !== null));
+  }
+
+  /**
+   * Scan and poll without registering, applying pools or sending anything:
+   * what `--dry-run` and `scan` show. Needs `segments` in the options.
+   * @returns {Promise<{ found: string[], miners: MinerV1[], dialects: Map<string, string>, pollMs: number }>}
+   */
+  async survey() {
+    this.config = { segments: this.opts.segments ?? [], pollIntervalS: DEFAULT_POLL_S, miners: [], problems: [] };
+    const found = await this.discover();
+    const arp = await readArpTable(this.opts.arpFile ?? DEFAULT_ARP_FILE);
+    const t = Date.now();
+    const polled = await this.pollAll([...found].sort((a, b) => ipToInt(a) - ipToInt(b)), arp);
+    /** @type {Map<string, string>} */
+    const dialects = new Map();
+    for (const [ip, c] of this.cache) dialects.set(ip, c.dialect);
+    return { found, miners: polled.map((p) => p.miner), dialects, pollMs: Date.now() - t };
+  }
+
+  /**
    * Apply the desired pools to the polled miners that have them; errors go
    * into that miner's `errors`.
    * @param {{ miner: MinerV1, pools?: import('./parse/common.mjs').PoolEntry[] }[]} polled
@@ -329,6 +415,7 @@ export class Agent {
    * @param {{ flushBudgetMs?: number }} [o]
    */
   async cycle(o = {}) {
+    const cycleStartAt = Date.now();
     const cfg = await this.refreshConfig();
     const rescanEvery = this.opts.rescanIntervalMs ?? 10 * 60 * 1000;
     const nowMs = this.now().getTime();
@@ -337,17 +424,17 @@ export class Agent {
     }
     const arp = await readArpTable(this.opts.arpFile ?? DEFAULT_ARP_FILE);
     const ips = [...this.known.keys()].sort((a, b) => ipToInt(a) - ipToInt(b));
-    const results = await mapLimit(ips, this.opts.pollConcurrency ?? 64, (ip) => this.pollMiner(ip, arp));
-    const polled = /** @type {{ miner: MinerV1, pools?: import('./parse/common.mjs').PoolEntry[] }[]} */ (results.filter((r) => r !== null));
+    const pollStartAt = Date.now();
+    const polled = await this.pollAll(ips, arp);
+    const pollDoneAt = Date.now();
     await this.applyDesiredPools(polled);
     const miners = polled.map((p) => p.miner);
 
-    const per = this.opts.maxMinersPerBatch ?? MAX_MINERS_PER_BATCH;
     /** @type {string[]} */
     const batchIds = [];
-    for (let i = 0; i === 0 || i < miners.length; i += per) {
+    for (const chunk of splitBatches(miners, this.opts.maxMinersPerBatch ?? MAX_MINERS_PER_BATCH, this.opts.maxBatchBytes ?? MAX_BATCH_JSON_BYTES)) {
       const batch_id = crypto.randomUUID();
-      await this.spool.put({ batch_id, site_id: this.reg?.site_id, created_at: this.now().toISOString(), miners: miners.slice(i, i + per) });
+      await this.spool.put({ batch_id, site_id: this.reg?.site_id, created_at: this.now().toISOString(), miners: chunk });
       batchIds.push(batch_id);
     }
     const flush = await flushSpool({
@@ -367,6 +454,7 @@ export class Agent {
         `delivered ${flush.sent.length} batch(es)${flush.dead.length ? `, ${flush.dead.length} refused → dead/` : ''}` +
         `${flush.remaining ? `, ${flush.remaining} waiting in the spool${flush.lastError ? ` (${flush.lastError})` : ''}` : ''}`,
     );
+    this.log(healthLine({ miners, known: ips.length, offline, pollMs: pollDoneAt - pollStartAt, cycleMs: Date.now() - cycleStartAt, spooled: flush.remaining, delivered: flush.sent.length, lastError: flush.lastError }));
     return { miners, batchIds, flush, offline };
   }
 

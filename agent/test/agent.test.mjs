@@ -395,3 +395,16 @@ async function makeAgentCycle(edge, dir) {
     a.stop();
   }
 }
+
+describe('batches stay within the Worker body limit', () => {
+  test('split by miner count and by JSON size; never an empty list, a heartbeat is one empty batch', async () => {
+    const { splitBatches } = await import('../lib/agent.mjs');
+    const miners = Array.from({ length: 25 }, (_, i) => ({ ip: `10.0.0.${100 + i}`, errors: ['x'.repeat(100)] }));
+    const one = Buffer.byteLength(JSON.stringify(miners[0])) + 1;
+    assert.deepEqual(splitBatches(miners, 10, 1e9).map((b) => b.length), [10, 10, 5]);
+    assert.deepEqual(splitBatches(miners, 100, one * 7).map((b) => b.length), [7, 7, 7, 4]);
+    assert.deepEqual(splitBatches([], 10, 100), [[]]);
+    // a single miner larger than the budget still goes, alone
+    assert.deepEqual(splitBatches(miners.slice(0, 2), 10, 5).map((b) => b.length), [1, 1]);
+  });
+});
