@@ -139,3 +139,17 @@ test('scan and --dry-run list what answers without registering or sending anythi
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the shipped example config is accepted as it is', async () => {
+  const example = path.resolve(path.dirname(CLI), 'packaging', 'agent.example.json');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hy-cli-example-'));
+  try {
+    const a = io();
+    // a dry run over an empty range: the file parses and validates (not a usage error); no miner answers → 1
+    const code = await main(['--config', example, '--dry-run', '--segments', '127.45.3.0/30', '--state', dir], a.io);
+    assert.equal(code, EXIT.ERROR, a.out.stderr);
+    assert.match(a.out.stderr, /health: 0\/0 miners answered/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
