@@ -14,7 +14,7 @@ import { createClient } from './cgminer-client.mjs';
 import { scan, ipToInt } from './scanner.mjs';
 import { readArpTable, DEFAULT_ARP_FILE } from './arp.mjs';
 import { normaliseConfig, configFor, DEFAULT_POLL_S } from './config.mjs';
-import { DIALECTS, decodeReply, detectDialect, describeError, normalise, parsePools, versionText } from './parse/index.mjs';
+import { DIALECTS, decodeReply, detectDialect, describeError, normalise, parsePools, unpackMulti, versionText } from './parse/index.mjs';
 import { applyPools, poolsSatisfied } from './pools.mjs';
 import { mapLimit, sleep as realSleep } from './util.mjs';
 
@@ -122,7 +122,7 @@ export class Agent {
     /** ip → when it last answered (ms) */
     this.known = /** @type {Map<string, number>} */ (new Map());
     /** ip → detected dialect and cached identity replies */
-    this.cache = /** @type {Map<string, { dialect: import('./parse/index.mjs').DialectName, statics: Record<string, string>, at: number }>} */ (new Map());
+    this.cache = /** @type {Map<string, { dialect: import('./parse/index.mjs').DialectName, statics: Record<string, string>, at: number, multiOk?: boolean }>} */ (new Map());
     this.lastScanAt = 0;
     this.lastSegments = '';
     /** @type {() => void} */
@@ -310,6 +310,8 @@ export class Agent {
     }
     const ttl = this.opts.staticTtlMs ?? 60 * 60 * 1000;
     const nowMs = this.now().getTime();
+    /** @type {string[]} */
+    const wanted = [];
     for (const spec of DIALECTS[dialect].commands) {
       if (spec.name in replies) continue;
       const st = cached?.statics[spec.name];
@@ -317,8 +319,34 @@ export class Agent {
         replies[spec.name] = st;
         continue;
       }
-      await q(spec.name);
+      wanted.push(spec.name);
     }
+    // Firmware with cgminer's multi-command API gets every read in one
+    // connection (`summary+stats+pools`): a third of the connections on a
+    // large site. A miner that does not answer it properly is asked one
+    // command at a time from then on.
+    let multiOk = cached?.multiOk ?? true;
+    if (/** @type {{ multi?: boolean }} */ (DIALECTS[dialect]).multi && multiOk && wanted.length > 1 && !stalled) {
+      const joined = wanted.join('+');
+      const raw = await q(joined);
+      delete replies[joined];
+      let parts = null;
+      if (!(raw instanceof Error)) {
+        try {
+          parts = unpackMulti(decodeReply(/** @type {string} */ (raw), joined));
+        } catch {
+          parts = null;
+        }
+      }
+      if (parts && wanted.every((c) => parts && c in parts)) {
+        for (const c of wanted) replies[c] = parts[c];
+      } else if (stalled) {
+        replies[/** @type {string} */ (wanted[0])] = raw; // the timeout, reported once
+      } else if (!(raw instanceof Error) || !unreachable(raw)) {
+        multiOk = false;
+      }
+    }
+    for (const c of wanted) if (!(c in replies)) await q(c);
     if (live.length > 0 && live.every(unreachable)) {
       this.cache.delete(ip);
       return null;
@@ -336,13 +364,14 @@ export class Agent {
       for (const spec of DIALECTS[dialect].commands) {
         const r = replies[spec.name];
         if (spec.static && typeof r === 'string') statics[spec.name] = r;
+        else if (spec.static && r && typeof r === 'object' && !(r instanceof Error)) statics[spec.name] = JSON.stringify(r);
       }
-      this.cache.set(ip, { dialect, statics: fresh ? statics : { ...cached.statics, ...statics }, at: fresh ? nowMs : cached.at });
+      this.cache.set(ip, { dialect, multiOk, statics: fresh ? statics : { ...cached.statics, ...statics }, at: fresh ? nowMs : cached.at });
     }
 
     /** @type {import('./parse/common.mjs').PoolEntry[] | undefined} */
     let pools;
-    if (typeof replies.pools === 'string') {
+    if (replies.pools !== undefined && !(replies.pools instanceof Error)) {
       try {
         pools = parsePools(replies.pools);
       } catch {

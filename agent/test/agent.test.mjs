@@ -408,3 +408,29 @@ describe('batches stay within the Worker body limit', () => {
     assert.deepEqual(splitBatches(miners.slice(0, 2), 10, 5).map((b) => b.length), [1, 1]);
   });
 });
+
+describe('connections per miner on a large site', () => {
+  test('firmware with multi-command reads is asked once per cycle; btminer (which refuses it) one command at a time', async () => {
+    const sim = await new Simulator({ count: 3, base: '127.42.5.1' }).start();
+    const edge = await startFakeEdge({ config: { scan_segments: ['127.42.5.0/29'], poll_interval_s: 30, miners: [] } });
+    const dir = tmp();
+    try {
+      const agent = makeAgent(edge, dir);
+      await agent.start();
+      await agent.cycle();
+      sim.commandLog.length = 0;
+      const r = await agent.cycle();
+      agent.stop();
+      assert.deepEqual(edge.invalid, []);
+      assert.deepEqual(r.miners.map((m) => m.state), ['mining', 'mining', 'mining']);
+      const by = (/** @type {string} */ ip) => sim.commandLog.filter((c) => c.ip === ip).map((c) => c.command);
+      assert.deepEqual(by('127.42.5.1'), ['summary+stats+pools'], 'Antminer: one request');
+      assert.deepEqual(by('127.42.5.3'), ['summary+stats+devs+pools'], 'Avalon: one request');
+      assert.deepEqual(by('127.42.5.2').sort(), ['edevs', 'get_error_code', 'pools', 'status', 'summary'], 'Whatsminer: one per command');
+    } finally {
+      await sim.stop();
+      await edge.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

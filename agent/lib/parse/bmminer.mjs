@@ -9,6 +9,9 @@ import { int, list, maxOfDashed, num, poolEntries, poolFields, rateThs, str, tem
 
 export const name = 'bmminer';
 
+/** Answers cgminer's multi-command requests (`summary+stats+pools`). */
+export const multi = true;
+
 /** @type {import('./index.mjs').CommandSpec[]} */
 export const commands = [
   { name: 'version', optional: true, static: true },

@@ -10,6 +10,9 @@ import { int, list, num, poolEntries, poolFields, rateThs, str, tempC } from './
 
 export const name = 'bosminer';
 
+/** Answers cgminer's multi-command requests (`summary+stats+pools`). */
+export const multi = true;
+
 /** @type {import('./index.mjs').CommandSpec[]} */
 export const commands = [
   { name: 'version', optional: true, static: true },

@@ -12,6 +12,9 @@ import { tokenizeAvalon, tokenNumber, tokenNumbers } from './avalon-tokens.mjs';
 
 export const name = 'cgminer';
 
+/** Answers cgminer's multi-command requests (`summary+stats+pools`). */
+export const multi = true;
+
 /** @type {import('./index.mjs').CommandSpec[]} */
 export const commands = [
   { name: 'version', optional: true, static: true },

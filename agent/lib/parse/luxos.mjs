@@ -8,6 +8,9 @@ import { finish as bmFinish } from './bmminer.mjs';
 
 export const name = 'luxos';
 
+/** Answers cgminer's multi-command requests (`summary+stats+pools`). */
+export const multi = true;
+
 /** @type {import('./index.mjs').CommandSpec[]} */
 export const commands = [
   { name: 'version', optional: true, static: true },
