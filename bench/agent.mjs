@@ -17,6 +17,8 @@ const MINERS = Number(process.env.BENCH_AGENT_MINERS ?? 5000);
 const CYCLES = Number(process.env.BENCH_AGENT_CYCLES ?? 3);
 const HANG = Number(process.env.BENCH_AGENT_HANG ?? 10);
 const OFFLINE = Number(process.env.BENCH_AGENT_OFFLINE ?? 10);
+/** Miners polled at once; unset = the agent's default (64). */
+const CONCURRENCY = process.env.BENCH_AGENT_CONCURRENCY ? Number(process.env.BENCH_AGENT_CONCURRENCY) : undefined;
 const BASE = '127.60.0.1';
 
 /** Start a child node process and resolve once `marker` appears on stderr. */
@@ -58,7 +60,7 @@ function segmentFor(n) {
 
 export async function benchAgent() {
   const segment = segmentFor(MINERS);
-  console.log(`\n== agent: one agent, ${MINERS} simulated miners (${HANG} hanging, ${OFFLINE} refusing), segment ${segment}`);
+  console.log(`\n== agent: one agent, ${MINERS} simulated miners (${HANG} hanging, ${OFFLINE} refusing), segment ${segment}, poll concurrency ${CONCURRENCY ?? 'default (64)'}`);
   const sim = await startChild(
     ['agent/simulator.mjs', '--count', String(MINERS), '--base', BASE, '--jitter', '0', '--scenario', `hang:${HANG},offline:${OFFLINE}`],
     /ready/,
@@ -77,6 +79,7 @@ export async function benchAgent() {
     code: 'K7Q2ZP',
     stateDir,
     arpFile: '/nonexistent',
+    pollConcurrency: CONCURRENCY,
     log: (m) => {
       if (m.startsWith('health')) health.push(m);
     },
