@@ -11,6 +11,8 @@ import { Simulator } from '../lib/simulator/server.mjs';
 import { startFakeEdge } from '../testkit/fake-edge.mjs';
 import { Agent } from '../lib/agent.mjs';
 import { RevokedError } from '../lib/errors.mjs';
+import net from 'node:net';
+import { fixture } from '../testkit/fixtures.mjs';
 
 /** @param {import('../testkit/fake-edge.mjs').FakeEdge} edge @param {string} dir @param {Partial<import('../lib/agent.mjs').AgentOptions>} [extra] */
 function makeAgent(edge, dir, extra = {}) {
@@ -429,6 +431,54 @@ describe('connections per miner on a large site', () => {
       assert.deepEqual(by('127.42.5.2').sort(), ['edevs', 'get_error_code', 'pools', 'status', 'summary'], 'Whatsminer: one per command');
     } finally {
       await sim.stop();
+      await edge.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('firmware that refuses multi-command reads', () => {
+  test('is asked one command at a time, and that is remembered for the next cycles', async () => {
+    // A stock S19 Pro answering with its real replies (fixtures), but refusing any `a+b` request
+    // the way cgminer refuses an unknown command.
+    /** @type {Record<string, Buffer>} */
+    const replies = {
+      version: fixture('antminer-s19pro-bmminer-49.0.1.3-version.json'),
+      summary: fixture('antminer-s19pro-bmminer-49.0.1.3-summary.json'),
+      stats: fixture('antminer-s19pro-bmminer-49.0.1.3-stats.json'),
+      pools: fixture('antminer-s19pro-bmminer-49.0.1.3-pools.json'),
+    };
+    /** @type {string[]} */
+    const log = [];
+    const server = net.createServer((socket) => {
+      socket.once('data', (d) => {
+        const { command } = JSON.parse(d.toString());
+        log.push(command);
+        const body = replies[command] ?? Buffer.from('{"STATUS":[{"STATUS":"E","When":0,"Code":14,"Msg":"Invalid command","Description":"cgminer 1.0.0"}],"id":1}');
+        socket.end(Buffer.concat([body, Buffer.from([0])]));
+      });
+    });
+    await new Promise((resolve) => server.listen(4028, '127.42.8.1', () => resolve(undefined)));
+    const edge = await startFakeEdge({ config: { scan_segments: ['127.42.8.1/32'], poll_interval_s: 30, miners: [] } });
+    const dir = tmp();
+    try {
+      const agent = makeAgent(edge, dir);
+      await agent.start();
+      const r1 = await agent.cycle();
+      assert.deepEqual(log, ['version', 'summary', 'stats+pools', 'stats', 'pools']);
+      log.length = 0;
+      const r2 = await agent.cycle();
+      agent.stop();
+      assert.deepEqual(log, ['summary', 'stats', 'pools'], 'no second multi attempt');
+      for (const r of [r1, r2]) {
+        const m = r.miners[0];
+        assert.equal(m?.state, 'mining');
+        assert.equal(m?.hashrate_ths, 110.567);
+        assert.deepEqual(m?.errors, []);
+      }
+      assert.deepEqual(edge.invalid, []);
+    } finally {
+      await new Promise((resolve) => server.close(() => resolve(undefined)));
       await edge.close();
       fs.rmSync(dir, { recursive: true, force: true });
     }
