@@ -14,7 +14,7 @@ import { createClient } from './cgminer-client.mjs';
 import { scan, ipToInt } from './scanner.mjs';
 import { readArpTable, DEFAULT_ARP_FILE } from './arp.mjs';
 import { normaliseConfig, configFor, DEFAULT_POLL_S } from './config.mjs';
-import { DIALECTS, decodeReply, detectDialect, describeError, normalise, parsePools, unpackMulti, versionText } from './parse/index.mjs';
+import { DIALECTS, capErrors, decodeReply, detectDialect, describeError, normalise, parsePools, unpackMulti, versionText } from './parse/index.mjs';
 import { applyPools, poolsSatisfied } from './pools.mjs';
 import { mapLimit, sleep as realSleep } from './util.mjs';
 
@@ -302,6 +302,7 @@ export class Agent {
           }
         });
         if (said) errors.unshift(`miner not recognised: ${said}`);
+        errors.splice(0, errors.length, ...capErrors(errors));
         /** @type {MinerV1} */
         const miner = { ip, sampled_at: sampledAt, state: 'error', errors };
         const mac = arp.get(ip);
@@ -457,7 +458,8 @@ export class Agent {
     const polled = await this.pollAll(ips, arp);
     const pollDoneAt = Date.now();
     await this.applyDesiredPools(polled);
-    const miners = polled.map((p) => p.miner);
+    // pool errors were added after normalising: keep every miner within the v1 error limits
+    const miners = polled.map((p) => ({ ...p.miner, errors: capErrors(p.miner.errors) }));
 
     /** @type {string[]} */
     const batchIds = [];

@@ -48,7 +48,9 @@ describe('a fleet of 200 simulated miners', () => {
     edge = await startFakeEdge({ config: { scan_segments: ['127.42.0.0/24'], poll_interval_s: 30, miners: [] } });
     dir = tmp();
     sim.writeArpFile(path.join(dir, 'arp'));
-    agent = makeAgent(edge, dir, { arpFile: path.join(dir, 'arp') });
+    // No miner here hangs, so generous timeouts cost nothing; they keep a loaded machine
+    // (other jobs on 2 cores) from turning a slow loopback connect into a "missing" miner.
+    agent = makeAgent(edge, dir, { arpFile: path.join(dir, 'arp'), scanTimeoutMs: 5000, connectTimeoutMs: 5000, readTimeoutMs: 5000 });
     await agent.start();
   });
   after(async () => {

@@ -4,7 +4,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture, fixtureNames } from '../testkit/fixtures.mjs';
-import { normalise, detectDialect, decodeReply, repairJson, ParseError, CommandError, V1_FIELDS } from '../lib/parse/index.mjs';
+import { normalise, detectDialect, decodeReply, repairJson, ParseError, CommandError, V1_FIELDS, capErrors } from '../lib/parse/index.mjs';
 import { num, rateThs, tempC, toThs, normaliseMac } from '../lib/parse/common.mjs';
 import { avalonModelFromVer } from '../lib/parse/cgminer.mjs';
 
@@ -639,4 +639,13 @@ describe('issue 8: state, hashrate and identity from the firmware\'s own signals
     assert.equal(fw('antminer-s19-mskminer-2.6.0.39-version.json'), 'MSKminer 2.6.0.39');
     assert.equal(fw('antminer-s19pro-bmminer-49.0.1.3-version.json'), '49.0.1.3');
   });
+});
+
+test('errors stay within what the Worker accepts (50 per miner, 500 characters each)', () => {
+  // a Whatsminer listing 80 fault codes (shape of the real get_error_code reply, codes made up)
+  const reply = { Code: 131, Description: '', STATUS: 'S', When: 0, Msg: { error_code: Array.from({ length: 80 }, (_, i) => ({ [String(5000 + i)]: '2024-06-15 10:30:00' })) } };
+  const m = normalise('btminer', { get_error_code: reply }, { ip: IP });
+  assert.equal(m.errors.length, 50);
+  assert.equal(m.errors[49], '… and 31 more errors');
+  assert.equal(capErrors(['x'.repeat(900)])[0]?.length, 500);
 });

@@ -181,6 +181,22 @@ function expand(replies) {
   return out;
 }
 
+/** The Worker accepts at most 50 errors per miner, each at most 500 characters (v1). */
+export const MAX_ERRORS = 50;
+export const MAX_ERROR_CHARS = 500;
+
+/**
+ * Keep a miner's errors within what the Worker accepts: each cut to
+ * MAX_ERROR_CHARS, and past MAX_ERRORS the rest summed up in the last entry
+ * (a miner with many fault codes must not get its whole batch refused).
+ * @param {string[]} errors
+ */
+export function capErrors(errors) {
+  const cut = errors.map((e) => (e.length > MAX_ERROR_CHARS ? `${e.slice(0, MAX_ERROR_CHARS - 1)}…` : e));
+  if (cut.length <= MAX_ERRORS) return cut;
+  return [...cut.slice(0, MAX_ERRORS - 1), `… and ${cut.length - (MAX_ERRORS - 1)} more errors`];
+}
+
 /** A realtime hashrate above this multiple of the unit's nominal is not believed. */
 export const PLAUSIBLE_FACTOR = 1.15;
 
@@ -270,7 +286,7 @@ export function normalise(dialect, replies, ctx) {
   const state = d.finish(m, errors) ?? (m._hashing ? 'mining' : errors.length > 0 ? 'error' : undefined);
   /** @type {Record<string, any>} */
   const out = {};
-  const merged = { ...m, ip: ctx.ip, mac: m.mac ?? ctx.mac, sampled_at: ctx.sampledAt, state, errors: [...new Set(errors)] };
+  const merged = { ...m, ip: ctx.ip, mac: m.mac ?? ctx.mac, sampled_at: ctx.sampledAt, state, errors: capErrors([...new Set(errors)]) };
   for (const k of V1_FIELDS) {
     const v = /** @type {any} */ (merged)[k];
     if (v !== undefined) out[k] = v;
