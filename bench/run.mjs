@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench`: every benchmark, one after the other (each starts its own wrangler dev).
+// `npm run bench`: every benchmark, one after the other (each starts its own wrangler dev;
+// the agent row runs the facility agent against the miner simulator).
+import { benchAgent } from './agent.mjs';
 import { benchCustomers } from './customers.mjs';
 import { benchFleet } from './fleet.mjs';
 import { benchIngest } from './ingest.mjs';
@@ -7,3 +9,4 @@ import { benchIngest } from './ingest.mjs';
 await benchCustomers();
 await benchIngest();
 await benchFleet();
+await benchAgent();

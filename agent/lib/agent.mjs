@@ -14,12 +14,47 @@ import { createClient } from './cgminer-client.mjs';
 import { scan, ipToInt } from './scanner.mjs';
 import { readArpTable, DEFAULT_ARP_FILE } from './arp.mjs';
 import { normaliseConfig, configFor, DEFAULT_POLL_S } from './config.mjs';
-import { DIALECTS, decodeReply, detectDialect, describeError, normalise, parsePools } from './parse/index.mjs';
+import { DIALECTS, capErrors, decodeReply, detectDialect, describeError, normalise, parsePools, unpackMulti, versionText } from './parse/index.mjs';
 import { applyPools, poolsSatisfied } from './pools.mjs';
 import { mapLimit, sleep as realSleep } from './util.mjs';
 
 export const AGENT_VERSION = '0.1.0';
 export const MAX_MINERS_PER_BATCH = 10000;
+/**
+ * The Worker refuses a telemetry body over 16 MiB, compressed or once
+ * decompressed (src/telemetry/batch.ts MAX_BATCH_BYTES). Batches are cut so
+ * their JSON stays under 12 MiB, whatever the miners carry; 10,000 ordinary
+ * miners are ~6 MB, so this only bites on unusually wordy fleets.
+ */
+export const MAX_BATCH_JSON_BYTES = 12 * 1024 * 1024;
+
+/**
+ * Split miners into batches of at most `maxMiners` miners and about
+ * `maxBytes` of JSON each (a single miner is never split). Always at least
+ * one batch: an empty batch is the heartbeat.
+ * @template T
+ * @param {T[]} miners @param {number} maxMiners @param {number} maxBytes
+ * @returns {T[][]}
+ */
+export function splitBatches(miners, maxMiners, maxBytes) {
+  /** @type {T[][]} */
+  const out = [];
+  /** @type {T[]} */
+  let cur = [];
+  let bytes = 0;
+  for (const m of miners) {
+    const size = Buffer.byteLength(JSON.stringify(m)) + 1;
+    if (cur.length > 0 && (cur.length >= maxMiners || bytes + size > maxBytes)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(m);
+    bytes += size;
+  }
+  if (cur.length > 0 || out.length === 0) out.push(cur);
+  return out;
+}
 
 /**
  * @typedef {import('./parse/index.mjs').MinerV1} MinerV1
@@ -29,15 +64,38 @@ export const MAX_MINERS_PER_BATCH = 10000;
  *   segments?: string[], pollIntervalS?: number,
  *   minerPort?: number, arpFile?: string,
  *   pollConcurrency?: number, scanConcurrency?: number, scanTimeoutMs?: number,
- *   connectTimeoutMs?: number, readTimeoutMs?: number, maxScanHosts?: number,
+ *   connectTimeoutMs?: number, readTimeoutMs?: number, minerDeadlineMs?: number, maxScanHosts?: number,
  *   rescanIntervalMs?: number, forgetAfterMs?: number, staticTtlMs?: number,
  *   retry?: import('./edge-client.mjs').RetryPolicy,
  *   sleep?: (ms: number, signal?: AbortSignal) => Promise<unknown>, random?: () => number, now?: () => Date,
- *   maxMinersPerBatch?: number, spoolMaxBytes?: number, allowInsecureHttp?: boolean,
+ *   maxMinersPerBatch?: number, maxBatchBytes?: number, spoolMaxBytes?: number, allowInsecureHttp?: boolean,
  *   request?: import('./edge-client.mjs').RequestFn, client?: import('./cgminer-client.mjs').CgminerClient,
  *   log?: (msg: string) => void, debug?: (msg: string) => void,
  * }} AgentOptions
  */
+
+/**
+ * The one-line health summary logged after every cycle (grep for "health:"):
+ * how many miners answered and in what state, how long polling and the whole
+ * cycle took, and whether delivery is keeping up.
+ * @param {{ miners: MinerV1[], known: number, offline: number, pollMs: number, cycleMs: number,
+ *   spooled: number, delivered: number, lastError?: string }} h
+ */
+export function healthLine(h) {
+  /** @type {Record<string, number>} */
+  const states = { mining: 0, sleeping: 0, error: 0 };
+  let unrecognised = 0;
+  for (const m of h.miners) {
+    if (m.state) states[m.state] = (states[m.state] ?? 0) + 1;
+    if (m.errors.some((e) => e.startsWith('miner not recognised') || e.includes('not recognised as a CGMiner'))) unrecognised++;
+  }
+  return (
+    `health: ${h.miners.length}/${h.known} miners answered (mining ${states.mining}, sleeping ${states.sleeping}, error ${states.error}` +
+    `${unrecognised ? `, not recognised ${unrecognised}` : ''}), ${h.offline} not answering; ` +
+    `poll ${(h.pollMs / 1000).toFixed(1)} s, cycle ${(h.cycleMs / 1000).toFixed(1)} s; ` +
+    `delivered ${h.delivered}, spool ${h.spooled}${h.lastError ? ` (last error: ${h.lastError})` : ''}`
+  );
+}
 
 /** @param {unknown} r a reply or the error fetching it produced */
 function unreachable(r) {
@@ -64,7 +122,7 @@ export class Agent {
     /** ip → when it last answered (ms) */
     this.known = /** @type {Map<string, number>} */ (new Map());
     /** ip → detected dialect and cached identity replies */
-    this.cache = /** @type {Map<string, { dialect: import('./parse/index.mjs').DialectName, statics: Record<string, string>, at: number }>} */ (new Map());
+    this.cache = /** @type {Map<string, { dialect: import('./parse/index.mjs').DialectName, statics: Record<string, string>, at: number, multiOk?: boolean }>} */ (new Map());
     this.lastScanAt = 0;
     this.lastSegments = '';
     /** @type {() => void} */
@@ -196,7 +254,17 @@ export class Agent {
     /** replies fetched over the network this time (not from the cache) */
     /** @type {unknown[]} */
     const live = [];
+    // A miner that stops answering mid-poll (a read timeout, or the per-miner
+    // deadline passed) gets no further commands this cycle: one hung miner
+    // costs one read timeout in one poll slot, never a timeout per command.
+    const deadline = Date.now() + (this.opts.minerDeadlineMs ?? 20000);
+    /** @type {TransportError | null} */
+    let stalled = null;
     const q = async (/** @type {string} */ cmd) => {
+      if (!stalled && Date.now() > deadline) {
+        stalled = new TransportError(`gave up: the miner took longer than ${this.opts.minerDeadlineMs ?? 20000} ms this cycle`, { phase: 'read', reason: 'deadline' });
+      }
+      if (stalled) return stalled; // not asked, so not reported per command
       try {
         replies[cmd] = await this.client.query(ip, cmd, {
           port: this.opts.minerPort,
@@ -205,6 +273,7 @@ export class Agent {
         });
       } catch (err) {
         replies[cmd] = err;
+        if (err instanceof TransportError && err.phase === 'read' && err.reason === 'timeout') stalled = err;
       }
       live.push(replies[cmd]);
       return replies[cmd];
@@ -216,11 +285,13 @@ export class Agent {
       if (unreachable(v)) return null;
       await q('summary');
       dialect = detectDialect(replies);
-      if (!dialect) {
+      if (!dialect && !stalled) {
         await q('get_version');
         dialect = detectDialect(replies);
       }
       if (!dialect) {
+        // Not guessed at: reported as not recognised, with what it says it is.
+        const said = versionText(replies);
         const errors = Object.entries(replies).map(([c, r]) => {
           if (r instanceof Error) return describeError(c, r);
           try {
@@ -230,6 +301,8 @@ export class Agent {
             return describeError(c, err);
           }
         });
+        if (said) errors.unshift(`miner not recognised: ${said}`);
+        errors.splice(0, errors.length, ...capErrors(errors));
         /** @type {MinerV1} */
         const miner = { ip, sampled_at: sampledAt, state: 'error', errors };
         const mac = arp.get(ip);
@@ -238,6 +311,8 @@ export class Agent {
     }
     const ttl = this.opts.staticTtlMs ?? 60 * 60 * 1000;
     const nowMs = this.now().getTime();
+    /** @type {string[]} */
+    const wanted = [];
     for (const spec of DIALECTS[dialect].commands) {
       if (spec.name in replies) continue;
       const st = cached?.statics[spec.name];
@@ -245,8 +320,34 @@ export class Agent {
         replies[spec.name] = st;
         continue;
       }
-      await q(spec.name);
+      wanted.push(spec.name);
     }
+    // Firmware with cgminer's multi-command API gets every read in one
+    // connection (`summary+stats+pools`): a third of the connections on a
+    // large site. A miner that does not answer it properly is asked one
+    // command at a time from then on.
+    let multiOk = cached?.multiOk ?? true;
+    if (/** @type {{ multi?: boolean }} */ (DIALECTS[dialect]).multi && multiOk && wanted.length > 1 && !stalled) {
+      const joined = wanted.join('+');
+      const raw = await q(joined);
+      delete replies[joined];
+      let parts = null;
+      if (!(raw instanceof Error)) {
+        try {
+          parts = unpackMulti(decodeReply(/** @type {string} */ (raw), joined));
+        } catch {
+          parts = null;
+        }
+      }
+      if (parts && wanted.every((c) => parts && c in parts)) {
+        for (const c of wanted) replies[c] = parts[c];
+      } else if (stalled) {
+        replies[/** @type {string} */ (wanted[0])] = raw; // the timeout, reported once
+      } else if (!(raw instanceof Error) || !unreachable(raw)) {
+        multiOk = false;
+      }
+    }
+    for (const c of wanted) if (!(c in replies)) await q(c);
     if (live.length > 0 && live.every(unreachable)) {
       this.cache.delete(ip);
       return null;
@@ -264,13 +365,14 @@ export class Agent {
       for (const spec of DIALECTS[dialect].commands) {
         const r = replies[spec.name];
         if (spec.static && typeof r === 'string') statics[spec.name] = r;
+        else if (spec.static && r && typeof r === 'object' && !(r instanceof Error)) statics[spec.name] = JSON.stringify(r);
       }
-      this.cache.set(ip, { dialect, statics: fresh ? statics : { ...cached.statics, ...statics }, at: fresh ? nowMs : cached.at });
+      this.cache.set(ip, { dialect, multiOk, statics: fresh ? statics : { ...cached.statics, ...statics }, at: fresh ? nowMs : cached.at });
     }
 
     /** @type {import('./parse/common.mjs').PoolEntry[] | undefined} */
     let pools;
-    if (typeof replies.pools === 'string') {
+    if (replies.pools !== undefined && !(replies.pools instanceof Error)) {
       try {
         pools = parsePools(replies.pools);
       } catch {
@@ -279,6 +381,34 @@ export class Agent {
     }
     this.known.set(ip, nowMs);
     return { miner, pools };
+  }
+
+  /**
+   * Poll these miners, at most `pollConcurrency` (default 64) at a time.
+   * Miners that refuse every connection are left out.
+   * @param {string[]} ips
+   * @param {Map<string, string>} arp
+   */
+  async pollAll(ips, arp) {
+    const results = await mapLimit(ips, this.opts.pollConcurrency ?? 64, (ip) => this.pollMiner(ip, arp));
+    return /** @type {{ miner: MinerV1, pools?: import('./parse/common.mjs').PoolEntry[] }[]} */ (results.filter((r) => r !== null));
+  }
+
+  /**
+   * Scan and poll without registering, applying pools or sending anything:
+   * what `--dry-run` and `scan` show. Needs `segments` in the options.
+   * @returns {Promise<{ found: string[], miners: MinerV1[], dialects: Map<string, string>, pollMs: number }>}
+   */
+  async survey() {
+    this.config = { segments: this.opts.segments ?? [], pollIntervalS: DEFAULT_POLL_S, miners: [], problems: [] };
+    const found = await this.discover();
+    const arp = await readArpTable(this.opts.arpFile ?? DEFAULT_ARP_FILE);
+    const t = Date.now();
+    const polled = await this.pollAll([...found].sort((a, b) => ipToInt(a) - ipToInt(b)), arp);
+    /** @type {Map<string, string>} */
+    const dialects = new Map();
+    for (const [ip, c] of this.cache) dialects.set(ip, c.dialect);
+    return { found, miners: polled.map((p) => p.miner), dialects, pollMs: Date.now() - t };
   }
 
   /**
@@ -315,6 +445,7 @@ export class Agent {
    * @param {{ flushBudgetMs?: number }} [o]
    */
   async cycle(o = {}) {
+    const cycleStartAt = Date.now();
     const cfg = await this.refreshConfig();
     const rescanEvery = this.opts.rescanIntervalMs ?? 10 * 60 * 1000;
     const nowMs = this.now().getTime();
@@ -323,17 +454,18 @@ export class Agent {
     }
     const arp = await readArpTable(this.opts.arpFile ?? DEFAULT_ARP_FILE);
     const ips = [...this.known.keys()].sort((a, b) => ipToInt(a) - ipToInt(b));
-    const results = await mapLimit(ips, this.opts.pollConcurrency ?? 64, (ip) => this.pollMiner(ip, arp));
-    const polled = /** @type {{ miner: MinerV1, pools?: import('./parse/common.mjs').PoolEntry[] }[]} */ (results.filter((r) => r !== null));
+    const pollStartAt = Date.now();
+    const polled = await this.pollAll(ips, arp);
+    const pollDoneAt = Date.now();
     await this.applyDesiredPools(polled);
-    const miners = polled.map((p) => p.miner);
+    // pool errors were added after normalising: keep every miner within the v1 error limits
+    const miners = polled.map((p) => ({ ...p.miner, errors: capErrors(p.miner.errors) }));
 
-    const per = this.opts.maxMinersPerBatch ?? MAX_MINERS_PER_BATCH;
     /** @type {string[]} */
     const batchIds = [];
-    for (let i = 0; i === 0 || i < miners.length; i += per) {
+    for (const chunk of splitBatches(miners, this.opts.maxMinersPerBatch ?? MAX_MINERS_PER_BATCH, this.opts.maxBatchBytes ?? MAX_BATCH_JSON_BYTES)) {
       const batch_id = crypto.randomUUID();
-      await this.spool.put({ batch_id, site_id: this.reg?.site_id, created_at: this.now().toISOString(), miners: miners.slice(i, i + per) });
+      await this.spool.put({ batch_id, site_id: this.reg?.site_id, created_at: this.now().toISOString(), miners: chunk });
       batchIds.push(batch_id);
     }
     const flush = await flushSpool({
@@ -353,6 +485,7 @@ export class Agent {
         `delivered ${flush.sent.length} batch(es)${flush.dead.length ? `, ${flush.dead.length} refused → dead/` : ''}` +
         `${flush.remaining ? `, ${flush.remaining} waiting in the spool${flush.lastError ? ` (${flush.lastError})` : ''}` : ''}`,
     );
+    this.log(healthLine({ miners, known: ips.length, offline, pollMs: pollDoneAt - pollStartAt, cycleMs: Date.now() - cycleStartAt, spooled: flush.remaining, delivered: flush.sent.length, lastError: flush.lastError }));
     return { miners, batchIds, flush, offline };
   }
 

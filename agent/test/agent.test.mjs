@@ -11,6 +11,8 @@ import { Simulator } from '../lib/simulator/server.mjs';
 import { startFakeEdge } from '../testkit/fake-edge.mjs';
 import { Agent } from '../lib/agent.mjs';
 import { RevokedError } from '../lib/errors.mjs';
+import net from 'node:net';
+import { fixture } from '../testkit/fixtures.mjs';
 
 /** @param {import('../testkit/fake-edge.mjs').FakeEdge} edge @param {string} dir @param {Partial<import('../lib/agent.mjs').AgentOptions>} [extra] */
 function makeAgent(edge, dir, extra = {}) {
@@ -46,7 +48,9 @@ describe('a fleet of 200 simulated miners', () => {
     edge = await startFakeEdge({ config: { scan_segments: ['127.42.0.0/24'], poll_interval_s: 30, miners: [] } });
     dir = tmp();
     sim.writeArpFile(path.join(dir, 'arp'));
-    agent = makeAgent(edge, dir, { arpFile: path.join(dir, 'arp') });
+    // No miner here hangs, so generous timeouts cost nothing; they keep a loaded machine
+    // (other jobs on 2 cores) from turning a slow loopback connect into a "missing" miner.
+    agent = makeAgent(edge, dir, { arpFile: path.join(dir, 'arp'), scanTimeoutMs: 5000, connectTimeoutMs: 5000, readTimeoutMs: 5000 });
     await agent.start();
   });
   after(async () => {
@@ -79,7 +83,9 @@ describe('a fleet of 200 simulated miners', () => {
       assert.equal(m.model, sm.dialect === 'btminer' ? 'Whatsminer M30S.VG20' : sm.spec.model);
       assert.equal(m.vendor, sm.spec.vendor);
       assert.equal(m.pool_url, 'stratum+tcp://btc.pool.example:3333');
-      assert.deepEqual(m.errors.filter((/** @type {string} */ e) => !e.startsWith('chain ')), [], sm.ip);
+      // the simulated Whatsminer's own get_error_code reports its overheating (MicroBT code 600)
+      const ownErrors = sm.scenario === 'overheat' && sm.dialect === 'btminer' ? ['btminer error code 600: environment temperature too high'] : [];
+      assert.deepEqual(m.errors.filter((/** @type {string} */ e) => !e.startsWith('chain ')), ownErrors, sm.ip);
       if (sm.scenario === 'overheat') {
         assert.ok(Math.min(...m.board_temps_c) >= 94, `${sm.ip} overheats`);
         assert.ok(Math.min(...m.chip_temps_c) >= 106);
@@ -337,6 +343,8 @@ describe('miners that cannot be read', () => {
       assert.ok(garbage?.errors.length && garbage.errors.every((e) => /^parse error in \w+: reply is not JSON/.test(e)), String(garbage?.errors));
       assert.equal(hang?.state, 'error');
       assert.ok(hang?.errors.every((e) => /no complete reply within 150 ms/.test(e)));
+      // one read timeout and the hung miner gets no further commands this cycle
+      assert.equal(hang?.errors.length, 1, String(hang?.errors));
       assert.equal('hashrate_ths' in /** @type {object} */ (hang), false);
 
       // once it answers properly again it is detected and read normally
@@ -371,7 +379,7 @@ describe('miners that cannot be read', () => {
       // static replies are cached afterwards: the next cycle does not ask for them
       sim.commandLog.length = 0;
       await agent.cycle();
-      assert.deepEqual(sim.commandLog.map((c) => c.command).sort(), ['edevs', 'pools', 'status', 'summary']);
+      assert.deepEqual(sim.commandLog.map((c) => c.command).sort(), ['edevs', 'get_error_code', 'pools', 'status', 'summary']);
       agent.stop();
     } finally {
       await sim.stop();
@@ -391,3 +399,90 @@ async function makeAgentCycle(edge, dir) {
     a.stop();
   }
 }
+
+describe('batches stay within the Worker body limit', () => {
+  test('split by miner count and by JSON size; never an empty list, a heartbeat is one empty batch', async () => {
+    const { splitBatches } = await import('../lib/agent.mjs');
+    const miners = Array.from({ length: 25 }, (_, i) => ({ ip: `10.0.0.${100 + i}`, errors: ['x'.repeat(100)] }));
+    const one = Buffer.byteLength(JSON.stringify(miners[0])) + 1;
+    assert.deepEqual(splitBatches(miners, 10, 1e9).map((b) => b.length), [10, 10, 5]);
+    assert.deepEqual(splitBatches(miners, 100, one * 7).map((b) => b.length), [7, 7, 7, 4]);
+    assert.deepEqual(splitBatches([], 10, 100), [[]]);
+    // a single miner larger than the budget still goes, alone
+    assert.deepEqual(splitBatches(miners.slice(0, 2), 10, 5).map((b) => b.length), [1, 1]);
+  });
+});
+
+describe('connections per miner on a large site', () => {
+  test('firmware with multi-command reads is asked once per cycle; btminer (which refuses it) one command at a time', async () => {
+    const sim = await new Simulator({ count: 3, base: '127.42.5.1' }).start();
+    const edge = await startFakeEdge({ config: { scan_segments: ['127.42.5.0/29'], poll_interval_s: 30, miners: [] } });
+    const dir = tmp();
+    try {
+      const agent = makeAgent(edge, dir);
+      await agent.start();
+      await agent.cycle();
+      sim.commandLog.length = 0;
+      const r = await agent.cycle();
+      agent.stop();
+      assert.deepEqual(edge.invalid, []);
+      assert.deepEqual(r.miners.map((m) => m.state), ['mining', 'mining', 'mining']);
+      const by = (/** @type {string} */ ip) => sim.commandLog.filter((c) => c.ip === ip).map((c) => c.command);
+      assert.deepEqual(by('127.42.5.1'), ['summary+stats+pools'], 'Antminer: one request');
+      assert.deepEqual(by('127.42.5.3'), ['summary+stats+devs+pools'], 'Avalon: one request');
+      assert.deepEqual(by('127.42.5.2').sort(), ['edevs', 'get_error_code', 'pools', 'status', 'summary'], 'Whatsminer: one per command');
+    } finally {
+      await sim.stop();
+      await edge.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('firmware that refuses multi-command reads', () => {
+  test('is asked one command at a time, and that is remembered for the next cycles', async () => {
+    // A stock S19 Pro answering with its real replies (fixtures), but refusing any `a+b` request
+    // the way cgminer refuses an unknown command.
+    /** @type {Record<string, Buffer>} */
+    const replies = {
+      version: fixture('antminer-s19pro-bmminer-49.0.1.3-version.json'),
+      summary: fixture('antminer-s19pro-bmminer-49.0.1.3-summary.json'),
+      stats: fixture('antminer-s19pro-bmminer-49.0.1.3-stats.json'),
+      pools: fixture('antminer-s19pro-bmminer-49.0.1.3-pools.json'),
+    };
+    /** @type {string[]} */
+    const log = [];
+    const server = net.createServer((socket) => {
+      socket.once('data', (d) => {
+        const { command } = JSON.parse(d.toString());
+        log.push(command);
+        const body = replies[command] ?? Buffer.from('{"STATUS":[{"STATUS":"E","When":0,"Code":14,"Msg":"Invalid command","Description":"cgminer 1.0.0"}],"id":1}');
+        socket.end(Buffer.concat([body, Buffer.from([0])]));
+      });
+    });
+    await new Promise((resolve) => server.listen(4028, '127.42.8.1', () => resolve(undefined)));
+    const edge = await startFakeEdge({ config: { scan_segments: ['127.42.8.1/32'], poll_interval_s: 30, miners: [] } });
+    const dir = tmp();
+    try {
+      const agent = makeAgent(edge, dir);
+      await agent.start();
+      const r1 = await agent.cycle();
+      assert.deepEqual(log, ['version', 'summary', 'stats+pools', 'stats', 'pools']);
+      log.length = 0;
+      const r2 = await agent.cycle();
+      agent.stop();
+      assert.deepEqual(log, ['summary', 'stats', 'pools'], 'no second multi attempt');
+      for (const r of [r1, r2]) {
+        const m = r.miners[0];
+        assert.equal(m?.state, 'mining');
+        assert.equal(m?.hashrate_ths, 110.567);
+        assert.deepEqual(m?.errors, []);
+      }
+      assert.deepEqual(edge.invalid, []);
+    } finally {
+      await new Promise((resolve) => server.close(() => resolve(undefined)));
+      await edge.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

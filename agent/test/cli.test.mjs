@@ -100,3 +100,56 @@ test('usage errors exit 2 before touching anything', async () => {
   assert.equal(await main(['--help'], stdio), EXIT.OK);
   assert.match(out.stdout, /usage: npm run agent/);
 });
+
+test('scan and --dry-run list what answers without registering or sending anything', async () => {
+  // one miner per simulated dialect and one that hangs
+  const sim = await new Simulator({ count: 4, base: '127.45.2.1', scenarios: { '127.45.2.4': 'hang' } }).start();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hy-cli-scan-'));
+  const arp = path.join(dir, 'arp');
+  await sim.writeArpFile(arp);
+  try {
+    const a = io();
+    const code = await main(['scan', '--segments', '127.45.2.0/29', '--arp-file', arp, '--read-timeout-ms', '300', '--json', '--state', dir], a.io);
+    assert.equal(code, EXIT.OK, a.out.stderr);
+    const rows = JSON.parse(a.out.stdout);
+    assert.deepEqual(rows.map((/** @type {any} */ r) => [r.ip, r.make, r.recognised, r.dialect]), [
+      ['127.45.2.1', 'Bitmain', 'yes', 'bmminer'],
+      ['127.45.2.2', 'MicroBT', 'yes', 'btminer'],
+      ['127.45.2.3', 'Canaan', 'yes', 'cgminer'],
+      ['127.45.2.4', '', 'unreadable', ''], // hung: accepts the connection, never replies
+    ]);
+    assert.equal(rows[0].mac, sim.miners[0]?.mac, 'MAC from the ARP table');
+    assert.equal(rows[0].model, 'Antminer S19 Pro');
+    assert.match(rows[3].note, /no complete reply within 300 ms/);
+    assert.match(a.out.stderr, /health: 4\/4 miners answered .*dry run: nothing sent/);
+    // nothing was written to the state directory: no registration, no spool
+    assert.deepEqual(fs.readdirSync(dir), ['arp']);
+
+    const b = io();
+    assert.equal(await main(['--dry-run', '--segments', '127.45.2.0/30', '--state', dir], b.io), EXIT.OK, b.out.stderr);
+    const batch = JSON.parse(b.out.stdout);
+    assert.equal(batch.dry_run, true);
+    assert.deepEqual(batch.miners.map((/** @type {any} */ m) => m.state), ['mining', 'mining']);
+
+    const c = io();
+    assert.equal(await main(['scan', '--state', dir], c.io), EXIT.USAGE);
+    assert.match(c.out.stderr, /scan needs --segments/);
+  } finally {
+    await sim.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the shipped example config is accepted as it is', async () => {
+  const example = path.resolve(path.dirname(CLI), 'packaging', 'agent.example.json');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hy-cli-example-'));
+  try {
+    const a = io();
+    // a dry run over an empty range: the file parses and validates (not a usage error); no miner answers → 1
+    const code = await main(['--config', example, '--dry-run', '--segments', '127.45.3.0/30', '--state', dir], a.io);
+    assert.equal(code, EXIT.ERROR, a.out.stderr);
+    assert.match(a.out.stderr, /health: 0\/0 miners answered/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

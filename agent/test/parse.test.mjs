@@ -4,7 +4,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { fixture, fixtureNames } from '../testkit/fixtures.mjs';
-import { normalise, detectDialect, decodeReply, repairJson, ParseError, CommandError, V1_FIELDS } from '../lib/parse/index.mjs';
+import { normalise, detectDialect, decodeReply, repairJson, ParseError, CommandError, V1_FIELDS, capErrors } from '../lib/parse/index.mjs';
 import { num, rateThs, tempC, toThs, normaliseMac } from '../lib/parse/common.mjs';
 import { avalonModelFromVer } from '../lib/parse/cgminer.mjs';
 
@@ -88,10 +88,11 @@ const FILES = {
   'whatsminer-m30s-btminer-20200512.13.REL-summary.json': {
     dialect: 'btminer', command: 'summary', detect: 'btminer',
     expect: {
+      // no `HS RT` or 30 s window on this firmware: the 1 m figure (85163473 MH/s), not the 5 s one
       mac: 'c6:02:14:00:1f:b3', vendor: 'MicroBT', firmware: '20200512.13.REL', state: 'mining',
-      hashrate_ths: 85.038, hashrate_avg_ths: 85.106, expected_hashrate_ths: 86.472,
+      hashrate_ths: 85.163, hashrate_avg_ths: 85.106, expected_hashrate_ths: 86.472,
       fans_rpm: [2370, 2430], power_w: 3230, power_source: 'miner', uptime_s: 29600,
-      errors: ['btminer error code 205'], // Factory Error Codes are history, not reported
+      errors: ['btminer error code 205: power supply error'], // Factory Error Codes are history, not reported
     },
   },
   'whatsminer-m30s-btminer-20200512.13.REL-edevs.json': {
@@ -105,11 +106,16 @@ const FILES = {
   'whatsminer-m31s-btminer-20201202.22.REL-summary.json': {
     dialect: 'btminer', command: 'summary', detect: 'btminer',
     expect: {
+      // `HS RT` 76690808 MH/s, not the spiky `MHS 5s` 92768288 (22 % above the 75.7 TH/s nominal)
       mac: 'c6:06:12:00:2d:63', vendor: 'MicroBT', firmware: '20201202.22.REL', state: 'mining',
-      hashrate_ths: 92.768, hashrate_avg_ths: 76.719, expected_hashrate_ths: 75.697,
+      hashrate_ths: 76.691, hashrate_avg_ths: 76.719, expected_hashrate_ths: 75.697,
       fans_rpm: [5700, 0], // the miner's own 0 (its error 111 says the exhaust fan failed)
       power_w: 3553, power_source: 'miner', uptime_s: 33102,
-      errors: ['btminer error code 110', 'btminer error code 111', 'btminer error code 131'],
+      errors: [
+        'btminer error code 110: intake fan speed error',
+        'btminer error code 111: exhaust fan speed error',
+        'btminer error code 131: exhaust fan speed off by more than 3000 RPM',
+      ],
     },
   },
   'whatsminer-m31s-btminer-20201202.22.REL-edevs.json': {
@@ -176,6 +182,162 @@ const FILES = {
       fans_rpm: [0, 0, 0, 0], power_w: 146, power_source: 'miner', uptime_s: 37819, errors: [],
     },
   },
+  // ── issue 8: firmware the agent used to misread ──────────────────────────
+  'antminer-s19pro-bmminer-49.0.1.3-overheat-stats.json': {
+    // every chip `xxx` and 0 H/s, but sensors at 88–97 °C: overheating, not asleep
+    dialect: 'bmminer', command: 'stats', detect: 'bmminer',
+    expect: {
+      vendor: 'Bitmain', model: 'Antminer S19 Pro', firmware: '49.0.1.3', state: 'error',
+      hashrate_ths: 0, hashrate_avg_ths: 0.737, expected_hashrate_ths: 111.859,
+      board_temps_c: [88, 89, 92], chip_temps_c: [93, 94, 97], fans_rpm: [5160, 5280, 6240, 6120], uptime_s: 12122,
+      errors: ['overheating: not hashing with chips at 97 °C'],
+    },
+  },
+  'antminer-s19pro-bmminer-49.0.1.3-overheat2-stats.json': {
+    // same signature after 3.7 days at 93.6 TH/s average: a hot miner is never "sleeping"
+    dialect: 'bmminer', command: 'stats', detect: 'bmminer',
+    expect: {
+      vendor: 'Bitmain', model: 'Antminer S19 Pro', firmware: '49.0.1.3', state: 'error',
+      hashrate_ths: 0, hashrate_avg_ths: 93.557, expected_hashrate_ths: 111.859,
+      board_temps_c: [91, 85, 83], chip_temps_c: [96, 90, 88], fans_rpm: [6000, 5880, 6120, 6120], uptime_s: 321734,
+      errors: ['overheating: not hashing with chips at 96 °C'],
+    },
+  },
+  'antminer-t17plus-bmminer-b023.0.1.3-sleep-stats.json': {
+    // `Mode: 254` is stock sleep mode: boards off, every sensor 0 — sleeping, no missing-chain errors
+    dialect: 'bmminer', command: 'stats', detect: 'bmminer',
+    expect: {
+      vendor: 'Bitmain', model: 'Antminer T17+', firmware: 'b023.0.1.3', state: 'sleeping',
+      hashrate_ths: 0, hashrate_avg_ths: 0, uptime_s: 8105, errors: [],
+    },
+  },
+  'antminer-s9k-bmminer-13.10.1.3-stats.json': {
+    // temp_chipN "51-85" is the chip range; temp2_N (51) a cooler sensor: the hottest chip is reported
+    dialect: 'bmminer', command: 'stats', detect: 'bmminer',
+    expect: {
+      vendor: 'Bitmain', model: 'Antminer S9k', firmware: '13.10.1.3', state: 'mining',
+      hashrate_ths: 14.359, hashrate_avg_ths: 14.253, expected_hashrate_ths: 14,
+      board_temps_c: [61, 60, 58], chip_temps_c: [85, 84, 78], fans_rpm: [2280, 3720], uptime_s: 367506, errors: [],
+    },
+  },
+  'antminer-s9-vnish-3.8.6-version.json': {
+    // answers as CGMiner 4.11.1; the model and firmware are in Type
+    dialect: 'bmminer', command: 'version', detect: 'bmminer',
+    expect: { vendor: 'Bitmain', model: 'Antminer S9', firmware: 'VNish 3.8.6', errors: [] },
+  },
+  'antminer-s9-vnish-3.8.6-stats.json': {
+    // raw wire bytes with the older `}{`; chains 6–8; power = Σ chain_consumptionN (3 × 495 W)
+    dialect: 'bmminer', command: 'stats', detect: 'bmminer',
+    expect: {
+      vendor: 'Bitmain', model: 'Antminer S9', firmware: 'VNish 3.8.6', state: 'mining',
+      hashrate_ths: 12.795, hashrate_avg_ths: 12.901, expected_hashrate_ths: 12.928,
+      board_temps_c: [65, 56, 63], chip_temps_c: [80, 71, 78], fans_rpm: [5400, 5880],
+      power_w: 1485, power_source: 'miner', uptime_s: 3617, errors: [],
+    },
+  },
+  'antminer-s9-hiveon-2.0.0rwglr-version.json': {
+    dialect: 'bmminer', command: 'version', detect: 'bmminer',
+    expect: { vendor: 'Bitmain', model: 'Antminer S9', firmware: 'Hiveon 2.0.0 rwglr', errors: [] },
+  },
+  'antminer-s9-hiveon-2.0.0rwglr-stats.json': {
+    // `chain_power` "34.65 (AB)" is not watts and is ignored
+    dialect: 'bmminer', command: 'stats', detect: 'bmminer',
+    expect: {
+      vendor: 'Bitmain', model: 'Antminer S9', firmware: 'Hiveon 2.0.0 rwglr', state: 'mining',
+      hashrate_ths: 11.781, hashrate_avg_ths: 11.61, expected_hashrate_ths: 11.85,
+      board_temps_c: [59, 50, 57], chip_temps_c: [74, 65, 72], fans_rpm: [3840, 4920], uptime_s: 69, errors: [],
+    },
+  },
+  'antminer-s9-asicseer-1.1.9-version.json': {
+    dialect: 'bmminer', command: 'version', detect: 'bmminer',
+    expect: { vendor: 'Bitmain', model: 'Antminer S9', firmware: 'ASICseer 1.1.9-f7b7', errors: [] },
+  },
+  'antminer-s9-asicseer-1.1.9-stats.json': {
+    dialect: 'bmminer', command: 'stats', detect: 'bmminer',
+    expect: {
+      vendor: 'Bitmain', model: 'Antminer S9', firmware: 'ASICseer 1.1.9-f7b7', state: 'mining',
+      hashrate_ths: 13.402, hashrate_avg_ths: 12.743, expected_hashrate_ths: 13.466,
+      board_temps_c: [57, 49, 56], chip_temps_c: [87, 74, 86], fans_rpm: [2880, 3840], uptime_s: 102, errors: [],
+    },
+  },
+  'antminer-s9pro-mskminer-version.json': {
+    dialect: 'bmminer', command: 'version', detect: 'bmminer',
+    expect: { vendor: 'Bitmain', model: 'Antminer S9 Pro', firmware: 'MSKminer v5.1', errors: [] },
+  },
+  'antminer-s9pro-mskminer-stats.json': {
+    dialect: 'bmminer', command: 'stats', detect: 'bmminer',
+    expect: {
+      vendor: 'Bitmain', model: 'Antminer S9 Pro', firmware: 'MSKminer v5.1', state: 'mining',
+      hashrate_ths: 9.04, hashrate_avg_ths: 12.461, expected_hashrate_ths: 10.773,
+      board_temps_c: [37, 30, 33], chip_temps_c: [52, 45, 48], fans_rpm: [5280], uptime_s: 16, errors: [],
+    },
+  },
+  'antminer-s19-mskminer-2.6.0.39-version.json': {
+    dialect: 'bmminer', command: 'version', detect: 'bmminer',
+    expect: { vendor: 'Bitmain', model: 'Antminer S19', firmware: 'MSKminer 2.6.0.39', errors: [] },
+  },
+  'braiins-boser-0.1.0-75912fc7-version.json': {
+    // Braiins OS 22.08+ (BOSer): recognised from `version` alone
+    dialect: 'bosminer', command: 'version', detect: 'bosminer',
+    expect: { vendor: 'Bitmain', firmware: 'BOSer boser-buildroot 0.1.0-75912fc7', errors: [] },
+  },
+  'braiins-s9-bosminerplus-0.2.0-docs-tempctrl.json': {
+    dialect: 'bosminer', command: 'tempctrl', detect: 'bosminer',
+    expect: { errors: [] }, // limits only; used with temps (see the BOS test below)
+  },
+  'braiins-s9-bosminerplus-0.2.0-docs-temps.json': {
+    dialect: 'bosminer', command: 'temps', detect: 'bosminer',
+    expect: { board_temps_c: [81.9, 85.9, 84.4], chip_temps_c: [104.6, 108.9, 105.4], errors: [] },
+  },
+  'braiins-s9-bosminerplus-0.2.0-docs-fans.json': {
+    dialect: 'bosminer', command: 'fans', detect: 'bosminer',
+    expect: { fans_rpm: [5340, 4620, 0, 0], errors: [] },
+  },
+  'whatsminer-m31s-btminer-20210109.22.REL-status.json': {
+    // powered off, newer firmware: `btmineroff` "true"
+    dialect: 'btminer', command: 'status', detect: 'btminer',
+    expect: { state: 'sleeping', errors: [] },
+  },
+  'whatsminer-btminer-20220919.15.REL-status.json': {
+    dialect: 'btminer', command: 'status', detect: 'btminer',
+    expect: { errors: [] }, // btmineroff "false": no state from this reply alone
+  },
+  'whatsminer-btminer-20240624.18.REL-status.json': {
+    dialect: 'btminer', command: 'status', detect: 'btminer',
+    expect: { errors: [] }, // mineroff "false"
+  },
+  'whatsminer-btminer-api2-get_error_code.json': {
+    dialect: 'btminer', command: 'get_error_code',
+    expect: {
+      state: 'error', // errors and no hashrate in this one reply
+      errors: ['btminer error code 218: power supply error', 'btminer error code 110: intake fan speed error'],
+    },
+  },
+  'whatsminer-btminer-api3-get.miner.status-summary.json': {
+    // API v3 (token-protected firmware; reads need no token): TH/s, W and °C already
+    dialect: 'btminer', command: 'summary', detect: 'btminer',
+    expect: {
+      vendor: 'MicroBT', state: 'mining', hashrate_ths: 171.259, hashrate_avg_ths: 170.8, expected_hashrate_ths: 181.051,
+      board_temps_c: [41.1, 40.1, 41.5], chip_temps_c: [82], fans_rpm: [5400, 5280],
+      power_w: 3156, power_source: 'miner', uptime_s: 50000, errors: [],
+    },
+  },
+  'strongu-stu-u6-cgminer4.11.1-summary.json': {
+    // plain cgminer from a family the agent does not know: numbers read, vendor/model not guessed
+    dialect: 'cgminer', command: 'summary', detect: 'cgminer',
+    // `MHS 1m` 405927.53 rather than the spiky `MHS 5s` 397759.08
+    expect: { state: 'mining', hashrate_ths: 0.406, hashrate_avg_ths: 0.387, uptime_s: 2416, errors: ['miner not recognised: cgminer 4.11.1'] },
+  },
+  'avalon-10xx-cgminer4.11.1-pools+summary+stats-nan.json': {
+    // `"MHS av":nan` (not JSON) is repaired to "not reported"; the rest of the reply still counts
+    dialect: 'cgminer', command: 'pools+summary+stats', detect: 'cgminer',
+    expect: {
+      vendor: 'Canaan', model: 'AvalonMiner 1047', firmware: '1047-20051101_85dc6f0_0332654', state: 'error',
+      hashrate_ths: 0, hashrate_avg_ths: 25.175, board_temps_c: [55, 58], chip_temps_c: [61, 64], fans_rpm: [2896, 2927],
+      pool_url: 'stratum+tcp://sha256.mining-dutch.nl:9996', pool_user: 'xxx', uptime_s: 155,
+      errors: ['avalon hashboard 0 error code 512', 'avalon hashboard 1 error code 512', 'avalon power supply not readable (POW_I2C FAILED)'],
+    },
+  },
 };
 
 describe('every fixture file, one reply at a time', () => {
@@ -237,11 +399,11 @@ describe('whole miners (every reply a poll collects)', () => {
     assert.equal(detectDialect(replies), 'btminer');
     assert.deepEqual(normalise('btminer', replies, { ip: IP }), {
       mac: 'c6:02:14:00:1f:b3', ip: IP, vendor: 'MicroBT', firmware: '20200512.13.REL', state: 'mining',
-      hashrate_ths: 85.038, hashrate_avg_ths: 85.106, expected_hashrate_ths: 86.472,
+      hashrate_ths: 85.163, hashrate_avg_ths: 85.106, expected_hashrate_ths: 86.472, // 1 m window
       board_temps_c: [80, 72, 72.5], chip_temps_c: [99.8, 89.1, 90.6], fans_rpm: [2370, 2430],
       power_w: 3230, power_source: 'miner',
       pool_url: 'stratum+tcp://sha256asicboost.eu.nicehash.com:3368', pool_user: 'xxx',
-      uptime_s: 29600, errors: ['btminer error code 205'],
+      uptime_s: 29600, errors: ['btminer error code 205: power supply error'],
     });
   });
 
@@ -398,4 +560,92 @@ describe('a reply that cannot be parsed is reported, never turned into zeros', (
     assert.equal(m.errors.length, 1);
     assert.match(/** @type {string} */ (m.errors[0]), /^parse error in stats: /);
   });
+});
+
+describe('issue 8: state, hashrate and identity from the firmware\'s own signals', () => {
+  const stateOf = (/** @type {import('../lib/parse/index.mjs').DialectName} */ d, /** @type {Record<string, unknown>} */ r) => normalise(d, r, { ip: IP }).state;
+
+  test('nan, a hot chip string, Mode 254 and btmineroff each give the right state', () => {
+    // Avalon 10xx `"MHS av":nan`: the reply is kept (pools, temps, fans), not thrown away
+    const avalon = normalise('cgminer', { 'pools+summary+stats': fixture('avalon-10xx-cgminer4.11.1-pools+summary+stats-nan.json') }, { ip: IP });
+    assert.equal(avalon.model, 'AvalonMiner 1047');
+    assert.ok(!avalon.errors.some((e) => e.startsWith('parse error')), 'no parse error');
+    assert.equal(avalon.hashrate_avg_ths, 25.175); // from the stats blob, since the summary's av is nan
+    // S19 Pro, every chip "xxx", 88–97 °C: overheating (error), never "sleeping"
+    assert.equal(stateOf('bmminer', { stats: fixture('antminer-s19pro-bmminer-49.0.1.3-overheat-stats.json') }), 'error');
+    assert.equal(stateOf('bmminer', { stats: fixture('antminer-s19pro-bmminer-49.0.1.3-overheat2-stats.json') }), 'error');
+    // …while the cool S19 with the same chip pattern is asleep
+    assert.equal(stateOf('bmminer', { stats: fixture('antminer-s19-bmminer-49.0.1.3-stats.json') }), 'sleeping');
+    // T17+ Mode 254
+    assert.equal(stateOf('bmminer', { stats: fixture('antminer-t17plus-bmminer-b023.0.1.3-sleep-stats.json') }), 'sleeping');
+    // Whatsminer powered off, newer firmware
+    assert.equal(stateOf('btminer', { status: fixture('whatsminer-m31s-btminer-20210109.22.REL-status.json') }), 'sleeping');
+  });
+
+  test('Mode 254 on a hot miner is still an overheating error (derived from the real T17+ reply)', () => {
+    const raw = JSON.parse(fixture('antminer-t17plus-bmminer-b023.0.1.3-sleep-stats.json').toString());
+    Object.assign(raw.STATS[1], { temp1: 85, temp2_1: 95, chain_acn1: 48 }); // the one change: chain 1 reads hot
+    const m = normalise('bmminer', { stats: raw }, { ip: IP });
+    assert.equal(m.state, 'error');
+    assert.deepEqual(m.errors, ['overheating: not hashing with chips at 95 °C']);
+  });
+
+  test('BOSer (Braiins OS 22.08+): detected from version alone; temps, fans and the firmware\'s own hot limit read', () => {
+    assert.equal(detectDialect({ version: fixture('braiins-boser-0.1.0-75912fc7-version.json') }), 'bosminer');
+    // the same commands on one miner; temps/fans/tempctrl are Braiins' documented replies (BOSminer+ 0.2.0)
+    const m = normalise('bosminer', {
+      version: fixture('braiins-boser-0.1.0-75912fc7-version.json'),
+      temps: fixture('braiins-s9-bosminerplus-0.2.0-docs-temps.json'),
+      fans: fixture('braiins-s9-bosminerplus-0.2.0-docs-fans.json'),
+      tempctrl: fixture('braiins-s9-bosminerplus-0.2.0-docs-tempctrl.json'),
+    }, { ip: IP });
+    assert.equal(m.firmware, 'BOSer boser-buildroot 0.1.0-75912fc7');
+    assert.deepEqual(m.board_temps_c, [81.9, 85.9, 84.4]);
+    assert.deepEqual(m.chip_temps_c, [104.6, 108.9, 105.4]);
+    assert.deepEqual(m.fans_rpm, [5340, 4620, 0, 0]);
+    assert.deepEqual(m.errors, ["overheating: chips at 108.9 °C, at or above the firmware's hot limit of 100 °C"]);
+  });
+
+  test('the 30 s / RT figure is preferred, and a 5 s spike above what the unit can do is never reported', () => {
+    const summary = JSON.parse(fixture('whatsminer-m31s-btminer-20201202.22.REL-summary.json').toString());
+    // with HS RT: 76.691 (the firmware's realtime), not MHS 5s 92.768
+    assert.equal(normalise('btminer', { summary }, { ip: IP }).hashrate_ths, 76.691);
+    // derived from the real reply: without HS RT the 1 m figure is used
+    delete summary.SUMMARY[0]['HS RT'];
+    assert.equal(normalise('btminer', { summary }, { ip: IP }).hashrate_ths, 77.909);
+    // SYNTHETIC (no real reply with every window implausible was found): only a 5 s window,
+    // 102 TH/s on an 85 TH/s unit → left out, with the reason; the average still says it hashes
+    const spike = { STATUS: [{ STATUS: 'S', Code: 11, Msg: 'Summary', Description: 'cgminer 4.9.2' }],
+      SUMMARY: [{ Elapsed: 600, 'MHS 5s': 102000000, 'MHS av': 84000000, 'Factory GHS': 85000 }] };
+    const m = normalise('btminer', { summary: spike }, { ip: IP });
+    assert.equal(m.hashrate_ths, 84); // the average is the first plausible smoother window
+    assert.equal(m.state, 'mining');
+    const onlySpike = { ...spike, SUMMARY: [{ Elapsed: 600, 'MHS 5s': 102000000, 'Factory GHS': 85000 }] };
+    const n = normalise('btminer', { summary: onlySpike }, { ip: IP });
+    assert.equal(n.hashrate_ths, undefined);
+    assert.deepEqual(n.errors, ['hashrate 102 TH/s is implausible for a 85 TH/s unit; not reported']);
+  });
+
+  test('Whatsminer error codes are readable', () => {
+    const m = normalise('btminer', { get_error_code: fixture('whatsminer-btminer-api2-get_error_code.json') }, { ip: IP });
+    assert.deepEqual(m.errors, ['btminer error code 218: power supply error', 'btminer error code 110: intake fan speed error']);
+  });
+
+  test('aftermarket Antminer firmware is named, not taken for stock', () => {
+    const fw = (/** @type {string} */ f) => normalise('bmminer', { version: fixture(f) }, { ip: IP }).firmware;
+    assert.equal(fw('antminer-s9-vnish-3.8.6-version.json'), 'VNish 3.8.6');
+    assert.equal(fw('antminer-s9-hiveon-2.0.0rwglr-version.json'), 'Hiveon 2.0.0 rwglr');
+    assert.equal(fw('antminer-s9-asicseer-1.1.9-version.json'), 'ASICseer 1.1.9-f7b7');
+    assert.equal(fw('antminer-s19-mskminer-2.6.0.39-version.json'), 'MSKminer 2.6.0.39');
+    assert.equal(fw('antminer-s19pro-bmminer-49.0.1.3-version.json'), '49.0.1.3');
+  });
+});
+
+test('errors stay within what the Worker accepts (50 per miner, 500 characters each)', () => {
+  // a Whatsminer listing 80 fault codes (shape of the real get_error_code reply, codes made up)
+  const reply = { Code: 131, Description: '', STATUS: 'S', When: 0, Msg: { error_code: Array.from({ length: 80 }, (_, i) => ({ [String(5000 + i)]: '2024-06-15 10:30:00' })) } };
+  const m = normalise('btminer', { get_error_code: reply }, { ip: IP });
+  assert.equal(m.errors.length, 50);
+  assert.equal(m.errors[49], '… and 31 more errors');
+  assert.equal(capErrors(['x'.repeat(900)])[0]?.length, 500);
 });

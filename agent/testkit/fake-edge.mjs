@@ -34,6 +34,8 @@ export function validateMiner(m) {
   if ('mac' in m && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(m.mac)) p.push(`mac ${m.mac}`);
   if ('sampled_at' in m && !ISO.test(m.sampled_at)) p.push('sampled_at not ISO');
   if (!Array.isArray(m.errors) || m.errors.some((/** @type {unknown} */ e) => typeof e !== 'string')) p.push('errors is not a list of strings');
+  // the Worker's limits (src/telemetry/batch.ts: list(50, text(500)))
+  else if (m.errors.length > 50 || m.errors.some((/** @type {string} */ e) => e.length > 500)) p.push('errors: more than 50, or one longer than 500 characters');
   return p;
 }
 

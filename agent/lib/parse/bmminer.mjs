@@ -9,6 +9,9 @@ import { int, list, maxOfDashed, num, poolEntries, poolFields, rateThs, str, tem
 
 export const name = 'bmminer';
 
+/** Answers cgminer's multi-command requests (`summary+stats+pools`). */
+export const multi = true;
+
 /** @type {import('./index.mjs').CommandSpec[]} */
 export const commands = [
   { name: 'version', optional: true, static: true },
@@ -16,6 +19,45 @@ export const commands = [
   { name: 'stats' },
   { name: 'pools' },
 ];
+
+/**
+ * Chips this hot are not asleep: a board in sleep mode has no power and cools
+ * to near ambient. A stock Antminer whose chips all read `x` while its sensors
+ * say ≥ this is overheating (it stopped hashing to protect itself).
+ */
+export const HOT_IDLE_C = 60;
+
+/**
+ * Model and firmware from the identity fields stock-derived firmware shares
+ * (`Type`, `Miner`, `BMMiner`/`CGMiner`/`Cgminer`, `build_version`). Stock
+ * Antminer keeps `Type` = model and `Miner` = firmware version; aftermarket
+ * firmware built on bmminer marks itself in those same fields:
+ * - VNish: `Type` "Antminer S9 (vnish 3.8.6)";
+ * - Hiveon: `Type` "Antminer S9 Hiveon";
+ * - ASICseer: `BMMiner` "2.4.0-asicseer-1.1.9-f7b7";
+ * - MSK: `Type` "S19-88 v.2.6.0.39" (newer) or "Antminer S9 Pro (v5.1)" (older).
+ * @param {Record<string, any> | undefined} v
+ * @returns {{ model?: string, firmware?: string }}
+ */
+export function bitmainIdentity(v) {
+  if (!v) return {};
+  const type = str(v.Type);
+  const miner = str(v.Miner);
+  const bm = str(v.BMMiner) ?? str(v.CGMiner) ?? str(v.Cgminer);
+  if (type) {
+    let m = /^(.*?)\s*\(vnish ([^)]+)\)\s*$/i.exec(type);
+    if (m) return { model: m[1], firmware: `VNish ${m[2]}` };
+    m = /^(.*?)\s+Hiveon\s*$/i.exec(type);
+    if (m) return { model: m[1], firmware: `Hiveon${bm ? ` ${bm}` : ''}` };
+    m = /^(S\d+\w*?)(?:-\d+)?\s+v\.(\d[\d.]*)\s*$/.exec(type);
+    if (m) return { model: `Antminer ${m[1]}`, firmware: `MSKminer ${m[2]}` };
+    m = /^(Antminer .*?)\s*\(v(\d[\d.]*)\)\s*$/.exec(type);
+    if (m) return { model: m[1], firmware: `MSKminer v${m[2]}` };
+  }
+  const seer = bm && /asicseer-([\w.-]+)/i.exec(bm);
+  if (seer) return { model: type, firmware: `ASICseer ${seer[1]}` };
+  return { model: type, firmware: miner };
+}
 
 /** Models whose chains are numbered 1..3 (the 4th slot is padding). */
 const THREE_CHAIN_MODEL = /^Antminer [ST](17|19|21)/i;
@@ -73,7 +115,7 @@ export const extract = {
   /** @param {Record<string, any>} reply */
   version(reply) {
     const v = section(reply, 'VERSION', 'version')[0] ?? {};
-    return { vendor: 'Bitmain', model: str(v.Type), firmware: str(v.Miner) };
+    return { vendor: 'Bitmain', ...bitmainIdentity(v) };
   },
 
   /** @param {Record<string, any>} reply */
@@ -85,6 +127,7 @@ export const extract = {
       hashrate_ths: rateThs(s, '5s'),
       hashrate_avg_ths: rateThs(s, 'av'),
       uptime_s: int(s.Elapsed, 'Elapsed'),
+      _rateFallbacks: [rateThs(s, '30m'), rateThs(s, 'av')],
     };
   },
 
@@ -94,7 +137,8 @@ export const extract = {
     const header = arr.find((o) => 'Type' in o);
     const data = statsData(arr);
     if (!data) throw new ParseError('STATS has no chain data', { command: 'stats' });
-    const model = str(header?.Type) ?? str(data.Type);
+    const id = bitmainIdentity(header ?? data);
+    const model = id.model;
 
     /** @type {Set<number>} */
     const indices = new Set();
@@ -118,7 +162,9 @@ export const extract = {
       const acn = int(data[`chain_acn${n}`], `chain_acn${n}`);
       const rate = num(data[`chain_rate${n}`], `chain_rate${n}`);
       const board = tempC(data[`temp${n}`], `temp${n}`) ?? maxOfDashed(data[`temp_pcb${n}`], `temp_pcb${n}`);
-      const chip = tempC(data[`temp2_${n}`], `temp2_${n}`) ?? maxOfDashed(data[`temp_chip${n}`], `temp_chip${n}`);
+      // The hottest chip reading wins: on S9k-class firmware `temp_chipN` is a
+      // "min-max" range ("51-85") and `temp2_N` a cooler sensor (51).
+      const chip = maxOf(tempC(data[`temp2_${n}`], `temp2_${n}`), maxOfDashed(data[`temp_chip${n}`], `temp_chip${n}`));
       const isPopulated = (acn ?? 0) > 0 || (rate ?? 0) > 0 || board !== undefined || chip !== undefined;
       if (!isPopulated) continue;
       populated.push(n);
@@ -138,25 +184,41 @@ export const extract = {
     const first = populated.length ? Math.min(...populated) : 0;
     const expected = model && THREE_CHAIN_MODEL.test(model) ? Math.max(3, last) : last;
     const from = first > 0 && first <= 4 ? 1 : first;
-    for (let n = from; n <= expected && n > 0; n++) {
+    // In sleep mode (Mode 254) the boards are powered off and report nothing.
+    const asleep = data.Mode === 254 || data.Mode === '254';
+    for (let n = from; n <= expected && n > 0 && !asleep; n++) {
       if (!populated.includes(n)) errors.unshift(`chain ${n}: no ASICs detected`);
     }
     errors.sort();
 
     const unit = str(data.rate_unit) ?? 'GH';
     const ideal = num(data.total_rateideal, 'total_rateideal');
+    // VNish reports per-chain wall power as chain_consumptionN (W).
+    let power;
+    for (const k of Object.keys(data)) {
+      if (/^chain_consumption\d+$/.test(k)) {
+        const w = num(data[k], k);
+        if (w !== undefined && w > 0) power = (power ?? 0) + w;
+      }
+    }
+    const mode = data.Mode;
     return {
       vendor: 'Bitmain',
       model,
-      firmware: str(header?.Miner) ?? str(data.miner_version),
+      firmware: id.firmware ?? str(data.miner_version),
       hashrate_ths: rate5s,
       hashrate_avg_ths: rateThs(data, 'av'),
       expected_hashrate_ths: ideal !== undefined && ideal > 0 ? toThs(ideal, unit) : undefined,
       board_temps_c: list(boards),
       chip_temps_c: list(chips),
       fans_rpm: antminerFans(data),
+      power_w: power === undefined ? undefined : Math.round(power),
+      power_source: power === undefined ? undefined : 'miner',
       uptime_s: int(data.Elapsed, 'Elapsed'),
       errors,
+      _rateFallbacks: [rateThs(data, '30m'), rateThs(data, 'av')],
+      // stock X17/X19 firmware in sleep mode reports Mode 254
+      _sleepMode: mode === 254 || mode === '254',
       // every chain that reports chip states shows only failed/idle chips
       _allChipsDown: chainsWithStatus > 0 && chainsAllBad === chainsWithStatus,
     };
@@ -176,14 +238,32 @@ export const extract = {
   },
 };
 
+/** @param {(number | undefined)[]} xs */
+function maxOf(...xs) {
+  const v = /** @type {number[]} */ (xs.filter((x) => x !== undefined));
+  return v.length ? Math.max(...v) : undefined;
+}
+
 /**
- * State: hashing → mining. Stock bmminer has no sleep flag in the API; a
- * miner at 0 H/s whose every chain shows only non-responding chips ("xx") is
- * in sleep mode (the S19 fixture). Anything else at 0 H/s is an error.
+ * State, from the firmware's own signals first:
+ * - hashing → mining;
+ * - `Mode: 254` (stock X17/X19 sleep mode) → sleeping;
+ * - every chain's chips `x` at 0 H/s → sleeping, but only while the boards
+ *   are cool: chips at ≥ HOT_IDLE_C °C are an overheating miner that stopped
+ *   hashing, reported as an error (a hot miner is never "sleeping");
+ * - anything else at 0 H/s → error.
  * @param {Record<string, any>} m
+ * @param {string[]} [errors] the miner's errors, to say why
  */
-export function finish(m) {
+export function finish(m, errors = []) {
   if (m.hashrate_ths === undefined) return undefined;
   if (m.hashrate_ths > 0) return 'mining';
-  return m._allChipsDown ? 'sleeping' : 'error';
+  const hottest = maxOf(...(m.chip_temps_c ?? []), ...(m.board_temps_c ?? []));
+  const hot = hottest !== undefined && hottest >= HOT_IDLE_C;
+  if (hot && (m._allChipsDown || m._sleepMode)) {
+    errors.push(`overheating: not hashing with chips at ${hottest} °C`);
+    return 'error';
+  }
+  if (m._sleepMode || m._allChipsDown) return 'sleeping';
+  return 'error';
 }

@@ -12,6 +12,9 @@ import { tokenizeAvalon, tokenNumber, tokenNumbers } from './avalon-tokens.mjs';
 
 export const name = 'cgminer';
 
+/** Answers cgminer's multi-command requests (`summary+stats+pools`). */
+export const multi = true;
+
 /** @type {import('./index.mjs').CommandSpec[]} */
 export const commands = [
   { name: 'version', optional: true, static: true },
@@ -21,8 +24,8 @@ export const commands = [
   { name: 'pools' },
 ];
 
-/** Realtime window preference: cgminer says `5s`, Avalon `30s`. */
-const REALTIME = ['5s', '30s', '1m'];
+/** Realtime window preference: the 30 s (Avalon) or 1 m figure over the spiky 5 s one. */
+const REALTIME = ['30s', '1m', '5s'];
 
 /**
  * "1047-20051101_85dc6f0_0332654" → "AvalonMiner 1047";
@@ -215,8 +218,8 @@ export const extract = {
   },
 };
 
-/** @param {Record<string, any>} m */
-export function finish(m) {
+/** @param {Record<string, any>} m @param {string[]} [_errors] */
+export function finish(m, _errors) {
   if (m._idle) return 'sleeping';
   if (m.hashrate_ths === undefined) return undefined;
   return m.hashrate_ths > 0 ? 'mining' : 'error';

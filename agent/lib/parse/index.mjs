@@ -83,16 +83,21 @@ export function detectDialect(replies) {
   if (objects.length === 0) return undefined;
   const desc = descriptions.join(' | ');
   if (desc.includes('luxminer')) return 'luxos';
-  if (desc.includes('bosminer')) return 'bosminer';
+  // Braiins OS since 22.08 ("BOSer") says `BOSer boser-buildroot …`
+  if (desc.includes('bosminer') || desc.includes('boser')) return 'bosminer';
   if (desc.includes('btminer') || desc.includes('whatsminer')) return 'btminer';
 
   for (const o of objects) {
-    if (typeof o.STATUS === 'string' && o.Msg && typeof o.Msg === 'object' && 'fw_ver' in o.Msg) return 'btminer';
+    if (typeof o.STATUS === 'string' && o.Msg && typeof o.Msg === 'object' && ('fw_ver' in o.Msg || 'btmineroff' in o.Msg || 'mineroff' in o.Msg)) return 'btminer';
+    // Whatsminer API v3 (2024+ firmware): {"code":0,"desc":"get.miner.status","msg":{...}}
+    if (typeof o.desc === 'string' && /^get\.(miner|device)\./.test(o.desc) && o.msg && typeof o.msg === 'object') return 'btminer';
     const v = Array.isArray(o.VERSION) ? o.VERSION[0] : undefined;
     if (v && typeof v === 'object') {
       if ('LUXminer' in v) return 'luxos';
-      if ('BOSminer' in v || 'BOSminer+' in v) return 'bosminer';
+      if ('BOSminer' in v || 'BOSminer+' in v || 'BOSer' in v) return 'bosminer';
       if ('BMMiner' in v) return 'bmminer';
+      // stock-derived Antminer firmware answering as CGMiner (S9k, VNish): Type names the model
+      if (typeof v.Type === 'string' && /^(Antminer|S\d)/.test(v.Type) && ('CGMiner' in v || 'Cgminer' in v)) return 'bmminer';
     }
     const sum = Array.isArray(o.SUMMARY) ? o.SUMMARY[0] : undefined;
     if (sum && typeof sum === 'object') {
@@ -111,6 +116,34 @@ export function detectDialect(replies) {
     if (Array.isArray(o.SUMMARY) && o.SUMMARY[0] && Object.keys(o.SUMMARY[0]).some((k) => k.startsWith('MHS '))) return 'cgminer';
   }
   return undefined;
+}
+
+/**
+ * What a miner that no dialect recognises says about itself, for its
+ * `errors`: the STATUS description and the VERSION fields, verbatim (capped).
+ * The agent reports it as "not recognised" rather than guessing.
+ * @param {Record<string, unknown>} replies
+ */
+export function versionText(replies) {
+  /** @type {string[]} */
+  const parts = [];
+  for (const raw of Object.values(replies)) {
+    const r = tryDecode(raw);
+    if (!r) continue;
+    try {
+      const d = statusOf(r).description;
+      if (d && !parts.includes(d)) parts.push(d);
+    } catch {
+      /* no STATUS */
+    }
+    const v = Array.isArray(r.VERSION) ? r.VERSION[0] : undefined;
+    if (v && typeof v === 'object') {
+      const t = Object.entries(v).map(([k, x]) => `${k}=${typeof x === 'string' ? x : JSON.stringify(x)}`).join(' ');
+      if (t) parts.push(t);
+    }
+  }
+  const text = parts.join('; ');
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
 /**
@@ -146,6 +179,50 @@ function expand(replies) {
     out[cmd] = raw;
   }
   return out;
+}
+
+/** The Worker accepts at most 50 errors per miner, each at most 500 characters (v1). */
+export const MAX_ERRORS = 50;
+export const MAX_ERROR_CHARS = 500;
+
+/**
+ * Keep a miner's errors within what the Worker accepts: each cut to
+ * MAX_ERROR_CHARS, and past MAX_ERRORS the rest summed up in the last entry
+ * (a miner with many fault codes must not get its whole batch refused).
+ * @param {string[]} errors
+ */
+export function capErrors(errors) {
+  const cut = errors.map((e) => (e.length > MAX_ERROR_CHARS ? `${e.slice(0, MAX_ERROR_CHARS - 1)}…` : e));
+  if (cut.length <= MAX_ERRORS) return cut;
+  return [...cut.slice(0, MAX_ERRORS - 1), `… and ${cut.length - (MAX_ERRORS - 1)} more errors`];
+}
+
+/** A realtime hashrate above this multiple of the unit's nominal is not believed. */
+export const PLAUSIBLE_FACTOR = 1.15;
+
+/**
+ * Never report more than the unit can plausibly do. When the realtime figure
+ * is above PLAUSIBLE_FACTOR × the firmware's own nominal (a 5 s spike), the
+ * first smoother window the dialect offered (`_rateFallbacks`: 30 m, average…)
+ * that is plausible replaces it; if none is, the realtime figure is left out
+ * and the miner's errors say why.
+ * @param {Record<string, any>} m
+ * @param {string[]} errors
+ */
+function plausibleHashrate(m, errors) {
+  const rt = m.hashrate_ths;
+  const nominal = m.expected_hashrate_ths;
+  if (typeof rt !== 'number' || typeof nominal !== 'number' || nominal <= 0) return;
+  const limit = nominal * PLAUSIBLE_FACTOR;
+  if (rt <= limit) return;
+  const fallback = /** @type {(number | undefined)[]} */ (m._rateFallbacks ?? []).find((v) => v !== undefined && v > 0 && v <= limit);
+  if (fallback !== undefined) {
+    m.hashrate_ths = fallback;
+    return;
+  }
+  delete m.hashrate_ths;
+  errors.push(`hashrate ${rt} TH/s is implausible for a ${nominal} TH/s unit; not reported`);
+  if (typeof m.hashrate_avg_ths === 'number' && m.hashrate_avg_ths > 0) m._hashing = true;
 }
 
 /**
@@ -197,10 +274,19 @@ export function normalise(dialect, replies, ctx) {
       errors.push(describeError(cmd, err));
     }
   }
-  const state = d.finish(m) ?? (errors.length > 0 ? 'error' : undefined);
+  // Plain cgminer that is not an Avalon: its numbers are read, but vendor and
+  // model are not guessed; the miner is flagged with what it says it is.
+  // Judged only from an identity reply (version/summary) and only when every
+  // reply parsed: a broken Avalon blob is a parse error, not an unknown miner.
+  if (dialect === 'cgminer' && m.vendor === undefined && ('version' in all || 'summary' in all) && errors.length === 0) {
+    const said = versionText(all);
+    errors.push(`miner not recognised${said ? `: ${said}` : ''}`);
+  }
+  plausibleHashrate(m, errors);
+  const state = d.finish(m, errors) ?? (m._hashing ? 'mining' : errors.length > 0 ? 'error' : undefined);
   /** @type {Record<string, any>} */
   const out = {};
-  const merged = { ...m, ip: ctx.ip, mac: m.mac ?? ctx.mac, sampled_at: ctx.sampledAt, state, errors: [...new Set(errors)] };
+  const merged = { ...m, ip: ctx.ip, mac: m.mac ?? ctx.mac, sampled_at: ctx.sampledAt, state, errors: capErrors([...new Set(errors)]) };
   for (const k of V1_FIELDS) {
     const v = /** @type {any} */ (merged)[k];
     if (v !== undefined) out[k] = v;

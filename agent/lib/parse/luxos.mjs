@@ -8,6 +8,9 @@ import { finish as bmFinish } from './bmminer.mjs';
 
 export const name = 'luxos';
 
+/** Answers cgminer's multi-command requests (`summary+stats+pools`). */
+export const multi = true;
+
 /** @type {import('./index.mjs').CommandSpec[]} */
 export const commands = [
   { name: 'version', optional: true, static: true },
@@ -47,6 +50,7 @@ export const extract = {
       hashrate_ths: rateThs(s, '5s'),
       hashrate_avg_ths: rateThs(s, 'av'),
       uptime_s: int(s.Elapsed, 'Elapsed'),
+      _rateFallbacks: [rateThs(s, '1m'), rateThs(s, '30m'), rateThs(s, 'av')],
     };
   },
 
@@ -89,7 +93,7 @@ export const extract = {
   },
 };
 
-/** @param {Record<string, any>} m */
-export function finish(m) {
-  return bmFinish(m);
+/** @param {Record<string, any>} m @param {string[]} [errors] */
+export function finish(m, errors) {
+  return bmFinish(m, errors);
 }

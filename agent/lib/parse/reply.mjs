@@ -27,7 +27,8 @@ export function stripNul(text) {
  * - `}{` (or `} {`) between two objects outside strings gets its comma back
  *   (older cgminer/bmminer `stats`: `..."Type":"Antminer S9"}{"STATS":0,...`);
  * - invalid escapes inside strings (`\'` from btminer 20200917) keep the char;
- * - raw control characters inside strings are escaped.
+ * - raw control characters inside strings are escaped;
+ * - bare `nan`/`inf`/`-inf` values (not JSON) become null.
  * Returns the input unchanged when nothing needed fixing.
  * @param {string} text
  */
@@ -69,6 +70,18 @@ export function repairJson(text) {
       continue;
     }
     if (ch === '{' && lastSignificant === '}') out += ',';
+    // A bare nan/inf/-inf/NaN/Infinity where a value belongs (Avalon 10xx
+    // `"MHS av":nan`): JSON has no such number, so it becomes null ("not
+    // reported") and the rest of the reply is kept.
+    if (lastSignificant === ':' || lastSignificant === ',' || lastSignificant === '[') {
+      const m = /^[-+]?(?:nan|inf(?:inity)?)(?![A-Za-z0-9_])/i.exec(text.slice(i, i + 10));
+      if (m) {
+        out += 'null';
+        i += m[0].length - 1;
+        lastSignificant = 'l';
+        continue;
+      }
+    }
     out += ch;
     if (!/\s/.test(ch)) lastSignificant = ch;
   }
@@ -142,6 +155,16 @@ export function statusOf(reply, command) {
       msg: typeof o.Msg === 'string' ? o.Msg : undefined,
       description: typeof o.Description === 'string' ? o.Description : undefined,
       when: typeof o.When === 'number' ? o.When : undefined,
+    };
+  }
+  // Whatsminer API v3: {"code":0,"desc":"get.miner.status","msg":{...},"when":…}
+  if (typeof reply.code === 'number' && typeof reply.desc === 'string') {
+    return {
+      status: reply.code === 0 ? 'S' : 'E',
+      code: reply.code,
+      msg: typeof reply.msg === 'string' ? reply.msg : undefined,
+      description: reply.desc,
+      when: typeof reply.when === 'number' ? reply.when : undefined,
     };
   }
   throw new ParseError('reply has no STATUS', { command });

@@ -154,6 +154,6 @@ export class SimMiner {
     const chipTemps = boardTemps.map((t, i) => Math.round((sleeping ? t : t + (hot ? 12 : 8)) * j(`c${i}`)));
     const fans = Array.from({ length: s.fans }, (_, i) => Math.round((sleeping ? 1560 - i * 240 : hot ? 6600 : 5400 + i * 60) * j(`f${i}`)));
     const watts = sleeping ? 120 : Math.round(s.watts * (sc === 'lowhash' ? 0.7 : hot ? 1.04 : 1) * j('w'));
-    return { elapsed, ths5s, thsAv, boardThs, chipsOk, boardTemps, chipTemps, fans, watts, sleeping };
+    return { elapsed, ths5s, thsAv, boardThs, chipsOk, boardTemps, chipTemps, fans, watts, sleeping, overheat: hot };
   }
 }

@@ -226,6 +226,12 @@ const BTMINER = {
     Msg: { mineroff: s.sleeping ? 'true' : 'false', mineroff_reason: '', mineroff_time: '', FirmwareVersion: "'20200512.13.REL'", power_mode: '', hash_percent: '' },
     Description: '',
   }),
+  // Whatsminer API 2.x `get_error_code` (asic-rs v2 fixture shape); the
+  // overheat scenario carries MicroBT's environment-temperature code 600.
+  get_error_code: (_m, now, s) => ({
+    Code: 131, Description: '', STATUS: 'S', When: Math.floor(now / 1000),
+    Msg: { error_code: s.overheat ? [{ 600: new Date(now).toISOString().slice(0, 19).replace('T', ' ') }] : [] },
+  }),
   get_version: (_m, now) => ({ Code: 131, Description: 'whatsminer v1.4.0', Msg: { api_ver: 'whatsminer v1.4.0', fw_ver: '20200512.13.REL' }, STATUS: 'S', When: Math.floor(now / 1000) }),
   devdetails: (m, now) => ({
     STATUS: statusBlock(m, now, 'S', 69, 'Device Details'),

@@ -194,15 +194,16 @@ export class Simulator {
   /**
    * The reply object for one request.
    * @param {SimMiner} m @param {string} command @param {string | undefined} parameter
+   * @param {boolean} [nested] one part of a multi-command request (not logged again)
    */
-  reply(m, command, parameter) {
+  reply(m, command, parameter, nested = false) {
     const now = this.now();
-    this.commandLog.push({ ip: m.ip, command, parameter });
+    if (!nested) this.commandLog.push({ ip: m.ip, command, parameter }); // one entry per request
     if (command.includes('+')) {
       if (m.dialect === 'btminer') return errorReply(m, now, 23, "Missing JSON 'command'");
       /** @type {Record<string, unknown>} */
       const out = {};
-      for (const c of command.split('+')) out[c] = [this.reply(m, c, parameter)];
+      for (const c of command.split('+')) out[c] = [this.reply(m, c, parameter, true)];
       out.id = 1;
       return out;
     }
