@@ -27,6 +27,7 @@ import {
   invoices,
   paymentAllocations,
   poolRedirects,
+  sites,
   usageAdjustments,
 } from '../db/schema';
 import { CUSTOMER_COLUMN, deriveCustomerStatus, type CustomerStatus } from '../customers/status';
@@ -581,12 +582,14 @@ export interface InvoiceDetail {
 
 export async function getInvoice(db: Db, hostId: string, invoiceId: string, options: { customerId?: string } = {}): Promise<InvoiceDetail> {
   const scope = and(eq(invoices.hostId, hostId), eq(invoices.id, invoiceId), options.customerId ? eq(invoices.customerId, options.customerId) : undefined);
-  const [rows, lines, allocations] = await db.batch([
+  // No join: D1 returns rows keyed by column name, so a join of two tables with an `id` column
+  // would let one overwrite the other in a batch. The customer is read by the invoice's own key.
+  const [rows, customerRows, lines, allocations] = await db.batch([
+    db.select().from(invoices).where(scope),
     db
-      .select({ invoice: invoices, customer: { id: customers.id, name: customers.name, companyName: customers.companyName } })
-      .from(invoices)
-      .innerJoin(customers, eq(customers.id, invoices.customerId))
-      .where(scope),
+      .select({ id: customers.id, name: customers.name, companyName: customers.companyName })
+      .from(customers)
+      .where(and(eq(customers.hostId, hostId), sql`${customers.id} = (SELECT i.customer_id FROM invoices i WHERE i.id = ${invoiceId} AND i.host_id = ${hostId})`)),
     db
       .select()
       .from(invoiceLines)
@@ -607,9 +610,10 @@ export async function getInvoice(db: Db, hostId: string, invoiceId: string, opti
       .where(and(eq(paymentAllocations.hostId, hostId), eq(paymentAllocations.invoiceId, invoiceId)))
       .orderBy(asc(paymentAllocations.createdAt)),
   ]);
-  const row = rows[0];
-  if (!row) throw notFound('Invoice');
-  return { invoice: row.invoice, customer: row.customer, lines, allocations };
+  const invoice = rows[0];
+  const customer = customerRows[0];
+  if (!invoice || !customer) throw notFound('Invoice');
+  return { invoice, customer, lines, allocations };
 }
 
 export const INVOICE_PAGE_SIZE = 50;
@@ -789,13 +793,15 @@ export async function getInvoiceDocument(db: Db, hostId: string, invoiceId: stri
   const siteIds = new Set<string>();
   for (const line of detail.lines) {
     if (!line.detail) continue;
-    const parsed = JSON.parse(line.detail) as { units?: { siteId: string | null }[] };
-    for (const unit of parsed.units ?? []) if (unit.siteId) siteIds.add(unit.siteId);
+    // Energy lines list their units (EnergyLineDetail); fee lines only count them.
+    const parsed = JSON.parse(line.detail) as { units?: unknown };
+    if (!Array.isArray(parsed.units)) continue;
+    for (const unit of parsed.units as { siteId: string | null }[]) if (unit.siteId) siteIds.add(unit.siteId);
   }
   const [hostRows, settingsRows, siteRows, creditRows] = await db.batch([
     db.select({ name: hosts.name, logoKey: hosts.brandLogoKey, timezone: hosts.timezone }).from(hosts).where(eq(hosts.id, hostId)),
     db.select().from(billingSettings).where(eq(billingSettings.hostId, hostId)),
-    db.select({ region: sql<string | null>`region`, country: sql<string | null>`country` }).from(sql`sites`).where(and(sql`host_id = ${hostId}`, inIds(sql`id`, [...siteIds, '']))),
+    db.select({ region: sites.region, country: sites.country }).from(sites).where(and(eq(sites.hostId, hostId), inIds(sites.id, [...siteIds, '']))),
     db
       .select({ n: sql<number>`coalesce(sum(${credits.remainingMinor}), 0)` })
       .from(credits)
