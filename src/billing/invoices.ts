@@ -342,6 +342,7 @@ export interface GenerateResult {
   /** created: a new draft; regenerated: an existing draft's lines replaced; unchanged: already issued (or lost a race). */
   outcome: 'created' | 'regenerated' | 'unchanged';
   blockers: string[];
+  preview: InvoicePreview;
 }
 
 /**
@@ -359,7 +360,7 @@ export async function generateInvoice(
   const now = options.now ?? Date.now();
   const preview = await previewInvoice(db, hostId, customerId, periodKey);
   const { existing } = preview;
-  if (existing && existing.status !== 'draft') return { invoice: existing, outcome: 'unchanged', blockers: preview.blockers };
+  if (existing && existing.status !== 'draft') return { invoice: existing, outcome: 'unchanged', blockers: preview.blockers, preview };
   const adjustmentIds = preview.lines.flatMap((l) => (l.kind === 'adjustment' && l.detail && 'adjustmentIds' in l.detail ? (l.detail.adjustmentIds as string[]) : []));
   const totals = { subtotalMinor: preview.subtotalMinor, taxMinor: preview.taxMinor, totalMinor: preview.totalMinor, currency: preview.currency, held: preview.held };
   const id = existing?.id ?? newId();
@@ -426,7 +427,7 @@ export async function generateInvoice(
   const [stored] = await db.select().from(invoices).where(and(eq(invoices.hostId, hostId), eq(invoices.customerId, customerId), eq(invoices.periodKey, preview.period.key), ne(invoices.status, 'void')));
   if (!stored) throw new AppError('conflict', 'The invoice changed while it was being generated; try again.');
   const ours = stored.id === id && stored.generatedAt === now;
-  return { invoice: stored, outcome: ours ? (existing ? 'regenerated' : 'created') : 'unchanged', blockers: preview.blockers };
+  return { invoice: stored, outcome: ours ? (existing ? 'regenerated' : 'created') : 'unchanged', blockers: preview.blockers, preview };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -450,11 +451,23 @@ const periodText = (inv: Pick<InvoiceRow, 'periodStart' | 'periodEnd'>) => `${in
  * outbox, in the same batch) unless it is held. Refused while the preview has blockers (units
  * without a rate or a known kWh), so nothing is issued from unknown energy.
  */
-export async function issueInvoice(db: Db, env: EmailEnv, hostId: string, invoiceId: string, actor: Actor, now = Date.now()): Promise<InvoiceRow> {
+export async function issueInvoice(
+  db: Db,
+  env: EmailEnv,
+  hostId: string,
+  invoiceId: string,
+  actor: Actor,
+  now = Date.now(),
+  /** The preview the draft was just generated from (the billing job), to skip computing it again. */
+  justGenerated?: InvoicePreview,
+): Promise<InvoiceRow> {
   const draft = await getInvoiceRow(db, hostId, invoiceId);
   if (draft.status !== 'draft') throw new AppError('conflict', `Invoice ${draft.number ?? ''} is already ${draft.status}.`.replace('  ', ' '));
   const host = await loadHostBilling(db, hostId);
-  const preview = await previewInvoice(db, hostId, draft.customerId, draft.periodKey);
+  const preview =
+    justGenerated && justGenerated.customer.id === draft.customerId && justGenerated.period.key === draft.periodKey
+      ? justGenerated
+      : await previewInvoice(db, hostId, draft.customerId, draft.periodKey);
   if (preview.blockers.length > 0) {
     throw new AppError('conflict', `This invoice cannot be issued yet: ${preview.blockers.join(' ')}`);
   }
@@ -763,7 +776,7 @@ export async function runBillingJob(db: Db, env: EmailEnv, job: BillingJob, now 
   if (result.invoice.status !== 'draft') return 'unchanged';
   if (result.blockers.length > 0) return 'draft';
   try {
-    await issueInvoice(db, env, job.hostId, result.invoice.id, SYSTEM_ACTOR, now);
+    await issueInvoice(db, env, job.hostId, result.invoice.id, SYSTEM_ACTOR, now, result.preview);
   } catch (error) {
     if (error instanceof AppError && error.code === 'conflict') return 'unchanged';
     throw error;

@@ -2,6 +2,9 @@ import { Hono } from 'hono';
 import type { AppEnv } from '../env';
 import { notFound } from '../lib/errors';
 import { readTelemetryBody } from '../telemetry/ingest';
+import { dueBillingJobs, runBillingJob } from '../billing/invoices';
+import { getDb } from '../db/client';
+import { countingD1 } from '../lib/d1-counter';
 
 /**
  * The floor for `npm run bench` (DESIGN.md §10): the same telemetry POST to a handler that only
@@ -11,6 +14,26 @@ export const devBenchRoutes = new Hono<AppEnv>()
   .use('*', async (c, next) => {
     if (c.get('vars').ENVIRONMENT === 'production') throw notFound();
     await next();
+  })
+  /**
+   * One billing cron's work for `npm run bench`, in this one request: find the due invoices at
+   * `now` and run each job exactly as the billing queue's consumer does, through a D1 binding that
+   * counts round trips and statements. `limit` bounds the jobs run (the rest are left due).
+   */
+  .post('/billing-run', async (c) => {
+    const body = (await c.req.json()) as { now: number; limit?: number };
+    const { db: counted, counts } = countingD1(c.env.DB);
+    const db = getDb(counted);
+    const started = Date.now();
+    const jobs = (await dueBillingJobs(db, body.now, 5_000)).slice(0, body.limit ?? 5_000);
+    const findMs = Date.now() - started;
+    const findCounts = { ...counts };
+    const outcomes: Record<string, number> = {};
+    for (const job of jobs) {
+      const outcome = await runBillingJob(db, c.env, job, body.now);
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    }
+    return c.json({ jobs: jobs.length, outcomes, findMs, findCounts, totalMs: Date.now() - started, counts });
   })
   .post('/parse-only', async (c) => {
     const body = (await readTelemetryBody(c.req.raw)) as { miners?: unknown[] };
