@@ -16,6 +16,7 @@ import type { Db } from '../db/client';
 import { ALERT_KIND_LABELS } from '../alerts/describe';
 import { ALERT_KINDS, hosts } from '../db/schema';
 import { PermanentEmailError } from './types';
+import { dateFormatter, formatDate } from '../lib/format';
 
 // ---------------------------------------------------------------------------------------------
 // Payloads. Validated when the outbox row is written (a caller's mistake fails in the request
@@ -135,16 +136,10 @@ export function brandFor(host: HostBrandRow, logoUrl: string | undefined): Email
 
 /** "14 March 2026 at 09:30 (Europe/Berlin)"; falls back to UTC if the zone is unknown. */
 export function formatExpiry(iso: string, timezone: string): string {
-  const date = new Date(iso);
-  for (const zone of [timezone, 'UTC']) {
-    try {
-      const formatted = new Intl.DateTimeFormat('en-GB', { timeZone: zone, dateStyle: 'long', timeStyle: 'short' }).format(date);
-      return `${formatted} (${zone})`;
-    } catch {
-      // An unknown IANA zone throws a RangeError: try UTC.
-    }
-  }
-  return date.toISOString();
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return iso;
+  const { zone } = dateFormatter(timezone, 'long');
+  return `${formatDate(ms, zone, 'long')} (${zone})`;
 }
 
 // ---------------------------------------------------------------------------------------------
