@@ -16,6 +16,7 @@ import type { Db } from '../db/client';
 import { ALERT_KIND_LABELS } from '../alerts/describe';
 import { ALERT_KINDS, hosts } from '../db/schema';
 import { PermanentEmailError } from './types';
+import { readableAccent, readableTextOn } from '../lib/color';
 import { dateFormatter, formatDate } from '../lib/format';
 
 // ---------------------------------------------------------------------------------------------
@@ -87,16 +88,6 @@ const HEX_COLOR = /^#[0-9a-f]{6}$/i;
 export const safeColor = (value: string | null | undefined, fallback: string): string =>
   value && HEX_COLOR.test(value) ? value.toLowerCase() : fallback;
 
-/** WCAG relative luminance decides between white and near-black text on the host's colour. */
-function textColorOn(hex: string): string {
-  const channel = (offset: number) => {
-    const c = parseInt(hex.slice(offset, offset + 2), 16) / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  };
-  const luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
-  return luminance > 0.4 ? '#111111' : '#ffffff';
-}
-
 export interface HostBrandRow {
   name: string;
   timezone: string;
@@ -127,8 +118,8 @@ export function brandFor(host: HostBrandRow, logoUrl: string | undefined): Email
     name: host.name,
     slogan: host.brandSlogan?.trim() || null,
     primaryColor,
-    accentColor: safeColor(host.brandAccentColor, NEUTRAL_ACCENT),
-    onPrimaryColor: textColorOn(primaryColor),
+    accentColor: readableAccent(safeColor(host.brandAccentColor, NEUTRAL_ACCENT)),
+    onPrimaryColor: readableTextOn(primaryColor),
     logoUrl: logoUrl ?? null,
     timezone: host.timezone,
   };
