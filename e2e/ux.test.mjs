@@ -61,6 +61,9 @@ before(async () => {
   staff = await launchBrowser({ baseURL: server.baseURL });
   member = await launchBrowser({ baseURL: server.baseURL });
   for (const [name, b] of [['staff', staff], ['member', member]]) {
+    // The machine running CI is shared: allow a slow page more than the harness's 20 s default.
+    b.context.setDefaultNavigationTimeout(60_000);
+    b.context.setDefaultTimeout(30_000);
     watchPage(name, b.page, (message) => problems.push(message));
     b.page.on('console', (message) => {
       if (message.type() === 'error' && !/Content Security Policy|Refused to/i.test(message.text())) {

@@ -9,7 +9,7 @@ import { Time } from '../../components/time';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
 import { FilterSearch, FilterSelect } from '../../components/filter-select';
 import { ResultCount } from '../../components/result-count';
-import { TableWrap } from '../../components/table';
+import { TableWrap, Truncate } from '../../components/table';
 
 export interface CustomerListFilters {
   q: string;
@@ -73,9 +73,11 @@ export function CustomerResults(props: { page: CustomerPage; filters: CustomerLi
               {page.items.map((customer) => (
                 <tr>
                   <td>
-                    <a href={`/admin/customers/${customer.id}`}>{customer.name}</a>
+                    <a href={`/admin/customers/${customer.id}`} class="truncate" title={customer.name}>
+                    {customer.name}
+                  </a>
                   </td>
-                  <td>{customer.companyName ?? <span class="muted">—</span>}</td>
+                  <td>{customer.companyName ? <Truncate text={customer.companyName} /> : <span class="muted">—</span>}</td>
                   <td>{customer.contactEmail}</td>
                   <td>
                     <StatusBadge status={customer.status} />

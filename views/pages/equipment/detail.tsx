@@ -6,7 +6,7 @@ import { minerLabel, type MinerActivityEntry, type MinerWithLive } from '../../.
 import { formatHashrate, formatPower } from '../../../src/lib/format';
 import { EfficiencyCell, HashrateCell, LiveBadge, MinerStatusBadge, NominalHashrate, PowerCell, TempCell, UptimeCell } from '../../components/equipment';
 import { Card } from '../../components/form';
-import { Time } from '../../components/time';
+import { Ago, Time } from '../../components/time';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
 import { TableWrap } from '../../components/table';
 
@@ -173,7 +173,15 @@ export function MinerDetailPage(props: {
                   <UptimeCell live={live} />
                 </Detail>
                 <Detail label="Pool">{live.poolUrl ? `${live.poolUrl} (${live.poolUser ?? '—'})` : <span class="muted">—</span>}</Detail>
-                <Detail label="Last report">{live.lastSeenAt ? <Time ms={live.lastSeenAt} timezone={tz} /> : <span class="muted">—</span>}</Detail>
+                <Detail label="Last report">
+                  {live.lastSeenAt ? (
+                    <>
+                      <Ago ms={live.lastSeenAt} now={props.now} timezone={tz} /> <span class="muted small">(<Time ms={live.lastSeenAt} timezone={tz} />)</span>
+                    </>
+                  ) : (
+                    <span class="muted">—</span>
+                  )}
+                </Detail>
               </>
             ) : (
               <Detail label="Reports">

@@ -137,9 +137,9 @@ export function MinerTable(props: { miners: MinerWithLive[]; showCustomer?: bool
                 <MinerStatusBadge status={miner.status} />
               </td>
               {props.showCustomer && (
-                <td>{miner.customerId ? <a href={`/admin/customers/${miner.customerId}`}>
-                      <Truncate text={miner.customerName ?? ''} />
-                    </a> : <span class="muted">—</span>}</td>
+                <td>{miner.customerId ? <a href={`/admin/customers/${miner.customerId}`} class="truncate" title={miner.customerName ?? undefined}>
+                    {miner.customerName}
+                  </a> : <span class="muted">—</span>}</td>
               )}
               <td>
                 <LiveBadge live={miner.live} />

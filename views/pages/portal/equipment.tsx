@@ -197,11 +197,21 @@ export function FleetLive(props: { portal: PortalContext; page: FleetPage; now: 
                   <th scope="col">Miner</th>
                   <th scope="col">Location</th>
                   <th scope="col">Status</th>
-                  <th scope="col">Hashrate</th>
-                  <th scope="col">Temperature</th>
-                  <th scope="col">Power</th>
-                  <th scope="col">Efficiency</th>
-                  <th scope="col">Uptime</th>
+                  <th scope="col" class="num">
+                    Hashrate
+                  </th>
+                  <th scope="col" class="num">
+                    Temperature
+                  </th>
+                  <th scope="col" class="num">
+                    Power
+                  </th>
+                  <th scope="col" class="num">
+                    Efficiency
+                  </th>
+                  <th scope="col" class="num">
+                    Uptime
+                  </th>
                 </tr>
               </thead>
               <tbody>
@@ -209,19 +219,19 @@ export function FleetLive(props: { portal: PortalContext; page: FleetPage; now: 
                   <tr data-miner-id={miner.id}>
                     <td>
                       <a href={portalHref(portal, `/equipment/${miner.id}`)}>{miner.model ?? 'Miner'}</a>
-                      <div class="muted small">{miner.serial ?? miner.mac ?? ''}</div>
+                      <div class="muted small ident">{miner.serial ?? miner.mac ?? ''}</div>
                     </td>
                     <td>{location(miner) || <span class="muted">—</span>}</td>
                     <td>
                       <LiveStatusBadge status={miner.live?.status ?? 'unknown'} />
                     </td>
-                    <td>
+                    <td class="num">
                       <HashrateVsNominal ths={miner.live?.hashrateThs ?? null} nominalThs={miner.nominalThs} />
                     </td>
-                    <td>{formatTemperature(miner.live?.tempMaxC)}</td>
-                    <td>{formatPower(miner.live?.powerW)}</td>
-                    <td>{formatEfficiency(miner.live?.efficiencyJth)}</td>
-                    <td>{formatUptime(miner.live?.uptimeS)}</td>
+                    <td class="num">{formatTemperature(miner.live?.tempMaxC)}</td>
+                    <td class="num">{formatPower(miner.live?.powerW)}</td>
+                    <td class="num">{formatEfficiency(miner.live?.efficiencyJth)}</td>
+                    <td class="num">{formatUptime(miner.live?.uptimeS)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -396,7 +406,9 @@ export function PortalAlertTable(props: { portal: PortalContext; alerts: AlertVi
             <th scope="col">Detail</th>
             <th scope="col">Opened</th>
             <th scope="col">Closed</th>
-            <th scope="col">Duration</th>
+            <th scope="col" class="num">
+              Duration
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -415,7 +427,7 @@ export function PortalAlertTable(props: { portal: PortalContext; alerts: AlertVi
                 <Time ms={alert.openedAt} timezone={tz} />
               </td>
               <td>{alert.closedAt === null ? <span class="badge badge-alert-open">Open</span> : <Time ms={alert.closedAt} timezone={tz} />}</td>
-              <td>
+              <td class="num">
                 {formatDuration((alert.closedAt ?? props.now) - alert.openedAt)}
                 {alert.closedAt === null && <span class="muted small"> so far</span>}
               </td>
