@@ -27,8 +27,6 @@ export function BaseLayout(props: { title: string; children: Child; bodyClass?: 
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="htmx-config" content={HTMX_CONFIG} />
           <title>{props.title}</title>
-          {/* No favicon request (a 404 on every page); data: is allowed by img-src. */}
-          <link rel="icon" href="data:," />
           <link rel="stylesheet" href="/css/app.css" />
           {props.stylesheets?.map((href) => <link rel="stylesheet" href={href} />)}
           <script src="/vendor/htmx.min.js" defer></script>
