@@ -285,60 +285,64 @@ describe('every main page on a phone and a laptop (issue 15)', () => {
     }),
   );
 
-  test('every main staff and portal page: no sideways scroll, no wrapped headers or identifiers, no serious axe violation', { timeout: 300_000 }, () =>
-    withEvidence('pages', async () => {
-      const portal = `/host/${host.hostSlug}`;
-      const unit = ids.miners[0].id;
-      const staffPages = [
-        ['staff-customers', '/admin/customers'],
-        ['staff-customer-new', '/admin/customers/new'],
-        ['staff-customer-overview', `/admin/customers/${ids.alice}`],
-        ['staff-customer-equipment', `/admin/customers/${ids.alice}/equipment`],
-        ['staff-customer-team', `/admin/customers/${ids.alice}/team`],
-        ['staff-customer-activity', `/admin/customers/${ids.alice}/activity`],
-        ['staff-customer-edit', `/admin/customers/${ids.alice}/edit`],
-        ['staff-equipment', '/admin/equipment'],
-        ['staff-equipment-unit', `/admin/equipment/${unit}`],
-        ['staff-equipment-new', '/admin/equipment/new'],
-        ['staff-equipment-import', '/admin/equipment/import'],
-        ['staff-sites', '/admin/sites'],
-        ['staff-site', `/admin/sites/${ids.site}`],
-        ['staff-alerts', '/admin/alerts'],
-        ['staff-settings', '/admin/settings'],
-        ['staff-settings-branding', '/admin/settings/branding'],
-        ['staff-settings-api-keys', '/admin/settings/api-keys'],
-        ['staff-settings-staff', '/admin/settings/staff'],
-        ['staff-settings-domains', '/admin/settings/domains'],
-        ['staff-settings-alerts', '/admin/settings/alerts'],
-        ['staff-account', '/admin/account'],
-        ['portal-sign-in', `${portal}/auth`], // the staff browser has no portal session
-      ];
-      const portalPages = [
-        ['portal-dashboard', portal],
-        ['portal-equipment', `${portal}/equipment`],
-        ['portal-equipment-unit', `${portal}/equipment/${unit}`],
-        ['portal-alerts', `${portal}/alerts`],
-        ['portal-team', `${portal}/team`],
-        ['portal-profile', `${portal}/profile`],
-        ['portal-invoices', `${portal}/invoices`],
-        ['portal-support', `${portal}/support`],
-      ];
-      const faults = [];
-      for (const viewport of VIEWPORTS) {
-        for (const [b, pages] of [
-          [staff, staffPages],
-          [member, portalPages],
-        ]) {
+  /** The main pages: [name, path] for the staff browser and for the member's. */
+  function mainPages() {
+    const portal = `/host/${host.hostSlug}`;
+    const unit = ids.miners[0].id;
+    const staffPages = [
+      ['staff-customers', '/admin/customers'],
+      ['staff-customer-new', '/admin/customers/new'],
+      ['staff-customer-overview', `/admin/customers/${ids.alice}`],
+      ['staff-customer-equipment', `/admin/customers/${ids.alice}/equipment`],
+      ['staff-customer-team', `/admin/customers/${ids.alice}/team`],
+      ['staff-customer-activity', `/admin/customers/${ids.alice}/activity`],
+      ['staff-customer-edit', `/admin/customers/${ids.alice}/edit`],
+      ['staff-equipment', '/admin/equipment'],
+      ['staff-equipment-unit', `/admin/equipment/${unit}`],
+      ['staff-equipment-new', '/admin/equipment/new'],
+      ['staff-equipment-import', '/admin/equipment/import'],
+      ['staff-sites', '/admin/sites'],
+      ['staff-site', `/admin/sites/${ids.site}`],
+      ['staff-alerts', '/admin/alerts'],
+      ['staff-settings', '/admin/settings'],
+      ['staff-settings-branding', '/admin/settings/branding'],
+      ['staff-settings-api-keys', '/admin/settings/api-keys'],
+      ['staff-settings-staff', '/admin/settings/staff'],
+      ['staff-settings-domains', '/admin/settings/domains'],
+      ['staff-settings-alerts', '/admin/settings/alerts'],
+      ['staff-account', '/admin/account'],
+      ['portal-sign-in', `${portal}/auth`], // the staff browser has no portal session
+    ];
+    const portalPages = [
+      ['portal-dashboard', portal],
+      ['portal-equipment', `${portal}/equipment`],
+      ['portal-equipment-unit', `${portal}/equipment/${unit}`],
+      ['portal-alerts', `${portal}/alerts`],
+      ['portal-team', `${portal}/team`],
+      ['portal-profile', `${portal}/profile`],
+      ['portal-invoices', `${portal}/invoices`],
+      ['portal-support', `${portal}/support`],
+    ];
+    return [
+      [staff, staffPages],
+      [member, portalPages],
+    ];
+  }
+
+  // One test per width, so each has its own time budget (a shared CI machine can be slow).
+  for (const viewport of VIEWPORTS) {
+    test(`every main staff and portal page at ${viewport.width}×${viewport.height}: no sideways scroll, no wrapped headers or identifiers, no serious axe violation`, { timeout: 480_000 }, () =>
+      withEvidence(`pages-${viewport.name}`, async () => {
+        const faults = [];
+        for (const [b, pages] of mainPages()) {
           await b.page.setViewportSize({ width: viewport.width, height: viewport.height });
           for (const [name, url] of pages.filter(([n]) => !ONLY || ONLY.test(n))) faults.push(...(await checkPage(b.page, viewport, name, url)));
         }
-      }
-      // Sign-in and sign-up, signed out, in a fresh page of the member's browser would sign her
-      // out; the staff browser's own sign-in pages are public pages too.
-      console.log(`# screenshots: ${SCREENSHOT_DIR}`);
-      assert.deepEqual(faults, [], `layout or accessibility faults:\n  ${faults.join('\n  ')}`);
-    }),
-  );
+        console.log(`# screenshots: ${path.join(SCREENSHOT_DIR, `${viewport.name}-${viewport.width}`)}`);
+        assert.deepEqual(faults, [], `layout or accessibility faults:\n  ${faults.join('\n  ')}`);
+      }),
+    );
+  }
 
   test('the phone menu is a <details> that opens without JavaScript; Tab reaches the skip link first', { timeout: 30_000 }, () =>
     withEvidence('menu', async () => {
