@@ -73,7 +73,10 @@ describe('branding in the browser', () => {
       assert.equal(await buttonColour(page), 'rgb(170, 51, 0)');
       assert.equal(await page.locator('[data-color-value="primary_color"]').textContent(), '#aa3300');
       await page.locator('input[name="accent_color"]').fill('#00ff88');
-      assert.equal(await previewVar(page, '--brand-accent'), '#00ff88');
+      // #00ff88 is 1.4:1 on white: the preview shows the darker shade the portal will use for
+      // links (src/lib/color.ts readableAccent) and says why, in words (issue 15).
+      assert.equal(await previewVar(page, '--brand-accent'), '#008044');
+      assert.match(await page.getByTestId('contrast-warnings').innerText(), /accent colour #00ff88 has a contrast of 1\.\d:1 on white.*#008044/s);
 
       await field(page, 'Slogan').fill('<b>Hashing</b> since 2017');
       assert.equal(await page.locator('#brand-preview-slogan').textContent(), '<b>Hashing</b> since 2017');

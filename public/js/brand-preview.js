@@ -35,14 +35,49 @@
     return HEX.test(value) ? value.toLowerCase() : fallback;
   }
 
-  /** Black or white text, whichever reads better on the colour (WCAG relative luminance). */
-  function readableOn(hex) {
+  // The same rules as src/lib/color.ts (WCAG luminance and contrast); keep the two in step.
+  function luminance(hex) {
     function channel(i) {
       var v = parseInt(hex.slice(i, i + 2), 16) / 255;
       return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
     }
-    var luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
-    return luminance > 0.4 ? '#111111' : '#ffffff';
+    return 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+  }
+  function contrast(a, b) {
+    var la = luminance(a);
+    var lb = luminance(b);
+    return (Math.max(la, lb) + 0.05) / (Math.min(la, lb) + 0.05);
+  }
+  /** Black or white text, whichever contrasts more with the colour. */
+  function readableOn(hex) {
+    return contrast(hex, '#000000') >= contrast(hex, '#ffffff') ? '#000000' : '#ffffff';
+  }
+  /** The accent darkened until it reads at 4.5:1 on white (links). */
+  function readableAccent(hex) {
+    if (contrast(hex, '#ffffff') >= 4.5) return hex;
+    var rgb = [1, 3, 5].map(function (i) { return parseInt(hex.slice(i, i + 2), 16); });
+    for (var step = 1; step <= 20; step += 1) {
+      var factor = 1 - step * 0.05;
+      var candidate = '#' + rgb.map(function (c) { var h = Math.round(Math.min(255, Math.max(0, c * factor))).toString(16); return h.length < 2 ? '0' + h : h; }).join('');
+      if (contrast(candidate, '#ffffff') >= 4.5) return candidate;
+    }
+    return '#000000';
+  }
+  var contrastBox = document.getElementById('brand-contrast-warnings');
+  function contrastWarnings(primary, accent) {
+    var out = [];
+    var a = contrast(accent, '#ffffff');
+    if (a < 4.5) out.push('The accent colour ' + accent + ' has a contrast of ' + a.toFixed(1) + ':1 on white, below the 4.5:1 that readable text needs (WCAG AA). Links in your portal use a darker shade, ' + readableAccent(accent) + ', instead.');
+    var p = contrast(primary, '#f5f6f8');
+    if (p < 3) out.push('The primary colour ' + primary + ' has a contrast of ' + p.toFixed(1) + ':1 against the page, below 3:1: the portal header and buttons will be hard to see. Text on them stays readable (it is chosen automatically).');
+    if (!contrastBox) return;
+    while (contrastBox.firstChild) contrastBox.removeChild(contrastBox.firstChild);
+    out.forEach(function (text) {
+      var p2 = document.createElement('p');
+      p2.className = 'alert alert-warning';
+      p2.textContent = text;
+      contrastBox.appendChild(p2);
+    });
   }
 
   function showValue(name, value) {
@@ -55,7 +90,8 @@
     var accent = colour(accentInput, preview.getAttribute('data-default-accent'));
     preview.style.setProperty('--brand-primary', primary);
     preview.style.setProperty('--brand-primary-text', readableOn(primary));
-    preview.style.setProperty('--brand-accent', accent);
+    preview.style.setProperty('--brand-accent', readableAccent(accent));
+    contrastWarnings(primary, accent);
     showValue('primary_color', primary);
     showValue('accent_color', accent);
   }

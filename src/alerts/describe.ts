@@ -1,5 +1,5 @@
 import { ALERT_KINDS } from '../db/schema';
-import { formatHashrate, formatTemperature } from '../telemetry/format';
+import { formatHashrate, formatTemperature } from '../lib/format';
 
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export { ALERT_KINDS };

@@ -88,19 +88,8 @@ export function minorToDecimalText(amountMinor: number, currency: string): strin
   return sign + formatScaledDecimal(Math.abs(amountMinor), exponent, exponent);
 }
 
-const formatters = new Map<string, Intl.NumberFormat>();
-
-/** Minor units → "$1,234.50" / "¥1,235" / "BHD 1.235", for pages and emails. */
-export function formatMoney(amountMinor: number, currency: string): string {
-  let formatter = formatters.get(currency);
-  if (!formatter) {
-    const digits = currencyExponent(currency);
-    formatter = new Intl.NumberFormat('en-US', { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
-    formatters.set(currency, formatter);
-  }
-  // Through the decimal text, so the display never goes through a float division.
-  return formatter.format(Number(minorToDecimalText(amountMinor, currency)));
-}
+/** Minor units as people read them ("1,234.50 USD"): the one money formatter, src/lib/format.ts. */
+export { formatMoney } from '../lib/format';
 
 /** Micro-units per kWh → "0.0425" (at least two decimals). */
 export const microsToRateText = (micros: number): string => formatScaledDecimal(micros, 6, 2);

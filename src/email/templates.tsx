@@ -16,6 +16,8 @@ import type { Db } from '../db/client';
 import { ALERT_KIND_LABELS } from '../alerts/describe';
 import { ALERT_KINDS, hosts } from '../db/schema';
 import { PermanentEmailError } from './types';
+import { readableAccent, readableTextOn } from '../lib/color';
+import { dateFormatter, formatDate } from '../lib/format';
 
 // ---------------------------------------------------------------------------------------------
 // Payloads. Validated when the outbox row is written (a caller's mistake fails in the request
@@ -101,16 +103,6 @@ const HEX_COLOR = /^#[0-9a-f]{6}$/i;
 export const safeColor = (value: string | null | undefined, fallback: string): string =>
   value && HEX_COLOR.test(value) ? value.toLowerCase() : fallback;
 
-/** WCAG relative luminance decides between white and near-black text on the host's colour. */
-function textColorOn(hex: string): string {
-  const channel = (offset: number) => {
-    const c = parseInt(hex.slice(offset, offset + 2), 16) / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  };
-  const luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
-  return luminance > 0.4 ? '#111111' : '#ffffff';
-}
-
 export interface HostBrandRow {
   name: string;
   timezone: string;
@@ -141,8 +133,8 @@ export function brandFor(host: HostBrandRow, logoUrl: string | undefined): Email
     name: host.name,
     slogan: host.brandSlogan?.trim() || null,
     primaryColor,
-    accentColor: safeColor(host.brandAccentColor, NEUTRAL_ACCENT),
-    onPrimaryColor: textColorOn(primaryColor),
+    accentColor: readableAccent(safeColor(host.brandAccentColor, NEUTRAL_ACCENT)),
+    onPrimaryColor: readableTextOn(primaryColor),
     logoUrl: logoUrl ?? null,
     timezone: host.timezone,
   };
@@ -150,16 +142,10 @@ export function brandFor(host: HostBrandRow, logoUrl: string | undefined): Email
 
 /** "14 March 2026 at 09:30 (Europe/Berlin)"; falls back to UTC if the zone is unknown. */
 export function formatExpiry(iso: string, timezone: string): string {
-  const date = new Date(iso);
-  for (const zone of [timezone, 'UTC']) {
-    try {
-      const formatted = new Intl.DateTimeFormat('en-GB', { timeZone: zone, dateStyle: 'long', timeStyle: 'short' }).format(date);
-      return `${formatted} (${zone})`;
-    } catch {
-      // An unknown IANA zone throws a RangeError: try UTC.
-    }
-  }
-  return date.toISOString();
+  const ms = Date.parse(iso);
+  if (!Number.isFinite(ms)) return iso;
+  const { zone } = dateFormatter(timezone, 'long');
+  return `${formatDate(ms, zone, 'long')} (${zone})`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import { newId } from '../lib/ids';
 import { fieldErrorsFrom } from '../lib/validation';
 import { createMinerSchema, mthsToThs, type CreateMinerInput } from './schema';
 import { listAllMiners, minerLabel, type LiveSource } from './service';
+import { formatCount, unitField } from '../lib/format';
 
 // ---------------------------------------------------------------------------------------------
 // Parsing (RFC 4180: quoted fields, "" escapes, CRLF or LF, newlines inside quotes; BOM ignored).
@@ -69,8 +70,8 @@ export const IMPORT_COLUMNS = [
   'vendor',
   'model',
   'firmware',
-  'nominal_hashrate_ths',
-  'nominal_power_w',
+  unitField('nominal_hashrate', 'hashrate'),
+  unitField('nominal_power', 'power'),
   'site',
   'rack_location',
   'status',
@@ -153,7 +154,7 @@ export async function previewImport(db: Db, hostId: string, text: string): Promi
   const [header, ...body] = table;
   if (!header) return empty(['The file is empty. The first line names the columns, like: serial,mac,ip,model,site,rack_location.']);
   if (body.length === 0) return empty(['The file has a header line but no units.']);
-  if (body.length > MAX_IMPORT_ROWS) return empty([`The file has ${body.length.toLocaleString('en-US')} rows; import at most ${MAX_IMPORT_ROWS.toLocaleString('en-US')} at a time.`]);
+  if (body.length > MAX_IMPORT_ROWS) return empty([`The file has ${formatCount(body.length)} rows; import at most ${formatCount(MAX_IMPORT_ROWS)} at a time.`]);
 
   const fileErrors: string[] = [];
   const mapping: (ImportColumn | null)[] = [];
@@ -380,21 +381,21 @@ const EXPORT_HEADER = [
   'vendor',
   'model',
   'firmware',
-  'nominal_hashrate_ths',
-  'nominal_power_w',
+  unitField('nominal_hashrate', 'hashrate'),
+  unitField('nominal_power', 'power'),
   'site',
   'rack_location',
   'status',
   'customer',
   'created_at',
   'live_status',
-  'live_hashrate_ths',
-  'live_temp_max_c',
-  'live_power_w',
-  'live_efficiency_jth',
-  'live_uptime_s',
+  unitField('live_hashrate', 'hashrate'),
+  unitField('live_temp_max', 'temperature'),
+  unitField('live_power', 'power'),
+  unitField('live_efficiency', 'efficiency'),
+  unitField('live_uptime', 'duration'),
   'live_last_seen_at',
-] as const;
+];
 
 /** Every unit matching the list's filters, in the list's order, formulas defused (csvCell). */
 export async function minersCsv(db: Db, live: LiveSource, hostId: string, query: unknown): Promise<string> {

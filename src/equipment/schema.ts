@@ -3,6 +3,7 @@ import { MINER_STATUSES } from '../db/schema';
 import { formatScaledDecimal, numberText, parseScaledDecimal } from '../lib/decimal';
 import { optionalText } from '../lib/validation';
 import { optionalWholeNumber, parseIpv4 } from '../sites/schema';
+import { formatCount } from '../lib/format';
 
 /**
  * Equipment (miner) field rules, shared by the admin forms, the CSV import and the JSON API
@@ -85,7 +86,7 @@ const hashrateField = z
       return z.NEVER;
     }
     if (mths > MAX_NOMINAL_THS * 1000) {
-      ctx.addIssue({ code: 'custom', message: `Enter at most ${MAX_NOMINAL_THS.toLocaleString('en-US')} TH/s.` });
+      ctx.addIssue({ code: 'custom', message: `Enter at most ${formatCount(MAX_NOMINAL_THS)} TH/s.` });
       return z.NEVER;
     }
     return mths;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isTimezone } from '../lib/timezones';
 import { formatScaledDecimal, numberText, parseScaledDecimal } from '../lib/decimal';
 import { optionalText, requiredText } from '../lib/validation';
+import { formatCount } from '../lib/format';
 
 /**
  * Site field rules, shared by the admin forms and the JSON API (snake_case names on both).
@@ -64,7 +65,7 @@ export const optionalWholeNumber = (label: string, min: number, max: number) =>
       }
       const n = Number(text);
       if (n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `${label} must be between ${min} and ${max.toLocaleString('en-US')}.` });
+        ctx.addIssue({ code: 'custom', message: `${label} must be between ${min} and ${formatCount(max)}.` });
         return z.NEVER;
       }
       return n;

@@ -17,7 +17,9 @@ describe('24-hour hashrate charts for staff', () => {
     const unit = await (await getPage(`/admin/equipment/${miner!.id}`, { cookie: host.owner.cookie })).text();
     expect(unit).toContain('id="miner-chart-title"');
     expect(unit).toMatch(/<svg[^>]*aria-labelledby="miner-chart-title/);
-    expect(unit).toContain('101.5');
+    // The live value, read like the portal reads it (src/lib/format.ts: about three significant figures).
+    expect(unit).toContain('102 TH/s');
+    expect(unit).not.toContain('101.50');
 
     const tab = await (await getPage(`/admin/customers/${customer.id}/equipment`, { cookie: host.owner.cookie })).text();
     expect(tab).toContain('id="customer-fleet-chart-title"');

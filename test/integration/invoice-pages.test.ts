@@ -61,7 +61,7 @@ describe('invoice pages', () => {
     expect(preview.status).toBe(200);
     const previewHtml = await preview.text();
     expect(previewHtml).toContain('Rack A hosting');
-    expect(previewHtml).toMatch(/data-testid="preview-total">\$0\.48</); // 6 kWh x 0.08
+    expect(previewHtml).toMatch(/data-testid="preview-total">0\.48 USD</); // 6 kWh x 0.08
     expect(await db().select().from(invoices).where(eq(invoices.customerId, customer.id))).toHaveLength(0);
 
     const generated = await postForm('/admin/invoices', { customer_id: customer.id, period: '2026-03' }, { cookie: host.owner.cookie });

@@ -1,5 +1,6 @@
-import { formatHashrate, hashrateScale } from '../../src/telemetry/format';
+import { dateFormatter, formatHashrate, hashrateScale } from '../../src/lib/format';
 import type { HistoryPoint } from '../../src/telemetry/types';
+import { TableWrap } from './table';
 
 /**
  * A server-rendered SVG hashrate chart: 24 hours of 5-minute HistoryPoints (SiteState.history),
@@ -61,21 +62,7 @@ export function niceScale(maxValue: number): { max: number; step: number; decima
   }
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-function zoneFormatter(timezone: string): { zone: string; format: Intl.DateTimeFormat } {
-  for (const zone of [timezone, 'UTC']) {
-    const cached = formatters.get(zone);
-    if (cached) return { zone, format: cached };
-    try {
-      const format = new Intl.DateTimeFormat('en-GB', { timeZone: zone, day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-      formatters.set(zone, format);
-      return { zone, format };
-    } catch {
-      // An unknown zone throws a RangeError: fall back to UTC.
-    }
-  }
-  throw new Error('unreachable');
-}
+const zoneFormatter = (timezone: string) => dateFormatter(timezone, 'chart');
 
 interface LocalParts {
   day: string;
@@ -294,36 +281,38 @@ export function HashrateChart(props: HashrateChartProps) {
       {rows.length > 0 && (
         <details class="chart-data">
           <summary>Hourly data table</summary>
-          <table class="table table-compact" aria-describedby={descId}>
-            <caption class="visually-hidden">
-              {title}: hourly hashrate ({zone})
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">Hour starting ({zone})</th>
-                <th scope="col">Average</th>
-                <th scope="col">Lowest</th>
-                <th scope="col">Highest</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((row) => {
-                const local = localParts(format, row.t);
-                return (
-                  <tr>
-                    <td>
-                      <time datetime={new Date(row.t).toISOString()}>
-                        {local.day} {local.month} {local.hour}:{local.minute}
-                      </time>
-                    </td>
-                    <td>{formatHashrate(row.avg)}</td>
-                    <td>{formatHashrate(row.min)}</td>
-                    <td>{formatHashrate(row.max)}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
+          <TableWrap label="Hourly hashrate">
+            <table class="table table-compact" aria-describedby={descId}>
+              <caption class="visually-hidden">
+                {title}: hourly hashrate ({zone})
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Hour starting ({zone})</th>
+                  <th scope="col">Average</th>
+                  <th scope="col">Lowest</th>
+                  <th scope="col">Highest</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((row) => {
+                  const local = localParts(format, row.t);
+                  return (
+                    <tr>
+                      <td>
+                        <time datetime={new Date(row.t).toISOString()}>
+                          {local.day} {local.month} {local.hour}:{local.minute}
+                        </time>
+                      </td>
+                      <td>{formatHashrate(row.avg)}</td>
+                      <td>{formatHashrate(row.min)}</td>
+                      <td>{formatHashrate(row.max)}</td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </TableWrap>
         </details>
       )}
     </figure>

@@ -1,6 +1,6 @@
 import { ALERT_KIND_LABELS, type AlertKind } from '../../src/alerts/describe';
 import type { FleetStatus } from '../../src/telemetry/fleet';
-import { formatHashrate, formatPercent } from '../../src/telemetry/format';
+import { formatHashrate, formatPercent } from '../../src/lib/format';
 import { LIVE_STATUS_LABELS } from '../../src/telemetry/types';
 
 export const FLEET_STATUS_LABELS: Record<FleetStatus, string> = { ...LIVE_STATUS_LABELS, unknown: 'No data' };

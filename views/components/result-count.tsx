@@ -1,9 +1,10 @@
+import { formatCount } from '../../src/lib/format';
 /** "12 customers match · Export CSV" above a list: the filtered total and, when any, the export. */
 export function ResultCount(props: { total: number; noun: readonly [singular: string, plural: string]; filtered: boolean; exportHref: string }) {
   const { total } = props;
   return (
     <p class="result-count" role="status">
-      {total === 1 ? `1 ${props.noun[0]}` : `${total.toLocaleString('en-US')} ${props.noun[1]}`}
+      {total === 1 ? `1 ${props.noun[0]}` : `${formatCount(total)} ${props.noun[1]}`}
       {props.filtered ? (total === 1 ? ' matches' : ' match') : ''}
       {total > 0 && (
         <>

@@ -1,21 +1,23 @@
+import { formatAgo, formatDate, timezoneNote } from '../../src/lib/format';
+
 /**
- * Formatters are costly to build (ICU data lookups), and a list renders one timestamp per row:
- * keep one per (timezone, style) for the isolate's lifetime.
+ * A timestamp in the host's timezone (src/lib/format.ts; its formatters are cached per zone and
+ * style), with the exact instant in the datetime attribute. The zone itself is stated once per
+ * page (TimezoneNote), not after every time.
  */
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timezone: string, dateOnly: boolean): Intl.DateTimeFormat {
-  const key = `${timezone}|${dateOnly}`;
-  let formatter = formatters.get(key);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-GB', { timeZone: timezone, dateStyle: 'medium', timeStyle: dateOnly ? undefined : 'short' });
-    formatters.set(key, formatter);
-  }
-  return formatter;
-}
-
-/** A timestamp in the host's timezone, with the exact instant in the datetime attribute. */
 export function Time(props: { ms: number; timezone: string; dateOnly?: boolean }) {
   const date = new Date(props.ms);
-  return <time datetime={date.toISOString()}>{formatterFor(props.timezone, props.dateOnly ?? false).format(date)}</time>;
+  return <time datetime={date.toISOString()}>{formatDate(props.ms, props.timezone, props.dateOnly ? 'date' : 'datetime')}</time>;
 }
+
+/** A live value's age ("15s ago"), with the absolute time in the host's zone as its title. */
+export function Ago(props: { ms: number; now: number; timezone: string }) {
+  return (
+    <time datetime={new Date(props.ms).toISOString()} title={formatDate(props.ms, props.timezone)}>
+      {formatAgo(props.ms, props.now)}
+    </time>
+  );
+}
+
+/** "Times in Europe/Berlin": once per page, in the layout's footer. */
+export const TimezoneNote = (props: { timezone: string }) => <p class="timezone-note muted small">{timezoneNote(props.timezone)}</p>;

@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
 import type { StaffSession } from '../../src/auth/staff-session';
+import { TimezoneNote } from '../components/time';
 import { BaseLayout } from './base';
 
 /** Host OS areas in the sidebar. Areas join this list as their issues land. */
@@ -26,19 +27,18 @@ export function AdminLayout(props: { session: StaffSession; title: string; area?
           <span class="brand-sub">Host OS</span>
         </div>
         <nav aria-label="Host OS">
-          <ul>
-            {NAV.map((item) => (
-              <li>
-                <a href={item.href} aria-current={props.area === item.key ? 'page' : undefined}>
-                  {item.label}
-                </a>
-              </li>
-            ))}
-          </ul>
+          <NavLinks area={props.area} />
         </nav>
       </aside>
       <div class="main-column">
         <header class="topbar">
+          <details class="nav-menu">
+            <summary>Menu</summary>
+            <nav aria-label="Host OS menu">
+              <p class="topbar-brand">{session.host.name}</p>
+              <NavLinks area={props.area} />
+            </nav>
+          </details>
           <div class="who">
             <a class="user-name" href="/admin/account">
               {session.user.name}
@@ -51,10 +51,31 @@ export function AdminLayout(props: { session: StaffSession; title: string; area?
             </button>
           </form>
         </header>
-        <div id="flash" aria-live="polite"></div>
+        <div id="flash" role="status" aria-live="polite"></div>
         <main id="main">{props.children}</main>
+        <footer class="page-footer">
+          <TimezoneNote timezone={session.host.timezone} />
+        </footer>
       </div>
     </BaseLayout>
+  );
+}
+
+/**
+ * The same links in the sidebar (wide screens) and the <details> menu (phones, no JavaScript
+ * needed); CSS shows one of the two.
+ */
+function NavLinks(props: { area?: AdminArea }) {
+  return (
+    <ul>
+      {NAV.map((item) => (
+        <li>
+          <a href={item.href} aria-current={props.area === item.key ? 'page' : undefined}>
+            {item.label}
+          </a>
+        </li>
+      ))}
+    </ul>
   );
 }
 

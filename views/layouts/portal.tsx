@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
 import type { PortalContext } from '../../src/portal/context';
+import { TimezoneNote } from '../components/time';
 import { BaseLayout } from './base';
 
 /** Portal sections, in menu order. */
@@ -33,8 +34,14 @@ function BrandHead(props: { portal: PortalContext }) {
         </span>
       )}
       <span class="portal-brand-text">
-        <span class="portal-host-name">{host.name}</span>
-        {host.slogan && <span class="portal-slogan">{host.slogan}</span>}
+        <span class="portal-host-name" title={host.name}>
+          {host.name}
+        </span>
+        {host.slogan && (
+          <span class="portal-slogan" title={host.slogan}>
+            {host.slogan}
+          </span>
+        )}
       </span>
     </div>
   );
@@ -54,6 +61,10 @@ function PortalBase(props: { portal: PortalContext; title: string; bodyClass: st
 
 export function PortalLayout(props: { portal: PortalContext; title: string; section: PortalSection; children: Child }) {
   const { portal } = props;
+  // The account's name, and the member's only when it says something more (a member named like
+  // the account printed "Alice Nakamoto Alice Nakamoto").
+  const customerLabel = portal.customer?.teamName ?? portal.customer?.name ?? '';
+  const memberName = portal.member && portal.member.name.trim().toLowerCase() !== customerLabel.trim().toLowerCase() ? portal.member.name : null;
   return (
     <PortalBase portal={portal} title={props.title} bodyClass="portal">
       {portal.preview && (
@@ -62,11 +73,14 @@ export function PortalLayout(props: { portal: PortalContext; title: string; sect
           <a href={portal.base.replace(/\/portal$/, '')}>Back to the customer</a>
         </div>
       )}
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
       <header class="portal-header">
         <BrandHead portal={portal} />
         <div class="portal-account">
-          <span class="portal-customer">{portal.customer?.teamName ?? portal.customer?.name}</span>
-          {portal.member && <span class="muted small">{portal.member.name}</span>}
+          <span class="portal-customer">{customerLabel}</span>
+          {memberName && <span class="portal-member small">{memberName}</span>}
           {!portal.preview && (
             <form method="post" action={portalHref(portal, '/auth/logout')}>
               <button type="submit" class="btn btn-link">
@@ -77,17 +91,44 @@ export function PortalLayout(props: { portal: PortalContext; title: string; sect
         </div>
       </header>
       <nav class="portal-nav" aria-label="Portal">
-        {PORTAL_NAV.map((item) => (
-          <a href={portalHref(portal, item.path)} aria-current={props.section === item.key ? 'page' : undefined}>
-            {item.label}
-          </a>
-        ))}
+        <PortalNavLinks portal={portal} section={props.section} />
       </nav>
-      <div id="flash" aria-live="polite"></div>
+      <div class="portal-menu-bar">
+        <details class="nav-menu">
+          <summary>Menu</summary>
+          <nav aria-label="Portal menu">
+            <ul>
+              {PORTAL_NAV.map((item) => (
+                <li>
+                  <a href={portalHref(portal, item.path)} aria-current={props.section === item.key ? 'page' : undefined}>
+                    {item.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        </details>
+      </div>
+      <div id="flash" role="status" aria-live="polite"></div>
       <main id="main" class="portal-main">
         {props.children}
       </main>
+      <footer class="page-footer portal-footer">
+        <TimezoneNote timezone={portal.host.timezone} />
+      </footer>
     </PortalBase>
+  );
+}
+
+function PortalNavLinks(props: { portal: PortalContext; section: PortalSection }) {
+  return (
+    <>
+      {PORTAL_NAV.map((item) => (
+        <a href={portalHref(props.portal, item.path)} aria-current={props.section === item.key ? 'page' : undefined}>
+          {item.label}
+        </a>
+      ))}
+    </>
   );
 }
 

@@ -2,7 +2,7 @@ import type { StaffSession } from '../../src/auth/staff-session';
 import { ALERT_KIND_LABELS, ALERT_KINDS, type AlertKind } from '../../src/alerts/describe';
 import type { AlertState } from '../../src/alerts/schema';
 import { alertMinerName, alertText, type AlertPage } from '../../src/alerts/service';
-import { formatDuration } from '../../src/telemetry/format';
+import { formatDuration } from '../../src/lib/format';
 import { EmptyState } from '../components/form';
 import { AlertKindBadge, AlertStateBadge } from '../components/live';
 import { KeysetPagination } from '../components/pagination';
@@ -10,6 +10,7 @@ import { Time } from '../components/time';
 import { AdminLayout, PageHeader } from '../layouts/admin';
 import { FilterSelect } from '../components/filter-select';
 import { ResultCount } from '../components/result-count';
+import { TableWrap } from '../components/table';
 
 export interface AlertListFilters {
   site_id: string;
@@ -56,46 +57,48 @@ export function AlertResults(props: { page: AlertPage; filters: AlertListFilters
           </EmptyState>
         )
       ) : (
-        <table class="table alert-table">
-          <thead>
-            <tr>
-              <th scope="col">Alert</th>
-              <th scope="col">Miner</th>
-              <th scope="col">Customer</th>
-              <th scope="col">Site</th>
-              <th scope="col">Detail</th>
-              <th scope="col">Opened</th>
-              <th scope="col">Closed</th>
-              <th scope="col">Duration</th>
-            </tr>
-          </thead>
-          <tbody>
-            {page.items.map((alert) => (
-              <tr class={alert.closedAt === null ? 'alert-open' : 'alert-closed'} data-alert-id={alert.id}>
-                <td>
-                  <AlertKindBadge kind={alert.kind} />
-                </td>
-                <td>
-                  <a href={`/admin/equipment/${alert.minerId}`}>{alertMinerName(alert)}</a>
-                </td>
-                <td>{alert.customerId && alert.customerName ? <a href={`/admin/customers/${alert.customerId}`}>{alert.customerName}</a> : <span class="muted">Unassigned</span>}</td>
-                <td>{alert.siteName ?? <span class="muted">—</span>}</td>
-                <td>
-                  {alertText(alert)}
-                  {alert.emailedAt !== null && <div class="muted small">Customer emailed</div>}
-                </td>
-                <td>
-                  <Time ms={alert.openedAt} timezone={tz} />
-                </td>
-                <td>{alert.closedAt === null ? <AlertStateBadge closedAt={null} /> : <Time ms={alert.closedAt} timezone={tz} />}</td>
-                <td>
-                  {formatDuration((alert.closedAt ?? props.now) - alert.openedAt)}
-                  {alert.closedAt === null && <span class="muted small"> so far</span>}
-                </td>
+        <TableWrap label="Alerts">
+          <table class="table alert-table">
+            <thead>
+              <tr>
+                <th scope="col">Alert</th>
+                <th scope="col">Miner</th>
+                <th scope="col">Customer</th>
+                <th scope="col">Site</th>
+                <th scope="col">Detail</th>
+                <th scope="col">Opened</th>
+                <th scope="col">Closed</th>
+                <th scope="col">Duration</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {page.items.map((alert) => (
+                <tr class={alert.closedAt === null ? 'alert-open' : 'alert-closed'} data-alert-id={alert.id}>
+                  <td>
+                    <AlertKindBadge kind={alert.kind} />
+                  </td>
+                  <td>
+                    <a href={`/admin/equipment/${alert.minerId}`}>{alertMinerName(alert)}</a>
+                  </td>
+                  <td>{alert.customerId && alert.customerName ? <a href={`/admin/customers/${alert.customerId}`}>{alert.customerName}</a> : <span class="muted">Unassigned</span>}</td>
+                  <td>{alert.siteName ?? <span class="muted">—</span>}</td>
+                  <td>
+                    {alertText(alert)}
+                    {alert.emailedAt !== null && <div class="muted small">Customer emailed</div>}
+                  </td>
+                  <td>
+                    <Time ms={alert.openedAt} timezone={tz} />
+                  </td>
+                  <td>{alert.closedAt === null ? <AlertStateBadge closedAt={null} /> : <Time ms={alert.closedAt} timezone={tz} />}</td>
+                  <td>
+                    {formatDuration((alert.closedAt ?? props.now) - alert.openedAt)}
+                    {alert.closedAt === null && <span class="muted small"> so far</span>}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
       )}
       <KeysetPagination
         target="alert-results"

@@ -9,6 +9,7 @@ import { TIMEZONES } from '../../src/lib/timezones';
 import { EmptyState, FormErrorSummary, SelectField, TextField } from '../components/form';
 import { Time } from '../components/time';
 import { AdminLayout, PageHeader } from '../layouts/admin';
+import { TableWrap } from '../components/table';
 
 const SECTIONS = [
   { key: 'general', label: 'General', href: '/admin/settings' },
@@ -183,46 +184,48 @@ export function ApiKeysPage(props: {
           <p>Create a key to connect your billing or monitoring tools.</p>
         </EmptyState>
       ) : (
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Key</th>
-              <th scope="col">Created</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Status</th>
-              {manage && <th scope="col"><span class="visually-hidden">Actions</span></th>}
-            </tr>
-          </thead>
-          <tbody>
-            {props.keys.map((key) => (
+        <TableWrap label="API keys">
+          <table class="table">
+            <thead>
               <tr>
-                <td>{key.name}</td>
-                <td>
-                  <code>{key.prefix}…</code>
-                </td>
-                <td>
-                  <Time ms={key.createdAt} timezone={tz} />
-                </td>
-                <td>{key.lastUsedAt ? <Time ms={key.lastUsedAt} timezone={tz} /> : <span class="muted">Never</span>}</td>
-                <td>{key.revokedAt ? <span class="badge badge-inactive">Revoked</span> : <span class="badge badge-active">Active</span>}</td>
-                {manage && (
-                  <td>
-                    {!key.revokedAt && (
-                      <ConfirmAction
-                        action={`/admin/settings/api-keys/${key.id}/revoke`}
-                        formClass="confirm-form"
-                        label="Revoke"
-                        consequence="Integrations using this key stop working at once."
-                        confirmLabel={`Revoke ${key.name}`}
-                      />
-                    )}
-                  </td>
-                )}
+                <th scope="col">Name</th>
+                <th scope="col">Key</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last used</th>
+                <th scope="col">Status</th>
+                {manage && <th scope="col"><span class="visually-hidden">Actions</span></th>}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {props.keys.map((key) => (
+                <tr>
+                  <td>{key.name}</td>
+                  <td>
+                    <code>{key.prefix}…</code>
+                  </td>
+                  <td>
+                    <Time ms={key.createdAt} timezone={tz} />
+                  </td>
+                  <td>{key.lastUsedAt ? <Time ms={key.lastUsedAt} timezone={tz} /> : <span class="muted">Never</span>}</td>
+                  <td>{key.revokedAt ? <span class="badge badge-inactive">Revoked</span> : <span class="badge badge-active">Active</span>}</td>
+                  {manage && (
+                    <td>
+                      {!key.revokedAt && (
+                        <ConfirmAction
+                          action={`/admin/settings/api-keys/${key.id}/revoke`}
+                          formClass="confirm-form"
+                          label="Revoke"
+                          consequence="Integrations using this key stop working at once."
+                          confirmLabel={`Revoke ${key.name}`}
+                        />
+                      )}
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
       )}
     </SettingsShell>
   );
@@ -256,64 +259,66 @@ export function StaffPage(props: {
         </div>
       )}
       {props.errors && <FormErrorSummary errors={props.errors} />}
-      <table class="table">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">Joined</th>
-            {manage && <th scope="col"><span class="visually-hidden">Actions</span></th>}
-          </tr>
-        </thead>
-        <tbody>
-          {props.staff.map((member) => (
+      <TableWrap label="Staff">
+        <table class="table">
+          <thead>
             <tr>
-              <td>
-                {member.name}
-                {member.userId === session.user.id && <span class="muted"> (you)</span>}
-              </td>
-              <td>{member.email}</td>
-              <td>
-                {isOwner && member.userId !== session.user.id ? (
-                  <form method="post" action={`/admin/settings/staff/${member.userId}/role`} class="inline-form compact">
-                    <label class="visually-hidden" for={`role-${member.userId}`}>
-                      Role for {member.name}
-                    </label>
-                    <select id={`role-${member.userId}`} name="role">
-                      {STAFF_ROLES.map((role) => (
-                        <option value={role} selected={member.role === role}>
-                          {role}
-                        </option>
-                      ))}
-                    </select>
-                    <button type="submit" class="btn btn-small">
-                      Change
-                    </button>
-                  </form>
-                ) : (
-                  member.role
-                )}
-              </td>
-              <td>
-                <Time ms={member.joinedAt} timezone={session.host.timezone} dateOnly />
-              </td>
-              {manage && (
+              <th scope="col">Name</th>
+              <th scope="col">Email</th>
+              <th scope="col">Role</th>
+              <th scope="col">Joined</th>
+              {manage && <th scope="col"><span class="visually-hidden">Actions</span></th>}
+            </tr>
+          </thead>
+          <tbody>
+            {props.staff.map((member) => (
+              <tr>
                 <td>
-                  {member.userId !== session.user.id && can.manageStaffRole(session.role, member.role) && (
-                    <ConfirmAction
-                      action={`/admin/settings/staff/${member.userId}/remove`}
-                      label="Remove"
-                      consequence={`${member.name} loses access at once.`}
-                      confirmLabel={`Remove ${member.name}`}
-                    />
+                  {member.name}
+                  {member.userId === session.user.id && <span class="muted"> (you)</span>}
+                </td>
+                <td>{member.email}</td>
+                <td>
+                  {isOwner && member.userId !== session.user.id ? (
+                    <form method="post" action={`/admin/settings/staff/${member.userId}/role`} class="inline-form compact">
+                      <label class="visually-hidden" for={`role-${member.userId}`}>
+                        Role for {member.name}
+                      </label>
+                      <select id={`role-${member.userId}`} name="role">
+                        {STAFF_ROLES.map((role) => (
+                          <option value={role} selected={member.role === role}>
+                            {role}
+                          </option>
+                        ))}
+                      </select>
+                      <button type="submit" class="btn btn-small">
+                        Change
+                      </button>
+                    </form>
+                  ) : (
+                    member.role
                   )}
                 </td>
-              )}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+                <td>
+                  <Time ms={member.joinedAt} timezone={session.host.timezone} dateOnly />
+                </td>
+                {manage && (
+                  <td>
+                    {member.userId !== session.user.id && can.manageStaffRole(session.role, member.role) && (
+                      <ConfirmAction
+                        action={`/admin/settings/staff/${member.userId}/remove`}
+                        label="Remove"
+                        consequence={`${member.name} loses access at once.`}
+                        confirmLabel={`Remove ${member.name}`}
+                      />
+                    )}
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableWrap>
       {manage && (
         <form class="card" method="post" action="/admin/settings/staff" novalidate>
           <h2 class="card-title">Add a staff member</h2>

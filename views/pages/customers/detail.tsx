@@ -6,6 +6,7 @@ import { Card, EmptyState } from '../../components/form';
 import { StatusBar } from '../../components/status';
 import { Time } from '../../components/time';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
+import { TableWrap } from '../../components/table';
 
 export const CUSTOMER_TABS = [
   { key: 'overview', label: 'Overview' },
@@ -212,27 +213,29 @@ export function ActivityPanel(props: { entries: ActivityEntry[]; timezone: strin
               </span>
             </div>
             {entry.changes && Object.keys(entry.changes).some((field) => !field.startsWith('_')) && (
-              <table class="table table-compact changes">
-                <thead>
-                  <tr>
-                    <th scope="col">Field</th>
-                    <th scope="col">Before</th>
-                    <th scope="col">After</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {/* Keys starting with "_" tie an entry to a record (a unit's id); they are not changes. */}
-                  {Object.entries(entry.changes)
-                    .filter(([field]) => !field.startsWith('_'))
-                    .map(([field, [before, after]]) => (
-                      <tr>
-                        <td>{FIELD_LABELS[field] ?? field}</td>
-                        <td>{showValue(before)}</td>
-                        <td>{showValue(after)}</td>
-                      </tr>
-                    ))}
-                </tbody>
-              </table>
+              <TableWrap label="Changes">
+                <table class="table table-compact changes">
+                  <thead>
+                    <tr>
+                      <th scope="col">Field</th>
+                      <th scope="col">Before</th>
+                      <th scope="col">After</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {/* Keys starting with "_" tie an entry to a record (a unit's id); they are not changes. */}
+                    {Object.entries(entry.changes)
+                      .filter(([field]) => !field.startsWith('_'))
+                      .map(([field, [before, after]]) => (
+                        <tr>
+                          <td>{FIELD_LABELS[field] ?? field}</td>
+                          <td>{showValue(before)}</td>
+                          <td>{showValue(after)}</td>
+                        </tr>
+                      ))}
+                  </tbody>
+                </table>
+              </TableWrap>
             )}
           </li>
         ))}

@@ -4,6 +4,7 @@ import { EmptyState } from '../../components/form';
 import { FilterSearch } from '../../components/filter-select';
 import { equipmentHref, EquipmentFilterFields, MinerTable, type EquipmentFilters, type FilterOptions } from '../equipment/list';
 import { KeysetPagination } from '../../components/pagination';
+import { formatCount } from '../../../src/lib/format';
 
 /** What an assign or unassign just did: how many changed, and each unit that could not. */
 export function AssignmentReport(props: { result: AssignmentResult; verb: 'assigned' | 'unassigned' }) {
@@ -53,7 +54,7 @@ export function CustomerEquipmentPanel(props: {
       )}
       <div class="panel-actions">
         <p class="result-count" role="status">
-          {page.total === 1 ? '1 unit assigned' : `${page.total.toLocaleString('en-US')} units assigned`}
+          {page.total === 1 ? '1 unit assigned' : `${formatCount(page.total)} units assigned`}
           {page.total > 0 && (
             <>
               {' · '}
@@ -119,7 +120,7 @@ export function AssignEquipmentPanel(props: {
         </button>
       </form>
       <p class="result-count" role="status">
-        {page.total === 1 ? '1 unit available' : `${page.total.toLocaleString('en-US')} units available`}
+        {page.total === 1 ? '1 unit available' : `${formatCount(page.total)} units available`}
       </p>
       {page.items.length === 0 ? (
         <EmptyState title="No units available">

@@ -9,6 +9,7 @@ import { Time } from '../../components/time';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
 import { FilterSearch, FilterSelect } from '../../components/filter-select';
 import { ResultCount } from '../../components/result-count';
+import { TableWrap, Truncate } from '../../components/table';
 
 export interface CustomerListFilters {
   q: string;
@@ -57,34 +58,38 @@ export function CustomerResults(props: { page: CustomerPage; filters: CustomerLi
           </EmptyState>
         )
       ) : (
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Customer</th>
-              <th scope="col">Company</th>
-              <th scope="col">Contact email</th>
-              <th scope="col">Status</th>
-              <th scope="col">Added</th>
-            </tr>
-          </thead>
-          <tbody>
-            {page.items.map((customer) => (
+        <TableWrap label="Customers">
+          <table class="table">
+            <thead>
               <tr>
-                <td>
-                  <a href={`/admin/customers/${customer.id}`}>{customer.name}</a>
-                </td>
-                <td>{customer.companyName ?? <span class="muted">—</span>}</td>
-                <td>{customer.contactEmail}</td>
-                <td>
-                  <StatusBadge status={customer.status} />
-                </td>
-                <td>
-                  <Time ms={customer.createdAt} timezone={props.timezone} dateOnly />
-                </td>
+                <th scope="col">Customer</th>
+                <th scope="col">Company</th>
+                <th scope="col">Contact email</th>
+                <th scope="col">Status</th>
+                <th scope="col">Added</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {page.items.map((customer) => (
+                <tr>
+                  <td>
+                    <a href={`/admin/customers/${customer.id}`} class="truncate" title={customer.name}>
+                    {customer.name}
+                  </a>
+                  </td>
+                  <td>{customer.companyName ? <Truncate text={customer.companyName} /> : <span class="muted">—</span>}</td>
+                  <td>{customer.contactEmail}</td>
+                  <td>
+                    <StatusBadge status={customer.status} />
+                  </td>
+                  <td>
+                    <Time ms={customer.createdAt} timezone={props.timezone} dateOnly />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
       )}
       <KeysetPagination
         target="customer-results"

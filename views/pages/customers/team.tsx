@@ -4,6 +4,7 @@ import type { InviteRow } from '../../../src/portal/invites';
 import { ConfirmAction } from '../../components/confirm';
 import { Card, EmptyState, FormErrorSummary, SelectField, TextField } from '../../components/form';
 import { Time } from '../../components/time';
+import { TableWrap } from '../../components/table';
 
 const STATE_BADGE: Record<InviteRow['state'], string> = {
   pending: 'badge-active',
@@ -46,37 +47,39 @@ export function CustomerTeamPanel(props: {
             <p>Invite the customer's first user below; they can then invite their own team.</p>
           </EmptyState>
         ) : (
-          <table class="table" data-testid="team-members">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Joined</th>
-                <th scope="col"><span class="visually-hidden">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.members.map((member) => (
+          <TableWrap label="Team members">
+            <table class="table" data-testid="team-members">
+              <thead>
                 <tr>
-                  <td>{member.name}</td>
-                  <td>{member.email}</td>
-                  <td>{member.role}</td>
-                  <td>
-                    <Time ms={member.createdAt} timezone={props.timezone} dateOnly />
-                  </td>
-                  <td>
-                    <ConfirmAction
-                      action={`${base}/members/${member.id}/remove`}
-                      label="Remove access"
-                      consequence={`${member.name} is signed out and loses access at once.`}
-                      confirmLabel={`Remove ${member.name}`}
-                    />
-                  </td>
+                  <th scope="col">Name</th>
+                  <th scope="col">Email</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Joined</th>
+                  <th scope="col"><span class="visually-hidden">Actions</span></th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {props.members.map((member) => (
+                  <tr>
+                    <td>{member.name}</td>
+                    <td>{member.email}</td>
+                    <td>{member.role}</td>
+                    <td>
+                      <Time ms={member.createdAt} timezone={props.timezone} dateOnly />
+                    </td>
+                    <td>
+                      <ConfirmAction
+                        action={`${base}/members/${member.id}/remove`}
+                        label="Remove access"
+                        consequence={`${member.name} is signed out and loses access at once.`}
+                        confirmLabel={`Remove ${member.name}`}
+                      />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
         )}
       </Card>
       <Card title="Invite to the portal">
@@ -104,52 +107,54 @@ export function CustomerTeamPanel(props: {
           </div>
         )}
         {props.invites.length > 0 && (
-          <table class="table table-compact" data-testid="team-invites">
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Status</th>
-                <th scope="col">Sent</th>
-                <th scope="col">Expires</th>
-                <th scope="col"><span class="visually-hidden">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody>
-              {props.invites.map((invite) => (
+          <TableWrap label="Pending invites">
+            <table class="table table-compact" data-testid="team-invites">
+              <thead>
                 <tr>
-                  <td>{invite.email}</td>
-                  <td>{invite.role}</td>
-                  <td>
-                    <span class={`badge ${STATE_BADGE[invite.state]}`}>{invite.state}</span>
-                  </td>
-                  <td>
-                    <Time ms={invite.lastSentAt} timezone={props.timezone} />
-                    {invite.sendCount > 1 && <span class="muted"> ({invite.sendCount}×)</span>}
-                  </td>
-                  <td>
-                    <Time ms={invite.expiresAt} timezone={props.timezone} dateOnly />
-                  </td>
-                  <td class="actions">
-                    {(invite.state === 'pending' || invite.state === 'expired') && (
-                      <form method="post" action={`${base}/invites/${invite.id}/resend`}>
-                        <button type="submit" class="btn btn-small">
-                          Resend
-                        </button>
-                      </form>
-                    )}
-                    {invite.state === 'pending' && (
-                      <form method="post" action={`${base}/invites/${invite.id}/revoke`}>
-                        <button type="submit" class="btn btn-small btn-danger-outline">
-                          Revoke
-                        </button>
-                      </form>
-                    )}
-                  </td>
+                  <th scope="col">Email</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Sent</th>
+                  <th scope="col">Expires</th>
+                  <th scope="col"><span class="visually-hidden">Actions</span></th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {props.invites.map((invite) => (
+                  <tr>
+                    <td>{invite.email}</td>
+                    <td>{invite.role}</td>
+                    <td>
+                      <span class={`badge ${STATE_BADGE[invite.state]}`}>{invite.state}</span>
+                    </td>
+                    <td>
+                      <Time ms={invite.lastSentAt} timezone={props.timezone} />
+                      {invite.sendCount > 1 && <span class="muted"> ({invite.sendCount}×)</span>}
+                    </td>
+                    <td>
+                      <Time ms={invite.expiresAt} timezone={props.timezone} dateOnly />
+                    </td>
+                    <td class="actions">
+                      {(invite.state === 'pending' || invite.state === 'expired') && (
+                        <form method="post" action={`${base}/invites/${invite.id}/resend`}>
+                          <button type="submit" class="btn btn-small">
+                            Resend
+                          </button>
+                        </form>
+                      )}
+                      {invite.state === 'pending' && (
+                        <form method="post" action={`${base}/invites/${invite.id}/revoke`}>
+                          <button type="submit" class="btn btn-small btn-danger-outline">
+                            Revoke
+                          </button>
+                        </form>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
         )}
       </Card>
     </div>

@@ -3,10 +3,12 @@ import { HashrateChart } from '../../components/chart';
 import type { Child } from 'hono/jsx';
 import type { StaffSession } from '../../../src/auth/staff-session';
 import { minerLabel, type MinerActivityEntry, type MinerWithLive } from '../../../src/equipment/service';
-import { EfficiencyCell, formatThs, HashrateCell, LiveBadge, MinerStatusBadge, NominalHashrate, PowerCell, TempCell, UptimeCell } from '../../components/equipment';
+import { formatHashrate, formatPower } from '../../../src/lib/format';
+import { EfficiencyCell, HashrateCell, LiveBadge, MinerStatusBadge, NominalHashrate, PowerCell, TempCell, UptimeCell } from '../../components/equipment';
 import { Card } from '../../components/form';
-import { Time } from '../../components/time';
+import { Ago, Time } from '../../components/time';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
+import { TableWrap } from '../../components/table';
 
 function Detail(props: { label: string; children: Child }) {
   return (
@@ -61,24 +63,26 @@ export function MinerActivityList(props: { entries: MinerActivityEntry[]; timezo
               </span>
             </div>
             {changes.length > 0 && (
-              <table class="table table-compact changes">
-                <thead>
-                  <tr>
-                    <th scope="col">Field</th>
-                    <th scope="col">Before</th>
-                    <th scope="col">After</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {changes.map(([field, [before, after]]) => (
+              <TableWrap label="Changes">
+                <table class="table table-compact changes">
+                  <thead>
                     <tr>
-                      <td>{CHANGE_LABELS[field] ?? field}</td>
-                      <td>{show(before)}</td>
-                      <td>{show(after)}</td>
+                      <th scope="col">Field</th>
+                      <th scope="col">Before</th>
+                      <th scope="col">After</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    {changes.map(([field, [before, after]]) => (
+                      <tr>
+                        <td>{CHANGE_LABELS[field] ?? field}</td>
+                        <td>{show(before)}</td>
+                        <td>{show(after)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </TableWrap>
             )}
           </li>
         );
@@ -136,7 +140,7 @@ export function MinerDetailPage(props: {
             <Detail label="Nominal hashrate">
               <NominalHashrate mths={miner.nominalHashrateMths} />
             </Detail>
-            <Detail label="Nominal power">{miner.nominalPowerW === null ? <span class="muted">—</span> : `${miner.nominalPowerW.toLocaleString('en-US')} W`}</Detail>
+            <Detail label="Nominal power">{miner.nominalPowerW === null ? <span class="muted">—</span> : formatPower(miner.nominalPowerW)}</Detail>
             <Detail label="Site">{miner.siteId ? <a href={`/admin/sites/${miner.siteId}`}>{miner.siteName}</a> : <span class="muted">—</span>}</Detail>
             <Detail label="Rack location">{orDash(miner.rackLocation)}</Detail>
             <Detail label="Added">
@@ -154,7 +158,7 @@ export function MinerDetailPage(props: {
                 <Detail label="Hashrate">
                   <HashrateCell live={live} nominalMths={miner.nominalHashrateMths} />
                 </Detail>
-                <Detail label="Average hashrate">{live.hashrateAvgThs === null ? <span class="muted">—</span> : formatThs(live.hashrateAvgThs)}</Detail>
+                <Detail label="Average hashrate">{live.hashrateAvgThs === null ? <span class="muted">—</span> : formatHashrate(live.hashrateAvgThs)}</Detail>
                 <Detail label="Temperature">
                   <TempCell live={live} />
                 </Detail>
@@ -169,7 +173,15 @@ export function MinerDetailPage(props: {
                   <UptimeCell live={live} />
                 </Detail>
                 <Detail label="Pool">{live.poolUrl ? `${live.poolUrl} (${live.poolUser ?? '—'})` : <span class="muted">—</span>}</Detail>
-                <Detail label="Last report">{live.lastSeenAt ? <Time ms={live.lastSeenAt} timezone={tz} /> : <span class="muted">—</span>}</Detail>
+                <Detail label="Last report">
+                  {live.lastSeenAt ? (
+                    <>
+                      <Ago ms={live.lastSeenAt} now={props.now} timezone={tz} /> <span class="muted small">(<Time ms={live.lastSeenAt} timezone={tz} />)</span>
+                    </>
+                  ) : (
+                    <span class="muted">—</span>
+                  )}
+                </Detail>
               </>
             ) : (
               <Detail label="Reports">

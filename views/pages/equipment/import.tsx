@@ -3,6 +3,8 @@ import { IMPORT_COLUMNS, MAX_IMPORT_ROWS, type ImportPreview, type ImportRow } f
 import type { FieldErrors } from '../../../src/lib/errors';
 import { Card, FormErrorSummary } from '../../components/form';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
+import { formatCount } from '../../../src/lib/format';
+import { TableWrap } from '../../components/table';
 
 const COLUMN_HELP: [string, string][] = [
   ['serial', 'Serial number. A serial or a MAC is required on every row.'],
@@ -58,60 +60,64 @@ export function ImportPreviewView(props: { preview: ImportPreview; csv: string; 
       ) : (
         <>
           <p class="result-count" role="status" data-testid="import-summary">
-            {preview.rows.length.toLocaleString('en-US')} rows checked: {preview.goodCount.toLocaleString('en-US')} ready,{' '}
-            {preview.badCount.toLocaleString('en-US')} with errors.
+            {formatCount(preview.rows.length)} rows checked: {formatCount(preview.goodCount)} ready,{' '}
+            {formatCount(preview.badCount)} with errors.
           </p>
           {bad.length > 0 && (
-            <Card title={`Rows with errors (${bad.length.toLocaleString('en-US')})`}>
-              <table class="table table-compact" data-testid="import-errors">
-                <thead>
-                  <tr>
-                    {ROW_HEADERS.map((h) => (
-                      <th scope="col">{h}</th>
-                    ))}
-                    <th scope="col">What to fix</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {bad.map((row) => (
-                    <tr data-line={row.line}>
-                      <RowCells row={row} />
-                      <td>
-                        <ul class="plain-list">
-                          {Object.entries(row.errors).map(([column, message]) => (
-                            <li>
-                              {column === '_row' ? '' : <code>{column}</code>}
-                              {column === '_row' ? '' : ': '}
-                              {message}
-                            </li>
-                          ))}
-                        </ul>
-                      </td>
+            <Card title={`Rows with errors (${formatCount(bad.length)})`}>
+              <TableWrap label="Rows with errors">
+                <table class="table table-compact" data-testid="import-errors">
+                  <thead>
+                    <tr>
+                      {ROW_HEADERS.map((h) => (
+                        <th scope="col">{h}</th>
+                      ))}
+                      <th scope="col">What to fix</th>
                     </tr>
-                  ))}
-                </tbody>
-              </table>
+                  </thead>
+                  <tbody>
+                    {bad.map((row) => (
+                      <tr data-line={row.line}>
+                        <RowCells row={row} />
+                        <td>
+                          <ul class="plain-list">
+                            {Object.entries(row.errors).map(([column, message]) => (
+                              <li>
+                                {column === '_row' ? '' : <code>{column}</code>}
+                                {column === '_row' ? '' : ': '}
+                                {message}
+                              </li>
+                            ))}
+                          </ul>
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </TableWrap>
             </Card>
           )}
           {good.length > 0 && (
-            <Card title={`Ready to import (${good.length.toLocaleString('en-US')})`}>
-              <table class="table table-compact" data-testid="import-good">
-                <thead>
-                  <tr>
-                    {ROW_HEADERS.map((h) => (
-                      <th scope="col">{h}</th>
-                    ))}
-                  </tr>
-                </thead>
-                <tbody>
-                  {good.slice(0, SHOWN_GOOD_ROWS).map((row) => (
-                    <tr data-line={row.line}>
-                      <RowCells row={row} />
+            <Card title={`Ready to import (${formatCount(good.length)})`}>
+              <TableWrap label="Rows ready to import">
+                <table class="table table-compact" data-testid="import-good">
+                  <thead>
+                    <tr>
+                      {ROW_HEADERS.map((h) => (
+                        <th scope="col">{h}</th>
+                      ))}
                     </tr>
-                  ))}
-                </tbody>
-              </table>
-              {good.length > SHOWN_GOOD_ROWS && <p class="muted small">…and {(good.length - SHOWN_GOOD_ROWS).toLocaleString('en-US')} more.</p>}
+                  </thead>
+                  <tbody>
+                    {good.slice(0, SHOWN_GOOD_ROWS).map((row) => (
+                      <tr data-line={row.line}>
+                        <RowCells row={row} />
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </TableWrap>
+              {good.length > SHOWN_GOOD_ROWS && <p class="muted small">…and {formatCount(good.length - SHOWN_GOOD_ROWS)} more.</p>}
             </Card>
           )}
           {good.length > 0 && (
@@ -123,7 +129,7 @@ export function ImportPreviewView(props: { preview: ImportPreview; csv: string; 
               <input type="hidden" name="good_count" value={String(preview.goodCount)} />
               {preview.badCount === 0 ? (
                 <button type="submit" name="action" value="import_all" class="btn btn-primary">
-                  Import {preview.goodCount === 1 ? '1 unit' : `${preview.goodCount.toLocaleString('en-US')} units`}
+                  Import {preview.goodCount === 1 ? '1 unit' : `${formatCount(preview.goodCount)} units`}
                 </button>
               ) : (
                 <>
@@ -132,7 +138,7 @@ export function ImportPreviewView(props: { preview: ImportPreview; csv: string; 
                     again.
                   </p>
                   <button type="submit" name="action" value="import_good" class="btn btn-primary">
-                    Import the {preview.goodCount === 1 ? '1 good row' : `${preview.goodCount.toLocaleString('en-US')} good rows`}
+                    Import the {preview.goodCount === 1 ? '1 good row' : `${formatCount(preview.goodCount)} good rows`}
                   </button>
                 </>
               )}
@@ -160,7 +166,7 @@ export function ImportPage(props: { session: StaffSession; preview?: ImportPrevi
       />
       {props.imported !== undefined && (
         <div class="alert alert-success" role="status" data-testid="import-done">
-          {props.imported === 1 ? '1 unit imported.' : `${props.imported.toLocaleString('en-US')} units imported.`}{' '}
+          {props.imported === 1 ? '1 unit imported.' : `${formatCount(props.imported)} units imported.`}{' '}
           <a href="/admin/equipment?sort=-created&view=table">See them in Equipment</a>.
         </div>
       )}
@@ -178,7 +184,7 @@ export function ImportPage(props: { session: StaffSession; preview?: ImportPrevi
             )}
           </div>
           <p class="muted small">
-            The file is checked first and nothing is imported until you confirm. At most {MAX_IMPORT_ROWS.toLocaleString('en-US')} rows per file; units with a MAC or
+            The file is checked first and nothing is imported until you confirm. At most {formatCount(MAX_IMPORT_ROWS)} rows per file; units with a MAC or
             serial already in the inventory are reported as errors.
           </p>
           <button type="submit" name="action" value="preview" class="btn btn-primary">
@@ -191,18 +197,20 @@ export function ImportPage(props: { session: StaffSession; preview?: ImportPrevi
           The first line names the columns, in any order: <code>{IMPORT_COLUMNS.join(',')}</code>. A file exported from this list imports as it is (its other
           columns are skipped).
         </p>
-        <table class="table table-compact">
-          <tbody>
-            {COLUMN_HELP.map(([column, help]) => (
-              <tr>
-                <td>
-                  <code>{column}</code>
-                </td>
-                <td>{help}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <TableWrap label="CSV columns">
+          <table class="table table-compact">
+            <tbody>
+              {COLUMN_HELP.map(([column, help]) => (
+                <tr>
+                  <td>
+                    <code>{column}</code>
+                  </td>
+                  <td>{help}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
       </Card>
     </AdminLayout>
   );

@@ -7,6 +7,7 @@ import { AdminLayout, PageHeader } from '../../layouts/admin';
 import { KeysetPagination } from '../../components/pagination';
 import { FilterSearch, FilterSelect } from '../../components/filter-select';
 import { ResultCount } from '../../components/result-count';
+import { TableWrap, Truncate } from '../../components/table';
 
 export const EQUIPMENT_VIEWS = ['table', 'grid'] as const;
 export type EquipmentView = (typeof EQUIPMENT_VIEWS)[number];
@@ -68,10 +69,12 @@ function UnitCell(props: { miner: MinerWithLive }) {
   const { miner } = props;
   return (
     <>
-      <a href={`/admin/equipment/${miner.id}`}>{minerLabel(miner)}</a>
+      <a class="ident" href={`/admin/equipment/${miner.id}`}>
+        {minerLabel(miner)}
+      </a>
       {miner.serial && miner.mac && (
         <div class="muted small">
-          <code>{miner.mac}</code>
+          <code class="ident">{miner.mac}</code>
         </div>
       )}
     </>
@@ -82,8 +85,8 @@ function SiteCell(props: { miner: MinerWithLive }) {
   const { miner } = props;
   return (
     <>
-      {miner.siteName ?? <span class="muted">—</span>}
-      {miner.rackLocation && <div class="muted small">{miner.rackLocation}</div>}
+      {miner.siteName ? <Truncate text={miner.siteName} /> : <span class="muted">—</span>}
+      {miner.rackLocation && <div class="muted small ident">{miner.rackLocation}</div>}
     </>
   );
 }
@@ -91,72 +94,76 @@ function SiteCell(props: { miner: MinerWithLive }) {
 /** The live columns, shared by the fleet list and the customer's Equipment tab. */
 export function MinerTable(props: { miners: MinerWithLive[]; showCustomer?: boolean; select?: { name: string } }) {
   return (
-    <table class="table equipment-table" data-testid="miners">
-      <thead>
-        <tr>
-          {props.select && (
-            <th scope="col">
-              <span class="visually-hidden">Select</span>
-            </th>
-          )}
-          <th scope="col">Unit</th>
-          <th scope="col">Model</th>
-          <th scope="col">Site</th>
-          <th scope="col">IP</th>
-          <th scope="col">Status</th>
-          {props.showCustomer && <th scope="col">Customer</th>}
-          <th scope="col">Live</th>
-          <th scope="col">Hashrate</th>
-          <th scope="col">Temp</th>
-          <th scope="col">Power</th>
-          <th scope="col">Efficiency</th>
-          <th scope="col">Uptime</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.miners.map((miner) => (
-          <tr data-miner-id={miner.id}>
+    <TableWrap label="Equipment">
+      <table class="table equipment-table" data-testid="miners">
+        <thead>
+          <tr>
             {props.select && (
-              <td>
-                <input type="checkbox" name={props.select.name} value={miner.id} aria-label={`Select ${minerLabel(miner)}`} />
-              </td>
+              <th scope="col">
+                <span class="visually-hidden">Select</span>
+              </th>
             )}
-            <td>
-              <UnitCell miner={miner} />
-            </td>
-            <td>{miner.model ?? <span class="muted">—</span>}</td>
-            <td>
-              <SiteCell miner={miner} />
-            </td>
-            <td>{miner.ip ?? <span class="muted">—</span>}</td>
-            <td>
-              <MinerStatusBadge status={miner.status} />
-            </td>
-            {props.showCustomer && (
-              <td>{miner.customerId ? <a href={`/admin/customers/${miner.customerId}`}>{miner.customerName}</a> : <span class="muted">—</span>}</td>
-            )}
-            <td>
-              <LiveBadge live={miner.live} />
-            </td>
-            <td>
-              <HashrateCell live={miner.live} nominalMths={miner.nominalHashrateMths} />
-            </td>
-            <td>
-              <TempCell live={miner.live} />
-            </td>
-            <td>
-              <PowerCell live={miner.live} />
-            </td>
-            <td>
-              <EfficiencyCell live={miner.live} />
-            </td>
-            <td>
-              <UptimeCell live={miner.live} />
-            </td>
+            <th scope="col">Unit</th>
+            <th scope="col">Model</th>
+            <th scope="col">Site</th>
+            <th scope="col">IP</th>
+            <th scope="col">Status</th>
+            {props.showCustomer && <th scope="col">Customer</th>}
+            <th scope="col">Live</th>
+            <th scope="col" class="num">Hashrate</th>
+            <th scope="col" class="num">Temp</th>
+            <th scope="col" class="num">Power</th>
+            <th scope="col" class="num">Efficiency</th>
+            <th scope="col" class="num">Uptime</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {props.miners.map((miner) => (
+            <tr data-miner-id={miner.id}>
+              {props.select && (
+                <td>
+                  <input type="checkbox" name={props.select.name} value={miner.id} aria-label={`Select ${minerLabel(miner)}`} />
+                </td>
+              )}
+              <td>
+                <UnitCell miner={miner} />
+              </td>
+              <td>{miner.model ? <Truncate text={miner.model} /> : <span class="muted">—</span>}</td>
+              <td>
+                <SiteCell miner={miner} />
+              </td>
+              <td class="ident">{miner.ip ?? <span class="muted">—</span>}</td>
+              <td>
+                <MinerStatusBadge status={miner.status} />
+              </td>
+              {props.showCustomer && (
+                <td>{miner.customerId ? <a href={`/admin/customers/${miner.customerId}`} class="truncate" title={miner.customerName ?? undefined}>
+                    {miner.customerName}
+                  </a> : <span class="muted">—</span>}</td>
+              )}
+              <td>
+                <LiveBadge live={miner.live} />
+              </td>
+              <td class="num">
+                <HashrateCell live={miner.live} nominalMths={miner.nominalHashrateMths} />
+              </td>
+              <td class="num">
+                <TempCell live={miner.live} />
+              </td>
+              <td class="num">
+                <PowerCell live={miner.live} />
+              </td>
+              <td class="num">
+                <EfficiencyCell live={miner.live} />
+              </td>
+              <td class="num">
+                <UptimeCell live={miner.live} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
   );
 }
 

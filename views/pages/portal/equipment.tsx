@@ -13,7 +13,7 @@ import {
   type FleetSort,
   type FleetSummary,
 } from '../../../src/telemetry/fleet';
-import { formatDuration, formatEfficiency, formatHashrate, formatPercent, formatPower, formatTemperature, formatUptime } from '../../../src/telemetry/format';
+import { formatAgo, formatCount, formatDuration, formatEfficiency, formatHashrate, formatPercent, formatPower, formatTemperature, formatUptime } from '../../../src/lib/format';
 import type { HistoryPoint } from '../../../src/telemetry/types';
 import { HashrateChart } from '../../components/chart';
 import { FilterSearch, FilterSelect } from '../../components/filter-select';
@@ -23,6 +23,7 @@ import { KeysetPagination } from '../../components/pagination';
 import { Time } from '../../components/time';
 import { PortalLayout, portalHref } from '../../layouts/portal';
 import { SORT_LABELS } from '../equipment/list';
+import { TableWrap } from '../../components/table';
 
 /** Live parts of the portal refresh by polling (htmx); the CSP's allowEval: false rules out trigger filters. */
 export const POLL_TRIGGER = 'every 15s';
@@ -153,7 +154,7 @@ export function FleetFilters(props: { portal: PortalContext; query: FleetQuery }
 /** "Showing 51–100 of 1,000 miners". */
 function ShowingCount(props: { page: FleetPage; filtered: boolean }) {
   const { page } = props;
-  const n = (value: number) => value.toLocaleString('en-US');
+  const n = (value: number) => formatCount(value);
   const noun = page.total === 1 ? 'miner' : 'miners';
   return (
     <p class="result-count">
@@ -189,41 +190,53 @@ export function FleetLive(props: { portal: PortalContext; page: FleetPage; now: 
       ) : (
         <>
           <ShowingCount page={page} filtered={filtered} />
-          <table class="table live-table">
-            <thead>
-              <tr>
-                <th scope="col">Miner</th>
-                <th scope="col">Location</th>
-                <th scope="col">Status</th>
-                <th scope="col">Hashrate</th>
-                <th scope="col">Temperature</th>
-                <th scope="col">Power</th>
-                <th scope="col">Efficiency</th>
-                <th scope="col">Uptime</th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((miner) => (
-                <tr data-miner-id={miner.id}>
-                  <td>
-                    <a href={portalHref(portal, `/equipment/${miner.id}`)}>{miner.model ?? 'Miner'}</a>
-                    <div class="muted small">{miner.serial ?? miner.mac ?? ''}</div>
-                  </td>
-                  <td>{location(miner) || <span class="muted">—</span>}</td>
-                  <td>
-                    <LiveStatusBadge status={miner.live?.status ?? 'unknown'} />
-                  </td>
-                  <td>
-                    <HashrateVsNominal ths={miner.live?.hashrateThs ?? null} nominalThs={miner.nominalThs} />
-                  </td>
-                  <td>{formatTemperature(miner.live?.tempMaxC)}</td>
-                  <td>{formatPower(miner.live?.powerW)}</td>
-                  <td>{formatEfficiency(miner.live?.efficiencyJth)}</td>
-                  <td>{formatUptime(miner.live?.uptimeS)}</td>
+          <TableWrap label="Equipment">
+            <table class="table live-table">
+              <thead>
+                <tr>
+                  <th scope="col">Miner</th>
+                  <th scope="col">Location</th>
+                  <th scope="col">Status</th>
+                  <th scope="col" class="num">
+                    Hashrate
+                  </th>
+                  <th scope="col" class="num">
+                    Temperature
+                  </th>
+                  <th scope="col" class="num">
+                    Power
+                  </th>
+                  <th scope="col" class="num">
+                    Efficiency
+                  </th>
+                  <th scope="col" class="num">
+                    Uptime
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {page.items.map((miner) => (
+                  <tr data-miner-id={miner.id}>
+                    <td>
+                      <a href={portalHref(portal, `/equipment/${miner.id}`)}>{miner.model ?? 'Miner'}</a>
+                      <div class="muted small ident">{miner.serial ?? miner.mac ?? ''}</div>
+                    </td>
+                    <td>{location(miner) || <span class="muted">—</span>}</td>
+                    <td>
+                      <LiveStatusBadge status={miner.live?.status ?? 'unknown'} />
+                    </td>
+                    <td class="num">
+                      <HashrateVsNominal ths={miner.live?.hashrateThs ?? null} nominalThs={miner.nominalThs} />
+                    </td>
+                    <td class="num">{formatTemperature(miner.live?.tempMaxC)}</td>
+                    <td class="num">{formatPower(miner.live?.powerW)}</td>
+                    <td class="num">{formatEfficiency(miner.live?.efficiencyJth)}</td>
+                    <td class="num">{formatUptime(miner.live?.uptimeS)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
           {page.pageCount > 1 && (
             // Page links replace a poll in flight, like the filters.
             <div hx-sync="#fleet-live:replace">
@@ -323,7 +336,7 @@ export function MinerLive(props: { portal: PortalContext; miner: FleetMiner; now
           <Detail label="Last report">
             {live?.lastSeenAt ? (
               <>
-                <Time ms={live.lastSeenAt} timezone={tz} /> <span class="muted small">({formatDuration(props.now - live.lastSeenAt)} ago)</span>
+                <Time ms={live.lastSeenAt} timezone={tz} /> <span class="muted small">({formatAgo(live.lastSeenAt, props.now)})</span>
               </>
             ) : (
               <span class="muted">Never reported</span>
@@ -384,41 +397,45 @@ export function PortalAlertTable(props: { portal: PortalContext; alerts: AlertVi
   const tz = portal.host.timezone;
   const showMiner = props.showMiner ?? true;
   return (
-    <table class="table alert-table">
-      <thead>
-        <tr>
-          <th scope="col">Alert</th>
-          {showMiner && <th scope="col">Miner</th>}
-          <th scope="col">Detail</th>
-          <th scope="col">Opened</th>
-          <th scope="col">Closed</th>
-          <th scope="col">Duration</th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.alerts.map((alert) => (
-          <tr class={alert.closedAt === null ? 'alert-open' : 'alert-closed'} data-alert-id={alert.id}>
-            <td>
-              <AlertKindBadge kind={alert.kind} />
-            </td>
-            {showMiner && (
-              <td>
-                <a href={portalHref(portal, `/equipment/${alert.minerId}`)}>{alertMinerName(alert)}</a>
-              </td>
-            )}
-            <td>{alertText(alert)}</td>
-            <td>
-              <Time ms={alert.openedAt} timezone={tz} />
-            </td>
-            <td>{alert.closedAt === null ? <span class="badge badge-alert-open">Open</span> : <Time ms={alert.closedAt} timezone={tz} />}</td>
-            <td>
-              {formatDuration((alert.closedAt ?? props.now) - alert.openedAt)}
-              {alert.closedAt === null && <span class="muted small"> so far</span>}
-            </td>
+    <TableWrap label="Alerts">
+      <table class="table alert-table">
+        <thead>
+          <tr>
+            <th scope="col">Alert</th>
+            {showMiner && <th scope="col">Miner</th>}
+            <th scope="col">Detail</th>
+            <th scope="col">Opened</th>
+            <th scope="col">Closed</th>
+            <th scope="col" class="num">
+              Duration
+            </th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {props.alerts.map((alert) => (
+            <tr class={alert.closedAt === null ? 'alert-open' : 'alert-closed'} data-alert-id={alert.id}>
+              <td>
+                <AlertKindBadge kind={alert.kind} />
+              </td>
+              {showMiner && (
+                <td>
+                  <a href={portalHref(portal, `/equipment/${alert.minerId}`)}>{alertMinerName(alert)}</a>
+                </td>
+              )}
+              <td>{alertText(alert)}</td>
+              <td>
+                <Time ms={alert.openedAt} timezone={tz} />
+              </td>
+              <td>{alert.closedAt === null ? <span class="badge badge-alert-open">Open</span> : <Time ms={alert.closedAt} timezone={tz} />}</td>
+              <td class="num">
+                {formatDuration((alert.closedAt ?? props.now) - alert.openedAt)}
+                {alert.closedAt === null && <span class="muted small"> so far</span>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableWrap>
   );
 }
 

@@ -9,8 +9,7 @@ import { Card, EmptyState, FormErrorSummary, SelectField, TextField } from '../.
 import { Time } from '../../components/time';
 import { PortalLayout, portalHref, type PortalSection } from '../../layouts/portal';
 import { DashboardAlertsPanel, DashboardEquipmentPanel } from './equipment';
-
-const UTC = 'UTC';
+import { TableWrap } from '../../components/table';
 
 export function PortalDashboard(props: { portal: PortalContext; teamSize: number; fleet: FleetSummary; openAlerts: AlertView[]; openAlertTotal: number }) {
   const { portal } = props;
@@ -85,45 +84,47 @@ export function PortalTeamPage(props: {
           {props.notice}
         </div>
       )}
-      <table class="table">
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Email</th>
-            <th scope="col">Role</th>
-            <th scope="col">Joined</th>
-            {showOwnerTools && <th scope="col"><span class="visually-hidden">Actions</span></th>}
-          </tr>
-        </thead>
-        <tbody>
-          {props.members.map((member) => (
+      <TableWrap label="Team members">
+        <table class="table">
+          <thead>
             <tr>
-              <td>
-                {member.name}
-                {member.id === portal.member?.id && <span class="muted"> (you)</span>}
-              </td>
-              <td>{member.email}</td>
-              <td>{member.role}</td>
-              <td>
-                <Time ms={member.createdAt} timezone={UTC} dateOnly />
-              </td>
-              {showOwnerTools && (
-                <td>
-                  {member.id !== portal.member?.id && (
-                    <ConfirmAction
-                      action={portalHref(portal, `/team/members/${member.id}/remove`)}
-                      label="Remove"
-                      consequence={`${member.name} loses access at once.`}
-                      confirmLabel={`Remove ${member.name}`}
-                      disabled={disabled}
-                    />
-                  )}
-                </td>
-              )}
+              <th scope="col">Name</th>
+              <th scope="col">Email</th>
+              <th scope="col">Role</th>
+              <th scope="col">Joined</th>
+              {showOwnerTools && <th scope="col"><span class="visually-hidden">Actions</span></th>}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {props.members.map((member) => (
+              <tr>
+                <td>
+                  {member.name}
+                  {member.id === portal.member?.id && <span class="muted"> (you)</span>}
+                </td>
+                <td>{member.email}</td>
+                <td>{member.role}</td>
+                <td>
+                  <Time ms={member.createdAt} timezone={portal.host.timezone} dateOnly />
+                </td>
+                {showOwnerTools && (
+                  <td>
+                    {member.id !== portal.member?.id && (
+                      <ConfirmAction
+                        action={portalHref(portal, `/team/members/${member.id}/remove`)}
+                        label="Remove"
+                        consequence={`${member.name} loses access at once.`}
+                        confirmLabel={`Remove ${member.name}`}
+                        disabled={disabled}
+                      />
+                    )}
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </TableWrap>
       {showOwnerTools && (
         <>
           {pending.length > 0 && (
@@ -131,7 +132,7 @@ export function PortalTeamPage(props: {
               <ul class="plain-list">
                 {pending.map((invite) => (
                   <li>
-                    {invite.email} <span class="muted">({invite.role}, expires <Time ms={invite.expiresAt} timezone={UTC} dateOnly />)</span>
+                    {invite.email} <span class="muted">({invite.role}, expires <Time ms={invite.expiresAt} timezone={portal.host.timezone} dateOnly />)</span>
                   </li>
                 ))}
               </ul>

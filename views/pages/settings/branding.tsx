@@ -3,7 +3,23 @@ import { can } from '../../../src/auth/permissions';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { ConfirmAction } from '../../components/confirm';
 import { FieldMessages, FormErrorSummary, TextField } from '../../components/form';
+import { brandContrastWarnings, isHexColor } from '../../../src/lib/color';
 import { SettingsShell } from '../settings';
+
+/**
+ * Colours that fail WCAG AA contrast, said in words (src/lib/color.ts). Rendered for the values
+ * on the page; /js/brand-preview.js rewrites it live as the host picks colours (same rules).
+ */
+function ContrastWarnings(props: { primary: string; accent: string }) {
+  const warnings = isHexColor(props.primary) && isHexColor(props.accent) ? brandContrastWarnings(props.primary.toLowerCase(), props.accent.toLowerCase()) : [];
+  return (
+    <div class="contrast-warnings" id="brand-contrast-warnings" role="status" aria-live="polite" data-testid="contrast-warnings">
+      {warnings.map((text) => (
+        <p class="alert alert-warning">{text}</p>
+      ))}
+    </div>
+  );
+}
 
 export interface BrandingValues {
   slogan: string;
@@ -91,6 +107,7 @@ export function BrandingPage(props: {
               <TextField label="Slogan" name="slogan" value={values.slogan} errors={errors} maxlength={150} hint="Up to 150 characters, shown under your name." />
               <ColorField label="Primary colour" name="primary_color" value={values.primary_color} errors={errors} />
               <ColorField label="Accent colour" name="accent_color" value={values.accent_color} errors={errors} />
+              <ContrastWarnings primary={values.primary_color || props.defaults.primary} accent={values.accent_color || props.defaults.accent} />
               <div class="form-actions">
                 <button type="submit" class="btn btn-primary">
                   Save branding

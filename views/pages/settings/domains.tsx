@@ -6,6 +6,7 @@ import { ConfirmAction } from '../../components/confirm';
 import { EmptyState, FormErrorSummary, TextField } from '../../components/form';
 import { Time } from '../../components/time';
 import { SettingsShell } from '../settings';
+import { TableWrap } from '../../components/table';
 
 const STATUS_LABEL: Record<DomainRow['status'], string> = { pending: 'Pending', active: 'Active', failed: 'Failed' };
 
@@ -85,70 +86,72 @@ export function DomainsPage(props: {
           <p>Your portal is on the Hashyard address (Settings → General → Host slug) until you add one.</p>
         </EmptyState>
       ) : (
-        <table class="table" data-testid="domains-table">
-          <thead>
-            <tr>
-              <th scope="col">Hostname</th>
-              <th scope="col">Status</th>
-              <th scope="col">DNS</th>
-              <th scope="col">Added</th>
-              {editable && (
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            {props.domains.map((domain) => (
-              <tr data-domain-id={domain.id}>
-                <td>
-                  {domain.status === 'active' ? <a href={portalUrl(domain.hostname)}>{domain.hostname}</a> : domain.hostname}
-                </td>
-                <td>
-                  <span class={`badge badge-domain-${domain.status}`}>{STATUS_LABEL[domain.status]}</span>
-                  {domain.detail && <p class="hint domain-detail">{domain.detail}</p>}
-                  {mode === 'development' && domain.status !== 'active' && !domain.hostname.endsWith('.localhost') && (
-                    <p class="hint domain-detail">Only names under .localhost can be verified here (Cloudflare for SaaS is not configured).</p>
-                  )}
-                </td>
-                <td>
-                  <code class="dns-record">
-                    {domain.hostname} CNAME {props.target}
-                  </code>
-                </td>
-                <td>
-                  <Time ms={domain.createdAt} timezone={session.host.timezone} dateOnly />
-                </td>
+        <TableWrap label="Custom domains">
+          <table class="table" data-testid="domains-table">
+            <thead>
+              <tr>
+                <th scope="col">Hostname</th>
+                <th scope="col">Status</th>
+                <th scope="col">DNS</th>
+                <th scope="col">Added</th>
                 {editable && (
-                  <td class="row-actions">
-                    {mode === 'cloudflare' && (
-                      <form method="post" action={`/admin/settings/domains/${domain.id}/check`}>
-                        <button type="submit" class="btn btn-small">
-                          Check status
-                        </button>
-                      </form>
-                    )}
-                    {mode === 'development' && domain.status !== 'active' && domain.hostname.endsWith('.localhost') && (
-                      <form method="post" action={`/admin/settings/domains/${domain.id}/verify-dev`}>
-                        <button type="submit" class="btn btn-small">
-                          Verify (development)
-                        </button>
-                      </form>
-                    )}
-                    <ConfirmAction
-                      action={`/admin/settings/domains/${domain.id}/remove`}
-                      small
-                      label="Remove"
-                      consequence={`Your portal stops answering at ${domain.hostname} at once.`}
-                      confirmLabel={`Remove ${domain.hostname}`}
-                    />
-                  </td>
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
                 )}
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {props.domains.map((domain) => (
+                <tr data-domain-id={domain.id}>
+                  <td>
+                    {domain.status === 'active' ? <a href={portalUrl(domain.hostname)}>{domain.hostname}</a> : domain.hostname}
+                  </td>
+                  <td>
+                    <span class={`badge badge-domain-${domain.status}`}>{STATUS_LABEL[domain.status]}</span>
+                    {domain.detail && <p class="hint domain-detail">{domain.detail}</p>}
+                    {mode === 'development' && domain.status !== 'active' && !domain.hostname.endsWith('.localhost') && (
+                      <p class="hint domain-detail">Only names under .localhost can be verified here (Cloudflare for SaaS is not configured).</p>
+                    )}
+                  </td>
+                  <td>
+                    <code class="dns-record">
+                      {domain.hostname} CNAME {props.target}
+                    </code>
+                  </td>
+                  <td>
+                    <Time ms={domain.createdAt} timezone={session.host.timezone} dateOnly />
+                  </td>
+                  {editable && (
+                    <td class="row-actions">
+                      {mode === 'cloudflare' && (
+                        <form method="post" action={`/admin/settings/domains/${domain.id}/check`}>
+                          <button type="submit" class="btn btn-small">
+                            Check status
+                          </button>
+                        </form>
+                      )}
+                      {mode === 'development' && domain.status !== 'active' && domain.hostname.endsWith('.localhost') && (
+                        <form method="post" action={`/admin/settings/domains/${domain.id}/verify-dev`}>
+                          <button type="submit" class="btn btn-small">
+                            Verify (development)
+                          </button>
+                        </form>
+                      )}
+                      <ConfirmAction
+                        action={`/admin/settings/domains/${domain.id}/remove`}
+                        small
+                        label="Remove"
+                        consequence={`Your portal stops answering at ${domain.hostname} at once.`}
+                        confirmLabel={`Remove ${domain.hostname}`}
+                      />
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
       )}
     </SettingsShell>
   );

@@ -6,11 +6,12 @@ import type { FieldErrors } from '../../../src/lib/errors';
 import { microsToDecimal } from '../../../src/sites/schema';
 import type { SiteDetail } from '../../../src/sites/service';
 import type { SiteSummary } from '../../../src/telemetry/types';
-import { formatThs } from '../../components/equipment';
+import { formatCount, formatHashrate, formatPower } from '../../../src/lib/format';
 import { Card, EmptyState, FormErrorSummary, TextField } from '../../components/form';
 import { Time } from '../../components/time';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
 import { AgentConnectionText, siteLocation } from './list';
+import { TableWrap } from '../../components/table';
 
 const AGENT_STATE_BADGES: Record<AgentState, { label: string; badge: string }> = {
   awaiting: { label: 'Awaiting registration', badge: 'badge-in_default' },
@@ -49,12 +50,12 @@ export function LiveSummaryCard(props: { siteId: string; summary: SiteSummary | 
         </p>
       ) : (
         <dl class="details" data-testid="site-live">
-          <Detail label="Miners reporting">{s.miners.toLocaleString('en-US')}</Detail>
+          <Detail label="Miners reporting">{formatCount(s.miners)}</Detail>
           <Detail label="Active / degraded / offline">
             {s.byStatus.active} / {s.byStatus.degraded} / {s.byStatus.offline}
           </Detail>
-          <Detail label="Hashrate">{formatThs(s.hashrateThs)}</Detail>
-          <Detail label="Power">{Math.round(s.powerW).toLocaleString('en-US')} W</Detail>
+          <Detail label="Hashrate">{formatHashrate(s.hashrateThs)}</Detail>
+          <Detail label="Power">{formatPower(s.powerW)}</Detail>
           <Detail label="Last report">{s.lastReportAt ? <Time ms={s.lastReportAt} timezone={props.timezone} /> : <span class="muted">—</span>}</Detail>
         </dl>
       )}
@@ -72,34 +73,36 @@ export function SegmentsCard(props: { site: SiteDetail; values?: { cidr: string;
       {site.segments.length === 0 ? (
         <p class="muted">No segments yet.</p>
       ) : (
-        <table class="table table-compact" data-testid="segments">
-          <thead>
-            <tr>
-              <th scope="col">CIDR</th>
-              <th scope="col">Label</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {site.segments.map((segment) => (
+        <TableWrap label="Network segments">
+          <table class="table table-compact" data-testid="segments">
+            <thead>
               <tr>
-                <td>
-                  <code>{segment.cidr}</code>
-                </td>
-                <td>{segment.label ?? <span class="muted">—</span>}</td>
-                <td>
-                  <form method="post" action={`/admin/sites/${site.id}/segments/${segment.id}/remove`}>
-                    <button type="submit" class="btn btn-small btn-danger-outline">
-                      Remove {segment.cidr}
-                    </button>
-                  </form>
-                </td>
+                <th scope="col">CIDR</th>
+                <th scope="col">Label</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {site.segments.map((segment) => (
+                <tr>
+                  <td>
+                    <code>{segment.cidr}</code>
+                  </td>
+                  <td>{segment.label ?? <span class="muted">—</span>}</td>
+                  <td>
+                    <form method="post" action={`/admin/sites/${site.id}/segments/${segment.id}/remove`}>
+                      <button type="submit" class="btn btn-small btn-danger-outline">
+                        Remove {segment.cidr}
+                      </button>
+                    </form>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
       )}
       <form class="inline-form" method="post" action={`/admin/sites/${site.id}/segments`} novalidate>
         <FormErrorSummary errors={props.errors} />
@@ -161,68 +164,70 @@ export function AgentsCard(props: {
           <p>This site has no agent yet, so its miners are not reported live.</p>
         </EmptyState>
       ) : (
-        <table class="table" data-testid="agents">
-          <thead>
-            <tr>
-              <th scope="col">Agent</th>
-              <th scope="col">Status</th>
-              <th scope="col">Hostname</th>
-              <th scope="col">Version</th>
-              <th scope="col">Last seen</th>
-              {manage && (
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              )}
-            </tr>
-          </thead>
-          <tbody>
-            {props.agents.map((agent) => {
-              const state = AGENT_STATE_BADGES[agent.state];
-              return (
-                <tr data-agent-id={agent.id}>
-                  <td>{agent.name}</td>
-                  <td>
-                    <span class={`badge ${state.badge}`}>{state.label}</span>
-                    {agent.state === 'awaiting' && agent.codeExpiresAt && (
-                      <span class="muted small">
-                        {' '}
-                        until <Time ms={agent.codeExpiresAt} timezone={tz} />
-                      </span>
-                    )}
-                  </td>
-                  <td>{agent.hostname ?? <span class="muted">—</span>}</td>
-                  <td>{agent.version ?? <span class="muted">—</span>}</td>
-                  <td>{agent.lastSeenAt ? <Time ms={agent.lastSeenAt} timezone={tz} /> : <span class="muted">Never</span>}</td>
-                  {manage && (
-                    <td class="row-actions">
-                      {agent.state !== 'registered' && (
-                        <form method="post" action={`/admin/sites/${site.id}/agents/${agent.id}/regenerate`}>
-                          <button type="submit" class="btn btn-small">
-                            New code
-                          </button>
-                        </form>
-                      )}
-                      {agent.state !== 'revoked' && (
-                        <form method="post" action={`/admin/sites/${site.id}/agents/${agent.id}/revoke`}>
-                          <details class="confirm">
-                            <summary class="btn btn-small btn-danger-outline">Revoke</summary>
-                            <div class="confirm-body">
-                              <p>The agent stops reporting at once; it needs a new code to register again.</p>
-                              <button type="submit" class="btn btn-danger">
-                                Revoke {agent.name}
-                              </button>
-                            </div>
-                          </details>
-                        </form>
+        <TableWrap label="Facility agents">
+          <table class="table" data-testid="agents">
+            <thead>
+              <tr>
+                <th scope="col">Agent</th>
+                <th scope="col">Status</th>
+                <th scope="col">Hostname</th>
+                <th scope="col">Version</th>
+                <th scope="col">Last seen</th>
+                {manage && (
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
+                )}
+              </tr>
+            </thead>
+            <tbody>
+              {props.agents.map((agent) => {
+                const state = AGENT_STATE_BADGES[agent.state];
+                return (
+                  <tr data-agent-id={agent.id}>
+                    <td>{agent.name}</td>
+                    <td>
+                      <span class={`badge ${state.badge}`}>{state.label}</span>
+                      {agent.state === 'awaiting' && agent.codeExpiresAt && (
+                        <span class="muted small">
+                          {' '}
+                          until <Time ms={agent.codeExpiresAt} timezone={tz} />
+                        </span>
                       )}
                     </td>
-                  )}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+                    <td>{agent.hostname ?? <span class="muted">—</span>}</td>
+                    <td>{agent.version ?? <span class="muted">—</span>}</td>
+                    <td>{agent.lastSeenAt ? <Time ms={agent.lastSeenAt} timezone={tz} /> : <span class="muted">Never</span>}</td>
+                    {manage && (
+                      <td class="row-actions">
+                        {agent.state !== 'registered' && (
+                          <form method="post" action={`/admin/sites/${site.id}/agents/${agent.id}/regenerate`}>
+                            <button type="submit" class="btn btn-small">
+                              New code
+                            </button>
+                          </form>
+                        )}
+                        {agent.state !== 'revoked' && (
+                          <form method="post" action={`/admin/sites/${site.id}/agents/${agent.id}/revoke`}>
+                            <details class="confirm">
+                              <summary class="btn btn-small btn-danger-outline">Revoke</summary>
+                              <div class="confirm-body">
+                                <p>The agent stops reporting at once; it needs a new code to register again.</p>
+                                <button type="submit" class="btn btn-danger">
+                                  Revoke {agent.name}
+                                </button>
+                              </div>
+                            </details>
+                          </form>
+                        )}
+                      </td>
+                    )}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </TableWrap>
       )}
     </section>
   );
@@ -260,7 +265,7 @@ export function SiteDetailPage(props: {
         actions={
           <>
             <a class="btn" href={`/admin/equipment?site=${site.id}`}>
-              Equipment ({site.minerCount.toLocaleString('en-US')})
+              Equipment ({formatCount(site.minerCount)})
             </a>
             <a class="btn btn-primary" href={`/admin/sites/${site.id}/edit`}>
               Edit
@@ -278,7 +283,7 @@ export function SiteDetailPage(props: {
           <dl class="details">
             <Detail label="Location">{siteLocation(site) || <span class="muted">—</span>}</Detail>
             <Detail label="Timezone">{site.timezone}</Detail>
-            <Detail label="Capacity">{site.capacityKw === null ? <span class="muted">—</span> : `${site.capacityKw.toLocaleString('en-US')} kW`}</Detail>
+            <Detail label="Capacity">{site.capacityKw === null ? <span class="muted">—</span> : `${formatCount(site.capacityKw)} kW`}</Detail>
             <Detail label="Energy cost">
               {site.energyCostMicrosPerKwh === null ? (
                 <span class="muted">Host default</span>

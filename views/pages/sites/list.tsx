@@ -3,6 +3,8 @@ import type { AgentConnection, SiteListItem } from '../../../src/sites/service';
 import { EmptyState } from '../../components/form';
 import { Time } from '../../components/time';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
+import { formatCount } from '../../../src/lib/format';
+import { TableWrap } from '../../components/table';
 
 export const siteLocation = (site: { city: string | null; region: string | null; country: string | null }) =>
   [site.city, site.region, site.country].filter(Boolean).join(', ');
@@ -54,32 +56,34 @@ export function SitesListPage(props: { session: StaffSession; sites: SiteListIte
           </a>
         </EmptyState>
       ) : (
-        <table class="table" data-testid="sites">
-          <thead>
-            <tr>
-              <th scope="col">Site</th>
-              <th scope="col">Location</th>
-              <th scope="col">Miners</th>
-              <th scope="col">Agent</th>
-            </tr>
-          </thead>
-          <tbody>
-            {props.sites.map((site) => (
+        <TableWrap label="Sites">
+          <table class="table" data-testid="sites">
+            <thead>
               <tr>
-                <td>
-                  <a href={`/admin/sites/${site.id}`}>{site.name}</a>
-                </td>
-                <td>{siteLocation(site) || <span class="muted">—</span>}</td>
-                <td>
-                  <a href={`/admin/equipment?site=${site.id}`}>{site.minerCount.toLocaleString('en-US')}</a>
-                </td>
-                <td>
-                  <AgentConnectionText agent={site.agent} timezone={tz} />
-                </td>
+                <th scope="col">Site</th>
+                <th scope="col">Location</th>
+                <th scope="col">Miners</th>
+                <th scope="col">Agent</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {props.sites.map((site) => (
+                <tr>
+                  <td>
+                    <a href={`/admin/sites/${site.id}`}>{site.name}</a>
+                  </td>
+                  <td>{siteLocation(site) || <span class="muted">—</span>}</td>
+                  <td>
+                    <a href={`/admin/equipment?site=${site.id}`}>{formatCount(site.minerCount)}</a>
+                  </td>
+                  <td>
+                    <AgentConnectionText agent={site.agent} timezone={tz} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </TableWrap>
       )}
     </AdminLayout>
   );

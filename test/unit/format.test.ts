@@ -1,7 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { describeAlert, minerDisplayName } from '../../src/alerts/describe';
 import { alertRulesFormToInput, alertRulesSchema } from '../../src/alerts/schema';
-import { formatDuration, formatEfficiency, formatHashrate, formatNumber, formatPercent, formatPower, formatTemperature, formatUptime } from '../../src/telemetry/format';
+import {
+  currencyExponent,
+  dateFormatter,
+  fixed,
+  formatAgo,
+  formatCount,
+  formatDate,
+  formatDuration,
+  formatEfficiency,
+  formatEnergy,
+  formatHashrate,
+  formatMoney,
+  formatNumber,
+  formatPercent,
+  formatPower,
+  formatTemperature,
+  formatUptime,
+  timezoneNote,
+  unitField,
+  UNITS,
+} from '../../src/lib/format';
 
 describe('live value formatting', () => {
   it('keeps about three significant figures, deciding on the rounded value', () => {
@@ -84,5 +104,63 @@ describe('alert rules schema', () => {
     const bad = alertRulesSchema.safeParse({ ...input, over_temp_c: 200, cooldown_minutes: -1, offline_minutes: 1.5, extra: 1 });
     expect(bad.success).toBe(false);
     expect(alertRulesFormToInput({}).email_customer).toBe(false);
+  });
+});
+
+describe('the one formatting module (src/lib/format.ts)', () => {
+  it('reads a reading the same way on every page: uptime in seconds, temperature to a tenth', () => {
+    expect(formatUptime(30)).toBe('30s');
+    expect(formatTemperature(85.5)).toBe('85.5 °C');
+    expect(formatTemperature(85.04)).toBe('85 °C');
+    expect(formatTemperature(undefined)).toBe('—');
+    expect(formatPower(9_999)).toBe('9,999 W');
+    expect(formatPower(12_500_000)).toBe('12.5 MW');
+    expect(formatHashrate(Number.NaN)).toBe('—');
+    expect(formatCount(1_234_567)).toBe('1,234,567');
+    expect(fixed(3050.4, 0)).toBe('3,050');
+  });
+
+  it('scales energy from Wh', () => {
+    expect(formatEnergy(850)).toBe('850 Wh');
+    expect(formatEnergy(12_345)).toBe('12.3 kWh');
+    expect(formatEnergy(4_200_000)).toBe('4.20 MWh');
+    expect(formatEnergy(2_500_000_000)).toBe('2.50 GWh');
+    expect(formatEnergy(null)).toBe('—');
+  });
+
+  it('formats money from integer minor units with the ISO 4217 exponent, exactly', () => {
+    expect(formatMoney(1_234_567, 'USD')).toBe('12,345.67 USD');
+    expect(formatMoney(5, 'EUR')).toBe('0.05 EUR');
+    expect(formatMoney(-1250, 'BHD')).toBe('-1.250 BHD');
+    expect(formatMoney(500, 'JPY')).toBe('500 JPY');
+    expect(formatMoney(0, 'USD')).toBe('0.00 USD');
+    expect(formatMoney(123_456_789_012_345_678n, 'USD')).toBe('1,234,567,890,123,456.78 USD');
+    expect(currencyExponent('KWD')).toBe(3);
+    expect(() => formatMoney(100, 'XXX1')).toThrow(RangeError);
+    expect(() => formatMoney(0.5, 'USD')).toThrow(RangeError);
+  });
+
+  it('says how long ago a live value was read', () => {
+    const now = Date.UTC(2026, 11, 2, 12, 0, 0);
+    expect(formatAgo(now - 15_000, now)).toBe('15s ago');
+    expect(formatAgo(now - 125 * 60_000, now)).toBe('2h 5m ago');
+    expect(formatAgo(now - 200, now)).toBe('just now');
+  });
+
+  it('prints dates in the named zone, falling back to UTC for an unknown one', () => {
+    const ms = Date.UTC(2026, 11, 2, 14, 5);
+    expect(formatDate(ms, 'Europe/Berlin')).toBe('2 Dec 2026, 15:05');
+    expect(formatDate(ms, 'Europe/Berlin', 'date')).toBe('2 Dec 2026');
+    expect(formatDate(ms, 'UTC', 'long')).toBe('2 December 2026 at 14:05');
+    expect(formatDate(ms, 'Not/AZone')).toBe('2 Dec 2026, 14:05');
+    expect(timezoneNote('America/New_York')).toBe('Times in America/New_York');
+    // Cached: the same formatter object for the same zone and style.
+    expect(dateFormatter('Asia/Tokyo', 'date')).toBe(dateFormatter('Asia/Tokyo', 'date'));
+  });
+
+  it('names CSV columns with the same unit suffixes', () => {
+    expect(unitField('live_hashrate', 'hashrate')).toBe('live_hashrate_ths');
+    expect(unitField('live_temp_max', 'temperature')).toBe('live_temp_max_c');
+    expect(UNITS.hashrate.label).toBe('TH/s');
   });
 });

@@ -1,0 +1,22 @@
+import type { Child } from 'hono/jsx';
+
+/**
+ * Every data table sits in one of these (docs/ARCHITECTURE.md, "UI rules"): on a narrow screen
+ * the table scrolls inside this box, never the page, with its first column kept in view
+ * (`.table-wrap` in app.css). It is a labelled region that takes keyboard focus, so a keyboard
+ * user can scroll it too (WCAG 2.1.1; axe `scrollable-region-focusable`).
+ */
+export function TableWrap(props: { label: string; children: Child }) {
+  return (
+    <div class="table-wrap" role="region" aria-label={props.label} tabindex={0}>
+      {props.children}
+    </div>
+  );
+}
+
+/** A long name cut to the column's width with an ellipsis; the full text is its title. */
+export const Truncate = (props: { text: string }) => (
+  <span class="truncate" title={props.text}>
+    {props.text}
+  </span>
+);
