@@ -3,6 +3,7 @@ import type { AuthedApiKey } from './auth/api-keys';
 import type { StaffSession } from './auth/staff-session';
 import type { BatchReads } from './db/batch-reads';
 import type { Db } from './db/client';
+import type { SiteStateApi } from './live/contract';
 import type { PortalContext } from './portal/context';
 import type { PortalPagePrefetched } from './portal/prefetch';
 import type { PortalSessionResult } from './portal/session';
@@ -14,8 +15,8 @@ export interface Bindings {
   /** Messages are `{ outboxId }` (src/email/outbox.ts). */
   EMAIL_QUEUE: Queue<EmailQueueMessage>;
   FILES: R2Bucket;
-  /** One SiteState Durable Object per site (src/live/site-state.ts). */
-  SITE_STATE: DurableObjectNamespace<import('./live/site-state').SiteState>;
+  /** One SiteState Durable Object per site (src/live/site-state.ts), typed by its RPC contract. */
+  SITE_STATE: DurableObjectNamespace<SiteStateApi>;
   APP_HOST: string;
   ENVIRONMENT: string;
   SESSION_SECRET: string;

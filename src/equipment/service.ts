@@ -12,7 +12,7 @@ import { AppError, notFound, ValidationError } from '../lib/errors';
 import { base64Url, newId } from '../lib/ids';
 import { parseInput } from '../lib/validation';
 import { siteOptionsQuery } from '../sites/service';
-import { readLive, readLiveKeys } from '../telemetry/live';
+import { readLive, readLiveKeys } from '../live/client';
 import { sortByLiveValue } from '../telemetry/live-sort';
 import type { LiveKey, LiveMiner } from '../telemetry/types';
 import {
@@ -43,7 +43,7 @@ export interface MinerWithLive extends Miner {
   live: LiveMiner | null;
 }
 
-/** Where live state comes from: the SiteState Durable Objects (src/telemetry/live.ts). */
+/** Where live state comes from: the SiteState Durable Objects (src/live/client.ts). */
 export type LiveSource = Pick<Bindings, 'SITE_STATE'>;
 
 /** How a unit is named in messages and activity: its serial, else its MAC. */

@@ -31,7 +31,7 @@ export const ALERT_EMAILS_PER_CUSTOMER = 5;
 /** Rows per bulk INSERT (one JSON parameter each; a payload is well under 2 KB). */
 const INSERT_CHUNK = 50;
 
-type AlertEmailEnv = Pick<Bindings, 'DB' | 'EMAIL_QUEUE' | 'APP_HOST' | 'ENVIRONMENT'>;
+export type AlertEmailEnv = Pick<Bindings, 'DB' | 'EMAIL_QUEUE' | 'APP_HOST' | 'ENVIRONMENT'>;
 
 /**
  * Where the platform answers, for links in emails sent with no request at hand (from a Durable

@@ -1,8 +1,8 @@
 import type { Bindings } from '../env';
 import { AppError, ValidationError } from '../lib/errors';
-import type { IngestResult } from '../live/site-state';
 import { MAX_BATCH_BYTES } from './batch';
-import { siteState } from './live';
+import { siteState } from '../live/client';
+import type { IngestResult } from '../live/contract';
 
 const TOO_LARGE = `The batch is larger than ${MAX_BATCH_BYTES / 1024 / 1024} MB; send fewer miners per batch.`;
 
