@@ -9,9 +9,9 @@ import { portalBaseUrl, resolveHostById } from '../portal/tenant';
 import { loadAlertRules } from './alerts';
 
 /**
- * Alert emails to customers (issue 4, optional part). SiteState calls `alertEmails` from
- * `flushAlerts()` once the D1 batch that recorded the alerts has committed, with the ids of the
- * alerts it just opened.
+ * Alert emails to customers (issue 4, optional part). SiteState's alert tracker calls `alertEmails`
+ * from `AlertTracker.flush()` (src/live/alert-tracker.ts) once the D1 batch that recorded the
+ * alerts has committed, with the ids of the alerts it just opened.
  *
  * An alert is emailed when the host's rules have "email the customer" on, the alert is still
  * open, its miner is still assigned to the alert's customer, and that customer is active. The
