@@ -5,7 +5,6 @@ import type { BatchReads } from './db/batch-reads';
 import type { Db } from './db/client';
 import type { SiteStateApi } from './live/contract';
 import type { PortalContext } from './portal/context';
-import type { PortalPagePrefetched } from './portal/prefetch';
 import type { PortalSessionResult } from './portal/session';
 
 /** The Worker's bindings, as wrangler.toml declares them. */
@@ -60,10 +59,13 @@ export interface Variables {
   vars: Vars;
   /** Set on the admin app once the staff session is verified and membership re-checked. */
   staff: StaffSession;
-  /** A read-only admin page's first reads, for requireStaff to batch with the session check. */
-  staffPrefetch: { handle: object; reads: (db: Db, hostId: string) => BatchReads<unknown> | null } | undefined;
-  /** Those reads' result, once the session confirmed them (`staffPagePrefetch(…).take(c)`). */
-  staffPrefetched: { handle: object; value: unknown } | undefined;
+  /**
+   * A read-only page's first reads (staff or portal), for its door's session check to batch
+   * (src/middleware/page-prefetch.ts); the scope is the door's (staff: host id; portal: host and customer).
+   */
+  pagePrefetch: { handle: object; reads: (db: Db, scope: never) => BatchReads<unknown> | null } | undefined;
+  /** Those reads' result, once the session confirmed them (`pagePrefetch(…).take(c)`). */
+  pagePrefetched: { handle: object; value: unknown } | undefined;
   /** Set on /api/v1 once the bearer key is verified. */
   apiKey: AuthedApiKey;
   /** Set on portal mounts: the host (white label), base path and, once known, member/customer. */
@@ -73,8 +75,6 @@ export interface Variables {
    * same round trip as the host. Undefined in View Portal (staff are not members).
    */
   portalSession: PortalSessionResult | undefined;
-  /** A portal page's first D1 reads, read with the session check (src/portal/prefetch.ts). */
-  portalPrefetched: PortalPagePrefetched | undefined;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };
