@@ -9,7 +9,8 @@ import { inIds } from '../db/sql';
 import { activityLog, customers, miners, sites } from '../db/schema';
 import type { Bindings } from '../env';
 import { AppError, notFound, ValidationError } from '../lib/errors';
-import { base64Url, newId } from '../lib/ids';
+import { decodeListCursor, encodeCursor, encodeOffsetCursor } from '../lib/cursor';
+import { newId } from '../lib/ids';
 import { parseInput } from '../lib/validation';
 import { siteOptionsQuery } from '../sites/service';
 import { readLive, readLiveKeys } from '../live/client';
@@ -151,30 +152,6 @@ function d1SortKey(sort: D1Sort): SQL {
   return sql`${miners.createdAt}`;
 }
 
-type Cursor = { kind: 'keyset'; value: string | number; id: string } | { kind: 'offset'; offset: number };
-
-function encodeCursor(cursor: Cursor): string {
-  const json = cursor.kind === 'keyset' ? [cursor.value, cursor.id] : { o: cursor.offset };
-  return base64Url(new TextEncoder().encode(JSON.stringify(json)));
-}
-
-function decodeCursor(text: string, field: string): Cursor {
-  try {
-    const json = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-    const value = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (ch) => ch.charCodeAt(0)))) as unknown;
-    if (Array.isArray(value) && value.length === 2 && (typeof value[0] === 'string' || typeof value[0] === 'number') && typeof value[1] === 'string') {
-      return { kind: 'keyset', value: value[0], id: value[1] };
-    }
-    if (value && typeof value === 'object' && 'o' in value && Number.isSafeInteger(value.o) && (value.o as number) >= 0) {
-      return { kind: 'offset', offset: value.o as number };
-    }
-  } catch {
-    // fall through
-  }
-  const message = 'This page link is no longer valid; start again from the first page.';
-  throw new ValidationError({ [field]: message }, message);
-}
-
 /** The live value a live sort orders by; null (no data) always sorts last. */
 function liveMetric(sort: LiveSort, live: LiveKey | undefined): number | null {
   if (!live) return null;
@@ -250,7 +227,7 @@ function d1SortPlan(db: Db, filters: SQL[], sort: D1Sort, limit: number, query: 
   const descending = sort.startsWith('-');
   const goingBack = query.before !== undefined;
   const cursorText = query.before ?? query.cursor;
-  const decoded = cursorText ? decodeCursor(cursorText, goingBack ? 'before' : 'cursor') : null;
+  const decoded = cursorText ? decodeListCursor(cursorText, goingBack ? 'before' : 'cursor') : null;
   const keyset = decoded?.kind === 'keyset' ? decoded : null;
   const readDescending = descending !== goingBack;
   const pageFilters = [...filters];
@@ -280,7 +257,7 @@ function d1SortPlan(db: Db, filters: SQL[], sort: D1Sort, limit: number, query: 
       const [rows, totals] = results as [Awaited<typeof pageQuery>, Awaited<typeof totalQuery>];
       // The key as SQLite computed it (its lower() is not JavaScript's), so cursors compare alike.
       const { page, nextCursor, prevCursor } = keysetPage(rows, limit, { goingBack, fromCursor: keyset !== null }, (row) =>
-        encodeCursor({ kind: 'keyset', value: row.sortKey, id: row.id }),
+        encodeCursor([row.sortKey, row.id]),
       );
       return { items: await withLive(live, page.map(({ sortKey: _key, ...row }) => row)), total: totals[0]?.total ?? 0, nextCursor, prevCursor };
     },
@@ -293,7 +270,7 @@ function d1SortPlan(db: Db, filters: SQL[], sort: D1Sort, limit: number, query: 
  */
 function liveSortPlan(db: Db, filters: SQL[], sort: LiveSort, limit: number, query: ListMinersQuery): ListPlan {
   const cursorText = query.cursor ?? query.before;
-  const decoded = cursorText ? decodeCursor(cursorText, query.cursor ? 'cursor' : 'before') : null;
+  const decoded = cursorText ? decodeListCursor(cursorText, query.cursor ? 'cursor' : 'before') : null;
   const offset = decoded?.kind === 'offset' ? decoded.offset : 0;
   const keysQuery = db
     .select({ id: miners.id, siteId: miners.siteId })
@@ -319,8 +296,8 @@ function liveSortPlan(db: Db, filters: SQL[], sort: LiveSort, limit: number, que
       return {
         items,
         total: keys.length,
-        nextCursor: offset + limit < ordered.length ? encodeCursor({ kind: 'offset', offset: offset + limit }) : null,
-        prevCursor: offset > 0 ? encodeCursor({ kind: 'offset', offset: Math.max(0, offset - limit) }) : null,
+        nextCursor: offset + limit < ordered.length ? encodeOffsetCursor(offset + limit) : null,
+        prevCursor: offset > 0 ? encodeOffsetCursor(Math.max(0, offset - limit)) : null,
       };
     },
   };
