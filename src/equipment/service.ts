@@ -11,6 +11,7 @@ import type { Bindings } from '../env';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { decodeListCursor, encodeCursor, encodeOffsetCursor } from '../lib/cursor';
 import { newId } from '../lib/ids';
+import { unitIdent, unitLabel } from './naming';
 import { parseInput } from '../lib/validation';
 import { siteOptionsQuery } from '../sites/service';
 import { readLive, readLiveKeys } from '../live/client';
@@ -46,9 +47,6 @@ export interface MinerWithLive extends Miner {
 
 /** Where live state comes from: the SiteState Durable Objects (src/live/client.ts). */
 export type LiveSource = Pick<Bindings, 'SITE_STATE'>;
-
-/** How a unit is named in messages and activity: its serial, else its MAC. */
-export const minerLabel = (miner: { serial: string | null; mac: string | null; id: string }) => miner.serial ?? miner.mac ?? miner.id;
 
 export function minerColumns() {
   return {
@@ -441,7 +439,7 @@ async function duplicateErrors(db: Db, hostId: string, values: { mac?: string | 
     .all();
   const errors: Record<string, string> = {};
   for (const row of rows) {
-    if (values.mac && row.mac === values.mac) errors.mac = `Another unit (${minerLabel(row)}) already has this MAC address.`;
+    if (values.mac && row.mac === values.mac) errors.mac = `Another unit (${unitIdent(row)}) already has this MAC address.`;
     if (values.serial && row.serial === values.serial) errors.serial = 'Another unit already has this serial number.';
   }
   return errors;
@@ -590,8 +588,6 @@ async function candidatesOf(db: Db, hostId: string, ids: string[]): Promise<Map<
     .all();
   return new Map(rows.map((row) => [row.id, row]));
 }
-
-const unitLabel = (row: Candidate) => (row.model ? `${minerLabel(row)} (${row.model})` : minerLabel(row));
 
 /**
  * Assigns units to a customer. Each unit is one guarded UPDATE — it changes only while the unit

@@ -1,5 +1,6 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
-import { ALERT_KIND_LABELS, describeAlert, minerDisplayName } from '../alerts/describe';
+import { ALERT_KIND_LABELS, describeAlert } from '../alerts/describe';
+import { unitName } from '../equipment/naming';
 import type { Db } from '../db/client';
 import { inIds } from '../db/sql';
 import { alerts, customers, miners } from '../db/schema';
@@ -111,7 +112,7 @@ export async function alertEmails(db: Db, env: AlertEmailEnv, hostId: string, op
     const others = group.length - emailed.length;
     try {
       const prepared = emailed.map((alert, index) => {
-        const minerLabel = minerDisplayName({ id: alert.minerId, model: alert.model, rackLocation: alert.rackLocation, serial: alert.serial, mac: alert.mac }).slice(0, 200);
+        const minerLabel = unitName({ id: alert.minerId, model: alert.model, rackLocation: alert.rackLocation, serial: alert.serial, mac: alert.mac }).slice(0, 200);
         const kind = ALERT_KIND_LABELS[alert.kind];
         const row = prepareOutboxRow({
           hostId,
