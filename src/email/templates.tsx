@@ -16,6 +16,7 @@ import type { Db } from '../db/client';
 import { ALERT_KIND_LABELS } from '../alerts/describe';
 import { ALERT_KINDS, hosts } from '../db/schema';
 import { PermanentEmailError } from './types';
+import { brandPalette } from '../hosts/palette';
 
 // ---------------------------------------------------------------------------------------------
 // Payloads. Validated when the outbox row is written (a caller's mistake fails in the request
@@ -77,25 +78,6 @@ export interface EmailBrand {
   timezone: string;
 }
 
-/** Neutral fallbacks: no colour that reads as anyone's brand. */
-export const NEUTRAL_PRIMARY = '#1f2937';
-export const NEUTRAL_ACCENT = '#4b5563';
-const HEX_COLOR = /^#[0-9a-f]{6}$/i;
-
-/** A host colour is only used if it is exactly #rrggbb; anything else could break out of a style. */
-export const safeColor = (value: string | null | undefined, fallback: string): string =>
-  value && HEX_COLOR.test(value) ? value.toLowerCase() : fallback;
-
-/** WCAG relative luminance decides between white and near-black text on the host's colour. */
-function textColorOn(hex: string): string {
-  const channel = (offset: number) => {
-    const c = parseInt(hex.slice(offset, offset + 2), 16) / 255;
-    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  };
-  const luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
-  return luminance > 0.4 ? '#111111' : '#ffffff';
-}
-
 export interface HostBrandRow {
   name: string;
   timezone: string;
@@ -121,13 +103,10 @@ export async function loadHostBrand(db: Db, hostId: string): Promise<HostBrandRo
 }
 
 export function brandFor(host: HostBrandRow, logoUrl: string | undefined): EmailBrand {
-  const primaryColor = safeColor(host.brandPrimaryColor, NEUTRAL_PRIMARY);
   return {
     name: host.name,
     slogan: host.brandSlogan?.trim() || null,
-    primaryColor,
-    accentColor: safeColor(host.brandAccentColor, NEUTRAL_ACCENT),
-    onPrimaryColor: textColorOn(primaryColor),
+    ...brandPalette({ primaryColor: host.brandPrimaryColor, accentColor: host.brandAccentColor }),
     logoUrl: logoUrl ?? null,
     timezone: host.timezone,
   };

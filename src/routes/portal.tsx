@@ -20,7 +20,7 @@ import {
   updateProfile,
   type PortalSignedIn,
 } from '../portal/accounts';
-import { brandStylesheet } from '../portal/branding';
+import { brandStylesheet } from '../hosts/palette';
 import { createInvite, findInviteByToken, listInvites } from '../portal/invites';
 import {
   LOCKOUT_MESSAGES,
