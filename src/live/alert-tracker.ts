@@ -109,8 +109,8 @@ export class AlertTracker {
     );
   }
 
-  /** Writes queued alert opens/closes to D1 (idempotent: INSERT OR IGNORE, close only if open), then emails. */
-  async flush(site: SiteRef | null) {
+  /** Writes queued alert opens/closes to D1 (idempotent: INSERT OR IGNORE, close only if open), then emails (links on `platformOrigin`). */
+  async flush(site: SiteRef | null, platformOrigin: string | null = null) {
     const pending = this.sql
       .exec<{ seq: number; op: string; alert_id: string; miner_id: string; customer_id: string | null; kind: string; detail: string | null; at: number }>(
         'SELECT seq, op, alert_id, miner_id, customer_id, kind, detail, at FROM alert_outbox ORDER BY seq LIMIT 2000',
@@ -147,7 +147,7 @@ export class AlertTracker {
     // Alert emails (src/telemetry/alert-email.ts): idempotent through alerts.emailed_at, so if this
     // throws, the outbox rows stay and the next flush re-records (INSERT OR IGNORE) and retries.
     const opened = pending.filter((p) => p.op === 'open').map((p) => p.alert_id);
-    if (opened.length > 0) await alertEmails(getDb(this.env.DB), this.env, site.hostId, opened);
+    if (opened.length > 0) await alertEmails(getDb(this.env.DB), this.env, site.hostId, opened, platformOrigin);
     const lastSeq = pending[pending.length - 1]!.seq;
     this.sql.exec('DELETE FROM alert_outbox WHERE seq <= ?', lastSeq);
   }

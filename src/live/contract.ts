@@ -23,6 +23,11 @@ export interface SiteStateApi extends Rpc.DurableObjectBranded {
 export interface IngestContext {
   hostId: string;
   siteId: string;
+  /**
+   * The origin the agent reached the platform at (scheme, APP_HOST, port): the object keeps the
+   * latest for links in the emails it sends (src/portal/links.ts). Absent from tests and old callers.
+   */
+  origin?: string;
 }
 
 export type IngestOutcome =

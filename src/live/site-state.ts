@@ -96,6 +96,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
 
   private async accept(context: IngestContext, batch: TelemetryBatch, journal: ArrayBuffer): Promise<IngestResult> {
     this.store.bind(context);
+    this.store.rememberPlatformOrigin(context.origin);
     if (this.store.seen(batch.batch_id)) return { duplicate: true, accepted: 0, staged: 0 };
     const staged = await this.registry.resolve(context, batch.miners);
     const rules = await this.alerts.rules(context.hostId);
@@ -118,7 +119,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
       throw error;
     }
     await this.ensureAlarm();
-    await this.alerts.flush(this.store.site()).catch((error: unknown) => console.error('SiteState: alert flush deferred to the alarm', error));
+    await this.alerts.flush(this.store.site(), this.store.platformOrigin()).catch((error: unknown) => console.error('SiteState: alert flush deferred to the alarm', error));
     return { duplicate: false, accepted: new Set(batch.miners.map((m) => registry.get(minerKey(m))?.minerId).filter(Boolean)).size, staged };
   }
 
@@ -168,7 +169,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
       this.writeEffects(closeQuietPeriods(states, now));
       this.store.checkpoint(states);
     });
-    await this.alerts.flush(site);
+    await this.alerts.flush(site, this.store.platformOrigin());
     await this.rollUpUsage(now);
     this.historyRoom.prune(now);
     this.store.prune(now);

@@ -58,6 +58,15 @@ export class LiveStore {
     if (hostId !== site.hostId || siteId !== site.siteId) throw new Error('SiteState called for another site');
   }
 
+  /** Where the platform is reached, as the agent's latest request showed it (`IngestContext.origin`). */
+  platformOrigin(): string | null {
+    return this.meta('platform_origin');
+  }
+
+  rememberPlatformOrigin(origin: string | undefined) {
+    if (origin && origin !== this.platformOrigin()) this.setMeta('platform_origin', origin);
+  }
+
   /** When the agent last delivered a batch (the site's staleness), or null. */
   lastReportAt(): number | null {
     return Number(this.meta('last_report_at') ?? 0) || null;

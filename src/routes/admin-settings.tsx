@@ -77,7 +77,7 @@ async function domainsPage(c: Context<AppEnv>, extra: { values?: { hostname: str
       domains={await listDomains(getDb(c.env.DB), session.host.id)}
       mode={verificationMode(c.env)}
       target={cnameTarget(c.env)}
-      linkBase={{ protocol: url.protocol, port: url.port }}
+      platformOrigin={url.origin}
       {...extra}
     />
   );

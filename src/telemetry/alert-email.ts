@@ -6,7 +6,8 @@ import { inIds } from '../db/sql';
 import { alerts, customers, miners } from '../db/schema';
 import { prepareOutboxRow, queueEmail } from '../email/outbox';
 import type { Bindings } from '../env';
-import { portalBaseUrl, resolveHostById } from '../portal/tenant';
+import { platformOrigin, portalBaseUrl } from '../portal/links';
+import { resolveHostById } from '../portal/tenant';
 import { loadAlertRules } from './alerts';
 
 /**
@@ -34,14 +35,6 @@ const INSERT_CHUNK = 50;
 
 export type AlertEmailEnv = Pick<Bindings, 'DB' | 'EMAIL_QUEUE' | 'APP_HOST' | 'ENVIRONMENT'>;
 
-/**
- * Where the platform answers, for links in emails sent with no request at hand (from a Durable
- * Object): https://APP_HOST, or wrangler dev's default http://localhost:8787 in development.
- */
-export function platformOrigin(env: Pick<Bindings, 'APP_HOST' | 'ENVIRONMENT'>): string {
-  return env.ENVIRONMENT === 'development' ? `http://${env.APP_HOST}:8787` : `https://${env.APP_HOST}`;
-}
-
 interface Candidate {
   id: string;
   kind: (typeof alerts.$inferSelect)['kind'];
@@ -58,7 +51,11 @@ interface Candidate {
 }
 
 /** Returns the outbox ids written (and queued). */
-export async function alertEmails(db: Db, env: AlertEmailEnv, hostId: string, openedAlertIds: readonly string[]): Promise<string[]> {
+/**
+ * `origin`: where the platform is reached, as the site's object learned it from its agent's
+ * requests; without it, `platformOrigin(env)`.
+ */
+export async function alertEmails(db: Db, env: AlertEmailEnv, hostId: string, openedAlertIds: readonly string[], origin?: string | null): Promise<string[]> {
   if (openedAlertIds.length === 0) return [];
   const rules = await loadAlertRules(db, hostId);
   if (!rules.emailCustomer) return [];
@@ -98,7 +95,7 @@ export async function alertEmails(db: Db, env: AlertEmailEnv, hostId: string, op
 
   const host = await resolveHostById(db, hostId);
   if (!host) return [];
-  const base = portalBaseUrl(host, platformOrigin(env));
+  const base = portalBaseUrl(host, origin ?? platformOrigin(env));
   const logoUrl = host.logoKey ? `${base}/brand/logo?v=${host.brandVersion}` : undefined;
 
   const byCustomer = new Map<string, Candidate[]>();

@@ -39,6 +39,16 @@ describe('LiveStore', () => {
     });
   });
 
+  it('keeps the latest origin the agent reached the platform at, for links in its emails', async () => {
+    await inFreshObject((sql) => {
+      const store = new LiveStore(sql);
+      expect(store.platformOrigin()).toBeNull();
+      store.rememberPlatformOrigin('http://localhost:61234');
+      store.rememberPlatformOrigin(undefined);
+      expect(store.platformOrigin()).toBe('http://localhost:61234');
+    });
+  });
+
   it('replays the journal after the snapshot, and a checkpoint leaves nothing to replay', async () => {
     const batch = batchOf([report(nextMac())]);
     const body = await gzip(JSON.stringify(batch));
