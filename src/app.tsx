@@ -47,13 +47,12 @@ export function createPlatformApp() {
   const app = baseApp();
   app.route('/', authRoutes);
 
-  // Read-only lists whose first D1 batch travels with the session check (one round trip less).
+  // Read-only lists whose first D1 batch travels with the session check (pagePrefetch, one round trip less).
   app.get('/admin/customers', customerListPrefetch.middleware);
   app.get('/admin/equipment', equipmentListPrefetch.middleware);
   app.use('/admin/*', requireStaff);
   app.get('/admin', (c) => c.redirect('/admin/customers', 302));
-  app.use('/admin/customers/:customerId/portal/*', portalPreview);
-  app.route('/admin/customers/:customerId/portal', portalRoutes());
+  app.route('/admin/customers/:customerId/portal', portalRoutes(portalPreview));
   app.route('/admin/customers', adminCustomerRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
   app.route('/admin/account', adminAccountRoutes);
@@ -62,8 +61,7 @@ export function createPlatformApp() {
   app.route('/admin/alerts', adminAlertRoutes);
   app.route('/admin/invoices', adminInvoiceRoutes);
 
-  app.use('/host/:slug/*', portalBySlug);
-  app.route('/host/:slug', portalRoutes());
+  app.route('/host/:slug', portalRoutes(portalBySlug));
 
   app.route('/api/agent/v1', agentApiRoutes);
 
@@ -84,8 +82,7 @@ export function createPlatformApp() {
 /** Every other hostname: a verified custom domain's portal at `/`, or 404 (never a default tenant). */
 export function createDomainApp() {
   const app = baseApp();
-  app.use('*', portalByDomain);
-  app.route('/', portalRoutes());
+  app.route('/', portalRoutes(portalByDomain));
   return app;
 }
 

@@ -3,8 +3,8 @@ import type { AuthedApiKey } from './auth/api-keys';
 import type { StaffSession } from './auth/staff-session';
 import type { BatchReads } from './db/batch-reads';
 import type { Db } from './db/client';
+import type { SiteStateApi } from './live/contract';
 import type { PortalContext } from './portal/context';
-import type { PortalPagePrefetched } from './portal/prefetch';
 import type { PortalSessionResult } from './portal/session';
 
 /** The Worker's bindings, as wrangler.toml declares them. */
@@ -16,8 +16,8 @@ export interface Bindings {
   FILES: R2Bucket;
   /** Invoice generation jobs (src/billing/queue.ts): one message per (host, customer, period). */
   BILLING_QUEUE: Queue<unknown>;
-  /** One SiteState Durable Object per site (src/live/site-state.ts). */
-  SITE_STATE: DurableObjectNamespace<import('./live/site-state').SiteState>;
+  /** One SiteState Durable Object per site (src/live/site-state.ts), typed by its RPC contract. */
+  SITE_STATE: DurableObjectNamespace<SiteStateApi>;
   APP_HOST: string;
   ENVIRONMENT: string;
   SESSION_SECRET: string;
@@ -61,10 +61,13 @@ export interface Variables {
   vars: Vars;
   /** Set on the admin app once the staff session is verified and membership re-checked. */
   staff: StaffSession;
-  /** A read-only admin page's first reads, for requireStaff to batch with the session check. */
-  staffPrefetch: { handle: object; reads: (db: Db, hostId: string) => BatchReads<unknown> | null } | undefined;
-  /** Those reads' result, once the session confirmed them (`staffPagePrefetch(…).take(c)`). */
-  staffPrefetched: { handle: object; value: unknown } | undefined;
+  /**
+   * A read-only page's first reads (staff or portal), for its door's session check to batch
+   * (src/middleware/page-prefetch.ts); the scope is the door's (staff: host id; portal: host and customer).
+   */
+  pagePrefetch: { handle: object; reads: (db: Db, scope: never) => BatchReads<unknown> | null } | undefined;
+  /** Those reads' result, once the session confirmed them (`pagePrefetch(…).take(c)`). */
+  pagePrefetched: { handle: object; value: unknown } | undefined;
   /** Set on /api/v1 once the bearer key is verified. */
   apiKey: AuthedApiKey;
   /** Set on portal mounts: the host (white label), base path and, once known, member/customer. */
@@ -74,8 +77,6 @@ export interface Variables {
    * same round trip as the host. Undefined in View Portal (staff are not members).
    */
   portalSession: PortalSessionResult | undefined;
-  /** A portal page's first D1 reads, read with the session check (src/portal/prefetch.ts). */
-  portalPrefetched: PortalPagePrefetched | undefined;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

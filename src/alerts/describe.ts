@@ -58,10 +58,3 @@ export function describeAlert(kind: AlertKind, detailJson: string | null): strin
     }
   }
 }
-
-/** How a miner is named to people: model and rack location, with its serial (or MAC) to tell units apart. */
-export function minerDisplayName(miner: { model: string | null; rackLocation: string | null; serial: string | null; mac: string | null; id: string }): string {
-  const ident = miner.serial ?? miner.mac ?? miner.id.slice(0, 8);
-  const head = [miner.model, miner.rackLocation].filter((part): part is string => Boolean(part && part.trim())).join(' · ');
-  return head ? `${head} (${ident})` : ident;
-}

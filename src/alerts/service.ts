@@ -8,7 +8,8 @@ import { alertRules, alerts, customers, miners, sites } from '../db/schema';
 import { decodeCursor, encodeCursor, keysetPage } from '../lib/cursor';
 import { parseInput } from '../lib/validation';
 import { loadAlertRules, type AlertRules } from '../telemetry/alerts';
-import { describeAlert, minerDisplayName, type AlertKind } from './describe';
+import { unitName } from '../equipment/naming';
+import { describeAlert, type AlertKind } from './describe';
 import { alertRulesSchema, listAlertsQuerySchema, type AlertRulesInput, type ListAlertsQuery } from './schema';
 
 /** An alert with what a person needs to read it: the miner, its customer and site by name. */
@@ -39,9 +40,9 @@ export interface AlertPage {
 
 export const ALERT_PAGE_SIZE = 50;
 
-/** The miner of an alert, named for people (see minerDisplayName). */
+/** The miner of an alert, named for people (`unitName`). */
 export const alertMinerName = (alert: AlertView) =>
-  minerDisplayName({ id: alert.minerId, model: alert.minerModel, rackLocation: alert.minerRackLocation, serial: alert.minerSerial, mac: alert.minerMac });
+  unitName({ id: alert.minerId, model: alert.minerModel, rackLocation: alert.minerRackLocation, serial: alert.minerSerial, mac: alert.minerMac });
 
 export const alertText = (alert: Pick<AlertView, 'kind' | 'detail'>) => describeAlert(alert.kind, alert.detail);
 

@@ -1,4 +1,4 @@
-import type { StaffRole } from '../db/schema';
+import type { StaffRole } from './roles';
 import { forbidden } from '../lib/errors';
 
 /**

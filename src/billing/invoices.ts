@@ -35,8 +35,8 @@ import { prepareOutboxRow, queueEmail } from '../email/outbox';
 import type { Bindings } from '../env';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { newId } from '../lib/ids';
-import { portalBaseUrl, resolveHostById } from '../portal/tenant';
-import { platformOrigin } from '../telemetry/alert-email';
+import { platformOrigin, portalBaseUrl } from '../portal/links';
+import { resolveHostById } from '../portal/tenant';
 import type { KwhSource } from './energy';
 import { computeInvoiceLines, type AdjustmentFacts, type ComputedInvoice, type ContractFacts, type DraftLine } from './invoice-lines';
 import { formatMoney, minorToDecimalText } from './money';
@@ -433,7 +433,8 @@ export async function generateInvoice(
 // ---------------------------------------------------------------------------------------------
 // Issue, void, discard.
 
-type EmailEnv = Pick<Bindings, 'EMAIL_QUEUE' | 'APP_HOST' | 'ENVIRONMENT'>;
+/** What issuing needs to email: the queue, and where the portal answers (the request's origin when there is one). */
+type EmailEnv = Pick<Bindings, 'EMAIL_QUEUE' | 'APP_HOST' | 'ENVIRONMENT'> & { origin?: string };
 
 async function getInvoiceRow(db: Db, hostId: string, invoiceId: string): Promise<InvoiceRow> {
   const [row] = await db.select().from(invoices).where(and(eq(invoices.hostId, hostId), eq(invoices.id, invoiceId)));
@@ -498,7 +499,8 @@ export async function issueInvoice(
   const to = preview.customer.billingEmail ?? preview.customer.contactEmail;
   if (!draft.held && draft.totalMinor > 0) {
     const portalHost = await resolveHostById(db, hostId);
-    const base = portalHost ? portalBaseUrl(portalHost, platformOrigin(env)) : platformOrigin(env);
+    const platform = env.origin ?? platformOrigin(env);
+    const base = portalHost ? portalBaseUrl(portalHost, platform) : platform;
     // The number is assigned inside the UPDATE above; the outbox row reads it from there, in the
     // same batch, so the email names exactly the number issued and exists only if this call issued it.
     const row = prepareOutboxRow({

@@ -4,8 +4,9 @@ import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { keysetPage } from '../lib/cursor';
 import { contracts, contractSites, customers, miners, sites } from '../db/schema';
-import { AppError, notFound, ValidationError } from '../lib/errors';
-import { base64Url, newId } from '../lib/ids';
+import { AppError, notFound } from '../lib/errors';
+import { decodeCursor, encodeCursor } from '../lib/cursor';
+import { newId } from '../lib/ids';
 import { parseInput } from '../lib/validation';
 import {
   createCustomerSchema,
@@ -97,32 +98,6 @@ export interface CustomerPage {
   total: number;
   nextCursor: string | null;
   prevCursor: string | null;
-}
-
-type CursorValue = [sortValue: string | number, id: string];
-
-function encodeCursor(value: CursorValue): string {
-  return base64Url(new TextEncoder().encode(JSON.stringify(value)));
-}
-
-function decodeCursor(text: string, field: string): CursorValue {
-  try {
-    const json = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-    const value = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (ch) => ch.charCodeAt(0)))) as unknown;
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      (typeof value[0] === 'string' || typeof value[0] === 'number') &&
-      typeof value[1] === 'string'
-    ) {
-      return value as CursorValue;
-    }
-  } catch {
-    // fall through to the validation error
-  }
-  const message = 'This page link is no longer valid; start again from the first page.';
-  // The message too, not only the field: the admin list has no form to show field errors in.
-  throw new ValidationError({ [field]: message }, message);
 }
 
 /** The WHERE of a customer list: host scope, free-text search and status. */

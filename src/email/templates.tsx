@@ -16,8 +16,8 @@ import type { Db } from '../db/client';
 import { ALERT_KIND_LABELS } from '../alerts/describe';
 import { ALERT_KINDS, hosts } from '../db/schema';
 import { PermanentEmailError } from './types';
-import { readableAccent, readableTextOn } from '../lib/color';
 import { dateFormatter, formatDate } from '../lib/format';
+import { brandPalette } from '../hosts/palette';
 
 // ---------------------------------------------------------------------------------------------
 // Payloads. Validated when the outbox row is written (a caller's mistake fails in the request
@@ -94,15 +94,6 @@ export interface EmailBrand {
   timezone: string;
 }
 
-/** Neutral fallbacks: no colour that reads as anyone's brand. */
-export const NEUTRAL_PRIMARY = '#1f2937';
-export const NEUTRAL_ACCENT = '#4b5563';
-const HEX_COLOR = /^#[0-9a-f]{6}$/i;
-
-/** A host colour is only used if it is exactly #rrggbb; anything else could break out of a style. */
-export const safeColor = (value: string | null | undefined, fallback: string): string =>
-  value && HEX_COLOR.test(value) ? value.toLowerCase() : fallback;
-
 export interface HostBrandRow {
   name: string;
   timezone: string;
@@ -128,13 +119,10 @@ export async function loadHostBrand(db: Db, hostId: string): Promise<HostBrandRo
 }
 
 export function brandFor(host: HostBrandRow, logoUrl: string | undefined): EmailBrand {
-  const primaryColor = safeColor(host.brandPrimaryColor, NEUTRAL_PRIMARY);
   return {
     name: host.name,
     slogan: host.brandSlogan?.trim() || null,
-    primaryColor,
-    accentColor: readableAccent(safeColor(host.brandAccentColor, NEUTRAL_ACCENT)),
-    onPrimaryColor: readableTextOn(primaryColor),
+    ...brandPalette({ primaryColor: host.brandPrimaryColor, accentColor: host.brandAccentColor }),
     logoUrl: logoUrl ?? null,
     timezone: host.timezone,
   };

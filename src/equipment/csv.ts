@@ -7,7 +7,8 @@ import { ValidationError } from '../lib/errors';
 import { newId } from '../lib/ids';
 import { fieldErrorsFrom } from '../lib/validation';
 import { createMinerSchema, mthsToThs, type CreateMinerInput } from './schema';
-import { listAllMiners, minerLabel, type LiveSource } from './service';
+import { unitIdent } from './naming';
+import { listAllMiners, type LiveSource } from './service';
 import { formatCount, unitField } from '../lib/format';
 
 // ---------------------------------------------------------------------------------------------
@@ -257,7 +258,7 @@ export async function previewImport(db: Db, hostId: string, text: string): Promi
     for (const row of rows) {
       if (!row.input) continue;
       const owner = row.input.mac ? macOwner.get(row.input.mac) : undefined;
-      if (owner) row.errors.mac ??= `A unit with this MAC address is already in the inventory (${minerLabel(owner)}).`;
+      if (owner) row.errors.mac ??= `A unit with this MAC address is already in the inventory (${unitIdent(owner)}).`;
       if (row.input.serial && serialTaken.has(row.input.serial)) row.errors.serial ??= 'A unit with this serial number is already in the inventory.';
     }
   }
@@ -337,7 +338,7 @@ export async function importMiners(db: Db, hostId: string, actor: Actor, text: s
     actorLabel: actor.label,
     action: 'miner.imported',
     changes: JSON.stringify({
-      unit: [null, minerLabel({ id: unit.id!, serial: unit.serial ?? null, mac: unit.mac ?? null })],
+      unit: [null, unitIdent({ id: unit.id!, serial: unit.serial ?? null, mac: unit.mac ?? null })],
       ...(unit.model ? { model: [null, unit.model] } : {}),
       ...(unit.nominalHashrateMths != null ? { nominal_hashrate_ths: [null, `${mthsToThs(unit.nominalHashrateMths)} TH/s`] } : {}),
       status: [null, unit.status],

@@ -9,10 +9,12 @@ import { inIds } from '../db/sql';
 import { activityLog, customers, miners, sites } from '../db/schema';
 import type { Bindings } from '../env';
 import { AppError, notFound, ValidationError } from '../lib/errors';
-import { base64Url, newId } from '../lib/ids';
+import { decodeListCursor, encodeCursor, encodeOffsetCursor } from '../lib/cursor';
+import { newId } from '../lib/ids';
+import { unitIdent, unitLabel } from './naming';
 import { parseInput } from '../lib/validation';
 import { siteOptionsQuery } from '../sites/service';
-import { readLive, readLiveKeys } from '../telemetry/live';
+import { readLive, readLiveKeys } from '../live/client';
 import { sortByLiveValue } from '../telemetry/live-sort';
 import type { LiveKey, LiveMiner } from '../telemetry/types';
 import {
@@ -43,11 +45,8 @@ export interface MinerWithLive extends Miner {
   live: LiveMiner | null;
 }
 
-/** Where live state comes from: the SiteState Durable Objects (src/telemetry/live.ts). */
+/** Where live state comes from: the SiteState Durable Objects (src/live/client.ts). */
 export type LiveSource = Pick<Bindings, 'SITE_STATE'>;
-
-/** How a unit is named in messages and activity: its serial, else its MAC. */
-export const minerLabel = (miner: { serial: string | null; mac: string | null; id: string }) => miner.serial ?? miner.mac ?? miner.id;
 
 export function minerColumns() {
   return {
@@ -151,30 +150,6 @@ function d1SortKey(sort: D1Sort): SQL {
   return sql`${miners.createdAt}`;
 }
 
-type Cursor = { kind: 'keyset'; value: string | number; id: string } | { kind: 'offset'; offset: number };
-
-function encodeCursor(cursor: Cursor): string {
-  const json = cursor.kind === 'keyset' ? [cursor.value, cursor.id] : { o: cursor.offset };
-  return base64Url(new TextEncoder().encode(JSON.stringify(json)));
-}
-
-function decodeCursor(text: string, field: string): Cursor {
-  try {
-    const json = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-    const value = JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (ch) => ch.charCodeAt(0)))) as unknown;
-    if (Array.isArray(value) && value.length === 2 && (typeof value[0] === 'string' || typeof value[0] === 'number') && typeof value[1] === 'string') {
-      return { kind: 'keyset', value: value[0], id: value[1] };
-    }
-    if (value && typeof value === 'object' && 'o' in value && Number.isSafeInteger(value.o) && (value.o as number) >= 0) {
-      return { kind: 'offset', offset: value.o as number };
-    }
-  } catch {
-    // fall through
-  }
-  const message = 'This page link is no longer valid; start again from the first page.';
-  throw new ValidationError({ [field]: message }, message);
-}
-
 /** The live value a live sort orders by; null (no data) always sorts last. */
 function liveMetric(sort: LiveSort, live: LiveKey | undefined): number | null {
   if (!live) return null;
@@ -250,7 +225,7 @@ function d1SortPlan(db: Db, filters: SQL[], sort: D1Sort, limit: number, query: 
   const descending = sort.startsWith('-');
   const goingBack = query.before !== undefined;
   const cursorText = query.before ?? query.cursor;
-  const decoded = cursorText ? decodeCursor(cursorText, goingBack ? 'before' : 'cursor') : null;
+  const decoded = cursorText ? decodeListCursor(cursorText, goingBack ? 'before' : 'cursor') : null;
   const keyset = decoded?.kind === 'keyset' ? decoded : null;
   const readDescending = descending !== goingBack;
   const pageFilters = [...filters];
@@ -280,7 +255,7 @@ function d1SortPlan(db: Db, filters: SQL[], sort: D1Sort, limit: number, query: 
       const [rows, totals] = results as [Awaited<typeof pageQuery>, Awaited<typeof totalQuery>];
       // The key as SQLite computed it (its lower() is not JavaScript's), so cursors compare alike.
       const { page, nextCursor, prevCursor } = keysetPage(rows, limit, { goingBack, fromCursor: keyset !== null }, (row) =>
-        encodeCursor({ kind: 'keyset', value: row.sortKey, id: row.id }),
+        encodeCursor([row.sortKey, row.id]),
       );
       return { items: await withLive(live, page.map(({ sortKey: _key, ...row }) => row)), total: totals[0]?.total ?? 0, nextCursor, prevCursor };
     },
@@ -293,7 +268,7 @@ function d1SortPlan(db: Db, filters: SQL[], sort: D1Sort, limit: number, query: 
  */
 function liveSortPlan(db: Db, filters: SQL[], sort: LiveSort, limit: number, query: ListMinersQuery): ListPlan {
   const cursorText = query.cursor ?? query.before;
-  const decoded = cursorText ? decodeCursor(cursorText, query.cursor ? 'cursor' : 'before') : null;
+  const decoded = cursorText ? decodeListCursor(cursorText, query.cursor ? 'cursor' : 'before') : null;
   const offset = decoded?.kind === 'offset' ? decoded.offset : 0;
   const keysQuery = db
     .select({ id: miners.id, siteId: miners.siteId })
@@ -319,8 +294,8 @@ function liveSortPlan(db: Db, filters: SQL[], sort: LiveSort, limit: number, que
       return {
         items,
         total: keys.length,
-        nextCursor: offset + limit < ordered.length ? encodeCursor({ kind: 'offset', offset: offset + limit }) : null,
-        prevCursor: offset > 0 ? encodeCursor({ kind: 'offset', offset: Math.max(0, offset - limit) }) : null,
+        nextCursor: offset + limit < ordered.length ? encodeOffsetCursor(offset + limit) : null,
+        prevCursor: offset > 0 ? encodeOffsetCursor(Math.max(0, offset - limit)) : null,
       };
     },
   };
@@ -464,7 +439,7 @@ async function duplicateErrors(db: Db, hostId: string, values: { mac?: string | 
     .all();
   const errors: Record<string, string> = {};
   for (const row of rows) {
-    if (values.mac && row.mac === values.mac) errors.mac = `Another unit (${minerLabel(row)}) already has this MAC address.`;
+    if (values.mac && row.mac === values.mac) errors.mac = `Another unit (${unitIdent(row)}) already has this MAC address.`;
     if (values.serial && row.serial === values.serial) errors.serial = 'Another unit already has this serial number.';
   }
   return errors;
@@ -613,8 +588,6 @@ async function candidatesOf(db: Db, hostId: string, ids: string[]): Promise<Map<
     .all();
   return new Map(rows.map((row) => [row.id, row]));
 }
-
-const unitLabel = (row: Candidate) => (row.model ? `${minerLabel(row)} (${row.model})` : minerLabel(row));
 
 /**
  * Assigns units to a customer. Each unit is one guarded UPDATE — it changes only while the unit

@@ -9,6 +9,7 @@ import { AppError, notFound, ValidationError, type FieldErrors } from '../lib/er
 import { newId } from '../lib/ids';
 import { imageInfo, sniffImageType, type ImageInfo } from '../lib/image-size';
 import { parseInput } from '../lib/validation';
+import { BRAND_DEFAULT_COLORS } from './palette';
 import { brandingSchema } from './schema';
 import { staffActor } from './service';
 
@@ -24,11 +25,6 @@ export const LOGO_MIN_PIXELS = 200;
  * every browser that shows the portal (a decompression bomb). 4096² decodes to at most 64 MB.
  */
 export const LOGO_MAX_PIXELS = 4096;
-/**
- * What a host that never chose colours gets: neutral, never Hashyard's own. The same values as
- * the portal stylesheet (src/portal/branding.ts); a stored null means "the default".
- */
-export const BRAND_DEFAULT_COLORS = { primaryColor: '#1f2937', accentColor: '#2563eb' } as const;
 
 export type Branding = {
   name: string;

@@ -5,10 +5,10 @@ import { getCustomer } from '../customers/service';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
 import { notFound } from '../lib/errors';
-import { portalPagePrefetch } from '../portal/prefetch';
-import { resolvePortalRequest, type PortalAddress } from '../portal/request';
+import { resolvePortalRequest, type PortalAddress, type PortalScope } from '../portal/request';
 import { PORTAL_COOKIE } from '../portal/session';
 import { resolveHostById } from '../portal/tenant';
+import { keepPrefetched, pendingPageReads } from './page-prefetch';
 import { requestHostname } from './tenant';
 
 /** `/host/<slug>/…` on the platform host: the host slug, or the main slug as a fallback. */
@@ -26,16 +26,16 @@ export const portalByDomain = createMiddleware<AppEnv>(async (c, next) => {
 
 /**
  * The host (404 when none) and, in the same D1 round trip, the portal session for requireMember
- * and, on the pages that declare them (src/portal/prefetch.ts), the page's own first reads, used
- * only if the session confirms them.
+ * and, on the pages that declare them (`pagePrefetch`, src/routes/portal.tsx), the page's own first
+ * reads, kept only if the session confirms the host and customer they were read for.
  */
 async function resolvePortal(c: Context<AppEnv>, address: PortalAddress, base: string) {
-  const prefetch = portalPagePrefetch(c.req.method, c.req.path.slice(base.length) || '/', c.req.query());
-  const resolved = await resolvePortalRequest(getDb(c.env.DB), c.get('vars').SESSION_SECRET, address, getCookie(c, PORTAL_COOKIE), prefetch);
+  const pageReads = pendingPageReads<PortalScope>(c);
+  const resolved = await resolvePortalRequest(getDb(c.env.DB), c.get('vars').SESSION_SECRET, address, getCookie(c, PORTAL_COOKIE), pageReads);
   if (!resolved) throw notFound();
   c.set('portal', { host: resolved.host, base, preview: null, member: null, customer: null });
   c.set('portalSession', resolved.session);
-  c.set('portalPrefetched', resolved.prefetched ?? undefined);
+  if (pageReads) keepPrefetched(c, resolved.prefetched);
 }
 
 /**

@@ -21,7 +21,8 @@ import {
   teamNameSchema,
 } from './schema';
 import { LOCKOUT_MESSAGES } from './session';
-import { portalBaseUrl, type PortalHost } from './tenant';
+import { portalBaseUrl } from './links';
+import type { PortalHost } from './tenant';
 
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
 const RESET_TTL_MS = 60 * 60 * 1000;

@@ -9,7 +9,8 @@ import { newId, randomToken, sha256Hex } from '../lib/ids';
 import { consumeRateLimit } from '../lib/rate-limit';
 import { parseInput } from '../lib/validation';
 import { inviteSchema } from './schema';
-import { portalBaseUrl, type PortalHost } from './tenant';
+import { portalBaseUrl } from './links';
+import type { PortalHost } from './tenant';
 
 export const INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 /** Per customer and per host, so neither a host's staff nor a customer can spam addresses. */

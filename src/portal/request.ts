@@ -10,7 +10,13 @@ export type PortalAddress = { slug: string } | { hostname: string };
  * valid token claims, sent in the session check's batch, and read only once the account row
  * confirms both (read-only pages only: nothing may change before the session is judged).
  */
-export type PortalPrefetch<T> = (db: Db, scope: { hostId: string; customerId: string }) => BatchReads<T>;
+export type PortalPrefetch<T> = (db: Db, scope: PortalScope) => BatchReads<T> | null;
+
+/** The host and customer a portal token claims: what a page's prefetched reads are scoped to. */
+export interface PortalScope {
+  hostId: string;
+  customerId: string;
+}
 
 /**
  * The host a portal request is addressed to and, when it carries a portal cookie, whether that is
@@ -18,7 +24,7 @@ export type PortalPrefetch<T> = (db: Db, scope: { hostId: string; customerId: st
  * account row is read for the host the token names; it only counts when that is the host the
  * address resolved to (judgePortalSession), exactly as `loadPortalSession` decides.
  * A local D1 round trip costs about as much as a whole trivial page (bench/README.md), so every
- * portal page saves one here, and a page with a `prefetch` (src/portal/prefetch.ts) saves its
+ * portal page saves one here, and a page declared with `pagePrefetch` (src/middleware/page-prefetch.ts) saves its
  * own too.
  */
 export async function resolvePortalRequest<T = never>(

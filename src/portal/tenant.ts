@@ -77,15 +77,3 @@ export async function resolveHostByDomain(db: Db, hostname: string): Promise<Por
 export async function resolveHostById(db: Db, hostId: string): Promise<PortalHost | null> {
   return (await db.select(portalHostColumns).from(hosts).where(eq(hosts.id, hostId)).get()) ?? null;
 }
-
-/**
- * The absolute origin + base path of a host's portal, for links in emails: the verified custom
- * domain when there is one, else `/host/<slug>` on the platform. `requestUrl` supplies the
- * scheme and port the platform is being reached on (http://localhost:8787 in development).
- */
-export function portalBaseUrl(host: PortalHost, requestUrl: string): string {
-  const url = new URL(requestUrl);
-  const port = url.port ? `:${url.port}` : '';
-  if (host.customDomain) return `${url.protocol}//${host.customDomain}${port}`;
-  return `${url.protocol}//${url.host}/host/${host.hostSlug ?? host.mainSlug}`;
-}

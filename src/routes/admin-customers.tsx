@@ -7,7 +7,7 @@ import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
 import { notFound } from '../lib/errors';
 import { isHtmx, readForm, redirectAfterPost } from '../lib/http';
-import { staffPagePrefetch } from '../middleware/staff-auth';
+import { pagePrefetch } from '../middleware/page-prefetch';
 import { staffActor } from '../hosts/service';
 import { CustomerForm, EMPTY_CUSTOMER_FORM, type CustomerFormValues } from '../../views/pages/customers/form';
 import { CustomerFormPage } from '../../views/pages/customers/edit';
@@ -180,7 +180,7 @@ function customerListQuery(c: Context<AppEnv>) {
 }
 
 /** The list's page and total travel with the session check (src/middleware/staff-auth.ts). */
-export const customerListPrefetch = staffPagePrefetch((c, db, hostId) => customerListReads(db, hostId, customerListQuery(c)));
+export const customerListPrefetch = pagePrefetch((c, db, hostId: string) => customerListReads(db, hostId, customerListQuery(c)));
 
 export const adminCustomerRoutes = new Hono<AppEnv>()
   .route('/', adminTeamRoutes)

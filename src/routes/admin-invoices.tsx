@@ -130,7 +130,7 @@ export const adminInvoiceRoutes = new Hono<AppEnv>()
   .post('/:id/issue', async (c) => {
     const session = c.get('staff');
     requireThat(can.manageInvoices(session.role), 'Only an owner or admin can issue invoices.');
-    const invoice = await issueInvoice(getDb(c.env.DB), c.env, session.host.id, c.req.param('id'), staffActor(session));
+    const invoice = await issueInvoice(getDb(c.env.DB), { ...c.env, origin: new URL(c.req.url).origin }, session.host.id, c.req.param('id'), staffActor(session));
     return redirectAfterPost(c, `/admin/invoices/${invoice.id}?done=issued`);
   })
   .post('/:id/discard', async (c) => {

@@ -10,7 +10,8 @@ import {
   verifyDomainForDevelopment,
 } from '../domains/service';
 import type { AppEnv } from '../env';
-import { BRAND_DEFAULT_COLORS, getBranding, LOGO_MAX_BYTES, readLogo, removeLogo, updateBranding, type Branding } from '../hosts/branding';
+import { BRAND_DEFAULT_COLORS } from '../hosts/palette';
+import { getBranding, LOGO_MAX_BYTES, readLogo, removeLogo, updateBranding, type Branding } from '../hosts/branding';
 import { notFound } from '../lib/errors';
 import { readForm, readMultipartForm, redirectAfterPost } from '../lib/http';
 import {
@@ -95,7 +96,7 @@ async function domainsPage(c: Context<AppEnv>, extra: { values?: { hostname: str
       domains={await listDomains(getDb(c.env.DB), session.host.id)}
       mode={verificationMode(c.env)}
       target={cnameTarget(c.env)}
-      linkBase={{ protocol: url.protocol, port: url.port }}
+      platformOrigin={url.origin}
       {...extra}
     />
   );

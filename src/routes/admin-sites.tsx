@@ -7,7 +7,7 @@ import type { FieldErrors } from '../lib/errors';
 import { readForm, redirectAfterPost } from '../lib/http';
 import { microsToDecimal, siteFormToInput } from '../sites/schema';
 import { addSegment, createSite, getSite, listSites, removeSegment, updateSite, type SiteDetail } from '../sites/service';
-import { readSiteSummary } from '../telemetry/live';
+import { readSiteSummary } from '../live/client';
 import type { SiteSummary } from '../telemetry/types';
 import { LiveSummaryCard, SiteDetailPage } from '../../views/pages/sites/detail';
 import { emptySiteForm, SiteForm, SiteFormPage, type SiteFormValues } from '../../views/pages/sites/form';

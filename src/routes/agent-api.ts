@@ -36,7 +36,8 @@ export const agentApiRoutes = new Hono<AgentEnv>()
   })
   .post('/telemetry', requireAgent, async (c) => {
     const agent = c.get('agent');
-    const result = await ingestTelemetry(c.env, agent, await readTelemetryPayload(c.req.raw));
+    // The agent API is served on the platform host only, so this is where its portals are reached too.
+    const result = await ingestTelemetry(c.env, agent, await readTelemetryPayload(c.req.raw), new URL(c.req.url).origin);
     return c.json({ batch_accepted: true, duplicate: result.duplicate, miners_accepted: result.accepted, miners_staged: result.staged });
   })
   .get('/config', requireAgent, async (c) => {

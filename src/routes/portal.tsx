@@ -1,5 +1,5 @@
 import { portalInvoiceDetailRoutes } from './portal-invoices';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { getDb } from '../db/client';
@@ -21,7 +21,7 @@ import {
   updateProfile,
   type PortalSignedIn,
 } from '../portal/accounts';
-import { brandStylesheet } from '../portal/branding';
+import { brandStylesheet } from '../hosts/palette';
 import { createInvite, findInviteByToken, listInvites } from '../portal/invites';
 import {
   LOCKOUT_MESSAGES,
@@ -45,8 +45,10 @@ import {
 import { PortalDashboard, PortalProfileInPreview, PortalProfilePage, PortalSectionPage, PortalTeamPage } from '../../views/pages/portal/pages';
 import { FleetLiveFragment, MinerLive, PortalAlertsPage, PortalEquipmentPage, PortalMinerPage } from '../../views/pages/portal/equipment';
 import { listAlerts, listCustomerAlerts } from '../alerts/service';
-import { customerFleetPage, customerMiner, fleetHistory, HISTORY_SPAN_MS, parseFleetQuery } from '../telemetry/fleet';
-import { completeDashboard, loadPortalDashboard } from '../portal/dashboard';
+import { customerFleetPage, customerMiner, fleetHistory, fleetPageReads, HISTORY_SPAN_MS, parseFleetQuery } from '../telemetry/fleet';
+import { completeDashboard, dashboardReads, loadPortalDashboard } from '../portal/dashboard';
+import { pagePrefetch } from '../middleware/page-prefetch';
+import type { PortalScope } from '../portal/request';
 import { handleForm } from './forms';
 
 type PortalCtx = Context<AppEnv>;
@@ -99,9 +101,24 @@ function inviteView(token: string, invite: { email: string; customerName: string
   return { token, email: invite.email, customerName: invite.customerName };
 }
 
-/** The portal: mounted at /host/<slug>, at / of a custom domain, and in View Portal. */
-export function portalRoutes() {
+/**
+ * The read-only pages whose first D1 batch travels with the session check (pagePrefetch): the
+ * dashboard, and Equipment with its polled fragment. Registered on their routes below, ahead of
+ * the tenant middleware that runs that check.
+ */
+const dashboardPrefetch = pagePrefetch((_c, db, scope: PortalScope) => dashboardReads(db, scope));
+const fleetPrefetch = pagePrefetch((c, db, scope: PortalScope) => fleetPageReads(db, scope, parseFleetQuery(c.req.query())));
+
+/**
+ * The portal, mounted at /host/<slug>, at / of a custom domain, and in View Portal; `tenant` is
+ * the mount's middleware that sets `portal` (src/middleware/portal-tenant.ts).
+ */
+export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
   const app = new Hono<AppEnv>();
+  app.get('/', dashboardPrefetch.middleware);
+  app.get('/equipment', fleetPrefetch.middleware);
+  app.get('/equipment/live', fleetPrefetch.middleware);
+  app.use('*', tenant);
   app.use('*', previewIsReadOnly);
 
   // --- Branding (public: the sign-in page needs it) --------------------------------------
@@ -245,11 +262,10 @@ export function portalRoutes() {
   pages.use('*', requireMember);
   pages.get('/', async (c) => {
     const portal = c.get('portal');
-    const prefetched = c.get('portalPrefetched');
-    const data =
-      prefetched?.page === 'dashboard'
-        ? await completeDashboard(c.env, prefetched.rows)
-        : await loadPortalDashboard(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id);
+    const prefetched = dashboardPrefetch.take(c);
+    const data = prefetched
+      ? await completeDashboard(c.env, prefetched)
+      : await loadPortalDashboard(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id);
     return c.html(<PortalDashboard portal={portal} teamSize={data.teamSize} fleet={data.fleet} openAlerts={data.openAlerts} openAlertTotal={data.openAlertTotal} />);
   });
   pages.route('/invoices', portalInvoiceDetailRoutes);
@@ -263,8 +279,8 @@ export function portalRoutes() {
   /** The page's fleet: finished from the reads that came with the session, else read now. */
   const fleetPage = (c: PortalCtx, options: { historySince?: number } = {}) => {
     const portal = c.get('portal');
-    const prefetched = c.get('portalPrefetched');
-    if (prefetched?.page === 'equipment') return prefetched.finish(c.env, options);
+    const finish = fleetPrefetch.take(c);
+    if (finish) return finish(c.env, options);
     return customerFleetPage(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id, parseFleetQuery(c.req.query()), options);
   };
   const fleetFragment = async (c: PortalCtx) => {

@@ -1,17 +1,19 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
-import { ALERT_KIND_LABELS, describeAlert, minerDisplayName } from '../alerts/describe';
+import { ALERT_KIND_LABELS, describeAlert } from '../alerts/describe';
+import { unitName } from '../equipment/naming';
 import type { Db } from '../db/client';
 import { inIds } from '../db/sql';
 import { alerts, customers, miners } from '../db/schema';
 import { prepareOutboxRow, queueEmail } from '../email/outbox';
 import type { Bindings } from '../env';
-import { portalBaseUrl, resolveHostById } from '../portal/tenant';
+import { platformOrigin, portalBaseUrl } from '../portal/links';
+import { resolveHostById } from '../portal/tenant';
 import { loadAlertRules } from './alerts';
 
 /**
- * Alert emails to customers (issue 4, optional part). SiteState calls `alertEmails` from
- * `flushAlerts()` once the D1 batch that recorded the alerts has committed, with the ids of the
- * alerts it just opened.
+ * Alert emails to customers (issue 4, optional part). SiteState's alert tracker calls `alertEmails`
+ * from `AlertTracker.flush()` (src/live/alert-tracker.ts) once the D1 batch that recorded the
+ * alerts has committed, with the ids of the alerts it just opened.
  *
  * An alert is emailed when the host's rules have "email the customer" on, the alert is still
  * open, its miner is still assigned to the alert's customer, and that customer is active. The
@@ -31,15 +33,7 @@ export const ALERT_EMAILS_PER_CUSTOMER = 5;
 /** Rows per bulk INSERT (one JSON parameter each; a payload is well under 2 KB). */
 const INSERT_CHUNK = 50;
 
-type AlertEmailEnv = Pick<Bindings, 'DB' | 'EMAIL_QUEUE' | 'APP_HOST' | 'ENVIRONMENT'>;
-
-/**
- * Where the platform answers, for links in emails sent with no request at hand (from a Durable
- * Object): https://APP_HOST, or wrangler dev's default http://localhost:8787 in development.
- */
-export function platformOrigin(env: Pick<Bindings, 'APP_HOST' | 'ENVIRONMENT'>): string {
-  return env.ENVIRONMENT === 'development' ? `http://${env.APP_HOST}:8787` : `https://${env.APP_HOST}`;
-}
+export type AlertEmailEnv = Pick<Bindings, 'DB' | 'EMAIL_QUEUE' | 'APP_HOST' | 'ENVIRONMENT'>;
 
 interface Candidate {
   id: string;
@@ -57,7 +51,11 @@ interface Candidate {
 }
 
 /** Returns the outbox ids written (and queued). */
-export async function alertEmails(db: Db, env: AlertEmailEnv, hostId: string, openedAlertIds: readonly string[]): Promise<string[]> {
+/**
+ * `origin`: where the platform is reached, as the site's object learned it from its agent's
+ * requests; without it, `platformOrigin(env)`.
+ */
+export async function alertEmails(db: Db, env: AlertEmailEnv, hostId: string, openedAlertIds: readonly string[], origin?: string | null): Promise<string[]> {
   if (openedAlertIds.length === 0) return [];
   const rules = await loadAlertRules(db, hostId);
   if (!rules.emailCustomer) return [];
@@ -97,7 +95,7 @@ export async function alertEmails(db: Db, env: AlertEmailEnv, hostId: string, op
 
   const host = await resolveHostById(db, hostId);
   if (!host) return [];
-  const base = portalBaseUrl(host, platformOrigin(env));
+  const base = portalBaseUrl(host, origin ?? platformOrigin(env));
   const logoUrl = host.logoKey ? `${base}/brand/logo?v=${host.brandVersion}` : undefined;
 
   const byCustomer = new Map<string, Candidate[]>();
@@ -111,7 +109,7 @@ export async function alertEmails(db: Db, env: AlertEmailEnv, hostId: string, op
     const others = group.length - emailed.length;
     try {
       const prepared = emailed.map((alert, index) => {
-        const minerLabel = minerDisplayName({ id: alert.minerId, model: alert.model, rackLocation: alert.rackLocation, serial: alert.serial, mac: alert.mac }).slice(0, 200);
+        const minerLabel = unitName({ id: alert.minerId, model: alert.model, rackLocation: alert.rackLocation, serial: alert.serial, mac: alert.mac }).slice(0, 200);
         const kind = ALERT_KIND_LABELS[alert.kind];
         const row = prepareOutboxRow({
           hostId,

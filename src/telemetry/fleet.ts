@@ -6,7 +6,8 @@ import { miners, sites } from '../db/schema';
 import type { Bindings } from '../env';
 import { notFound } from '../lib/errors';
 import { sortByLiveValue } from './live-sort';
-import { liveTotals, readHistory, readLive, readLiveKeys, readLiveTotals, type LiveTotals } from './live';
+import { liveTotals, type LiveTotals } from '../live/aggregate';
+import { readHistory, readLive, readLiveKeys, readLiveTotals } from '../live/client';
 import { LIVE_STATUSES, type HistoryPoint, type LiveKey, type LiveMiner, type LiveStatus } from './types';
 
 /**

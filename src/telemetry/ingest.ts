@@ -1,8 +1,8 @@
 import type { Bindings } from '../env';
 import { AppError, ValidationError } from '../lib/errors';
-import type { IngestResult } from '../live/site-state';
 import { MAX_BATCH_BYTES } from './batch';
-import { siteState } from './live';
+import { siteState } from '../live/client';
+import type { IngestResult } from '../live/contract';
 
 const TOO_LARGE = `The batch is larger than ${MAX_BATCH_BYTES / 1024 / 1024} MB; send fewer miners per batch.`;
 
@@ -81,8 +81,13 @@ const REFUSALS = {
  * Hands the batch to the site's SiteState (the site comes from the agent's token, never from the
  * body). A batch with any invalid miner is rejected whole and nothing is written.
  */
-export async function ingestTelemetry(env: Pick<Bindings, 'SITE_STATE'>, agent: { hostId: string; siteId: string }, payload: TelemetryPayload): Promise<IngestResult> {
-  const outcome = await siteState(env, agent.siteId).ingestBody({ hostId: agent.hostId, siteId: agent.siteId }, payload.body, payload.encoding);
+export async function ingestTelemetry(
+  env: Pick<Bindings, 'SITE_STATE'>,
+  agent: { hostId: string; siteId: string },
+  payload: TelemetryPayload,
+  origin?: string,
+): Promise<IngestResult> {
+  const outcome = await siteState(env, agent.siteId).ingestBody({ hostId: agent.hostId, siteId: agent.siteId, origin }, payload.body, payload.encoding);
   if (outcome.ok) return outcome.result;
   if (outcome.reason === 'invalid') throw new ValidationError(outcome.fields, 'The batch was rejected whole: fix the fields named and send it again.');
   throw new AppError('bad_request', REFUSALS[outcome.reason]);

@@ -9,7 +9,7 @@ import { reportFleet, seedFleet, type SeededMiner } from '../helpers/fleet';
 import { addActiveDomain } from '../helpers/portal';
 import { batchOf, report, stateOf } from '../helpers/telemetry';
 import { fleetIndexOf, fleetSitesQuery, fleetSummary } from '../../src/telemetry/fleet';
-import { readLive } from '../../src/telemetry/live';
+import { readLive } from '../../src/live/client';
 
 const XSS_MODEL = '<img src=x onerror=alert(1)>';
 const XSS_RACK = '<script>alert("rack")</script>';

@@ -5,7 +5,7 @@ import { createApp } from '../../src/app';
 import { emailOutbox, hosts } from '../../src/db/schema';
 import { handleDeadLetterQueue, handleEmailQueue, retryDelaySeconds } from '../../src/email/consumer';
 import { CLAIM_TTL_MS, outboxInsert, queueEmail, requeueStale, sendEmail, type EmailInput } from '../../src/email/outbox';
-import { NEUTRAL_PRIMARY } from '../../src/email/templates';
+import { BRAND_DEFAULT_COLORS } from '../../src/hosts/palette';
 import {
   mailChannelsConfig,
   mailChannelsTransport,
@@ -16,6 +16,9 @@ import { EMAIL_DLQ_NAME, EMAIL_QUEUE_NAME, PermanentEmailError, type OutgoingEma
 import type { Bindings, EmailQueueMessage } from '../../src/env';
 import worker from '../../src/index';
 import { createHost, db, getPage, ORIGIN, uniqueId, type TestHost } from '../helpers/fixtures';
+
+/** Emails of a host that never chose colours use the one default palette. */
+const NEUTRAL_PRIMARY = BRAND_DEFAULT_COLORS.primaryColor;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { brandContrastWarnings, contrastRatio, readableAccent, readableTextOn } from '../../src/lib/color';
-import { BRAND_DEFAULT_COLORS } from '../../src/hosts/branding';
-import { brandStylesheet } from '../../src/portal/branding';
+import { BRAND_DEFAULT_COLORS } from '../../src/hosts/palette';
+import { brandStylesheet } from '../../src/hosts/palette';
 
 /** Every 17th step of each channel: 4,096 colours across the whole cube. */
 const palette: string[] = [];

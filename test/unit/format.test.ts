@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeAlert, minerDisplayName } from '../../src/alerts/describe';
+import { describeAlert } from '../../src/alerts/describe';
+import { unitName as minerDisplayName } from '../../src/equipment/naming';
 import { alertRulesFormToInput, alertRulesSchema } from '../../src/alerts/schema';
 import {
   currencyExponent,

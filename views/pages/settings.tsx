@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx';
 import type { StaffSession } from '../../src/auth/staff-session';
 import { can } from '../../src/auth/permissions';
-import { STAFF_ROLES } from '../../src/db/schema';
+import { STAFF_ROLES } from '../../src/auth/roles';
 import { CURRENCIES } from '../../src/lib/currencies';
 import type { FieldErrors } from '../../src/lib/errors';
 import { ConfirmAction } from '../components/confirm';

@@ -44,7 +44,7 @@ export const apiInvoiceRoutes = new Hono<AppEnv>()
   })
   .post('/:id/issue', async (c) => {
     const key = c.get('apiKey');
-    const invoice = await issueInvoice(getDb(c.env.DB), c.env, key.hostId, c.req.param('id'), apiActor(key));
+    const invoice = await issueInvoice(getDb(c.env.DB), { ...c.env, origin: new URL(c.req.url).origin }, key.hostId, c.req.param('id'), apiActor(key));
     return c.json({ data: toApiInvoiceDetail(await getInvoice(getDb(c.env.DB), key.hostId, invoice.id)) });
   })
   .post('/:id/void', async (c) => {

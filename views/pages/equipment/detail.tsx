@@ -2,7 +2,8 @@ import type { HistoryPoint } from '../../../src/telemetry/types';
 import { HashrateChart } from '../../components/chart';
 import type { Child } from 'hono/jsx';
 import type { StaffSession } from '../../../src/auth/staff-session';
-import { minerLabel, type MinerActivityEntry, type MinerWithLive } from '../../../src/equipment/service';
+import { unitIdent } from '../../../src/equipment/naming';
+import type { MinerActivityEntry, MinerWithLive } from '../../../src/equipment/service';
 import { formatHashrate, formatPower } from '../../../src/lib/format';
 import { EfficiencyCell, HashrateCell, LiveBadge, MinerStatusBadge, NominalHashrate, PowerCell, TempCell, UptimeCell } from '../../components/equipment';
 import { Card } from '../../components/form';
@@ -101,7 +102,7 @@ export function MinerDetailPage(props: {
 }) {
   const { miner, session } = props;
   const tz = session.host.timezone;
-  const label = minerLabel(miner);
+  const label = unitIdent(miner);
   const live = miner.live;
   return (
     <AdminLayout session={session} title={label} area="equipment">

@@ -1,6 +1,7 @@
 import type { StaffSession } from '../../../src/auth/staff-session';
 import { MINER_STATUSES, MINER_STATUS_LABELS, NONE, type MinerSort, type MinerStatus } from '../../../src/equipment/schema';
-import { minerLabel, type MinerPage, type MinerWithLive } from '../../../src/equipment/service';
+import { unitIdent } from '../../../src/equipment/naming';
+import type { MinerPage, MinerWithLive } from '../../../src/equipment/service';
 import { EfficiencyCell, HashrateCell, LiveBadge, MinerStatusBadge, PowerCell, TempCell, UptimeCell } from '../../components/equipment';
 import { EmptyState } from '../../components/form';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
@@ -70,7 +71,7 @@ function UnitCell(props: { miner: MinerWithLive }) {
   return (
     <>
       <a class="ident" href={`/admin/equipment/${miner.id}`}>
-        {minerLabel(miner)}
+        {unitIdent(miner)}
       </a>
       {miner.serial && miner.mac && (
         <div class="muted small">
@@ -122,7 +123,7 @@ export function MinerTable(props: { miners: MinerWithLive[]; showCustomer?: bool
             <tr data-miner-id={miner.id}>
               {props.select && (
                 <td>
-                  <input type="checkbox" name={props.select.name} value={miner.id} aria-label={`Select ${minerLabel(miner)}`} />
+                  <input type="checkbox" name={props.select.name} value={miner.id} aria-label={`Select ${unitIdent(miner)}`} />
                 </td>
               )}
               <td>

@@ -1,6 +1,6 @@
 import type { Child } from 'hono/jsx';
-import { minerDisplayName } from '../../../src/alerts/describe';
 import { alertMinerName, alertText, type AlertView } from '../../../src/alerts/service';
+import { unitName } from '../../../src/equipment/naming';
 import type { PortalContext } from '../../../src/portal/context';
 import {
   DEFAULT_FLEET_QUERY,
@@ -28,7 +28,7 @@ import { TableWrap } from '../../components/table';
 /** Live parts of the portal refresh by polling (htmx); the CSP's allowEval: false rules out trigger filters. */
 export const POLL_TRIGGER = 'every 15s';
 
-const minerName = (miner: FleetMiner) => minerDisplayName({ id: miner.id, model: miner.model, rackLocation: miner.rackLocation, serial: miner.serial, mac: miner.mac });
+const minerName = (miner: FleetMiner) => unitName({ id: miner.id, model: miner.model, rackLocation: miner.rackLocation, serial: miner.serial, mac: miner.mac });
 
 const location = (miner: FleetMiner) => [miner.siteName, miner.rackLocation].filter(Boolean).join(' · ');
 

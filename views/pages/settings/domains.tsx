@@ -2,6 +2,7 @@ import type { StaffSession } from '../../../src/auth/staff-session';
 import { can } from '../../../src/auth/permissions';
 import type { DomainRow, VerificationMode } from '../../../src/domains/service';
 import type { FieldErrors } from '../../../src/lib/errors';
+import { portalOrigin } from '../../../src/portal/links';
 import { ConfirmAction } from '../../components/confirm';
 import { EmptyState, FormErrorSummary, TextField } from '../../components/form';
 import { Time } from '../../components/time';
@@ -37,15 +38,15 @@ export function DomainsPage(props: {
   mode: VerificationMode;
   /** The CNAME target: the platform host. */
   target: string;
-  /** scheme + port the platform is reached on, for links to verified domains. */
-  linkBase: { protocol: string; port: string };
+  /** The origin the platform is reached on: links to verified domains keep its scheme and port. */
+  platformOrigin: string;
   values?: { hostname: string };
   errors?: FieldErrors;
   notice?: string;
 }) {
   const { session, mode } = props;
   const editable = can.manageDomains(session.role);
-  const portalUrl = (hostname: string) => `${props.linkBase.protocol}//${hostname}${props.linkBase.port ? `:${props.linkBase.port}` : ''}/`;
+  const portalUrl = (hostname: string) => `${portalOrigin(hostname, props.platformOrigin)}/`;
   return (
     <SettingsShell session={session} section="domains" title="Custom domains">
       <p class="muted">

@@ -1,5 +1,12 @@
 import type { Bindings } from '../env';
-import { LIVE_STATUSES, type HistoryPoint, type LiveKey, type LiveMiner, type LiveStatus, type SiteSummary } from './types';
+import type { HistoryPoint, LiveKey, LiveMiner, SiteSummary } from '../telemetry/types';
+import { addTotals, addToPoint, emptyTotals, type LiveTotals } from './aggregate';
+
+/**
+ * The Worker-side client of the SiteState objects: what pages and services call to read live
+ * state across any number of sites (one RPC per site, in parallel), and the one place that
+ * addresses an object by its site.
+ */
 
 /** The site's SiteState object: one per site, addressed by the site id. */
 export const siteState = (env: Pick<Bindings, 'SITE_STATE'>, siteId: string) => env.SITE_STATE.getByName(siteId);
@@ -24,25 +31,6 @@ export async function readLiveKeys(env: Pick<Bindings, 'SITE_STATE'>, miners: re
   return out;
 }
 
-/** Live totals over some miners: counts by status; hashrate and power of the mining ones. */
-export type LiveTotals = Omit<SiteSummary, 'lastReportAt'>;
-
-const emptyTotals = (): LiveTotals => ({ miners: 0, byStatus: Object.fromEntries(LIVE_STATUSES.map((s) => [s, 0])) as Record<LiveStatus, number>, hashrateThs: 0, powerW: 0 });
-
-/** Totals over live states: every state counts by its status; hashrate and power only while mining (active or degraded). */
-export function liveTotals(states: Iterable<LiveKey>): LiveTotals {
-  const out = emptyTotals();
-  for (const live of states) {
-    out.miners += 1;
-    out.byStatus[live.status] += 1;
-    if (live.status === 'active' || live.status === 'degraded') {
-      out.hashrateThs += live.hashrateThs ?? 0;
-      out.powerW += live.powerW ?? 0;
-    }
-  }
-  return out;
-}
-
 /**
  * Live totals over miners spread over any number of sites (one RPC per site, in parallel), without
  * each miner's state crossing the RPC boundary. `miners` counts those with live state; miners
@@ -51,12 +39,7 @@ export function liveTotals(states: Iterable<LiveKey>): LiveTotals {
 export async function readLiveTotals(env: Pick<Bindings, 'SITE_STATE'>, miners: readonly { id: string; siteId: string | null }[]): Promise<LiveTotals> {
   const perSite = await Promise.all([...idsBySite(miners)].map(([siteId, ids]) => siteState(env, siteId).totals(ids)));
   const out = emptyTotals();
-  for (const site of perSite) {
-    out.miners += site.miners;
-    out.hashrateThs += site.hashrateThs;
-    out.powerW += site.powerW;
-    for (const status of LIVE_STATUSES) out.byStatus[status] += site.byStatus[status];
-  }
+  for (const site of perSite) addTotals(out, site);
   return out;
 }
 
@@ -89,17 +72,4 @@ export async function readHistory(
   const merged = new Map<number, HistoryPoint>();
   for (const points of perSite) for (const point of points) addToPoint(merged, point.t, point.hashrateThs, point.powerW, point.tempMaxC);
   return [...merged.values()].sort((a, b) => a.t - b.t);
-}
-
-/**
- * Adds one miner's (or one site's summed) values into the chart point at `t`: hashrate and power
- * add up, temperature is the max, and a value stays null until some miner has one. The one rule
- * for fleet charts, in SiteState (per miner) and across sites (readHistory).
- */
-export function addToPoint(points: Map<number, HistoryPoint>, t: number, hashrate: number | null, power: number | null, temp: number | null) {
-  const point = points.get(t) ?? { t, hashrateThs: null, powerW: null, tempMaxC: null };
-  if (hashrate !== null) point.hashrateThs = (point.hashrateThs ?? 0) + hashrate;
-  if (power !== null) point.powerW = (point.powerW ?? 0) + power;
-  if (temp !== null) point.tempMaxC = point.tempMaxC === null ? temp : Math.max(point.tempMaxC, temp);
-  points.set(t, point);
 }

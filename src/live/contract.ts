@@ -1,0 +1,43 @@
+import type { TelemetryBatch } from '../telemetry/batch';
+import type { HistoryPoint, LiveKey, LiveMiner, SiteSummary } from '../telemetry/types';
+import type { LiveTotals } from './aggregate';
+
+/**
+ * What the Worker may call on a site's SiteState (RPC), as types only: `src/env.ts` types the
+ * namespace binding with this interface rather than the class, so the bindings do not depend on
+ * the object's implementation (and everything it imports). `SiteState implements SiteStateApi`
+ * keeps the two in step. A new RPC method is added here and in `site-state.ts`.
+ */
+export interface SiteStateApi extends Rpc.DurableObjectBranded {
+  /** The agent API's entry point: the body as the agent sent it (gzip or plain JSON). */
+  ingestBody(context: IngestContext, body: ArrayBuffer, encoding: 'gzip' | 'identity'): Promise<IngestOutcome>;
+  /** A validated batch (tests and internal callers). */
+  ingest(context: IngestContext, batch: TelemetryBatch): Promise<IngestResult>;
+  live(minerIds: string[]): Promise<LiveMiner[]>;
+  liveKeys(minerIds: string[]): Promise<LiveKey[]>;
+  summary(): Promise<SiteSummary>;
+  totals(minerIds: string[]): Promise<LiveTotals>;
+  history(minerIds: string[], sinceMs: number): Promise<HistoryPoint[]>;
+}
+
+export interface IngestContext {
+  hostId: string;
+  siteId: string;
+  /**
+   * The origin the agent reached the platform at (scheme, APP_HOST, port): the object keeps the
+   * latest for links in the emails it sends (src/portal/links.ts). Absent from tests and old callers.
+   */
+  origin?: string;
+}
+
+export type IngestOutcome =
+  | { ok: true; result: IngestResult }
+  | { ok: false; reason: 'bad_json' | 'bad_gzip' | 'too_large' }
+  | { ok: false; reason: 'invalid'; fields: Record<string, string> };
+
+export interface IngestResult {
+  duplicate: boolean;
+  accepted: number;
+  /** Miners reported for the first time and added to inventory as staged. */
+  staged: number;
+}

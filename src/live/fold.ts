@@ -1,0 +1,197 @@
+import { minerKey, type TelemetryMiner } from '../telemetry/batch';
+import { hourOf, MAX_GAP_MS, splitByHour, wattMsToWh } from '../telemetry/energy';
+import { bucketOf, HISTORY_BUCKET_MS, tempMaxOf, type MinerLiveState, type MinerStates, type OpenBucket, type OpenHour } from './miner-state';
+import type { Registered } from './registry';
+
+/**
+ * The ingest fold: a batch of samples applied to the miners' in-memory state. Pure (no storage,
+ * no clock): the facade (`site-state.ts`) decides what to write and when.
+ *
+ * Where a new per-sample rule goes: `foldBatch` returns the samples that advanced a miner
+ * (`FoldResult.advanced`, each with its registry entry and the miner's state after the fold).
+ * A rule that judges each new sample (the alert tracker's `evaluateReported` is the first; an
+ * energy rule or an agent check would be the next) takes that list in the facade's ingest
+ * transaction, in its own room. It is not run when the journal is replayed after an eviction,
+ * since whatever it wrote was stored when the batch first arrived. A rule that must also act when
+ * samples stop arriving hooks into the alarm instead (`AlertTracker.evaluateSilent`).
+ */
+
+/** Rows the fold closed, for the history and usage rooms; see `emptyEffects`. */
+export interface FoldEffects {
+  /** History rows (`bucketRow`) of buckets that closed. */
+  closedBuckets: BucketRow[];
+  /** History rows of samples older than their miner's open bucket (added to the stored row). */
+  lateBuckets: BucketRow[];
+  /** Usage rows (`hourRow`) of hours that closed. */
+  closedHours: HourRow[];
+}
+
+export type BucketRow = [minerId: string, bucket: number, hashrateSum: number, hashrateN: number, powerSum: number, powerN: number, tempMax: number | null];
+export type HourRow = [minerId: string, hour: number, wh: number, onlineMs: number, hashrateMs: number, samples: number, measuredMs: number, source: string];
+
+/** A sample that became its miner's latest. */
+export interface AdvancedSample {
+  miner: TelemetryMiner;
+  reg: Registered;
+  t: number;
+}
+
+export const emptyEffects = (): FoldEffects => ({ closedBuckets: [], lateBuckets: [], closedHours: [] });
+
+/**
+ * Applies samples to the state: latest values, the open history bucket, energy since each
+ * miner's previous sample. An older sample than a miner's latest goes to history only, never to
+ * the latest state or energy (no double counting). With `effects`, records what must be written
+ * (buckets and hours that closed, late samples outside the open bucket); on journal replay
+ * (`effects` null) those were written when the batch first arrived. Miners the registry does not
+ * know are skipped. Returns the samples that advanced a miner.
+ */
+export function foldBatch(states: MinerStates, registry: ReadonlyMap<string, Registered>, reported: readonly TelemetryMiner[], effects: FoldEffects | null): AdvancedSample[] {
+  // The same miner twice in one batch: keep its newest sample.
+  const newest = new Map<string, AdvancedSample>();
+  for (const miner of reported) {
+    const reg = registry.get(minerKey(miner));
+    if (!reg) continue;
+    const t = Date.parse(miner.sampled_at);
+    const existing = newest.get(reg.minerId);
+    if (!existing || existing.t <= t) newest.set(reg.minerId, { miner, reg, t });
+  }
+  const advanced: AdvancedSample[] = [];
+  for (const sample of newest.values()) {
+    const { miner, reg, t } = sample;
+    const prev = states.get(reg.minerId);
+    const tempMax = tempMaxOf(miner);
+    if (prev && t <= prev.t) {
+      const bucket = bucketOf(t);
+      if (prev.bucket && bucket === prev.bucket.b) addToBucket(prev.bucket, miner, tempMax);
+      else if (effects) effects.lateBuckets.push(bucketRow(reg.minerId, withSample(emptyBucket(bucket), miner, tempMax)));
+      continue;
+    }
+    const state = prev ?? newMinerState(reg.minerId, t, miner);
+    if (prev && t - prev.t <= MAX_GAP_MS) foldEnergy(state, prev, reg, t, effects);
+    openHour(state, hourOf(t), effects).n += 1;
+    const bucket = bucketOf(t);
+    if (!state.bucket || state.bucket.b !== bucket) {
+      if (state.bucket && effects) effects.closedBuckets.push(bucketRow(reg.minerId, state.bucket));
+      state.bucket = emptyBucket(bucket);
+    }
+    addToBucket(state.bucket, miner, tempMax);
+    takeLatest(state, miner, reg, t, tempMax);
+    states.set(reg.minerId, state);
+    advanced.push(sample);
+  }
+  return advanced;
+}
+
+/** A miner that stopped reporting still closes its bucket and hour once they are over (the alarm). */
+export function closeQuietPeriods(states: MinerStates, now: number): FoldEffects {
+  const effects = emptyEffects();
+  for (const miner of states.values()) {
+    if (miner.bucket && miner.bucket.b + HISTORY_BUCKET_MS <= now) {
+      effects.closedBuckets.push(bucketRow(miner.id, miner.bucket));
+      miner.bucket = null;
+    }
+    if (miner.hour && miner.hour.h < hourOf(now)) {
+      effects.closedHours.push(hourRow(miner.id, miner.hour));
+      miner.hour = null;
+    }
+  }
+  return effects;
+}
+
+/**
+ * Energy of the interval since the previous sample (src/telemetry/energy.ts): the earlier
+ * sample's measured power holds until this one, else nominal power while it was mining.
+ * `state` may be `prev` itself: `prev`'s values are read before this sample replaces them.
+ */
+function foldEnergy(state: MinerLiveState, prev: MinerLiveState, reg: Registered, t: number, effects: FoldEffects | null) {
+  for (const [hour, ms] of splitByHour(prev.t, t)) {
+    const acc = openHour(state, hour, effects);
+    if (prev.powerW !== null) {
+      acc.wh += wattMsToWh(prev.powerW * ms);
+      acc.measuredMs += ms;
+      if (prev.powerSource === 'pdu' || acc.src !== 'pdu') acc.src = prev.powerSource ?? 'miner';
+    } else if (prev.state === 'mining' && reg.nominalW !== null) {
+      acc.wh += wattMsToWh(reg.nominalW * ms);
+    }
+    if (prev.state === 'mining') {
+      acc.onMs += ms;
+      acc.hashMs += (prev.hashrate ?? 0) * ms;
+    }
+  }
+}
+
+function takeLatest(state: MinerLiveState, miner: TelemetryMiner, reg: Registered, t: number, tempMax: number | null) {
+  const measured = miner.power_w !== undefined;
+  state.t = t;
+  state.state = miner.state;
+  state.hashrate = miner.hashrate_ths ?? null;
+  state.hashrateAvg = miner.hashrate_avg_ths ?? null;
+  state.expected = miner.expected_hashrate_ths ?? (reg.nominalMths !== null ? reg.nominalMths / 1000 : null);
+  state.powerW = measured ? (miner.power_w ?? null) : null;
+  state.powerSource = measured ? (miner.power_source === 'pdu' ? 'pdu' : 'miner') : null;
+  state.tempMax = tempMax;
+  state.boardTemps = miner.board_temps_c ?? [];
+  state.chipTemps = miner.chip_temps_c ?? [];
+  state.fans = miner.fans_rpm ?? [];
+  state.ip = miner.ip ?? null;
+  state.firmware = miner.firmware ?? null;
+  state.poolUrl = miner.pool_url ?? null;
+  state.poolUser = miner.pool_user ?? null;
+  state.uptime = miner.uptime_s ?? null;
+  state.errors = miner.errors ?? [];
+}
+
+const newMinerState = (id: string, t: number, miner: TelemetryMiner): MinerLiveState => ({
+  id,
+  t,
+  state: miner.state,
+  hashrate: null,
+  hashrateAvg: null,
+  expected: null,
+  powerW: null,
+  powerSource: null,
+  tempMax: null,
+  boardTemps: [],
+  chipTemps: [],
+  fans: [],
+  ip: null,
+  firmware: null,
+  poolUrl: null,
+  poolUser: null,
+  uptime: null,
+  errors: [],
+  bucket: null,
+  hour: null,
+});
+
+const emptyBucket = (b: number): OpenBucket => ({ b, hs: 0, hn: 0, ps: 0, pn: 0, tm: null });
+
+function addToBucket(bucket: OpenBucket, miner: TelemetryMiner, tempMax: number | null) {
+  if (miner.hashrate_ths !== undefined) {
+    bucket.hs += miner.hashrate_ths;
+    bucket.hn += 1;
+  }
+  if (miner.power_w !== undefined) {
+    bucket.ps += miner.power_w;
+    bucket.pn += 1;
+  }
+  if (tempMax !== null) bucket.tm = bucket.tm === null ? tempMax : Math.max(bucket.tm, tempMax);
+}
+
+function withSample(bucket: OpenBucket, miner: TelemetryMiner, tempMax: number | null): OpenBucket {
+  addToBucket(bucket, miner, tempMax);
+  return bucket;
+}
+
+const bucketRow = (minerId: string, b: OpenBucket): BucketRow => [minerId, b.b, b.hs, b.hn, b.ps, b.pn, b.tm];
+
+const hourRow = (minerId: string, h: OpenHour): HourRow => [minerId, h.h, h.wh, h.onMs, h.hashMs, h.n, h.measuredMs, h.src];
+
+/** The miner's open hour for `hour`, closing (into `effects`) the one before when time moved on. */
+function openHour(state: MinerLiveState, hour: number, effects: FoldEffects | null): OpenHour {
+  if (state.hour && state.hour.h === hour) return state.hour;
+  if (state.hour && effects) effects.closedHours.push(hourRow(state.id, state.hour));
+  state.hour = { h: hour, wh: 0, onMs: 0, hashMs: 0, n: 0, measuredMs: 0, src: 'spec' };
+  return state.hour;
+}

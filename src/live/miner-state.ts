@@ -1,0 +1,103 @@
+import type { MinerState } from '../telemetry/batch';
+import { deriveLiveStatus } from '../telemetry/status';
+import type { LiveMiner } from '../telemetry/types';
+
+/**
+ * What SiteState holds in memory per miner, and how a page sees it. Pure data: `fold.ts` changes
+ * it, `store.ts` checkpoints it as-is (JSON), `toLive` projects it for the read RPCs.
+ */
+
+export const HISTORY_BUCKET_MS = 5 * 60 * 1000;
+
+export const bucketOf = (t: number) => Math.floor(t / HISTORY_BUCKET_MS) * HISTORY_BUCKET_MS;
+
+/** The open 5-minute history bucket of one miner (sums and counts, so late samples can add in). */
+export interface OpenBucket {
+  b: number;
+  hs: number;
+  hn: number;
+  ps: number;
+  pn: number;
+  tm: number | null;
+}
+
+/** The open hour of energy accounting of one miner (src/telemetry/energy.ts). */
+export interface OpenHour {
+  h: number;
+  wh: number;
+  onMs: number;
+  hashMs: number;
+  n: number;
+  measuredMs: number;
+  src: string;
+}
+
+/**
+ * Everything the object knows about one miner; serialised as-is into the snapshot, so a field
+ * added here must tolerate being absent in a snapshot written before it existed.
+ */
+export interface MinerLiveState {
+  id: string;
+  t: number;
+  state: MinerState;
+  hashrate: number | null;
+  hashrateAvg: number | null;
+  expected: number | null;
+  powerW: number | null;
+  powerSource: 'miner' | 'pdu' | null;
+  tempMax: number | null;
+  boardTemps: number[];
+  chipTemps: number[];
+  fans: number[];
+  ip: string | null;
+  firmware: string | null;
+  poolUrl: string | null;
+  poolUser: string | null;
+  uptime: number | null;
+  errors: string[];
+  bucket: OpenBucket | null;
+  hour: OpenHour | null;
+}
+
+/** The miners' state by inventory id. */
+export type MinerStates = Map<string, MinerLiveState>;
+
+/** The hottest of a sample's board and chip readings, or null when it reported none. */
+export function tempMaxOf(sample: { board_temps_c?: number[]; chip_temps_c?: number[] }): number | null {
+  const values = [...(sample.board_temps_c ?? []), ...(sample.chip_temps_c ?? [])];
+  return values.length > 0 ? Math.max(...values) : null;
+}
+
+export function toLive(miner: MinerLiveState, now: number, siteLastReportAt: number | null, offlineAfterMs: number): LiveMiner {
+  const status = deriveLiveStatus({
+    now,
+    lastSeenAt: miner.t,
+    siteLastReportAt,
+    state: miner.state,
+    hashrateThs: miner.hashrate,
+    expectedThs: miner.expected,
+    errors: miner.errors.length,
+    offlineAfterMs,
+  });
+  return {
+    minerId: miner.id,
+    status,
+    lastSeenAt: miner.t,
+    hashrateThs: miner.hashrate,
+    hashrateAvgThs: miner.hashrateAvg,
+    expectedHashrateThs: miner.expected,
+    tempMaxC: miner.tempMax,
+    boardTempsC: miner.boardTemps,
+    chipTempsC: miner.chipTemps,
+    fansRpm: miner.fans,
+    powerW: miner.powerW,
+    powerSource: miner.powerSource,
+    efficiencyJth: miner.powerW !== null && miner.hashrate !== null && miner.hashrate > 0 ? miner.powerW / miner.hashrate : null,
+    uptimeS: miner.uptime,
+    poolUrl: miner.poolUrl,
+    poolUser: miner.poolUser,
+    ip: miner.ip,
+    firmware: miner.firmware,
+    errors: miner.errors,
+  };
+}

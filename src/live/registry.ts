@@ -1,0 +1,162 @@
+import { minerKey, type TelemetryMiner } from '../telemetry/batch';
+import { chunk, D1_JSON_CHUNK } from './chunk';
+
+/**
+ * The site's miner registry: how a reported miner (MAC, else serial, else IP within the site;
+ * `minerKey`) maps to its inventory row in D1, with what the fold and the alert tracker need of
+ * that row (owner, nominal specs). Mirrored in the object's SQLite (`registry` table) so ingest
+ * reads D1 only for miners it has never seen.
+ */
+
+export interface Registered {
+  minerId: string;
+  customerId: string | null;
+  nominalMths: number | null;
+  nominalW: number | null;
+}
+
+export interface SiteRef {
+  hostId: string;
+  siteId: string;
+}
+
+/** Assignments and nominal specs change in D1; the alarm re-reads them this often. */
+export const REGISTRY_REFRESH_MS = 5 * 60 * 1000;
+
+interface InventoryRow {
+  id: string;
+  mac: string | null;
+  serial: string | null;
+  ip: string | null;
+  customer_id: string | null;
+  nominal_hashrate_mths: number | null;
+  nominal_power_w: number | null;
+}
+
+const registeredOf = (row: InventoryRow): Registered => ({
+  minerId: row.id,
+  customerId: row.customer_id,
+  nominalMths: row.nominal_hashrate_mths,
+  nominalW: row.nominal_power_w,
+});
+
+export class MinerRegistry {
+  private entries: Map<string, Registered> | null = null;
+
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly db: D1Database,
+  ) {}
+
+  static migrate(sql: SqlStorage) {
+    sql.exec('CREATE TABLE IF NOT EXISTS registry (key TEXT PRIMARY KEY, miner_id TEXT NOT NULL, customer_id TEXT, nominal_mths INTEGER, nominal_w INTEGER)');
+  }
+
+  /** Every known miner by its key (loaded from SQLite once per object lifetime). */
+  all(): ReadonlyMap<string, Registered> {
+    return this.load();
+  }
+
+  /** Who owns each miner, as of the last refresh (minutes behind D1 at most). */
+  customersById(): Map<string, string | null> {
+    return new Map([...this.load().values()].map((r) => [r.minerId, r.customerId]));
+  }
+
+  /**
+   * Maps reported miners to inventory rows; a miner never seen before is added to the host's
+   * inventory as `staged` (INSERT … ON CONFLICT DO NOTHING, then read back, so two objects or two
+   * batches racing for the same MAC end with one row). Returns how many were staged.
+   */
+  async resolve(site: SiteRef, reported: readonly TelemetryMiner[], now = Date.now()): Promise<number> {
+    const registry = this.load();
+    const unknown = reported.filter((miner) => !registry.has(minerKey(miner)));
+    if (unknown.length === 0) return 0;
+    const found = await this.lookupInventory(site, unknown);
+    const missing = unknown.filter((miner) => !found.has(minerKey(miner)));
+    let staged = 0;
+    if (missing.length > 0) {
+      const statements = chunk(missing, D1_JSON_CHUNK).map((rows) =>
+        this.db
+          .prepare(
+            `INSERT INTO miners (id, host_id, site_id, mac, serial, ip, vendor, model, firmware, status, created_at, updated_at)
+             SELECT j.value ->> '$[0]', ?1, ?2, j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]',
+               j.value ->> '$[5]', j.value ->> '$[6]', 'staged', ?3, ?3 FROM json_each(?4) j WHERE true
+             ON CONFLICT DO NOTHING`,
+          )
+          .bind(
+            site.hostId,
+            site.siteId,
+            now,
+            JSON.stringify(rows.map((m) => [crypto.randomUUID(), m.mac ?? null, m.serial ?? null, m.ip ?? null, m.vendor ?? null, m.model ?? null, m.firmware ?? null])),
+          ),
+      );
+      const results = await this.db.batch(statements);
+      staged = results.reduce((sum, result) => sum + (result.meta.changes ?? 0), 0);
+      for (const [key, value] of await this.lookupInventory(site, missing)) found.set(key, value);
+    }
+    this.save([...found]);
+    return staged;
+  }
+
+  /** Re-reads every known miner's row from D1 (assignments and nominal specs change there). */
+  async refresh(hostId: string): Promise<void> {
+    const ids = [...this.load().values()].map((r) => r.minerId);
+    const entries: [string, Registered][] = [];
+    for (const part of chunk(ids, D1_JSON_CHUNK)) {
+      const result = await this.db
+        .prepare(
+          `SELECT id, mac, serial, ip, customer_id, nominal_hashrate_mths, nominal_power_w FROM miners
+           WHERE host_id = ?1 AND id IN (SELECT value FROM json_each(?2))`,
+        )
+        .bind(hostId, JSON.stringify(part))
+        .all<InventoryRow>();
+      for (const row of result.results) entries.push([minerKey(row), registeredOf(row)]);
+    }
+    this.save(entries);
+  }
+
+  private load(): Map<string, Registered> {
+    if (this.entries) return this.entries;
+    const map = new Map<string, Registered>();
+    for (const row of this.sql.exec<{ key: string; miner_id: string; customer_id: string | null; nominal_mths: number | null; nominal_w: number | null }>(
+      'SELECT key, miner_id, customer_id, nominal_mths, nominal_w FROM registry',
+    )) {
+      map.set(row.key, { minerId: row.miner_id, customerId: row.customer_id, nominalMths: row.nominal_mths, nominalW: row.nominal_w });
+    }
+    this.entries = map;
+    return map;
+  }
+
+  private save(entries: [string, Registered][]) {
+    if (entries.length === 0) return;
+    this.sql.exec(
+      `INSERT INTO registry (key, miner_id, customer_id, nominal_mths, nominal_w)
+       SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]' FROM json_each(?) j WHERE true
+       ON CONFLICT (key) DO UPDATE SET miner_id = excluded.miner_id, customer_id = excluded.customer_id,
+         nominal_mths = excluded.nominal_mths, nominal_w = excluded.nominal_w`,
+      JSON.stringify(entries.map(([key, r]) => [key, r.minerId, r.customerId, r.nominalMths, r.nominalW])),
+    );
+    const map = this.load();
+    for (const [key, value] of entries) map.set(key, value);
+  }
+
+  private async lookupInventory(site: SiteRef, miners: readonly TelemetryMiner[]): Promise<Map<string, Registered>> {
+    const found = new Map<string, Registered>();
+    for (const rows of chunk(miners, D1_JSON_CHUNK)) {
+      const macs = rows.flatMap((m) => (m.mac ? [m.mac] : []));
+      const serials = rows.flatMap((m) => (!m.mac && m.serial ? [m.serial] : []));
+      const ips = rows.flatMap((m) => (!m.mac && !m.serial && m.ip ? [m.ip] : []));
+      const result = await this.db
+        .prepare(
+          `SELECT id, mac, serial, ip, customer_id, nominal_hashrate_mths, nominal_power_w FROM miners
+           WHERE host_id = ?1 AND (mac IN (SELECT value FROM json_each(?2))
+             OR (mac IS NULL AND serial IN (SELECT value FROM json_each(?3)))
+             OR (mac IS NULL AND serial IS NULL AND site_id = ?4 AND ip IN (SELECT value FROM json_each(?5))))`,
+        )
+        .bind(site.hostId, JSON.stringify(macs), JSON.stringify(serials), site.siteId, JSON.stringify(ips))
+        .all<InventoryRow>();
+      for (const row of result.results) found.set(minerKey(row), registeredOf(row));
+    }
+    return found;
+  }
+}

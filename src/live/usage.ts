@@ -1,0 +1,101 @@
+import { hourOf, roundWh } from '../telemetry/energy';
+import { chunk, D1_JSON_CHUNK } from './chunk';
+import type { HourRow } from './fold';
+import type { SiteRef } from './registry';
+
+/**
+ * Closed hours of energy per miner (`usage` table) and their roll-up into D1's `usage_hourly`
+ * (DESIGN.md §7: what invoices are computed from, once sealed).
+ */
+
+/** A written hour is kept this long after it closed (late samples still add to it, then it is re-written). */
+const USAGE_KEEP_MS = 48 * 60 * 60 * 1000;
+
+export class UsageRoom {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly db: D1Database,
+  ) {}
+
+  static migrate(sql: SqlStorage) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS usage (miner_id TEXT NOT NULL, hour INTEGER NOT NULL, wh REAL NOT NULL, online_ms INTEGER NOT NULL,
+      hashrate_ms REAL NOT NULL, samples INTEGER NOT NULL, measured_ms INTEGER NOT NULL, source TEXT NOT NULL, written INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (miner_id, hour))`);
+  }
+
+  /**
+   * Adds closed hours to their rows and marks them to be (re-)written to D1. Adding is safe
+   * because each row is written exactly once (see `SiteState.writeEffects`); an hour that received
+   * samples after it closed (a replayed spool) stays whole. Measured power outranks the spec, and
+   * PDU outranks the miner's own reading.
+   */
+  add(rows: readonly HourRow[]) {
+    if (rows.length === 0) return;
+    this.sql.exec(
+      `INSERT INTO usage (miner_id, hour, wh, online_ms, hashrate_ms, samples, measured_ms, source, written)
+       SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]', j.value ->> '$[7]', 0
+       FROM json_each(?) j WHERE true
+       ON CONFLICT (miner_id, hour) DO UPDATE SET wh = wh + excluded.wh, online_ms = online_ms + excluded.online_ms,
+         hashrate_ms = hashrate_ms + excluded.hashrate_ms, samples = samples + excluded.samples, measured_ms = measured_ms + excluded.measured_ms,
+         source = CASE WHEN excluded.measured_ms = 0 THEN source WHEN source = 'pdu' THEN 'pdu' ELSE excluded.source END, written = 0`,
+      JSON.stringify(rows),
+    );
+  }
+
+  /**
+   * Completed hours go to D1's usage_hourly as absolute values keyed by (miner, hour), so a
+   * re-run (at-least-once alarms) overwrites rather than adds. A row is marked written only if it
+   * did not change while the write was in flight. Returns how many rows were sent.
+   * @see https://developers.cloudflare.com/durable-objects/api/alarms/
+   */
+  async rollUp(site: SiteRef, customers: ReadonlyMap<string, string | null>, now: number): Promise<number> {
+    const rows = this.sql
+      .exec<{ miner_id: string; hour: number; wh: number; online_ms: number; hashrate_ms: number; samples: number; source: string }>(
+        'SELECT miner_id, hour, wh, online_ms, hashrate_ms, samples, source FROM usage WHERE written = 0 AND hour < ?',
+        hourOf(now),
+      )
+      .toArray();
+    if (rows.length === 0) return 0;
+    const statements = chunk(rows, D1_JSON_CHUNK).map((part) =>
+      this.db
+        .prepare(
+          // Who owns the miner now, read from D1 (the object's registry lags assignments by minutes).
+          `INSERT INTO usage_hourly (miner_id, hour_start, host_id, site_id, customer_id, energy_wh, energy_source, avg_hashrate_mths, online_seconds, samples)
+           SELECT j.value ->> '$[0]', j.value ->> '$[1]', ?1, ?2,
+             (SELECT m.customer_id FROM miners m WHERE m.id = j.value ->> '$[0]' AND m.host_id = ?1 AND m.status = 'assigned'),
+             j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]', j.value ->> '$[7]'
+           FROM json_each(?3) j WHERE true
+           ON CONFLICT (miner_id, hour_start) DO UPDATE SET customer_id = excluded.customer_id, energy_wh = excluded.energy_wh,
+             energy_source = excluded.energy_source, avg_hashrate_mths = excluded.avg_hashrate_mths, online_seconds = excluded.online_seconds,
+             samples = excluded.samples`,
+        )
+        .bind(
+          site.hostId,
+          site.siteId,
+          JSON.stringify(
+            part.map((r) => [
+              r.miner_id,
+              r.hour,
+              customers.get(r.miner_id) ?? null,
+              roundWh(r.wh),
+              r.source,
+              r.online_ms > 0 ? Math.round((r.hashrate_ms / r.online_ms) * 1000) : 0,
+              Math.round(r.online_ms / 1000),
+              r.samples,
+            ]),
+          ),
+        ),
+    );
+    await this.db.batch(statements);
+    this.sql.exec(
+      `UPDATE usage SET written = 1 WHERE written = 0 AND EXISTS (SELECT 1 FROM json_each(?) j
+         WHERE j.value ->> '$[0]' = usage.miner_id AND j.value ->> '$[1]' = usage.hour AND j.value ->> '$[2]' = usage.wh AND j.value ->> '$[3]' = usage.samples)`,
+      JSON.stringify(rows.map((r) => [r.miner_id, r.hour, r.wh, r.samples])),
+    );
+    return rows.length;
+  }
+
+  prune(now: number) {
+    this.sql.exec('DELETE FROM usage WHERE written = 1 AND hour < ?', now - USAGE_KEEP_MS);
+  }
+}

@@ -1,0 +1,22 @@
+/// <reference types="vite/client" />
+import { describe, expect, it } from 'vitest';
+
+// Every view's and src/env.ts's source text, read at build time by Vite.
+const views = import.meta.glob<string>('../../views/**/*.tsx', { query: '?raw', import: 'default', eager: true });
+const envSource = import.meta.glob<string>('../../src/env.ts', { query: '?raw', import: 'default', eager: true });
+
+const importsOf = (source: string) => [...source.matchAll(/from '([^']+)'|import\('([^']+)'\)/g)].map((m) => m[1] ?? m[2]!);
+
+describe('layering', () => {
+  it('views never import the database layer (src/db): pages get what they show from services', () => {
+    expect(Object.keys(views).length).toBeGreaterThan(10);
+    const offenders = Object.entries(views).flatMap(([file, source]) => importsOf(source).filter((spec) => spec.includes('/src/db/')).map((spec) => `${file} → ${spec}`));
+    expect(offenders).toEqual([]);
+  });
+
+  it('src/env.ts imports neither the SiteState class nor page modules (no import cycles through the bindings)', () => {
+    const imports = importsOf(Object.values(envSource)[0]!);
+    expect(imports).not.toContain('./live/site-state');
+    expect(imports.filter((spec) => spec.startsWith('./routes/') || spec.startsWith('../views') || spec.includes('prefetch'))).toEqual([]);
+  });
+});

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { closeQuietPeriods, emptyEffects, foldBatch } from '../../src/live/fold';
+import type { MinerStates } from '../../src/live/miner-state';
+import type { Registered } from '../../src/live/registry';
+import { HOUR_MS } from '../../src/telemetry/energy';
+import { minerKey, type TelemetryMiner } from '../../src/telemetry/batch';
+
+// An hour boundary, so bucket and hour arithmetic is easy to read.
+const HOUR = Date.parse('2026-11-26T10:00:00.000Z');
+const at = (minutes: number) => new Date(HOUR + minutes * 60_000).toISOString();
+
+const MAC = 'a0:b1:c2:d3:e4:f5';
+const registry = new Map<string, Registered>([[minerKey({ mac: MAC }), { minerId: 'm1', customerId: 'c1', nominalMths: 104_000, nominalW: 3250 }]]);
+
+const sample = (minutes: number, fields: Partial<TelemetryMiner> = {}): TelemetryMiner => ({
+  mac: MAC,
+  sampled_at: at(minutes),
+  state: 'mining',
+  hashrate_ths: 100,
+  power_w: 3000,
+  power_source: 'miner',
+  chip_temps_c: [70, 74],
+  ...fields,
+});
+
+describe('foldBatch', () => {
+  it('keeps the latest sample, its open bucket and hour, and says which samples advanced', () => {
+    const states: MinerStates = new Map();
+    const effects = emptyEffects();
+    const advanced = foldBatch(states, registry, [sample(1, { hashrate_ths: 90 }), sample(2, { hashrate_ths: 95 })], effects);
+    // The same miner twice in a batch: only its newest sample counts.
+    expect(advanced.map((a) => a.miner.hashrate_ths)).toEqual([95]);
+    const state = states.get('m1')!;
+    expect(state).toMatchObject({ hashrate: 95, powerW: 3000, powerSource: 'miner', tempMax: 74, expected: 104 });
+    expect(state.bucket).toMatchObject({ b: HOUR, hs: 95, hn: 1, ps: 3000, pn: 1, tm: 74 });
+    expect(state.hour).toMatchObject({ h: HOUR, n: 1, wh: 0 });
+    expect(effects).toEqual(emptyEffects());
+  });
+
+  it('skips miners the registry does not know', () => {
+    const states: MinerStates = new Map();
+    expect(foldBatch(states, registry, [sample(1, { mac: '02:00:00:00:00:01' })], emptyEffects())).toEqual([]);
+    expect(states.size).toBe(0);
+  });
+
+  it('counts measured energy since the previous sample, else nominal power while mining', () => {
+    const states: MinerStates = new Map();
+    foldBatch(states, registry, [sample(0)], emptyEffects());
+    foldBatch(states, registry, [sample(6, { power_w: undefined, power_source: undefined })], emptyEffects());
+    // 3,000 W measured for 6 minutes = 300 Wh.
+    expect(states.get('m1')!.hour).toMatchObject({ wh: 300, onMs: 6 * 60_000, measuredMs: 6 * 60_000, src: 'miner', n: 2 });
+    foldBatch(states, registry, [sample(12)], emptyEffects());
+    // Then no measurement: the nominal 3,250 W for 6 minutes = 325 Wh, not counted as measured.
+    expect(states.get('m1')!.hour).toMatchObject({ wh: 625, measuredMs: 6 * 60_000, n: 3 });
+  });
+
+  it('closes buckets and hours as time moves on, splitting energy at the hour', () => {
+    const states: MinerStates = new Map();
+    foldBatch(states, registry, [sample(58)], emptyEffects());
+    const effects = emptyEffects();
+    foldBatch(states, registry, [sample(62)], effects);
+    expect(effects.closedBuckets).toEqual([['m1', HOUR + 55 * 60_000, 100, 1, 3000, 1, 74]]);
+    // 2 minutes of 3,000 W in the closed hour (100 Wh); the other 2 minutes open the next one.
+    expect(effects.closedHours).toEqual([['m1', HOUR, 100, 120_000, 100 * 120_000, 1, 120_000, 'miner']]);
+    expect(states.get('m1')!.hour).toMatchObject({ h: HOUR + HOUR_MS, wh: 100, n: 1 });
+  });
+
+  it('sends a late sample to history only: never the latest state or energy', () => {
+    const states: MinerStates = new Map();
+    foldBatch(states, registry, [sample(12, { hashrate_ths: 100 })], emptyEffects());
+    const before = structuredClone(states.get('m1')!);
+    const effects = emptyEffects();
+    // Inside the open bucket (10–15): added to it.
+    expect(foldBatch(states, registry, [sample(11, { hashrate_ths: 50 })], effects)).toEqual([]);
+    expect(states.get('m1')!.bucket).toMatchObject({ hs: 150, hn: 2 });
+    // Older than the open bucket: a row of its own for the history room to add.
+    foldBatch(states, registry, [sample(3, { hashrate_ths: 40 })], effects);
+    expect(effects.lateBuckets).toEqual([['m1', HOUR, 40, 1, 3000, 1, 74]]);
+    const after = states.get('m1')!;
+    expect({ ...after, bucket: before.bucket }).toEqual(before);
+  });
+
+  it('on journal replay (no effects) rebuilds the same state', () => {
+    const live: MinerStates = new Map();
+    const replayed: MinerStates = new Map();
+    for (const minutes of [1, 7, 13, 59, 64]) {
+      foldBatch(live, registry, [sample(minutes)], emptyEffects());
+      foldBatch(replayed, registry, [sample(minutes)], null);
+    }
+    expect(replayed).toEqual(live);
+  });
+});
+
+describe('closeQuietPeriods', () => {
+  it('closes a silent miner’s bucket and hour once they are over, and nothing before', () => {
+    const states: MinerStates = new Map();
+    foldBatch(states, registry, [sample(1), sample(3)], emptyEffects());
+    expect(closeQuietPeriods(states, HOUR + 4 * 60_000)).toEqual(emptyEffects());
+    const atFive = closeQuietPeriods(states, HOUR + 5 * 60_000);
+    expect(atFive.closedBuckets).toHaveLength(1);
+    expect(atFive.closedHours).toHaveLength(0);
+    expect(states.get('m1')!.bucket).toBeNull();
+    const nextHour = closeQuietPeriods(states, HOUR + HOUR_MS);
+    expect(nextHour.closedHours).toEqual([['m1', HOUR, 0, 0, 0, 1, 0, 'spec']]);
+    expect(states.get('m1')!.hour).toBeNull();
+  });
+});
