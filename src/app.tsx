@@ -12,6 +12,7 @@ import { requestHostname } from './middleware/tenant';
 import { adminAccountRoutes } from './routes/admin-account';
 import { adminAlertRoutes } from './routes/admin-alerts';
 import { adminCustomerRoutes, customerListPrefetch } from './routes/admin-customers';
+import { adminFinancialsRoutes } from './routes/admin-financials';
 import { adminSettingsRoutes } from './routes/admin-settings';
 import { agentApiRoutes } from './routes/agent-api';
 import { apiAlertRoutes } from './routes/api-v1/alerts';
@@ -52,6 +53,8 @@ export function createPlatformApp() {
   app.get('/admin', (c) => c.redirect('/admin/customers', 302));
   app.use('/admin/customers/:customerId/portal/*', portalPreview);
   app.route('/admin/customers/:customerId/portal', portalRoutes());
+  // Before the customer routes: /:id/financials… is Financials' own, not the generic tab dispatcher.
+  app.route('/admin/customers', adminFinancialsRoutes);
   app.route('/admin/customers', adminCustomerRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
   app.route('/admin/account', adminAccountRoutes);

@@ -169,6 +169,14 @@ const FIELD_LABELS: Record<string, string> = {
   nominal_power_w: 'Nominal power (W)',
   site: 'Site',
   rack_location: 'Rack location',
+  method: 'Method',
+  reference: 'Reference',
+  received_on: 'Received on',
+  amount: 'Amount',
+  applied_to: 'Applied to',
+  invoice: 'Invoice',
+  kind: 'Kind',
+  reason: 'Reason',
 };
 
 const ACTION_LABELS: Record<string, string> = {
@@ -183,6 +191,11 @@ const ACTION_LABELS: Record<string, string> = {
   'equipment.assigned': 'assigned equipment',
   'equipment.unassigned': 'unassigned equipment',
   'miner.updated': 'changed an assigned unit',
+  'payment.recorded': 'recorded a payment',
+  'payment.allocated': 'applied a payment to an invoice',
+  'credit.created': 'added credit',
+  'credit.applied': 'applied credit to an invoice',
+  'credit.invoiced': 'took credit into a new invoice',
 };
 
 function showValue(value: unknown) {
