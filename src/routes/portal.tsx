@@ -47,6 +47,7 @@ import { listAlerts, listCustomerAlerts } from '../alerts/service';
 import { customerFleetPage, customerMiner, fleetHistory, HISTORY_SPAN_MS, parseFleetQuery } from '../telemetry/fleet';
 import { completeDashboard, loadPortalDashboard } from '../portal/dashboard';
 import { handleForm } from './forms';
+import { portalInvoiceRoutes } from './portal-invoices';
 
 type PortalCtx = Context<AppEnv>;
 
@@ -251,9 +252,8 @@ export function portalRoutes() {
         : await loadPortalDashboard(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id);
     return c.html(<PortalDashboard portal={portal} teamSize={data.teamSize} fleet={data.fleet} openAlerts={data.openAlerts} openAlertTotal={data.openAlertTotal} />);
   });
-  for (const section of ['invoices', 'support'] as const) {
-    pages.get(`/${section}`, (c) => c.html(<PortalSectionPage portal={c.get('portal')} section={section} />));
-  }
+  pages.route('/invoices', portalInvoiceRoutes);
+  pages.get('/support', (c) => c.html(<PortalSectionPage portal={c.get('portal')} section="support" />));
 
   // Equipment: the customer's assigned miners, live, 50 to a page; search, status filter and sort
   // are the query string. The `/live` fragments are what htmx polls; the filters and page links
