@@ -11,6 +11,7 @@ import { requireStaff } from './middleware/staff-auth';
 import { requestHostname } from './middleware/tenant';
 import { adminAccountRoutes } from './routes/admin-account';
 import { adminAlertRoutes } from './routes/admin-alerts';
+import { adminDashboardRoutes } from './routes/admin-dashboard';
 import { adminCustomerRoutes, customerListPrefetch } from './routes/admin-customers';
 import { adminFinancialsRoutes } from './routes/admin-financials';
 import { adminSettingsRoutes } from './routes/admin-settings';
@@ -50,7 +51,8 @@ export function createPlatformApp() {
   app.get('/admin/customers', customerListPrefetch.middleware);
   app.get('/admin/equipment', equipmentListPrefetch.middleware);
   app.use('/admin/*', requireStaff);
-  app.get('/admin', (c) => c.redirect('/admin/customers', 302));
+  app.get('/admin', (c) => c.redirect('/admin/dashboard', 302));
+  app.route('/admin/dashboard', adminDashboardRoutes);
   app.use('/admin/customers/:customerId/portal/*', portalPreview);
   app.route('/admin/customers/:customerId/portal', portalRoutes());
   // Before the customer routes: /:id/financials… is Financials' own, not the generic tab dispatcher.

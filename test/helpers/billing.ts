@@ -22,6 +22,8 @@ export interface InvoiceFixture {
   issuedOn?: string | null;
   number?: string | null;
   periodKey?: string;
+  /** Splits the total: an energy line of this contract and amount, the rest as the fixed fee line. */
+  energyLine?: { contractId: string; amountMinor: number };
 }
 
 export async function insertInvoice(host: TestHost, customerId: string, fields: InvoiceFixture = {}) {
@@ -60,7 +62,16 @@ export async function insertInvoice(host: TestHost, customerId: string, fields: 
           createdAt: now,
           updatedAt: now,
         }),
-      db().insert(invoiceLines).values({ id: crypto.randomUUID(), invoiceId: id, hostId: host.hostId, position: 1, kind: 'fixed_fee', description: 'Hosting', amountMinor: total }),
+      db()
+        .insert(invoiceLines)
+        .values({ id: crypto.randomUUID(), invoiceId: id, hostId: host.hostId, position: 1, kind: 'fixed_fee', description: 'Hosting', amountMinor: total - (fields.energyLine?.amountMinor ?? 0) }),
+      ...(fields.energyLine
+        ? [
+            db()
+              .insert(invoiceLines)
+              .values({ id: crypto.randomUUID(), invoiceId: id, hostId: host.hostId, contractId: fields.energyLine.contractId, position: 2, kind: 'energy' as const, description: 'Energy', amountMinor: fields.energyLine.amountMinor }),
+          ]
+        : []),
     ]);
   return id;
 }
