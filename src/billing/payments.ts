@@ -189,9 +189,8 @@ export async function recordPayment(db: Db, hostId: string, actor: Actor, custom
   if (customerIdFromUrl && input.customer_id && input.customer_id !== customerIdFromUrl) {
     throw new ValidationError({ customer_id: 'Unknown field.' });
   }
-  const customer = customerIdFromUrl ? await billingCustomer(db, hostId, customerId) : await billingCustomer(db, hostId, customerId).catch(() => {
-    throw new ValidationError({ customer_id: 'No such customer.' });
-  });
+  // Another host's customer (or none) is a 404 either way, from the URL or the API's body.
+  const customer = await billingCustomer(db, hostId, customerId);
 
   const chosen = input.invoice_id ? await customerInvoice(db, hostId, customer.id, input.invoice_id) : null;
   const currency = input.currency ?? chosen?.currency ?? customer.currency;

@@ -5,7 +5,7 @@ import { credits, payments } from '../../src/db/schema';
 import { staffActor } from '../../src/hosts/service';
 import { ValidationError } from '../../src/lib/errors';
 import { customerActivity, customerCredits, customerPayments, daysAgo, insertInvoice, invoiceAllocations, invoiceRow, today } from '../helpers/billing';
-import { createHost, createTestCustomer, db, postForm } from '../helpers/fixtures';
+import { api, createApiKeyFor, createHost, createTestCustomer, db, postForm } from '../helpers/fixtures';
 
 async function setup(currency?: string) {
   const host = await createHost('Pay Host');
@@ -222,5 +222,59 @@ describe('payments over HTTP', () => {
     expect(ok.status).toBe(303);
     expect(ok.headers.get('Location')).toContain(`/admin/customers/${customer.id}/financials`);
     expect((await invoiceRow(invoice))?.status).toBe('paid');
+  });
+});
+
+describe('/api/v1/payments', () => {
+  it('creates a payment with the same rules and answers money as amount_minor + currency', async () => {
+    const { customer, host } = await setup();
+    const key = await createApiKeyFor(host);
+    const invoice = await insertInvoice(host, customer.id, { totalMinor: 10_000, number: 'INV-2026-0042' });
+    const res = await api('/api/v1/payments', { key, method: 'POST', body: { customer_id: customer.id, method: 'crypto', reference: '0xfeed', received_on: today(), amount_minor: 12_500, currency: 'USD' } });
+    expect(res.status).toBe(201);
+    const { data } = (await res.json()) as { data: Record<string, unknown> };
+    expect(data).toMatchObject({
+      customer_id: customer.id,
+      method: 'crypto',
+      reference: '0xfeed',
+      amount: { amount_minor: 12_500, currency: 'USD' },
+      allocations: [{ invoice_id: invoice, invoice_number: 'INV-2026-0042', amount: { amount_minor: 10_000, currency: 'USD' } }],
+      credit: { kind: 'overpayment', amount: { amount_minor: 2_500, currency: 'USD' }, remaining: { amount_minor: 2_500, currency: 'USD' } },
+    });
+    expect(res.headers.get('Location')).toBe(`/api/v1/payments/${data.id as string}`);
+    const entry = (await customerActivity(host, customer.id)).find((e) => e.action === 'payment.recorded');
+    expect(entry?.actorKind).toBe('api_key');
+    const one = await api(`/api/v1/payments/${data.id as string}`, { key });
+    expect(((await one.json()) as { data: { id: string } }).data.id).toBe(data.id);
+  });
+
+  it('refuses bad input with the error shape and stores nothing', async () => {
+    const { customer, host } = await setup();
+    const key = await createApiKeyFor(host);
+    const res = await api('/api/v1/payments', { key, method: 'POST', body: { customer_id: customer.id, method: 'crypto', received_on: 'yesterday', amount_minor: 1.5, currency: 'USD', extra: 1 } });
+    expect(res.status).toBe(422);
+    const body = (await res.json()) as { error: { code: string; fields: Record<string, string> } };
+    expect(body.error.code).toBe('validation_failed');
+    expect(Object.keys(body.error.fields).sort()).toEqual(['amount_minor', 'extra', 'received_on']);
+    const mismatch = await api('/api/v1/payments', { key, method: 'POST', body: { customer_id: customer.id, method: 'wire', received_on: today(), amount_minor: 100, currency: 'EUR' } });
+    expect(mismatch.status).toBe(422);
+    expect(((await mismatch.json()) as { error: { fields: Record<string, string> } }).error.fields).toHaveProperty('currency');
+    expect(await customerPayments(customer.id)).toEqual([]);
+  });
+
+  it('lists payments newest first, filtered by customer, in pages', async () => {
+    const { customer, host, pay } = await setup();
+    const other = await createTestCustomer(host, { name: 'Other Payer' });
+    const key = await createApiKeyFor(host);
+    for (const amount of ['1', '2', '3']) await pay({ amount });
+    await recordPayment(db(), host.hostId, staffActor(host.owner.session), other.id, { method: 'card', amount: '9', received_on: today() });
+    const first = (await (await api(`/api/v1/payments?customer_id=${customer.id}&limit=2`, { key })).json()) as { data: { amount: { amount_minor: number } }[]; next_cursor: string };
+    expect(first.data.map((p) => p.amount.amount_minor)).toEqual([300, 200]);
+    const second = (await (await api(`/api/v1/payments?customer_id=${customer.id}&limit=2&cursor=${first.next_cursor}`, { key })).json()) as { data: { amount: { amount_minor: number } }[]; next_cursor: string | null };
+    expect(second.data.map((p) => p.amount.amount_minor)).toEqual([100]);
+    expect(second.next_cursor).toBeNull();
+    const all = (await (await api('/api/v1/payments', { key })).json()) as { data: unknown[] };
+    expect(all.data).toHaveLength(4);
+    expect((await api('/api/v1/payments?limit=0', { key })).status).toBe(422);
   });
 });
