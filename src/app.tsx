@@ -11,10 +11,13 @@ import { requireStaff } from './middleware/staff-auth';
 import { requestHostname } from './middleware/tenant';
 import { adminAccountRoutes } from './routes/admin-account';
 import { adminAlertRoutes } from './routes/admin-alerts';
+import { adminDashboardRoutes } from './routes/admin-dashboard';
 import { adminCustomerRoutes, customerListPrefetch } from './routes/admin-customers';
+import { adminFinancialsRoutes } from './routes/admin-financials';
 import { adminSettingsRoutes } from './routes/admin-settings';
 import { agentApiRoutes } from './routes/agent-api';
 import { apiAlertRoutes } from './routes/api-v1/alerts';
+import { apiPaymentRoutes } from './routes/api-v1/payments';
 import { adminEquipmentRoutes, equipmentListPrefetch } from './routes/admin-equipment';
 import { adminSiteRoutes } from './routes/admin-sites';
 import { adminInvoiceRoutes } from './routes/admin-invoices';
@@ -51,8 +54,11 @@ export function createPlatformApp() {
   app.get('/admin/customers', customerListPrefetch.middleware);
   app.get('/admin/equipment', equipmentListPrefetch.middleware);
   app.use('/admin/*', requireStaff);
-  app.get('/admin', (c) => c.redirect('/admin/customers', 302));
+  app.get('/admin', (c) => c.redirect('/admin/dashboard', 302));
+  app.route('/admin/dashboard', adminDashboardRoutes);
   app.route('/admin/customers/:customerId/portal', portalRoutes(portalPreview));
+  // Before the customer routes: /:id/financials… is Financials' own, not the generic tab dispatcher.
+  app.route('/admin/customers', adminFinancialsRoutes);
   app.route('/admin/customers', adminCustomerRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
   app.route('/admin/account', adminAccountRoutes);
@@ -72,6 +78,7 @@ export function createPlatformApp() {
   app.route('/api/v1/miners', apiMinerRoutes);
   app.route('/api/v1/alerts', apiAlertRoutes);
   app.route('/api/v1/invoices', apiInvoiceRoutes);
+  app.route('/api/v1/payments', apiPaymentRoutes);
 
   // Development and test only (the routes answer 404 in production): the local outbox's mail.
   app.route('/dev/mailbox', devMailboxRoutes);

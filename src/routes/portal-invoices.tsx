@@ -1,27 +1,37 @@
 import { Hono } from 'hono';
+import { loadCustomerFinancials } from '../billing/financials';
 import { getInvoiceDocument } from '../billing/invoices';
+import { zonedDate } from '../billing/periods';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
 import { notFound } from '../lib/errors';
 import { PortalLayout, portalHref } from '../../views/layouts/portal';
 import { InvoiceDocumentView } from '../../views/pages/invoices/document';
+import { PortalInvoicesPage } from '../../views/pages/portal/invoices';
 
 /**
- * The portal's invoice page (mounted under `/invoices` behind sign-in): the signed-in customer's
- * own issued invoices only. Drafts do not exist for the customer, so they answer 404 like another
- * customer's invoice would.
+ * Portal → Invoices (mounted by portalRoutes behind sign-in): only the signed-in member's own
+ * customer, from the portal context, never from the request. Drafts do not exist for the
+ * customer: a draft's page answers 404 like another customer's invoice would.
  */
-export const portalInvoiceDetailRoutes = new Hono<AppEnv>().get('/:id', async (c) => {
-  const portal = c.get('portal');
-  const doc = await getInvoiceDocument(getDb(c.env.DB), portal.host.id, c.req.param('id'), { customerId: portal.customer!.id });
-  if (doc.invoice.status === 'draft') throw notFound('Invoice');
-  const logoSrc = portal.host.logoKey ? `${portalHref(portal, '/brand/logo')}?v=${portal.host.brandVersion}` : null;
-  return c.html(
-    <PortalLayout portal={portal} title={doc.invoice.number ?? 'Invoice'} section="invoices">
-      <p class="no-print">
-        <a href={portalHref(portal, '/invoices')}>← All invoices</a> · Use your browser's Print (Ctrl+P / ⌘P) to save this invoice as a PDF.
-      </p>
-      <InvoiceDocumentView doc={doc} logoSrc={logoSrc} audience="customer" evidenceHref={(lineId) => portalHref(portal, `/invoices/${doc.invoice.id}/lines/${lineId}/evidence.csv`)} />
-    </PortalLayout>,
-  );
-});
+export const portalInvoiceRoutes = new Hono<AppEnv>()
+  .get('/', async (c) => {
+    const portal = c.get('portal');
+    const today = zonedDate(Date.now(), portal.host.timezone);
+    const financials = await loadCustomerFinancials(getDb(c.env.DB), portal.host.id, portal.customer!.id, today, { customerView: true });
+    return c.html(<PortalInvoicesPage portal={portal} financials={financials} />);
+  })
+  .get('/:id', async (c) => {
+    const portal = c.get('portal');
+    const doc = await getInvoiceDocument(getDb(c.env.DB), portal.host.id, c.req.param('id'), { customerId: portal.customer!.id });
+    if (doc.invoice.status === 'draft') throw notFound('Invoice');
+    const logoSrc = portal.host.logoKey ? `${portalHref(portal, '/brand/logo')}?v=${portal.host.brandVersion}` : null;
+    return c.html(
+      <PortalLayout portal={portal} title={doc.invoice.number ?? 'Invoice'} section="invoices">
+        <p class="no-print">
+          <a href={portalHref(portal, '/invoices')}>← All invoices</a> · Use your browser's Print (Ctrl+P / ⌘P) to save this invoice as a PDF.
+        </p>
+        <InvoiceDocumentView doc={doc} logoSrc={logoSrc} audience="customer" evidenceHref={(lineId) => portalHref(portal, `/invoices/${doc.invoice.id}/lines/${lineId}/evidence.csv`)} />
+      </PortalLayout>,
+    );
+  });

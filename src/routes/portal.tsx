@@ -1,4 +1,3 @@
-import { portalInvoiceDetailRoutes } from './portal-invoices';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
@@ -50,6 +49,7 @@ import { completeDashboard, dashboardReads, loadPortalDashboard } from '../porta
 import { pagePrefetch } from '../middleware/page-prefetch';
 import type { PortalScope } from '../portal/request';
 import { handleForm } from './forms';
+import { portalInvoiceRoutes } from './portal-invoices';
 
 type PortalCtx = Context<AppEnv>;
 
@@ -268,10 +268,8 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
       : await loadPortalDashboard(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id);
     return c.html(<PortalDashboard portal={portal} teamSize={data.teamSize} fleet={data.fleet} openAlerts={data.openAlerts} openAlertTotal={data.openAlertTotal} />);
   });
-  pages.route('/invoices', portalInvoiceDetailRoutes);
-  for (const section of ['invoices', 'support'] as const) {
-    pages.get(`/${section}`, (c) => c.html(<PortalSectionPage portal={c.get('portal')} section={section} />));
-  }
+  pages.route('/invoices', portalInvoiceRoutes);
+  pages.get('/support', (c) => c.html(<PortalSectionPage portal={c.get('portal')} section="support" />));
 
   // Equipment: the customer's assigned miners, live, 50 to a page; search, status filter and sort
   // are the query string. The `/live` fragments are what htmx polls; the filters and page links

@@ -5,6 +5,7 @@ import { BaseLayout } from './base';
 
 /** Host OS areas in the sidebar. Areas join this list as their issues land. */
 const NAV = [
+  { key: 'dashboard', label: 'Dashboard', href: '/admin/dashboard' },
   { key: 'customers', label: 'Customers', href: '/admin/customers' },
   { key: 'equipment', label: 'Equipment', href: '/admin/equipment' },
   { key: 'sites', label: 'Sites', href: '/admin/sites' },

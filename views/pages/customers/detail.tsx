@@ -132,7 +132,6 @@ export function CustomerOverviewPanel(props: { customer: CustomerDetail; overvie
 const COMING: Partial<Record<CustomerTab, { title: string; body: string }>> = {
   contracts: { title: 'No contracts yet', body: "Hosting, lease, hashrate and O&M contracts will be listed here once contract management is available." },
   usage: { title: 'No usage recorded', body: 'Metered energy (kWh) and hashrate per hour will appear here once telemetry is connected.' },
-  financials: { title: 'No invoices yet', body: 'Invoices, payments and credits will appear here once billing is available.' },
   'default-status': { title: 'Not in default', body: 'Default cases and pool redirects will be managed here once billing is available.' },
   legal: { title: 'No legal documents', body: 'Agreements and their acceptances will appear here once legal documents are available.' },
 };
@@ -170,6 +169,14 @@ const FIELD_LABELS: Record<string, string> = {
   nominal_power_w: 'Nominal power (W)',
   site: 'Site',
   rack_location: 'Rack location',
+  method: 'Method',
+  reference: 'Reference',
+  received_on: 'Received on',
+  amount: 'Amount',
+  applied_to: 'Applied to',
+  invoice: 'Invoice',
+  kind: 'Kind',
+  reason: 'Reason',
 };
 
 const ACTION_LABELS: Record<string, string> = {
@@ -184,6 +191,11 @@ const ACTION_LABELS: Record<string, string> = {
   'equipment.assigned': 'assigned equipment',
   'equipment.unassigned': 'unassigned equipment',
   'miner.updated': 'changed an assigned unit',
+  'payment.recorded': 'recorded a payment',
+  'payment.allocated': 'applied a payment to an invoice',
+  'credit.created': 'added credit',
+  'credit.applied': 'applied credit to an invoice',
+  'credit.invoiced': 'took credit into a new invoice',
 };
 
 function showValue(value: unknown) {

@@ -36,8 +36,10 @@ export function PortalDashboard(props: { portal: PortalContext; teamSize: number
       <div class="panel-grid">
         <DashboardEquipmentPanel portal={portal} summary={props.fleet} />
         <DashboardAlertsPanel portal={portal} open={props.openAlerts} openTotal={props.openAlertTotal} />
-        <Card title="Earnings and invoices">
-          <p class="muted">Invoices and payments will appear here once billing starts.</p>
+        <Card title="Invoices">
+          <p>
+            Your invoices, balance, credit and payment history are on the <a href={portalHref(portal, '/invoices')}>Invoices</a> page.
+          </p>
         </Card>
       </div>
     </PortalLayout>

@@ -1,0 +1,112 @@
+import type { Child } from 'hono/jsx';
+import { AGING_BUCKETS, AGING_LABELS, INVOICE_STATUS_LABELS, type CurrencyPosition, type InvoiceStatus } from '../../src/billing/financials';
+import { formatMoney } from '../../src/billing/money';
+import type { FieldErrors } from '../../src/lib/errors';
+import { FieldMessages } from './form';
+
+/** Money in a table cell or a figure: formatted from minor units, never through a float. */
+export const Money = (props: { minor: number; currency: string }) => <span class="money">{formatMoney(props.minor, props.currency)}</span>;
+
+/** An invoice's status as a word (the colour only repeats it). */
+export function InvoiceStatusBadge(props: { status: InvoiceStatus; held?: boolean }) {
+  return (
+    <>
+      <span class={`badge badge-invoice-${props.status}`}>{INVOICE_STATUS_LABELS[props.status]}</span>
+      {props.held && <span class="badge badge-invoice-held">Held</span>}
+    </>
+  );
+}
+
+/** A wide table that scrolls inside itself on a narrow screen, so the page never scrolls sideways. */
+export const TableScroll = (props: { children: Child; label?: string }) => (
+  <div class="table-scroll" role="region" aria-label={props.label} tabindex={props.label ? 0 : undefined}>
+    {props.children}
+  </div>
+);
+
+/** Aging per currency: one row per currency, one column per bucket. */
+export function AgingTable(props: { positions: CurrencyPosition[]; hrefFor?: (currency: string) => string; testId?: string }) {
+  return (
+    <TableScroll label="Aging">
+      <table class="table table-compact" data-testid={props.testId ?? 'aging'}>
+        <caption class="visually-hidden">Open balances by days past due</caption>
+        <thead>
+          <tr>
+            <th scope="col">Currency</th>
+            {AGING_BUCKETS.map((bucket) => (
+              <th scope="col" class="num">
+                {AGING_LABELS[bucket]}
+              </th>
+            ))}
+            <th scope="col" class="num">
+              Total
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.positions.map((p) => (
+            <tr>
+              <th scope="row">{p.currency}</th>
+              {AGING_BUCKETS.map((bucket) => (
+                <td class="num" data-bucket={bucket}>
+                  <Money minor={p.aging[bucket]} currency={p.currency} />
+                </td>
+              ))}
+              <td class="num">
+                <Money minor={p.outstandingMinor} currency={p.currency} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableScroll>
+  );
+}
+
+/**
+ * A form field with an id prefix: several billing forms share one page and the same field names
+ * (amount, invoice_id), so ids cannot be derived from the name alone.
+ */
+export function PrefixedField(props: {
+  prefix: string;
+  label: string;
+  name: string;
+  value?: string | null;
+  errors?: FieldErrors;
+  required?: boolean;
+  hint?: string;
+  type?: 'text' | 'date';
+  inputmode?: 'decimal' | 'text';
+  maxlength?: number;
+  options?: ReadonlyArray<readonly [value: string, label: string]>;
+  textarea?: boolean;
+}) {
+  const id = `${props.prefix}-${props.name}`;
+  const error = props.errors?.[props.name];
+  const described = [error ? `${id}-error` : null, props.hint ? `${id}-hint` : null].filter(Boolean).join(' ') || undefined;
+  const common = { id, name: props.name, 'aria-invalid': error ? 'true' : undefined, 'aria-describedby': described };
+  return (
+    <div class={error ? 'field has-error' : 'field'}>
+      <label for={id}>
+        {props.label}
+        {props.required ? <span class="required"> (required)</span> : <span class="optional"> (optional)</span>}
+      </label>
+      {props.options ? (
+        <select {...common} required={props.required}>
+          {props.options.map(([value, label]) => (
+            <option value={value} selected={value === (props.value ?? '')}>
+              {label}
+            </option>
+          ))}
+        </select>
+      ) : props.textarea ? (
+        <textarea {...common} rows={3} maxlength={props.maxlength}>
+          {props.value ?? ''}
+        </textarea>
+      ) : (
+        <input {...common} type={props.type ?? 'text'} value={props.value ?? ''} required={props.required} inputmode={props.inputmode} maxlength={props.maxlength} />
+      )}
+      <FieldMessages name={id} error={error} hint={props.hint} />
+    </div>
+  );
+}
