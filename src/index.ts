@@ -3,6 +3,7 @@ import { getDb } from './db/client';
 import { requeueStale, STALE_AFTER_MS } from './email/outbox';
 import { handleDeadLetterQueue, handleEmailQueue } from './email/consumer';
 import { EMAIL_DLQ_NAME, EMAIL_QUEUE_NAME } from './email/types';
+import { sealDueDays } from './billing/seal';
 import type { Bindings, EmailQueueMessage } from './env';
 
 export { SiteState } from './live/site-state';
@@ -27,9 +28,12 @@ export default {
 
   /**
    * Cron (wrangler.toml [triggers]): re-queues emails whose outbox row was written but whose
-   * queue send failed, so nothing written to the outbox is ever silently lost.
+   * queue send failed, so nothing written to the outbox is ever silently lost; and seals the
+   * usage of days that ended 48 hours ago (src/billing/seal.ts), a bounded batch per run.
    */
-  async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(requeueStale(env, getDb(env.DB), STALE_AFTER_MS));
+  async scheduled(controller, env, ctx) {
+    const db = getDb(env.DB);
+    ctx.waitUntil(requeueStale(env, db, STALE_AFTER_MS));
+    ctx.waitUntil(sealDueDays(db, controller.scheduledTime));
   },
 } satisfies ExportedHandler<Bindings, EmailQueueMessage>;
