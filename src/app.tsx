@@ -12,6 +12,7 @@ import { requestHostname } from './middleware/tenant';
 import { adminAccountRoutes } from './routes/admin-account';
 import { adminAlertRoutes } from './routes/admin-alerts';
 import { adminCustomerRoutes, customerListPrefetch } from './routes/admin-customers';
+import { adminEvidenceRoutes } from './routes/admin-evidence';
 import { adminSettingsRoutes } from './routes/admin-settings';
 import { agentApiRoutes } from './routes/agent-api';
 import { apiAlertRoutes } from './routes/api-v1/alerts';
@@ -19,6 +20,7 @@ import { adminEquipmentRoutes, equipmentListPrefetch } from './routes/admin-equi
 import { adminSiteRoutes } from './routes/admin-sites';
 import { apiCustomerRoutes } from './routes/api-v1/customers';
 import { apiCustomerEquipmentRoutes, apiMinerRoutes } from './routes/api-v1/equipment';
+import { apiEvidenceRoutes } from './routes/api-v1/evidence';
 import { apiSiteRoutes } from './routes/api-v1/sites';
 import { authRoutes } from './routes/auth';
 import { devBenchRoutes } from './routes/dev-bench';
@@ -58,6 +60,8 @@ export function createPlatformApp() {
   app.route('/admin/equipment', adminEquipmentRoutes);
   app.route('/admin/sites', adminSiteRoutes);
   app.route('/admin/alerts', adminAlertRoutes);
+  // Before the other /admin/invoices routes: the evidence behind each invoice line.
+  app.route('/admin/invoices', adminEvidenceRoutes);
 
   app.use('/host/:slug/*', portalBySlug);
   app.route('/host/:slug', portalRoutes());
@@ -70,6 +74,7 @@ export function createPlatformApp() {
   app.route('/api/v1/sites', apiSiteRoutes);
   app.route('/api/v1/miners', apiMinerRoutes);
   app.route('/api/v1/alerts', apiAlertRoutes);
+  app.route('/api/v1/invoices', apiEvidenceRoutes);
 
   // Development and test only (the routes answer 404 in production): the local outbox's mail.
   app.route('/dev/mailbox', devMailboxRoutes);

@@ -36,6 +36,7 @@ export function recomputeBilledWh(
   nominalPowerW: number | null,
   efficiencyMjPerTh: number | null,
 ): number | null;
+export function exactAmountText(energyWh: number, rateMicrosPerKwh: number): string;
 export function recomputeAmountMinor(energyWh: number | bigint, rateMicrosPerKwh: number, exponent: number): number;
 
 export const EVIDENCE_COLUMNS: readonly [
@@ -60,6 +61,7 @@ export const EVIDENCE_COLUMNS: readonly [
   'kwh_source',
   'billed_wh',
   'rate_micros_per_kwh',
+  'amount_exact',
   'currency',
   'currency_exponent',
   'in_line',

@@ -103,6 +103,19 @@ export function recomputeAmountMinor(energyWh, rateMicrosPerKwh, exponent) {
   return Number(divideRoundHalfUp(BigInt(energyWh) * BigInt(rateMicrosPerKwh) * 10n ** BigInt(exponent), 1_000_000_000n));
 }
 
+/**
+ * The exact, unrounded charge of some Wh at a rate, in the currency's major unit with nine
+ * decimals (Wh x micro-units/kWh is a multiple of 1e-9): what each evidence row contributes
+ * before the line rounds its sum once.
+ * @param {number} energyWh @param {number} rateMicrosPerKwh
+ */
+export function exactAmountText(energyWh, rateMicrosPerKwh) {
+  const nanos = BigInt(energyWh) * BigInt(rateMicrosPerKwh);
+  const sign = nanos < 0n ? '-' : '';
+  const abs = nanos < 0n ? -nanos : nanos;
+  return `${sign}${abs / 1_000_000_000n}.${String(abs % 1_000_000_000n).padStart(9, '0')}`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The evidence CSV.
 
@@ -129,6 +142,7 @@ export const EVIDENCE_COLUMNS = /** @type {const} */ ([
   'kwh_source',
   'billed_wh',
   'rate_micros_per_kwh',
+  'amount_exact',
   'currency',
   'currency_exponent',
   'in_line',
@@ -282,13 +296,21 @@ export async function verifyEvidence(csvText) {
 
   for (const [lineId, line] of lines) {
     const label = `line ${lineId}`;
-    try {
+    // Rows, then the line's energy and amount; a failure stops this part only, seals are still checked.
+    totals: try {
       if (!line.total) throw new Error('no total record');
       const total = line.total;
       const rate = integerField(get(total, 'rate_micros_per_kwh'), 'rate_micros_per_kwh');
       const exponent = integerField(get(total, 'currency_exponent'), 'currency_exponent');
       let sum = 0n;
       let rowsChecked = 0;
+      const checkExact = (/** @type {string[]} */ r, /** @type {number} */ billed, /** @type {number} */ rowRate) => {
+        const stated = get(r, 'amount_exact');
+        if (stated !== exactAmountText(billed, rowRate)) {
+          fail(`${label} rows`, `unit ${get(r, 'unit_id')} hour ${get(r, 'hour_start_utc')}: amount_exact ${stated}, recomputed ${exactAmountText(billed, rowRate)}`);
+          throw REPORTED;
+        }
+      };
       if (line.kind === 'adjustment') {
         for (const r of line.adjustments) {
           const oldWh = integerField(get(r, 'old_energy_wh'), 'old_energy_wh');
@@ -298,6 +320,7 @@ export async function verifyEvidence(csvText) {
             fail(`${label} rows`, `adjustment ${get(r, 'adjustment_id')}: billed_wh ${billed} is not new_energy_wh - old_energy_wh = ${newWh - oldWh}`);
             throw REPORTED;
           }
+          checkExact(r, billed, rate);
           sum += BigInt(billed);
           rowsChecked++;
         }
@@ -321,6 +344,7 @@ export async function verifyEvidence(csvText) {
             fail(`${label} rows`, `unit ${get(r, 'unit_id')} hour ${get(r, 'hour_start_utc')}: billed_wh ${billed}, recomputed ${expected ?? 'not computable'}`);
             throw REPORTED;
           }
+          checkExact(r, billed, rate);
           sum += BigInt(billed);
           rowsChecked++;
         }
@@ -329,14 +353,14 @@ export async function verifyEvidence(csvText) {
       const totalWh = integerField(get(total, 'billed_wh'), 'total billed_wh');
       if (BigInt(totalWh) !== sum) {
         fail(`${label} energy`, `rows sum to ${sum} Wh, the line says ${totalWh} Wh`);
-        continue;
+        break totals;
       }
       pass(`${label} energy`, `${sum} Wh`);
       const amount = recomputeAmountMinor(sum, rate, exponent);
       const statedAmount = integerField(get(total, 'amount_minor'), 'total amount_minor');
       if (amount !== statedAmount) {
         fail(`${label} amount`, `${sum} Wh at ${rate} micro-units/kWh is ${amount} minor units, the line says ${statedAmount}`);
-        continue;
+        break totals;
       }
       pass(`${label} amount`, `${amount} minor units of ${get(total, 'currency')}`);
     } catch (error) {

@@ -47,6 +47,7 @@ import { listAlerts, listCustomerAlerts } from '../alerts/service';
 import { customerFleetPage, customerMiner, fleetHistory, HISTORY_SPAN_MS, parseFleetQuery } from '../telemetry/fleet';
 import { completeDashboard, loadPortalDashboard } from '../portal/dashboard';
 import { handleForm } from './forms';
+import { portalEvidenceRoutes } from './portal-evidence';
 
 type PortalCtx = Context<AppEnv>;
 
@@ -254,6 +255,8 @@ export function portalRoutes() {
   for (const section of ['invoices', 'support'] as const) {
     pages.get(`/${section}`, (c) => c.html(<PortalSectionPage portal={c.get('portal')} section={section} />));
   }
+  // The evidence behind a line of one of the customer's invoices (CSV).
+  pages.route('/invoices', portalEvidenceRoutes);
 
   // Equipment: the customer's assigned miners, live, 50 to a page; search, status filter and sort
   // are the query string. The `/live` fragments are what htmx polls; the filters and page links
