@@ -18,8 +18,12 @@ const d1Of = (db: Db): D1Database => (db as Db & { $client: D1Database }).$clien
 export const SEAL_AFTER_MS = 48 * 3_600_000;
 const DAY_MS = 86_400_000;
 
-/** Sealed (site, day)s with rows per cron run: each costs two D1 round trips. */
-export const SEAL_DAYS_PER_RUN = 12;
+/**
+ * Steps per cron run: sealing one (site, day) with rows (two D1 round trips) or marking a site's
+ * run of empty days (one). Bounded so a run stays far inside a Worker's D1 query limit however
+ * many sites a deployment has; the cron runs every 15 minutes, so a backlog drains over runs.
+ */
+export const SEAL_STEPS_PER_RUN = 12;
 
 /** The newest UTC day that may be sealed at `now`: it ended at least 48 hours before. */
 export const lastSealableDay = (now: number): string => utcDayOf(now - SEAL_AFTER_MS - DAY_MS);
@@ -82,15 +86,14 @@ function daysThrough(from: string, to: string): string[] {
 
 /**
  * Seals every (site, UTC day) that ended at least 48 hours before `now` and is not sealed yet,
- * oldest first per site, at most `maxDays` days with rows per run (the cron runs every 15 minutes,
- * so a backlog drains over a few runs). Days are marked from the site's creation (or its first
- * usage row, if older) with no gap, empty ones included. Each (site, day) is one atomic batch,
- * guarded so a re-run or a racing run seals nothing twice and a day whose rows changed after
- * they were read is left for the next run. `siteIds` limits a run to some sites (a manual re-run,
+ * oldest first per site, at most `maxSteps` steps per run (SEAL_STEPS_PER_RUN). Days are marked
+ * from the site's creation (or its first usage row, if older) with no gap, empty ones included.
+ * Each (site, day) is one atomic batch, guarded so a re-run or a racing run seals nothing twice
+ * and a day whose rows changed after they were read is left for the next run. `siteIds` limits a run to some sites (a manual re-run,
  * tests); the cron seals all.
  */
-export async function sealDueDays(db: Db, now: number, options: { maxDays?: number; siteIds?: readonly string[] } = {}): Promise<SealRunResult> {
-  const maxDays = options.maxDays ?? SEAL_DAYS_PER_RUN;
+export async function sealDueDays(db: Db, now: number, options: { maxSteps?: number; siteIds?: readonly string[] } = {}): Promise<SealRunResult> {
+  const maxSteps = options.maxSteps ?? SEAL_STEPS_PER_RUN;
   const cutoff = lastSealableDay(now);
   const result: SealRunResult = { sealedDays: 0, emptyDays: 0, seals: 0, retried: 0 };
 
@@ -113,7 +116,7 @@ export async function sealDueDays(db: Db, now: number, options: { maxDays?: numb
     }))
     .filter((s) => s.day <= cutoff);
 
-  let budget = maxDays;
+  let budget = maxSteps;
   while (due.length > 0 && budget > 0) {
     // Each due site's next hour with rows, in one statement.
     const next = await db.all<{ site_id: string; next_hour: number | null }>(sql`
@@ -126,14 +129,14 @@ export async function sealDueDays(db: Db, now: number, options: { maxDays?: numb
     for (const site of due) {
       const hour = nextHour.get(site.siteId) ?? null;
       const rowDay = hour === null ? null : utcDayOf(hour);
+      if (budget === 0) break;
+      budget -= 1;
       if (rowDay === null || rowDay > cutoff) {
         // Nothing to seal up to the cutoff: mark the remaining days, if they are still empty.
         if (await markEmptyDays(db, site, cutoff, now)) result.emptyDays += daysThrough(site.day, cutoff).length;
         else result.retried += 1;
         continue;
       }
-      if (budget === 0) continue;
-      budget -= 1;
       const outcome = await sealSiteDay(db, site, rowDay, now);
       if (outcome === null) {
         result.retried += 1;

@@ -72,7 +72,7 @@ describe('sealing usage 48 hours after a UTC day ends', () => {
       // d0 + 2 days: nothing at all. d0 + 3 days: Alice again.
       { minerId: f.aliceUnit, siteId: f.siteId, customerId: f.alice, hourStart: d0 + 3 * DAY_MS + 7 * HOUR_MS, energyWh: 2_222 },
     ]);
-    const run = await sealDueDays(db(), d0 + 4 * DAY_MS + SEAL_AFTER_MS, { siteIds: [f.siteId], maxDays: 50 });
+    const run = await sealDueDays(db(), d0 + 4 * DAY_MS + SEAL_AFTER_MS, { siteIds: [f.siteId], maxSteps: 50 });
     expect(run).toMatchObject({ sealedDays: 3, emptyDays: 1, seals: 4, retried: 0 });
     expect((await sealDaysOf(f.siteId)).map((d) => d.day).sort()).toEqual([0, 1, 2, 3].map((n) => dayOf(d0 + n * DAY_MS)));
 
@@ -94,9 +94,9 @@ describe('sealing usage 48 hours after a UTC day ends', () => {
       [0, 1, 2, 3, 4].map((n) => ({ minerId: f.aliceUnit, siteId: f.siteId, customerId: f.alice, hourStart: d0 + n * DAY_MS })),
     );
     const now = d0 + 5 * DAY_MS + SEAL_AFTER_MS;
-    expect(await sealDueDays(db(), now, { siteIds: [f.siteId], maxDays: 2 })).toMatchObject({ sealedDays: 2 });
+    expect(await sealDueDays(db(), now, { siteIds: [f.siteId], maxSteps: 2 })).toMatchObject({ sealedDays: 2 });
     expect((await sealDaysOf(f.siteId)).length).toBe(2);
-    expect(await sealDueDays(db(), now, { siteIds: [f.siteId], maxDays: 10 })).toMatchObject({ sealedDays: 3 });
+    expect(await sealDueDays(db(), now, { siteIds: [f.siteId], maxSteps: 10 })).toMatchObject({ sealedDays: 3 });
     const seals = (await sealsOf(f.siteId)).sort((a, b) => (a.day < b.day ? -1 : 1));
     expect(seals).toHaveLength(5);
     for (let i = 1; i < seals.length; i++) expect(seals[i]!.prevHash).toBe(seals[i - 1]!.hash);
