@@ -14,6 +14,7 @@ import { adminAlertRoutes } from './routes/admin-alerts';
 import { adminDashboardRoutes } from './routes/admin-dashboard';
 import { adminCustomerRoutes, customerListPrefetch } from './routes/admin-customers';
 import { adminFinancialsRoutes } from './routes/admin-financials';
+import { adminEvidenceRoutes } from './routes/admin-evidence';
 import { adminSettingsRoutes } from './routes/admin-settings';
 import { agentApiRoutes } from './routes/agent-api';
 import { apiAlertRoutes } from './routes/api-v1/alerts';
@@ -24,6 +25,7 @@ import { adminInvoiceRoutes } from './routes/admin-invoices';
 import { apiInvoiceRoutes } from './routes/api-v1/invoices';
 import { apiCustomerRoutes } from './routes/api-v1/customers';
 import { apiCustomerEquipmentRoutes, apiMinerRoutes } from './routes/api-v1/equipment';
+import { apiEvidenceRoutes } from './routes/api-v1/evidence';
 import { apiSiteRoutes } from './routes/api-v1/sites';
 import { authRoutes } from './routes/auth';
 import { devBenchRoutes } from './routes/dev-bench';
@@ -65,6 +67,8 @@ export function createPlatformApp() {
   app.route('/admin/equipment', adminEquipmentRoutes);
   app.route('/admin/sites', adminSiteRoutes);
   app.route('/admin/alerts', adminAlertRoutes);
+  // Before the other /admin/invoices routes: the evidence behind each invoice line.
+  app.route('/admin/invoices', adminEvidenceRoutes);
   app.route('/admin/invoices', adminInvoiceRoutes);
 
   app.route('/host/:slug', portalRoutes(portalBySlug));
@@ -77,6 +81,7 @@ export function createPlatformApp() {
   app.route('/api/v1/sites', apiSiteRoutes);
   app.route('/api/v1/miners', apiMinerRoutes);
   app.route('/api/v1/alerts', apiAlertRoutes);
+  app.route('/api/v1/invoices', apiEvidenceRoutes);
   app.route('/api/v1/invoices', apiInvoiceRoutes);
   app.route('/api/v1/payments', apiPaymentRoutes);
 

@@ -3,6 +3,7 @@ import { getDb } from './db/client';
 import { requeueStale, STALE_AFTER_MS } from './email/outbox';
 import { handleDeadLetterQueue, handleEmailQueue } from './email/consumer';
 import { EMAIL_DLQ_NAME, EMAIL_QUEUE_NAME } from './email/types';
+import { sealDueDays } from './billing/seal';
 import type { Bindings, EmailQueueMessage } from './env';
 import { BILLING_QUEUE_NAME, handleBillingQueue, runBillingCron } from './billing/queue';
 
@@ -31,11 +32,14 @@ export default {
   /**
    * Cron (wrangler.toml [triggers], every 15 minutes; runs at least once, so every job here is
    * idempotent): re-queues emails whose outbox row was written but whose queue send failed, so
-   * nothing written to the outbox is ever silently lost; marks overdue invoices and queues the
-   * period's invoices once their usage is sealed (src/billing/queue.ts).
+   * nothing written to the outbox is ever silently lost; seals the usage of days that ended 48
+   * hours ago (src/billing/seal.ts), a bounded batch per run; marks overdue invoices and queues
+   * the period's invoices once their usage is sealed (src/billing/queue.ts).
    */
   async scheduled(controller, env, ctx) {
-    ctx.waitUntil(requeueStale(env, getDb(env.DB), STALE_AFTER_MS));
+    const db = getDb(env.DB);
+    ctx.waitUntil(requeueStale(env, db, STALE_AFTER_MS));
+    ctx.waitUntil(sealDueDays(db, controller.scheduledTime));
     ctx.waitUntil(runBillingCron(env, controller.scheduledTime));
   },
 } satisfies ExportedHandler<Bindings, unknown>;

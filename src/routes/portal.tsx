@@ -50,6 +50,7 @@ import { pagePrefetch } from '../middleware/page-prefetch';
 import type { PortalScope } from '../portal/request';
 import { handleForm } from './forms';
 import { portalInvoiceRoutes } from './portal-invoices';
+import { portalEvidenceRoutes } from './portal-evidence';
 
 type PortalCtx = Context<AppEnv>;
 
@@ -270,6 +271,8 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
   });
   pages.route('/invoices', portalInvoiceRoutes);
   pages.get('/support', (c) => c.html(<PortalSectionPage portal={c.get('portal')} section="support" />));
+  // The evidence behind a line of one of the customer's invoices (CSV).
+  pages.route('/invoices', portalEvidenceRoutes);
 
   // Equipment: the customer's assigned miners, live, 50 to a page; search, status filter and sort
   // are the query string. The `/live` fragments are what htmx polls; the filters and page links
