@@ -41,6 +41,7 @@ import type { KwhSource } from './energy';
 import { computeInvoiceLines, type AdjustmentFacts, type ComputedInvoice, type ContractFacts, type DraftLine } from './invoice-lines';
 import { formatMoney, minorToDecimalText } from './money';
 import { addDays, billingPeriod, isPeriodKey, lastClosedPeriod, utcDay, zonedDate, zonedMidnightMs, type BillingPeriod } from './periods';
+import { adjustmentsByIds, listAdjustments, type UsageAdjustment } from './seal';
 import { DEFAULT_BILLING_SETTINGS } from './settings';
 
 export type InvoiceRow = typeof invoices.$inferSelect;
@@ -172,7 +173,7 @@ async function loadInvoiceFacts(db: Db, host: HostBilling, customerId: string, p
   const lastDay = utcDay(period.toMs - 1);
 
   const d1 = db.$client;
-  const [units, usage, sites, adjustments, seals, sealDays] = await d1.batch([
+  const [units, usage, sites, seals, sealDays] = await d1.batch([
     d1
       .prepare(
         `SELECT cm.contract_id AS contractId, m.id AS minerId, m.serial AS serial, m.site_id AS siteId, m.nominal_power_w AS nominalPowerW,
@@ -199,12 +200,6 @@ async function loadInvoiceFacts(db: Db, host: HostBilling, customerId: string, p
       .bind(JSON.stringify(windows), hostId, customerId),
     d1.prepare(`SELECT count(*) AS n, cs.contract_id AS contractId FROM json_each(?1) j JOIN contract_sites cs ON cs.contract_id = j.value AND cs.host_id = ?2 GROUP BY 2`).bind(JSON.stringify(contractIds), hostId),
     d1
-      .prepare(
-        `SELECT id, miner_id AS minerId, hour_start AS hourStart, delta_wh AS deltaWh FROM usage_adjustments
-         WHERE host_id = ?1 AND customer_id = ?2 AND (invoice_id IS NULL OR invoice_id = ?3) ORDER BY hour_start, id`,
-      )
-      .bind(hostId, customerId, existing?.status === 'draft' ? existing.id : null),
-    d1
       .prepare(`SELECT site_id AS siteId, day, hash FROM usage_seals WHERE host_id = ?1 AND customer_key = ?2 AND day >= ?3 AND day <= ?4 ORDER BY site_id, day`)
       .bind(hostId, customerId, firstDay, lastDay),
     d1.prepare(`SELECT site_id AS siteId, day FROM usage_seal_days WHERE host_id = ?1 AND day >= ?2 AND day <= ?3`).bind(hostId, firstDay, lastDay),
@@ -218,12 +213,24 @@ async function loadInvoiceFacts(db: Db, host: HostBilling, customerId: string, p
     units: units!.results as unknown as UnitRow[],
     usage: usage!.results as unknown as { contractId: string; minerId: string; rows: number; meteredWh: number; specWh: number | null; hashrateWh: number | null }[],
     siteCounts: new Map((sites!.results as unknown as { n: number; contractId: string }[]).map((r) => [r.contractId, r.n])),
-    adjustments: adjustments!.results as unknown as { id: string; minerId: string; hourStart: number; deltaWh: number }[],
+    adjustments: await billableAdjustments(db, hostId, customerId, existing?.status === 'draft' ? existing.id : null),
     seals: seals!.results as unknown as { siteId: string; day: string; hash: string }[],
     sealDays: new Set((sealDays!.results as unknown as { siteId: string; day: string }[]).map((r) => `${r.siteId}|${r.day}`)),
     firstDay,
     lastDay,
   };
+}
+
+/**
+ * Late usage to bill: the customer's unbilled adjustments, plus those a draft being regenerated
+ * already holds. Each adjustment bills its change over the one before it (seal.ts), so an hour
+ * replayed twice is billed once for its real change.
+ */
+async function billableAdjustments(db: Db, hostId: string, customerId: string, draftId: string | null): Promise<UsageAdjustment[]> {
+  const unbilled = await listAdjustments(db, hostId, customerId, { unbilled: true });
+  if (!draftId) return unbilled;
+  const held = await db.select({ id: usageAdjustments.id }).from(usageAdjustments).where(and(eq(usageAdjustments.hostId, hostId), eq(usageAdjustments.invoiceId, draftId)));
+  return [...(await adjustmentsByIds(db, hostId, held.map((r) => r.id))), ...unbilled];
 }
 
 const billedOf = (source: KwhSource, u: { meteredWh: number; specWh: number | null; hashrateWh: number | null }) =>

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { staffActor } from '../../src/hosts/service';
-import { activityLog, customers, emailOutbox, invoiceLines, invoices } from '../../src/db/schema';
+import { activityLog, customers, emailOutbox, invoiceLines, invoices, usageHourly, usageSealDays } from '../../src/db/schema';
 import { discardDraft, generateInvoice, issueInvoice, markOverdue, previewInvoice, voidInvoice, createCorrectedInvoice } from '../../src/billing/invoices';
 import { createHost, createTestCustomer, db, openDefaultCase } from '../helpers/fixtures';
 import { billedCustomer, billingContract, billingSite, billingUnit, hour, setBilling, usageRows } from '../helpers/invoicing';
@@ -267,6 +267,26 @@ describe('generating and issuing', () => {
     const again = await generateInvoice(db(), host.hostId, customer.id, '2026-03', actor);
     await issueInvoice(db(), emailEnv, host.hostId, again.invoice.id, actor);
     await expect(discardDraft(db(), host.hostId, again.invoice.id, actor)).rejects.toThrow(/Only a draft/);
+  });
+
+  it('bills late usage on a sealed day once, as its real change, on the next invoice', async () => {
+    const { host, customer, siteId, units, actor } = await setup();
+    // March is sealed at the site; then one hour is replayed twice (3,000 → 3,400 → 3,500 Wh).
+    await db().insert(usageSealDays).values({ siteId, day: '2026-03-01', hostId: host.hostId, sealedAt: Date.now() });
+    const late = and(eq(usageHourly.minerId, units[0]!), eq(usageHourly.hourStart, hour('2026-03-01T02:00:00Z')));
+    await db().update(usageHourly).set({ energyWh: 3400 }).where(late);
+    await db().update(usageHourly).set({ energyWh: 3500 }).where(late);
+    const [row] = await db().select().from(usageHourly).where(late);
+    expect(row!.energyWh).toBe(3000); // the sealed row never changes
+    const april = await generateInvoice(db(), host.hostId, customer.id, '2026-04', actor);
+    const adjustment = (await linesOf(april.invoice.id)).filter((l) => l.kind === 'adjustment');
+    expect(adjustment).toHaveLength(1);
+    expect(adjustment[0]).toMatchObject({ energyWh: 500, amountMinor: 4 }); // 0.5 kWh x 0.08
+    // Regenerating the draft keeps them; another period's invoice does not bill them again.
+    const again = await generateInvoice(db(), host.hostId, customer.id, '2026-04', actor);
+    expect((await linesOf(again.invoice.id)).filter((l) => l.kind === 'adjustment')[0]!.energyWh).toBe(500);
+    const may = await previewInvoice(db(), host.hostId, customer.id, '2026-05');
+    expect(may.lines.some((l) => l.kind === 'adjustment')).toBe(false);
   });
 
   it('never reads another host’s invoice', async () => {
