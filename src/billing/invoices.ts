@@ -9,7 +9,7 @@
  * highest of that year + 1 inside the guarded UPDATE itself: D1 runs statements one at a time,
  * so two issues cannot take the same number, and a failed issue takes none (no gaps).
  */
-import { and, asc, desc, eq, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { activityInsert, activityInsertIfChanged, type Actor } from '../activity/service';
 import type { Db } from '../db/client';
 import { inIds } from '../db/sql';
@@ -17,6 +17,7 @@ import {
   activityLog,
   billingSettings,
   emailOutbox,
+  INVOICE_STATUSES,
   contracts,
   contractSites,
   credits,
@@ -47,8 +48,11 @@ import { DEFAULT_BILLING_SETTINGS } from './settings';
 export type InvoiceRow = typeof invoices.$inferSelect;
 export type InvoiceLineRow = typeof invoiceLines.$inferSelect;
 
-/** Invoices that are owed: issued and not settled. */
+/** Invoices that are owed: issued and not settled (the list's `open` filter). */
 export const OPEN_STATUSES = ['issued', 'partially_paid', 'overdue'] as const;
+
+/** The statuses an invoice list filters by (pages import them from here, not from the schema). */
+export const INVOICE_LIST_STATUSES = INVOICE_STATUSES;
 
 /** Usage of a day is sealed 48 h after it ends; a period is invoiced by the cron once all of it is. */
 export const SEAL_LAG_MS = 48 * 3_600_000;
@@ -669,7 +673,7 @@ export async function listInvoices(db: Db, hostId: string, filters: InvoiceListF
   const q = filters.q?.trim().toLowerCase();
   const where = and(
     eq(invoices.hostId, hostId),
-    filters.status ? eq(invoices.status, filters.status as InvoiceRow['status']) : undefined,
+    filters.status === 'open' ? inArray(invoices.status, [...OPEN_STATUSES]) : filters.status ? eq(invoices.status, filters.status as InvoiceRow['status']) : undefined,
     filters.customerId ? eq(invoices.customerId, filters.customerId) : undefined,
     filters.period ? eq(invoices.periodKey, filters.period) : undefined,
     q ? sql`(instr(lower(coalesce(${invoices.number}, '')), ${q}) > 0 OR instr(${customers.sortName}, ${q}) > 0)` : undefined,

@@ -13,6 +13,8 @@ import { parseIsoDate } from './periods';
  */
 
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+/** How a payment can arrive (pages import the list from here, not from the schema). */
+export { PAYMENT_METHODS };
 export const PAYMENT_METHOD_LABELS: Record<PaymentMethod, string> = {
   ach: 'ACH',
   wire: 'Wire transfer',

@@ -29,7 +29,7 @@ import { handleForm } from './forms';
 type Ctx = Context<AppEnv>;
 
 function listFilters(query: Record<string, string>): InvoiceListFilters {
-  const status = (INVOICE_STATUSES as readonly string[]).includes(query.status ?? '') ? query.status : undefined;
+  const status = query.status === 'open' || (INVOICE_STATUSES as readonly string[]).includes(query.status ?? '') ? query.status : undefined;
   const page = Number(query.page);
   return {
     q: query.q?.trim() || undefined,

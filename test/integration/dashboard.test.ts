@@ -80,15 +80,15 @@ describe('Host OS dashboard', () => {
     expect(res.status).toBe(200);
     const html = await res.text();
 
-    expect(figure(html, 'outstanding')).toBe('$140.00'); // 100 (A) + 40 (overdue balance)
-    expect(figure(html, 'overdue')).toBe('$40.00');
-    expect(figure(html, 'billed')).toBe('$100.00');
+    expect(figure(html, 'outstanding')).toBe('140.00 USD'); // 100 (A) + 40 (overdue balance)
+    expect(figure(html, 'overdue')).toBe('40.00 USD');
+    expect(figure(html, 'billed')).toBe('100.00 USD');
     const days = current().days;
     const expected = 10_000 + 3_000 + 20_000 + 500 * days + 7_777;
     expect(figure(html, 'expected')).toBe(`$${(expected / 100).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`);
     expect(html).toContain('1 of them had no energy invoiced then');
-    expect(html).toMatch(/data-bucket="d31_60"><a href="\/admin\/invoices\?status=overdue"><span class="money">\$40\.00/);
-    expect(html).toMatch(/data-bucket="current"><a href="\/admin\/invoices\?status=open"><span class="money">\$100\.00/);
+    expect(html).toMatch(/data-bucket="d31_60"><a href="\/admin\/invoices\?status=overdue"><span class="money">40\.00 USD/);
+    expect(html).toMatch(/data-bucket="current"><a href="\/admin\/invoices\?status=open"><span class="money">100\.00 USD/);
 
     expect(figure(html, 'hashrate')).toBe('150 TH/s');
     expect(figure(html, 'power')).toBe('6,000 W');
@@ -146,9 +146,9 @@ describe('Host OS dashboard', () => {
     await seedBusiness(other);
     const host = await createHost('Quiet Dash');
     const html = await (await getPage('/admin/dashboard', { cookie: host.owner.cookie })).text();
-    expect(figure(html, 'outstanding')).toBe('$0.00');
-    expect(figure(html, 'billed')).toBe('$0.00');
-    expect(figure(html, 'expected')).toBe('$0.00');
+    expect(figure(html, 'outstanding')).toBe('0.00 USD');
+    expect(figure(html, 'billed')).toBe('0.00 USD');
+    expect(figure(html, 'expected')).toBe('0.00 USD');
     expect(figure(html, 'units')).toBe('0');
     expect(figure(html, 'open-alerts')).toBe('0');
     expect(figure(html, 'customers-all')).toBe('0');

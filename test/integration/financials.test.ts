@@ -44,14 +44,14 @@ describe('aging buckets', () => {
     const res = await getPage(`/admin/customers/${customer.id}/financials`, { cookie: host.owner.cookie });
     expect(res.status).toBe(200);
     const html = await res.text();
-    expect(cell(html, 'aging', 'current')).toBe('$30.00');
-    expect(cell(html, 'aging', 'd1_30')).toBe('$25.00');
-    expect(cell(html, 'aging', 'd31_60')).toBe('$40.00');
-    expect(cell(html, 'aging', 'd61_90')).toBe('$50.00');
-    expect(cell(html, 'aging', 'd90_plus')).toBe('$60.00');
-    expect(html).toMatch(/data-testid="balance-USD"><span class="money">\$205\.00/);
-    expect(html).toMatch(/data-testid="overdue-USD"><span class="money">\$175\.00/);
-    expect(html).toMatch(/data-testid="credit-USD"><span class="money">\$12\.34/);
+    expect(cell(html, 'aging', 'current')).toBe('30.00 USD');
+    expect(cell(html, 'aging', 'd1_30')).toBe('25.00 USD');
+    expect(cell(html, 'aging', 'd31_60')).toBe('40.00 USD');
+    expect(cell(html, 'aging', 'd61_90')).toBe('50.00 USD');
+    expect(cell(html, 'aging', 'd90_plus')).toBe('60.00 USD');
+    expect(html).toMatch(/data-testid="balance-USD"><span class="money">205\.00 USD/);
+    expect(html).toMatch(/data-testid="overdue-USD"><span class="money">175\.00 USD/);
+    expect(html).toMatch(/data-testid="credit-USD"><span class="money">12\.34 USD/);
     // Status in words, and invoice numbers link to the invoice page.
     for (const word of ['Issued', 'Partially paid', 'Overdue', 'Paid', 'Void', 'Draft']) expect(html).toContain(`>${word}</span>`);
     expect(html).toMatch(/href="\/admin\/invoices\/[0-9a-f-]{36}"/);
@@ -64,7 +64,7 @@ describe('aging buckets', () => {
     const html = await (await getPage(`/admin/customers/${customer.id}/financials`, { cookie: host.owner.cookie })).text();
     expect(html).toContain('No invoices yet');
     expect(html).toContain('No payments recorded');
-    expect(html).toMatch(/data-testid="balance-USD"><span class="money">\$0\.00/);
+    expect(html).toMatch(/data-testid="balance-USD"><span class="money">0\.00 USD/);
   });
 });
 

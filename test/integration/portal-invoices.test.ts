@@ -29,9 +29,9 @@ describe('portal Invoices', () => {
     expect(html).not.toContain('INV-2026-0777');
     for (const word of ['Issued', 'Overdue', 'Void']) expect(html).toContain(`>${word}</span>`);
     // $20 paid the overdue invoice's $50 in part (oldest first): $130 remains, $30 of it overdue.
-    expect(html).toMatch(/data-testid="balance-USD"><span class="money">\$130\.00/);
-    expect(html).toMatch(/data-testid="overdue-USD"><span class="money">\$30\.00/);
-    expect(html).toMatch(/data-testid="credit-USD"><span class="money">\$7\.50/);
+    expect(html).toMatch(/data-testid="balance-USD"><span class="money">130\.00 USD/);
+    expect(html).toMatch(/data-testid="overdue-USD"><span class="money">30\.00 USD/);
+    expect(html).toMatch(/data-testid="credit-USD"><span class="money">7\.50 USD/);
     expect(html).toContain('ACH-555');
     expect(html).not.toContain('internal: called twice');
     expect(html).toContain('aria-current="page">Invoices');

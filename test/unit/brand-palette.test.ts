@@ -12,7 +12,7 @@ describe('brand palette (one helper, one default)', () => {
     expect(brandPalette({ primaryColor: '#FFEE00', accentColor: 'red;}body{x:y' })).toEqual({
       primaryColor: '#ffee00',
       accentColor: BRAND_DEFAULT_COLORS.accentColor,
-      onPrimaryColor: '#111111',
+      onPrimaryColor: '#000000',
     });
     expect(brandStylesheet({ primaryColor: '#000000', accentColor: '#12345' })).not.toContain('#12345;');
     expect(readableTextOn('#1f2937')).toBe('#ffffff');

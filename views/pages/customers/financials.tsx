@@ -2,7 +2,7 @@ import type { Child } from 'hono/jsx';
 import { creditKindLabel, type CustomerFinancials, type FinancialInvoice } from '../../../src/billing/financials';
 import { formatMoney, minorToDecimalText } from '../../../src/billing/money';
 import { MANUAL_CREDIT_KINDS, CREDIT_KIND_LABELS, PAYMENT_METHOD_LABELS } from '../../../src/billing/payment-schema';
-import { PAYMENT_METHODS } from '../../../src/db/schema';
+import { PAYMENT_METHODS } from '../../../src/billing/payment-schema';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { AgingTable, InvoiceStatusBadge, Money, PrefixedField, TableScroll } from '../../components/billing';
 import { Card, EmptyState, FormErrorSummary } from '../../components/form';

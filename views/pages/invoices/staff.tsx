@@ -1,9 +1,8 @@
 import type { StaffSession } from '../../../src/auth/staff-session';
 import { can } from '../../../src/auth/permissions';
-import type { InvoiceDocument, InvoiceListFilters, InvoiceListItem, InvoicePreview } from '../../../src/billing/invoices';
+import { INVOICE_LIST_STATUSES, type InvoiceDocument, type InvoiceListFilters, type InvoiceListItem, type InvoicePreview } from '../../../src/billing/invoices';
 import { formatMoney } from '../../../src/billing/money';
 import { addDays } from '../../../src/billing/periods';
-import { INVOICE_STATUSES } from '../../../src/db/schema';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { ConfirmAction } from '../../components/confirm';
 import { FilterSearch, FilterSelect } from '../../components/filter-select';
@@ -134,7 +133,7 @@ export function InvoiceListPage(props: {
       />
       <form class="filters" role="search" method="get" action="/admin/invoices" hx-get="/admin/invoices" hx-trigger="change, submit" hx-target="#invoice-results" hx-swap="outerHTML" hx-push-url="true">
         <FilterSearch id="invoice-q" label="Search invoices" value={filters.q ?? ''} placeholder="Number or customer" />
-        <FilterSelect id="invoice-status" name="status" label="Status" value={filters.status ?? ''} options={[['', 'All statuses'], ...INVOICE_STATUSES.map((s) => [s, INVOICE_STATUS_LABELS[s]] as const)]} />
+        <FilterSelect id="invoice-status" name="status" label="Status" value={filters.status ?? ''} options={[['', 'All statuses'], ['open', 'Open (unpaid)'], ...INVOICE_LIST_STATUSES.map((s) => [s, INVOICE_STATUS_LABELS[s]] as const)]} />
         <FilterSelect id="invoice-customer" name="customer_id" label="Customer" value={filters.customerId ?? ''} options={[['', 'All customers'], ...props.customers.map((c) => [c.id, c.name] as const)]} />
         <label class="visually-hidden" for="invoice-period">
           Period (YYYY-MM)
