@@ -11,6 +11,7 @@ import { requireStaff } from './middleware/staff-auth';
 import { requestHostname } from './middleware/tenant';
 import { adminAccountRoutes } from './routes/admin-account';
 import { adminAlertRoutes } from './routes/admin-alerts';
+import { adminUsageRoutes } from './routes/admin-usage';
 import { adminCustomerRoutes, customerListPrefetch } from './routes/admin-customers';
 import { adminSettingsRoutes } from './routes/admin-settings';
 import { agentApiRoutes } from './routes/agent-api';
@@ -20,6 +21,7 @@ import { adminSiteRoutes } from './routes/admin-sites';
 import { apiCustomerRoutes } from './routes/api-v1/customers';
 import { apiCustomerEquipmentRoutes, apiMinerRoutes } from './routes/api-v1/equipment';
 import { apiSiteRoutes } from './routes/api-v1/sites';
+import { apiUsageRoutes } from './routes/api-v1/usage';
 import { authRoutes } from './routes/auth';
 import { devBenchRoutes } from './routes/dev-bench';
 import { devMailboxRoutes } from './routes/dev-mailbox';
@@ -52,6 +54,8 @@ export function createPlatformApp() {
   app.get('/admin', (c) => c.redirect('/admin/customers', 302));
   app.use('/admin/customers/:customerId/portal/*', portalPreview);
   app.route('/admin/customers/:customerId/portal', portalRoutes());
+  // Before adminCustomerRoutes: its /:id/:tab? would otherwise answer /:id/usage.
+  app.route('/admin/customers', adminUsageRoutes);
   app.route('/admin/customers', adminCustomerRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
   app.route('/admin/account', adminAccountRoutes);
@@ -67,6 +71,7 @@ export function createPlatformApp() {
   app.use('/api/v1/*', requireApiKey);
   app.route('/api/v1/customers', apiCustomerRoutes);
   app.route('/api/v1/customers', apiCustomerEquipmentRoutes);
+  app.route('/api/v1/customers', apiUsageRoutes);
   app.route('/api/v1/sites', apiSiteRoutes);
   app.route('/api/v1/miners', apiMinerRoutes);
   app.route('/api/v1/alerts', apiAlertRoutes);

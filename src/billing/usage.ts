@@ -126,7 +126,7 @@ export function usageVariance(billedWh: number, meteredWh: number): UsageVarianc
 export function parseUsageMonth(text: string | undefined, billingDay: number, timezone: string, nowMs = Date.now()): string {
   if (text === undefined || text === '') return periodHolding(zonedDate(nowMs, timezone), billingDay, timezone).key;
   const year = Number(text.slice(0, 4));
-  if (!isPeriodKey(text) || year < 2000 || year > 2999) throw new ValidationError({ month: 'Choose a month as YYYY-MM, like 2026-11.' });
+  if (!isPeriodKey(text) || year < 2000 || year > 2999) throw new ValidationError({ month: 'Choose a month as YYYY-MM, like 2026-11.' }, 'Choose a month as YYYY-MM, like 2026-11.');
   return text;
 }
 

@@ -5,7 +5,8 @@ import { billingPeriod } from '../../src/billing/periods';
 import { customerUsage, parseUsageMonth, usageSettings, varianceBand } from '../../src/billing/usage';
 import { getDb } from '../../src/db/client';
 import { countingD1 } from '../helpers/counting-d1';
-import { createHost, createTestCustomer, db, type TestHost } from '../helpers/fixtures';
+import { createHost, createTestCustomer, db, getPage } from '../helpers/fixtures';
+import { portalCustomer } from '../helpers/alerts';
 import { insertMiner, insertSite } from '../helpers/alerts';
 import { HOUR_MS, hoursFrom, insertPerKwhContract, insertUsage, setBillingDay, setHostTimezone, type UsageSeed } from '../helpers/usage';
 
@@ -347,4 +348,89 @@ describe('query budget', () => {
   });
 });
 
-export type { TestHost };
+
+describe('the Usage tab (staff) and the portal Usage page', () => {
+  async function seeded() {
+    const host = await createHost('Usage Pages Host');
+    const c = await portalCustomer(host, 'Usage Pages Customer');
+    const siteId = await insertSite(host, 'Hall P');
+    const spec = await insertMiner(host, { siteId, customerId: c.customer.id, serial: 'P-SPEC', model: 'S21', nominalPowerW: 1100 });
+    const none = await insertMiner(host, { siteId, customerId: c.customer.id, serial: 'P-NONE' });
+    await insertUsage(host, [
+      ...hoursFrom(NOV, 48, () => ({ minerId: spec.id, siteId, customerId: c.customer.id, energyWh: 1000, onlineSeconds: 3600, avgHashrateMths: 200_000 })),
+      ...hoursFrom(NOV, 24, () => ({ minerId: none.id, siteId, customerId: c.customer.id, energyWh: 2000, onlineSeconds: 1800 })),
+    ]);
+    await insertPerKwhContract(host, c.customer.id, [spec.id], { kwhSource: 'spec' });
+    return { host, c, spec, none };
+  }
+
+  it('shows the month’s cards, daily charts with their data tables, the per-unit table with links, bands in text, and month navigation', async () => {
+    const { host, c, spec, none } = await seeded();
+    const res = await getPage(`/admin/customers/${c.customer.id}/usage?month=2026-11`, { cookie: host.owner.cookie });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('aria-current="page">Usage</a>');
+    expect(html).toContain('Usage, 2026-11-01 to 2026-12-01');
+    // Billed: 48 h x 1100 W = 52.8 kWh; metered 48 + 48 kWh.
+    expect(html).toMatch(/data-testid="usage-billed">\s*52\.800 kWh/);
+    expect(html).toMatch(/data-testid="usage-metered">\s*96\.000 kWh/);
+    expect(html).toContain(`href="/admin/equipment/${spec.id}"`);
+    expect(html).toContain(`href="/admin/equipment/${none.id}"`);
+    expect(html).toContain('No per-kWh contract: metered kWh shown');
+    // 52.8 vs 48: 10 % → the middle band, said in words.
+    expect(html).toContain('Check: 5 % to 20 % (10.00 %)');
+    expect(html).toContain('id="usage-energy-chart"');
+    expect(html).toContain('id="usage-hashrate-chart"');
+    expect(html).toContain('<rect class="chart-bar"');
+    expect(html).toContain('Daily data table');
+    expect(html).toContain('href="/admin/customers/' + c.customer.id + '/usage?month=2026-10"');
+    expect(html).toContain('href="/admin/customers/' + c.customer.id + '/usage?month=2026-12"');
+    expect(html).toContain(`href="/admin/customers/${c.customer.id}/usage.csv?month=2026-11"`);
+    expect(html).toContain('<label for="usage-month-input">Month</label>');
+    expect(html).toContain('Planned downtime is not recorded yet');
+
+    const empty = await (await getPage(`/admin/customers/${c.customer.id}/usage?month=2026-08`, { cookie: host.owner.cookie })).text();
+    expect(empty).toContain('No usage in this period');
+    expect(empty).not.toContain('usage-table');
+
+    // Default month: the period holding today.
+    const current = await (await getPage(`/admin/customers/${c.customer.id}/usage`, { cookie: host.owner.cookie })).text();
+    expect(current).toContain(`value="${new Date().toISOString().slice(0, 7)}"`);
+
+    const bad = await getPage(`/admin/customers/${c.customer.id}/usage?month=2026-13`, { cookie: host.owner.cookie });
+    expect(bad.status).toBe(422);
+    expect(await bad.text()).toContain('Choose a month as YYYY-MM');
+  });
+
+  it('exports the month as CSV, integer Wh and exact kWh', async () => {
+    const { host, c, spec, none } = await seeded();
+    const res = await getPage(`/admin/customers/${c.customer.id}/usage.csv?month=2026-11`, { cookie: host.owner.cookie });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('Content-Type')).toContain('text/csv');
+    expect(res.headers.get('Content-Disposition')).toContain('usage-Usage-Pages-Customer-2026-11.csv');
+    const lines = (await res.text()).trim().split('\r\n');
+    expect(lines[0]).toBe(
+      'month,period_start,period_end_exclusive,time_zone,unit_id,serial,model,site,kwh_source,billed_wh,billed_kwh,billed_note,metered_wh,metered_kwh,variance_pct,variance_band,online_seconds,online_hours,owned_seconds,avg_hashrate_ths,uptime_pct',
+    );
+    expect(lines).toHaveLength(3);
+    expect(lines).toContain(`2026-11,2026-11-01,2026-12-01,UTC,${spec.id},P-SPEC,S21,Hall P,spec,52800,52.800,,48000,48.000,10.00,yellow,172800,48.00,2592000,200.000,6.67`);
+    expect(lines.find((l) => l.includes(none.id))).toContain(',none,,,no_per_kwh_contract,48000,48.000,,,43200,12.00,');
+  });
+
+  it('shows the customer their own usage in the portal, with its CSV and without admin links', async () => {
+    const { c, spec } = await seeded();
+    const res = await getPage(`${c.base}/usage?month=2026-11`, { cookie: c.cookie });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain(`href="${c.base}/usage" aria-current="page">Usage</a>`);
+    expect(html).toMatch(/data-testid="usage-billed">\s*52\.800 kWh/);
+    expect(html).toContain('P-SPEC');
+    expect(html).not.toContain('/admin/');
+    expect(html).toContain(`href="${c.base}/usage.csv?month=2026-11"`);
+    expect(html).toContain(`href="${c.base}/usage?month=2026-10"`);
+    const csv = await getPage(`${c.base}/usage.csv?month=2026-11`, { cookie: c.cookie });
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('Content-Disposition')).toContain('usage-2026-11.csv');
+    expect(await csv.text()).toContain(spec.id);
+  });
+});
