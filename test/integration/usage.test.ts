@@ -433,4 +433,15 @@ describe('the Usage tab (staff) and the portal Usage page', () => {
     expect(csv.headers.get('Content-Disposition')).toContain('usage-2026-11.csv');
     expect(await csv.text()).toContain(spec.id);
   });
+
+  it('is in View Portal too (staff see the customer’s page, read-only)', async () => {
+    const { host, c } = await seeded();
+    const res = await getPage(`/admin/customers/${c.customer.id}/portal/usage?month=2026-11`, { cookie: host.owner.cookie });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('View Portal');
+    expect(html).toMatch(/data-testid="usage-billed">\s*52\.800 kWh/);
+    expect(html).toContain(`href="/admin/customers/${c.customer.id}/portal/usage.csv?month=2026-11"`);
+    expect(html).not.toContain('href="/admin/equipment/');
+  });
 });
