@@ -12,6 +12,7 @@ import { requestHostname } from './middleware/tenant';
 import { adminAccountRoutes } from './routes/admin-account';
 import { adminAlertRoutes } from './routes/admin-alerts';
 import { adminDashboardRoutes } from './routes/admin-dashboard';
+import { adminUsageRoutes } from './routes/admin-usage';
 import { adminCustomerRoutes, customerListPrefetch } from './routes/admin-customers';
 import { adminFinancialsRoutes } from './routes/admin-financials';
 import { adminEvidenceRoutes } from './routes/admin-evidence';
@@ -27,6 +28,7 @@ import { apiCustomerRoutes } from './routes/api-v1/customers';
 import { apiCustomerEquipmentRoutes, apiMinerRoutes } from './routes/api-v1/equipment';
 import { apiEvidenceRoutes } from './routes/api-v1/evidence';
 import { apiSiteRoutes } from './routes/api-v1/sites';
+import { apiUsageRoutes } from './routes/api-v1/usage';
 import { authRoutes } from './routes/auth';
 import { devBenchRoutes } from './routes/dev-bench';
 import { devMailboxRoutes } from './routes/dev-mailbox';
@@ -61,6 +63,8 @@ export function createPlatformApp() {
   app.route('/admin/customers/:customerId/portal', portalRoutes(portalPreview));
   // Before the customer routes: /:id/financials… is Financials' own, not the generic tab dispatcher.
   app.route('/admin/customers', adminFinancialsRoutes);
+  // Before adminCustomerRoutes: its /:id/:tab? would otherwise answer /:id/usage.
+  app.route('/admin/customers', adminUsageRoutes);
   app.route('/admin/customers', adminCustomerRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
   app.route('/admin/account', adminAccountRoutes);
@@ -78,6 +82,7 @@ export function createPlatformApp() {
   app.use('/api/v1/*', requireApiKey);
   app.route('/api/v1/customers', apiCustomerRoutes);
   app.route('/api/v1/customers', apiCustomerEquipmentRoutes);
+  app.route('/api/v1/customers', apiUsageRoutes);
   app.route('/api/v1/sites', apiSiteRoutes);
   app.route('/api/v1/miners', apiMinerRoutes);
   app.route('/api/v1/alerts', apiAlertRoutes);

@@ -51,6 +51,9 @@ import type { PortalScope } from '../portal/request';
 import { handleForm } from './forms';
 import { portalInvoiceRoutes } from './portal-invoices';
 import { portalEvidenceRoutes } from './portal-evidence';
+import { customerUsage, parseUsageMonth, usageSettings } from '../billing/usage';
+import { usageCsv } from '../billing/usage-csv';
+import { PortalUsagePage } from '../../views/pages/portal/usage';
 
 type PortalCtx = Context<AppEnv>;
 
@@ -315,6 +318,22 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
     const portal = c.get('portal');
     const miner = await customerMiner(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id, c.req.param('minerId'));
     return c.html(<MinerLive portal={portal} miner={miner} now={Date.now()} />);
+  });
+
+  // Usage: the signed-in customer's own units, for a billing period (?month=YYYY-MM).
+  const portalUsage = async (c: PortalCtx) => {
+    const portal = c.get('portal');
+    const db = getDb(c.env.DB);
+    const settings = await usageSettings(db, portal.host.id);
+    const key = parseUsageMonth(c.req.query('month'), settings.billingDay, settings.timezone);
+    return customerUsage(db, portal.host.id, portal.customer!.id, key, settings);
+  };
+  pages.get('/usage', async (c) => c.html(<PortalUsagePage portal={c.get('portal')} usage={await portalUsage(c)} />));
+  pages.get('/usage.csv', async (c) => {
+    const usage = await portalUsage(c);
+    c.header('Content-Type', 'text/csv; charset=utf-8');
+    c.header('Content-Disposition', `attachment; filename="usage-${usage.period.key}.csv"`);
+    return c.body(usageCsv(usage));
   });
 
   // Alerts: the customer's own (their miners only), open first.

@@ -318,3 +318,146 @@ export function HashrateChart(props: HashrateChartProps) {
     </figure>
   );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Daily bars (the Usage tab): one bar per host-local day, same conventions as the hashrate chart
+// (role="img" with a title and a numeric summary, a data table in <details>, attributes only).
+
+export interface DailyBar {
+  /** ISO date (host-local day). */
+  date: string;
+  /** null: no data that day (drawn as no bar, listed as "—"). */
+  value: number | null;
+}
+
+export interface DailyBarChartProps {
+  id: string;
+  title: string;
+  bars: readonly DailyBar[];
+  /** Axis unit, like "kWh" or "TH/s". */
+  unit: string;
+  /** The column heading of the data table ("Energy (kWh)"). */
+  valueLabel: string;
+  format: (value: number) => string;
+  /** Extra columns for the data table (same order as bars), e.g. billed kWh beside metered. */
+  extraColumns?: { label: string; values: readonly string[] }[];
+}
+
+const dayLabel = (date: string) => String(Number(date.slice(8, 10)));
+
+export function DailyBarChart(props: DailyBarChartProps) {
+  const bars = props.bars;
+  const values = bars.filter((b) => b.value !== null).map((b) => b.value!);
+  const peak = Math.max(0, ...values);
+  const scale = niceScale(peak * 1.05);
+  const slot = bars.length > 0 ? PLOT_W / bars.length : PLOT_W;
+  const barWidth = round1(Math.max(1, slot * 0.7));
+  const baseline = MARGIN.top + PLOT_H;
+  const y = (value: number) => round1(MARGIN.top + PLOT_H - (Math.max(0, value) / scale.max) * PLOT_H);
+  const yTicks: number[] = [];
+  for (let i = 0; i * scale.step <= scale.max + 1e-9; i += 1) yTicks.push(i * scale.step);
+  // Every day labelled when they fit, else every few days (and always the first).
+  const labelEvery = Math.max(1, Math.ceil(bars.length / 16));
+  const titleId = `${props.id}-title`;
+  const descId = `${props.id}-desc`;
+
+  let summary: string;
+  if (values.length === 0) {
+    summary = 'No data in this period.';
+  } else {
+    const total = values.reduce((sum, v) => sum + v, 0);
+    let high = bars[0]!;
+    let low = bars[0]!;
+    for (const bar of bars) {
+      if (bar.value === null) continue;
+      if (high.value === null || bar.value > high.value) high = bar;
+      if (low.value === null || bar.value < low.value) low = bar;
+    }
+    summary =
+      `Daily average ${props.format(total / values.length)}, highest ${props.format(high.value!)} on ${high.date}, ` +
+      `lowest ${props.format(low.value!)} on ${low.date}; data on ${values.length} of ${bars.length} days.`;
+  }
+
+  return (
+    <figure class="chart" id={props.id}>
+      <svg class="chart-svg" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} width={WIDTH} height={HEIGHT} role="img" aria-labelledby={`${titleId} ${descId}`} preserveAspectRatio="xMidYMid meet">
+        <title id={titleId}>{props.title}</title>
+        <desc id={descId}>{summary}</desc>
+        <g class="chart-grid" aria-hidden="true">
+          {yTicks.map((value) => {
+            const py = y(value);
+            return (
+              <>
+                <line class="chart-gridline" x1={MARGIN.left} x2={WIDTH - MARGIN.right} y1={py} y2={py} stroke="#e5e7eb" stroke-width="1" />
+                <text class="chart-label" x={MARGIN.left - 8} y={round1(py + 4)} text-anchor="end" font-size="11" fill="#6b7280">
+                  {value.toFixed(scale.decimals)}
+                </text>
+              </>
+            );
+          })}
+          {bars.map((bar, i) =>
+            i % labelEvery === 0 ? (
+              <text class="chart-label" x={round1(MARGIN.left + slot * (i + 0.5))} y={baseline + 20} text-anchor="middle" font-size="11" fill="#6b7280">
+                {dayLabel(bar.date)}
+              </text>
+            ) : null,
+          )}
+          <line class="chart-axis" x1={MARGIN.left} x2={WIDTH - MARGIN.right} y1={baseline} y2={baseline} stroke="#9ca3af" stroke-width="1" />
+          <line class="chart-axis" x1={MARGIN.left} x2={MARGIN.left} y1={MARGIN.top} y2={baseline} stroke="#9ca3af" stroke-width="1" />
+          <text class="chart-label chart-unit" x={12} y={round1(MARGIN.top + PLOT_H / 2)} text-anchor="middle" font-size="11" fill="#6b7280" transform={`rotate(-90 12 ${round1(MARGIN.top + PLOT_H / 2)})`}>
+            {props.unit}
+          </text>
+        </g>
+        <g class="chart-series" aria-hidden="true">
+          {bars.map((bar, i) =>
+            bar.value === null || bar.value <= 0 ? null : (
+              <rect class="chart-bar" x={round1(MARGIN.left + slot * i + (slot - barWidth) / 2)} y={y(bar.value)} width={barWidth} height={round1(baseline - y(bar.value))} fill="#2563eb" fill-opacity="0.75" />
+            ),
+          )}
+          {values.length === 0 && (
+            <text class="chart-empty" x={round1(MARGIN.left + PLOT_W / 2)} y={round1(MARGIN.top + PLOT_H / 2)} text-anchor="middle" font-size="14" fill="#6b7280">
+              No data in this period
+            </text>
+          )}
+        </g>
+      </svg>
+      <figcaption class="chart-caption">
+        {props.title}. <span class="muted">{summary}</span>
+      </figcaption>
+      {bars.length > 0 && (
+        <details class="chart-data">
+          <summary>Daily data table</summary>
+          <table class="table table-compact" aria-describedby={descId}>
+            <caption class="visually-hidden">{props.title}: by day</caption>
+            <thead>
+              <tr>
+                <th scope="col">Day</th>
+                <th scope="col" class="num">
+                  {props.valueLabel}
+                </th>
+                {(props.extraColumns ?? []).map((column) => (
+                  <th scope="col" class="num">
+                    {column.label}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {bars.map((bar, i) => (
+                <tr>
+                  <td>
+                    <time datetime={bar.date}>{bar.date}</time>
+                  </td>
+                  <td class="num">{bar.value === null ? '—' : props.format(bar.value)}</td>
+                  {(props.extraColumns ?? []).map((column) => (
+                    <td class="num">{column.values[i] ?? '—'}</td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      )}
+    </figure>
+  );
+}

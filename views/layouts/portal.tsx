@@ -7,6 +7,7 @@ import { BaseLayout } from './base';
 export const PORTAL_NAV = [
   { key: 'dashboard', label: 'Dashboard', path: '/' },
   { key: 'equipment', label: 'Equipment', path: '/equipment' },
+  { key: 'usage', label: 'Usage', path: '/usage' },
   { key: 'invoices', label: 'Invoices', path: '/invoices' },
   { key: 'alerts', label: 'Alerts', path: '/alerts' },
   { key: 'support', label: 'Support', path: '/support' },
