@@ -11,6 +11,7 @@ import { requireStaff } from './middleware/staff-auth';
 import { requestHostname } from './middleware/tenant';
 import { adminAccountRoutes } from './routes/admin-account';
 import { adminAlertRoutes } from './routes/admin-alerts';
+import { adminContractRoutes } from './routes/admin-contracts';
 import { adminCustomerRoutes, customerListPrefetch } from './routes/admin-customers';
 import { adminSettingsRoutes } from './routes/admin-settings';
 import { agentApiRoutes } from './routes/agent-api';
@@ -52,6 +53,8 @@ export function createPlatformApp() {
   app.get('/admin', (c) => c.redirect('/admin/customers', 302));
   app.use('/admin/customers/:customerId/portal/*', portalPreview);
   app.route('/admin/customers/:customerId/portal', portalRoutes());
+  // Before the customer routes: it owns /:id/contracts, which their generic tab dispatcher would take.
+  app.route('/admin/customers', adminContractRoutes);
   app.route('/admin/customers', adminCustomerRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
   app.route('/admin/account', adminAccountRoutes);

@@ -422,10 +422,16 @@ const changesOfTerms = (before: Partial<ContractRow>, after: ContractTerms): Cha
 
 const contractRef = (id: string): Changes => ({ _contract_id: [id, id] });
 
+/** A customer's billing currency: its own, else the host's default. */
+export async function billingCurrencyOf(db: Db, hostId: string, customer: { billingCurrency: string | null }): Promise<string> {
+  if (customer.billingCurrency) return customer.billingCurrency;
+  const host = await db.select({ currency: hosts.defaultCurrency }).from(hosts).where(eq(hosts.id, hostId)).get();
+  return host?.currency ?? 'USD';
+}
+
 async function customerCurrency(db: Db, hostId: string, customerId: string) {
   const customer = await getCustomer(db, hostId, customerId);
-  const host = await db.select({ currency: hosts.defaultCurrency }).from(hosts).where(eq(hosts.id, hostId)).get();
-  return { customer, currency: customer.billingCurrency ?? host?.currency ?? 'USD' };
+  return { customer, currency: await billingCurrencyOf(db, hostId, customer) };
 }
 
 /** Terms from raw input, in the customer's currency (which a contract must use: one currency per invoice). */
@@ -486,7 +492,7 @@ export async function createContract(
 }
 
 /** Stored terms as raw input again (decimal text), so a patch can be merged and re-validated whole. */
-function termsAsInput(row: ContractRow): Record<string, unknown> {
+export function termsAsInput(row: ContractRow): Record<string, unknown> {
   const money = (value: number | null) => (value === null ? '' : minorToDecimalText(value, row.currency));
   const milli = (value: number | null) => (value === null ? '' : formatScaledDecimal(value, 3));
   return {
