@@ -1,4 +1,5 @@
 import { createApp } from './app';
+import { runContractLifecycle } from './contracts/service';
 import { getDb } from './db/client';
 import { requeueStale, STALE_AFTER_MS } from './email/outbox';
 import { handleDeadLetterQueue, handleEmailQueue } from './email/consumer';
@@ -27,9 +28,14 @@ export default {
 
   /**
    * Cron (wrangler.toml [triggers]): re-queues emails whose outbox row was written but whose
-   * queue send failed, so nothing written to the outbox is ever silently lost.
+   * queue send failed, so nothing written to the outbox is ever silently lost; and runs the
+   * contract lifecycle (expiry, renewal, scheduled terminations). The lifecycle is idempotent and
+   * cheap when nothing is due, so every tick runs it: a contract ends within one tick of its
+   * host's midnight.
    */
-  async scheduled(_controller, env, ctx) {
-    ctx.waitUntil(requeueStale(env, getDb(env.DB), STALE_AFTER_MS));
+  async scheduled(controller, env, ctx) {
+    const db = getDb(env.DB);
+    ctx.waitUntil(requeueStale(env, db, STALE_AFTER_MS));
+    ctx.waitUntil(runContractLifecycle(db, controller.scheduledTime));
   },
 } satisfies ExportedHandler<Bindings, EmailQueueMessage>;

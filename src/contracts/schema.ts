@@ -74,12 +74,17 @@ const termFields = {
   kind: z.enum(CONTRACT_KINDS, { error: 'Choose a contract type: hosted, lease, infinity or om.' }),
   name: requiredText('Contract name', 200),
   currency: z.string({ error: 'Choose a currency.' }).trim().toUpperCase(),
-  start_date: isoDate('Start date').refine((value) => value !== '', { message: 'Start date is required.' }),
-  term_months: wholeNumber('Term', MIN_TERM_MONTHS, MAX_TERM_MONTHS),
+  // Start, term and end are checked in the transform, so their errors show alongside the price
+  // fields' (a zod transform runs only once every field has parsed).
+  start_date: z.string({ error: 'Start date is required.' }).trim(),
+  term_months: textOrNumber.optional(),
   /** Blank or absent: start + term − 1 day. */
-  end_date: isoDate('End date').nullable().optional(),
+  end_date: z.string({ error: 'End date must be a real date, YYYY-MM-DD.' }).trim().nullable().optional(),
   auto_renew: flag('Auto-renew').optional(),
-  renewal_notice_days: wholeNumber('Renewal notice', 0, MAX_NOTICE_DAYS).optional(),
+  renewal_notice_days: z
+    .union([z.literal(''), wholeNumber('Renewal notice', 0, MAX_NOTICE_DAYS)])
+    .transform((value) => (value === '' ? undefined : value))
+    .optional(),
   pricing: enumOrBlank(HOSTED_PRICING, 'Choose per kWh or a fixed fee per unit.'),
   kwh_source: enumOrBlank(KWH_SOURCES, 'Choose metered, spec or hashrate.'),
   energy_rate_per_kwh: rawNumber,
@@ -173,14 +178,22 @@ export const contractTermsSchema = z.strictObject(termFields).transform((input, 
     issue('currency', `Unknown currency “${currency}”: use an ISO 4217 code like USD or EUR.`);
     return z.NEVER;
   }
-  const endDate = input.end_date ? input.end_date : defaultEndDate(input.start_date, input.term_months);
-  if (endDate < input.start_date) issue('end_date', 'End date must be on or after the start date.');
+  const startOk = parseIsoDate(input.start_date) !== null;
+  if (input.start_date === '') issue('start_date', 'Start date is required.');
+  else if (!startOk) issue('start_date', 'Start date must be a real date, YYYY-MM-DD.');
+  const termText = input.term_months === undefined ? '' : numberText(input.term_months);
+  const termMonths = /^\d+$/.test(termText) ? Number(termText) : NaN;
+  if (!(termMonths >= MIN_TERM_MONTHS && termMonths <= MAX_TERM_MONTHS)) issue('term_months', `Term must be a whole number from ${MIN_TERM_MONTHS} to ${MAX_TERM_MONTHS}.`);
+  const endText = input.end_date ?? '';
+  if (endText !== '' && parseIsoDate(endText) === null) issue('end_date', 'End date must be a real date, YYYY-MM-DD.');
+  const endDate = endText !== '' ? endText : startOk && termMonths >= 1 ? defaultEndDate(input.start_date, termMonths) : '';
+  if (startOk && endDate !== '' && endDate < input.start_date) issue('end_date', 'End date must be on or after the start date.');
   const terms: ContractTerms = {
     kind: input.kind,
     name: input.name,
     currency,
     startDate: input.start_date,
-    termMonths: input.term_months,
+    termMonths,
     endDate,
     autoRenew: input.auto_renew ?? false,
     renewalNoticeDays: input.renewal_notice_days ?? 30,

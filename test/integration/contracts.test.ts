@@ -1,4 +1,6 @@
+import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
+import worker from '../../src/index';
 import { describe, expect, it } from 'vitest';
 import {
   activateContract,
@@ -14,8 +16,8 @@ import {
 } from '../../src/contracts/service';
 import { contracts } from '../../src/db/schema';
 import { AppError, ValidationError } from '../../src/lib/errors';
-import { createHost, createTestCustomer, db } from '../helpers/fixtures';
-import { makeSite } from '../helpers/equipment';
+import { createHost, createTestCustomer, db, getPage, postForm, type TestHost } from '../helpers/fixtures';
+import { fetchForm, makeSite } from '../helpers/equipment';
 import { actorOf, contractActivity, contractRow, contractsOf, contractUnitRows, customerUnit, minerRowOf, stockUnit, TERMS } from '../helpers/contracts';
 
 async function rejection(promise: Promise<unknown>): Promise<AppError> {
@@ -179,5 +181,195 @@ describe('contract lifecycle', () => {
     await deleteDraft(db(), host.hostId, actorOf(host), other.id);
     expect(await db().select().from(contracts).where(eq(contracts.id, other.id)).get()).toBeUndefined();
     expect((await getContract(db(), host.hostId, draft.id)).notes).toBe('VIP');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The pages: the two-step wizard for every type, the list, the detail actions, the cron.
+
+const base = (customerId: string) => `/admin/customers/${customerId}/contracts`;
+const locationOf = (res: Response) => res.headers.get('Location') ?? '';
+const contractIdFrom = (res: Response) => /contracts\/([0-9a-f-]{36})/.exec(locationOf(res))![1]!;
+
+async function pageHtml(path: string, cookie: string) {
+  const res = await getPage(path, { cookie });
+  expect(res.status, path).toBe(200);
+  return res.text();
+}
+
+/** Step 1 through the form; returns the new contract's id and where the wizard went next. */
+async function step1(host: TestHost, customerId: string, terms: Record<string, string>, intent = 'next') {
+  const res = await postForm(base(customerId), { ...terms, intent }, { cookie: host.owner.cookie });
+  expect(res.status, (await res.clone().text()).match(/field-error[^<]*>([^<]*)/g)?.join(' | ')).toBe(303);
+  return { id: contractIdFrom(res), location: locationOf(res) };
+}
+
+/** Step 2 through the form: ticks (as the page shows them), then Complete Setup or Save selection. */
+function step2(host: TestHost, customerId: string, contractId: string, fields: [string, string][]) {
+  return fetchForm(`${base(customerId)}/${contractId}/equipment`, new URLSearchParams(fields), host.owner.cookie);
+}
+
+describe('New Contract wizard', () => {
+  it('takes a hosted per-kWh contract through both steps: draft first, active on Complete Setup', async () => {
+    const host = await createHost();
+    const customer = await createTestCustomer(host);
+    const unit = await customerUnit(host, customer.id);
+    const newPage = await pageHtml(`${base(customer.id)}/new`, host.owner.cookie);
+    expect(newPage).toContain('Next: Assign Equipment');
+    expect(newPage).toContain('for="f-energy_rate_per_kwh"');
+    const { id, location } = await step1(host, customer.id, TERMS.hostedMetered);
+    expect(location).toBe(`${base(customer.id)}/${id}/equipment`);
+    expect(await contractRow(id)).toMatchObject({ status: 'draft', energyRateMicrosPerKwh: 65_000, endDate: '2026-12-31' });
+    const stepPage = await pageHtml(location, host.owner.cookie);
+    expect(stepPage).toContain(`data-miner-id="${unit.id}"`);
+    expect(stepPage).toContain('Complete Setup');
+    const res = await step2(host, customer.id, id, [['visible_ids', unit.id], ['miner_ids', unit.id], ['intent', 'complete']]);
+    expect(res.status).toBe(303);
+    expect(locationOf(res)).toBe(`${base(customer.id)}/${id}?done=activated`);
+    expect(await contractRow(id)).toMatchObject({ status: 'active' });
+    const detail = await pageHtml(`${base(customer.id)}/${id}`, host.owner.cookie);
+    expect(detail).toContain(unit.serial!);
+    expect(detail).toContain('completed setup (activated)');
+    const list = await pageHtml(base(customer.id), host.owner.cookie);
+    expect(list).toContain('Hosted metered');
+    expect(list).toContain('badge-contract-active');
+  });
+
+  it('selects every unit a filter matches (hosted spec and fixed fee), keeping units outside the filter', async () => {
+    const host = await createHost();
+    const customer = await createTestCustomer(host);
+    const site = await makeSite(host);
+    const s19 = [await customerUnit(host, customer.id, { model: 'S19', site_id: site.id }), await customerUnit(host, customer.id, { model: 'S19', site_id: site.id })];
+    const m30 = await customerUnit(host, customer.id, { model: 'M30S' });
+    const spec = await step1(host, customer.id, TERMS.hostedSpec);
+    const filtered = await pageHtml(`${spec.location}?model=S19&site=${site.id}`, host.owner.cookie);
+    expect(filtered).not.toContain(`data-miner-id="${m30.id}"`);
+    expect(filtered).toContain('Select all 2 available units');
+    // Tick M30S on an unfiltered page first, then select all S19s under the filter.
+    expect((await step2(host, customer.id, spec.id, [['visible_ids', m30.id], ['miner_ids', m30.id], ['intent', 'save']])).status).toBe(303);
+    const res = await step2(host, customer.id, spec.id, [
+      ['model', 'S19'],
+      ['site', site.id],
+      ...s19.map((u) => ['visible_ids', u.id] as [string, string]),
+      ['all_filtered', 'on'],
+      ['intent', 'complete'],
+    ]);
+    expect(res.status).toBe(303);
+    expect((await contractUnitRows(spec.id)).map((r) => r.minerId).sort()).toEqual([...s19.map((u) => u.id), m30.id].sort());
+    expect(await contractRow(spec.id)).toMatchObject({ status: 'active', kwhSource: 'spec' });
+
+    // The units are taken: a fixed-fee contract cannot have them, and says so on the page.
+    const fixed = await step1(host, customer.id, TERMS.hostedFixed);
+    const refused = await step2(host, customer.id, fixed.id, [['visible_ids', m30.id], ['miner_ids', m30.id], ['intent', 'complete']]);
+    expect(refused.status).toBe(422);
+    expect(await refused.text()).toContain('already under the active contract');
+    expect(await contractRow(fixed.id)).toMatchObject({ status: 'draft' });
+    expect(await contractUnitRows(fixed.id)).toHaveLength(0);
+  });
+
+  it('leases the host’s unassigned units and assigns them to the customer on Complete Setup', async () => {
+    const host = await createHost();
+    const customer = await createTestCustomer(host);
+    const unit = await stockUnit(host);
+    const { id, location } = await step1(host, customer.id, TERMS.lease);
+    expect(await pageHtml(location, host.owner.cookie)).toContain(`data-miner-id="${unit.id}"`);
+    const res = await step2(host, customer.id, id, [['visible_ids', unit.id], ['miner_ids', unit.id], ['intent', 'complete']]);
+    expect(res.status).toBe(303);
+    expect(await minerRowOf(unit.id)).toMatchObject({ customerId: customer.id, status: 'assigned' });
+    // Extend three times through the page; the fourth is refused with a clear message.
+    for (let i = 0; i < 3; i++) expect((await postForm(`${base(customer.id)}/${id}/extend`, { months: '' }, { cookie: host.owner.cookie })).status).toBe(303);
+    const fourth = await postForm(`${base(customer.id)}/${id}/extend`, { months: '1' }, { cookie: host.owner.cookie });
+    expect(fourth.status).toBe(409);
+    expect(await fourth.text()).toContain('extended 3 times, the most allowed');
+    expect(await contractRow(id)).toMatchObject({ extensions: 3, endDate: '2027-12-31' });
+  });
+
+  it('activates an Infinity contract at once, with no equipment step', async () => {
+    const host = await createHost();
+    const customer = await createTestCustomer(host);
+    const { id, location } = await step1(host, customer.id, TERMS.infinity);
+    expect(location).toBe(`${base(customer.id)}/${id}?done=activated`);
+    expect(await contractRow(id)).toMatchObject({ status: 'active', infinityMths: 250_500 });
+    expect(await pageHtml(location, host.owner.cookie)).toContain('250.5 TH/s');
+  });
+
+  it('covers sites for O&M, and the Overview counts only active contracts and shows the sites card', async () => {
+    const host = await createHost();
+    const customer = await createTestCustomer(host);
+    const site = await makeSite(host, { name: 'Permian 7' });
+    const draft = await step1(host, customer.id, TERMS.om);
+    await step1(host, customer.id, TERMS.lease, 'draft');
+    expect(await pageHtml(draft.location, host.owner.cookie)).toContain('Permian 7');
+    const res = await step2(host, customer.id, draft.id, [['site_ids', site.id], ['intent', 'complete']]);
+    expect(res.status).toBe(303);
+    expect(await contractRow(draft.id)).toMatchObject({ status: 'active' });
+    const overview = await pageHtml(`/admin/customers/${customer.id}`, host.owner.cookie);
+    expect(overview).toMatch(/data-testid="active-contracts">\s*1\s*</);
+    expect(overview).toContain('data-testid="om-sites"');
+  });
+
+  it('re-renders step 1 with field errors and stores nothing when the terms are wrong', async () => {
+    const host = await createHost();
+    const customer = await createTestCustomer(host);
+    const res = await postForm(base(customer.id), { ...TERMS.hostedMetered, energy_rate_per_kwh: '-1', term_months: '200', end_date: '2025-01-01', intent: 'next' }, { cookie: host.owner.cookie });
+    expect(res.status).toBe(422);
+    const page = await res.text();
+    expect(page).toContain('Enter a rate of zero or more.');
+    expect(page).toContain('Term must be a whole number from 1 to 120.');
+    expect(page).toContain('value="Hosted metered"');
+    expect(await contractsOf(host)).toHaveLength(0);
+    const htmx = await postForm(base(customer.id), { ...TERMS.lease, monthly_fee: 'abc', intent: 'next' }, { cookie: host.owner.cookie, htmx: true });
+    expect(htmx.status).toBe(422);
+    expect(await htmx.text()).toContain('id="contract-form"');
+    expect(await contractsOf(host)).toHaveLength(0);
+  });
+
+  it('resumes, edits and deletes a draft', async () => {
+    const host = await createHost();
+    const customer = await createTestCustomer(host);
+    const { id } = await step1(host, customer.id, TERMS.lease, 'draft');
+    const edit = await pageHtml(`${base(customer.id)}/${id}/edit`, host.owner.cookie);
+    expect(edit).toContain('value="250.00"');
+    const saved = await postForm(`${base(customer.id)}/${id}`, { ...TERMS.lease, term_months: '3', monthly_fee: '300', intent: 'draft' }, { cookie: host.owner.cookie });
+    expect(saved.status).toBe(303);
+    expect(await contractRow(id)).toMatchObject({ termMonths: 3, endDate: '2026-03-31', monthlyFeeMinor: 30_000 });
+    const list = await pageHtml(base(customer.id), host.owner.cookie);
+    expect(list).toContain('Resume setup');
+    expect(list).toContain('badge-contract-draft');
+    const deleted = await postForm(`${base(customer.id)}/${id}/delete`, {}, { cookie: host.owner.cookie });
+    expect(locationOf(deleted)).toBe(`${base(customer.id)}?done=deleted`);
+    expect(await contractRow(id)).toBeUndefined();
+    expect(await pageHtml(base(customer.id), host.owner.cookie)).toContain('No contracts yet');
+  });
+
+  it('terminates from the detail page with an end date and a reason', async () => {
+    const host = await createHost();
+    const customer = await createTestCustomer(host);
+    const { id } = await step1(host, customer.id, TERMS.infinity);
+    const missing = await postForm(`${base(customer.id)}/${id}/terminate`, { end_date: '2026-02-01', reason: '' }, { cookie: host.owner.cookie });
+    expect(missing.status).toBe(422);
+    expect(await missing.text()).toContain('Reason is required.');
+    expect(await contractRow(id)).toMatchObject({ status: 'active' });
+    const res = await postForm(`${base(customer.id)}/${id}/terminate`, { end_date: '2026-02-01', reason: 'Customer asked' }, { cookie: host.owner.cookie });
+    expect(locationOf(res)).toBe(`${base(customer.id)}/${id}?done=terminated`);
+    expect(await contractRow(id)).toMatchObject({ status: 'terminated', endDate: '2026-02-01', endReason: 'Customer asked' });
+  });
+});
+
+describe('the scheduled handler', () => {
+  it('runs the contract lifecycle: an expiring lease returns its units to the host', async () => {
+    const host = await createHost();
+    const customer = await createTestCustomer(host);
+    const unit = await stockUnit(host);
+    const lease = await createContract(db(), host.hostId, actorOf(host), customer.id, { ...TERMS.lease, miner_ids: [unit.id] });
+    await activateContract(db(), host.hostId, actorOf(host), lease.id);
+    const renewing = await createContract(db(), host.hostId, actorOf(host), customer.id, { ...TERMS.infinity, term_months: '6', auto_renew: true }, { activate: true });
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.parse('2026-07-02T12:00:00Z'), cron: '*/15 * * * *' }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(await contractRow(lease.id)).toMatchObject({ status: 'expired' });
+    expect(await minerRowOf(unit.id)).toMatchObject({ customerId: null, status: 'unassigned' });
+    expect(await contractRow(renewing.id)).toMatchObject({ status: 'active', endDate: '2026-12-31' });
+    expect((await contractActivity(host, 'contract.expired')).length).toBe(1);
   });
 });
