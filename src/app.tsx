@@ -16,6 +16,7 @@ import { adminCustomerRoutes, customerListPrefetch } from './routes/admin-custom
 import { adminSettingsRoutes } from './routes/admin-settings';
 import { agentApiRoutes } from './routes/agent-api';
 import { apiAlertRoutes } from './routes/api-v1/alerts';
+import { apiContractRoutes } from './routes/api-v1/contracts';
 import { adminEquipmentRoutes, equipmentListPrefetch } from './routes/admin-equipment';
 import { adminSiteRoutes } from './routes/admin-sites';
 import { apiCustomerRoutes } from './routes/api-v1/customers';
@@ -73,6 +74,7 @@ export function createPlatformApp() {
   app.route('/api/v1/sites', apiSiteRoutes);
   app.route('/api/v1/miners', apiMinerRoutes);
   app.route('/api/v1/alerts', apiAlertRoutes);
+  app.route('/api/v1/contracts', apiContractRoutes);
 
   // Development and test only (the routes answer 404 in production): the local outbox's mail.
   app.route('/dev/mailbox', devMailboxRoutes);

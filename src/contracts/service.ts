@@ -461,7 +461,7 @@ export async function createContract(
 ): Promise<ContractDetail> {
   const { customer, currency } = await customerCurrency(db, hostId, customerId);
   const extra = parseInput(createContractSchema.omit({ customer_id: true }), Object.fromEntries(Object.entries(raw).filter(([key]) => key === 'miner_ids' || key === 'site_ids')));
-  const terms = parseTerms(pickTerms(Object.fromEntries(Object.entries(raw).filter(([key]) => key !== 'miner_ids' && key !== 'site_ids'))), currency);
+  const terms = parseTerms(Object.fromEntries(Object.entries(raw).filter(([key]) => key !== 'miner_ids' && key !== 'site_ids')), currency);
   const activateNow = options.activate === true && terms.kind === 'infinity';
   if (extra.miner_ids?.length && terms.kind !== 'hosted' && terms.kind !== 'lease') throw new ValidationError({ miner_ids: 'Only hosted and lease contracts cover units.' });
   if (extra.site_ids?.length && terms.kind !== 'om') throw new ValidationError({ site_ids: 'Only O&M contracts cover sites.' });
