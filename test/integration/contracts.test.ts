@@ -14,7 +14,8 @@ import {
   terminateContract,
   updateContract,
 } from '../../src/contracts/service';
-import { contracts } from '../../src/db/schema';
+import { getDb } from '../../src/db/client';
+import { contractMiners, contracts, miners } from '../../src/db/schema';
 import { AppError, ValidationError } from '../../src/lib/errors';
 import { createHost, createTestCustomer, db, getPage, postForm, type TestHost } from '../helpers/fixtures';
 import { fetchForm, makeSite } from '../helpers/equipment';
@@ -101,7 +102,10 @@ describe('contract lifecycle', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const failure = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
     expect(failure.reason).toBeInstanceOf(AppError);
-    expect((failure.reason as AppError).status).toBe(409);
+    // 422 when the loser's pre-read already saw the winner, 409 when the index refused its batch
+    // (the test below forces that path); the same words either way.
+    expect([409, 422]).toContain((failure.reason as AppError).status);
+    expect((failure.reason as AppError).fields?.miner_ids).toContain('already under the active contract');
     const statuses = [(await contractRow(a.id))!.status, (await contractRow(b.id))!.status].sort();
     expect(statuses).toEqual(['active', 'draft']);
     expect(await contractActivity(host, 'contract.activated')).toHaveLength(1);
@@ -371,5 +375,81 @@ describe('the scheduled handler', () => {
     expect(await minerRowOf(unit.id)).toMatchObject({ customerId: null, status: 'unassigned' });
     expect(await contractRow(renewing.id)).toMatchObject({ status: 'active', endDate: '2026-12-31' });
     expect((await contractActivity(host, 'contract.expired')).length).toBe(1);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Races decided by the database: a rival write lands between the service's pre-read and its
+// batch (a D1 whose first write batch runs the rival first), so the pre-read passes and only the
+// statements in the batch can refuse.
+
+/** env.DB, except that the first batch of at least `minStatements` statements runs `rival` first. */
+function d1WithRival(rival: () => Promise<unknown>, minStatements = 4): D1Database {
+  let fired = false;
+  return new Proxy(env.DB, {
+    get(target, prop) {
+      if (prop === 'batch') {
+        return async (statements: D1PreparedStatement[]) => {
+          if (!fired && statements.length >= minStatements) {
+            fired = true;
+            await rival();
+          }
+          return target.batch(statements);
+        };
+      }
+      const value = Reflect.get(target, prop) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+describe('races the database settles', () => {
+  it('refuses an activation whose unit another contract activated after the pre-read (partial unique index → 409)', async () => {
+    const host = await createHost();
+    const customer = await createTestCustomer(host);
+    const unit = await customerUnit(host, customer.id);
+    const mine = await createContract(db(), host.hostId, actorOf(host), customer.id, { ...TERMS.hostedMetered, miner_ids: [unit.id] });
+    const rival = await createContract(db(), host.hostId, actorOf(host), customer.id, { ...TERMS.hostedFixed, miner_ids: [unit.id] });
+    const racing = getDb(d1WithRival(() => activateContract(db(), host.hostId, actorOf(host), rival.id)));
+    const error = await rejection(activateContract(racing, host.hostId, actorOf(host), mine.id));
+    expect(error.status).toBe(409);
+    expect(error.fields?.miner_ids).toContain('already under the active contract');
+    expect(await contractRow(mine.id)).toMatchObject({ status: 'draft', activatedAt: null });
+    expect((await contractUnitRows(mine.id))[0]?.active).toBe(false);
+    expect(await contractRow(rival.id)).toMatchObject({ status: 'active' });
+    expect(await contractActivity(host, 'contract.activated')).toHaveLength(1);
+  });
+
+  it('refuses a lease whose unit was assigned elsewhere after the pre-read, and assigns nothing', async () => {
+    const host = await createHost();
+    const customer = await createTestCustomer(host);
+    const rivalCustomer = await createTestCustomer(host, { name: 'Rival' });
+    const [taken, free] = [await stockUnit(host), await stockUnit(host)];
+    const lease = await createContract(db(), host.hostId, actorOf(host), customer.id, { ...TERMS.lease, miner_ids: [taken.id, free.id] });
+    const racing = getDb(d1WithRival(() => db().update(miners).set({ customerId: rivalCustomer.id, status: 'assigned' }).where(eq(miners.id, taken.id))));
+    const error = await rejection(activateContract(racing, host.hostId, actorOf(host), lease.id));
+    expect(error.status).toBe(409);
+    expect(error.fields?.miner_ids).toContain('not in your unassigned stock');
+    expect(await contractRow(lease.id)).toMatchObject({ status: 'draft' });
+    expect(await minerRowOf(free.id)).toMatchObject({ customerId: null, status: 'unassigned' });
+    expect(await minerRowOf(taken.id)).toMatchObject({ customerId: rivalCustomer.id });
+  });
+
+  it('keeps a unit in one active contract in the schema itself', async () => {
+    const host = await createHost();
+    const customer = await createTestCustomer(host);
+    const unit = await customerUnit(host, customer.id);
+    const a = await createContract(db(), host.hostId, actorOf(host), customer.id, { ...TERMS.hostedMetered, miner_ids: [unit.id] });
+    const b = await createContract(db(), host.hostId, actorOf(host), customer.id, { ...TERMS.hostedFixed, miner_ids: [unit.id] });
+    await db().update(contractMiners).set({ active: true }).where(eq(contractMiners.contractId, a.id));
+    const error = await db()
+      .update(contractMiners)
+      .set({ active: true })
+      .where(eq(contractMiners.contractId, b.id))
+      .then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+    expect(String(error?.cause)).toMatch(/UNIQUE constraint failed: contract_miners\.miner_id/);
   });
 });

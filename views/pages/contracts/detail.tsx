@@ -204,7 +204,7 @@ function Actions(props: { customerId: string; contract: ContractDetail; today: s
         <details class="confirm" open={Boolean(e?.end_date || e?.reason)}>
           <summary class="btn btn-danger-outline">Terminate</summary>
           <div class="confirm-body">
-            <FormErrorSummary errors={e?.end_date || e?.reason ? { end_date: e.end_date ?? '', reason: e.reason ?? '' } : undefined} />
+            <FormErrorSummary errors={e?.end_date || e?.reason ? Object.fromEntries(Object.entries({ end_date: e.end_date, reason: e.reason }).filter(([, v]) => v)) as FieldErrors : undefined} />
             <div class={e?.end_date ? 'field has-error' : 'field'}>
               <label for="f-end_date">End date (last day billed)</label>
               <input id="f-end_date" type="date" name="end_date" value={props.today} required aria-describedby="end_date-hint" />
