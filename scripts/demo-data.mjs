@@ -155,6 +155,107 @@ export function buildSeedSql(now = Date.now()) {
       }
     });
     lines.push(...fleetLines);
+    lines.push(...contractLines(host, hostIndex, now));
   });
   return `${lines.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contracts: one of each type per host, over the demo fleet's units and the host's site
+// (docs/billing/contracts.md). Leased units are the fleet's next addresses after the assigned
+// ones, so the simulator's miners match them by MAC; leasing assigns them to the customer.
+
+/** [customer index, kind, name, extra columns, unit fleet indices or 'site']. */
+const DEMO_CONTRACTS = [
+  [
+    [0, 'hosted', 'Hosting, Row A (metered)', { pricing: 'per_kwh', kwh_source: 'metered', energy_rate_micros_per_kwh: 65_000 }, [0, 1, 2, 3, 4]],
+    [0, 'hosted', 'Hosting, Row A (spec)', { pricing: 'per_kwh', kwh_source: 'spec', energy_rate_micros_per_kwh: 62_000 }, [5, 6, 7]],
+    [0, 'hosted', 'Hosting, Row A (flat)', { pricing: 'fixed_per_unit', monthly_fee_minor: 18_000 }, [8, 9]],
+    [4, 'lease', 'Lease, 4 × Antminer', { monthly_fee_minor: 25_000, setup_fee_minor: 50_000, deposit_minor: 100_000 }, [10, 11, 12, 13]],
+    [5, 'infinity', 'Infinity 250 TH/s', { infinity_mths: 250_000, price_micros_per_th_day: 55_000 }, []],
+    [7, 'om', 'O&M, Austin North', { monthly_fee_minor: 1_200_000 }, 'site'],
+    [3, 'lease', 'Lease proposal (draft)', { monthly_fee_minor: 21_000, status: 'draft' }, []],
+  ],
+  [
+    [1, 'hosted', 'Gorge hosting (metered)', { pricing: 'per_kwh', kwh_source: 'metered', energy_rate_micros_per_kwh: 48_000 }, [0, 1, 2]],
+    [1, 'hosted', 'Gorge hosting (flat)', { pricing: 'fixed_per_unit', monthly_fee_minor: 16_500 }, [3, 4, 5]],
+    [0, 'lease', 'Lease, 3 units', { monthly_fee_minor: 24_000 }, [6, 7, 8]],
+    [2, 'infinity', 'Infinity 100 TH/s', { infinity_mths: 100_000, price_micros_per_th_day: 52_000 }, []],
+    [6, 'om', 'O&M, Columbia Gorge', { monthly_fee_minor: 900_000 }, 'site'],
+  ],
+];
+
+const pad2 = (n) => String(n).padStart(2, '0');
+/** The first of the month `back` months before `now`, and the day before `months` later (UTC). */
+function demoTerm(now, back, months) {
+  const d = new Date(now);
+  const start = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - back, 1));
+  const end = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + months, 0));
+  const iso = (x) => `${x.getUTCFullYear()}-${pad2(x.getUTCMonth() + 1)}-${pad2(x.getUTCDate())}`;
+  return { start: iso(start), end: iso(end) };
+}
+
+function contractLines(host, hostIndex, now) {
+  const lines = [];
+  const customerCurrency = (index) => CUSTOMERS[index][5] ?? host.currency;
+  const customerIdOf = (index) => `c0000000-0000-4000-8${hostIndex}00-0000000000${pad2(index + 1)}`;
+  const minerIdOf = (i) => `m0000000-0000-4000-8${hostIndex}00-0000000000${pad2(i + 1)}`;
+  const addresses = fleetAddresses(host.fleet);
+  DEMO_CONTRACTS[hostIndex].forEach(([customerIndex, kind, name, extra, units], n) => {
+    const id = `t0000000-0000-4000-8${hostIndex}00-0000000000${pad2(n + 1)}`;
+    const customerId = customerIdOf(customerIndex);
+    const status = extra.status ?? 'active';
+    const term = demoTerm(now, 3, 12);
+    const columns = {
+      id,
+      host_id: host.id,
+      customer_id: customerId,
+      kind,
+      status,
+      name,
+      currency: customerCurrency(customerIndex),
+      start_date: term.start,
+      term_months: 12,
+      end_date: term.end,
+      auto_renew: kind === 'om' ? 1 : 0,
+      renewal_notice_days: 30,
+      pricing: extra.pricing ?? null,
+      kwh_source: extra.kwh_source ?? null,
+      energy_rate_micros_per_kwh: extra.energy_rate_micros_per_kwh ?? null,
+      monthly_fee_minor: extra.monthly_fee_minor ?? null,
+      infinity_mths: extra.infinity_mths ?? null,
+      price_micros_per_th_day: extra.price_micros_per_th_day ?? null,
+      setup_fee_minor: extra.setup_fee_minor ?? 0,
+      deposit_minor: extra.deposit_minor ?? 0,
+      activated_at: status === 'active' ? now : null,
+      created_at: now,
+      updated_at: now,
+    };
+    if (kind === 'lease' && Array.isArray(units)) {
+      // The host's own units, leased: assigned to the customer for the lease's term.
+      for (const i of units) {
+        const spec = SIM_MODELS[i % SIM_MODELS.length];
+        const { ip, mac } = addresses[i];
+        lines.push(
+          `INSERT OR IGNORE INTO miners (id, host_id, site_id, customer_id, mac, ip, vendor, model, nominal_hashrate_mths, nominal_power_w, rack_location, status, created_at, updated_at) VALUES (${q(minerIdOf(i))}, ${q(host.id)}, ${q(host.site.id)}, ${status === 'active' ? q(customerId) : 'NULL'}, ${q(mac)}, ${q(ip)}, ${q(spec.vendor)}, ${q(spec.model)}, ${spec.nominalThs * 1000}, ${spec.watts}, ${q(`Row B, rack ${1 + Math.floor(i / 5)}, slot ${1 + (i % 5)}`)}, ${q(status === 'active' ? 'assigned' : 'unassigned')}, ${now}, ${now});`,
+        );
+      }
+    }
+    lines.push(`INSERT OR IGNORE INTO contracts (${Object.keys(columns).join(', ')}) VALUES (${Object.values(columns).map(q).join(', ')});`);
+    if (Array.isArray(units)) {
+      for (const i of units) {
+        lines.push(
+          // Only if the unit row is there: a local database whose agent found this MAC first
+          // holds it under another id, and a dangling reference would fail the whole seed.
+          `INSERT OR IGNORE INTO contract_miners (contract_id, miner_id, host_id, active, added_at) SELECT ${q(id)}, ${q(minerIdOf(i))}, ${q(host.id)}, ${status === 'active' ? 1 : 0}, ${now} WHERE EXISTS (SELECT 1 FROM miners WHERE id = ${q(minerIdOf(i))});`,
+        );
+      }
+    } else if (units === 'site') {
+      lines.push(`INSERT OR IGNORE INTO contract_sites (contract_id, site_id, host_id) VALUES (${q(id)}, ${q(host.site.id)}, ${q(host.id)});`);
+    }
+    lines.push(
+      `INSERT OR IGNORE INTO activity_log (id, host_id, customer_id, actor_kind, actor_id, actor_label, action, changes, created_at) VALUES (${q(`ac000000-0000-4000-8${hostIndex}00-0000000000${pad2(n + 1)}`)}, ${q(host.id)}, ${q(customerId)}, 'system', NULL, 'Demo seed', ${q(status === 'active' ? 'contract.activated' : 'contract.created')}, ${q(JSON.stringify({ name: [null, name], kind: [null, kind], _contract_id: [id, id] }))}, ${now});`,
+    );
+  });
+  return lines;
 }

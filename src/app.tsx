@@ -13,6 +13,7 @@ import { adminAccountRoutes } from './routes/admin-account';
 import { adminAlertRoutes } from './routes/admin-alerts';
 import { adminDashboardRoutes } from './routes/admin-dashboard';
 import { adminUsageRoutes } from './routes/admin-usage';
+import { adminContractRoutes } from './routes/admin-contracts';
 import { adminCustomerRoutes, customerListPrefetch } from './routes/admin-customers';
 import { adminFinancialsRoutes } from './routes/admin-financials';
 import { adminEvidenceRoutes } from './routes/admin-evidence';
@@ -20,6 +21,7 @@ import { adminSettingsRoutes } from './routes/admin-settings';
 import { agentApiRoutes } from './routes/agent-api';
 import { apiAlertRoutes } from './routes/api-v1/alerts';
 import { apiPaymentRoutes } from './routes/api-v1/payments';
+import { apiContractRoutes } from './routes/api-v1/contracts';
 import { adminEquipmentRoutes, equipmentListPrefetch } from './routes/admin-equipment';
 import { adminSiteRoutes } from './routes/admin-sites';
 import { adminInvoiceRoutes } from './routes/admin-invoices';
@@ -65,6 +67,8 @@ export function createPlatformApp() {
   app.route('/admin/customers', adminFinancialsRoutes);
   // Before adminCustomerRoutes: its /:id/:tab? would otherwise answer /:id/usage.
   app.route('/admin/customers', adminUsageRoutes);
+  // Before the customer routes: it owns /:id/contracts, which their generic tab dispatcher would take.
+  app.route('/admin/customers', adminContractRoutes);
   app.route('/admin/customers', adminCustomerRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
   app.route('/admin/account', adminAccountRoutes);
@@ -89,6 +93,7 @@ export function createPlatformApp() {
   app.route('/api/v1/invoices', apiEvidenceRoutes);
   app.route('/api/v1/invoices', apiInvoiceRoutes);
   app.route('/api/v1/payments', apiPaymentRoutes);
+  app.route('/api/v1/contracts', apiContractRoutes);
 
   // Development and test only (the routes answer 404 in production): the local outbox's mail.
   app.route('/dev/mailbox', devMailboxRoutes);

@@ -1,4 +1,5 @@
 import { createApp } from './app';
+import { runContractLifecycle } from './contracts/service';
 import { getDb } from './db/client';
 import { requeueStale, STALE_AFTER_MS } from './email/outbox';
 import { handleDeadLetterQueue, handleEmailQueue } from './email/consumer';
@@ -32,13 +33,16 @@ export default {
   /**
    * Cron (wrangler.toml [triggers], every 15 minutes; runs at least once, so every job here is
    * idempotent): re-queues emails whose outbox row was written but whose queue send failed, so
-   * nothing written to the outbox is ever silently lost; seals the usage of days that ended 48
-   * hours ago (src/billing/seal.ts), a bounded batch per run; marks overdue invoices and queues
-   * the period's invoices once their usage is sealed (src/billing/queue.ts).
+   * nothing written to the outbox is ever silently lost; runs the contract lifecycle (expiry,
+   * renewal, scheduled terminations: a contract ends within one tick of its host's midnight);
+   * seals the usage of days that ended 48 hours ago (src/billing/seal.ts), a bounded batch per
+   * run; marks overdue invoices and queues the period's invoices once their usage is sealed
+   * (src/billing/queue.ts).
    */
   async scheduled(controller, env, ctx) {
     const db = getDb(env.DB);
     ctx.waitUntil(requeueStale(env, db, STALE_AFTER_MS));
+    ctx.waitUntil(runContractLifecycle(db, controller.scheduledTime));
     ctx.waitUntil(sealDueDays(db, controller.scheduledTime));
     ctx.waitUntil(runBillingCron(env, controller.scheduledTime));
   },

@@ -196,6 +196,17 @@ const ACTION_LABELS: Record<string, string> = {
   'credit.created': 'added credit',
   'credit.applied': 'applied credit to an invoice',
   'credit.invoiced': 'took credit into a new invoice',
+  'contract.created': 'created a contract draft',
+  'contract.updated': 'changed a contract',
+  'contract.units_changed': 'changed a contract’s units',
+  'contract.sites_changed': 'changed a contract’s sites',
+  'contract.activated': 'activated a contract',
+  'contract.extended': 'extended a lease',
+  'contract.termination_scheduled': 'scheduled a contract’s termination',
+  'contract.terminated': 'terminated a contract',
+  'contract.expired': 'expired a contract (term ended)',
+  'contract.renewed': 'renewed a contract (auto-renew)',
+  'contract.deleted': 'deleted a contract draft',
 };
 
 function showValue(value: unknown) {
