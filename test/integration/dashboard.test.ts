@@ -85,7 +85,7 @@ describe('Host OS dashboard', () => {
     expect(figure(html, 'billed')).toBe('100.00 USD');
     const days = current().days;
     const expected = 10_000 + 3_000 + 20_000 + 500 * days + 7_777;
-    expect(figure(html, 'expected')).toBe(`$${(expected / 100).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}`);
+    expect(figure(html, 'expected')).toBe(`${(expected / 100).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',')} USD`);
     expect(html).toContain('1 of them had no energy invoiced then');
     expect(html).toMatch(/data-bucket="d31_60"><a href="\/admin\/invoices\?status=overdue"><span class="money">40\.00 USD/);
     expect(html).toMatch(/data-bucket="current"><a href="\/admin\/invoices\?status=open"><span class="money">100\.00 USD/);
