@@ -2,6 +2,7 @@
 // `npm run bench`: every benchmark, one after the other (each starts its own wrangler dev;
 // the agent row runs the facility agent against the miner simulator).
 import { benchAgent } from './agent.mjs';
+import { benchBilling } from './billing.mjs';
 import { benchCustomers } from './customers.mjs';
 import { benchFleet } from './fleet.mjs';
 import { benchIngest } from './ingest.mjs';
@@ -10,3 +11,4 @@ await benchCustomers();
 await benchIngest();
 await benchFleet();
 await benchAgent();
+await benchBilling();
