@@ -42,6 +42,7 @@ import type { KwhSource } from './energy';
 import { computeInvoiceLines, type AdjustmentFacts, type ComputedInvoice, type ContractFacts, type DraftLine } from './invoice-lines';
 import { formatMoney, minorToDecimalText } from './money';
 import { addDays, billingPeriod, isPeriodKey, lastClosedPeriod, utcDay, zonedDate, zonedMidnightMs, type BillingPeriod } from './periods';
+import { applyCredit } from './payments';
 import { adjustmentsByIds, listAdjustments, type UsageAdjustment } from './seal';
 import { DEFAULT_BILLING_SETTINGS } from './settings';
 
@@ -541,7 +542,28 @@ export async function issueInvoice(
   const issued = await getInvoiceRow(db, hostId, invoiceId);
   if (issued.issuedAt !== now) throw new AppError('conflict', 'The invoice was issued by someone else at the same moment.');
   if (outboxId) await queueEmail(env, [outboxId]);
-  return issued;
+  return applyAvailableCredit(db, hostId, issued, actor);
+}
+
+/**
+ * A customer's credit (an overpayment, a manual credit) goes to the next invoice: once issued, the
+ * credit in its currency is allocated to it like a payment (payments.ts applyCredit), oldest
+ * first, up to its balance.
+ */
+async function applyAvailableCredit(db: Db, hostId: string, invoice: InvoiceRow, actor: Actor): Promise<InvoiceRow> {
+  if (invoice.totalMinor - invoice.paidMinor <= 0) return invoice;
+  const [available] = await db
+    .select({ n: sql<number>`count(*)` })
+    .from(credits)
+    .where(and(eq(credits.hostId, hostId), eq(credits.customerId, invoice.customerId), eq(credits.currency, invoice.currency), sql`${credits.remainingMinor} > 0`));
+  if (!available?.n) return invoice;
+  try {
+    await applyCredit(db, hostId, actor, invoice.customerId, { invoice_id: invoice.id });
+  } catch (error) {
+    // Spent by someone else in the meantime: the invoice stands as issued.
+    if (!(error instanceof ValidationError)) throw error;
+  }
+  return getInvoiceRow(db, hostId, invoice.id);
 }
 
 /** Deletes a draft (never issued, so it has no number to keep). */

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { staffActor } from '../../src/hosts/service';
-import { activityLog, customers, emailOutbox, invoiceLines, invoices, usageHourly, usageSealDays } from '../../src/db/schema';
+import { activityLog, credits, customers, emailOutbox, invoiceLines, invoices, usageHourly, usageSealDays } from '../../src/db/schema';
 import { discardDraft, generateInvoice, issueInvoice, markOverdue, previewInvoice, voidInvoice, createCorrectedInvoice } from '../../src/billing/invoices';
 import { createHost, createTestCustomer, db, openDefaultCase } from '../helpers/fixtures';
 import { billedCustomer, billingContract, billingSite, billingUnit, hour, setBilling, usageRows } from '../helpers/invoicing';
@@ -287,6 +287,17 @@ describe('generating and issuing', () => {
     expect((await linesOf(again.invoice.id)).filter((l) => l.kind === 'adjustment')[0]!.energyWh).toBe(500);
     const may = await previewInvoice(db(), host.hostId, customer.id, '2026-05');
     expect(may.lines.some((l) => l.kind === 'adjustment')).toBe(false);
+  });
+
+  it('applies the customer’s credit to the next invoice it issues', async () => {
+    const { host, customer, actor } = await setup();
+    await db().insert(credits).values({ id: crypto.randomUUID(), hostId: host.hostId, customerId: customer.id, kind: 'overpayment', amountMinor: 100, remainingMinor: 100, currency: 'USD', reason: 'Overpaid', createdAt: Date.now() });
+    const { invoice } = await generateInvoice(db(), host.hostId, customer.id, '2026-03', actor);
+    expect(invoice.totalMinor).toBe(480); // 2 x 10 h x 3 kWh x 0.08
+    const issued = await issueInvoice(db(), emailEnv, host.hostId, invoice.id, actor);
+    expect(issued).toMatchObject({ paidMinor: 100, status: 'partially_paid' });
+    const [credit] = await db().select().from(credits).where(eq(credits.customerId, customer.id));
+    expect(credit!.remainingMinor).toBe(0);
   });
 
   it('never reads another host’s invoice', async () => {
