@@ -571,7 +571,11 @@ export async function discardDraft(db: Db, hostId: string, invoiceId: string, ac
   const draft = await getInvoiceRow(db, hostId, invoiceId);
   if (draft.status !== 'draft') throw new AppError('conflict', 'Only a draft can be discarded; void an issued invoice instead.');
   await db.batch([
-    db.update(usageAdjustments).set({ invoiceId: null }).where(and(eq(usageAdjustments.hostId, hostId), eq(usageAdjustments.invoiceId, invoiceId))),
+    // Guarded like the delete: an invoice issued meanwhile keeps the late usage it bills.
+    db
+      .update(usageAdjustments)
+      .set({ invoiceId: null })
+      .where(and(eq(usageAdjustments.hostId, hostId), eq(usageAdjustments.invoiceId, invoiceId), sql`EXISTS (SELECT 1 FROM invoices WHERE id = ${invoiceId} AND status = 'draft')`)),
     db.delete(invoices).where(and(eq(invoices.id, invoiceId), eq(invoices.hostId, hostId), eq(invoices.status, 'draft'))),
     activityInsertIfChanged(db, hostId, actor, 'invoice.discarded', draft.customerId, { period: [draft.periodKey, null] }, now),
   ]);
