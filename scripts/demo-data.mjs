@@ -155,6 +155,7 @@ export function buildSeedSql(now = Date.now()) {
       }
     });
     lines.push(...fleetLines);
+    for (let i = 0; i < fleet.assigned; i++) lines.push(usageHistoryLine(host, hostIndex, i, demoCustomerId(hostIndex, fleet.assignedTo), now));
     lines.push(...contractLines(host, hostIndex, now));
   });
   return `${lines.join('\n')}\n`;
@@ -175,6 +176,9 @@ const DEMO_CONTRACTS = [
     [5, 'infinity', 'Infinity 250 TH/s', { infinity_mths: 250_000, price_micros_per_th_day: 55_000 }, []],
     [7, 'om', 'O&M, Austin North', { monthly_fee_minor: 1_200_000 }, 'site'],
     [3, 'lease', 'Lease proposal (draft)', { monthly_fee_minor: 21_000, status: 'draft' }, []],
+    // The two customers in default (see CUSTOMERS): their own units, racked in Row C, invoiced and unpaid.
+    [10, 'hosted', 'Hosting, Row C', { pricing: 'fixed_per_unit', monthly_fee_minor: 19_500, ownUnits: 'Row C' }, [14, 15]],
+    [11, 'hosted', 'Hosting, Row C (west)', { pricing: 'fixed_per_unit', monthly_fee_minor: 19_500, ownUnits: 'Row C' }, [16, 17, 18, 19]],
   ],
   [
     [1, 'hosted', 'Gorge hosting (metered)', { pricing: 'per_kwh', kwh_source: 'metered', energy_rate_micros_per_kwh: 48_000 }, [0, 1, 2]],
@@ -186,6 +190,55 @@ const DEMO_CONTRACTS = [
 ];
 
 const pad2 = (n) => String(n).padStart(2, '0');
+/** Contracts began on the first of the month this many months ago (src/demo/billing-history.ts bills each month since). */
+const CONTRACT_MONTHS_BACK = 4;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+const demoCustomerId = (hostIndex, index) => `c0000000-0000-4000-8${hostIndex}00-0000000000${pad2(index + 1)}`;
+
+/**
+ * What `npm start` asks the Worker to bill over the seeded usage (POST /dev/demo/billing-history):
+ * the demo hosts, the customers in default (they pay nothing) and one customer per host who paid
+ * half of the newest invoice.
+ */
+export function demoBillingRequest() {
+  const statusIndex = (status) => CUSTOMERS.flatMap(([, , , , , , s], index) => (s === status ? [index] : []));
+  const defaulters = [...statusIndex('in_default'), ...statusIndex('pool_redirected')];
+  return {
+    host_ids: DEMO_HOSTS.map((host) => host.id),
+    defaulter_ids: DEMO_HOSTS.flatMap((_, hostIndex) => defaulters.map((index) => demoCustomerId(hostIndex, index))),
+    partial_payer_ids: [demoCustomerId(0, 4), demoCustomerId(1, 0)],
+  };
+}
+
+/**
+ * A unit's hourly usage from the contracts' start until two days ago, in one statement (a
+ * recursive CTE, so the seed stays small): nominal power with a small deterministic wobble, a few
+ * offline hours a month, 96–100 % of nominal hashrate. Whatsminers report their power ('miner');
+ * the others are billed from their spec ('spec'). Written only while the site has no sealed day:
+ * once the history is sealed, a later `npm start` must not add rows to sealed days (they would
+ * become late-usage adjustments).
+ */
+function usageHistoryLine(host, hostIndex, i, customerId, now) {
+  const spec = SIM_MODELS[i % SIM_MODELS.length];
+  const minerId = `m0000000-0000-4000-8${hostIndex}00-0000000000${pad2(i + 1)}`;
+  const d = new Date(now);
+  const from = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - CONTRACT_MONTHS_BACK, 1);
+  const to = Math.floor(now / DAY_MS) * DAY_MS - 2 * DAY_MS;
+  const offline = `((t / ${HOUR_MS}) + ${i * 53}) % 500 < 3`;
+  const source = spec.vendor === 'MicroBT' ? 'miner' : 'spec';
+  return (
+    `INSERT OR IGNORE INTO usage_hourly (miner_id, hour_start, host_id, site_id, customer_id, energy_wh, energy_source, avg_hashrate_mths, online_seconds, samples) ` +
+    `WITH RECURSIVE h(t) AS (SELECT ${from} UNION ALL SELECT t + ${HOUR_MS} FROM h WHERE t + ${HOUR_MS} < ${to}) ` +
+    `SELECT ${q(minerId)}, t, ${q(host.id)}, ${q(host.site.id)}, ${q(customerId)}, ` +
+    `CASE WHEN ${offline} THEN 0 ELSE ${spec.watts - 20} + ((t / ${HOUR_MS}) * 37 + ${i * 11}) % 41 END, ${q(source)}, ` +
+    `CASE WHEN ${offline} THEN 0 ELSE ${spec.nominalThs * 960} + ((t / ${HOUR_MS}) * 13 + ${i * 7}) % ${spec.nominalThs * 40} END, ` +
+    `CASE WHEN ${offline} THEN 0 ELSE 3600 END, CASE WHEN ${offline} THEN 0 ELSE 120 END FROM h ` +
+    `WHERE EXISTS (SELECT 1 FROM miners WHERE id = ${q(minerId)} AND host_id = ${q(host.id)}) ` +
+    `AND NOT EXISTS (SELECT 1 FROM usage_seal_days WHERE site_id = ${q(host.site.id)});`
+  );
+}
 /** The first of the month `back` months before `now`, and the day before `months` later (UTC). */
 function demoTerm(now, back, months) {
   const d = new Date(now);
@@ -205,7 +258,7 @@ function contractLines(host, hostIndex, now) {
     const id = `t0000000-0000-4000-8${hostIndex}00-0000000000${pad2(n + 1)}`;
     const customerId = customerIdOf(customerIndex);
     const status = extra.status ?? 'active';
-    const term = demoTerm(now, 3, 12);
+    const term = demoTerm(now, CONTRACT_MONTHS_BACK, 12);
     const columns = {
       id,
       host_id: host.id,
@@ -231,13 +284,14 @@ function contractLines(host, hostIndex, now) {
       created_at: now,
       updated_at: now,
     };
-    if (kind === 'lease' && Array.isArray(units)) {
-      // The host's own units, leased: assigned to the customer for the lease's term.
+    if ((kind === 'lease' || extra.ownUnits) && Array.isArray(units)) {
+      // Units not in the assigned block: the host's own, leased to the customer for the lease's
+      // term, or the customer's own, racked in another row.
       for (const i of units) {
         const spec = SIM_MODELS[i % SIM_MODELS.length];
         const { ip, mac } = addresses[i];
         lines.push(
-          `INSERT OR IGNORE INTO miners (id, host_id, site_id, customer_id, mac, ip, vendor, model, nominal_hashrate_mths, nominal_power_w, rack_location, status, created_at, updated_at) VALUES (${q(minerIdOf(i))}, ${q(host.id)}, ${q(host.site.id)}, ${status === 'active' ? q(customerId) : 'NULL'}, ${q(mac)}, ${q(ip)}, ${q(spec.vendor)}, ${q(spec.model)}, ${spec.nominalThs * 1000}, ${spec.watts}, ${q(`Row B, rack ${1 + Math.floor(i / 5)}, slot ${1 + (i % 5)}`)}, ${q(status === 'active' ? 'assigned' : 'unassigned')}, ${now}, ${now});`,
+          `INSERT OR IGNORE INTO miners (id, host_id, site_id, customer_id, mac, ip, vendor, model, nominal_hashrate_mths, nominal_power_w, rack_location, status, created_at, updated_at) VALUES (${q(minerIdOf(i))}, ${q(host.id)}, ${q(host.site.id)}, ${status === 'active' ? q(customerId) : 'NULL'}, ${q(mac)}, ${q(ip)}, ${q(spec.vendor)}, ${q(spec.model)}, ${spec.nominalThs * 1000}, ${spec.watts}, ${q(`${extra.ownUnits ?? 'Row B'}, rack ${1 + Math.floor(i / 5)}, slot ${1 + (i % 5)}`)}, ${q(status === 'active' ? 'assigned' : 'unassigned')}, ${now}, ${now});`,
         );
       }
     }
@@ -252,6 +306,10 @@ function contractLines(host, hostIndex, now) {
       }
     } else if (units === 'site') {
       lines.push(`INSERT OR IGNORE INTO contract_sites (contract_id, site_id, host_id) VALUES (${q(id)}, ${q(host.site.id)}, ${q(host.id)});`);
+    }
+    if (status === 'active' && Array.isArray(units) && (kind === 'lease' || extra.ownUnits)) {
+      // Units outside the assigned block: their history belongs to this contract's customer.
+      lines.push(...units.map((i) => usageHistoryLine(host, hostIndex, i, customerId, now)));
     }
     lines.push(
       `INSERT OR IGNORE INTO activity_log (id, host_id, customer_id, actor_kind, actor_id, actor_label, action, changes, created_at) VALUES (${q(`ac000000-0000-4000-8${hostIndex}00-0000000000${pad2(n + 1)}`)}, ${q(host.id)}, ${q(customerId)}, 'system', NULL, 'Demo seed', ${q(status === 'active' ? 'contract.activated' : 'contract.created')}, ${q(JSON.stringify({ name: [null, name], kind: [null, kind], _contract_id: [id, id] }))}, ${now});`,

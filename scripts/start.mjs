@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSeedSql, DEMO_HOSTS, DEMO_PASSWORD, demoAgentToken } from './demo-data.mjs';
+import { buildSeedSql, DEMO_HOSTS, DEMO_PASSWORD, demoAgentToken, demoBillingRequest } from './demo-data.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? 8787);
@@ -96,7 +96,30 @@ async function waitForWorker() {
   return false;
 }
 
+/**
+ * The demo's invoices and payments, made by the real billing engine over the seeded usage
+ * (src/demo/billing-history.ts); the first run takes a few seconds, later runs skip it.
+ */
+async function buildBillingHistory() {
+  try {
+    const res = await fetch(`http://localhost:${port}/dev/demo/billing-history`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(demoBillingRequest()),
+    });
+    const body = await res.json();
+    if (!res.ok) return `could not build the billing history (${res.status}): ${JSON.stringify(body)}`;
+    if (body.skipped) return 'billing history already there';
+    const issued = Object.values(body.invoices).reduce((a, b) => a + b, 0);
+    return `${body.sealedDays} usage days sealed, ${issued} invoices, ${body.payments} payments, ${body.overdue} overdue`;
+  } catch (error) {
+    return `could not build the billing history: ${error.message}`;
+  }
+}
+
 if (await waitForWorker()) {
+  console.log('\n› Billing the demo months (seal usage, issue invoices, record payments)');
+  const billingLine = await buildBillingHistory();
   const fleetLines = await startDemoFleet();
   const lines = [
     '',
@@ -115,6 +138,7 @@ if (await waitForWorker()) {
     ...(fleetLines.length > 0
       ? [' Simulated facility (live miners and alerts within a minute; HASHYARD_DEMO_FLEET=0 to skip):', ...fleetLines.map((line) => `   ${line}`), '']
       : []),
+    ` Demo billing: ${billingLine}`,
     ` Emails (invites, password resets) land in the development mailbox: http://localhost:${port}/dev/mailbox`,
     ` Try the API:  curl -H "Authorization: Bearer hy_dev_texasmine" http://localhost:${port}/api/v1/customers`,
     '──────────────────────────────────────────────────────────────',

@@ -25,6 +25,7 @@ import { apiContractRoutes } from './routes/api-v1/contracts';
 import { adminEquipmentRoutes, equipmentListPrefetch } from './routes/admin-equipment';
 import { adminSiteRoutes } from './routes/admin-sites';
 import { adminInvoiceRoutes } from './routes/admin-invoices';
+import { adminContractListRoutes } from './routes/admin-contract-list';
 import { apiInvoiceRoutes } from './routes/api-v1/invoices';
 import { apiCustomerRoutes } from './routes/api-v1/customers';
 import { apiCustomerEquipmentRoutes, apiMinerRoutes } from './routes/api-v1/equipment';
@@ -33,6 +34,7 @@ import { apiSiteRoutes } from './routes/api-v1/sites';
 import { apiUsageRoutes } from './routes/api-v1/usage';
 import { authRoutes } from './routes/auth';
 import { devBenchRoutes } from './routes/dev-bench';
+import { devDemoRoutes } from './routes/dev-demo';
 import { devMailboxRoutes } from './routes/dev-mailbox';
 import { portalRoutes } from './routes/portal';
 
@@ -75,6 +77,7 @@ export function createPlatformApp() {
   app.route('/admin/equipment', adminEquipmentRoutes);
   app.route('/admin/sites', adminSiteRoutes);
   app.route('/admin/alerts', adminAlertRoutes);
+  app.route('/admin/contracts', adminContractListRoutes);
   // Before the other /admin/invoices routes: the evidence behind each invoice line.
   app.route('/admin/invoices', adminEvidenceRoutes);
   app.route('/admin/invoices', adminInvoiceRoutes);
@@ -98,6 +101,7 @@ export function createPlatformApp() {
   // Development and test only (the routes answer 404 in production): the local outbox's mail.
   app.route('/dev/mailbox', devMailboxRoutes);
   app.route('/dev/bench', devBenchRoutes);
+  app.route('/dev/demo', devDemoRoutes);
   return app;
 }
 

@@ -9,6 +9,7 @@ const NAV = [
   { key: 'customers', label: 'Customers', href: '/admin/customers' },
   { key: 'equipment', label: 'Equipment', href: '/admin/equipment' },
   { key: 'sites', label: 'Sites', href: '/admin/sites' },
+  { key: 'contracts', label: 'Contracts', href: '/admin/contracts' },
   { key: 'invoices', label: 'Invoices', href: '/admin/invoices' },
   { key: 'alerts', label: 'Alerts', href: '/admin/alerts' },
   { key: 'settings', label: 'Settings', href: '/admin/settings' },

@@ -1,0 +1,31 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { getDb } from '../db/client';
+import { buildDemoBillingHistory, hasBillingHistory } from '../demo/billing-history';
+import type { AppEnv } from '../env';
+import { notFound } from '../lib/errors';
+import { parseInput } from '../lib/validation';
+
+const historySchema = z.strictObject({
+  host_ids: z.array(z.string().max(64)).min(1).max(10),
+  defaulter_ids: z.array(z.string().max(64)).max(50).default([]),
+  partial_payer_ids: z.array(z.string().max(64)).max(50).default([]),
+});
+
+/**
+ * `npm start`'s demo, the part SQL alone cannot write honestly: invoices and payments made by the
+ * real billing engine over the seeded usage (src/demo/billing-history.ts). Development only: it
+ * answers 404 outside `ENVIRONMENT = "development"`, and does nothing once the hosts have invoices.
+ */
+export const devDemoRoutes = new Hono<AppEnv>()
+  .use('*', async (c, next) => {
+    if (c.get('vars').ENVIRONMENT !== 'development') throw notFound();
+    await next();
+  })
+  .post('/billing-history', async (c) => {
+    const input = parseInput(historySchema, await c.req.json().catch(() => null));
+    const db = getDb(c.env.DB);
+    if (await hasBillingHistory(db, input.host_ids)) return c.json({ skipped: 'The demo hosts already have invoices.' });
+    const result = await buildDemoBillingHistory(db, c.env, input.host_ids, { defaulterIds: input.defaulter_ids, partialPayerIds: input.partial_payer_ids });
+    return c.json(result);
+  });
