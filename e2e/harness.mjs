@@ -3,7 +3,7 @@
 //
 // Rules (DESIGN.md §1): never `playwright install`; launch /usr/bin/chromium with the flags below.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -136,7 +136,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  * Applies migrations to a fresh persist dir under .e2e-state/, starts `wrangler dev` on a free
  * port and waits for GET /login to answer 200. Returns { baseURL, port, logs(), stop() }.
  */
-export async function startServer() {
+export async function startServer({ seedSql } = {}) {
   mkdirSync(STATE_DIR, { recursive: true });
   const persistDir = mkdtempSync(path.join(STATE_DIR, 'run-'));
   const env = wranglerEnv();
@@ -148,6 +148,16 @@ export async function startServer() {
       env,
       label: 'wrangler d1 migrations apply',
     });
+    if (seedSql) {
+      // Data the test starts from (e.g. `npm start`'s demo), loaded before the Worker runs.
+      const seedFile = path.join(persistDir, 'seed.sql');
+      writeFileSync(seedFile, seedSql);
+      await run(process.execPath, [WRANGLER, 'd1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--file', seedFile], {
+        timeoutMs: MIGRATE_TIMEOUT_MS,
+        env,
+        label: 'wrangler d1 execute (seed)',
+      });
+    }
   } catch (error) {
     rmSync(persistDir, { recursive: true, force: true });
     throw error;

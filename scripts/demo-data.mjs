@@ -17,7 +17,12 @@ export const DEMO_HOSTS = [
     domain: 'portal.texasmine.localhost',
     site: { id: 's0000000-0000-4000-8000-000000000001', name: 'Austin North', city: 'Austin', region: 'TX', country: 'US', timezone: 'America/Chicago', capacityKw: 2500 },
     fleet: { base: '127.20.0.1', count: 40, segment: '127.20.0.0/26', assignedTo: 0, assigned: 10, scenario: 'overheat:1,lowhash:1,offline:1' },
-    portalUsers: [{ id: 'p0000000-0000-4000-8000-000000000101', customer: 0, name: 'Alice Nakamoto', email: 'alice@blockhaus.example', role: 'owner' }],
+    portalUsers: [
+      { id: 'p0000000-0000-4000-8000-000000000101', customer: 0, name: 'Alice Nakamoto', email: 'alice@blockhaus.example', role: 'owner' },
+      { id: 'p0000000-0000-4000-8000-000000000102', customer: 1, name: 'Bob Hashworth', email: 'bob@hashworth.example', role: 'owner' },
+    ],
+    /** Units racked for a customer whose contract is still to be made (fleet indices → customer index). */
+    awaitingContract: { units: [20, 21, 22], customer: 1, row: 'Row D' },
     staff: [
       { id: 'u0000000-0000-4000-8000-000000000101', name: 'Tess Owner', email: 'owner@texasmine.example', role: 'owner' },
       { id: 'u0000000-0000-4000-8000-000000000102', name: 'Adam Admin', email: 'admin@texasmine.example', role: 'admin' },
@@ -154,6 +159,16 @@ export function buildSeedSql(now = Date.now()) {
         }
       }
     });
+    if (host.awaitingContract) {
+      const { units, customer, row } = host.awaitingContract;
+      const addresses = fleetAddresses(fleet);
+      for (const i of units) {
+        const spec = SIM_MODELS[i % SIM_MODELS.length];
+        fleetLines.push(
+          `INSERT OR IGNORE INTO miners (id, host_id, site_id, customer_id, mac, ip, vendor, model, nominal_hashrate_mths, nominal_power_w, rack_location, status, created_at, updated_at) VALUES (${q(`m0000000-0000-4000-8${hostIndex}00-0000000000${pad2(i + 1)}`)}, ${q(host.id)}, ${q(site.id)}, ${q(demoCustomerId(hostIndex, customer))}, ${q(addresses[i].mac)}, ${q(addresses[i].ip)}, ${q(spec.vendor)}, ${q(spec.model)}, ${spec.nominalThs * 1000}, ${spec.watts}, ${q(`${row}, rack 1, slot ${units.indexOf(i) + 1}`)}, 'assigned', ${now}, ${now});`,
+        );
+      }
+    }
     lines.push(...fleetLines);
     for (let i = 0; i < fleet.assigned; i++) lines.push(usageHistoryLine(host, hostIndex, i, demoCustomerId(hostIndex, fleet.assignedTo), now));
     lines.push(...contractLines(host, hostIndex, now));
@@ -195,7 +210,7 @@ const CONTRACT_MONTHS_BACK = 4;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-const demoCustomerId = (hostIndex, index) => `c0000000-0000-4000-8${hostIndex}00-0000000000${pad2(index + 1)}`;
+export const demoCustomerId = (hostIndex, index) => `c0000000-0000-4000-8${hostIndex}00-0000000000${pad2(index + 1)}`;
 
 /**
  * What `npm start` asks the Worker to bill over the seeded usage (POST /dev/demo/billing-history):

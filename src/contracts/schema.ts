@@ -323,3 +323,6 @@ export function contractFormToInput(form: Record<string, string>): Record<string
   }
   return input;
 }
+
+/** The lists pages filter by (views import them from here, never from the database layer). */
+export { CONTRACT_KINDS, CONTRACT_STATUSES } from '../db/schema';

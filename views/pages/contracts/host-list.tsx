@@ -1,7 +1,6 @@
 import type { StaffSession } from '../../../src/auth/staff-session';
-import { KIND_LABELS } from '../../../src/contracts/schema';
+import { CONTRACT_KINDS, CONTRACT_STATUSES, KIND_LABELS } from '../../../src/contracts/schema';
 import type { ContractListQuery, ContractSummary } from '../../../src/contracts/service';
-import { CONTRACT_KINDS, CONTRACT_STATUSES } from '../../../src/db/schema';
 import { FilterSelect } from '../../components/filter-select';
 import { EmptyState } from '../../components/form';
 import { KeysetPagination } from '../../components/pagination';

@@ -44,9 +44,10 @@ export function InvoiceDocumentView(props: { doc: InvoiceDocument; logoSrc: stri
           </div>
         </div>
         <div class="invoice-meta">
-          <h2 class="invoice-title">
+          {/* The page's one h1 wherever the document is shown (staff, portal, print). */}
+          <h1 class="invoice-title">
             {invoice.status === 'draft' ? 'Draft invoice' : `Invoice ${invoice.number}`} <InvoiceStatusBadge status={invoice.status} held={props.audience === 'staff' && invoice.held} />
-          </h2>
+          </h1>
           <dl class="invoice-facts">
             <dt>Period</dt>
             <dd>

@@ -8,6 +8,7 @@ import { ConfirmAction } from '../../components/confirm';
 import { FilterSearch, FilterSelect } from '../../components/filter-select';
 import { EmptyState, FormErrorSummary, SelectField, TextField } from '../../components/form';
 import { ResultCount } from '../../components/result-count';
+import { TableWrap } from '../../components/table';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
 import { INVOICE_STATUS_LABELS, InvoiceDocumentView, InvoiceStatusBadge } from './document';
 
@@ -206,8 +207,8 @@ export function NewInvoicePage(props: {
               </ul>
             </div>
           )}
-          <div class="table-scroll">
-            <table class="table">
+          <TableWrap label="Preview lines">
+            <table class="table" data-testid="preview-lines">
               <thead>
                 <tr>
                   <th scope="col">Description</th>
@@ -242,7 +243,7 @@ export function NewInvoicePage(props: {
                 </tr>
               </tfoot>
             </table>
-          </div>
+          </TableWrap>
           {(!preview.existing || preview.existing.status === 'draft') && (
             <form method="post" action="/admin/invoices" class="form-actions">
               <input type="hidden" name="customer_id" value={preview.customer.id} />
