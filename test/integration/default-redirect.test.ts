@@ -342,6 +342,28 @@ describe('paying the debt down with hashrate', () => {
   });
 });
 
+describe('the customer’s side', () => {
+  it('the portal shows the banner with the reason (escaped), amount due and what happens next; a notice email is queued', async () => {
+    const ctx = await setup('Banner Host', { auto_redirect_days: '7' });
+    const { portalCustomer } = await import('../helpers/alerts');
+    const member = await portalCustomer(ctx.host, 'Banner Customer');
+    const fine = await portalCustomer(ctx.host, 'Fine Customer');
+    await insertInvoice(ctx.host, member.customer.id, { status: 'overdue', dueOn: addDays(zonedDate(Date.now(), 'UTC'), -30), totalMinor: 123_456 });
+    await openByApi(ctx, member.customer.id, 'Invoice <b>late</b>');
+    const page = await (await getPage(member.base, { cookie: member.cookie })).text();
+    expect(page).toContain('data-testid="default-banner"');
+    expect(page).toContain('In Default');
+    expect(page).toContain('Invoice &lt;b&gt;late&lt;/b&gt;');
+    expect(page).toContain('1,234.56 USD');
+    expect(page).toContain('will be pointed at our holding pool');
+    const other = await (await getPage(fine.base, { cookie: fine.cookie })).text();
+    expect(other).not.toContain('default-banner');
+    const { emailOutbox } = await import('../../src/db/schema');
+    const mails = await db().select().from(emailOutbox).where(and(eq(emailOutbox.hostId, ctx.host.hostId), eq(emailOutbox.template, 'default_notice')));
+    expect(mails.map((m) => JSON.parse(m.payload).kind)).toEqual(['opened']);
+  });
+});
+
 describe('isolation and security', () => {
   it('another host’s key and another customer’s URL reach nothing', async () => {
     const ctx = await setup('Iso Host A');
