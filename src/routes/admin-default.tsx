@@ -3,6 +3,7 @@ import { can, requireThat } from '../auth/permissions';
 import { getCustomer, type CustomerDetail } from '../customers/service';
 import { getDb } from '../db/client';
 import {
+  autoCloseSettled,
   caseSummary,
   caseUnits,
   closeCase,
@@ -46,6 +47,7 @@ const base = (customerId: string) => `/admin/customers/${customerId}/default-sta
 
 async function panel(c: Context<AppEnv>, r: Resolved, extra: { errors?: FieldErrors; message?: string; values?: Record<string, string> } = {}) {
   // Viewing the case brings its units' progress up to date (the cron does it too; both are idempotent).
+  await autoCloseSettled(r.db, c.env, r.hostId, { customerId: r.customer.id });
   await syncRedirects(r.db, c.env, r.hostId, { customerId: r.customer.id });
   const [summary, cases] = await Promise.all([caseSummary(r.db, r.hostId, r.customer.id), listCases(r.db, r.hostId, r.customer.id)]);
   const redirects = summary.openCase ? await redirectsOfCase(r.db, r.hostId, summary.openCase.id) : [];

@@ -342,6 +342,20 @@ describe('paying the debt down with hashrate', () => {
   });
 });
 
+describe('a payment that clears the overdue balance', () => {
+  it('closes the case at once through the payments API; a case opened by hand with nothing overdue stays open', async () => {
+    const ctx = await setup('Pay Close Host');
+    const invoice = await insertInvoice(ctx.host, ctx.customer.id, { status: 'overdue', dueOn: addDays(zonedDate(Date.now(), 'UTC'), -30), totalMinor: 2_500 });
+    const caseId = await openByApi(ctx, ctx.customer.id);
+    const manual = await openByApi(ctx, ctx.other.id, 'Broke the rules');
+    const paid = await api('/api/v1/payments', { key: ctx.key, method: 'POST', body: { customer_id: ctx.customer.id, method: 'wire', received_on: zonedDate(Date.now(), 'UTC'), amount: '25.00', invoice_id: invoice } });
+    expect(paid.status).toBe(201);
+    expect((await db().select().from(defaultCases).where(eq(defaultCases.id, caseId)).get())?.closeReason).toBe('Overdue balance cleared');
+    await runDefaultCron(env);
+    expect((await db().select().from(defaultCases).where(eq(defaultCases.id, manual)).get())?.closedAt).toBeNull();
+  });
+});
+
 describe('the customer’s side', () => {
   it('the portal shows the banner with the reason (escaped), amount due and what happens next; a notice email is queued', async () => {
     const ctx = await setup('Banner Host', { auto_redirect_days: '7' });
