@@ -109,7 +109,22 @@ export const defaultSettingsSchema = z
       ctx.addIssue({ code: 'custom', path: ['holding_account'], message: 'The worker rule uses {account}: enter the account.' });
   });
 
-export function defaultSettingsFormToInput(form: Record<string, string>): Record<string, unknown> {
+/** The form's fields as posted (checkbox absent = off): the schema's input, and what a refused form shows again. */
+export interface DefaultSettingsForm {
+  holding_pool_url: string;
+  holding_account: string;
+  worker_rule: string;
+  pool_password: string;
+  grace_days: string;
+  auto_redirect_days: string;
+  confirm_minutes: string;
+  pay_down: boolean;
+  hashprice_source: string;
+  hashprice_url: string;
+  notice_emails: boolean;
+}
+
+export function defaultSettingsFormToInput(form: Record<string, string>): DefaultSettingsForm {
   return {
     holding_pool_url: form.holding_pool_url ?? '',
     holding_account: form.holding_account ?? '',
@@ -119,7 +134,7 @@ export function defaultSettingsFormToInput(form: Record<string, string>): Record
     auto_redirect_days: form.auto_redirect_days ?? '',
     confirm_minutes: form.confirm_minutes ?? '',
     pay_down: form.pay_down === 'on',
-    hashprice_source: form.hashprice_source ?? '',
+    hashprice_source: form.hashprice_source ?? 'manual',
     hashprice_url: form.hashprice_url ?? '',
     notice_emails: form.notice_emails === 'on',
   };

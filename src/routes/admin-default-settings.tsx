@@ -33,19 +33,7 @@ const valuesOf = (s: DefaultSettings): DefaultSettingsValues => ({
   notice_emails: s.noticeEmails,
 });
 
-const postedValues = (form: Record<string, string>): DefaultSettingsValues => ({
-  holding_pool_url: form.holding_pool_url ?? '',
-  holding_account: form.holding_account ?? '',
-  worker_rule: form.worker_rule ?? '',
-  pool_password: form.pool_password ?? '',
-  grace_days: form.grace_days ?? '',
-  auto_redirect_days: form.auto_redirect_days ?? '',
-  confirm_minutes: form.confirm_minutes ?? '',
-  pay_down: form.pay_down === 'on',
-  hashprice_source: form.hashprice_source ?? 'manual',
-  hashprice_url: form.hashprice_url ?? '',
-  notice_emails: form.notice_emails === 'on',
-});
+const postedValues = (form: Record<string, string>): DefaultSettingsValues => defaultSettingsFormToInput(form);
 
 async function page(
   c: Context<AppEnv>,

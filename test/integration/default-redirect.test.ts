@@ -112,9 +112,11 @@ describe('Settings → Default and holding pool', () => {
   it('imports a CSV of hashprices all or nothing', async () => {
     const host = await createHost('Hashprice Host');
     const cookie = host.owner.cookie;
-    const bad = await postForm('/admin/settings/default/hashprice/import', { csv: 'date,usd\n2026-11-01,0.05\n2026-11-02,abc' }, { cookie });
+    const bad = await postForm('/admin/settings/default/hashprice/import', { csv: 'date,usd\n2026-11-01,0.05\n2026-11-02,<img src=x onerror=alert(1)>' }, { cookie });
     expect(bad.status).toBe(422);
-    expect(await bad.text()).toContain('Line 2');
+    const badHtml = await bad.text();
+    expect(badHtml).toContain('Line 2');
+    expect(badHtml).not.toContain('<img src=x');
     const ok = await postForm('/admin/settings/default/hashprice/import', { csv: 'date,usd\n2026-11-01,0.05\n2026-11-02,0.0521' }, { cookie });
     expect(ok.status).toBe(303);
     const page = await (await getPage('/admin/settings/default', { cookie })).text();
@@ -140,6 +142,18 @@ describe('opening a default', () => {
     const list = await (await getPage('/admin/customers?status=in_default', { cookie: ctx.host.owner.cookie })).text();
     expect(list).toContain('Grace Host Customer');
     expect(list).not.toContain('Grace Host Other');
+  });
+
+  it('the cron starts the redirect N days after opening, once, for the customer’s units', async () => {
+    const ctx = await setup('Auto Redirect Host', { auto_redirect_days: '0' });
+    const u = await unit(ctx, ctx.customer.id);
+    await openByApi(ctx, ctx.customer.id);
+    await runDefaultCron(env);
+    await runDefaultCron(env);
+    const redirects = await db().select().from(poolRedirects).where(eq(poolRedirects.hostId, ctx.host.hostId));
+    expect(redirects).toHaveLength(1);
+    expect(redirects[0]).toMatchObject({ customerId: ctx.customer.id, startedBy: 'System', scope: 'all' });
+    expect(poolOf(await agentConfig(ctx.agent.token), u.mac)?.url).toBe(HOLDING);
   });
 
   it('a host with no grace days configured never opens one by itself', async () => {

@@ -1,25 +1,13 @@
 import type { StaffSession } from '../../../src/auth/staff-session';
 import { can } from '../../../src/auth/permissions';
 import type { FieldErrors } from '../../../src/lib/errors';
-import { WORKER_PLACEHOLDERS } from '../../../src/default/settings';
+import { WORKER_PLACEHOLDERS, type DefaultSettingsForm } from '../../../src/default/settings';
 import { Card, FormErrorSummary, SelectField, TextArea, TextField, Toggle } from '../../components/form';
 import { TableWrap } from '../../components/table';
 import { SettingsShell } from '../settings';
 
 /** What the form shows: saved settings, or what was posted (as typed) after a refusal. */
-export interface DefaultSettingsValues {
-  holding_pool_url: string;
-  holding_account: string;
-  worker_rule: string;
-  pool_password: string;
-  grace_days: string;
-  auto_redirect_days: string;
-  confirm_minutes: string;
-  pay_down: boolean;
-  hashprice_source: string;
-  hashprice_url: string;
-  notice_emails: boolean;
-}
+export type DefaultSettingsValues = DefaultSettingsForm;
 
 const SOURCE_OPTIONS = [
   ['manual', 'Entered here, day by day'],
