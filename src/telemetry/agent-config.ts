@@ -44,8 +44,14 @@ export async function agentConfig(db: Db, hostId: string, siteId: string) {
           or(
             isNotNull(poolRedirects.id),
             isNotNull(miners.ownerPoolUrl),
-            inArray(miners.id, db.select({ id: poolRedirectUnits.minerId }).from(poolRedirectUnits).where(and(eq(poolRedirectUnits.hostId, hostId), eq(poolRedirectUnits.siteId, siteId), ne(poolRedirectUnits.status, 'confirmed')))),
-            inArray(miners.id, db.select({ id: poolRedirectUnits.minerId }).from(poolRedirectUnits).where(and(eq(poolRedirectUnits.hostId, hostId), eq(poolRedirectUnits.siteId, siteId), eq(poolRedirectUnits.phase, 'redirect')))),
+            // Units a redirect names: on the holding pool, or on their way back.
+            inArray(
+              miners.id,
+              db
+                .select({ id: poolRedirectUnits.minerId })
+                .from(poolRedirectUnits)
+                .where(and(eq(poolRedirectUnits.hostId, hostId), eq(poolRedirectUnits.siteId, siteId), or(ne(poolRedirectUnits.status, 'confirmed'), eq(poolRedirectUnits.phase, 'redirect')))),
+            ),
           ),
         ),
       ),
