@@ -62,6 +62,9 @@ const CUSTOMERS = [
 ];
 
 /** The simulator's models (agent/lib/simulator/model.mjs), rotated over the fleet in this order. */
+/** The demo hosts' holding pool (Settings → Default and holding pool). */
+const DEMO_HOLDING_POOL = 'stratum+tcp://holding.pool.example:3333';
+
 const SIM_MODELS = [
   { vendor: 'Bitmain', model: 'Antminer S19 Pro', nominalThs: 110, watts: 3250 },
   { vendor: 'MicroBT', model: 'Whatsminer M30S', nominalThs: 86, watts: 3230 },
@@ -114,6 +117,9 @@ export function buildSeedSql(now = Date.now()) {
       `INSERT OR IGNORE INTO sites (id, host_id, name, city, region, country, timezone, capacity_kw, created_at, updated_at) VALUES (${q(site.id)}, ${q(host.id)}, ${q(site.name)}, ${q(site.city)}, ${q(site.region)}, ${q(site.country)}, ${q(site.timezone)}, ${site.capacityKw}, ${now}, ${now});`,
       `INSERT OR IGNORE INTO network_segments (id, host_id, site_id, cidr, label, created_at) VALUES (${q(`n0000000-0000-4000-8000-00000000000${hostIndex + 1}`)}, ${q(host.id)}, ${q(site.id)}, ${q(fleet.segment)}, 'Demo fleet (miner simulator on loopback)', ${now});`,
       `INSERT OR IGNORE INTO agents (id, host_id, site_id, name, token_hash, registered_at, hostname, version, created_at) VALUES (${q(`g0000000-0000-4000-8000-00000000000${hostIndex + 1}`)}, ${q(host.id)}, ${q(site.id)}, 'Demo agent', ${q(createHash('sha256').update(demoAgentToken(host)).digest('hex'))}, ${now}, 'localhost', 'demo', ${now});`,
+      // Settings → Default and holding pool (docs/DEFAULT.md), with a week of hashprices.
+      `INSERT OR IGNORE INTO default_settings (host_id, holding_pool_url, holding_account, worker_rule, pool_password, grace_days, auto_redirect_days, confirm_minutes, pay_down, hashprice_source, notice_emails, updated_at) VALUES (${q(host.id)}, ${q(DEMO_HOLDING_POOL)}, ${q(host.slug)}, '{account}.{mac}', 'x', 15, NULL, 10, 1, 'manual', 1, ${now});`,
+      ...Array.from({ length: 7 }, (_, k) => `INSERT OR IGNORE INTO hashprice_days (host_id, day, price_micros, source, created_at) VALUES (${q(host.id)}, ${q(new Date(now - (k + 1) * 86_400_000).toISOString().slice(0, 10))}, ${52_000 + k * 350}, 'manual', ${now});`),
       // Short sustain times so a newcomer sees alerts within a minute or two.
       `INSERT OR IGNORE INTO alert_rules (host_id, offline_minutes, low_hashrate_pct, low_hashrate_minutes, over_temp_c, over_temp_minutes, cooldown_minutes, email_customer, updated_at) VALUES (${q(host.id)}, 2, 80, 1, 85, 1, 10, 0, ${now});`,
     );
@@ -153,9 +159,24 @@ export function buildSeedSql(now = Date.now()) {
           `INSERT OR IGNORE INTO default_cases (id, host_id, customer_id, reason, opened_at, closed_at) VALUES (${q(caseId)}, ${q(host.id)}, ${q(id)}, ${q(status === 'in_default' ? 'Invoice INV-1042 is 45 days overdue' : 'Invoices INV-0988 and INV-1017 unpaid past the grace period')}, ${now - 10 * 86_400_000}, NULL);`,
         );
         if (status === 'pool_redirected') {
+          // The redirected customer's units: the fleet's last three addresses, whose simulated
+          // miners start on the simulator's own pool (recorded below as the pool to restore). The
+          // agent config serves them the holding pool, so in `npm start` they really move to it.
+          const redirectId = `r0000000-0000-4000-8${hostIndex}00-0000000000${n}`;
           lines.push(
-            `INSERT OR IGNORE INTO pool_redirects (id, host_id, customer_id, default_case_id, pool_url, pool_user, started_at, ended_at) VALUES (${q(`r0000000-0000-4000-8${hostIndex}00-0000000000${n}`)}, ${q(host.id)}, ${q(id)}, ${q(caseId)}, 'stratum+tcp://holding.pool.example:3333', ${q(`${host.slug}.holding`)}, ${now - 3 * 86_400_000}, NULL);`,
+            `INSERT OR IGNORE INTO pool_redirects (id, host_id, customer_id, default_case_id, pool_url, pool_user, started_at, ended_at, scope, started_by) VALUES (${q(redirectId)}, ${q(host.id)}, ${q(id)}, ${q(caseId)}, ${q(DEMO_HOLDING_POOL)}, ${q(`${host.slug}.{mac}`)}, ${now - 3 * 86_400_000}, NULL, 'all', 'Demo seed');`,
           );
+          const addresses = fleetAddresses(fleet);
+          for (let i = fleet.count - 3; i < fleet.count; i += 1) {
+            const spec = SIM_MODELS[i % SIM_MODELS.length];
+            const { ip, mac } = addresses[i];
+            const minerId = `m0000000-0000-4000-8${hostIndex}00-0000000d00${pad2(i)}`;
+            const simWorker = `hosted.m${String(i + 1).padStart(4, '0')}`;
+            lines.push(
+              `INSERT OR IGNORE INTO miners (id, host_id, site_id, customer_id, mac, ip, vendor, model, nominal_hashrate_mths, nominal_power_w, rack_location, status, owner_pool_url, owner_pool_user, created_at, updated_at) VALUES (${q(minerId)}, ${q(host.id)}, ${q(site.id)}, ${q(id)}, ${q(mac)}, ${q(ip)}, ${q(spec.vendor)}, ${q(spec.model)}, ${spec.nominalThs * 1000}, ${spec.watts}, ${q(`Row C, rack 1, slot ${i - fleet.count + 4}`)}, 'assigned', 'stratum+tcp://btc.pool.example:3333', ${q(simWorker)}, ${now}, ${now});`,
+              `INSERT OR IGNORE INTO pool_redirect_units (id, host_id, redirect_id, customer_id, miner_id, site_id, previous_pool_url, previous_pool_user, target_pool_url, target_pool_user, phase, status, attempts, requested_at, joined_at) VALUES (${q(`u0000000-0000-4000-8${hostIndex}00-0000000d00${pad2(i)}`)}, ${q(host.id)}, ${q(redirectId)}, ${q(id)}, ${q(minerId)}, ${q(site.id)}, 'stratum+tcp://btc.pool.example:3333', ${q(simWorker)}, ${q(DEMO_HOLDING_POOL)}, ${q(`${host.slug}.${mac.replace(/:/g, '')}`)}, 'redirect', 'pending', 1, ${now}, ${now});`,
+            );
+          }
         }
       }
     });

@@ -18,6 +18,9 @@ import { adminCustomerRoutes, customerListPrefetch } from './routes/admin-custom
 import { adminFinancialsRoutes } from './routes/admin-financials';
 import { adminEvidenceRoutes } from './routes/admin-evidence';
 import { adminSettingsRoutes } from './routes/admin-settings';
+import { adminDefaultRoutes } from './routes/admin-default';
+import { adminDefaultSettingsRoutes } from './routes/admin-default-settings';
+import { apiDefaultCaseRoutes, apiCustomerDefaultRoutes } from './routes/api-v1/default-cases';
 import { agentApiRoutes } from './routes/agent-api';
 import { apiAlertRoutes } from './routes/api-v1/alerts';
 import { apiPaymentRoutes } from './routes/api-v1/payments';
@@ -71,7 +74,10 @@ export function createPlatformApp() {
   app.route('/admin/customers', adminUsageRoutes);
   // Before the customer routes: it owns /:id/contracts, which their generic tab dispatcher would take.
   app.route('/admin/customers', adminContractRoutes);
+  // Before the customer routes: Customer → Default status (docs/DEFAULT.md).
+  app.route('/admin/customers', adminDefaultRoutes);
   app.route('/admin/customers', adminCustomerRoutes);
+  app.route('/admin/settings/default', adminDefaultSettingsRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
   app.route('/admin/account', adminAccountRoutes);
   app.route('/admin/equipment', adminEquipmentRoutes);
@@ -97,6 +103,8 @@ export function createPlatformApp() {
   app.route('/api/v1/invoices', apiInvoiceRoutes);
   app.route('/api/v1/payments', apiPaymentRoutes);
   app.route('/api/v1/contracts', apiContractRoutes);
+  app.route('/api/v1/customers', apiCustomerDefaultRoutes);
+  app.route('/api/v1/default-cases', apiDefaultCaseRoutes);
 
   // Development and test only (the routes answer 404 in production): the local outbox's mail.
   app.route('/dev/mailbox', devMailboxRoutes);

@@ -7,6 +7,7 @@ import { EMAIL_DLQ_NAME, EMAIL_QUEUE_NAME } from './email/types';
 import { sealDueDays } from './billing/seal';
 import type { Bindings, EmailQueueMessage } from './env';
 import { BILLING_QUEUE_NAME, handleBillingQueue, runBillingCron } from './billing/queue';
+import { runDefaultCron } from './default/cron';
 
 export { SiteState } from './live/site-state';
 
@@ -45,5 +46,7 @@ export default {
     ctx.waitUntil(runContractLifecycle(db, controller.scheduledTime));
     ctx.waitUntil(sealDueDays(db, controller.scheduledTime));
     ctx.waitUntil(runBillingCron(env, controller.scheduledTime));
+    // Defaults and pool redirects (docs/DEFAULT.md): open, redirect, confirm, credit, close.
+    ctx.waitUntil(runDefaultCron(env, controller.scheduledTime));
   },
 } satisfies ExportedHandler<Bindings, unknown>;

@@ -280,6 +280,13 @@ export const defaultCases = sqliteTable(
     reason: text('reason').notNull(),
     openedAt: integer('opened_at').notNull(),
     closedAt: integer('closed_at'),
+    /** The overdue invoice that opened it automatically (null when opened by hand). */
+    invoiceId: text('invoice_id'),
+    openedBy: text('opened_by'),
+    closedBy: text('closed_by'),
+    closeReason: text('close_reason'),
+    /** When the last weekly "credit posted" email went out. */
+    creditNoticeAt: integer('credit_notice_at'),
   },
   (t) => [index('default_cases_customer_idx').on(t.customerId, t.closedAt), index('default_cases_host_idx').on(t.hostId)],
 );
@@ -297,9 +304,16 @@ export const poolRedirects = sqliteTable(
       .references(() => customers.id, { onDelete: 'cascade' }),
     defaultCaseId: text('default_case_id').references(() => defaultCases.id),
     poolUrl: text('pool_url').notNull(),
+    /** The worker name rule with {account} filled in; {serial}, {mac}, {unit} are per unit. */
     poolUser: text('pool_user').notNull(),
     startedAt: integer('started_at').notNull(),
     endedAt: integer('ended_at'),
+    poolPassword: text('pool_password').notNull().default('x'),
+    /** all: every unit of the customer (later ones join); count/percent: a fixed share. */
+    scope: text('scope', { enum: ['all', 'count', 'percent'] }).notNull().default('all'),
+    scopeValue: integer('scope_value'),
+    startedBy: text('started_by'),
+    endedBy: text('ended_by'),
   },
   (t) => [index('pool_redirects_customer_idx').on(t.customerId, t.endedAt), index('pool_redirects_host_idx').on(t.hostId)],
 );
@@ -892,4 +906,102 @@ export const usageAdjustments = sqliteTable(
     invoiceId: text('invoice_id'),
   },
   (t) => [index('usage_adjustments_customer_idx').on(t.hostId, t.customerId, t.invoiceId)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Default and pool redirect (issue 10, docs/DEFAULT.md; migrations/0007_default_redirect.sql).
+
+export const HASHPRICE_SOURCES = ['manual', 'csv', 'url'] as const;
+
+/** Settings → Default and holding pool. A host without a row never opens a default by itself. */
+export const defaultSettings = sqliteTable('default_settings', {
+  hostId: text('host_id')
+    .primaryKey()
+    .references(() => hosts.id, { onDelete: 'cascade' }),
+  holdingPoolUrl: text('holding_pool_url'),
+  holdingAccount: text('holding_account'),
+  workerRule: text('worker_rule').notNull().default('{account}.{serial}'),
+  poolPassword: text('pool_password').notNull().default('x'),
+  /** Days past the due date before an overdue invoice opens a default; null = by hand only. */
+  graceDays: integer('grace_days'),
+  /** Days after opening before the redirect starts by itself; null = by hand only. */
+  autoRedirectDays: integer('auto_redirect_days'),
+  confirmMinutes: integer('confirm_minutes').notNull().default(30),
+  payDown: integer('pay_down', { mode: 'boolean' }).notNull().default(false),
+  hashpriceSource: text('hashprice_source', { enum: HASHPRICE_SOURCES }).notNull().default('manual'),
+  hashpriceUrl: text('hashprice_url'),
+  noticeEmails: integer('notice_emails', { mode: 'boolean' }).notNull().default(true),
+  updatedAt: updatedAt(),
+});
+
+/** Hashprice per UTC day, integer micro-USD per TH/s per day. */
+export const hashpriceDays = sqliteTable(
+  'hashprice_days',
+  {
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    day: text('day').notNull(),
+    priceMicros: integer('price_micros').notNull(),
+    source: text('source', { enum: HASHPRICE_SOURCES }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.hostId, t.day] })],
+);
+
+export const REDIRECT_UNIT_PHASES = ['redirect', 'restore'] as const;
+export const REDIRECT_UNIT_STATUSES = ['pending', 'confirmed', 'failed'] as const;
+
+/** One unit of a redirect: the pool it reported at the start, and its progress there and back. */
+export const poolRedirectUnits = sqliteTable(
+  'pool_redirect_units',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    redirectId: text('redirect_id')
+      .notNull()
+      .references(() => poolRedirects.id, { onDelete: 'cascade' }),
+    customerId: text('customer_id').notNull(),
+    minerId: text('miner_id').notNull(),
+    siteId: text('site_id').notNull(),
+    previousPoolUrl: text('previous_pool_url'),
+    previousPoolUser: text('previous_pool_user'),
+    targetPoolUrl: text('target_pool_url').notNull(),
+    targetPoolUser: text('target_pool_user').notNull(),
+    phase: text('phase', { enum: REDIRECT_UNIT_PHASES }).notNull().default('redirect'),
+    status: text('status', { enum: REDIRECT_UNIT_STATUSES }).notNull().default('pending'),
+    /** unreachable | refused | timeout | no_previous_pool */
+    failure: text('failure'),
+    failureMessage: text('failure_message'),
+    attempts: integer('attempts').notNull().default(1),
+    /** When the current phase was asked for (the confirmation clock starts here). */
+    requestedAt: integer('requested_at').notNull(),
+    confirmedAt: integer('confirmed_at'),
+    /** When the unit was confirmed on the holding pool (kept through the restore: credit evidence). */
+    redirectedAt: integer('redirected_at'),
+    joinedAt: integer('joined_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('pool_redirect_units_unit').on(t.redirectId, t.minerId),
+    index('pool_redirect_units_miner_idx').on(t.hostId, t.minerId, t.phase, t.status),
+    index('pool_redirect_units_open_idx').on(t.hostId, t.status),
+  ],
+);
+
+/** One hashrate credit per (case, UTC day). */
+export const hashrateCreditDays = sqliteTable(
+  'hashrate_credit_days',
+  {
+    defaultCaseId: text('default_case_id').notNull(),
+    day: text('day').notNull(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    creditId: text('credit_id'),
+    amountMinor: integer('amount_minor').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.defaultCaseId, t.day] })],
 );

@@ -73,6 +73,19 @@ export const invoicePayloadSchema = z.object({
   logoUrl: httpUrl.optional(),
 });
 
+/** A default notice to the customer (src/default/notices.ts). Amounts arrive formatted. */
+export const defaultNoticePayloadSchema = z.object({
+  customerName: label,
+  kind: z.enum(['opened', 'redirect_started', 'credit_posted', 'restored']),
+  reason: z.string().trim().max(500).optional(),
+  units: z.number().int().min(0).max(1_000_000).optional(),
+  creditText: label.optional(),
+  overdueText: label.optional(),
+  portalUrl: httpUrl,
+  logoUrl: httpUrl.optional(),
+});
+
+export type DefaultNoticePayload = z.input<typeof defaultNoticePayloadSchema>;
 export type InvoicePayload = z.input<typeof invoicePayloadSchema>;
 export type InvitePayload = z.input<typeof invitePayloadSchema>;
 export type AlertPayload = z.input<typeof alertPayloadSchema>;
@@ -427,7 +440,50 @@ const invoice = define({
   },
 });
 
-export const TEMPLATES = { invite, password_reset: passwordReset, alert, invoice } as const;
+/** The sentences of each default notice (plain text; the HTML shows the same lines). */
+function defaultNoticeLines(p: z.output<typeof defaultNoticePayloadSchema>, hostName: string): string[] {
+  switch (p.kind) {
+    case 'opened':
+      return [
+        `${hostName} has placed your account in default${p.reason ? `: ${p.reason}` : '.'}`,
+        'Please pay the overdue balance. If it stays unpaid, your miners may be pointed at our holding pool, and the hashrate they produce there is credited against what you owe.',
+      ];
+    case 'redirect_started':
+      return [
+        `${hostName} has pointed ${p.units ?? 'your'} of your miners at its holding pool because of the overdue balance.`,
+        'The hashrate they deliver there is valued daily and credited against your oldest overdue invoice. Your pools are restored once the overdue balance is paid.',
+      ];
+    case 'credit_posted':
+      return [`Your redirected miners have earned ${p.creditText ?? 'a credit'} so far, credited against your overdue invoices.`, `Still overdue: ${p.overdueText ?? 'see your portal'}.`];
+    case 'restored':
+      return [`${hostName} is pointing your miners back at the pools they mined on before the redirect.`, 'Thank you. Your portal shows each unit as it confirms.'];
+  }
+}
+
+const defaultNotice = define({
+  schema: defaultNoticePayloadSchema,
+  render(p, brand, subject) {
+    const greeting = p.customerName ? `Hello ${p.customerName},` : 'Hello,';
+    const lines = defaultNoticeLines(p, brand.name);
+    return {
+      html: (
+        <EmailLayout brand={brand} subject={subject} preheader={lines[0]!}>
+          <p style="margin:0 0 12px;">{greeting}</p>
+          {lines.map((line) => (
+            <p style="margin:0 0 12px;">{line}</p>
+          ))}
+          <Button brand={brand} href={p.portalUrl}>
+            Open your portal
+          </Button>
+          <LinkFallback brand={brand} href={p.portalUrl} />
+        </EmailLayout>
+      ),
+      text: [greeting, '', ...lines.flatMap((line) => [line, '']), 'Open your portal:', p.portalUrl],
+    };
+  },
+});
+
+export const TEMPLATES = { invite, password_reset: passwordReset, alert, invoice, default_notice: defaultNotice } as const;
 
 export type EmailTemplate = keyof typeof TEMPLATES;
 
@@ -436,7 +492,8 @@ export type EmailContent =
   | { template: 'invite'; payload: InvitePayload }
   | { template: 'password_reset'; payload: PasswordResetPayload }
   | { template: 'alert'; payload: AlertPayload }
-  | { template: 'invoice'; payload: InvoicePayload };
+  | { template: 'invoice'; payload: InvoicePayload }
+  | { template: 'default_notice'; payload: DefaultNoticePayload };
 
 export const isEmailTemplate = (name: string): name is EmailTemplate => Object.hasOwn(TEMPLATES, name);
 

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { getCustomer } from '../customers/service';
+import { defaultBannerFor } from '../default/banner';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
 import { notFound } from '../lib/errors';
@@ -62,7 +63,9 @@ export const portalPreview = createMiddleware<AppEnv>(async (c, next) => {
       billingEmail: customer.billingEmail,
       active: customer.active,
       portalAccess: customer.portalAccess,
+      status: customer.status,
     },
+    defaultBanner: await defaultBannerFor(db, session.host.id, customer.id, customer.status),
   });
   await next();
 });

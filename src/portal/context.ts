@@ -1,3 +1,4 @@
+import type { DefaultBanner } from '../default/banner';
 import type { PortalCustomer, PortalMember } from './session';
 import type { PortalHost } from './tenant';
 
@@ -15,4 +16,6 @@ export interface PortalContext {
   member: PortalMember | null;
   /** The customer whose portal this is, once known (signed in, or previewed). */
   customer: PortalCustomer | null;
+  /** In Default / Pool Redirected: what the portal's banner says (src/default/banner.ts). */
+  defaultBanner?: DefaultBanner | null;
 }

@@ -1,3 +1,4 @@
+import { customerStatusSql, type CustomerStatus } from '../customers/status';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Db } from '../db/client';
@@ -32,6 +33,8 @@ export interface PortalCustomer {
   billingEmail: string | null;
   active: boolean;
   portalAccess: boolean;
+  /** The status rule of src/customers/status.ts: the portal's default banner shows for in_default and pool_redirected. */
+  status?: CustomerStatus;
 }
 
 const keyOf = (secret: string) => new TextEncoder().encode(secret);
@@ -94,6 +97,7 @@ export function memberSessionQuery(db: Db, memberId: string, hostId: string) {
       billingEmail: customers.billingEmail,
       active: customers.active,
       portalAccess: customers.portalAccess,
+      status: customerStatusSql.as('customer_status'),
     })
     .from(customerUsers)
     .innerJoin(customers, eq(customers.id, customerUsers.customerId))
@@ -122,6 +126,7 @@ export function judgePortalSession(claims: PortalClaims | null, hostId: string, 
       billingEmail: row.billingEmail,
       active: row.active,
       portalAccess: row.portalAccess,
+      status: row.status,
     },
   };
 }

@@ -2,6 +2,7 @@ import { Hono, type Context } from 'hono';
 import { invoicesCsv, loadCustomerFinancials, paymentsCsv } from '../billing/financials';
 import { applyCreditFormToInput, creditFormToInput, paymentFormToInput } from '../billing/payment-schema';
 import { addCredit, applyCredit, recordPayment } from '../billing/payments';
+import { autoCloseSettled } from '../default/service';
 import { zonedDate } from '../billing/periods';
 import { getCustomer, type CustomerDetail } from '../customers/service';
 import { getDb } from '../db/client';
@@ -67,6 +68,8 @@ export const adminFinancialsRoutes = new Hono<AppEnv>()
       c,
       async () => {
         await recordPayment(db, session.host.id, staffActor(session), customer.id, paymentFormToInput(form));
+        // A payment that clears the overdue balance closes the default at once (the cron would, later).
+        await autoCloseSettled(db, c.env, session.host.id, { customerId: customer.id });
         return redirectAfterPost(c, `/admin/customers/${customer.id}/financials?done=payment`);
       },
       async (errors) => {

@@ -2,6 +2,7 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { getDb } from '../db/client';
+import { defaultBannerFor } from '../default/banner';
 import type { AppEnv } from '../env';
 import { AppError, forbidden, notFound, ValidationError } from '../lib/errors';
 import { isHtmx, readForm, redirectAfterPost } from '../lib/http';
@@ -92,7 +93,9 @@ const requireMember = createMiddleware<AppEnv>(async (c, next) => {
     }
     return c.redirect(target, 303);
   }
-  c.set('portal', { ...portal, member: result.member, customer: result.customer });
+  // Only a customer in default pays for the banner's reads (one round trip more).
+  const defaultBanner = await defaultBannerFor(getDb(c.env.DB), portal.host.id, result.customer.id, result.customer.status);
+  c.set('portal', { ...portal, member: result.member, customer: result.customer, defaultBanner });
   await next();
 });
 

@@ -1,22 +1,28 @@
-import { and, eq, isNotNull, isNull, or } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, ne, or } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { miners, networkSegments, poolRedirects } from '../db/schema';
-import { desiredPoolOf } from '../live/desired-pool';
+import { miners, networkSegments, poolRedirects, poolRedirectUnits } from '../db/schema';
+import { desiredPoolOf, type DesiredPool } from '../live/desired-pool';
+import { renderWorker } from '../default/settings';
 
 /** How often the agent polls its miners unless told otherwise (seconds). */
 export const DEFAULT_POLL_INTERVAL_S = 30;
 
 /**
  * `GET /api/agent/v1/config` (wire format v1, agent/README.md): the CIDRs to scan, the poll
- * interval, and the pools each miner should mine on. A customer under an active pool redirect
- * (default, DESIGN.md §7) mines on the host's holding pool; otherwise a miner with its owner's
- * pool on record is pointed back at it (`desiredPoolOf`). Miners with no entry are left as they are.
+ * interval, and the pools each miner should mine on. Default redirects (docs/DEFAULT.md) decide
+ * first, per unit: a unit of a running redirect mines on the holding pool under its own worker
+ * name; a unit whose redirect ended (or that left it) goes back to the pool recorded when the
+ * redirect started, until that is confirmed; a unit of a customer under an "all units" redirect
+ * that has no row yet (assigned since; the next sync records it) gets the holding pool too.
+ * Otherwise a miner with its owner's pool on record is pointed back at it (`desiredPoolOf`).
+ * Miners with no entry are left as they are.
  */
 export async function agentConfig(db: Db, hostId: string, siteId: string) {
-  const [segments, rows] = await db.batch([
+  const [segments, rows, unitRows] = await db.batch([
     db.select({ cidr: networkSegments.cidr }).from(networkSegments).where(and(eq(networkSegments.hostId, hostId), eq(networkSegments.siteId, siteId))),
     db
       .select({
+        id: miners.id,
         mac: miners.mac,
         serial: miners.serial,
         ip: miners.ip,
@@ -24,13 +30,67 @@ export async function agentConfig(db: Db, hostId: string, siteId: string) {
         ownerPoolUser: miners.ownerPoolUser,
         redirectUrl: poolRedirects.poolUrl,
         redirectUser: poolRedirects.poolUser,
+        redirectPassword: poolRedirects.poolPassword,
       })
       .from(miners)
-      .leftJoin(poolRedirects, and(eq(poolRedirects.customerId, miners.customerId), eq(poolRedirects.hostId, hostId), isNull(poolRedirects.endedAt)))
-      .where(and(eq(miners.hostId, hostId), eq(miners.siteId, siteId), or(isNotNull(poolRedirects.id), isNotNull(miners.ownerPoolUrl)))),
+      .leftJoin(
+        poolRedirects,
+        and(eq(poolRedirects.customerId, miners.customerId), eq(poolRedirects.hostId, hostId), isNull(poolRedirects.endedAt), eq(poolRedirects.scope, 'all')),
+      )
+      .where(
+        and(
+          eq(miners.hostId, hostId),
+          eq(miners.siteId, siteId),
+          or(
+            isNotNull(poolRedirects.id),
+            isNotNull(miners.ownerPoolUrl),
+            // Units a redirect names: on the holding pool, or on their way back.
+            inArray(
+              miners.id,
+              db
+                .select({ id: poolRedirectUnits.minerId })
+                .from(poolRedirectUnits)
+                .where(and(eq(poolRedirectUnits.hostId, hostId), eq(poolRedirectUnits.siteId, siteId), or(ne(poolRedirectUnits.status, 'confirmed'), eq(poolRedirectUnits.phase, 'redirect')))),
+            ),
+          ),
+        ),
+      ),
+    // Units in effect: of a running redirect (phase redirect), or on their way back (restore, not yet confirmed).
+    db
+      .select({
+        minerId: poolRedirectUnits.minerId,
+        phase: poolRedirectUnits.phase,
+        targetUrl: poolRedirectUnits.targetPoolUrl,
+        targetUser: poolRedirectUnits.targetPoolUser,
+        previousUrl: poolRedirectUnits.previousPoolUrl,
+        previousUser: poolRedirectUnits.previousPoolUser,
+        password: poolRedirects.poolPassword,
+      })
+      .from(poolRedirectUnits)
+      .innerJoin(poolRedirects, eq(poolRedirects.id, poolRedirectUnits.redirectId))
+      .where(
+        and(
+          eq(poolRedirectUnits.hostId, hostId),
+          eq(poolRedirectUnits.siteId, siteId),
+          or(
+            and(eq(poolRedirectUnits.phase, 'redirect'), isNull(poolRedirects.endedAt)),
+            and(eq(poolRedirectUnits.phase, 'restore'), ne(poolRedirectUnits.status, 'confirmed'), isNotNull(poolRedirectUnits.previousPoolUrl)),
+          ),
+        ),
+      ),
   ]);
+  const byMiner = new Map<string, DesiredPool>();
+  // A redirect row wins over a restore row of an older redirect (a unit moved between two redirected customers).
+  for (const unit of [...unitRows].sort((a, b) => (a.phase === b.phase ? 0 : a.phase === 'restore' ? -1 : 1))) {
+    byMiner.set(
+      unit.minerId,
+      unit.phase === 'redirect' ? { url: unit.targetUrl, user: unit.targetUser, password: unit.password } : { url: unit.previousUrl!, user: unit.previousUser ?? '', password: 'x' },
+    );
+  }
   const desired = rows.flatMap((row) => {
-    const pool = desiredPoolOf(row);
+    const pool =
+      byMiner.get(row.id) ??
+      (row.redirectUrl ? { url: row.redirectUrl, user: renderWorker(row.redirectUser ?? '', row), password: row.redirectPassword ?? 'x' } : desiredPoolOf({ ...row, redirectUrl: null }));
     if (!pool) return [];
     return [{ ...(row.mac ? { mac: row.mac } : {}), ...(row.serial ? { serial: row.serial } : {}), ...(row.ip ? { ip: row.ip } : {}), pools: [pool], remove_other_pools: false }];
   });

@@ -1,6 +1,8 @@
 import type { Child } from 'hono/jsx';
 import type { PortalContext } from '../../src/portal/context';
-import { TimezoneNote } from '../components/time';
+import type { DefaultBanner } from '../../src/default/banner';
+import { formatMoney } from '../../src/lib/format';
+import { Time, TimezoneNote } from '../components/time';
 import { BaseLayout } from './base';
 
 /** Portal sections, in menu order. */
@@ -60,6 +62,30 @@ function PortalBase(props: { portal: PortalContext; title: string; bodyClass: st
   );
 }
 
+/** In Default / Pool Redirected, with the reason, amounts and what happens next (src/default/banner.ts). */
+function DefaultBannerView(props: { banner: DefaultBanner; timezone: string }) {
+  const { banner } = props;
+  const amounts = (list: DefaultBanner['overdue']) => (list.length === 0 ? formatMoney(0, 'USD') : list.map((m) => formatMoney(m.amountMinor, m.currency)).join(', '));
+  const redirected = banner.status === 'pool_redirected';
+  return (
+    <section class={`default-banner default-banner-${banner.status}`} role="alert" data-testid="default-banner">
+      <h2>{redirected ? 'Pool Redirected' : 'In Default'}</h2>
+      {banner.reason && <p>Reason: {banner.reason}</p>}
+      <p>
+        Overdue now: <strong>{amounts(banner.overdue)}</strong>
+        {banner.earned.length > 0 && <> · Credit earned by redirected hashrate: <strong>{amounts(banner.earned)}</strong></>}
+      </p>
+      <p>
+        {redirected
+          ? `Your miners are mining on our holding pool${banner.payDown ? '; the hashrate they deliver is credited daily against your oldest overdue invoice' : ''}. Once the overdue balance is paid, each miner goes back to the pool it was on.`
+          : banner.redirectDueAt
+            ? <>If the overdue balance is still unpaid on <Time ms={banner.redirectDueAt} timezone={props.timezone} dateOnly />, your miners will be pointed at our holding pool until it is paid.</>
+            : 'Please pay the overdue balance. If it stays unpaid, your miners may be pointed at our holding pool until it is paid.'}
+      </p>
+    </section>
+  );
+}
+
 export function PortalLayout(props: { portal: PortalContext; title: string; section: PortalSection; children: Child }) {
   const { portal } = props;
   // The account's name, and the member's only when it says something more (a member named like
@@ -112,6 +138,7 @@ export function PortalLayout(props: { portal: PortalContext; title: string; sect
       </div>
       <div id="flash" role="status" aria-live="polite"></div>
       <main id="main" class="portal-main">
+        {portal.defaultBanner && <DefaultBannerView banner={portal.defaultBanner} timezone={portal.host.timezone} />}
         {props.children}
       </main>
       <footer class="page-footer portal-footer">

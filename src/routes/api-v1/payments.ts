@@ -4,6 +4,7 @@ import type { AuthedApiKey } from '../../auth/api-keys';
 import { money } from '../../billing/money';
 import { getPayment, listPayments, recordPayment, type PaymentResult } from '../../billing/payments';
 import { getDb } from '../../db/client';
+import { autoCloseSettled } from '../../default/service';
 import type { AppEnv } from '../../env';
 import { readJsonObject } from '../../lib/http';
 
@@ -35,6 +36,8 @@ export const apiPaymentRoutes = new Hono<AppEnv>()
     const key = c.get('apiKey');
     const body = await readJsonObject(c);
     const result = await recordPayment(getDb(c.env.DB), key.hostId, apiActor(key), null, body);
+    // A payment that clears the overdue balance closes the default at once (docs/DEFAULT.md).
+    await autoCloseSettled(getDb(c.env.DB), c.env, key.hostId, { customerId: result.payment.customerId });
     c.header('Location', `/api/v1/payments/${result.payment.id}`);
     return c.json({ data: toApiPayment(result) }, 201);
   })

@@ -132,7 +132,6 @@ export function CustomerOverviewPanel(props: { customer: CustomerDetail; overvie
 const COMING: Partial<Record<CustomerTab, { title: string; body: string }>> = {
   contracts: { title: 'No contracts yet', body: "Hosting, lease, hashrate and O&M contracts will be listed here once contract management is available." },
   usage: { title: 'No usage recorded', body: 'Metered energy (kWh) and hashrate per hour will appear here once telemetry is connected.' },
-  'default-status': { title: 'Not in default', body: 'Default cases and pool redirects will be managed here once billing is available.' },
   legal: { title: 'No legal documents', body: 'Agreements and their acceptances will appear here once legal documents are available.' },
 };
 
