@@ -61,10 +61,10 @@ const CUSTOMERS = [
   ['Leo Redirect', 'Stratum Redirect Ltd', 'leo@stratumredirect.example', 'pay@stratumredirect.example', '+1 512 555 0112', null, 'pool_redirected'],
 ];
 
-/** The simulator's models (agent/lib/simulator/model.mjs), rotated over the fleet in this order. */
 /** The demo hosts' holding pool (Settings → Default and holding pool). */
 const DEMO_HOLDING_POOL = 'stratum+tcp://holding.pool.example:3333';
 
+/** The simulator's models (agent/lib/simulator/model.mjs), rotated over the fleet in this order. */
 const SIM_MODELS = [
   { vendor: 'Bitmain', model: 'Antminer S19 Pro', nominalThs: 110, watts: 3250 },
   { vendor: 'MicroBT', model: 'Whatsminer M30S', nominalThs: 86, watts: 3230 },
@@ -125,6 +125,7 @@ export function buildSeedSql(now = Date.now()) {
     );
     // Assigned miners reference their customer: written after the customers below.
     const fleetLines = [];
+    const redirectLines = [];
     fleetAddresses(fleet).forEach(({ ip, mac }, i) => {
       if (i >= fleet.assigned) return;
       const spec = SIM_MODELS[i % SIM_MODELS.length];
@@ -159,21 +160,29 @@ export function buildSeedSql(now = Date.now()) {
           `INSERT OR IGNORE INTO default_cases (id, host_id, customer_id, reason, opened_at, closed_at) VALUES (${q(caseId)}, ${q(host.id)}, ${q(id)}, ${q(status === 'in_default' ? 'Invoice INV-1042 is 45 days overdue' : 'Invoices INV-0988 and INV-1017 unpaid past the grace period')}, ${now - 10 * 86_400_000}, NULL);`,
         );
         if (status === 'pool_redirected') {
-          // The redirected customer's units: the fleet's last three addresses, whose simulated
-          // miners start on the simulator's own pool (recorded below as the pool to restore). The
-          // agent config serves them the holding pool, so in `npm start` they really move to it.
+          // The redirected customer's units: those racked under its hosting contract (Row C), or
+          // else the fleet's last three addresses. Their simulated miners start on the
+          // simulator's own pool (recorded below as the pool to restore); the agent config serves
+          // them the holding pool, so in `npm start` they really move to it. Written after the
+          // contracts, which create the Row C miners these rows refer to.
           const redirectId = `r0000000-0000-4000-8${hostIndex}00-0000000000${n}`;
-          lines.push(
+          redirectLines.push(
             `INSERT OR IGNORE INTO pool_redirects (id, host_id, customer_id, default_case_id, pool_url, pool_user, started_at, ended_at, scope, started_by) VALUES (${q(redirectId)}, ${q(host.id)}, ${q(id)}, ${q(caseId)}, ${q(DEMO_HOLDING_POOL)}, ${q(`${host.slug}.{mac}`)}, ${now - 3 * 86_400_000}, NULL, 'all', 'Demo seed');`,
           );
           const addresses = fleetAddresses(fleet);
-          for (let i = fleet.count - 3; i < fleet.count; i += 1) {
+          const contracted = DEMO_CONTRACTS[hostIndex].find(([c, , , extra]) => c === index && extra.ownUnits)?.[4];
+          const unitIndices = contracted ?? [fleet.count - 3, fleet.count - 2, fleet.count - 1];
+          for (const i of unitIndices) {
             const spec = SIM_MODELS[i % SIM_MODELS.length];
             const { ip, mac } = addresses[i];
-            const minerId = `m0000000-0000-4000-8${hostIndex}00-0000000d00${pad2(i)}`;
+            const minerId = contracted ? `m0000000-0000-4000-8${hostIndex}00-0000000000${pad2(i + 1)}` : `m0000000-0000-4000-8${hostIndex}00-0000000d00${pad2(i)}`;
             const simWorker = `hosted.m${String(i + 1).padStart(4, '0')}`;
-            lines.push(
-              `INSERT OR IGNORE INTO miners (id, host_id, site_id, customer_id, mac, ip, vendor, model, nominal_hashrate_mths, nominal_power_w, rack_location, status, owner_pool_url, owner_pool_user, created_at, updated_at) VALUES (${q(minerId)}, ${q(host.id)}, ${q(site.id)}, ${q(id)}, ${q(mac)}, ${q(ip)}, ${q(spec.vendor)}, ${q(spec.model)}, ${spec.nominalThs * 1000}, ${spec.watts}, ${q(`Row C, rack 1, slot ${i - fleet.count + 4}`)}, 'assigned', 'stratum+tcp://btc.pool.example:3333', ${q(simWorker)}, ${now}, ${now});`,
+            if (!contracted) {
+              redirectLines.push(
+                `INSERT OR IGNORE INTO miners (id, host_id, site_id, customer_id, mac, ip, vendor, model, nominal_hashrate_mths, nominal_power_w, rack_location, status, owner_pool_url, owner_pool_user, created_at, updated_at) VALUES (${q(minerId)}, ${q(host.id)}, ${q(site.id)}, ${q(id)}, ${q(mac)}, ${q(ip)}, ${q(spec.vendor)}, ${q(spec.model)}, ${spec.nominalThs * 1000}, ${spec.watts}, ${q(`Row C, rack 1, slot ${unitIndices.indexOf(i) + 1}`)}, 'assigned', 'stratum+tcp://btc.pool.example:3333', ${q(simWorker)}, ${now}, ${now});`,
+              );
+            }
+            redirectLines.push(
               `INSERT OR IGNORE INTO pool_redirect_units (id, host_id, redirect_id, customer_id, miner_id, site_id, previous_pool_url, previous_pool_user, target_pool_url, target_pool_user, phase, status, attempts, requested_at, joined_at) VALUES (${q(`u0000000-0000-4000-8${hostIndex}00-0000000d00${pad2(i)}`)}, ${q(host.id)}, ${q(redirectId)}, ${q(id)}, ${q(minerId)}, ${q(site.id)}, 'stratum+tcp://btc.pool.example:3333', ${q(simWorker)}, ${q(DEMO_HOLDING_POOL)}, ${q(`${host.slug}.${mac.replace(/:/g, '')}`)}, 'redirect', 'pending', 1, ${now}, ${now});`,
             );
           }
@@ -193,6 +202,7 @@ export function buildSeedSql(now = Date.now()) {
     lines.push(...fleetLines);
     for (let i = 0; i < fleet.assigned; i++) lines.push(usageHistoryLine(host, hostIndex, i, demoCustomerId(hostIndex, fleet.assignedTo), now));
     lines.push(...contractLines(host, hostIndex, now));
+    lines.push(...redirectLines);
   });
   return `${lines.join('\n')}\n`;
 }
