@@ -308,7 +308,9 @@ describe('desired pools from the config', () => {
 
     const sent1 = /** @type {any[]} */ (edge.accepted[0]?.miners);
     const readonly = sent1.find((m) => m.ip === '127.42.2.5');
-    assert.deepEqual(readonly.errors, ["pool change failed: addpool: Access denied to 'addpool' command"]);
+    // a Whatsminer takes pool changes only through its token API: the plain verb is an invalid cmd
+    assert.deepEqual(readonly.errors, ['pool change failed: addpool: invalid cmd']);
+    assert.equal(readonly.pool_apply.status, 'refused');
     assert.equal(readonly.pool_url, 'stratum+tcp://btc.pool.example:3333');
 
     // the next cycle reports the new pools and writes nothing
