@@ -9,26 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Simulator } from '../lib/simulator/server.mjs';
 import { startFakeEdge } from '../testkit/fake-edge.mjs';
+import { makeAgent } from '../testkit/agent.mjs';
 import { Agent } from '../lib/agent.mjs';
 import { RevokedError } from '../lib/errors.mjs';
 import net from 'node:net';
 import { fixture } from '../testkit/fixtures.mjs';
 
-/** @param {import('../testkit/fake-edge.mjs').FakeEdge} edge @param {string} dir @param {Partial<import('../lib/agent.mjs').AgentOptions>} [extra] */
-function makeAgent(edge, dir, extra = {}) {
-  return new Agent({
-    api: edge.url,
-    stateDir: dir,
-    code: edge.code,
-    connectTimeoutMs: 500,
-    readTimeoutMs: 400,
-    scanTimeoutMs: 500,
-    retry: { attempts: 2, baseMs: 1, maxMs: 5 },
-    sleep: async () => {},
-    log: () => {},
-    ...extra,
-  });
-}
 
 /** @param {string} [prefix] */
 const tmp = (prefix = 'hy-agent-') => fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Simulator } from '../lib/simulator/server.mjs';
 import { startFakeEdge } from '../testkit/fake-edge.mjs';
-import { Agent } from '../lib/agent.mjs';
+import { makeAgent } from '../testkit/agent.mjs';
 import { createClient } from '../lib/cgminer-client.mjs';
 
 const HOLDING = 'stratum+tcp://holding.host.example:3333';
@@ -20,21 +20,6 @@ const OWNER = 'stratum+tcp://btc.pool.example:3333';
 const OWNER_BACKUP = 'stratum+tcp://btc-backup.pool.example:3333';
 const WRITES = new Set(['addpool', 'switchpool', 'enablepool', 'disablepool', 'removepool']);
 
-/** @param {import('../testkit/fake-edge.mjs').FakeEdge} edge @param {string} dir @param {Partial<import('../lib/agent.mjs').AgentOptions>} [extra] */
-function makeAgent(edge, dir, extra = {}) {
-  return new Agent({
-    api: edge.url,
-    stateDir: dir,
-    code: edge.code,
-    connectTimeoutMs: 500,
-    readTimeoutMs: 400,
-    scanTimeoutMs: 500,
-    retry: { attempts: 2, baseMs: 1, maxMs: 5 },
-    sleep: async () => {},
-    log: () => {},
-    ...extra,
-  });
-}
 
 describe('a pool redirect and its restore, through the agent', () => {
   /** @type {Simulator} */

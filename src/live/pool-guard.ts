@@ -1,3 +1,4 @@
+import { queueAlertOutbox, type AlertOutboxRow } from './alert-tracker';
 import { chunk, D1_JSON_CHUNK } from './chunk';
 import type { AdvancedSample } from './fold';
 
@@ -70,7 +71,7 @@ export function samePool(reported: { url: string; user: string }, wanted: { url:
   return !wanted.user || reported.user === wanted.user;
 }
 
-type OutboxRow = [op: 'open' | 'close', alertId: string, minerId: string, customerId: string | null, kind: 'pool_mismatch' | 'pool_change', detail: string | null, at: number];
+type OutboxRow = AlertOutboxRow & { 4: 'pool_mismatch' | 'pool_change' };
 
 export class PoolGuard {
   private facts: Map<string, PoolFacts> | null = null;
@@ -209,14 +210,7 @@ export class PoolGuard {
       const watches = this.loadWatches();
       for (const [id, watch] of changed) watches.set(id, watch);
     }
-    if (outbox.length > 0) {
-      this.sql.exec(
-        `INSERT INTO alert_outbox (op, alert_id, miner_id, customer_id, kind, detail, at)
-         SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]'
-         FROM json_each(?) j`,
-        JSON.stringify(outbox),
-      );
-    }
+    queueAlertOutbox(this.sql, outbox);
   }
 
   private loadFacts(): Map<string, PoolFacts> {
