@@ -7,7 +7,7 @@
 //   --port N             API port on every address (default 4028)
 //   --dialects LIST      rotate over these (default bmminer,btminer,cgminer)
 //   --scenario SPEC      name:count,... (offline, overheat, lowhash, sleeping, poolchange,
-//                        readonly, garbage, hang), assigned from the last miner backwards
+//                        readonly, poolslots, garbage, hang), assigned from the last miner backwards
 //   --jitter F           relative noise on readings (default 0.01; 0 = exact nominal values)
 //   --control PORT       HTTP control API on 127.0.0.1:PORT (GET /miners,
 //                        POST /miners/<ip>/scenario {"scenario":…}, POST /miners/<ip>/pools {"pools":[…]})

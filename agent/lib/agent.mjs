@@ -413,7 +413,7 @@ export class Agent {
 
   /**
    * Apply the desired pools to the polled miners that have them; errors go
-   * into that miner's `errors`.
+   * into that miner's `errors`, and the outcome of an attempt into its `pool_apply`.
    * @param {{ miner: MinerV1, pools?: import('./parse/common.mjs').PoolEntry[] }[]} polled
    */
   async applyDesiredPools(polled) {
@@ -437,6 +437,9 @@ export class Agent {
       });
       for (const a of r.actions) this.log(`pools ${miner.ip}: ${a}`);
       if (r.errors.length) miner.errors.push(...r.errors);
+      // The outcome rides on this cycle's sample, the first batch after the attempt (pool_apply,
+      // agent/README.md); the reported pool in a later sample is what confirms the change.
+      if (r.outcome) miner.pool_apply = { ...r.outcome, at: this.now().toISOString() };
     });
   }
 

@@ -1,7 +1,12 @@
 // Apply a desired pool list to a miner with the CGMiner API write commands,
 // idempotently: a miner that already mines on the desired pool gets no write.
 //
-//   1. `addpool|url,user,pass` for each desired pool the miner lacks
+//   1. `addpool|url,user,pass` for the desired first pool if the miner lacks it
+//      (the backups are added after step 3, the same way); firmware
+//      with a fixed number of pool slots answers cgminer's MSG_TOOMANYP (54,
+//      "Reached maximum number of pools (N)") when they are all used: then the
+//      least preferred pool that is neither desired nor in use is removed
+//      (`removepool|N`) to make room, and addpool is sent again
 //   2. `enablepool|N` if the desired first pool is disabled
 //   3. `switchpool|N` to make the desired first pool the top-priority one
 //   4. `removepool|N` for pools not in the list — only when asked
@@ -11,7 +16,7 @@
 //
 // Pool ids are used as the miner numbers them (`POOL`), 0- or 1-based.
 
-import { CommandError } from './errors.mjs';
+import { CommandError, TransportError } from './errors.mjs';
 import { escapeParam } from './cgminer-client.mjs';
 import { parsePools } from './parse/index.mjs';
 import { assertOk, decodeReply } from './parse/reply.mjs';
@@ -47,6 +52,18 @@ function topPool(pools) {
   return [...pools].sort((a, b) => (a.priority ?? a.id) - (b.priority ?? b.id))[0];
 }
 
+/** cgminer's MSG_TOOMANYP: every pool slot is in use. @param {unknown} err */
+function noFreeSlot(err) {
+  return err instanceof CommandError && (err.statusCode === 54 || /maximum number of pools/i.test(err.message));
+}
+
+/** What to tell the edge about an attempt (`pool_apply`, agent/README.md); messages ≤ 256 characters. */
+export const POOL_APPLY_MESSAGE_MAX = 256;
+
+/**
+ * @typedef {{ status: 'applied' | 'refused' | 'unreachable', message?: string }} PoolApplyOutcome
+ */
+
 /**
  * @param {{
  *   query: (command: string, parameter?: string) => Promise<string>,
@@ -54,7 +71,8 @@ function topPool(pools) {
  *   removeOthers?: boolean,
  *   current?: PoolEntry[],
  * }} o  `query` sends one command to this miner; `current` saves a read
- * @returns {Promise<{ actions: string[], errors: string[], changed: boolean }>}
+ * @returns {Promise<{ actions: string[], errors: string[], changed: boolean, outcome: PoolApplyOutcome | null }>}
+ *   `outcome` is null when nothing had to be written
  */
 export async function applyPools(o) {
   /** @type {string[]} */
@@ -62,10 +80,18 @@ export async function applyPools(o) {
   /** @type {string[]} */
   const errors = [];
   const { desired } = o;
-  if (desired.length === 0) return { actions, errors, changed: false };
-  const read = async () => parsePools(await o.query('pools'));
+  /** @type {PoolApplyOutcome | null} */
+  let failure = null;
+  if (desired.length === 0) return { actions, errors, changed: false, outcome: null };
+  /** the command in flight, to name it when the connection fails */
+  let asking = 'pools';
+  const read = async () => {
+    asking = 'pools';
+    return parsePools(await o.query('pools'));
+  };
   /** @param {string} command @param {string} parameter */
   const write = async (command, parameter) => {
+    asking = command;
     const reply = decodeReply(await o.query(command, parameter), command);
     assertOk(reply, command);
     actions.push(`${command}|${command === 'addpool' ? parameter.replace(/,[^,]*$/, ',***') : parameter}`);
@@ -74,21 +100,38 @@ export async function applyPools(o) {
   try {
     let pools = o.current ?? (await read());
 
-    // 1. add what is missing
-    let added = false;
-    for (const d of desired) {
-      if (!pools.some((p) => samePool(p, d))) {
-        await write('addpool', [d.url, d.user, d.password].map(escapeParam).join(','));
-        added = true;
+    /**
+     * 1. add what is missing (re-read after each: a removal to make room renumbers the pools)
+     * @param {DesiredPool[]} wanted
+     */
+    const addMissing = async (wanted) => {
+      for (const d of wanted) {
+        if (pools.some((p) => samePool(p, d))) continue;
+        const parameter = [d.url, d.user, d.password].map(escapeParam).join(',');
+        try {
+          await write('addpool', parameter);
+        } catch (err) {
+          if (!noFreeSlot(err)) throw err;
+          const active = pools.find((p) => p.active) ?? topPool(pools);
+          const spare = [...pools]
+            .sort((a, b) => (b.priority ?? b.id) - (a.priority ?? a.id))
+            .find((p) => p.id !== active?.id && !desired.some((x) => samePool(p, x)));
+          if (!spare) throw err;
+          await write('removepool', String(spare.id));
+          await write('addpool', parameter);
+        }
+        pools = await read();
       }
-    }
-    if (added) pools = await read();
+    };
+    // The first pool is added and switched to before the backups: on firmware with a fixed
+    // number of slots the pool being left then becomes removable to make room for them.
+    await addMissing(desired.slice(0, 1));
 
     const first = /** @type {DesiredPool} */ (desired[0]);
     const target = pools.find((p) => samePool(p, first));
     if (!target) {
       errors.push(`pool change: ${first.url} is still missing after addpool`);
-      return { actions, errors, changed: actions.length > 0 };
+      return { actions, errors, changed: actions.length > 0, outcome: { status: 'refused', message: clip(`${first.url} is still missing after addpool`) } };
     }
 
     // 2./3. make it the pool in use
@@ -103,6 +146,7 @@ export async function applyPools(o) {
       switched = true;
     }
     if (switched) pools = await read();
+    await addMissing(desired.slice(1));
 
     // 4. remove the others, when asked and safe
     if (o.removeOthers) {
@@ -124,8 +168,18 @@ export async function applyPools(o) {
       }
     }
   } catch (err) {
-    const msg = err instanceof CommandError ? `${err.command}: ${err.message}` : /** @type {Error} */ (err).message;
+    const msg = err instanceof CommandError ? `${err.command}: ${err.message}` : `${asking}: ${/** @type {Error} */ (err).message}`;
     errors.push(`pool change failed: ${msg}`);
+    // The miner did not take the connection (or dropped it): unreachable. Anything it answered
+    // that was not a success (an error status, a reply that is not the API's) is a refusal.
+    failure = { status: err instanceof TransportError ? 'unreachable' : 'refused', message: clip(msg) };
   }
-  return { actions, errors, changed: actions.some((a) => !a.startsWith('removepool deferred')) };
+  const changed = actions.some((a) => !a.startsWith('removepool deferred'));
+  const outcome = failure ?? (changed ? { status: /** @type {const} */ ('applied'), message: clip(`now on ${desired[0]?.url}`) } : null);
+  return { actions, errors, changed, outcome };
+}
+
+/** @param {string} s */
+function clip(s) {
+  return s.length > POOL_APPLY_MESSAGE_MAX ? `${s.slice(0, POOL_APPLY_MESSAGE_MAX - 1)}…` : s;
 }

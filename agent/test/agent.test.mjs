@@ -9,26 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Simulator } from '../lib/simulator/server.mjs';
 import { startFakeEdge } from '../testkit/fake-edge.mjs';
+import { makeAgent } from '../testkit/agent.mjs';
 import { Agent } from '../lib/agent.mjs';
 import { RevokedError } from '../lib/errors.mjs';
 import net from 'node:net';
 import { fixture } from '../testkit/fixtures.mjs';
 
-/** @param {import('../testkit/fake-edge.mjs').FakeEdge} edge @param {string} dir @param {Partial<import('../lib/agent.mjs').AgentOptions>} [extra] */
-function makeAgent(edge, dir, extra = {}) {
-  return new Agent({
-    api: edge.url,
-    stateDir: dir,
-    code: edge.code,
-    connectTimeoutMs: 500,
-    readTimeoutMs: 400,
-    scanTimeoutMs: 500,
-    retry: { attempts: 2, baseMs: 1, maxMs: 5 },
-    sleep: async () => {},
-    log: () => {},
-    ...extra,
-  });
-}
 
 /** @param {string} [prefix] */
 const tmp = (prefix = 'hy-agent-') => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -308,7 +294,9 @@ describe('desired pools from the config', () => {
 
     const sent1 = /** @type {any[]} */ (edge.accepted[0]?.miners);
     const readonly = sent1.find((m) => m.ip === '127.42.2.5');
-    assert.deepEqual(readonly.errors, ["pool change failed: addpool: Access denied to 'addpool' command"]);
+    // a Whatsminer takes pool changes only through its token API: the plain verb is an invalid cmd
+    assert.deepEqual(readonly.errors, ['pool change failed: addpool: invalid cmd']);
+    assert.equal(readonly.pool_apply.status, 'refused');
     assert.equal(readonly.pool_url, 'stratum+tcp://btc.pool.example:3333');
 
     // the next cycle reports the new pools and writes nothing

@@ -33,6 +33,13 @@ export function validateMiner(m) {
   if ('power_w' in m !== 'power_source' in m) p.push('power_w and power_source go together');
   if ('mac' in m && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(m.mac)) p.push(`mac ${m.mac}`);
   if ('sampled_at' in m && !ISO.test(m.sampled_at)) p.push('sampled_at not ISO');
+  if ('pool_apply' in m) {
+    const a = m.pool_apply;
+    if (!a || typeof a !== 'object' || !['applied', 'refused', 'unreachable'].includes(a.status)) p.push('pool_apply.status');
+    else if (typeof a.at !== 'string' || !ISO.test(a.at)) p.push('pool_apply.at not ISO');
+    else if ('message' in a && (typeof a.message !== 'string' || a.message.length > 256)) p.push('pool_apply.message');
+    else if (Object.keys(a).some((k) => !['status', 'message', 'at'].includes(k))) p.push('pool_apply has unknown keys');
+  }
   if (!Array.isArray(m.errors) || m.errors.some((/** @type {unknown} */ e) => typeof e !== 'string')) p.push('errors is not a list of strings');
   // the Worker's limits (src/telemetry/batch.ts: list(50, text(500)))
   else if (m.errors.length > 50 || m.errors.some((/** @type {string} */ e) => e.length > 500)) p.push('errors: more than 50, or one longer than 500 characters');

@@ -8,6 +8,8 @@ export const ALERT_KIND_LABELS: Record<AlertKind, string> = {
   offline: 'Offline',
   low_hashrate: 'Low hashrate',
   over_temp: 'Over temperature',
+  pool_mismatch: 'Pool mismatch',
+  pool_change: 'Pool changed',
 };
 
 /** Parses the `alerts.detail` JSON that SiteState writes; anything unreadable is an empty object. */
@@ -26,7 +28,9 @@ const num = (value: unknown): number | null => (typeof value === 'number' && Num
 /**
  * One sentence for people: what crossed the rule. SiteState writes
  * offline `{state}` (the miner said error) or `{last_seen_at, after_minutes}` (it went silent),
- * low_hashrate `{hashrate_ths, expected_ths, threshold_pct}`, over_temp `{temp_c, limit_c}`.
+ * low_hashrate `{hashrate_ths, expected_ths, threshold_pct}`, over_temp `{temp_c, limit_c}`,
+ * pool_mismatch `{pool_url, pool_user, desired_url, desired_user}` (src/live/pool-guard.ts),
+ * pool_change `{pool_url, pool_user, record_url, record_user}`.
  */
 export function describeAlert(kind: AlertKind, detailJson: string | null): string {
   const detail = parseAlertDetail(detailJson);
@@ -56,5 +60,25 @@ export function describeAlert(kind: AlertKind, detailJson: string | null): strin
       if (temp !== null) return `Temperature ${formatTemperature(temp)}, above the limit.`;
       return 'Temperature above the limit.';
     }
+    case 'pool_mismatch': {
+      const now = poolText(detail.pool_url, detail.pool_user);
+      const desired = poolText(detail.desired_url, detail.desired_user);
+      if (now && desired) return `Mining on ${now}, not on its pool ${desired}.`;
+      return 'Mining on another pool than its own.';
+    }
+    case 'pool_change': {
+      const now = poolText(detail.pool_url, detail.pool_user);
+      const record = poolText(detail.record_url, detail.record_user);
+      if (now && record) return `Now mining on ${now}; the pool on record is ${record}.`;
+      if (now) return `Now mining on ${now}.`;
+      return 'The pool changed.';
+    }
   }
+}
+
+/** "url as user" for a sentence, or null when the url is missing (bounded: detail comes from telemetry). */
+function poolText(url: unknown, user: unknown): string | null {
+  if (typeof url !== 'string' || url === '') return null;
+  const who = typeof user === 'string' && user !== '' ? ` as ${user.slice(0, 120)}` : '';
+  return `${url.slice(0, 200)}${who}`;
 }

@@ -68,6 +68,7 @@ export function customerColumns() {
     portalAccess: customers.portalAccess,
     teamName: customers.teamName,
     taxExempt: customers.taxExempt,
+    poolChangeNotice: customers.poolChangeNotice,
     createdAt: customers.createdAt,
     updatedAt: customers.updatedAt,
     status: customerStatusSql,

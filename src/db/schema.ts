@@ -133,6 +133,8 @@ export const customers = sqliteTable(
     teamName: text('team_name'),
     /** Billing: tax (Settings → Billing) is not charged to this customer. */
     taxExempt: integer('tax_exempt', { mode: 'boolean' }).notNull().default(false),
+    /** Pool guard: email and a portal alert when any of the customer's units changes pool (their opt-in). */
+    poolChangeNotice: integer('pool_change_notice', { mode: 'boolean' }).notNull().default(false),
     /**
      * What the list's search looks in, lowercased and joined by a unit separator (so a match
      * cannot span two fields). Virtual, and indexed with host_id: a search reads the index alone
@@ -486,7 +488,9 @@ export const alertRules = sqliteTable('alert_rules', {
   updatedAt: updatedAt(),
 });
 
-export const ALERT_KINDS = ['offline', 'low_hashrate', 'over_temp'] as const;
+/** pool_mismatch: the pool guard (a unit mines elsewhere than its desired pool, outside a
+ * redirect); pool_change: the customer's opt-in notice of a unit leaving its pool on record. */
+export const ALERT_KINDS = ['offline', 'low_hashrate', 'over_temp', 'pool_mismatch', 'pool_change'] as const;
 
 /** An alert is open while closed_at is null. Written by SiteState; read by pages and the API. */
 export const alerts = sqliteTable(

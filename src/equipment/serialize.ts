@@ -20,6 +20,7 @@ export function toApiLive(live: LiveMiner | null) {
     uptime_s: live.uptimeS,
     pool_url: live.poolUrl,
     pool_user: live.poolUser,
+    pool_apply: live.poolApply ? { status: live.poolApply.status, message: live.poolApply.message, at: new Date(live.poolApply.at).toISOString() } : null,
   };
 }
 

@@ -195,13 +195,23 @@ export class AlertTracker {
         JSON.stringify(trackRows),
       );
     }
-    if (outbox.length > 0) {
-      this.sql.exec(
-        `INSERT INTO alert_outbox (op, alert_id, miner_id, customer_id, kind, detail, at)
-         SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]'
-         FROM json_each(?) j`,
-        JSON.stringify(outbox),
-      );
-    }
+    queueAlertOutbox(this.sql, outbox);
   }
+}
+
+/** An alert open or close for `flush` to record in D1: [op, alert id, miner id, customer id, kind, detail JSON, at]. */
+export type AlertOutboxRow = [op: 'open' | 'close', alertId: string, minerId: string, customerId: string | null, kind: string, detail: string | null, at: number];
+
+/**
+ * Queues opens and closes in `alert_outbox` (inside the caller's transaction). Rooms with rules of
+ * their own (`pool-guard.ts`) queue here too, so one flush records and emails every alert.
+ */
+export function queueAlertOutbox(sql: SqlStorage, rows: readonly unknown[]) {
+  if (rows.length === 0) return;
+  sql.exec(
+    `INSERT INTO alert_outbox (op, alert_id, miner_id, customer_id, kind, detail, at)
+     SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]'
+     FROM json_each(?) j`,
+    JSON.stringify(rows),
+  );
 }

@@ -18,6 +18,8 @@ export interface SiteStateApi extends Rpc.DurableObjectBranded {
   summary(): Promise<SiteSummary>;
   totals(minerIds: string[]): Promise<LiveTotals>;
   history(minerIds: string[], sinceMs: number): Promise<HistoryPoint[]>;
+  /** The pool guard re-reads owner pools, active redirects and notice opt-ins from D1 now. */
+  refreshPoolFacts(): Promise<void>;
 }
 
 export interface IngestContext {

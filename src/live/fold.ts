@@ -140,6 +140,12 @@ function takeLatest(state: MinerLiveState, miner: TelemetryMiner, reg: Registere
   state.poolUser = miner.pool_user ?? null;
   state.uptime = miner.uptime_s ?? null;
   state.errors = miner.errors ?? [];
+  // Kept until a newer report: the agent sends pool_apply only in the batch after an attempt.
+  const report = miner.pool_apply;
+  if (report) {
+    const at = Date.parse(report.at);
+    if (!state.poolApply || at >= state.poolApply.at) state.poolApply = { status: report.status, message: report.message ?? null, at };
+  }
 }
 
 const newMinerState = (id: string, t: number, miner: TelemetryMiner): MinerLiveState => ({

@@ -1,4 +1,4 @@
-import type { MinerState } from '../telemetry/batch';
+import type { MinerState, PoolApplyStatus } from '../telemetry/batch';
 import { deriveLiveStatus } from '../telemetry/status';
 import type { LiveMiner } from '../telemetry/types';
 
@@ -55,8 +55,17 @@ export interface MinerLiveState {
   poolUser: string | null;
   uptime: number | null;
   errors: string[];
+  /** The agent's last pool_apply report (absent in snapshots written before it existed). */
+  poolApply?: LivePoolApply | null;
   bucket: OpenBucket | null;
   hour: OpenHour | null;
+}
+
+/** The outcome of the agent's last attempt to apply this miner's desired pools; `at` epoch ms. */
+export interface LivePoolApply {
+  status: PoolApplyStatus;
+  message: string | null;
+  at: number;
 }
 
 /** The miners' state by inventory id. */
@@ -99,5 +108,6 @@ export function toLive(miner: MinerLiveState, now: number, siteLastReportAt: num
     ip: miner.ip,
     firmware: miner.firmware,
     errors: miner.errors,
+    poolApply: miner.poolApply ?? null,
   };
 }

@@ -9,6 +9,7 @@ import { closeQuietPeriods, emptyEffects, foldBatch, type FoldEffects } from './
 import { gunzipText, gzip } from './gzip';
 import { HistoryRoom } from './history';
 import { toLive, type MinerStates } from './miner-state';
+import { PoolGuard } from './pool-guard';
 import { MinerRegistry, REGISTRY_REFRESH_MS } from './registry';
 import { LiveStore } from './store';
 import { UsageRoom } from './usage';
@@ -26,7 +27,8 @@ export type { IngestContext, IngestOutcome, IngestResult } from './contract';
  * - `fold.ts`       a batch folded into the state (pure), and the buckets and hours it closed;
  * - `alert-tracker.ts` per-sample and silent-miner alert rules, their D1 records and emails;
  * - `usage.ts`      closed hours of energy, rolled up to D1 `usage_hourly`;
- * - `history.ts`    closed 5-minute buckets and the chart cache.
+ * - `history.ts`    closed 5-minute buckets and the chart cache;
+ * - `pool-guard.ts` reported pool vs desired pool: the pool guard and the customer's pool-change notice.
  * A new job gets a room of its own: its tables in its `migrate`, a per-sample rule fed the fold's
  * `advanced` samples in `accept`, a periodic step in `alarm`.
  *
@@ -38,6 +40,7 @@ export type { IngestContext, IngestOutcome, IngestResult } from './contract';
  */
 
 const ALARM_EVERY_MS = 60_000;
+const POOL_FACTS_KEY = 'pool_facts_refreshed_at';
 
 export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
   private readonly store: LiveStore;
@@ -45,6 +48,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
   private readonly alerts: AlertTracker;
   private readonly usage: UsageRoom;
   private readonly historyRoom: HistoryRoom;
+  private readonly poolGuard: PoolGuard;
   /** In-memory state, rebuilt from snapshot + journal by `states()`; null until then. */
   private miners: MinerStates | null = null;
   private loading: Promise<MinerStates> | null = null;
@@ -57,8 +61,9 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     this.alerts = new AlertTracker(sql, env);
     this.usage = new UsageRoom(sql, env.DB);
     this.historyRoom = new HistoryRoom(sql);
+    this.poolGuard = new PoolGuard(sql, env.DB);
     ctx.blockConcurrencyWhile(async () => {
-      for (const room of [LiveStore, MinerRegistry, AlertTracker, UsageRoom, HistoryRoom]) room.migrate(sql);
+      for (const room of [LiveStore, MinerRegistry, AlertTracker, UsageRoom, HistoryRoom, PoolGuard]) room.migrate(sql);
     });
   }
 
@@ -99,6 +104,8 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     this.store.rememberPlatformOrigin(context.origin);
     if (this.store.seen(batch.batch_id)) return { duplicate: true, accepted: 0, staged: 0 };
     const staged = await this.registry.resolve(context, batch.miners);
+    // The guard's facts are read once when the object first ingests, then on the registry's cadence.
+    if (this.store.meta(POOL_FACTS_KEY) === null) await this.refreshPoolFacts();
     const rules = await this.alerts.rules(context.hostId);
     const states = await this.states();
     const registry = this.registry.all();
@@ -110,12 +117,14 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
         this.writeEffects(effects);
         // Per-sample rules: each takes the samples that advanced a miner, in this transaction.
         this.alerts.evaluateReported(advanced, rules, now);
+        this.poolGuard.evaluate(advanced, now);
         this.store.append(batch.batch_id, journal, now);
       });
     } catch (error) {
       // The transaction rolled back; the in-memory state may not have: rebuild it from storage.
       this.miners = null;
       this.alerts.forget();
+      this.poolGuard.forget();
       throw error;
     }
     await this.ensureAlarm();
@@ -162,6 +171,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
       await this.registry.refresh(site.hostId);
       this.store.setMeta('registry_refreshed_at', String(now));
     }
+    if (now - Number(this.store.meta(POOL_FACTS_KEY) ?? 0) >= REGISTRY_REFRESH_MS) await this.refreshPoolFacts();
     const rules = await this.alerts.rules(site.hostId);
     const states = await this.states();
     this.ctx.storage.transactionSync(() => {
@@ -175,6 +185,18 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     this.store.prune(now);
     this.usage.prune(now);
     await this.ctx.storage.setAlarm(Date.now() + ALARM_EVERY_MS);
+  }
+
+  /**
+   * Re-reads the pool guard's facts from D1 now (owner pools, active redirects, the customers'
+   * notice opt-in). The alarm does it every few minutes; a caller that just changed them (a
+   * redirect started or ended) may call it so the guard knows at once.
+   */
+  async refreshPoolFacts(): Promise<void> {
+    const site = this.store.site();
+    if (!site) return;
+    await this.poolGuard.refresh(site.hostId, [...this.registry.customersById().keys()]);
+    this.store.setMeta(POOL_FACTS_KEY, String(Date.now()));
   }
 
   /** Completed hours to D1 `usage_hourly` (the alarm; public so tests can re-run it). */

@@ -45,6 +45,7 @@ import {
 import { PortalDashboard, PortalProfileInPreview, PortalProfilePage, PortalSectionPage, PortalTeamPage } from '../../views/pages/portal/pages';
 import { FleetLiveFragment, MinerLive, PortalAlertsPage, PortalEquipmentPage, PortalMinerPage } from '../../views/pages/portal/equipment';
 import { listAlerts, listCustomerAlerts } from '../alerts/service';
+import { poolChangeNoticeOf, setPoolChangeNotice } from '../alerts/pool-notice';
 import { customerFleetPage, customerMiner, fleetHistory, fleetPageReads, HISTORY_SPAN_MS, parseFleetQuery } from '../telemetry/fleet';
 import { completeDashboard, dashboardReads, loadPortalDashboard } from '../portal/dashboard';
 import { pagePrefetch } from '../middleware/page-prefetch';
@@ -339,14 +340,15 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
     return c.body(usageCsv(usage));
   });
 
-  // Alerts: the customer's own (their miners only), open first.
-  pages.get('/alerts', async (c) => {
+  // Alerts: the customer's own (their miners only), open first; and the owner's pool-change notice.
+  const alertsPage = async (c: PortalCtx, extra: { errors?: Record<string, string>; notice?: string } = {}) => {
     const portal = c.get('portal');
-    const { open, closed } = await listCustomerAlerts(getDb(c.env.DB), portal.host.id, portal.customer!.id, {
-      cursor: c.req.query('cursor'),
-      before: c.req.query('before'),
-    });
-    return c.html(
+    const db = getDb(c.env.DB);
+    const [{ open, closed }, poolNotice] = await Promise.all([
+      listCustomerAlerts(db, portal.host.id, portal.customer!.id, { cursor: c.req.query('cursor'), before: c.req.query('before') }),
+      poolChangeNoticeOf(db, portal.host.id, portal.customer!.id),
+    ]);
+    return (
       <PortalAlertsPage
         portal={portal}
         open={open.items}
@@ -355,7 +357,28 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
         nextCursor={closed.nextCursor}
         prevCursor={closed.prevCursor}
         now={Date.now()}
-      />,
+        poolNotice={{ enabled: poolNotice, canChange: portal.member?.role === 'owner' }}
+        {...extra}
+      />
+    );
+  };
+  pages.get('/alerts', async (c) =>
+    c.html(await alertsPage(c, { notice: c.req.query('pool_notice') === 'on' ? 'Pool change notices are on.' : c.req.query('pool_notice') === 'off' ? 'Pool change notices are off.' : undefined })),
+  );
+  pages.post('/alerts/pool-notice', async (c) => {
+    ownerOnly(c);
+    const portal = c.get('portal');
+    const form = await readForm(c);
+    return handleForm(
+      c,
+      async () => {
+        const on = await setPoolChangeNotice(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id, memberActor(portal.member!), form);
+        return redirectAfterPost(c, portalHref(portal, `/alerts?pool_notice=${on ? 'on' : 'off'}`));
+      },
+      async (errors) => {
+        const page = await alertsPage(c, { errors });
+        return { fragment: page, page };
+      },
     );
   });
 

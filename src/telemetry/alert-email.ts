@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, ne, or, sql } from 'drizzle-orm';
 import { ALERT_KIND_LABELS, describeAlert } from '../alerts/describe';
 import { unitName } from '../equipment/naming';
 import type { Db } from '../db/client';
@@ -15,7 +15,9 @@ import { loadAlertRules } from './alerts';
  * from `AlertTracker.flush()` (src/live/alert-tracker.ts) once the D1 batch that recorded the
  * alerts has committed, with the ids of the alerts it just opened.
  *
- * An alert is emailed when the host's rules have "email the customer" on, the alert is still
+ * A `pool_change` alert is the customer's own opt-in notice (src/live/pool-guard.ts): emailed
+ * while the customer has "tell me when my miners' pool changes" on, whatever the host's rule.
+ * Any other alert is emailed when the host's rules have "email the customer" on, the alert is still
  * open, its miner is still assigned to the alert's customer, and that customer is active. The
  * email goes to the customer's billing email, else the contact email, through the outbox and the
  * queue like every other email.
@@ -58,7 +60,7 @@ interface Candidate {
 export async function alertEmails(db: Db, env: AlertEmailEnv, hostId: string, openedAlertIds: readonly string[], origin?: string | null): Promise<string[]> {
   if (openedAlertIds.length === 0) return [];
   const rules = await loadAlertRules(db, hostId);
-  if (!rules.emailCustomer) return [];
+  const poolNotice = and(eq(alerts.kind, 'pool_change'), eq(customers.poolChangeNotice, true));
 
   const candidates: Candidate[] = await db
     .select({
@@ -87,6 +89,7 @@ export async function alertEmails(db: Db, env: AlertEmailEnv, hostId: string, op
         eq(miners.customerId, customers.id),
         eq(miners.status, 'assigned'),
         eq(customers.active, true),
+        rules.emailCustomer ? or(ne(alerts.kind, 'pool_change'), poolNotice) : poolNotice,
       ),
     )
     .orderBy(asc(alerts.openedAt), asc(alerts.id))

@@ -14,6 +14,16 @@ export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 const MAX_REPORTED_ERRORS = 20;
 
 export type MinerState = 'mining' | 'sleeping' | 'error';
+export const POOL_APPLY_STATUSES = ['applied', 'refused', 'unreachable'] as const;
+export type PoolApplyStatus = (typeof POOL_APPLY_STATUSES)[number];
+export const POOL_APPLY_MESSAGE_MAX = 256;
+
+/** What the agent's last attempt to apply the desired pools came to (agent/README.md, `pool_apply`). */
+export interface PoolApplyReport {
+  status: PoolApplyStatus;
+  message?: string;
+  at: string;
+}
 export type PowerSource = 'miner' | 'pdu' | 'spec';
 
 export interface TelemetryMiner {
@@ -37,6 +47,7 @@ export interface TelemetryMiner {
   pool_user?: string;
   uptime_s?: number;
   errors?: string[];
+  pool_apply?: PoolApplyReport;
 }
 
 export interface TelemetryBatch {
@@ -76,6 +87,28 @@ const list = (maxItems: number, item: Check): Check => (value) => {
 };
 const time: Check = (value) => (typeof value === 'string' && ISO_TIME.test(value) && !Number.isNaN(Date.parse(value)) ? null : 'Use an ISO 8601 time, like 2026-11-26T21:59:58Z.');
 
+const POOL_APPLY_KEYS = new Set(['status', 'message', 'at']);
+const POOL_APPLY_STATUS_SET = new Set<string>(POOL_APPLY_STATUSES);
+/**
+ * `pool_apply`, checked strictly (it drives redirect progress): an object with exactly
+ * status, at and an optional message (a null message is absent); anything else is refused.
+ */
+const poolApply: Check = (value) => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'Must be an object with status, at and an optional message.';
+  const report = value as Record<string, unknown>;
+  const extra = Object.keys(report).find((key) => !POOL_APPLY_KEYS.has(key));
+  if (extra !== undefined) return `Unknown field ${extra.slice(0, 40)}: use status, message and at.`;
+  if (typeof report.status !== 'string' || !POOL_APPLY_STATUS_SET.has(report.status)) return 'status: use applied, refused or unreachable.';
+  const atProblem = time(report.at);
+  if (atProblem) return `at: ${atProblem}`;
+  if (report.message === null) delete report.message;
+  else if (report.message !== undefined) {
+    const problem = text(POOL_APPLY_MESSAGE_MAX)(report.message);
+    if (problem) return `message: ${problem}`;
+  }
+  return null;
+};
+
 /** Optional fields and their rules; absent (or null) means unknown. */
 const OPTIONAL: [keyof TelemetryMiner, Check][] = [
   ['serial', (v) => text(64)(v) ?? ((v as string).trim() === '' ? 'Must not be empty.' : null)],
@@ -95,6 +128,7 @@ const OPTIONAL: [keyof TelemetryMiner, Check][] = [
   ['pool_user', text(256)],
   ['uptime_s', number(0, 10 * 365 * 86_400, true)],
   ['errors', list(50, text(500))],
+  ['pool_apply', poolApply],
 ];
 
 /**

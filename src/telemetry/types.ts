@@ -37,6 +37,11 @@ export interface LiveMiner {
   ip: string | null;
   firmware: string | null;
   errors: string[];
+  /**
+   * The agent's last attempt to apply this miner's desired pools (`pool_apply` on the wire):
+   * null until one is reported; `at` epoch ms. The reported pool (poolUrl/poolUser) confirms it.
+   */
+  poolApply: { status: 'applied' | 'refused' | 'unreachable'; message: string | null; at: number } | null;
 }
 
 /**

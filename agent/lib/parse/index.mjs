@@ -24,7 +24,8 @@ import { poolEntries } from './common.mjs';
  *   hashrate_ths?: number, hashrate_avg_ths?: number, expected_hashrate_ths?: number,
  *   board_temps_c?: number[], chip_temps_c?: number[], fans_rpm?: number[],
  *   power_w?: number, power_source?: 'miner' | 'pdu' | 'spec',
- *   pool_url?: string, pool_user?: string, uptime_s?: number, errors: string[]
+ *   pool_url?: string, pool_user?: string, uptime_s?: number, errors: string[],
+ *   pool_apply?: { status: 'applied' | 'refused' | 'unreachable', message?: string, at: string }
  * }} MinerV1
  */
 

@@ -9,7 +9,8 @@ export const SCENARIOS = /** @type {const} */ ([
   'lowhash', // one hashboard mostly dead: ~45 % of nominal
   'sleeping', // sleep/idle mode: 0 H/s, fans slow
   'poolchange', // someone changed the pools on the miner to a foreign pool
-  'readonly', // the API refuses write commands (addpool, switchpool, ...)
+  'readonly', // the API refuses privileged commands (addpool, switchpool, ...): stock firmware with restricted API access
+  'poolslots', // the firmware keeps three pool slots, all in use: addpool needs a removepool first
   'garbage', // replies are not JSON
   'hang', // accepts connections but never answers
 ]);
@@ -22,6 +23,9 @@ export const MODELS = {
   btminer: { vendor: 'MicroBT', model: 'Whatsminer M30S', nominalThs: 86, boards: 3, chips: 156, fans: 2, watts: 3230 },
   cgminer: { vendor: 'Canaan', model: 'AvalonMiner 1246', nominalThs: 90, boards: 3, chips: 120, fans: 4, watts: 3420 },
 };
+
+/** Pool slots of a `poolslots` miner (the three pool rows of the Antminer web UI). */
+export const POOL_SLOTS = 3;
 
 export const FOREIGN_POOL = { url: 'stratum+tcp://other-pool.invalid:3333', user: 'someone.else', password: 'x' };
 
@@ -78,6 +82,9 @@ export class SimMiner {
   setScenario(s) {
     if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}; known: ${SCENARIOS.join(', ')}`);
     if (s === 'poolchange') this.setPools([FOREIGN_POOL]);
+    if (s === 'poolslots') {
+      while (this.pools.length < POOL_SLOTS) this.addPool(`stratum+tcp://btc-spare${this.pools.length}.pool.example:3333`, this.worker, 'x');
+    }
     this.scenario = s;
   }
 
@@ -90,6 +97,11 @@ export class SimMiner {
 
   get writable() {
     return this.scenario !== 'readonly';
+  }
+
+  /** How many pools the firmware holds (cgminer itself has no fixed limit). */
+  get maxPools() {
+    return this.scenario === 'poolslots' ? POOL_SLOTS : Infinity;
   }
 
   /** Pools in priority order. */
@@ -109,6 +121,7 @@ export class SimMiner {
 
   /** @param {string} url @param {string} user @param {string} password */
   addPool(url, user, password) {
+    // a new pool goes last in priority (cgminer add_pool: prio = total_pools)
     const p = { id: this.pools.length, url, user, password, priority: this.pools.length, disabled: false, accepted: 0 };
     this.pools.push(p);
     return p;

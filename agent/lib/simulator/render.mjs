@@ -31,6 +31,11 @@ export function okReply(m, nowMs, code, msg) {
   return { STATUS: statusBlock(m, nowMs, 'S', code, msg), id: 1 };
 }
 
+/** An informational reply (STATUS "I"), e.g. cgminer's "already enabled". @param {SimMiner} m @param {number} nowMs @param {number} code @param {string} msg */
+export function infoReply(m, nowMs, code, msg) {
+  return { STATUS: statusBlock(m, nowMs, 'I', code, msg), id: 1 };
+}
+
 /** cgminer `pools`, in the dialect's flavour. @param {SimMiner} m @param {number} nowMs */
 function pools(m, nowMs) {
   const active = m.activePool();

@@ -10,7 +10,7 @@ import net from 'node:net';
 import http from 'node:http';
 import fs from 'node:fs/promises';
 import { SimMiner, SCENARIOS } from './model.mjs';
-import { errorReply, okReply, renderRead } from './render.mjs';
+import { errorReply, infoReply, okReply, renderRead } from './render.mjs';
 
 /** @typedef {import('./model.mjs').Scenario} Scenario */
 /** @typedef {import('./model.mjs').SimDialect} SimDialect */
@@ -213,36 +213,58 @@ export class Simulator {
   }
 
   /**
-   * cgminer's pool write commands.
+   * The pool write commands, answered with the codes and messages of cgminer's API (`api.c`
+   * message table, github.com/ckolivas/cgminer: MSG_ACCDENY 45, MSG_ENAPOOL 47, MSG_DISPOOL 48,
+   * MSG_ALRENAP 49, MSG_ALRDISP 50, MSG_DISLASTP 51, MSG_MISPDP 52, MSG_INVPDP 53, MSG_TOOMANYP 54,
+   * MSG_ADDPOOL 55, MSG_REMLASTP 66, MSG_ACTPOOL 67, MSG_REMPOOL 68, MSG_MISPID 25, MSG_INVPID 26,
+   * MSG_SWITCHP 27), which bmminer (Antminer) and older btminer (Whatsminer) share.
+   *
+   * Refusals (`readonly`): a cgminer-family API started without write access (stock firmware's
+   * `api-allow` without `W:`) answers every privileged command with MSG_ACCDENY, as a stock
+   * Antminer S17 does (`{"STATUS":[{"STATUS":"E","Code":45,"Msg":"Access denied to 'removepool'
+   * command","Description":"cgminer 4.11.1"}]}`, UpstreamData/pyasic issue 44). Whatsminer takes
+   * pool changes only through its token-encrypted API (`update_pools`), so the plain cgminer verbs
+   * get its flat "invalid cmd" error (`{"STATUS":"E","Code":14,"Msg":"invalid cmd","Description":
+   * "whatsminer v1.3"}`, btccom/libbtctools issue 8).
    * @param {import('./model.mjs').SimMiner} m @param {string} command @param {string} parameter @param {number} now
    */
   write(m, command, parameter, now) {
-    if (!m.writable) return errorReply(m, now, 45, `Access denied to '${command}' command`);
+    if (!m.writable) {
+      if (m.dialect === 'btminer') return { STATUS: 'E', When: Math.floor(now / 1000), Code: 14, Msg: 'invalid cmd', Description: 'whatsminer v1.3' };
+      return errorReply(m, now, 45, `Access denied to '${command}' command`);
+    }
     if (command === 'addpool') {
+      if (!parameter) return errorReply(m, now, 52, 'Missing addpool details');
       const [url, user, pass] = splitParam(parameter);
-      if (!url || user === undefined || pass === undefined) return errorReply(m, now, 52, 'Missing addpool details');
+      if (!url || user === undefined || pass === undefined) return errorReply(m, now, 53, `Invalid addpool details '${parameter}'`);
+      if (m.pools.length >= m.maxPools) return errorReply(m, now, 54, `Reached maximum number of pools (${m.maxPools})`);
       const p = m.addPool(url, user, pass);
       this.log(`${m.ip}: addpool ${p.id} ${url} ${user}`);
       return okReply(m, now, 55, `Added pool ${p.id}: '${url}'`);
     }
+    if (!parameter) return errorReply(m, now, 25, 'Missing pool id parameter');
     const id = Number(parameter);
     const p = Number.isInteger(id) ? m.pool(id) : undefined;
-    if (!p) return errorReply(m, now, 26, `Invalid pool id ${parameter} - range is 0 - ${m.pools.length - 1}`);
+    if (!p) return errorReply(m, now, 26, `Invalid pool id ${Number.isInteger(id) ? id : 0} - range is 0 - ${m.pools.length - 1}`);
     if (command === 'switchpool') {
+      // cgminer's switchpool enables the pool, then switch_pools() moves it to priority 0
       m.switchTo(p);
       this.log(`${m.ip}: switchpool ${p.id} ${p.url}`);
       return okReply(m, now, 27, `Switching to pool ${p.id}:'${p.url}'`);
     }
     if (command === 'enablepool') {
+      if (!p.disabled) return infoReply(m, now, 49, `Pool ${p.id}:'${p.url}' already enabled`);
       p.disabled = false;
       return okReply(m, now, 47, `Enabling pool ${p.id}:'${p.url}'`);
     }
     if (command === 'disablepool') {
-      if (m.pools.filter((x) => !x.disabled).length <= 1) return errorReply(m, now, 49, `Cannot disable last active pool ${p.id}:'${p.url}'`);
+      if (p.disabled) return infoReply(m, now, 50, `Pool ${p.id}:'${p.url}' already disabled`);
+      if (m.pools.filter((x) => !x.disabled).length <= 1) return errorReply(m, now, 51, `Cannot disable last active pool ${p.id}:'${p.url}'`);
       p.disabled = true;
       return okReply(m, now, 48, `Disabling pool ${p.id}:'${p.url}'`);
     }
     if (command === 'removepool') {
+      if (m.pools.length <= 1) return errorReply(m, now, 66, `Cannot remove last pool ${p.id}:'${p.url}'`);
       if (m.activePool() === p) return errorReply(m, now, 67, `Cannot remove active pool ${p.id}:'${p.url}'`);
       const url = p.url;
       m.removePool(p);

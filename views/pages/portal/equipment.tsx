@@ -17,7 +17,8 @@ import { formatAgo, formatCount, formatDuration, formatEfficiency, formatHashrat
 import type { HistoryPoint } from '../../../src/telemetry/types';
 import { HashrateChart } from '../../components/chart';
 import { FilterSearch, FilterSelect } from '../../components/filter-select';
-import { Card, EmptyState } from '../../components/form';
+import { Card, EmptyState, FormErrorSummary, Toggle } from '../../components/form';
+import type { FieldErrors } from '../../../src/lib/errors';
 import { AlertKindBadge, FLEET_STATUS_LABELS, HashrateVsNominal, LiveStatusBadge } from '../../components/live';
 import { KeysetPagination } from '../../components/pagination';
 import { Time } from '../../components/time';
@@ -447,15 +448,24 @@ export function PortalAlertsPage(props: {
   nextCursor: string | null;
   prevCursor: string | null;
   now: number;
+  poolNotice: { enabled: boolean; canChange: boolean };
+  notice?: string;
+  errors?: FieldErrors;
 }) {
   const { portal } = props;
   const href = (param: 'cursor' | 'before', value: string) => `${portalHref(portal, '/alerts')}?${param}=${encodeURIComponent(value)}`;
   return (
     <PortalLayout portal={portal} title="Alerts" section="alerts">
       <h1>Alerts</h1>
+      {props.notice && (
+        <div class="alert alert-success" role="status">
+          {props.notice}
+        </div>
+      )}
+      <PoolNoticeCard portal={portal} {...props.poolNotice} errors={props.errors} />
       {props.open.length === 0 && props.closedTotal === 0 ? (
         <EmptyState title="No alerts">
-          <p>Alerts about your miners (offline, low hashrate, overheating) will appear here.</p>
+          <p>Alerts about your miners (offline, low hashrate, overheating, a pool change) will appear here.</p>
         </EmptyState>
       ) : (
         <>
@@ -494,6 +504,35 @@ export function PortalAlertsPage(props: {
         </>
       )}
     </PortalLayout>
+  );
+}
+
+/**
+ * "Tell me when my miners' pool changes": the customer owner's switch (src/alerts/pool-notice.ts).
+ * Members and View Portal see the setting, not the switch.
+ */
+function PoolNoticeCard(props: { portal: PortalContext; enabled: boolean; canChange: boolean; errors?: FieldErrors }) {
+  const { portal } = props;
+  const explain = `An email and an alert here the moment any of your miners reports a pool or worker other than the one on record, including a change made by ${portal.host.name}.`;
+  if (!props.canChange || portal.preview) {
+    return (
+      <Card title="Pool change notices">
+        <p>
+          {props.enabled ? 'On.' : 'Off.'} {explain}
+        </p>
+        <p class="muted">Only a team owner can change this.</p>
+      </Card>
+    );
+  }
+  return (
+    <form class="card" method="post" action={portalHref(portal, '/alerts/pool-notice')} novalidate>
+      <h2 class="card-title">Pool change notices</h2>
+      <FormErrorSummary errors={props.errors} />
+      <Toggle label="Tell me when my miners' pool changes" name="pool_change_notice" checked={props.enabled} hint={explain} errors={props.errors} />
+      <button type="submit" class="btn btn-primary">
+        Save
+      </button>
+    </form>
   );
 }
 
