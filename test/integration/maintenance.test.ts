@@ -81,6 +81,8 @@ describe('Maintenance windows', () => {
     expect(byMiner.get(f.b.id)!.emailedAt).not.toBeNull();
     expect(byMiner.get(f.c.id)).toMatchObject({ suppressedBy: null });
     expect(byMiner.get(f.c.id)!.emailedAt).not.toBeNull();
+    const page = await (await getPage('/admin/alerts', { cookie: f.host.owner.cookie })).text();
+    expect(page).toContain(`Suppressed: <a href="/admin/notify/${w.id}">maintenance window</a>`);
   });
 
   it('tag the covered units’ downtime planned in usage, leaving it out of uptime, and nothing else', async () => {
