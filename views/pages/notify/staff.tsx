@@ -5,6 +5,7 @@ import { formatCount } from '../../../src/lib/format';
 import { CONTRACT_KIND_OPTIONS, STATUS_OPTIONS, type Announcement, type DeliveryFigures, type RecipientPreview, type RecipientRow, type TargetOptions } from './shared';
 import { parseBody, RichText } from '../../../src/notify/markdown';
 import { ConfirmAction } from '../../components/confirm';
+import { FilterSearch, FilterSelect } from '../../components/filter-select';
 import { EmptyState, FormErrorSummary, SelectField, TextArea, TextField } from '../../components/form';
 import { TableWrap, Truncate } from '../../components/table';
 import { Time } from '../../components/time';
@@ -97,12 +98,9 @@ export function NotifyListPage(props: {
         }
       />
       <form class="filters" method="get" action="/admin/notify" role="search">
-        <div class="field">
-          <label for="f-q">Search subjects</label>
-          <input id="f-q" type="search" name="q" value={props.filters.q} maxlength={100} />
-        </div>
-        <SelectField label="Status" name="status" value={props.filters.status} options={[['', 'All'], ...Object.entries(STATE_LABELS)] as [string, string][]} />
-        <SelectField label="Kind" name="kind" value={props.filters.kind} options={[['', 'All'], ...Object.entries(KIND_LABELS)] as [string, string][]} />
+        <FilterSearch id="notify-q" label="Search subjects" value={props.filters.q} placeholder="Search subjects" />
+        <FilterSelect id="notify-status" name="status" label="Status" value={props.filters.status} options={[['', 'All statuses'], ...Object.entries(STATE_LABELS)] as [string, string][]} />
+        <FilterSelect id="notify-kind" name="kind" label="Kind" value={props.filters.kind} options={[['', 'All kinds'], ...Object.entries(KIND_LABELS)] as [string, string][]} />
         <button type="submit" class="btn">
           Filter
         </button>
@@ -448,7 +446,7 @@ export function NotifyDetailPage(props: {
           {props.flash}
         </div>
       )}
-      <dl class="detail-list">
+      <dl class="details">
         <div>
           <dt>Recipients</dt>
           <dd>{props.targetSummary}</dd>
@@ -500,11 +498,8 @@ export function NotifyDetailPage(props: {
         <section aria-labelledby="recipients-title">
           <h2 id="recipients-title">Who received it</h2>
           <form class="filters" method="get" action={base} role="search">
-            <div class="field">
-              <label for="f-rq">Search emails</label>
-              <input id="f-rq" type="search" name="q" value={props.recipientFilters.q} maxlength={100} />
-            </div>
-            <SelectField label="Delivery" name="status" value={props.recipientFilters.status} options={[['', 'All'], ['queued', 'Queued'], ['sent', 'Sent'], ['failed', 'Failed']]} />
+            <FilterSearch id="recipient-q" label="Search emails" value={props.recipientFilters.q} placeholder="Search emails" />
+            <FilterSelect id="recipient-status" name="status" label="Delivery" value={props.recipientFilters.status} options={[['', 'All deliveries'], ['queued', 'Queued'], ['sent', 'Sent'], ['failed', 'Failed']]} />
             <button type="submit" class="btn">
               Filter
             </button>
