@@ -234,7 +234,7 @@ export function blocksToText(blocks: Block[]): string[] {
     if (lines.length > 0) lines.push('');
     if (block.kind === 'heading') {
       const text = inlineText(block.children);
-      lines.push(text.toUpperCase() === text ? text : text, '-'.repeat(Math.min(60, Math.max(3, text.length))));
+      lines.push(text, '-'.repeat(Math.min(60, Math.max(3, text.length))));
     } else if (block.kind === 'list') {
       block.items.forEach((item, index) => lines.push(`${block.ordered ? `${index + 1}.` : '-'} ${inlineText(item)}`));
     } else {
