@@ -1,35 +1,15 @@
-import { env } from 'cloudflare:test';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { customerUsage, parseUsageMonth } from '../../src/billing/usage';
 import { alerts, announcements, emailOutbox, maintenanceUnits } from '../../src/db/schema';
-import type { Bindings } from '../../src/env';
 import { staffActor } from '../../src/hosts/service';
-import { checkAnnouncement, createAnnouncement, deliverChunk, runNotifyCron, type NotifyChunkMessage } from '../../src/notify/service';
+import { checkAnnouncement, createAnnouncement, deliverChunk, runNotifyCron } from '../../src/notify/service';
+import { recordingEnv } from '../helpers/notify';
 import { createHost, createTestCustomer, db, getPage, postForm } from '../helpers/fixtures';
 import { insertMiner, insertSite, setAlertRules } from '../helpers/alerts';
 import { batchOf, report, stateOf } from '../helpers/telemetry';
 import { HOUR_MS, insertUsage } from '../helpers/usage';
 
-function recordingEnv() {
-  const notify: NotifyChunkMessage[] = [];
-  const email: string[] = [];
-  const queue = (push: (body: unknown) => void) =>
-    ({
-      async send(body: unknown) {
-        push(body);
-      },
-      async sendBatch(messages: Iterable<MessageSendRequest<unknown>>) {
-        for (const m of messages) push(m.body);
-      },
-    }) as unknown as Queue<never>;
-  const bindings = {
-    ...(env as unknown as Bindings),
-    NOTIFY_QUEUE: queue((b) => notify.push(b as NotifyChunkMessage)),
-    EMAIL_QUEUE: queue((b) => email.push((b as { outboxId: string }).outboxId)),
-  } satisfies Bindings;
-  return { env: bindings, notify, email };
-}
 
 /** A site with units on two racks of two customers, and a unit of the first customer at another site. */
 async function fixture() {

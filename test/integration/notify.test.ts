@@ -4,7 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { announcementRecipients, announcements, customerUsers, emailOutbox } from '../../src/db/schema';
 import { handleEmailQueue } from '../../src/email/consumer';
 import type { OutgoingEmail, Transport } from '../../src/email/types';
-import type { Bindings } from '../../src/env';
 import { handleNotifyQueue, NOTIFY_QUEUE_NAME } from '../../src/notify/queue';
 import {
   checkAnnouncement,
@@ -15,40 +14,15 @@ import {
   previewRecipients,
   resendFailures,
   runNotifyCron,
-  type NotifyChunkMessage,
 } from '../../src/notify/service';
 import { staffActor } from '../../src/hosts/service';
 import { api, createApiKeyFor, createContract, createHost, createTestCustomer, db, getPage, openDefaultCase, postForm, type TestHost } from '../helpers/fixtures';
 import { insertMiner, insertSite, portalCustomer } from '../helpers/alerts';
+import { recordingEnv } from '../helpers/notify';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/** Queues that record what they were given (no consumer runs behind them). */
-function recordingEnv() {
-  const notify: NotifyChunkMessage[] = [];
-  const email: string[] = [];
-  const bindings = {
-    ...(env as unknown as Bindings),
-    NOTIFY_QUEUE: {
-      async send(body: unknown) {
-        notify.push(body as NotifyChunkMessage);
-      },
-      async sendBatch(messages: Iterable<MessageSendRequest<unknown>>) {
-        for (const m of messages) notify.push(m.body as NotifyChunkMessage);
-      },
-    } as unknown as Queue<unknown>,
-    EMAIL_QUEUE: {
-      async send(body: { outboxId: string }) {
-        email.push(body.outboxId);
-      },
-      async sendBatch(messages: Iterable<MessageSendRequest<{ outboxId: string }>>) {
-        for (const m of messages) email.push(m.body.outboxId);
-      },
-    } as unknown as Queue<{ outboxId: string }>,
-  } satisfies Bindings;
-  return { env: bindings, notify, email };
-}
 
 async function addPortalMember(host: TestHost, customerId: string, email: string, fields: { removed?: boolean } = {}) {
   const now = Date.now();

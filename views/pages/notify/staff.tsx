@@ -39,22 +39,19 @@ export function DeliveryProgress(props: { id: string; href: string; figures: Del
       </progress>
       <span class="delivery-percent">{figures.percent} %</span>
       <dl class="delivery-figures">
-        <div>
-          <dt>Recipients</dt>
-          <dd data-testid="figure-recipients">{formatCount(figures.recipients)}</dd>
-        </div>
-        <div>
-          <dt>Queued</dt>
-          <dd data-testid="figure-queued">{formatCount(figures.queued)}</dd>
-        </div>
-        <div>
-          <dt>Sent</dt>
-          <dd data-testid="figure-sent">{formatCount(figures.sent)}</dd>
-        </div>
-        <div>
-          <dt>Failed</dt>
-          <dd data-testid="figure-failed">{formatCount(figures.failed)}</dd>
-        </div>
+        {(
+          [
+            ['Recipients', 'recipients'],
+            ['Queued', 'queued'],
+            ['Sent', 'sent'],
+            ['Failed', 'failed'],
+          ] as const
+        ).map(([label, key]) => (
+          <div>
+            <dt>{label}</dt>
+            <dd data-testid={`figure-${key}`}>{formatCount(figures[key])}</dd>
+          </div>
+        ))}
       </dl>
     </div>
   );
@@ -281,6 +278,7 @@ export function NotifyForm(props: { values: NotifyFormValues; errors?: FieldErro
           name="body"
           value={values.body}
           errors={errors}
+          required
           rows={10}
           hint="Markdown: # heading, **bold**, *italic*, - lists, 1. lists, [link](https://…). Anything else, HTML included, is shown as typed."
         />
