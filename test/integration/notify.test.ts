@@ -327,4 +327,22 @@ describe('Security', () => {
     expect((await postForm(`/admin/notify/${theirs.id}/resend`, {}, { cookie: f.host.owner.cookie })).status).toBe(404);
     expect(await (await getPage('/admin/notify', { cookie: f.host.owner.cookie })).text()).not.toContain('Theirs');
   });
+
+  it('cancels a scheduled announcement only with a same-origin post, and never one already sent', async () => {
+    const f = await targetingFixture();
+    const rec = recordingEnv();
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const scheduled = await createAnnouncement(db(), rec.env, f.host.hostId, staffActor(f.host.owner.session), await checkAnnouncement(db(), f.host.hostId, 'UTC', { subject: 'Later', body: 'b', send_at: later }), null);
+    expect((await postForm(`/admin/notify/${scheduled.id}/cancel`, {}, { cookie: f.host.owner.cookie, origin: 'https://evil.example' })).status).toBe(403);
+    expect((await db().select().from(announcements).where(eq(announcements.id, scheduled.id)).get())!.status).toBe('scheduled');
+    expect((await postForm(`/admin/notify/${scheduled.id}/cancel`, {}, { cookie: f.host.owner.cookie })).status).toBe(303);
+    expect((await db().select().from(announcements).where(eq(announcements.id, scheduled.id)).get())!.status).toBe('cancelled');
+    // The cron never sends a cancelled one.
+    await runNotifyCron(rec.env, Date.now() + 7_200_000);
+    expect(rec.notify.filter((m) => m.announcementId === scheduled.id)).toHaveLength(0);
+
+    const sent = await createAnnouncement(db(), rec.env, f.host.hostId, staffActor(f.host.owner.session), await checkAnnouncement(db(), f.host.hostId, 'UTC', { subject: 'Now', body: 'b' }), null);
+    expect((await postForm(`/admin/notify/${sent.id}/cancel`, {}, { cookie: f.host.owner.cookie })).status).toBe(409);
+    expect((await postForm(`/admin/notify/${sent.id}/resend`, {}, { cookie: f.host.owner.cookie, origin: null })).status).toBe(403);
+  });
 });
