@@ -11,6 +11,8 @@ import { requireStaff } from './middleware/staff-auth';
 import { requestHostname } from './middleware/tenant';
 import { adminAccountRoutes } from './routes/admin-account';
 import { adminAlertRoutes } from './routes/admin-alerts';
+import { adminNotifyRoutes } from './routes/admin-notify';
+import { apiAnnouncementRoutes } from './routes/api-v1/announcements';
 import { adminDashboardRoutes } from './routes/admin-dashboard';
 import { adminUsageRoutes } from './routes/admin-usage';
 import { adminContractRoutes } from './routes/admin-contracts';
@@ -84,6 +86,7 @@ export function createPlatformApp() {
   app.route('/admin/sites', adminSiteRoutes);
   app.route('/admin/alerts', adminAlertRoutes);
   app.route('/admin/contracts', adminContractListRoutes);
+  app.route('/admin/notify', adminNotifyRoutes);
   // Before the other /admin/invoices routes: the evidence behind each invoice line.
   app.route('/admin/invoices', adminEvidenceRoutes);
   app.route('/admin/invoices', adminInvoiceRoutes);
@@ -105,6 +108,7 @@ export function createPlatformApp() {
   app.route('/api/v1/contracts', apiContractRoutes);
   app.route('/api/v1/customers', apiCustomerDefaultRoutes);
   app.route('/api/v1/default-cases', apiDefaultCaseRoutes);
+  app.route('/api/v1/announcements', apiAnnouncementRoutes);
 
   // Development and test only (the routes answer 404 in production): the local outbox's mail.
   app.route('/dev/mailbox', devMailboxRoutes);

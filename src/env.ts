@@ -16,6 +16,8 @@ export interface Bindings {
   FILES: R2Bucket;
   /** Invoice generation jobs (src/billing/queue.ts): one message per (host, customer, period). */
   BILLING_QUEUE: Queue<unknown>;
+  /** Announcement fan-out (src/notify/queue.ts): one message per chunk of recipients. */
+  NOTIFY_QUEUE: Queue<unknown>;
   /** One SiteState Durable Object per site (src/live/site-state.ts), typed by its RPC contract. */
   SITE_STATE: DurableObjectNamespace<SiteStateApi>;
   APP_HOST: string;

@@ -8,6 +8,8 @@ import { sealDueDays } from './billing/seal';
 import type { Bindings, EmailQueueMessage } from './env';
 import { BILLING_QUEUE_NAME, handleBillingQueue, runBillingCron } from './billing/queue';
 import { runDefaultCron } from './default/cron';
+import { handleNotifyQueue, NOTIFY_QUEUE_NAME } from './notify/queue';
+import { runNotifyCron } from './notify/service';
 
 export { SiteState } from './live/site-state';
 
@@ -25,6 +27,8 @@ export default {
         return handleDeadLetterQueue(batch as MessageBatch<EmailQueueMessage>, env);
       case BILLING_QUEUE_NAME:
         return handleBillingQueue(batch, env);
+      case NOTIFY_QUEUE_NAME:
+        return handleNotifyQueue(batch, env);
       default:
         // Throwing leaves the batch unacknowledged, so a misrouted queue is retried, not lost.
         throw new Error(`No consumer for queue "${batch.queue}"`);
@@ -48,5 +52,7 @@ export default {
     ctx.waitUntil(runBillingCron(env, controller.scheduledTime));
     // Defaults and pool redirects (docs/DEFAULT.md): open, redirect, confirm, credit, close.
     ctx.waitUntil(runDefaultCron(env, controller.scheduledTime));
+    // Announcements whose time came, "maintenance finished" emails, stuck fan-outs (src/notify/).
+    ctx.waitUntil(runNotifyCron(env, controller.scheduledTime));
   },
 } satisfies ExportedHandler<Bindings, unknown>;

@@ -18,5 +18,7 @@ export function toApiAlert(alert: AlertView) {
     opened_at: new Date(alert.openedAt).toISOString(),
     closed_at: iso(alert.closedAt),
     emailed_at: iso(alert.emailedAt),
+    /** The maintenance window that suppressed it (src/notify/), or null. */
+    suppressed_by: alert.suppressedBy,
   };
 }

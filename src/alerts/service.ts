@@ -20,6 +20,8 @@ export interface AlertView {
   openedAt: number;
   closedAt: number | null;
   emailedAt: number | null;
+  /** The maintenance window (announcement id) the alert opened in: recorded, not emailed. */
+  suppressedBy: string | null;
   siteId: string;
   siteName: string | null;
   minerId: string;
@@ -53,6 +55,7 @@ const alertColumns = {
   openedAt: alerts.openedAt,
   closedAt: alerts.closedAt,
   emailedAt: alerts.emailedAt,
+  suppressedBy: alerts.suppressedBy,
   siteId: alerts.siteId,
   // Aliased: D1 batch results are keyed by column name, and sites.name would collide with customers.name.
   siteName: sql<string | null>`${sites.name}`.as('site_name'),

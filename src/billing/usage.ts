@@ -130,9 +130,48 @@ export function parseUsageMonth(text: string | undefined, billingDay: number, ti
   return text;
 }
 
-/** Where planned downtime will plug in. Planned downtime is not recorded anywhere yet, so: none. */
-export function plannedDowntimeSeconds(_units: readonly string[], _period: BillingPeriod): Map<string, number> {
-  return new Map();
+/**
+ * Planned downtime (maintenance windows, src/notify/): per unit, for every hour a window of the
+ * unit covers (clipped to the period and to `until`), the smaller of the covered seconds and the
+ * hour's offline seconds (3600 − online; an hour without a row is all offline). Hours whose usage
+ * row names another customer are not this customer's, so they count nothing.
+ */
+export function plannedDowntimeSeconds(
+  windows: readonly { miner_id: string; starts_at: number; ends_at: number }[],
+  hours: readonly { miner_id: string; hour_start: number; online_seconds: number; customer_id: string | null }[],
+  customerId: string,
+  fromMs: number,
+  untilMs: number,
+): Map<string, number> {
+  const byUnit = new Map<string, [number, number][]>();
+  for (const w of windows) {
+    const start = Math.max(w.starts_at, fromMs);
+    const end = Math.min(w.ends_at, untilMs);
+    if (end > start) byUnit.set(w.miner_id, [...(byUnit.get(w.miner_id) ?? []), [start, end]]);
+  }
+  const rowOf = new Map(hours.map((h) => [`${h.miner_id}|${h.hour_start}`, h]));
+  const planned = new Map<string, number>();
+  for (const [minerId, spans] of byUnit) {
+    // Merge overlapping windows so an hour is never counted twice.
+    spans.sort((a, b) => a[0] - b[0]);
+    const merged: [number, number][] = [];
+    for (const span of spans) {
+      const last = merged[merged.length - 1];
+      if (last && span[0] <= last[1]) last[1] = Math.max(last[1], span[1]);
+      else merged.push([...span]);
+    }
+    let total = 0;
+    for (const [start, end] of merged) {
+      for (let hour = Math.floor(start / HOUR_MS) * HOUR_MS; hour < end; hour += HOUR_MS) {
+        const covered = (Math.min(end, hour + HOUR_MS) - Math.max(start, hour)) / 1000;
+        const row = rowOf.get(`${minerId}|${hour}`);
+        if (row && row.customer_id !== customerId) continue;
+        total += Math.min(covered, Math.max(0, HOUR_S - (row?.online_seconds ?? 0)));
+      }
+    }
+    if (total > 0) planned.set(minerId, total);
+  }
+  return planned;
 }
 
 /** The host's zone and billing day (1 when Settings → Billing was never saved). */
@@ -272,7 +311,7 @@ export async function customerUsage(
   const dayStarts = dayStartsOf(period, timezone);
   const billedRows = billedRowsSql(hostId, customerId, period, JSON.stringify(dayStarts));
 
-  const [groupsResult, infosResult, hoursResult] = await rawBatch(db, [
+  const [groupsResult, infosResult, hoursResult, windowsResult, windowHoursResult] = await rawBatch(db, [
     sql`${billedRows}
       SELECT miner_id, contract_id, source, count(*) AS hours, sum(energy_wh) AS metered_wh, sum(billed_wh) AS billed_wh,
         sum(contract_id IS NOT NULL AND billed_wh IS NULL) AS unbillable_rows, sum(online_seconds) AS online_seconds,
@@ -312,6 +351,15 @@ export async function customerUsage(
       SELECT hour_start, sum(energy_wh) AS metered_wh, sum(billed_wh) AS billed_wh, sum(contract_id IS NOT NULL) AS covered_rows,
         sum(avg_hashrate_mths * online_seconds) AS hashrate_seconds, max(not_exact) AS not_exact
       FROM billed GROUP BY hour_start ORDER BY hour_start`,
+    // Maintenance windows over the customer's units in the period, and the usage hours they cover.
+    sql`SELECT mu.miner_id, mu.starts_at, mu.ends_at FROM maintenance_units mu
+      WHERE mu.host_id = ${hostId} AND mu.starts_at < ${period.toMs} AND mu.ends_at > ${period.fromMs}
+        AND (mu.customer_id = ${customerId} OR mu.miner_id IN (SELECT m.id FROM miners m WHERE m.host_id = ${hostId} AND m.customer_id = ${customerId}))`,
+    sql`SELECT DISTINCT u.miner_id, u.hour_start, u.online_seconds, u.customer_id FROM usage_hourly u
+      JOIN maintenance_units mu ON mu.miner_id = u.miner_id AND mu.host_id = u.host_id
+      WHERE u.host_id = ${hostId} AND mu.starts_at < ${period.toMs} AND mu.ends_at > ${period.fromMs}
+        AND (mu.customer_id = ${customerId} OR mu.miner_id IN (SELECT m.id FROM miners m WHERE m.host_id = ${hostId} AND m.customer_id = ${customerId}))
+        AND u.hour_start >= mu.starts_at - ${HOUR_MS} AND u.hour_start < mu.ends_at AND u.hour_start >= ${period.fromMs} AND u.hour_start < ${period.toMs}`,
   ]);
   const groups = groupsResult as UnitGroupRow[];
   const infos = infosResult as UnitInfoRow[];
@@ -331,8 +379,11 @@ export async function customerUsage(
     groupsByUnit.set(group.miner_id, list);
   }
   const planned = plannedDowntimeSeconds(
-    infos.map((i) => i.miner_id),
-    period,
+    windowsResult as { miner_id: string; starts_at: number; ends_at: number }[],
+    windowHoursResult as { miner_id: string; hour_start: number; online_seconds: number; customer_id: string | null }[],
+    customerId,
+    period.fromMs,
+    ownedUntil,
   );
 
   const units: UnitUsage[] = [];

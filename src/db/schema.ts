@@ -509,6 +509,8 @@ export const alerts = sqliteTable(
     openedAt: integer('opened_at').notNull(),
     closedAt: integer('closed_at'),
     emailedAt: integer('emailed_at'),
+    /** The maintenance window (announcement id) that covered the unit when it opened: recorded, never emailed. */
+    suppressedBy: text('suppressed_by'),
   },
   (t) => [
     index('alerts_host_idx').on(t.hostId, t.closedAt, t.openedAt),
@@ -1008,4 +1010,108 @@ export const hashrateCreditDays = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.defaultCaseId, t.day] })],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Notify (issue 12, migrations/0009_notify.sql): announcements, their recipients (one outbox row
+// each), portal dismissals, and maintenance windows (the units a window covers).
+
+export const ANNOUNCEMENT_KINDS = ['announcement', 'maintenance'] as const;
+export const ANNOUNCEMENT_FORMATS = ['plain', 'markdown'] as const;
+/** scheduled → sending (recipients fixed, chunks fanning out) → sent (every outbox row written); or cancelled. */
+export const ANNOUNCEMENT_STATUSES = ['scheduled', 'sending', 'sent', 'cancelled'] as const;
+
+export const announcements = sqliteTable(
+  'announcements',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ANNOUNCEMENT_KINDS }).notNull().default('announcement'),
+    subject: text('subject').notNull(),
+    body: text('body').notNull(),
+    format: text('format', { enum: ANNOUNCEMENT_FORMATS }).notNull().default('plain'),
+    /** JSON: the target as chosen (src/notify/schema.ts, AnnouncementTarget). */
+    target: text('target').notNull(),
+    status: text('status', { enum: ANNOUNCEMENT_STATUSES }).notNull().default('scheduled'),
+    /** When the (first) email goes out: now, the chosen time, or a maintenance window's notice time. */
+    sendAt: integer('send_at').notNull(),
+    /** The sender that fixed the recipients (a guarded UPDATE in one batch with their insert). */
+    claimId: text('claim_id'),
+    startedAt: integer('started_at'),
+    recipientCount: integer('recipient_count').notNull().default(0),
+    /** The platform origin the announcement was created on: portal links in its emails. */
+    origin: text('origin'),
+    /** Maintenance windows only. */
+    siteId: text('site_id'),
+    startsAt: integer('starts_at'),
+    endsAt: integer('ends_at'),
+    noticeMinutes: integer('notice_minutes'),
+    endedNoticeAt: integer('ended_notice_at'),
+    createdByLabel: text('created_by_label').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('announcements_host_idx').on(t.hostId, t.createdAt),
+    index('announcements_due_idx').on(t.status, t.sendAt),
+    index('announcements_maintenance_end_idx').on(t.kind, t.endedNoticeAt, t.endsAt),
+  ],
+);
+
+/** Fixed when sending starts; `seq` numbers them so the fan-out can hand out ranges. */
+export const announcementRecipients = sqliteTable(
+  'announcement_recipients',
+  {
+    announcementId: text('announcement_id')
+      .notNull()
+      .references(() => announcements.id, { onDelete: 'cascade' }),
+    seq: integer('seq').notNull(),
+    hostId: text('host_id').notNull(),
+    customerId: text('customer_id').notNull(),
+    email: text('email').notNull(),
+    name: text('name').notNull().default(''),
+    /** The id its email_outbox row gets (chosen up front, so a redelivered chunk inserts nothing twice). */
+    outboxId: text('outbox_id').notNull(),
+    /** Maintenance windows: the "maintenance finished" email's outbox id. */
+    endedOutboxId: text('ended_outbox_id').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.announcementId, t.seq] }),
+    uniqueIndex('announcement_recipients_email_unique').on(t.announcementId, t.email),
+    index('announcement_recipients_customer_idx').on(t.hostId, t.customerId),
+  ],
+);
+
+export const announcementDismissals = sqliteTable(
+  'announcement_dismissals',
+  {
+    announcementId: text('announcement_id')
+      .notNull()
+      .references(() => announcements.id, { onDelete: 'cascade' }),
+    customerUserId: text('customer_user_id').notNull(),
+    dismissedAt: integer('dismissed_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.announcementId, t.customerUserId] })],
+);
+
+/** The units a maintenance window covers, with its times copied so alert and usage reads join one table. */
+export const maintenanceUnits = sqliteTable(
+  'maintenance_units',
+  {
+    announcementId: text('announcement_id')
+      .notNull()
+      .references(() => announcements.id, { onDelete: 'cascade' }),
+    minerId: text('miner_id').notNull(),
+    hostId: text('host_id').notNull(),
+    customerId: text('customer_id'),
+    startsAt: integer('starts_at').notNull(),
+    endsAt: integer('ends_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.announcementId, t.minerId] }),
+    index('maintenance_units_miner_idx').on(t.minerId, t.startsAt),
+    index('maintenance_units_host_idx').on(t.hostId, t.endsAt),
+  ],
 );

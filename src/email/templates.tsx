@@ -18,6 +18,7 @@ import { ALERT_KINDS, hosts } from '../db/schema';
 import { PermanentEmailError } from './types';
 import { dateFormatter, formatDate } from '../lib/format';
 import { brandPalette } from '../hosts/palette';
+import { blocksToText, parseBody, RichText } from '../notify/markdown';
 
 // ---------------------------------------------------------------------------------------------
 // Payloads. Validated when the outbox row is written (a caller's mistake fails in the request
@@ -86,6 +87,20 @@ export const defaultNoticePayloadSchema = z.object({
 });
 
 export type DefaultNoticePayload = z.input<typeof defaultNoticePayloadSchema>;
+
+/** An announcement or maintenance notice to one recipient (src/notify/). The body is plain text or safe Markdown. */
+export const announcementPayloadSchema = z.object({
+  /** announcement; maintenance_notice (ahead of a window); maintenance_ended (when it ends). */
+  phase: z.enum(['announcement', 'maintenance_notice', 'maintenance_ended']),
+  body: z.string().max(20_000),
+  format: z.enum(['plain', 'markdown']),
+  /** The announcement in the customer's portal. */
+  portalUrl: httpUrl,
+  maintenance: z.object({ siteName: label, startsAt: isoInstant, endsAt: isoInstant, units: z.number().int().min(0) }).optional(),
+  logoUrl: httpUrl.optional(),
+});
+
+export type AnnouncementPayload = z.input<typeof announcementPayloadSchema>;
 export type InvoicePayload = z.input<typeof invoicePayloadSchema>;
 export type InvitePayload = z.input<typeof invitePayloadSchema>;
 export type AlertPayload = z.input<typeof alertPayloadSchema>;
@@ -483,7 +498,61 @@ const defaultNotice = define({
   },
 });
 
-export const TEMPLATES = { invite, password_reset: passwordReset, alert, invoice, default_notice: defaultNotice } as const;
+const announcement = define({
+  schema: announcementPayloadSchema,
+  render(p, brand, subject) {
+    const blocks = parseBody(p.body, p.format);
+    const window = p.maintenance
+      ? {
+          rows: [
+            ['Site', p.maintenance.siteName],
+            ['Starts', formatExpiry(p.maintenance.startsAt, brand.timezone)],
+            ['Ends', formatExpiry(p.maintenance.endsAt, brand.timezone)],
+            ['Your units', String(p.maintenance.units)],
+          ] as [string, string][],
+          intro:
+            p.phase === 'maintenance_ended'
+              ? 'This maintenance window has ended. Your units are back in normal operation; downtime during the window was recorded as planned.'
+              : 'Planned maintenance will affect units we host for you. Alerts for them are paused during the window, and the downtime is recorded as planned.',
+        }
+      : null;
+    const linkStyle = `color:${brand.accentColor};`;
+    return {
+      html: (
+        <EmailLayout brand={brand} subject={subject} preheader={subject}>
+          <p style={`margin:0 0 12px;font-size:18px;font-weight:700;color:${brand.primaryColor};`}>{subject}</p>
+          {window && <p style="margin:0 0 12px;">{window.intro}</p>}
+          {window && (
+            <table role="presentation" style="border-collapse:collapse;margin:0 0 12px;width:100%;">
+              {window.rows.map(([k, v]) => (
+                <tr>
+                  <td style="padding:6px 12px 6px 0;color:#6b7280;font-size:14px;white-space:nowrap;vertical-align:top;">{k}</td>
+                  <td style="padding:6px 0;font-size:15px;">{v}</td>
+                </tr>
+              ))}
+            </table>
+          )}
+          <RichText blocks={blocks} headingBase={3} styles={{ paragraph: 'margin:0 0 12px;', heading: 'margin:16px 0 8px;', list: 'margin:0 0 12px;padding-left:20px;', link: linkStyle }} class="body" />
+          <Button brand={brand} href={p.portalUrl}>
+            Open in the portal
+          </Button>
+          <LinkFallback brand={brand} href={p.portalUrl} />
+        </EmailLayout>
+      ),
+      text: [
+        subject,
+        '',
+        ...(window ? [window.intro, '', ...window.rows.map(([k, v]) => `${`${k}:`.padEnd(12)}${v}`), ''] : []),
+        ...blocksToText(blocks),
+        '',
+        'Open in the portal:',
+        p.portalUrl,
+      ],
+    };
+  },
+});
+
+export const TEMPLATES = { invite, password_reset: passwordReset, alert, invoice, default_notice: defaultNotice, announcement } as const;
 
 export type EmailTemplate = keyof typeof TEMPLATES;
 
@@ -493,7 +562,8 @@ export type EmailContent =
   | { template: 'password_reset'; payload: PasswordResetPayload }
   | { template: 'alert'; payload: AlertPayload }
   | { template: 'invoice'; payload: InvoicePayload }
-  | { template: 'default_notice'; payload: DefaultNoticePayload };
+  | { template: 'default_notice'; payload: DefaultNoticePayload }
+  | { template: 'announcement'; payload: AnnouncementPayload };
 
 export const isEmailTemplate = (name: string): name is EmailTemplate => Object.hasOwn(TEMPLATES, name);
 

@@ -126,10 +126,14 @@ export class AlertTracker {
           this.env.DB.prepare(
             // The customer comes from D1's current assignment, not the object's cached registry
             // (refreshed only every few minutes): an alert right after assignment is theirs.
-            `INSERT OR IGNORE INTO alerts (id, host_id, site_id, miner_id, customer_id, kind, detail, opened_at)
+            // A unit inside a maintenance window (src/notify/) still gets its alert recorded, marked
+            // suppressed by the window: never emailed, shown as planned (suppressed_by).
+            `INSERT OR IGNORE INTO alerts (id, host_id, site_id, miner_id, customer_id, kind, detail, opened_at, suppressed_by)
              SELECT j.value ->> '$[0]', ?1, ?2, j.value ->> '$[1]',
                (SELECT m.customer_id FROM miners m WHERE m.id = j.value ->> '$[1]' AND m.host_id = ?1 AND m.status = 'assigned'),
-               j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]'
+               j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]',
+               (SELECT mu.announcement_id FROM maintenance_units mu WHERE mu.miner_id = j.value ->> '$[1]' AND mu.host_id = ?1
+                  AND mu.starts_at <= j.value ->> '$[5]' AND mu.ends_at > j.value ->> '$[5]' LIMIT 1)
              FROM json_each(?3) j`,
           ).bind(site.hostId, site.siteId, JSON.stringify(opens)),
         );

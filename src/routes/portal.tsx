@@ -52,6 +52,7 @@ import { pagePrefetch } from '../middleware/page-prefetch';
 import type { PortalScope } from '../portal/request';
 import { handleForm } from './forms';
 import { portalInvoiceRoutes } from './portal-invoices';
+import { portalAnnouncementRoutes } from './portal-announcements';
 import { portalEvidenceRoutes } from './portal-evidence';
 import { customerUsage, parseUsageMonth, usageSettings } from '../billing/usage';
 import { usageCsv } from '../billing/usage-csv';
@@ -277,6 +278,7 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
     return c.html(<PortalDashboard portal={portal} teamSize={data.teamSize} fleet={data.fleet} openAlerts={data.openAlerts} openAlertTotal={data.openAlertTotal} />);
   });
   pages.route('/invoices', portalInvoiceRoutes);
+  pages.route('/announcements', portalAnnouncementRoutes);
   pages.get('/support', (c) => c.html(<PortalSectionPage portal={c.get('portal')} section="support" />));
   // The evidence behind a line of one of the customer's invoices (CSV).
   pages.route('/invoices', portalEvidenceRoutes);

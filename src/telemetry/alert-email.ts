@@ -86,6 +86,8 @@ export async function alertEmails(db: Db, env: AlertEmailEnv, hostId: string, op
         inIds(alerts.id, openedAlertIds),
         isNull(alerts.emailedAt),
         isNull(alerts.closedAt),
+        // Suppressed by a maintenance window: recorded, not emailed.
+        isNull(alerts.suppressedBy),
         eq(miners.customerId, customers.id),
         eq(miners.status, 'assigned'),
         eq(customers.active, true),

@@ -262,6 +262,7 @@ describe('GET /api/v1/alerts', () => {
       opened_at: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
       closed_at: null,
       emailed_at: null,
+      suppressed_by: null,
     });
     expect(body.data[3]!.closed_at).toEqual(expect.any(String));
   });

@@ -387,7 +387,7 @@ describe('the Usage tab (staff) and the portal Usage page', () => {
     expect(html).toContain('href="/admin/customers/' + c.customer.id + '/usage?month=2026-12"');
     expect(html).toContain(`href="/admin/customers/${c.customer.id}/usage.csv?month=2026-11"`);
     expect(html).toContain('<label for="usage-month-input">Month</label>');
-    expect(html).toContain('Planned downtime is not recorded yet');
+    expect(html).toContain('Planned downtime (announced maintenance');
 
     const empty = await (await getPage(`/admin/customers/${c.customer.id}/usage?month=2026-08`, { cookie: host.owner.cookie })).text();
     expect(empty).toContain('No usage in this period');

@@ -12,6 +12,7 @@ const NAV = [
   { key: 'contracts', label: 'Contracts', href: '/admin/contracts' },
   { key: 'invoices', label: 'Invoices', href: '/admin/invoices' },
   { key: 'alerts', label: 'Alerts', href: '/admin/alerts' },
+  { key: 'notify', label: 'Notify', href: '/admin/notify' },
   { key: 'settings', label: 'Settings', href: '/admin/settings' },
 ] as const;
 export type AdminArea = (typeof NAV)[number]['key'];

@@ -12,6 +12,7 @@ export const PORTAL_NAV = [
   { key: 'usage', label: 'Usage', path: '/usage' },
   { key: 'invoices', label: 'Invoices', path: '/invoices' },
   { key: 'alerts', label: 'Alerts', path: '/alerts' },
+  { key: 'announcements', label: 'News', path: '/announcements' },
   { key: 'support', label: 'Support', path: '/support' },
   { key: 'team', label: 'Team', path: '/team' },
   { key: 'profile', label: 'Profile', path: '/profile' },
@@ -137,6 +138,8 @@ export function PortalLayout(props: { portal: PortalContext; title: string; sect
         </details>
       </div>
       <div id="flash" role="status" aria-live="polite"></div>
+      {/* Current announcements (src/routes/portal-announcements.tsx), fetched after the page so no page waits on them. */}
+      <div id="announcement-banner" hx-get={portalHref(portal, '/announcements/banner')} hx-trigger="load" hx-swap="outerHTML"></div>
       <main id="main" class="portal-main">
         {portal.defaultBanner && <DefaultBannerView banner={portal.defaultBanner} timezone={portal.host.timezone} />}
         {props.children}

@@ -85,6 +85,11 @@ export function AlertResults(props: { page: AlertPage; filters: AlertListFilters
                   <td>
                     {alertText(alert)}
                     {alert.emailedAt !== null && <div class="muted small">Customer emailed</div>}
+                    {alert.suppressedBy !== null && (
+                      <div class="muted small">
+                        Suppressed: <a href={`/admin/notify/${alert.suppressedBy}`}>maintenance window</a> (not emailed)
+                      </div>
+                    )}
                   </td>
                   <td>
                     <Time ms={alert.openedAt} timezone={tz} />

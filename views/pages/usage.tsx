@@ -186,6 +186,9 @@ export function UsageContent(props: UsageViewProps) {
                     Avg hashrate
                   </th>
                   <th scope="col" class="num">
+                    Planned downtime
+                  </th>
+                  <th scope="col" class="num">
                     Uptime
                   </th>
                 </tr>
@@ -208,6 +211,7 @@ export function UsageContent(props: UsageViewProps) {
                     </td>
                     <td class="num">{formatHours(unit.onlineSeconds)}</td>
                     <td class="num">{unit.avgHashrateMths === null ? '—' : formatHashrate(unit.avgHashrateMths / 1000)}</td>
+                    <td class="num" data-testid="planned-downtime">{unit.plannedDowntimeSeconds > 0 ? formatHours(unit.plannedDowntimeSeconds) : <span class="muted">—</span>}</td>
                     <td class="num">{formatUptime(unit.uptimeBps)}</td>
                   </tr>
                 ))}
@@ -218,8 +222,8 @@ export function UsageContent(props: UsageViewProps) {
       )}
       <p class="muted small usage-notes">
         Variance is |billed − metered| ÷ metered over the hours billed from spec or hashrate: OK under 5 %, check from 5 % to 20 %, high from 20 %.
-        Uptime is time online ÷ the hours the unit was {props.audience === 'customer' ? 'yours' : 'this customer’s'} in the period. Planned downtime is not recorded yet; once it is,
-        it will be shown apart and left out of uptime.
+        Uptime is time online ÷ the hours the unit was {props.audience === 'customer' ? 'yours' : 'this customer’s'} in the period. Planned downtime (announced maintenance
+        windows: the offline time they covered) is shown apart and left out of uptime.
       </p>
     </section>
   );
