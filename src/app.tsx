@@ -24,6 +24,8 @@ import { apiPaymentRoutes } from './routes/api-v1/payments';
 import { apiContractRoutes } from './routes/api-v1/contracts';
 import { adminEquipmentRoutes, equipmentListPrefetch } from './routes/admin-equipment';
 import { adminSiteRoutes } from './routes/admin-sites';
+import { adminCustomerSupportRoutes, adminSupportRoutes } from './routes/admin-support';
+import { apiTicketRoutes } from './routes/api-v1/tickets';
 import { adminInvoiceRoutes } from './routes/admin-invoices';
 import { apiInvoiceRoutes } from './routes/api-v1/invoices';
 import { apiCustomerRoutes } from './routes/api-v1/customers';
@@ -69,12 +71,15 @@ export function createPlatformApp() {
   app.route('/admin/customers', adminUsageRoutes);
   // Before the customer routes: it owns /:id/contracts, which their generic tab dispatcher would take.
   app.route('/admin/customers', adminContractRoutes);
+  // Before the customer routes: the Support tab is its own, not the generic tab dispatcher's.
+  app.route('/admin/customers', adminCustomerSupportRoutes);
   app.route('/admin/customers', adminCustomerRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
   app.route('/admin/account', adminAccountRoutes);
   app.route('/admin/equipment', adminEquipmentRoutes);
   app.route('/admin/sites', adminSiteRoutes);
   app.route('/admin/alerts', adminAlertRoutes);
+  app.route('/admin/support', adminSupportRoutes);
   // Before the other /admin/invoices routes: the evidence behind each invoice line.
   app.route('/admin/invoices', adminEvidenceRoutes);
   app.route('/admin/invoices', adminInvoiceRoutes);
@@ -94,6 +99,7 @@ export function createPlatformApp() {
   app.route('/api/v1/invoices', apiInvoiceRoutes);
   app.route('/api/v1/payments', apiPaymentRoutes);
   app.route('/api/v1/contracts', apiContractRoutes);
+  app.route('/api/v1/tickets', apiTicketRoutes);
 
   // Development and test only (the routes answer 404 in production): the local outbox's mail.
   app.route('/dev/mailbox', devMailboxRoutes);

@@ -41,7 +41,7 @@ import {
   ResetPasswordPage,
   type InviteView,
 } from '../../views/pages/portal/auth';
-import { PortalDashboard, PortalProfileInPreview, PortalProfilePage, PortalSectionPage, PortalTeamPage } from '../../views/pages/portal/pages';
+import { PortalDashboard, PortalProfileInPreview, PortalProfilePage, PortalTeamPage } from '../../views/pages/portal/pages';
 import { FleetLiveFragment, MinerLive, PortalAlertsPage, PortalEquipmentPage, PortalMinerPage } from '../../views/pages/portal/equipment';
 import { listAlerts, listCustomerAlerts } from '../alerts/service';
 import { customerFleetPage, customerMiner, fleetHistory, fleetPageReads, HISTORY_SPAN_MS, parseFleetQuery } from '../telemetry/fleet';
@@ -50,6 +50,7 @@ import { pagePrefetch } from '../middleware/page-prefetch';
 import type { PortalScope } from '../portal/request';
 import { handleForm } from './forms';
 import { portalInvoiceRoutes } from './portal-invoices';
+import { portalSupportRoutes } from './portal-support';
 import { portalEvidenceRoutes } from './portal-evidence';
 import { customerUsage, parseUsageMonth, usageSettings } from '../billing/usage';
 import { usageCsv } from '../billing/usage-csv';
@@ -273,7 +274,7 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
     return c.html(<PortalDashboard portal={portal} teamSize={data.teamSize} fleet={data.fleet} openAlerts={data.openAlerts} openAlertTotal={data.openAlertTotal} />);
   });
   pages.route('/invoices', portalInvoiceRoutes);
-  pages.get('/support', (c) => c.html(<PortalSectionPage portal={c.get('portal')} section="support" />));
+  pages.route('/support', portalSupportRoutes);
   // The evidence behind a line of one of the customer's invoices (CSV).
   pages.route('/invoices', portalEvidenceRoutes);
 

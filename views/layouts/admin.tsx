@@ -11,6 +11,7 @@ const NAV = [
   { key: 'sites', label: 'Sites', href: '/admin/sites' },
   { key: 'invoices', label: 'Invoices', href: '/admin/invoices' },
   { key: 'alerts', label: 'Alerts', href: '/admin/alerts' },
+  { key: 'support', label: 'Support', href: '/admin/support' },
   { key: 'settings', label: 'Settings', href: '/admin/settings' },
 ] as const;
 export type AdminArea = (typeof NAV)[number]['key'];

@@ -18,6 +18,7 @@ export const CUSTOMER_TABS = [
   { key: 'activity', label: 'Activity' },
   { key: 'legal', label: 'Legal' },
   { key: 'team', label: 'Team' },
+  { key: 'support', label: 'Support' },
 ] as const;
 export type CustomerTab = (typeof CUSTOMER_TABS)[number]['key'];
 
