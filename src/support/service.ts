@@ -137,9 +137,9 @@ export async function listTickets(
         category: supportTickets.category,
         status: supportTickets.status,
         customerId: supportTickets.customerId,
-        customerName: customers.name,
+        customerName: sql<string>`${customers.name}`.as('customer_name'),
         assigneeUserId: supportTickets.assigneeUserId,
-        assigneeName: users.name,
+        assigneeName: sql<string | null>`${users.name}`.as('assignee_name'),
         invoiceLineId: supportTickets.invoiceLineId,
         lastMessageAt: supportTickets.lastMessageAt,
         waitingSince: supportTickets.waitingSince,
@@ -249,7 +249,7 @@ export async function getTicket(db: Db, hostId: string, ticketId: string, option
   const visible = options.includeInternal ? undefined : eq(supportMessages.internal, false);
   const [ticketRows, messageRows, attachmentRows, unitRows] = await db.batch([
     db
-      .select({ ticket: supportTickets, customerName: customers.name, assigneeName: users.name })
+      .select({ ticket: supportTickets, customerName: sql<string>`${customers.name}`.as('customer_name'), assigneeName: sql<string | null>`${users.name}`.as('assignee_name') })
       .from(supportTickets)
       .innerJoin(customers, eq(customers.id, supportTickets.customerId))
       .leftJoin(users, eq(users.id, supportTickets.assigneeUserId))
@@ -306,15 +306,16 @@ async function disputedLine(db: Db, hostId: string, ticket: TicketRow): Promise<
   const [lineRows, creditRows] = await db.batch([
     db
       .select({
-        invoiceId: invoices.id,
-        invoiceNumber: invoices.number,
-        invoiceStatus: invoices.status,
-        lineId: invoiceLines.id,
-        description: invoiceLines.description,
-        quantityText: invoiceLines.quantityText,
-        amountMinor: invoiceLines.amountMinor,
-        currency: invoices.currency,
-        kind: invoiceLines.kind,
+        // Aliased: a D1 batch keys row values by column name, and both tables have id.
+        invoiceId: sql<string>`${invoices.id}`.as('dispute_invoice_id'),
+        invoiceNumber: sql<string | null>`${invoices.number}`.as('dispute_invoice_number'),
+        invoiceStatus: sql<string>`${invoices.status}`.as('dispute_invoice_status'),
+        lineId: sql<string>`${invoiceLines.id}`.as('dispute_line_id'),
+        description: sql<string>`${invoiceLines.description}`.as('dispute_description'),
+        quantityText: sql<string | null>`${invoiceLines.quantityText}`.as('dispute_quantity_text'),
+        amountMinor: sql<number>`${invoiceLines.amountMinor}`.as('dispute_amount_minor'),
+        currency: sql<string>`${invoices.currency}`.as('dispute_currency'),
+        kind: sql<string>`${invoiceLines.kind}`.as('dispute_kind'),
       })
       .from(invoiceLines)
       .innerJoin(invoices, eq(invoices.id, invoiceLines.invoiceId))

@@ -148,6 +148,7 @@ export function PortalNewTicketPage(props: {
                 )}
               </div>
             )}
+            {props.units.length === 0 && errors?.unit_ids && <p class="field-error">{errors.unit_ids}</p>}
             <TextArea label="Message" name="message" required rows={8} maxlength={20000} value={values.message} errors={errors} />
             {values.invoice_line_id && <input type="hidden" name="invoice_line_id" value={values.invoice_line_id} />}
             {errors?.invoice_line_id && <p class="field-error">{errors.invoice_line_id}</p>}
