@@ -235,14 +235,9 @@ export function SupportTicketPage(props: {
                 <SelectField
                   label="Then set the status to"
                   name="status"
-                  value="pending"
+                  value={nextStatuses.includes('pending') ? 'pending' : ticket.status}
                   errors={errors}
-                  options={[
-                    ['pending', TICKET_STATUS_LABELS.pending],
-                    ['open', TICKET_STATUS_LABELS.open],
-                    ['resolved', TICKET_STATUS_LABELS.resolved],
-                    ['closed', TICKET_STATUS_LABELS.closed],
-                  ]}
+                  options={[ticket.status, ...nextStatuses].map((status) => [status, status === ticket.status ? `${TICKET_STATUS_LABELS[status]} (unchanged)` : TICKET_STATUS_LABELS[status]] as const)}
                   hint="Ignored for internal notes."
                 />
                 <AttachmentField errors={errors} />
