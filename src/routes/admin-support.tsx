@@ -20,7 +20,9 @@ import {
   setTicketStatus,
   staffReply,
   ticketFilterOptions,
+  ticketsCsvRows,
 } from '../support/service';
+import { csvCell } from '../customers/csv';
 import { CustomerShell } from '../../views/pages/customers/detail';
 import { SupportListPageView, SupportResults, SupportSettingsPage, SupportTicketPage, TicketTable, type SupportListFilters } from '../../views/pages/support/staff';
 import { EmptyState } from '../../views/components/form';
@@ -73,6 +75,16 @@ export const adminSupportRoutes = new Hono<AppEnv>()
     }
     const options = await ticketFilterOptions(db, session.host.id);
     return c.html(<SupportListPageView session={session} page={page} filters={filters} options={options} now={now} />);
+  })
+  .get('/export.csv', async (c) => {
+    const session = c.get('staff');
+    const rows = await ticketsCsvRows(getDb(c.env.DB), session.host.id, listFilters(c.req.query()));
+    const date = new Date().toISOString().slice(0, 10);
+    return c.body(`${rows.map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`, 200, {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="tickets-${date}.csv"`,
+      'Cache-Control': 'no-store',
+    });
   })
   .get('/settings', async (c) => {
     const session = c.get('staff');

@@ -806,3 +806,31 @@ export async function customerUnitChoices(db: Db, hostId: string, customerId: st
     .all();
   return rows.map((row) => ({ id: row.id, label: unitLabel(row) }));
 }
+
+/** The export's cap: a spreadsheet of the filtered list, not a backup. */
+export const TICKET_EXPORT_LIMIT = 10_000;
+
+/** Every ticket matching the staff list's filters (up to the cap), as CSV rows with a header. */
+export async function ticketsCsvRows(db: Db, hostId: string, filters: TicketListFilters, now = Date.now()): Promise<(string | number | null)[][]> {
+  const rows: (string | number | null)[][] = [['number', 'subject', 'status', 'category', 'customer', 'assignee', 'dispute', 'opened_at', 'last_message_at', 'waiting_hours']];
+  const pageSize = 500;
+  for (let page = 1; (page - 1) * pageSize < TICKET_EXPORT_LIMIT; page += 1) {
+    const result = await listTickets(db, hostId, { ...filters, page }, { now, pageSize });
+    for (const t of result.items) {
+      rows.push([
+        t.number,
+        t.subject,
+        t.status,
+        t.category,
+        t.customerName,
+        t.assigneeName,
+        t.invoiceLineId ? 'yes' : 'no',
+        new Date(t.createdAt).toISOString(),
+        new Date(t.lastMessageAt).toISOString(),
+        t.status === 'open' && t.waitingSince !== null ? Math.floor((now - t.waitingSince) / 3_600_000) : null,
+      ]);
+    }
+    if (page >= result.pages) break;
+  }
+  return rows;
+}

@@ -174,6 +174,11 @@ describe('staff work a ticket', () => {
     expect(active).toContain('Network flaps');
     expect(await page('?assignee=none')).toContain('Network flaps');
     expect(await page('?age=7d')).toContain('No tickets match');
+    const csv = await getPage('/admin/support/export.csv?category=network', { cookie: host.owner.cookie });
+    expect(csv.headers.get('Content-Type')).toBe('text/csv; charset=utf-8');
+    const csvLines = (await csv.text()).trim().split('\r\n');
+    expect(csvLines).toHaveLength(2);
+    expect(csvLines[1]).toContain('Network flaps');
 
     const tab = await getPage(`/admin/customers/${customer.id}/support`, { cookie: host.owner.cookie });
     expect(tab.status).toBe(200);

@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { portalCustomer } from '../helpers/alerts';
-import { api, createApiKeyFor, createHost, getPage, postForm } from '../helpers/fixtures';
+import { loadHostBrand, renderEmail } from '../../src/email/templates';
+import { api, createApiKeyFor, createHost, db, getPage, postForm } from '../helpers/fixtures';
 import { allTicketEmails, attachmentsOf, messagesOf, PNG_BYTES, postMultipart, storedTicketFiles, ticketIdFrom, ticketRow, ticketsOf } from '../helpers/tickets';
 
 const XSS = '<script>alert("t")</script><img src=x onerror=alert(1)>';
@@ -159,6 +160,13 @@ describe('HTML injection is shown as text', () => {
       expect(html, path).toContain('&lt;script&gt;');
     }
     expect(await (await getPage(`/admin/support/${id}`, { cookie: a.owner.cookie })).text()).toContain(ESCAPED);
+
+    // The email about it, as the consumer renders it: escaped too.
+    const mail = (await allTicketEmails(a.hostId)).find((row) => row.payload.includes('onerror'))!;
+    const rendered = await renderEmail(mail, (await loadHostBrand(db(), a.hostId))!);
+    expect(rendered.html).not.toContain('<script>alert("t")');
+    expect(rendered.html).not.toContain('<img src=x');
+    expect(rendered.html).toContain('&lt;script&gt;');
   });
 });
 

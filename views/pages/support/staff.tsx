@@ -110,7 +110,7 @@ export function SupportResults(props: { page: SupportListPage; filters: SupportL
     <div id="support-results">
       <p class="result-count muted">
         {page.total === 1 ? '1 ticket' : `${page.total} tickets`}
-        {filtered ? ' match' : ''}
+        {filtered ? ' match' : ''} · <a href={supportListHref(filters, 1, '/admin/support/export.csv')}>Export CSV</a>
       </p>
       {page.items.length === 0 ? (
         filtered ? (
