@@ -203,6 +203,7 @@ export function buildSeedSql(now = Date.now()) {
     for (let i = 0; i < fleet.assigned; i++) lines.push(usageHistoryLine(host, hostIndex, i, demoCustomerId(hostIndex, fleet.assignedTo), now));
     lines.push(...contractLines(host, hostIndex, now));
     lines.push(...redirectLines);
+    lines.push(...ticketLines(host, hostIndex, now));
   });
   return `${lines.join('\n')}\n`;
 }
@@ -360,6 +361,55 @@ function contractLines(host, hostIndex, now) {
     lines.push(
       `INSERT OR IGNORE INTO activity_log (id, host_id, customer_id, actor_kind, actor_id, actor_label, action, changes, created_at) VALUES (${q(`ac000000-0000-4000-8${hostIndex}00-0000000000${pad2(n + 1)}`)}, ${q(host.id)}, ${q(customerId)}, 'system', NULL, 'Demo seed', ${q(status === 'active' ? 'contract.activated' : 'contract.created')}, ${q(JSON.stringify({ name: [null, name], kind: [null, kind], _contract_id: [id, id] }))}, ${now});`,
     );
+  });
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Support tickets (src/support/): two per host from the first customer, one waiting on staff
+// (with an internal note the portal never shows), one waiting on the customer.
+
+function ticketLines(host, hostIndex, now) {
+  const customerId = `c0000000-0000-4000-8${hostIndex}00-000000000001`;
+  const staff = host.staff[0];
+  const customerLabel = CUSTOMERS[0][0];
+  const hour = 3_600_000;
+  const tickets = [
+    {
+      subject: 'Two units on rack 1 keep rebooting',
+      category: 'hardware',
+      status: 'open',
+      opened: now - 26 * hour,
+      waiting: now - 26 * hour,
+      messages: [
+        ['customer', customerLabel, 0, 'Since yesterday two of our units on rack 1 reboot every hour or so. Can someone take a look?', now - 26 * hour],
+        ['staff', staff.name, 1, 'Internal: the PDU on rack 1 was swapped on Monday; check its breaker first.', now - 25 * hour],
+      ],
+    },
+    {
+      subject: 'Payout address change',
+      category: 'payout',
+      status: 'pending',
+      opened: now - 50 * hour,
+      waiting: null,
+      messages: [
+        ['customer', customerLabel, 0, 'We would like to change our pool payout address from next month.', now - 50 * hour],
+        ['staff', staff.name, 0, 'Happy to help. Please confirm the new address from the account owner\'s email and we will schedule it.', now - 48 * hour],
+      ],
+    },
+  ];
+  const lines = [];
+  tickets.forEach((t, n) => {
+    const id = `s1000000-0000-4000-8${hostIndex}00-0000000000${pad2(n + 1)}`;
+    const last = t.messages[t.messages.length - 1][4];
+    lines.push(
+      `INSERT OR IGNORE INTO support_tickets (id, host_id, customer_id, number, subject, category, status, assignee_user_id, opened_by_kind, opened_by_label, last_message_at, waiting_since, created_at, updated_at) VALUES (${q(id)}, ${q(host.id)}, ${q(customerId)}, ${n + 1}, ${q(t.subject)}, ${q(t.category)}, ${q(t.status)}, ${n === 0 ? q(staff.id) : 'NULL'}, 'customer', ${q(customerLabel)}, ${last}, ${t.waiting === null ? 'NULL' : t.waiting}, ${t.opened}, ${last});`,
+    );
+    t.messages.forEach(([kind, label, internal, body, at], m) => {
+      lines.push(
+        `INSERT OR IGNORE INTO support_messages (id, ticket_id, host_id, author_kind, author_id, author_label, internal, body, created_at) VALUES (${q(`s2000000-0000-4000-8${hostIndex}00-00000000${pad2(n + 1)}${pad2(m + 1)}`)}, ${q(id)}, ${q(host.id)}, ${q(kind)}, ${kind === 'staff' ? q(staff.id) : 'NULL'}, ${q(label)}, ${internal}, ${q(body)}, ${at});`,
+      );
+    });
   });
   return lines;
 }

@@ -29,6 +29,8 @@ import { apiPaymentRoutes } from './routes/api-v1/payments';
 import { apiContractRoutes } from './routes/api-v1/contracts';
 import { adminEquipmentRoutes, equipmentListPrefetch } from './routes/admin-equipment';
 import { adminSiteRoutes } from './routes/admin-sites';
+import { adminCustomerSupportRoutes, adminSupportRoutes } from './routes/admin-support';
+import { apiTicketRoutes } from './routes/api-v1/tickets';
 import { adminInvoiceRoutes } from './routes/admin-invoices';
 import { adminContractListRoutes } from './routes/admin-contract-list';
 import { apiInvoiceRoutes } from './routes/api-v1/invoices';
@@ -78,6 +80,8 @@ export function createPlatformApp() {
   app.route('/admin/customers', adminContractRoutes);
   // Before the customer routes: Customer → Default status (docs/DEFAULT.md).
   app.route('/admin/customers', adminDefaultRoutes);
+  // Before the customer routes: the Support tab is its own, not the generic tab dispatcher's.
+  app.route('/admin/customers', adminCustomerSupportRoutes);
   app.route('/admin/customers', adminCustomerRoutes);
   app.route('/admin/settings/default', adminDefaultSettingsRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
@@ -87,6 +91,7 @@ export function createPlatformApp() {
   app.route('/admin/alerts', adminAlertRoutes);
   app.route('/admin/contracts', adminContractListRoutes);
   app.route('/admin/notify', adminNotifyRoutes);
+  app.route('/admin/support', adminSupportRoutes);
   // Before the other /admin/invoices routes: the evidence behind each invoice line.
   app.route('/admin/invoices', adminEvidenceRoutes);
   app.route('/admin/invoices', adminInvoiceRoutes);
@@ -109,6 +114,7 @@ export function createPlatformApp() {
   app.route('/api/v1/customers', apiCustomerDefaultRoutes);
   app.route('/api/v1/default-cases', apiDefaultCaseRoutes);
   app.route('/api/v1/announcements', apiAnnouncementRoutes);
+  app.route('/api/v1/tickets', apiTicketRoutes);
 
   // Development and test only (the routes answer 404 in production): the local outbox's mail.
   app.route('/dev/mailbox', devMailboxRoutes);

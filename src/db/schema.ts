@@ -1115,3 +1115,117 @@ export const maintenanceUnits = sqliteTable(
     index('maintenance_units_host_idx').on(t.hostId, t.endsAt),
   ],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Support tickets (migrations/0010_tickets.sql, src/support/).
+
+export const TICKET_STATUSES = ['open', 'pending', 'resolved', 'closed'] as const;
+export const TICKET_CATEGORIES = ['hardware', 'network', 'billing', 'payout', 'other'] as const;
+export const TICKET_AUTHOR_KINDS = ['customer', 'staff', 'api_key', 'system'] as const;
+
+/** A customer's support request; `number` counts per host from 1 (#12 in pages and emails). */
+export const supportTickets = sqliteTable(
+  'support_tickets',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    number: integer('number').notNull(),
+    subject: text('subject').notNull(),
+    category: text('category', { enum: TICKET_CATEGORIES }).notNull(),
+    status: text('status', { enum: TICKET_STATUSES }).notNull().default('open'),
+    assigneeUserId: text('assignee_user_id').references(() => users.id, { onDelete: 'set null' }),
+    openedByKind: text('opened_by_kind', { enum: TICKET_AUTHOR_KINDS }).notNull(),
+    openedByLabel: text('opened_by_label').notNull(),
+    /** "Question this line": the invoice line disputed, and the credit that settled it. */
+    invoiceId: text('invoice_id'),
+    invoiceLineId: text('invoice_line_id'),
+    creditId: text('credit_id'),
+    lastMessageAt: integer('last_message_at').notNull(),
+    /** Since when the customer has waited for staff (their newest unanswered message); null = not waiting. */
+    waitingSince: integer('waiting_since'),
+    resolvedAt: integer('resolved_at'),
+    closedAt: integer('closed_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('support_tickets_number_unique').on(t.hostId, t.number),
+    index('support_tickets_host_idx').on(t.hostId, t.status, t.lastMessageAt),
+    index('support_tickets_customer_idx').on(t.hostId, t.customerId, t.lastMessageAt),
+    index('support_tickets_line_idx').on(t.hostId, t.invoiceId, t.invoiceLineId),
+  ],
+);
+
+export const supportTicketUnits = sqliteTable(
+  'support_ticket_units',
+  {
+    ticketId: text('ticket_id')
+      .notNull()
+      .references(() => supportTickets.id, { onDelete: 'cascade' }),
+    minerId: text('miner_id')
+      .notNull()
+      .references(() => miners.id, { onDelete: 'cascade' }),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+  },
+  (t) => [primaryKey({ columns: [t.ticketId, t.minerId] })],
+);
+
+/** The thread. `internal` rows are staff notes: never in the portal, its JSON or any email. */
+export const supportMessages = sqliteTable(
+  'support_messages',
+  {
+    id: text('id').primaryKey(),
+    ticketId: text('ticket_id')
+      .notNull()
+      .references(() => supportTickets.id, { onDelete: 'cascade' }),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    authorKind: text('author_kind', { enum: TICKET_AUTHOR_KINDS }).notNull(),
+    authorId: text('author_id'),
+    authorLabel: text('author_label').notNull(),
+    internal: integer('internal', { mode: 'boolean' }).notNull().default(false),
+    body: text('body').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('support_messages_ticket_idx').on(t.ticketId, t.createdAt)],
+);
+
+/** A file on a message, in R2 (FILES) under `tickets/<host>/<ticket>/<id>`; its type was checked from its bytes. */
+export const supportAttachments = sqliteTable(
+  'support_attachments',
+  {
+    id: text('id').primaryKey(),
+    ticketId: text('ticket_id')
+      .notNull()
+      .references(() => supportTickets.id, { onDelete: 'cascade' }),
+    messageId: text('message_id')
+      .notNull()
+      .references(() => supportMessages.id, { onDelete: 'cascade' }),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    r2Key: text('r2_key').notNull(),
+    filename: text('filename').notNull(),
+    contentType: text('content_type').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('support_attachments_message_idx').on(t.messageId)],
+);
+
+/** Where new tickets and customer replies are emailed when a ticket has no assignee. */
+export const supportSettings = sqliteTable('support_settings', {
+  hostId: text('host_id')
+    .primaryKey()
+    .references(() => hosts.id, { onDelete: 'cascade' }),
+  supportEmail: text('support_email'),
+  updatedAt: updatedAt(),
+});

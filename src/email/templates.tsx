@@ -101,7 +101,23 @@ export const announcementPayloadSchema = z.object({
 });
 
 export type AnnouncementPayload = z.input<typeof announcementPayloadSchema>;
+/** A support ticket event (src/support/email.ts). Never carries internal notes. */
+export const ticketPayloadSchema = z.object({
+  event: z.enum(['opened', 'customer_reply', 'staff_reply']),
+  ticketNumber: z.number().int().positive(),
+  subject: z.string().trim().max(300),
+  customerName: label,
+  authorLabel: label,
+  /** The message, as written (plain text, escaped like every payload field). */
+  message: z.string().max(4000),
+  statusText: label.optional(),
+  /** The ticket's page: the admin app for staff, the portal for the customer. */
+  ticketUrl: httpUrl,
+  logoUrl: httpUrl.optional(),
+});
+
 export type InvoicePayload = z.input<typeof invoicePayloadSchema>;
+export type TicketPayload = z.input<typeof ticketPayloadSchema>;
 export type InvitePayload = z.input<typeof invitePayloadSchema>;
 export type AlertPayload = z.input<typeof alertPayloadSchema>;
 export type PasswordResetPayload = z.input<typeof passwordResetPayloadSchema>;
@@ -552,7 +568,51 @@ const announcement = define({
   },
 });
 
-export const TEMPLATES = { invite, password_reset: passwordReset, alert, invoice, default_notice: defaultNotice, announcement } as const;
+const TICKET_INTROS = {
+  opened: (p: { customerName: string; authorLabel: string }) => `${p.authorLabel} (${p.customerName}) opened a support ticket.`,
+  customer_reply: (p: { customerName: string; authorLabel: string }) => `${p.authorLabel} (${p.customerName}) replied to a support ticket.`,
+  staff_reply: (_p: { customerName: string; authorLabel: string }, host: string) => `${host} support replied to your ticket.`,
+} as const;
+
+const ticket = define({
+  schema: ticketPayloadSchema,
+  render(p, brand, subject) {
+    const intro = TICKET_INTROS[p.event](p, brand.name);
+    const action = p.event === 'staff_reply' ? 'View the ticket and reply' : 'Open the ticket';
+    return {
+      html: (
+        <EmailLayout brand={brand} subject={subject} preheader={intro}>
+          <p style="margin:0 0 12px;">{intro}</p>
+          <p style="margin:0 0 4px;font-size:14px;color:#6b7280;">
+            Ticket #{p.ticketNumber}
+            {p.statusText ? ` · ${p.statusText}` : ''}
+          </p>
+          <p style={`margin:0 0 12px;font-size:16px;font-weight:700;color:${brand.primaryColor};`}>{p.subject}</p>
+          <div style="margin:0 0 12px;padding:12px 16px;border-left:3px solid #e5e7eb;background:#f9fafb;white-space:pre-wrap;font-size:15px;">{p.message}</div>
+          <Button brand={brand} href={p.ticketUrl}>
+            {action}
+          </Button>
+          <LinkFallback brand={brand} href={p.ticketUrl} />
+          <p style="margin:12px 0 0;font-size:13px;color:#6b7280;">Reply from the ticket's page: replies to this email are not read.</p>
+        </EmailLayout>
+      ),
+      text: [
+        intro,
+        '',
+        `Ticket #${p.ticketNumber}${p.statusText ? ` · ${p.statusText}` : ''}: ${p.subject}`,
+        '',
+        p.message,
+        '',
+        `${action}:`,
+        p.ticketUrl,
+        '',
+        "Reply from the ticket's page: replies to this email are not read.",
+      ],
+    };
+  },
+});
+
+export const TEMPLATES = { invite, password_reset: passwordReset, alert, invoice, default_notice: defaultNotice, announcement, ticket } as const;
 
 export type EmailTemplate = keyof typeof TEMPLATES;
 
@@ -563,7 +623,8 @@ export type EmailContent =
   | { template: 'alert'; payload: AlertPayload }
   | { template: 'invoice'; payload: InvoicePayload }
   | { template: 'default_notice'; payload: DefaultNoticePayload }
-  | { template: 'announcement'; payload: AnnouncementPayload };
+  | { template: 'announcement'; payload: AnnouncementPayload }
+  | { template: 'ticket'; payload: TicketPayload };
 
 export const isEmailTemplate = (name: string): name is EmailTemplate => Object.hasOwn(TEMPLATES, name);
 

@@ -1,3 +1,4 @@
+import { disputesForInvoice } from '../support/service';
 import { Hono, type Context } from 'hono';
 import { can, requireThat } from '../auth/permissions';
 import {
@@ -53,9 +54,10 @@ const NOTICES: Record<string, string> = {
 
 async function detailPage(c: Ctx, invoiceId: string, extra: { errors?: Record<string, string> } = {}) {
   const session = c.get('staff');
-  const doc = await getInvoiceDocument(getDb(c.env.DB), session.host.id, invoiceId);
+  const db = getDb(c.env.DB);
+  const [doc, disputes] = await Promise.all([getInvoiceDocument(db, session.host.id, invoiceId), disputesForInvoice(db, session.host.id, invoiceId)]);
   const notice = c.req.method === 'GET' ? NOTICES[c.req.query('done') ?? ''] : undefined;
-  return <InvoiceDetailPage session={session} doc={doc} logoSrc={staffLogo(doc.issuer.logoKey)} notice={notice} errors={extra.errors} />;
+  return <InvoiceDetailPage session={session} doc={doc} logoSrc={staffLogo(doc.issuer.logoKey)} notice={notice} errors={extra.errors} disputes={disputes} />;
 }
 
 /** Host OS → Invoices: list, preview/generate, detail with issue/void, printable copy, CSV. */

@@ -8,6 +8,8 @@ import { notFound } from '../lib/errors';
 import { PortalLayout, portalHref } from '../../views/layouts/portal';
 import { InvoiceDocumentView } from '../../views/pages/invoices/document';
 import { PortalInvoicesPage } from '../../views/pages/portal/invoices';
+import { LineDisputeLinks } from '../../views/pages/support/shared';
+import { disputesForInvoice } from '../support/service';
 
 /**
  * Portal → Invoices (mounted by portalRoutes behind sign-in): only the signed-in member's own
@@ -23,15 +25,35 @@ export const portalInvoiceRoutes = new Hono<AppEnv>()
   })
   .get('/:id', async (c) => {
     const portal = c.get('portal');
-    const doc = await getInvoiceDocument(getDb(c.env.DB), portal.host.id, c.req.param('id'), { customerId: portal.customer!.id });
+    const db = getDb(c.env.DB);
+    const [doc, disputes] = await Promise.all([
+      getInvoiceDocument(db, portal.host.id, c.req.param('id'), { customerId: portal.customer!.id }),
+      disputesForInvoice(db, portal.host.id, c.req.param('id'), { customerId: portal.customer!.id }),
+    ]);
     if (doc.invoice.status === 'draft') throw notFound('Invoice');
+    const questionable = doc.invoice.status !== 'void' && portal.preview === null;
     const logoSrc = portal.host.logoKey ? `${portalHref(portal, '/brand/logo')}?v=${portal.host.brandVersion}` : null;
     return c.html(
       <PortalLayout portal={portal} title={doc.invoice.number ?? 'Invoice'} section="invoices">
         <p class="no-print">
           <a href={portalHref(portal, '/invoices')}>← All invoices</a> · Use your browser's Print (Ctrl+P / ⌘P) to save this invoice as a PDF.
         </p>
-        <InvoiceDocumentView doc={doc} logoSrc={logoSrc} audience="customer" evidenceHref={(lineId) => portalHref(portal, `/invoices/${doc.invoice.id}/lines/${lineId}/evidence.csv`)} />
+        <InvoiceDocumentView
+          doc={doc}
+          logoSrc={logoSrc}
+          audience="customer"
+          evidenceHref={(lineId) => portalHref(portal, `/invoices/${doc.invoice.id}/lines/${lineId}/evidence.csv`)}
+          lineExtra={(line) => (
+            <>
+              <LineDisputeLinks tickets={disputes.get(line.id) ?? []} href={(id) => portalHref(portal, `/support/${id}`)} label="Questioned" />
+              {questionable && (
+                <a class="question-line-link" href={portalHref(portal, `/support/new?invoice_line=${encodeURIComponent(line.id)}`)}>
+                  Question this line
+                </a>
+              )}
+            </>
+          )}
+        />
       </PortalLayout>,
     );
   });

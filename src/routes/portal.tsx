@@ -42,7 +42,7 @@ import {
   ResetPasswordPage,
   type InviteView,
 } from '../../views/pages/portal/auth';
-import { PortalDashboard, PortalProfileInPreview, PortalProfilePage, PortalSectionPage, PortalTeamPage } from '../../views/pages/portal/pages';
+import { PortalDashboard, PortalProfileInPreview, PortalProfilePage, PortalTeamPage } from '../../views/pages/portal/pages';
 import { FleetLiveFragment, MinerLive, PortalAlertsPage, PortalEquipmentPage, PortalMinerPage } from '../../views/pages/portal/equipment';
 import { listAlerts, listCustomerAlerts } from '../alerts/service';
 import { poolChangeNoticeOf, setPoolChangeNotice } from '../alerts/pool-notice';
@@ -53,6 +53,7 @@ import type { PortalScope } from '../portal/request';
 import { handleForm } from './forms';
 import { portalInvoiceRoutes } from './portal-invoices';
 import { portalAnnouncementRoutes } from './portal-announcements';
+import { portalSupportRoutes } from './portal-support';
 import { portalEvidenceRoutes } from './portal-evidence';
 import { customerUsage, parseUsageMonth, usageSettings } from '../billing/usage';
 import { usageCsv } from '../billing/usage-csv';
@@ -279,7 +280,7 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
   });
   pages.route('/invoices', portalInvoiceRoutes);
   pages.route('/announcements', portalAnnouncementRoutes);
-  pages.get('/support', (c) => c.html(<PortalSectionPage portal={c.get('portal')} section="support" />));
+  pages.route('/support', portalSupportRoutes);
   // The evidence behind a line of one of the customer's invoices (CSV).
   pages.route('/invoices', portalEvidenceRoutes);
 

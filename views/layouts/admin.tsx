@@ -13,6 +13,7 @@ const NAV = [
   { key: 'invoices', label: 'Invoices', href: '/admin/invoices' },
   { key: 'alerts', label: 'Alerts', href: '/admin/alerts' },
   { key: 'notify', label: 'Notify', href: '/admin/notify' },
+  { key: 'support', label: 'Support', href: '/admin/support' },
   { key: 'settings', label: 'Settings', href: '/admin/settings' },
 ] as const;
 export type AdminArea = (typeof NAV)[number]['key'];

@@ -18,6 +18,7 @@ export const CUSTOMER_TABS = [
   { key: 'activity', label: 'Activity' },
   { key: 'legal', label: 'Legal' },
   { key: 'team', label: 'Team' },
+  { key: 'support', label: 'Support' },
 ] as const;
 export type CustomerTab = (typeof CUSTOMER_TABS)[number]['key'];
 
@@ -206,6 +207,13 @@ const ACTION_LABELS: Record<string, string> = {
   'contract.expired': 'expired a contract (term ended)',
   'contract.renewed': 'renewed a contract (auto-renew)',
   'contract.deleted': 'deleted a contract draft',
+  'ticket.opened': 'opened a support ticket',
+  'ticket.replied': 'replied to a support ticket',
+  'ticket.reopened': 'reopened a support ticket by replying',
+  'ticket.noted': 'added an internal note to a support ticket',
+  'ticket.status_changed': 'changed a support ticket’s status',
+  'ticket.assigned': 'assigned a support ticket',
+  'ticket.credited': 'resolved a disputed invoice line with credit',
 };
 
 function showValue(value: unknown) {

@@ -1,3 +1,4 @@
+import type { Child } from 'hono/jsx';
 import type { InvoiceDocument, InvoiceLineRow } from '../../../src/billing/invoices';
 import { formatMoney } from '../../../src/billing/money';
 import { addDays } from '../../../src/billing/periods';
@@ -28,7 +29,14 @@ const hasEvidence = (line: InvoiceLineRow) => line.kind === 'energy' || line.kin
  * navigation and actions). Shared by staff and the customer's portal; `evidenceHref` builds the
  * link to each energy line's evidence file on the side it is shown.
  */
-export function InvoiceDocumentView(props: { doc: InvoiceDocument; logoSrc: string | null; evidenceHref: (lineId: string) => string; audience: 'staff' | 'customer' }) {
+export function InvoiceDocumentView(props: {
+  doc: InvoiceDocument;
+  logoSrc: string | null;
+  evidenceHref: (lineId: string) => string;
+  audience: 'staff' | 'customer';
+  /** Per line, after its description (screen only): "Question this line", or its dispute tickets. */
+  lineExtra?: (line: InvoiceLineRow) => Child;
+}) {
   const { doc } = props;
   const { invoice, issuer } = doc;
   const money = (minor: number) => formatMoney(minor, invoice.currency);
@@ -119,6 +127,7 @@ export function InvoiceDocumentView(props: { doc: InvoiceDocument; logoSrc: stri
                       </a>
                     </>
                   )}
+                  {props.lineExtra && <span class="invoice-line-extra no-print"> {props.lineExtra(line)}</span>}
                 </td>
                 <td>{line.quantityText ?? ''}</td>
                 <td class="num">{money(line.amountMinor)}</td>

@@ -11,6 +11,7 @@ import { ResultCount } from '../../components/result-count';
 import { TableWrap } from '../../components/table';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
 import { INVOICE_STATUS_LABELS, InvoiceDocumentView, InvoiceStatusBadge } from './document';
+import { LineDisputeLinks, type LineDisputes } from '../support/shared';
 
 export function invoiceListHref(filters: InvoiceListFilters, path = '/admin/invoices'): string {
   const params = new URLSearchParams();
@@ -259,7 +260,7 @@ export function NewInvoicePage(props: {
   );
 }
 
-export function InvoiceDetailPage(props: { session: StaffSession; doc: InvoiceDocument; logoSrc: string | null; notice?: string; errors?: FieldErrors }) {
+export function InvoiceDetailPage(props: { session: StaffSession; doc: InvoiceDocument; logoSrc: string | null; notice?: string; errors?: FieldErrors; disputes?: LineDisputes }) {
   const { doc } = props;
   const { invoice } = doc;
   const manage = can.manageInvoices(props.session.role);
@@ -323,7 +324,13 @@ export function InvoiceDetailPage(props: { session: StaffSession; doc: InvoiceDo
           Corrects <a href={`/admin/invoices/${invoice.replacesInvoiceId}`}>a voided invoice</a>.
         </p>
       )}
-      <InvoiceDocumentView doc={doc} logoSrc={props.logoSrc} audience="staff" evidenceHref={(lineId) => `/admin/invoices/${invoice.id}/lines/${lineId}/evidence.csv`} />
+      <InvoiceDocumentView
+        doc={doc}
+        logoSrc={props.logoSrc}
+        audience="staff"
+        evidenceHref={(lineId) => `/admin/invoices/${invoice.id}/lines/${lineId}/evidence.csv`}
+        lineExtra={(line) => <LineDisputeLinks tickets={props.disputes?.get(line.id) ?? []} href={(id) => `/admin/support/${id}`} label="Disputed" />}
+      />
     </AdminLayout>
   );
 }
