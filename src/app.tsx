@@ -35,6 +35,8 @@ import { authRoutes } from './routes/auth';
 import { devBenchRoutes } from './routes/dev-bench';
 import { devMailboxRoutes } from './routes/dev-mailbox';
 import { portalRoutes } from './routes/portal';
+import { adminCustomerLegalRoutes, adminLegalSettingsRoutes } from './routes/admin-legal';
+import { apiLegalRoutes, apiCustomerAcceptanceRoutes } from './routes/api-v1/legal';
 
 /** What every app shares, in order: request id (errors cite it), headers, config, CSRF. */
 function baseApp() {
@@ -69,7 +71,10 @@ export function createPlatformApp() {
   app.route('/admin/customers', adminUsageRoutes);
   // Before the customer routes: it owns /:id/contracts, which their generic tab dispatcher would take.
   app.route('/admin/customers', adminContractRoutes);
+  // Before the customer routes: /:id/legal is the Legal tab's own.
+  app.route('/admin/customers', adminCustomerLegalRoutes);
   app.route('/admin/customers', adminCustomerRoutes);
+  app.route('/admin/settings/legal', adminLegalSettingsRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
   app.route('/admin/account', adminAccountRoutes);
   app.route('/admin/equipment', adminEquipmentRoutes);
@@ -94,6 +99,8 @@ export function createPlatformApp() {
   app.route('/api/v1/invoices', apiInvoiceRoutes);
   app.route('/api/v1/payments', apiPaymentRoutes);
   app.route('/api/v1/contracts', apiContractRoutes);
+  app.route('/api/v1/legal', apiLegalRoutes);
+  app.route('/api/v1/customers', apiCustomerAcceptanceRoutes);
 
   // Development and test only (the routes answer 404 in production): the local outbox's mail.
   app.route('/dev/mailbox', devMailboxRoutes);

@@ -2,6 +2,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Db } from '../db/client';
 import { customers, customerUsers } from '../db/schema';
+import { pendingAgreementsCount } from '../legal/service';
 
 /**
  * The portal session: a jose JWT bound to one host (`hid`) and to the account's session version
@@ -49,7 +50,13 @@ export function signPortalToken(secret: string, member: { id: string; hostId: st
 }
 
 export type PortalSessionResult =
-  | { ok: true; member: PortalMember; customer: PortalCustomer }
+  | {
+      ok: true;
+      member: PortalMember;
+      customer: PortalCustomer;
+      /** Required agreements (current versions) the customer has not accepted: the portal is gated until 0. */
+      pendingAgreements: number;
+    }
   | { ok: false; reason: 'none' | 'locked_out' | 'portal_access_off' | 'inactive' };
 
 /** What a valid portal token claims; the account behind it is still to be checked. */
@@ -94,6 +101,8 @@ export function memberSessionQuery(db: Db, memberId: string, hostId: string) {
       billingEmail: customers.billingEmail,
       active: customers.active,
       portalAccess: customers.portalAccess,
+      // Read with the session, so the agreement gate costs no round trip of its own.
+      pendingAgreements: pendingAgreementsCount(sql`${customers.id}`, sql`${customerUsers.hostId}`).as('pending_agreements'),
     })
     .from(customerUsers)
     .innerJoin(customers, eq(customers.id, customerUsers.customerId))
@@ -123,6 +132,7 @@ export function judgePortalSession(claims: PortalClaims | null, hostId: string, 
       active: row.active,
       portalAccess: row.portalAccess,
     },
+    pendingAgreements: Number(row.pendingAgreements ?? 0),
   };
 }
 
