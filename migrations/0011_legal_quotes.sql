@@ -88,6 +88,7 @@ CREATE TABLE `quotes` (
 	`customer_id` text,
 	`contract_id` text,
 	`created_by_label` text NOT NULL,
+	`created_by_email` text NOT NULL,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL,
 	FOREIGN KEY (`host_id`) REFERENCES `hosts`(`id`) ON UPDATE no action ON DELETE cascade

@@ -36,6 +36,8 @@ import { devBenchRoutes } from './routes/dev-bench';
 import { devMailboxRoutes } from './routes/dev-mailbox';
 import { portalRoutes } from './routes/portal';
 import { adminCustomerLegalRoutes, adminLegalSettingsRoutes } from './routes/admin-legal';
+import { adminQuoteCsvRoute, adminQuoteRoutes } from './routes/admin-quotes';
+import { apiQuoteRoutes } from './routes/api-v1/quotes';
 import { apiLegalRoutes, apiCustomerAcceptanceRoutes } from './routes/api-v1/legal';
 
 /** What every app shares, in order: request id (errors cite it), headers, config, CSRF. */
@@ -75,6 +77,8 @@ export function createPlatformApp() {
   app.route('/admin/customers', adminCustomerLegalRoutes);
   app.route('/admin/customers', adminCustomerRoutes);
   app.route('/admin/settings/legal', adminLegalSettingsRoutes);
+  app.route('/admin/quotes.csv', adminQuoteCsvRoute);
+  app.route('/admin/quotes', adminQuoteRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
   app.route('/admin/account', adminAccountRoutes);
   app.route('/admin/equipment', adminEquipmentRoutes);
@@ -100,6 +104,7 @@ export function createPlatformApp() {
   app.route('/api/v1/payments', apiPaymentRoutes);
   app.route('/api/v1/contracts', apiContractRoutes);
   app.route('/api/v1/legal', apiLegalRoutes);
+  app.route('/api/v1/quotes', apiQuoteRoutes);
   app.route('/api/v1/customers', apiCustomerAcceptanceRoutes);
 
   // Development and test only (the routes answer 404 in production): the local outbox's mail.

@@ -1020,6 +1020,7 @@ export const quotes = sqliteTable(
     customerId: text('customer_id'),
     contractId: text('contract_id'),
     createdByLabel: text('created_by_label').notNull(),
+    createdByEmail: text('created_by_email').notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -57,6 +57,7 @@ import { PortalUsagePage } from '../../views/pages/portal/usage';
 import { acceptDocument, getDocument, getVersion, pendingDocuments, versionFile } from '../legal/service';
 import { sendLegalFile } from './admin-legal';
 import { AgreementGatePage } from '../../views/pages/legal/portal';
+import { publicQuoteRoutes } from './public-quotes';
 
 type PortalCtx = Context<AppEnv>;
 
@@ -273,6 +274,9 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
     );
   });
   app.route('/auth', auth);
+
+  // --- A prospect's quote (public: the link's token is the key; this host's quotes only) -------
+  app.route('/quote', publicQuoteRoutes);
 
   // --- The agreement gate (signed in, not yet gated) ------------------------------------------
   const agreements = new Hono<AppEnv>();
