@@ -1,5 +1,6 @@
 import { createApp } from './app';
 import { runContractLifecycle } from './contracts/service';
+import { expireQuotes } from './quotes/service';
 import { getDb } from './db/client';
 import { requeueStale, STALE_AFTER_MS } from './email/outbox';
 import { handleDeadLetterQueue, handleEmailQueue } from './email/consumer';
@@ -45,5 +46,6 @@ export default {
     ctx.waitUntil(runContractLifecycle(db, controller.scheduledTime));
     ctx.waitUntil(sealDueDays(db, controller.scheduledTime));
     ctx.waitUntil(runBillingCron(env, controller.scheduledTime));
+    ctx.waitUntil(expireQuotes(db, controller.scheduledTime));
   },
 } satisfies ExportedHandler<Bindings, unknown>;

@@ -500,9 +500,14 @@ export async function declineQuote(db: Db, env: Pick<Bindings, 'EMAIL_QUEUE'>, h
   if (updated.length) await queueEmail(env, [email.id]);
 }
 
-/** Writes `expired` on open quotes past their date (the pages already read them as expired). */
-export async function expireQuotes(db: Db, today: string) {
-  await db.update(quotes).set({ status: 'expired', updatedAt: Date.now() }).where(and(inArray(quotes.status, ['draft', 'sent', 'viewed']), lt(quotes.validUntil, today)));
+/**
+ * Writes `expired` on open quotes past their date (cron). Pages and acceptance already judge
+ * expiry in the host's timezone; the cron uses yesterday in UTC, so it is never earlier than
+ * any host's own midnight.
+ */
+export async function expireQuotes(db: Db, now = Date.now()) {
+  const cutoff = zonedDate(now - 86_400_000, 'UTC');
+  await db.update(quotes).set({ status: 'expired', updatedAt: now }).where(and(inArray(quotes.status, ['draft', 'sent', 'viewed']), lt(quotes.validUntil, cutoff)));
 }
 
 /** Today in the host's timezone (quotes are valid through their date there). */

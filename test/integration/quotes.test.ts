@@ -5,6 +5,7 @@ import { contracts, customers, invites, quotes } from '../../src/db/schema';
 import { api, createApiKeyFor, createHost, db, getPage, postForm, type TestHost } from '../helpers/fixtures';
 import { addActiveDomain, latestEmail, setHostSlug, tokenOf } from '../helpers/portal';
 import { publishDocument } from '../helpers/legal';
+import { expireQuotes } from '../../src/quotes/service';
 
 const future = () => new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
 
@@ -124,6 +125,9 @@ describe('the quote builder', () => {
     const res = await postForm(`/host/${slug}/quote/${expired.token}/accept`, { name: 'Late' });
     expect(res.status).toBe(409);
     expect(await res.text()).toContain('expired');
+    // The cron writes what the pages already read.
+    await expireQuotes(db());
+    expect((await quoteRow(expired.id))!.status).toBe('expired');
 
     const declined = await sentQuote(host);
     const decline = await postForm(`/host/${slug}/quote/${declined.token}/decline`, { reason: 'Too expensive' });
