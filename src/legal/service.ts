@@ -490,3 +490,23 @@ export const serializeAcceptance = (a: LegalAcceptanceRow) => ({
   ip: a.ip,
   accepted_at: new Date(a.acceptedAt).toISOString(),
 });
+
+/** What a contract or invoice cites: the agreements of its kind in force, and whether the customer accepted their current version. */
+export interface AgreementInForce {
+  title: string;
+  version: number;
+  sha256: string;
+  acceptedAt: number | null;
+}
+
+export async function agreementsInForce(db: Db, hostId: string, customerId: string, kind: string): Promise<AgreementInForce[]> {
+  const rows = await customerLegal(db, hostId, customerId);
+  return rows
+    .filter((row) => row.currentVersion && !row.document.archivedAt && (row.document.requiredFor === 'all' || row.document.requiredFor === kind))
+    .map((row) => ({
+      title: row.document.title,
+      version: row.currentVersion!.version,
+      sha256: row.currentVersion!.sha256,
+      acceptedAt: row.acceptances.find((a) => a.versionId === row.currentVersion!.id)?.acceptedAt ?? null,
+    }));
+}

@@ -86,8 +86,13 @@ describe('the agreement gate', () => {
     const { host, customer, cookie, base } = await hostWithMember('Kind Host');
     const { id } = await publishDocument(host, { title: 'Hosted addendum', body: 'For hosted units.', required_for: 'hosted' });
     expect((await getPage(base, { cookie })).status).toBe(200);
-    await createContract(host, customer.id, { kind: 'hosted', status: 'draft' });
+    const contractId = await createContract(host, customer.id, { kind: 'hosted', status: 'draft' });
     expect((await getPage(base, { cookie })).headers.get('Location')).toBe(`${base}/agreements`);
+    // The contract cites the agreement version in force, and whether it was accepted.
+    const contractPage = await (await getPage(`/admin/customers/${customer.id}/contracts/${contractId}`, { cookie: host.owner.cookie })).text();
+    expect(contractPage).toContain('Agreements in force');
+    expect(contractPage).toContain('Hosted addendum v1');
+    expect(contractPage).toContain('not yet accepted');
     // Archived documents stop gating.
     expect((await postForm(`/admin/settings/legal/${id}/archive`, {}, { cookie: host.owner.cookie })).status).toBe(303);
     expect((await getPage(base, { cookie })).status).toBe(200);
