@@ -44,6 +44,10 @@ import { devBenchRoutes } from './routes/dev-bench';
 import { devDemoRoutes } from './routes/dev-demo';
 import { devMailboxRoutes } from './routes/dev-mailbox';
 import { portalRoutes } from './routes/portal';
+import { adminCustomerLegalRoutes, adminLegalSettingsRoutes } from './routes/admin-legal';
+import { adminQuoteCsvRoute, adminQuoteRoutes } from './routes/admin-quotes';
+import { apiQuoteRoutes } from './routes/api-v1/quotes';
+import { apiLegalRoutes, apiCustomerAcceptanceRoutes } from './routes/api-v1/legal';
 
 /** What every app shares, in order: request id (errors cite it), headers, config, CSRF. */
 function baseApp() {
@@ -82,8 +86,13 @@ export function createPlatformApp() {
   app.route('/admin/customers', adminDefaultRoutes);
   // Before the customer routes: the Support tab is its own, not the generic tab dispatcher's.
   app.route('/admin/customers', adminCustomerSupportRoutes);
+  // Before the customer routes: /:id/legal is the Legal tab's own.
+  app.route('/admin/customers', adminCustomerLegalRoutes);
   app.route('/admin/customers', adminCustomerRoutes);
   app.route('/admin/settings/default', adminDefaultSettingsRoutes);
+  app.route('/admin/settings/legal', adminLegalSettingsRoutes);
+  app.route('/admin/quotes.csv', adminQuoteCsvRoute);
+  app.route('/admin/quotes', adminQuoteRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
   app.route('/admin/account', adminAccountRoutes);
   app.route('/admin/equipment', adminEquipmentRoutes);
@@ -115,6 +124,9 @@ export function createPlatformApp() {
   app.route('/api/v1/default-cases', apiDefaultCaseRoutes);
   app.route('/api/v1/announcements', apiAnnouncementRoutes);
   app.route('/api/v1/tickets', apiTicketRoutes);
+  app.route('/api/v1/legal', apiLegalRoutes);
+  app.route('/api/v1/quotes', apiQuoteRoutes);
+  app.route('/api/v1/customers', apiCustomerAcceptanceRoutes);
 
   // Development and test only (the routes answer 404 in production): the local outbox's mail.
   app.route('/dev/mailbox', devMailboxRoutes);

@@ -1,5 +1,6 @@
 import { createApp } from './app';
 import { runContractLifecycle } from './contracts/service';
+import { expireQuotes } from './quotes/service';
 import { getDb } from './db/client';
 import { requeueStale, STALE_AFTER_MS } from './email/outbox';
 import { handleDeadLetterQueue, handleEmailQueue } from './email/consumer';
@@ -54,5 +55,6 @@ export default {
     ctx.waitUntil(runDefaultCron(env, controller.scheduledTime));
     // Announcements whose time came, "maintenance finished" emails, stuck fan-outs (src/notify/).
     ctx.waitUntil(runNotifyCron(env, controller.scheduledTime));
+    ctx.waitUntil(expireQuotes(db, controller.scheduledTime));
   },
 } satisfies ExportedHandler<Bindings, unknown>;

@@ -21,6 +21,8 @@ export const can = {
   manageBilling: (role: StaffRole) => role === 'owner' || role === 'admin',
   /** Issuing and voiding invoices, recording payments: money leaves the host's books. */
   manageInvoices: (role: StaffRole) => role === 'owner' || role === 'admin',
+  /** Settings → Legal: publishing the agreements customers must accept. */
+  manageLegal: (role: StaffRole) => role === 'owner' || role === 'admin',
   /** Granting or removing owner/admin is reserved to owners. */
   manageStaffRole: (actorRole: StaffRole, targetRole: StaffRole) => actorRole === 'owner' || targetRole === 'staff',
 };

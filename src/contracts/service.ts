@@ -491,6 +491,20 @@ export async function createContract(
   return getContract(db, hostId, id);
 }
 
+/**
+ * A draft contract's insert and activity entry, unexecuted, for a caller that batches them with
+ * the customer they belong to (an accepted quote: the customer does not exist yet).
+ */
+export function draftContractStatements(db: Db, hostId: string, actor: Actor, customerId: string, currency: string, raw: Record<string, unknown>, now = Date.now()) {
+  const terms = parseTerms(pickTerms(raw), currency);
+  const id = newId();
+  const statements = [
+    db.insert(contracts).values({ ...terms, id, hostId, customerId, status: 'draft', createdAt: now, updatedAt: now }),
+    activityInsert(db, hostId, actor, 'contract.created', customerId, { ...changesOfTerms({}, terms), ...contractRef(id) }, now),
+  ] as const;
+  return { id, terms, statements };
+}
+
 /** Stored terms as raw input again (decimal text), so a patch can be merged and re-validated whole. */
 export function termsAsInput(row: ContractRow): Record<string, unknown> {
   const money = (value: number | null) => (value === null ? '' : minorToDecimalText(value, row.currency));

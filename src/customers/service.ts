@@ -195,25 +195,35 @@ function changesByField(before: Partial<CustomerRow>, after: Partial<CustomerRow
 }
 
 export async function createCustomer(db: Db, hostId: string, actor: Actor, raw: unknown): Promise<CustomerDetail> {
+  const { id, statements } = customerInsertStatements(db, hostId, actor, raw);
+  await db.batch(statements);
+  return getCustomer(db, hostId, id);
+}
+
+/**
+ * Add Customer's rules as unexecuted statements (the row and its activity entry), for a caller
+ * that batches them with more (an accepted quote). `hostIdValue` may be a guard subquery that is
+ * NULL when the caller's precondition fails: the NOT NULL column then aborts the whole batch.
+ */
+export function customerInsertStatements(db: Db, hostId: string, actor: Actor, raw: unknown, hostIdValue: string | SQL = hostId, now = Date.now()) {
   const input = parseInput(createCustomerSchema, raw);
-  const now = Date.now();
   const id = newId();
   const values = toColumns(input);
   const created: Changes = {};
   for (const [field, change] of Object.entries(changesByField({}, values))) {
     if (change[1] !== null) created[field] = change;
   }
-  await db.batch([
+  const statements = [
     db.insert(customers).values({
       ...(values as typeof customers.$inferInsert),
       id,
-      hostId,
+      hostId: hostIdValue as string,
       createdAt: now,
       updatedAt: now,
     }),
     activityInsert(db, hostId, actor, 'customer.created', id, created, now),
-  ]);
-  return getCustomer(db, hostId, id);
+  ] as const;
+  return { id, statements };
 }
 
 /**

@@ -1229,3 +1229,163 @@ export const supportSettings = sqliteTable('support_settings', {
   supportEmail: text('support_email'),
   updatedAt: updatedAt(),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Legal agreements and quotes (issue 13; migrations/0011_legal_quotes.sql)
+
+export const LEGAL_AUDIENCES = ['all', 'none', ...CONTRACT_KINDS] as const;
+export const LEGAL_FORMATS = ['markdown', 'pdf'] as const;
+
+/** An agreement a host's customers accept; `required_for` says whose portal it gates. */
+export const legalDocuments = sqliteTable(
+  'legal_documents',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    /** 'all' customers, 'none' (published, not required), or customers with a contract of that kind. */
+    requiredFor: text('required_for', { enum: LEGAL_AUDIENCES }).notNull().default('all'),
+    currentVersionId: text('current_version_id'),
+    archivedAt: integer('archived_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('legal_documents_host_idx').on(t.hostId, t.archivedAt)],
+);
+
+/** One published version: immutable; Markdown in `body`, or a PDF in R2 at `file_key`. */
+export const legalDocumentVersions = sqliteTable(
+  'legal_document_versions',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    documentId: text('document_id')
+      .notNull()
+      .references(() => legalDocuments.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    format: text('format', { enum: LEGAL_FORMATS }).notNull(),
+    body: text('body'),
+    fileKey: text('file_key'),
+    fileName: text('file_name'),
+    sizeBytes: integer('size_bytes').notNull(),
+    /** SHA-256 (hex) of the exact UTF-8 text or PDF bytes. */
+    sha256: text('sha256').notNull(),
+    changeNote: text('change_note'),
+    publishedByLabel: text('published_by_label').notNull(),
+    publishedAt: integer('published_at').notNull(),
+  },
+  (t) => [uniqueIndex('legal_document_versions_unique').on(t.documentId, t.version)],
+);
+
+/** A customer's acceptance of one version, by one of its portal members. */
+export const legalAcceptances = sqliteTable(
+  'legal_acceptances',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    documentId: text('document_id')
+      .notNull()
+      .references(() => legalDocuments.id, { onDelete: 'cascade' }),
+    versionId: text('version_id')
+      .notNull()
+      .references(() => legalDocumentVersions.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    sha256: text('sha256').notNull(),
+    customerUserId: text('customer_user_id').notNull(),
+    acceptedByName: text('accepted_by_name').notNull(),
+    acceptedByEmail: text('accepted_by_email').notNull(),
+    ip: text('ip'),
+    acceptedAt: integer('accepted_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('legal_acceptances_customer_version_unique').on(t.customerId, t.versionId),
+    index('legal_acceptances_document_idx').on(t.hostId, t.documentId, t.acceptedAt),
+  ],
+);
+
+export const QUOTE_STATUSES = ['draft', 'sent', 'viewed', 'accepted', 'declined', 'expired'] as const;
+
+/** A sales quote to a prospect; accepting it makes the customer, a draft contract and an invite. */
+export const quotes = sqliteTable(
+  'quotes',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    number: integer('number').notNull(),
+    status: text('status', { enum: QUOTE_STATUSES }).notNull().default('draft'),
+    prospectName: text('prospect_name').notNull(),
+    prospectCompany: text('prospect_company'),
+    prospectEmail: text('prospect_email').notNull(),
+    prospectPhone: text('prospect_phone'),
+    kind: text('kind', { enum: CONTRACT_KINDS }).notNull(),
+    currency: text('currency').notNull(),
+    pricing: text('pricing', { enum: HOSTED_PRICING }),
+    energyRateMicrosPerKwh: integer('energy_rate_micros_per_kwh'),
+    monthlyFeeMinor: integer('monthly_fee_minor'),
+    priceMicrosPerThDay: integer('price_micros_per_th_day'),
+    termMonths: integer('term_months').notNull(),
+    setupFeeMinor: integer('setup_fee_minor').notNull().default(0),
+    depositMinor: integer('deposit_minor').notNull().default(0),
+    /** YYYY-MM-DD, the last day it can be accepted (host timezone). */
+    validUntil: text('valid_until').notNull(),
+    notes: text('notes'),
+    monthlyEstimateMinor: integer('monthly_estimate_minor').notNull(),
+    /** SHA-256 of the emailed link's token; null until sent. */
+    tokenHash: text('token_hash'),
+    sentAt: integer('sent_at'),
+    viewedAt: integer('viewed_at'),
+    acceptedAt: integer('accepted_at'),
+    acceptedByName: text('accepted_by_name'),
+    acceptedByTitle: text('accepted_by_title'),
+    acceptedIp: text('accepted_ip'),
+    /** JSON: the agreement versions (id, version, sha256) the signer ticked. */
+    acceptedAgreements: text('accepted_agreements'),
+    declinedAt: integer('declined_at'),
+    declineReason: text('decline_reason'),
+    customerId: text('customer_id'),
+    contractId: text('contract_id'),
+    createdByLabel: text('created_by_label').notNull(),
+    createdByEmail: text('created_by_email').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('quotes_host_number_unique').on(t.hostId, t.number),
+    uniqueIndex('quotes_token_unique').on(t.tokenHash),
+    index('quotes_host_status_idx').on(t.hostId, t.status, t.createdAt),
+  ],
+);
+
+export const quoteLines = sqliteTable(
+  'quote_lines',
+  {
+    id: text('id').primaryKey(),
+    quoteId: text('quote_id')
+      .notNull()
+      .references(() => quotes.id, { onDelete: 'cascade' }),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    position: integer('position').notNull(),
+    /** Model (hosted/lease), a label (infinity) or the sites (O&M). */
+    description: text('description').notNull(),
+    /** Units, or sites for O&M; 1 for an Infinity line. */
+    units: integer('units').notNull(),
+    /** Nominal hashrate per unit in milli-TH/s (for Infinity: the line's TH/s). */
+    nominalMths: integer('nominal_mths'),
+    powerW: integer('power_w'),
+    monthlyMinor: integer('monthly_minor').notNull(),
+  },
+  (t) => [index('quote_lines_quote_idx').on(t.quoteId, t.position)],
+);

@@ -612,7 +612,70 @@ const ticket = define({
   },
 });
 
-export const TEMPLATES = { invite, password_reset: passwordReset, alert, invoice, default_notice: defaultNotice, announcement, ticket } as const;
+/** A quote sent to a prospect (src/quotes/service.ts): a link to its public page. */
+export const quotePayloadSchema = z.object({
+  prospectName: label,
+  number: label.min(1),
+  monthlyText: label.min(1),
+  validUntil: z.iso.date(),
+  quoteUrl: httpUrl,
+  logoUrl: httpUrl.optional(),
+});
+export type QuotePayload = z.input<typeof quotePayloadSchema>;
+
+const quote = define({
+  schema: quotePayloadSchema,
+  render(p, brand, subject) {
+    return {
+      html: (
+        <EmailLayout brand={brand} subject={subject} preheader={`Your quote ${p.number} from ${brand.name}.`}>
+          <p style="margin:0 0 12px;">Hello {p.prospectName},</p>
+          <p style="margin:0 0 12px;">
+            {brand.name} prepared quote <strong>{p.number}</strong> for you: an estimated <strong>{p.monthlyText}</strong> a month. You can read it, accept it or
+            decline it online until {p.validUntil}.
+          </p>
+          <Button brand={brand} href={p.quoteUrl}>
+            View the quote
+          </Button>
+          <LinkFallback brand={brand} href={p.quoteUrl} />
+        </EmailLayout>
+      ),
+      text: [`Hello ${p.prospectName},`, '', `${brand.name} prepared quote ${p.number} for you: an estimated ${p.monthlyText} a month.`, `Read, accept or decline it until ${p.validUntil}:`, p.quoteUrl],
+    };
+  },
+});
+
+/** A prospect viewed, accepted or declined a quote: told to the staff member who made it. */
+export const quoteEventPayloadSchema = z.object({
+  number: label.min(1),
+  prospectName: label,
+  event: z.enum(['viewed', 'accepted', 'declined']),
+  detail: z.string().trim().max(1000).optional(),
+  quoteUrl: httpUrl,
+  logoUrl: httpUrl.optional(),
+});
+export type QuoteEventPayload = z.input<typeof quoteEventPayloadSchema>;
+
+const quoteEvent = define({
+  schema: quoteEventPayloadSchema,
+  render(p, brand, subject) {
+    const line = `${p.prospectName} ${p.event} quote ${p.number}.`;
+    return {
+      html: (
+        <EmailLayout brand={brand} subject={subject} preheader={line}>
+          <p style="margin:0 0 12px;">{line}</p>
+          {p.detail && <p style="margin:0 0 12px;">{p.detail}</p>}
+          <Button brand={brand} href={p.quoteUrl}>
+            Open the quote
+          </Button>
+        </EmailLayout>
+      ),
+      text: [line, ...(p.detail ? ['', p.detail] : []), '', p.quoteUrl],
+    };
+  },
+});
+
+export const TEMPLATES = { invite, password_reset: passwordReset, alert, invoice, default_notice: defaultNotice, announcement, ticket, quote, quote_event: quoteEvent } as const;
 
 export type EmailTemplate = keyof typeof TEMPLATES;
 
@@ -624,7 +687,9 @@ export type EmailContent =
   | { template: 'invoice'; payload: InvoicePayload }
   | { template: 'default_notice'; payload: DefaultNoticePayload }
   | { template: 'announcement'; payload: AnnouncementPayload }
-  | { template: 'ticket'; payload: TicketPayload };
+  | { template: 'ticket'; payload: TicketPayload }
+  | { template: 'quote'; payload: QuotePayload }
+  | { template: 'quote_event'; payload: QuoteEventPayload };
 
 export const isEmailTemplate = (name: string): name is EmailTemplate => Object.hasOwn(TEMPLATES, name);
 

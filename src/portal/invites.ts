@@ -130,17 +130,37 @@ export async function createInvite(
   await consumeRateLimit(db, { key: `invite:customer:${customerId}`, limit: INVITE_LIMITS.perCustomerPerHour, windowMs: ONE_HOUR });
   await consumeRateLimit(db, { key: `invite:host:${host.id}`, limit: INVITE_LIMITS.perHostPerHour, windowMs: ONE_HOUR });
 
+  const { id, emailId, statements } = await inviteStatements(db, host, customer, inviter, input.email, input.role, requestUrl, now);
+  await db.batch(statements);
+  await queueEmail(env, [emailId]);
+  return id;
+}
+
+/**
+ * An invite's row, its email (outbox) and activity entry, unexecuted: for callers that batch them
+ * with the customer itself (an accepted quote). The caller queues `emailId` once the batch lands.
+ */
+export async function inviteStatements(
+  db: Db,
+  host: PortalHost,
+  customer: { id: string; name: string },
+  inviter: Inviter,
+  emailAddress: string,
+  role: 'owner' | 'member',
+  requestUrl: string,
+  now = Date.now(),
+) {
   const token = randomToken(32);
   const id = newId();
   const expiresAt = now + INVITE_TTL_MS;
-  const email = inviteEmail(db, host, customer.name, inviter, input.email, token, expiresAt, requestUrl);
-  await db.batch([
+  const email = inviteEmail(db, host, customer.name, inviter, emailAddress, token, expiresAt, requestUrl);
+  const statements = [
     db.insert(invites).values({
       id,
       hostId: host.id,
-      customerId,
-      email: input.email,
-      role: input.role,
+      customerId: customer.id,
+      email: emailAddress,
+      role,
       tokenHash: await sha256Hex(token),
       invitedByKind: inviter.kind,
       invitedById: inviter.id,
@@ -150,10 +170,9 @@ export async function createInvite(
       createdAt: now,
     }),
     email.statement,
-    activityInsert(db, host.id, inviter, 'invite.sent', customerId, { [input.email]: [null, input.role] }, now),
-  ]);
-  await queueEmail(env, [email.id]);
-  return id;
+    activityInsert(db, host.id, inviter, 'invite.sent', customer.id, { [emailAddress]: [null, role] }, now),
+  ] as const;
+  return { id, emailId: email.id, statements };
 }
 
 async function pendingInvite(db: Db, hostId: string, customerId: string, inviteId: string) {

@@ -3,6 +3,7 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Db } from '../db/client';
 import { customers, customerUsers } from '../db/schema';
+import { pendingAgreementsCount } from '../legal/service';
 
 /**
  * The portal session: a jose JWT bound to one host (`hid`) and to the account's session version
@@ -52,7 +53,13 @@ export function signPortalToken(secret: string, member: { id: string; hostId: st
 }
 
 export type PortalSessionResult =
-  | { ok: true; member: PortalMember; customer: PortalCustomer }
+  | {
+      ok: true;
+      member: PortalMember;
+      customer: PortalCustomer;
+      /** Required agreements (current versions) the customer has not accepted: the portal is gated until 0. */
+      pendingAgreements: number;
+    }
   | { ok: false; reason: 'none' | 'locked_out' | 'portal_access_off' | 'inactive' };
 
 /** What a valid portal token claims; the account behind it is still to be checked. */
@@ -98,6 +105,8 @@ export function memberSessionQuery(db: Db, memberId: string, hostId: string) {
       active: customers.active,
       portalAccess: customers.portalAccess,
       status: customerStatusSql.as('customer_status'),
+      // Read with the session, so the agreement gate costs no round trip of its own.
+      pendingAgreements: pendingAgreementsCount(sql`${customers.id}`, sql`${customerUsers.hostId}`).as('pending_agreements'),
     })
     .from(customerUsers)
     .innerJoin(customers, eq(customers.id, customerUsers.customerId))
@@ -128,6 +137,7 @@ export function judgePortalSession(claims: PortalClaims | null, hostId: string, 
       portalAccess: row.portalAccess,
       status: row.status,
     },
+    pendingAgreements: Number(row.pendingAgreements ?? 0),
   };
 }
 

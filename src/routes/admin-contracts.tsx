@@ -1,3 +1,4 @@
+import { agreementsInForce } from '../legal/service';
 import { Hono, type Context } from 'hono';
 import { contractFormToInput, defaultEndDate } from '../contracts/schema';
 import {
@@ -102,12 +103,17 @@ function shell(c: Context<AppEnv>, customer: CustomerDetail, panel: unknown, sta
 
 async function detailPanel(c: Context<AppEnv>, r: Resolved, contract: ContractDetail, extra: { errors?: FieldErrors; message?: string } = {}) {
   const session = c.get('staff');
-  const [history, today] = await Promise.all([contractHistory(r.db, r.hostId, contract), hostToday(r.db, r.hostId)]);
+  const [history, today, agreements] = await Promise.all([
+    contractHistory(r.db, r.hostId, contract),
+    hostToday(r.db, r.hostId),
+    agreementsInForce(r.db, r.hostId, r.customer.id, contract.kind),
+  ]);
   return (
     <ContractDetailPanel
       customerId={r.customer.id}
       contract={contract}
       history={history}
+      agreements={agreements}
       timezone={session.host.timezone}
       today={today}
       notice={c.req.method === 'GET' ? c.req.query('done') : undefined}

@@ -58,6 +58,10 @@ import { portalEvidenceRoutes } from './portal-evidence';
 import { customerUsage, parseUsageMonth, usageSettings } from '../billing/usage';
 import { usageCsv } from '../billing/usage-csv';
 import { PortalUsagePage } from '../../views/pages/portal/usage';
+import { acceptDocument, getDocument, getVersion, pendingDocuments, versionFile } from '../legal/service';
+import { sendLegalFile } from './admin-legal';
+import { AgreementGatePage } from '../../views/pages/legal/portal';
+import { publicQuoteRoutes } from './public-quotes';
 
 type PortalCtx = Context<AppEnv>;
 
@@ -83,7 +87,7 @@ function portalSessionOf(c: PortalCtx): Promise<PortalSessionResult> | PortalSes
  * Pages behind sign-in. The session is re-checked on every request against the account and its
  * customer, so removal, Portal Access off and Inactive all take effect on the next click.
  */
-const requireMember = createMiddleware<AppEnv>(async (c, next) => {
+const memberOnly = (options: { gated: boolean }) => createMiddleware<AppEnv>(async (c, next) => {
   const portal = c.get('portal');
   if (portal.preview) return next();
   const result = await portalSessionOf(c);
@@ -96,11 +100,22 @@ const requireMember = createMiddleware<AppEnv>(async (c, next) => {
     }
     return c.redirect(target, 303);
   }
+  // The agreement gate: nothing behind sign-in opens until every required agreement is accepted.
+  if (options.gated && result.pendingAgreements > 0) {
+    c.set('portal', { ...portal, member: result.member, customer: result.customer });
+    const target = portalHref(portal, '/agreements');
+    if (isHtmx(c)) {
+      c.header('HX-Redirect', target);
+      return c.body(null, 403);
+    }
+    return c.redirect(target, 303);
+  }
   // Only a customer in default pays for the banner's reads (one round trip more).
   const defaultBanner = await defaultBannerFor(getDb(c.env.DB), portal.host.id, result.customer.id, result.customer.status);
   c.set('portal', { ...portal, member: result.member, customer: result.customer, defaultBanner });
   await next();
 });
+const requireMember = memberOnly({ gated: true });
 
 const ownerOnly = (c: PortalCtx) => {
   const portal = c.get('portal');
@@ -266,6 +281,42 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
     );
   });
   app.route('/auth', auth);
+
+  // --- A prospect's quote (public: the link's token is the key; this host's quotes only) -------
+  app.route('/quote', publicQuoteRoutes);
+
+  // --- The agreement gate (signed in, not yet gated) ------------------------------------------
+  const agreements = new Hono<AppEnv>();
+  agreements.use('*', memberOnly({ gated: false }));
+  agreements.get('/', async (c) => {
+    const portal = c.get('portal');
+    const pending = await pendingDocuments(getDb(c.env.DB), portal.host.id, portal.customer!.id);
+    if (pending.length === 0 && !portal.preview) return c.redirect(portalHref(portal, '/'), 303);
+    return c.html(<AgreementGatePage portal={portal} pending={pending} />);
+  });
+  agreements.get('/:versionId/document', async (c) => {
+    const portal = c.get('portal');
+    const db = getDb(c.env.DB);
+    const version = await getVersion(db, portal.host.id, c.req.param('versionId'));
+    const { document } = await getDocument(db, portal.host.id, version.documentId);
+    return sendLegalFile(c, await versionFile(c.env, version, document.title), version.sha256);
+  });
+  agreements.post('/:versionId/accept', async (c) => {
+    // View Portal never gets here (previewIsReadOnly): staff cannot accept for a customer.
+    const portal = c.get('portal');
+    const member = portal.member!;
+    const db = getDb(c.env.DB);
+    try {
+      await acceptDocument(db, portal.host.id, portal.customer!.id, { memberId: member.id, name: member.name, email: member.email, ip: c.req.header('CF-Connecting-IP') ?? null }, c.req.param('versionId'));
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'conflict') throw error;
+      const pending = await pendingDocuments(db, portal.host.id, portal.customer!.id);
+      return c.html(<AgreementGatePage portal={portal} pending={pending} error={error.message} />, 409);
+    }
+    const pending = await pendingDocuments(db, portal.host.id, portal.customer!.id);
+    return redirectAfterPost(c, portalHref(portal, pending.length ? '/agreements' : '/'));
+  });
+  app.route('/agreements', agreements);
 
   // --- Pages behind sign-in ------------------------------------------------------------------
   const pages = new Hono<AppEnv>();

@@ -7,6 +7,7 @@ import { BaseLayout } from './base';
 const NAV = [
   { key: 'dashboard', label: 'Dashboard', href: '/admin/dashboard' },
   { key: 'customers', label: 'Customers', href: '/admin/customers' },
+  { key: 'quotes', label: 'Quotes', href: '/admin/quotes' },
   { key: 'equipment', label: 'Equipment', href: '/admin/equipment' },
   { key: 'sites', label: 'Sites', href: '/admin/sites' },
   { key: 'contracts', label: 'Contracts', href: '/admin/contracts' },

@@ -173,3 +173,15 @@ export function PortalAuthLayout(props: { portal: PortalContext; title: string; 
     </PortalBase>
   );
 }
+
+/** A standalone branded page wider than the sign-in card: the agreement gate, a public quote. */
+export function PortalDocumentLayout(props: { portal: PortalContext; title: string; children: Child }) {
+  return (
+    <PortalBase portal={props.portal} title={props.title} bodyClass="auth portal-auth portal-document">
+      <main class="auth-card document-card" id="main">
+        <BrandHead portal={props.portal} />
+        {props.children}
+      </main>
+    </PortalBase>
+  );
+}

@@ -18,6 +18,7 @@ const SECTIONS = [
   { key: 'alerts', label: 'Alerts', href: '/admin/settings/alerts' },
   { key: 'billing', label: 'Billing', href: '/admin/settings/billing' },
   { key: 'default', label: 'Default and holding pool', href: '/admin/settings/default' },
+  { key: 'legal', label: 'Legal', href: '/admin/settings/legal' },
   { key: 'staff', label: 'Staff', href: '/admin/settings/staff' },
   { key: 'api-keys', label: 'API keys', href: '/admin/settings/api-keys' },
 ] as const;

@@ -1,3 +1,4 @@
+import type { AgreementInForce } from '../../../src/legal/service';
 import type { Child } from 'hono/jsx';
 import { formatMoney, microsToRateText } from '../../../src/billing/money';
 import { MAX_LEASE_EXTENSIONS } from '../../../src/contracts/schema';
@@ -236,6 +237,8 @@ export function ContractDetailPanel(props: {
   notice?: string;
   errors?: FieldErrors;
   message?: string;
+  /** The legal agreements in force for this contract's kind (issue 13). */
+  agreements?: AgreementInForce[];
 }) {
   const c = props.contract;
   const notice = props.notice ? NOTICES[props.notice] : undefined;
@@ -317,6 +320,27 @@ export function ContractDetailPanel(props: {
               ))}
             </ul>
           )}
+        </section>
+      )}
+      {props.agreements && props.agreements.length > 0 && (
+        <section class="card" data-testid="contract-agreements">
+          <h3 class="card-title">Agreements in force</h3>
+          <ul>
+            {props.agreements.map((a) => (
+              <li>
+                {a.title} v{a.version}
+                {a.acceptedAt ? (
+                  <>
+                    {' '}
+                    · accepted <Time ms={a.acceptedAt} timezone={props.timezone} />
+                  </>
+                ) : (
+                  ' · not yet accepted'
+                )}{' '}
+                <code class="hash">{a.sha256.slice(0, 16)}…</code>
+              </li>
+            ))}
+          </ul>
         </section>
       )}
       <section class="card">
