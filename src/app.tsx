@@ -18,6 +18,9 @@ import { adminCustomerRoutes, customerListPrefetch } from './routes/admin-custom
 import { adminFinancialsRoutes } from './routes/admin-financials';
 import { adminEvidenceRoutes } from './routes/admin-evidence';
 import { adminSettingsRoutes } from './routes/admin-settings';
+import { adminTeamRoutes } from './routes/admin-team';
+import { adminHostRoutes } from './routes/admin-hosts';
+import { teamRoutes } from './routes/team';
 import { agentApiRoutes } from './routes/agent-api';
 import { apiAlertRoutes } from './routes/api-v1/alerts';
 import { apiPaymentRoutes } from './routes/api-v1/payments';
@@ -55,6 +58,7 @@ function baseApp() {
 export function createPlatformApp() {
   const app = baseApp();
   app.route('/', authRoutes);
+  app.route('/team', teamRoutes);
 
   // Read-only lists whose first D1 batch travels with the session check (pagePrefetch, one round trip less).
   app.get('/admin/customers', customerListPrefetch.middleware);
@@ -70,8 +74,10 @@ export function createPlatformApp() {
   // Before the customer routes: it owns /:id/contracts, which their generic tab dispatcher would take.
   app.route('/admin/customers', adminContractRoutes);
   app.route('/admin/customers', adminCustomerRoutes);
+  app.route('/admin/settings/staff', adminTeamRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
   app.route('/admin/account', adminAccountRoutes);
+  app.route('/admin/hosts', adminHostRoutes);
   app.route('/admin/equipment', adminEquipmentRoutes);
   app.route('/admin/sites', adminSiteRoutes);
   app.route('/admin/alerts', adminAlertRoutes);
