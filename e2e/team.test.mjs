@@ -29,7 +29,7 @@ async function addSite(page, name) {
   await htmxReady(page);
   await field(page, 'Site name').fill(name);
   await page.getByRole('button', { name: 'Add Site' }).click();
-  await page.waitForURL((url) => /^\/admin\/sites\/[^/]+$/.test(url.pathname) && url.pathname !== "/admin/sites/new");
+  await page.waitForURL((url) => /^\/admin\/sites\/[^/]+$/.test(url.pathname) && url.pathname !== '/admin/sites/new');
 }
 
 test('an owner invites a technician limited to one site, who accepts and sees only that site', { timeout: 120_000 }, async () => {
