@@ -23,6 +23,9 @@ import { adminSettingsRoutes } from './routes/admin-settings';
 import { adminDefaultRoutes } from './routes/admin-default';
 import { adminDefaultSettingsRoutes } from './routes/admin-default-settings';
 import { apiDefaultCaseRoutes, apiCustomerDefaultRoutes } from './routes/api-v1/default-cases';
+import { adminTeamRoutes } from './routes/admin-team';
+import { adminHostRoutes } from './routes/admin-hosts';
+import { teamRoutes } from './routes/team';
 import { agentApiRoutes } from './routes/agent-api';
 import { apiAlertRoutes } from './routes/api-v1/alerts';
 import { apiPaymentRoutes } from './routes/api-v1/payments';
@@ -68,6 +71,7 @@ function baseApp() {
 export function createPlatformApp() {
   const app = baseApp();
   app.route('/', authRoutes);
+  app.route('/team', teamRoutes);
 
   // Read-only lists whose first D1 batch travels with the session check (pagePrefetch, one round trip less).
   app.get('/admin/customers', customerListPrefetch.middleware);
@@ -93,8 +97,10 @@ export function createPlatformApp() {
   app.route('/admin/settings/legal', adminLegalSettingsRoutes);
   app.route('/admin/quotes.csv', adminQuoteCsvRoute);
   app.route('/admin/quotes', adminQuoteRoutes);
+  app.route('/admin/settings/staff', adminTeamRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
   app.route('/admin/account', adminAccountRoutes);
+  app.route('/admin/hosts', adminHostRoutes);
   app.route('/admin/equipment', adminEquipmentRoutes);
   app.route('/admin/sites', adminSiteRoutes);
   app.route('/admin/alerts', adminAlertRoutes);

@@ -1,3 +1,4 @@
+import { inSiteScope, type SiteScope } from '../team/scope';
 import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { activityInsert, activityInsertIfChanged, type Actor } from '../activity/service';
@@ -90,14 +91,16 @@ export async function listAgents(db: Db, hostId: string, siteId: string, now = D
 }
 
 /** Who may add, revoke and regenerate agents: a staff role (owner/admin), or any host API key. */
-export type AgentManager = { role: StaffRole } | { apiKey: true };
+export type AgentManager = { role: StaffRole; siteIds?: SiteScope } | { apiKey: true };
 
 function requireAgentManager(manager: AgentManager) {
   if ('role' in manager) requireThat(can.manageAgents(manager.role), 'Only owners and admins manage facility agents.');
 }
 
-async function siteOf(db: Db, hostId: string, siteId: string) {
-  const site = await db.select({ id: sites.id, name: sites.name }).from(sites).where(and(eq(sites.hostId, hostId), eq(sites.id, siteId))).get();
+/** The site, within the manager's site scope (src/team/scope.ts): another site is not found. */
+async function siteOf(db: Db, hostId: string, siteId: string, manager?: AgentManager) {
+  const scope = manager && 'role' in manager ? manager.siteIds : undefined;
+  const site = await db.select({ id: sites.id, name: sites.name }).from(sites).where(and(eq(sites.hostId, hostId), eq(sites.id, siteId), inSiteScope(sites.id, scope))).get();
   if (!site) throw notFound('Site');
   return site;
 }
@@ -131,7 +134,7 @@ async function withFreshCode<T>(write: (codeHash: string, code: string) => Promi
 export async function createAgent(db: Db, hostId: string, actor: Actor, manager: AgentManager, siteId: string, raw: unknown = {}): Promise<IssuedCode> {
   requireAgentManager(manager);
   const input = parseInput(createAgentSchema, raw ?? {});
-  const site = await siteOf(db, hostId, siteId);
+  const site = await siteOf(db, hostId, siteId, manager);
   const now = Date.now();
   const id = newId();
   const expiresAt = now + CODE_TTL_MS;
@@ -159,7 +162,7 @@ async function agentOf(db: Db, hostId: string, siteId: string, agentId: string):
 /** Revoking ends the agent's token at once (authenticateAgent refuses it) and voids any code. */
 export async function revokeAgent(db: Db, hostId: string, actor: Actor, manager: AgentManager, siteId: string, agentId: string): Promise<void> {
   requireAgentManager(manager);
-  const site = await siteOf(db, hostId, siteId);
+  const site = await siteOf(db, hostId, siteId, manager);
   const agent = await agentOf(db, hostId, siteId, agentId);
   if (agent.revokedAt !== null) return;
   const now = Date.now();
@@ -186,7 +189,7 @@ export async function regenerateAgentCode(
   agentId: string,
 ): Promise<IssuedCode> {
   requireAgentManager(manager);
-  const site = await siteOf(db, hostId, siteId);
+  const site = await siteOf(db, hostId, siteId, manager);
   const agent = await agentOf(db, hostId, siteId, agentId);
   const now = Date.now();
   if (agentState(agent, now) === 'registered') {

@@ -1,3 +1,4 @@
+import { customerInSiteScope, inSiteScope, type SiteScope } from '../team/scope';
 import { and, asc, count, desc, eq, gt, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { activityInsert, type Actor, type Changes } from '../activity/service';
 import { can, requireThat } from '../auth/permissions';
@@ -85,6 +86,8 @@ const ownedByCustomer = (customerId: string) =>
 export interface AlertScope {
   /** Portal: only this customer's own alerts (see ownedByCustomer). */
   customerId?: string;
+  /** Staff limited to some sites (src/team/scope.ts): only those sites' alerts. */
+  siteIds?: SiteScope;
 }
 
 function alertFilters(hostId: string, query: ListAlertsQuery, scope: AlertScope): (SQL | undefined)[] {
@@ -96,6 +99,7 @@ function alertFilters(hostId: string, query: ListAlertsQuery, scope: AlertScope)
     query.kind ? eq(alerts.kind, query.kind) : undefined,
     query.state === 'open' ? isNull(alerts.closedAt) : query.state === 'closed' ? isNotNull(alerts.closedAt) : undefined,
     scope.customerId ? ownedByCustomer(scope.customerId) : undefined,
+    inSiteScope(alerts.siteId, scope.siteIds),
   ];
 }
 
@@ -166,13 +170,13 @@ export async function listCustomerAlerts(db: Db, hostId: string, customerId: str
 }
 
 /** Filter choices for the staff Alerts page: the host's sites, and customers who have alerts. */
-export async function alertFilterOptions(db: Db, hostId: string) {
+export async function alertFilterOptions(db: Db, hostId: string, siteScope?: SiteScope) {
   const [siteRows, customerRows] = await db.batch([
-    db.select({ id: sites.id, name: sites.name }).from(sites).where(eq(sites.hostId, hostId)).orderBy(asc(sites.name), asc(sites.id)),
+    db.select({ id: sites.id, name: sites.name }).from(sites).where(and(eq(sites.hostId, hostId), inSiteScope(sites.id, siteScope))).orderBy(asc(sites.name), asc(sites.id)),
     db
       .select({ id: customers.id, name: customers.name })
       .from(customers)
-      .where(and(eq(customers.hostId, hostId), sql`EXISTS (SELECT 1 FROM alerts AS a WHERE a.customer_id = "customers"."id")`))
+      .where(and(eq(customers.hostId, hostId), sql`EXISTS (SELECT 1 FROM alerts AS a WHERE a.customer_id = "customers"."id")`, customerInSiteScope(customers.id, siteScope)))
       .orderBy(asc(customers.sortName), asc(customers.id))
       .limit(500),
   ]);
@@ -203,7 +207,7 @@ const CSV_HEADER = [
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export async function alertsCsv(db: Db, hostId: string, rawQuery: unknown, now = Date.now()): Promise<string> {
+export async function alertsCsv(db: Db, hostId: string, rawQuery: unknown, now = Date.now(), siteScope?: SiteScope): Promise<string> {
   const query = parseInput(listAlertsQuerySchema, rawQuery);
   const rows = await db
     .select(alertColumns)
@@ -211,7 +215,7 @@ export async function alertsCsv(db: Db, hostId: string, rawQuery: unknown, now =
     .leftJoin(miners, and(eq(miners.id, alerts.minerId), eq(miners.hostId, alerts.hostId)))
     .leftJoin(customers, and(eq(customers.id, alerts.customerId), eq(customers.hostId, alerts.hostId)))
     .leftJoin(sites, and(eq(sites.id, alerts.siteId), eq(sites.hostId, alerts.hostId)))
-    .where(and(...alertFilters(hostId, { ...query, cursor: undefined, before: undefined }, {})))
+    .where(and(...alertFilters(hostId, { ...query, cursor: undefined, before: undefined }, { siteIds: siteScope })))
     .orderBy(desc(alerts.openedAt), desc(alerts.id))
     .limit(ALERTS_CSV_MAX_ROWS)
     .all();

@@ -1,4 +1,4 @@
-import { asc, eq, or } from 'drizzle-orm';
+import { and, asc, eq, isNull, or } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { hosts, hostUsers, users } from '../db/schema';
 import { activityInsert } from '../activity/service';
@@ -19,6 +19,8 @@ export interface SignedIn {
   userId: string;
   hostId: string;
   sessionVersion: number;
+  /** Set by signIn: more than one, and the person picks a host first (/admin/hosts). */
+  hostCount?: number;
 }
 
 /** Creates a host and its owner in one batch; the slug and email must be free. */
@@ -69,13 +71,16 @@ export async function signIn(db: Db, headers: Headers, raw: unknown): Promise<Si
   if (!(await verifyPassword(input.password, user.passwordHash))) {
     throw new ValidationError({ email: 'Email or password is incorrect.' }, 'Email or password is incorrect.');
   }
-  // A person on several hosts lands on the one they joined first.
-  const membership = await db
+  // The session names one host: the first joined; a person on several then picks one (/admin/hosts).
+  // Closed hosts (src/team/close.ts) are no longer a way in.
+  const memberships = await db
     .select({ hostId: hostUsers.hostId })
     .from(hostUsers)
-    .where(eq(hostUsers.userId, user.id))
+    .innerJoin(hosts, eq(hosts.id, hostUsers.hostId))
+    .where(and(eq(hostUsers.userId, user.id), isNull(hosts.closedAt)))
     .orderBy(asc(hostUsers.createdAt))
-    .get();
-  if (!membership) throw new AppError('forbidden', 'This account is not a member of any host any more.');
-  return { userId: user.id, hostId: membership.hostId, sessionVersion: user.sessionVersion };
+    .all();
+  const first = memberships[0];
+  if (!first) throw new AppError('forbidden', 'This account is not a member of any host any more.');
+  return { userId: user.id, hostId: first.hostId, sessionVersion: user.sessionVersion, hostCount: memberships.length };
 }

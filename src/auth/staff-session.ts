@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { jwtVerify, SignJWT } from 'jose';
 import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
@@ -17,7 +17,22 @@ const AUDIENCE = 'hashyard:staff';
 export interface StaffSession {
   user: { id: string; name: string; email: string; sessionVersion: number };
   role: StaffRole;
+  /** The sites this member may see, or null for every site (src/team/scope.ts). */
+  siteIds: string[] | null;
+  /** How many hosts this person belongs to: the header offers a switch when more than one. */
+  hostCount: number;
   host: { id: string; name: string; mainSlug: string; defaultCurrency: string; timezone: string };
+}
+
+/** The stored JSON array of site ids; anything unreadable scopes to no site rather than all. */
+export function parseSiteIds(stored: string | null): string[] | null {
+  if (stored === null) return null;
+  try {
+    const parsed: unknown = JSON.parse(stored);
+    return Array.isArray(parsed) ? parsed.filter((id): id is string => typeof id === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 const keyOf = (secret: string) => new TextEncoder().encode(secret);
@@ -67,6 +82,8 @@ export async function loadStaffSessionWith<T = never>(
       email: users.email,
       sessionVersion: users.sessionVersion,
       role: hostUsers.role,
+      siteIds: hostUsers.siteIds,
+      hostCount: sql<number>`(SELECT count(*) FROM host_users AS mine JOIN hosts AS open_host ON open_host.id = mine.host_id WHERE mine.user_id = ${hostUsers.userId} AND open_host.closed_at IS NULL)`.as('host_count'),
       // Aliased: in a D1 batch drizzle maps rows by column name, and users and hosts both have
       // id and name. @see https://github.com/drizzle-team/drizzle-orm/issues/6038
       hostId: sql<string>`${hosts.id}`.as('host_id'),
@@ -78,7 +95,8 @@ export async function loadStaffSessionWith<T = never>(
     .from(hostUsers)
     .innerJoin(users, eq(users.id, hostUsers.userId))
     .innerJoin(hosts, eq(hosts.id, hostUsers.hostId))
-    .where(and(eq(hostUsers.userId, userId), eq(hostUsers.hostId, hostId)))
+    // A closed host (src/team/close.ts) answers no session at all: every door shuts at once.
+    .where(and(eq(hostUsers.userId, userId), eq(hostUsers.hostId, hostId), isNull(hosts.closedAt)))
     .limit(1);
   const reads = pageReads?.(db, hostId) ?? null;
   const [rows, ...pageRows] = reads ? await db.batch([sessionQuery, ...reads.queries]) : [await sessionQuery];
@@ -88,6 +106,8 @@ export async function loadStaffSessionWith<T = never>(
     session: {
       user: { id: row.userId, name: row.userName, email: row.email, sessionVersion: row.sessionVersion },
       role: row.role,
+      siteIds: parseSiteIds(row.siteIds),
+      hostCount: Number(row.hostCount),
       host: {
         id: row.hostId,
         name: row.hostName,

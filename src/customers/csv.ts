@@ -1,3 +1,4 @@
+import type { SiteScope } from '../team/scope';
 import { and, asc, desc } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { customers } from '../db/schema';
@@ -36,12 +37,13 @@ export async function customersCsv(
   db: Db,
   hostId: string,
   query: { q?: string; status?: CustomerStatus; sort: CustomerSort },
+  siteScope?: SiteScope,
 ): Promise<string> {
   const { column, descending } = customerOrder(query.sort);
   const rows = await db
     .select(customerColumns())
     .from(customers)
-    .where(and(...customerFilters(hostId, query)))
+    .where(and(...customerFilters(hostId, query, siteScope)))
     .orderBy(...(descending ? [desc(column), desc(customers.id)] : [asc(column), asc(customers.id)]))
     .all();
   const lines = [HEADER.join(',')];

@@ -1,3 +1,4 @@
+import { customerInSiteScope, type SiteScope } from '../team/scope';
 import { and, asc, count, desc, eq, gt, lt, or, sql, type SQL } from 'drizzle-orm';
 import { activityInsert, diffFields, type Actor, type Changes } from '../activity/service';
 import type { BatchReads } from '../db/batch-reads';
@@ -75,7 +76,8 @@ export function customerColumns() {
   };
 }
 
-export async function getCustomer(db: Db, hostId: string, customerId: string): Promise<CustomerDetail> {
+/** A customer outside the member's site scope (src/team/scope.ts) is not found, like another host's. */
+export async function getCustomer(db: Db, hostId: string, customerId: string, siteScope?: SiteScope): Promise<CustomerDetail> {
   const row = await db
     .select({
       ...customerColumns(),
@@ -83,7 +85,7 @@ export async function getCustomer(db: Db, hostId: string, customerId: string): P
         WHERE dc.customer_id = ${CUSTOMER_COLUMN.id} AND dc.closed_at IS NULL ORDER BY dc.opened_at DESC LIMIT 1)`,
     })
     .from(customers)
-    .where(and(eq(customers.hostId, hostId), eq(customers.id, customerId)))
+    .where(and(eq(customers.hostId, hostId), eq(customers.id, customerId), customerInSiteScope(customers.id, siteScope)))
     .get();
   if (!row) throw notFound('Customer');
   return withDerived(row);
@@ -102,9 +104,9 @@ export interface CustomerPage {
 }
 
 /** The WHERE of a customer list: host scope, free-text search and status. */
-export function customerFilters(hostId: string, query: { q?: string; status?: CustomerStatus }): (SQL | undefined)[] {
+export function customerFilters(hostId: string, query: { q?: string; status?: CustomerStatus }, siteScope?: SiteScope): (SQL | undefined)[] {
   // The host scope, or (with a status) the status filter, which carries the host scope itself.
-  const filters: (SQL | undefined)[] = [query.status ? customersWithStatus(query.status, hostId) : eq(customers.hostId, hostId)];
+  const filters: (SQL | undefined)[] = [query.status ? customersWithStatus(query.status, hostId) : eq(customers.hostId, hostId), customerInSiteScope(customers.id, siteScope)];
   // Name, company, contact and billing email, in the indexed search_text column (see schema):
   // instr(), not LIKE, so there is nothing to escape and no 50-byte pattern cap (D1).
   const needle = query.q?.toLowerCase().replaceAll('\x1f', '');
@@ -118,19 +120,19 @@ export function customerOrder(sort: CustomerSort) {
   return { column, descending: sort.startsWith('-') };
 }
 
-export async function listCustomers(db: Db, hostId: string, rawQuery: unknown): Promise<CustomerPage> {
-  const reads = customerListReads(db, hostId, rawQuery);
+export async function listCustomers(db: Db, hostId: string, rawQuery: unknown, siteScope?: SiteScope): Promise<CustomerPage> {
+  const reads = customerListReads(db, hostId, rawQuery, siteScope);
   return reads.read(await db.batch(reads.queries));
 }
 
 /** listCustomers' two statements (the page, the filtered total), unexecuted, and how to read them. */
-export function customerListReads(db: Db, hostId: string, rawQuery: unknown): BatchReads<CustomerPage> {
+export function customerListReads(db: Db, hostId: string, rawQuery: unknown, siteScope?: SiteScope): BatchReads<CustomerPage> {
   const query = parseInput(listCustomersQuerySchema, rawQuery);
   const sort: CustomerSort = query.sort ?? 'name';
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const { column, descending } = customerOrder(sort);
 
-  const filters = customerFilters(hostId, query);
+  const filters = customerFilters(hostId, query, siteScope);
 
   const goingBack = query.before !== undefined;
   const cursorText = query.before ?? query.cursor;

@@ -27,6 +27,9 @@ export const hosts = sqliteTable(
     /** #rrggbb */
     brandPrimaryColor: text('brand_primary_color'),
     brandAccentColor: text('brand_accent_color'),
+    /** Closed by its owner (src/team/close.ts): every door shuts at once; data goes at deleteAfter. */
+    closedAt: integer('closed_at'),
+    deleteAfter: integer('delete_after'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -84,9 +87,16 @@ export const hostUsers = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     role: text('role', { enum: STAFF_ROLES }).notNull(),
+    /** JSON array of the site ids this member may see; null = every site (src/team/scope.ts). */
+    siteIds: text('site_ids'),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.hostId, t.userId] }), index('host_users_user_idx').on(t.userId)],
+  (t) => [
+    primaryKey({ columns: [t.hostId, t.userId] }),
+    index('host_users_user_idx').on(t.userId),
+    // Exactly one owner per host: the database refuses a second one whatever the code path.
+    uniqueIndex('host_users_one_owner').on(t.hostId).where(sql`role = 'owner'`),
+  ],
 );
 
 export const apiKeys = sqliteTable(
@@ -1388,4 +1398,78 @@ export const quoteLines = sqliteTable(
     monthlyMinor: integer('monthly_minor').notNull(),
   },
   (t) => [index('quote_lines_quote_idx').on(t.quoteId, t.position)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// The host's team (issue 16): staff invitations, ownership transfer, the data export.
+
+/** An emailed invitation to join a host's staff: single use, 7 days, the token stored hashed. */
+export const staffInvites = sqliteTable(
+  'staff_invites',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    email: text('email').notNull(),
+    role: text('role', { enum: STAFF_ROLES }).notNull(),
+    /** JSON array of site ids the member will be limited to; null = every site. */
+    siteIds: text('site_ids'),
+    tokenHash: text('token_hash').notNull(),
+    invitedById: text('invited_by_id').notNull(),
+    invitedByLabel: text('invited_by_label').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    acceptedAt: integer('accepted_at'),
+    acceptedBy: text('accepted_by'),
+    revokedAt: integer('revoked_at'),
+    lastSentAt: integer('last_sent_at').notNull(),
+    sendCount: integer('send_count').notNull().default(1),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('staff_invites_token_unique').on(t.tokenHash), index('staff_invites_host_idx').on(t.hostId, t.createdAt)],
+);
+
+/** The owner hands the host to an admin; the admin confirms from an emailed link. */
+export const ownershipTransfers = sqliteTable(
+  'ownership_transfers',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    fromUserId: text('from_user_id').notNull(),
+    toUserId: text('to_user_id').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    acceptedAt: integer('accepted_at'),
+    cancelledAt: integer('cancelled_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('ownership_transfers_token_unique').on(t.tokenHash), index('ownership_transfers_host_idx').on(t.hostId)],
+);
+
+export const HOST_EXPORT_STATUSES = ['queued', 'running', 'ready', 'failed'] as const;
+
+/** Settings → Export: a ZIP of CSVs built by the export queue and kept in R2 for 7 days. */
+export const hostExports = sqliteTable(
+  'host_exports',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    requestedById: text('requested_by_id').notNull(),
+    requestedByEmail: text('requested_by_email').notNull(),
+    status: text('status', { enum: HOST_EXPORT_STATUSES }).notNull().default('queued'),
+    /** 0–100, the share of tables written. */
+    progress: integer('progress').notNull().default(0),
+    objectKey: text('object_key'),
+    sizeBytes: integer('size_bytes'),
+    rowCount: integer('row_count'),
+    error: text('error'),
+    expiresAt: integer('expires_at').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('host_exports_host_idx').on(t.hostId, t.createdAt)],
 );

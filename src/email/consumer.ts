@@ -27,7 +27,7 @@ import {
   releaseClaim,
   SENDING,
 } from './outbox';
-import { loadHostBrand, renderEmail, type HostBrandRow } from './templates';
+import { isPlatformTemplate, loadHostBrand, PLATFORM_BRAND_ROW, renderEmail, type HostBrandRow } from './templates';
 import { selectTransport } from './transports';
 import { PermanentEmailError, type Transport } from './types';
 
@@ -86,7 +86,7 @@ export async function handleEmailQueue(batch: MessageBatch<EmailQueueMessage>, e
         if (!host) throw new PermanentEmailError('The host no longer exists.');
         const rendered = await renderEmail(row, host);
         transport ??= selectTransport(env);
-        await transport.send({ outboxId, to: row.toEmail, fromName: host.name, subject: row.subject, ...rendered });
+        await transport.send({ outboxId, to: row.toEmail, fromName: isPlatformTemplate(row.template) ? PLATFORM_BRAND_ROW.name : host.name, subject: row.subject, ...rendered });
         await markSent(db, outboxId, transport.name, rendered, now());
         message.ack();
       } catch (error) {

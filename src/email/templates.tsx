@@ -675,7 +675,63 @@ const quoteEvent = define({
   },
 });
 
-export const TEMPLATES = { invite, password_reset: passwordReset, alert, invoice, default_notice: defaultNotice, announcement, ticket, quote, quote_event: quoteEvent } as const;
+/**
+ * Staff-side messages (issue 16: a staff invitation, an ownership transfer, an export ready, a
+ * host closing). Staff are not the host's customers, so these carry the platform's name, never
+ * the host's white label; the host is named in the text.
+ */
+export const platformNoticePayloadSchema = z.object({
+  greeting: label,
+  /** One to six plain paragraphs. */
+  paragraphs: z.array(z.string().trim().min(1).max(1000)).min(1).max(6),
+  actionLabel: label.min(1),
+  actionUrl: httpUrl,
+  /** When the link stops working; omitted for a link that does not expire. */
+  expiresAt: isoInstant.optional(),
+  logoUrl: httpUrl.optional(),
+});
+export type PlatformNoticePayload = z.input<typeof platformNoticePayloadSchema>;
+
+export const PLATFORM_BRAND_ROW: HostBrandRow = { name: 'Hashyard', timezone: 'UTC', brandSlogan: null, brandPrimaryColor: null, brandAccentColor: null };
+
+const platformNotice = define({
+  schema: platformNoticePayloadSchema,
+  render(p, brand, subject) {
+    const expires = p.expiresAt ? formatExpiry(p.expiresAt, brand.timezone) : null;
+    const greeting = p.greeting || 'Hello,';
+    return {
+      html: (
+        <EmailLayout brand={brand} subject={subject} preheader={p.paragraphs[0] ?? subject}>
+          <p style="margin:0 0 12px;">{greeting}</p>
+          {p.paragraphs.map((paragraph) => (
+            <p style="margin:0 0 12px;">{paragraph}</p>
+          ))}
+          <Button brand={brand} href={p.actionUrl}>
+            {p.actionLabel}
+          </Button>
+          {expires && <p style="margin:0 0 12px;">This link expires on {expires}.</p>}
+          <LinkFallback brand={brand} href={p.actionUrl} />
+          <p style="margin:12px 0 0;font-size:13px;color:#6b7280;">If you did not expect this email, you can ignore it.</p>
+        </EmailLayout>
+      ),
+      text: [
+        greeting,
+        '',
+        ...p.paragraphs.flatMap((paragraph) => [paragraph, '']),
+        `${p.actionLabel}:`,
+        p.actionUrl,
+        ...(expires ? ['', `This link expires on ${expires}.`] : []),
+        '',
+        'If you did not expect this email, you can ignore it.',
+      ],
+    };
+  },
+});
+
+/** Templates sent under the platform's name rather than the host's (see platformNoticePayloadSchema). */
+export const isPlatformTemplate = (template: string) => template === 'platform_notice';
+
+export const TEMPLATES = { invite, password_reset: passwordReset, alert, invoice, default_notice: defaultNotice, announcement, ticket, quote, quote_event: quoteEvent, platform_notice: platformNotice } as const;
 
 export type EmailTemplate = keyof typeof TEMPLATES;
 
@@ -689,7 +745,8 @@ export type EmailContent =
   | { template: 'announcement'; payload: AnnouncementPayload }
   | { template: 'ticket'; payload: TicketPayload }
   | { template: 'quote'; payload: QuotePayload }
-  | { template: 'quote_event'; payload: QuoteEventPayload };
+  | { template: 'quote_event'; payload: QuoteEventPayload }
+  | { template: 'platform_notice'; payload: PlatformNoticePayload };
 
 export const isEmailTemplate = (name: string): name is EmailTemplate => Object.hasOwn(TEMPLATES, name);
 
@@ -724,7 +781,7 @@ export async function renderEmail(
   host: HostBrandRow,
 ): Promise<RenderedEmail> {
   const { template, payload } = parseStoredPayload(row.template, row.payload);
-  const brand = brandFor(host, payload.logoUrl);
+  const brand = isPlatformTemplate(template) ? brandFor(PLATFORM_BRAND_ROW, undefined) : brandFor(host, payload.logoUrl);
   // The union of definitions is not callable with the union of payloads; the pair was parsed together.
   const definition = TEMPLATES[template] as TemplateDefinition<z.ZodType<typeof payload>>;
   const { html, text } = definition.render(payload, brand, row.subject);

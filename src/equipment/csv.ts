@@ -1,3 +1,4 @@
+import type { SiteScope } from '../team/scope';
 import { and, eq, or, sql } from 'drizzle-orm';
 import type { Actor } from '../activity/service';
 import { csvCell } from '../customers/csv';
@@ -399,8 +400,8 @@ const EXPORT_HEADER = [
 ];
 
 /** Every unit matching the list's filters, in the list's order, formulas defused (csvCell). */
-export async function minersCsv(db: Db, live: LiveSource, hostId: string, query: unknown): Promise<string> {
-  const rows = await listAllMiners(db, live, hostId, query);
+export async function minersCsv(db: Db, live: LiveSource, hostId: string, query: unknown, siteScope?: SiteScope): Promise<string> {
+  const rows = await listAllMiners(db, live, hostId, query, siteScope);
   const lines = [EXPORT_HEADER.join(',')];
   for (const row of rows) {
     const l = row.live;

@@ -1,3 +1,4 @@
+import { inSiteScope, type SiteScope } from '../team/scope';
 import { and, asc, count, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { activityInsert, activityInsertIfChanged, diffFields, type Actor, type Changes } from '../activity/service';
 import { getCustomer } from '../customers/service';
@@ -85,16 +86,17 @@ function selectMiners(db: Db) {
 }
 
 
-export async function getMiner(db: Db, hostId: string, minerId: string): Promise<Miner> {
+/** A unit outside the member's site scope (src/team/scope.ts) is not found, like another host's. */
+export async function getMiner(db: Db, hostId: string, minerId: string, siteScope?: SiteScope): Promise<Miner> {
   const row = await selectMiners(db)
-    .where(and(eq(miners.hostId, hostId), eq(miners.id, minerId)))
+    .where(and(eq(miners.hostId, hostId), eq(miners.id, minerId), inSiteScope(miners.siteId, siteScope)))
     .get();
   if (!row) throw notFound('Unit');
   return row;
 }
 
-export async function getMinerWithLive(db: Db, live: LiveSource, hostId: string, minerId: string): Promise<MinerWithLive> {
-  const miner = await getMiner(db, hostId, minerId);
+export async function getMinerWithLive(db: Db, live: LiveSource, hostId: string, minerId: string, siteScope?: SiteScope): Promise<MinerWithLive> {
+  const miner = await getMiner(db, hostId, minerId, siteScope);
   const states = await readLive(live, [miner]);
   return { ...miner, live: states.get(miner.id) ?? null };
 }
@@ -120,8 +122,10 @@ export interface MinerPage {
 export type MinerScope = 'all' | 'assignable';
 
 /** The WHERE of a unit list: host scope, free-text search and filters. */
-export function minerFilters(hostId: string, query: Omit<ListMinersQuery, 'sort' | 'limit' | 'cursor' | 'before'>, scope: MinerScope = 'all'): SQL[] {
+export function minerFilters(hostId: string, query: Omit<ListMinersQuery, 'sort' | 'limit' | 'cursor' | 'before'>, scope: MinerScope = 'all', siteScope?: SiteScope): SQL[] {
   const filters: SQL[] = [eq(miners.hostId, hostId)];
+  const inScope = inSiteScope(miners.siteId, siteScope);
+  if (inScope) filters.push(inScope);
   if (query.q) {
     // instr(), not LIKE: no wildcards to escape, and D1 caps LIKE patterns at 50 bytes.
     const needle = query.q.toLowerCase();
@@ -171,8 +175,8 @@ function liveMetric(sort: LiveSort, live: LiveKey | undefined): number | null {
 const sortByLive = <T extends { id: string }>(rows: T[], states: ReadonlyMap<string, LiveKey>, sort: LiveSort): T[] =>
   sortByLiveValue(rows, states, (live) => liveMetric(sort, live), sort.startsWith('-'));
 
-export async function listMiners(db: Db, live: LiveSource, hostId: string, rawQuery: unknown, scope: MinerScope = 'all'): Promise<MinerPage> {
-  const plan = listPlan(db, hostId, parseInput(listMinersQuerySchema, rawQuery), scope);
+export async function listMiners(db: Db, live: LiveSource, hostId: string, rawQuery: unknown, scope: MinerScope = 'all', siteScope?: SiteScope): Promise<MinerPage> {
+  const plan = listPlan(db, hostId, parseInput(listMinersQuerySchema, rawQuery), scope, siteScope);
   return plan.finish(await db.batch(plan.queries), live);
 }
 
@@ -186,10 +190,11 @@ export function equipmentPageReads(
   db: Db,
   hostId: string,
   rawQuery: unknown,
+  siteScope?: SiteScope,
 ): BatchReads<(live: LiveSource) => Promise<{ page: MinerPage; options: EquipmentFilterOptions }>> {
   const query = parseInput(listMinersQuerySchema, rawQuery);
-  const plan = listPlan(db, hostId, query, 'all');
-  const options = filterOptionQueries(db, hostId, query.customer);
+  const plan = listPlan(db, hostId, query, 'all', siteScope);
+  const options = filterOptionQueries(db, hostId, query.customer, siteScope);
   return {
     queries: [...plan.queries, ...options],
     read: (results) => {
@@ -201,8 +206,8 @@ export function equipmentPageReads(
 }
 
 /** listMiners plus the filter choices, in one batch (equipmentPageReads) when not prefetched. */
-export async function listMinersWithOptions(db: Db, live: LiveSource, hostId: string, rawQuery: unknown) {
-  const reads = equipmentPageReads(db, hostId, rawQuery);
+export async function listMinersWithOptions(db: Db, live: LiveSource, hostId: string, rawQuery: unknown, siteScope?: SiteScope) {
+  const reads = equipmentPageReads(db, hostId, rawQuery, siteScope);
   return reads.read(await db.batch(reads.queries))(live);
 }
 
@@ -212,10 +217,10 @@ interface ListPlan {
   finish(results: readonly unknown[], live: LiveSource): Promise<MinerPage>;
 }
 
-function listPlan(db: Db, hostId: string, query: ListMinersQuery, scope: MinerScope): ListPlan {
+function listPlan(db: Db, hostId: string, query: ListMinersQuery, scope: MinerScope, siteScope?: SiteScope): ListPlan {
   const sort: MinerSort = query.sort ?? 'serial';
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const filters = minerFilters(hostId, query, scope);
+  const filters = minerFilters(hostId, query, scope, siteScope);
   return isLiveSort(sort) ? liveSortPlan(db, filters, sort, limit, query) : d1SortPlan(db, filters, sort, limit, query);
 }
 
@@ -302,13 +307,13 @@ function liveSortPlan(db: Db, filters: SQL[], sort: LiveSort, limit: number, que
 }
 
 /** Every unit matching the filters, in the list's order, with live state (for the CSV export). */
-export async function listAllMiners(db: Db, live: LiveSource, hostId: string, rawQuery: unknown): Promise<MinerWithLive[]> {
+export async function listAllMiners(db: Db, live: LiveSource, hostId: string, rawQuery: unknown, siteScope?: SiteScope): Promise<MinerWithLive[]> {
   const { cursor: _c, before: _b, limit: _l, ...query } = parseInput(listMinersQuerySchema, rawQuery);
   const sort: MinerSort = query.sort ?? 'serial';
   const d1Sort: D1Sort = isLiveSort(sort) ? 'serial' : sort;
   const key = d1SortKey(d1Sort);
   const rows = await selectMiners(db)
-    .where(and(...minerFilters(hostId, query)))
+    .where(and(...minerFilters(hostId, query, 'all', siteScope)))
     .orderBy(...(d1Sort.startsWith('-') ? [desc(key), desc(miners.id)] : [asc(key), asc(miners.id)]))
     .all();
   const states = rows.length ? await readLive(live, rows) : new Map<string, LiveMiner>();
@@ -354,8 +359,8 @@ export interface EquipmentFilterOptions {
 }
 
 /** The filter-choice queries, unexecuted: `listMiners` sends them in the page's own batch. */
-const filterOptionQueries = (db: Db, hostId: string, selectedCustomer?: string) =>
-  [siteOptionsQuery(db, hostId), modelOptionsQuery(db, hostId), customerFilterOptionsQuery(db, hostId, selectedCustomer)] as const;
+const filterOptionQueries = (db: Db, hostId: string, selectedCustomer?: string, siteScope?: SiteScope) =>
+  [siteOptionsQuery(db, hostId, siteScope), modelOptionsQuery(db, hostId), customerFilterOptionsQuery(db, hostId, selectedCustomer)] as const;
 
 type FilterOptionRows = [Awaited<ReturnType<typeof filterOptionQueries>[0]>, Awaited<ReturnType<typeof filterOptionQueries>[1]>, Awaited<ReturnType<typeof filterOptionQueries>[2]>];
 

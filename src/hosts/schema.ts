@@ -3,7 +3,6 @@ import { isCurrencyCode } from '../lib/currencies';
 import { isTimezone } from '../lib/timezones';
 import { optionalText, requiredEmail, requiredText } from '../lib/validation';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../auth/password';
-import { STAFF_ROLES } from '../db/schema';
 
 /** Words a slug may not take: they are (or will be) paths or names of the platform itself. */
 export const RESERVED_SLUGS = new Set([
@@ -58,15 +57,6 @@ export const hostSettingsSchema = z.object({
 });
 
 export const apiKeyCreateSchema = z.object({ name: requiredText('Key name', 80) });
-
-export const addStaffSchema = z.object({
-  name: requiredText('Name', 120),
-  email: requiredEmail('Email'),
-  role: z.enum(STAFF_ROLES, { error: 'Choose owner, admin or staff.' }),
-  password: passwordSchema,
-});
-
-export const changeRoleSchema = z.object({ role: z.enum(STAFF_ROLES, { error: 'Choose owner, admin or staff.' }) });
 
 export const SLOGAN_MAX_LENGTH = 150;
 

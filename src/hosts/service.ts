@@ -1,14 +1,13 @@
-import { and, asc, count, desc, eq, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, ne, or, sql } from 'drizzle-orm';
 import { activityInsert, activityInsertIfChanged, diffFields, type Actor } from '../activity/service';
 import { can, requireThat } from '../auth/permissions';
-import { hashPassword } from '../auth/password';
 import type { StaffSession } from '../auth/staff-session';
 import type { Db } from '../db/client';
-import { apiKeys, hosts, hostUsers, users, type StaffRole } from '../db/schema';
-import { AppError, notFound, ValidationError } from '../lib/errors';
+import { apiKeys, hosts } from '../db/schema';
+import { notFound, ValidationError } from '../lib/errors';
 import { newId, randomToken, sha256Hex } from '../lib/ids';
 import { parseInput } from '../lib/validation';
-import { addStaffSchema, apiKeyCreateSchema, changeRoleSchema, hostSettingsSchema } from './schema';
+import { apiKeyCreateSchema, hostSettingsSchema } from './schema';
 
 export const staffActor = (session: StaffSession): Actor => ({ kind: 'staff', id: session.user.id, label: session.user.name });
 
@@ -143,87 +142,5 @@ export async function revokeApiKey(db: Db, session: StaffSession, keyId: string)
   await db.batch([
     db.update(apiKeys).set({ revokedAt: now }).where(and(eq(apiKeys.id, keyId), eq(apiKeys.hostId, session.host.id))),
     activityInsert(db, session.host.id, staffActor(session), 'api_key.revoked', null, { name: [key.name, null] }, now),
-  ]);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Staff members.
-
-export async function listStaff(db: Db, hostId: string) {
-  return db
-    .select({ userId: users.id, name: users.name, email: users.email, role: hostUsers.role, joinedAt: hostUsers.createdAt })
-    .from(hostUsers)
-    .innerJoin(users, eq(users.id, hostUsers.userId))
-    .where(eq(hostUsers.hostId, hostId))
-    .orderBy(asc(hostUsers.createdAt))
-    .all();
-}
-
-/**
- * Adds a new staff account with a password the owner or admin shares with them. An email that
- * already has an account is refused: joining an existing person to another host waits for
- * invitations by email, so nobody is attached to a host without their say.
- */
-export async function addStaff(db: Db, session: StaffSession, raw: unknown) {
-  requireThat(can.manageStaff(session.role), 'Only owners and admins can add staff.');
-  const input = parseInput(addStaffSchema, raw);
-  if (!can.manageStaffRole(session.role, input.role)) {
-    throw new ValidationError({ role: 'Only an owner can add owners or admins.' });
-  }
-  const existing = await db.select({ id: users.id }).from(users).where(eq(users.email, input.email)).get();
-  if (existing) throw new ValidationError({ email: 'This email already has a Hashyard account.' });
-  const now = Date.now();
-  const userId = newId();
-  await db.batch([
-    db.insert(users).values({ id: userId, email: input.email, name: input.name, passwordHash: await hashPassword(input.password), createdAt: now, updatedAt: now }),
-    db.insert(hostUsers).values({ hostId: session.host.id, userId, role: input.role, createdAt: now }),
-    activityInsert(db, session.host.id, staffActor(session), 'staff.added', null, { [input.email]: [null, input.role] }, now),
-  ]);
-  return userId;
-}
-
-async function membershipOf(db: Db, hostId: string, userId: string) {
-  const row = await db
-    .select({ role: hostUsers.role, email: users.email })
-    .from(hostUsers)
-    .innerJoin(users, eq(users.id, hostUsers.userId))
-    .where(and(eq(hostUsers.hostId, hostId), eq(hostUsers.userId, userId)))
-    .get();
-  if (!row) throw notFound('Staff member');
-  return row;
-}
-
-async function ownerCount(db: Db, hostId: string): Promise<number> {
-  const row = await db.select({ n: count() }).from(hostUsers).where(and(eq(hostUsers.hostId, hostId), eq(hostUsers.role, 'owner'))).get();
-  return row?.n ?? 0;
-}
-
-export async function changeStaffRole(db: Db, session: StaffSession, userId: string, raw: unknown) {
-  requireThat(session.role === 'owner', 'Only an owner can change roles.');
-  const { role } = parseInput(changeRoleSchema, raw);
-  const member = await membershipOf(db, session.host.id, userId);
-  if (member.role === role) return;
-  if (member.role === 'owner' && (await ownerCount(db, session.host.id)) <= 1) {
-    throw new ValidationError({ role: 'A host needs at least one owner.' });
-  }
-  const now = Date.now();
-  await db.batch([
-    db.update(hostUsers).set({ role }).where(and(eq(hostUsers.hostId, session.host.id), eq(hostUsers.userId, userId))),
-    activityInsert(db, session.host.id, staffActor(session), 'staff.role_changed', null, { [member.email]: [member.role, role] }, now),
-  ]);
-}
-
-/** Removal takes effect on the member's next request: sessions re-check membership every time. */
-export async function removeStaff(db: Db, session: StaffSession, userId: string) {
-  requireThat(can.manageStaff(session.role), 'Only owners and admins can remove staff.');
-  const member = await membershipOf(db, session.host.id, userId);
-  if (!can.manageStaffRole(session.role, member.role as StaffRole)) throw new AppError('forbidden', 'Only an owner can remove owners or admins.');
-  if (member.role === 'owner' && (await ownerCount(db, session.host.id)) <= 1) {
-    throw new AppError('conflict', 'A host needs at least one owner.');
-  }
-  const now = Date.now();
-  await db.batch([
-    db.delete(hostUsers).where(and(eq(hostUsers.hostId, session.host.id), eq(hostUsers.userId, userId))),
-    activityInsert(db, session.host.id, staffActor(session), 'staff.removed', null, { [member.email]: [member.role, null] }, now),
   ]);
 }

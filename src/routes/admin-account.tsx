@@ -6,12 +6,21 @@ import { readForm, redirectAfterPost } from '../lib/http';
 import { AccountPage } from '../../views/pages/account';
 import { startStaffSession } from '../middleware/staff-auth';
 import { handleForm } from './forms';
+import { listMemberships } from '../team/service';
 
 /** The signed-in staff member's own name and password. */
 export const adminAccountRoutes = new Hono<AppEnv>()
-  .get('/', (c) => {
-    const notice = c.req.query('saved') ? 'Saved.' : c.req.query('password') ? 'Password changed; your other browsers were signed out.' : undefined;
-    return c.html(<AccountPage session={c.get('staff')} notice={notice} />);
+  .get('/', async (c) => {
+    const session = c.get('staff');
+    const notice = c.req.query('saved')
+      ? 'Saved.'
+      : c.req.query('password')
+        ? 'Password changed; your other browsers were signed out.'
+        : c.req.query('left')
+          ? 'You left the host.'
+          : undefined;
+    const memberships = await listMemberships(getDb(c.env.DB), session.user.id);
+    return c.html(<AccountPage session={session} notice={notice} memberships={memberships} />);
   })
   .post('/', async (c) => {
     const session = c.get('staff');

@@ -28,18 +28,18 @@ export const adminAlertRoutes = new Hono<AppEnv>()
     const session = c.get('staff');
     const db = getDb(c.env.DB);
     const filters = listFilters(c.req.query());
-    const page = await listAlerts(db, session.host.id, serviceQuery(filters, { cursor: c.req.query('cursor'), before: c.req.query('before') }));
+    const page = await listAlerts(db, session.host.id, serviceQuery(filters, { cursor: c.req.query('cursor'), before: c.req.query('before') }), { siteIds: session.siteIds });
     const now = Date.now();
     // The filter form and page links swap only the results.
     if (isHtmx(c) && c.req.header('HX-Target') === 'alert-results') {
       return c.html(<AlertResults page={page} filters={filters} timezone={session.host.timezone} now={now} />);
     }
-    const options = await alertFilterOptions(db, session.host.id);
+    const options = await alertFilterOptions(db, session.host.id, session.siteIds);
     return c.html(<AlertListPage session={session} page={page} filters={filters} options={options} now={now} />);
   })
   .get('/export.csv', async (c) => {
     const session = c.get('staff');
-    const csv = await alertsCsv(getDb(c.env.DB), session.host.id, serviceQuery(listFilters(c.req.query())));
+    const csv = await alertsCsv(getDb(c.env.DB), session.host.id, serviceQuery(listFilters(c.req.query())), Date.now(), session.siteIds);
     const date = new Date().toISOString().slice(0, 10);
     return c.body(csv, 200, {
       'Content-Type': 'text/csv; charset=utf-8',

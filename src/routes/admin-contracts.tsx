@@ -81,7 +81,7 @@ interface Resolved {
 async function resolveCustomer(c: Context<AppEnv>): Promise<Resolved> {
   const session = c.get('staff');
   const db = getDb(c.env.DB);
-  const customer = await getCustomer(db, session.host.id, c.req.param('id')!);
+  const customer = await getCustomer(db, session.host.id, c.req.param('id')!, session.siteIds);
   return { db, hostId: session.host.id, customer };
 }
 

@@ -98,7 +98,7 @@ async function assignPanel(c: Context<AppEnv>, customer: CustomerDetail, extra: 
 export const adminCustomerEquipmentRoutes = new Hono<AppEnv>()
   .get('/:id/equipment/assign', async (c) => {
     const session = c.get('staff');
-    const customer = await getCustomer(getDb(c.env.DB), session.host.id, c.req.param('id'));
+    const customer = await getCustomer(getDb(c.env.DB), session.host.id, c.req.param('id'), session.siteIds);
     return c.html(
       <CustomerShell session={session} customer={customer} tab="equipment">
         {await assignPanel(c, customer)}
@@ -108,7 +108,7 @@ export const adminCustomerEquipmentRoutes = new Hono<AppEnv>()
   .post('/:id/equipment/assign', async (c) => {
     const session = c.get('staff');
     const db = getDb(c.env.DB);
-    const customer = await getCustomer(db, session.host.id, c.req.param('id'));
+    const customer = await getCustomer(db, session.host.id, c.req.param('id'), session.siteIds);
     const ids = await formList(c, 'miner_ids');
     try {
       const result = await assignEquipment(db, session.host.id, staffActor(session), customer.id, { miner_ids: ids });
@@ -131,7 +131,7 @@ export const adminCustomerEquipmentRoutes = new Hono<AppEnv>()
   .post('/:id/equipment/unassign', async (c) => {
     const session = c.get('staff');
     const db = getDb(c.env.DB);
-    const customer = await getCustomer(db, session.host.id, c.req.param('id'));
+    const customer = await getCustomer(db, session.host.id, c.req.param('id'), session.siteIds);
     const ids = await formList(c, 'miner_ids');
     try {
       const result = await unassignEquipment(db, session.host.id, staffActor(session), customer.id, { miner_ids: ids });

@@ -104,7 +104,7 @@ const adminTeamRoutes = new Hono<AppEnv>()
   .post('/:id/team/name', async (c) => {
     const session = c.get('staff');
     const db = getDb(c.env.DB);
-    const customer = await getCustomer(db, session.host.id, c.req.param('id'));
+    const customer = await getCustomer(db, session.host.id, c.req.param('id'), session.siteIds);
     const form = await readForm(c);
     return handleForm(
       c,
@@ -125,7 +125,7 @@ const adminTeamRoutes = new Hono<AppEnv>()
   .post('/:id/team/invites', async (c) => {
     const session = c.get('staff');
     const db = getDb(c.env.DB);
-    const customer = await getCustomer(db, session.host.id, c.req.param('id'));
+    const customer = await getCustomer(db, session.host.id, c.req.param('id'), session.siteIds);
     const form = await readForm(c);
     return handleForm(
       c,
@@ -146,28 +146,28 @@ const adminTeamRoutes = new Hono<AppEnv>()
   .post('/:id/team/invites/:inviteId/resend', async (c) => {
     const session = c.get('staff');
     const db = getDb(c.env.DB);
-    const customer = await getCustomer(db, session.host.id, c.req.param('id'));
+    const customer = await getCustomer(db, session.host.id, c.req.param('id'), session.siteIds);
     await resendInvite(db, c.env, await portalHostOf(c), customer.id, c.req.param('inviteId'), staffInviter(c), c.req.url);
     return redirectAfterPost(c, `/admin/customers/${customer.id}/team?done=resent`);
   })
   .post('/:id/team/invites/:inviteId/revoke', async (c) => {
     const session = c.get('staff');
     const db = getDb(c.env.DB);
-    const customer = await getCustomer(db, session.host.id, c.req.param('id'));
+    const customer = await getCustomer(db, session.host.id, c.req.param('id'), session.siteIds);
     await revokeInvite(db, session.host.id, customer.id, c.req.param('inviteId'), staffActor(session));
     return redirectAfterPost(c, `/admin/customers/${customer.id}/team?done=revoked`);
   })
   .post('/:id/team/members/:memberId/remove', async (c) => {
     const session = c.get('staff');
     const db = getDb(c.env.DB);
-    const customer = await getCustomer(db, session.host.id, c.req.param('id'));
+    const customer = await getCustomer(db, session.host.id, c.req.param('id'), session.siteIds);
     await removeMember(db, session.host.id, customer.id, c.req.param('memberId'), staffActor(session));
     return redirectAfterPost(c, `/admin/customers/${customer.id}/team?done=removed`);
   })
   .post('/:id/view-portal', async (c) => {
     const session = c.get('staff');
     const db = getDb(c.env.DB);
-    const customer = await getCustomer(db, session.host.id, c.req.param('id'));
+    const customer = await getCustomer(db, session.host.id, c.req.param('id'), session.siteIds);
     await recordPortalView(db, session.host.id, customer.id, staffActor(session));
     return redirectAfterPost(c, `/admin/customers/${customer.id}/portal`);
   });
@@ -188,7 +188,8 @@ export const adminCustomerRoutes = new Hono<AppEnv>()
   .get('/', async (c) => {
     const session = c.get('staff');
     const filters = listFilters(c.req.query());
-    const page = customerListPrefetch.take(c) ?? (await listCustomers(getDb(c.env.DB), session.host.id, customerListQuery(c)));
+    // The prefetch reads for the host; a member limited to some sites reads through their scope instead.
+    const page = (session.siteIds === null ? customerListPrefetch.take(c) : null) ?? (await listCustomers(getDb(c.env.DB), session.host.id, customerListQuery(c), session.siteIds));
     if (isHtmx(c) && c.req.header('HX-Target') === 'customer-results') {
       return c.html(<CustomerResults page={page} filters={filters} timezone={session.host.timezone} />);
     }
@@ -197,7 +198,7 @@ export const adminCustomerRoutes = new Hono<AppEnv>()
   .get('/export.csv', async (c) => {
     const session = c.get('staff');
     const filters = listFilters(c.req.query());
-    const csv = await customersCsv(getDb(c.env.DB), session.host.id, { q: filters.q || undefined, status: filters.status || undefined, sort: filters.sort });
+    const csv = await customersCsv(getDb(c.env.DB), session.host.id, { q: filters.q || undefined, status: filters.status || undefined, sort: filters.sort }, session.siteIds);
     c.header('Content-Type', 'text/csv; charset=utf-8');
     c.header('Content-Disposition', 'attachment; filename="customers.csv"');
     return c.body(csv);
@@ -234,7 +235,7 @@ export const adminCustomerRoutes = new Hono<AppEnv>()
   })
   .get('/:id/edit', async (c) => {
     const session = c.get('staff');
-    const customer = await getCustomer(getDb(c.env.DB), session.host.id, c.req.param('id'));
+    const customer = await getCustomer(getDb(c.env.DB), session.host.id, c.req.param('id'), session.siteIds);
     return c.html(
       <CustomerFormPage
         session={session}
@@ -251,7 +252,7 @@ export const adminCustomerRoutes = new Hono<AppEnv>()
     const db = getDb(c.env.DB);
     const id = c.req.param('id');
     // Resolve first, so another host's id is a 404 rather than a form with errors.
-    const customer = await getCustomer(db, session.host.id, id);
+    const customer = await getCustomer(db, session.host.id, id, session.siteIds);
     const form = await readForm(c);
     return handleForm(
       c,
@@ -279,7 +280,7 @@ export const adminCustomerRoutes = new Hono<AppEnv>()
     const db = getDb(c.env.DB);
     const tab = (c.req.param('tab') ?? 'overview') as CustomerTab;
     if (!CUSTOMER_TABS.some((t) => t.key === tab)) throw notFound();
-    const customer = await getCustomer(db, session.host.id, c.req.param('id'));
+    const customer = await getCustomer(db, session.host.id, c.req.param('id'), session.siteIds);
     let panel;
     if (tab === 'overview') {
       const overview = await getCustomerOverview(db, session.host.id, customer.id);

@@ -119,18 +119,19 @@ export const adminEquipmentRoutes = new Hono<AppEnv>()
     const { filters, query, remember } = listFilters(c);
     rememberFilters(c, remember);
     const pageCursor = { cursor: query.cursor, before: query.before };
-    const prefetched = equipmentListPrefetch.take(c);
+    // The prefetch reads for the host; a member limited to some sites reads through their scope instead.
+    const prefetched = session.siteIds === null ? equipmentListPrefetch.take(c) : null;
     if (isHtmx(c) && c.req.header('HX-Target') === 'equipment-results') {
-      const page = prefetched ? (await prefetched(c.env)).page : await listMiners(db, c.env, session.host.id, listQueryOf(c));
+      const page = prefetched ? (await prefetched(c.env)).page : await listMiners(db, c.env, session.host.id, listQueryOf(c), 'all', session.siteIds);
       return c.html(<EquipmentResults page={page} filters={filters} pageCursor={pageCursor} />);
     }
-    const { page, options } = prefetched ? await prefetched(c.env) : await listMinersWithOptions(db, c.env, session.host.id, listQueryOf(c));
+    const { page, options } = prefetched ? await prefetched(c.env) : await listMinersWithOptions(db, c.env, session.host.id, listQueryOf(c), session.siteIds);
     return c.html(<EquipmentListPage session={session} page={page} filters={filters} options={options} pageCursor={pageCursor} />);
   })
   .get('/export.csv', async (c) => {
     const session = c.get('staff');
     const filters = parseEquipmentFilters(c.req.query());
-    const csv = await minersCsv(getDb(c.env.DB), c.env, session.host.id, serviceQuery(filters));
+    const csv = await minersCsv(getDb(c.env.DB), c.env, session.host.id, serviceQuery(filters), session.siteIds);
     c.header('Content-Type', 'text/csv; charset=utf-8');
     c.header('Content-Disposition', 'attachment; filename="equipment.csv"');
     return c.body(csv);
@@ -174,7 +175,7 @@ export const adminEquipmentRoutes = new Hono<AppEnv>()
   })
   .get('/new', async (c) => {
     const session = c.get('staff');
-    const sites = await siteOptions(getDb(c.env.DB), session.host.id);
+    const sites = await siteOptions(getDb(c.env.DB), session.host.id, session.siteIds);
     return c.html(
       <MinerFormPage
         session={session}
@@ -198,7 +199,7 @@ export const adminEquipmentRoutes = new Hono<AppEnv>()
         return redirectAfterPost(c, `/admin/equipment/${miner.id}`);
       },
       async (errors) => {
-        const sites = await siteOptions(db, session.host.id);
+        const sites = await siteOptions(db, session.host.id, session.siteIds);
         const props = { action: '/admin/equipment', cancelHref: '/admin/equipment', submitLabel: 'Add unit', values: postedValues(form), sites, errors };
         return { fragment: <MinerForm {...props} />, page: <MinerFormPage session={session} title="Add unit" {...props} /> };
       },
@@ -207,7 +208,7 @@ export const adminEquipmentRoutes = new Hono<AppEnv>()
   .get('/:id', async (c) => {
     const session = c.get('staff');
     const db = getDb(c.env.DB);
-    const miner = await getMinerWithLive(db, c.env, session.host.id, c.req.param('id'));
+    const miner = await getMinerWithLive(db, c.env, session.host.id, c.req.param('id'), session.siteIds);
     const now = Date.now();
     const [activity, history] = await Promise.all([listMinerActivity(db, session.host.id, miner.id), fleetHistory(c.env, [miner], now)]);
     const notice = c.req.query('done') === 'saved' ? 'Unit saved.' : undefined;
@@ -216,8 +217,8 @@ export const adminEquipmentRoutes = new Hono<AppEnv>()
   .get('/:id/edit', async (c) => {
     const session = c.get('staff');
     const db = getDb(c.env.DB);
-    const miner = await getMiner(db, session.host.id, c.req.param('id'));
-    const sites = await siteOptions(db, session.host.id);
+    const miner = await getMiner(db, session.host.id, c.req.param('id'), session.siteIds);
+    const sites = await siteOptions(db, session.host.id, session.siteIds);
     return c.html(
       <MinerFormPage
         session={session}
@@ -235,7 +236,7 @@ export const adminEquipmentRoutes = new Hono<AppEnv>()
     const session = c.get('staff');
     const db = getDb(c.env.DB);
     // Resolve first, so another host's id is a 404 rather than a form with errors.
-    const miner = await getMiner(db, session.host.id, c.req.param('id'));
+    const miner = await getMiner(db, session.host.id, c.req.param('id'), session.siteIds);
     const form = await readForm(c);
     const assignedTo = miner.status === 'assigned' && miner.customerId ? { id: miner.customerId, name: miner.customerName ?? 'customer' } : null;
     return handleForm(
@@ -248,7 +249,7 @@ export const adminEquipmentRoutes = new Hono<AppEnv>()
         return redirectAfterPost(c, `/admin/equipment/${miner.id}?done=saved`);
       },
       async (errors) => {
-        const sites = await siteOptions(db, session.host.id);
+        const sites = await siteOptions(db, session.host.id, session.siteIds);
         const props = {
           action: `/admin/equipment/${miner.id}`,
           cancelHref: `/admin/equipment/${miner.id}`,

@@ -19,7 +19,7 @@ type Ctx = Context<AppEnv>;
 async function resolve(c: Ctx) {
   const session = c.get('staff');
   const db = getDb(c.env.DB);
-  const customer = await getCustomer(db, session.host.id, c.req.param('id') ?? '');
+  const customer = await getCustomer(db, session.host.id, c.req.param('id') ?? '', session.siteIds);
   return { session, db, customer, currency: customer.billingCurrency ?? session.host.defaultCurrency };
 }
 

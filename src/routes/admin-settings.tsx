@@ -15,18 +15,14 @@ import { getBranding, LOGO_MAX_BYTES, readLogo, removeLogo, updateBranding, type
 import { notFound } from '../lib/errors';
 import { readForm, readMultipartForm, redirectAfterPost } from '../lib/http';
 import {
-  addStaff,
-  changeStaffRole,
   staffActor,
   createApiKey,
   getHostSettings,
   listApiKeys,
-  listStaff,
-  removeStaff,
   revokeApiKey,
   updateHostSettings,
 } from '../hosts/service';
-import { ApiKeysPage, GeneralSettingsForm, GeneralSettingsPage, StaffPage, type GeneralValues } from '../../views/pages/settings';
+import { ApiKeysPage, GeneralSettingsForm, GeneralSettingsPage, type GeneralValues } from '../../views/pages/settings';
 import { BrandingPage, type BrandingValues } from '../../views/pages/settings/branding';
 import { DomainsPage } from '../../views/pages/settings/domains';
 import { handleForm } from './forms';
@@ -310,46 +306,4 @@ export const adminSettingsRoutes = new Hono<AppEnv>()
   .post('/api-keys/:id/revoke', async (c) => {
     await revokeApiKey(getDb(c.env.DB), c.get('staff'), c.req.param('id'));
     return redirectAfterPost(c, '/admin/settings/api-keys');
-  })
-  .get('/staff', async (c) => {
-    const session = c.get('staff');
-    const notice = c.req.query('added') ? 'Staff member added.' : c.req.query('removed') ? 'Staff member removed.' : c.req.query('changed') ? 'Role changed.' : undefined;
-    return c.html(<StaffPage session={session} staff={await listStaff(getDb(c.env.DB), session.host.id)} notice={notice} />);
-  })
-  .post('/staff', async (c) => {
-    const session = c.get('staff');
-    const db = getDb(c.env.DB);
-    const form = await readForm(c);
-    const staff = await listStaff(db, session.host.id);
-    return handleForm(
-      c,
-      async () => {
-        await addStaff(db, session, form);
-        return redirectAfterPost(c, '/admin/settings/staff?added=1');
-      },
-      (errors) => {
-        const page = <StaffPage session={session} staff={staff} values={{ name: form.name ?? '', email: form.email ?? '', role: form.role ?? '' }} errors={errors} />;
-        return { fragment: page, page };
-      },
-    );
-  })
-  .post('/staff/:userId/role', async (c) => {
-    const session = c.get('staff');
-    const db = getDb(c.env.DB);
-    const form = await readForm(c);
-    return handleForm(
-      c,
-      async () => {
-        await changeStaffRole(db, session, c.req.param('userId'), form);
-        return redirectAfterPost(c, '/admin/settings/staff?changed=1');
-      },
-      async (errors) => {
-        const page = <StaffPage session={session} staff={await listStaff(db, session.host.id)} errors={errors} />;
-        return { fragment: page, page };
-      },
-    );
-  })
-  .post('/staff/:userId/remove', async (c) => {
-    await removeStaff(getDb(c.env.DB), c.get('staff'), c.req.param('userId'));
-    return redirectAfterPost(c, '/admin/settings/staff?removed=1');
   });

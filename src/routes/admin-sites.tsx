@@ -1,3 +1,4 @@
+import { requireThat } from '../auth/permissions';
 import { Hono, type Context } from 'hono';
 import { createAgent, listAgents, regenerateAgentCode, revokeAgent, type IssuedCode } from '../agents/service';
 import { getDb } from '../db/client';
@@ -39,7 +40,7 @@ async function detailPage(
 ) {
   const session = c.get('staff');
   const db = getDb(c.env.DB);
-  const site = await getSite(db, session.host.id, siteId);
+  const site = await getSite(db, session.host.id, siteId, undefined, session.siteIds);
   const [agents, summary] = await Promise.all([listAgents(db, session.host.id, site.id), siteSummary(c, site.id)]);
   return (
     <SiteDetailPage
@@ -60,7 +61,7 @@ async function detailPage(
 export const adminSiteRoutes = new Hono<AppEnv>()
   .get('/', async (c) => {
     const session = c.get('staff');
-    return c.html(<SitesListPage session={session} sites={await listSites(getDb(c.env.DB), session.host.id)} />);
+    return c.html(<SitesListPage session={session} sites={await listSites(getDb(c.env.DB), session.host.id, undefined, session.siteIds)} />);
   })
   .get('/new', (c) => {
     const session = c.get('staff');
@@ -81,6 +82,7 @@ export const adminSiteRoutes = new Hono<AppEnv>()
     return handleForm(
       c,
       async () => {
+        requireThat(session.siteIds === null, 'You are limited to some sites: the owner or an admin adds new sites.');
         const site = await createSite(getDb(c.env.DB), session.host.id, staffActor(session), siteFormToInput(form));
         return redirectAfterPost(c, `/admin/sites/${site.id}`);
       },
@@ -96,12 +98,12 @@ export const adminSiteRoutes = new Hono<AppEnv>()
   .get('/:id', async (c) => c.html(await detailPage(c, c.req.param('id'))))
   .get('/:id/live', async (c) => {
     const session = c.get('staff');
-    const site = await getSite(getDb(c.env.DB), session.host.id, c.req.param('id'));
+    const site = await getSite(getDb(c.env.DB), session.host.id, c.req.param('id'), undefined, session.siteIds);
     return c.html(<LiveSummaryCard siteId={site.id} summary={await siteSummary(c, site.id)} timezone={session.host.timezone} />);
   })
   .get('/:id/edit', async (c) => {
     const session = c.get('staff');
-    const site = await getSite(getDb(c.env.DB), session.host.id, c.req.param('id'));
+    const site = await getSite(getDb(c.env.DB), session.host.id, c.req.param('id'), undefined, session.siteIds);
     return c.html(
       <SiteFormPage
         session={session}
@@ -117,7 +119,7 @@ export const adminSiteRoutes = new Hono<AppEnv>()
     const session = c.get('staff');
     const db = getDb(c.env.DB);
     // Resolve first, so another host's id is a 404 rather than a form with errors.
-    const site = await getSite(db, session.host.id, c.req.param('id'));
+    const site = await getSite(db, session.host.id, c.req.param('id'), undefined, session.siteIds);
     const form = await readForm(c);
     return handleForm(
       c,
@@ -143,7 +145,7 @@ export const adminSiteRoutes = new Hono<AppEnv>()
   .post('/:id/segments', async (c) => {
     const session = c.get('staff');
     const db = getDb(c.env.DB);
-    const site = await getSite(db, session.host.id, c.req.param('id'));
+    const site = await getSite(db, session.host.id, c.req.param('id'), undefined, session.siteIds);
     const form = await readForm(c);
     return handleForm(
       c,
@@ -160,7 +162,7 @@ export const adminSiteRoutes = new Hono<AppEnv>()
   .post('/:id/segments/:segmentId/remove', async (c) => {
     const session = c.get('staff');
     const db = getDb(c.env.DB);
-    await removeSegment(db, session.host.id, staffActor(session), c.req.param('id'), c.req.param('segmentId'));
+    await removeSegment(db, session.host.id, staffActor(session), c.req.param('id'), c.req.param('segmentId'), session.siteIds);
     return redirectAfterPost(c, `/admin/sites/${c.req.param('id')}?done=segment-removed#segments`);
   })
   // The code is rendered in this response only (never stored, never put in a URL).
@@ -171,7 +173,7 @@ export const adminSiteRoutes = new Hono<AppEnv>()
     return handleForm(
       c,
       async () => {
-        const issued = await createAgent(db, session.host.id, staffActor(session), { role: session.role }, c.req.param('id'), { name: form.name ?? '' });
+        const issued = await createAgent(db, session.host.id, staffActor(session), { role: session.role, siteIds: session.siteIds }, c.req.param('id'), { name: form.name ?? '' });
         return c.html(await detailPage(c, c.req.param('id'), { issued }), 201);
       },
       async (errors) => {
@@ -183,12 +185,12 @@ export const adminSiteRoutes = new Hono<AppEnv>()
   .post('/:id/agents/:agentId/regenerate', async (c) => {
     const session = c.get('staff');
     const db = getDb(c.env.DB);
-    const issued = await regenerateAgentCode(db, session.host.id, staffActor(session), { role: session.role }, c.req.param('id'), c.req.param('agentId'));
+    const issued = await regenerateAgentCode(db, session.host.id, staffActor(session), { role: session.role, siteIds: session.siteIds }, c.req.param('id'), c.req.param('agentId'));
     return c.html(await detailPage(c, c.req.param('id'), { issued }));
   })
   .post('/:id/agents/:agentId/revoke', async (c) => {
     const session = c.get('staff');
     const db = getDb(c.env.DB);
-    await revokeAgent(db, session.host.id, staffActor(session), { role: session.role }, c.req.param('id'), c.req.param('agentId'));
+    await revokeAgent(db, session.host.id, staffActor(session), { role: session.role, siteIds: session.siteIds }, c.req.param('id'), c.req.param('agentId'));
     return redirectAfterPost(c, `/admin/sites/${c.req.param('id')}?done=revoked#agents`);
   });

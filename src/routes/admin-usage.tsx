@@ -11,7 +11,7 @@ import { UsageContent } from '../../views/pages/usage';
 async function loadUsage(c: Context<AppEnv>) {
   const session = c.get('staff');
   const db = getDb(c.env.DB);
-  const [customer, settings] = await Promise.all([getCustomer(db, session.host.id, c.req.param('id') ?? ''), usageSettings(db, session.host.id)]);
+  const [customer, settings] = await Promise.all([getCustomer(db, session.host.id, c.req.param('id') ?? '', session.siteIds), usageSettings(db, session.host.id)]);
   const key = parseUsageMonth(c.req.query('month'), settings.billingDay, settings.timezone);
   return { session, customer, usage: await customerUsage(db, session.host.id, customer.id, key, settings) };
 }

@@ -16,7 +16,7 @@ import { handleForm } from './forms';
  * characters are refused too: browsers read `\` as `/` and drop tabs and newlines, so `/\t/evil.example`
  * would become `//evil.example` (and a newline cannot go in a Location header at all).
  */
-const safeNext = (next: string | undefined) =>
+export const safeNext = (next: string | undefined) =>
   next && /^\/(?!\/)/.test(next) && !/[\\\u0000-\u001f\u007f]/.test(next) ? next : '/admin/customers';
 
 
@@ -51,7 +51,10 @@ export const authRoutes = new Hono<AppEnv>()
       return c.html(isHtmx(c) ? <SignInForm {...props} /> : <SignInPage {...props} />, status);
     };
     try {
-      await startStaffSession(c, await signIn(getDb(c.env.DB), c.req.raw.headers, form));
+      const signedIn = await signIn(getDb(c.env.DB), c.req.raw.headers, form);
+      await startStaffSession(c, signedIn);
+      // Several hosts: the person picks one first (the session already names their first).
+      if ((signedIn.hostCount ?? 1) > 1) return redirectAfterPost(c, `/admin/hosts?next=${encodeURIComponent(safeNext(form.next))}`);
       return redirectAfterPost(c, safeNext(form.next));
     } catch (error) {
       if (error instanceof ValidationError) return rerender(422, error);

@@ -1,3 +1,4 @@
+import { inSiteScope, type SiteScope } from '../team/scope';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { activityInsert, activityInsertIfChanged, diffFields, type Actor, type Changes } from '../activity/service';
 import type { Db } from '../db/client';
@@ -75,11 +76,11 @@ const toListItem = ({ registeredAgents, agentLastSeenAt, ...row }: ListRow, now:
 });
 
 /** Every site of the host, by name (a host has a handful of sites, so no paging). */
-export async function listSites(db: Db, hostId: string, now = Date.now()): Promise<SiteListItem[]> {
+export async function listSites(db: Db, hostId: string, now = Date.now(), siteScope?: SiteScope): Promise<SiteListItem[]> {
   const rows = await db
     .select(siteListColumns())
     .from(sites)
-    .where(eq(sites.hostId, hostId))
+    .where(and(eq(sites.hostId, hostId), inSiteScope(sites.id, siteScope)))
     .orderBy(asc(sql`lower(${sites.name})`), asc(sites.id))
     .all();
   return rows.map((row) => toListItem(row, now));
@@ -87,24 +88,25 @@ export async function listSites(db: Db, hostId: string, now = Date.now()): Promi
 
 /** Id and name only, for pickers and filters. */
 /** The host's sites for pickers and filters. Unexecuted, so a page can batch it with its list. */
-export function siteOptionsQuery(db: Db, hostId: string) {
+export function siteOptionsQuery(db: Db, hostId: string, siteScope?: SiteScope) {
   return db
     .select({ id: sites.id, name: sites.name })
     .from(sites)
-    .where(eq(sites.hostId, hostId))
+    .where(and(eq(sites.hostId, hostId), inSiteScope(sites.id, siteScope)))
     .orderBy(asc(sql`lower(${sites.name})`), asc(sites.id));
 }
 
-export function siteOptions(db: Db, hostId: string): Promise<{ id: string; name: string }[]> {
-  return siteOptionsQuery(db, hostId).all();
+export function siteOptions(db: Db, hostId: string, siteScope?: SiteScope): Promise<{ id: string; name: string }[]> {
+  return siteOptionsQuery(db, hostId, siteScope).all();
 }
 
-export async function getSite(db: Db, hostId: string, siteId: string, now = Date.now()): Promise<SiteDetail> {
+/** A site outside the member's scope (src/team/scope.ts) is not found, exactly like another host's. */
+export async function getSite(db: Db, hostId: string, siteId: string, now = Date.now(), siteScope?: SiteScope): Promise<SiteDetail> {
   const [rows, segments] = await db.batch([
     db
       .select(siteListColumns())
       .from(sites)
-      .where(and(eq(sites.hostId, hostId), eq(sites.id, siteId))),
+      .where(and(eq(sites.hostId, hostId), eq(sites.id, siteId), inSiteScope(sites.id, siteScope))),
     db
       .select()
       .from(networkSegments)
@@ -242,8 +244,8 @@ export async function addSegment(db: Db, hostId: string, actor: Actor, siteId: s
   return row;
 }
 
-export async function removeSegment(db: Db, hostId: string, actor: Actor, siteId: string, segmentId: string): Promise<void> {
-  const site = await getSite(db, hostId, siteId);
+export async function removeSegment(db: Db, hostId: string, actor: Actor, siteId: string, segmentId: string, siteScope?: SiteScope): Promise<void> {
+  const site = await getSite(db, hostId, siteId, Date.now(), siteScope);
   const segment = site.segments.find((s) => s.id === segmentId);
   if (!segment) throw notFound('Network segment');
   const now = Date.now();

@@ -3,8 +3,10 @@ import { signUpHost } from '../../src/auth/service';
 import { loadStaffSession, signStaffToken, STAFF_COOKIE, type StaffSession } from '../../src/auth/staff-session';
 import { createCustomer } from '../../src/customers/service';
 import { getDb } from '../../src/db/client';
-import { addStaff, createApiKey, staffActor } from '../../src/hosts/service';
-import { contracts, contractSites, defaultCases, miners, poolRedirects, sites, type StaffRole } from '../../src/db/schema';
+import { createApiKey, staffActor } from '../../src/hosts/service';
+import { acceptStaffInvite, createStaffInvite } from '../../src/team/invites';
+import { and, desc, eq } from 'drizzle-orm';
+import { contracts, contractSites, defaultCases, emailOutbox, miners, poolRedirects, sites, type StaffRole } from '../../src/db/schema';
 
 /** The platform origin the tests run against (APP_HOST in vitest.config.ts). */
 export const ORIGIN = 'https://hashyard.test';
@@ -53,13 +55,34 @@ export async function createHost(name = 'Test Host'): Promise<TestHost> {
   return { hostId, slug, owner: await userFor(hostId, userId, email, password) };
 }
 
-/** Another member of a host, added by its owner through the staff service. */
-export async function addMember(host: TestHost, role: StaffRole): Promise<TestUser> {
+/**
+ * Another member of a host, the real way: the owner invites them (limited to `siteIds` when
+ * given) and they accept from the emailed link. A host has exactly one owner, so not 'owner'.
+ */
+export async function addMember(host: TestHost, role: Exclude<StaffRole, 'owner'>, options: { siteIds?: string[]; name?: string } = {}): Promise<TestUser> {
   const id = unique();
   const email = `${role}-${id}@example.com`;
   const password = 'another good password';
-  const userId = await addStaff(db(), host.owner.session, { name: `${role} ${id}`, email, role, password });
+  const form: Record<string, string> = { email, role, site_access: options.siteIds ? 'some' : 'all' };
+  for (const siteId of options.siteIds ?? []) form[`site_${siteId}`] = 'on';
+  await createStaffInvite(db(), env, host.owner.session, form, ORIGIN);
+  const token = await lastInviteToken(email);
+  const { userId } = await acceptStaffInvite(db(), new Headers({ 'CF-Connecting-IP': `fixture-${id}` }), token, { name: options.name ?? `${role} ${id}`, password });
   return userFor(host.hostId, userId, email, password);
+}
+
+/** The token of the newest staff email to `email` (invitation or transfer), from its outbox row. */
+export async function lastInviteToken(email: string, path = '/team/invite/'): Promise<string> {
+  const row = await db()
+    .select({ payload: emailOutbox.payload })
+    .from(emailOutbox)
+    .where(and(eq(emailOutbox.toEmail, email), eq(emailOutbox.template, 'platform_notice')))
+    .orderBy(desc(emailOutbox.createdAt))
+    .get();
+  const url = (JSON.parse(row?.payload ?? '{}') as { actionUrl?: string }).actionUrl ?? '';
+  const at = url.indexOf(path);
+  if (at < 0) throw new Error(`no ${path} email to ${email}`);
+  return url.slice(at + path.length);
 }
 
 export async function createApiKeyFor(host: TestHost, name = 'Test key'): Promise<string> {

@@ -1,7 +1,7 @@
 import { SELF } from 'cloudflare:test';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { apiKeys, customDomains, customers, hosts, hostUsers, users } from '../../src/db/schema';
+import { apiKeys, customDomains, customers, hosts, hostUsers, staffInvites, users } from '../../src/db/schema';
 import {
   addMember,
   api,
@@ -132,16 +132,16 @@ const TARGETS: Target[] = [
     },
   },
   {
-    name: 'add staff',
+    name: 'invite staff',
     prepare: async () => {
       const host = await createHost();
       const email = `forged-staff-${uniqueId()}@example.com`;
       return {
-        path: '/admin/settings/staff',
-        fields: { name: 'Forged Owner', email, role: 'owner', password: 'attacker password' },
+        path: '/admin/settings/staff/invites',
+        fields: { email, role: 'admin', site_access: 'all' },
         cookie: host.owner.cookie,
         unchanged: async () => {
-          expect(await db().select().from(users).where(eq(users.email, email)).get()).toBeUndefined();
+          expect(await db().select().from(staffInvites).where(eq(staffInvites.email, email)).get()).toBeUndefined();
         },
       };
     },

@@ -49,6 +49,11 @@ export function AdminLayout(props: { session: StaffSession; title: string; area?
               {session.user.name}
             </a>
             <span class="user-role">{session.role}</span>
+            {session.hostCount > 1 && (
+              <a class="switch-host" href="/admin/hosts">
+                Switch host
+              </a>
+            )}
           </div>
           <form method="post" action="/logout">
             <button type="submit" class="btn btn-link">

@@ -1,9 +1,12 @@
 import type { StaffSession } from '../../src/auth/staff-session';
 import type { FieldErrors } from '../../src/lib/errors';
+import type { Membership } from '../../src/team/service';
+import { ConfirmAction } from '../components/confirm';
 import { FormErrorSummary, TextField } from '../components/form';
+import { TableWrap } from '../components/table';
 import { AdminLayout, PageHeader } from '../layouts/admin';
 
-export function AccountPage(props: { session: StaffSession; name?: string; errors?: FieldErrors; passwordErrors?: FieldErrors; notice?: string }) {
+export function AccountPage(props: { session: StaffSession; name?: string; errors?: FieldErrors; passwordErrors?: FieldErrors; notice?: string; memberships?: Membership[] }) {
   const { session } = props;
   return (
     <AdminLayout session={session} title="Your account">
@@ -38,6 +41,50 @@ export function AccountPage(props: { session: StaffSession; name?: string; error
           Change password
         </button>
       </form>
+      {props.memberships && (
+        <section class="card" aria-labelledby="memberships-title">
+          <h2 class="card-title" id="memberships-title">
+            Your hosts
+          </h2>
+          <TableWrap label="Your hosts">
+            <table class="table">
+              <thead>
+                <tr>
+                  <th scope="col">Host</th>
+                  <th scope="col">Role</th>
+                  <th scope="col">
+                    <span class="visually-hidden">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {props.memberships.map((membership) => (
+                  <tr>
+                    <td>
+                      {membership.hostName}
+                      {membership.hostId === session.host.id && <span class="muted"> (current)</span>}
+                    </td>
+                    <td>{membership.role}</td>
+                    <td>
+                      {membership.role === 'owner' ? (
+                        <span class="muted small">Transfer ownership to leave</span>
+                      ) : (
+                        <ConfirmAction
+                          action={`/admin/hosts/${membership.hostId}/leave`}
+                          label="Leave"
+                          consequence={`You lose access to ${membership.hostName} at once; only a new invitation brings you back.`}
+                          confirmLabel={`Leave ${membership.hostName}`}
+                          small
+                        />
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
+        </section>
+      )}
     </AdminLayout>
   );
 }

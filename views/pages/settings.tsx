@@ -1,7 +1,6 @@
 import type { Child } from 'hono/jsx';
 import type { StaffSession } from '../../src/auth/staff-session';
 import { can } from '../../src/auth/permissions';
-import { STAFF_ROLES } from '../../src/auth/roles';
 import { CURRENCIES } from '../../src/lib/currencies';
 import type { FieldErrors } from '../../src/lib/errors';
 import { ConfirmAction } from '../components/confirm';
@@ -19,7 +18,7 @@ const SECTIONS = [
   { key: 'billing', label: 'Billing', href: '/admin/settings/billing' },
   { key: 'default', label: 'Default and holding pool', href: '/admin/settings/default' },
   { key: 'legal', label: 'Legal', href: '/admin/settings/legal' },
-  { key: 'staff', label: 'Staff', href: '/admin/settings/staff' },
+  { key: 'staff', label: 'Team', href: '/admin/settings/staff' },
   { key: 'api-keys', label: 'API keys', href: '/admin/settings/api-keys' },
 ] as const;
 
@@ -228,111 +227,6 @@ export function ApiKeysPage(props: {
             </tbody>
           </table>
         </TableWrap>
-      )}
-    </SettingsShell>
-  );
-}
-
-export interface StaffRow {
-  userId: string;
-  name: string;
-  email: string;
-  role: (typeof STAFF_ROLES)[number];
-  joinedAt: number;
-}
-
-export function StaffPage(props: {
-  session: StaffSession;
-  staff: StaffRow[];
-  values?: { name: string; email: string; role: string };
-  errors?: FieldErrors;
-  notice?: string;
-}) {
-  const { session } = props;
-  const manage = can.manageStaff(session.role);
-  const isOwner = session.role === 'owner';
-  const roleOptions = STAFF_ROLES.filter((role) => can.manageStaffRole(session.role, role)).map((role) => [role, role] as const);
-  return (
-    <SettingsShell session={session} section="staff" title="Staff">
-      <p class="muted">Owners change core settings, custom domains and roles; admins manage API keys, branding and staff; staff work with customers.</p>
-      {props.notice && (
-        <div class="alert alert-success" role="status">
-          {props.notice}
-        </div>
-      )}
-      {props.errors && <FormErrorSummary errors={props.errors} />}
-      <TableWrap label="Staff">
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Email</th>
-              <th scope="col">Role</th>
-              <th scope="col">Joined</th>
-              {manage && <th scope="col"><span class="visually-hidden">Actions</span></th>}
-            </tr>
-          </thead>
-          <tbody>
-            {props.staff.map((member) => (
-              <tr>
-                <td>
-                  {member.name}
-                  {member.userId === session.user.id && <span class="muted"> (you)</span>}
-                </td>
-                <td>{member.email}</td>
-                <td>
-                  {isOwner && member.userId !== session.user.id ? (
-                    <form method="post" action={`/admin/settings/staff/${member.userId}/role`} class="inline-form compact">
-                      <label class="visually-hidden" for={`role-${member.userId}`}>
-                        Role for {member.name}
-                      </label>
-                      <select id={`role-${member.userId}`} name="role">
-                        {STAFF_ROLES.map((role) => (
-                          <option value={role} selected={member.role === role}>
-                            {role}
-                          </option>
-                        ))}
-                      </select>
-                      <button type="submit" class="btn btn-small">
-                        Change
-                      </button>
-                    </form>
-                  ) : (
-                    member.role
-                  )}
-                </td>
-                <td>
-                  <Time ms={member.joinedAt} timezone={session.host.timezone} dateOnly />
-                </td>
-                {manage && (
-                  <td>
-                    {member.userId !== session.user.id && can.manageStaffRole(session.role, member.role) && (
-                      <ConfirmAction
-                        action={`/admin/settings/staff/${member.userId}/remove`}
-                        label="Remove"
-                        consequence={`${member.name} loses access at once.`}
-                        confirmLabel={`Remove ${member.name}`}
-                      />
-                    )}
-                  </td>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </TableWrap>
-      {manage && (
-        <form class="card" method="post" action="/admin/settings/staff" novalidate>
-          <h2 class="card-title">Add a staff member</h2>
-          <p class="muted small">Share the initial password with them directly; they sign in at /login.</p>
-          <TextField label="Name" name="name" value={props.values?.name} errors={props.errors} required />
-          <TextField label="Email" name="email" type="email" value={props.values?.email} errors={props.errors} required />
-          <SelectField label="Role" name="role" value={props.values?.role ?? 'staff'} errors={props.errors} options={roleOptions} />
-          <TextField label="Initial password" name="password" type="password" errors={props.errors} required autocomplete="new-password" hint="At least 10 characters." />
-          <button type="submit" class="btn btn-primary">
-            Add staff member
-          </button>
-        </form>
       )}
     </SettingsShell>
   );
