@@ -426,7 +426,11 @@ export const miners = sqliteTable(
   ],
 );
 
-export const ENERGY_SOURCES = ['miner', 'pdu', 'spec'] as const;
+/**
+ * Where an hour's energy came from: a PDU, the miner's own reading, the nominal spec, a gap the
+ * uptime counter explains (`interpolated`), or nowhere (`unknown`: energy_wh is null).
+ */
+export const ENERGY_SOURCES = ['miner', 'pdu', 'spec', 'interpolated', 'unknown'] as const;
 
 /**
  * One row per miner per hour, written by the site's SiteState alarm. The primary key makes the
@@ -443,7 +447,8 @@ export const usageHourly = sqliteTable(
     siteId: text('site_id').notNull(),
     /** Who the miner belonged to during that hour (for billing). */
     customerId: text('customer_id'),
-    energyWh: integer('energy_wh').notNull(),
+    /** Null when unknown (online with neither measured nor nominal power): never a silent 0. */
+    energyWh: integer('energy_wh'),
     energySource: text('energy_source', { enum: ENERGY_SOURCES }).notNull(),
     /** Average hashrate while online, milli-TH/s. */
     avgHashrateMths: integer('avg_hashrate_mths').notNull(),
@@ -892,4 +897,25 @@ export const usageAdjustments = sqliteTable(
     invoiceId: text('invoice_id'),
   },
   (t) => [index('usage_adjustments_customer_idx').on(t.hostId, t.customerId, t.invoiceId)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Energy (issue 17): a host's own miner models, matched before the built-in catalogue.
+
+export const hostModels = sqliteTable(
+  'host_models',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** normaliseModel(name): what a reported model string is compared with. */
+    matchKey: text('match_key').notNull(),
+    nominalHashrateMths: integer('nominal_hashrate_mths').notNull(),
+    nominalPowerW: integer('nominal_power_w').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('host_models_key_unique').on(t.hostId, t.matchKey)],
 );
