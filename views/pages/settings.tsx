@@ -17,6 +17,7 @@ const SECTIONS = [
   { key: 'domains', label: 'Domains', href: '/admin/settings/domains' },
   { key: 'alerts', label: 'Alerts', href: '/admin/settings/alerts' },
   { key: 'billing', label: 'Billing', href: '/admin/settings/billing' },
+  { key: 'models', label: 'Models', href: '/admin/settings/models' },
   { key: 'staff', label: 'Staff', href: '/admin/settings/staff' },
   { key: 'api-keys', label: 'API keys', href: '/admin/settings/api-keys' },
 ] as const;
