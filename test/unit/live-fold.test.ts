@@ -61,7 +61,7 @@ describe('foldBatch', () => {
     foldBatch(states, registry, [sample(62)], effects);
     expect(effects.closedBuckets).toEqual([['m1', HOUR + 55 * 60_000, 100, 1, 3000, 1, 74]]);
     // 2 minutes of 3,000 W in the closed hour (100 Wh); the other 2 minutes open the next one.
-    expect(effects.closedHours).toEqual([['m1', HOUR, 100, 120_000, 100 * 120_000, 1, 120_000, 'miner']]);
+    expect(effects.closedHours).toEqual([['m1', HOUR, 100, 120_000, 100 * 120_000, 1, 120_000, 'miner', 0, 0]]);
     expect(states.get('m1')!.hour).toMatchObject({ h: HOUR + HOUR_MS, wh: 100, n: 1 });
   });
 
@@ -101,7 +101,7 @@ describe('closeQuietPeriods', () => {
     expect(atFive.closedHours).toHaveLength(0);
     expect(states.get('m1')!.bucket).toBeNull();
     const nextHour = closeQuietPeriods(states, HOUR + HOUR_MS);
-    expect(nextHour.closedHours).toEqual([['m1', HOUR, 0, 0, 0, 1, 0, 'spec']]);
+    expect(nextHour.closedHours).toEqual([['m1', HOUR, 0, 0, 0, 1, 0, 'spec', 0, 0]]);
     expect(states.get('m1')!.hour).toBeNull();
   });
 });
