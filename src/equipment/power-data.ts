@@ -183,10 +183,11 @@ export async function recomputeUnknownHours(db: Db, hostId: string, actor: Actor
   const { unsealed } = await unknownHoursOf(db, hostId, minerId);
   if (unsealed === 0) return 0;
   const now = Date.now();
+  // D1 binds JS numbers as REAL: cast, so the division is SQLite's integer one (half up, as billedWh).
   await db.batch([
     db
       .update(usageHourly)
-      .set({ energyWh: sql`(${unit.nominalPowerW} * ${usageHourly.onlineSeconds} + 1800) / 3600`, energySource: 'spec' })
+      .set({ energyWh: sql`(CAST(${unit.nominalPowerW} AS INTEGER) * ${usageHourly.onlineSeconds} + 1800) / 3600`, energySource: 'spec' })
       .where(
         and(
           eq(usageHourly.hostId, hostId),
