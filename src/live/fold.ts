@@ -80,7 +80,7 @@ export function foldBatch(states: MinerStates, registry: ReadonlyMap<string, Reg
     }
     const state = prev ?? newMinerState(reg.minerId, t, miner);
     if (prev && t - prev.t <= MAX_GAP_MS) foldEnergy(state, prev, reg, t, effects);
-    else if (prev && uptimeSpans(prev, miner, t)) foldInterpolated(state, prev, miner, reg, t, effects);
+    else if (prev && prev.state === 'mining' && miner.state === 'mining' && uptimeSpans(prev, miner, t)) foldInterpolated(state, prev, miner, reg, t, effects);
     openHour(state, hourOf(t), effects).n += 1;
     const bucket = bucketOf(t);
     if (!state.bucket || state.bucket.b !== bucket) {
