@@ -15,7 +15,8 @@ export interface UsageRow {
   hourStart: number;
   siteId: string;
   customerId: string | null;
-  energyWh: number;
+  /** Null when the hour's energy is unknown (source `unknown`). */
+  energyWh: number | null;
   energySource: string;
   avgHashrateMths: number;
   onlineSeconds: number;
@@ -28,7 +29,8 @@ export interface UnitEnergyParams {
 }
 
 /**
- * metered: the row's recorded Wh (PDU, miner-reported or the agent's spec, as the row says);
+ * metered: the row's recorded Wh (PDU, miner-reported, spec or interpolated, as the row says),
+ * null when the row's energy is unknown;
  * spec: nominal W x seconds online / 3600;
  * hashrate: J/TH x TH/s delivered x seconds online / 3600, with J/TH in milli-J/TH and TH/s in
  * milli-TH/s, so Wh = mJ/TH x mTH/s x s / 3.6e9.

@@ -45,6 +45,8 @@ export interface UnitUsage {
   /** Null when the source needs a value the unit lacks (spec without nominal power). */
   billedWh: number | null;
   rows: number;
+  /** Hours of the window whose recorded energy is unknown (metered source only; they block the line). */
+  unknownHours?: number;
 }
 
 export interface ContractFacts {
@@ -265,6 +267,13 @@ function energyLines(contract: ContractFacts, input: InvoiceInput, blockers: str
   for (const unit of contract.units) {
     const used = usage.get(unit.minerId);
     if (!used || used.rows === 0) continue;
+    if (used.billedWh === null && (used.unknownHours ?? 0) > 0) {
+      const hours = used.unknownHours!;
+      blockers.push(
+        `Unit ${unit.serial ?? unit.minerId} has ${hours} hour${hours === 1 ? '' : 's'} with unknown energy (no power reading and no nominal power) (contract "${contract.name}"): set its spec and recompute, or bill it a fixed fee.`,
+      );
+      continue;
+    }
     if (used.billedWh === null) {
       blockers.push(`Unit ${unit.serial ?? unit.minerId} has no nominal power, so its ${SOURCE_LABELS[source]} kWh are unknown (contract "${contract.name}").`);
       continue;

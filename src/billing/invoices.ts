@@ -191,7 +191,9 @@ async function loadInvoiceFacts(db: Db, host: HostBilling, customerId: string, p
     // Per-row rounding in SQL, half up, exactly as billedWh (energy.ts) rounds one row.
     d1
       .prepare(
-        `SELECT w.value ->> '$[0]' AS contractId, u.miner_id AS minerId, count(*) AS rows, sum(u.energy_wh) AS meteredWh,
+        `SELECT w.value ->> '$[0]' AS contractId, u.miner_id AS minerId, count(*) AS rows,
+           -- Unknown energy (null) is never summed as 0: one unknown hour makes the metered total unknown.
+           CASE WHEN count(u.energy_wh) < count(*) THEN NULL ELSE sum(u.energy_wh) END AS meteredWh, count(*) - count(u.energy_wh) AS unknownHours,
            CASE WHEN m.nominal_power_w IS NULL THEN NULL ELSE sum((m.nominal_power_w * u.online_seconds + 1800) / 3600) END AS specWh,
            CASE WHEN (w.value ->> '$[3]') IS NULL THEN NULL
              ELSE sum(((w.value ->> '$[3]') * u.avg_hashrate_mths * u.online_seconds + 1800000000) / 3600000000) END AS hashrateWh
@@ -216,7 +218,7 @@ async function loadInvoiceFacts(db: Db, host: HostBilling, customerId: string, p
     inPeriod,
     perKwh,
     units: units!.results as unknown as UnitRow[],
-    usage: usage!.results as unknown as { contractId: string; minerId: string; rows: number; meteredWh: number; specWh: number | null; hashrateWh: number | null }[],
+    usage: usage!.results as unknown as { contractId: string; minerId: string; rows: number; meteredWh: number | null; unknownHours: number; specWh: number | null; hashrateWh: number | null }[],
     siteCounts: new Map((sites!.results as unknown as { n: number; contractId: string }[]).map((r) => [r.contractId, r.n])),
     adjustments: await billableAdjustments(db, hostId, customerId, existing?.status === 'draft' ? existing.id : null),
     seals: seals!.results as unknown as { siteId: string; day: string; hash: string }[],
@@ -238,7 +240,7 @@ async function billableAdjustments(db: Db, hostId: string, customerId: string, d
   return [...(await adjustmentsByIds(db, hostId, held.map((r) => r.id))), ...unbilled];
 }
 
-const billedOf = (source: KwhSource, u: { meteredWh: number; specWh: number | null; hashrateWh: number | null }) =>
+const billedOf = (source: KwhSource, u: { meteredWh: number | null; specWh: number | null; hashrateWh: number | null }) =>
   source === 'metered' ? u.meteredWh : source === 'spec' ? u.specWh : u.hashrateWh;
 
 function contractFacts(c: ContractRow, facts: Awaited<ReturnType<typeof loadInvoiceFacts>>, period: BillingPeriod, timezone: string): ContractFacts {
@@ -264,7 +266,9 @@ function contractFacts(c: ContractRow, facts: Awaited<ReturnType<typeof loadInvo
       .filter((u) => u.contractId === c.id)
       .map((u) => ({ minerId: u.minerId, serial: u.serial, siteId: u.siteId, nominalPowerW: u.nominalPowerW, siteRateMicrosPerKwh: u.siteRate })),
     siteCount: facts.siteCounts.get(c.id) ?? 0,
-    usage: facts.usage.filter((u) => u.contractId === c.id).map((u) => ({ minerId: u.minerId, rows: u.rows, billedWh: billedOf(source, u) })),
+    usage: facts.usage
+      .filter((u) => u.contractId === c.id)
+      .map((u) => ({ minerId: u.minerId, rows: u.rows, billedWh: billedOf(source, u), unknownHours: source === 'metered' ? u.unknownHours : 0 })),
     windowFromMs: window.from,
     windowToMs: window.to,
   };

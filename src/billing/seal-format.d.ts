@@ -6,7 +6,8 @@ export type KwhSourceName = 'metered' | 'spec' | 'hashrate';
 export interface SealRow {
   minerId: string;
   hourStart: number;
-  energyWh: number;
+  /** Null when the hour's energy is unknown (source `unknown`). */
+  energyWh: number | null;
   energySource: string;
   avgHashrateMths: number;
   onlineSeconds: number;

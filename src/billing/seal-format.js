@@ -37,7 +37,9 @@ export function canonicalSealText(input) {
   const rows = [...input.rows].sort((a, b) => compareText(a.minerId, b.minerId) || a.hourStart - b.hourStart);
   let text = `${SEAL_FORMAT}\n${input.siteId}\n${input.customerKey}\n${input.day}\n${input.prevHash}\n`;
   for (const r of rows) {
-    text += `${r.minerId}|${intText(r.hourStart)}|${intText(r.energyWh)}|${r.energySource}|${intText(r.avgHashrateMths)}|${intText(r.onlineSeconds)}|${intText(r.samples)}\n`;
+    // Unknown energy (null, source `unknown`) is written as an empty field; rows with energy are
+    // written exactly as before, so seals made before unknown energy existed re-derive unchanged.
+    text += `${r.minerId}|${intText(r.hourStart)}|${r.energyWh === null ? '' : intText(r.energyWh)}|${r.energySource}|${intText(r.avgHashrateMths)}|${intText(r.onlineSeconds)}|${intText(r.samples)}\n`;
   }
   return text;
 }
@@ -396,7 +398,7 @@ export async function verifyEvidence(csvText) {
           return {
             minerId: get(r, 'unit_id'),
             hourStart,
-            energyWh: integerField(get(r, 'energy_wh'), 'energy_wh'),
+            energyWh: optionalInteger(get(r, 'energy_wh'), 'energy_wh'),
             energySource: get(r, 'energy_source'),
             avgHashrateMths: integerField(get(r, 'avg_hashrate_mths'), 'avg_hashrate_mths'),
             onlineSeconds: integerField(get(r, 'online_seconds'), 'online_seconds'),

@@ -46,13 +46,13 @@ interface SiteCursor {
   day: string;
 }
 
-const fingerprintRows = (rows: { customerId: string | null; energyWh: number; onlineSeconds: number; samples: number; avgHashrateMths: number; energySource: string }[]) => {
+const fingerprintRows = (rows: { customerId: string | null; energyWh: number | null; onlineSeconds: number; samples: number; avgHashrateMths: number; energySource: string }[]) => {
   const byKey = new Map<string, [string, number, number, number, number, number, number]>();
   for (const r of rows) {
     const key = r.customerId ?? '';
     const f = byKey.get(key) ?? [key, 0, 0, 0, 0, 0, 0];
     f[1] += 1;
-    f[2] += r.energyWh;
+    f[2] += r.energyWh ?? 0;
     f[3] += r.onlineSeconds;
     f[4] += r.samples;
     f[5] += r.avgHashrateMths;
@@ -178,7 +178,7 @@ interface UsageSqlRow {
   miner_id: string;
   hour_start: number;
   customer_id: string | null;
-  energy_wh: number;
+  energy_wh: number | null;
   energy_source: string;
   avg_hashrate_mths: number;
   online_seconds: number;
@@ -230,7 +230,7 @@ async function sealSiteDay(db: Db, site: SiteCursor, day: string, now: number): 
     [...byKey].map(async ([customerKey, keyRows]) => {
       const prevHash = tips.get(customerKey) ?? GENESIS_HASH;
       const hash = await sealHash({ siteId: site.siteId, customerKey, day, prevHash, rows: keyRows });
-      return [customerKey, keyRows.length, keyRows.reduce((sum, r) => sum + r.energyWh, 0), hash, prevHash] as const;
+      return [customerKey, keyRows.length, keyRows.reduce((sum, r) => sum + (r.energyWh ?? 0), 0), hash, prevHash] as const;
     }),
   );
 

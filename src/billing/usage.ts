@@ -23,7 +23,7 @@ const HOUR_S = 3_600;
 export type VarianceBand = 'green' | 'yellow' | 'red' | 'n/a';
 
 /** Why a unit's billed kWh cannot be shown as a number. */
-export type BilledNote = 'no_per_kwh_contract' | 'missing_nominal_power' | 'missing_efficiency';
+export type BilledNote = 'no_per_kwh_contract' | 'missing_nominal_power' | 'missing_efficiency' | 'unknown_energy';
 
 export interface UsageVariance {
   /** The rows compared: those billed from spec or hashrate (metered-source rows are billed as metered). */
@@ -49,8 +49,10 @@ export interface UnitUsage {
   /** Sum of the per-row billed Wh over covered hours; null when none, or when a row cannot be billed. */
   billedWh: number | null;
   billedNote: BilledNote | null;
-  /** The rows' own energy_wh, every hour of the unit in the period. */
+  /** The rows' own energy_wh, every hour of the unit in the period (hours of unknown energy add nothing). */
   meteredWh: number;
+  /** Hours whose energy is unknown (online with neither measured nor nominal power): shown, never counted as 0. */
+  unknownHours: number;
   onlineSeconds: number;
   /** Seconds of the period the unit was the customer's (the uptime denominator, before planned downtime). */
   ownedSeconds: number;
@@ -191,6 +193,7 @@ interface UnitGroupRow {
   metered_wh: number;
   billed_wh: number | null;
   unbillable_rows: number;
+  unknown_hours: number;
   online_seconds: number;
   hashrate_seconds: number;
   first_hour: number;
@@ -313,7 +316,8 @@ export async function customerUsage(
 
   const [groupsResult, infosResult, hoursResult, windowsResult, windowHoursResult] = await rawBatch(db, [
     sql`${billedRows}
-      SELECT miner_id, contract_id, source, count(*) AS hours, sum(energy_wh) AS metered_wh, sum(billed_wh) AS billed_wh,
+      SELECT miner_id, contract_id, source, count(*) AS hours, coalesce(sum(energy_wh), 0) AS metered_wh, sum(billed_wh) AS billed_wh,
+        sum(energy_wh IS NULL) AS unknown_hours,
         sum(contract_id IS NOT NULL AND billed_wh IS NULL) AS unbillable_rows, sum(online_seconds) AS online_seconds,
         sum(avg_hashrate_mths * online_seconds) AS hashrate_seconds, min(hour_start) AS first_hour, max(not_exact) AS not_exact
       FROM billed GROUP BY miner_id, contract_id`,
@@ -348,7 +352,7 @@ export async function customerUsage(
       LEFT JOIN miners m ON m.id = g.miner_id AND m.host_id = ${hostId}
       LEFT JOIN sites s ON s.id = m.site_id AND s.host_id = ${hostId}`,
     sql`${billedRows}
-      SELECT hour_start, sum(energy_wh) AS metered_wh, sum(billed_wh) AS billed_wh, sum(contract_id IS NOT NULL) AS covered_rows,
+      SELECT hour_start, coalesce(sum(energy_wh), 0) AS metered_wh, sum(billed_wh) AS billed_wh, sum(contract_id IS NOT NULL) AS covered_rows,
         sum(avg_hashrate_mths * online_seconds) AS hashrate_seconds, max(not_exact) AS not_exact
       FROM billed GROUP BY hour_start ORDER BY hour_start`,
     // Maintenance windows over the customer's units in the period, and the usage hours they cover.
@@ -440,6 +444,7 @@ function unitUsageOf(info: UnitInfoRow, groups: UnitGroupRow[], ownedSeconds: nu
   let uncoveredHours = 0;
   let billedWh = 0;
   let meteredWh = 0;
+  let unknownHours = 0;
   let onlineSeconds = 0;
   let hashrateSeconds = 0;
   let billedNote: BilledNote | null = null;
@@ -448,6 +453,7 @@ function unitUsageOf(info: UnitInfoRow, groups: UnitGroupRow[], ownedSeconds: nu
   let compared = false;
   for (const group of groups) {
     meteredWh += group.metered_wh;
+    unknownHours += group.unknown_hours;
     onlineSeconds += group.online_seconds;
     hashrateSeconds += group.hashrate_seconds;
     if (group.contract_id === null || group.source === null) {
@@ -457,7 +463,7 @@ function unitUsageOf(info: UnitInfoRow, groups: UnitGroupRow[], ownedSeconds: nu
     coveredHours += group.hours;
     if (!sources.includes(group.source)) sources.push(group.source);
     if (group.unbillable_rows > 0) {
-      billedNote = group.source === 'spec' ? 'missing_nominal_power' : 'missing_efficiency';
+      billedNote = group.source === 'spec' ? 'missing_nominal_power' : group.source === 'metered' ? 'unknown_energy' : 'missing_efficiency';
       continue;
     }
     billedWh += group.billed_wh ?? 0;
@@ -482,6 +488,7 @@ function unitUsageOf(info: UnitInfoRow, groups: UnitGroupRow[], ownedSeconds: nu
     billedWh: note === null ? billedWh : null,
     billedNote: note,
     meteredWh,
+    unknownHours,
     onlineSeconds,
     ownedSeconds,
     plannedDowntimeSeconds: plannedSeconds,

@@ -452,7 +452,11 @@ export const miners = sqliteTable(
   ],
 );
 
-export const ENERGY_SOURCES = ['miner', 'pdu', 'spec'] as const;
+/**
+ * Where an hour's energy came from: a PDU, the miner's own reading, the nominal spec, a gap the
+ * uptime counter explains (`interpolated`), or nowhere (`unknown`: energy_wh is null).
+ */
+export const ENERGY_SOURCES = ['miner', 'pdu', 'spec', 'interpolated', 'unknown'] as const;
 
 /**
  * One row per miner per hour, written by the site's SiteState alarm. The primary key makes the
@@ -469,7 +473,8 @@ export const usageHourly = sqliteTable(
     siteId: text('site_id').notNull(),
     /** Who the miner belonged to during that hour (for billing). */
     customerId: text('customer_id'),
-    energyWh: integer('energy_wh').notNull(),
+    /** Null when unknown (online with neither measured nor nominal power): never a silent 0. */
+    energyWh: integer('energy_wh'),
     energySource: text('energy_source', { enum: ENERGY_SOURCES }).notNull(),
     /** Average hashrate while online, milli-TH/s. */
     avgHashrateMths: integer('avg_hashrate_mths').notNull(),
@@ -1472,4 +1477,25 @@ export const hostExports = sqliteTable(
     updatedAt: updatedAt(),
   },
   (t) => [index('host_exports_host_idx').on(t.hostId, t.createdAt)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Energy (issue 17): a host's own miner models, matched before the built-in catalogue.
+
+export const hostModels = sqliteTable(
+  'host_models',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    /** normaliseModel(name): what a reported model string is compared with. */
+    matchKey: text('match_key').notNull(),
+    nominalHashrateMths: integer('nominal_hashrate_mths').notNull(),
+    nominalPowerW: integer('nominal_power_w').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('host_models_key_unique').on(t.hostId, t.matchKey)],
 );

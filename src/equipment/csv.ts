@@ -1,4 +1,5 @@
 import type { SiteScope } from '../team/scope';
+import { fillNominal, hostModelEntries } from './power-data';
 import { and, eq, or, sql } from 'drizzle-orm';
 import type { Actor } from '../activity/service';
 import { csvCell } from '../customers/csv';
@@ -310,7 +311,8 @@ export async function importMiners(db: Db, hostId: string, actor: Actor, text: s
   if (good.length === 0) return { imported: 0, preview, notice: 'Nothing was imported: no row is ready.' };
 
   const now = Date.now();
-  const unitRows: (typeof miners.$inferInsert)[] = good.map(({ input }) => ({
+  const entries = await hostModelEntries(db, hostId);
+  const unitRows: (typeof miners.$inferInsert)[] = good.map(({ input }) => fillNominal({
     id: newId(),
     hostId,
     siteId: input.site_id ?? null,
@@ -329,7 +331,7 @@ export async function importMiners(db: Db, hostId: string, actor: Actor, text: s
     ownerPoolUser: null,
     createdAt: now,
     updatedAt: now,
-  }));
+  }, entries));
   const activityRows: (typeof activityLog.$inferInsert)[] = unitRows.map((unit) => ({
     id: newId(),
     hostId,

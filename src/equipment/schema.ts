@@ -179,6 +179,8 @@ export const listMinersQuerySchema = z.strictObject({
   status: z.enum(MINER_STATUSES, { error: `Use one of: ${MINER_STATUSES.join(', ')}.` }).optional(),
   model: z.string().trim().max(96).optional(),
   customer: z.string().trim().max(64).optional(),
+  /** `missing`: only units without power data (src/equipment/power-data.ts). */
+  power: z.enum(['missing'], { error: 'Use: missing.' }).optional(),
   sort: z.enum(MINER_SORTS, { error: `Use one of: ${MINER_SORTS.join(', ')}.` }).optional(),
   limit: z.coerce
     .number({ error: 'Must be a number.' })

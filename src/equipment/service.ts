@@ -13,6 +13,7 @@ import { AppError, notFound, ValidationError } from '../lib/errors';
 import { decodeListCursor, encodeCursor, encodeOffsetCursor } from '../lib/cursor';
 import { newId } from '../lib/ids';
 import { unitIdent, unitLabel } from './naming';
+import { fillNominal, hostModelEntries, withoutPowerDataFilter } from './power-data';
 import { parseInput } from '../lib/validation';
 import { siteOptionsQuery } from '../sites/service';
 import { readLive, readLiveKeys } from '../live/client';
@@ -141,6 +142,7 @@ export function minerFilters(hostId: string, query: Omit<ListMinersQuery, 'sort'
   if (query.status) filters.push(eq(miners.status, query.status));
   if (query.model) filters.push(eq(miners.model, query.model));
   if (query.customer) filters.push(query.customer === NONE ? isNull(miners.customerId) : eq(miners.customerId, query.customer));
+  if (query.power === 'missing') filters.push(withoutPowerDataFilter(hostId));
   if (scope === 'assignable') {
     filters.push(inArray(miners.status, ['staged', 'unassigned']), isNull(miners.customerId));
   }
@@ -356,18 +358,31 @@ export interface EquipmentFilterOptions {
   sites: { id: string; name: string }[];
   models: string[];
   customers: { id: string; name: string }[];
+  /** Units without power data (no nominal power, no measured power), flagged above the list. */
+  withoutPowerData: number;
 }
 
 /** The filter-choice queries, unexecuted: `listMiners` sends them in the page's own batch. */
 const filterOptionQueries = (db: Db, hostId: string, selectedCustomer?: string, siteScope?: SiteScope) =>
-  [siteOptionsQuery(db, hostId, siteScope), modelOptionsQuery(db, hostId), customerFilterOptionsQuery(db, hostId, selectedCustomer)] as const;
+  [
+    siteOptionsQuery(db, hostId, siteScope),
+    modelOptionsQuery(db, hostId),
+    customerFilterOptionsQuery(db, hostId, selectedCustomer),
+    db.select({ n: sql<number>`count(*)` }).from(miners).where(withoutPowerDataFilter(hostId)),
+  ] as const;
 
-type FilterOptionRows = [Awaited<ReturnType<typeof filterOptionQueries>[0]>, Awaited<ReturnType<typeof filterOptionQueries>[1]>, Awaited<ReturnType<typeof filterOptionQueries>[2]>];
+type FilterOptionRows = [
+  Awaited<ReturnType<typeof filterOptionQueries>[0]>,
+  Awaited<ReturnType<typeof filterOptionQueries>[1]>,
+  Awaited<ReturnType<typeof filterOptionQueries>[2]>,
+  Awaited<ReturnType<typeof filterOptionQueries>[3]>,
+];
 
-const toFilterOptions = ([sites, models, customers]: FilterOptionRows): EquipmentFilterOptions => ({
+const toFilterOptions = ([sites, models, customers, withoutPower]: FilterOptionRows): EquipmentFilterOptions => ({
   sites,
   models: models.map((row) => row.model!),
   customers,
+  withoutPowerData: withoutPower[0]?.n ?? 0,
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -462,7 +477,8 @@ export async function createMiner(db: Db, hostId: string, actor: Actor, raw: unk
   if (Object.keys(duplicates).length > 0) throw new ValidationError(duplicates);
   const now = Date.now();
   const id = newId();
-  const values = { ...toColumns(input), status: input.status ?? ('staged' as const) };
+  // A unit added without nominal specs gets them from the host's models or the catalogue.
+  const values = fillNominal({ ...toColumns(input), status: input.status ?? ('staged' as const) }, await hostModelEntries(db, hostId));
   const created: Changes = {};
   for (const [field, change] of Object.entries(minerChanges({}, values, names, id))) {
     if (change[1] !== null) created[field] = change;

@@ -27,7 +27,18 @@ export interface FoldEffects {
 }
 
 export type BucketRow = [minerId: string, bucket: number, hashrateSum: number, hashrateN: number, powerSum: number, powerN: number, tempMax: number | null];
-export type HourRow = [minerId: string, hour: number, wh: number, onlineMs: number, hashrateMs: number, samples: number, measuredMs: number, source: string];
+export type HourRow = [
+  minerId: string,
+  hour: number,
+  wh: number,
+  onlineMs: number,
+  hashrateMs: number,
+  samples: number,
+  measuredMs: number,
+  source: string,
+  unknownMs?: number,
+  interpolatedMs?: number,
+];
 
 /** A sample that became its miner's latest. */
 export interface AdvancedSample {
@@ -69,6 +80,7 @@ export function foldBatch(states: MinerStates, registry: ReadonlyMap<string, Reg
     }
     const state = prev ?? newMinerState(reg.minerId, t, miner);
     if (prev && t - prev.t <= MAX_GAP_MS) foldEnergy(state, prev, reg, t, effects);
+    else if (prev && prev.state === 'mining' && miner.state === 'mining' && uptimeSpans(prev, miner, t)) foldInterpolated(state, prev, miner, reg, t, effects);
     openHour(state, hourOf(t), effects).n += 1;
     const bucket = bucketOf(t);
     if (!state.bucket || state.bucket.b !== bucket) {
@@ -113,11 +125,45 @@ function foldEnergy(state: MinerLiveState, prev: MinerLiveState, reg: Registered
       if (prev.powerSource === 'pdu' || acc.src !== 'pdu') acc.src = prev.powerSource ?? 'miner';
     } else if (prev.state === 'mining' && reg.nominalW !== null) {
       acc.wh += wattMsToWh(reg.nominalW * ms);
+    } else if (prev.state === 'mining') {
+      // Mining with no power reading and no nominal power: unknown, never a silent 0 Wh.
+      acc.unknownMs = (acc.unknownMs ?? 0) + ms;
     }
     if (prev.state === 'mining') {
       acc.onMs += ms;
       acc.hashMs += (prev.hashrate ?? 0) * ms;
     }
+  }
+}
+
+/**
+ * A gap longer than MAX_GAP_MS that the miner's own uptime counter spans: it grew by at least the
+ * gap (1 s of slack for the counter's whole seconds), so the miner kept running and only its API
+ * went unanswered. A reset (or a counter missing on either side) leaves the gap offline.
+ * docs/billing/usage.md, "Gaps the uptime counter explains".
+ */
+export function uptimeSpans(prev: Pick<MinerLiveState, 't' | 'uptime'>, miner: Pick<TelemetryMiner, 'uptime_s'>, t: number): boolean {
+  if (prev.uptime === null || miner.uptime_s === undefined || miner.uptime_s === null) return false;
+  return (miner.uptime_s - prev.uptime) * 1000 >= t - prev.t - 1000;
+}
+
+/**
+ * The gap counts online at the surrounding power: the mean of the readings on both sides (or the
+ * one side that has one), else nominal power, else unknown; hashrate likewise the mean of both.
+ */
+function foldInterpolated(state: MinerLiveState, prev: MinerLiveState, miner: TelemetryMiner, reg: Registered, t: number, effects: FoldEffects | null) {
+  const readings = [prev.powerW, miner.power_w ?? null].filter((w): w is number => w !== null);
+  const measuredW = readings.length > 0 ? readings.reduce((a, b) => a + b, 0) / readings.length : null;
+  const rates = [prev.hashrate, miner.hashrate_ths ?? null].filter((h): h is number => h !== null);
+  const hashrate = rates.length > 0 ? rates.reduce((a, b) => a + b, 0) / rates.length : 0;
+  for (const [hour, ms] of splitByHour(prev.t, t)) {
+    const acc = openHour(state, hour, effects);
+    const watts = measuredW ?? reg.nominalW;
+    if (watts !== null) acc.wh += wattMsToWh(watts * ms);
+    else acc.unknownMs = (acc.unknownMs ?? 0) + ms;
+    acc.interpMs = (acc.interpMs ?? 0) + ms;
+    acc.onMs += ms;
+    acc.hashMs += hashrate * ms;
   }
 }
 
@@ -192,12 +238,12 @@ function withSample(bucket: OpenBucket, miner: TelemetryMiner, tempMax: number |
 
 const bucketRow = (minerId: string, b: OpenBucket): BucketRow => [minerId, b.b, b.hs, b.hn, b.ps, b.pn, b.tm];
 
-const hourRow = (minerId: string, h: OpenHour): HourRow => [minerId, h.h, h.wh, h.onMs, h.hashMs, h.n, h.measuredMs, h.src];
+const hourRow = (minerId: string, h: OpenHour): HourRow => [minerId, h.h, h.wh, h.onMs, h.hashMs, h.n, h.measuredMs, h.src, h.unknownMs ?? 0, h.interpMs ?? 0];
 
 /** The miner's open hour for `hour`, closing (into `effects`) the one before when time moved on. */
 function openHour(state: MinerLiveState, hour: number, effects: FoldEffects | null): OpenHour {
   if (state.hour && state.hour.h === hour) return state.hour;
   if (state.hour && effects) effects.closedHours.push(hourRow(state.id, state.hour));
-  state.hour = { h: hour, wh: 0, onMs: 0, hashMs: 0, n: 0, measuredMs: 0, src: 'spec' };
+  state.hour = { h: hour, wh: 0, onMs: 0, hashMs: 0, n: 0, measuredMs: 0, src: 'spec', unknownMs: 0, interpMs: 0 };
   return state.hour;
 }

@@ -30,6 +30,10 @@ export interface OpenHour {
   n: number;
   measuredMs: number;
   src: string;
+  /** Online ms with neither a measured nor a nominal power: the hour's energy is unknown (absent in older snapshots). */
+  unknownMs?: number;
+  /** Online ms of gaps the miner's uptime counter explains, at the surrounding power (absent in older snapshots). */
+  interpMs?: number;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { minerKey, type TelemetryMiner } from '../telemetry/batch';
+import { matchModel, type HostModelEntry } from '../equipment/models';
 import { chunk, D1_JSON_CHUNK } from './chunk';
 
 /**
@@ -75,19 +76,36 @@ export class MinerRegistry {
     const missing = unknown.filter((miner) => !found.has(minerKey(miner)));
     let staged = 0;
     if (missing.length > 0) {
+      // A staged unit gets its nominal specs from the host's models, else the built-in catalogue.
+      const hostModels = missing.some((m) => m.model) ? await this.hostModels(site.hostId) : [];
       const statements = chunk(missing, D1_JSON_CHUNK).map((rows) =>
         this.db
           .prepare(
-            `INSERT INTO miners (id, host_id, site_id, mac, serial, ip, vendor, model, firmware, status, created_at, updated_at)
+            `INSERT INTO miners (id, host_id, site_id, mac, serial, ip, vendor, model, firmware, nominal_hashrate_mths, nominal_power_w, status, created_at, updated_at)
              SELECT j.value ->> '$[0]', ?1, ?2, j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]',
-               j.value ->> '$[5]', j.value ->> '$[6]', 'staged', ?3, ?3 FROM json_each(?4) j WHERE true
+               j.value ->> '$[5]', j.value ->> '$[6]', j.value ->> '$[7]', j.value ->> '$[8]', 'staged', ?3, ?3 FROM json_each(?4) j WHERE true
              ON CONFLICT DO NOTHING`,
           )
           .bind(
             site.hostId,
             site.siteId,
             now,
-            JSON.stringify(rows.map((m) => [crypto.randomUUID(), m.mac ?? null, m.serial ?? null, m.ip ?? null, m.vendor ?? null, m.model ?? null, m.firmware ?? null])),
+            JSON.stringify(
+              rows.map((m) => {
+                const spec = matchModel(m.model, hostModels);
+                return [
+                  crypto.randomUUID(),
+                  m.mac ?? null,
+                  m.serial ?? null,
+                  m.ip ?? null,
+                  m.vendor ?? null,
+                  m.model ?? null,
+                  m.firmware ?? null,
+                  spec?.nominalHashrateMths ?? null,
+                  spec?.nominalPowerW ?? null,
+                ];
+              }),
+            ),
           ),
       );
       const results = await this.db.batch(statements);
@@ -113,6 +131,14 @@ export class MinerRegistry {
       for (const row of result.results) entries.push([minerKey(row), registeredOf(row)]);
     }
     this.save(entries);
+  }
+
+  private async hostModels(hostId: string): Promise<HostModelEntry[]> {
+    const result = await this.db
+      .prepare('SELECT name, match_key AS matchKey, nominal_hashrate_mths AS nominalHashrateMths, nominal_power_w AS nominalPowerW FROM host_models WHERE host_id = ?1')
+      .bind(hostId)
+      .all<HostModelEntry>();
+    return result.results;
   }
 
   private load(): Map<string, Registered> {

@@ -20,22 +20,30 @@ export class UsageRoom {
   static migrate(sql: SqlStorage) {
     sql.exec(`CREATE TABLE IF NOT EXISTS usage (miner_id TEXT NOT NULL, hour INTEGER NOT NULL, wh REAL NOT NULL, online_ms INTEGER NOT NULL,
       hashrate_ms REAL NOT NULL, samples INTEGER NOT NULL, measured_ms INTEGER NOT NULL, source TEXT NOT NULL, written INTEGER NOT NULL DEFAULT 0,
+      unknown_ms INTEGER NOT NULL DEFAULT 0, interpolated_ms INTEGER NOT NULL DEFAULT 0,
       PRIMARY KEY (miner_id, hour))`);
+    // Objects created before unknown/interpolated time was tracked.
+    const columns = new Set(sql.exec<{ name: string }>('SELECT name FROM pragma_table_info(\'usage\')').toArray().map((c) => c.name));
+    if (!columns.has('unknown_ms')) sql.exec('ALTER TABLE usage ADD COLUMN unknown_ms INTEGER NOT NULL DEFAULT 0');
+    if (!columns.has('interpolated_ms')) sql.exec('ALTER TABLE usage ADD COLUMN interpolated_ms INTEGER NOT NULL DEFAULT 0');
   }
 
   /**
    * Adds closed hours to their rows and marks them to be (re-)written to D1. Adding is safe
    * because each row is written exactly once (see `SiteState.writeEffects`); an hour that received
    * samples after it closed (a replayed spool) stays whole. Measured power outranks the spec, and
-   * PDU outranks the miner's own reading.
+   * PDU outranks the miner's own reading. Unknown and interpolated time are summed; the hour's final
+   * source is decided when it is rolled up.
    */
   add(rows: readonly HourRow[]) {
     if (rows.length === 0) return;
     this.sql.exec(
-      `INSERT INTO usage (miner_id, hour, wh, online_ms, hashrate_ms, samples, measured_ms, source, written)
-       SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]', j.value ->> '$[7]', 0
+      `INSERT INTO usage (miner_id, hour, wh, online_ms, hashrate_ms, samples, measured_ms, source, unknown_ms, interpolated_ms, written)
+       SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]', j.value ->> '$[7]',
+         coalesce(j.value ->> '$[8]', 0), coalesce(j.value ->> '$[9]', 0), 0
        FROM json_each(?) j WHERE true
        ON CONFLICT (miner_id, hour) DO UPDATE SET wh = wh + excluded.wh, online_ms = online_ms + excluded.online_ms,
+         unknown_ms = unknown_ms + excluded.unknown_ms, interpolated_ms = interpolated_ms + excluded.interpolated_ms,
          hashrate_ms = hashrate_ms + excluded.hashrate_ms, samples = samples + excluded.samples, measured_ms = measured_ms + excluded.measured_ms,
          source = CASE WHEN excluded.measured_ms = 0 THEN source WHEN source = 'pdu' THEN 'pdu' ELSE excluded.source END, written = 0`,
       JSON.stringify(rows),
@@ -46,12 +54,16 @@ export class UsageRoom {
    * Completed hours go to D1's usage_hourly as absolute values keyed by (miner, hour), so a
    * re-run (at-least-once alarms) overwrites rather than adds. A row is marked written only if it
    * did not change while the write was in flight. Returns how many rows were sent.
+   *
+   * An hour with online time that had neither a measured nor a nominal power is written with
+   * energy null and source `unknown` (never 0 Wh); an hour with a gap the uptime counter explains
+   * is `interpolated` (docs/billing/usage.md).
    * @see https://developers.cloudflare.com/durable-objects/api/alarms/
    */
   async rollUp(site: SiteRef, customers: ReadonlyMap<string, string | null>, now: number): Promise<number> {
     const rows = this.sql
-      .exec<{ miner_id: string; hour: number; wh: number; online_ms: number; hashrate_ms: number; samples: number; source: string }>(
-        'SELECT miner_id, hour, wh, online_ms, hashrate_ms, samples, source FROM usage WHERE written = 0 AND hour < ?',
+      .exec<{ miner_id: string; hour: number; wh: number; online_ms: number; hashrate_ms: number; samples: number; source: string; unknown_ms: number; interpolated_ms: number }>(
+        'SELECT miner_id, hour, wh, online_ms, hashrate_ms, samples, source, unknown_ms, interpolated_ms FROM usage WHERE written = 0 AND hour < ?',
         hourOf(now),
       )
       .toArray();
@@ -77,8 +89,8 @@ export class UsageRoom {
               r.miner_id,
               r.hour,
               customers.get(r.miner_id) ?? null,
-              roundWh(r.wh),
-              r.source,
+              r.unknown_ms > 0 ? null : roundWh(r.wh),
+              r.unknown_ms > 0 ? 'unknown' : r.interpolated_ms > 0 ? 'interpolated' : r.source,
               r.online_ms > 0 ? Math.round((r.hashrate_ms / r.online_ms) * 1000) : 0,
               Math.round(r.online_ms / 1000),
               r.samples,

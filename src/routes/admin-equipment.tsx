@@ -1,3 +1,4 @@
+import { recomputeUnknownHours, unknownHoursOf } from '../equipment/power-data';
 import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { getDb } from '../db/client';
@@ -30,7 +31,7 @@ import { fleetHistory } from '../telemetry/fleet';
  */
 export const EQUIPMENT_PREFS_COOKIE = '__Host-hy_equipment';
 const REMEMBERED = ['site', 'status', 'model', 'customer', 'sort', 'view'] as const;
-const LIST_KEYS = ['q', ...REMEMBERED, 'cursor', 'before'];
+const LIST_KEYS = ['q', ...REMEMBERED, 'power', 'cursor', 'before'];
 
 /** Query-string filters, tolerant of junk: an unknown status, sort or view falls back to the default. */
 export function parseEquipmentFilters(query: Record<string, string | undefined>, defaults: Partial<EquipmentFilters> = {}): EquipmentFilters {
@@ -42,6 +43,7 @@ export function parseEquipmentFilters(query: Record<string, string | undefined>,
     status: MINER_STATUSES.includes(query.status as MinerStatus) ? (query.status as MinerStatus) : '',
     model: text(query.model, 96),
     customer: text(query.customer, 64),
+    power: query.power === 'missing' ? 'missing' : '',
     sort: MINER_SORTS.includes(query.sort as MinerSort) ? (query.sort as MinerSort) : base.sort,
     view: EQUIPMENT_VIEWS.includes(query.view as EquipmentView) ? (query.view as EquipmentView) : base.view,
   };
@@ -55,6 +57,7 @@ export function serviceQuery(filters: EquipmentFilters, page: { cursor?: string;
     status: filters.status || undefined,
     model: filters.model || undefined,
     customer: filters.customer || undefined,
+    power: filters.power || undefined,
     sort: filters.sort,
     ...(page.cursor ? { cursor: page.cursor } : {}),
     ...(page.before ? { before: page.before } : {}),
@@ -210,9 +213,20 @@ export const adminEquipmentRoutes = new Hono<AppEnv>()
     const db = getDb(c.env.DB);
     const miner = await getMinerWithLive(db, c.env, session.host.id, c.req.param('id'), session.siteIds);
     const now = Date.now();
-    const [activity, history] = await Promise.all([listMinerActivity(db, session.host.id, miner.id), fleetHistory(c.env, [miner], now)]);
-    const notice = c.req.query('done') === 'saved' ? 'Unit saved.' : undefined;
-    return c.html(<MinerDetailPage session={session} miner={miner} activity={activity} notice={notice} history={history} now={now} />);
+    const [activity, history, unknownHours] = await Promise.all([
+      listMinerActivity(db, session.host.id, miner.id),
+      fleetHistory(c.env, [miner], now),
+      unknownHoursOf(db, session.host.id, miner.id),
+    ]);
+    const done = c.req.query('done');
+    const notice = done === 'saved' ? 'Unit saved.' : done === 'recomputed' ? 'Unknown hours re-computed from the nominal power.' : undefined;
+    return c.html(<MinerDetailPage session={session} miner={miner} activity={activity} notice={notice} history={history} now={now} unknownHours={unknownHours} />);
+  })
+  .post('/:id/recompute-energy', async (c) => {
+    const session = c.get('staff');
+    const miner = await getMiner(getDb(c.env.DB), session.host.id, c.req.param('id'));
+    await recomputeUnknownHours(getDb(c.env.DB), session.host.id, staffActor(session), miner.id);
+    return redirectAfterPost(c, `/admin/equipment/${miner.id}?done=recomputed`);
   })
   .get('/:id/edit', async (c) => {
     const session = c.get('staff');

@@ -33,6 +33,15 @@ import { billingSettingsFormToInput, bpsToPercentText, getBillingSettings, updat
 import { microsToDecimal } from '../sites/schema';
 import { BillingSettingsForm, BillingSettingsPage, type BillingSettingsValues } from '../../views/pages/settings/billing';
 import { can, requireThat } from '../auth/permissions';
+import { createHostModel, deleteHostModel, getHostModel, listHostModels, updateHostModel } from '../equipment/power-data';
+import { EditModelPage, hostModelValues, ModelsPage, type HostModelValues } from '../../views/pages/settings/models';
+
+const MODEL_NOTICES: Record<string, string> = { added: 'Model added.', saved: 'Model saved.', deleted: 'Model deleted.' };
+const modelFormValues = (form: Record<string, string>): HostModelValues => ({
+  name: form.name ?? '',
+  nominal_hashrate_ths: form.nominal_hashrate_ths ?? '',
+  nominal_power_w: form.nominal_power_w ?? '',
+});
 
 const billingValues = (s: BillingSettings): BillingSettingsValues => ({
   default_currency: s.defaultCurrency,
@@ -306,4 +315,53 @@ export const adminSettingsRoutes = new Hono<AppEnv>()
   .post('/api-keys/:id/revoke', async (c) => {
     await revokeApiKey(getDb(c.env.DB), c.get('staff'), c.req.param('id'));
     return redirectAfterPost(c, '/admin/settings/api-keys');
+  })
+  // Settings → Models: the host's own miner models (src/equipment/power-data.ts).
+  .get('/models', async (c) => {
+    const session = c.get('staff');
+    const models = await listHostModels(getDb(c.env.DB), session.host.id);
+    return c.html(<ModelsPage session={session} models={models} notice={MODEL_NOTICES[c.req.query('done') ?? '']} />);
+  })
+  .post('/models', async (c) => {
+    const session = c.get('staff');
+    const db = getDb(c.env.DB);
+    const form = await readForm(c);
+    return handleForm(
+      c,
+      async () => {
+        await createHostModel(db, session.host.id, staffActor(session), modelFormValues(form));
+        return redirectAfterPost(c, '/admin/settings/models?done=added');
+      },
+      async (errors) => {
+        const page = <ModelsPage session={session} models={await listHostModels(db, session.host.id)} values={modelFormValues(form)} errors={errors} />;
+        return { fragment: page, page };
+      },
+    );
+  })
+  .get('/models/:id/edit', async (c) => {
+    const session = c.get('staff');
+    const model = await getHostModel(getDb(c.env.DB), session.host.id, c.req.param('id'));
+    return c.html(<EditModelPage session={session} model={model} values={hostModelValues(model)} />);
+  })
+  .post('/models/:id', async (c) => {
+    const session = c.get('staff');
+    const db = getDb(c.env.DB);
+    const model = await getHostModel(db, session.host.id, c.req.param('id'));
+    const form = await readForm(c);
+    return handleForm(
+      c,
+      async () => {
+        await updateHostModel(db, session.host.id, staffActor(session), model.id, modelFormValues(form));
+        return redirectAfterPost(c, '/admin/settings/models?done=saved');
+      },
+      (errors) => {
+        const page = <EditModelPage session={session} model={model} values={modelFormValues(form)} errors={errors} />;
+        return { fragment: page, page };
+      },
+    );
+  })
+  .post('/models/:id/delete', async (c) => {
+    const session = c.get('staff');
+    await deleteHostModel(getDb(c.env.DB), session.host.id, staffActor(session), c.req.param('id'));
+    return redirectAfterPost(c, '/admin/settings/models?done=deleted');
   });

@@ -1,4 +1,5 @@
 import { requireThat } from '../auth/permissions';
+import { countUnitsWithoutPowerData } from '../equipment/power-data';
 import { Hono, type Context } from 'hono';
 import { createAgent, listAgents, regenerateAgentCode, revokeAgent, type IssuedCode } from '../agents/service';
 import { getDb } from '../db/client';
@@ -41,13 +42,18 @@ async function detailPage(
   const session = c.get('staff');
   const db = getDb(c.env.DB);
   const site = await getSite(db, session.host.id, siteId, undefined, session.siteIds);
-  const [agents, summary] = await Promise.all([listAgents(db, session.host.id, site.id), siteSummary(c, site.id)]);
+  const [agents, summary, withoutPowerData] = await Promise.all([
+    listAgents(db, session.host.id, site.id),
+    siteSummary(c, site.id),
+    countUnitsWithoutPowerData(db, session.host.id, site.id),
+  ]);
   return (
     <SiteDetailPage
       session={session}
       site={site}
       agents={agents}
       summary={summary}
+      withoutPowerData={withoutPowerData}
       origin={new URL(c.req.url).origin}
       notice={c.req.method === 'GET' ? c.req.query('done') : undefined}
       issued={extra.issued ? { agentName: extra.issued.agent.name, code: extra.issued.code, expiresAt: extra.issued.expiresAt } : undefined}

@@ -49,6 +49,7 @@ describe('GET /api/v1/customers/:id/usage', () => {
         billed_wh: 30_750,
         billed_note: null,
         metered_wh: 31_000,
+        unknown_hours: 0,
         online_seconds: 36_000,
         owned_seconds: expect.any(Number),
         planned_downtime_seconds: 0,

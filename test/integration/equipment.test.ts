@@ -323,7 +323,8 @@ describe('adding and editing a unit', () => {
 
     const res = await postForm(
       `/admin/equipment/${unit.id}`,
-      { serial: 'EDIT-1', mac: unit.mac!, ip: '', vendor: '', model: 'Antminer S19j Pro', firmware: '', nominal_hashrate_ths: '104.25', nominal_power_w: '', site_id: siteB.id, rack_location: 'R1', status: 'retired' },
+      // nominal_power_w as the form shows it: the catalogue filled 3,050 W for the S19j Pro when the unit was added.
+      { serial: 'EDIT-1', mac: unit.mac!, ip: '', vendor: '', model: 'Antminer S19j Pro', firmware: '', nominal_hashrate_ths: '104.25', nominal_power_w: '3050', site_id: siteB.id, rack_location: 'R1', status: 'retired' },
       { cookie: host.owner.cookie },
     );
     expect(res.status).toBe(303);

@@ -207,8 +207,8 @@ describe('adjustment line evidence', () => {
     const hour = f.d0 + 3 * HOUR_MS;
     const [before] = await db().select().from(usageHourly).where(eq(usageHourly.minerId, f.units[0]!.minerId)).all().then((rows) => rows.filter((r) => r.hourStart === hour));
     // Two late replays of one sealed hour, and a new hour in a sealed day.
-    await upsertUsageLikeSiteState(f.host, f.siteId, [{ ...before!, energySource: 'miner', energyWh: before!.energyWh + 40 }]);
-    await upsertUsageLikeSiteState(f.host, f.siteId, [{ ...before!, energySource: 'miner', energyWh: before!.energyWh + 55 }]);
+    await upsertUsageLikeSiteState(f.host, f.siteId, [{ ...before!, energySource: 'miner', energyWh: before!.energyWh! + 40 }]);
+    await upsertUsageLikeSiteState(f.host, f.siteId, [{ ...before!, energySource: 'miner', energyWh: before!.energyWh! + 55 }]);
     await upsertUsageLikeSiteState(f.host, f.siteId, [{ minerId: f.units[1]!.minerId, siteId: f.siteId, hourStart: f.d0 + DAY_MS + 20 * HOUR_MS, energyWh: 900 }]);
     const adjustments = await listAdjustments(db(), f.host.hostId, f.alice.customer.id, { unbilled: true });
     expect(adjustments.map((a) => a.deltaWh)).toEqual([40, 15, 900]);
@@ -224,8 +224,8 @@ describe('adjustment line evidence', () => {
     const records = recordsOf(csv);
     const rows = records.filter((r) => r.record_type === 'adjustment');
     expect(rows.map((r) => [r.old_energy_wh, r.new_energy_wh, r.billed_wh])).toEqual([
-      [String(before!.energyWh), String(before!.energyWh + 40), '40'],
-      [String(before!.energyWh + 40), String(before!.energyWh + 55), '15'],
+      [String(before!.energyWh), String(before!.energyWh! + 40), '40'],
+      [String(before!.energyWh! + 40), String(before!.energyWh! + 55), '15'],
       ['0', '900', '900'],
     ]);
     expect(records.find((r) => r.record_type === 'total')).toMatchObject({ billed_wh: '955', amount_minor: String(energyAmountMinor(955, 70_000, 'USD')) });

@@ -61,7 +61,7 @@ describe('foldBatch', () => {
     foldBatch(states, registry, [sample(62)], effects);
     expect(effects.closedBuckets).toEqual([['m1', HOUR + 55 * 60_000, 100, 1, 3000, 1, 74]]);
     // 2 minutes of 3,000 W in the closed hour (100 Wh); the other 2 minutes open the next one.
-    expect(effects.closedHours).toEqual([['m1', HOUR, 100, 120_000, 100 * 120_000, 1, 120_000, 'miner']]);
+    expect(effects.closedHours).toEqual([['m1', HOUR, 100, 120_000, 100 * 120_000, 1, 120_000, 'miner', 0, 0]]);
     expect(states.get('m1')!.hour).toMatchObject({ h: HOUR + HOUR_MS, wh: 100, n: 1 });
   });
 
@@ -101,7 +101,36 @@ describe('closeQuietPeriods', () => {
     expect(atFive.closedHours).toHaveLength(0);
     expect(states.get('m1')!.bucket).toBeNull();
     const nextHour = closeQuietPeriods(states, HOUR + HOUR_MS);
-    expect(nextHour.closedHours).toEqual([['m1', HOUR, 0, 0, 0, 1, 0, 'spec']]);
+    expect(nextHour.closedHours).toEqual([['m1', HOUR, 0, 0, 0, 1, 0, 'spec', 0, 0]]);
     expect(states.get('m1')!.hour).toBeNull();
+  });
+});
+
+describe('gaps and unknown power (issue 17)', () => {
+  const bare = new Map<string, Registered>([[minerKey({ mac: MAC }), { minerId: 'm1', customerId: 'c1', nominalMths: null, nominalW: null }]]);
+
+  it('counts mining time with neither a reading nor a nominal power as unknown, never as 0 Wh', () => {
+    const states: MinerStates = new Map();
+    foldBatch(states, bare, [sample(0, { power_w: undefined, power_source: undefined })], emptyEffects());
+    foldBatch(states, bare, [sample(5, { power_w: undefined, power_source: undefined })], emptyEffects());
+    expect(states.get('m1')!.hour).toMatchObject({ wh: 0, onMs: 5 * 60_000, unknownMs: 5 * 60_000 });
+  });
+
+  it('interpolates a gap the uptime counter spans, only while both samples were mining', () => {
+    const spanned: MinerStates = new Map();
+    foldBatch(spanned, registry, [sample(0, { uptime_s: 1000 })], emptyEffects());
+    foldBatch(spanned, registry, [sample(20, { uptime_s: 1000 + 20 * 60 })], emptyEffects());
+    // 3,000 W on both sides for 20 minutes = 1,000 Wh, online, interpolated.
+    expect(spanned.get('m1')!.hour).toMatchObject({ wh: 1000, onMs: 20 * 60_000, interpMs: 20 * 60_000 });
+
+    const asleep: MinerStates = new Map();
+    foldBatch(asleep, registry, [sample(0, { uptime_s: 1000, state: 'sleeping' })], emptyEffects());
+    foldBatch(asleep, registry, [sample(20, { uptime_s: 1000 + 20 * 60 })], emptyEffects());
+    expect(asleep.get('m1')!.hour).toMatchObject({ wh: 0, onMs: 0, interpMs: 0 });
+
+    const rebooted: MinerStates = new Map();
+    foldBatch(rebooted, registry, [sample(0, { uptime_s: 1000 })], emptyEffects());
+    foldBatch(rebooted, registry, [sample(20, { uptime_s: 60 })], emptyEffects());
+    expect(rebooted.get('m1')!.hour).toMatchObject({ wh: 0, onMs: 0, interpMs: 0 });
   });
 });

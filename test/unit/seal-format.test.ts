@@ -44,7 +44,7 @@ describe('the seal canonical form', () => {
       { ...VECTOR_INPUT, day: '2026-11-07' },
       ...(['energyWh', 'avgHashrateMths', 'onlineSeconds', 'samples', 'hourStart'] as const).map((field) => ({
         ...VECTOR_INPUT,
-        rows: VECTOR_INPUT.rows.map((r, i) => (i === 0 ? { ...r, [field]: r[field] + 1 } : r)),
+        rows: VECTOR_INPUT.rows.map((r, i) => (i === 0 ? { ...r, [field]: r[field]! + 1 } : r)),
       })),
       { ...VECTOR_INPUT, rows: VECTOR_INPUT.rows.map((r, i) => (i === 0 ? { ...r, energySource: 'miner' } : r)) },
       { ...VECTOR_INPUT, rows: VECTOR_INPUT.rows.slice(1) },

@@ -16,6 +16,7 @@ const SECTIONS = [
   { key: 'domains', label: 'Domains', href: '/admin/settings/domains' },
   { key: 'alerts', label: 'Alerts', href: '/admin/settings/alerts' },
   { key: 'billing', label: 'Billing', href: '/admin/settings/billing' },
+  { key: 'models', label: 'Models', href: '/admin/settings/models' },
   { key: 'default', label: 'Default and holding pool', href: '/admin/settings/default' },
   { key: 'legal', label: 'Legal', href: '/admin/settings/legal' },
   { key: 'staff', label: 'Team', href: '/admin/settings/staff' },

@@ -61,6 +61,14 @@ function SourceCell(props: { unit: UnitUsage }) {
   if (unit.billedNote === 'no_per_kwh_contract') parts.push(<span class="muted">No per-kWh contract: metered kWh shown</span>);
   if (unit.billedNote === 'missing_nominal_power') parts.push(<span class="muted">Cannot bill: the unit has no nominal power</span>);
   if (unit.billedNote === 'missing_efficiency') parts.push(<span class="muted">Cannot bill: the contract has no J/TH</span>);
+  if (unit.billedNote === 'unknown_energy') parts.push(<span class="muted">Cannot bill: some hours have unknown energy</span>);
+  if (unit.unknownHours > 0) {
+    parts.push(
+      <span class="badge badge-variance-yellow unknown-energy">
+        {unit.unknownHours} h unknown energy (no power data)
+      </span>,
+    );
+  }
   if (unit.sources.length > 0 && unit.uncoveredHours > 0) parts.push(<span class="muted small">{unit.uncoveredHours} h under no per-kWh contract</span>);
   return (
     <>

@@ -42,6 +42,7 @@ export function toApiUsage(customerId: string, usage: CustomerUsage) {
       billed_wh: unit.billedWh,
       billed_note: unit.billedNote,
       metered_wh: unit.meteredWh,
+      unknown_hours: unit.unknownHours,
       online_seconds: unit.onlineSeconds,
       owned_seconds: unit.ownedSeconds,
       planned_downtime_seconds: unit.plannedDowntimeSeconds,

@@ -99,6 +99,8 @@ export function MinerDetailPage(props: {
   notice?: string;
   history: HistoryPoint[];
   now: number;
+  /** Hours of this unit whose energy is unknown: all, and those on days not yet sealed. */
+  unknownHours?: { total: number; unsealed: number };
 }) {
   const { miner, session } = props;
   const tz = session.host.timezone;
@@ -123,6 +125,7 @@ export function MinerDetailPage(props: {
           {props.notice}
         </div>
       )}
+      <UnknownEnergyNotice minerId={miner.id} nominalPowerW={miner.nominalPowerW} hours={props.unknownHours} />
       <div class="panel-grid">
         <Card title="Unit">
           <dl class="details">
@@ -205,5 +208,42 @@ export function MinerDetailPage(props: {
         <MinerActivityList entries={props.activity} timezone={tz} />
       </Card>
     </AdminLayout>
+  );
+}
+
+/**
+ * A unit with unknown-energy hours: set a nominal power (Edit), then re-compute the hours not yet
+ * sealed; sealed hours stay unknown (bill them as a fixed fee).
+ */
+function UnknownEnergyNotice(props: { minerId: string; nominalPowerW: number | null; hours?: { total: number; unsealed: number } }) {
+  const hours = props.hours;
+  if (props.nominalPowerW !== null && (!hours || hours.total === 0)) return null;
+  if (props.nominalPowerW === null && (!hours || hours.total === 0)) {
+    return (
+      <div class="alert alert-warning" role="status">
+        This unit has no nominal power. Unless it reports its own power, its energy is recorded as unknown. <a href={`/admin/equipment/${props.minerId}/edit`}>Set its nominal power</a>.
+      </div>
+    );
+  }
+  const { total, unsealed } = hours!;
+  return (
+    <div class="alert alert-warning" role="status">
+      <p>
+        {total} hour{total === 1 ? '' : 's'} of this unit have unknown energy ({unsealed} on days not yet sealed). They block energy invoice lines.
+      </p>
+      {props.nominalPowerW === null ? (
+        <p>
+          <a href={`/admin/equipment/${props.minerId}/edit`}>Set its nominal power</a>, then re-compute those hours.
+        </p>
+      ) : unsealed > 0 ? (
+        <form method="post" action={`/admin/equipment/${props.minerId}/recompute-energy`}>
+          <button type="submit" class="btn btn-primary">
+            Re-compute {unsealed} unsealed hour{unsealed === 1 ? '' : 's'} from {props.nominalPowerW} W
+          </button>
+        </form>
+      ) : (
+        <p>Those days are sealed and cannot change: bill these hours as a fixed fee on the invoice.</p>
+      )}
+    </div>
   );
 }

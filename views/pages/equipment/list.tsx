@@ -9,6 +9,7 @@ import { KeysetPagination } from '../../components/pagination';
 import { FilterSearch, FilterSelect } from '../../components/filter-select';
 import { ResultCount } from '../../components/result-count';
 import { TableWrap, Truncate } from '../../components/table';
+import { formatCount } from '../../../src/lib/format';
 
 export const EQUIPMENT_VIEWS = ['table', 'grid'] as const;
 export type EquipmentView = (typeof EQUIPMENT_VIEWS)[number];
@@ -19,11 +20,13 @@ export interface EquipmentFilters {
   status: MinerStatus | '';
   model: string;
   customer: string;
+  /** `missing`: only units without power data. */
+  power: '' | 'missing';
   sort: MinerSort;
   view: EquipmentView;
 }
 
-export const DEFAULT_EQUIPMENT_FILTERS: EquipmentFilters = { q: '', site: '', status: '', model: '', customer: '', sort: 'serial', view: 'table' };
+export const DEFAULT_EQUIPMENT_FILTERS: EquipmentFilters = { q: '', site: '', status: '', model: '', customer: '', power: '', sort: 'serial', view: 'table' };
 
 export const SORT_LABELS: Record<MinerSort, string> = {
   serial: 'Serial A–Z',
@@ -48,6 +51,8 @@ export interface FilterOptions {
   sites: { id: string; name: string }[];
   models: string[];
   customers: { id: string; name: string }[];
+  /** Units without power data (the Equipment list's warning); absent where not shown. */
+  withoutPowerData?: number;
 }
 
 /** Query string for a list state; `base` is the page it belongs to. */
@@ -58,6 +63,7 @@ export function equipmentHref(filters: EquipmentFilters, page?: { cursor?: strin
   if (filters.status) params.set('status', filters.status);
   if (filters.model) params.set('model', filters.model);
   if (filters.customer) params.set('customer', filters.customer);
+  if (filters.power) params.set('power', filters.power);
   // Always explicit, so the link never falls back to the remembered view.
   params.set('sort', filters.sort);
   params.set('view', filters.view);
@@ -331,6 +337,7 @@ export function EquipmentListPage(props: {
           </>
         }
       />
+      <PowerDataWarning count={options.withoutPowerData ?? 0} href="/admin/equipment?power=missing" active={filters.power === 'missing'} />
       <form
         class="filters"
         role="search"
@@ -351,6 +358,16 @@ export function EquipmentListPage(props: {
           value={filters.customer}
           options={[['', 'All customers'], [NONE, 'No customer'], ...options.customers.map((customer) => [customer.id, customer.name] as const)]}
         />
+ <FilterSelect
+          id="equipment-power"
+          name="power"
+          label="Power data"
+          value={filters.power}
+          options={[
+            ['', 'Any power data'],
+            ['missing', 'Without power data'],
+          ]}
+        />
         <FilterSelect id="equipment-sort" name="sort" label="Sort" value={filters.sort} options={(Object.keys(SORT_LABELS) as MinerSort[]).map((sort) => [sort, SORT_LABELS[sort]] as const)} />
         <FilterSelect
           id="equipment-view"
@@ -370,5 +387,24 @@ export function EquipmentListPage(props: {
       </form>
       <EquipmentResults page={props.page} filters={filters} pageCursor={props.pageCursor} />
     </AdminLayout>
+  );
+}
+
+/**
+ * "N units without power data": units whose energy cannot be known (no measured power, no nominal
+ * power), so their hours are recorded as unknown rather than 0 Wh. Links to the list of them.
+ */
+export function PowerDataWarning(props: { count: number; href: string; active?: boolean }) {
+  if (props.count === 0) return null;
+  return (
+    <div class="alert alert-warning power-data-warning" role="status">
+      <strong>
+        {formatCount(props.count)} unit{props.count === 1 ? '' : 's'} without power data.
+      </strong>{' '}
+      Their energy is recorded as unknown (never 0 Wh) and blocks energy invoice lines until they have a nominal power.{' '}
+      {props.active ? 'Edit each unit below to set its nominal power, or add its model in ' : <a href={props.href}>Fix them</a>}
+      {props.active ? <a href="/admin/settings/models">Settings → Models</a> : null}
+      {props.active ? '.' : null}
+    </div>
   );
 }

@@ -1,3 +1,4 @@
+import { PowerDataWarning } from '../equipment/list';
 import type { Child } from 'hono/jsx';
 import type { AgentListItem, AgentState } from '../../../src/agents/service';
 import { can } from '../../../src/auth/permissions';
@@ -245,6 +246,8 @@ export function SiteDetailPage(props: {
   site: SiteDetail;
   agents: AgentListItem[];
   summary: SiteSummary | null;
+  /** Units of the site without power data (flagged with a link to fix them). */
+  withoutPowerData?: number;
   origin: string;
   notice?: string;
   issued?: IssuedCodeView;
@@ -278,6 +281,7 @@ export function SiteDetailPage(props: {
           {notice}
         </div>
       )}
+      <PowerDataWarning count={props.withoutPowerData ?? 0} href={`/admin/equipment?site=${encodeURIComponent(site.id)}&power=missing`} />
       <div class="panel-grid">
         <Card title="Details">
           <dl class="details">
