@@ -319,6 +319,11 @@ export const sites = sqliteTable(
     capacityKw: integer('capacity_kw'),
     /** Micro-units of the host currency per kWh; null = host default. */
     energyCostMicrosPerKwh: integer('energy_cost_micros_per_kwh'),
+    /** Most staged units the site may hold; null = twice its units, at least 5,000 (migration 0014). */
+    stagedCap: integer('staged_cap'),
+    /** When telemetry last had units refused for the staging cap, and how many (the site page warns). */
+    stagingRefusedAt: integer('staging_refused_at'),
+    stagingRefusedCount: integer('staging_refused_count'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
