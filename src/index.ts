@@ -5,6 +5,7 @@ import { requeueStale, STALE_AFTER_MS } from './email/outbox';
 import { handleDeadLetterQueue, handleEmailQueue } from './email/consumer';
 import { EMAIL_DLQ_NAME, EMAIL_QUEUE_NAME } from './email/types';
 import { sealDueDays } from './billing/seal';
+import { pruneRateLimits } from './lib/rate-limit';
 import type { Bindings, EmailQueueMessage } from './env';
 import { BILLING_QUEUE_NAME, handleBillingQueue, runBillingCron } from './billing/queue';
 
@@ -45,5 +46,6 @@ export default {
     ctx.waitUntil(runContractLifecycle(db, controller.scheduledTime));
     ctx.waitUntil(sealDueDays(db, controller.scheduledTime));
     ctx.waitUntil(runBillingCron(env, controller.scheduledTime));
+    ctx.waitUntil(pruneRateLimits(db, controller.scheduledTime));
   },
 } satisfies ExportedHandler<Bindings, unknown>;
