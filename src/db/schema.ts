@@ -365,9 +365,13 @@ export const agents = sqliteTable(
       .notNull()
       .references(() => sites.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
-    /** SHA-256 of the 6-character code; null once used. */
+    /** SHA-256 of the 12-character code; null once used. */
     codeHash: text('code_hash'),
     codeExpiresAt: integer('code_expires_at'),
+    /** The code's first 4 symbols, kept plain to find the code being tried (migration 0014). */
+    codeSelector: text('code_selector'),
+    /** Wrong secrets tried against this code; it expires at AGENT_CODE_MAX_FAILURES. */
+    codeFailures: integer('code_failures').notNull().default(0),
     /** SHA-256 of the bearer token; null until registered. */
     tokenHash: text('token_hash'),
     registeredAt: integer('registered_at'),
@@ -380,6 +384,7 @@ export const agents = sqliteTable(
   },
   (t) => [
     uniqueIndex('agents_code_unique').on(t.codeHash),
+    uniqueIndex('agents_code_selector_unique').on(t.codeSelector),
     uniqueIndex('agents_token_unique').on(t.tokenHash),
     index('agents_site_idx').on(t.hostId, t.siteId),
   ],
