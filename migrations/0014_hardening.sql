@@ -11,3 +11,17 @@ ALTER TABLE `sites` ADD `staging_refused_count` integer;
 ALTER TABLE `agents` ADD `code_selector` text;
 ALTER TABLE `agents` ADD `code_failures` integer DEFAULT 0 NOT NULL;
 CREATE UNIQUE INDEX `agents_code_selector_unique` ON `agents` (`code_selector`);
+
+-- Weakness 5: recent sign-ins (when, from where) for staff and portal accounts.
+CREATE TABLE `sign_ins` (
+	`id` text PRIMARY KEY NOT NULL,
+	`host_id` text NOT NULL,
+	`account_kind` text NOT NULL,
+	`account_id` text NOT NULL,
+	`ip` text,
+	`country` text,
+	`user_agent` text,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`host_id`) REFERENCES `hosts`(`id`) ON UPDATE no action ON DELETE cascade
+);
+CREATE INDEX `sign_ins_account_idx` ON `sign_ins` (`account_kind`, `account_id`, `created_at`);

@@ -903,3 +903,24 @@ export const usageAdjustments = sqliteTable(
   },
   (t) => [index('usage_adjustments_customer_idx').on(t.hostId, t.customerId, t.invoiceId)],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Trust and hardening (issue 11, migration 0014).
+
+/** One successful sign-in, for the account's "Recent sign-ins" list (staff: a user; customer: a portal account). */
+export const signIns = sqliteTable(
+  'sign_ins',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    accountKind: text('account_kind', { enum: ['staff', 'customer'] }).notNull(),
+    accountId: text('account_id').notNull(),
+    ip: text('ip'),
+    country: text('country'),
+    userAgent: text('user_agent'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('sign_ins_account_idx').on(t.accountKind, t.accountId, t.createdAt)],
+);

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { activityInsert, type Actor } from '../activity/service';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/password';
 import type { Db } from '../db/client';
@@ -321,3 +321,11 @@ export async function changePassword(db: Db, hostId: string, memberId: string, r
 }
 
 export { memberActor };
+
+/** Signing out ends every session of the portal account (the version moves on), not only this browser's cookie. */
+export async function signOutMember(db: Db, hostId: string, memberId: string): Promise<void> {
+  await db
+    .update(customerUsers)
+    .set({ sessionVersion: sql`${customerUsers.sessionVersion} + 1`, updatedAt: Date.now() })
+    .where(and(eq(customerUsers.hostId, hostId), eq(customerUsers.id, memberId)));
+}

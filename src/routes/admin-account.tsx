@@ -6,12 +6,15 @@ import { readForm, redirectAfterPost } from '../lib/http';
 import { AccountPage } from '../../views/pages/account';
 import { startStaffSession } from '../middleware/staff-auth';
 import { handleForm } from './forms';
+import { recentSignIns } from '../security/sign-ins';
 
 /** The signed-in staff member's own name and password. */
 export const adminAccountRoutes = new Hono<AppEnv>()
-  .get('/', (c) => {
+  .get('/', async (c) => {
+    const session = c.get('staff');
     const notice = c.req.query('saved') ? 'Saved.' : c.req.query('password') ? 'Password changed; your other browsers were signed out.' : undefined;
-    return c.html(<AccountPage session={c.get('staff')} notice={notice} />);
+    const signIns = await recentSignIns(getDb(c.env.DB), { kind: 'staff', id: session.user.id });
+    return c.html(<AccountPage session={session} notice={notice} signIns={signIns} />);
   })
   .post('/', async (c) => {
     const session = c.get('staff');

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
 import { signOutEverywhere } from '../auth/account';
+import { recordSignIn } from '../security/sign-ins';
 import { startStaffSession } from '../middleware/staff-auth';
 import { signIn, signUpHost } from '../auth/service';
 import { loadStaffSession, STAFF_COOKIE } from '../auth/staff-session';
@@ -51,7 +52,10 @@ export const authRoutes = new Hono<AppEnv>()
       return c.html(isHtmx(c) ? <SignInForm {...props} /> : <SignInPage {...props} />, status);
     };
     try {
-      await startStaffSession(c, await signIn(getDb(c.env.DB), c.req.raw.headers, form));
+      const db = getDb(c.env.DB);
+      const signedIn = await signIn(db, c.req.raw.headers, form);
+      await recordSignIn(db, { kind: 'staff', id: signedIn.userId, hostId: signedIn.hostId }, c.req.raw.headers);
+      await startStaffSession(c, signedIn);
       return redirectAfterPost(c, safeNext(form.next));
     } catch (error) {
       if (error instanceof ValidationError) return rerender(422, error);

@@ -2,8 +2,18 @@ import type { StaffSession } from '../../src/auth/staff-session';
 import type { FieldErrors } from '../../src/lib/errors';
 import { FormErrorSummary, TextField } from '../components/form';
 import { AdminLayout, PageHeader } from '../layouts/admin';
+import { SignInsCard } from '../components/sign-ins';
+import type { SignInRow } from '../../src/security/sign-ins';
 
-export function AccountPage(props: { session: StaffSession; name?: string; errors?: FieldErrors; passwordErrors?: FieldErrors; notice?: string }) {
+export function AccountPage(props: {
+  session: StaffSession;
+  name?: string;
+  errors?: FieldErrors;
+  passwordErrors?: FieldErrors;
+  notice?: string;
+  /** Recent sign-ins of this person; absent when a form re-renders. */
+  signIns?: SignInRow[];
+}) {
   const { session } = props;
   return (
     <AdminLayout session={session} title="Your account">
@@ -38,6 +48,7 @@ export function AccountPage(props: { session: StaffSession; name?: string; error
           Change password
         </button>
       </form>
+      {props.signIns && <SignInsCard signIns={props.signIns} timezone={session.host.timezone} signOutAction="/logout" />}
     </AdminLayout>
   );
 }
