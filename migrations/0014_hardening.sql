@@ -25,3 +25,7 @@ CREATE TABLE `sign_ins` (
 	FOREIGN KEY (`host_id`) REFERENCES `hosts`(`id`) ON UPDATE no action ON DELETE cascade
 );
 CREATE INDEX `sign_ins_account_idx` ON `sign_ins` (`account_kind`, `account_id`, `created_at`);
+
+-- Weakness 6: a custom domain is activated only once `_hashyard.<hostname>` has a TXT record
+-- with this random token (proof the host controls the name, not only that it points at us).
+ALTER TABLE `custom_domains` ADD `ownership_token` text;

@@ -50,6 +50,8 @@ export const customDomains = sqliteTable(
     /** What the host must do (DNS records), or why verification failed. */
     detail: text('detail'),
     verifiedAt: integer('verified_at'),
+    /** The value `_hashyard.<hostname>` must hold as TXT before activation (migration 0014). */
+    ownershipToken: text('ownership_token'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
