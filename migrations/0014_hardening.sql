@@ -29,3 +29,11 @@ CREATE INDEX `sign_ins_account_idx` ON `sign_ins` (`account_kind`, `account_id`,
 -- Weakness 6: a custom domain is activated only once `_hashyard.<hostname>` has a TXT record
 -- with this random token (proof the host controls the name, not only that it points at us).
 ALTER TABLE `custom_domains` ADD `ownership_token` text;
+
+-- Weakness 8: failed sign-ins per account (staff email, or portal host + email), for a delay that
+-- grows with failures instead of a lockout; a known device (signed cookie) is never delayed.
+CREATE TABLE `sign_in_failures` (
+	`key` text PRIMARY KEY NOT NULL,
+	`failures` integer NOT NULL,
+	`last_failure_at` integer NOT NULL
+);

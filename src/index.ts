@@ -6,6 +6,7 @@ import { handleDeadLetterQueue, handleEmailQueue } from './email/consumer';
 import { EMAIL_DLQ_NAME, EMAIL_QUEUE_NAME } from './email/types';
 import { sealDueDays } from './billing/seal';
 import { pruneRateLimits } from './lib/rate-limit';
+import { pruneSignInFailures } from './security/sign-in-delay';
 import type { Bindings, EmailQueueMessage } from './env';
 import { BILLING_QUEUE_NAME, handleBillingQueue, runBillingCron } from './billing/queue';
 
@@ -47,5 +48,6 @@ export default {
     ctx.waitUntil(sealDueDays(db, controller.scheduledTime));
     ctx.waitUntil(runBillingCron(env, controller.scheduledTime));
     ctx.waitUntil(pruneRateLimits(db, controller.scheduledTime));
+    ctx.waitUntil(pruneSignInFailures(db, controller.scheduledTime));
   },
 } satisfies ExportedHandler<Bindings, unknown>;

@@ -926,3 +926,10 @@ export const signIns = sqliteTable(
   },
   (t) => [index('sign_ins_account_idx').on(t.accountKind, t.accountId, t.createdAt)],
 );
+
+/** Failed sign-ins per account key (see src/security/sign-in-delay.ts); deleted on success. */
+export const signInFailures = sqliteTable('sign_in_failures', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull(),
+  lastFailureAt: integer('last_failure_at').notNull(),
+});

@@ -2,6 +2,8 @@ import { Hono } from 'hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
 import { signOutEverywhere } from '../auth/account';
 import { recordSignIn } from '../security/sign-ins';
+import { DEVICE_COOKIE, deviceAccounts } from '../security/sign-in-delay';
+import { rememberDevice } from '../middleware/device-cookie';
 import { startStaffSession } from '../middleware/staff-auth';
 import { signIn, signUpHost } from '../auth/service';
 import { loadStaffSession, STAFF_COOKIE } from '../auth/staff-session';
@@ -53,8 +55,11 @@ export const authRoutes = new Hono<AppEnv>()
     };
     try {
       const db = getDb(c.env.DB);
-      const signedIn = await signIn(db, c.req.raw.headers, form);
+      const secret = c.get('vars').SESSION_SECRET;
+      const known = await deviceAccounts(secret, getCookie(c, DEVICE_COOKIE));
+      const signedIn = await signIn(db, c.req.raw.headers, form, known);
       await recordSignIn(db, { kind: 'staff', id: signedIn.userId, hostId: signedIn.hostId }, c.req.raw.headers);
+      if (signedIn.deviceKey) await rememberDevice(c, secret, known, signedIn.deviceKey);
       await startStaffSession(c, signedIn);
       return redirectAfterPost(c, safeNext(form.next));
     } catch (error) {

@@ -56,6 +56,8 @@ import { customerUsage, parseUsageMonth, usageSettings } from '../billing/usage'
 import { usageCsv } from '../billing/usage-csv';
 import { PortalUsagePage } from '../../views/pages/portal/usage';
 import { recentSignIns, recordSignIn } from '../security/sign-ins';
+import { DEVICE_COOKIE, deviceAccounts } from '../security/sign-in-delay';
+import { rememberDevice } from '../middleware/device-cookie';
 
 type PortalCtx = Context<AppEnv>;
 
@@ -169,8 +171,11 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
     };
     try {
       const db = getDb(c.env.DB);
-      const signedIn = await signInMember(db, portal.host, c.req.raw.headers, form);
+      const secret = c.get('vars').SESSION_SECRET;
+      const known = await deviceAccounts(secret, getCookie(c, DEVICE_COOKIE));
+      const signedIn = await signInMember(db, portal.host, c.req.raw.headers, form, known);
       await recordSignIn(db, { kind: 'customer', id: signedIn.id, hostId: portal.host.id }, c.req.raw.headers);
+      if (signedIn.deviceKey) await rememberDevice(c, secret, known, signedIn.deviceKey);
       await startPortalSession(c, signedIn);
       return redirectAfterPost(c, portalHref(portal, '/'));
     } catch (error) {
