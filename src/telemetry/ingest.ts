@@ -1,6 +1,7 @@
 import type { Bindings } from '../env';
 import { AppError, ValidationError } from '../lib/errors';
 import { MAX_BATCH_BYTES } from './batch';
+import { readAtMost } from '../lib/stream';
 import { siteState } from '../live/client';
 import type { IngestResult } from '../live/contract';
 
@@ -10,26 +11,9 @@ const TOO_LARGE = `The batch is larger than ${MAX_BATCH_BYTES / 1024 / 1024} MB;
 /** The stream's bytes, refused (and the stream cancelled) as soon as they pass `limit`. */
 async function readBounded(stream: ReadableStream<Uint8Array> | null, limit: number): Promise<ArrayBuffer> {
   if (!stream) return new ArrayBuffer(0);
-  const reader = stream.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw new AppError('bad_request', TOO_LARGE);
-    }
-    parts.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.byteLength;
-  }
-  return bytes.buffer;
+  const bytes = await readAtMost(stream, limit);
+  if (!bytes) throw new AppError('bad_request', TOO_LARGE);
+  return bytes.buffer as ArrayBuffer;
 }
 
 /**
