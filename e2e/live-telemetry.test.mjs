@@ -171,7 +171,7 @@ describe('live miner telemetry in the browser: agent, simulator, equipment, port
       await field(agents, 'Agent name').fill('Rack box');
       await agents.getByRole('button', { name: 'Add agent' }).click();
       const code = (await page.getByTestId('agent-code').innerText()).trim();
-      assert.match(code, /^[A-HJ-NP-Z2-9]{6}$/, 'a 6-symbol one-time code');
+      assert.match(code, /^[A-HJ-NP-Z2-9]{12}$/, "a 12-symbol one-time code");
 
       // The simulated facility: miners listen before the agent's first scan.
       const arpFile = path.join(scratch, 'arp');

@@ -111,6 +111,8 @@ export function createPlatformApp() {
   app.route('/admin/invoices', adminEvidenceRoutes);
   app.route('/admin/invoices', adminInvoiceRoutes);
 
+  // `/host/<slug>/` is the portal's home with a trailing slash: redirect rather than 404.
+  app.get('/host/:slug/', (c) => c.redirect(`/host/${encodeURIComponent(c.req.param('slug'))}${new URL(c.req.url).search}`, 301));
   app.route('/host/:slug', portalRoutes(portalBySlug));
 
   app.route('/api/agent/v1', agentApiRoutes);

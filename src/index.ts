@@ -6,6 +6,8 @@ import { requeueStale, STALE_AFTER_MS } from './email/outbox';
 import { handleDeadLetterQueue, handleEmailQueue } from './email/consumer';
 import { EMAIL_DLQ_NAME, EMAIL_QUEUE_NAME } from './email/types';
 import { sealDueDays } from './billing/seal';
+import { pruneRateLimits } from './lib/rate-limit';
+import { pruneSignInFailures } from './security/sign-in-delay';
 import type { Bindings, EmailQueueMessage } from './env';
 import { BILLING_QUEUE_NAME, handleBillingQueue, runBillingCron } from './billing/queue';
 import { runDefaultCron } from './default/cron';
@@ -56,5 +58,7 @@ export default {
     // Announcements whose time came, "maintenance finished" emails, stuck fan-outs (src/notify/).
     ctx.waitUntil(runNotifyCron(env, controller.scheduledTime));
     ctx.waitUntil(expireQuotes(db, controller.scheduledTime));
+    ctx.waitUntil(pruneRateLimits(db, controller.scheduledTime));
+    ctx.waitUntil(pruneSignInFailures(db, controller.scheduledTime));
   },
 } satisfies ExportedHandler<Bindings, unknown>;

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { activityInsert, activityInsertIfChanged, type Actor } from '../activity/service';
 import { can, requireThat } from '../auth/permissions';
 import type { Db } from '../db/client';
-import { agents, sites, type StaffRole } from '../db/schema';
+import { agents, rateLimits, sites, type StaffRole } from '../db/schema';
 import { AppError, notFound } from '../lib/errors';
 import { base64Url, newId, sha256Hex } from '../lib/ids';
 import { consumeRateLimit } from '../lib/rate-limit';
@@ -19,8 +19,20 @@ import { optionalText, parseInput } from '../lib/validation';
 
 /** Uppercase letters and digits without the look-alikes 0/O and 1/I: 32 symbols, 5 bits each. */
 export const CODE_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-export const CODE_LENGTH = 6;
+/**
+ * A code is a 4-symbol selector (20 bits, stored plain: which code is being tried) and an
+ * 8-symbol secret (40 bits, stored only inside the SHA-256 of the whole code). Guessing is bounded
+ * by limits no address change escapes (docs/ARCHITECTURE.md, "Agent registration codes"):
+ * a code expires after CODE_MAX_FAILURES wrong secrets, and failed attempts platform-wide are
+ * capped per minute, on top of the per-address limit.
+ */
+export const CODE_SELECTOR_LENGTH = 4;
+export const CODE_LENGTH = 12;
 export const CODE_TTL_MS = 30 * 60 * 1000;
+export const CODE_MAX_FAILURES = 5;
+/** Failed registrations (unknown selector or wrong secret), every client together, per minute. */
+export const REGISTER_PLATFORM_FAILURES = { limit: 100, windowMs: 60 * 1000 };
+const PLATFORM_FAILURES_KEY = 'agent-register:failed:platform';
 export const TOKEN_PREFIX = 'hya_';
 /** last_seen_at is written at most this often per agent. */
 export const TOUCH_INTERVAL_MS = 60 * 1000;
@@ -118,11 +130,11 @@ export interface IssuedCode {
  * Writes a fresh code hash with `write`, retrying on the (one in a billion) chance that another
  * outstanding code has the same hash (the unique index on code_hash refuses it).
  */
-async function withFreshCode<T>(write: (codeHash: string, code: string) => Promise<T>): Promise<{ result: T; code: string }> {
+async function withFreshCode<T>(write: (fresh: { codeHash: string; codeSelector: string }) => Promise<T>): Promise<{ result: T; code: string }> {
   for (let attempt = 0; ; attempt++) {
     const code = generateRegistrationCode();
     try {
-      return { result: await write(await sha256Hex(code), code), code };
+      return { result: await write({ codeHash: await sha256Hex(code), codeSelector: code.slice(0, CODE_SELECTOR_LENGTH) }), code };
     } catch (error) {
       if (attempt < 3 && String(error).includes('UNIQUE')) continue;
       throw error;
@@ -139,9 +151,9 @@ export async function createAgent(db: Db, hostId: string, actor: Actor, manager:
   const id = newId();
   const expiresAt = now + CODE_TTL_MS;
   const name = input.name ?? `Agent ${new Date(now).toISOString().slice(0, 10)}`;
-  const { code } = await withFreshCode((codeHash) =>
+  const { code } = await withFreshCode((fresh) =>
     db.batch([
-      db.insert(agents).values({ id, hostId, siteId, name, codeHash, codeExpiresAt: expiresAt, createdBy: actor.id, createdAt: now }),
+      db.insert(agents).values({ id, hostId, siteId, name, ...fresh, codeExpiresAt: expiresAt, createdBy: actor.id, createdAt: now }),
       activityInsert(db, hostId, actor, 'agent.created', null, { site: [site.name, site.name], agent: [null, name] }, now),
     ]),
   );
@@ -169,7 +181,7 @@ export async function revokeAgent(db: Db, hostId: string, actor: Actor, manager:
   await db.batch([
     db
       .update(agents)
-      .set({ revokedAt: now, codeHash: null, codeExpiresAt: null })
+      .set({ revokedAt: now, codeHash: null, codeSelector: null, codeExpiresAt: null })
       .where(and(eq(agents.hostId, hostId), eq(agents.id, agentId), isNull(agents.revokedAt))),
     activityInsertIfChanged(db, hostId, actor, 'agent.revoked', null, { site: [site.name, site.name], agent: [agent.name, agent.name] }, now),
   ]);
@@ -196,11 +208,11 @@ export async function regenerateAgentCode(
     throw new AppError('conflict', 'This agent is registered and active. Revoke it first, then generate a new code.');
   }
   const expiresAt = now + CODE_TTL_MS;
-  const { result, code } = await withFreshCode((codeHash) =>
+  const { result, code } = await withFreshCode((fresh) =>
     db.batch([
       db
         .update(agents)
-        .set({ codeHash, codeExpiresAt: expiresAt, tokenHash: null, registeredAt: null, revokedAt: null })
+        .set({ ...fresh, codeFailures: 0, codeExpiresAt: expiresAt, tokenHash: null, registeredAt: null, revokedAt: null })
         // Guarded: an agent that registered meanwhile keeps its token.
         .where(and(eq(agents.hostId, hostId), eq(agents.id, agentId), sql`(${agents.tokenHash} IS NULL OR ${agents.revokedAt} IS NOT NULL)`))
         .returning({ id: agents.id }),
@@ -217,12 +229,28 @@ export async function regenerateAgentCode(
 
 export const registerAgentSchema = z.object({
   code: z
-    .string({ error: 'Send the 6-character registration code.' })
+    .string({ error: 'Send the 12-character registration code.' })
     .transform(normalizeCode)
-    .pipe(z.string().regex(new RegExp(`^[${CODE_ALPHABET}]{${CODE_LENGTH}}$`), 'A registration code is 6 letters and digits, like K7Q2ZP.')),
+    .pipe(z.string().regex(new RegExp(`^[${CODE_ALPHABET}]{${CODE_LENGTH}}$`), 'A registration code is 12 letters and digits, like K7Q2-ZPXM-4HAB.')),
   hostname: z.string({ error: 'Send the agent machine’s hostname.' }).trim().min(1, 'Send the agent machine’s hostname.').max(253),
   version: z.string({ error: 'Send the agent version.' }).trim().min(1, 'Send the agent version.').max(64),
 });
+
+const NOT_VALID = 'This registration code is not valid or has already been used. Generate a new code on the site’s page.';
+
+/** Too many failed registrations platform-wide this minute: refuse before looking anything up. */
+async function refuseWhenPlatformFailuresExceeded(db: Db, now: number): Promise<void> {
+  const row = await db.select().from(rateLimits).where(eq(rateLimits.key, PLATFORM_FAILURES_KEY)).get();
+  if (row && row.windowStart > now - REGISTER_PLATFORM_FAILURES.windowMs && row.count >= REGISTER_PLATFORM_FAILURES.limit) {
+    const retryAfterSeconds = Math.max(1, Math.ceil((row.windowStart + REGISTER_PLATFORM_FAILURES.windowMs - now) / 1000));
+    throw new AppError('rate_limited', 'Too many failed registrations on the platform right now. Wait a minute and try again.', undefined, retryAfterSeconds);
+  }
+}
+
+/** Counts one failed registration in the platform-wide window (never throws: the caller is failing already). */
+async function countPlatformFailure(db: Db, now: number): Promise<void> {
+  await consumeRateLimit(db, { key: PLATFORM_FAILURES_KEY, limit: Number.MAX_SAFE_INTEGER, windowMs: REGISTER_PLATFORM_FAILURES.windowMs }, now);
+}
 
 export interface RegisteredAgent {
   agent_id: string;
@@ -244,13 +272,36 @@ export async function registerAgent(
 ): Promise<RegisteredAgent> {
   await consumeRateLimit(db, { key: `agent-register:ip:${raw.ip ?? 'unknown'}`, ...REGISTER_RATE_LIMIT }, now);
   const input = parseInput(registerAgentSchema, { code: raw.code, hostname: raw.hostname, version: raw.version });
+  await refuseWhenPlatformFailuresExceeded(db, now);
   const codeHash = await sha256Hex(input.code);
-  const agent = await db.select().from(agents).where(eq(agents.codeHash, codeHash)).get();
-  if (!agent || agent.revokedAt !== null || agent.tokenHash !== null) {
-    throw new AppError('unauthorized', 'This registration code is not valid or has already been used. Generate a new code on the site’s page.');
+  const agent = await db
+    .select()
+    .from(agents)
+    .where(eq(agents.codeSelector, input.code.slice(0, CODE_SELECTOR_LENGTH)))
+    .get();
+  if (!agent || agent.revokedAt !== null || agent.tokenHash !== null || agent.codeHash === null) {
+    await countPlatformFailure(db, now);
+    throw new AppError('unauthorized', NOT_VALID);
+  }
+  if (agent.codeHash !== codeHash) {
+    await countPlatformFailure(db, now);
+    // The code being guessed: count the wrong secret on it, and expire it at the limit.
+    await db
+      .update(agents)
+      .set({
+        codeFailures: sql`${agents.codeFailures} + 1`,
+        codeExpiresAt: sql`CASE WHEN ${agents.codeFailures} + 1 >= ${CODE_MAX_FAILURES} THEN min(coalesce(${agents.codeExpiresAt}, ${now}), ${now}) ELSE ${agents.codeExpiresAt} END`,
+      })
+      .where(and(eq(agents.id, agent.id), eq(agents.codeHash, agent.codeHash)));
+    throw new AppError('unauthorized', NOT_VALID);
   }
   if (agent.codeExpiresAt === null || agent.codeExpiresAt <= now) {
-    throw new AppError('unauthorized', 'This registration code has expired. Generate a new code on the site’s page.');
+    throw new AppError(
+      'unauthorized',
+      agent.codeFailures >= CODE_MAX_FAILURES
+        ? 'This registration code was withdrawn after too many wrong attempts. Generate a new code on the site’s page.'
+        : 'This registration code has expired. Generate a new code on the site’s page.',
+    );
   }
   const token = generateAgentToken();
   const tokenHash = await sha256Hex(token);
@@ -258,7 +309,7 @@ export async function registerAgent(
   const [updated] = await db.batch([
     db
       .update(agents)
-      .set({ tokenHash, codeHash: null, codeExpiresAt: null, registeredAt: now, lastSeenAt: now, hostname: input.hostname, version: input.version })
+      .set({ tokenHash, codeHash: null, codeSelector: null, codeExpiresAt: null, registeredAt: now, lastSeenAt: now, hostname: input.hostname, version: input.version })
       .where(
         and(
           eq(agents.id, agent.id),

@@ -8,11 +8,16 @@ import { clientIp, consumeRateLimit } from '../lib/rate-limit';
 import { parseInput } from '../lib/validation';
 import { signInSchema, signUpSchema } from '../hosts/schema';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './password';
+import { accountKey, checkSignInDelay, clearSignInFailures, recordSignInFailure } from '../security/sign-in-delay';
 
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
 const ONE_HOUR = 60 * 60 * 1000;
-/** Per address and per account, so neither a single client nor a distributed guesser gets far. */
-export const SIGNIN_LIMITS = { perEmail: 10, perIp: 50, windowMs: FIFTEEN_MINUTES };
+/**
+ * Per address. Per account there is no hard limit (a stranger could lock anyone out with it) but a
+ * delay that grows with failures and never applies to a device that signed in before
+ * (src/security/sign-in-delay.ts).
+ */
+export const SIGNIN_LIMITS = { perIp: 50, windowMs: FIFTEEN_MINUTES };
 export const SIGNUP_LIMITS = { perIp: 20, windowMs: ONE_HOUR };
 
 export interface SignedIn {
@@ -21,6 +26,8 @@ export interface SignedIn {
   sessionVersion: number;
   /** Set by signIn: more than one, and the person picks a host first (/admin/hosts). */
   hostCount?: number;
+  /** The account's key for the device cookie (sign-in only). */
+  deviceKey?: string;
 }
 
 /** Creates a host and its owner in one batch; the slug and email must be free. */
@@ -59,18 +66,22 @@ export async function signUpHost(db: Db, headers: Headers, raw: unknown): Promis
 }
 
 /** Email + password; the same message for an unknown email and a wrong password. */
-export async function signIn(db: Db, headers: Headers, raw: unknown): Promise<SignedIn> {
+export async function signIn(db: Db, headers: Headers, raw: unknown, knownDevice: readonly string[] = []): Promise<SignedIn> {
   const input = parseInput(signInSchema, raw);
   await consumeRateLimit(db, { key: `signin:ip:${clientIp(headers)}`, limit: SIGNIN_LIMITS.perIp, windowMs: SIGNIN_LIMITS.windowMs });
-  await consumeRateLimit(db, { key: `signin:email:${input.email}`, limit: SIGNIN_LIMITS.perEmail, windowMs: SIGNIN_LIMITS.windowMs });
+  const deviceKey = await accountKey('staff', input.email);
+  await checkSignInDelay(db, deviceKey, knownDevice.includes(deviceKey));
   const user = await db.select().from(users).where(eq(users.email, input.email)).get();
   if (!user) {
     await burnPasswordCheck(input.password);
+    await recordSignInFailure(db, deviceKey);
     throw new ValidationError({ email: 'Email or password is incorrect.' }, 'Email or password is incorrect.');
   }
   if (!(await verifyPassword(input.password, user.passwordHash))) {
+    await recordSignInFailure(db, deviceKey);
     throw new ValidationError({ email: 'Email or password is incorrect.' }, 'Email or password is incorrect.');
   }
+  await clearSignInFailures(db, deviceKey);
   // The session names one host: the first joined; a person on several then picks one (/admin/hosts).
   // Closed hosts (src/team/close.ts) are no longer a way in.
   const memberships = await db
@@ -82,5 +93,5 @@ export async function signIn(db: Db, headers: Headers, raw: unknown): Promise<Si
     .all();
   const first = memberships[0];
   if (!first) throw new AppError('forbidden', 'This account is not a member of any host any more.');
-  return { userId: user.id, hostId: first.hostId, sessionVersion: user.sessionVersion, hostCount: memberships.length };
+  return { userId: user.id, hostId: first.hostId, sessionVersion: user.sessionVersion, hostCount: memberships.length, deviceKey };
 }

@@ -53,6 +53,8 @@ export const customDomains = sqliteTable(
     /** What the host must do (DNS records), or why verification failed. */
     detail: text('detail'),
     verifiedAt: integer('verified_at'),
+    /** The value `_hashyard.<hostname>` must hold as TXT before activation (migration 0014). */
+    ownershipToken: text('ownership_token'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -345,6 +347,11 @@ export const sites = sqliteTable(
     capacityKw: integer('capacity_kw'),
     /** Micro-units of the host currency per kWh; null = host default. */
     energyCostMicrosPerKwh: integer('energy_cost_micros_per_kwh'),
+    /** Most staged units the site may hold; null = twice its units, at least 5,000 (migration 0014). */
+    stagedCap: integer('staged_cap'),
+    /** When telemetry last had units refused for the staging cap, and how many (the site page warns). */
+    stagingRefusedAt: integer('staging_refused_at'),
+    stagingRefusedCount: integer('staging_refused_count'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -386,9 +393,13 @@ export const agents = sqliteTable(
       .notNull()
       .references(() => sites.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
-    /** SHA-256 of the 6-character code; null once used. */
+    /** SHA-256 of the 12-character code; null once used. */
     codeHash: text('code_hash'),
     codeExpiresAt: integer('code_expires_at'),
+    /** The code's first 4 symbols, kept plain to find the code being tried (migration 0014). */
+    codeSelector: text('code_selector'),
+    /** Wrong secrets tried against this code; it expires at AGENT_CODE_MAX_FAILURES. */
+    codeFailures: integer('code_failures').notNull().default(0),
     /** SHA-256 of the bearer token; null until registered. */
     tokenHash: text('token_hash'),
     registeredAt: integer('registered_at'),
@@ -401,6 +412,7 @@ export const agents = sqliteTable(
   },
   (t) => [
     uniqueIndex('agents_code_unique').on(t.codeHash),
+    uniqueIndex('agents_code_selector_unique').on(t.codeSelector),
     uniqueIndex('agents_token_unique').on(t.tokenHash),
     index('agents_site_idx').on(t.hostId, t.siteId),
   ],
@@ -1499,3 +1511,31 @@ export const hostModels = sqliteTable(
   },
   (t) => [uniqueIndex('host_models_key_unique').on(t.hostId, t.matchKey)],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Trust and hardening (issue 11, migration 0014).
+
+/** One successful sign-in, for the account's "Recent sign-ins" list (staff: a user; customer: a portal account). */
+export const signIns = sqliteTable(
+  'sign_ins',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    accountKind: text('account_kind', { enum: ['staff', 'customer'] }).notNull(),
+    accountId: text('account_id').notNull(),
+    ip: text('ip'),
+    country: text('country'),
+    userAgent: text('user_agent'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('sign_ins_account_idx').on(t.accountKind, t.accountId, t.createdAt)],
+);
+
+/** Failed sign-ins per account key (see src/security/sign-in-delay.ts); deleted on success. */
+export const signInFailures = sqliteTable('sign_in_failures', {
+  key: text('key').primaryKey(),
+  failures: integer('failures').notNull(),
+  lastFailureAt: integer('last_failure_at').notNull(),
+});

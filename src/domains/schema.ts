@@ -33,3 +33,7 @@ export const hostnameSchema = z
   });
 
 export const domainCreateSchema = z.object({ hostname: hostnameSchema });
+
+/** Where a custom domain's ownership proof lives (a TXT record), and what it must say. */
+export const ownershipRecordName = (hostname: string) => `_hashyard.${hostname}`;
+export const ownershipRecordValue = (token: string) => `hashyard-verify=${token}`;

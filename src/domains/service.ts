@@ -6,11 +6,11 @@ import type { Db } from '../db/client';
 import { customDomains, type DOMAIN_STATUSES } from '../db/schema';
 import type { Bindings } from '../env';
 import { AppError, notFound, ValidationError } from '../lib/errors';
-import { newId } from '../lib/ids';
+import { newId, randomToken } from '../lib/ids';
 import { parseInput } from '../lib/validation';
 import { staffActor } from '../hosts/service';
 import { CloudflareApiError, cloudflareConfig, customHostnamesClient, domainStatusFrom, type CustomHostnamesClient } from './cloudflare';
-import { domainCreateSchema } from './schema';
+import { domainCreateSchema, ownershipRecordName, ownershipRecordValue } from './schema';
 
 /**
  * Custom domains: a hostname that serves one host's portal at `/` once verified (status active).
@@ -25,7 +25,36 @@ export type DomainEnv = Pick<Bindings, 'APP_HOST' | 'ENVIRONMENT' | 'CF_API_TOKE
 /** Tests replace the network: `fetch` is handed to the Cloudflare client. */
 export interface DomainDeps {
   fetch?: typeof fetch;
+  /** TXT values of a DNS name (default: DNS over HTTPS, dohTxt). */
+  resolveTxt?: (name: string) => Promise<string[]>;
 }
+
+
+/**
+ * TXT values through Cloudflare's DNS over HTTPS (JSON API); none when the lookup fails, so a
+ * failed lookup never proves anything.
+ * @see https://developers.cloudflare.com/1.1.1.1/encryption/dns-over-https/make-api-requests/dns-json/
+ */
+export async function dohTxt(name: string, fetcher: typeof fetch = fetch): Promise<string[]> {
+  try {
+    const res = await fetcher(`https://cloudflare-dns.com/dns-query?name=${encodeURIComponent(name)}&type=TXT`, { headers: { Accept: 'application/dns-json' } });
+    if (!res.ok) return [];
+    const body = (await res.json()) as { Answer?: { type: number; data: string }[] };
+    // TXT data arrives quoted, long values split into quoted strings: join them.
+    return (body.Answer ?? []).filter((a) => a.type === 16).map((a) => a.data.replace(/"\s*"/g, '').replace(/^"|"$/g, ''));
+  } catch {
+    return [];
+  }
+}
+
+async function ownershipProven(domain: DomainRow, deps: DomainDeps): Promise<boolean> {
+  if (!domain.ownershipToken) return false;
+  const values = await (deps.resolveTxt ?? ((name: string) => dohTxt(name)))(ownershipRecordName(domain.hostname));
+  return values.includes(ownershipRecordValue(domain.ownershipToken));
+}
+
+const ownershipMissing = (domain: DomainRow) =>
+  `Add a TXT record ${ownershipRecordName(domain.hostname)} with the value ${ownershipRecordValue(domain.ownershipToken ?? '')} to prove you own this name, then check its status again.`;
 
 export const MAX_DOMAINS_PER_HOST = 10;
 export const DEVELOPMENT_SUFFIX = '.localhost';
@@ -50,6 +79,7 @@ export interface DomainRow {
   detail: string | null;
   cloudflareId: string | null;
   verifiedAt: number | null;
+  ownershipToken: string | null;
   createdAt: number;
 }
 
@@ -60,6 +90,7 @@ const domainColumns = {
   detail: customDomains.detail,
   cloudflareId: customDomains.cloudflareId,
   verifiedAt: customDomains.verifiedAt,
+  ownershipToken: customDomains.ownershipToken,
   createdAt: customDomains.createdAt,
 };
 
@@ -143,7 +174,7 @@ export async function addDomain(db: Db, env: DomainEnv, session: StaffSession, r
   const now = Date.now();
   try {
     await db.batch([
-      db.insert(customDomains).values({ id, hostId, hostname, status: 'pending', createdAt: now, updatedAt: now }),
+      db.insert(customDomains).values({ id, hostId, hostname, status: 'pending', ownershipToken: randomToken(16), createdAt: now, updatedAt: now }),
       activityInsert(db, hostId, staffActor(session), 'domain.added', null, { hostname: [null, hostname] }, now),
     ]);
   } catch (error) {
@@ -152,7 +183,7 @@ export async function addDomain(db: Db, env: DomainEnv, session: StaffSession, r
     throw error;
   }
   const client = clientFor(env, deps);
-  if (client) await syncWithCloudflare(db, session, await domainOf(db, hostId, id), client);
+  if (client) await syncWithCloudflare(db, session, await domainOf(db, hostId, id), client, deps);
   return domainOf(db, hostId, id);
 }
 
@@ -160,7 +191,7 @@ export async function addDomain(db: Db, env: DomainEnv, session: StaffSession, r
  * Registers the hostname with Cloudflare when it is not yet, else reads its state (asking for
  * validation again while the certificate waits for it), and records the result.
  */
-async function syncWithCloudflare(db: Db, session: StaffSession, domain: DomainRow, client: CustomHostnamesClient): Promise<void> {
+async function syncWithCloudflare(db: Db, session: StaffSession, domain: DomainRow, client: CustomHostnamesClient, deps: DomainDeps): Promise<void> {
   let next: { status: DomainStatus; detail: string | null; cloudflareId: string | null };
   try {
     let result = domain.cloudflareId ? await client.get(domain.cloudflareId) : await client.create(domain.hostname);
@@ -177,6 +208,9 @@ async function syncWithCloudflare(db: Db, session: StaffSession, domain: DomainR
       next = { status, detail: `Cloudflare refused the request: ${error.message}`, cloudflareId: domain.cloudflareId };
     }
   }
+  // A CNAME only proves the name points at the platform; the TXT record proves this host controls
+  // it. Checked on every "Check status", so a removed record takes the domain out of service.
+  if (next.status === 'active' && !(await ownershipProven(domain, deps))) next = { ...next, status: 'pending', detail: ownershipMissing(domain) };
   await recordStatus(db, session, domain, next);
 }
 
@@ -208,7 +242,7 @@ export async function checkDomain(db: Db, env: DomainEnv, session: StaffSession,
   const domain = await domainOf(db, session.host.id, domainId);
   const client = clientFor(env, deps);
   if (!client) throw new AppError('bad_request', notConfiguredMessage(env));
-  await syncWithCloudflare(db, session, domain, client);
+  await syncWithCloudflare(db, session, domain, client, deps);
   return domainOf(db, session.host.id, domainId);
 }
 

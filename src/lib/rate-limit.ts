@@ -27,5 +27,14 @@ export async function consumeRateLimit(db: Db, rule: RateLimitRule, now = Date.n
   }
 }
 
+/** No rule's window is longer than this; a row whose window started earlier counts nothing. */
+export const MAX_RATE_LIMIT_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** Deletes rows whose window ended long ago (the cron), so the table stays the size of the live windows. */
+export async function pruneRateLimits(db: Db, now = Date.now()): Promise<number> {
+  const result = await db.run(sql`DELETE FROM rate_limits WHERE window_start < ${now - MAX_RATE_LIMIT_WINDOW_MS}`);
+  return result.meta.changes ?? 0;
+}
+
 /** The caller's address as Cloudflare reports it; one shared bucket when absent (local tools). */
 export const clientIp = (headers: Headers): string => headers.get('CF-Connecting-IP') ?? 'unknown';

@@ -42,4 +42,13 @@ export interface IngestResult {
   accepted: number;
   /** Miners reported for the first time and added to inventory as staged. */
   staged: number;
+  /** Miners written nowhere: another site's unit, or beyond the site's staging cap. */
+  refused: RefusedMiner[];
+}
+
+/** A reported miner the site refused, named by its key (`mac:…`, `serial:…`, `ip:…`). */
+export interface RefusedMiner {
+  key: string;
+  /** `other_site`: the unit belongs to another site (or none); `staging_cap`: the site's staging cap is reached. */
+  reason: 'other_site' | 'staging_cap';
 }

@@ -1,6 +1,7 @@
 import { minerKey, type TelemetryMiner } from '../telemetry/batch';
 import { matchModel, type HostModelEntry } from '../equipment/models';
 import { chunk, D1_JSON_CHUNK } from './chunk';
+import type { RefusedMiner } from './contract';
 
 /**
  * The site's miner registry: how a reported miner (MAC, else serial, else IP within the site;
@@ -26,6 +27,7 @@ export const REGISTRY_REFRESH_MS = 5 * 60 * 1000;
 
 interface InventoryRow {
   id: string;
+  site_id: string | null;
   mac: string | null;
   serial: string | null;
   ip: string | null;
@@ -40,6 +42,19 @@ const registeredOf = (row: InventoryRow): Registered => ({
   nominalMths: row.nominal_hashrate_mths,
   nominalW: row.nominal_power_w,
 });
+
+/** What resolve() did with a batch's miners never seen before. */
+export interface Resolution {
+  staged: number;
+  refused: RefusedMiner[];
+}
+
+/**
+ * Staged units a site may hold when staff set no cap: twice its units, and never fewer than
+ * STAGING_CAP_FLOOR, so a new site can stage its first fleet. Every tenant shares one D1.
+ */
+export const STAGING_CAP_FLOOR = 5_000;
+export const stagingCapOf = (setting: number | null, siteUnits: number) => setting ?? Math.max(2 * siteUnits, STAGING_CAP_FLOOR);
 
 export class MinerRegistry {
   private entries: Map<string, Registered> | null = null;
@@ -64,17 +79,34 @@ export class MinerRegistry {
   }
 
   /**
-   * Maps reported miners to inventory rows; a miner never seen before is added to the host's
-   * inventory as `staged` (INSERT … ON CONFLICT DO NOTHING, then read back, so two objects or two
-   * batches racing for the same MAC end with one row). Returns how many were staged.
+   * Maps reported miners to inventory rows of THIS site only; a miner never seen before is added
+   * to the host's inventory as `staged` (INSERT … ON CONFLICT DO NOTHING, then read back, so two
+   * objects or two batches racing for the same MAC end with one row), up to the site's staging
+   * cap. A miner whose row belongs to another site (or to none), or beyond the cap, is refused:
+   * named in the answer, never written (the fold skips miners the registry does not know).
    */
-  async resolve(site: SiteRef, reported: readonly TelemetryMiner[], now = Date.now()): Promise<number> {
+  async resolve(site: SiteRef, reported: readonly TelemetryMiner[], now = Date.now()): Promise<Resolution> {
     const registry = this.load();
     const unknown = reported.filter((miner) => !registry.has(minerKey(miner)));
-    if (unknown.length === 0) return 0;
-    const found = await this.lookupInventory(site, unknown);
-    const missing = unknown.filter((miner) => !found.has(minerKey(miner)));
+    if (unknown.length === 0) return { staged: 0, refused: [] };
+    const refused = new Map<string, RefusedMiner['reason']>();
+    const found = await this.lookupInventory(site, unknown, refused);
+    let missing = unknown.filter((miner) => !found.has(minerKey(miner)) && !refused.has(minerKey(miner)));
     let staged = 0;
+    if (missing.length > 0) {
+      const room = await this.stagingRoom(site);
+      if (missing.length > room) {
+        for (const miner of missing.slice(Math.max(0, room))) refused.set(minerKey(miner), 'staging_cap');
+        await this.db
+          .prepare('UPDATE sites SET staging_refused_at = ?1, staging_refused_count = ?2 WHERE host_id = ?3 AND id = ?4')
+          .bind(now, missing.length - Math.max(0, room), site.hostId, site.siteId)
+          .run();
+        missing = missing.slice(0, Math.max(0, room));
+      } else {
+        // Below the cap again: the site page's warning has done its job.
+        await this.db.prepare('UPDATE sites SET staging_refused_at = NULL, staging_refused_count = NULL WHERE host_id = ?1 AND id = ?2 AND staging_refused_at IS NOT NULL').bind(site.hostId, site.siteId).run();
+      }
+    }
     if (missing.length > 0) {
       // A staged unit gets its nominal specs from the host's models, else the built-in catalogue.
       const hostModels = missing.some((m) => m.model) ? await this.hostModels(site.hostId) : [];
@@ -110,25 +142,50 @@ export class MinerRegistry {
       );
       const results = await this.db.batch(statements);
       staged = results.reduce((sum, result) => sum + (result.meta.changes ?? 0), 0);
-      for (const [key, value] of await this.lookupInventory(site, missing)) found.set(key, value);
+      // A rival insert may have won with another site's row: lookupInventory refuses it again.
+      for (const [key, value] of await this.lookupInventory(site, missing, refused)) found.set(key, value);
     }
     this.save([...found]);
-    return staged;
+    return { staged, refused: [...refused].map(([key, reason]) => ({ key, reason })) };
   }
 
-  /** Re-reads every known miner's row from D1 (assignments and nominal specs change there). */
-  async refresh(hostId: string): Promise<void> {
+  /** How many more units this site may stage: its cap (setting, or the default) minus those staged. */
+  private async stagingRoom(site: SiteRef): Promise<number> {
+    const row = await this.db
+      .prepare(
+        `SELECT s.staged_cap AS cap,
+           (SELECT count(*) FROM miners m WHERE m.host_id = ?1 AND m.site_id = ?2 AND m.status = 'staged') AS staged,
+           (SELECT count(*) FROM miners m WHERE m.host_id = ?1 AND m.site_id = ?2 AND m.status NOT IN ('staged', 'retired')) AS units
+         FROM sites s WHERE s.host_id = ?1 AND s.id = ?2`,
+      )
+      .bind(site.hostId, site.siteId)
+      .first<{ cap: number | null; staged: number; units: number }>();
+    if (!row) return 0;
+    return stagingCapOf(row.cap, row.units) - row.staged;
+  }
+
+  /**
+   * Re-reads every known miner's row from D1 (assignments and nominal specs change there); a unit
+   * staff moved to another site, or deleted, is forgotten here, so its samples stop landing.
+   */
+  async refresh(hostId: string, siteId: string): Promise<void> {
     const ids = [...this.load().values()].map((r) => r.minerId);
     const entries: [string, Registered][] = [];
     for (const part of chunk(ids, D1_JSON_CHUNK)) {
       const result = await this.db
         .prepare(
-          `SELECT id, mac, serial, ip, customer_id, nominal_hashrate_mths, nominal_power_w FROM miners
-           WHERE host_id = ?1 AND id IN (SELECT value FROM json_each(?2))`,
+          `SELECT id, site_id, mac, serial, ip, customer_id, nominal_hashrate_mths, nominal_power_w FROM miners
+           WHERE host_id = ?1 AND site_id = ?3 AND id IN (SELECT value FROM json_each(?2))`,
         )
-        .bind(hostId, JSON.stringify(part))
+        .bind(hostId, JSON.stringify(part), siteId)
         .all<InventoryRow>();
       for (const row of result.results) entries.push([minerKey(row), registeredOf(row)]);
+    }
+    const kept = new Set(entries.map(([key]) => key));
+    const gone = [...this.load().keys()].filter((key) => !kept.has(key));
+    if (gone.length > 0) {
+      this.sql.exec('DELETE FROM registry WHERE key IN (SELECT value FROM json_each(?))', JSON.stringify(gone));
+      for (const key of gone) this.load().delete(key);
     }
     this.save(entries);
   }
@@ -166,7 +223,11 @@ export class MinerRegistry {
     for (const [key, value] of entries) map.set(key, value);
   }
 
-  private async lookupInventory(site: SiteRef, miners: readonly TelemetryMiner[]): Promise<Map<string, Registered>> {
+  /**
+   * The host's rows for these miners (MAC, else serial, else IP within the site). A row of
+   * another site, or of none, goes to `refused` instead: one agent never writes another site's unit.
+   */
+  private async lookupInventory(site: SiteRef, miners: readonly TelemetryMiner[], refused: Map<string, RefusedMiner['reason']>): Promise<Map<string, Registered>> {
     const found = new Map<string, Registered>();
     for (const rows of chunk(miners, D1_JSON_CHUNK)) {
       const macs = rows.flatMap((m) => (m.mac ? [m.mac] : []));
@@ -174,14 +235,17 @@ export class MinerRegistry {
       const ips = rows.flatMap((m) => (!m.mac && !m.serial && m.ip ? [m.ip] : []));
       const result = await this.db
         .prepare(
-          `SELECT id, mac, serial, ip, customer_id, nominal_hashrate_mths, nominal_power_w FROM miners
+          `SELECT id, site_id, mac, serial, ip, customer_id, nominal_hashrate_mths, nominal_power_w FROM miners
            WHERE host_id = ?1 AND (mac IN (SELECT value FROM json_each(?2))
              OR (mac IS NULL AND serial IN (SELECT value FROM json_each(?3)))
              OR (mac IS NULL AND serial IS NULL AND site_id = ?4 AND ip IN (SELECT value FROM json_each(?5))))`,
         )
         .bind(site.hostId, JSON.stringify(macs), JSON.stringify(serials), site.siteId, JSON.stringify(ips))
         .all<InventoryRow>();
-      for (const row of result.results) found.set(minerKey(row), registeredOf(row));
+      for (const row of result.results) {
+        if (row.site_id === site.siteId) found.set(minerKey(row), registeredOf(row));
+        else refused.set(minerKey(row), 'other_site');
+      }
     }
     return found;
   }

@@ -88,7 +88,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     } catch {
       return { ok: false, reason: 'bad_json' };
     }
-    const validation = validateTelemetryBatch(raw);
+    const validation = validateTelemetryBatch(raw, Date.now());
     if (!validation.ok) return { ok: false, reason: 'invalid', fields: validation.fields };
     const journal = encoding === 'gzip' ? body : await gzip(text);
     return { ok: true, result: await this.accept(context, validation.batch, journal) };
@@ -102,8 +102,8 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
   private async accept(context: IngestContext, batch: TelemetryBatch, journal: ArrayBuffer): Promise<IngestResult> {
     this.store.bind(context);
     this.store.rememberPlatformOrigin(context.origin);
-    if (this.store.seen(batch.batch_id)) return { duplicate: true, accepted: 0, staged: 0 };
-    const staged = await this.registry.resolve(context, batch.miners);
+    if (this.store.seen(batch.batch_id)) return { duplicate: true, accepted: 0, staged: 0, refused: [] };
+    const { staged, refused } = await this.registry.resolve(context, batch.miners);
     // The guard's facts are read once when the object first ingests, then on the registry's cadence.
     if (this.store.meta(POOL_FACTS_KEY) === null) await this.refreshPoolFacts();
     const rules = await this.alerts.rules(context.hostId);
@@ -129,7 +129,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     }
     await this.ensureAlarm();
     await this.alerts.flush(this.store.site(), this.store.platformOrigin()).catch((error: unknown) => console.error('SiteState: alert flush deferred to the alarm', error));
-    return { duplicate: false, accepted: new Set(batch.miners.map((m) => registry.get(minerKey(m))?.minerId).filter(Boolean)).size, staged };
+    return { duplicate: false, accepted: new Set(batch.miners.map((m) => registry.get(minerKey(m))?.minerId).filter(Boolean)).size, staged, refused };
   }
 
   /**
@@ -168,7 +168,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     const site = this.store.site();
     if (!site) return;
     if (now - Number(this.store.meta('registry_refreshed_at') ?? 0) >= REGISTRY_REFRESH_MS) {
-      await this.registry.refresh(site.hostId);
+      await this.registry.refresh(site.hostId, site.siteId);
       this.store.setMeta('registry_refreshed_at', String(now));
     }
     if (now - Number(this.store.meta(POOL_FACTS_KEY) ?? 0) >= REGISTRY_REFRESH_MS) await this.refreshPoolFacts();

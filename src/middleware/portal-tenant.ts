@@ -9,6 +9,8 @@ import { notFound } from '../lib/errors';
 import { resolvePortalRequest, type PortalAddress, type PortalScope } from '../portal/request';
 import { PORTAL_COOKIE } from '../portal/session';
 import { resolveHostById } from '../portal/tenant';
+import { recordPortalView } from '../portal/preview';
+import { staffActor } from '../hosts/service';
 import { keepPrefetched, pendingPageReads } from './page-prefetch';
 import { requestHostname } from './tenant';
 
@@ -49,6 +51,8 @@ export const portalPreview = createMiddleware<AppEnv>(async (c, next) => {
   const customer = await getCustomer(db, session.host.id, c.req.param('customerId') ?? '');
   const host = await resolveHostById(db, session.host.id);
   if (!host) throw notFound();
+  // Every way into the preview is logged, not only the View Portal button (issue 11, weakness 7).
+  await recordPortalView(db, session.host.id, customer.id, staffActor(session));
   c.set('portal', {
     host,
     base: `/admin/customers/${customer.id}/portal`,

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import { activityInsert, type Actor } from '../activity/service';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../auth/password';
 import type { Db } from '../db/client';
@@ -10,6 +10,7 @@ import { newId, randomToken, sha256Hex } from '../lib/ids';
 import { clientIp, consumeRateLimit } from '../lib/rate-limit';
 import { parseInput } from '../lib/validation';
 import { findInviteByToken, inviteState } from './invites';
+import { accountKey, checkSignInDelay, clearSignInFailures, recordSignInFailure } from '../security/sign-in-delay';
 import {
   acceptInviteSignInSchema,
   acceptInviteSignUpSchema,
@@ -33,13 +34,15 @@ export interface PortalSignedIn {
   /** The customer the account belongs to (changing it bumps the session version). */
   customerId: string;
   sessionVersion: number;
+  /** The account's key for the device cookie (sign-in only). */
+  deviceKey?: string;
 }
 
 const memberActor = (member: { id: string; name: string }): Actor => ({ kind: 'customer', id: member.id, label: member.name });
 
-async function limitSignIn(db: Db, hostId: string, headers: Headers, email: string) {
+/** Per address; per account a growing delay rather than a lockout (src/security/sign-in-delay.ts). */
+async function limitSignIn(db: Db, headers: Headers) {
   await consumeRateLimit(db, { key: `portal-signin:ip:${clientIp(headers)}`, limit: 50, windowMs: FIFTEEN_MINUTES });
-  await consumeRateLimit(db, { key: `portal-signin:email:${hostId}:${email}`, limit: 10, windowMs: FIFTEEN_MINUTES });
 }
 
 /** Portal Access and Active Account are checked here and again on every request (session.ts). */
@@ -68,17 +71,24 @@ async function accountByEmail(db: Db, hostId: string, email: string) {
 
 const BAD_CREDENTIALS = 'Email or password is incorrect.';
 
-export async function signInMember(db: Db, host: PortalHost, headers: Headers, raw: unknown): Promise<PortalSignedIn> {
+export async function signInMember(db: Db, host: PortalHost, headers: Headers, raw: unknown, knownDevice: readonly string[] = []): Promise<PortalSignedIn> {
   const input = parseInput(portalSignInSchema, raw);
-  await limitSignIn(db, host.id, headers, input.email);
+  await limitSignIn(db, headers);
+  const deviceKey = await accountKey(`portal:${host.id}`, input.email);
+  await checkSignInDelay(db, deviceKey, knownDevice.includes(deviceKey));
   const account = await accountByEmail(db, host.id, input.email);
   if (!account || account.removedAt) {
     await burnPasswordCheck(input.password);
+    await recordSignInFailure(db, deviceKey);
     throw new ValidationError({ email: BAD_CREDENTIALS }, BAD_CREDENTIALS);
   }
-  if (!(await verifyPassword(input.password, account.passwordHash))) throw new ValidationError({ email: BAD_CREDENTIALS }, BAD_CREDENTIALS);
+  if (!(await verifyPassword(input.password, account.passwordHash))) {
+    await recordSignInFailure(db, deviceKey);
+    throw new ValidationError({ email: BAD_CREDENTIALS }, BAD_CREDENTIALS);
+  }
+  await clearSignInFailures(db, deviceKey);
   assertCustomerCanUsePortal(account);
-  return { id: account.id, hostId: host.id, customerId: account.customerId, sessionVersion: account.sessionVersion };
+  return { id: account.id, hostId: host.id, customerId: account.customerId, sessionVersion: account.sessionVersion, deviceKey };
 }
 
 /** Why an invite link cannot be used, in words for the person holding it; null when it can. */
@@ -152,10 +162,14 @@ export async function acceptInviteAsExistingMember(db: Db, host: PortalHost, hea
   const invite = await usableInvite(db, host.id, token);
   const input = parseInput(acceptInviteSignInSchema, raw);
   if (input.email !== invite.email) throw new ValidationError({ email: 'Use the email address this invitation was sent to.' });
-  await limitSignIn(db, host.id, headers, input.email);
+  await limitSignIn(db, headers);
+  // The same per-account delay as signing in: a password is being checked.
+  const deviceKey = await accountKey(`portal:${host.id}`, input.email);
+  await checkSignInDelay(db, deviceKey, false);
   const account = await accountByEmail(db, host.id, input.email);
   if (!account || !(await verifyPassword(input.password, account.passwordHash))) {
     if (!account) await burnPasswordCheck(input.password);
+    await recordSignInFailure(db, deviceKey);
     throw new ValidationError({ email: BAD_CREDENTIALS }, BAD_CREDENTIALS);
   }
   if (!account.removedAt && account.customerId !== invite.customerId) {
@@ -321,3 +335,11 @@ export async function changePassword(db: Db, hostId: string, memberId: string, r
 }
 
 export { memberActor };
+
+/** Signing out ends every session of the portal account (the version moves on), not only this browser's cookie. */
+export async function signOutMember(db: Db, hostId: string, memberId: string): Promise<void> {
+  await db
+    .update(customerUsers)
+    .set({ sessionVersion: sql`${customerUsers.sessionVersion} + 1`, updatedAt: Date.now() })
+    .where(and(eq(customerUsers.hostId, hostId), eq(customerUsers.id, memberId)));
+}

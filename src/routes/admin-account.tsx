@@ -7,6 +7,7 @@ import { AccountPage } from '../../views/pages/account';
 import { startStaffSession } from '../middleware/staff-auth';
 import { handleForm } from './forms';
 import { listMemberships } from '../team/service';
+import { recentSignIns } from '../security/sign-ins';
 
 /** The signed-in staff member's own name and password. */
 export const adminAccountRoutes = new Hono<AppEnv>()
@@ -19,8 +20,9 @@ export const adminAccountRoutes = new Hono<AppEnv>()
         : c.req.query('left')
           ? 'You left the host.'
           : undefined;
-    const memberships = await listMemberships(getDb(c.env.DB), session.user.id);
-    return c.html(<AccountPage session={session} notice={notice} memberships={memberships} />);
+    const db = getDb(c.env.DB);
+    const [memberships, signIns] = await Promise.all([listMemberships(db, session.user.id), recentSignIns(db, { kind: 'staff', id: session.user.id })]);
+    return c.html(<AccountPage session={session} notice={notice} memberships={memberships} signIns={signIns} />);
   })
   .post('/', async (c) => {
     const session = c.get('staff');

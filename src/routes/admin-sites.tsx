@@ -24,6 +24,7 @@ const formValuesOf = (site: SiteDetail): SiteFormValues => ({
   timezone: site.timezone,
   capacity_kw: site.capacityKw === null ? '' : String(site.capacityKw),
   energy_cost_per_kwh: site.energyCostMicrosPerKwh === null ? '' : microsToDecimal(site.energyCostMicrosPerKwh),
+  staged_cap: site.stagedCap === null ? '' : String(site.stagedCap),
 });
 
 const postedValues = (form: Record<string, string>, timezone: string): SiteFormValues => ({

@@ -27,6 +27,12 @@ const requireAgent = createMiddleware<AgentEnv>(async (c, next) => {
   await next();
 });
 
+/** Why a reported miner was written nowhere (wire format v1, `miners_refused[].message`). */
+const REFUSED_MESSAGES = {
+  other_site: 'This unit belongs to another site of the host (or to none); move it to this site in Hashyard first.',
+  staging_cap: 'This site has reached its cap of staged units; confirm or delete staged units, or raise the cap on the site’s page.',
+} as const;
+
 /** Facility agents, wire format v1 (DESIGN.md §5; a public protocol). */
 export const agentApiRoutes = new Hono<AgentEnv>()
   .post('/register', async (c) => {
@@ -38,7 +44,13 @@ export const agentApiRoutes = new Hono<AgentEnv>()
     const agent = c.get('agent');
     // The agent API is served on the platform host only, so this is where its portals are reached too.
     const result = await ingestTelemetry(c.env, agent, await readTelemetryPayload(c.req.raw), new URL(c.req.url).origin);
-    return c.json({ batch_accepted: true, duplicate: result.duplicate, miners_accepted: result.accepted, miners_staged: result.staged });
+    return c.json({
+      batch_accepted: true,
+      duplicate: result.duplicate,
+      miners_accepted: result.accepted,
+      miners_staged: result.staged,
+      miners_refused: result.refused.map(({ key, reason }) => ({ miner: key, reason, message: REFUSED_MESSAGES[reason] })),
+    });
   })
   .get('/config', requireAgent, async (c) => {
     const agent = c.get('agent');

@@ -1,6 +1,9 @@
 import { Hono } from 'hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
 import { signOutEverywhere } from '../auth/account';
+import { recordSignIn } from '../security/sign-ins';
+import { DEVICE_COOKIE, deviceAccounts } from '../security/sign-in-delay';
+import { rememberDevice } from '../middleware/device-cookie';
 import { startStaffSession } from '../middleware/staff-auth';
 import { signIn, signUpHost } from '../auth/service';
 import { loadStaffSession, STAFF_COOKIE } from '../auth/staff-session';
@@ -51,7 +54,12 @@ export const authRoutes = new Hono<AppEnv>()
       return c.html(isHtmx(c) ? <SignInForm {...props} /> : <SignInPage {...props} />, status);
     };
     try {
-      const signedIn = await signIn(getDb(c.env.DB), c.req.raw.headers, form);
+      const db = getDb(c.env.DB);
+      const secret = c.get('vars').SESSION_SECRET;
+      const known = await deviceAccounts(secret, getCookie(c, DEVICE_COOKIE));
+      const signedIn = await signIn(db, c.req.raw.headers, form, known);
+      await recordSignIn(db, { kind: 'staff', id: signedIn.userId, hostId: signedIn.hostId }, c.req.raw.headers);
+      if (signedIn.deviceKey) await rememberDevice(c, secret, known, signedIn.deviceKey);
       await startStaffSession(c, signedIn);
       // Several hosts: the person picks one first (the session already names their first).
       if ((signedIn.hostCount ?? 1) > 1) return redirectAfterPost(c, `/admin/hosts?next=${encodeURIComponent(safeNext(form.next))}`);

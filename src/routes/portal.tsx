@@ -18,6 +18,7 @@ import {
   requestPasswordReset,
   resetPassword,
   signInMember,
+  signOutMember,
   updateProfile,
   type PortalSignedIn,
 } from '../portal/accounts';
@@ -62,6 +63,9 @@ import { acceptDocument, getDocument, getVersion, pendingDocuments, versionFile 
 import { sendLegalFile } from './admin-legal';
 import { AgreementGatePage } from '../../views/pages/legal/portal';
 import { publicQuoteRoutes } from './public-quotes';
+import { recentSignIns, recordSignIn } from '../security/sign-ins';
+import { DEVICE_COOKIE, deviceAccounts } from '../security/sign-in-delay';
+import { rememberDevice } from '../middleware/device-cookie';
 
 type PortalCtx = Context<AppEnv>;
 
@@ -187,7 +191,13 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
       return c.html(isHtmx(c) ? <PortalSignInForm {...props} /> : <PortalSignInPage {...props} />, status);
     };
     try {
-      await startPortalSession(c, await signInMember(getDb(c.env.DB), portal.host, c.req.raw.headers, form));
+      const db = getDb(c.env.DB);
+      const secret = c.get('vars').SESSION_SECRET;
+      const known = await deviceAccounts(secret, getCookie(c, DEVICE_COOKIE));
+      const signedIn = await signInMember(db, portal.host, c.req.raw.headers, form, known);
+      await recordSignIn(db, { kind: 'customer', id: signedIn.id, hostId: portal.host.id }, c.req.raw.headers);
+      if (signedIn.deviceKey) await rememberDevice(c, secret, known, signedIn.deviceKey);
+      await startPortalSession(c, signedIn);
       return redirectAfterPost(c, portalHref(portal, '/'));
     } catch (error) {
       if (error instanceof ValidationError) return rerender(422, error);
@@ -198,9 +208,13 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
       throw error;
     }
   });
-  auth.post('/logout', (c) => {
+  // Ends every session of the account: a copied cookie stops working too (issue 11, weakness 5).
+  auth.post('/logout', async (c) => {
+    const portal = c.get('portal');
+    const session = await portalSessionOf(c);
+    if (session.ok) await signOutMember(getDb(c.env.DB), portal.host.id, session.member.id);
     deleteCookie(c, PORTAL_COOKIE, { path: '/', secure: true });
-    return redirectAfterPost(c, portalHref(c.get('portal'), '/auth?signed_out=1'));
+    return redirectAfterPost(c, portalHref(portal, '/auth?signed_out=1'));
   });
 
   auth.get('/invite/:token', async (c) => {
@@ -467,11 +481,12 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
     return redirectAfterPost(c, portalHref(portal, '/team?removed=1'));
   });
 
-  pages.get('/profile', (c) => {
+  pages.get('/profile', async (c) => {
     const portal = c.get('portal');
     if (portal.preview) return c.html(<PortalProfileInPreview portal={portal} />);
     const saved = c.req.query('saved') ? 'Saved.' : c.req.query('password') ? 'Password changed. Other devices were signed out.' : undefined;
-    return c.html(<PortalProfilePage portal={portal} name={portal.member!.name} email={portal.member!.email} notice={saved} />);
+    const signIns = await recentSignIns(getDb(c.env.DB), { kind: 'customer', id: portal.member!.id });
+    return c.html(<PortalProfilePage portal={portal} name={portal.member!.name} email={portal.member!.email} notice={saved} signIns={signIns} />);
   });
   pages.post('/profile', async (c) => {
     const portal = c.get('portal');

@@ -161,6 +161,8 @@ const fields = {
   timezone: timezoneField.optional(),
   capacity_kw: optionalWholeNumber('Capacity', 0, 10_000_000),
   energy_cost_per_kwh: energyCostField,
+  /** Most staged units the site may hold; blank = twice its units, at least 5,000. */
+  staged_cap: optionalWholeNumber('Staging cap', 0, 1_000_000),
 };
 
 export const createSiteSchema = z.strictObject({
@@ -183,5 +185,6 @@ export function siteFormToInput(form: Record<string, string>): Record<string, un
     timezone: form.timezone ?? '',
     capacity_kw: form.capacity_kw ?? '',
     energy_cost_per_kwh: form.energy_cost_per_kwh ?? '',
+    staged_cap: form.staged_cap ?? '',
   };
 }

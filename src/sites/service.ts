@@ -60,6 +60,9 @@ function siteListColumns() {
     timezone: sites.timezone,
     capacityKw: sites.capacityKw,
     energyCostMicrosPerKwh: sites.energyCostMicrosPerKwh,
+    stagedCap: sites.stagedCap,
+    stagingRefusedAt: sites.stagingRefusedAt,
+    stagingRefusedCount: sites.stagingRefusedCount,
     createdAt: sites.createdAt,
     updatedAt: sites.updatedAt,
     minerCount: sql<number>`(SELECT count(*) FROM miners m WHERE m.site_id = ${SITE_ID} AND m.status <> 'retired')`.as('miner_count'),
@@ -131,6 +134,7 @@ const FIELD_COLUMNS = {
   timezone: 'timezone',
   capacity_kw: 'capacityKw',
   energy_cost_per_kwh: 'energyCostMicrosPerKwh',
+  staged_cap: 'stagedCap',
 } as const;
 type FieldName = keyof typeof FIELD_COLUMNS;
 const FIELD_NAMES = Object.keys(FIELD_COLUMNS) as FieldName[];

@@ -12,6 +12,14 @@ export const MAX_MINERS_PER_BATCH = 10_000;
 /** A batch larger than this (compressed, or once decompressed) is refused; 10,000 miners is ~6 MB. */
 export const MAX_BATCH_BYTES = 16 * 1024 * 1024;
 const MAX_REPORTED_ERRORS = 20;
+/** A sample dated later than this ahead of the server's clock is refused (clock skew allowance). */
+export const MAX_SAMPLE_FUTURE_MS = 5 * 60 * 1000;
+/**
+ * The spool's horizon: a sample older than this is refused. SiteState remembers batch ids for 24
+ * hours (store.ts), so an older batch could no longer be told from a replay; an agent keeps such
+ * a batch in its dead/ folder with the reason.
+ */
+export const MAX_SAMPLE_AGE_MS = 24 * 60 * 60 * 1000;
 
 export type MinerState = 'mining' | 'sleeping' | 'error';
 export const POOL_APPLY_STATUSES = ['applied', 'refused', 'unreachable'] as const;
@@ -136,7 +144,7 @@ const OPTIONAL: [keyof TelemetryMiner, Check][] = [
  * each of 10,000 miners costs more than the checks), or the first problem as [field, message].
  * Nulls become absent (unknown); unknown fields stay on the object and are never read.
  */
-function checkMiner(raw: unknown): TelemetryMiner | [string, string] {
+function checkMiner(raw: unknown, now: number | undefined): TelemetryMiner | [string, string] {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return ['', 'Each miner must be an object.'];
   const miner = raw as Record<string, unknown>;
   if (miner.mac !== undefined && miner.mac !== null) {
@@ -148,6 +156,11 @@ function checkMiner(raw: unknown): TelemetryMiner | [string, string] {
   }
   const timeProblem = time(miner.sampled_at);
   if (timeProblem) return ['sampled_at', timeProblem];
+  if (now !== undefined) {
+    const sampledAt = Date.parse(miner.sampled_at as string);
+    if (sampledAt > now + MAX_SAMPLE_FUTURE_MS) return ['sampled_at', 'Is more than 5 minutes in the future: check the agent machine’s clock.'];
+    if (sampledAt < now - MAX_SAMPLE_AGE_MS) return ['sampled_at', 'Is older than 24 hours, the spool’s horizon: such a sample can no longer be told from a replay.'];
+  }
   if (typeof miner.state !== 'string' || !STATES.has(miner.state)) return ['state', 'Use mining, sleeping or error.'];
   for (const [field, check] of OPTIONAL) {
     const value = miner[field];
@@ -166,7 +179,11 @@ function checkMiner(raw: unknown): TelemetryMiner | [string, string] {
   return miner as unknown as TelemetryMiner;
 }
 
-export function validateTelemetryBatch(raw: unknown): BatchValidation {
+/**
+ * With `now` (the ingest path always passes it), sample times are bounded too: at most
+ * MAX_SAMPLE_FUTURE_MS ahead, at most MAX_SAMPLE_AGE_MS behind. Without it only the format is checked.
+ */
+export function validateTelemetryBatch(raw: unknown, now?: number): BatchValidation {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, fields: { _: 'The batch must be a JSON object.' } };
   const input = raw as Record<string, unknown>;
   const fields: Record<string, string> = {};
@@ -186,7 +203,7 @@ export function validateTelemetryBatch(raw: unknown): BatchValidation {
   const miners: TelemetryMiner[] = new Array(input.miners.length);
   let problems = Object.keys(fields).length;
   for (let i = 0; i < input.miners.length && problems < MAX_REPORTED_ERRORS; i++) {
-    const result = checkMiner(input.miners[i]);
+    const result = checkMiner(input.miners[i], now);
     if (Array.isArray(result)) {
       fields[result[0] ? `miners.${i}.${result[0]}` : `miners.${i}`] = result[1];
       problems += 1;

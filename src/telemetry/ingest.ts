@@ -1,11 +1,20 @@
 import type { Bindings } from '../env';
 import { AppError, ValidationError } from '../lib/errors';
 import { MAX_BATCH_BYTES } from './batch';
+import { readAtMost } from '../lib/stream';
 import { siteState } from '../live/client';
 import type { IngestResult } from '../live/contract';
 
 const TOO_LARGE = `The batch is larger than ${MAX_BATCH_BYTES / 1024 / 1024} MB; send fewer miners per batch.`;
 
+
+/** The stream's bytes, refused (and the stream cancelled) as soon as they pass `limit`. */
+async function readBounded(stream: ReadableStream<Uint8Array> | null, limit: number): Promise<ArrayBuffer> {
+  if (!stream) return new ArrayBuffer(0);
+  const bytes = await readAtMost(stream, limit);
+  if (!bytes) throw new AppError('bad_request', TOO_LARGE);
+  return bytes.buffer as ArrayBuffer;
+}
 
 /**
  * Reads the telemetry body as text: optionally gzip (`Content-Encoding: gzip`), bounded in size
@@ -17,26 +26,12 @@ export async function readTelemetryText(request: Request): Promise<string> {
   let stream: ReadableStream<Uint8Array> = request.body;
   if (encoding === 'gzip') stream = stream.pipeThrough(new DecompressionStream('gzip'));
   else if (encoding && encoding !== 'identity') throw new AppError('bad_request', `Unsupported Content-Encoding "${encoding}"; use gzip or none.`);
-  const reader = stream.getReader();
-  const parts: Uint8Array[] = [];
-  let size = 0;
+  let bytes: ArrayBuffer;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_BATCH_BYTES) throw new AppError('bad_request', TOO_LARGE);
-      parts.push(value);
-    }
+    bytes = await readBounded(stream, MAX_BATCH_BYTES);
   } catch (error) {
     if (error instanceof AppError) throw error;
     throw new AppError('bad_request', 'The body could not be decompressed as gzip.');
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.byteLength;
   }
   return new TextDecoder().decode(bytes);
 }
@@ -65,9 +60,9 @@ export async function readTelemetryPayload(request: Request): Promise<TelemetryP
   if (header && header !== 'gzip' && header !== 'identity') throw new AppError('bad_request', `Unsupported Content-Encoding "${header}"; use gzip or none.`);
   const declared = Number(request.headers.get('Content-Length') ?? 0);
   if (declared > MAX_BATCH_BYTES) throw new AppError('bad_request', TOO_LARGE);
-  const body = await request.arrayBuffer();
+  // Read as a stream and stop at the limit: a chunked body has no Content-Length to check first.
+  const body = await readBounded(request.body, MAX_BATCH_BYTES);
   if (body.byteLength === 0) throw new AppError('bad_request', 'Send the batch as a JSON body.');
-  if (body.byteLength > MAX_BATCH_BYTES) throw new AppError('bad_request', TOO_LARGE);
   return { body, encoding: header === 'gzip' ? 'gzip' : 'identity' };
 }
 

@@ -75,12 +75,12 @@ describe('MinerRegistry', () => {
     const { host, site, mac } = await siteWithMiner('Registry Room Host');
     await inFreshObject(async (sql) => {
       const registry = new MinerRegistry(sql, env.DB);
-      expect(await registry.resolve(site, [report(mac)])).toBe(1);
-      expect(await registry.resolve(site, [report(mac)])).toBe(0);
+      expect(await registry.resolve(site, [report(mac)])).toEqual({ staged: 1, refused: [] });
+      expect(await registry.resolve(site, [report(mac)])).toEqual({ staged: 0, refused: [] });
       const [row] = await db().select().from(miners).where(eq(miners.hostId, host.hostId)).all();
       expect([...registry.customersById()]).toEqual([[row!.id, null]]);
       await db().update(miners).set({ nominalPowerW: 3250 }).where(eq(miners.id, row!.id));
-      await registry.refresh(host.hostId);
+      await registry.refresh(host.hostId, site.siteId);
       expect([...registry.all().values()][0]).toMatchObject({ minerId: row!.id, nominalW: 3250 });
       // Another instance over the same SQLite sees the mirror without asking D1.
       expect(new MinerRegistry(sql, env.DB).all().size).toBe(1);

@@ -18,7 +18,7 @@ describe('SiteState ingest', () => {
     const { host, siteId, ctx, stub } = await siteFixture('Ingest Host');
     const mac = nextMac();
     const result = await stub.ingest(ctx, batchOf([report(mac), report(nextMac(), { serial: 'SN-1' })]));
-    expect(result).toEqual({ duplicate: false, accepted: 2, staged: 2 });
+    expect(result).toEqual({ duplicate: false, accepted: 2, staged: 2, refused: [] });
     const rows = await db().select().from(miners).where(eq(miners.hostId, host.hostId)).all();
     expect(rows).toHaveLength(2);
     expect(rows.every((row) => row.status === 'staged' && row.siteId === siteId)).toBe(true);
@@ -48,7 +48,7 @@ describe('SiteState ingest', () => {
     const batch = batchOf([report(mac, { hashrate_ths: 90 })]);
     await stub.ingest(ctx, batch);
     const replay = await stub.ingest(ctx, { ...batch, miners: [report(mac, { hashrate_ths: 1 })] });
-    expect(replay).toEqual({ duplicate: true, accepted: 0, staged: 0 });
+    expect(replay).toEqual({ duplicate: true, accepted: 0, staged: 0, refused: [] });
     const [miner] = await db().select().from(miners).where(eq(miners.hostId, host.hostId)).all();
     expect((await stub.live([miner!.id]))[0]!.hashrateThs).toBe(90);
   });

@@ -54,7 +54,7 @@ describe('POST /api/agent/v1/telemetry', () => {
     const { host, siteId, token } = await agentFixture('Gzip Host');
     const res = await postTelemetry(token, batchOf([report(nextMac()), report(nextMac())]), { gzip: true });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ batch_accepted: true, duplicate: false, miners_accepted: 2, miners_staged: 2 });
+    expect(await res.json()).toEqual({ batch_accepted: true, duplicate: false, miners_accepted: 2, miners_staged: 2, miners_refused: [] });
     const rows = await minersOf(host.hostId);
     expect(rows.map((r) => r.siteId)).toEqual([siteId, siteId]);
   });

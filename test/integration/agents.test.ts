@@ -18,7 +18,7 @@ import { sha256Hex } from '../../src/lib/ids';
 import { addMember, createHost, db, getPage, postForm, uniqueId, type TestHost } from '../helpers/fixtures';
 import { hostActivity, makeSite } from '../helpers/equipment';
 
-const CODE = /^[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{6}$/;
+const CODE = /^[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{12}$/;
 const agentRow = (id: string) => db().select().from(agents).where(eq(agents.id, id)).get();
 
 async function hostWithSite() {
@@ -44,7 +44,7 @@ async function expectRefused(promise: Promise<unknown>, code: string, message?: 
 }
 
 describe('registration codes', () => {
-  it('are 6 symbols without 0, O, 1 or I', () => {
+  it('are 12 symbols without 0, O, 1 or I', () => {
     expect(CODE_ALPHABET).toHaveLength(32);
     for (const ch of '0O1I') expect(CODE_ALPHABET).not.toContain(ch);
     const seen = new Set<string>();
@@ -92,10 +92,10 @@ describe('registerAgent and authenticateAgent', () => {
 
   it('refuses unknown, malformed and expired codes, changing nothing', async () => {
     const { host, site } = await hostWithSite();
-    await expectRefused(register('ZZZZZZ'), 'unauthorized');
-    await expectRefused(register('K7Q2Z'), 'validation_failed');
-    await expectRefused(register('K7Q2Z0'), 'validation_failed'); // 0 is not in the alphabet
-    await expectRefused(registerAgent(db(), { code: 'K7Q2ZP', hostname: '', version: '1', ip: `ip-${uniqueId()}` }), 'validation_failed');
+    await expectRefused(register('ZZZZZZZZZZZZ'), 'unauthorized');
+    await expectRefused(register('K7Q2ZPXM4HA'), 'validation_failed');
+    await expectRefused(register('K7Q2ZPXM4HA0'), 'validation_failed'); // 0 is not in the alphabet
+    await expectRefused(registerAgent(db(), { code: 'K7Q2ZPXM4HAB', hostname: '', version: '1', ip: `ip-${uniqueId()}` }), 'validation_failed');
 
     const issued = await issue(host, site.id);
     await db().update(agents).set({ codeExpiresAt: Date.now() - 1 }).where(eq(agents.id, issued.agent.id));
@@ -115,12 +115,12 @@ describe('registerAgent and authenticateAgent', () => {
 
   it('rate-limits registration attempts per client address', async () => {
     const ip = `ip-${uniqueId()}`;
-    for (let i = 0; i < 20; i++) await expectRefused(register('ZZZZZZ', ip), 'unauthorized');
-    const error = await register('ZZZZZZ', ip).catch((e: unknown) => e);
+    for (let i = 0; i < 20; i++) await expectRefused(register('ZZZZZZZZZZZZ', ip), 'unauthorized');
+    const error = await register('ZZZZZZZZZZZZ', ip).catch((e: unknown) => e);
     expect((error as AppError).code).toBe('rate_limited');
     expect((error as AppError).retryAfterSeconds).toBeGreaterThan(0);
     // Another address is not affected.
-    await expectRefused(register('ZZZZZZ'), 'unauthorized');
+    await expectRefused(register('ZZZZZZZZZZZZ'), 'unauthorized');
   });
 
   it('authenticates only well-formed, known, unrevoked tokens', async () => {
@@ -208,7 +208,7 @@ describe('the site page’s Agents section', () => {
     const res = await postForm(`/admin/sites/${site.id}/agents`, { name: 'Rack box' }, { cookie: host.owner.cookie });
     expect(res.status).toBe(201);
     const page = await res.text();
-    const code = /data-testid="agent-code">([A-Z0-9]{6})</.exec(page)?.[1];
+    const code = /data-testid="agent-code">([A-Z0-9]{12})</.exec(page)?.[1];
     expect(code).toMatch(CODE);
     expect(page).toContain(`--code ${code}`);
     expect(page).toContain('Awaiting registration');
@@ -227,7 +227,7 @@ describe('the site page’s Agents section', () => {
 
     const regen = await postForm(`/admin/sites/${site.id}/agents/${row!.id}/regenerate`, {}, { cookie: host.owner.cookie });
     expect(regen.status).toBe(200);
-    const newCode = /data-testid="agent-code">([A-Z0-9]{6})</.exec(await regen.text())?.[1];
+    const newCode = /data-testid="agent-code">([A-Z0-9]{12})</.exec(await regen.text())?.[1];
     expect(newCode).toMatch(CODE);
     await register(newCode!);
     const registered = await (await getPage(`/admin/sites/${site.id}`, { cookie: host.owner.cookie })).text();

@@ -357,7 +357,9 @@ describe('custom domains: Cloudflare for SaaS', () => {
     expect(waiting.status).toBe('pending');
 
     state = { status: 'active', ssl: { status: 'active', method: 'http', type: 'dv' }, verification_errors: [] };
-    const active = await checkDomain(db(), cfEnv, host.owner.session, domain.id, { fetch: cf.fetch });
+    // The ownership TXT record is in place (issue 11: test/security/hardening-domains.test.ts covers it missing).
+    const resolveTxt = async (name: string) => (name === `_hashyard.${hostname}` ? [`hashyard-verify=${domain.ownershipToken}`] : []);
+    const active = await checkDomain(db(), cfEnv, host.owner.session, domain.id, { fetch: cf.fetch, resolveTxt });
     expect(active).toMatchObject({ status: 'active', detail: null });
     expect(active.verifiedAt).toBeGreaterThan(0);
     expect(await findActiveDomain(db(), hostname)).toEqual({ hostId: host.hostId, hostname });

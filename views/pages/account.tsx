@@ -5,8 +5,19 @@ import { ConfirmAction } from '../components/confirm';
 import { FormErrorSummary, TextField } from '../components/form';
 import { TableWrap } from '../components/table';
 import { AdminLayout, PageHeader } from '../layouts/admin';
+import { SignInsCard } from '../components/sign-ins';
+import type { SignInRow } from '../../src/security/sign-ins';
 
-export function AccountPage(props: { session: StaffSession; name?: string; errors?: FieldErrors; passwordErrors?: FieldErrors; notice?: string; memberships?: Membership[] }) {
+export function AccountPage(props: {
+  session: StaffSession;
+  name?: string;
+  errors?: FieldErrors;
+  passwordErrors?: FieldErrors;
+  notice?: string;
+  memberships?: Membership[];
+  /** Recent sign-ins of this person; absent when a form re-renders. */
+  signIns?: SignInRow[];
+}) {
   const { session } = props;
   return (
     <AdminLayout session={session} title="Your account">
@@ -85,6 +96,7 @@ export function AccountPage(props: { session: StaffSession; name?: string; error
           </TableWrap>
         </section>
       )}
+      {props.signIns && <SignInsCard signIns={props.signIns} timezone={session.host.timezone} signOutAction="/logout" />}
     </AdminLayout>
   );
 }

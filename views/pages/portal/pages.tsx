@@ -1,3 +1,5 @@
+import { SignInsCard } from '../../components/sign-ins';
+import type { SignInRow } from '../../../src/security/sign-ins';
 import type { AlertView } from '../../../src/alerts/service';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { ConfirmAction } from '../../components/confirm';
@@ -164,6 +166,8 @@ export function PortalProfilePage(props: {
   errors?: FieldErrors;
   passwordErrors?: FieldErrors;
   notice?: string;
+  /** Recent sign-ins of this account; absent when a form re-renders. */
+  signIns?: SignInRow[];
 }) {
   const { portal } = props;
   const disabled = portal.preview !== null;
@@ -199,6 +203,7 @@ export function PortalProfilePage(props: {
           </button>
         </fieldset>
       </form>
+      {props.signIns && <SignInsCard signIns={props.signIns} timezone={portal.host.timezone} signOutAction={portalHref(portal, '/auth/logout')} />}
     </PortalLayout>
   );
 }

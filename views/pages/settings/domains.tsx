@@ -1,6 +1,7 @@
 import type { StaffSession } from '../../../src/auth/staff-session';
 import { can } from '../../../src/auth/permissions';
 import type { DomainRow, VerificationMode } from '../../../src/domains/service';
+import { ownershipRecordName, ownershipRecordValue } from '../../../src/domains/schema';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { portalOrigin } from '../../../src/portal/links';
 import { ConfirmAction } from '../../components/confirm';
@@ -119,6 +120,11 @@ export function DomainsPage(props: {
                     <code class="dns-record">
                       {domain.hostname} CNAME {props.target}
                     </code>
+                    {domain.ownershipToken && !domain.hostname.endsWith('.localhost') && (
+                      <code class="dns-record" data-testid="ownership-record">
+                        {ownershipRecordName(domain.hostname)} TXT {ownershipRecordValue(domain.ownershipToken)}
+                      </code>
+                    )}
                   </td>
                   <td>
                     <Time ms={domain.createdAt} timezone={session.host.timezone} dateOnly />

@@ -13,6 +13,7 @@ import { Time } from '../../components/time';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
 import { AgentConnectionText, siteLocation } from './list';
 import { TableWrap } from '../../components/table';
+import { STAGING_CAP_FLOOR } from '../../../src/live/registry';
 
 const AGENT_STATE_BADGES: Record<AgentState, { label: string; badge: string }> = {
   awaiting: { label: 'Awaiting registration', badge: 'badge-in_default' },
@@ -282,6 +283,13 @@ export function SiteDetailPage(props: {
         </div>
       )}
       <PowerDataWarning count={props.withoutPowerData ?? 0} href={`/admin/equipment?site=${encodeURIComponent(site.id)}&power=missing`} />
+      {site.stagingRefusedAt !== null && (
+        <div class="alert alert-error" role="alert" data-testid="staging-refused">
+          The agent reported {formatCount(site.stagingRefusedCount ?? 0)} new unit(s) that were not added (last at <Time ms={site.stagingRefusedAt} timezone={tz} />
+          ): this site has reached its staging cap ({site.stagedCap === null ? `twice its units, at least ${formatCount(STAGING_CAP_FLOOR)}` : formatCount(site.stagedCap)} staged units). Confirm or delete staged units in{' '}
+          <a href={`/admin/equipment?site=${site.id}&status=staged`}>Equipment</a>, or raise the cap under <a href={`/admin/sites/${site.id}/edit`}>Edit</a>.
+        </div>
+      )}
       <div class="panel-grid">
         <Card title="Details">
           <dl class="details">

@@ -13,6 +13,7 @@ export interface SiteFormValues {
   timezone: string;
   capacity_kw: string;
   energy_cost_per_kwh: string;
+  staged_cap: string;
 }
 
 export const emptySiteForm = (timezone: string): SiteFormValues => ({
@@ -23,6 +24,7 @@ export const emptySiteForm = (timezone: string): SiteFormValues => ({
   timezone,
   capacity_kw: '',
   energy_cost_per_kwh: '',
+  staged_cap: '',
 });
 
 export function SiteForm(props: { action: string; values: SiteFormValues; errors?: FieldErrors; currency: string; submitLabel: string; cancelHref: string }) {
@@ -48,6 +50,18 @@ export function SiteForm(props: { action: string; values: SiteFormValues; errors
           errors={errors}
           placeholder="Host default"
           hint={`In ${props.currency}, like 0.045. Stored to the millionth (0.0000005 and up rounds up). Leave blank to use the host default.`}
+        />
+      </fieldset>
+      <fieldset>
+        <legend>Agent</legend>
+        <TextField
+          label="Staging cap (units)"
+          name="staged_cap"
+          value={values.staged_cap}
+          errors={errors}
+          placeholder="Default"
+          pattern="[0-9]*"
+          hint="The most units the agent may add as staged before staff confirm them. Leave blank for twice the site’s units (at least 5,000)."
         />
       </fieldset>
       <div class="form-actions">
