@@ -112,7 +112,7 @@ describe('/api/v1/sites', () => {
     const res = await api(`/api/v1/sites/${site.id}/agents`, { key, method: 'POST', body: { name: 'Gateway 1' } });
     expect(res.status).toBe(201);
     const { data } = (await res.json()) as { data: { agent: Record<string, unknown>; registration_code: string; code_expires_at: string } };
-    expect(data.registration_code).toMatch(/^[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{6}$/);
+    expect(data.registration_code).toMatch(/^[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{12}$/);
     expect(data.code_expires_at).toMatch(ISO);
     expect(data.agent).toMatchObject({ name: 'Gateway 1', site_id: site.id, status: 'awaiting', code_expires_at: data.code_expires_at, registered_at: null });
 
