@@ -260,7 +260,7 @@ describe('live miner telemetry in the browser: agent, simulator, equipment, port
       await page.waitForURL(pathIs(portalBase));
       await page.getByRole('heading', { level: 1, name: `Welcome, ${owner.name}` }).waitFor();
       await page.getByTestId('dashboard-hashrate').waitFor();
-      assert.match(await page.locator('.panel-figure').innerText(), new RegExp(`TH/s · ${MINERS} miners$`), 'the dashboard counts the assigned miners');
+      assert.match(await page.locator('.panel-figure').innerText(), new RegExp(`TH/s( of [\\d.,]+ [TPE]H/s nominal)? · ${MINERS} miners$`), 'the dashboard counts the assigned miners (their nominal hashrate from the model catalogue)');
 
       await page.getByRole('navigation', { name: 'Portal' }).getByRole('link', { name: 'Equipment' }).click();
       await page.waitForURL(pathIs(`${portalBase}/equipment`));
