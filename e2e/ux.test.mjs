@@ -290,10 +290,18 @@ describe('every main page on a phone and a laptop (issue 15)', () => {
     const portal = `/host/${host.hostSlug}`;
     const unit = ids.miners[0].id;
     const staffPages = [
+      ['staff-dashboard', '/admin/dashboard'],
       ['staff-customers', '/admin/customers'],
       ['staff-customer-new', '/admin/customers/new'],
       ['staff-customer-overview', `/admin/customers/${ids.alice}`],
+      ['staff-customer-contracts', `/admin/customers/${ids.alice}/contracts`],
+      ['staff-customer-contract-new', `/admin/customers/${ids.alice}/contracts/new`],
       ['staff-customer-equipment', `/admin/customers/${ids.alice}/equipment`],
+      ['staff-customer-usage', `/admin/customers/${ids.alice}/usage`],
+      ['staff-customer-financials', `/admin/customers/${ids.alice}/financials`],
+      ['staff-customer-default', `/admin/customers/${ids.alice}/default-status`],
+      ['staff-customer-legal', `/admin/customers/${ids.alice}/legal`],
+      ['staff-customer-support', `/admin/customers/${ids.alice}/support`],
       ['staff-customer-team', `/admin/customers/${ids.alice}/team`],
       ['staff-customer-activity', `/admin/customers/${ids.alice}/activity`],
       ['staff-customer-edit', `/admin/customers/${ids.alice}/edit`],
@@ -303,7 +311,14 @@ describe('every main page on a phone and a laptop (issue 15)', () => {
       ['staff-equipment-import', '/admin/equipment/import'],
       ['staff-sites', '/admin/sites'],
       ['staff-site', `/admin/sites/${ids.site}`],
+      ['staff-contracts', '/admin/contracts'],
+      ['staff-invoices', '/admin/invoices'],
+      ['staff-invoice-new', '/admin/invoices/new'],
+      ['staff-quotes', '/admin/quotes'],
+      ['staff-quote-new', '/admin/quotes/new'],
       ['staff-alerts', '/admin/alerts'],
+      ['staff-support', '/admin/support'],
+      ['staff-support-settings', '/admin/support/settings'],
       ['staff-notify', '/admin/notify'],
       ['staff-notify-new', '/admin/notify/new'],
       ['staff-notify-maintenance', '/admin/notify/new?kind=maintenance'],
@@ -313,6 +328,10 @@ describe('every main page on a phone and a laptop (issue 15)', () => {
       ['staff-settings-staff', '/admin/settings/staff'],
       ['staff-settings-domains', '/admin/settings/domains'],
       ['staff-settings-alerts', '/admin/settings/alerts'],
+      ['staff-settings-billing', '/admin/settings/billing'],
+      ['staff-settings-default', '/admin/settings/default'],
+      ['staff-settings-legal', '/admin/settings/legal'],
+      ['staff-settings-models', '/admin/settings/models'],
       ['staff-account', '/admin/account'],
       ['portal-sign-in', `${portal}/auth`], // the staff browser has no portal session
     ];
@@ -324,6 +343,7 @@ describe('every main page on a phone and a laptop (issue 15)', () => {
       ['portal-announcements', `${portal}/announcements`],
       ['portal-team', `${portal}/team`],
       ['portal-profile', `${portal}/profile`],
+      ['portal-usage', `${portal}/usage`],
       ['portal-invoices', `${portal}/invoices`],
       ['portal-support', `${portal}/support`],
     ];
