@@ -17,7 +17,7 @@ import { credits, customers, defaultCases, hosts, invoices, miners, poolRedirect
 import type { Bindings } from '../env';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { newId } from '../lib/ids';
-import { readLive } from '../live/client';
+import { readLive, refreshSitePoolFacts } from '../live/client';
 import type { LiveMiner } from '../telemetry/types';
 import { fillAccount, getDefaultSettings, renderWorker, type DefaultSettings } from './settings';
 import { noticeStatements, type Notice } from './notices';
@@ -190,6 +190,7 @@ export async function closeCase(db: Db, env: DefaultEnv, hostId: string, actor: 
   const notice = active ? await noticeStatements(db, env, hostId, customer, settings, { kind: 'restored' }, now) : null;
   await db.batch([...statements, ...(notice?.statementsIf(sql`1`) ?? [])] as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
   await notice?.queue(env);
+  if (active) await refreshPoolGuards(db, env, hostId, row.customerId, active.id);
   return getCase(db, hostId, row.id);
 }
 
@@ -331,6 +332,19 @@ async function activeRedirectOf(db: Db, hostId: string, customerId: string): Pro
   return (await db.select().from(poolRedirects).where(and(eq(poolRedirects.hostId, hostId), eq(poolRedirects.customerId, customerId), isNull(poolRedirects.endedAt))).get()) ?? null;
 }
 
+/**
+ * The pool guard of every site involved (where the customer has units now, or where the redirect
+ * had units) re-reads its facts at once, so it stands down when a redirect starts and resumes when
+ * it ends, instead of on its next refresh. Best effort (refreshSitePoolFacts never throws).
+ */
+async function refreshPoolGuards(db: Db, env: LiveEnv, hostId: string, customerId: string, redirectId: string): Promise<void> {
+  const [owned, redirected] = await db.batch([
+    db.selectDistinct({ siteId: miners.siteId }).from(miners).where(and(eq(miners.hostId, hostId), eq(miners.customerId, customerId), isNotNull(miners.siteId))),
+    db.selectDistinct({ siteId: poolRedirectUnits.siteId }).from(poolRedirectUnits).where(and(eq(poolRedirectUnits.hostId, hostId), eq(poolRedirectUnits.redirectId, redirectId))),
+  ]);
+  await refreshSitePoolFacts(env, [...owned, ...redirected].map((r) => r.siteId));
+}
+
 const UNIT_ROWS_PER_INSERT = 4; // 19 columns each: under D1's 100 bound parameters
 
 function unitInserts(db: Db, rows: (typeof poolRedirectUnits.$inferInsert)[]): BatchItem<'sqlite'>[] {
@@ -418,6 +432,7 @@ export async function startRedirect(
     throw error;
   }
   await notice.queue(env);
+  await refreshPoolGuards(db, env, hostId, caseRow.customerId, redirect.id);
   return redirect;
 }
 
@@ -460,6 +475,7 @@ export async function endRedirect(db: Db, env: DefaultEnv, hostId: string, actor
   const notice = await noticeStatements(db, env, hostId, customer, settings, { kind: 'restored' }, now);
   await db.batch([...endRedirectStatements(db, hostId, actor, active, now), ...notice.statementsIf(sql`1`)] as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
   await notice.queue(env);
+  await refreshPoolGuards(db, env, hostId, caseRow.customerId, active.id);
   return { ...active, endedAt: now, endedBy: actor.label };
 }
 
@@ -564,7 +580,10 @@ export async function syncRedirects(db: Db, env: LiveEnv, hostId: string, option
           .where(and(eq(poolRedirectUnits.id, u.id), eq(poolRedirectUnits.phase, 'restore'))),
       );
     }
-    if (statements.length) await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+    if (statements.length) {
+      await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+      await refreshPoolGuards(db, env, hostId, redirect.customerId, redirect.id);
+    }
     joined += joining.length;
     left += leaving.length;
   }
