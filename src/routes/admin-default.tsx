@@ -24,7 +24,7 @@ import { staffActor } from '../hosts/service';
 import { AppError, notFound, ValidationError, type FieldErrors } from '../lib/errors';
 import { readForm, redirectAfterPost } from '../lib/http';
 import { CustomerShell } from '../../views/pages/customers/detail';
-import { DefaultStatusPanel, RedirectPreviewPanel } from '../../views/pages/customers/default-status';
+import { DefaultStatusPanel, REDIRECT_CONFIRMATION, RedirectPreviewPanel } from '../../views/pages/customers/default-status';
 
 async function resolveCustomer(c: Context<AppEnv>) {
   const session = c.get('staff');
@@ -133,6 +133,12 @@ export const adminDefaultRoutes = new Hono<AppEnv>()
     const r = await resolveCase(c);
     const form = await readForm(c);
     try {
+      if ((form.confirmation ?? '').trim().toUpperCase() !== REDIRECT_CONFIRMATION) {
+        // Refused in place: the same preview again, with the field error (nothing has changed).
+        const plan = await planRedirect(r.db, c.env, r.hostId, r.caseRow, parseScope(form));
+        const errors = { confirmation: `Type ${REDIRECT_CONFIRMATION} to start the redirect.` };
+        return shell(c, r, <RedirectPreviewPanel customerId={r.customer.id} caseId={r.caseRow.id} plan={plan} errors={errors} />, 422);
+      }
       await startRedirect(r.db, c.env, r.hostId, staffActor(r.session), r.caseRow.id, form);
       return redirectAfterPost(c, `${base(r.customer.id)}?done=redirect`);
     } catch (error) {

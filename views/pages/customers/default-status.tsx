@@ -1,7 +1,7 @@
 import type { CaseRow, OverdueAmount, PlannedUnit, RedirectPlan, RedirectRow, UnitProgress } from '../../../src/default/service';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { formatEfficiency, formatMoney, NONE } from '../../../src/lib/format';
-import { Card, EmptyState, FormErrorSummary, TextArea } from '../../components/form';
+import { Card, EmptyState, FormErrorSummary, TextArea, TextField } from '../../components/form';
 import { TableWrap } from '../../components/table';
 import { Time } from '../../components/time';
 
@@ -273,11 +273,15 @@ function RedirectScopeForm(props: { action: string; values?: Record<string, stri
   );
 }
 
-export function RedirectPreviewPanel(props: { customerId: string; caseId: string; plan: RedirectPlan }) {
+/** What staff type to start a redirect from the preview (the API takes the request as it is). */
+export const REDIRECT_CONFIRMATION = 'REDIRECT';
+
+export function RedirectPreviewPanel(props: { customerId: string; caseId: string; plan: RedirectPlan; errors?: FieldErrors }) {
   const base = `/admin/customers/${props.customerId}/default-status`;
   const { plan } = props;
   return (
     <Card title="Preview: start the redirect">
+      <FormErrorSummary errors={props.errors} />
       <p>
         {plan.units.length} of {plan.totalUnits} unit{plan.totalUnits === 1 ? '' : 's'} will be pointed at <code>{plan.poolUrl}</code>. Each unit's current pool is recorded now and restored when the redirect ends.
       </p>
@@ -312,6 +316,15 @@ export function RedirectPreviewPanel(props: { customerId: string; caseId: string
         <input type="hidden" name="scope" value={plan.scope.scope} />
         {plan.scope.scope === 'count' && <input type="hidden" name="count" value={String(plan.scope.value)} />}
         {plan.scope.scope === 'percent' && <input type="hidden" name="percent" value={String(plan.scope.value)} />}
+        <TextField
+          label={`Type ${REDIRECT_CONFIRMATION} to confirm`}
+          name="confirmation"
+          value=""
+          errors={props.errors}
+          required
+          autocomplete="off"
+          hint={`The ${plan.units.length} unit${plan.units.length === 1 ? '' : 's'} above will mine for the holding pool until the redirect ends.`}
+        />
         <div class="form-actions">
           <button type="submit" class="btn btn-danger">
             Start the redirect
