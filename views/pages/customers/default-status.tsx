@@ -57,6 +57,7 @@ export function DefaultStatusPanel(props: DefaultStatusProps) {
   const base = `/admin/customers/${props.customerId}/default-status`;
   const c = props.openCase;
   const unrestored = props.units.filter((u) => u.phase === 'restore' && u.status === 'failed');
+  const restored = props.units.filter((u) => u.phase === 'restore' && u.status === 'confirmed');
   const activeUnits = props.activeRedirect ? props.units.filter((u) => u.redirectId === props.activeRedirect!.id) : [];
   const failed = props.units.filter((u) => u.status === 'failed' && !(u.phase === 'restore' && u.failure === 'no_previous_pool'));
   return (
@@ -159,6 +160,12 @@ export function DefaultStatusPanel(props: DefaultStatusProps) {
             These units could not be confirmed back on the pool recorded at the start. Check them on site.
           </p>
           <UnitTable units={unrestored} timezone={props.timezone} />
+        </Card>
+      )}
+      {!props.activeRedirect && restored.length > 0 && (
+        <Card title="Units restored">
+          <p class="muted">Back on the pool each unit reported when the redirect started, confirmed by its own report.</p>
+          <UnitTable units={restored} timezone={props.timezone} />
         </Card>
       )}
       {props.units.some((u) => u.phase === 'restore' && u.status === 'pending') && (
@@ -312,7 +319,7 @@ export function RedirectPreviewPanel(props: { customerId: string; caseId: string
           </tbody>
         </table>
       </TableWrap>
-      <form method="post" action={`${base}/cases/${props.caseId}/redirect`}>
+      <form method="post" action={`${base}/cases/${props.caseId}/redirect`} novalidate>
         <input type="hidden" name="scope" value={plan.scope.scope} />
         {plan.scope.scope === 'count' && <input type="hidden" name="count" value={String(plan.scope.value)} />}
         {plan.scope.scope === 'percent' && <input type="hidden" name="percent" value={String(plan.scope.value)} />}
