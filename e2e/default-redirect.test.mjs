@@ -1,7 +1,8 @@
 // Default and pool redirect end to end (issue 10's proof), on `npm start`'s demo data plus one
-// customer of Texas Mine, Dana Default, whose invoice is overdue and whose three units are served
-// by the miner simulator on this run's own loopback addresses:
-//   the owner sets Settings → Default and holding pool; opens a default on Dana's Default status
+// customer of Texas Mine, Dana Default, whose issued invoice is 20 days past its due date and whose
+// three units are served by the miner simulator on this run's own loopback addresses:
+//   the owner sets Settings → Default and holding pool (defaults by hand only); the cron fires
+//   (wrangler's --test-scheduled) and the invoice goes overdue; the owner opens a default on Dana's Default status
 //   tab; previews the redirect and starts it with the typed confirmation; the real facility agent
 //   (agent/cli.mjs, as the demo agent) pulls the holding pool from its config and applies it on
 //   the simulated miners over TCP (addpool/switchpool); the tab shows each unit confirmed from
@@ -64,7 +65,7 @@ function danaSeed(now) {
   const periodFrom = Date.UTC(2026, 9, 1);
   const periodTo = Date.UTC(2026, 10, 1);
   lines.push(
-    `INSERT INTO invoices (id, host_id, customer_id, period_key, period_start, period_end, period_from_ms, period_to_ms, status, number, number_year, number_seq, currency, subtotal_minor, tax_minor, total_minor, paid_minor, issued_on, due_on, issued_at, generated_at, created_at, updated_at) VALUES (${q(INVOICE.id)}, ${q(host.id)}, ${q(dana.id)}, '2026-10', '2026-10-01', '2026-11-01', ${periodFrom}, ${periodTo}, 'overdue', ${q(INVOICE.number)}, 2026, 9001, 'USD', ${INVOICE.totalMinor}, 0, ${INVOICE.totalMinor}, 0, ${q(isoDay(now - 35 * DAY_MS))}, ${q(isoDay(now - 20 * DAY_MS))}, ${now - 35 * DAY_MS}, ${now - 35 * DAY_MS}, ${now - 35 * DAY_MS}, ${now});`,
+    `INSERT INTO invoices (id, host_id, customer_id, period_key, period_start, period_end, period_from_ms, period_to_ms, status, number, number_year, number_seq, currency, subtotal_minor, tax_minor, total_minor, paid_minor, issued_on, due_on, issued_at, generated_at, created_at, updated_at) VALUES (${q(INVOICE.id)}, ${q(host.id)}, ${q(dana.id)}, '2026-10', '2026-10-01', '2026-11-01', ${periodFrom}, ${periodTo}, 'issued', ${q(INVOICE.number)}, 2026, 9001, 'USD', ${INVOICE.totalMinor}, 0, ${INVOICE.totalMinor}, 0, ${q(isoDay(now - 35 * DAY_MS))}, ${q(isoDay(now - 20 * DAY_MS))}, ${now - 35 * DAY_MS}, ${now - 35 * DAY_MS}, ${now - 35 * DAY_MS}, ${now});`,
     `INSERT INTO invoice_lines (id, invoice_id, host_id, position, kind, description, unit_count, quantity_text, amount_minor, taxable) VALUES ('l0000000-0000-4000-8e2e-000000000001', ${q(INVOICE.id)}, ${q(host.id)}, 1, 'fixed_fee', 'Hosting, Row E (3 units, October)', 3, '3 units x 1 month', ${INVOICE.totalMinor}, 0);`,
   );
   return lines.join('\n');
@@ -81,7 +82,7 @@ before(async () => {
   });
   state.segment = `127.${a}.${b}.0/29`;
   state.controlPort = await freePort();
-  server = await startServer({ seedSql: `${buildSeedSql()}${danaSeed(Date.now())}\n` });
+  server = await startServer({ seedSql: `${buildSeedSql()}${danaSeed(Date.now())}\n`, testScheduled: true });
   scratch = mkdtempSync(path.join(os.tmpdir(), 'hashyard-e2e-default-'));
   await Promise.all(
     ['owner', 'dana'].map(async (name) => {
@@ -178,10 +179,24 @@ describe('default and pool redirect in the browser: settings, case, redirect thr
       await field(settings, 'Holding pool stratum URL').fill(HOLDING_POOL);
       await field(settings, 'Holding pool account').fill('texasmine-e2e');
       await field(settings, 'Worker name rule').fill('{account}.{serial}');
-      await field(settings, 'Grace days after the due date').fill('15');
+      // Blank grace days: the cron never opens a default by itself; staff do, by hand.
+      await field(settings, 'Grace days after the due date').fill('');
+      await settings.locator('#f-auto_redirect_days').fill('');
       await settings.getByRole('button', { name: 'Save default settings' }).click();
       await page.getByText('Default settings saved.').waitFor();
       assert.equal(await field(page.locator('#default-settings-form'), 'Holding pool stratum URL').inputValue(), HOLDING_POOL);
+
+      // The cron fires: Dana's issued invoice, 20 days past its due date, goes overdue.
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const fired = await fetch(`${server.baseURL}/__scheduled?cron=${encodeURIComponent('*/15 * * * *')}`);
+        assert.equal(fired.status, 200, `the cron ran: ${await fired.text()}`);
+        await page.goto(`/admin/customers/${dana.id}/financials`);
+        const row = page.getByRole('row').filter({ hasText: INVOICE.number });
+        if (/Overdue/.test(await row.innerText())) break;
+        if (Date.now() > deadline) assert.fail(`${INVOICE.number} did not go overdue: ${await row.innerText()}`);
+        await page.waitForTimeout(1_000);
+      }
 
       await page.goto(`/admin/customers/${dana.id}`);
       await page.getByRole('navigation', { name: 'Customer sections' }).getByRole('link', { name: 'Default status' }).click();

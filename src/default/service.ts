@@ -11,9 +11,9 @@
  */
 import { and, asc, desc, eq, inArray, isNotNull, isNull, ne, or, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import { activityInsert, activityInsertIfChanged, type Actor } from '../activity/service';
+import { activityInsert, activityInsertIfChanged, type ActivityEntry, type Actor, type Changes } from '../activity/service';
 import type { Db } from '../db/client';
-import { credits, customers, defaultCases, hosts, invoices, miners, poolRedirects, poolRedirectUnits, sites } from '../db/schema';
+import { activityLog, credits, customers, defaultCases, hosts, invoices, miners, poolRedirects, poolRedirectUnits, sites } from '../db/schema';
 import type { Bindings } from '../env';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { newId } from '../lib/ids';
@@ -113,6 +113,37 @@ export async function creditEarned(db: Db, hostId: string, caseId: string): Prom
     .from(credits)
     .where(and(eq(credits.hostId, hostId), eq(credits.kind, 'hashrate'), sql`json_extract(${credits.detail}, '$.default_case_id') = ${caseId}`))
     .groupBy(credits.currency);
+}
+
+/** How many entries the Default status tab shows of a case's history (the Activity tab has them all). */
+export const CASE_TIMELINE_LIMIT = 50;
+
+/**
+ * A case's history, newest first: its own steps and its redirects' (opened, redirect started and
+ * ended, units confirmed or failed, credit posted, closed), from the activity log. The entries
+ * of this customer in those families since the case opened (and until it closed).
+ */
+export async function caseTimeline(db: Db, hostId: string, caseRow: CaseRow): Promise<ActivityEntry[]> {
+  const rows = await db
+    .select({ id: activityLog.id, actorKind: activityLog.actorKind, actorLabel: activityLog.actorLabel, action: activityLog.action, changes: activityLog.changes, createdAt: activityLog.createdAt })
+    .from(activityLog)
+    .where(
+      and(
+        eq(activityLog.hostId, hostId),
+        eq(activityLog.customerId, caseRow.customerId),
+        sql`${activityLog.createdAt} >= ${caseRow.openedAt}`,
+        caseRow.closedAt === null ? undefined : sql`${activityLog.createdAt} <= ${caseRow.closedAt}`,
+        or(
+          sql`${activityLog.action} LIKE 'default.%'`,
+          sql`${activityLog.action} LIKE 'redirect.%'`,
+          sql`${activityLog.action} LIKE 'restore.%'`,
+          eq(activityLog.action, 'hashrate_credit.posted'),
+        ),
+      ),
+    )
+    .orderBy(desc(sql`${activityLog}.rowid`))
+    .limit(CASE_TIMELINE_LIMIT);
+  return rows.map((r) => ({ ...r, changes: r.changes ? (JSON.parse(r.changes) as Changes) : null }));
 }
 
 export interface CaseSummary {

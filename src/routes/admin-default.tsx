@@ -5,6 +5,7 @@ import { getDb } from '../db/client';
 import {
   autoCloseSettled,
   caseSummary,
+  caseTimeline,
   caseUnits,
   closeCase,
   endRedirect,
@@ -53,6 +54,8 @@ async function panel(c: Context<AppEnv>, r: Resolved, extra: { errors?: FieldErr
   const redirects = summary.openCase ? await redirectsOfCase(r.db, r.hostId, summary.openCase.id) : [];
   const lastClosed = cases.find((x) => x.closedAt !== null);
   const closedRedirects = !summary.openCase && lastClosed ? await redirectsOfCase(r.db, r.hostId, lastClosed.id) : [];
+  const timelineCase = summary.openCase ?? lastClosed ?? null;
+  const timeline = timelineCase ? await caseTimeline(r.db, r.hostId, timelineCase) : [];
   const units = await unitsOfRedirects(r.db, r.hostId, [...redirects, ...closedRedirects, ...(summary.activeRedirect && !redirects.some((x) => x.id === summary.activeRedirect!.id) ? [summary.activeRedirect] : [])].map((x) => x.id));
   return (
     <DefaultStatusPanel
@@ -65,6 +68,8 @@ async function panel(c: Context<AppEnv>, r: Resolved, extra: { errors?: FieldErr
       activeRedirect={summary.activeRedirect}
       units={units}
       history={cases.filter((x) => x.closedAt !== null)}
+      timeline={timeline}
+      timelineOpen={summary.openCase !== null}
       notice={c.req.method === 'GET' ? c.req.query('done') : undefined}
       {...extra}
     />

@@ -1,9 +1,12 @@
 import type { CaseRow, OverdueAmount, PlannedUnit, RedirectPlan, RedirectRow, UnitProgress } from '../../../src/default/service';
+import type { ActivityEntry } from '../../../src/activity/service';
+import { CASE_TIMELINE_LIMIT } from '../../../src/default/service';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { formatEfficiency, formatMoney, NONE } from '../../../src/lib/format';
 import { Card, EmptyState, FormErrorSummary, TextArea, TextField } from '../../components/form';
 import { TableWrap } from '../../components/table';
 import { Time } from '../../components/time';
+import { ActivityPanel } from './detail';
 
 export const FAILURE_LABELS: Record<string, string> = {
   unreachable: 'Unreachable',
@@ -39,6 +42,9 @@ export interface DefaultStatusProps {
   activeRedirect: RedirectRow | null;
   units: UnitProgress[];
   history: CaseRow[];
+  /** The open case's history (else the last closed case's), newest first, from the activity log. */
+  timeline: ActivityEntry[];
+  timelineOpen: boolean;
   errors?: FieldErrors;
   message?: string;
   notice?: string;
@@ -171,6 +177,16 @@ export function DefaultStatusPanel(props: DefaultStatusProps) {
       {props.units.some((u) => u.phase === 'restore' && u.status === 'pending') && (
         <Card title="Restores in progress">
           <UnitTable units={props.units.filter((u) => u.phase === 'restore' && u.status === 'pending')} timezone={props.timezone} />
+        </Card>
+      )}
+      {props.timeline.length > 0 && (
+        <Card title={props.timelineOpen ? 'This case, step by step' : 'The last case, step by step'}>
+          <ActivityPanel entries={props.timeline} timezone={props.timezone} olderHref={null} />
+          {props.timeline.length >= CASE_TIMELINE_LIMIT && (
+            <p class="muted">
+              The latest {CASE_TIMELINE_LIMIT} steps. <a href={`/admin/customers/${props.customerId}/activity`}>All activity</a>
+            </p>
+          )}
         </Card>
       )}
       <Card title="History">

@@ -9,7 +9,7 @@ import { insertMiner } from '../helpers/alerts';
 import { addMember, createHost, createTestCustomer, db, getPage, postForm } from '../helpers/fixtures';
 import { createSite } from '../helpers/telemetry';
 
-/** Starting a redirect from the Default status tab takes a typed confirmation (issue 10). */
+/** The Default status tab (issue 10): starting a redirect takes a typed confirmation; the case's history step by step. */
 
 async function setup(name: string) {
   const host = await createHost(name);
@@ -30,7 +30,7 @@ async function setup(name: string) {
   const customer = await createTestCustomer(host, { name: `${name} Customer` });
   await insertMiner(host, { siteId, customerId: customer.id });
   await insertMiner(host, { siteId, customerId: customer.id });
-  const caseRow = await openCase(db(), env, host.hostId, staffActor(host.owner.session), customer.id, { reason: 'Unpaid' });
+  const caseRow = await openCase(db(), env, host.hostId, staffActor(host.owner.session), customer.id, { reason: 'Unpaid <script>alert(1)</script>' });
   const path = `/admin/customers/${customer.id}/default-status/cases/${caseRow.id}/redirect`;
   return { host, customer, caseRow, path };
 }
@@ -71,5 +71,31 @@ describe('starting a redirect from the Default status tab', () => {
     const refused = await postForm(path, { scope: 'all', confirmation: 'REDIRECT' }, { cookie: member.cookie });
     expect(refused.status).toBe(403);
     expect(await redirectsOf(customer.id)).toHaveLength(0);
+  });
+});
+
+describe('the case, step by step', () => {
+  it('lists the case’s steps with their actors in words (escaped), on the tab and in the Activity tab; the last case stays shown after it closes', async () => {
+    const { host, customer, caseRow, path } = await setup('Timeline Host');
+    expect((await postForm(path, { scope: 'all', confirmation: 'REDIRECT' }, { cookie: host.owner.cookie })).status).toBe(303);
+    expect((await postForm(`/admin/customers/${customer.id}/default-status/cases/${caseRow.id}/redirect/end`, {}, { cookie: host.owner.cookie })).status).toBe(303);
+
+    const tab = await (await getPage(`/admin/customers/${customer.id}/default-status`, { cookie: host.owner.cookie })).text();
+    expect(tab).toContain('This case, step by step');
+    const steps = ['ended the pool redirect', 'started a pool redirect', 'opened a default case'];
+    const at = steps.map((step) => tab.indexOf(step));
+    expect(at.every((i) => i > 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at); // newest first
+    expect(tab).not.toContain('<script>alert(1)</script>');
+    expect(tab).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+
+    const activity = await (await getPage(`/admin/customers/${customer.id}/activity`, { cookie: host.owner.cookie })).text();
+    for (const step of steps) expect(activity).toContain(step);
+    expect(activity).not.toContain('default.opened');
+
+    expect((await postForm(`/admin/customers/${customer.id}/default-status/cases/${caseRow.id}/close`, { reason: 'Settled' }, { cookie: host.owner.cookie })).status).toBe(303);
+    const closed = await (await getPage(`/admin/customers/${customer.id}/default-status`, { cookie: host.owner.cookie })).text();
+    expect(closed).toContain('The last case, step by step');
+    expect(closed).toContain('closed the default case');
   });
 });
