@@ -14,5 +14,4 @@ describe('fetching the hashprice from a URL', () => {
     expect(await db().select().from(hashpriceDays).where(eq(hashpriceDays.hostId, host.hostId)).all()).toHaveLength(0);
     expect((await db().select().from(activityLog).where(eq(activityLog.hostId, host.hostId)).all()).filter((e) => e.action.startsWith('hashprice.'))).toHaveLength(0);
   });
-
 });
