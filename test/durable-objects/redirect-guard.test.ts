@@ -3,10 +3,10 @@ import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { alerts, miners } from '../../src/db/schema';
 import { closeCase, endRedirect, openCase, startRedirect, syncRedirects } from '../../src/default/service';
-import { updateDefaultSettings } from '../../src/default/settings';
 import { staffActor } from '../../src/hosts/service';
 import { POOL_GUARD_GRACE_MS } from '../../src/live/pool-guard';
 import { insertMiner } from '../helpers/alerts';
+import { setHoldingPool } from '../helpers/default';
 import { createHost, createTestCustomer, db, type TestHost } from '../helpers/fixtures';
 import { batchOf, createSite, report, stateOf } from '../helpers/telemetry';
 
@@ -23,19 +23,7 @@ const ELSEWHERE = 'stratum+tcp://elsewhere.example:3333';
 async function fixture(name: string) {
   const host = await createHost(name);
   const siteId = await createSite(host);
-  await updateDefaultSettings(db(), host.hostId, staffActor(host.owner.session), {
-    holding_pool_url: HOLDING,
-    holding_account: 'hostacct',
-    worker_rule: '{account}.{serial}',
-    pool_password: 'x',
-    grace_days: '',
-    auto_redirect_days: '',
-    confirm_minutes: '30',
-    pay_down: true,
-    hashprice_source: 'manual',
-    hashprice_url: '',
-    notice_emails: false,
-  });
+  await setHoldingPool(host, HOLDING);
   const customer = await createTestCustomer(host, { name: `${name} Customer` });
   const other = await createTestCustomer(host, { name: `${name} Other` });
   const unit = async (customerId: string | null, nominalPowerW = 3068) => {

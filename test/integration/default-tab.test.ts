@@ -3,9 +3,9 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { poolRedirects, poolRedirectUnits } from '../../src/db/schema';
 import { openCase } from '../../src/default/service';
-import { updateDefaultSettings } from '../../src/default/settings';
 import { staffActor } from '../../src/hosts/service';
 import { insertMiner } from '../helpers/alerts';
+import { setHoldingPool } from '../helpers/default';
 import { addMember, createHost, createTestCustomer, db, getPage, postForm } from '../helpers/fixtures';
 import { createSite } from '../helpers/telemetry';
 
@@ -14,19 +14,7 @@ import { createSite } from '../helpers/telemetry';
 async function setup(name: string) {
   const host = await createHost(name);
   const siteId = await createSite(host);
-  await updateDefaultSettings(db(), host.hostId, staffActor(host.owner.session), {
-    holding_pool_url: 'stratum+tcp://holding.confirm.example:3333',
-    holding_account: 'acct',
-    worker_rule: '{account}.{serial}',
-    pool_password: 'x',
-    grace_days: '',
-    auto_redirect_days: '',
-    confirm_minutes: '30',
-    pay_down: true,
-    hashprice_source: 'manual',
-    hashprice_url: '',
-    notice_emails: false,
-  });
+  await setHoldingPool(host, 'stratum+tcp://holding.confirm.example:3333');
   const customer = await createTestCustomer(host, { name: `${name} Customer` });
   await insertMiner(host, { siteId, customerId: customer.id });
   await insertMiner(host, { siteId, customerId: customer.id });
