@@ -135,8 +135,9 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 /**
  * Applies migrations to a fresh persist dir under .e2e-state/, starts `wrangler dev` on a free
  * port and waits for GET /login to answer 200. Returns { baseURL, port, logs(), stop() }.
+ * `testScheduled`: wrangler's `--test-scheduled`, so GET /__scheduled?cron=… runs the cron handler.
  */
-export async function startServer({ seedSql } = {}) {
+export async function startServer({ seedSql, testScheduled = false } = {}) {
   mkdirSync(STATE_DIR, { recursive: true });
   const persistDir = mkdtempSync(path.join(STATE_DIR, 'run-'));
   const env = wranglerEnv();
@@ -173,6 +174,8 @@ export async function startServer({ seedSql } = {}) {
     '--inspector-port', String(inspectorPort),
     '--persist-to', persistDir,
     '--show-interactive-dev-session=false',
+    // GET /__scheduled runs the Worker's cron handler (the test decides when the cron "fires").
+    ...(testScheduled ? ['--test-scheduled'] : []),
   ];
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   liveChildren.add(child);

@@ -4,6 +4,7 @@ import type { Db } from '../db/client';
 import { customers, miners } from '../db/schema';
 import type { Bindings } from '../env';
 import { notFound, ValidationError } from '../lib/errors';
+import { refreshSitePoolFacts } from '../live/client';
 
 /**
  * The customer's "tell me when my miners' pool changes" (issue 10, pool guard): a portal setting
@@ -53,8 +54,7 @@ export async function setPoolChangeNotice(
       .from(miners)
       .where(and(eq(miners.hostId, hostId), eq(miners.customerId, customerId), isNotNull(miners.siteId)))
       .all();
-    // Best effort: each site re-reads on its own within minutes anyway.
-    await Promise.allSettled(sites.map(({ siteId }) => env.SITE_STATE.getByName(siteId!).refreshPoolFacts()));
+    await refreshSitePoolFacts(env, sites.map(({ siteId }) => siteId));
   }
   return enabled;
 }

@@ -11,13 +11,13 @@
  */
 import { and, asc, desc, eq, inArray, isNotNull, isNull, ne, or, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import { activityInsert, activityInsertIfChanged, type Actor } from '../activity/service';
+import { activityInsert, activityInsertIfChanged, type ActivityEntry, type Actor, type Changes } from '../activity/service';
 import type { Db } from '../db/client';
-import { credits, customers, defaultCases, hosts, invoices, miners, poolRedirects, poolRedirectUnits, sites } from '../db/schema';
+import { activityLog, credits, customers, defaultCases, hosts, invoices, miners, poolRedirects, poolRedirectUnits, sites } from '../db/schema';
 import type { Bindings } from '../env';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { newId } from '../lib/ids';
-import { readLive } from '../live/client';
+import { readLive, refreshSitePoolFacts } from '../live/client';
 import type { LiveMiner } from '../telemetry/types';
 import { fillAccount, getDefaultSettings, renderWorker, type DefaultSettings } from './settings';
 import { noticeStatements, type Notice } from './notices';
@@ -115,6 +115,37 @@ export async function creditEarned(db: Db, hostId: string, caseId: string): Prom
     .groupBy(credits.currency);
 }
 
+/** How many entries the Default status tab shows of a case's history (the Activity tab has them all). */
+export const CASE_TIMELINE_LIMIT = 50;
+
+/**
+ * A case's history, newest first: its own steps and its redirects' (opened, redirect started and
+ * ended, units confirmed or failed, credit posted, closed), from the activity log. The entries
+ * of this customer in those families since the case opened (and until it closed).
+ */
+export async function caseTimeline(db: Db, hostId: string, caseRow: CaseRow): Promise<ActivityEntry[]> {
+  const rows = await db
+    .select({ id: activityLog.id, actorKind: activityLog.actorKind, actorLabel: activityLog.actorLabel, action: activityLog.action, changes: activityLog.changes, createdAt: activityLog.createdAt })
+    .from(activityLog)
+    .where(
+      and(
+        eq(activityLog.hostId, hostId),
+        eq(activityLog.customerId, caseRow.customerId),
+        sql`${activityLog.createdAt} >= ${caseRow.openedAt}`,
+        caseRow.closedAt === null ? undefined : sql`${activityLog.createdAt} <= ${caseRow.closedAt}`,
+        or(
+          sql`${activityLog.action} LIKE 'default.%'`,
+          sql`${activityLog.action} LIKE 'redirect.%'`,
+          sql`${activityLog.action} LIKE 'restore.%'`,
+          eq(activityLog.action, 'hashrate_credit.posted'),
+        ),
+      ),
+    )
+    .orderBy(desc(sql`${activityLog}.rowid`))
+    .limit(CASE_TIMELINE_LIMIT);
+  return rows.map((r) => ({ ...r, changes: r.changes ? (JSON.parse(r.changes) as Changes) : null }));
+}
+
 export interface CaseSummary {
   openCase: CaseRow | null;
   activeRedirect: RedirectRow | null;
@@ -190,6 +221,7 @@ export async function closeCase(db: Db, env: DefaultEnv, hostId: string, actor: 
   const notice = active ? await noticeStatements(db, env, hostId, customer, settings, { kind: 'restored' }, now) : null;
   await db.batch([...statements, ...(notice?.statementsIf(sql`1`) ?? [])] as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
   await notice?.queue(env);
+  if (active) await refreshPoolGuards(db, env, hostId, row.customerId, active.id);
   return getCase(db, hostId, row.id);
 }
 
@@ -331,6 +363,19 @@ async function activeRedirectOf(db: Db, hostId: string, customerId: string): Pro
   return (await db.select().from(poolRedirects).where(and(eq(poolRedirects.hostId, hostId), eq(poolRedirects.customerId, customerId), isNull(poolRedirects.endedAt))).get()) ?? null;
 }
 
+/**
+ * The pool guard of every site involved (where the customer has units now, or where the redirect
+ * had units) re-reads its facts at once, so it stands down when a redirect starts and resumes when
+ * it ends, instead of on its next refresh. Best effort (refreshSitePoolFacts never throws).
+ */
+async function refreshPoolGuards(db: Db, env: LiveEnv, hostId: string, customerId: string, redirectId: string): Promise<void> {
+  const [owned, redirected] = await db.batch([
+    db.selectDistinct({ siteId: miners.siteId }).from(miners).where(and(eq(miners.hostId, hostId), eq(miners.customerId, customerId), isNotNull(miners.siteId))),
+    db.selectDistinct({ siteId: poolRedirectUnits.siteId }).from(poolRedirectUnits).where(and(eq(poolRedirectUnits.hostId, hostId), eq(poolRedirectUnits.redirectId, redirectId))),
+  ]);
+  await refreshSitePoolFacts(env, [...owned, ...redirected].map((r) => r.siteId));
+}
+
 const UNIT_ROWS_PER_INSERT = 4; // 19 columns each: under D1's 100 bound parameters
 
 function unitInserts(db: Db, rows: (typeof poolRedirectUnits.$inferInsert)[]): BatchItem<'sqlite'>[] {
@@ -418,6 +463,7 @@ export async function startRedirect(
     throw error;
   }
   await notice.queue(env);
+  await refreshPoolGuards(db, env, hostId, caseRow.customerId, redirect.id);
   return redirect;
 }
 
@@ -460,6 +506,7 @@ export async function endRedirect(db: Db, env: DefaultEnv, hostId: string, actor
   const notice = await noticeStatements(db, env, hostId, customer, settings, { kind: 'restored' }, now);
   await db.batch([...endRedirectStatements(db, hostId, actor, active, now), ...notice.statementsIf(sql`1`)] as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
   await notice.queue(env);
+  await refreshPoolGuards(db, env, hostId, caseRow.customerId, active.id);
   return { ...active, endedAt: now, endedBy: actor.label };
 }
 
@@ -564,7 +611,10 @@ export async function syncRedirects(db: Db, env: LiveEnv, hostId: string, option
           .where(and(eq(poolRedirectUnits.id, u.id), eq(poolRedirectUnits.phase, 'restore'))),
       );
     }
-    if (statements.length) await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+    if (statements.length) {
+      await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+      await refreshPoolGuards(db, env, hostId, redirect.customerId, redirect.id);
+    }
     joined += joining.length;
     left += leaving.length;
   }

@@ -73,3 +73,15 @@ export async function readHistory(
   for (const points of perSite) for (const point of points) addToPoint(merged, point.t, point.hashrateThs, point.powerW, point.tempMaxC);
   return [...merged.values()].sort((a, b) => a.t - b.t);
 }
+
+/**
+ * Asks each site's pool guard to re-read its facts from D1 now (a redirect started or ended, a
+ * unit joined or left one, a customer's notice changed), so it stands down or resumes at once
+ * rather than on its next refresh. Best effort: it never fails the caller, since every site
+ * re-reads on its own within minutes (SiteState's alarm).
+ */
+export async function refreshSitePoolFacts(env: Pick<Bindings, 'SITE_STATE'>, siteIds: Iterable<string | null>): Promise<void> {
+  const unique = [...new Set([...siteIds].filter((id): id is string => !!id))];
+  const results = await Promise.allSettled(unique.map((siteId) => siteState(env, siteId).refreshPoolFacts()));
+  for (const result of results) if (result.status === 'rejected') console.error('pool guard refresh deferred to the site alarm', result.reason);
+}

@@ -93,7 +93,9 @@ export class PoolGuard {
 
   /**
    * Re-reads each miner's pool facts from D1: its customer (while assigned), the owner's pool on
-   * record, the customer's active redirect, and the customer's opt-in. Miners gone from the
+   * record, the customer's active redirect when it covers this unit (an "all units" redirect
+   * covers every unit of the customer; a share redirect only the units it chose), and the
+   * customer's opt-in. Miners gone from the
    * host's inventory lose their facts (and so are not judged).
    */
   async refresh(hostId: string, minerIds: readonly string[]): Promise<void> {
@@ -101,12 +103,15 @@ export class PoolGuard {
     for (const part of chunk([...minerIds], D1_JSON_CHUNK)) {
       const result = await this.db
         .prepare(
-          `SELECT m.id, c.id AS customer_id, m.owner_pool_url, m.owner_pool_user,
-             (SELECT r.pool_url FROM pool_redirects r WHERE r.host_id = ?1 AND r.customer_id = c.id AND r.ended_at IS NULL ORDER BY r.started_at DESC LIMIT 1) AS redirect_url,
-             (SELECT r.pool_user FROM pool_redirects r WHERE r.host_id = ?1 AND r.customer_id = c.id AND r.ended_at IS NULL ORDER BY r.started_at DESC LIMIT 1) AS redirect_user,
+          `SELECT m.id, c.id AS customer_id, m.owner_pool_url, m.owner_pool_user, r.pool_url AS redirect_url, r.pool_user AS redirect_user,
              coalesce(c.pool_change_notice, 0) AS notice
            FROM miners m
            LEFT JOIN customers c ON c.id = m.customer_id AND c.host_id = ?1 AND m.status = 'assigned'
+           LEFT JOIN pool_redirects r ON r.id = (
+             SELECT r2.id FROM pool_redirects r2
+             WHERE r2.host_id = ?1 AND r2.customer_id = c.id AND r2.ended_at IS NULL
+               AND (r2.scope = 'all' OR EXISTS (SELECT 1 FROM pool_redirect_units u WHERE u.redirect_id = r2.id AND u.miner_id = m.id AND u.phase = 'redirect'))
+             ORDER BY r2.started_at DESC LIMIT 1)
            WHERE m.host_id = ?1 AND m.id IN (SELECT value FROM json_each(?2))`,
         )
         .bind(hostId, JSON.stringify(part))

@@ -5,6 +5,7 @@ import { getDb } from '../db/client';
 import {
   autoCloseSettled,
   caseSummary,
+  caseTimeline,
   caseUnits,
   closeCase,
   endRedirect,
@@ -24,7 +25,7 @@ import { staffActor } from '../hosts/service';
 import { AppError, notFound, ValidationError, type FieldErrors } from '../lib/errors';
 import { readForm, redirectAfterPost } from '../lib/http';
 import { CustomerShell } from '../../views/pages/customers/detail';
-import { DefaultStatusPanel, RedirectPreviewPanel } from '../../views/pages/customers/default-status';
+import { DefaultStatusPanel, REDIRECT_CONFIRMATION, RedirectPreviewPanel } from '../../views/pages/customers/default-status';
 
 async function resolveCustomer(c: Context<AppEnv>) {
   const session = c.get('staff');
@@ -53,6 +54,8 @@ async function panel(c: Context<AppEnv>, r: Resolved, extra: { errors?: FieldErr
   const redirects = summary.openCase ? await redirectsOfCase(r.db, r.hostId, summary.openCase.id) : [];
   const lastClosed = cases.find((x) => x.closedAt !== null);
   const closedRedirects = !summary.openCase && lastClosed ? await redirectsOfCase(r.db, r.hostId, lastClosed.id) : [];
+  const timelineCase = summary.openCase ?? lastClosed ?? null;
+  const timeline = timelineCase ? await caseTimeline(r.db, r.hostId, timelineCase) : [];
   const units = await unitsOfRedirects(r.db, r.hostId, [...redirects, ...closedRedirects, ...(summary.activeRedirect && !redirects.some((x) => x.id === summary.activeRedirect!.id) ? [summary.activeRedirect] : [])].map((x) => x.id));
   return (
     <DefaultStatusPanel
@@ -65,6 +68,8 @@ async function panel(c: Context<AppEnv>, r: Resolved, extra: { errors?: FieldErr
       activeRedirect={summary.activeRedirect}
       units={units}
       history={cases.filter((x) => x.closedAt !== null)}
+      timeline={timeline}
+      timelineOpen={summary.openCase !== null}
       notice={c.req.method === 'GET' ? c.req.query('done') : undefined}
       {...extra}
     />
@@ -133,6 +138,12 @@ export const adminDefaultRoutes = new Hono<AppEnv>()
     const r = await resolveCase(c);
     const form = await readForm(c);
     try {
+      if ((form.confirmation ?? '').trim().toUpperCase() !== REDIRECT_CONFIRMATION) {
+        // Refused in place: the same preview again, with the field error (nothing has changed).
+        const plan = await planRedirect(r.db, c.env, r.hostId, r.caseRow, parseScope(form));
+        const errors = { confirmation: `Type ${REDIRECT_CONFIRMATION} to start the redirect.` };
+        return shell(c, r, <RedirectPreviewPanel customerId={r.customer.id} caseId={r.caseRow.id} plan={plan} errors={errors} />, 422);
+      }
       await startRedirect(r.db, c.env, r.hostId, staffActor(r.session), r.caseRow.id, form);
       return redirectAfterPost(c, `${base(r.customer.id)}?done=redirect`);
     } catch (error) {

@@ -1,9 +1,12 @@
 import type { CaseRow, OverdueAmount, PlannedUnit, RedirectPlan, RedirectRow, UnitProgress } from '../../../src/default/service';
+import type { ActivityEntry } from '../../../src/activity/service';
+import { CASE_TIMELINE_LIMIT } from '../../../src/default/service';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { formatEfficiency, formatMoney, NONE } from '../../../src/lib/format';
-import { Card, EmptyState, FormErrorSummary, TextArea } from '../../components/form';
+import { Card, EmptyState, FormErrorSummary, TextArea, TextField } from '../../components/form';
 import { TableWrap } from '../../components/table';
 import { Time } from '../../components/time';
+import { ActivityPanel } from './detail';
 
 export const FAILURE_LABELS: Record<string, string> = {
   unreachable: 'Unreachable',
@@ -39,6 +42,9 @@ export interface DefaultStatusProps {
   activeRedirect: RedirectRow | null;
   units: UnitProgress[];
   history: CaseRow[];
+  /** The open case's history (else the last closed case's), newest first, from the activity log. */
+  timeline: ActivityEntry[];
+  timelineOpen: boolean;
   errors?: FieldErrors;
   message?: string;
   notice?: string;
@@ -57,6 +63,7 @@ export function DefaultStatusPanel(props: DefaultStatusProps) {
   const base = `/admin/customers/${props.customerId}/default-status`;
   const c = props.openCase;
   const unrestored = props.units.filter((u) => u.phase === 'restore' && u.status === 'failed');
+  const restored = props.units.filter((u) => u.phase === 'restore' && u.status === 'confirmed');
   const activeUnits = props.activeRedirect ? props.units.filter((u) => u.redirectId === props.activeRedirect!.id) : [];
   const failed = props.units.filter((u) => u.status === 'failed' && !(u.phase === 'restore' && u.failure === 'no_previous_pool'));
   return (
@@ -161,9 +168,25 @@ export function DefaultStatusPanel(props: DefaultStatusProps) {
           <UnitTable units={unrestored} timezone={props.timezone} />
         </Card>
       )}
+      {!props.activeRedirect && restored.length > 0 && (
+        <Card title="Units restored">
+          <p class="muted">Back on the pool each unit reported when the redirect started, confirmed by its own report.</p>
+          <UnitTable units={restored} timezone={props.timezone} />
+        </Card>
+      )}
       {props.units.some((u) => u.phase === 'restore' && u.status === 'pending') && (
         <Card title="Restores in progress">
           <UnitTable units={props.units.filter((u) => u.phase === 'restore' && u.status === 'pending')} timezone={props.timezone} />
+        </Card>
+      )}
+      {props.timeline.length > 0 && (
+        <Card title={props.timelineOpen ? 'This case, step by step' : 'The last case, step by step'}>
+          <ActivityPanel entries={props.timeline} timezone={props.timezone} olderHref={null} />
+          {props.timeline.length >= CASE_TIMELINE_LIMIT && (
+            <p class="muted">
+              The latest {CASE_TIMELINE_LIMIT} steps. <a href={`/admin/customers/${props.customerId}/activity`}>All activity</a>
+            </p>
+          )}
         </Card>
       )}
       <Card title="History">
@@ -273,11 +296,15 @@ function RedirectScopeForm(props: { action: string; values?: Record<string, stri
   );
 }
 
-export function RedirectPreviewPanel(props: { customerId: string; caseId: string; plan: RedirectPlan }) {
+/** What staff type to start a redirect from the preview (the API takes the request as it is). */
+export const REDIRECT_CONFIRMATION = 'REDIRECT';
+
+export function RedirectPreviewPanel(props: { customerId: string; caseId: string; plan: RedirectPlan; errors?: FieldErrors }) {
   const base = `/admin/customers/${props.customerId}/default-status`;
   const { plan } = props;
   return (
     <Card title="Preview: start the redirect">
+      <FormErrorSummary errors={props.errors} />
       <p>
         {plan.units.length} of {plan.totalUnits} unit{plan.totalUnits === 1 ? '' : 's'} will be pointed at <code>{plan.poolUrl}</code>. Each unit's current pool is recorded now and restored when the redirect ends.
       </p>
@@ -308,10 +335,19 @@ export function RedirectPreviewPanel(props: { customerId: string; caseId: string
           </tbody>
         </table>
       </TableWrap>
-      <form method="post" action={`${base}/cases/${props.caseId}/redirect`}>
+      <form method="post" action={`${base}/cases/${props.caseId}/redirect`} novalidate>
         <input type="hidden" name="scope" value={plan.scope.scope} />
         {plan.scope.scope === 'count' && <input type="hidden" name="count" value={String(plan.scope.value)} />}
         {plan.scope.scope === 'percent' && <input type="hidden" name="percent" value={String(plan.scope.value)} />}
+        <TextField
+          label={`Type ${REDIRECT_CONFIRMATION} to confirm`}
+          name="confirmation"
+          value=""
+          errors={props.errors}
+          required
+          autocomplete="off"
+          hint={`The ${plan.units.length} unit${plan.units.length === 1 ? '' : 's'} above will mine for the holding pool until the redirect ends.`}
+        />
         <div class="form-actions">
           <button type="submit" class="btn btn-danger">
             Start the redirect

@@ -214,6 +214,22 @@ const ACTION_LABELS: Record<string, string> = {
   'ticket.status_changed': 'changed a support ticket’s status',
   'ticket.assigned': 'assigned a support ticket',
   'ticket.credited': 'resolved a disputed invoice line with credit',
+  // Defaults and pool redirects (docs/DEFAULT.md).
+  'invoice.overdue': 'marked an invoice overdue',
+  'default.opened': 'opened a default case',
+  'default.closed': 'closed the default case',
+  'redirect.started': 'started a pool redirect',
+  'redirect.ended': 'ended the pool redirect',
+  'redirect.retried': 'retried the units the redirect could not switch',
+  'redirect.unit_joined': 'added a newly assigned unit to the redirect',
+  'redirect.unit_left': 'took a unit no longer assigned out of the redirect',
+  'redirect.unit_confirmed': 'confirmed a unit on the holding pool',
+  'redirect.unit_failed': 'reported a unit the redirect could not switch',
+  'restore.unit_confirmed': 'confirmed a unit back on its recorded pool',
+  'restore.unit_failed': 'reported a unit that could not be restored',
+  'hashrate_credit.posted': 'posted credit for redirected hashrate',
+  'customer.pool_change_notice_on': 'turned on pool change notices',
+  'customer.pool_change_notice_off': 'turned off pool change notices',
 };
 
 function showValue(value: unknown) {
