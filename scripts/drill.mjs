@@ -91,7 +91,7 @@ async function startWorker() {
   );
   await worker.waitForOutput(/Ready on/, 90_000);
   for (let i = 0; i < 120; i++) {
-    const status = await fetch(`http://127.0.0.1:${workerPort}/login`, { headers: { Host: 'localhost' } }).then((r) => r.status, () => 0);
+    const status = await workerRequest('GET', '/login').then((r) => r.status, () => 0);
     if (status === 200) return;
     await sleep(500);
   }
@@ -103,11 +103,13 @@ const acknowledged = new Map();
 let telemetryPosts = 0;
 let refusedPosts = 0;
 let edgeCut = false;
+let edgeResets = 0;
 /** Set to a function to run when the next telemetry request arrives (the mid-batch kill). */
 let onNextTelemetry = null;
 const proxyPort = await freePort();
 const proxy = http.createServer((req, res) => {
   if (edgeCut) {
+    edgeResets++;
     req.socket.destroy();
     return;
   }
@@ -238,13 +240,13 @@ try {
   const replays = [...acknowledged.values()].slice(0, 3);
   let replayAnswers = 0;
   for (const { headers, body } of replays) {
-    const answer = await fetch(`http://127.0.0.1:${workerPort}/api/agent/v1/telemetry`, {
-      method: 'POST',
-      headers: { Host: 'localhost', authorization: headers.authorization, 'content-type': headers['content-type'], ...(headers['content-encoding'] ? { 'content-encoding': headers['content-encoding'] } : {}) },
+    const answer = await workerRequest(
+      'POST',
+      '/api/agent/v1/telemetry',
+      { authorization: headers.authorization, 'content-type': headers['content-type'], ...(headers['content-encoding'] ? { 'content-encoding': headers['content-encoding'] } : {}) },
       body,
-    });
-    const json = await answer.json().catch(() => ({}));
-    if (answer.ok && JSON.stringify(json).includes('"duplicate":true')) replayAnswers++;
+    );
+    if (answer.status === 200 && answer.body.includes('"duplicate":true')) replayAnswers++;
   }
   say(`fault 4: ${replays.length} acknowledged batches delivered again; ${replayAnswers} answered as duplicates`);
   if (replayAnswers !== replays.length) failures.push(`redelivered batches not recognised as duplicates: ${replays.length - replayAnswers}`);
@@ -332,7 +334,18 @@ try {
     const got = storedWh.get(key);
     if (got !== roundWh(wh)) whDiffs.push(`${key.replace('|', ' hour ')}: expected ${roundWh(wh)} Wh, stored ${got ?? 'nothing'}`);
   }
-  const maxDiff = whDiffs.length;
+  let expectedTotal = 0;
+  let storedTotal = 0;
+  const worstByUnit = new Map();
+  for (const [key, wh] of expectedWh) {
+    const [mac] = key.split('|');
+    if (unmeasured.has(mac)) continue;
+    expectedTotal += roundWh(wh);
+    const got = storedWh.get(key) ?? 0;
+    storedTotal += got;
+    worstByUnit.set(mac, Math.max(worstByUnit.get(mac) ?? 0, Math.abs(got - roundWh(wh))));
+  }
+  const maxDiff = Math.max(0, ...worstByUnit.values());
 
   // Live state: each unit's last report is the last sample the agent sent for it.
   let liveMismatch = 0;
@@ -340,8 +353,8 @@ try {
   const apiKey = host.apiKey;
   let cursor = null;
   do {
-    const res = await fetch(`http://127.0.0.1:${workerPort}/api/v1/miners?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: { Host: 'localhost', Authorization: `Bearer ${apiKey}` } });
-    const page = await res.json();
+    const res = await workerRequest('GET', `/api/v1/miners?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { Authorization: `Bearer ${apiKey}` });
+    const page = JSON.parse(res.body);
     for (const m of page.data ?? []) {
       const samples = m.mac ? samplesByMac.get(m.mac) : null;
       if (!samples?.length) continue;
@@ -359,12 +372,14 @@ try {
     '── Fault drill ─────────────────────────────────────────────────',
     ` units simulated              ${UNITS} (${samplesByMac.size} reported by MAC)`,
     ` faults                       edge cut ${OUTAGE_MS / 1000} s · Durable Object evicted (Worker restart) · agent SIGKILLed mid-batch · ${replays.length} batches redelivered`,
-    ` telemetry posts              ${telemetryPosts} (${refusedPosts} failed at the edge and retried), ${acknowledged.size} distinct batches acknowledged`,
+    ` telemetry posts              ${telemetryPosts} reached the Worker (${refusedPosts} not acknowledged), ${edgeResets} requests reset while the edge was cut; ${acknowledged.size} distinct batches acknowledged`,
     ` samples sent                 ${sent}`,
     ` samples stored (5-min hist.) ${stored}${extra ? ` (+${extra} counted twice)` : ''}`,
     ` samples lost                 ${lost}`,
     ` live state                   ${liveChecked - liveMismatch}/${liveChecked} units show their last sent sample`,
-    ` hourly Wh compared           ${whCompared} unit-hours; units with a difference: ${new Set(whDiffs.map((d) => d.split(' ')[0])).size}; max difference ${maxDiff ? 'see below' : '0 Wh'}`,
+    ` hourly Wh (usage_hourly)     ${whCompared} unit-hours of ${worstByUnit.size} units with measured power: expected ${expectedTotal} Wh, stored ${storedTotal} Wh`,
+    ` Wh difference per unit       max ${maxDiff} Wh (units with any difference: ${[...worstByUnit.values()].filter((d) => d > 0).length})`,
+    ` not compared                 ${unmeasured.size} units reporting no power (their energy is spec or unknown, not a measurement)`,
     ` emails                       ${dupEmails.n} in the outbox, ${dupEmails.d} duplicates`,
     '────────────────────────────────────────────────────────────────',
   ];
@@ -389,11 +404,30 @@ if (failures.length) {
 process.stdout.write('\nAll guarantees held: 0 samples lost, 0 Wh difference, 0 duplicate emails.\n');
 process.exit(0);
 
+/** A request to the Worker itself (not through the proxy), as the platform host (APP_HOST=localhost). */
+function workerRequest(method, pathname, headers = {}, body = undefined) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: workerPort, method, path: pathname, headers: { ...headers, Host: `localhost:${workerPort}` }, timeout: 30_000 }, (res) => {
+      const parts = [];
+      res.on('data', (c) => parts.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(parts).toString('utf8') }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 // --- sqlite3 on the local state (read-only) ------------------------------------------------------
 function sqlite(file, query) {
-  const result = spawnSync('sqlite3', ['-readonly', '-json', file, query], { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`sqlite3 ${file}: ${result.stderr}`);
-  return result.stdout.trim() ? JSON.parse(result.stdout) : [];
+  // The Worker may be writing (WAL): a busy database is retried.
+  let result;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    result = spawnSync('sqlite3', ['-readonly', '-json', '-cmd', '.timeout 5000', file, query], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+    if (result.status === 0) return result.stdout.trim() ? JSON.parse(result.stdout) : [];
+    spawnSync('sleep', ['1']);
+  }
+  throw new Error(`sqlite3 ${file} (${query.slice(0, 60)}…): exit ${result.status} ${result.error?.message ?? ''} ${result.stderr}`);
 }
 function findAllSqlite(dir) {
   if (!existsSync(dir)) return [];
