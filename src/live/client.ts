@@ -14,10 +14,10 @@ export const siteState = (env: Pick<Bindings, 'SITE_STATE'>, siteId: string) => 
 /**
  * How long a page waits for one site's object before showing that site's inventory without live
  * values. A healthy object answers in milliseconds; a cold start with a large SQLite store stays
- * well under a second. Durable Objects can be reset at any time (deploys, evictions, overload).
+ * around a second even on a busy machine. Durable Objects can be reset at any time (deploys, evictions, overload).
  * @see https://developers.cloudflare.com/durable-objects/observability/troubleshooting/
  */
-export const LIVE_READ_TIMEOUT_MS = 3_000;
+export const LIVE_READ_TIMEOUT_MS = 5_000;
 
 /**
  * The sites whose object failed or timed out during one request. A page or API call that passes
@@ -49,8 +49,13 @@ export type LiveSource = Pick<Bindings, 'SITE_STATE'> & { outage?: LiveOutage };
 /** A live source for one request that tolerates failing sites, recording them in `outage`. */
 export const tolerantLive = (env: Pick<Bindings, 'SITE_STATE'>): LiveSource & { outage: LiveOutage } => ({ SITE_STATE: env.SITE_STATE, outage: new LiveOutage() });
 
-/** One site's read, bounded in time; on failure `fallback` when the source tolerates it, else the error. */
+/**
+ * One site's read. With a tolerant source (a page or an API answer): bounded in time, and on
+ * failure `fallback`, the site recorded. Without one: exactly the RPC, its errors thrown, as the
+ * callers that act on live state have always had it.
+ */
 async function fromSite<T>(env: LiveSource, siteId: string, read: (stub: ReturnType<typeof siteState>) => Promise<T>, fallback: T): Promise<T> {
+  if (!env.outage) return read(siteState(env, siteId));
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new LiveTimeout(siteId)), LIVE_READ_TIMEOUT_MS);
@@ -58,7 +63,6 @@ async function fromSite<T>(env: LiveSource, siteId: string, read: (stub: ReturnT
   try {
     return await Promise.race([read(siteState(env, siteId)), timeout]);
   } catch (error) {
-    if (!env.outage) throw error;
     env.outage.record(siteId, error);
     return fallback;
   } finally {
