@@ -10,7 +10,7 @@ import { addMonths, periodHolding, zonedDate, type BillingPeriod, billingPeriod 
 import { customerStatusSql, CUSTOMER_STATUSES, type CustomerStatus } from '../customers/status';
 import type { Db } from '../db/client';
 import { alerts, billingSettings, contracts, customers, invoices, miners } from '../db/schema';
-import type { Bindings } from '../env';
+import type { LiveSource } from '../live/client';
 import { fleetHistory, fleetIndexOf, fleetSummary, type FleetSummary } from '../telemetry/fleet';
 import type { HistoryPoint } from '../telemetry/types';
 
@@ -64,7 +64,7 @@ export interface DashboardData {
 
 export const TOP_BALANCES = 10;
 
-export async function loadDashboard(db: Db, env: Pick<Bindings, 'SITE_STATE'>, host: { id: string; timezone: string }, now = Date.now()): Promise<DashboardData> {
+export async function loadDashboard(db: Db, env: LiveSource, host: { id: string; timezone: string }, now = Date.now()): Promise<DashboardData> {
   const hostId = host.id;
   const today = zonedDate(now, host.timezone);
   // The last closed period is one of the two months before this one, whichever the billing day

@@ -25,7 +25,8 @@ export function toApiLive(live: LiveMiner | null) {
 }
 
 /** The JSON API's miner: snake_case, nominal hashrate in TH/s (a number), times ISO 8601 UTC. */
-export function toApiMiner(miner: MinerWithLive) {
+/** `liveError` is set when the unit's site could not be read (src/live/outage.ts): `live` is then null. */
+export function toApiMiner(miner: MinerWithLive, liveError: string | null = null) {
   return {
     id: miner.id,
     serial: miner.serial,
@@ -42,7 +43,8 @@ export function toApiMiner(miner: MinerWithLive) {
     status: miner.status,
     customer_id: miner.customerId,
     customer_name: miner.customerName,
-    live: toApiLive(miner.live),
+    live: liveError ? null : toApiLive(miner.live),
+    live_error: liveError,
     created_at: iso(miner.createdAt),
     updated_at: iso(miner.updatedAt),
   };

@@ -8,7 +8,6 @@ import type { Db } from '../db/client';
 import { keysetPage } from '../lib/cursor';
 import { inIds } from '../db/sql';
 import { activityLog, customers, miners, sites } from '../db/schema';
-import type { Bindings } from '../env';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { decodeListCursor, encodeCursor, encodeOffsetCursor } from '../lib/cursor';
 import { newId } from '../lib/ids';
@@ -16,7 +15,7 @@ import { unitIdent, unitLabel } from './naming';
 import { fillNominal, hostModelEntries, withoutPowerDataFilter } from './power-data';
 import { parseInput } from '../lib/validation';
 import { siteOptionsQuery } from '../sites/service';
-import { readLive, readLiveKeys } from '../live/client';
+import { readLive, readLiveKeys, type LiveSource } from '../live/client';
 import { sortByLiveValue } from '../telemetry/live-sort';
 import type { LiveKey, LiveMiner } from '../telemetry/types';
 import {
@@ -47,8 +46,8 @@ export interface MinerWithLive extends Miner {
   live: LiveMiner | null;
 }
 
-/** Where live state comes from: the SiteState Durable Objects (src/live/client.ts). */
-export type LiveSource = Pick<Bindings, 'SITE_STATE'>;
+/** Where live state comes from: the SiteState Durable Objects (src/live/client.ts); a tolerant source degrades per site. */
+export type { LiveSource } from '../live/client';
 
 export function minerColumns() {
   return {

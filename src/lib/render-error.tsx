@@ -49,7 +49,8 @@ export function renderError(error: unknown, c: Context<AppEnv>): Response | Prom
   // Portal pages keep the host's white label even when they fail.
   const portal = c.get('portal');
   if (portal && !portal.preview) {
-    return c.html(<PortalNoticePage portal={portal} title={title} message={appError.message} />, appError.status);
+    const reference = appError.code === 'internal' ? requestId : undefined;
+    return c.html(<PortalNoticePage portal={portal} title={title} message={appError.message} reference={reference} />, appError.status);
   }
   const session = c.get('staff');
   if (session) {

@@ -12,20 +12,79 @@ import { addTotals, addToPoint, emptyTotals, type LiveTotals } from './aggregate
 export const siteState = (env: Pick<Bindings, 'SITE_STATE'>, siteId: string) => env.SITE_STATE.getByName(siteId);
 
 /**
+ * How long a page waits for one site's object before showing that site's inventory without live
+ * values. A healthy object answers in milliseconds; a cold start with a large SQLite store stays
+ * around a second even on a busy machine. Durable Objects can be reset at any time (deploys, evictions, overload).
+ * @see https://developers.cloudflare.com/durable-objects/observability/troubleshooting/
+ */
+export const LIVE_READ_TIMEOUT_MS = 5_000;
+
+/**
+ * The sites whose object failed or timed out during one request. A page or API call that passes
+ * one (see `tolerantLive`) gets the inventory without those sites' live values instead of an
+ * error; callers that act on live state (the default-redirect cron, ingestion) pass none, so a
+ * failure still throws rather than being read as "no data".
+ */
+export class LiveOutage {
+  readonly sites = new Map<string, string>();
+  record(siteId: string, error: unknown) {
+    if (!this.sites.has(siteId)) this.sites.set(siteId, error instanceof LiveTimeout ? 'timed out' : 'failed');
+    console.warn(`SiteState ${siteId} unavailable:`, error instanceof Error ? error.message : error);
+  }
+  get any() {
+    return this.sites.size > 0;
+  }
+}
+
+export class LiveTimeout extends Error {
+  constructor(siteId: string) {
+    super(`SiteState ${siteId} did not answer within ${LIVE_READ_TIMEOUT_MS} ms`);
+    this.name = 'LiveTimeout';
+  }
+}
+
+/** Where live state comes from; with `outage`, a failing site degrades instead of throwing. */
+export type LiveSource = Pick<Bindings, 'SITE_STATE'> & { outage?: LiveOutage };
+
+/** A live source for one request that tolerates failing sites, recording them in `outage`. */
+export const tolerantLive = (env: Pick<Bindings, 'SITE_STATE'>): LiveSource & { outage: LiveOutage } => ({ SITE_STATE: env.SITE_STATE, outage: new LiveOutage() });
+
+/**
+ * One site's read. With a tolerant source (a page or an API answer): bounded in time, and on
+ * failure `fallback`, the site recorded. Without one: exactly the RPC, its errors thrown, as the
+ * callers that act on live state have always had it.
+ */
+async function fromSite<T>(env: LiveSource, siteId: string, read: (stub: ReturnType<typeof siteState>) => Promise<T>, fallback: T): Promise<T> {
+  if (!env.outage) return read(siteState(env, siteId));
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LiveTimeout(siteId)), LIVE_READ_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([read(siteState(env, siteId)), timeout]);
+  } catch (error) {
+    env.outage.record(siteId, error);
+    return fallback;
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+/**
  * Live state for miners spread over any number of sites: one RPC per site, in parallel, so a
  * page's cost grows with its sites, not its miners. Miners never reported are absent.
  */
-export async function readLive(env: Pick<Bindings, 'SITE_STATE'>, miners: readonly { id: string; siteId: string | null }[]): Promise<Map<string, LiveMiner>> {
+export async function readLive(env: LiveSource, miners: readonly { id: string; siteId: string | null }[]): Promise<Map<string, LiveMiner>> {
   const bySite = idsBySite(miners);
-  const results = await Promise.all([...bySite].map(([siteId, ids]) => siteState(env, siteId).live(ids)));
+  const results = await Promise.all([...bySite].map(([siteId, ids]) => fromSite(env, siteId, (site) => site.live(ids), [])));
   const out = new Map<string, LiveMiner>();
   for (const states of results) for (const state of states) out.set(state.minerId, state);
   return out;
 }
 
 /** Status and sortable values only (SiteState.liveKeys): what a live sort or status filter over many miners reads. */
-export async function readLiveKeys(env: Pick<Bindings, 'SITE_STATE'>, miners: readonly { id: string; siteId: string | null }[]): Promise<Map<string, LiveKey>> {
-  const results = await Promise.all([...idsBySite(miners)].map(([siteId, ids]) => siteState(env, siteId).liveKeys(ids)));
+export async function readLiveKeys(env: LiveSource, miners: readonly { id: string; siteId: string | null }[]): Promise<Map<string, LiveKey>> {
+  const results = await Promise.all([...idsBySite(miners)].map(([siteId, ids]) => fromSite(env, siteId, (site) => site.liveKeys(ids), [])));
   const out = new Map<string, LiveKey>();
   for (const keys of results) for (const key of keys) out.set(key.minerId, key);
   return out;
@@ -36,8 +95,8 @@ export async function readLiveKeys(env: Pick<Bindings, 'SITE_STATE'>, miners: re
  * each miner's state crossing the RPC boundary. `miners` counts those with live state; miners
  * never reported (or without a site) are the caller's to count as no data.
  */
-export async function readLiveTotals(env: Pick<Bindings, 'SITE_STATE'>, miners: readonly { id: string; siteId: string | null }[]): Promise<LiveTotals> {
-  const perSite = await Promise.all([...idsBySite(miners)].map(([siteId, ids]) => siteState(env, siteId).totals(ids)));
+export async function readLiveTotals(env: LiveSource, miners: readonly { id: string; siteId: string | null }[]): Promise<LiveTotals> {
+  const perSite = await Promise.all([...idsBySite(miners)].map(([siteId, ids]) => fromSite(env, siteId, (site) => site.totals(ids), emptyTotals())));
   const out = emptyTotals();
   for (const site of perSite) addTotals(out, site);
   return out;
@@ -54,8 +113,9 @@ function idsBySite(miners: readonly { id: string; siteId: string | null }[]): Ma
   return bySite;
 }
 
-export function readSiteSummary(env: Pick<Bindings, 'SITE_STATE'>, siteId: string): Promise<SiteSummary> {
-  return siteState(env, siteId).summary();
+/** A site's summary; null when a tolerant source's site failed. */
+export function readSiteSummary(env: LiveSource, siteId: string): Promise<SiteSummary | null> {
+  return fromSite<SiteSummary | null>(env, siteId, (site) => site.summary(), null);
 }
 
 /**
@@ -63,12 +123,12 @@ export function readSiteSummary(env: Pick<Bindings, 'SITE_STATE'>, siteId: strin
  * customer's miners for theirs). Hashrate and power add up across miners; temperature is the max.
  */
 export async function readHistory(
-  env: Pick<Bindings, 'SITE_STATE'>,
+  env: LiveSource,
   miners: readonly { id: string; siteId: string | null }[],
   sinceMs: number,
 ): Promise<HistoryPoint[]> {
   const bySite = idsBySite(miners);
-  const perSite = await Promise.all([...bySite].map(([siteId, ids]) => siteState(env, siteId).history(ids, sinceMs)));
+  const perSite = await Promise.all([...bySite].map(([siteId, ids]) => fromSite(env, siteId, (site) => site.history(ids, sinceMs), [])));
   const merged = new Map<number, HistoryPoint>();
   for (const points of perSite) for (const point of points) addToPoint(merged, point.t, point.hashrateThs, point.powerW, point.tempMaxC);
   return [...merged.values()].sort((a, b) => a.t - b.t);

@@ -3,7 +3,7 @@ import { alertListQueries, type AlertView } from '../alerts/service';
 import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { customerUsers } from '../db/schema';
-import type { Bindings } from '../env';
+import type { LiveSource } from '../live/client';
 import { fleetIndexOf, fleetSitesQuery, fleetSummary, type FleetIndex, type FleetSummary } from '../telemetry/fleet';
 
 export interface PortalDashboardData {
@@ -49,13 +49,13 @@ export function dashboardReads(db: Db, scope: { hostId: string; customerId: stri
 }
 
 /** The live part: one RPC per site, each answering totals only. */
-export async function completeDashboard(env: Pick<Bindings, 'SITE_STATE'>, rows: DashboardRows): Promise<PortalDashboardData> {
+export async function completeDashboard(env: LiveSource, rows: DashboardRows): Promise<PortalDashboardData> {
   const { fleet, ...rest } = rows;
   return { ...rest, fleet: await fleetSummary(env, fleet) };
 }
 
 /** What the portal dashboard shows: one D1 round trip, then one RPC per site. */
-export async function loadPortalDashboard(db: Db, env: Pick<Bindings, 'SITE_STATE'>, hostId: string, customerId: string): Promise<PortalDashboardData> {
+export async function loadPortalDashboard(db: Db, env: LiveSource, hostId: string, customerId: string): Promise<PortalDashboardData> {
   const reads = dashboardReads(db, { hostId, customerId });
   return completeDashboard(env, reads.read(await db.batch(reads.queries)));
 }

@@ -10,6 +10,9 @@ import { CustomerShell } from '../../views/pages/customers/detail';
 import { AssignEquipmentPanel, CustomerEquipmentPanel } from '../../views/pages/customers/equipment';
 import { HashrateChart } from '../../views/components/chart';
 import { fleetHistory, fleetIndexOf, fleetSitesQuery } from '../telemetry/fleet';
+import { tolerantLive } from '../live/client';
+import { unavailableSites } from '../live/outage';
+import { LiveUnavailableNotice } from '../../views/components/live-unavailable';
 import { parseEquipmentFilters, serviceQuery } from './admin-equipment';
 
 /** Every value of a repeated form field (checkboxes), however the form was encoded. */
@@ -29,9 +32,10 @@ export async function customerEquipmentPanel(
   const session = c.get('staff');
   const query = c.req.method === 'GET' ? c.req.query() : {};
   const db = getDb(c.env.DB);
+  const live = tolerantLive(c.env);
   // The page's units, and the whole fleet's ids per site (one row per site) for its chart.
   const [page, siteRows] = await Promise.all([
-    listMiners(db, c.env, session.host.id, {
+    listMiners(db, live, session.host.id, {
       customer: customer.id,
       sort: 'serial',
       ...(query.cursor ? { cursor: query.cursor } : {}),
@@ -45,11 +49,13 @@ export async function customerEquipmentPanel(
   const fleet = fleetIndexOf(siteRows);
   const unitCount = fleet.units.length;
   const now = Date.now();
-  const history = unitCount > 0 ? await fleetHistory(c.env, fleet.units, now) : [];
+  const history = unitCount > 0 ? await fleetHistory(live, fleet.units, now) : [];
+  const liveUnavailable = await unavailableSites(db, session.host.id, live.outage);
   const nominalThs = fleet.nominalMths / 1000;
   const selfHref = `/admin/customers/${customer.id}/equipment${query.cursor || query.before ? `?${new URLSearchParams(query.cursor ? { cursor: query.cursor } : { before: query.before ?? '' }).toString()}` : ''}`;
   return (
     <div id="customer-equipment-live" hx-get={selfHref} hx-trigger="every 15s" hx-target="this" hx-swap="outerHTML">
+      <LiveUnavailableNotice sites={liveUnavailable} />
       {unitCount > 0 && (
         <section class="card">
           <HashrateChart

@@ -24,6 +24,8 @@ import {
 } from '../../views/pages/equipment/list';
 import { handleForm } from './forms';
 import { fleetHistory } from '../telemetry/fleet';
+import { tolerantLive } from '../live/client';
+import { unavailableSites } from '../live/outage';
 
 /**
  * The list remembers its view, sort and filters (not the search text or page) in a cookie:
@@ -124,12 +126,15 @@ export const adminEquipmentRoutes = new Hono<AppEnv>()
     const pageCursor = { cursor: query.cursor, before: query.before };
     // The prefetch reads for the host; a member limited to some sites reads through their scope instead.
     const prefetched = session.siteIds === null ? equipmentListPrefetch.take(c) : null;
+    const live = tolerantLive(c.env);
     if (isHtmx(c) && c.req.header('HX-Target') === 'equipment-results') {
-      const page = prefetched ? (await prefetched(c.env)).page : await listMiners(db, c.env, session.host.id, listQueryOf(c), 'all', session.siteIds);
-      return c.html(<EquipmentResults page={page} filters={filters} pageCursor={pageCursor} />);
+      const page = prefetched ? (await prefetched(live)).page : await listMiners(db, live, session.host.id, listQueryOf(c), 'all', session.siteIds);
+      const liveUnavailable = await unavailableSites(db, session.host.id, live.outage);
+      return c.html(<EquipmentResults page={page} filters={filters} pageCursor={pageCursor} liveUnavailable={liveUnavailable} />);
     }
-    const { page, options } = prefetched ? await prefetched(c.env) : await listMinersWithOptions(db, c.env, session.host.id, listQueryOf(c), session.siteIds);
-    return c.html(<EquipmentListPage session={session} page={page} filters={filters} options={options} pageCursor={pageCursor} />);
+    const { page, options } = prefetched ? await prefetched(live) : await listMinersWithOptions(db, live, session.host.id, listQueryOf(c), session.siteIds);
+    const liveUnavailable = await unavailableSites(db, session.host.id, live.outage);
+    return c.html(<EquipmentListPage session={session} page={page} filters={filters} options={options} pageCursor={pageCursor} liveUnavailable={liveUnavailable} />);
   })
   .get('/export.csv', async (c) => {
     const session = c.get('staff');
@@ -211,16 +216,18 @@ export const adminEquipmentRoutes = new Hono<AppEnv>()
   .get('/:id', async (c) => {
     const session = c.get('staff');
     const db = getDb(c.env.DB);
-    const miner = await getMinerWithLive(db, c.env, session.host.id, c.req.param('id'), session.siteIds);
+    const live = tolerantLive(c.env);
+    const miner = await getMinerWithLive(db, live, session.host.id, c.req.param('id'), session.siteIds);
     const now = Date.now();
     const [activity, history, unknownHours] = await Promise.all([
       listMinerActivity(db, session.host.id, miner.id),
-      fleetHistory(c.env, [miner], now),
+      fleetHistory(live, [miner], now),
       unknownHoursOf(db, session.host.id, miner.id),
     ]);
+    const liveUnavailable = await unavailableSites(db, session.host.id, live.outage);
     const done = c.req.query('done');
     const notice = done === 'saved' ? 'Unit saved.' : done === 'recomputed' ? 'Unknown hours re-computed from the nominal power.' : undefined;
-    return c.html(<MinerDetailPage session={session} miner={miner} activity={activity} notice={notice} history={history} now={now} unknownHours={unknownHours} />);
+    return c.html(<MinerDetailPage session={session} miner={miner} activity={activity} notice={notice} history={history} now={now} unknownHours={unknownHours} liveUnavailable={liveUnavailable} />);
   })
   .post('/:id/recompute-energy', async (c) => {
     const session = c.get('staff');

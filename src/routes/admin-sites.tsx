@@ -9,7 +9,8 @@ import type { FieldErrors } from '../lib/errors';
 import { readForm, redirectAfterPost } from '../lib/http';
 import { microsToDecimal, siteFormToInput } from '../sites/schema';
 import { addSegment, createSite, getSite, listSites, removeSegment, updateSite, type SiteDetail } from '../sites/service';
-import { readSiteSummary } from '../live/client';
+import { readSiteSummary, tolerantLive } from '../live/client';
+import type { UnavailableSite } from '../live/outage';
 import type { SiteSummary } from '../telemetry/types';
 import { LiveSummaryCard, SiteDetailPage } from '../../views/pages/sites/detail';
 import { emptySiteForm, SiteForm, SiteFormPage, type SiteFormValues } from '../../views/pages/sites/form';
@@ -32,8 +33,13 @@ const postedValues = (form: Record<string, string>, timezone: string): SiteFormV
   ...(siteFormToInput(form) as Partial<SiteFormValues>),
 });
 
-/** Live totals from the site's SiteState object. */
-const siteSummary = (c: Context<AppEnv>, siteId: string): Promise<SiteSummary> => readSiteSummary(c.env, siteId);
+/** Live totals from the site's SiteState object; when it fails or times out, the page says so instead of failing. */
+async function siteSummary(c: Context<AppEnv>, site: { id: string; name: string }): Promise<{ summary: SiteSummary | null; liveUnavailable: UnavailableSite[] }> {
+  const live = tolerantLive(c.env);
+  const summary = await readSiteSummary(live, site.id);
+  const reason = live.outage.sites.get(site.id);
+  return { summary, liveUnavailable: reason ? [{ id: site.id, name: site.name, reason }] : [] };
+}
 
 async function detailPage(
   c: Context<AppEnv>,
@@ -43,9 +49,9 @@ async function detailPage(
   const session = c.get('staff');
   const db = getDb(c.env.DB);
   const site = await getSite(db, session.host.id, siteId, undefined, session.siteIds);
-  const [agents, summary, withoutPowerData] = await Promise.all([
+  const [agents, live, withoutPowerData] = await Promise.all([
     listAgents(db, session.host.id, site.id),
-    siteSummary(c, site.id),
+    siteSummary(c, site),
     countUnitsWithoutPowerData(db, session.host.id, site.id),
   ]);
   return (
@@ -53,7 +59,8 @@ async function detailPage(
       session={session}
       site={site}
       agents={agents}
-      summary={summary}
+      summary={live.summary}
+      liveUnavailable={live.liveUnavailable}
       withoutPowerData={withoutPowerData}
       origin={new URL(c.req.url).origin}
       notice={c.req.method === 'GET' ? c.req.query('done') : undefined}
@@ -106,7 +113,8 @@ export const adminSiteRoutes = new Hono<AppEnv>()
   .get('/:id/live', async (c) => {
     const session = c.get('staff');
     const site = await getSite(getDb(c.env.DB), session.host.id, c.req.param('id'), undefined, session.siteIds);
-    return c.html(<LiveSummaryCard siteId={site.id} summary={await siteSummary(c, site.id)} timezone={session.host.timezone} />);
+    const live = await siteSummary(c, site);
+    return c.html(<LiveSummaryCard siteId={site.id} summary={live.summary} liveUnavailable={live.liveUnavailable} timezone={session.host.timezone} />);
   })
   .get('/:id/edit', async (c) => {
     const session = c.get('staff');

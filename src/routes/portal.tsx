@@ -65,6 +65,8 @@ import { AgreementGatePage } from '../../views/pages/legal/portal';
 import { publicQuoteRoutes } from './public-quotes';
 import { recentSignIns, recordSignIn } from '../security/sign-ins';
 import { DEVICE_COOKIE, deviceAccounts } from '../security/sign-in-delay';
+import { tolerantLive } from '../live/client';
+import { unavailableSites } from '../live/outage';
 import { rememberDevice } from '../middleware/device-cookie';
 
 type PortalCtx = Context<AppEnv>;
@@ -338,10 +340,14 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
   pages.get('/', async (c) => {
     const portal = c.get('portal');
     const prefetched = dashboardPrefetch.take(c);
+    const live = tolerantLive(c.env);
     const data = prefetched
-      ? await completeDashboard(c.env, prefetched)
-      : await loadPortalDashboard(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id);
-    return c.html(<PortalDashboard portal={portal} teamSize={data.teamSize} fleet={data.fleet} openAlerts={data.openAlerts} openAlertTotal={data.openAlertTotal} />);
+      ? await completeDashboard(live, prefetched)
+      : await loadPortalDashboard(getDb(c.env.DB), live, portal.host.id, portal.customer!.id);
+    const liveUnavailable = await unavailableSites(getDb(c.env.DB), portal.host.id, live.outage);
+    return c.html(
+      <PortalDashboard portal={portal} teamSize={data.teamSize} fleet={data.fleet} openAlerts={data.openAlerts} openAlertTotal={data.openAlertTotal} liveUnavailable={liveUnavailable} />,
+    );
   });
   pages.route('/invoices', portalInvoiceRoutes);
   pages.route('/announcements', portalAnnouncementRoutes);
@@ -353,16 +359,19 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
   // are the query string. The `/live` fragments are what htmx polls; the filters and page links
   // ask /equipment itself for the list fragment (HX-Target), so the address bar keeps the state.
   /** The page's fleet: finished from the reads that came with the session, else read now. */
-  const fleetPage = (c: PortalCtx, options: { historySince?: number } = {}) => {
+  const fleetPage = async (c: PortalCtx, options: { historySince?: number } = {}) => {
     const portal = c.get('portal');
+    const live = tolerantLive(c.env);
     const finish = fleetPrefetch.take(c);
-    if (finish) return finish(c.env, options);
-    return customerFleetPage(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id, parseFleetQuery(c.req.query()), options);
+    const fleet = finish
+      ? await finish(live, options)
+      : await customerFleetPage(getDb(c.env.DB), live, portal.host.id, portal.customer!.id, parseFleetQuery(c.req.query()), options);
+    return { ...fleet, liveUnavailable: await unavailableSites(getDb(c.env.DB), portal.host.id, live.outage) };
   };
   const fleetFragment = async (c: PortalCtx) => {
     const portal = c.get('portal');
     const fleet = await fleetPage(c);
-    return c.html(<FleetLiveFragment portal={portal} summary={fleet.summary} page={fleet.page} now={Date.now()} />);
+    return c.html(<FleetLiveFragment portal={portal} summary={fleet.summary} page={fleet.page} now={Date.now()} liveUnavailable={fleet.liveUnavailable} />);
   };
   pages.get('/equipment', async (c) => {
     // One URL, two answers (page or list fragment): caches must tell them apart.
@@ -371,7 +380,7 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
     const portal = c.get('portal');
     const now = Date.now();
     const fleet = await fleetPage(c, { historySince: now - HISTORY_SPAN_MS });
-    return c.html(<PortalEquipmentPage portal={portal} summary={fleet.summary} page={fleet.page} history={fleet.history ?? []} now={now} />);
+    return c.html(<PortalEquipmentPage portal={portal} summary={fleet.summary} page={fleet.page} history={fleet.history ?? []} now={now} liveUnavailable={fleet.liveUnavailable} />);
   });
   pages.get('/equipment/live', fleetFragment);
   pages.get('/equipment/:minerId', async (c) => {
@@ -379,17 +388,22 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
     const db = getDb(c.env.DB);
     const now = Date.now();
     const customerId = portal.customer!.id;
-    const miner = await customerMiner(db, c.env, portal.host.id, customerId, c.req.param('minerId'));
+    const live = tolerantLive(c.env);
+    const miner = await customerMiner(db, live, portal.host.id, customerId, c.req.param('minerId'));
     const [history, alerts] = await Promise.all([
-      fleetHistory(c.env, [miner], now),
+      fleetHistory(live, [miner], now),
       listAlerts(db, portal.host.id, { miner_id: miner.id, limit: 20 }, { customerId }),
     ]);
-    return c.html(<PortalMinerPage portal={portal} miner={miner} history={history} alerts={alerts.items} now={now} />);
+    const liveUnavailable = await unavailableSites(db, portal.host.id, live.outage);
+    return c.html(<PortalMinerPage portal={portal} miner={miner} history={history} alerts={alerts.items} now={now} liveUnavailable={liveUnavailable} />);
   });
   pages.get('/equipment/:minerId/live', async (c) => {
     const portal = c.get('portal');
-    const miner = await customerMiner(getDb(c.env.DB), c.env, portal.host.id, portal.customer!.id, c.req.param('minerId'));
-    return c.html(<MinerLive portal={portal} miner={miner} now={Date.now()} />);
+    const db = getDb(c.env.DB);
+    const live = tolerantLive(c.env);
+    const miner = await customerMiner(db, live, portal.host.id, portal.customer!.id, c.req.param('minerId'));
+    const liveUnavailable = await unavailableSites(db, portal.host.id, live.outage);
+    return c.html(<MinerLive portal={portal} miner={miner} now={Date.now()} liveUnavailable={liveUnavailable} />);
   });
 
   // Usage: the signed-in customer's own units, for a billing period (?month=YYYY-MM).

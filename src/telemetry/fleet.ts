@@ -3,11 +3,10 @@ import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { inIds } from '../db/sql';
 import { miners, sites } from '../db/schema';
-import type { Bindings } from '../env';
 import { notFound } from '../lib/errors';
 import { sortByLiveValue } from './live-sort';
 import { liveTotals, type LiveTotals } from '../live/aggregate';
-import { readHistory, readLive, readLiveKeys, readLiveTotals } from '../live/client';
+import { readHistory, readLive, readLiveKeys, readLiveTotals, type LiveSource } from '../live/client';
 import { LIVE_STATUSES, type HistoryPoint, type LiveKey, type LiveMiner, type LiveStatus } from './types';
 
 /**
@@ -49,7 +48,6 @@ export interface FleetSummary {
   powerW: number;
 }
 
-type LiveSource = Pick<Bindings, 'SITE_STATE'>;
 
 const fleetColumns = {
   id: miners.id,

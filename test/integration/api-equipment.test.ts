@@ -161,6 +161,7 @@ describe('/api/v1/miners', () => {
       customer_id: null,
       customer_name: null,
       live: null,
+      live_error: null,
       created_at: expect.stringMatching(ISO),
       updated_at: expect.stringMatching(ISO),
     });

@@ -10,6 +10,8 @@ import { Money, TableScroll } from '../components/billing';
 import { HashrateChart } from '../components/chart';
 import { Card } from '../components/form';
 import { FLEET_STATUS_LABELS } from '../components/live';
+import { LiveUnavailableNotice } from '../components/live-unavailable';
+import type { UnavailableSite } from '../../src/live/outage';
 import { AdminLayout, PageHeader } from '../layouts/admin';
 
 /** A figure that is a link to the list behind it. */
@@ -32,7 +34,7 @@ export const OUTSTANDING_HREF = '/admin/invoices?status=open';
 export const OVERDUE_HREF = '/admin/invoices?status=overdue';
 export const ACTIVE_CONTRACTS_HREF = '/admin/contracts?status=active';
 
-export function DashboardPage(props: { session: StaffSession; data: DashboardData; now: number }) {
+export function DashboardPage(props: { session: StaffSession; data: DashboardData; now: number; liveUnavailable?: readonly UnavailableSite[] }) {
   const { data, session } = props;
   const currency = session.host.defaultCurrency;
   const financialsHref = (customerId: string) => `/admin/customers/${customerId}/financials`;
@@ -185,6 +187,7 @@ export function DashboardPage(props: { session: StaffSession; data: DashboardDat
 
       <section aria-labelledby="fleet-heading">
         <h2 id="fleet-heading">Fleet</h2>
+        <LiveUnavailableNotice sites={props.liveUnavailable} />
         <div class="summary-cards">
           <Figure label="Hashrate now" href="/admin/equipment" testId="hashrate">
             {formatHashrate(data.fleet.hashrateThs)}

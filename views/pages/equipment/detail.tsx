@@ -9,6 +9,8 @@ import { EfficiencyCell, HashrateCell, LiveBadge, MinerStatusBadge, NominalHashr
 import { Card } from '../../components/form';
 import { Ago, Time } from '../../components/time';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
+import { LiveUnavailableNotice } from '../../components/live-unavailable';
+import type { UnavailableSite } from '../../../src/live/outage';
 import { TableWrap } from '../../components/table';
 
 function Detail(props: { label: string; children: Child }) {
@@ -101,6 +103,7 @@ export function MinerDetailPage(props: {
   now: number;
   /** Hours of this unit whose energy is unknown: all, and those on days not yet sealed. */
   unknownHours?: { total: number; unsealed: number };
+  liveUnavailable?: readonly UnavailableSite[];
 }) {
   const { miner, session } = props;
   const tz = session.host.timezone;
@@ -125,6 +128,7 @@ export function MinerDetailPage(props: {
           {props.notice}
         </div>
       )}
+      <LiveUnavailableNotice sites={props.liveUnavailable} />
       <UnknownEnergyNotice minerId={miner.id} nominalPowerW={miner.nominalPowerW} hours={props.unknownHours} />
       <div class="panel-grid">
         <Card title="Unit">

@@ -8,6 +8,8 @@ import { AdminLayout, PageHeader } from '../../layouts/admin';
 import { KeysetPagination } from '../../components/pagination';
 import { FilterSearch, FilterSelect } from '../../components/filter-select';
 import { ResultCount } from '../../components/result-count';
+import { LiveUnavailableNotice } from '../../components/live-unavailable';
+import type { UnavailableSite } from '../../../src/live/outage';
 import { TableWrap, Truncate } from '../../components/table';
 import { formatCount } from '../../../src/lib/format';
 
@@ -221,7 +223,7 @@ function MinerGrid(props: { miners: MinerWithLive[] }) {
 
 
 /** The part htmx swaps as the search box, filters, view or page change. */
-export function EquipmentResults(props: { page: MinerPage; filters: EquipmentFilters; pageCursor?: { cursor?: string; before?: string } }) {
+export function EquipmentResults(props: { page: MinerPage; filters: EquipmentFilters; pageCursor?: { cursor?: string; before?: string }; liveUnavailable?: readonly UnavailableSite[] }) {
   const { page, filters } = props;
   const filtered = !!(filters.q || filters.site || filters.status || filters.model || filters.customer);
   const exportHref = equipmentHref(filters, undefined, '/admin/equipment/export.csv');
@@ -230,6 +232,7 @@ export function EquipmentResults(props: { page: MinerPage; filters: EquipmentFil
   const selfHref = equipmentHref(filters, props.pageCursor);
   return (
     <div id="equipment-results" hx-get={selfHref} hx-trigger="every 15s" hx-target="this" hx-swap="outerHTML">
+      <LiveUnavailableNotice sites={props.liveUnavailable} />
       <ResultCount total={page.total} noun={['unit', 'units']} filtered={filtered} exportHref={exportHref} />
       {page.items.length === 0 ? (
         filtered ? (
@@ -320,6 +323,7 @@ export function EquipmentListPage(props: {
   filters: EquipmentFilters;
   options: FilterOptions;
   pageCursor?: { cursor?: string; before?: string };
+  liveUnavailable?: readonly UnavailableSite[];
 }) {
   const { filters, options } = props;
   return (
@@ -385,7 +389,7 @@ export function EquipmentListPage(props: {
           </button>
         </noscript>
       </form>
-      <EquipmentResults page={props.page} filters={filters} pageCursor={props.pageCursor} />
+      <EquipmentResults page={props.page} filters={filters} pageCursor={props.pageCursor} liveUnavailable={props.liveUnavailable} />
     </AdminLayout>
   );
 }

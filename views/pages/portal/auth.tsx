@@ -36,13 +36,14 @@ export function PortalSignInPage(props: { portal: PortalContext; email?: string;
 }
 
 /** A dead end with one clear sentence (used, expired or withdrawn links; locked accounts). */
-export function PortalNoticePage(props: { portal: PortalContext; title: string; message: string; status?: 'error' | 'info' }) {
+export function PortalNoticePage(props: { portal: PortalContext; title: string; message: string; status?: 'error' | 'info'; reference?: string }) {
   return (
     <PortalAuthLayout portal={props.portal} title={props.title}>
       <h1>{props.title}</h1>
       <div class={props.status === 'info' ? 'alert alert-info' : 'alert alert-error'} role="alert">
         {props.message}
       </div>
+      {props.reference && <p class="muted small">Reference: {props.reference}</p>}
       <p>
         <a href={portalHref(props.portal, '/auth')}>Go to sign in</a>
       </p>

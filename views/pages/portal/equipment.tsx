@@ -24,6 +24,8 @@ import { KeysetPagination } from '../../components/pagination';
 import { Time } from '../../components/time';
 import { PortalLayout, portalHref } from '../../layouts/portal';
 import { SORT_LABELS } from '../equipment/list';
+import { LiveUnavailableNotice } from '../../components/live-unavailable';
+import type { UnavailableSite } from '../../../src/live/outage';
 import { TableWrap } from '../../components/table';
 
 /** Live parts of the portal refresh by polling (htmx); the CSP's allowEval: false rules out trigger filters. */
@@ -168,7 +170,7 @@ function ShowingCount(props: { page: FleetPage; filtered: boolean }) {
  * The polled region: one page of the list. It carries its own hx-* so polling continues after
  * each swap, with the same search, filter, sort and page (they are its URL's query string).
  */
-export function FleetLive(props: { portal: PortalContext; page: FleetPage; now: number }) {
+export function FleetLive(props: { portal: PortalContext; page: FleetPage; now: number; liveUnavailable?: readonly UnavailableSite[] }) {
   const { portal, page } = props;
   const { query } = page;
   const tz = portal.host.timezone;
@@ -176,6 +178,7 @@ export function FleetLive(props: { portal: PortalContext; page: FleetPage; now: 
   const listHref = (target: FleetQuery) => `${portalHref(portal, '/equipment')}${fleetQueryString(target)}`;
   return (
     <div id="fleet-live" class="live-region" hx-get={`${portalHref(portal, '/equipment/live')}${fleetQueryString(query)}`} hx-trigger={POLL_TRIGGER} hx-swap="outerHTML">
+      <LiveUnavailableNotice sites={props.liveUnavailable} />
       {page.total === 0 ? (
         filtered ? (
           <EmptyState title="No miners match">
@@ -256,16 +259,16 @@ export function FleetLive(props: { portal: PortalContext; page: FleetPage; now: 
 }
 
 /** What a poll, a filter change or a page link swaps in: the list, and the summary out of band. */
-export function FleetLiveFragment(props: { portal: PortalContext; summary: FleetSummary; page: FleetPage; now: number }) {
+export function FleetLiveFragment(props: { portal: PortalContext; summary: FleetSummary; page: FleetPage; now: number; liveUnavailable?: readonly UnavailableSite[] }) {
   return (
     <>
-      <FleetLive portal={props.portal} page={props.page} now={props.now} />
+      <FleetLive portal={props.portal} page={props.page} now={props.now} liveUnavailable={props.liveUnavailable} />
       <FleetSummaryCards summary={props.summary} oob />
     </>
   );
 }
 
-export function PortalEquipmentPage(props: { portal: PortalContext; summary: FleetSummary; page: FleetPage; history: HistoryPoint[]; now: number }) {
+export function PortalEquipmentPage(props: { portal: PortalContext; summary: FleetSummary; page: FleetPage; history: HistoryPoint[]; now: number; liveUnavailable?: readonly UnavailableSite[] }) {
   const { portal } = props;
   return (
     <PortalLayout portal={portal} title="Equipment" section="equipment">
@@ -278,7 +281,7 @@ export function PortalEquipmentPage(props: { portal: PortalContext; summary: Fle
         <>
           <FleetSummaryCards summary={props.summary} />
           <FleetFilters portal={portal} query={props.page.query} />
-          <FleetLive portal={portal} page={props.page} now={props.now} />
+          <FleetLive portal={portal} page={props.page} now={props.now} liveUnavailable={props.liveUnavailable} />
           <Card title="Fleet hashrate, last 24 hours">
             <HashrateChart
               id="fleet-chart"
@@ -307,12 +310,13 @@ function Detail(props: { label: string; children?: Child }) {
   );
 }
 
-export function MinerLive(props: { portal: PortalContext; miner: FleetMiner; now: number }) {
+export function MinerLive(props: { portal: PortalContext; miner: FleetMiner; now: number; liveUnavailable?: readonly UnavailableSite[] }) {
   const { portal, miner } = props;
   const live = miner.live;
   const tz = portal.host.timezone;
   return (
     <div id="miner-live" class="live-region" hx-get={portalHref(portal, `/equipment/${miner.id}/live`)} hx-trigger={POLL_TRIGGER} hx-swap="outerHTML">
+      <LiveUnavailableNotice sites={props.liveUnavailable} />
       <Card title="Live">
         <dl class="details">
           <Detail label="Status">
@@ -350,7 +354,7 @@ export function MinerLive(props: { portal: PortalContext; miner: FleetMiner; now
   );
 }
 
-export function PortalMinerPage(props: { portal: PortalContext; miner: FleetMiner; history: HistoryPoint[]; alerts: AlertView[]; now: number }) {
+export function PortalMinerPage(props: { portal: PortalContext; miner: FleetMiner; history: HistoryPoint[]; alerts: AlertView[]; now: number; liveUnavailable?: readonly UnavailableSite[] }) {
   const { portal, miner } = props;
   const tz = portal.host.timezone;
   return (
@@ -360,7 +364,7 @@ export function PortalMinerPage(props: { portal: PortalContext; miner: FleetMine
       </p>
       <h1>{minerName(miner)}</h1>
       <div class="panel-grid">
-        <MinerLive portal={portal} miner={miner} now={props.now} />
+        <MinerLive portal={portal} miner={miner} now={props.now} liveUnavailable={props.liveUnavailable} />
         <Card title="Unit">
           <dl class="details">
             <Detail label="Model">{[miner.vendor, miner.model].filter(Boolean).join(' ') || '—'}</Detail>

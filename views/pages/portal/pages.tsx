@@ -11,14 +11,17 @@ import { Card, EmptyState, FormErrorSummary, SelectField, TextField } from '../.
 import { Time } from '../../components/time';
 import { PortalLayout, portalHref, type PortalSection } from '../../layouts/portal';
 import { DashboardAlertsPanel, DashboardEquipmentPanel } from './equipment';
+import { LiveUnavailableNotice } from '../../components/live-unavailable';
+import type { UnavailableSite } from '../../../src/live/outage';
 import { TableWrap } from '../../components/table';
 
-export function PortalDashboard(props: { portal: PortalContext; teamSize: number; fleet: FleetSummary; openAlerts: AlertView[]; openAlertTotal: number }) {
+export function PortalDashboard(props: { portal: PortalContext; teamSize: number; fleet: FleetSummary; openAlerts: AlertView[]; openAlertTotal: number; liveUnavailable?: readonly UnavailableSite[] }) {
   const { portal } = props;
   const customer = portal.customer!;
   return (
     <PortalLayout portal={portal} title="Dashboard" section="dashboard">
       <h1>Welcome{portal.member ? `, ${portal.member.name}` : ''}</h1>
+      <LiveUnavailableNotice sites={props.liveUnavailable} />
       <div class="summary-cards">
         <div class="summary-card">
           <span class="summary-label">Account</span>

@@ -13,6 +13,8 @@ import { Time } from '../../components/time';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
 import { AgentConnectionText, siteLocation } from './list';
 import { TableWrap } from '../../components/table';
+import { LiveUnavailableNotice } from '../../components/live-unavailable';
+import type { UnavailableSite } from '../../../src/live/outage';
 import { STAGING_CAP_FLOOR } from '../../../src/live/registry';
 
 const AGENT_STATE_BADGES: Record<AgentState, { label: string; badge: string }> = {
@@ -41,12 +43,14 @@ function Detail(props: { label: string; children: Child }) {
  * The site's live totals. It re-fetches itself every 15 seconds (htmx polling): the fragment
  * route answers this same markup, polling attributes included, so polling carries on.
  */
-export function LiveSummaryCard(props: { siteId: string; summary: SiteSummary | null; timezone: string }) {
+export function LiveSummaryCard(props: { siteId: string; summary: SiteSummary | null; timezone: string; liveUnavailable?: readonly UnavailableSite[] }) {
   const s = props.summary;
   return (
     <div id="site-live-card" hx-get={`/admin/sites/${props.siteId}/live`} hx-trigger="every 15s" hx-swap="outerHTML">
     <Card title="Live">
-      {!s || s.miners === 0 ? (
+      {props.liveUnavailable?.length ? (
+        <LiveUnavailableNotice sites={props.liveUnavailable} />
+      ) : !s || s.miners === 0 ? (
         <p class="muted" data-testid="site-live">
           No data yet: live figures appear once the site’s agent reports.
         </p>
@@ -247,6 +251,7 @@ export function SiteDetailPage(props: {
   site: SiteDetail;
   agents: AgentListItem[];
   summary: SiteSummary | null;
+  liveUnavailable?: readonly UnavailableSite[];
   /** Units of the site without power data (flagged with a link to fix them). */
   withoutPowerData?: number;
   origin: string;
@@ -308,7 +313,7 @@ export function SiteDetailPage(props: {
             </Detail>
           </dl>
         </Card>
-        <LiveSummaryCard siteId={props.site.id} summary={props.summary} timezone={tz} />
+        <LiveSummaryCard siteId={props.site.id} summary={props.summary} liveUnavailable={props.liveUnavailable} timezone={tz} />
       </div>
       <SegmentsCard site={site} values={props.segmentForm?.values} errors={props.segmentForm?.errors} />
       <AgentsCard session={session} site={site} agents={props.agents} issued={props.issued} origin={props.origin} errors={props.agentErrors} />
