@@ -422,6 +422,12 @@ function ticketLines(host, hostIndex, now) {
 // portal shows the banner; its emails already sent), and a maintenance window on the first
 // rack of Row A, three days ahead (its notice goes out 24 h before, by the cron).
 
+/**
+ * A multi-line text as one line of SQL: `wrangler d1 execute --file` refuses statements that span
+ * lines inside a string literal (SQLITE_TOOBIG), so line breaks are put back by `char(10)`.
+ */
+const qText = (text) => (text.includes('\n') ? `replace(${q(text.replace(/\n/g, '\\n'))}, '\\n', char(10))` : q(text));
+
 /** The demo's local origin (`npm start`), for the links inside seeded emails. */
 const DEMO_ORIGIN = 'http://localhost:8787';
 
@@ -434,7 +440,7 @@ function notifyLines(host, hostIndex, now) {
   const recipients = host.portalUsers.map((u) => ({ ...u, customerId: demoCustomerId(hostIndex, u.customer) }));
   const customerIds = [...new Set(recipients.map((r) => r.customerId))];
   lines.push(
-    `INSERT OR IGNORE INTO announcements (id, host_id, kind, subject, body, format, target, status, send_at, claim_id, started_at, recipient_count, origin, created_by_label, created_at, updated_at) VALUES (${q(announcementId)}, ${q(host.id)}, 'announcement', 'Lower pool fees from next month', ${q(body)}, 'markdown', ${q(JSON.stringify({ site_ids: [], contract_kinds: [], statuses: [], customer_ids: customerIds }))}, 'sent', ${sentAt}, ${q(`demo-${hostIndex}`)}, ${sentAt}, ${recipients.length}, ${q(DEMO_ORIGIN)}, ${q(host.staff[0].name)}, ${sentAt - hour}, ${sentAt});`,
+    `INSERT OR IGNORE INTO announcements (id, host_id, kind, subject, body, format, target, status, send_at, claim_id, started_at, recipient_count, origin, created_by_label, created_at, updated_at) VALUES (${q(announcementId)}, ${q(host.id)}, 'announcement', 'Lower pool fees from next month', ${qText(body)}, 'markdown', ${q(JSON.stringify({ site_ids: [], contract_kinds: [], statuses: [], customer_ids: customerIds }))}, 'sent', ${sentAt}, ${q(`demo-${hostIndex}`)}, ${sentAt}, ${recipients.length}, ${q(DEMO_ORIGIN)}, ${q(host.staff[0].name)}, ${sentAt - hour}, ${sentAt});`,
   );
   recipients.forEach((r, n) => {
     const outboxId = `a2000000-0000-4000-8${hostIndex}00-0000000001${pad2(n + 1)}`;
@@ -483,7 +489,7 @@ function legalLines(host, hostIndex, now) {
   ];
   for (const version of versions) {
     lines.push(
-      `INSERT OR IGNORE INTO legal_document_versions (id, host_id, document_id, version, format, body, size_bytes, sha256, change_note, published_by_label, published_at) VALUES (${q(versionId(version.v))}, ${q(host.id)}, ${q(documentId)}, ${version.v}, 'markdown', ${q(version.body)}, ${Buffer.byteLength(version.body, 'utf8')}, ${q(sha256(version.body))}, ${q(version.note)}, ${q(host.staff[0].name)}, ${version.at});`,
+      `INSERT OR IGNORE INTO legal_document_versions (id, host_id, document_id, version, format, body, size_bytes, sha256, change_note, published_by_label, published_at) VALUES (${q(versionId(version.v))}, ${q(host.id)}, ${q(documentId)}, ${version.v}, 'markdown', ${qText(version.body)}, ${Buffer.byteLength(version.body, 'utf8')}, ${q(sha256(version.body))}, ${q(version.note)}, ${q(host.staff[0].name)}, ${version.at});`,
     );
   }
   host.portalUsers.forEach((user, n) => {
