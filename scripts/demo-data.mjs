@@ -94,6 +94,28 @@ export function hashPassword(password) {
 
 const q = (value) => (value === null || value === undefined ? 'NULL' : typeof value === 'number' ? String(value) : `'${String(value).replace(/'/g, "''")}'`);
 
+/**
+ * `wrangler d1 execute --local --file` refuses a file past about 128 KB as one statement that is
+ * too long (SQLITE_TOOBIG), so the seed is loaded in parts. Every statement of the seed is one
+ * line (see `qText`), so a part boundary never cuts one.
+ */
+export const SEED_PART_BYTES = 90_000;
+
+export function splitSeedSql(seedSql, maxBytes = SEED_PART_BYTES) {
+  const parts = [];
+  let current = '';
+  for (const line of seedSql.split('\n')) {
+    if (line === '') continue;
+    if (current && Buffer.byteLength(current, 'utf8') + Buffer.byteLength(line, 'utf8') + 1 > maxBytes) {
+      parts.push(current);
+      current = '';
+    }
+    current += `${line}\n`;
+  }
+  if (current) parts.push(current);
+  return parts;
+}
+
 export function buildSeedSql(now = Date.now()) {
   const lines = [];
   const passwordHash = hashPassword(DEMO_PASSWORD);
