@@ -259,11 +259,20 @@ export async function updateQuote(db: Db, hostId: string, actor: Actor, quoteId:
     ...lineRows.map((line) => db.insert(quoteLines).values(line)),
     activityInsert(db, hostId, actor, 'quote.edited', null, { [quoteNumber(before.number)]: [null, terms.prospectEmail], ...changes }, now),
   ];
+  await guardedBatch(db, statements, 'quotes', 'The prospect answered this quote meanwhile: it can no longer be edited.');
+}
+
+/**
+ * Runs a batch whose first write re-reads the quote's state as a `host_id` that is NULL when the
+ * quote may no longer change: the NOT NULL constraint on `table.host_id` rolls the whole batch
+ * back, and the caller's race becomes a 409 with `conflictMessage`.
+ */
+async function guardedBatch(db: Db, statements: BatchItem<'sqlite'>[], table: 'quotes' | 'customers', conflictMessage: string) {
   try {
     await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
   } catch (error) {
-    if (error instanceof Error && /NOT NULL constraint failed: quotes\.host_id/i.test(`${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`)) {
-      throw new AppError('conflict', 'The prospect answered this quote meanwhile: it can no longer be edited.');
+    if (error instanceof Error && new RegExp(`NOT NULL constraint failed: ${table}\\.host_id`, 'i').test(`${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`)) {
+      throw new AppError('conflict', conflictMessage);
     }
     throw error;
   }
@@ -554,14 +563,7 @@ export async function acceptQuote(
     hostEmail.statement,
     activityInsert(db, host.id, actor, 'quote.accepted', customer.id, { [quoteNumber(quote.number)]: [quote.status, 'accepted'], ...(ip ? { ip: [null, ip] } : {}) }, now),
   ];
-  try {
-    await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
-  } catch (error) {
-    if (error instanceof Error && /NOT NULL constraint failed: customers\.host_id/i.test(`${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`)) {
-      throw new AppError('conflict', 'This quote was already accepted, declined or has expired.');
-    }
-    throw error;
-  }
+  await guardedBatch(db, statements, 'customers', 'This quote was already accepted, declined or has expired.');
   await queueEmail(env, [invite.emailId, hostEmail.id]);
   return { customerId: customer.id, contractId: contract.id };
 }
