@@ -445,8 +445,8 @@ function ticketLines(host, hostIndex, now) {
 // rack of Row A, three days ahead (its notice goes out 24 h before, by the cron).
 
 /**
- * A multi-line text as one line of SQL: `wrangler d1 execute --file` refuses statements that span
- * lines inside a string literal (SQLITE_TOOBIG), so line breaks are put back by `char(10)`.
+ * A multi-line text as one line of SQL, its line breaks put back by `char(10)`: the seed is one
+ * statement a line, so `splitSeedSql` can load it in parts without cutting a statement.
  */
 const qText = (text) => (text.includes('\n') ? `replace(${q(text.replace(/\n/g, '\\n'))}, '\\n', char(10))` : q(text));
 
