@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { splitSeedSql } from '../scripts/demo-data.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const RESULTS_DIR = path.join(ROOT, 'test-results');
@@ -150,14 +151,17 @@ export async function startServer({ seedSql, testScheduled = false } = {}) {
       label: 'wrangler d1 migrations apply',
     });
     if (seedSql) {
-      // Data the test starts from (e.g. `npm start`'s demo), loaded before the Worker runs.
-      const seedFile = path.join(persistDir, 'seed.sql');
-      writeFileSync(seedFile, seedSql);
-      await run(process.execPath, [WRANGLER, 'd1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--file', seedFile], {
-        timeoutMs: MIGRATE_TIMEOUT_MS,
-        env,
-        label: 'wrangler d1 execute (seed)',
-      });
+      // Data the test starts from (e.g. `npm start`'s demo), loaded before the Worker runs, in
+      // parts (one statement a line): wrangler refuses a large file as SQLITE_TOOBIG.
+      for (const [i, part] of splitSeedSql(seedSql).entries()) {
+        const seedFile = path.join(persistDir, `seed-${i + 1}.sql`);
+        writeFileSync(seedFile, part);
+        await run(process.execPath, [WRANGLER, 'd1', 'execute', 'DB', '--local', '--persist-to', persistDir, '--file', seedFile], {
+          timeoutMs: MIGRATE_TIMEOUT_MS,
+          env,
+          label: `wrangler d1 execute (seed part ${i + 1})`,
+        });
+      }
     }
   } catch (error) {
     rmSync(persistDir, { recursive: true, force: true });

@@ -94,6 +94,28 @@ export function hashPassword(password) {
 
 const q = (value) => (value === null || value === undefined ? 'NULL' : typeof value === 'number' ? String(value) : `'${String(value).replace(/'/g, "''")}'`);
 
+/**
+ * `wrangler d1 execute --local --file` refuses a file past about 128 KB as one statement that is
+ * too long (SQLITE_TOOBIG), so the seed is loaded in parts. Every statement of the seed is one
+ * line (see `qText`), so a part boundary never cuts one.
+ */
+export const SEED_PART_BYTES = 90_000;
+
+export function splitSeedSql(seedSql, maxBytes = SEED_PART_BYTES) {
+  const parts = [];
+  let current = '';
+  for (const line of seedSql.split('\n')) {
+    if (line === '') continue;
+    if (current && Buffer.byteLength(current, 'utf8') + Buffer.byteLength(line, 'utf8') + 1 > maxBytes) {
+      parts.push(current);
+      current = '';
+    }
+    current += `${line}\n`;
+  }
+  if (current) parts.push(current);
+  return parts;
+}
+
 export function buildSeedSql(now = Date.now()) {
   const lines = [];
   const passwordHash = hashPassword(DEMO_PASSWORD);
@@ -204,6 +226,9 @@ export function buildSeedSql(now = Date.now()) {
     lines.push(...contractLines(host, hostIndex, now));
     lines.push(...redirectLines);
     lines.push(...ticketLines(host, hostIndex, now));
+    lines.push(...notifyLines(host, hostIndex, now));
+    lines.push(...legalLines(host, hostIndex, now));
+    lines.push(...quoteLines(host, hostIndex, now));
   });
   return `${lines.join('\n')}\n`;
 }
@@ -410,6 +435,149 @@ function ticketLines(host, hostIndex, now) {
         `INSERT OR IGNORE INTO support_messages (id, ticket_id, host_id, author_kind, author_id, author_label, internal, body, created_at) VALUES (${q(`s2000000-0000-4000-8${hostIndex}00-00000000${pad2(n + 1)}${pad2(m + 1)}`)}, ${q(id)}, ${q(host.id)}, ${q(kind)}, ${kind === 'staff' ? q(staff.id) : 'NULL'}, ${q(label)}, ${internal}, ${q(body)}, ${at});`,
       );
     });
+  });
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Notify (src/notify/): a sent Markdown announcement to the customers with portal users (so their
+// portal shows the banner; its emails already sent), and a maintenance window on the first
+// rack of Row A, three days ahead (its notice goes out 24 h before, by the cron).
+
+/**
+ * A multi-line text as one line of SQL, its line breaks put back by `char(10)`: the seed is one
+ * statement a line, so `splitSeedSql` can load it in parts without cutting a statement.
+ */
+const qText = (text) => (text.includes('\n') ? `replace(${q(text.replace(/\n/g, '\\n'))}, '\\n', char(10))` : q(text));
+
+/** The demo's local origin (`npm start`), for the links inside seeded emails. */
+const DEMO_ORIGIN = 'http://localhost:8787';
+
+function notifyLines(host, hostIndex, now) {
+  const hour = 3_600_000;
+  const lines = [];
+  const announcementId = `a1000000-0000-4000-8${hostIndex}00-000000000001`;
+  const sentAt = now - 20 * hour;
+  const body = '## What changes\n\nFrom next month the pool fee on the **holding pool** drops to 1 %.\n\n- No action needed\n- Invoices show it per line\n\nQuestions? Open a ticket in the portal.';
+  const recipients = host.portalUsers.map((u) => ({ ...u, customerId: demoCustomerId(hostIndex, u.customer) }));
+  const customerIds = [...new Set(recipients.map((r) => r.customerId))];
+  lines.push(
+    `INSERT OR IGNORE INTO announcements (id, host_id, kind, subject, body, format, target, status, send_at, claim_id, started_at, recipient_count, origin, created_by_label, created_at, updated_at) VALUES (${q(announcementId)}, ${q(host.id)}, 'announcement', 'Lower pool fees from next month', ${qText(body)}, 'markdown', ${q(JSON.stringify({ site_ids: [], contract_kinds: [], statuses: [], customer_ids: customerIds }))}, 'sent', ${sentAt}, ${q(`demo-${hostIndex}`)}, ${sentAt}, ${recipients.length}, ${q(DEMO_ORIGIN)}, ${q(host.staff[0].name)}, ${sentAt - hour}, ${sentAt});`,
+  );
+  recipients.forEach((r, n) => {
+    const outboxId = `a2000000-0000-4000-8${hostIndex}00-0000000001${pad2(n + 1)}`;
+    const payload = { phase: 'announcement', body, format: 'markdown', portalUrl: `${DEMO_ORIGIN}/host/${host.slug}/announcements/${announcementId}` };
+    lines.push(
+      `INSERT OR IGNORE INTO email_outbox (id, host_id, to_email, template, payload, subject, status, attempts, transport, sent_at, created_at) VALUES (${q(outboxId)}, ${q(host.id)}, ${q(r.email)}, 'announcement', ${q(JSON.stringify(payload))}, 'Lower pool fees from next month', 'sent', 1, 'local', ${sentAt}, ${sentAt});`,
+      `INSERT OR IGNORE INTO announcement_recipients (announcement_id, seq, host_id, customer_id, email, name, outbox_id, ended_outbox_id) VALUES (${q(announcementId)}, ${n + 1}, ${q(host.id)}, ${q(r.customerId)}, ${q(r.email)}, ${q(r.name)}, ${q(outboxId)}, ${q(`a2000000-0000-4000-8${hostIndex}00-0000000002${pad2(n + 1)}`)});`,
+    );
+  });
+
+  // The window: Row A, rack 1 (fleet units 0–4, assigned to the fleet's customer).
+  const windowId = `a1000000-0000-4000-8${hostIndex}00-000000000002`;
+  const day = 24 * hour;
+  const startsAt = Math.floor((now + 3 * day) / hour) * hour;
+  const endsAt = startsAt + 4 * hour;
+  lines.push(
+    `INSERT OR IGNORE INTO announcements (id, host_id, kind, subject, body, format, target, status, send_at, recipient_count, origin, site_id, starts_at, ends_at, notice_minutes, created_by_label, created_at, updated_at) VALUES (${q(windowId)}, ${q(host.id)}, 'maintenance', ${q(`PDU replacement, ${host.site.name} Row A rack 1`)}, 'We replace the power distribution unit of rack 1. The units on it are powered down for up to four hours; alerts for them are paused and the downtime is planned (not counted against uptime).', 'plain', ${q(JSON.stringify({ site_ids: [], contract_kinds: [], statuses: [], customer_ids: [] }))}, 'scheduled', ${startsAt - day}, 0, ${q(DEMO_ORIGIN)}, ${q(host.site.id)}, ${startsAt}, ${endsAt}, ${24 * 60}, ${q(host.staff[0].name)}, ${now}, ${now});`,
+  );
+  for (let i = 0; i < Math.min(5, host.fleet.assigned); i++) {
+    lines.push(
+      `INSERT OR IGNORE INTO maintenance_units (announcement_id, miner_id, host_id, customer_id, starts_at, ends_at) VALUES (${q(windowId)}, ${q(`m0000000-0000-4000-8${hostIndex}00-0000000000${pad2(i + 1)}`)}, ${q(host.id)}, ${q(demoCustomerId(hostIndex, host.fleet.assignedTo))}, ${startsAt}, ${endsAt});`,
+    );
+  }
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Legal (src/legal/): the hosting terms every customer accepts, in two versions. Every customer
+// with portal users accepted the current one (so the demo logins are not gated); the first
+// customer accepted both, so its Legal tab shows the history.
+
+const sha256 = (text) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+function legalLines(host, hostIndex, now) {
+  const day = 86_400_000;
+  const documentId = `l1000000-0000-4000-8${hostIndex}00-000000000001`;
+  const versionId = (v) => `l2000000-0000-4000-8${hostIndex}00-00000000000${v}`;
+  const terms = (deposit) =>
+    `# ${host.name} hosting terms\n\n## Power and billing\n\n- Power is billed per kWh as metered, or at the contract's fixed fee.\n- Invoices are due within **15 days**.\n\n## Deposit\n\nThe deposit is ${deposit} and is returned at the end of the term.\n\n## Contact\n\nQuestions: [support](mailto:support@${host.slug}.example).`;
+  const versions = [
+    { v: 1, body: terms('one month of fees'), note: null, at: now - 120 * day },
+    { v: 2, body: terms('two months of fees'), note: 'The deposit is two months of fees.', at: now - 30 * day },
+  ];
+  const lines = [
+    `INSERT OR IGNORE INTO legal_documents (id, host_id, title, required_for, current_version_id, created_at, updated_at) VALUES (${q(documentId)}, ${q(host.id)}, 'Hosting terms', 'all', ${q(versionId(2))}, ${versions[0].at}, ${versions[1].at});`,
+  ];
+  for (const version of versions) {
+    lines.push(
+      `INSERT OR IGNORE INTO legal_document_versions (id, host_id, document_id, version, format, body, size_bytes, sha256, change_note, published_by_label, published_at) VALUES (${q(versionId(version.v))}, ${q(host.id)}, ${q(documentId)}, ${version.v}, 'markdown', ${qText(version.body)}, ${Buffer.byteLength(version.body, 'utf8')}, ${q(sha256(version.body))}, ${q(version.note)}, ${q(host.staff[0].name)}, ${version.at});`,
+    );
+  }
+  host.portalUsers.forEach((user, n) => {
+    const customerId = demoCustomerId(hostIndex, user.customer);
+    const accepted = user.customer === 0 ? versions : [versions[1]];
+    for (const version of accepted) {
+      lines.push(
+        `INSERT OR IGNORE INTO legal_acceptances (id, host_id, customer_id, document_id, version_id, version, sha256, customer_user_id, accepted_by_name, accepted_by_email, ip, accepted_at) VALUES (${q(`l3000000-0000-4000-8${hostIndex}00-000000000${pad2(n + 1)}${version.v}`)}, ${q(host.id)}, ${q(customerId)}, ${q(documentId)}, ${q(versionId(version.v))}, ${version.v}, ${q(sha256(version.body))}, ${q(user.id)}, ${q(user.name)}, ${q(user.email)}, '203.0.113.10', ${version.at + 2 * day});`,
+      );
+    }
+  });
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quotes (src/quotes/): a draft, one sent whose link is known (open
+// /host/<slug>/quote/demo-quote-<slug> to play the prospect), and a declined one.
+
+function quoteLines(host, hostIndex, now) {
+  const day = 86_400_000;
+  const validUntil = new Date(now + 30 * day).toISOString().slice(0, 10);
+  const quotes = [
+    // 10 × 3,500 W × 730 h = 25,550 kWh × 0.065 = 1,660.75 a month.
+    { status: 'draft', name: 'Dana Prospect', company: 'Prospect Mining LLC', email: 'dana@prospect.example', kind: 'hosted', pricing: 'per_kwh', rate: { energy_rate_micros_per_kwh: 65_000 }, line: ['Antminer S21', 10, 200_000, 3500, 166_075], monthly: 166_075 },
+    // 4 units × 250.00 = 1,000.00 a month.
+    { status: 'sent', name: 'Eli Hashpower', company: null, email: 'eli@hashpower.example', kind: 'lease', pricing: null, rate: { monthly_fee_minor: 25_000 }, line: ['Antminer S19k Pro (leased)', 4, 120_000, 2760, 100_000], monthly: 100_000, token: `demo-quote-${host.slug}` },
+    // 100 TH/s × 0.055 × 30 days = 165.00 a month.
+    { status: 'declined', name: 'Fay Difficulty', company: 'Difficulty Bomb Ltd', email: 'fay@difficulty-bomb.example', kind: 'infinity', pricing: null, rate: { price_micros_per_th_day: 55_000 }, line: ['100 TH/s block', 1, 100_000, null, 16_500], monthly: 16_500, reason: 'We went with a longer term elsewhere.' },
+  ];
+  const lines = [];
+  quotes.forEach((quote, n) => {
+    const id = `q1000000-0000-4000-8${hostIndex}00-0000000000${pad2(n + 1)}`;
+    const created = now - (10 - n) * day;
+    const sent = quote.status === 'draft' ? null : created + day;
+    const columns = {
+      id,
+      host_id: host.id,
+      number: n + 1,
+      status: quote.status,
+      prospect_name: quote.name,
+      prospect_company: quote.company,
+      prospect_email: quote.email,
+      kind: quote.kind,
+      currency: host.currency,
+      pricing: quote.pricing,
+      ...quote.rate,
+      term_months: 12,
+      setup_fee_minor: quote.kind === 'lease' ? 50_000 : 0,
+      deposit_minor: quote.kind === 'lease' ? 100_000 : 0,
+      valid_until: validUntil,
+      notes: 'Includes 24/7 remote hands.',
+      monthly_estimate_minor: quote.monthly,
+      token_hash: quote.token ? sha256(quote.token) : null,
+      sent_at: sent,
+      declined_at: quote.status === 'declined' ? sent + day : null,
+      decline_reason: quote.reason ?? null,
+      created_by_label: host.staff[0].name,
+      created_by_email: host.staff[0].email,
+      created_at: created,
+      updated_at: sent ?? created,
+    };
+    lines.push(`INSERT OR IGNORE INTO quotes (${Object.keys(columns).join(', ')}) VALUES (${Object.values(columns).map(q).join(', ')});`);
+    const [description, units, mths, watts, monthly] = quote.line;
+    lines.push(
+      `INSERT OR IGNORE INTO quote_lines (id, quote_id, host_id, position, description, units, nominal_mths, power_w, monthly_minor) VALUES (${q(`q2000000-0000-4000-8${hostIndex}00-0000000000${pad2(n + 1)}`)}, ${q(id)}, ${q(host.id)}, 0, ${q(description)}, ${units}, ${mths}, ${q(watts)}, ${monthly});`,
+    );
   });
   return lines;
 }

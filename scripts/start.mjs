@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSeedSql, DEMO_HOSTS, DEMO_PASSWORD, demoAgentToken, demoBillingRequest } from './demo-data.mjs';
+import { buildSeedSql, splitSeedSql, DEMO_HOSTS, DEMO_PASSWORD, demoAgentToken, demoBillingRequest } from './demo-data.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? 8787);
@@ -22,10 +22,12 @@ function run(args, label) {
 
 run(['d1', 'migrations', 'apply', 'DB', '--local'], 'Applying local D1 migrations');
 
-const seedFile = join(root, '.wrangler', 'demo-seed.sql');
-mkdirSync(dirname(seedFile), { recursive: true });
-writeFileSync(seedFile, buildSeedSql());
-run(['d1', 'execute', 'DB', '--local', '--file', seedFile], 'Loading demo data (existing rows are kept)');
+splitSeedSql(buildSeedSql()).forEach((part, i, parts) => {
+  const seedFile = join(root, '.wrangler', `demo-seed-${i + 1}.sql`);
+  mkdirSync(dirname(seedFile), { recursive: true });
+  writeFileSync(seedFile, part);
+  run(['d1', 'execute', 'DB', '--local', '--file', seedFile], `Loading demo data, part ${i + 1} of ${parts.length} (existing rows are kept)`);
+});
 
 console.log(`\n› Starting wrangler dev on http://localhost:${port}`);
 const dev = spawn(wrangler, ['dev', '--port', String(port), '--ip', '127.0.0.1'], { cwd: root, stdio: 'inherit' });

@@ -36,6 +36,7 @@ import { prepareOutboxRow, queueEmail } from '../email/outbox';
 import type { Bindings } from '../env';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { newId } from '../lib/ids';
+import { invoiceAgreementsRead, type InvoiceAgreement } from '../legal/service';
 import { platformOrigin, portalBaseUrl } from '../portal/links';
 import { resolveHostById } from '../portal/tenant';
 import type { KwhSource } from './energy';
@@ -842,6 +843,8 @@ export interface InvoiceDocument extends InvoiceDetail {
   locations: string[];
   /** The customer's available credit in the invoice's currency. */
   creditMinor: number;
+  /** The legal agreements it cites: in force when issued, and what the customer had accepted. */
+  agreements: InvoiceAgreement[];
 }
 
 export async function getInvoiceDocument(db: Db, hostId: string, invoiceId: string, options: { customerId?: string } = {}): Promise<InvoiceDocument> {
@@ -854,7 +857,7 @@ export async function getInvoiceDocument(db: Db, hostId: string, invoiceId: stri
     if (!Array.isArray(parsed.units)) continue;
     for (const unit of parsed.units as { siteId: string | null }[]) if (unit.siteId) siteIds.add(unit.siteId);
   }
-  const [hostRows, settingsRows, siteRows, creditRows] = await db.batch([
+  const [hostRows, settingsRows, siteRows, creditRows, agreements] = await db.batch([
     db.select({ name: hosts.name, logoKey: hosts.brandLogoKey, timezone: hosts.timezone }).from(hosts).where(eq(hosts.id, hostId)),
     db.select().from(billingSettings).where(eq(billingSettings.hostId, hostId)),
     db.select({ region: sites.region, country: sites.country }).from(sites).where(and(eq(sites.hostId, hostId), inIds(sites.id, [...siteIds, '']))),
@@ -862,6 +865,7 @@ export async function getInvoiceDocument(db: Db, hostId: string, invoiceId: stri
       .select({ n: sql<number>`coalesce(sum(${credits.remainingMinor}), 0)` })
       .from(credits)
       .where(and(eq(credits.hostId, hostId), eq(credits.customerId, detail.invoice.customerId), eq(credits.currency, detail.invoice.currency))),
+    invoiceAgreementsRead(db, hostId, detail.invoice),
   ]);
   const host = hostRows[0]!;
   const settings = settingsRows[0];
@@ -878,6 +882,7 @@ export async function getInvoiceDocument(db: Db, hostId: string, invoiceId: stri
     },
     locations,
     creditMinor: creditRows[0]?.n ?? 0,
+    agreements,
   };
 }
 

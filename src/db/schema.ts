@@ -117,6 +117,8 @@ export const apiKeys = sqliteTable(
     createdAt: createdAt(),
     lastUsedAt: integer('last_used_at'),
     revokedAt: integer('revoked_at'),
+    /** JSON array of API_KEY_SCOPES the key holds beyond the ordinary API (src/auth/api-keys.ts). */
+    scopes: text('scopes').notNull().default('[]'),
   },
   (t) => [uniqueIndex('api_keys_hash_unique').on(t.keyHash), index('api_keys_host_idx').on(t.hostId)],
 );

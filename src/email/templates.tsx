@@ -18,7 +18,7 @@ import { ALERT_KINDS, hosts } from '../db/schema';
 import { PermanentEmailError } from './types';
 import { dateFormatter, formatDate } from '../lib/format';
 import { brandPalette } from '../hosts/palette';
-import { blocksToText, parseBody, RichText } from '../notify/markdown';
+import { blocksToText, parseBody, RichText } from '../lib/markdown';
 
 // ---------------------------------------------------------------------------------------------
 // Payloads. Validated when the outbox row is written (a caller's mistake fails in the request

@@ -56,7 +56,11 @@ export const hostSettingsSchema = z.object({
   timezone: z.string({ error: 'Timezone is required.' }).trim().refine(isTimezone, { message: 'Choose a timezone from the list.' }),
 });
 
-export const apiKeyCreateSchema = z.object({ name: requiredText('Key name', 80) });
+export const apiKeyCreateSchema = z.object({
+  name: requiredText('Key name', 80),
+  // A checkbox per scope (src/auth/api-keys.ts): present = granted.
+  scope_ticket_notes: z.string().optional(),
+});
 
 export const SLOGAN_MAX_LENGTH = 150;
 

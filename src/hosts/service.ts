@@ -4,6 +4,7 @@ import { can, requireThat } from '../auth/permissions';
 import type { StaffSession } from '../auth/staff-session';
 import type { Db } from '../db/client';
 import { apiKeys, hosts } from '../db/schema';
+import type { ApiKeyScope } from '../auth/api-keys';
 import { notFound, ValidationError } from '../lib/errors';
 import { newId, randomToken, sha256Hex } from '../lib/ids';
 import { parseInput } from '../lib/validation';
@@ -102,6 +103,7 @@ export async function listApiKeys(db: Db, hostId: string) {
       createdAt: apiKeys.createdAt,
       lastUsedAt: apiKeys.lastUsedAt,
       revokedAt: apiKeys.revokedAt,
+      scopes: apiKeys.scopes,
     })
     .from(apiKeys)
     .where(eq(apiKeys.hostId, hostId))
@@ -112,6 +114,7 @@ export async function listApiKeys(db: Db, hostId: string) {
 export async function createApiKey(db: Db, session: StaffSession, raw: unknown): Promise<{ id: string; name: string; secret: string }> {
   requireThat(can.manageApiKeys(session.role), 'Only owners and admins can create API keys.');
   const input = parseInput(apiKeyCreateSchema, raw);
+  const scopes: ApiKeyScope[] = input.scope_ticket_notes ? ['tickets:internal_notes'] : [];
   const secret = `${API_KEY_PREFIX}${randomToken(24)}`;
   const id = newId();
   const now = Date.now();
@@ -124,8 +127,9 @@ export async function createApiKey(db: Db, session: StaffSession, raw: unknown):
       keyHash: await sha256Hex(secret),
       createdBy: session.user.id,
       createdAt: now,
+      scopes: JSON.stringify(scopes),
     }),
-    activityInsert(db, session.host.id, staffActor(session), 'api_key.created', null, { name: [null, input.name] }, now),
+    activityInsert(db, session.host.id, staffActor(session), 'api_key.created', null, { name: [null, input.name], ...(scopes.length ? { scopes: [null, scopes.join(', ')] } : {}) }, now),
   ]);
   return { id, name: input.name, secret };
 }

@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { z } from 'zod';
 import { activityInsert, type Actor } from '../activity/service';
@@ -510,3 +511,44 @@ export async function agreementsInForce(db: Db, hostId: string, customerId: stri
       acceptedAt: row.acceptances.find((a) => a.versionId === row.currentVersion!.id)?.acceptedAt ?? null,
     }));
 }
+
+/**
+ * What an invoice cites (issue 13): each agreement that bound the customer for this invoice's
+ * contract kinds when it was issued (a draft: now), the version in force then, and the version
+ * the customer had accepted by then. Versions are immutable and keep their publish time, so the
+ * citation of an issued invoice never changes when a new version is published later. Batchable.
+ */
+export function invoiceAgreementsRead(db: Db, hostId: string, invoice: { id: string; customerId: string; issuedAt: number | null }, now = Date.now()) {
+  const at = invoice.issuedAt ?? now;
+  const accepted = alias(legalAcceptances, 'accepted');
+  return db
+    .select({
+      documentId: legalDocuments.id,
+      title: legalDocuments.title,
+      version: legalDocumentVersions.version,
+      sha256: legalDocumentVersions.sha256,
+      // Aliased: rows of a D1 batch are keyed by column name, and both tables have these.
+      acceptedVersion: sql<number | null>`${accepted.version}`.as('accepted_version'),
+      acceptedAt: sql<number | null>`${accepted.acceptedAt}`.as('accepted_accepted_at'),
+    })
+    .from(legalDocuments)
+    .innerJoin(legalDocumentVersions, and(eq(legalDocumentVersions.documentId, legalDocuments.id), eq(legalDocumentVersions.hostId, hostId)))
+    .leftJoin(
+      accepted,
+      sql`${accepted.id} = (SELECT a.id FROM legal_acceptances a WHERE a.host_id = ${hostId} AND a.customer_id = ${invoice.customerId}
+        AND a.document_id = ${legalDocuments.id} AND a.accepted_at <= ${at} ORDER BY a.version DESC, a.accepted_at DESC LIMIT 1)`,
+    )
+    .where(
+      and(
+        eq(legalDocuments.hostId, hostId),
+        sql`(${legalDocuments.archivedAt} IS NULL OR ${legalDocuments.archivedAt} > ${at})`,
+        sql`${legalDocumentVersions.version} = (SELECT max(v.version) FROM legal_document_versions v WHERE v.document_id = ${legalDocuments.id} AND v.published_at <= ${at})`,
+        sql`(${legalDocuments.requiredFor} = 'all' OR ${legalDocuments.requiredFor} IN (
+          SELECT c.kind FROM invoice_lines l JOIN contracts c ON c.id = l.contract_id AND c.host_id = ${hostId}
+          WHERE l.invoice_id = ${invoice.id}))`,
+      ),
+    )
+    .orderBy(asc(legalDocuments.title), asc(legalDocuments.id));
+}
+
+export type InvoiceAgreement = Awaited<ReturnType<typeof invoiceAgreementsRead>>[number];

@@ -15,7 +15,7 @@ import type { Bindings } from '../env';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { formatMoney } from '../lib/format';
 import { newId, randomToken, sha256Hex } from '../lib/ids';
-import { parseScaledDecimal } from '../lib/decimal';
+import { formatScaledDecimal, parseScaledDecimal } from '../lib/decimal';
 import { fieldErrorsFrom, optionalText, parseInput, requiredEmail, requiredText } from '../lib/validation';
 import { documentsRequiredForKind } from '../legal/service';
 import { inviteStatements } from '../portal/invites';
@@ -219,6 +219,98 @@ export async function createQuote(db: Db, hostId: string, actor: Actor & { email
   ];
   await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
   return id;
+}
+
+/** Stored statuses a quote can still be edited from: not once the prospect has answered. */
+export const EDITABLE_QUOTE_STATUSES = ['draft', 'sent', 'viewed', 'expired'] as const satisfies readonly QuoteStatus[];
+
+export const isEditableQuote = (quote: Pick<QuoteRow, 'status'>) => (EDITABLE_QUOTE_STATUSES as readonly string[]).includes(quote.status);
+
+/**
+ * Edits a quote the prospect has not answered. A sent (or viewed, or expired) quote goes back to
+ * draft and its link stops working, so nobody can accept terms other than the ones they were
+ * sent: the host re-sends it (a new link). The quote's `host_id` is re-read inside the batch and
+ * is NULL unless the quote is still editable: if the prospect accepted or declined meanwhile, the
+ * NOT NULL constraint rolls the whole edit back (409) and the lines stay as accepted.
+ */
+export async function updateQuote(db: Db, hostId: string, actor: Actor, quoteId: string, raw: Record<string, unknown>, today: string): Promise<void> {
+  const before = await getQuote(db, hostId, quoteId, today);
+  if (!isEditableQuote(before)) throw new AppError('conflict', `This quote was ${before.status}: it can no longer be edited.`);
+  const terms = parseQuote(raw, today);
+  const now = Date.now();
+  const lineRows = terms.lines.map((line, position) => ({ id: newId(), quoteId, hostId, position, ...line, monthlyMinor: lineMonthlyMinor(terms, line) }));
+  const monthly = lineRows.reduce((sum, line) => sum + line.monthlyMinor, 0);
+  const { lines: _lines, ...columns } = terms;
+  const editableStatuses = sql.join(EDITABLE_QUOTE_STATUSES.map((status) => sql`${status}`), sql`, `);
+  const guard = sql`(SELECT q.host_id FROM quotes q WHERE q.id = ${quoteId} AND q.host_id = ${hostId} AND q.status IN (${editableStatuses}))`;
+  const changes: Record<string, [unknown, unknown]> = {};
+  if (before.prospectEmail !== terms.prospectEmail) changes.prospect = [before.prospectEmail, terms.prospectEmail];
+  if (before.monthlyEstimateMinor !== monthly || before.currency !== terms.currency) {
+    changes.monthly_estimate = [formatMoney(before.monthlyEstimateMinor, before.currency), formatMoney(monthly, terms.currency)];
+  }
+  if (before.validUntil !== terms.validUntil) changes.valid_until = [before.validUntil, terms.validUntil];
+  if (before.status !== 'draft') changes.status = [before.status, 'draft'];
+  const statements: BatchItem<'sqlite'>[] = [
+    db
+      .update(quotes)
+      .set({ ...columns, hostId: guard as unknown as string, monthlyEstimateMinor: monthly, status: 'draft', tokenHash: null, updatedAt: now })
+      .where(and(eq(quotes.id, quoteId), eq(quotes.hostId, hostId))),
+    db.delete(quoteLines).where(and(eq(quoteLines.quoteId, quoteId), eq(quoteLines.hostId, hostId))),
+    ...lineRows.map((line) => db.insert(quoteLines).values(line)),
+    activityInsert(db, hostId, actor, 'quote.edited', null, { [quoteNumber(before.number)]: [null, terms.prospectEmail], ...changes }, now),
+  ];
+  await guardedBatch(db, statements, 'quotes', 'The prospect answered this quote meanwhile: it can no longer be edited.');
+}
+
+/**
+ * Runs a batch whose first write re-reads the quote's state as a `host_id` that is NULL when the
+ * quote may no longer change: the NOT NULL constraint on `table.host_id` rolls the whole batch
+ * back, and the caller's race becomes a 409 with `conflictMessage`.
+ */
+async function guardedBatch(db: Db, statements: BatchItem<'sqlite'>[], table: 'quotes' | 'customers', conflictMessage: string) {
+  try {
+    await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
+  } catch (error) {
+    if (error instanceof Error && new RegExp(`NOT NULL constraint failed: ${table}\\.host_id`, 'i').test(`${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`)) {
+      throw new AppError('conflict', conflictMessage);
+    }
+    throw error;
+  }
+}
+
+/** A stored quote as the form's text fields (the edit page starts from these). */
+export function quoteFormValues(quote: QuoteDetail): Record<string, string> {
+  const rate =
+    quote.energyRateMicrosPerKwh !== null
+      ? microsToDecimal(quote.energyRateMicrosPerKwh)
+      : quote.priceMicrosPerThDay !== null
+        ? formatScaledDecimal(quote.priceMicrosPerThDay, 6)
+        : quote.monthlyFeeMinor !== null
+          ? minorToDecimalText(quote.monthlyFeeMinor, quote.currency)
+          : '';
+  const values: Record<string, string> = {
+    prospect_name: quote.prospectName,
+    prospect_company: quote.prospectCompany ?? '',
+    prospect_email: quote.prospectEmail,
+    prospect_phone: quote.prospectPhone ?? '',
+    kind: quote.kind,
+    pricing: quote.pricing ?? 'per_kwh',
+    currency: quote.currency,
+    rate,
+    term_months: String(quote.termMonths),
+    setup_fee: quote.setupFeeMinor ? minorToDecimalText(quote.setupFeeMinor, quote.currency) : '',
+    deposit: quote.depositMinor ? minorToDecimalText(quote.depositMinor, quote.currency) : '',
+    valid_until: quote.validUntil,
+    notes: quote.notes ?? '',
+  };
+  quote.lines.forEach((line, i) => {
+    const n = i + 1;
+    values[`line${n}_description`] = line.description;
+    values[`line${n}_units`] = String(line.units);
+    values[`line${n}_ths`] = line.nominalMths === null ? '' : formatScaledDecimal(line.nominalMths, 3);
+    values[`line${n}_power_w`] = line.powerW === null ? '' : String(line.powerW);
+  });
+  return values;
 }
 
 export async function getQuote(db: Db, hostId: string, quoteId: string, today: string): Promise<QuoteDetail> {
@@ -471,14 +563,7 @@ export async function acceptQuote(
     hostEmail.statement,
     activityInsert(db, host.id, actor, 'quote.accepted', customer.id, { [quoteNumber(quote.number)]: [quote.status, 'accepted'], ...(ip ? { ip: [null, ip] } : {}) }, now),
   ];
-  try {
-    await db.batch(statements as [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]]);
-  } catch (error) {
-    if (error instanceof Error && /NOT NULL constraint failed: customers\.host_id/i.test(`${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`)) {
-      throw new AppError('conflict', 'This quote was already accepted, declined or has expired.');
-    }
-    throw error;
-  }
+  await guardedBatch(db, statements, 'customers', 'This quote was already accepted, declined or has expired.');
   await queueEmail(env, [invite.emailId, hostEmail.id]);
   return { customerId: customer.id, contractId: contract.id };
 }
@@ -545,7 +630,7 @@ export const serializeQuote = (q: QuoteDetail | (QuoteRow & { effectiveStatus: Q
 /** Form fields (line1_description…) → the shared input shape. */
 export function quoteFormToInput(form: Record<string, string>): Record<string, unknown> {
   const lines = [];
-  for (let n = 1; n <= 5; n++) {
+  for (let n = 1; n <= MAX_QUOTE_LINES; n++) {
     lines.push({ description: form[`line${n}_description`] ?? '', units: form[`line${n}_units`] ?? '', ths: form[`line${n}_ths`] ?? '', power_w: form[`line${n}_power_w`] ?? '' });
   }
   const pick = (k: string) => form[k] ?? '';

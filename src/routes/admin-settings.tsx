@@ -307,7 +307,7 @@ export const adminSettingsRoutes = new Hono<AppEnv>()
       },
       async (errors) => {
         const keys = await listApiKeys(db, session.host.id);
-        const page = <ApiKeysPage session={session} keys={keys} values={{ name: form.name ?? '' }} errors={errors} />;
+        const page = <ApiKeysPage session={session} keys={keys} values={{ name: form.name ?? '', scope_ticket_notes: Boolean(form.scope_ticket_notes) }} errors={errors} />;
         return { fragment: page, page };
       },
     );

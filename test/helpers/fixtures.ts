@@ -85,8 +85,9 @@ export async function lastInviteToken(email: string, path = '/team/invite/'): Pr
   return url.slice(at + path.length);
 }
 
-export async function createApiKeyFor(host: TestHost, name = 'Test key'): Promise<string> {
-  return (await createApiKey(db(), host.owner.session, { name })).secret;
+/** A host API key; `ticketNotes` grants the scope that reads tickets' internal notes. */
+export async function createApiKeyFor(host: TestHost, name = 'Test key', scopes: { ticketNotes?: boolean } = {}): Promise<string> {
+  return (await createApiKey(db(), host.owner.session, { name, ...(scopes.ticketNotes ? { scope_ticket_notes: 'on' } : {}) })).secret;
 }
 
 export async function createTestCustomer(host: TestHost, fields: Record<string, unknown> = {}) {

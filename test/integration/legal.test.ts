@@ -1,7 +1,8 @@
 import { SELF } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { legalDocuments, legalDocumentVersions } from '../../src/db/schema';
+import { invoices, legalAcceptances, legalDocuments, legalDocumentVersions } from '../../src/db/schema';
+import { insertInvoice } from '../helpers/billing';
 import { api, createApiKeyFor, createContract, db, getPage, ORIGIN, postForm } from '../helpers/fixtures';
 import { acceptancesOf, documentRow, hostWithMember, pdfFile, publishDocument, publishNewVersion, sha256Hex } from '../helpers/legal';
 
@@ -186,5 +187,59 @@ describe('/api/v1 legal', () => {
     expect((await api(`/api/v1/legal/documents/${id}/versions`, { key: otherKey })).status).toBe(404);
     expect((await api(`/api/v1/customers/${customer.id}/acceptances`, { key: otherKey })).status).toBe(404);
     expect((await api('/api/v1/legal/documents')).status).toBe(401);
+  });
+});
+
+describe('invoices cite the agreements', () => {
+  it('cite the version in force when issued and what the customer had accepted then, for the invoice’s contract kinds only', async () => {
+    const { host, customer, cookie, base } = await hostWithMember('Invoice Cite Host');
+    const { id: termsId } = await publishDocument(host, { title: 'Hosting <b>Terms</b>', body: 'Version one.' });
+    const { id: hostedId } = await publishDocument(host, { title: 'Hosted addendum', body: 'For hosted units.', required_for: 'hosted' });
+    await publishDocument(host, { title: 'Lease schedule', body: 'For leases.', required_for: 'lease' });
+    const [v1] = await db().select().from(legalDocumentVersions).where(eq(legalDocumentVersions.documentId, termsId!)).all();
+    await postForm(`${base}/agreements/${v1!.id}/accept`, {}, { cookie });
+    const contractId = await createContract(host, customer.id, { kind: 'hosted' });
+    const invoiceId = await insertInvoice(host, customer.id, { totalMinor: 5_000, energyLine: { contractId, amountMinor: 3_000 } });
+
+    // After the invoice was issued: a new version of the terms, which the customer accepts too.
+    expect((await publishNewVersion(host, termsId!, { body: 'Version two.', change_note: 'Longer notice' })).status).toBe(303);
+    const v2 = (await db().select().from(legalDocumentVersions).where(eq(legalDocumentVersions.documentId, termsId!)).all()).find((v) => v.version === 2)!;
+    const issuedAt = Math.min(v2.publishedAt - 1, Date.now() - 1);
+    await db().update(invoices).set({ issuedAt }).where(eq(invoices.id, invoiceId));
+    await db().update(legalAcceptances).set({ acceptedAt: issuedAt - 1 }).where(eq(legalAcceptances.versionId, v1!.id));
+    await postForm(`${base}/agreements/${v2.id}/accept`, {}, { cookie });
+
+    const staffRes = await getPage(`/admin/invoices/${invoiceId}`, { cookie: host.owner.cookie });
+    expect(staffRes.status).toBe(200);
+    const staff = await staffRes.text();
+    const cited = staff.slice(staff.indexOf('data-testid="invoice-agreements"'));
+    expect(cited).toContain('In force when this invoice was issued.');
+    expect(cited).toContain('Hosting &lt;b&gt;Terms&lt;/b&gt;, version 1');
+    expect(cited).toContain(v1!.sha256.slice(0, 16));
+    expect(cited).not.toContain('version 2');
+    expect(cited).toMatch(/Hosted addendum, version 1 \(SHA-256 <code class="hash">[0-9a-f]{16}…<\/code>\): not accepted/);
+    expect(cited).not.toContain('Lease schedule');
+    expect(staff).not.toContain('<b>Terms</b>');
+    expect(hostedId).not.toBeNull();
+
+    // The customer sees the same citation on the portal invoice once past the gate.
+    const hostedVersion = (await db().select().from(legalDocumentVersions).where(eq(legalDocumentVersions.documentId, hostedId!)).all())[0]!;
+    await postForm(`${base}/agreements/${hostedVersion.id}/accept`, {}, { cookie });
+    const portal = await getPage(`${base}/invoices/${invoiceId}`, { cookie });
+    expect(portal.status).toBe(200);
+    const portalHtml = await portal.text();
+    expect(portalHtml).toContain('Hosting &lt;b&gt;Terms&lt;/b&gt;, version 1');
+    // Accepted after the invoice was issued: the issued invoice still says it was not accepted then.
+    expect(portalHtml).toMatch(/Hosted addendum, version 1 \(SHA-256 <code class="hash">[0-9a-f]{16}…<\/code>\): not accepted/);
+  });
+
+  it('another host’s documents are never cited', async () => {
+    const a = await hostWithMember('Cite A');
+    const b = await hostWithMember('Cite B');
+    await publishDocument(b.host, { title: 'B only terms', body: 'B.' });
+    const invoiceId = await insertInvoice(a.host, a.customer.id);
+    const html = await (await getPage(`/admin/invoices/${invoiceId}`, { cookie: a.host.owner.cookie })).text();
+    expect(html).not.toContain('B only terms');
+    expect(html).not.toContain('data-testid="invoice-agreements"');
   });
 });

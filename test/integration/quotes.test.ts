@@ -1,7 +1,7 @@
 import { SELF } from 'cloudflare:test';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { contracts, customers, invites, quotes } from '../../src/db/schema';
+import { activityLog, contracts, customers, invites, quoteLines, quotes } from '../../src/db/schema';
 import { api, createApiKeyFor, createHost, db, getPage, postForm, type TestHost } from '../helpers/fixtures';
 import { addActiveDomain, latestEmail, setHostSlug, tokenOf } from '../helpers/portal';
 import { publishDocument } from '../helpers/legal';
@@ -222,5 +222,88 @@ describe('/api/v1/quotes', () => {
     expect(list.data.map((q) => q.id)).toEqual([data.id]);
     const other = await createHost('Api Quote Other');
     expect((await api(`/api/v1/quotes/${data.id}`, { key: await createApiKeyFor(other) })).status).toBe(404);
+  });
+});
+
+describe('editing a quote before the prospect answers', () => {
+  it('edits a draft with the form prefilled, re-renders bad input (422) without changing anything, and logs the change', async () => {
+    const host = await createHost('Edit Quote Host');
+    const { id } = await newQuote(host, { line2_description: 'Antminer S19', line2_units: '2', line2_ths: '95', line2_power_w: '3250' });
+    const form = await (await getPage(`/admin/quotes/${id}/edit`, { cookie: host.owner.cookie })).text();
+    expect(form).toContain(`action="/admin/quotes/${id}"`);
+    expect(form).toContain('value="0.065"');
+    expect(form).toContain('value="Antminer S19"');
+    expect(form).toContain('value="3250"');
+    expect(form).toContain('value="500.00"');
+
+    const bad = await postForm(`/admin/quotes/${id}`, quoteForm({ rate: 'cheap', line1_units: '0' }), { cookie: host.owner.cookie });
+    expect(bad.status).toBe(422);
+    const badHtml = await bad.text();
+    expect(badHtml).toContain('Enter the rate per kWh');
+    expect(badHtml).toContain('Edit quote Q-');
+    // Unchanged: 1,660.75 + 2 × 3250 W × 730 h = 4,745 kWh × 0.065 = 308.425 → 308.43.
+    expect((await quoteRow(id))!.monthlyEstimateMinor).toBe(196_918);
+
+    const ok = await postForm(`/admin/quotes/${id}`, quoteForm({ rate: '0.07', line1_units: '20', prospect_name: 'Dana <script>alert(1)</script>' }), { cookie: host.owner.cookie });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('Location')).toBe(`/admin/quotes/${id}?edited=1`);
+    const row = await quoteRow(id);
+    // 20 × 3500 W × 730 h = 51,100 kWh × 0.07 = 3,577.00; the second line is gone.
+    expect(row).toMatchObject({ monthlyEstimateMinor: 357_700, energyRateMicrosPerKwh: 70_000, status: 'draft' });
+    expect(await db().select().from(quoteLines).where(eq(quoteLines.quoteId, id)).all()).toHaveLength(1);
+    const page = await (await getPage(`/admin/quotes/${id}?edited=1`, { cookie: host.owner.cookie })).text();
+    expect(page).toContain('Changes saved.');
+    expect(page).toContain('Dana &lt;script&gt;');
+    expect(page).not.toContain('<script>alert(1)');
+    const log = await db().select().from(activityLog).where(and(eq(activityLog.hostId, host.hostId), eq(activityLog.action, 'quote.edited'))).all();
+    expect(log).toHaveLength(1);
+  });
+
+  it('a sent quote goes back to draft and its old link stops working; an accepted one cannot be edited', async () => {
+    const host = await createHost('Edit Sent Host');
+    const slug = await setHostSlug(host);
+    const sent = await sentQuote(host);
+    expect((await getPage(`/host/${slug}/quote/${sent.token}`)).status).toBe(200);
+    const form = await (await getPage(`/admin/quotes/${sent.id}/edit`, { cookie: host.owner.cookie })).text();
+    expect(form).toContain('data-testid="quote-edit-warning"');
+    expect((await postForm(`/admin/quotes/${sent.id}`, quoteForm({ prospect_email: sent.email, deposit: '2500' }), { cookie: host.owner.cookie })).status).toBe(303);
+    expect(await quoteRow(sent.id)).toMatchObject({ status: 'draft', tokenHash: null, depositMinor: 250_000 });
+    expect((await getPage(`/host/${slug}/quote/${sent.token}`)).status).toBe(404);
+    expect((await postForm(`/host/${slug}/quote/${sent.token}/accept`, { name: 'Dana', agree: 'on' })).status).toBe(404);
+
+    const accepted = await sentQuote(host);
+    expect((await postForm(`/host/${slug}/quote/${accepted.token}/accept`, { name: 'Dana', title: 'CEO', agree: 'on' })).status).toBe(303);
+    const before = await quoteRow(accepted.id);
+    expect((await getPage(`/admin/quotes/${accepted.id}/edit`, { cookie: host.owner.cookie })).status).toBe(409);
+    const refused = await postForm(`/admin/quotes/${accepted.id}`, quoteForm({ prospect_email: accepted.email, rate: '0.01' }), { cookie: host.owner.cookie });
+    expect(refused.status).toBe(409);
+    expect(await quoteRow(accepted.id)).toEqual(before);
+    expect(await (await getPage(`/admin/quotes/${accepted.id}`, { cookie: host.owner.cookie })).text()).not.toContain(`href="/admin/quotes/${accepted.id}/edit"`);
+  });
+
+  it('another host cannot edit it, and a missing CSRF origin changes nothing', async () => {
+    const host = await createHost('Edit Owner Host');
+    const other = await createHost('Edit Other Host');
+    const { id } = await newQuote(host);
+    const before = await quoteRow(id);
+    expect((await getPage(`/admin/quotes/${id}/edit`, { cookie: other.owner.cookie })).status).toBe(404);
+    expect((await postForm(`/admin/quotes/${id}`, quoteForm({ rate: '0.01' }), { cookie: other.owner.cookie })).status).toBe(404);
+    const crossSite = await postForm(`/admin/quotes/${id}`, quoteForm({ rate: '0.01' }), { cookie: host.owner.cookie, origin: 'https://evil.example' });
+    expect(crossSite.status).toBe(403);
+    expect(await quoteRow(id)).toEqual(before);
+  });
+
+  it('PUT /api/v1/quotes/:id replaces the terms of an unanswered quote', async () => {
+    const host = await createHost('Api Edit Host');
+    const key = await createApiKeyFor(host);
+    const { id } = await newQuote(host);
+    const body = { prospect_name: 'Api Dana', prospect_email: 'dana@prospect.example', kind: 'lease', currency: 'USD', rate: '120', term_months: 24, valid_until: future(), lines: [{ description: 'S21', units: '3' }] };
+    const res = await api(`/api/v1/quotes/${id}`, { key, method: 'PUT', body });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { data: { monthly_estimate_minor: number; kind: string } }).data).toMatchObject({ monthly_estimate_minor: 36_000, kind: 'lease' });
+    const bad = await api(`/api/v1/quotes/${id}`, { key, method: 'PUT', body: { ...body, term_months: 0 } });
+    expect(bad.status).toBe(422);
+    expect((await quoteRow(id))!.termMonths).toBe(24);
+    expect((await api(`/api/v1/quotes/${id}`, { key: await createApiKeyFor(await createHost('Api Edit Other')), method: 'PUT', body })).status).toBe(404);
   });
 });

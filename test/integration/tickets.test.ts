@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { credits, miners } from '../../src/db/schema';
+import { apiKeys, credits, miners } from '../../src/db/schema';
 import { portalCustomer } from '../helpers/alerts';
 import { insertInvoice } from '../helpers/billing';
 import { addMember, api, createApiKeyFor, createHost, createMiner, createSite, db, getPage, postForm } from '../helpers/fixtures';
@@ -191,7 +191,7 @@ describe('staff work a ticket', () => {
 describe('/api/v1/tickets', () => {
   it('lists, gets without internal notes unless asked, and posts a staff reply', async () => {
     const { host, cookie, base, email } = await setup();
-    const key = await createApiKeyFor(host);
+    const key = await createApiKeyFor(host, 'Staff tool', { ticketNotes: true });
     const id = await openTicket(base, cookie);
     await postMultipart(`/admin/support/${id}/replies`, { message: 'API-SECRET-NOTE', internal: '1' }, { cookie: host.owner.cookie });
 
@@ -295,5 +295,46 @@ describe('units on a ticket', () => {
     expect(await res.text()).toContain('Choose only your own units.');
     expect(await ticketsOf(host.hostId)).toHaveLength(0);
     expect((await db().select().from(miners).where(eq(miners.id, theirs)).get())!.customerId).toBe(other.customer.id);
+  });
+});
+
+describe('/api/v1/tickets: the internal-notes scope', () => {
+  it('a key without the scope is refused internal notes (403), never gets them back from a note it writes, nor their attachments', async () => {
+    const { host, cookie, base } = await setup();
+    const plainKey = await createApiKeyFor(host, 'Customer mirror');
+    const id = await openTicket(base, cookie);
+    await postMultipart(`/admin/support/${id}/replies`, { message: 'SCOPED-SECRET-NOTE', internal: '1' }, { cookie: host.owner.cookie });
+
+    const refused = await api(`/api/v1/tickets/${id}?include_internal=true`, { key: plainKey });
+    expect(refused.status).toBe(403);
+    const refusedText = await refused.text();
+    expect(JSON.parse(refusedText).error.code).toBe('forbidden');
+    expect(refusedText).not.toContain('SCOPED-SECRET-NOTE');
+    expect(await (await api(`/api/v1/tickets/${id}`, { key: plainKey })).text()).not.toContain('SCOPED-SECRET-NOTE');
+
+    // Writing a note is allowed; reading notes back is not.
+    const wrote = await api(`/api/v1/tickets/${id}/replies`, { key: plainKey, method: 'POST', body: { message: 'Note from the mirror', internal: true } });
+    expect(wrote.status).toBe(201);
+    const wroteText = await wrote.text();
+    expect(wroteText).not.toContain('SCOPED-SECRET-NOTE');
+    expect(wroteText).not.toContain('Note from the mirror');
+
+    const scopedKey = await createApiKeyFor(host, 'Staff tool', { ticketNotes: true });
+    const withNotes = await (await api(`/api/v1/tickets/${id}?include_internal=true`, { key: scopedKey })).text();
+    expect(withNotes).toContain('SCOPED-SECRET-NOTE');
+    expect(withNotes).toContain('Note from the mirror');
+  });
+
+  it('Settings → API keys creates a key with the scope only when ticked, and lists it', async () => {
+    const host = await createHost('Scope Settings Host');
+    const plain = await postForm('/admin/settings/api-keys', { name: 'Plain key' }, { cookie: host.owner.cookie });
+    expect(plain.status).toBe(201);
+    const scoped = await postForm('/admin/settings/api-keys', { name: 'Notes key', scope_ticket_notes: 'on' }, { cookie: host.owner.cookie });
+    expect(scoped.status).toBe(201);
+    const rows = await db().select({ name: apiKeys.name, scopes: apiKeys.scopes }).from(apiKeys).where(eq(apiKeys.hostId, host.hostId)).all();
+    expect(Object.fromEntries(rows.map((r) => [r.name, JSON.parse(r.scopes)]))).toEqual({ 'Plain key': [], 'Notes key': ['tickets:internal_notes'] });
+    const page = await (await getPage('/admin/settings/api-keys', { cookie: host.owner.cookie })).text();
+    expect(page).toContain('Read internal notes on support tickets');
+    expect(page).toContain('Standard');
   });
 });

@@ -1,11 +1,12 @@
 import type { Child } from 'hono/jsx';
 import type { StaffSession } from '../../src/auth/staff-session';
 import { can } from '../../src/auth/permissions';
+import { API_KEY_SCOPE_LABELS, parseScopes } from '../../src/auth/api-keys';
 import { CURRENCIES } from '../../src/lib/currencies';
 import type { FieldErrors } from '../../src/lib/errors';
 import { ConfirmAction } from '../components/confirm';
 import { TIMEZONES } from '../../src/lib/timezones';
-import { EmptyState, FormErrorSummary, SelectField, TextField } from '../components/form';
+import { EmptyState, FormErrorSummary, SelectField, TextField, Toggle } from '../components/form';
 import { Time } from '../components/time';
 import { AdminLayout, PageHeader } from '../layouts/admin';
 import { TableWrap } from '../components/table';
@@ -145,13 +146,14 @@ export interface ApiKeyRow {
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+  scopes: string;
 }
 
 export function ApiKeysPage(props: {
   session: StaffSession;
   keys: ApiKeyRow[];
   created?: { name: string; secret: string };
-  values?: { name: string };
+  values?: { name: string; scope_ticket_notes?: boolean };
   errors?: FieldErrors;
 }) {
   const manage = can.manageApiKeys(props.session.role);
@@ -176,6 +178,13 @@ export function ApiKeysPage(props: {
         <form class="inline-form" method="post" action="/admin/settings/api-keys" novalidate>
           <FormErrorSummary errors={props.errors} />
           <TextField label="Key name" name="name" value={props.values?.name} errors={props.errors} required placeholder="e.g. Billing sync" />
+          <Toggle
+            label={API_KEY_SCOPE_LABELS['tickets:internal_notes']}
+            name="scope_ticket_notes"
+            checked={props.values?.scope_ticket_notes ?? false}
+            errors={props.errors}
+            hint="Off: the key never sees staff notes (include_internal=true is refused). Only for integrations used by your staff."
+          />
           <button type="submit" class="btn btn-primary">
             Create API key
           </button>
@@ -192,6 +201,7 @@ export function ApiKeysPage(props: {
               <tr>
                 <th scope="col">Name</th>
                 <th scope="col">Key</th>
+                <th scope="col">Scopes</th>
                 <th scope="col">Created</th>
                 <th scope="col">Last used</th>
                 <th scope="col">Status</th>
@@ -205,6 +215,7 @@ export function ApiKeysPage(props: {
                   <td>
                     <code>{key.prefix}…</code>
                   </td>
+                  <td>{parseScopes(key.scopes).map((scope) => API_KEY_SCOPE_LABELS[scope]).join(', ') || <span class="muted">Standard</span>}</td>
                   <td>
                     <Time ms={key.createdAt} timezone={tz} />
                   </td>

@@ -6,13 +6,13 @@ import type { AppEnv } from '../../env';
 import { ValidationError } from '../../lib/errors';
 import { readJsonObject } from '../../lib/http';
 import { resolveHostById } from '../../portal/tenant';
-import { createQuote, getQuote, listQuotes, sendQuote, serializeQuote, todayIn, type QuoteStatus } from '../../quotes/service';
+import { createQuote, getQuote, listQuotes, sendQuote, serializeQuote, todayIn, updateQuote, type QuoteStatus } from '../../quotes/service';
 
 async function hostOf(c: { env: AppEnv['Bindings'] }, hostId: string) {
   return (await resolveHostById(getDb(c.env.DB), hostId))!;
 }
 
-/** /api/v1/quotes: list, create, get, send. */
+/** /api/v1/quotes: list, create, get, replace (before the prospect answers), send. */
 export const apiQuoteRoutes = new Hono<AppEnv>()
   .get('/', async (c) => {
     const key = c.get('apiKey');
@@ -37,6 +37,15 @@ export const apiQuoteRoutes = new Hono<AppEnv>()
     const key = c.get('apiKey');
     const host = await hostOf(c, key.hostId);
     return c.json({ data: serializeQuote(await getQuote(getDb(c.env.DB), key.hostId, c.req.param('id'), todayIn(host.timezone))) });
+  })
+  .put('/:id', async (c) => {
+    const key = c.get('apiKey');
+    const body = await readJsonObject(c);
+    const host = await hostOf(c, key.hostId);
+    const db = getDb(c.env.DB);
+    const today = todayIn(host.timezone);
+    await updateQuote(db, key.hostId, { kind: 'api_key', id: key.id, label: `API key “${key.name}”` }, c.req.param('id'), body, today);
+    return c.json({ data: serializeQuote(await getQuote(db, key.hostId, c.req.param('id'), today)) });
   })
   .post('/:id/send', async (c) => {
     const key = c.get('apiKey');

@@ -2,6 +2,7 @@ import type { Child } from 'hono/jsx';
 import type { InvoiceDocument, InvoiceLineRow } from '../../../src/billing/invoices';
 import { formatMoney } from '../../../src/billing/money';
 import { addDays } from '../../../src/billing/periods';
+import { Time } from '../../components/time';
 
 export const INVOICE_STATUS_LABELS: Record<InvoiceDocument['invoice']['status'], string> = {
   draft: 'Draft',
@@ -180,6 +181,27 @@ export function InvoiceDocumentView(props: {
             {doc.allocations.map((a) => (
               <li>
                 {a.paymentId ? `Payment${a.method ? ` (${a.method.toUpperCase()}` : ''}${a.reference ? `, ${a.reference}` : ''}${a.method ? ')' : ''}${a.receivedOn ? ` received ${a.receivedOn}` : ''}` : 'Credit applied'}: {money(a.amountMinor)}
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+
+      {doc.agreements.length > 0 && (
+        <section class="invoice-agreements" data-testid="invoice-agreements">
+          <h3>Agreements</h3>
+          <p class="muted small">{invoice.issuedAt ? 'In force when this invoice was issued.' : 'In force today; fixed when the invoice is issued.'}</p>
+          <ul>
+            {doc.agreements.map((a) => (
+              <li data-document-id={a.documentId}>
+                {a.title}, version {a.version} (SHA-256 <code class="hash">{a.sha256.slice(0, 16)}…</code>):{' '}
+                {a.acceptedAt === null ? (
+                  'not accepted'
+                ) : (
+                  <>
+                    {a.acceptedVersion === a.version ? 'accepted' : `version ${a.acceptedVersion} accepted`} <Time ms={a.acceptedAt} timezone={issuer.timezone} dateOnly />
+                  </>
+                )}
               </li>
             ))}
           </ul>

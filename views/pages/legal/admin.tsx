@@ -1,8 +1,7 @@
-import { raw } from 'hono/html';
 import type { StaffSession } from '../../../src/auth/staff-session';
 import type { CustomerDetail } from '../../../src/customers/service';
 import type { FieldErrors } from '../../../src/lib/errors';
-import { renderMarkdown } from '../../../src/lib/markdown';
+import { parseMarkdown, RichText } from '../../../src/lib/markdown';
 import { AUDIENCE_LABELS, AUDIENCES, type CustomerLegalRow, type DocumentListItem, type LegalDocumentRow, type LegalVersionRow } from '../../../src/legal/service';
 import { ConfirmAction } from '../../components/confirm';
 import { Card, EmptyState, FormErrorSummary, SelectField, TextArea, TextField } from '../../components/form';
@@ -140,7 +139,8 @@ export function VersionContent(props: { version: LegalVersionRow; downloadHref: 
       </p>
     );
   }
-  return <div class="legal-text">{raw(renderMarkdown(version.body ?? ''))}</div>;
+  // The page's own h1 is the document's title: the text's headings start at h2.
+  return <RichText blocks={parseMarkdown(version.body ?? '')} headingBase={2} class="legal-text" />;
 }
 
 export function LegalDocumentPage(props: {

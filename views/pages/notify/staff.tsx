@@ -3,7 +3,7 @@ import type { StaffSession } from '../../../src/auth/staff-session';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { formatCount } from '../../../src/lib/format';
 import { CONTRACT_KIND_OPTIONS, STATUS_OPTIONS, type Announcement, type DeliveryFigures, type RecipientPreview, type RecipientRow, type TargetOptions } from './shared';
-import { parseBody, RichText } from '../../../src/notify/markdown';
+import { parseBody, RichText } from '../../../src/lib/markdown';
 import { ConfirmAction } from '../../components/confirm';
 import { FilterSearch, FilterSelect } from '../../components/filter-select';
 import { EmptyState, FormErrorSummary, SelectField, TextArea, TextField } from '../../components/form';

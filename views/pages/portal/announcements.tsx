@@ -1,5 +1,5 @@
 import type { PortalContext } from '../../../src/portal/context';
-import { parseBody, RichText } from '../../../src/notify/markdown';
+import { parseBody, RichText } from '../../../src/lib/markdown';
 import { EmptyState } from '../../components/form';
 import { Time } from '../../components/time';
 import { PortalLayout, portalHref } from '../../layouts/portal';

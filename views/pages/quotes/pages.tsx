@@ -4,7 +4,7 @@ import type { FieldErrors } from '../../../src/lib/errors';
 import { formatMoney } from '../../../src/lib/format';
 import type { RequiredDocument } from '../../../src/legal/service';
 import type { PortalContext } from '../../../src/portal/context';
-import { HOURS_PER_MONTH, quoteNumber, type QuoteDetail, type QuoteRow, type QuoteStatus } from '../../../src/quotes/service';
+import { HOURS_PER_MONTH, isEditableQuote, MAX_QUOTE_LINES, quoteNumber, type QuoteDetail, type QuoteRow, type QuoteStatus } from '../../../src/quotes/service';
 import { microsToDecimal } from '../../../src/sites/schema';
 import { FilterSearch, FilterSelect } from '../../components/filter-select';
 import { Card, EmptyState, FormErrorSummary, SelectField, TextArea, TextField } from '../../components/form';
@@ -112,17 +112,33 @@ export function QuotesListPage(props: { session: StaffSession; quotes: (QuoteRow
   );
 }
 
-export function QuoteFormPage(props: { session: StaffSession; values: Record<string, string>; errors?: FieldErrors }) {
-  const { values: v, errors } = props;
+/** New quote, or (with `editing`) the edit of one the prospect has not answered yet. */
+export function QuoteFormPage(props: { session: StaffSession; values: Record<string, string>; errors?: FieldErrors; editing?: { id: string; number: number; status: QuoteStatus; prospectEmail: string } }) {
+  const { values: v, errors, editing } = props;
+  const title = editing ? `Edit quote ${quoteNumber(editing.number)}` : 'New quote';
+  // Five line slots, more when the quote already has more (the API takes up to MAX_QUOTE_LINES).
+  const lastLine = Math.max(5, ...Array.from({ length: MAX_QUOTE_LINES }, (_, i) => i + 1).filter((n) => v[`line${n}_description`] || v[`line${n}_units`] || v[`line${n}_ths`] || v[`line${n}_power_w`]));
   const kindOptions = (Object.entries(KIND_LABELS) as [string, string][]).map(([k, l]) => [k, l] as const);
   return (
-    <AdminLayout session={props.session} title="New quote" area="quotes">
+    <AdminLayout session={props.session} title={title} area="quotes">
       <nav class="breadcrumbs" aria-label="Breadcrumb">
-        <a href="/admin/quotes">Quotes</a> / <span>New quote</span>
+        <a href="/admin/quotes">Quotes</a> /{' '}
+        {editing ? (
+          <>
+            <a href={`/admin/quotes/${editing.id}`}>{quoteNumber(editing.number)}</a> / <span>Edit</span>
+          </>
+        ) : (
+          <span>New quote</span>
+        )}
       </nav>
-      <PageHeader title="New quote" />
-      <form method="post" action="/admin/quotes" novalidate id="quote-form">
+      <PageHeader title={title} />
+      <form method="post" action={editing ? `/admin/quotes/${editing.id}` : '/admin/quotes'} novalidate id="quote-form">
         <FormErrorSummary errors={errors} />
+        {editing && editing.status !== 'draft' && (
+          <div class="alert alert-info" role="status" data-testid="quote-edit-warning">
+            This quote was sent to {editing.prospectEmail}. Saving puts it back to draft and the link they have stops working: send it again when it is ready.
+          </div>
+        )}
         <Card title="Prospect">
           <TextField label="Name" name="prospect_name" value={v.prospect_name} errors={errors} required maxlength={200} />
           <TextField label="Company" name="prospect_company" value={v.prospect_company} errors={errors} maxlength={200} />
@@ -162,7 +178,7 @@ export function QuoteFormPage(props: { session: StaffSession; values: Record<str
             Units × model with nominal TH/s and power (W) per unit; for Infinity one line per TH/s block (TH/s only); for O&M the number of sites. The estimate uses{' '}
             {HOURS_PER_MONTH} hours a month.
           </p>
-          {[1, 2, 3, 4, 5].map((n) => (
+          {Array.from({ length: lastLine }, (_, i) => i + 1).map((n) => (
             <fieldset class="quote-line">
               <legend>Line {n}</legend>
               <TextField label="Model or description" name={`line${n}_description`} value={v[`line${n}_description`]} errors={errors} maxlength={200} />
@@ -172,9 +188,16 @@ export function QuoteFormPage(props: { session: StaffSession; values: Record<str
             </fieldset>
           ))}
         </Card>
-        <button type="submit" class="btn btn-primary">
-          Save draft
-        </button>
+        <div class="form-actions">
+          <button type="submit" class="btn btn-primary">
+            {editing ? 'Save changes' : 'Save draft'}
+          </button>
+          {editing && (
+            <a class="btn" href={`/admin/quotes/${editing.id}`}>
+              Cancel
+            </a>
+          )}
+        </div>
       </form>
     </AdminLayout>
   );
@@ -267,6 +290,11 @@ export function QuoteDetailPage(props: { session: StaffSession; quote: QuoteDeta
             <a class="btn" href={`/admin/quotes/${q.id}/print`}>
               Printable
             </a>
+            {isEditableQuote(q) && (
+              <a class="btn" href={`/admin/quotes/${q.id}/edit`}>
+                Edit
+              </a>
+            )}
             {canSend && (
               <form method="post" action={`/admin/quotes/${q.id}/send`}>
                 <button type="submit" class="btn btn-primary">

@@ -1,8 +1,9 @@
 /**
- * A small, safe Markdown subset for announcements: headings (#, ##, ###), paragraphs, line
- * breaks, **strong**, *emphasis* / _emphasis_, bulleted (- or *) and numbered (1.) lists, and
- * [links](https://…) whose target is http(s) or mailto. Nothing else is Markdown: raw HTML,
- * images, code and tables stay text.
+ * The one safe Markdown subset of the app, for everything hosts write for their customers
+ * (announcements and their emails, legal agreements): headings (# … ######), paragraphs, line
+ * breaks, **strong**, *emphasis* / _emphasis_, `code`, bulleted (- or *) and numbered (1.) lists,
+ * and [links](https://…) whose target is http(s) or mailto. Nothing else is Markdown: raw HTML,
+ * images, code blocks and tables stay text.
  *
  * Parsing produces plain data (blocks of inline runs), never HTML strings; the renderers below
  * turn it into hono/jsx, which escapes every text and attribute, or into plain text. So any
@@ -14,11 +15,14 @@ export type Inline =
   | { kind: 'text'; text: string }
   | { kind: 'strong'; children: Inline[] }
   | { kind: 'em'; children: Inline[] }
+  | { kind: 'code'; text: string }
   | { kind: 'link'; href: string; children: Inline[] }
   | { kind: 'break' };
 
+export type HeadingLevel = 1 | 2 | 3 | 4 | 5 | 6;
+
 export type Block =
-  | { kind: 'heading'; level: 1 | 2 | 3; children: Inline[] }
+  | { kind: 'heading'; level: HeadingLevel; children: Inline[] }
   | { kind: 'paragraph'; children: Inline[] }
   | { kind: 'list'; ordered: boolean; items: Inline[][] };
 
@@ -35,7 +39,7 @@ export function safeHref(url: string): string | null {
   }
 }
 
-/** Inline Markdown: links, strong, emphasis; everything else text. */
+/** Inline Markdown: code spans, links, strong, emphasis; everything else text. */
 export function parseInline(text: string): Inline[] {
   const out: Inline[] = [];
   let buffer = '';
@@ -46,6 +50,14 @@ export function parseInline(text: string): Inline[] {
   let i = 0;
   while (i < text.length) {
     const rest = text.slice(i);
+    // `code` is literal: nothing inside it is Markdown.
+    const code = /^`([^`\n]+)`/.exec(rest);
+    if (code) {
+      flush();
+      out.push({ kind: 'code', text: code[1]! });
+      i += code[0].length;
+      continue;
+    }
     // [label](url)
     const link = /^\[([^\]\n]{1,500})\]\(([^)\s]{1,2000})\)/.exec(rest);
     if (link) {
@@ -89,7 +101,7 @@ const lineInlines = (lines: string[]): Inline[] => {
 
 const BULLET = /^\s*[-*+]\s+(.*)$/;
 const NUMBERED = /^\s*\d{1,9}[.)]\s+(.*)$/;
-const HEADING = /^(#{1,3})\s+(.*?)\s*#*\s*$/;
+const HEADING = /^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$/;
 
 /** Markdown into blocks. */
 export function parseMarkdown(source: string): Block[] {
@@ -111,7 +123,7 @@ export function parseMarkdown(source: string): Block[] {
     const heading = HEADING.exec(line);
     if (heading) {
       endParagraph();
-      blocks.push({ kind: 'heading', level: heading[1]!.length as 1 | 2 | 3, children: parseInline(heading[2]!) });
+      blocks.push({ kind: 'heading', level: heading[1]!.length as HeadingLevel, children: parseInline(heading[2]!) });
       i += 1;
       continue;
     }
@@ -164,13 +176,20 @@ function renderInline(nodes: Inline[], styles: RenderStyles): Child[] {
         return node.text;
       case 'break':
         return <br />;
+      case 'code':
+        return <code>{node.text}</code>;
       case 'strong':
         return <strong>{renderInline(node.children, styles)}</strong>;
       case 'em':
         return <em>{renderInline(node.children, styles)}</em>;
       case 'link':
-        return (
-          <a href={node.href} style={styles.link} rel="noopener noreferrer">
+        // Web links leave the app in a new tab and pass no referrer nor ranking; mail links open the mail client.
+        return node.href.startsWith('mailto:') ? (
+          <a href={node.href} style={styles.link}>
+            {renderInline(node.children, styles)}
+          </a>
+        ) : (
+          <a href={node.href} style={styles.link} rel="noopener noreferrer nofollow" target="_blank">
             {renderInline(node.children, styles)}
           </a>
         );
@@ -178,9 +197,24 @@ function renderInline(nodes: Inline[], styles: RenderStyles): Child[] {
   });
 }
 
+function Heading(props: { level: number; style?: string; children: Child[] }) {
+  switch (props.level) {
+    case 2:
+      return <h2 style={props.style}>{props.children}</h2>;
+    case 3:
+      return <h3 style={props.style}>{props.children}</h3>;
+    case 4:
+      return <h4 style={props.style}>{props.children}</h4>;
+    case 5:
+      return <h5 style={props.style}>{props.children}</h5>;
+    default:
+      return <h6 style={props.style}>{props.children}</h6>;
+  }
+}
+
 /**
- * Blocks as JSX. Headings start at `headingBase` (a page with its own h1 and h2 passes 3), so the
- * outline stays in order.
+ * Blocks as JSX. A `# heading` becomes `headingBase` (a page with its own h1 passes 2, one with
+ * its own h1 and h2 passes 3), so the outline stays in order; the deepest is h6.
  */
 export function RichText(props: { blocks: Block[]; headingBase?: 2 | 3 | 4; styles?: RenderStyles; class?: string }) {
   const styles = props.styles ?? {};
@@ -189,12 +223,11 @@ export function RichText(props: { blocks: Block[]; headingBase?: 2 | 3 | 4; styl
     <div class={props.class ?? 'rich-text'}>
       {props.blocks.map((block) => {
         if (block.kind === 'heading') {
-          const level = Math.min(6, base + block.level - 1);
-          const children = renderInline(block.children, styles);
-          if (level <= 3) return <h3 style={styles.heading}>{children}</h3>;
-          if (level === 4) return <h4 style={styles.heading}>{children}</h4>;
-          if (level === 5) return <h5 style={styles.heading}>{children}</h5>;
-          return <h6 style={styles.heading}>{children}</h6>;
+          return (
+            <Heading level={Math.min(6, base + block.level - 1)} style={styles.heading}>
+              {renderInline(block.children, styles)}
+            </Heading>
+          );
         }
         if (block.kind === 'list') {
           const items = block.items.map((item) => <li>{renderInline(item, styles)}</li>);
@@ -211,6 +244,7 @@ function inlineText(nodes: Inline[]): string {
     .map((node) => {
       switch (node.kind) {
         case 'text':
+        case 'code':
           return node.text;
         case 'break':
           return '\n';
