@@ -24,6 +24,7 @@ import { adminDefaultRoutes } from './routes/admin-default';
 import { adminDefaultSettingsRoutes } from './routes/admin-default-settings';
 import { apiDefaultCaseRoutes, apiCustomerDefaultRoutes } from './routes/api-v1/default-cases';
 import { adminTeamRoutes } from './routes/admin-team';
+import { adminExportRoutes } from './routes/admin-export';
 import { adminHostRoutes } from './routes/admin-hosts';
 import { teamRoutes } from './routes/team';
 import { agentApiRoutes } from './routes/agent-api';
@@ -98,6 +99,7 @@ export function createPlatformApp() {
   app.route('/admin/quotes.csv', adminQuoteCsvRoute);
   app.route('/admin/quotes', adminQuoteRoutes);
   app.route('/admin/settings/staff', adminTeamRoutes);
+  app.route('/admin/settings/export', adminExportRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
   app.route('/admin/account', adminAccountRoutes);
   app.route('/admin/hosts', adminHostRoutes);
