@@ -7,7 +7,7 @@
  * (src/auth/api-keys.ts). The sites' live objects stop their alarms (no alert emails after
  * closing). The data stays for CLOSE_GRACE_MS, then the cron deletes it (deleteClosedHosts).
  */
-import { and, eq, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import { activityInsert } from '../activity/service';
 import { verifyPassword } from '../auth/password';
 import { can, requireThat } from '../auth/permissions';
@@ -114,6 +114,7 @@ export async function deleteClosedHosts(env: Bindings, now: number, budgetMs = D
     .select({ id: hosts.id })
     .from(hosts)
     .where(and(isNotNull(hosts.closedAt), isNotNull(hosts.deleteAfter), lte(hosts.deleteAfter, now)))
+    .orderBy(asc(hosts.deleteAfter))
     .limit(5)
     .all();
   const deleted: string[] = [];

@@ -22,7 +22,7 @@ export function unzip(buffer: ArrayBuffer): Map<string, string> {
   let at = view.getUint32(end + 16, true);
   if (at + directorySize !== end) throw new Error('central directory does not end where the end record starts');
   const files = new Map<string, string>();
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   for (let i = 0; i < count; i++) {
     if (view.getUint32(at, true) !== 0x02014b50) throw new Error(`bad central header ${i}`);
     const method = view.getUint16(at + 10, true);
