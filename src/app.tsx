@@ -8,6 +8,7 @@ import { portalByDomain, portalBySlug, portalPreview } from './middleware/portal
 import { requestId } from './middleware/request-id';
 import { csrfProtection, securityHeaders } from './middleware/security';
 import { requireStaff } from './middleware/staff-auth';
+import { customerWriteScope } from './middleware/customer-scope';
 import { requestHostname } from './middleware/tenant';
 import { adminAccountRoutes } from './routes/admin-account';
 import { adminAlertRoutes } from './routes/admin-alerts';
@@ -80,6 +81,9 @@ export function createPlatformApp() {
   app.use('/admin/*', requireStaff);
   app.get('/admin', (c) => c.redirect('/admin/dashboard', 302));
   app.route('/admin/dashboard', adminDashboardRoutes);
+  // Site-scoped staff: a customer shared with sites they cannot see is read-only for them.
+  app.use('/admin/customers/:customerId/*', customerWriteScope);
+  app.use('/admin/customers/:customerId', customerWriteScope);
   app.route('/admin/customers/:customerId/portal', portalRoutes(portalPreview));
   // Before the customer routes: /:id/financials… is Financials' own, not the generic tab dispatcher.
   app.route('/admin/customers', adminFinancialsRoutes);
