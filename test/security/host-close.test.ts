@@ -1,8 +1,12 @@
-import { env, SELF } from 'cloudflare:test';
+import { createMessageBatch, env, SELF } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createAgent } from '../../src/agents/service';
-import { hosts } from '../../src/db/schema';
+import { emailOutbox, hosts } from '../../src/db/schema';
+import { handleEmailQueue } from '../../src/email/consumer';
+import { outboxInsert } from '../../src/email/outbox';
+import type { Transport } from '../../src/email/transports';
+import type { Bindings, EmailQueueMessage } from '../../src/env';
 import { staffActor } from '../../src/hosts/service';
 import { deleteClosedHosts } from '../../src/team/close';
 import { portalCustomer } from '../helpers/alerts';
@@ -138,6 +142,39 @@ describe('closing the host: every door shuts at once', () => {
     const res = await postForm(new URL(url).pathname, { name: 'Late Joiner', password: 'a long enough password' });
     expect(res.status).toBe(409);
     expect(sessionCookieFrom(res)).toBeNull();
+  });
+});
+
+describe('closing also stops what was already on its way', () => {
+  it("emails queued to the host's customers are not sent; platform notices to its staff still are", async () => {
+    const host = await createHost(HOST_NAME);
+    const toCustomer = outboxInsert(db(), {
+      hostId: host.hostId,
+      to: 'customer@example.com',
+      template: 'invite',
+      subject: 'Join the portal',
+      payload: { customerName: 'Acme', inviterLabel: 'Ana', acceptUrl: 'https://hashyard.test/host/x/auth/invite/t', expiresAt: '2030-01-01T00:00:00.000Z' },
+    });
+    const toOwner = outboxInsert(db(), {
+      hostId: host.hostId,
+      to: host.owner.email,
+      template: 'platform_notice',
+      subject: 'Your export is ready',
+      payload: { greeting: 'Hello,', paragraphs: ['Ready.'], actionLabel: 'Open', actionUrl: 'https://hashyard.test/admin/settings/export' },
+    });
+    await db().batch([toCustomer.statement, toOwner.statement]);
+    await close(host);
+    const sent: string[] = [];
+    const transport: Transport = { name: 'mailchannels', send: async (email) => void sent.push(email.to) };
+    const batch = createMessageBatch<EmailQueueMessage>(
+      'hashyard-email',
+      [toCustomer.id, toOwner.id].map((outboxId, i) => ({ id: `close-${i}`, timestamp: new Date(), attempts: 1, body: { outboxId } })),
+    );
+    await handleEmailQueue(batch, env as unknown as Bindings, { transport });
+    expect(sent).toEqual([host.owner.email]);
+    const refused = await db().select().from(emailOutbox).where(eq(emailOutbox.id, toCustomer.id)).get();
+    expect(refused!.status).toBe('failed');
+    expect(refused!.lastError).toContain('closed');
   });
 });
 
