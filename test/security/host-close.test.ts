@@ -5,7 +5,7 @@ import { createAgent } from '../../src/agents/service';
 import { emailOutbox, hosts } from '../../src/db/schema';
 import { handleEmailQueue } from '../../src/email/consumer';
 import { outboxInsert } from '../../src/email/outbox';
-import type { Transport } from '../../src/email/transports';
+import type { Transport } from '../../src/email/types';
 import type { Bindings, EmailQueueMessage } from '../../src/env';
 import { staffActor } from '../../src/hosts/service';
 import { deleteClosedHosts } from '../../src/team/close';
