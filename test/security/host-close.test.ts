@@ -212,6 +212,19 @@ describe('closing needs the owner, the exact name and the password', () => {
     expect((await hostRow(host))!.closedAt).toBeNull();
   });
 
+  it('a host name with markup is shown as text on the page and in the confirmation error', async () => {
+    const nasty = '<img src=x onerror=alert(1)> & "Co"';
+    const host = await createHost(nasty);
+    const page = await (await getPage('/admin/settings/export', { cookie: host.owner.cookie })).text();
+    expect(page).not.toContain('<img src=x');
+    expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    const wrong = await postForm('/admin/settings/export/close', { confirmation: 'nope', password: host.owner.password }, { cookie: host.owner.cookie });
+    expect(wrong.status).toBe(422);
+    expect(await wrong.text()).not.toContain('<img src=x');
+    // Typed exactly, markup and all, it closes.
+    await close(host, nasty);
+  });
+
   it("another host's owner closes only their own host", async () => {
     const a = await createHost(HOST_NAME);
     const b = await createHost('Other Hosting');
