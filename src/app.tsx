@@ -8,6 +8,7 @@ import { portalByDomain, portalBySlug, portalPreview } from './middleware/portal
 import { requestId } from './middleware/request-id';
 import { csrfProtection, securityHeaders } from './middleware/security';
 import { requireStaff } from './middleware/staff-auth';
+import { customerWriteScope } from './middleware/customer-scope';
 import { requestHostname } from './middleware/tenant';
 import { adminAccountRoutes } from './routes/admin-account';
 import { adminAlertRoutes } from './routes/admin-alerts';
@@ -24,6 +25,7 @@ import { adminDefaultRoutes } from './routes/admin-default';
 import { adminDefaultSettingsRoutes } from './routes/admin-default-settings';
 import { apiDefaultCaseRoutes, apiCustomerDefaultRoutes } from './routes/api-v1/default-cases';
 import { adminTeamRoutes } from './routes/admin-team';
+import { adminExportRoutes } from './routes/admin-export';
 import { adminHostRoutes } from './routes/admin-hosts';
 import { teamRoutes } from './routes/team';
 import { agentApiRoutes } from './routes/agent-api';
@@ -79,6 +81,9 @@ export function createPlatformApp() {
   app.use('/admin/*', requireStaff);
   app.get('/admin', (c) => c.redirect('/admin/dashboard', 302));
   app.route('/admin/dashboard', adminDashboardRoutes);
+  // Site-scoped staff: a customer shared with sites they cannot see is read-only for them.
+  app.use('/admin/customers/:customerId/*', customerWriteScope);
+  app.use('/admin/customers/:customerId', customerWriteScope);
   app.route('/admin/customers/:customerId/portal', portalRoutes(portalPreview));
   // Before the customer routes: /:id/financials… is Financials' own, not the generic tab dispatcher.
   app.route('/admin/customers', adminFinancialsRoutes);
@@ -98,6 +103,7 @@ export function createPlatformApp() {
   app.route('/admin/quotes.csv', adminQuoteCsvRoute);
   app.route('/admin/quotes', adminQuoteRoutes);
   app.route('/admin/settings/staff', adminTeamRoutes);
+  app.route('/admin/settings/export', adminExportRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
   app.route('/admin/account', adminAccountRoutes);
   app.route('/admin/hosts', adminHostRoutes);

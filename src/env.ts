@@ -18,6 +18,8 @@ export interface Bindings {
   BILLING_QUEUE: Queue<unknown>;
   /** Announcement fan-out (src/notify/queue.ts): one message per chunk of recipients. */
   NOTIFY_QUEUE: Queue<unknown>;
+  /** The host's data export (src/team/export.ts): one message per build step. */
+  EXPORT_QUEUE: Queue<unknown>;
   /** One SiteState Durable Object per site (src/live/site-state.ts), typed by its RPC contract. */
   SITE_STATE: DurableObjectNamespace<SiteStateApi>;
   APP_HOST: string;

@@ -13,6 +13,8 @@ import { BILLING_QUEUE_NAME, handleBillingQueue, runBillingCron } from './billin
 import { runDefaultCron } from './default/cron';
 import { handleNotifyQueue, NOTIFY_QUEUE_NAME } from './notify/queue';
 import { runNotifyCron } from './notify/service';
+import { EXPORT_QUEUE_NAME, handleExportQueue, runExportCron } from './team/export';
+import { deleteClosedHosts } from './team/close';
 
 export { SiteState } from './live/site-state';
 
@@ -32,6 +34,8 @@ export default {
         return handleBillingQueue(batch, env);
       case NOTIFY_QUEUE_NAME:
         return handleNotifyQueue(batch, env);
+      case EXPORT_QUEUE_NAME:
+        return handleExportQueue(batch, env);
       default:
         // Throwing leaves the batch unacknowledged, so a misrouted queue is retried, not lost.
         throw new Error(`No consumer for queue "${batch.queue}"`);
@@ -60,5 +64,9 @@ export default {
     ctx.waitUntil(expireQuotes(db, controller.scheduledTime));
     ctx.waitUntil(pruneRateLimits(db, controller.scheduledTime));
     ctx.waitUntil(pruneSignInFailures(db, controller.scheduledTime));
+    // The host's data exports: files past their 7 days, lost build messages (src/team/export.ts);
+    // closed hosts past their grace period lose their data (src/team/close.ts).
+    ctx.waitUntil(runExportCron(env, controller.scheduledTime, `https://${env.APP_HOST}`));
+    ctx.waitUntil(deleteClosedHosts(env, controller.scheduledTime));
   },
 } satisfies ExportedHandler<Bindings, unknown>;

@@ -1,10 +1,10 @@
 import { inSiteScope, type SiteScope } from '../team/scope';
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { activityInsert, activityInsertIfChanged, type Actor } from '../activity/service';
 import { can, requireThat } from '../auth/permissions';
 import type { Db } from '../db/client';
-import { agents, rateLimits, sites, type StaffRole } from '../db/schema';
+import { agents, hosts, rateLimits, sites, type StaffRole } from '../db/schema';
 import { AppError, notFound } from '../lib/errors';
 import { base64Url, newId, sha256Hex } from '../lib/ids';
 import { consumeRateLimit } from '../lib/rate-limit';
@@ -275,8 +275,10 @@ export async function registerAgent(
   await refuseWhenPlatformFailuresExceeded(db, now);
   const codeHash = await sha256Hex(input.code);
   const agent = await db
-    .select()
+    .select(getTableColumns(agents))
     .from(agents)
+    // A closed host registers no agent: its codes read as unknown (src/team/close.ts).
+    .innerJoin(hosts, and(eq(hosts.id, agents.hostId), isNull(hosts.closedAt)))
     .where(eq(agents.codeSelector, input.code.slice(0, CODE_SELECTOR_LENGTH)))
     .get();
   if (!agent || agent.revokedAt !== null || agent.tokenHash !== null || agent.codeHash === null) {
@@ -342,6 +344,8 @@ export async function authenticateAgent(db: Db, authorization: string | null | u
   const row = await db
     .select({ agentId: agents.id, hostId: agents.hostId, siteId: agents.siteId })
     .from(agents)
+    // A closed host's agents stop at once (src/team/close.ts).
+    .innerJoin(hosts, and(eq(hosts.id, agents.hostId), isNull(hosts.closedAt)))
     .where(and(eq(agents.tokenHash, tokenHash), isNull(agents.revokedAt)))
     .get();
   return row ?? null;

@@ -47,7 +47,8 @@ export async function authenticateApiKey(db: Db, authorization: string | undefin
     })
     .from(apiKeys)
     .innerJoin(hosts, eq(hosts.id, apiKeys.hostId))
-    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt)))
+    // A closed host's keys stop at once (src/team/close.ts).
+    .where(and(eq(apiKeys.keyHash, keyHash), isNull(apiKeys.revokedAt), isNull(hosts.closedAt)))
     .get();
   return row ? { ...row, scopes: parseScopes(row.scopes) } : null;
 }

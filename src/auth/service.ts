@@ -92,6 +92,6 @@ export async function signIn(db: Db, headers: Headers, raw: unknown, knownDevice
     .orderBy(asc(hostUsers.createdAt))
     .all();
   const first = memberships[0];
-  if (!first) throw new AppError('forbidden', 'This account is not a member of any host any more.');
+  if (!first) throw new AppError('forbidden', 'This account is not a member of any open host any more.');
   return { userId: user.id, hostId: first.hostId, sessionVersion: user.sessionVersion, hostCount: memberships.length, deviceKey };
 }

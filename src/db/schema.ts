@@ -33,7 +33,11 @@ export const hosts = sqliteTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('hosts_main_slug_unique').on(t.mainSlug), uniqueIndex('hosts_host_slug_unique').on(t.hostSlug)],
+  (t) => [
+    uniqueIndex('hosts_main_slug_unique').on(t.mainSlug),
+    uniqueIndex('hosts_host_slug_unique').on(t.hostSlug),
+    index('hosts_delete_after_idx').on(t.deleteAfter).where(sql`delete_after IS NOT NULL`),
+  ],
 );
 
 export const DOMAIN_STATUSES = ['pending', 'active', 'failed'] as const;
@@ -1467,7 +1471,7 @@ export const ownershipTransfers = sqliteTable(
   (t) => [uniqueIndex('ownership_transfers_token_unique').on(t.tokenHash), index('ownership_transfers_host_idx').on(t.hostId)],
 );
 
-export const HOST_EXPORT_STATUSES = ['queued', 'running', 'ready', 'failed'] as const;
+export const HOST_EXPORT_STATUSES = ['queued', 'running', 'ready', 'failed', 'expired'] as const;
 
 /** Settings → Export: a ZIP of CSVs built by the export queue and kept in R2 for 7 days. */
 export const hostExports = sqliteTable(
@@ -1486,11 +1490,13 @@ export const hostExports = sqliteTable(
     sizeBytes: integer('size_bytes'),
     rowCount: integer('row_count'),
     error: text('error'),
+    /** JSON: the build's resumable state (src/team/export.ts, migration 0016); null when done. */
+    state: text('state'),
     expiresAt: integer('expires_at').notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [index('host_exports_host_idx').on(t.hostId, t.createdAt)],
+  (t) => [index('host_exports_host_idx').on(t.hostId, t.createdAt), index('host_exports_expiry_idx').on(t.status, t.expiresAt)],
 );
 
 // ---------------------------------------------------------------------------------------------

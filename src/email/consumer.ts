@@ -84,6 +84,9 @@ export async function handleEmailQueue(batch: MessageBatch<EmailQueueMessage>, e
         if (!row.hostId) throw new PermanentEmailError('The email has no host to brand it.');
         const host = await hostBrand(row.hostId);
         if (!host) throw new PermanentEmailError('The host no longer exists.');
+        // A closed host's billing, alerts and announcements still queued never reach its customers;
+        // platform notices to its staff (an export being ready) still go.
+        if (host.closedAt && !isPlatformTemplate(row.template)) throw new PermanentEmailError('The host is closed.');
         const rendered = await renderEmail(row, host);
         transport ??= selectTransport(env);
         await transport.send({ outboxId, to: row.toEmail, fromName: isPlatformTemplate(row.template) ? PLATFORM_BRAND_ROW.name : host.name, subject: row.subject, ...rendered });

@@ -144,6 +144,8 @@ export interface HostBrandRow {
   brandSlogan: string | null;
   brandPrimaryColor: string | null;
   brandAccentColor: string | null;
+  /** Set once the host closed (src/team/close.ts): its customers get no more email. */
+  closedAt?: number | null;
 }
 
 /** The host's identity as of now; null when the host no longer exists. */
@@ -155,6 +157,7 @@ export async function loadHostBrand(db: Db, hostId: string): Promise<HostBrandRo
       brandSlogan: hosts.brandSlogan,
       brandPrimaryColor: hosts.brandPrimaryColor,
       brandAccentColor: hosts.brandAccentColor,
+      closedAt: hosts.closedAt,
     })
     .from(hosts)
     .where(eq(hosts.id, hostId))

@@ -20,6 +20,10 @@ export interface SiteStateApi extends Rpc.DurableObjectBranded {
   history(minerIds: string[], sinceMs: number): Promise<HistoryPoint[]>;
   /** The pool guard re-reads owner pools, active redirects and notice opt-ins from D1 now. */
   refreshPoolFacts(): Promise<void>;
+  /** The host closed (src/team/close.ts): roll up the usage it holds, then no more alarms. */
+  stopForClosedHost(): Promise<void>;
+  /** The closed host's data is deleted: everything this object stores goes too. */
+  forget(): Promise<void>;
 }
 
 export interface IngestContext {

@@ -187,6 +187,16 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     await this.ctx.storage.setAlarm(Date.now() + ALARM_EVERY_MS);
   }
 
+  async stopForClosedHost(): Promise<void> {
+    if (this.store.site()) await this.rollUpUsage(Date.now());
+    await this.ctx.storage.deleteAlarm();
+  }
+
+  async forget(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
   /**
    * Re-reads the pool guard's facts from D1 now (owner pools, active redirects, the customers'
    * notice opt-in). The alarm does it every few minutes; a caller that just changed them (a

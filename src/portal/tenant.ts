@@ -1,4 +1,4 @@
-import { and, eq, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { customDomains, hosts } from '../db/schema';
 
@@ -36,6 +36,9 @@ const portalHostColumns = {
 };
 
 /**
+ * A closed host (src/team/close.ts) has no portal: neither address resolves, so its pages,
+ * sign-in, invitations, password resets and public quote links all answer 404 at once.
+ *
  * `/host/<slug>`: the host slug first; the organisation's main slug as a fallback so links made
  * before the host slug changed keep working. Slugs are unique across both columns
  * (src/hosts/service.ts), so at most one host matches each way. Unexecuted (batchable); pick
@@ -45,7 +48,7 @@ export function hostBySlugQuery(db: Db, slug: string) {
   return db
     .select({ ...portalHostColumns, bySlug: sql<number>`${hosts.hostSlug} = ${slug}` })
     .from(hosts)
-    .where(or(eq(hosts.hostSlug, slug), eq(hosts.mainSlug, slug)))
+    .where(and(or(eq(hosts.hostSlug, slug), eq(hosts.mainSlug, slug)), isNull(hosts.closedAt)))
     .limit(2);
 }
 
@@ -66,7 +69,7 @@ export function hostByDomainQuery(db: Db, hostname: string) {
     .select(portalHostColumns)
     .from(customDomains)
     .innerJoin(hosts, eq(hosts.id, customDomains.hostId))
-    .where(and(eq(customDomains.hostname, hostname.toLowerCase()), eq(customDomains.status, 'active')))
+    .where(and(eq(customDomains.hostname, hostname.toLowerCase()), eq(customDomains.status, 'active'), isNull(hosts.closedAt)))
     .limit(1);
 }
 

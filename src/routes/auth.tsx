@@ -44,7 +44,11 @@ export const authRoutes = new Hono<AppEnv>()
     if (token && (await loadStaffSession(getDb(c.env.DB), c.get('vars').SESSION_SECRET, token))) {
       return c.redirect(safeNext(next), 302);
     }
-    const notice = c.req.query('signed_out') ? 'You have signed out.' : undefined;
+    const notice = c.req.query('signed_out')
+      ? 'You have signed out.'
+      : c.req.query('closed')
+        ? 'The host’s account is closed: nobody can sign in to it any more, and its data is deleted after 30 days.'
+        : undefined;
     return c.html(<SignInPage next={next} notice={notice} />);
   })
   .post('/login', async (c) => {

@@ -22,6 +22,8 @@ const SECTIONS = [
   { key: 'legal', label: 'Legal', href: '/admin/settings/legal' },
   { key: 'staff', label: 'Team', href: '/admin/settings/staff' },
   { key: 'api-keys', label: 'API keys', href: '/admin/settings/api-keys' },
+  // Owner only (src/routes/admin-export.tsx): the data export and closing the account.
+  { key: 'export', label: 'Export', href: '/admin/settings/export' },
 ] as const;
 
 export type SettingsSection = (typeof SECTIONS)[number]['key'];
@@ -31,7 +33,7 @@ export function SettingsShell(props: { session: StaffSession; section: SettingsS
     <AdminLayout session={props.session} title={props.title} area="settings">
       <PageHeader title="Settings" />
       <nav class="tabs" aria-label="Settings sections">
-        {SECTIONS.map((section) => (
+        {SECTIONS.filter((section) => section.key !== 'export' || can.exportHostData(props.session.role)).map((section) => (
           <a href={section.href} aria-current={props.section === section.key ? 'page' : undefined}>
             {section.label}
           </a>
