@@ -1,3 +1,4 @@
+import { adminTwoFactorRoutes } from './routes/admin-two-factor';
 import { Hono } from 'hono';
 import type { AppEnv, Bindings } from './env';
 import { parseVars } from './env';
@@ -99,6 +100,7 @@ export function createPlatformApp() {
   app.route('/admin/quotes', adminQuoteRoutes);
   app.route('/admin/settings/staff', adminTeamRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
+  app.route('/admin/account/two-factor', adminTwoFactorRoutes);
   app.route('/admin/account', adminAccountRoutes);
   app.route('/admin/hosts', adminHostRoutes);
   app.route('/admin/equipment', adminEquipmentRoutes);
