@@ -20,6 +20,7 @@ const SECTIONS = [
   { key: 'default', label: 'Default and holding pool', href: '/admin/settings/default' },
   { key: 'legal', label: 'Legal', href: '/admin/settings/legal' },
   { key: 'staff', label: 'Team', href: '/admin/settings/staff' },
+  { key: 'security', label: 'Security', href: '/admin/settings/security' },
   { key: 'api-keys', label: 'API keys', href: '/admin/settings/api-keys' },
 ] as const;
 
