@@ -6,8 +6,8 @@ import { DEVICE_COOKIE, deviceAccounts } from '../security/sign-in-delay';
 import { rememberDevice } from '../middleware/device-cookie';
 import { startStaffSession } from '../middleware/staff-auth';
 import { signIn, signUpHost, type SignedIn } from '../auth/service';
-import { enabledTwoFactor, isRememberedDevice, PENDING_COOKIE, readPendingSignIn, REMEMBER_COOKIE, verifySecondFactor } from '../security/two-factor';
-import { rememberTwoFactorDevice, startPendingSignIn } from '../middleware/two-factor-cookies';
+import { enabledTwoFactor, PENDING_COOKIE, readPendingSignIn, verifySecondFactor } from '../security/two-factor';
+import { rememberTwoFactorDevice, secondStepNeeded, startPendingSignIn } from '../middleware/two-factor-cookies';
 import { loadStaffSession, STAFF_COOKIE } from '../auth/staff-session';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
@@ -35,6 +35,20 @@ async function completeSignIn(c: Context<AppEnv>, signedIn: SignedIn, next: stri
   // Several hosts: the person picks one first (the session already names their first).
   if ((signedIn.hostCount ?? 1) > 1) return redirectAfterPost(c, `/admin/hosts?next=${encodeURIComponent(next)}`);
   return redirectAfterPost(c, next);
+}
+
+/** Right password, code still to come: the pending cookie, and the second step's page. */
+async function askForCode(c: Context<AppEnv>, signedIn: SignedIn, next: string): Promise<Response> {
+  await startPendingSignIn(c, {
+    kind: 'staff',
+    accountId: signedIn.userId,
+    hostId: signedIn.hostId,
+    sessionVersion: signedIn.sessionVersion,
+    hostCount: signedIn.hostCount,
+    next,
+    deviceKey: signedIn.deviceKey,
+  });
+  return redirectAfterPost(c, '/login/two-factor');
 }
 
 export const authRoutes = new Hono<AppEnv>()
@@ -77,19 +91,7 @@ export const authRoutes = new Hono<AppEnv>()
       const known = await deviceAccounts(secret, getCookie(c, DEVICE_COOKIE));
       const signedIn = await signIn(db, c.req.raw.headers, form, known);
       // Two-factor on and this browser not remembered for it: no session yet, only the pending step.
-      const enrolment = await enabledTwoFactor(db, 'staff', signedIn.userId);
-      if (enrolment && !(await isRememberedDevice(secret, getCookie(c, REMEMBER_COOKIE), enrolment.id))) {
-        await startPendingSignIn(c, {
-          kind: 'staff',
-          accountId: signedIn.userId,
-          hostId: signedIn.hostId,
-          sessionVersion: signedIn.sessionVersion,
-          hostCount: signedIn.hostCount,
-          next: safeNext(form.next),
-          deviceKey: signedIn.deviceKey,
-        });
-        return redirectAfterPost(c, '/login/two-factor');
-      }
+      if (await secondStepNeeded(c, 'staff', signedIn.userId)) return askForCode(c, signedIn, safeNext(form.next));
       return completeSignIn(c, signedIn, safeNext(form.next));
     } catch (error) {
       if (error instanceof ValidationError) return rerender(422, error);

@@ -67,8 +67,8 @@ import { publicQuoteRoutes } from './public-quotes';
 import { recentSignIns, recordSignIn } from '../security/sign-ins';
 import { DEVICE_COOKIE, deviceAccounts } from '../security/sign-in-delay';
 import { rememberDevice } from '../middleware/device-cookie';
-import { rememberTwoFactorDevice, startPendingSignIn } from '../middleware/two-factor-cookies';
-import { enabledTwoFactor, isRememberedDevice, PENDING_COOKIE, readPendingSignIn, REMEMBER_COOKIE, verifySecondFactor } from '../security/two-factor';
+import { rememberTwoFactorDevice, secondStepNeeded, startPendingSignIn } from '../middleware/two-factor-cookies';
+import { enabledTwoFactor, PENDING_COOKIE, readPendingSignIn, verifySecondFactor } from '../security/two-factor';
 import { portalTwoFactorRoutes } from './portal-two-factor';
 
 type PortalCtx = Context<AppEnv>;
@@ -87,6 +87,20 @@ async function completePortalSignIn(c: PortalCtx, signedIn: PortalSignedIn): Pro
   if (signedIn.deviceKey) await rememberDevice(c, secret, await deviceAccounts(secret, getCookie(c, DEVICE_COOKIE)), signedIn.deviceKey);
   await startPortalSession(c, signedIn);
   return redirectAfterPost(c, portalHref(portal, '/'));
+}
+
+/** Right password, code still to come: the pending cookie (bound to this host), and the second step. */
+async function askForPortalCode(c: PortalCtx, signedIn: PortalSignedIn): Promise<Response> {
+  const portal = c.get('portal');
+  await startPendingSignIn(c, {
+    kind: 'customer',
+    accountId: signedIn.id,
+    hostId: portal.host.id,
+    customerId: signedIn.customerId,
+    sessionVersion: signedIn.sessionVersion,
+    deviceKey: signedIn.deviceKey,
+  });
+  return redirectAfterPost(c, portalHref(portal, '/auth/two-factor'));
 }
 
 /** View Portal is read-only: anything but a read is refused, whatever the form says. */
@@ -226,18 +240,7 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
       const known = await deviceAccounts(secret, getCookie(c, DEVICE_COOKIE));
       const signedIn = await signInMember(db, portal.host, c.req.raw.headers, form, known);
       // Two-factor on and this browser not remembered for it: no session yet, only the pending step.
-      const enrolment = await enabledTwoFactor(db, 'customer', signedIn.id);
-      if (enrolment && !(await isRememberedDevice(secret, getCookie(c, REMEMBER_COOKIE), enrolment.id))) {
-        await startPendingSignIn(c, {
-          kind: 'customer',
-          accountId: signedIn.id,
-          hostId: portal.host.id,
-          customerId: signedIn.customerId,
-          sessionVersion: signedIn.sessionVersion,
-          deviceKey: signedIn.deviceKey,
-        });
-        return redirectAfterPost(c, portalHref(portal, '/auth/two-factor'));
-      }
+      if (await secondStepNeeded(c, 'customer', signedIn.id)) return askForPortalCode(c, signedIn);
       return completePortalSignIn(c, signedIn);
     } catch (error) {
       if (error instanceof ValidationError) return rerender(422, error);
@@ -310,7 +313,10 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
       c,
       async () => {
         const accept = kind === 'new' ? acceptInviteAsNewMember : acceptInviteAsExistingMember;
-        await startPortalSession(c, await accept(db, portal.host, c.req.raw.headers, token, form));
+        const signedIn = await accept(db, portal.host, c.req.raw.headers, token, form);
+        // An existing account proved its password: with two-factor on, the code comes first.
+        if (await secondStepNeeded(c, 'customer', signedIn.id)) return askForPortalCode(c, signedIn);
+        await startPortalSession(c, signedIn);
         return redirectAfterPost(c, portalHref(portal, '/'));
       },
       (errors) => {
@@ -358,7 +364,10 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
     return handleForm(
       c,
       async () => {
-        await startPortalSession(c, await resetPassword(getDb(c.env.DB), portal.host, token, form));
+        const signedIn = await resetPassword(getDb(c.env.DB), portal.host, token, form);
+        // The reset link proves the mailbox, not the second factor: with two-factor on, the code comes first.
+        if (await secondStepNeeded(c, 'customer', signedIn.id)) return askForPortalCode(c, signedIn);
+        await startPortalSession(c, signedIn);
         return redirectAfterPost(c, portalHref(portal, '/'));
       },
       (errors) => {

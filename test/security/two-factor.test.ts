@@ -3,11 +3,12 @@ import { and, eq } from 'drizzle-orm';
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { STAFF_COOKIE } from '../../src/auth/staff-session';
-import { hosts, twoFactor } from '../../src/db/schema';
+import { hosts, hostUsers, twoFactor } from '../../src/db/schema';
+import { createStaffInvite } from '../../src/team/invites';
 import { PORTAL_COOKIE } from '../../src/portal/session';
 import { PENDING_COOKIE, signPendingSignIn } from '../../src/security/two-factor';
-import { createHost, createTestCustomer, db, getPage, postForm, sessionCookieFrom, uniqueId } from '../helpers/fixtures';
-import { acceptInvite, portalCookieFrom, setHostSlug, staffInvite } from '../helpers/portal';
+import { createHost, createTestCustomer, db, getPage, lastInviteToken, postForm, sessionCookieFrom, uniqueId } from '../helpers/fixtures';
+import { acceptInvite, latestEmail, portalCookieFrom, setHostSlug, staffInvite, tokenOf } from '../helpers/portal';
 import { cookieFrom, enrolThroughPages } from '../helpers/two-factor';
 
 const ip = () => ({ 'CF-Connecting-IP': `192.0.2.${Math.floor(Math.random() * 250)}-${uniqueId()}` });
@@ -167,5 +168,37 @@ describe('two-factor: HTML injection', () => {
     expect(html).toContain('<svg');
     expect(html).not.toContain('<img src=x');
     expect(html).not.toContain('<script>alert(2)');
+  });
+});
+
+describe('two-factor: no way in with the password alone', () => {
+  it('an existing account with two-factor accepts a staff invitation only with its code', async () => {
+    const { host, app } = await staffWithTwoFactor('Invite 2FA Home');
+    const other = await createHost('Invite 2FA Other');
+    await createStaffInvite(db(), env, other.owner.session, { email: host.owner.email, role: 'admin', site_access: 'all' }, 'https://hashyard.test');
+    const token = await lastInviteToken(host.owner.email);
+    const noCode = await postForm(`/team/invite/${token}`, { password: host.owner.password }, { headers: ip() });
+    expect(noCode.status).toBe(422);
+    expect(await noCode.text()).toContain('enter the code from your app');
+    expect(sessionCookieFrom(noCode)).toBeNull();
+    const joined = await db().select().from(hostUsers).where(and(eq(hostUsers.hostId, other.hostId), eq(hostUsers.userId, host.owner.userId))).get();
+    expect(joined).toBeUndefined();
+    const withCode = await postForm(`/team/invite/${token}`, { password: host.owner.password, code: await app.code() }, { headers: ip() });
+    expect(withCode.status).toBe(303);
+    expect(sessionCookieFrom(withCode)).toBeTruthy();
+  });
+
+  it('a portal password reset leads to the second step, not into the portal', async () => {
+    const m = await portalWithTwoFactor('Reset 2FA Host');
+    expect((await postForm(`${m.base}/auth/forgot`, { email: m.email }, { headers: ip() })).status).toBe(303);
+    const mail = await latestEmail(m.email, 'password_reset');
+    const token = tokenOf(mail.data.resetUrl ?? '');
+    const reset = await postForm(`${m.base}/auth/reset/${token}`, { password: 'a brand new password' }, { headers: ip() });
+    expect(reset.status).toBe(303);
+    expect(reset.headers.get('Location')).toBe(`${m.base}/auth/two-factor`);
+    expect(portalCookieFrom(reset)).toBeNull();
+    const done = await postForm(`${m.base}/auth/two-factor`, { code: await m.app.code() }, { cookie: cookieFrom(reset, PENDING_COOKIE)! });
+    expect(done.status).toBe(303);
+    expect(portalCookieFrom(done)).toBeTruthy();
   });
 });
