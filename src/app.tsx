@@ -1,3 +1,5 @@
+import { adminTwoFactorRoutes } from './routes/admin-two-factor';
+import { adminSecuritySettingsRoutes } from './routes/admin-security-settings';
 import { Hono } from 'hono';
 import type { AppEnv, Bindings } from './env';
 import { parseVars } from './env';
@@ -102,9 +104,11 @@ export function createPlatformApp() {
   app.route('/admin/settings/legal', adminLegalSettingsRoutes);
   app.route('/admin/quotes.csv', adminQuoteCsvRoute);
   app.route('/admin/quotes', adminQuoteRoutes);
+  app.route('/admin/settings/security', adminSecuritySettingsRoutes);
   app.route('/admin/settings/staff', adminTeamRoutes);
   app.route('/admin/settings/export', adminExportRoutes);
   app.route('/admin/settings', adminSettingsRoutes);
+  app.route('/admin/account/two-factor', adminTwoFactorRoutes);
   app.route('/admin/account', adminAccountRoutes);
   app.route('/admin/hosts', adminHostRoutes);
   app.route('/admin/equipment', adminEquipmentRoutes);

@@ -22,6 +22,8 @@ export interface StaffSession {
   /** How many hosts this person belongs to: the header offers a switch when more than one. */
   hostCount: number;
   host: { id: string; name: string; mainSlug: string; defaultCurrency: string; timezone: string };
+  /** The host requires two-factor of its staff and this person has none yet: only set-up opens (src/middleware/staff-auth.ts). */
+  twoFactorSetupRequired?: boolean;
 }
 
 /** The stored JSON array of site ids; anything unreadable scopes to no site rather than all. */
@@ -91,6 +93,7 @@ export async function loadStaffSessionWith<T = never>(
       mainSlug: hosts.mainSlug,
       defaultCurrency: hosts.defaultCurrency,
       timezone: hosts.timezone,
+      twoFactorSetupRequired: sql<number>`(${hosts.requireStaffTwoFactor} AND NOT EXISTS (SELECT 1 FROM two_factor AS tf WHERE tf.account_kind = 'staff' AND tf.account_id = ${users.id} AND tf.enabled_at IS NOT NULL))`.as('two_factor_setup_required'),
     })
     .from(hostUsers)
     .innerJoin(users, eq(users.id, hostUsers.userId))
@@ -115,6 +118,7 @@ export async function loadStaffSessionWith<T = never>(
         defaultCurrency: row.defaultCurrency,
         timezone: row.timezone,
       },
+      twoFactorSetupRequired: Boolean(row.twoFactorSetupRequired),
     },
     prefetched: reads ? reads.read(pageRows) : null,
   };

@@ -30,6 +30,9 @@ export const hosts = sqliteTable(
     /** Closed by its owner (src/team/close.ts): every door shuts at once; data goes at deleteAfter. */
     closedAt: integer('closed_at'),
     deleteAfter: integer('delete_after'),
+    /** Two-factor sign-in required of every staff member / every portal account (src/security/two-factor.ts). */
+    requireStaffTwoFactor: integer('require_staff_two_factor', { mode: 'boolean' }).notNull().default(false),
+    requirePortalTwoFactor: integer('require_portal_two_factor', { mode: 'boolean' }).notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -1547,3 +1550,38 @@ export const signInFailures = sqliteTable('sign_in_failures', {
   failures: integer('failures').notNull(),
   lastFailureAt: integer('last_failure_at').notNull(),
 });
+
+// ---------------------------------------------------------------------------------------------
+// Two-factor sign-in (issue 11, migration 0015).
+
+/** An account's TOTP enrolment (pending until enabledAt); see src/security/two-factor.ts. */
+export const twoFactor = sqliteTable(
+  'two_factor',
+  {
+    id: text('id').primaryKey(),
+    accountKind: text('account_kind', { enum: ['staff', 'customer'] }).notNull(),
+    accountId: text('account_id').notNull(),
+    /** The portal account's host; null for staff (one person across hosts). */
+    hostId: text('host_id').references(() => hosts.id, { onDelete: 'cascade' }),
+    /** Base32 TOTP key. */
+    secret: text('secret').notNull(),
+    enabledAt: integer('enabled_at'),
+    /** The time step of the last accepted code: that code and any older one are refused. */
+    lastUsedStep: integer('last_used_step'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('two_factor_account_unique').on(t.accountKind, t.accountId)],
+);
+
+export const twoFactorRecoveryCodes = sqliteTable(
+  'two_factor_recovery_codes',
+  {
+    id: text('id').primaryKey(),
+    twoFactorId: text('two_factor_id')
+      .notNull()
+      .references(() => twoFactor.id, { onDelete: 'cascade' }),
+    codeHash: text('code_hash').notNull(),
+    usedAt: integer('used_at'),
+  },
+  (t) => [index('two_factor_recovery_codes_idx').on(t.twoFactorId, t.codeHash)],
+);

@@ -8,6 +8,9 @@ import type { AppEnv } from '../env';
 import { isHtmx } from '../lib/http';
 import { keepPrefetched, pendingPageReads } from './page-prefetch';
 
+/** What a member who must set up two-factor first can still open. */
+const TWO_FACTOR_SETUP_PATHS = ['/admin/account/two-factor', '/admin/hosts'];
+
 /**
  * Admin pages need a staff session whose membership still exists. Without one: a page request
  * goes to /login (remembering where it was going); an htmx request is told to navigate there.
@@ -29,6 +32,15 @@ export const requireStaff = createMiddleware<AppEnv>(async (c, next) => {
     return c.redirect(login, 303);
   }
   c.set('staff', session);
+  // The host requires two-factor and this person has none: set-up (and picking another host) only.
+  if (session.twoFactorSetupRequired && !TWO_FACTOR_SETUP_PATHS.some((path) => c.req.path === path || c.req.path.startsWith(`${path}/`))) {
+    const setup = `${TWO_FACTOR_SETUP_PATHS[0]}?required=1`;
+    if (isHtmx(c)) {
+      c.header('HX-Redirect', setup);
+      return c.body(null, 403);
+    }
+    return c.redirect(setup, 303);
+  }
   if (pageReads) keepPrefetched(c, loaded?.prefetched);
   await next();
 });

@@ -59,6 +59,8 @@ export type PortalSessionResult =
       customer: PortalCustomer;
       /** Required agreements (current versions) the customer has not accepted: the portal is gated until 0. */
       pendingAgreements: number;
+      /** Whether the account has two-factor sign-in on (the host may require it). */
+      twoFactorEnabled: boolean;
     }
   | { ok: false; reason: 'none' | 'locked_out' | 'portal_access_off' | 'inactive' };
 
@@ -107,6 +109,7 @@ export function memberSessionQuery(db: Db, memberId: string, hostId: string) {
       status: customerStatusSql.as('customer_status'),
       // Read with the session, so the agreement gate costs no round trip of its own.
       pendingAgreements: pendingAgreementsCount(sql`${customers.id}`, sql`${customerUsers.hostId}`).as('pending_agreements'),
+      twoFactorEnabled: sql<number>`EXISTS (SELECT 1 FROM two_factor AS tf WHERE tf.account_kind = 'customer' AND tf.account_id = ${customerUsers.id} AND tf.enabled_at IS NOT NULL)`.as('two_factor_enabled'),
     })
     .from(customerUsers)
     .innerJoin(customers, eq(customers.id, customerUsers.customerId))
@@ -138,6 +141,7 @@ export function judgePortalSession(claims: PortalClaims | null, hostId: string, 
       status: row.status,
     },
     pendingAgreements: Number(row.pendingAgreements ?? 0),
+    twoFactorEnabled: Boolean(row.twoFactorEnabled),
   };
 }
 

@@ -18,6 +18,8 @@ export interface PortalHost {
   customDomain: string | null;
   /** IANA zone the portal shows times and chart hours in (the host's). */
   timezone: string;
+  /** Every portal account must use two-factor sign-in (absent = not required). */
+  requireTwoFactor?: boolean;
 }
 
 const portalHostColumns = {
@@ -31,6 +33,7 @@ const portalHostColumns = {
   logoKey: hosts.brandLogoKey,
   brandVersion: hosts.updatedAt,
   timezone: hosts.timezone,
+  requireTwoFactor: hosts.requirePortalTwoFactor,
   customDomain: sql<string | null>`(SELECT cd.hostname FROM custom_domains cd
     WHERE cd.host_id = "hosts"."id" AND cd.status = 'active' ORDER BY cd.verified_at LIMIT 1)`,
 };

@@ -8,6 +8,7 @@ import { startStaffSession } from '../middleware/staff-auth';
 import { handleForm } from './forms';
 import { listMemberships } from '../team/service';
 import { recentSignIns } from '../security/sign-ins';
+import { enabledTwoFactor } from '../security/two-factor';
 
 /** The signed-in staff member's own name and password. */
 export const adminAccountRoutes = new Hono<AppEnv>()
@@ -21,8 +22,12 @@ export const adminAccountRoutes = new Hono<AppEnv>()
           ? 'You left the host.'
           : undefined;
     const db = getDb(c.env.DB);
-    const [memberships, signIns] = await Promise.all([listMemberships(db, session.user.id), recentSignIns(db, { kind: 'staff', id: session.user.id })]);
-    return c.html(<AccountPage session={session} notice={notice} memberships={memberships} signIns={signIns} />);
+    const [memberships, signIns, twoFactor] = await Promise.all([
+      listMemberships(db, session.user.id),
+      recentSignIns(db, { kind: 'staff', id: session.user.id }),
+      enabledTwoFactor(db, 'staff', session.user.id),
+    ]);
+    return c.html(<AccountPage session={session} notice={notice} memberships={memberships} signIns={signIns} twoFactorEnabled={twoFactor !== null} />);
   })
   .post('/', async (c) => {
     const session = c.get('staff');

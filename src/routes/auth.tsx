@@ -1,17 +1,19 @@
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
 import { signOutEverywhere } from '../auth/account';
 import { recordSignIn } from '../security/sign-ins';
 import { DEVICE_COOKIE, deviceAccounts } from '../security/sign-in-delay';
 import { rememberDevice } from '../middleware/device-cookie';
 import { startStaffSession } from '../middleware/staff-auth';
-import { signIn, signUpHost } from '../auth/service';
+import { signIn, signUpHost, type SignedIn } from '../auth/service';
+import { enabledTwoFactor, PENDING_COOKIE, readPendingSignIn, verifySecondFactor } from '../security/two-factor';
+import { rememberTwoFactorDevice, secondStepNeeded, startPendingSignIn } from '../middleware/two-factor-cookies';
 import { loadStaffSession, STAFF_COOKIE } from '../auth/staff-session';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
 import { AppError, ValidationError } from '../lib/errors';
 import { isHtmx, readForm, redirectAfterPost } from '../lib/http';
-import { SignInForm, SignInPage, SignUpForm, SignUpPage } from '../../views/pages/auth';
+import { SignInForm, SignInPage, SignUpForm, SignUpPage, TwoFactorStepPage } from '../../views/pages/auth';
 import { handleForm } from './forms';
 
 /**
@@ -22,6 +24,32 @@ import { handleForm } from './forms';
 export const safeNext = (next: string | undefined) =>
   next && /^\/(?!\/)/.test(next) && !/[\\\u0000-\u001f\u007f]/.test(next) ? next : '/admin/customers';
 
+
+/** Password (and code, when two-factor is on) right: record it, remember the device, start the session. */
+async function completeSignIn(c: Context<AppEnv>, signedIn: SignedIn, next: string): Promise<Response> {
+  const db = getDb(c.env.DB);
+  const secret = c.get('vars').SESSION_SECRET;
+  await recordSignIn(db, { kind: 'staff', id: signedIn.userId, hostId: signedIn.hostId }, c.req.raw.headers);
+  if (signedIn.deviceKey) await rememberDevice(c, secret, await deviceAccounts(secret, getCookie(c, DEVICE_COOKIE)), signedIn.deviceKey);
+  await startStaffSession(c, signedIn);
+  // Several hosts: the person picks one first (the session already names their first).
+  if ((signedIn.hostCount ?? 1) > 1) return redirectAfterPost(c, `/admin/hosts?next=${encodeURIComponent(next)}`);
+  return redirectAfterPost(c, next);
+}
+
+/** Right password, code still to come: the pending cookie, and the second step's page. */
+async function askForCode(c: Context<AppEnv>, signedIn: SignedIn, next: string): Promise<Response> {
+  await startPendingSignIn(c, {
+    kind: 'staff',
+    accountId: signedIn.userId,
+    hostId: signedIn.hostId,
+    sessionVersion: signedIn.sessionVersion,
+    hostCount: signedIn.hostCount,
+    next,
+    deviceKey: signedIn.deviceKey,
+  });
+  return redirectAfterPost(c, '/login/two-factor');
+}
 
 export const authRoutes = new Hono<AppEnv>()
   .get('/', (c) => c.redirect('/admin/customers', 302))
@@ -48,6 +76,8 @@ export const authRoutes = new Hono<AppEnv>()
       ? 'You have signed out.'
       : c.req.query('closed')
         ? 'The host’s account is closed: nobody can sign in to it any more, and its data is deleted after 30 days.'
+      : c.req.query('expired')
+        ? 'The sign-in took too long. Enter your password again.'
         : undefined;
     return c.html(<SignInPage next={next} notice={notice} />);
   })
@@ -62,12 +92,9 @@ export const authRoutes = new Hono<AppEnv>()
       const secret = c.get('vars').SESSION_SECRET;
       const known = await deviceAccounts(secret, getCookie(c, DEVICE_COOKIE));
       const signedIn = await signIn(db, c.req.raw.headers, form, known);
-      await recordSignIn(db, { kind: 'staff', id: signedIn.userId, hostId: signedIn.hostId }, c.req.raw.headers);
-      if (signedIn.deviceKey) await rememberDevice(c, secret, known, signedIn.deviceKey);
-      await startStaffSession(c, signedIn);
-      // Several hosts: the person picks one first (the session already names their first).
-      if ((signedIn.hostCount ?? 1) > 1) return redirectAfterPost(c, `/admin/hosts?next=${encodeURIComponent(safeNext(form.next))}`);
-      return redirectAfterPost(c, safeNext(form.next));
+      // Two-factor on and this browser not remembered for it: no session yet, only the pending step.
+      if (await secondStepNeeded(c, 'staff', signedIn.userId)) return askForCode(c, signedIn, safeNext(form.next));
+      return completeSignIn(c, signedIn, safeNext(form.next));
     } catch (error) {
       if (error instanceof ValidationError) return rerender(422, error);
       if (error instanceof AppError && error.code === 'rate_limited') {
@@ -75,6 +102,32 @@ export const authRoutes = new Hono<AppEnv>()
         return rerender(429, error);
       }
       throw error;
+    }
+  })
+  .get('/login/two-factor', async (c) => {
+    const pending = await readPendingSignIn(c.get('vars').SESSION_SECRET, getCookie(c, PENDING_COOKIE), 'staff');
+    if (!pending) return c.redirect('/login?expired=1', 303);
+    return c.html(<TwoFactorStepPage />);
+  })
+  .post('/login/two-factor', async (c) => {
+    const secret = c.get('vars').SESSION_SECRET;
+    const pending = await readPendingSignIn(secret, getCookie(c, PENDING_COOKIE), 'staff');
+    if (!pending) return redirectAfterPost(c, '/login?expired=1');
+    const form = await readForm(c);
+    try {
+      const db = getDb(c.env.DB);
+      await verifySecondFactor(db, 'staff', pending.accountId, form.code);
+      if (form.remember) {
+        const enrolment = await enabledTwoFactor(db, 'staff', pending.accountId);
+        if (enrolment) await rememberTwoFactorDevice(c, enrolment.id);
+      }
+      deleteCookie(c, PENDING_COOKIE, { path: '/', secure: true });
+      const signedIn = { userId: pending.accountId, hostId: pending.hostId, sessionVersion: pending.sessionVersion, hostCount: pending.hostCount, deviceKey: pending.deviceKey };
+      return await completeSignIn(c, signedIn, safeNext(pending.next));
+    } catch (error) {
+      if (!(error instanceof AppError) || !['validation_failed', 'rate_limited'].includes(error.code)) throw error;
+      if (error.retryAfterSeconds) c.header('Retry-After', String(error.retryAfterSeconds));
+      return c.html(<TwoFactorStepPage errors={error.fields} message={error.message} />, error.code === 'rate_limited' ? 429 : 422);
     }
   })
   .post('/logout', async (c) => {

@@ -40,6 +40,7 @@ import {
   PortalNoticePage,
   PortalSignInForm,
   PortalSignInPage,
+  PortalTwoFactorStepPage,
   ResetPasswordPage,
   type InviteView,
 } from '../../views/pages/portal/auth';
@@ -68,12 +69,40 @@ import { DEVICE_COOKIE, deviceAccounts } from '../security/sign-in-delay';
 import { tolerantLive } from '../live/client';
 import { unavailableSites } from '../live/outage';
 import { rememberDevice } from '../middleware/device-cookie';
+import { rememberTwoFactorDevice, secondStepNeeded, startPendingSignIn } from '../middleware/two-factor-cookies';
+import { enabledTwoFactor, PENDING_COOKIE, readPendingSignIn, verifySecondFactor } from '../security/two-factor';
+import { portalTwoFactorRoutes } from './portal-two-factor';
 
 type PortalCtx = Context<AppEnv>;
 
 async function startPortalSession(c: PortalCtx, signedIn: PortalSignedIn) {
   const token = await signPortalToken(c.get('vars').SESSION_SECRET, signedIn);
   setCookie(c, PORTAL_COOKIE, token, { path: '/', secure: true, httpOnly: true, sameSite: 'Lax', maxAge: PORTAL_SESSION_TTL_SECONDS });
+}
+
+/** Password (and code, when two-factor is on) right: record it, remember the device, start the session. */
+async function completePortalSignIn(c: PortalCtx, signedIn: PortalSignedIn): Promise<Response> {
+  const portal = c.get('portal');
+  const db = getDb(c.env.DB);
+  const secret = c.get('vars').SESSION_SECRET;
+  await recordSignIn(db, { kind: 'customer', id: signedIn.id, hostId: portal.host.id }, c.req.raw.headers);
+  if (signedIn.deviceKey) await rememberDevice(c, secret, await deviceAccounts(secret, getCookie(c, DEVICE_COOKIE)), signedIn.deviceKey);
+  await startPortalSession(c, signedIn);
+  return redirectAfterPost(c, portalHref(portal, '/'));
+}
+
+/** Right password, code still to come: the pending cookie (bound to this host), and the second step. */
+async function askForPortalCode(c: PortalCtx, signedIn: PortalSignedIn): Promise<Response> {
+  const portal = c.get('portal');
+  await startPendingSignIn(c, {
+    kind: 'customer',
+    accountId: signedIn.id,
+    hostId: portal.host.id,
+    customerId: signedIn.customerId,
+    sessionVersion: signedIn.sessionVersion,
+    deviceKey: signedIn.deviceKey,
+  });
+  return redirectAfterPost(c, portalHref(portal, '/auth/two-factor'));
 }
 
 /** View Portal is read-only: anything but a read is refused, whatever the form says. */
@@ -93,7 +122,7 @@ function portalSessionOf(c: PortalCtx): Promise<PortalSessionResult> | PortalSes
  * Pages behind sign-in. The session is re-checked on every request against the account and its
  * customer, so removal, Portal Access off and Inactive all take effect on the next click.
  */
-const memberOnly = (options: { gated: boolean }) => createMiddleware<AppEnv>(async (c, next) => {
+const memberOnly = (options: { gated: boolean; twoFactorSetup?: boolean }) => createMiddleware<AppEnv>(async (c, next) => {
   const portal = c.get('portal');
   if (portal.preview) return next();
   const result = await portalSessionOf(c);
@@ -103,6 +132,15 @@ const memberOnly = (options: { gated: boolean }) => createMiddleware<AppEnv>(asy
     if (isHtmx(c)) {
       c.header('HX-Redirect', target);
       return c.body(null, 401);
+    }
+    return c.redirect(target, 303);
+  }
+  // The host requires two-factor sign-in and this account has none: its set-up is the only page.
+  if (portal.host.requireTwoFactor && !result.twoFactorEnabled && !options.twoFactorSetup) {
+    const target = portalHref(portal, '/profile/two-factor?required=1');
+    if (isHtmx(c)) {
+      c.header('HX-Redirect', target);
+      return c.body(null, 403);
     }
     return c.redirect(target, 303);
   }
@@ -181,7 +219,13 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
     const result = await portalSessionOf(c);
     if (result.ok) return c.redirect(portalHref(portal, '/'), 303);
     const reason = c.req.query('reason') as keyof typeof LOCKOUT_MESSAGES | undefined;
-    const notice = c.req.query('signed_out') ? 'You have signed out.' : c.req.query('reset') ? 'Your password was changed.' : undefined;
+    const notice = c.req.query('signed_out')
+      ? 'You have signed out.'
+      : c.req.query('reset')
+        ? 'Your password was changed.'
+        : c.req.query('expired')
+          ? 'The sign-in took too long. Enter your password again.'
+          : undefined;
     const message = reason && reason in LOCKOUT_MESSAGES ? (LOCKOUT_MESSAGES[reason] ?? undefined) : undefined;
     return c.html(<PortalSignInPage portal={portal} notice={notice} message={message} />);
   });
@@ -197,10 +241,9 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
       const secret = c.get('vars').SESSION_SECRET;
       const known = await deviceAccounts(secret, getCookie(c, DEVICE_COOKIE));
       const signedIn = await signInMember(db, portal.host, c.req.raw.headers, form, known);
-      await recordSignIn(db, { kind: 'customer', id: signedIn.id, hostId: portal.host.id }, c.req.raw.headers);
-      if (signedIn.deviceKey) await rememberDevice(c, secret, known, signedIn.deviceKey);
-      await startPortalSession(c, signedIn);
-      return redirectAfterPost(c, portalHref(portal, '/'));
+      // Two-factor on and this browser not remembered for it: no session yet, only the pending step.
+      if (await secondStepNeeded(c, 'customer', signedIn.id)) return askForPortalCode(c, signedIn);
+      return completePortalSignIn(c, signedIn);
     } catch (error) {
       if (error instanceof ValidationError) return rerender(422, error);
       if (error instanceof AppError && (error.code === 'forbidden' || error.code === 'rate_limited')) {
@@ -208,6 +251,39 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
         return rerender(error.code === 'forbidden' ? 403 : 429, error);
       }
       throw error;
+    }
+  });
+  // The second step (two-factor on): the pending cookie must name an account of this host.
+  auth.get('/two-factor', async (c) => {
+    const portal = c.get('portal');
+    const pending = await readPendingSignIn(c.get('vars').SESSION_SECRET, getCookie(c, PENDING_COOKIE), 'customer', portal.host.id);
+    if (!pending) return c.redirect(portalHref(portal, '/auth?expired=1'), 303);
+    return c.html(<PortalTwoFactorStepPage portal={portal} />);
+  });
+  auth.post('/two-factor', async (c) => {
+    const portal = c.get('portal');
+    const pending = await readPendingSignIn(c.get('vars').SESSION_SECRET, getCookie(c, PENDING_COOKIE), 'customer', portal.host.id);
+    if (!pending || !pending.customerId) return redirectAfterPost(c, portalHref(portal, '/auth?expired=1'));
+    const form = await readForm(c);
+    try {
+      const db = getDb(c.env.DB);
+      await verifySecondFactor(db, 'customer', pending.accountId, form.code);
+      if (form.remember) {
+        const enrolment = await enabledTwoFactor(db, 'customer', pending.accountId);
+        if (enrolment) await rememberTwoFactorDevice(c, enrolment.id);
+      }
+      deleteCookie(c, PENDING_COOKIE, { path: '/', secure: true });
+      return await completePortalSignIn(c, {
+        id: pending.accountId,
+        hostId: portal.host.id,
+        customerId: pending.customerId,
+        sessionVersion: pending.sessionVersion,
+        deviceKey: pending.deviceKey,
+      });
+    } catch (error) {
+      if (!(error instanceof AppError) || !['validation_failed', 'rate_limited'].includes(error.code)) throw error;
+      if (error.retryAfterSeconds) c.header('Retry-After', String(error.retryAfterSeconds));
+      return c.html(<PortalTwoFactorStepPage portal={portal} errors={error.fields} message={error.message} />, error.code === 'rate_limited' ? 429 : 422);
     }
   });
   // Ends every session of the account: a copied cookie stops working too (issue 11, weakness 5).
@@ -239,7 +315,10 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
       c,
       async () => {
         const accept = kind === 'new' ? acceptInviteAsNewMember : acceptInviteAsExistingMember;
-        await startPortalSession(c, await accept(db, portal.host, c.req.raw.headers, token, form));
+        const signedIn = await accept(db, portal.host, c.req.raw.headers, token, form);
+        // An existing account proved its password: with two-factor on, the code comes first.
+        if (await secondStepNeeded(c, 'customer', signedIn.id)) return askForPortalCode(c, signedIn);
+        await startPortalSession(c, signedIn);
         return redirectAfterPost(c, portalHref(portal, '/'));
       },
       (errors) => {
@@ -287,7 +366,10 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
     return handleForm(
       c,
       async () => {
-        await startPortalSession(c, await resetPassword(getDb(c.env.DB), portal.host, token, form));
+        const signedIn = await resetPassword(getDb(c.env.DB), portal.host, token, form);
+        // The reset link proves the mailbox, not the second factor: with two-factor on, the code comes first.
+        if (await secondStepNeeded(c, 'customer', signedIn.id)) return askForPortalCode(c, signedIn);
+        await startPortalSession(c, signedIn);
         return redirectAfterPost(c, portalHref(portal, '/'));
       },
       (errors) => {
@@ -333,6 +415,9 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
     return redirectAfterPost(c, portalHref(portal, pending.length ? '/agreements' : '/'));
   });
   app.route('/agreements', agreements);
+
+  // --- Two-factor set-up (signed in; open even while the host's requirement is unmet) ---------
+  app.route('/profile/two-factor', portalTwoFactorRoutes(memberOnly({ gated: false, twoFactorSetup: true }), startPortalSession));
 
   // --- Pages behind sign-in ------------------------------------------------------------------
   const pages = new Hono<AppEnv>();
@@ -499,8 +584,9 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
     const portal = c.get('portal');
     if (portal.preview) return c.html(<PortalProfileInPreview portal={portal} />);
     const saved = c.req.query('saved') ? 'Saved.' : c.req.query('password') ? 'Password changed. Other devices were signed out.' : undefined;
-    const signIns = await recentSignIns(getDb(c.env.DB), { kind: 'customer', id: portal.member!.id });
-    return c.html(<PortalProfilePage portal={portal} name={portal.member!.name} email={portal.member!.email} notice={saved} signIns={signIns} />);
+    const db = getDb(c.env.DB);
+    const [signIns, twoFactor] = await Promise.all([recentSignIns(db, { kind: 'customer', id: portal.member!.id }), enabledTwoFactor(db, 'customer', portal.member!.id)]);
+    return c.html(<PortalProfilePage portal={portal} name={portal.member!.name} email={portal.member!.email} notice={saved} signIns={signIns} twoFactorEnabled={twoFactor !== null} />);
   });
   pages.post('/profile', async (c) => {
     const portal = c.get('portal');

@@ -6,6 +6,7 @@ import { FormErrorSummary, TextField } from '../components/form';
 import { TableWrap } from '../components/table';
 import { AdminLayout, PageHeader } from '../layouts/admin';
 import { SignInsCard } from '../components/sign-ins';
+import { TwoFactorSummaryCard } from './two-factor';
 import type { SignInRow } from '../../src/security/sign-ins';
 
 export function AccountPage(props: {
@@ -17,6 +18,8 @@ export function AccountPage(props: {
   memberships?: Membership[];
   /** Recent sign-ins of this person; absent when a form re-renders. */
   signIns?: SignInRow[];
+  /** Whether two-factor sign-in is on; absent when a form re-renders. */
+  twoFactorEnabled?: boolean;
 }) {
   const { session } = props;
   return (
@@ -52,6 +55,7 @@ export function AccountPage(props: {
           Change password
         </button>
       </form>
+      {props.twoFactorEnabled !== undefined && <TwoFactorSummaryCard enabled={props.twoFactorEnabled} href="/admin/account/two-factor" />}
       {props.memberships && (
         <section class="card" aria-labelledby="memberships-title">
           <h2 class="card-title" id="memberships-title">

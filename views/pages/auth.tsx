@@ -1,4 +1,5 @@
 import type { FieldErrors } from '../../src/lib/errors';
+import { TwoFactorStepForm } from './two-factor';
 import { FormErrorSummary, TextField } from '../components/form';
 import { AuthLayout } from '../layouts/auth';
 
@@ -72,6 +73,19 @@ export function SignInPage(props: { email?: string; next?: string; errors?: Fiel
       <SignInForm {...props} />
       <p class="auth-switch">
         New hosting provider? <a href="/signup">Create your host</a>
+      </p>
+    </AuthLayout>
+  );
+}
+
+export function TwoFactorStepPage(props: { errors?: FieldErrors; message?: string }) {
+  return (
+    <AuthLayout title="Two-factor sign-in">
+      <h1>Enter your code</h1>
+      <p class="muted">Your password was right. Open your authenticator app for the code.</p>
+      <TwoFactorStepForm action="/login/two-factor" errors={props.errors} message={props.message} />
+      <p class="auth-switch">
+        <a href="/login">Start again</a>
       </p>
     </AuthLayout>
   );

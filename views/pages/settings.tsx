@@ -21,6 +21,7 @@ const SECTIONS = [
   { key: 'default', label: 'Default and holding pool', href: '/admin/settings/default' },
   { key: 'legal', label: 'Legal', href: '/admin/settings/legal' },
   { key: 'staff', label: 'Team', href: '/admin/settings/staff' },
+  { key: 'security', label: 'Security', href: '/admin/settings/security' },
   { key: 'api-keys', label: 'API keys', href: '/admin/settings/api-keys' },
   // Owner only (src/routes/admin-export.tsx): the data export and closing the account.
   { key: 'export', label: 'Export', href: '/admin/settings/export' },

@@ -1,4 +1,5 @@
 import type { FieldErrors } from '../../../src/lib/errors';
+import { TwoFactorStepForm } from '../two-factor';
 import type { PortalContext } from '../../../src/portal/context';
 import { FormErrorSummary, TextField } from '../../components/form';
 import { PortalAuthLayout, portalHref } from '../../layouts/portal';
@@ -141,6 +142,19 @@ export function ResetPasswordPage(props: { portal: PortalContext; token: string;
           Set password and sign in
         </button>
       </form>
+    </PortalAuthLayout>
+  );
+}
+
+export function PortalTwoFactorStepPage(props: { portal: PortalContext; errors?: FieldErrors; message?: string }) {
+  return (
+    <PortalAuthLayout portal={props.portal} title="Two-factor sign-in">
+      <h1>Enter your code</h1>
+      <p class="muted">Your password was right. Open your authenticator app for the code.</p>
+      <TwoFactorStepForm action={portalHref(props.portal, '/auth/two-factor')} errors={props.errors} message={props.message} />
+      <p class="muted small">
+        <a href={portalHref(props.portal, '/auth')}>Start again</a>
+      </p>
     </PortalAuthLayout>
   );
 }

@@ -1,3 +1,4 @@
+import { TwoFactorSummaryCard } from '../two-factor';
 import { SignInsCard } from '../../components/sign-ins';
 import type { SignInRow } from '../../../src/security/sign-ins';
 import type { AlertView } from '../../../src/alerts/service';
@@ -171,6 +172,8 @@ export function PortalProfilePage(props: {
   notice?: string;
   /** Recent sign-ins of this account; absent when a form re-renders. */
   signIns?: SignInRow[];
+  /** Whether two-factor sign-in is on; absent when a form re-renders. */
+  twoFactorEnabled?: boolean;
 }) {
   const { portal } = props;
   const disabled = portal.preview !== null;
@@ -195,6 +198,7 @@ export function PortalProfilePage(props: {
           </button>
         </fieldset>
       </form>
+      {props.twoFactorEnabled !== undefined && <TwoFactorSummaryCard enabled={props.twoFactorEnabled} href={portalHref(portal, '/profile/two-factor')} />}
       <form class="card" method="post" action={portalHref(portal, '/profile/password')} novalidate>
         <h2 class="card-title">Change password</h2>
         <FormErrorSummary errors={props.passwordErrors} />

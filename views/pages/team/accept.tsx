@@ -37,6 +37,7 @@ export function AcceptInvitePage(props: { token: string; invite: InviteForAccept
           <>
             <p>You already have a Hashyard account: confirm it is you with its password.</p>
             <TextField label="Password" name="password" type="password" errors={props.errors} required autocomplete="current-password" />
+            <TextField label="Two-factor code" name="code" errors={props.errors} autocomplete="one-time-code" hint="Only if two-factor sign-in is on for your account: the code from your app, or a recovery code." />
           </>
         ) : (
           <>
@@ -75,6 +76,7 @@ export function AcceptTransferPage(props: { token: string; transfer: TransferFor
         <FormErrorSummary errors={props.errors} message={props.message} />
         <p class="muted">Signed in as {transfer.toEmail}? Confirm with your password.</p>
         <TextField label="Your password" name="password" type="password" errors={props.errors} required autocomplete="current-password" />
+        <TextField label="Two-factor code" name="code" errors={props.errors} autocomplete="one-time-code" hint="Only if two-factor sign-in is on for your account: the code from your app, or a recovery code." />
         <button type="submit" class="btn btn-primary btn-block">
           Accept ownership
         </button>
