@@ -114,6 +114,92 @@ export function query(host, command, opts = {}) {
   });
 }
 
+/** Whatsminer API v3's own port. */
+export const V3_PORT = 4433;
+
+/**
+ * Whatsminer API v3 (firmware from 2024-11): one read command on its own
+ * port, framed by a 4-byte little-endian length before the JSON, both ways
+ * (`{"cmd":"get.miner.status","param":"summary"}`). The reads need no token.
+ * Same deadlines, cap and errors as `query`.
+ * @param {string} host
+ * @param {string} cmd e.g. `get.miner.status`
+ * @param {string | undefined} param e.g. `summary`
+ * @param {QueryOptions} [opts] `port` defaults to V3_PORT
+ * @returns {Promise<string>}
+ */
+export function queryV3(host, cmd, param, opts = {}) {
+  const { port = V3_PORT, connectTimeoutMs = 3000, readTimeoutMs = 10000, maxBytes = 4 * 1024 * 1024 } = opts;
+  const label = param === undefined ? cmd : `${cmd}:${param}`;
+  const body = Buffer.from(JSON.stringify(param === undefined ? { cmd } : { cmd, param }));
+  const head = Buffer.alloc(4);
+  head.writeUInt32LE(body.length, 0);
+
+  return new Promise((resolve, reject) => {
+    /** @type {Buffer[]} */
+    const chunks = [];
+    let size = 0;
+    /** @type {number | undefined} */
+    let expected;
+    let settled = false;
+    let connected = false;
+    const socket = net.connect({ host, port });
+    socket.setNoDelay(true);
+    /** @param {Error | null} err @param {string} [text] */
+    const done = (err, text) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(connectTimer);
+      clearTimeout(readTimer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(/** @type {string} */ (text));
+    };
+    const connectTimer = setTimeout(() => {
+      done(new TransportError(`connect to ${host}:${port} timed out after ${connectTimeoutMs} ms`, { phase: 'connect', reason: 'timeout' }));
+    }, connectTimeoutMs);
+    /** @type {NodeJS.Timeout | undefined} */
+    let readTimer;
+    socket.once('connect', () => {
+      connected = true;
+      clearTimeout(connectTimer);
+      readTimer = setTimeout(() => {
+        done(new TransportError(`${label} on ${host}:${port}: no complete reply within ${readTimeoutMs} ms`, { phase: 'read', reason: 'timeout' }));
+      }, readTimeoutMs);
+      socket.write(Buffer.concat([head, body]));
+    });
+    socket.on('data', (chunk) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      const all = chunks.length === 1 ? chunk : Buffer.concat(chunks);
+      if (expected === undefined && all.length >= 4) {
+        expected = all.readUInt32LE(0);
+        if (expected > maxBytes) {
+          done(new TransportError(`${label} on ${host}:${port}: reply larger than ${maxBytes} bytes`, { phase: 'read', reason: 'too_large' }));
+          return;
+        }
+      }
+      if (expected !== undefined && size >= 4 + expected) done(null, all.subarray(4, 4 + expected).toString('utf8'));
+    });
+    const closed = () => {
+      if (settled) return;
+      if (!connected) done(new TransportError(`connect to ${host}:${port} closed`, { phase: 'connect', reason: 'closed' }));
+      else if (size === 0) done(new TransportError(`${label} on ${host}:${port}: connection closed without a reply`, { phase: 'read', reason: 'closed_empty' }));
+      else done(new TransportError(`${label} on ${host}:${port}: connection closed after ${size} of ${expected === undefined ? '?' : expected + 4} bytes`, { phase: 'read', reason: 'truncated' }));
+    };
+    socket.once('end', closed);
+    socket.once('close', closed);
+    socket.once('error', (/** @type {NodeJS.ErrnoException} */ err) => {
+      const phase = connected ? 'read' : 'connect';
+      done(new TransportError(`${phase === 'connect' ? 'connect to' : `${label} on`} ${host}:${port}: ${err.code ?? err.message}`, {
+        phase,
+        reason: err.code ?? 'error',
+        cause: err,
+      }));
+    });
+  });
+}
+
 /**
  * Escape one field of a cgminer comma-separated parameter
  * (`addpool|url,user,pass`): the API splits on `,` and honours `\` escapes.
@@ -132,7 +218,16 @@ export function createClient(defaults = {}) {
   return {
     /** @param {string} host @param {string} command @param {QueryOptions} [opts] */
     query: (host, command, opts = {}) => query(host, command, { ...defaults, ...opts }),
+    /** @param {string} host @param {string} cmd @param {string | undefined} param @param {QueryOptions} [opts] */
+    queryV3: (host, cmd, param, opts = {}) => queryV3(host, cmd, param, { ...defaults, ...opts }),
   };
 }
 
-/** @typedef {ReturnType<typeof createClient>} CgminerClient */
+/**
+ * What the agent needs of a client; tests inject fakes. A fake without
+ * `queryV3` gets the real v3 transport.
+ * @typedef {{
+ *   query: (host: string, command: string, opts?: QueryOptions) => Promise<string>,
+ *   queryV3?: (host: string, cmd: string, param: string | undefined, opts?: QueryOptions) => Promise<string>,
+ * }} CgminerClient
+ */

@@ -474,3 +474,78 @@ describe('firmware that refuses multi-command reads', () => {
     }
   });
 });
+
+describe('Whatsminer API v3 (firmware from 2024-11): reads on its own port, no token', () => {
+  test('a miner whose 4028 API says nothing is found on the v3 port, read in full, and its pools are not written', async () => {
+    // The v3 port serves the real replies (fixtures) with v3 framing: a 4-byte little-endian
+    // length, then the JSON, both ways. Port 4028 accepts and closes without a byte, as a
+    // miner with its old API switched off does.
+    /** @type {Record<string, Buffer>} */
+    const v3replies = {
+      'get.device.info': fixture('whatsminer-m60s-btminer-api3-get.device.info.json'),
+      'get.miner.status:summary': fixture('whatsminer-btminer-api3-get.miner.status-summary.json'),
+      'get.miner.status:edevs': fixture('whatsminer-m60s-btminer-api3-get.miner.status-edevs.json'),
+      'get.miner.status:pools': fixture('whatsminer-m60s-btminer-api3-get.miner.status-pools.json'),
+    };
+    /** @type {string[]} */
+    const log = [];
+    const v3 = net.createServer((socket) => {
+      let buf = Buffer.alloc(0);
+      socket.on('data', (d) => {
+        buf = Buffer.concat([buf, d]);
+        if (buf.length < 4 || buf.length < 4 + buf.readUInt32LE(0)) return;
+        const { cmd, param } = JSON.parse(buf.subarray(4, 4 + buf.readUInt32LE(0)).toString());
+        const key = param === undefined ? cmd : `${cmd}:${param}`;
+        log.push(key);
+        const body = v3replies[key];
+        if (!body) return void socket.destroy();
+        const head = Buffer.alloc(4);
+        head.writeUInt32LE(body.length, 0);
+        socket.end(Buffer.concat([head, body]));
+      });
+    });
+    const old = net.createServer((socket) => {
+      socket.once('data', () => socket.end());
+    });
+    const host = '127.42.9.1';
+    const V3PORT = 14433;
+    await new Promise((resolve) => v3.listen(V3PORT, host, () => resolve(undefined)));
+    await new Promise((resolve) => old.listen(4028, host, () => resolve(undefined)));
+    const desired = [{ url: 'stratum+tcp://pool.example:3333', user: 'acct.w1', password: 'x' }];
+    const edge = await startFakeEdge({ config: { scan_segments: [`${host}/32`], poll_interval_s: 30, miners: [{ mac: 'ce:02:01:00:8c:36', pools: desired, remove_other_pools: false }] } });
+    const dir = tmp();
+    try {
+      const agent = makeAgent(edge, dir, { whatsminerV3Port: V3PORT, readTimeoutMs: 2000 });
+      await agent.start();
+      const r1 = await agent.cycle();
+      const m = r1.miners[0];
+      assert.equal(agent.cache.get(host)?.dialect, 'btminer3');
+      assert.equal(m?.model, 'Whatsminer M60S_VK40');
+      assert.equal(m?.firmware, '20251209.16.Rel2');
+      assert.equal(m?.mac, 'ce:02:01:00:8c:36');
+      assert.equal(m?.state, 'mining');
+      assert.equal(m?.hashrate_ths, 171.259);
+      assert.equal(m?.power_w, 3156);
+      assert.equal(m?.pool_url, 'stratum+tcp://btc.example.pool:3333');
+      // the old API's silence was only detection, not a fault; the pool change is refused, not attempted
+      assert.deepEqual(m?.errors, [
+        'pool change failed: pool change not supported on Whatsminer API v3 firmware: its writes need the admin password',
+      ]);
+      assert.equal(m?.pool_apply?.status, 'refused');
+      assert.deepEqual(edge.invalid, []);
+
+      // from the cache: straight to the v3 reads, nothing on 4028
+      log.length = 0;
+      const r2 = await agent.cycle();
+      agent.stop();
+      assert.deepEqual(log.sort(), ['get.device.info', 'get.miner.status:edevs', 'get.miner.status:pools', 'get.miner.status:summary']);
+      assert.equal(r2.miners[0]?.state, 'mining');
+      assert.deepEqual(r2.miners[0]?.errors, ['pool change failed: pool change not supported on Whatsminer API v3 firmware: its writes need the admin password']);
+    } finally {
+      await new Promise((resolve) => v3.close(() => resolve(undefined)));
+      await new Promise((resolve) => old.close(() => resolve(undefined)));
+      await edge.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

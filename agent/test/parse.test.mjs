@@ -315,12 +315,69 @@ const FILES = {
   },
   'whatsminer-btminer-api3-get.miner.status-summary.json': {
     // API v3 (token-protected firmware; reads need no token): TH/s, W and °C already
-    dialect: 'btminer', command: 'summary', detect: 'btminer',
+    dialect: 'btminer3', command: 'get.miner.status:summary', detect: 'btminer3',
     expect: {
       vendor: 'MicroBT', state: 'mining', hashrate_ths: 171.259, hashrate_avg_ths: 170.8, expected_hashrate_ths: 181.051,
       board_temps_c: [41.1, 40.1, 41.5], chip_temps_c: [82], fans_rpm: [5400, 5280],
       power_w: 3156, power_source: 'miner', uptime_s: 50000, errors: [],
     },
+  },
+  'whatsminer-m60s-btminer-api3-get.device.info.json': {
+    // API v3 identity: model `type`, firmware `fwversion`, MAC, serial; `working` "true"
+    dialect: 'btminer3', command: 'get.device.info', detect: 'btminer3',
+    expect: {
+      mac: 'ce:02:01:00:8c:36', serial: 'BTM3CS40HD24083100000000000000000', vendor: 'MicroBT',
+      model: 'Whatsminer M60S_VK40', firmware: '20251209.16.Rel2', errors: [],
+    },
+  },
+  'whatsminer-m60s-btminer-api3-get.device.info-with-errors.json': {
+    // `error-code`: code → when, plus the firmware's own reason, kept in brackets
+    dialect: 'btminer3', command: 'get.device.info', detect: 'btminer3',
+    expect: {
+      mac: 'ce:02:01:00:8c:36', serial: 'BTM3CS40HD24083100000000000000000', vendor: 'MicroBT',
+      model: 'Whatsminer M60S_VK40', firmware: '20251209.16.Rel2', state: 'error',
+      errors: [
+        'btminer error code 264: power supply error (Power xfer error. code: 0xffffffffc0000000)',
+        'btminer error code 265: power supply error (Power Unknow error. code: 0xffffffffc0000000)',
+        'btminer error code 266: power supply error (Power Unknow error. code: 0xffffffffc0000000)',
+        'btminer error code 267: power supply error (Power watch dog protected. code: 0xffffffffc0000000)',
+        'btminer error code 270: power supply error (Power input over-voltage warning. code: 0xffffffffc0000000)',
+      ],
+    },
+  },
+  'whatsminer-m60s-btminer-api3-get.miner.status-edevs.json': {
+    // per board `chip-temp-max`; v3 edevs carry no board sensor
+    dialect: 'btminer3', command: 'get.miner.status:edevs', detect: 'btminer3',
+    expect: { chip_temps_c: [80, 82, 81], errors: [] },
+  },
+  'whatsminer-m60s-btminer-api3-get.miner.status-pools.json': {
+    // lower-case `status`, `account` for the user, `stratum-active` for the pool in use
+    dialect: 'btminer3', command: 'get.miner.status:pools', detect: 'btminer3',
+    expect: { pool_url: 'stratum+tcp://btc.example.pool:3333', pool_user: 'asic-rs.test', errors: [] },
+  },
+  'avalon-nano3s-cgminer4.11.1-25021401-version.json': {
+    // Avalon Nano 3s: recognised from `version` alone; firmware in LVERSION (there is no VERSION key)
+    dialect: 'cgminer', command: 'version', detect: 'cgminer',
+    expect: { mac: 'e0:e1:a9:3f:30:53', vendor: 'Canaan', model: 'Avalon Nano3s', firmware: '25021401_56abae7', errors: [] },
+  },
+  'avalon-q-cgminer4.11.1-25052801-version.json': {
+    dialect: 'cgminer', command: 'version', detect: 'cgminer',
+    expect: { mac: 'aa:bb:cc:dd:ee:ff', vendor: 'Canaan', model: 'Avalon Q', firmware: '25052801_14a19a2', errors: [] },
+  },
+  'avalon-q-cgminer4.11.1-25052801-summary.json': {
+    // idle: MHS 1m/5s 0; alone, a summary names no vendor, so it is flagged (the whole-miner test below is not)
+    dialect: 'cgminer', command: 'summary', detect: 'cgminer',
+    expect: { state: 'error', hashrate_ths: 0, hashrate_avg_ths: 44.54, uptime_s: 37714, errors: ['miner not recognised: cgminer 4.11.1'] },
+  },
+  'braiins-boser-0.1.0-0ce150e9-version.json': {
+    // a second BOSer build, from a live Antminer S19J Pro (Braiins OS+ 23.03.2)
+    dialect: 'bosminer', command: 'version', detect: 'bosminer',
+    expect: { vendor: 'Bitmain', firmware: 'BOSer boser-buildroot 0.1.0-0ce150e9', errors: [] },
+  },
+  'braiins-s19jpro-boser-0.1.0-0ce150e9-fans.json': {
+    // BOSer's own `fans` reply (not the BOSminer docs example): four fans by RPM
+    dialect: 'bosminer', command: 'fans', detect: 'bosminer',
+    expect: { fans_rpm: [3226, 3315, 3226, 3255], errors: [] },
   },
   'strongu-stu-u6-cgminer4.11.1-summary.json': {
     // plain cgminer from a family the agent does not know: numbers read, vendor/model not guessed
@@ -648,4 +705,80 @@ test('errors stay within what the Worker accepts (50 per miner, 500 characters e
   assert.equal(m.errors.length, 50);
   assert.equal(m.errors[49], '… and 31 more errors');
   assert.equal(capErrors(['x'.repeat(900)])[0]?.length, 500);
+});
+
+describe('issue 8: Avalon Nano/Q/13xx, BOSer and Whatsminer API v3 from real replies', () => {
+  test('Avalon Q: version identity + idle summary + stats blob is one sleeping miner, not an unknown one', () => {
+    const m = normalise('cgminer', {
+      version: fixture('avalon-q-cgminer4.11.1-25052801-version.json'),
+      summary: fixture('avalon-q-cgminer4.11.1-25052801-summary.json'),
+      stats: fixture('avalon-q-cgminer4.11.1-25052801-stats.json'),
+    }, { ip: IP });
+    assert.equal(m.vendor, 'Canaan');
+    assert.equal(m.model, 'Avalon Q');
+    assert.equal(m.firmware, '25052801_14a19a2');
+    assert.equal(m.mac, 'aa:bb:cc:dd:ee:ff');
+    assert.equal(m.state, 'sleeping'); // SYSTEMSTATU[Work: In Idle…]
+    assert.equal(m.hashrate_ths, 0);
+    assert.deepEqual(m.errors, []);
+  });
+
+  test('Avalon Nano 3s is recognised from `version` alone', () => {
+    assert.equal(detectDialect({ version: fixture('avalon-nano3s-cgminer4.11.1-25021401-version.json') }), 'cgminer');
+  });
+
+  test('AvalonMiner 1346 (an excerpt of a real capture): model from version, sleeping and its standby watts from the blob', async () => {
+    const { extract } = await import('../lib/parse/cgminer.mjs');
+    const dir = new URL('./fixtures/cgminer-api/excerpts/', import.meta.url);
+    const fs = await import('node:fs');
+    const version = JSON.parse(fs.readFileSync(new URL('avalon-1346-110-cgminer-24041001-version-excerpt.json', dir), 'utf8'));
+    const stats = JSON.parse(fs.readFileSync(new URL('avalon-1346-110-cgminer-24041001-sleep-stats-excerpt.json', dir), 'utf8'));
+    // the excerpts carry no STATUS, so they go to the extractors directly, not through normalise()
+    assert.deepEqual(extract.version(version), { mac: undefined, vendor: 'Canaan', model: 'AvalonMiner 1346-110', firmware: '24041001_08b0955_0196aba' });
+    const s = extract.stats(stats);
+    assert.equal(s.model, 'AvalonMiner 1346-110');
+    assert.equal(s._idle, true); // SYSTEMSTATU[Work: In Idle, …]
+    assert.equal(s.hashrate_ths, 0);
+    assert.equal(s.power_w, 11); // 7th field of PS[]
+  });
+
+  test('BOSer: version and fans from the same live S19J Pro', () => {
+    const m = normalise('bosminer', {
+      version: fixture('braiins-boser-0.1.0-0ce150e9-version.json'),
+      fans: fixture('braiins-s19jpro-boser-0.1.0-0ce150e9-fans.json'),
+    }, { ip: IP });
+    assert.deepEqual(m, { ip: IP, vendor: 'Bitmain', firmware: 'BOSer boser-buildroot 0.1.0-0ce150e9', fans_rpm: [3226, 3315, 3226, 3255], errors: [] });
+  });
+
+  test('Whatsminer API v3: every read of a poll makes one miner', () => {
+    const replies = {
+      'get.device.info': fixture('whatsminer-m60s-btminer-api3-get.device.info.json'),
+      'get.miner.status:summary': fixture('whatsminer-btminer-api3-get.miner.status-summary.json'),
+      'get.miner.status:edevs': fixture('whatsminer-m60s-btminer-api3-get.miner.status-edevs.json'),
+      'get.miner.status:pools': fixture('whatsminer-m60s-btminer-api3-get.miner.status-pools.json'),
+    };
+    assert.equal(detectDialect(replies), 'btminer3');
+    const m = normalise('btminer3', replies, { ip: IP });
+    assert.equal(m.model, 'Whatsminer M60S_VK40');
+    assert.equal(m.state, 'mining');
+    assert.equal(m.hashrate_ths, 171.259);
+    assert.deepEqual(m.board_temps_c, [41.1, 40.1, 41.5]);
+    assert.deepEqual(m.chip_temps_c, [82]); // the summary's chip max comes first; edevs add nothing new to an existing field
+    assert.equal(m.pool_user, 'asic-rs.test');
+    assert.deepEqual(m.errors, []);
+  });
+
+  test('Whatsminer API v3 is chosen from the firmware date in get_version (2024-11 and later), not for older firmware', () => {
+    const v2 = JSON.parse(fixture('whatsminer-m20sv10-btminer-20210322.22.REL-get_version.json').toString());
+    assert.equal(detectDialect({ get_version: v2 }), 'btminer');
+    // the same real reply with only the date moved past 2024-11, to pin the rule (not a fixture)
+    const later = { ...v2, Msg: { ...v2.Msg, fw_ver: '20250102.11.REL' } };
+    assert.equal(detectDialect({ get_version: later }), 'btminer3');
+  });
+
+  test('a v3 miner that stopped its mining service (`working` "false") is sleeping', () => {
+    const info = JSON.parse(fixture('whatsminer-m60s-btminer-api3-get.device.info.json').toString());
+    info.msg.miner.working = 'false'; // the real reply with its one flag flipped (not a fixture)
+    assert.equal(normalise('btminer3', { 'get.device.info': info }, { ip: IP }).state, 'sleeping');
+  });
 });

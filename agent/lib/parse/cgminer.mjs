@@ -149,7 +149,8 @@ export const extract = {
       mac: normaliseMac(v.MAC),
       vendor: avalon ? 'Canaan' : undefined,
       model: prod ?? (model && avalon ? `AvalonMiner ${model}` : model),
-      firmware: str(v.VERSION) ?? (str(v.CGMiner) ? `cgminer ${v.CGMiner}` : undefined),
+      // Avalon Nano 3s / Q name their firmware LVERSION/CGVERSION, with no VERSION key
+      firmware: str(v.VERSION) ?? str(v.LVERSION) ?? str(v.CGVERSION) ?? (str(v.CGMiner) ? `cgminer ${v.CGMiner}` : undefined),
     };
   },
 
