@@ -53,6 +53,16 @@ const FILES = {
       errors: ['chain 1: no ASICs detected'],
     },
   },
+  'antminer-s21xphyd-bmminer-71.0.1.3-stats.json': {
+    // X21 generation, stock 71.0.1.3, `rate_unit` GH; water-cooled: four fan slots at 0 RPM with
+    // fan_num 4 are no fans, not stopped ones, so no fans are reported
+    dialect: 'bmminer', command: 'stats', detect: 'bmminer',
+    expect: {
+      vendor: 'Bitmain', model: 'Antminer S21 XP Hyd.', firmware: '71.0.1.3', state: 'mining',
+      hashrate_ths: 483.979, hashrate_avg_ths: 487.129, expected_hashrate_ths: 473,
+      board_temps_c: [52, 51, 51], chip_temps_c: [63, 63, 63], uptime_s: 602534, errors: [],
+    },
+  },
   'antminer-s19kpro-luxos-2025.4.8-summary.json': {
     dialect: 'luxos', command: 'summary', detect: 'luxos',
     expect: {

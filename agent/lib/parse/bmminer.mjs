@@ -202,6 +202,7 @@ export const extract = {
       }
     }
     const mode = data.Mode;
+    const fans = antminerFans(data);
     return {
       vendor: 'Bitmain',
       model,
@@ -211,7 +212,9 @@ export const extract = {
       expected_hashrate_ths: ideal !== undefined && ideal > 0 ? toThs(ideal, unit) : undefined,
       board_temps_c: list(boards),
       chip_temps_c: list(chips),
-      fans_rpm: antminerFans(data),
+      // Hydro units (`Type` "Antminer S21 XP Hyd.") are water-cooled: their fan slots read 0
+      // with fan_num 4; those are no fans at all, not four stopped ones
+      fans_rpm: model !== undefined && /\bHyd(ro|\.|\b)/i.test(model) && fans?.every((v) => v === 0) ? undefined : fans,
       power_w: power === undefined ? undefined : Math.round(power),
       power_source: power === undefined ? undefined : 'miner',
       uptime_s: int(data.Elapsed, 'Elapsed'),
