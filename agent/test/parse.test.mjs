@@ -10,6 +10,29 @@ import { avalonModelFromVer } from '../lib/parse/cgminer.mjs';
 
 const IP = '10.20.1.15';
 
+/** ECHU codes of the ten old AvalonMiner 741 modules on two AUC chains (the real 7xx stats reply). */
+const ERRORS_741 = [
+        'avalon AV70 MM ID1: hashboard 0 error code 16',
+        'avalon AV70 MM ID1: hashboard 2 error code 512',
+        'avalon AV70 MM ID2: hashboard 0 error code 16',
+        'avalon AV70 MM ID2: hashboard 1 error code 512',
+        'avalon AV70 MM ID2: hashboard 2 error code 512',
+        'avalon AV70 MM ID2: hashboard 3 error code 512',
+        'avalon AV70 MM ID3: hashboard 0 error code 528',
+        'avalon AV70 MM ID4: hashboard 0 error code 16',
+        'avalon AV70 MM ID4: hashboard 3 error code 512',
+        'avalon AV70 MM ID5: hashboard 0 error code 16',
+        'avalon AV71 MM ID1: hashboard 0 error code 16',
+        'avalon AV71 MM ID1: hashboard 2 error code 512',
+        'avalon AV71 MM ID1: hashboard 3 error code 512',
+        'avalon AV71 MM ID2: hashboard 0 error code 16',
+        'avalon AV71 MM ID3: hashboard 0 error code 528',
+        'avalon AV71 MM ID3: hashboard 1 error code 512',
+        'avalon AV71 MM ID4: hashboard 0 error code 16',
+        'avalon AV71 MM ID4: hashboard 3 error code 512',
+        'avalon AV71 MM ID5: hashboard 0 error code 16',
+];
+
 /**
  * Every fixture file: the dialect that parses it, the command it answers,
  * and exactly what the normaliser makes of that one reply on its own.
@@ -394,6 +417,24 @@ const FILES = {
     dialect: 'cgminer', command: 'summary', detect: 'cgminer',
     // `MHS 1m` 405927.53 rather than the spiky `MHS 5s` 397759.08
     expect: { state: 'mining', hashrate_ths: 0.406, hashrate_avg_ths: 0.387, uptime_s: 2416, errors: ['miner not recognised: cgminer 4.11.1'] },
+  },
+  'avalon-741-cgminer4.10.0-7411706-summary.json': {
+    // old Avalon controller: MH/s; the 1 m window over the spiky 5 s one; alone, it names no vendor
+    dialect: 'cgminer', command: 'summary', detect: 'cgminer',
+    expect: { state: 'mining', hashrate_ths: 42.592, hashrate_avg_ths: 47.071, uptime_s: 118, errors: ['miner not recognised: cgminer 4.10.0'] },
+  },
+  'avalon-741-cgminer4.10.0-7411706-stats.json': {
+    // ten 741 modules (AUC AV70/AV71 × MM ID1..5): one Temp/TMax/Fan each; errors name the module
+    dialect: 'cgminer', command: 'stats', detect: 'cgminer',
+    expect: {
+      vendor: 'Canaan', model: 'AvalonMiner 741', firmware: '7411706-3162860', state: 'error',
+      board_temps_c: [38, 38, 43, 40, 37, 38, 38, 40, 42, 37], chip_temps_c: [89, 80, 92, 87, 88, 84, 89, 87, 90, 78],
+      fans_rpm: [2550, 1440, 2700, 2580, 2430, 4440, 3900, 3150, 2760, 3810], uptime_s: 118, errors: ERRORS_741,
+    },
+  },
+  'avalon-741-cgminer4.10.0-7411706-pools.json': {
+    dialect: 'cgminer', command: 'pools',
+    expect: { pool_url: 'stratum+tcp://stratum.antpool.com:3333', pool_user: 'Yop yop', errors: [] },
   },
   'avalon-10xx-cgminer4.11.1-pools+summary+stats-nan.json': {
     // `"MHS av":nan` (not JSON) is repaired to "not reported"; the rest of the reply still counts
@@ -791,4 +832,17 @@ describe('issue 8: Avalon Nano/Q/13xx, BOSer and Whatsminer API v3 from real rep
     info.msg.miner.working = 'false'; // the real reply with its one flag flipped (not a fixture)
     assert.equal(normalise('btminer3', { 'get.device.info': info }, { ip: IP }).state, 'sleeping');
   });
+});
+
+test('an old Avalon controller (ten 741 modules) is one mining miner with every module\'s sensors', () => {
+  const m = normalise('cgminer', {
+    summary: fixture('avalon-741-cgminer4.10.0-7411706-summary.json'),
+    stats: fixture('avalon-741-cgminer4.10.0-7411706-stats.json'),
+    pools: fixture('avalon-741-cgminer4.10.0-7411706-pools.json'),
+  }, { ip: IP });
+  assert.equal(m.model, 'AvalonMiner 741');
+  assert.equal(m.state, 'mining');
+  assert.equal(m.hashrate_ths, 42.592);
+  assert.equal(m.chip_temps_c?.length, 10);
+  assert.deepEqual(m.errors, ERRORS_741);
 });
