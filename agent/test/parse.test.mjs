@@ -281,6 +281,18 @@ const FILES = {
       board_temps_c: [59, 50, 57], chip_temps_c: [74, 65, 72], fans_rpm: [3840, 4920], uptime_s: 69, errors: [],
     },
   },
+  'antminer-s19x88-hiveon-4.11.1rwglr-stats.json': {
+    // newer Hiveon on an S19 (88 chips a chain), badly degraded: 5-10 of 88 chips answer on each
+    // chain, 6.75 of 63.3 TH/s; its `total_power` is watts
+    dialect: 'bmminer', command: 'stats', detect: 'bmminer',
+    expect: {
+      vendor: 'Bitmain', model: 'Antminer S19x88', firmware: 'Hiveon 4.11.1 rwglr', state: 'mining',
+      hashrate_ths: 6.751, hashrate_avg_ths: 6.422, expected_hashrate_ths: 63.289,
+      board_temps_c: [50, 46, 48], chip_temps_c: [61, 56, 56], fans_rpm: [3090, 3000, 3000, 3090],
+      power_w: 1345, power_source: 'miner', uptime_s: 805625,
+      errors: ['chain 1: 78 of 88 ASICs not responding', 'chain 2: 80 of 88 ASICs not responding', 'chain 3: 78 of 88 ASICs not responding'],
+    },
+  },
   'antminer-s9-asicseer-1.1.9-version.json': {
     dialect: 'bmminer', command: 'version', detect: 'bmminer',
     expect: { vendor: 'Bitmain', model: 'Antminer S9', firmware: 'ASICseer 1.1.9-f7b7', errors: [] },

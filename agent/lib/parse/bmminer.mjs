@@ -201,6 +201,10 @@ export const extract = {
         if (w !== undefined && w > 0) power = (power ?? 0) + w;
       }
     }
+    // Newer Hiveon reports the whole unit's watts as `total_power` (= Σ chain_powerN; older
+    // Hiveon's chain_powerN "11.55" are not watts and are not read)
+    const total = num(data.total_power, 'total_power');
+    if (power === undefined && total !== undefined && total > 0) power = total;
     const mode = data.Mode;
     const fans = antminerFans(data);
     return {
