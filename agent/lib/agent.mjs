@@ -294,6 +294,13 @@ export class Agent {
         await q('get_version');
         dialect = detectDialect(replies) ?? dialect;
       }
+      // A 2024-11+ firmware date says API v3, but if its port is closed, the old API it answered is used
+      if (dialect === 'btminer3' && !('get.device.info' in replies) && !stalled) {
+        if (unreachable(await q('get.device.info'))) {
+          delete replies['get.device.info'];
+          dialect = 'btminer';
+        }
+      }
       // Whatsminer API v3 on its own port, for a miner whose 4028 API said nothing usable
       if (!dialect && !stalled) {
         // a refused v3 port is the usual answer of a miner that is not a v3 Whatsminer: not news

@@ -549,3 +549,49 @@ describe('Whatsminer API v3 (firmware from 2024-11): reads on its own port, no t
     }
   });
 });
+
+describe('a 2024-11+ Whatsminer whose v3 port is closed', () => {
+  test('is read over the old API it answers instead of being reported broken', async () => {
+    // Real M30S replies on 4028; get_version is the real 2021 reply with only its date moved
+    // past 2024-11 (no such reply was found), which alone would choose API v3.
+    const gv = JSON.parse(fixture('whatsminer-m20sv10-btminer-20210322.22.REL-get_version.json').toString());
+    gv.Msg.fw_ver = '20250102.11.REL';
+    /** @type {Record<string, Buffer>} */
+    const replies = {
+      get_version: Buffer.from(JSON.stringify(gv)),
+      summary: fixture('whatsminer-m30s-btminer-20200512.13.REL-summary.json'),
+      edevs: fixture('whatsminer-m30s-btminer-20200512.13.REL-edevs.json'),
+      pools: fixture('whatsminer-m30s-btminer-20200512.13.REL-pools.json'),
+    };
+    const server = net.createServer((socket) => {
+      socket.once('data', (d) => {
+        const { command } = JSON.parse(d.toString());
+        const body = replies[command];
+        if (body) socket.end(Buffer.concat([body, Buffer.from([0])]));
+        else socket.end(); // an unknown command: closed without a reply
+      });
+    });
+    const host = '127.42.10.1';
+    await new Promise((resolve) => server.listen(4028, host, () => resolve(undefined)));
+    const edge = await startFakeEdge({ config: { scan_segments: [`${host}/32`], poll_interval_s: 30, miners: [] } });
+    const dir = tmp();
+    try {
+      // nothing listens on the v3 port at this address: the connection is refused
+      const agent = makeAgent(edge, dir, { whatsminerV3Port: 14434, readTimeoutMs: 2000 });
+      await agent.start();
+      const r = await agent.cycle();
+      agent.stop();
+      assert.equal(agent.cache.get(host)?.dialect, 'btminer');
+      assert.equal(r.miners[0]?.state, 'mining');
+      assert.equal(r.miners[0]?.firmware, '20250102.11.REL'); // get_version's, read over the old API
+      assert.equal(typeof r.miners[0]?.hashrate_ths, 'number');
+      // the refused v3 port is not reported (the commands this test server does not answer are)
+      assert.equal(r.miners[0]?.errors.some((e) => /get\.device\.info|14434/.test(e)), false, String(r.miners[0]?.errors));
+      assert.deepEqual(edge.invalid, []);
+    } finally {
+      await new Promise((resolve) => server.close(() => resolve(undefined)));
+      await edge.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
