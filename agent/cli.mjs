@@ -28,13 +28,14 @@ const USAGE = `usage: npm run agent -- --api URL [--code CODE] [--state DIR] [--
                      once, print what would be sent and a health line, exit (0 if any miner
                      answered, 1 if none did)
   --config FILE      JSON file with any of: api, code, state, once, dry_run, segments, interval,
-                     arp_file, miner_port, allow_http, concurrency, scan_concurrency,
+                     arp_file, miner_port, whatsminer_v3_port, allow_http, concurrency, scan_concurrency,
                      connect_timeout_ms, read_timeout_ms, miner_deadline_ms, retry_attempts,
                      retry_base_ms, retry_max_ms, verbose (agent/README.md documents each)
   --segments LIST    scan these CIDRs instead of the configured ones (comma separated)
   --interval S       poll interval in seconds instead of the configured one
   --arp-file PATH    ARP table to read MACs from (default /proc/net/arp)
   --miner-port N     miner API port (default 4028)
+  --whatsminer-v3-port N  Whatsminer API v3 port, for 2024-11+ firmware (default 4433)
   --concurrency N    miners polled at the same time (default 64)
   --scan-concurrency N  addresses probed at the same time while scanning (default 256)
   --connect-timeout-ms MS  per-connection connect timeout (default 3000)
@@ -74,6 +75,7 @@ export async function main(argv, io = { stderr: process.stderr, stdout: process.
         interval: { type: 'string' },
         'arp-file': { type: 'string' },
         'miner-port': { type: 'string' },
+        'whatsminer-v3-port': { type: 'string' },
         'allow-http': { type: 'boolean' },
         'retry-attempts': { type: 'string' },
         'retry-base-ms': { type: 'string' },
@@ -120,6 +122,7 @@ export async function main(argv, io = { stderr: process.stderr, stdout: process.
   const segmentsRaw = pick('segments', 'segments');
   const interval = pick('interval', 'interval');
   const minerPort = pick('miner-port', 'miner_port');
+  const v3Port = pick('whatsminer-v3-port', 'whatsminer_v3_port');
   const allowHttp = Boolean(pick('allow-http', 'allow_http'));
   const verbose = Boolean(pick('verbose', 'verbose'));
   const dryRun = command === 'scan' || Boolean(pick('dry-run', 'dry_run'));
@@ -159,6 +162,9 @@ export async function main(argv, io = { stderr: process.stderr, stdout: process.
     if (minerPort !== undefined && !(Number.isInteger(Number(minerPort)) && Number(minerPort) > 0 && Number(minerPort) < 65536)) {
       throw new Error('--miner-port must be a TCP port');
     }
+    if (v3Port !== undefined && !(Number.isInteger(Number(v3Port)) && Number(v3Port) > 0 && Number(v3Port) < 65536)) {
+      throw new Error('--whatsminer-v3-port must be a TCP port');
+    }
     for (const [flag, key, field, min] of /** @type {const} */ ([
       ['retry-attempts', 'retry_attempts', 'attempts', 1],
       ['retry-base-ms', 'retry_base_ms', 'baseMs', 0],
@@ -187,6 +193,7 @@ export async function main(argv, io = { stderr: process.stderr, stdout: process.
         stateDir,
         segments,
         minerPort: minerPort === undefined ? undefined : Number(minerPort),
+        whatsminerV3Port: v3Port === undefined ? undefined : Number(v3Port),
         arpFile: pick('arp-file', 'arp_file'),
         ...tuning,
         log,
@@ -202,6 +209,7 @@ export async function main(argv, io = { stderr: process.stderr, stdout: process.
     segments,
     pollIntervalS: interval === undefined ? undefined : Number(interval),
     minerPort: minerPort === undefined ? undefined : Number(minerPort),
+    whatsminerV3Port: v3Port === undefined ? undefined : Number(v3Port),
     arpFile: pick('arp-file', 'arp_file'),
     allowInsecureHttp: allowHttp,
     retry,

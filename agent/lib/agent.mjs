@@ -10,10 +10,11 @@ import { ensureStateDir, loadRegistration, saveRegistration, loadSavedConfig, sa
 import { EdgeClient, DEFAULT_RETRY, flushSpool, withRetry } from './edge-client.mjs';
 import { Spool } from './spool.mjs';
 import { RevokedError, TransportError } from './errors.mjs';
-import { createClient } from './cgminer-client.mjs';
+import { createClient, queryV3 } from './cgminer-client.mjs';
 import { scan, ipToInt } from './scanner.mjs';
 import { readArpTable, DEFAULT_ARP_FILE } from './arp.mjs';
 import { normaliseConfig, configFor, DEFAULT_POLL_S } from './config.mjs';
+import { poolEntriesV3 } from './parse/btminer3.mjs';
 import { DIALECTS, capErrors, decodeReply, detectDialect, describeError, normalise, parsePools, unpackMulti, versionText } from './parse/index.mjs';
 import { applyPools, poolsSatisfied } from './pools.mjs';
 import { mapLimit, sleep as realSleep } from './util.mjs';
@@ -62,7 +63,7 @@ export function splitBatches(miners, maxMiners, maxBytes) {
  * @typedef {{
  *   api: string, stateDir: string, code?: string, hostname?: string,
  *   segments?: string[], pollIntervalS?: number,
- *   minerPort?: number, arpFile?: string,
+ *   minerPort?: number, whatsminerV3Port?: number, arpFile?: string,
  *   pollConcurrency?: number, scanConcurrency?: number, scanTimeoutMs?: number,
  *   connectTimeoutMs?: number, readTimeoutMs?: number, minerDeadlineMs?: number, maxScanHosts?: number,
  *   rescanIntervalMs?: number, forgetAfterMs?: number, staticTtlMs?: number,
@@ -266,11 +267,14 @@ export class Agent {
       }
       if (stalled) return stalled; // not asked, so not reported per command
       try {
-        replies[cmd] = await this.client.query(ip, cmd, {
-          port: this.opts.minerPort,
-          connectTimeoutMs: this.opts.connectTimeoutMs,
-          readTimeoutMs: this.opts.readTimeoutMs,
-        });
+        const timeouts = { connectTimeoutMs: this.opts.connectTimeoutMs, readTimeoutMs: this.opts.readTimeoutMs };
+        if (cmd.startsWith('get.')) {
+          // Whatsminer API v3: `get.miner.status:summary` is cmd `get.miner.status`, param `summary`
+          const [v3cmd, param] = cmd.split(':');
+          replies[cmd] = await (this.client.queryV3 ?? queryV3)(ip, /** @type {string} */ (v3cmd), param, { ...timeouts, port: this.opts.whatsminerV3Port });
+        } else {
+          replies[cmd] = await this.client.query(ip, cmd, { ...timeouts, port: this.opts.minerPort });
+        }
       } catch (err) {
         replies[cmd] = err;
         if (err instanceof TransportError && err.phase === 'read' && err.reason === 'timeout') stalled = err;
@@ -285,8 +289,22 @@ export class Agent {
       if (unreachable(v)) return null;
       await q('summary');
       dialect = detectDialect(replies);
-      if (!dialect && !stalled) {
+      // btminer's get_version names the firmware date, which decides API v3 (2024-11+)
+      if ((!dialect || dialect === 'btminer') && !stalled && !('get_version' in replies)) {
         await q('get_version');
+        dialect = detectDialect(replies) ?? dialect;
+      }
+      // A 2024-11+ firmware date says API v3, but if its port is closed, the old API it answered is used
+      if (dialect === 'btminer3' && !('get.device.info' in replies) && !stalled) {
+        if (unreachable(await q('get.device.info'))) {
+          delete replies['get.device.info'];
+          dialect = 'btminer';
+        }
+      }
+      // Whatsminer API v3 on its own port, for a miner whose 4028 API said nothing usable
+      if (!dialect && !stalled) {
+        // a refused v3 port is the usual answer of a miner that is not a v3 Whatsminer: not news
+        if (unreachable(await q('get.device.info'))) delete replies['get.device.info'];
         dialect = detectDialect(replies);
       }
       if (!dialect) {
@@ -372,9 +390,10 @@ export class Agent {
 
     /** @type {import('./parse/common.mjs').PoolEntry[] | undefined} */
     let pools;
-    if (replies.pools !== undefined && !(replies.pools instanceof Error)) {
+    const poolsReply = dialect === 'btminer3' ? replies['get.miner.status:pools'] : replies.pools;
+    if (poolsReply !== undefined && !(poolsReply instanceof Error)) {
       try {
-        pools = parsePools(replies.pools);
+        pools = dialect === 'btminer3' ? poolEntriesV3(decodeReply(/** @type {any} */ (poolsReply))) : parsePools(poolsReply);
       } catch {
         /* already reported by normalise */
       }
@@ -423,6 +442,13 @@ export class Agent {
       const entry = configFor(cfg, miner);
       if (!entry || entry.pools.length === 0) return;
       if (pools && poolsSatisfied(pools, entry.pools) && !entry.removeOthers) return;
+      if (this.cache.get(miner.ip)?.dialect === 'btminer3') {
+        // API v3 writes need a token derived from the miner's admin password, which the agent does not hold
+        const message = 'pool change not supported on Whatsminer API v3 firmware: its writes need the admin password';
+        miner.errors.push(`pool change failed: ${message}`);
+        miner.pool_apply = { status: 'refused', message, at: this.now().toISOString() };
+        return;
+      }
       const r = await applyPools({
         query: (cmd, parameter) =>
           this.client.query(miner.ip, cmd, {

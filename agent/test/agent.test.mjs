@@ -474,3 +474,124 @@ describe('firmware that refuses multi-command reads', () => {
     }
   });
 });
+
+describe('Whatsminer API v3 (firmware from 2024-11): reads on its own port, no token', () => {
+  test('a miner whose 4028 API says nothing is found on the v3 port, read in full, and its pools are not written', async () => {
+    // The v3 port serves the real replies (fixtures) with v3 framing: a 4-byte little-endian
+    // length, then the JSON, both ways. Port 4028 accepts and closes without a byte, as a
+    // miner with its old API switched off does.
+    /** @type {Record<string, Buffer>} */
+    const v3replies = {
+      'get.device.info': fixture('whatsminer-m60s-btminer-api3-get.device.info.json'),
+      'get.miner.status:summary': fixture('whatsminer-btminer-api3-get.miner.status-summary.json'),
+      'get.miner.status:edevs': fixture('whatsminer-m60s-btminer-api3-get.miner.status-edevs.json'),
+      'get.miner.status:pools': fixture('whatsminer-m60s-btminer-api3-get.miner.status-pools.json'),
+    };
+    /** @type {string[]} */
+    const log = [];
+    const v3 = net.createServer((socket) => {
+      let buf = Buffer.alloc(0);
+      socket.on('data', (d) => {
+        buf = Buffer.concat([buf, d]);
+        if (buf.length < 4 || buf.length < 4 + buf.readUInt32LE(0)) return;
+        const { cmd, param } = JSON.parse(buf.subarray(4, 4 + buf.readUInt32LE(0)).toString());
+        const key = param === undefined ? cmd : `${cmd}:${param}`;
+        log.push(key);
+        const body = v3replies[key];
+        if (!body) return void socket.destroy();
+        const head = Buffer.alloc(4);
+        head.writeUInt32LE(body.length, 0);
+        socket.end(Buffer.concat([head, body]));
+      });
+    });
+    const old = net.createServer((socket) => {
+      socket.once('data', () => socket.end());
+    });
+    const host = '127.42.9.1';
+    const V3PORT = 14433;
+    await new Promise((resolve) => v3.listen(V3PORT, host, () => resolve(undefined)));
+    await new Promise((resolve) => old.listen(4028, host, () => resolve(undefined)));
+    const desired = [{ url: 'stratum+tcp://pool.example:3333', user: 'acct.w1', password: 'x' }];
+    const edge = await startFakeEdge({ config: { scan_segments: [`${host}/32`], poll_interval_s: 30, miners: [{ mac: 'ce:02:01:00:8c:36', pools: desired, remove_other_pools: false }] } });
+    const dir = tmp();
+    try {
+      const agent = makeAgent(edge, dir, { whatsminerV3Port: V3PORT, readTimeoutMs: 2000 });
+      await agent.start();
+      const r1 = await agent.cycle();
+      const m = r1.miners[0];
+      assert.equal(agent.cache.get(host)?.dialect, 'btminer3');
+      assert.equal(m?.model, 'Whatsminer M60S_VK40');
+      assert.equal(m?.firmware, '20251209.16.Rel2');
+      assert.equal(m?.mac, 'ce:02:01:00:8c:36');
+      assert.equal(m?.state, 'mining');
+      assert.equal(m?.hashrate_ths, 171.259);
+      assert.equal(m?.power_w, 3156);
+      assert.equal(m?.pool_url, 'stratum+tcp://btc.example.pool:3333');
+      // the old API's silence was only detection, not a fault; the pool change is refused, not attempted
+      assert.deepEqual(m?.errors, [
+        'pool change failed: pool change not supported on Whatsminer API v3 firmware: its writes need the admin password',
+      ]);
+      assert.equal(m?.pool_apply?.status, 'refused');
+      assert.deepEqual(edge.invalid, []);
+
+      // from the cache: straight to the v3 reads, nothing on 4028
+      log.length = 0;
+      const r2 = await agent.cycle();
+      agent.stop();
+      assert.deepEqual(log.sort(), ['get.device.info', 'get.miner.status:edevs', 'get.miner.status:pools', 'get.miner.status:summary']);
+      assert.equal(r2.miners[0]?.state, 'mining');
+      assert.deepEqual(r2.miners[0]?.errors, ['pool change failed: pool change not supported on Whatsminer API v3 firmware: its writes need the admin password']);
+    } finally {
+      await new Promise((resolve) => v3.close(() => resolve(undefined)));
+      await new Promise((resolve) => old.close(() => resolve(undefined)));
+      await edge.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a 2024-11+ Whatsminer whose v3 port is closed', () => {
+  test('is read over the old API it answers instead of being reported broken', async () => {
+    // Real M30S replies on 4028; get_version is the real 2021 reply with only its date moved
+    // past 2024-11 (no such reply was found), which alone would choose API v3.
+    const gv = JSON.parse(fixture('whatsminer-m20sv10-btminer-20210322.22.REL-get_version.json').toString());
+    gv.Msg.fw_ver = '20250102.11.REL';
+    /** @type {Record<string, Buffer>} */
+    const replies = {
+      get_version: Buffer.from(JSON.stringify(gv)),
+      summary: fixture('whatsminer-m30s-btminer-20200512.13.REL-summary.json'),
+      edevs: fixture('whatsminer-m30s-btminer-20200512.13.REL-edevs.json'),
+      pools: fixture('whatsminer-m30s-btminer-20200512.13.REL-pools.json'),
+    };
+    const server = net.createServer((socket) => {
+      socket.once('data', (d) => {
+        const { command } = JSON.parse(d.toString());
+        const body = replies[command];
+        if (body) socket.end(Buffer.concat([body, Buffer.from([0])]));
+        else socket.end(); // an unknown command: closed without a reply
+      });
+    });
+    const host = '127.42.10.1';
+    await new Promise((resolve) => server.listen(4028, host, () => resolve(undefined)));
+    const edge = await startFakeEdge({ config: { scan_segments: [`${host}/32`], poll_interval_s: 30, miners: [] } });
+    const dir = tmp();
+    try {
+      // nothing listens on the v3 port at this address: the connection is refused
+      const agent = makeAgent(edge, dir, { whatsminerV3Port: 14434, readTimeoutMs: 2000 });
+      await agent.start();
+      const r = await agent.cycle();
+      agent.stop();
+      assert.equal(agent.cache.get(host)?.dialect, 'btminer');
+      assert.equal(r.miners[0]?.state, 'mining');
+      assert.equal(r.miners[0]?.firmware, '20250102.11.REL'); // get_version's, read over the old API
+      assert.equal(typeof r.miners[0]?.hashrate_ths, 'number');
+      // the refused v3 port is not reported (the commands this test server does not answer are)
+      assert.equal(r.miners[0]?.errors.some((e) => /get\.device\.info|14434/.test(e)), false, String(r.miners[0]?.errors));
+      assert.deepEqual(edge.invalid, []);
+    } finally {
+      await new Promise((resolve) => server.close(() => resolve(undefined)));
+      await edge.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

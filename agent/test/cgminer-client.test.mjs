@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { query, escapeParam } from '../lib/cgminer-client.mjs';
+import { query, queryV3, escapeParam } from '../lib/cgminer-client.mjs';
 import { TransportError } from '../lib/errors.mjs';
 
 /** @type {net.Server[]} */
@@ -86,4 +86,47 @@ test('a connection closed without a byte is an error, not an empty reply', async
 
 test('escapeParam escapes commas and backslashes for addpool', () => {
   assert.equal(escapeParam('a,b\\c'), 'a\\,b\\\\c');
+});
+
+test('Whatsminer API v3: a length-prefixed request, a reply read to its announced length across chunks', async () => {
+  /** @type {Buffer[]} */
+  const seen = [];
+  const s = net.createServer((socket) => {
+    socket.on('error', () => {});
+    socket.once('data', (d) => {
+      seen.push(d);
+      const body = Buffer.from('{"code":0,"desc":"get.miner.status","msg":{"summary":{}}}');
+      const head = Buffer.alloc(4);
+      head.writeUInt32LE(body.length, 0);
+      const all = Buffer.concat([head, body]);
+      // split inside the length prefix and inside the body; the socket stays open afterwards
+      socket.write(all.subarray(0, 2));
+      setTimeout(() => socket.write(all.subarray(2, 20)), 10);
+      setTimeout(() => socket.write(all.subarray(20)), 20);
+    });
+  });
+  await new Promise((r) => s.listen(14433, '127.40.0.20', () => r(undefined)));
+  servers.push(s);
+  const reply = await queryV3('127.40.0.20', 'get.miner.status', 'summary', { port: 14433 });
+  assert.equal(reply, '{"code":0,"desc":"get.miner.status","msg":{"summary":{}}}');
+  const req = /** @type {Buffer} */ (seen[0]);
+  assert.equal(req.readUInt32LE(0), req.length - 4);
+  assert.deepEqual(JSON.parse(req.subarray(4).toString()), { cmd: 'get.miner.status', param: 'summary' });
+});
+
+test('Whatsminer API v3: a reply cut short, an oversize length and a refused port are transport errors', async () => {
+  const s = net.createServer((socket) => {
+    socket.on('error', () => {});
+    socket.once('data', (d) => {
+      const { param } = JSON.parse(d.subarray(4).toString());
+      const head = Buffer.alloc(4);
+      head.writeUInt32LE(param === 'huge' ? 64 * 1024 * 1024 : 100, 0);
+      socket.end(Buffer.concat([head, Buffer.from('{"code":0')]));
+    });
+  });
+  await new Promise((r) => s.listen(14433, '127.40.0.21', () => r(undefined)));
+  servers.push(s);
+  await assert.rejects(queryV3('127.40.0.21', 'get.miner.status', 'pools', { port: 14433 }), (e) => e instanceof TransportError && e.reason === 'truncated');
+  await assert.rejects(queryV3('127.40.0.21', 'get.miner.status', 'huge', { port: 14433 }), (e) => e instanceof TransportError && e.reason === 'too_large');
+  await assert.rejects(queryV3('127.40.0.22', 'get.device.info', undefined, { port: 14433 }), (e) => e instanceof TransportError && e.phase === 'connect');
 });

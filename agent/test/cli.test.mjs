@@ -89,6 +89,7 @@ test('usage errors exit 2 before touching anything', async () => {
     [['--api', 'https://h.example', '--segments', '10.0.0.0/33'], /bad prefix length/],
     [['--api', 'https://h.example', '--interval', 'soon'], /--interval/],
     [['--api', 'https://h.example', '--retry-attempts', '0'], /--retry-attempts must be an integer ≥ 1/],
+    [['--api', 'https://h.example', '--whatsminer-v3-port', '70000'], /--whatsminer-v3-port must be a TCP port/],
     [['--bogus'], /Unknown option/],
     [['--config', '/nonexistent/agent.json'], /cannot read --config/],
   ])) {

@@ -10,6 +10,29 @@ import { avalonModelFromVer } from '../lib/parse/cgminer.mjs';
 
 const IP = '10.20.1.15';
 
+/** ECHU codes of the ten old AvalonMiner 741 modules on two AUC chains (the real 7xx stats reply). */
+const ERRORS_741 = [
+        'avalon AV70 MM ID1: hashboard 0 error code 16',
+        'avalon AV70 MM ID1: hashboard 2 error code 512',
+        'avalon AV70 MM ID2: hashboard 0 error code 16',
+        'avalon AV70 MM ID2: hashboard 1 error code 512',
+        'avalon AV70 MM ID2: hashboard 2 error code 512',
+        'avalon AV70 MM ID2: hashboard 3 error code 512',
+        'avalon AV70 MM ID3: hashboard 0 error code 528',
+        'avalon AV70 MM ID4: hashboard 0 error code 16',
+        'avalon AV70 MM ID4: hashboard 3 error code 512',
+        'avalon AV70 MM ID5: hashboard 0 error code 16',
+        'avalon AV71 MM ID1: hashboard 0 error code 16',
+        'avalon AV71 MM ID1: hashboard 2 error code 512',
+        'avalon AV71 MM ID1: hashboard 3 error code 512',
+        'avalon AV71 MM ID2: hashboard 0 error code 16',
+        'avalon AV71 MM ID3: hashboard 0 error code 528',
+        'avalon AV71 MM ID3: hashboard 1 error code 512',
+        'avalon AV71 MM ID4: hashboard 0 error code 16',
+        'avalon AV71 MM ID4: hashboard 3 error code 512',
+        'avalon AV71 MM ID5: hashboard 0 error code 16',
+];
+
 /**
  * Every fixture file: the dialect that parses it, the command it answers,
  * and exactly what the normaliser makes of that one reply on its own.
@@ -51,6 +74,16 @@ const FILES = {
       board_temps_c: [40, 40], chip_temps_c: [40, 40], // chain 1 absent, not 0
       fans_rpm: [1560, 1560, 600, 720], uptime_s: 735,
       errors: ['chain 1: no ASICs detected'],
+    },
+  },
+  'antminer-s21xphyd-bmminer-71.0.1.3-stats.json': {
+    // X21 generation, stock 71.0.1.3, `rate_unit` GH; water-cooled: four fan slots at 0 RPM with
+    // fan_num 4 are no fans, not stopped ones, so no fans are reported
+    dialect: 'bmminer', command: 'stats', detect: 'bmminer',
+    expect: {
+      vendor: 'Bitmain', model: 'Antminer S21 XP Hyd.', firmware: '71.0.1.3', state: 'mining',
+      hashrate_ths: 483.979, hashrate_avg_ths: 487.129, expected_hashrate_ths: 473,
+      board_temps_c: [52, 51, 51], chip_temps_c: [63, 63, 63], uptime_s: 602534, errors: [],
     },
   },
   'antminer-s19kpro-luxos-2025.4.8-summary.json': {
@@ -248,6 +281,18 @@ const FILES = {
       board_temps_c: [59, 50, 57], chip_temps_c: [74, 65, 72], fans_rpm: [3840, 4920], uptime_s: 69, errors: [],
     },
   },
+  'antminer-s19x88-hiveon-4.11.1rwglr-stats.json': {
+    // newer Hiveon on an S19 (88 chips a chain), badly degraded: 5-10 of 88 chips answer on each
+    // chain, 6.75 of 63.3 TH/s; its `total_power` is watts
+    dialect: 'bmminer', command: 'stats', detect: 'bmminer',
+    expect: {
+      vendor: 'Bitmain', model: 'Antminer S19x88', firmware: 'Hiveon 4.11.1 rwglr', state: 'mining',
+      hashrate_ths: 6.751, hashrate_avg_ths: 6.422, expected_hashrate_ths: 63.289,
+      board_temps_c: [50, 46, 48], chip_temps_c: [61, 56, 56], fans_rpm: [3090, 3000, 3000, 3090],
+      power_w: 1345, power_source: 'miner', uptime_s: 805625,
+      errors: ['chain 1: 78 of 88 ASICs not responding', 'chain 2: 80 of 88 ASICs not responding', 'chain 3: 78 of 88 ASICs not responding'],
+    },
+  },
   'antminer-s9-asicseer-1.1.9-version.json': {
     dialect: 'bmminer', command: 'version', detect: 'bmminer',
     expect: { vendor: 'Bitmain', model: 'Antminer S9', firmware: 'ASICseer 1.1.9-f7b7', errors: [] },
@@ -315,18 +360,93 @@ const FILES = {
   },
   'whatsminer-btminer-api3-get.miner.status-summary.json': {
     // API v3 (token-protected firmware; reads need no token): TH/s, W and °C already
-    dialect: 'btminer', command: 'summary', detect: 'btminer',
+    dialect: 'btminer3', command: 'get.miner.status:summary', detect: 'btminer3',
     expect: {
       vendor: 'MicroBT', state: 'mining', hashrate_ths: 171.259, hashrate_avg_ths: 170.8, expected_hashrate_ths: 181.051,
       board_temps_c: [41.1, 40.1, 41.5], chip_temps_c: [82], fans_rpm: [5400, 5280],
       power_w: 3156, power_source: 'miner', uptime_s: 50000, errors: [],
     },
   },
+  'whatsminer-m60s-btminer-api3-get.device.info.json': {
+    // API v3 identity: model `type`, firmware `fwversion`, MAC, serial; `working` "true"
+    dialect: 'btminer3', command: 'get.device.info', detect: 'btminer3',
+    expect: {
+      mac: 'ce:02:01:00:8c:36', serial: 'BTM3CS40HD24083100000000000000000', vendor: 'MicroBT',
+      model: 'Whatsminer M60S_VK40', firmware: '20251209.16.Rel2', errors: [],
+    },
+  },
+  'whatsminer-m60s-btminer-api3-get.device.info-with-errors.json': {
+    // `error-code`: code → when, plus the firmware's own reason, kept in brackets
+    dialect: 'btminer3', command: 'get.device.info', detect: 'btminer3',
+    expect: {
+      mac: 'ce:02:01:00:8c:36', serial: 'BTM3CS40HD24083100000000000000000', vendor: 'MicroBT',
+      model: 'Whatsminer M60S_VK40', firmware: '20251209.16.Rel2', state: 'error',
+      errors: [
+        'btminer error code 264: power supply error (Power xfer error. code: 0xffffffffc0000000)',
+        'btminer error code 265: power supply error (Power Unknow error. code: 0xffffffffc0000000)',
+        'btminer error code 266: power supply error (Power Unknow error. code: 0xffffffffc0000000)',
+        'btminer error code 267: power supply error (Power watch dog protected. code: 0xffffffffc0000000)',
+        'btminer error code 270: power supply error (Power input over-voltage warning. code: 0xffffffffc0000000)',
+      ],
+    },
+  },
+  'whatsminer-m60s-btminer-api3-get.miner.status-edevs.json': {
+    // per board `chip-temp-max`; v3 edevs carry no board sensor
+    dialect: 'btminer3', command: 'get.miner.status:edevs', detect: 'btminer3',
+    expect: { chip_temps_c: [80, 82, 81], errors: [] },
+  },
+  'whatsminer-m60s-btminer-api3-get.miner.status-pools.json': {
+    // lower-case `status`, `account` for the user, `stratum-active` for the pool in use
+    dialect: 'btminer3', command: 'get.miner.status:pools', detect: 'btminer3',
+    expect: { pool_url: 'stratum+tcp://btc.example.pool:3333', pool_user: 'asic-rs.test', errors: [] },
+  },
+  'avalon-nano3s-cgminer4.11.1-25021401-version.json': {
+    // Avalon Nano 3s: recognised from `version` alone; firmware in LVERSION (there is no VERSION key)
+    dialect: 'cgminer', command: 'version', detect: 'cgminer',
+    expect: { mac: 'e0:e1:a9:3f:30:53', vendor: 'Canaan', model: 'Avalon Nano3s', firmware: '25021401_56abae7', errors: [] },
+  },
+  'avalon-q-cgminer4.11.1-25052801-version.json': {
+    dialect: 'cgminer', command: 'version', detect: 'cgminer',
+    expect: { mac: 'aa:bb:cc:dd:ee:ff', vendor: 'Canaan', model: 'Avalon Q', firmware: '25052801_14a19a2', errors: [] },
+  },
+  'avalon-q-cgminer4.11.1-25052801-summary.json': {
+    // idle: MHS 1m/5s 0; alone, a summary names no vendor, so it is flagged (the whole-miner test below is not)
+    dialect: 'cgminer', command: 'summary', detect: 'cgminer',
+    expect: { state: 'error', hashrate_ths: 0, hashrate_avg_ths: 44.54, uptime_s: 37714, errors: ['miner not recognised: cgminer 4.11.1'] },
+  },
+  'braiins-boser-0.1.0-0ce150e9-version.json': {
+    // a second BOSer build, from a live Antminer S19J Pro (Braiins OS+ 23.03.2)
+    dialect: 'bosminer', command: 'version', detect: 'bosminer',
+    expect: { vendor: 'Bitmain', firmware: 'BOSer boser-buildroot 0.1.0-0ce150e9', errors: [] },
+  },
+  'braiins-s19jpro-boser-0.1.0-0ce150e9-fans.json': {
+    // BOSer's own `fans` reply (not the BOSminer docs example): four fans by RPM
+    dialect: 'bosminer', command: 'fans', detect: 'bosminer',
+    expect: { fans_rpm: [3226, 3315, 3226, 3255], errors: [] },
+  },
   'strongu-stu-u6-cgminer4.11.1-summary.json': {
     // plain cgminer from a family the agent does not know: numbers read, vendor/model not guessed
     dialect: 'cgminer', command: 'summary', detect: 'cgminer',
     // `MHS 1m` 405927.53 rather than the spiky `MHS 5s` 397759.08
     expect: { state: 'mining', hashrate_ths: 0.406, hashrate_avg_ths: 0.387, uptime_s: 2416, errors: ['miner not recognised: cgminer 4.11.1'] },
+  },
+  'avalon-741-cgminer4.10.0-7411706-summary.json': {
+    // old Avalon controller: MH/s; the 1 m window over the spiky 5 s one; alone, it names no vendor
+    dialect: 'cgminer', command: 'summary', detect: 'cgminer',
+    expect: { state: 'mining', hashrate_ths: 42.592, hashrate_avg_ths: 47.071, uptime_s: 118, errors: ['miner not recognised: cgminer 4.10.0'] },
+  },
+  'avalon-741-cgminer4.10.0-7411706-stats.json': {
+    // ten 741 modules (AUC AV70/AV71 × MM ID1..5): one Temp/TMax/Fan each; errors name the module
+    dialect: 'cgminer', command: 'stats', detect: 'cgminer',
+    expect: {
+      vendor: 'Canaan', model: 'AvalonMiner 741', firmware: '7411706-3162860', state: 'error',
+      board_temps_c: [38, 38, 43, 40, 37, 38, 38, 40, 42, 37], chip_temps_c: [89, 80, 92, 87, 88, 84, 89, 87, 90, 78],
+      fans_rpm: [2550, 1440, 2700, 2580, 2430, 4440, 3900, 3150, 2760, 3810], uptime_s: 118, errors: ERRORS_741,
+    },
+  },
+  'avalon-741-cgminer4.10.0-7411706-pools.json': {
+    dialect: 'cgminer', command: 'pools',
+    expect: { pool_url: 'stratum+tcp://stratum.antpool.com:3333', pool_user: 'Yop yop', errors: [] },
   },
   'avalon-10xx-cgminer4.11.1-pools+summary+stats-nan.json': {
     // `"MHS av":nan` (not JSON) is repaired to "not reported"; the rest of the reply still counts
@@ -648,4 +768,93 @@ test('errors stay within what the Worker accepts (50 per miner, 500 characters e
   assert.equal(m.errors.length, 50);
   assert.equal(m.errors[49], '… and 31 more errors');
   assert.equal(capErrors(['x'.repeat(900)])[0]?.length, 500);
+});
+
+describe('issue 8: Avalon Nano/Q/13xx, BOSer and Whatsminer API v3 from real replies', () => {
+  test('Avalon Q: version identity + idle summary + stats blob is one sleeping miner, not an unknown one', () => {
+    const m = normalise('cgminer', {
+      version: fixture('avalon-q-cgminer4.11.1-25052801-version.json'),
+      summary: fixture('avalon-q-cgminer4.11.1-25052801-summary.json'),
+      stats: fixture('avalon-q-cgminer4.11.1-25052801-stats.json'),
+    }, { ip: IP });
+    assert.equal(m.vendor, 'Canaan');
+    assert.equal(m.model, 'Avalon Q');
+    assert.equal(m.firmware, '25052801_14a19a2');
+    assert.equal(m.mac, 'aa:bb:cc:dd:ee:ff');
+    assert.equal(m.state, 'sleeping'); // SYSTEMSTATU[Work: In Idle…]
+    assert.equal(m.hashrate_ths, 0);
+    assert.deepEqual(m.errors, []);
+  });
+
+  test('Avalon Nano 3s is recognised from `version` alone', () => {
+    assert.equal(detectDialect({ version: fixture('avalon-nano3s-cgminer4.11.1-25021401-version.json') }), 'cgminer');
+  });
+
+  test('AvalonMiner 1346 (an excerpt of a real capture): model from version, sleeping and its standby watts from the blob', async () => {
+    const { extract } = await import('../lib/parse/cgminer.mjs');
+    const dir = new URL('./fixtures/cgminer-api/excerpts/', import.meta.url);
+    const fs = await import('node:fs');
+    const version = JSON.parse(fs.readFileSync(new URL('avalon-1346-110-cgminer-24041001-version-excerpt.json', dir), 'utf8'));
+    const stats = JSON.parse(fs.readFileSync(new URL('avalon-1346-110-cgminer-24041001-sleep-stats-excerpt.json', dir), 'utf8'));
+    // the excerpts carry no STATUS, so they go to the extractors directly, not through normalise()
+    assert.deepEqual(extract.version(version), { mac: undefined, vendor: 'Canaan', model: 'AvalonMiner 1346-110', firmware: '24041001_08b0955_0196aba' });
+    const s = extract.stats(stats);
+    assert.equal(s.model, 'AvalonMiner 1346-110');
+    assert.equal(s._idle, true); // SYSTEMSTATU[Work: In Idle, …]
+    assert.equal(s.hashrate_ths, 0);
+    assert.equal(s.power_w, 11); // 7th field of PS[]
+  });
+
+  test('BOSer: version and fans from the same live S19J Pro', () => {
+    const m = normalise('bosminer', {
+      version: fixture('braiins-boser-0.1.0-0ce150e9-version.json'),
+      fans: fixture('braiins-s19jpro-boser-0.1.0-0ce150e9-fans.json'),
+    }, { ip: IP });
+    assert.deepEqual(m, { ip: IP, vendor: 'Bitmain', firmware: 'BOSer boser-buildroot 0.1.0-0ce150e9', fans_rpm: [3226, 3315, 3226, 3255], errors: [] });
+  });
+
+  test('Whatsminer API v3: every read of a poll makes one miner', () => {
+    const replies = {
+      'get.device.info': fixture('whatsminer-m60s-btminer-api3-get.device.info.json'),
+      'get.miner.status:summary': fixture('whatsminer-btminer-api3-get.miner.status-summary.json'),
+      'get.miner.status:edevs': fixture('whatsminer-m60s-btminer-api3-get.miner.status-edevs.json'),
+      'get.miner.status:pools': fixture('whatsminer-m60s-btminer-api3-get.miner.status-pools.json'),
+    };
+    assert.equal(detectDialect(replies), 'btminer3');
+    const m = normalise('btminer3', replies, { ip: IP });
+    assert.equal(m.model, 'Whatsminer M60S_VK40');
+    assert.equal(m.state, 'mining');
+    assert.equal(m.hashrate_ths, 171.259);
+    assert.deepEqual(m.board_temps_c, [41.1, 40.1, 41.5]);
+    assert.deepEqual(m.chip_temps_c, [82]); // the summary's chip max comes first; edevs add nothing new to an existing field
+    assert.equal(m.pool_user, 'asic-rs.test');
+    assert.deepEqual(m.errors, []);
+  });
+
+  test('Whatsminer API v3 is chosen from the firmware date in get_version (2024-11 and later), not for older firmware', () => {
+    const v2 = JSON.parse(fixture('whatsminer-m20sv10-btminer-20210322.22.REL-get_version.json').toString());
+    assert.equal(detectDialect({ get_version: v2 }), 'btminer');
+    // the same real reply with only the date moved past 2024-11, to pin the rule (not a fixture)
+    const later = { ...v2, Msg: { ...v2.Msg, fw_ver: '20250102.11.REL' } };
+    assert.equal(detectDialect({ get_version: later }), 'btminer3');
+  });
+
+  test('a v3 miner that stopped its mining service (`working` "false") is sleeping', () => {
+    const info = JSON.parse(fixture('whatsminer-m60s-btminer-api3-get.device.info.json').toString());
+    info.msg.miner.working = 'false'; // the real reply with its one flag flipped (not a fixture)
+    assert.equal(normalise('btminer3', { 'get.device.info': info }, { ip: IP }).state, 'sleeping');
+  });
+});
+
+test('an old Avalon controller (ten 741 modules) is one mining miner with every module\'s sensors', () => {
+  const m = normalise('cgminer', {
+    summary: fixture('avalon-741-cgminer4.10.0-7411706-summary.json'),
+    stats: fixture('avalon-741-cgminer4.10.0-7411706-stats.json'),
+    pools: fixture('avalon-741-cgminer4.10.0-7411706-pools.json'),
+  }, { ip: IP });
+  assert.equal(m.model, 'AvalonMiner 741');
+  assert.equal(m.state, 'mining');
+  assert.equal(m.hashrate_ths, 42.592);
+  assert.equal(m.chip_temps_c?.length, 10);
+  assert.deepEqual(m.errors, ERRORS_741);
 });

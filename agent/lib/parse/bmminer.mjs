@@ -201,7 +201,12 @@ export const extract = {
         if (w !== undefined && w > 0) power = (power ?? 0) + w;
       }
     }
+    // Newer Hiveon reports the whole unit's watts as `total_power` (= Σ chain_powerN; older
+    // Hiveon's chain_powerN "11.55" are not watts and are not read)
+    const total = num(data.total_power, 'total_power');
+    if (power === undefined && total !== undefined && total > 0) power = total;
     const mode = data.Mode;
+    const fans = antminerFans(data);
     return {
       vendor: 'Bitmain',
       model,
@@ -211,7 +216,9 @@ export const extract = {
       expected_hashrate_ths: ideal !== undefined && ideal > 0 ? toThs(ideal, unit) : undefined,
       board_temps_c: list(boards),
       chip_temps_c: list(chips),
-      fans_rpm: antminerFans(data),
+      // Hydro units (`Type` "Antminer S21 XP Hyd.") are water-cooled: their fan slots read 0
+      // with fan_num 4; those are no fans at all, not four stopped ones
+      fans_rpm: model !== undefined && /\bHyd(ro|\.|\b)/i.test(model) && fans?.every((v) => v === 0) ? undefined : fans,
       power_w: power === undefined ? undefined : Math.round(power),
       power_source: power === undefined ? undefined : 'miner',
       uptime_s: int(data.Elapsed, 'Elapsed'),

@@ -20,7 +20,7 @@ function realtime(s) {
 
 /** Whatsminer API v3 `get.miner.status` summary (values already in TH/s, W, °C).
  * @param {Record<string, any>} s */
-function v3Summary(s) {
+export function v3Summary(s) {
   const hash = num(s['hash-realtime'], 'hash-realtime');
   const avg = num(s['hash-average'], 'hash-average');
   const factory = num(s['factory-hash'], 'factory-hash');

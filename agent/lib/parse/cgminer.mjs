@@ -34,6 +34,9 @@ const REALTIME = ['30s', '1m', '5s'];
  */
 export function avalonModelFromVer(ver) {
   if (!ver) return undefined;
+  // old AUC-chained modules: "7411706-3162860" is model 741, built 2017-06
+  const old = /^(\d{3})\d{4}-[0-9a-f]+$/.exec(ver);
+  if (old) return `AvalonMiner ${old[1]}`;
   const m = /^(.*?)-?\d{8}_/.exec(ver);
   const prefix = m?.[1]?.replace(/-$/, '');
   if (!prefix) return undefined;
@@ -80,7 +83,9 @@ function avalonModule(t) {
     const hbi = tempC(tokenNumber(t.HBITemp, 'HBITemp'));
     const hbo = tempC(tokenNumber(t.HBOTemp, 'HBOTemp'));
     const best = hbi === undefined ? hbo : hbo === undefined ? hbi : Math.max(hbi, hbo);
-    boards = best === undefined ? undefined : [best];
+    // old 7xx–9xx modules have one sensor per module, `Temp[]`
+    const temp = tempC(tokenNumber(t.Temp, 'Temp'));
+    boards = best !== undefined ? [best] : temp !== undefined && !('MTavg' in t) ? [temp] : undefined;
   }
 
   /** @type {(number|undefined)[] | undefined} */
@@ -92,15 +97,19 @@ function avalonModule(t) {
       const vals = (tokenNumbers(t[`PVT_T${i}`], `PVT_T${i}`) ?? []).map((v) => tempC(v)).filter((v) => v !== undefined);
       chips.push(vals.length ? Math.max(.../** @type {number[]} */ (vals)) : undefined);
     }
+    // old 7xx–9xx modules: the module's hottest chip is `TMax[]`
+    const tmax = tempC(tokenNumber(t.TMax, 'TMax'));
+    if (chips.length === 0 && tmax !== undefined && !('MTmax' in t)) chips = [tmax];
   }
 
   /** @type {[number, number][]} */
   const fans = [];
   for (const k of Object.keys(t)) {
-    const m = /^Fan(\d+)$/.exec(k);
+    // `Fan1..FanN`; old 7xx–9xx modules have a single `Fan[]`
+    const m = /^Fan(\d*)$/.exec(k);
     if (m) {
       const v = tokenNumber(t[k], k);
-      if (v !== undefined) fans.push([Number(m[1]), Math.round(v)]);
+      if (v !== undefined) fans.push([Number(m[1] || 1), Math.round(v)]);
     }
   }
   fans.sort((a, b) => a[0] - b[0]);
@@ -149,7 +158,8 @@ export const extract = {
       mac: normaliseMac(v.MAC),
       vendor: avalon ? 'Canaan' : undefined,
       model: prod ?? (model && avalon ? `AvalonMiner ${model}` : model),
-      firmware: str(v.VERSION) ?? (str(v.CGMiner) ? `cgminer ${v.CGMiner}` : undefined),
+      // Avalon Nano 3s / Q name their firmware LVERSION/CGVERSION, with no VERSION key
+      firmware: str(v.VERSION) ?? str(v.LVERSION) ?? str(v.CGVERSION) ?? (str(v.CGMiner) ? `cgminer ${v.CGMiner}` : undefined),
     };
   },
 
@@ -167,15 +177,19 @@ export const extract = {
   /** @param {Record<string, any>} reply */
   stats(reply) {
     const arr = section(reply, 'STATS', 'stats');
-    /** @type {ReturnType<typeof avalonModule>[]} */
+    /** @type {(ReturnType<typeof avalonModule> & { label: string })[]} */
     const modules = [];
     let elapsed;
     for (const entry of arr) {
       const keys = Object.keys(entry).filter((k) => /^MM ID\d+(:Summary)?$/.test(k)).sort();
       for (const k of keys) {
-        modules.push(avalonModule(avalonTokens(entry, k)));
+        modules.push({ ...avalonModule(avalonTokens(entry, k)), label: `${entry.ID ?? ''} ${k}`.trim() });
         elapsed ??= int(entry.Elapsed, 'Elapsed');
       }
+    }
+    // An old controller chains several modules (AUC `AV70` → `MM ID1..5`): name the module in its errors
+    if (modules.length > 1) {
+      for (const m of modules) m.errors = m.errors.map((e) => e.replace(/^avalon /, `avalon ${m.label}: `));
     }
     if (modules.length === 0) {
       // plain cgminer: stats carry per-pool counters only

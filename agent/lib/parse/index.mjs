@@ -8,6 +8,7 @@ import * as luxos from './luxos.mjs';
 import * as bosminer from './bosminer.mjs';
 import * as btminer from './btminer.mjs';
 import * as cgminer from './cgminer.mjs';
+import * as btminer3 from './btminer3.mjs';
 import { poolEntries } from './common.mjs';
 
 /**
@@ -29,7 +30,7 @@ import { poolEntries } from './common.mjs';
  * }} MinerV1
  */
 
-export const DIALECTS = /** @type {const} */ ({ bmminer, luxos, bosminer, btminer, cgminer });
+export const DIALECTS = /** @type {const} */ ({ bmminer, luxos, bosminer, btminer, btminer3, cgminer });
 
 /** @typedef {keyof typeof DIALECTS} DialectName */
 
@@ -82,6 +83,13 @@ export function detectDialect(replies) {
     }
   }
   if (objects.length === 0) return undefined;
+  for (const o of objects) {
+    // Whatsminer API v3 (2024-11+ firmware, its own port): {"code":0,"desc":"get.device.info","msg":{...}}
+    if (typeof o.desc === 'string' && /^get\.(miner|device)\./.test(o.desc) && o.msg && typeof o.msg === 'object') return 'btminer3';
+    // btminer's get_version on 4028: firmware from 2024-11 reads over API v3 (as asic-rs decides it)
+    const fw = typeof o.STATUS === 'string' && o.Msg && typeof o.Msg === 'object' ? btminer3.firmwareDate(o.Msg.fw_ver) : undefined;
+    if (fw !== undefined && fw >= btminer3.V3_FIRMWARE_FROM) return 'btminer3';
+  }
   const desc = descriptions.join(' | ');
   if (desc.includes('luxminer')) return 'luxos';
   // Braiins OS since 22.08 ("BOSer") says `BOSer boser-buildroot …`
@@ -90,8 +98,6 @@ export function detectDialect(replies) {
 
   for (const o of objects) {
     if (typeof o.STATUS === 'string' && o.Msg && typeof o.Msg === 'object' && ('fw_ver' in o.Msg || 'btmineroff' in o.Msg || 'mineroff' in o.Msg)) return 'btminer';
-    // Whatsminer API v3 (2024+ firmware): {"code":0,"desc":"get.miner.status","msg":{...}}
-    if (typeof o.desc === 'string' && /^get\.(miner|device)\./.test(o.desc) && o.msg && typeof o.msg === 'object') return 'btminer';
     const v = Array.isArray(o.VERSION) ? o.VERSION[0] : undefined;
     if (v && typeof v === 'object') {
       if ('LUXminer' in v) return 'luxos';
