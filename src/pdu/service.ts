@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { activityInsert, type Actor, type Changes } from '../activity/service';
 import type { Db } from '../db/client';
 import { miners, PDU_FAMILIES, pduOutlets, pdus, type PduFamily } from '../db/schema';
+import { csvCell } from '../customers/csv';
 import { CsvSyntaxError, parseCsv } from '../equipment/csv';
 import { unitIdent } from '../equipment/naming';
 import { notFound, ValidationError } from '../lib/errors';
@@ -417,6 +418,9 @@ export async function unmapOutlet(db: Db, key: CryptoKey, hostId: string, actor:
   ]);
 }
 
+/** A CSV cell naming a unit; our export defuses formulas with a leading apostrophe ('=…), taken off again as the equipment import does. */
+const unitReference = (cell: string | undefined) => (cell ?? '').trim().replace(/^'(?=[=+\-@\t\r])/, '');
+
 export const MAX_MAPPING_ROWS = 2000;
 export const MAX_MAPPING_BYTES = 256 * 1024;
 
@@ -444,7 +448,7 @@ export async function importOutletsCsv(db: Db, key: CryptoKey, hostId: string, a
     db,
     hostId,
     siteId,
-    rows.map((r) => r[unitAt] ?? ''),
+    rows.map((r) => unitReference(r[unitAt])),
   );
   const problems: string[] = [];
   const pairs: { outlet: string; minerId: string; unit: string }[] = [];
@@ -453,7 +457,7 @@ export async function importOutletsCsv(db: Db, key: CryptoKey, hostId: string, a
   rows.forEach((row, i) => {
     const line = i + 2;
     const outlet = normaliseOutlet(row[outletAt] ?? '');
-    const reference = (row[unitAt] ?? '').trim();
+    const reference = unitReference(row[unitAt]);
     const matches = units.get(reference.toLowerCase()) ?? [];
     const repeated = outlet !== null && seenOutlets.has(outlet);
     if (outlet) seenOutlets.add(outlet);
@@ -478,8 +482,7 @@ export async function importOutletsCsv(db: Db, key: CryptoKey, hostId: string, a
 
 /** The mapping as CSV (the import's own format), so staff can edit and re-import it. */
 export function outletsCsv(pdu: PduDetail): string {
-  const cell = (v: string) => (/[",\r\n]/.test(v) || /^[=+\-@]/.test(v) ? `"${(/^[=+\-@]/.test(v) ? `'${v}` : v).replace(/"/g, '""')}"` : v);
-  return ['outlet,unit', ...pdu.mapping.map((m) => `${cell(m.outlet)},${cell(m.unit)}`)].join('\r\n') + '\r\n';
+  return ['outlet,unit', ...pdu.mapping.map((m) => `${csvCell(m.outlet)},${csvCell(m.unit)}`)].join('\r\n') + '\r\n';
 }
 
 /**

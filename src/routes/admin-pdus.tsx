@@ -45,6 +45,13 @@ const context = (c: Context<AppEnv>) => {
   return { session, db: getDb(c.env.DB), hostId: session.host.id, scope: session.siteIds, actor: staffActor(session) };
 };
 
+/** The mapped units' live state (their last samples), for the per-outlet power table. */
+const outletLive = (c: Context<AppEnv>, siteId: string, pdu: PduDetail) =>
+  readLive(
+    c.env,
+    pdu.mapping.map((m) => ({ id: m.minerId, siteId })),
+  );
+
 async function detailPage(
   c: Context<AppEnv>,
   siteId: string,
@@ -54,10 +61,7 @@ async function detailPage(
   const { session, db, hostId, scope } = context(c);
   const site = await getSite(db, hostId, siteId, undefined, scope);
   const pdu = await getPdu(db, await pduCredentialKey(c.env), hostId, site.id, pduId, scope);
-  const live = await readLive(
-    c.env,
-    pdu.mapping.map((m) => ({ id: m.minerId, siteId: site.id })),
-  );
+  const live = await outletLive(c, site.id, pdu);
   return <PduDetailPage session={session} site={site} pdu={pdu} live={live} values={extra.values ?? storedValues(pdu)} {...extra} />;
 }
 
@@ -92,11 +96,7 @@ export const adminPduRoutes = new Hono<AppEnv>()
     const { session, db, hostId, scope } = context(c);
     const site = await getSite(db, hostId, c.req.param('siteId'), undefined, scope);
     const pdu = await getPdu(db, await pduCredentialKey(c.env), hostId, site.id, c.req.param('pduId'), scope);
-    const live = await readLive(
-      c.env,
-      pdu.mapping.map((m) => ({ id: m.minerId, siteId: site.id })),
-    );
-    return c.html(<OutletLiveTable site={site} pdu={pdu} live={live} timezone={session.host.timezone} />);
+    return c.html(<OutletLiveTable site={site} pdu={pdu} live={await outletLive(c, site.id, pdu)} timezone={session.host.timezone} />);
   })
   .get('/:siteId/pdus/:pduId/outlets.csv', async (c) => {
     const { db, hostId, scope } = context(c);

@@ -1,5 +1,4 @@
 import type { StaffSession } from '../../../src/auth/staff-session';
-import { PDU_FAMILIES } from '../../../src/db/schema';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { formatCount, formatPower } from '../../../src/lib/format';
 import {
@@ -20,7 +19,7 @@ import { TableWrap } from '../../components/table';
 import { Time } from '../../components/time';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
 
-const FAMILY_OPTIONS = PDU_FAMILIES.map((f) => [f, PDU_FAMILY_LABELS[f]] as const);
+const FAMILY_OPTIONS = Object.entries(PDU_FAMILY_LABELS);
 const LEVEL_LABELS: Record<(typeof V3_LEVELS)[number], string> = {
   authPriv: 'Authentication and privacy (authPriv)',
   authNoPriv: 'Authentication only (authNoPriv)',
