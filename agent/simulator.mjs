@@ -13,6 +13,9 @@
 //                        POST /miners/<ip>/scenario {"scenario":…}, POST /miners/<ip>/pools {"pools":[…]})
 //   --arp-file PATH      write an /proc/net/arp-style table of the simulated MACs
 //                        (give the agent the same --arp-file)
+//   --pdu SPEC           a metered PDU answering SNMP v2c (community "public") on UDP:
+//                        family@address[:port][/outlets], e.g. apc@127.21.0.1:1161/24; outlet n
+//                        feeds miner n (repeat --pdu for more; the next PDU continues the fleet)
 
 import { parseArgs } from 'node:util';
 import { Simulator, parseScenarioSpec } from './lib/simulator/server.mjs';
@@ -27,6 +30,7 @@ const { values } = parseArgs({
     jitter: { type: 'string', default: '0.01' },
     control: { type: 'string' },
     'arp-file': { type: 'string' },
+    pdu: { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -71,6 +75,15 @@ try {
   if (values['arp-file']) {
     await sim.writeArpFile(values['arp-file']);
     process.stderr.write(`ARP table written to ${values['arp-file']}\n`);
+  }
+  let nextMiner = 0;
+  for (const spec of values.pdu ?? []) {
+    const m = /^(apc|raritan|servertech|eaton)@(127\.\d+\.\d+\.\d+)(?::(\d+))?(?:\/(\d+))?$/.exec(spec);
+    if (!m) throw new Error(`--pdu ${spec}: use family@127.x.y.z[:port][/outlets], family apc, raritan, servertech or eaton`);
+    const outlets = Number(m[4] ?? 24);
+    const pdu = await sim.addPdu({ family: /** @type {import('./lib/pdu/families.mjs').PduFamily} */ (m[1]), address: m[2], port: Number(m[3] ?? 161), first: nextMiner, outlets });
+    process.stderr.write(`PDU ${m[1]} on udp ${m[2]}:${pdu.port}, outlets 1-${outlets} → miners ${nextMiner + 1}-${nextMiner + outlets}\n`);
+    nextMiner += outlets;
   }
   if (values.control) {
     const port = await sim.startControl(Number(values.control));

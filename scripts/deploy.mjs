@@ -34,6 +34,9 @@ export async function checkDeployConfig(configPath) {
   if (prod.vars && 'SESSION_SECRET' in prod.vars) {
     problems.push('[env.production.vars] sets SESSION_SECRET in plain text: remove it and use `wrangler secret put SESSION_SECRET --env production`.');
   }
+  if (prod.vars && 'PDU_SECRET_KEY' in prod.vars) {
+    problems.push('[env.production.vars] sets PDU_SECRET_KEY in plain text: remove it and use `wrangler secret put PDU_SECRET_KEY --env production`.');
+  }
   for (const [key, value] of Object.entries(prod.vars ?? {})) {
     if (typeof value === 'string' && value.includes(DEV_SECRET_MARK)) problems.push(`[env.production.vars] ${key} holds a development value.`);
   }

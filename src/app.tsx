@@ -36,6 +36,7 @@ import { apiPaymentRoutes } from './routes/api-v1/payments';
 import { apiContractRoutes } from './routes/api-v1/contracts';
 import { adminEquipmentRoutes, equipmentListPrefetch } from './routes/admin-equipment';
 import { adminSiteRoutes } from './routes/admin-sites';
+import { adminPduRoutes } from './routes/admin-pdus';
 import { adminCustomerSupportRoutes, adminSupportRoutes } from './routes/admin-support';
 import { apiTicketRoutes } from './routes/api-v1/tickets';
 import { adminInvoiceRoutes } from './routes/admin-invoices';
@@ -112,6 +113,7 @@ export function createPlatformApp() {
   app.route('/admin/account', adminAccountRoutes);
   app.route('/admin/hosts', adminHostRoutes);
   app.route('/admin/equipment', adminEquipmentRoutes);
+  app.route('/admin/sites', adminPduRoutes);
   app.route('/admin/sites', adminSiteRoutes);
   app.route('/admin/alerts', adminAlertRoutes);
   app.route('/admin/contracts', adminContractListRoutes);

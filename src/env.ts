@@ -25,6 +25,8 @@ export interface Bindings {
   APP_HOST: string;
   ENVIRONMENT: string;
   SESSION_SECRET: string;
+  /** Key for PDU SNMP credentials at rest (src/pdu/crypto.ts): a development default in wrangler.toml, a secret in production. */
+  PDU_SECRET_KEY?: string;
   /** Optional secrets: MailChannels Email API (else the local outbox) and the sender domain. */
   MAILCHANNELS_API_KEY?: string;
   MAIL_FROM_DOMAIN?: string;

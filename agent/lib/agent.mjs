@@ -18,6 +18,9 @@ import { poolEntriesV3 } from './parse/btminer3.mjs';
 import { DIALECTS, capErrors, decodeReply, detectDialect, describeError, normalise, parsePools, unpackMulti, versionText } from './parse/index.mjs';
 import { applyPools, poolsSatisfied } from './pools.mjs';
 import { mapLimit, sleep as realSleep } from './util.mjs';
+import { readPdu } from './pdu/snmp.mjs';
+import { EnergyCounters } from './pdu/counters.mjs';
+import { FAMILIES } from './pdu/families.mjs';
 
 export const AGENT_VERSION = '0.1.0';
 export const MAX_MINERS_PER_BATCH = 10000;
@@ -66,6 +69,7 @@ export function splitBatches(miners, maxMiners, maxBytes) {
  *   minerPort?: number, whatsminerV3Port?: number, arpFile?: string,
  *   pollConcurrency?: number, scanConcurrency?: number, scanTimeoutMs?: number,
  *   connectTimeoutMs?: number, readTimeoutMs?: number, minerDeadlineMs?: number, maxScanHosts?: number,
+ *   pduTimeoutMs?: number, pduRetries?: number,
  *   rescanIntervalMs?: number, forgetAfterMs?: number, staticTtlMs?: number,
  *   retry?: import('./edge-client.mjs').RetryPolicy,
  *   sleep?: (ms: number, signal?: AbortSignal) => Promise<unknown>, random?: () => number, now?: () => Date,
@@ -126,6 +130,8 @@ export class Agent {
     this.cache = /** @type {Map<string, { dialect: import('./parse/index.mjs').DialectName, statics: Record<string, string>, at: number, multiOk?: boolean }>} */ (new Map());
     this.lastScanAt = 0;
     this.lastSegments = '';
+    /** unwrapped outlet energy counters (pdu/counters.mjs) */
+    this.counters = new EnergyCounters();
     /** @type {() => void} */
     this.release = () => {};
   }
@@ -212,7 +218,7 @@ export class Agent {
       }
       this.log(`config: ${/** @type {Error} */ (err).message}; ${cfg || this.config ? 'using the last one' : 'none yet'}`);
     }
-    cfg ??= this.config ?? { segments: [], pollIntervalS: DEFAULT_POLL_S, miners: [], problems: [] };
+    cfg ??= this.config ?? { segments: [], pollIntervalS: DEFAULT_POLL_S, miners: [], pdus: [], problems: [] };
     if (this.opts.segments) cfg = { ...cfg, segments: this.opts.segments };
     if (this.opts.pollIntervalS) cfg = { ...cfg, pollIntervalS: this.opts.pollIntervalS };
     this.config = cfg;
@@ -419,7 +425,7 @@ export class Agent {
    * @returns {Promise<{ found: string[], miners: MinerV1[], dialects: Map<string, string>, pollMs: number }>}
    */
   async survey() {
-    this.config = { segments: this.opts.segments ?? [], pollIntervalS: DEFAULT_POLL_S, miners: [], problems: [] };
+    this.config = { segments: this.opts.segments ?? [], pollIntervalS: DEFAULT_POLL_S, miners: [], pdus: [], problems: [] };
     const found = await this.discover();
     const arp = await readArpTable(this.opts.arpFile ?? DEFAULT_ARP_FILE);
     const t = Date.now();
@@ -470,6 +476,55 @@ export class Agent {
   }
 
   /**
+   * Read the configured PDUs and put each mapped outlet's reading on its unit's sample: `pdu`
+   * (agent/README.md), and the outlet's power as the sample's power with `power_source: "pdu"`
+   * (a PDU measures what the unit draws at the wall; the miner's own figure is an estimate).
+   * A PDU that does not answer is logged and leaves its units' samples as the miners sent them.
+   * A phase-metered PDU (no outlet readings) is logged only: its power is not one unit's.
+   * @param {MinerV1[]} miners
+   */
+  async readPdus(miners) {
+    const cfg = /** @type {AgentConfig} */ (this.config);
+    if (!cfg.pdus?.length) return;
+    await mapLimit(cfg.pdus, 8, async (pdu) => {
+      const mapped = pdu.outlets.flatMap((o) => {
+        const miner = miners.find((m) => (o.mac && m.mac === o.mac) || (o.serial && m.serial === o.serial) || (!o.mac && !o.serial && o.ip && m.ip === o.ip));
+        return miner ? [{ outlet: o.outlet, miner }] : [];
+      });
+      if (mapped.length === 0) return;
+      const reading = await readPdu(pdu, mapped.map((m) => m.outlet), { timeoutMs: this.opts.pduTimeoutMs ?? 2000, retries: this.opts.pduRetries ?? 1 });
+      if (!reading.ok) {
+        this.log(`pdu ${pdu.address} (${pdu.family}): ${reading.error}`);
+        return;
+      }
+      if (reading.metering === 'phase') {
+        this.log(`pdu ${pdu.address} (${pdu.family}): no outlet metering; phase power ${reading.phases.map((p) => `L${p.phase} ${p.power_w} W`).join(', ') || 'unknown'}`);
+        return;
+      }
+      const sampledAt = this.now().toISOString();
+      const whPerUnit = FAMILIES[pdu.family].whPerUnit;
+      for (const { outlet, miner } of mapped) {
+        const r = reading.outlets.find((x) => x.outlet === outlet);
+        if (!r || (r.power_w === null && r.energy_raw === null)) continue;
+        /** @type {NonNullable<MinerV1['pdu']>} */
+        const report = { pdu_id: pdu.id, outlet, sampled_at: sampledAt };
+        if (r.power_w !== null) {
+          report.power_w = r.power_w;
+          miner.power_w = r.power_w;
+          miner.power_source = 'pdu';
+        }
+        if (r.energy_raw !== null) {
+          const c = this.counters.update(`${pdu.id}:${outlet}`, r.energy_raw);
+          if (c.event === 'wrap') this.log(`pdu ${pdu.address} outlet ${outlet}: energy counter wrapped`);
+          if (c.event === 'reset') this.log(`pdu ${pdu.address} outlet ${outlet}: energy counter went back (reset)`);
+          report.energy_wh = c.total * whPerUnit;
+        }
+        miner.pdu = report;
+      }
+    });
+  }
+
+  /**
    * One full cycle. Returns what happened, for the CLI and tests.
    * @param {{ flushBudgetMs?: number }} [o]
    */
@@ -487,6 +542,7 @@ export class Agent {
     const polled = await this.pollAll(ips, arp);
     const pollDoneAt = Date.now();
     await this.applyDesiredPools(polled);
+    await this.readPdus(polled.map((p) => p.miner));
     // pool errors were added after normalising: keep every miner within the v1 error limits
     const miners = polled.map((p) => ({ ...p.miner, errors: capErrors(p.miner.errors) }));
 

@@ -5,13 +5,17 @@
 //   "poll_interval_s": 60,
 //   "miners": [ { "mac": "a0:b1:c2:d3:e4:f5", "serial": "…", "ip": "10.20.1.15",
 //                 "pools": [ { "url": "stratum+tcp://pool.example:3333", "user": "acct.w1", "password": "x" } ],
-//                 "remove_other_pools": false } ] }
+//                 "remove_other_pools": false } ],
+//   "pdus": [ { "id": "…", "address": "10.20.0.5", "port": 161, "family": "apc",
+//               "snmp": { "version": "2c", "community": "…" },
+//               "outlets": [ { "outlet": "7", "mac": "…", "serial": "…", "ip": "…" } ] } ] }
 //
 // A miner entry is matched by MAC, then serial, then IP. `pools` is the
 // desired pool list, first = the pool to mine on; backups follow.
 
 import { parseCidr } from './scanner.mjs';
 import { normaliseMac } from './parse/common.mjs';
+import { isPduFamily } from './pdu/families.mjs';
 
 export const MIN_POLL_S = 10;
 export const MAX_POLL_S = 3600;
@@ -20,8 +24,59 @@ export const DEFAULT_POLL_S = 60;
 /**
  * @typedef {{ url: string, user: string, password: string }} DesiredPool
  * @typedef {{ mac?: string, serial?: string, ip?: string, pools: DesiredPool[], removeOthers: boolean }} MinerConfig
- * @typedef {{ segments: string[], pollIntervalS: number, miners: MinerConfig[], problems: string[] }} AgentConfig
+ * @typedef {{ outlet: string, mac?: string, serial?: string, ip?: string }} OutletMapping
+ * @typedef {import('./pdu/snmp.mjs').PduTarget & { id: string, outlets: OutletMapping[] }} PduConfig
+ * @typedef {{ segments: string[], pollIntervalS: number, miners: MinerConfig[], pdus: PduConfig[], problems: string[] }} AgentConfig
  */
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const SECRET = (/** @type {unknown} */ v) => typeof v === 'string' && v.length > 0 && v.length <= 128 && !CONTROL.test(v);
+
+/**
+ * One PDU entry of the config, or why it is refused.
+ * @param {unknown} raw
+ * @returns {PduConfig | string}
+ */
+export function checkPdu(raw) {
+  if (!raw || typeof raw !== 'object') return 'a PDU entry must be an object';
+  const o = /** @type {Record<string, unknown>} */ (raw);
+  if (typeof o.id !== 'string' || !o.id || o.id.length > 64) return 'a PDU entry needs an id';
+  if (typeof o.address !== 'string' || !IPV4.test(o.address)) return `PDU ${o.id}: address ${JSON.stringify(o.address)} is not an IPv4 address`;
+  const port = o.port === undefined || o.port === null ? 161 : o.port;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return `PDU ${o.id}: port is not valid`;
+  if (!isPduFamily(o.family)) return `PDU ${o.id}: family ${JSON.stringify(o.family)} is not one of apc, raritan, servertech, eaton`;
+  const c = /** @type {Record<string, unknown>} */ (o.snmp && typeof o.snmp === 'object' ? o.snmp : {});
+  /** @type {import('./pdu/snmp.mjs').SnmpCredentials} */
+  let snmp;
+  if (c.version === '2c') {
+    if (!SECRET(c.community)) return `PDU ${o.id}: the SNMP community is missing`;
+    snmp = { version: '2c', community: /** @type {string} */ (c.community) };
+  } else if (c.version === '3') {
+    const level = c.level === 'noAuthNoPriv' || c.level === 'authNoPriv' || c.level === 'authPriv' ? c.level : null;
+    if (!SECRET(c.user) || !level) return `PDU ${o.id}: the SNMP v3 user or level is missing`;
+    if (level !== 'noAuthNoPriv' && !SECRET(c.auth_key)) return `PDU ${o.id}: the SNMP v3 auth key is missing`;
+    if (level === 'authPriv' && !SECRET(c.priv_key)) return `PDU ${o.id}: the SNMP v3 privacy key is missing`;
+    const auth = ['md5', 'sha', 'sha256', 'sha512'].includes(/** @type {string} */ (c.auth_protocol)) ? c.auth_protocol : 'sha';
+    const priv = ['des', 'aes', 'aes256b', 'aes256r'].includes(/** @type {string} */ (c.priv_protocol)) ? c.priv_protocol : 'aes';
+    snmp = /** @type {import('./pdu/snmp.mjs').SnmpCredentials} */ ({
+      version: '3', user: c.user, level, auth_protocol: auth, priv_protocol: priv,
+      ...(typeof c.auth_key === 'string' ? { auth_key: c.auth_key } : {}), ...(typeof c.priv_key === 'string' ? { priv_key: c.priv_key } : {}),
+    });
+  } else return `PDU ${o.id}: SNMP version must be "2c" or "3"`;
+  /** @type {OutletMapping[]} */
+  const outlets = [];
+  for (const e of Array.isArray(o.outlets) ? o.outlets : []) {
+    if (!e || typeof e !== 'object') continue;
+    const m = /** @type {Record<string, unknown>} */ (e);
+    if (typeof m.outlet !== 'string' || !/^[0-9.]{1,16}$/.test(m.outlet)) continue;
+    const mac = normaliseMac(m.mac);
+    const serial = typeof m.serial === 'string' && m.serial.trim() ? m.serial.trim() : undefined;
+    const ip = typeof m.ip === 'string' && IPV4.test(m.ip) ? m.ip : undefined;
+    if (!mac && !serial && !ip) continue;
+    outlets.push({ outlet: m.outlet, ...(mac ? { mac } : {}), ...(serial ? { serial } : {}), ...(ip ? { ip } : {}) });
+  }
+  return { id: o.id, address: o.address, port, family: o.family, snmp, outlets };
+}
 
 const POOL_URL = /^stratum2?\+(tcp|ssl|tls):\/\/[^\s/,\\]+(:\d{1,5})?(\/[^\s,\\]*)?$/i;
 // eslint-disable-next-line no-control-regex
@@ -94,7 +149,14 @@ export function normaliseConfig(raw) {
     if (bad) continue;
     miners.push({ mac, serial, ip, pools, removeOthers: e.remove_other_pools === true });
   }
-  return { segments, pollIntervalS, miners, problems };
+  /** @type {PduConfig[]} */
+  const pdus = [];
+  for (const p of Array.isArray(o.pdus) ? o.pdus : []) {
+    const r = checkPdu(p);
+    if (typeof r === 'string') problems.push(`PDU ignored: ${r}`);
+    else pdus.push(r);
+  }
+  return { segments, pollIntervalS, miners, pdus, problems };
 }
 
 /**

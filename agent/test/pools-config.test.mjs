@@ -138,6 +138,7 @@ describe('config', () => {
       segments: ['10.20.1.0/24', '10.20.2.0/25'],
       pollIntervalS: 10, // clamped
       miners: [{ mac: 'a0:b1:c2:d3:e4:f5', serial: undefined, ip: undefined, pools: [{ url: 'stratum+tcp://p.example:3333', user: 'a.w1', password: 'x' }], removeOthers: true }],
+      pdus: [],
       problems: [],
     });
   });

@@ -33,6 +33,13 @@ export function validateMiner(m) {
   if ('power_w' in m !== 'power_source' in m) p.push('power_w and power_source go together');
   if ('mac' in m && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(m.mac)) p.push(`mac ${m.mac}`);
   if ('sampled_at' in m && !ISO.test(m.sampled_at)) p.push('sampled_at not ISO');
+  if ('pdu' in m) {
+    const d = m.pdu;
+    if (!d || typeof d !== 'object' || typeof d.pdu_id !== 'string' || typeof d.outlet !== 'string' || typeof d.sampled_at !== 'string' || !ISO.test(d.sampled_at)) p.push('pdu');
+    else if ('power_w' in d && (typeof d.power_w !== 'number' || d.power_w < 0)) p.push('pdu.power_w');
+    else if ('energy_wh' in d && (!Number.isInteger(d.energy_wh) || d.energy_wh < 0)) p.push('pdu.energy_wh');
+    else if (Object.keys(d).some((k) => !['pdu_id', 'outlet', 'sampled_at', 'power_w', 'energy_wh'].includes(k))) p.push('pdu has unknown keys');
+  }
   if ('pool_apply' in m) {
     const a = m.pool_apply;
     if (!a || typeof a !== 'object' || !['applied', 'refused', 'unreachable'].includes(a.status)) p.push('pool_apply.status');

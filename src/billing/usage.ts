@@ -26,7 +26,12 @@ export type VarianceBand = 'green' | 'yellow' | 'red' | 'n/a';
 export type BilledNote = 'no_per_kwh_contract' | 'missing_nominal_power' | 'missing_efficiency' | 'unknown_energy';
 
 export interface UsageVariance {
-  /** The rows compared: those billed from spec or hashrate (metered-source rows are billed as metered). */
+  /**
+   * What billed kWh are compared with: the unit's PDU outlet where it has one (its hours metered by
+   * a PDU, DESIGN.md §7), else the rows' own energy (the miner's power, or nominal).
+   */
+  against: 'pdu' | 'metered';
+  /** The rows compared: those billed from spec or hashrate (metered-source rows are billed as metered); against a PDU, only the PDU-metered ones. */
   billedWh: number;
   meteredWh: number;
   /** |billed − metered| / metered in basis points, rounded half up (display only); null when metered is 0. */
@@ -117,8 +122,8 @@ export function varianceBand(billedWh: number, meteredWh: number): VarianceBand 
   return 'red';
 }
 
-export function usageVariance(billedWh: number, meteredWh: number): UsageVariance {
-  return { billedWh, meteredWh, bps: bpsOf(Math.abs(billedWh - meteredWh), meteredWh), band: varianceBand(billedWh, meteredWh) };
+export function usageVariance(billedWh: number, meteredWh: number, against: UsageVariance['against'] = 'metered'): UsageVariance {
+  return { against, billedWh, meteredWh, bps: bpsOf(Math.abs(billedWh - meteredWh), meteredWh), band: varianceBand(billedWh, meteredWh) };
 }
 
 /**
@@ -198,6 +203,9 @@ interface UnitGroupRow {
   hashrate_seconds: number;
   first_hour: number;
   not_exact: number;
+  pdu_hours: number;
+  pdu_wh: number;
+  pdu_billed_wh: number;
 }
 
 interface UnitInfoRow {
@@ -249,7 +257,7 @@ function billedRowsSql(hostId: string, customerId: string, period: BillingPeriod
         AND c.start_date < ${period.end} AND c.end_date >= ${period.start}
     ),
     ranked AS (
-      SELECT u.miner_id, u.hour_start, u.energy_wh, u.avg_hashrate_mths, u.online_seconds,
+      SELECT u.miner_id, u.hour_start, u.energy_wh, u.energy_source, u.avg_hashrate_mths, u.online_seconds,
         cw.id AS contract_id, cw.source, cw.eff,
         row_number() OVER (PARTITION BY u.miner_id, u.hour_start ORDER BY cw.start_date DESC, cw.id) AS rank
       FROM usage_hourly u
@@ -257,7 +265,7 @@ function billedRowsSql(hostId: string, customerId: string, period: BillingPeriod
       WHERE u.host_id = ${hostId} AND u.customer_id = ${customerId} AND u.hour_start >= ${period.fromMs} AND u.hour_start < ${period.toMs}
     ),
     billed AS (
-      SELECT r.miner_id, r.hour_start, r.energy_wh, r.avg_hashrate_mths, r.online_seconds, r.contract_id, r.source,
+      SELECT r.miner_id, r.hour_start, r.energy_wh, r.energy_source, r.avg_hashrate_mths, r.online_seconds, r.contract_id, r.source,
         -- billedWh (src/billing/energy.ts) in SQL: integer division of non-negative integers
         -- after adding half the divisor is exactly divideRoundHalfUp.
         CASE r.source
@@ -319,7 +327,10 @@ export async function customerUsage(
       SELECT miner_id, contract_id, source, count(*) AS hours, coalesce(sum(energy_wh), 0) AS metered_wh, sum(billed_wh) AS billed_wh,
         sum(energy_wh IS NULL) AS unknown_hours,
         sum(contract_id IS NOT NULL AND billed_wh IS NULL) AS unbillable_rows, sum(online_seconds) AS online_seconds,
-        sum(avg_hashrate_mths * online_seconds) AS hashrate_seconds, min(hour_start) AS first_hour, max(not_exact) AS not_exact
+        sum(avg_hashrate_mths * online_seconds) AS hashrate_seconds, min(hour_start) AS first_hour, max(not_exact) AS not_exact,
+        -- Hours a PDU outlet metered: the variance compares billed kWh with these (DESIGN.md §7).
+        sum(energy_source = 'pdu') AS pdu_hours, coalesce(sum(CASE WHEN energy_source = 'pdu' THEN energy_wh END), 0) AS pdu_wh,
+        coalesce(sum(CASE WHEN energy_source = 'pdu' THEN billed_wh END), 0) AS pdu_billed_wh
       FROM billed GROUP BY miner_id, contract_id`,
     // Per unit: who it is, and what the neighbouring rows say about whose it was (uptime's denominator).
     sql`
@@ -451,6 +462,9 @@ function unitUsageOf(info: UnitInfoRow, groups: UnitGroupRow[], ownedSeconds: nu
   let comparedBilled = 0;
   let comparedMetered = 0;
   let compared = false;
+  let pduHours = 0;
+  let pduBilled = 0;
+  let pduMetered = 0;
   for (const group of groups) {
     meteredWh += group.metered_wh;
     unknownHours += group.unknown_hours;
@@ -471,6 +485,9 @@ function unitUsageOf(info: UnitInfoRow, groups: UnitGroupRow[], ownedSeconds: nu
       compared = true;
       comparedBilled += group.billed_wh ?? 0;
       comparedMetered += group.metered_wh;
+      pduHours += group.pdu_hours;
+      pduBilled += group.pdu_billed_wh;
+      pduMetered += group.pdu_wh;
     }
   }
   const hasCoverage = coveredHours > 0;
@@ -495,7 +512,8 @@ function unitUsageOf(info: UnitInfoRow, groups: UnitGroupRow[], ownedSeconds: nu
     avgHashrateMths: divHalfUp(hashrateSeconds, onlineSeconds),
     // Rows can report a little more online time than the span (clock skew at hour edges): cap at 100 %.
     uptimeBps: uptimeDenominator > 0 ? Math.min(10_000, bpsOf(onlineSeconds, uptimeDenominator)!) : null,
-    variance: compared && billedNote === null ? usageVariance(comparedBilled, comparedMetered) : null,
+    variance:
+      compared && billedNote === null ? (pduHours > 0 ? usageVariance(pduBilled, pduMetered, 'pdu') : usageVariance(comparedBilled, comparedMetered, 'metered')) : null,
   };
 }
 

@@ -1585,3 +1585,51 @@ export const twoFactorRecoveryCodes = sqliteTable(
   },
   (t) => [index('two_factor_recovery_codes_idx').on(t.twoFactorId, t.codeHash)],
 );
+
+// PDU metering (issue 17, migration 0018).
+
+export const PDU_FAMILIES = ['apc', 'raritan', 'servertech', 'eaton'] as const;
+export type PduFamily = (typeof PDU_FAMILIES)[number];
+export const SNMP_VERSIONS = ['2c', '3'] as const;
+
+/** A metered PDU at a site; `credentials` is AES-GCM ciphertext of its SNMP secrets (src/pdu/crypto.ts). */
+export const pdus = sqliteTable(
+  'pdus',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    siteId: text('site_id')
+      .notNull()
+      .references(() => sites.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    address: text('address').notNull(),
+    port: integer('port').notNull().default(161),
+    family: text('family', { enum: PDU_FAMILIES }).notNull(),
+    snmpVersion: text('snmp_version', { enum: SNMP_VERSIONS }).notNull(),
+    credentials: text('credentials').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('pdus_site_address_unique').on(t.hostId, t.siteId, t.address, t.port)],
+);
+
+/** Which unit a PDU outlet feeds: one outlet per unit. */
+export const pduOutlets = sqliteTable(
+  'pdu_outlets',
+  {
+    pduId: text('pdu_id')
+      .notNull()
+      .references(() => pdus.id, { onDelete: 'cascade' }),
+    outlet: text('outlet').notNull(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    minerId: text('miner_id')
+      .notNull()
+      .references(() => miners.id, { onDelete: 'cascade' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.pduId, t.outlet] }), uniqueIndex('pdu_outlets_miner_unique').on(t.hostId, t.minerId)],
+);

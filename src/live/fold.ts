@@ -79,7 +79,7 @@ export function foldBatch(states: MinerStates, registry: ReadonlyMap<string, Reg
       continue;
     }
     const state = prev ?? newMinerState(reg.minerId, t, miner);
-    if (prev && t - prev.t <= MAX_GAP_MS) foldEnergy(state, prev, reg, t, effects);
+    if (prev && t - prev.t <= MAX_GAP_MS) foldEnergy(state, prev, reg, t, effects, pduCounterWh(prev, miner, t));
     else if (prev && prev.state === 'mining' && miner.state === 'mining' && uptimeSpans(prev, miner, t)) foldInterpolated(state, prev, miner, reg, t, effects);
     openHour(state, hourOf(t), effects).n += 1;
     const bucket = bucketOf(t);
@@ -111,15 +111,39 @@ export function closeQuietPeriods(states: MinerStates, now: number): FoldEffects
   return effects;
 }
 
+/** No unit draws more than this: a counter difference implying more is a glitch, not energy. */
+const MAX_PLAUSIBLE_W = 100_000;
+
 /**
- * Energy of the interval since the previous sample (src/telemetry/energy.ts): the earlier
- * sample's measured power holds until this one, else nominal power while it was mining.
- * `state` may be `prev` itself: `prev`'s values are read before this sample replaces them.
+ * The energy a PDU outlet counted between the previous sample and this one (Wh), when both carry
+ * a total from the same outlet and it did not go down (a reset) or jump past what any unit could
+ * draw; else null, and the interval falls back to power. docs/ARCHITECTURE.md, "PDU metering".
  */
-function foldEnergy(state: MinerLiveState, prev: MinerLiveState, reg: Registered, t: number, effects: FoldEffects | null) {
+export function pduCounterWh(prev: Pick<MinerLiveState, 't' | 'pduWh' | 'pduKey'>, miner: Pick<TelemetryMiner, 'pdu'>, t: number): number | null {
+  const now = miner.pdu;
+  if (!now || now.energy_wh === undefined || prev.pduWh === undefined || prev.pduWh === null || prev.pduKey !== pduKeyOf(now)) return null;
+  const wh = now.energy_wh - prev.pduWh;
+  if (wh < 0 || wh > wattMsToWh(MAX_PLAUSIBLE_W * Math.max(0, t - prev.t))) return null;
+  return wh;
+}
+
+const pduKeyOf = (report: NonNullable<TelemetryMiner['pdu']>) => `${report.pdu_id}:${report.outlet}`;
+
+/**
+ * Energy of the interval since the previous sample (src/telemetry/energy.ts), by precedence: what
+ * the unit's PDU outlet counted (`counterWh`, spread over the interval by time), else the earlier
+ * sample's measured power held until this one (a PDU outlet's, else the miner's own), else
+ * nominal power while it was mining. `state` may be `prev` itself: `prev`'s values are read
+ * before this sample replaces them.
+ */
+function foldEnergy(state: MinerLiveState, prev: MinerLiveState, reg: Registered, t: number, effects: FoldEffects | null, counterWh: number | null = null) {
   for (const [hour, ms] of splitByHour(prev.t, t)) {
     const acc = openHour(state, hour, effects);
-    if (prev.powerW !== null) {
+    if (counterWh !== null) {
+      acc.wh += (counterWh * ms) / (t - prev.t);
+      acc.measuredMs += ms;
+      acc.src = 'pdu';
+    } else if (prev.powerW !== null) {
       acc.wh += wattMsToWh(prev.powerW * ms);
       acc.measuredMs += ms;
       if (prev.powerSource === 'pdu' || acc.src !== 'pdu') acc.src = prev.powerSource ?? 'miner';
@@ -186,6 +210,9 @@ function takeLatest(state: MinerLiveState, miner: TelemetryMiner, reg: Registere
   state.poolUser = miner.pool_user ?? null;
   state.uptime = miner.uptime_s ?? null;
   state.errors = miner.errors ?? [];
+  // A sample without a PDU total breaks the chain: the next interval falls back to power.
+  state.pduWh = miner.pdu?.energy_wh ?? null;
+  state.pduKey = miner.pdu?.energy_wh !== undefined ? pduKeyOf(miner.pdu) : null;
   // Kept until a newer report: the agent sends pool_apply only in the batch after an attempt.
   const report = miner.pool_apply;
   if (report) {

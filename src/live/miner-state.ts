@@ -61,6 +61,9 @@ export interface MinerLiveState {
   errors: string[];
   /** The agent's last pool_apply report (absent in snapshots written before it existed). */
   poolApply?: LivePoolApply | null;
+  /** The last PDU energy total (Wh) and the outlet it came from, `pduId:outlet` (absent in older snapshots). */
+  pduWh?: number | null;
+  pduKey?: string | null;
   bucket: OpenBucket | null;
   hour: OpenHour | null;
 }

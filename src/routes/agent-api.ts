@@ -7,6 +7,7 @@ import { unauthorized } from '../lib/errors';
 import { clientIp } from '../lib/rate-limit';
 import { readJsonObject } from '../lib/http';
 import { agentConfig } from '../telemetry/agent-config';
+import { pduCredentialKey } from '../pdu/crypto';
 import { ingestTelemetry, readTelemetryPayload } from '../telemetry/ingest';
 
 type AgentEnv = AppEnv & { Variables: AppEnv['Variables'] & { agent: { agentId: string; hostId: string; siteId: string } } };
@@ -54,5 +55,5 @@ export const agentApiRoutes = new Hono<AgentEnv>()
   })
   .get('/config', requireAgent, async (c) => {
     const agent = c.get('agent');
-    return c.json(await agentConfig(getDb(c.env.DB), agent.hostId, agent.siteId));
+    return c.json(await agentConfig(getDb(c.env.DB), agent.hostId, agent.siteId, () => pduCredentialKey(c.env)));
   });

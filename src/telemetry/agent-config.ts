@@ -3,6 +3,7 @@ import type { Db } from '../db/client';
 import { miners, networkSegments, poolRedirects, poolRedirectUnits } from '../db/schema';
 import { desiredPoolOf, type DesiredPool } from '../live/desired-pool';
 import { renderWorker } from '../default/settings';
+import { agentPdus } from '../pdu/service';
 
 /** How often the agent polls its miners unless told otherwise (seconds). */
 export const DEFAULT_POLL_INTERVAL_S = 30;
@@ -16,8 +17,11 @@ export const DEFAULT_POLL_INTERVAL_S = 30;
  * that has no row yet (assigned since; the next sync records it) gets the holding pool too.
  * Otherwise a miner with its owner's pool on record is pointed back at it (`desiredPoolOf`).
  * Miners with no entry are left as they are.
+ *
+ * `pdus` lists the site's PDUs with mapped outlets and their SNMP access (src/pdu/service.ts);
+ * `pduKey` decrypts the credentials and is only asked for when the site has such a PDU.
  */
-export async function agentConfig(db: Db, hostId: string, siteId: string) {
+export async function agentConfig(db: Db, hostId: string, siteId: string, pduKey?: () => Promise<CryptoKey>) {
   const [segments, rows, unitRows] = await db.batch([
     db.select({ cidr: networkSegments.cidr }).from(networkSegments).where(and(eq(networkSegments.hostId, hostId), eq(networkSegments.siteId, siteId))),
     db
@@ -94,5 +98,6 @@ export async function agentConfig(db: Db, hostId: string, siteId: string) {
     if (!pool) return [];
     return [{ ...(row.mac ? { mac: row.mac } : {}), ...(row.serial ? { serial: row.serial } : {}), ...(row.ip ? { ip: row.ip } : {}), pools: [pool], remove_other_pools: false }];
   });
-  return { scan_segments: segments.map((s) => s.cidr), poll_interval_s: DEFAULT_POLL_INTERVAL_S, miners: desired };
+  const pdus = pduKey ? await agentPdus(db, pduKey, hostId, siteId) : [];
+  return { scan_segments: segments.map((s) => s.cidr), poll_interval_s: DEFAULT_POLL_INTERVAL_S, miners: desired, pdus };
 }

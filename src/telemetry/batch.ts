@@ -34,6 +34,20 @@ export interface PoolApplyReport {
 }
 export type PowerSource = 'miner' | 'pdu' | 'spec';
 
+/**
+ * A PDU outlet's reading for the unit it feeds (agent/README.md, `pdu`): the outlet's power (W)
+ * and its energy counter as an unwrapped running total (Wh; only differences between two totals
+ * of the same outlet mean anything, and a total that went down is a reset).
+ */
+export interface PduReport {
+  pdu_id: string;
+  outlet: string;
+  sampled_at: string;
+  power_w?: number;
+  energy_wh?: number;
+}
+export const PDU_OUTLET_PATTERN = /^[0-9]{1,4}(?:\.[0-9]{1,4}){0,2}$/;
+
 export interface TelemetryMiner {
   mac?: string;
   serial?: string;
@@ -56,6 +70,7 @@ export interface TelemetryMiner {
   uptime_s?: number;
   errors?: string[];
   pool_apply?: PoolApplyReport;
+  pdu?: PduReport;
 }
 
 export interface TelemetryBatch {
@@ -117,6 +132,33 @@ const poolApply: Check = (value) => {
   return null;
 };
 
+const PDU_KEYS = new Set(['pdu_id', 'outlet', 'sampled_at', 'power_w', 'energy_wh']);
+/**
+ * `pdu`, checked strictly (it bills energy): an object with exactly pdu_id, outlet, sampled_at
+ * and at least one of power_w and energy_wh (a whole, non-negative number of Wh).
+ */
+const pduReport: Check = (value) => {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'Must be an object with pdu_id, outlet, sampled_at, power_w and energy_wh.';
+  const report = value as Record<string, unknown>;
+  const extra = Object.keys(report).find((key) => !PDU_KEYS.has(key));
+  if (extra !== undefined) return `Unknown field ${extra.slice(0, 40)}: use pdu_id, outlet, sampled_at, power_w and energy_wh.`;
+  const id = text(64)(report.pdu_id) ?? ((report.pdu_id as string).trim() === '' ? 'Must not be empty.' : null);
+  if (id) return `pdu_id: ${id}`;
+  if (typeof report.outlet !== 'string' || !PDU_OUTLET_PATTERN.test(report.outlet)) return 'outlet: Use the outlet number as the PDU indexes it, like 7 or 1.1.7.';
+  const atProblem = time(report.sampled_at);
+  if (atProblem) return `sampled_at: ${atProblem}`;
+  if (report.power_w === undefined && report.energy_wh === undefined) return 'Needs power_w, energy_wh or both.';
+  if (report.power_w !== undefined) {
+    const problem = number(0, 100_000)(report.power_w);
+    if (problem) return `power_w: ${problem}`;
+  }
+  if (report.energy_wh !== undefined) {
+    const problem = number(0, Number.MAX_SAFE_INTEGER, true)(report.energy_wh);
+    if (problem) return `energy_wh: ${problem}`;
+  }
+  return null;
+};
+
 /** Optional fields and their rules; absent (or null) means unknown. */
 const OPTIONAL: [keyof TelemetryMiner, Check][] = [
   ['serial', (v) => text(64)(v) ?? ((v as string).trim() === '' ? 'Must not be empty.' : null)],
@@ -137,6 +179,7 @@ const OPTIONAL: [keyof TelemetryMiner, Check][] = [
   ['uptime_s', number(0, 10 * 365 * 86_400, true)],
   ['errors', list(50, text(500))],
   ['pool_apply', poolApply],
+  ['pdu', pduReport],
 ];
 
 /**

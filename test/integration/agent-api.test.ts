@@ -114,6 +114,7 @@ describe('GET /api/agent/v1/config', () => {
       scan_segments: ['10.20.1.0/24'],
       poll_interval_s: 30,
       miners: [{ mac, pools: [{ url: 'stratum+tcp://own.pool:3333', user: 'cust.w1', password: 'x' }], remove_other_pools: false }],
+      pdus: [],
     });
     await db().insert(poolRedirects).values({ id: crypto.randomUUID(), hostId: host.hostId, customerId: customer.id, poolUrl: 'stratum+tcp://holding.pool:3333', poolUser: 'host.holding', startedAt: now });
     const redirected = (await get()) as { miners: { pools: { url: string }[] }[] };

@@ -55,7 +55,7 @@ describe('GET /api/v1/customers/:id/usage', () => {
         planned_downtime_seconds: 0,
         avg_hashrate_ths: 104.25,
         uptime_bps: expect.any(Number),
-        variance: { billed_wh: 30_750, metered_wh: 31_000, bps: 81, band: 'green' },
+        variance: { against: 'metered', billed_wh: 30_750, metered_wh: 31_000, bps: 81, band: 'green' },
       },
     ]);
     expect(Number.isInteger(data.units[0].uptime_bps)).toBe(true);

@@ -147,7 +147,7 @@ describe('usage per unit: the three kWh sources, exactly as invoices bill them',
     expect(l.uncoveredHours).toBe(10 * 24);
     expect(l.billedWh).toBe(20 * 24 * 1000);
     expect(l.meteredWh).toBe(30 * 24 * 900);
-    expect(l.variance).toEqual({ billedWh: 480_000, meteredWh: 432_000, bps: 1111, band: 'yellow' });
+    expect(l.variance).toEqual({ against: 'metered', billedWh: 480_000, meteredWh: 432_000, bps: 1111, band: 'yellow' });
 
     expect(unitOf(usage, noPower.id)).toMatchObject({ billedWh: null, billedNote: 'missing_nominal_power', sources: ['spec'], variance: null });
     expect(unitOf(usage, noEfficiency.id)).toMatchObject({ billedWh: null, billedNote: 'missing_efficiency', sources: ['hashrate'] });
@@ -194,7 +194,7 @@ describe('variance bands', () => {
     await insertPerKwhContract(host, customer.id, ids, { kwhSource: 'spec' });
     const usage = await customerUsage(db(), host.hostId, customer.id, '2026-11', UTC, AFTER_NOV);
     cases.forEach((c, i) => {
-      expect(unitOf(usage, ids[i]!).variance, c.serial).toEqual({ billedWh: c.power, meteredWh: c.metered, bps: c.bps, band: c.band });
+      expect(unitOf(usage, ids[i]!).variance, c.serial).toEqual({ against: 'metered', billedWh: c.power, meteredWh: c.metered, bps: c.bps, band: c.band });
     });
   });
 });
@@ -443,5 +443,28 @@ describe('the Usage tab (staff) and the portal Usage page', () => {
     expect(html).toMatch(/data-testid="usage-billed">\s*52\.800 kWh/);
     expect(html).toContain(`href="/admin/customers/${c.customer.id}/portal/usage.csv?month=2026-11"`);
     expect(html).not.toContain('href="/admin/equipment/');
+  });
+});
+
+describe('variance against a PDU (issue 17, PDU metering)', () => {
+  it('compares billed kWh with the PDU’s kWh over the hours a PDU metered, and says so', async () => {
+    const { host, customer, siteId } = await hostWithCustomer('PDU Variance Host');
+    const metred = await insertMiner(host, { siteId, customerId: customer.id, serial: 'U-PDU', nominalPowerW: 3000 });
+    const plain = await insertMiner(host, { siteId, customerId: customer.id, serial: 'U-PLAIN', nominalPowerW: 3000 });
+    await insertUsage(host, [
+      // 10 hours a PDU metered (2,800 Wh each), then 10 hours of the miner's own figure (2,000 Wh).
+      ...hoursFrom(NOV, 10, () => ({ minerId: metred.id, siteId, customerId: customer.id, energyWh: 2800, energySource: 'pdu' as const })),
+      ...hoursFrom(NOV + 10 * HOUR_MS, 10, () => ({ minerId: metred.id, siteId, customerId: customer.id, energyWh: 2000, energySource: 'miner' as const })),
+      ...hoursFrom(NOV, 20, () => ({ minerId: plain.id, siteId, customerId: customer.id, energyWh: 2900, energySource: 'miner' as const })),
+    ]);
+    await insertPerKwhContract(host, customer.id, [metred.id, plain.id], { kwhSource: 'spec' });
+    const usage = await customerUsage(db(), host.hostId, customer.id, '2026-11', UTC, AFTER_NOV);
+    // Billed 3,000 Wh × 10 PDU hours against 28,000 Wh the PDU counted: 7.14 %, yellow.
+    expect(unitOf(usage, metred.id).variance).toEqual({ against: 'pdu', billedWh: 30_000, meteredWh: 28_000, bps: 714, band: 'yellow' });
+    expect(unitOf(usage, metred.id).billedWh).toBe(60_000);
+    // Without a PDU, the rows' own energy: 60,000 billed against 58,000.
+    expect(unitOf(usage, plain.id).variance).toEqual({ against: 'metered', billedWh: 60_000, meteredWh: 58_000, bps: 345, band: 'green' });
+    const page = await (await getPage(`/admin/customers/${customer.id}/usage?month=2026-11`, { cookie: host.owner.cookie })).text();
+    expect(page).toContain('(7.14 %) vs PDU');
   });
 });

@@ -134,3 +134,61 @@ describe('gaps and unknown power (issue 17)', () => {
     expect(rebooted.get('m1')!.hour).toMatchObject({ wh: 0, onMs: 0, interpMs: 0 });
   });
 });
+
+describe('PDU metering (issue 17): a PDU counter over measured power over the nominal spec', () => {
+  const outlet = (energyWh: number | undefined, fields: Partial<NonNullable<TelemetryMiner['pdu']>> = {}) => ({
+    power_w: 3300,
+    power_source: 'pdu' as const,
+    pdu: { pdu_id: 'p1', outlet: '7', sampled_at: at(0), power_w: 3300, ...(energyWh === undefined ? {} : { energy_wh: energyWh }), ...fields },
+  });
+
+  it('the counter difference is the energy of the interval, recorded as pdu', () => {
+    const states: MinerStates = new Map();
+    foldBatch(states, registry, [sample(0, outlet(10_000))], emptyEffects());
+    foldBatch(states, registry, [sample(5, outlet(10_290))], emptyEffects());
+    // 290 Wh counted, not 3,300 W × 5 min = 275 Wh from power.
+    expect(states.get('m1')!.hour).toMatchObject({ wh: 290, measuredMs: 5 * 60_000, src: 'pdu' });
+  });
+
+  it('a counter past 2^32 (the agent unwraps it) still gives the difference', () => {
+    const states: MinerStates = new Map();
+    foldBatch(states, registry, [sample(0, outlet(2 ** 32 - 100))], emptyEffects());
+    foldBatch(states, registry, [sample(5, outlet(2 ** 32 + 180))], emptyEffects());
+    expect(states.get('m1')!.hour).toMatchObject({ wh: 280, src: 'pdu' });
+  });
+
+  it('is spread over the hours of the interval by time', () => {
+    const states: MinerStates = new Map();
+    foldBatch(states, registry, [sample(58, outlet(0))], emptyEffects());
+    const effects = emptyEffects();
+    foldBatch(states, registry, [sample(62, outlet(240))], effects);
+    expect(effects.closedHours[0]).toEqual(['m1', HOUR, 120, 2 * 60_000, 100 * 2 * 60_000, 1, 2 * 60_000, 'pdu', 0, 0]);
+    expect(states.get('m1')!.hour).toMatchObject({ h: HOUR + HOUR_MS, wh: 120, src: 'pdu' });
+  });
+
+  it('a reset, another outlet, an implausible jump or a missing total fall back to the outlet power', () => {
+    const cases: [Partial<TelemetryMiner>, Partial<TelemetryMiner>][] = [
+      [outlet(10_000), outlet(50)],
+      [outlet(10_000), outlet(10_290, { outlet: '8' })],
+      [outlet(10_000), outlet(10_000 + 9_000_000)],
+      [outlet(undefined), outlet(10_290)],
+    ];
+    for (const [first, second] of cases) {
+      const states: MinerStates = new Map();
+      foldBatch(states, registry, [sample(0, first)], emptyEffects());
+      foldBatch(states, registry, [sample(5, second)], emptyEffects());
+      // 3,300 W from the PDU outlet for 5 minutes = 275 Wh, still the PDU's measurement
+      expect(states.get('m1')!.hour).toMatchObject({ wh: 275, measuredMs: 5 * 60_000, src: 'pdu' });
+    }
+  });
+
+  it('without a PDU the miner’s power counts, and without that the nominal spec', () => {
+    const states: MinerStates = new Map();
+    foldBatch(states, registry, [sample(0)], emptyEffects());
+    foldBatch(states, registry, [sample(5, { power_w: undefined, power_source: undefined })], emptyEffects());
+    expect(states.get('m1')!.hour).toMatchObject({ wh: 250, src: 'miner' });
+    foldBatch(states, registry, [sample(10)], emptyEffects());
+    // then nominal 3,250 W for 5 minutes
+    expect(states.get('m1')!.hour!.wh).toBeCloseTo(250 + 270.8333, 3);
+  });
+});

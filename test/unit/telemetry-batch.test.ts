@@ -101,3 +101,35 @@ describe('telemetry batch validation (wire format v1)', () => {
     expect(Object.keys(fieldsOf(batch(Array.from({ length: 500 }, () => miner({ state: 'x' }))))).length).toBe(20);
   });
 });
+
+describe('pdu readings (issue 17, PDU metering)', () => {
+  const pdu = (fields: Record<string, unknown> = {}) => ({ pdu_id: 'c0ffee00-pdu', outlet: '7', sampled_at: '2026-11-26T21:59:57Z', power_w: 3251, energy_wh: 4_294_968_000, ...fields });
+
+  it('accepts an outlet reading with power, energy or both', () => {
+    for (const reading of [pdu(), pdu({ energy_wh: undefined }), pdu({ power_w: undefined }), pdu({ outlet: '1.1.12' })]) {
+      const result = validateTelemetryBatch(batch([miner({ power_w: 3251, power_source: 'pdu', pdu: reading })]));
+      expect(result.ok).toBe(true);
+      if (result.ok) expect(result.batch.miners[0]!.pdu).toEqual(reading);
+    }
+  });
+
+  it('refuses anything else, naming the field', () => {
+    const cases: [unknown, RegExp][] = [
+      ['outlet 7', /Must be an object/],
+      [pdu({ volts: 230 }), /Unknown field volts/],
+      [pdu({ pdu_id: '' }), /pdu_id/],
+      [pdu({ pdu_id: 'x'.repeat(65) }), /pdu_id/],
+      [pdu({ outlet: 'A1' }), /outlet/],
+      [pdu({ outlet: 7 }), /outlet/],
+      [pdu({ sampled_at: 'yesterday' }), /sampled_at/],
+      [pdu({ power_w: undefined, energy_wh: undefined }), /Needs power_w, energy_wh or both/],
+      [pdu({ power_w: -1 }), /power_w/],
+      [pdu({ energy_wh: 12.5 }), /energy_wh: Must be a whole number/],
+      [pdu({ energy_wh: -3 }), /energy_wh/],
+      [pdu({ energy_wh: '100' }), /energy_wh/],
+    ];
+    for (const [reading, message] of cases) {
+      expect(fieldsOf(batch([miner({ pdu: reading })]))['miners.0.pdu']).toMatch(message);
+    }
+  });
+});

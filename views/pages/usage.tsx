@@ -50,6 +50,7 @@ export function VarianceCell(props: { variance: UsageVariance | null }) {
     <span class={`badge badge-variance-${variance.band === 'n/a' ? 'na' : variance.band}`}>
       {BAND_TEXT[variance.band]}
       {variance.bps !== null && <> ({bpsToPercentText(variance.bps)} %)</>}
+      {variance.against === 'pdu' && <> vs PDU</>}
     </span>
   );
 }

@@ -26,7 +26,8 @@ import { poolEntries } from './common.mjs';
  *   board_temps_c?: number[], chip_temps_c?: number[], fans_rpm?: number[],
  *   power_w?: number, power_source?: 'miner' | 'pdu' | 'spec',
  *   pool_url?: string, pool_user?: string, uptime_s?: number, errors: string[],
- *   pool_apply?: { status: 'applied' | 'refused' | 'unreachable', message?: string, at: string }
+ *   pool_apply?: { status: 'applied' | 'refused' | 'unreachable', message?: string, at: string },
+ *   pdu?: { pdu_id: string, outlet: string, sampled_at: string, power_w?: number, energy_wh?: number }
  * }} MinerV1
  */
 

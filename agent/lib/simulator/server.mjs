@@ -10,6 +10,7 @@ import net from 'node:net';
 import http from 'node:http';
 import fs from 'node:fs/promises';
 import { SimMiner, SCENARIOS } from './model.mjs';
+import { SimPdu } from './pdu.mjs';
 import { errorReply, infoReply, okReply, renderRead } from './render.mjs';
 
 /** @typedef {import('./model.mjs').Scenario} Scenario */
@@ -97,6 +98,8 @@ export class Simulator {
     );
     /** @type {Map<string, net.Server>} */
     this.servers = new Map();
+    /** @type {SimPdu[]} */
+    this.pdus = [];
     /** @type {Map<string, Set<net.Socket>>} */
     this.sockets = new Map();
     /** counts of commands received, by name */
@@ -124,7 +127,29 @@ export class Simulator {
     return this;
   }
 
+  /**
+   * A metered PDU on `address` (UDP, SNMP v2c) whose outlet n feeds the simulated miner
+   * `first + n - 1` (0-based index into the fleet): its power is that miner's, 0 while offline.
+   * @param {{ family: import('../pdu/families.mjs').PduFamily, address: string, port?: number, community?: string,
+   *   first?: number, outlets: number, metering?: 'outlet' | 'phase' }} o
+   */
+  async addPdu(o) {
+    const first = o.first ?? 0;
+    const pdu = new SimPdu({
+      ...o,
+      now: this.now,
+      power: (n) => {
+        const m = this.miners[first + n - 1];
+        return !m || m.scenario === 'offline' ? 0 : m.sample(this.now()).watts;
+      },
+    });
+    await pdu.start();
+    this.pdus.push(pdu);
+    return pdu;
+  }
+
   async stop() {
+    await Promise.all(this.pdus.map((p) => p.stop()));
     await Promise.all(this.miners.map((m) => this.unlisten(m)));
     await new Promise((r) => (this.control ? this.control.close(() => r(undefined)) : r(undefined)));
   }

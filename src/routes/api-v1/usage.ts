@@ -48,7 +48,7 @@ export function toApiUsage(customerId: string, usage: CustomerUsage) {
       planned_downtime_seconds: unit.plannedDowntimeSeconds,
       avg_hashrate_ths: ths(unit.avgHashrateMths),
       uptime_bps: unit.uptimeBps,
-      variance: unit.variance && { billed_wh: unit.variance.billedWh, metered_wh: unit.variance.meteredWh, bps: unit.variance.bps, band: unit.variance.band },
+      variance: unit.variance && { against: unit.variance.against, billed_wh: unit.variance.billedWh, metered_wh: unit.variance.meteredWh, bps: unit.variance.bps, band: unit.variance.band },
     })),
     days: usage.days.map((day) => ({ date: day.date, metered_wh: day.meteredWh, billed_wh: day.billedWh, avg_hashrate_ths: ths(day.avgHashrateMths) })),
   };

@@ -276,6 +276,9 @@ export function SiteDetailPage(props: {
             <a class="btn" href={`/admin/equipment?site=${site.id}`}>
               Equipment ({formatCount(site.minerCount)})
             </a>
+            <a class="btn" href={`/admin/sites/${site.id}/pdus`}>
+              PDUs
+            </a>
             <a class="btn btn-primary" href={`/admin/sites/${site.id}/edit`}>
               Edit
             </a>
