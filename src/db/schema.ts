@@ -332,6 +332,8 @@ export const poolRedirects = sqliteTable(
     startedAt: integer('started_at').notNull(),
     endedAt: integer('ended_at'),
     poolPassword: text('pool_password').notNull().default('x'),
+    /** The holding pools after pool_url, in priority order, as at the start (migrations/0020). */
+    backupPools: text('backup_pools', { mode: 'json' }).$type<{ url: string; user: string }[]>().notNull().default([]),
     /** all: every unit of the customer (later ones join); count/percent: a fixed share. */
     scope: text('scope', { enum: ['all', 'count', 'percent'] }).notNull().default('all'),
     scopeValue: integer('scope_value'),
@@ -962,6 +964,11 @@ export const defaultSettings = sqliteTable('default_settings', {
     .references(() => hosts.id, { onDelete: 'cascade' }),
   holdingPoolUrl: text('holding_pool_url'),
   holdingAccount: text('holding_account'),
+  /** Backup holding pools (2nd, 3rd in priority); an account left blank is the first pool's. */
+  holdingPool2Url: text('holding_pool2_url'),
+  holdingAccount2: text('holding_account2'),
+  holdingPool3Url: text('holding_pool3_url'),
+  holdingAccount3: text('holding_account3'),
   workerRule: text('worker_rule').notNull().default('{account}.{serial}'),
   poolPassword: text('pool_password').notNull().default('x'),
   /** Days past the due date before an overdue invoice opens a default; null = by hand only. */
@@ -1012,6 +1019,8 @@ export const poolRedirectUnits = sqliteTable(
     previousPoolUser: text('previous_pool_user'),
     targetPoolUrl: text('target_pool_url').notNull(),
     targetPoolUser: text('target_pool_user').notNull(),
+    /** The backup holding pools with this unit's worker name, in priority order (migrations/0020). */
+    targetBackupPools: text('target_backup_pools', { mode: 'json' }).$type<{ url: string; user: string }[]>().notNull().default([]),
     phase: text('phase', { enum: REDIRECT_UNIT_PHASES }).notNull().default('redirect'),
     status: text('status', { enum: REDIRECT_UNIT_STATUSES }).notNull().default('pending'),
     /** unreachable | refused | timeout | no_previous_pool */

@@ -19,7 +19,7 @@ import { AppError, notFound, ValidationError } from '../lib/errors';
 import { newId } from '../lib/ids';
 import { readLive, refreshSitePoolFacts } from '../live/client';
 import type { LiveMiner } from '../telemetry/types';
-import { fillAccount, getDefaultSettings, renderWorker, type DefaultSettings } from './settings';
+import { getDefaultSettings, holdingPoolsOf, renderWorker, type DefaultSettings, type HoldingPool } from './settings';
 import { noticeStatements, type Notice } from './notices';
 
 export type LiveEnv = Pick<Bindings, 'SITE_STATE'>;
@@ -306,6 +306,8 @@ export interface PlannedUnit {
   fromSource: 'live' | 'record' | null;
   toUrl: string;
   toUser: string;
+  /** The backup holding pools with this unit's worker name, in priority order. */
+  toBackups: { url: string; user: string }[];
 }
 
 export interface RedirectPlan {
@@ -315,31 +317,41 @@ export interface RedirectPlan {
   poolUrl: string;
   poolPassword: string;
   workerTemplate: string;
+  /** Every holding pool the units get, in priority order (the first is poolUrl/workerTemplate). */
+  pools: HoldingPool[];
 }
 
-function requireHoldingPool(settings: DefaultSettings): { url: string; template: string } {
-  if (!settings.holdingPoolUrl) throw new ValidationError({ scope: 'Set the holding pool first (Settings → Default and holding pool).' });
-  return { url: settings.holdingPoolUrl, template: fillAccount(settings.workerRule, settings.holdingAccount) };
+function requireHoldingPools(settings: DefaultSettings): [HoldingPool, ...HoldingPool[]] {
+  const pools = holdingPoolsOf(settings);
+  if (pools.length === 0) throw new ValidationError({ scope: 'Set the holding pool first (Settings → Default and holding pool).' });
+  return pools as [HoldingPool, ...HoldingPool[]];
 }
+
+/** A redirect's holding pools as they were at its start: pool_url/pool_user, then its backups. */
+export const redirectPools = (r: Pick<RedirectRow, 'poolUrl' | 'poolUser' | 'backupPools'>): HoldingPool[] => [
+  { url: r.poolUrl, template: r.poolUser },
+  ...(r.backupPools ?? []).map((b) => ({ url: b.url, template: b.user })),
+];
 
 /** Exactly which units would change, from which pool (live now, else the owner pool on record) to which. */
 export async function planRedirect(db: Db, env: LiveEnv, hostId: string, caseRow: CaseRow, scope: RedirectScope): Promise<RedirectPlan> {
   const settings = await getDefaultSettings(db, hostId);
-  const holding = requireHoldingPool(settings);
+  const holding = requireHoldingPools(settings);
   const all = await eligibleUnits(db, hostId, caseRow.customerId);
   const chosen = pickUnits(all, scope);
   const live = await readLive(env, chosen.map((u) => ({ id: u.id, siteId: u.siteId })));
   return {
     scope,
     totalUnits: all.length,
-    poolUrl: holding.url,
+    poolUrl: holding[0].url,
     poolPassword: settings.poolPassword,
-    workerTemplate: holding.template,
+    workerTemplate: holding[0].template,
+    pools: holding,
     units: chosen.map((u) => plannedUnit(u, live.get(u.id), holding)),
   };
 }
 
-function plannedUnit(u: EligibleUnit, live: LiveMiner | undefined, holding: { url: string; template: string }): PlannedUnit {
+function plannedUnit(u: EligibleUnit, live: LiveMiner | undefined, holding: HoldingPool[]): PlannedUnit {
   const fromLive = live?.poolUrl ? { url: live.poolUrl, user: live.poolUser ?? '' } : null;
   const fromRecord = !fromLive && u.ownerPoolUrl ? { url: u.ownerPoolUrl, user: u.ownerPoolUser ?? '' } : null;
   const from = fromLive ?? fromRecord;
@@ -354,8 +366,9 @@ function plannedUnit(u: EligibleUnit, live: LiveMiner | undefined, holding: { ur
     fromUrl: from?.url ?? null,
     fromUser: from?.user ?? null,
     fromSource: fromLive ? 'live' : fromRecord ? 'record' : null,
-    toUrl: holding.url,
-    toUser: renderWorker(holding.template, u),
+    toUrl: holding[0]!.url,
+    toUser: renderWorker(holding[0]!.template, u),
+    toBackups: holding.slice(1).map((p) => ({ url: p.url, user: renderWorker(p.template, u) })),
   };
 }
 
@@ -395,6 +408,7 @@ const unitRow = (hostId: string, redirectId: string, customerId: string, p: Plan
   previousPoolUser: p.fromUser,
   targetPoolUrl: p.toUrl,
   targetPoolUser: p.toUser,
+  targetBackupPools: p.toBackups,
   phase: 'redirect',
   status: 'pending',
   attempts: 1,
@@ -429,6 +443,7 @@ export async function startRedirect(
     poolUrl: plan.poolUrl,
     poolUser: plan.workerTemplate,
     poolPassword: plan.poolPassword,
+    backupPools: plan.pools.slice(1).map((p) => ({ url: p.url, user: p.template })),
     startedAt: now,
     endedAt: null,
     scope: scope.scope,
@@ -453,7 +468,10 @@ export async function startRedirect(
         actor,
         'redirect.started',
         caseRow.customerId,
-        { pool: [null, plan.poolUrl], share: [null, shareText], units: [null, plan.units.length], _case: [null, caseRow.id], _redirect: [null, redirect.id] },
+        {
+          pool: [null, plan.poolUrl],
+          ...(plan.pools.length > 1 ? { backup_pools: [null, plan.pools.slice(1).map((p) => p.url).join(', ')] } : {}),
+          share: [null, shareText], units: [null, plan.units.length], _case: [null, caseRow.id], _redirect: [null, redirect.id] },
         now,
       ),
       ...notice.statementsIf(sql`1`),
@@ -550,13 +568,23 @@ const samePool = (a: { url: string | null; user: string | null }, b: { url: stri
 
 const UNREACHABLE: readonly string[] = ['offline', 'lost', 'stale'];
 
-export type Verdict = { status: 'confirmed' } | { status: 'failed'; failure: string; message: string | null } | { status: 'pending' };
+export type Verdict = { status: 'confirmed'; poolUrl: string } | { status: 'failed'; failure: string; message: string | null } | { status: 'pending' };
 
-/** What live state says about one unit's current phase. */
-export function judgeUnit(unit: Pick<RedirectUnitRow, 'phase' | 'targetPoolUrl' | 'targetPoolUser' | 'previousPoolUrl' | 'previousPoolUser' | 'requestedAt'>, live: LiveMiner | undefined, confirmMs: number, now: number): Verdict {
-  const want = unit.phase === 'redirect' ? { url: unit.targetPoolUrl, user: unit.targetPoolUser } : { url: unit.previousPoolUrl, user: unit.previousPoolUser };
-  if (!want.url) return { status: 'failed', failure: 'no_previous_pool', message: null };
-  if (live && samePool({ url: live.poolUrl, user: live.poolUser }, want) && (live.lastSeenAt ?? 0) >= unit.requestedAt - 60_000) return { status: 'confirmed' };
+type JudgedUnit = Pick<RedirectUnitRow, 'phase' | 'targetPoolUrl' | 'targetPoolUser' | 'previousPoolUrl' | 'previousPoolUser' | 'requestedAt'> & Partial<Pick<RedirectUnitRow, 'targetBackupPools'>>;
+
+/**
+ * What live state says about one unit's current phase. A redirected unit is confirmed on any of
+ * its holding pools: one that failed over to a backup (the first endpoint down) is still mining
+ * for the host. A restore wants exactly the recorded pool.
+ */
+export function judgeUnit(unit: JudgedUnit, live: LiveMiner | undefined, confirmMs: number, now: number): Verdict {
+  const wanted =
+    unit.phase === 'redirect'
+      ? [{ url: unit.targetPoolUrl, user: unit.targetPoolUser }, ...(unit.targetBackupPools ?? [])]
+      : [{ url: unit.previousPoolUrl, user: unit.previousPoolUser }];
+  if (!wanted[0]!.url) return { status: 'failed', failure: 'no_previous_pool', message: null };
+  const on = live && (live.lastSeenAt ?? 0) >= unit.requestedAt - 60_000 ? wanted.find((want) => samePool({ url: live.poolUrl, user: live.poolUser }, want)) : undefined;
+  if (on) return { status: 'confirmed', poolUrl: on.url! };
   const apply = poolApplyOf(live);
   if (apply && apply.at >= unit.requestedAt - 60_000) {
     if (apply.status === 'refused') return { status: 'failed', failure: 'refused', message: apply.message };
@@ -599,7 +627,7 @@ export async function syncRedirects(db: Db, env: LiveEnv, hostId: string, option
     }
     if (joining.length) {
       const live = await readLive(env, joining.map((u) => ({ id: u.id, siteId: u.siteId })));
-      const holding = { url: redirect.poolUrl, template: redirect.poolUser };
+      const holding = redirectPools(redirect);
       statements.push(...unitInserts(db, joining.map((u) => unitRow(hostId, redirect.id, redirect.customerId, plannedUnit(u, live.get(u.id), holding), now))));
       for (const u of joining) statements.push(activityInsert(db, hostId, SYSTEM_DEFAULT_ACTOR, 'redirect.unit_joined', redirect.customerId, { unit: [null, u.serial ?? u.id], _redirect: [null, redirect.id] }, now));
     }
@@ -652,7 +680,7 @@ async function judgeOpenUnits(db: Db, env: LiveEnv, hostId: string, settings: De
           .update(poolRedirectUnits)
           .set({ status: 'confirmed', failure: null, failureMessage: null, confirmedAt: now, ...(unit.phase === 'redirect' ? { redirectedAt: sql`coalesce(redirected_at, ${now})` } : {}) })
           .where(guard),
-        activityInsertIfChanged(db, hostId, AGENT_ACTOR, `${label}.unit_confirmed`, unit.customerId, { unit: [null, unit.minerId], pool: [null, unit.phase === 'redirect' ? unit.targetPoolUrl : unit.previousPoolUrl], _redirect: [null, unit.redirectId] }, now),
+        activityInsertIfChanged(db, hostId, AGENT_ACTOR, `${label}.unit_confirmed`, unit.customerId, { unit: [null, unit.minerId], pool: [null, verdict.poolUrl], _redirect: [null, unit.redirectId] }, now),
       );
     } else {
       statements.push(

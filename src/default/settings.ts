@@ -17,6 +17,11 @@ export type HashpriceSource = (typeof HASHPRICE_SOURCES)[number];
 export type DefaultSettings = {
   holdingPoolUrl: string | null;
   holdingAccount: string | null;
+  /** Backup holding pools, in priority order after the first; a blank account is the first pool's. */
+  holdingPool2Url: string | null;
+  holdingAccount2: string | null;
+  holdingPool3Url: string | null;
+  holdingAccount3: string | null;
   workerRule: string;
   poolPassword: string;
   graceDays: number | null;
@@ -31,6 +36,10 @@ export type DefaultSettings = {
 export const DEFAULT_SETTINGS: DefaultSettings = {
   holdingPoolUrl: null,
   holdingAccount: null,
+  holdingPool2Url: null,
+  holdingAccount2: null,
+  holdingPool3Url: null,
+  holdingAccount3: null,
   workerRule: '{account}.{serial}',
   poolPassword: 'x',
   graceDays: null,
@@ -68,6 +77,32 @@ export function renderWorker(rule: string, unit: { id: string; serial: string | 
 
 export const fillAccount = (rule: string, account: string | null) => rule.replaceAll('{account}', account ?? '');
 
+/** How many holding pools a host may list (miners take three pools in priority order). */
+export const MAX_HOLDING_POOLS = 3;
+
+/** One holding pool: its URL and the worker rule with its {account} filled in ({serial} etc. are per unit). */
+export interface HoldingPool {
+  url: string;
+  template: string;
+}
+
+/**
+ * The holding pools in priority order: the first (none set = no redirect possible), then the
+ * backups that are set. The worker rule and password are shared; each backup's account is its
+ * own, or the first pool's when left blank.
+ */
+export function holdingPoolsOf(settings: DefaultSettings): HoldingPool[] {
+  if (!settings.holdingPoolUrl) return [];
+  const pools: HoldingPool[] = [{ url: settings.holdingPoolUrl, template: fillAccount(settings.workerRule, settings.holdingAccount) }];
+  for (const [url, account] of [
+    [settings.holdingPool2Url, settings.holdingAccount2],
+    [settings.holdingPool3Url, settings.holdingAccount3],
+  ] as const) {
+    if (url) pools.push({ url, template: fillAccount(settings.workerRule, account ?? settings.holdingAccount) });
+  }
+  return pools;
+}
+
 const optionalWhole = (label: string, min: number, max: number) =>
   z.union([z.string(), z.number(), z.null()], { error: `${label} must be a whole number.` }).transform((value, ctx) => {
     const text = value === null ? '' : numberText(value);
@@ -80,11 +115,17 @@ const optionalWhole = (label: string, min: number, max: number) =>
   });
 
 const STRATUM = /^stratum(\+tcp|\+ssl|2\+tcp)?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/.*)?$/;
+const stratumUrl = () => optionalText(300).refine((v) => !v || STRATUM.test(v), { message: 'Enter a stratum URL, like stratum+tcp://pool.example.com:3333.' });
+const poolAccount = () => optionalText(100).refine((v) => !v || /^[A-Za-z0-9_.-]+$/.test(v), { message: 'Use letters, digits, dot, dash or underscore.' });
 
 export const defaultSettingsSchema = z
   .strictObject({
-    holding_pool_url: optionalText(300).refine((v) => !v || STRATUM.test(v), { message: 'Enter a stratum URL, like stratum+tcp://pool.example.com:3333.' }),
-    holding_account: optionalText(100).refine((v) => !v || /^[A-Za-z0-9_.-]+$/.test(v), { message: 'Use letters, digits, dot, dash or underscore.' }),
+    holding_pool_url: stratumUrl(),
+    holding_account: poolAccount(),
+    holding_pool2_url: stratumUrl(),
+    holding_account2: poolAccount(),
+    holding_pool3_url: stratumUrl(),
+    holding_account3: poolAccount(),
     worker_rule: z
       .string({ error: 'Enter a worker name rule.' })
       .trim()
@@ -107,12 +148,29 @@ export const defaultSettingsSchema = z
       ctx.addIssue({ code: 'custom', path: ['holding_pool_url'], message: 'An automatic redirect needs a holding pool.' });
     if (v.worker_rule.includes('{account}') && !v.holding_account)
       ctx.addIssue({ code: 'custom', path: ['holding_account'], message: 'The worker rule uses {account}: enter the account.' });
+    // Backups are in priority order: no gap, none without the first, none repeated.
+    if ((v.holding_pool2_url || v.holding_pool3_url) && !v.holding_pool_url)
+      ctx.addIssue({ code: 'custom', path: ['holding_pool_url'], message: 'Enter the first holding pool: the backups are used after it.' });
+    if (v.holding_pool3_url && !v.holding_pool2_url)
+      ctx.addIssue({ code: 'custom', path: ['holding_pool2_url'], message: 'Enter the 2nd holding pool before the 3rd (they are used in order).' });
+    if (v.holding_account2 && !v.holding_pool2_url) ctx.addIssue({ code: 'custom', path: ['holding_account2'], message: 'Enter the 2nd pool’s URL, or leave its account blank.' });
+    if (v.holding_account3 && !v.holding_pool3_url) ctx.addIssue({ code: 'custom', path: ['holding_account3'], message: 'Enter the 3rd pool’s URL, or leave its account blank.' });
+    const key = (url: string | null | undefined, account: string | null | undefined) => (url ? `${url.trim().toLowerCase().replace(/\/$/, '')} ${account ?? v.holding_account ?? ''}` : null);
+    const first = key(v.holding_pool_url, v.holding_account);
+    const second = key(v.holding_pool2_url, v.holding_account2);
+    const third = key(v.holding_pool3_url, v.holding_account3);
+    if (second && second === first) ctx.addIssue({ code: 'custom', path: ['holding_pool2_url'], message: 'This is the first holding pool again: enter another endpoint, or leave it blank.' });
+    if (third && (third === first || third === second)) ctx.addIssue({ code: 'custom', path: ['holding_pool3_url'], message: 'This pool is already listed above: enter another endpoint, or leave it blank.' });
   });
 
 /** The form's fields as posted (checkbox absent = off): the schema's input, and what a refused form shows again. */
 export interface DefaultSettingsForm {
   holding_pool_url: string;
   holding_account: string;
+  holding_pool2_url: string;
+  holding_account2: string;
+  holding_pool3_url: string;
+  holding_account3: string;
   worker_rule: string;
   pool_password: string;
   grace_days: string;
@@ -128,6 +186,10 @@ export function defaultSettingsFormToInput(form: Record<string, string>): Defaul
   return {
     holding_pool_url: form.holding_pool_url ?? '',
     holding_account: form.holding_account ?? '',
+    holding_pool2_url: form.holding_pool2_url ?? '',
+    holding_account2: form.holding_account2 ?? '',
+    holding_pool3_url: form.holding_pool3_url ?? '',
+    holding_account3: form.holding_account3 ?? '',
     worker_rule: form.worker_rule ?? '',
     pool_password: form.pool_password ?? '',
     grace_days: form.grace_days ?? '',
@@ -143,6 +205,10 @@ export function defaultSettingsFormToInput(form: Record<string, string>): Defaul
 const FIELDS = [
   'holdingPoolUrl',
   'holdingAccount',
+  'holdingPool2Url',
+  'holdingAccount2',
+  'holdingPool3Url',
+  'holdingAccount3',
   'workerRule',
   'poolPassword',
   'graceDays',
@@ -160,6 +226,10 @@ export async function updateDefaultSettings(db: Db, hostId: string, actor: Actor
   const after: DefaultSettings = {
     holdingPoolUrl: input.holding_pool_url ?? null,
     holdingAccount: input.holding_account ?? null,
+    holdingPool2Url: input.holding_pool2_url ?? null,
+    holdingAccount2: input.holding_account2 ?? null,
+    holdingPool3Url: input.holding_pool3_url ?? null,
+    holdingAccount3: input.holding_account3 ?? null,
     workerRule: input.worker_rule,
     poolPassword: input.pool_password,
     graceDays: input.grace_days,

@@ -22,6 +22,10 @@ import { handleForm } from './forms';
 const valuesOf = (s: DefaultSettings): DefaultSettingsValues => ({
   holding_pool_url: s.holdingPoolUrl ?? '',
   holding_account: s.holdingAccount ?? '',
+  holding_pool2_url: s.holdingPool2Url ?? '',
+  holding_account2: s.holdingAccount2 ?? '',
+  holding_pool3_url: s.holdingPool3Url ?? '',
+  holding_account3: s.holdingAccount3 ?? '',
   worker_rule: s.workerRule,
   pool_password: s.poolPassword,
   grace_days: s.graceDays === null ? '' : String(s.graceDays),

@@ -11,8 +11,9 @@ export const DEFAULT_POLL_INTERVAL_S = 30;
 /**
  * `GET /api/agent/v1/config` (wire format v1, agent/README.md): the CIDRs to scan, the poll
  * interval, and the pools each miner should mine on. Default redirects (docs/DEFAULT.md) decide
- * first, per unit: a unit of a running redirect mines on the holding pool under its own worker
- * name; a unit whose redirect ended (or that left it) goes back to the pool recorded when the
+ * first, per unit: a unit of a running redirect mines on the holding pools (the first, then its
+ * backups in priority order: the agent orders them ahead of the customer's own pools, which stay
+ * on the miner for the restore) under its own worker name; a unit whose redirect ended (or that left it) goes back to the pool recorded when the
  * redirect started, until that is confirmed; a unit of a customer under an "all units" redirect
  * that has no row yet (assigned since; the next sync records it) gets the holding pool too.
  * Otherwise a miner with its owner's pool on record is pointed back at it (`desiredPoolOf`).
@@ -35,6 +36,7 @@ export async function agentConfig(db: Db, hostId: string, siteId: string, pduKey
         redirectUrl: poolRedirects.poolUrl,
         redirectUser: poolRedirects.poolUser,
         redirectPassword: poolRedirects.poolPassword,
+        redirectBackups: poolRedirects.backupPools,
       })
       .from(miners)
       .leftJoin(
@@ -66,6 +68,7 @@ export async function agentConfig(db: Db, hostId: string, siteId: string, pduKey
         phase: poolRedirectUnits.phase,
         targetUrl: poolRedirectUnits.targetPoolUrl,
         targetUser: poolRedirectUnits.targetPoolUser,
+        targetBackups: poolRedirectUnits.targetBackupPools,
         previousUrl: poolRedirectUnits.previousPoolUrl,
         previousUser: poolRedirectUnits.previousPoolUser,
         password: poolRedirects.poolPassword,
@@ -83,20 +86,27 @@ export async function agentConfig(db: Db, hostId: string, siteId: string, pduKey
         ),
       ),
   ]);
-  const byMiner = new Map<string, DesiredPool>();
+  const byMiner = new Map<string, DesiredPool[]>();
   // A redirect row wins over a restore row of an older redirect (a unit moved between two redirected customers).
   for (const unit of [...unitRows].sort((a, b) => (a.phase === b.phase ? 0 : a.phase === 'restore' ? -1 : 1))) {
     byMiner.set(
       unit.minerId,
-      unit.phase === 'redirect' ? { url: unit.targetUrl, user: unit.targetUser, password: unit.password } : { url: unit.previousUrl!, user: unit.previousUser ?? '', password: 'x' },
+      unit.phase === 'redirect'
+        ? [{ url: unit.targetUrl, user: unit.targetUser, password: unit.password }, ...(unit.targetBackups ?? []).map((b) => ({ ...b, password: unit.password }))]
+        : [{ url: unit.previousUrl!, user: unit.previousUser ?? '', password: 'x' }],
     );
   }
   const desired = rows.flatMap((row) => {
-    const pool =
+    const owner = desiredPoolOf({ ...row, redirectUrl: null });
+    const pools =
       byMiner.get(row.id) ??
-      (row.redirectUrl ? { url: row.redirectUrl, user: renderWorker(row.redirectUser ?? '', row), password: row.redirectPassword ?? 'x' } : desiredPoolOf({ ...row, redirectUrl: null }));
-    if (!pool) return [];
-    return [{ ...(row.mac ? { mac: row.mac } : {}), ...(row.serial ? { serial: row.serial } : {}), ...(row.ip ? { ip: row.ip } : {}), pools: [pool], remove_other_pools: false }];
+      (row.redirectUrl
+        ? [{ url: row.redirectUrl, user: row.redirectUser ?? '' }, ...(row.redirectBackups ?? [])].map((p) => ({ url: p.url, user: renderWorker(p.user, row), password: row.redirectPassword ?? 'x' }))
+        : owner
+          ? [owner]
+          : []);
+    if (pools.length === 0) return [];
+    return [{ ...(row.mac ? { mac: row.mac } : {}), ...(row.serial ? { serial: row.serial } : {}), ...(row.ip ? { ip: row.ip } : {}), pools, remove_other_pools: false }];
   });
   const pdus = pduKey ? await agentPdus(db, pduKey, hostId, siteId) : [];
   return { scan_segments: segments.map((s) => s.cidr), poll_interval_s: DEFAULT_POLL_INTERVAL_S, miners: desired, pdus };

@@ -306,8 +306,17 @@ export function RedirectPreviewPanel(props: { customerId: string; caseId: string
     <Card title="Preview: start the redirect">
       <FormErrorSummary errors={props.errors} />
       <p>
-        {plan.units.length} of {plan.totalUnits} unit{plan.totalUnits === 1 ? '' : 's'} will be pointed at <code>{plan.poolUrl}</code>. Each unit's current pool is recorded now and restored when the redirect ends.
+        {plan.units.length} of {plan.totalUnits} unit{plan.totalUnits === 1 ? '' : 's'} will be pointed at <code>{plan.poolUrl}</code>
+        {plan.pools.length > 1 ? `, with ${plan.pools.length - 1} backup holding pool${plan.pools.length === 2 ? '' : 's'} after it` : ''}. Each unit's current pool is recorded now and restored when the redirect ends.
       </p>
+      <h3 class="holding-pools-title">Holding pools the units get, in priority order</h3>
+      <ol class="holding-pools" data-testid="holding-pools">
+        {plan.pools.map((p, i) => (
+          <li>
+            <code>{p.url}</code> <span class="small muted">{i === 0 ? 'mined on' : 'backup: used when the pools above it are down'}; worker {p.template}</span>
+          </li>
+        ))}
+      </ol>
       <TableWrap label="Units that will change">
         <table class="table table-compact" data-testid="redirect-preview">
           <thead>
@@ -329,7 +338,14 @@ export function RedirectPreviewPanel(props: { customerId: string; caseId: string
                   {poolText(u.fromUrl, u.fromUser)}
                   {u.fromSource === 'record' && <div class="small muted">From the record: the unit has not reported a pool.</div>}
                 </td>
-                <td>{poolText(u.toUrl, u.toUser)}</td>
+                <td>
+                  {poolText(u.toUrl, u.toUser)}
+                  {u.toBackups.map((b, i) => (
+                    <div class="small muted">
+                      Backup {i + 2}: {poolText(b.url, b.user)}
+                    </div>
+                  ))}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -32,9 +32,16 @@ export function DefaultSettingsForm(props: { session: StaffSession; values: Defa
       )}
       <FormErrorSummary errors={errors} />
       <fieldset disabled={!editable}>
-        <legend>Holding pool</legend>
-        <TextField label="Holding pool stratum URL" name="holding_pool_url" value={values.holding_pool_url} errors={errors} hint="Where a redirected customer's units mine, e.g. stratum+tcp://pool.example.com:3333." />
-        <TextField label="Holding pool account" name="holding_account" value={values.holding_account} errors={errors} hint="Your account on that pool; the worker rule's {account}." />
+        <legend>Holding pools</legend>
+        <p class="small muted">Up to three, in priority order: a redirected unit mines on the first and fails over to the 2nd, then the 3rd, when the one before is down. The worker rule and password below are shared.</p>
+        <div class="grid-2">
+          <TextField label="1st holding pool stratum URL" name="holding_pool_url" value={values.holding_pool_url} errors={errors} hint="Required to redirect. Where a redirected customer's units mine, e.g. stratum+tcp://pool.example.com:3333." />
+          <TextField label="1st pool account" name="holding_account" value={values.holding_account} errors={errors} hint="Your account on that pool; the worker rule's {account}." />
+          <TextField label="2nd holding pool stratum URL (backup)" name="holding_pool2_url" value={values.holding_pool2_url} errors={errors} hint="Optional, e.g. the pool's second endpoint." />
+          <TextField label="2nd pool account" name="holding_account2" value={values.holding_account2} errors={errors} hint="Blank: the 1st pool's account." />
+          <TextField label="3rd holding pool stratum URL (backup)" name="holding_pool3_url" value={values.holding_pool3_url} errors={errors} hint="Optional; needs the 2nd." />
+          <TextField label="3rd pool account" name="holding_account3" value={values.holding_account3} errors={errors} hint="Blank: the 1st pool's account." />
+        </div>
         <TextField label="Worker name rule" name="worker_rule" value={values.worker_rule} errors={errors} required hint="Placeholders are listed below, e.g. {account}.{serial}." />
         <ul class="hint-list small muted">
           {WORKER_PLACEHOLDERS.map(([name, meaning]) => (
