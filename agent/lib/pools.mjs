@@ -9,6 +9,9 @@
 //      (`removepool|N`) to make room, and addpool is sent again
 //   2. `enablepool|N` if the desired first pool is disabled
 //   3. `switchpool|N` to make the desired first pool the top-priority one
+//   3b. the backups right after it, in the desired order (`poolpriority|a,b,c`,
+//      or — firmware without that command — `switchpool` to each, last first),
+//      so the miner fails over to the next desired pool, not to another one
 //   4. `removepool|N` for pools not in the list — only when asked
 //      (remove_other_pools) and only when safe: the desired pool is Alive and
 //      is the one being mined on, the pool removed is not the active one, and
@@ -37,19 +40,24 @@ export function samePool(p, d) {
 }
 
 /**
- * Does the miner already mine (or is set to mine) on the desired first pool?
+ * Does the miner hold every desired pool, enabled, as its top priorities in the desired order
+ * (the first one on top, then the backups)?
  * @param {PoolEntry[]} pools @param {DesiredPool[]} desired
  */
 export function poolsSatisfied(pools, desired) {
   if (desired.length === 0) return true;
-  const first = /** @type {DesiredPool} */ (desired[0]);
-  const top = topPool(pools);
-  return desired.every((d) => pools.some((p) => samePool(p, d))) && !!top && samePool(top, first) && top.status !== 'Disabled';
+  const ordered = byPriority(pools);
+  return desired.every((d, i) => !!ordered[i] && samePool(/** @type {PoolEntry} */ (ordered[i]), d) && ordered[i]?.status !== 'Disabled');
+}
+
+/** Pools, best (lowest) priority first. @param {PoolEntry[]} pools */
+function byPriority(pools) {
+  return [...pools].sort((a, b) => (a.priority ?? a.id) - (b.priority ?? b.id));
 }
 
 /** The pool with the best (lowest) priority. @param {PoolEntry[]} pools */
 function topPool(pools) {
-  return [...pools].sort((a, b) => (a.priority ?? a.id) - (b.priority ?? b.id))[0];
+  return byPriority(pools)[0];
 }
 
 /** cgminer's MSG_TOOMANYP: every pool slot is in use. @param {unknown} err */
@@ -147,6 +155,31 @@ export async function applyPools(o) {
     }
     if (switched) pools = await read();
     await addMissing(desired.slice(1));
+
+    // 3b. the backups enabled and right after the first, in order: a miner whose first pool is
+    // down fails over to the next desired one (cgminer tries pools by priority), not to a pool
+    // left from before.
+    for (const d of desired.slice(1)) {
+      const p = pools.find((x) => samePool(x, d));
+      if (p?.status === 'Disabled') {
+        await write('enablepool', String(p.id));
+        pools = await read();
+      }
+    }
+    if (desired.length > 1 && !poolsSatisfied(pools, desired)) {
+      const ids = desired.map((d) => pools.find((p) => samePool(p, d))?.id);
+      if (ids.every((id) => id !== undefined)) {
+        try {
+          await write('poolpriority', ids.join(','));
+        } catch (err) {
+          if (!(err instanceof CommandError)) throw err;
+          // No poolpriority: switchpool puts a pool on top and keeps the others' order, so
+          // switching to the last backup first and the first pool last gives the same order.
+          for (const id of [...ids].reverse()) await write('switchpool', String(id));
+        }
+        pools = await read();
+      }
+    }
 
     // 4. remove the others, when asked and safe
     if (o.removeOthers) {

@@ -278,11 +278,13 @@ describe('desired pools from the config', () => {
     await agent.cycle();
     const top = (/** @type {string} */ ip) => sim.get(ip).activePool();
 
+    // the desired backup comes right after the desired pool (poolpriority), ahead of the pools
+    // left from before: a miner whose first pool is down fails over to the desired backup
     assert.deepEqual(sim.describe().find((m) => m.ip === '127.42.2.1')?.pools.map((p) => [p.url, p.priority]), [
       ['stratum+tcp://redirect.host.example:3333', 0],
-      ['stratum+tcp://btc.pool.example:3333', 1],
-      ['stratum+tcp://btc-backup.pool.example:3333', 2],
-      ['stratum+ssl://redirect-b.host.example:443', 3],
+      ['stratum+ssl://redirect-b.host.example:443', 1],
+      ['stratum+tcp://btc.pool.example:3333', 2],
+      ['stratum+tcp://btc-backup.pool.example:3333', 3],
     ]);
     assert.equal(top('127.42.2.2')?.url, HOST_POOL.url);
     // removal of the old pools happened once the host pool was alive and in use

@@ -135,6 +135,12 @@ export class SimMiner {
     rest.forEach((x, i) => (x.priority = i + 1));
   }
 
+  /** cgminer's poolpriority: these pools first, in this order; the rest keep theirs. @param {SimPool[]} first */
+  setPriorities(first) {
+    const rest = this.orderedPools().filter((x) => !first.includes(x));
+    [...first, ...rest].forEach((x, i) => (x.priority = i));
+  }
+
   /** cgminer renumbers pools after a removal. @param {SimPool} p */
   removePool(p) {
     this.pools = this.pools.filter((x) => x !== p);

@@ -268,6 +268,22 @@ export class Simulator {
       return okReply(m, now, 55, `Added pool ${p.id}: '${url}'`);
     }
     if (!parameter) return errorReply(m, now, 25, 'Missing pool id parameter');
+    if (command === 'poolpriority') {
+      // cgminer's poolpriority: the listed pools take priorities 0.. in that order, the others
+      // keep their order after them (MSG_POOLPRIO 73, MSG_DUPPID 74, MSG_INVPID 26)
+      const ids = parameter.split(',').map((x) => Number(x.trim()));
+      /** @type {import('./model.mjs').SimPool[]} */
+      const listed = [];
+      for (const id of ids) {
+        const p = Number.isInteger(id) ? m.pool(id) : undefined;
+        if (!p) return errorReply(m, now, 26, `Invalid pool id ${Number.isInteger(id) ? id : 0} - range is 0 - ${m.pools.length - 1}`);
+        if (listed.includes(p)) return errorReply(m, now, 74, `Duplicate pool specified ${id}`);
+        listed.push(p);
+      }
+      m.setPriorities(listed);
+      this.log(`${m.ip}: poolpriority ${parameter}`);
+      return okReply(m, now, 73, 'Changed pool priorities');
+    }
     const id = Number(parameter);
     const p = Number.isInteger(id) ? m.pool(id) : undefined;
     if (!p) return errorReply(m, now, 26, `Invalid pool id ${Number.isInteger(id) ? id : 0} - range is 0 - ${m.pools.length - 1}`);

@@ -1,0 +1,125 @@
+// Three holding pools in priority order (issue 10, "Holding pool(s)"), applied by the real agent
+// to the simulator over real TCP (127.46.3.x:4028): the first is mined on, the two backups come
+// right after it — ahead of the customer's own pools, which stay on the miner for the restore —
+// so a miner whose first holding pool is down fails over to the next holding pool. Firmware
+// with three pool slots ends up with exactly the three holding pools; firmware without
+// `poolpriority` gets the same order through `switchpool`; the restore puts the recorded pool
+// back on top.
+
+import { test, describe, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Simulator } from '../lib/simulator/server.mjs';
+import { startFakeEdge } from '../testkit/fake-edge.mjs';
+import { makeAgent } from '../testkit/agent.mjs';
+import { createClient } from '../lib/cgminer-client.mjs';
+
+const HOLDING = ['stratum+tcp://holding.host.example:3333', 'stratum+tcp://holding-b.host.example:3333', 'stratum+ssl://holding-c.other.example:443'];
+const OWNER = 'stratum+tcp://btc.pool.example:3333';
+const WRITES = new Set(['addpool', 'switchpool', 'enablepool', 'disablepool', 'removepool', 'poolpriority']);
+
+describe('three holding pools, through the agent', () => {
+  /** @type {Simulator} */
+  let sim;
+  /** @type {import('../testkit/fake-edge.mjs').FakeEdge} */
+  let edge;
+  /** @type {string} */
+  let dir;
+  // .1 bmminer, .2 btminer (old firmware with plain writes), .3 cgminer, .4 bmminer with three full pool slots
+  const IPS = ['127.46.3.1', '127.46.3.2', '127.46.3.3', '127.46.3.4'];
+  const workerOf = (/** @type {string} */ ip, /** @type {number} */ i) => `${i === 2 ? 'otheracct' : 'hostacct'}.unit${ip.split('.')[3]}`;
+  const holdingOf = (/** @type {string} */ ip) => HOLDING.map((url, i) => ({ url, user: workerOf(ip, i), password: 'x' }));
+  /** @type {Map<string, { url: string, user: string }>} */
+  const recorded = new Map();
+
+  beforeEach(async () => {
+    sim = await new Simulator({ count: 4, base: '127.46.3.1', scenarios: { '127.46.3.4': 'poolslots' } }).start();
+    recorded.clear();
+    for (const m of sim.describe()) recorded.set(m.ip, { url: m.pools[0]?.url ?? '', user: m.pools[0]?.user ?? '' });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hy-holding-'));
+    edge = await startFakeEdge({
+      config: { scan_segments: ['127.46.3.0/29'], poll_interval_s: 30, miners: IPS.map((ip) => ({ ip, pools: holdingOf(ip), remove_other_pools: false })) },
+    });
+  });
+  afterEach(async () => {
+    await sim.stop();
+    await edge.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const reported = (/** @type {string} */ ip) => /** @type {any} */ (edge.accepted.at(-1)?.miners.find((m) => m.ip === ip));
+  const poolsOf = (/** @type {string} */ ip) => sim.get(ip).orderedPools().map((p) => [p.url, p.user]);
+  const holdingRows = (/** @type {string} */ ip) => holdingOf(ip).map((p) => [p.url, p.user]);
+
+  test('the three holding pools on top in order, the customer’s pools after them; idempotent; restore puts the recorded pool back', async () => {
+    const agent = makeAgent(edge, dir);
+    await agent.start();
+    await agent.cycle();
+    for (const ip of ['127.46.3.1', '127.46.3.2', '127.46.3.3']) {
+      const pools = poolsOf(ip);
+      assert.deepEqual(pools.slice(0, 3), holdingRows(ip), `${ip}: the holding pools first, in order`);
+      assert.deepEqual(pools.slice(3).map(([url]) => url), [OWNER, 'stratum+tcp://btc-backup.pool.example:3333'], `${ip}: the customer's pools kept, after them`);
+      assert.equal(sim.get(ip).activePool()?.url, HOLDING[0]);
+      assert.equal(reported(ip).pool_apply.status, 'applied', ip);
+      assert.ok(sim.commandLog.some((c) => c.ip === ip && c.command === 'poolpriority'), `${ip}: ordered with poolpriority`);
+    }
+    // three slots: the customer's pools made room, the miner holds exactly the holding pools
+    assert.deepEqual(poolsOf('127.46.3.4'), holdingRows('127.46.3.4'));
+    assert.deepEqual(edge.invalid, []);
+
+    // the next cycle confirms on the first holding pool and writes nothing
+    sim.commandLog.length = 0;
+    await agent.cycle();
+    for (const ip of IPS) {
+      assert.equal(reported(ip).pool_url, HOLDING[0], ip);
+      assert.equal(reported(ip).pool_user, workerOf(ip, 0));
+      assert.equal(reported(ip).pool_apply, undefined);
+    }
+    assert.deepEqual(sim.commandLog.filter((c) => WRITES.has(c.command)), []);
+
+    // the first holding pool is switched off at the miner: it mines on the 2nd (the failover the
+    // backups are for), and the agent puts the 1st back on top on its next cycle
+    const first = sim.get('127.46.3.1').orderedPools()[0];
+    assert.ok(first);
+    first.disabled = true;
+    assert.equal(sim.get('127.46.3.1').activePool()?.url, HOLDING[1], 'failover goes to the 2nd holding pool, not to the customer’s');
+    await agent.cycle();
+    assert.equal(sim.get('127.46.3.1').activePool()?.url, HOLDING[0]);
+
+    // the restore: the recorded pool back on top
+    edge.config = { scan_segments: ['127.46.3.0/29'], poll_interval_s: 30, miners: IPS.map((ip) => ({ ip, pools: [{ ...recorded.get(ip), password: 'x' }], remove_other_pools: false })) };
+    await agent.cycle();
+    await agent.cycle();
+    for (const ip of IPS) {
+      assert.equal(reported(ip).pool_url, OWNER, ip);
+      assert.equal(reported(ip).pool_user, recorded.get(ip)?.user, ip);
+    }
+    agent.stop();
+  });
+
+  test('firmware without poolpriority: the same order through switchpool, last backup first', async () => {
+    const real = createClient();
+    const client = {
+      /** @type {typeof real.query} */
+      query: async (host, command, opts) => {
+        // what a cgminer build without the command answers (MSG_INVCMD 14)
+        if (command === 'poolpriority') return `{"STATUS":[{"STATUS":"E","When":0,"Code":14,"Msg":"Invalid command","Description":"cgminer 4.9.0"}],"id":1}\0`;
+        return real.query(host, command, opts);
+      },
+    };
+    const agent = makeAgent(edge, dir, { client });
+    await agent.start();
+    await agent.cycle();
+    for (const ip of ['127.46.3.1', '127.46.3.3']) {
+      assert.deepEqual(poolsOf(ip).slice(0, 3), holdingRows(ip), ip);
+      assert.equal(sim.get(ip).activePool()?.url, HOLDING[0]);
+      assert.equal(reported(ip).pool_apply.status, 'applied');
+    }
+    sim.commandLog.length = 0;
+    await agent.cycle();
+    assert.deepEqual(sim.commandLog.filter((c) => WRITES.has(c.command)), [], 'ordered once, then left alone');
+    agent.stop();
+  });
+});
