@@ -19,6 +19,8 @@ import { batchOf, createSite, report, stateOf } from '../helpers/telemetry';
 const OWN = 'stratum+tcp://own.pool.example:3333';
 const HOLDING = 'stratum+tcp://holding.guard.example:3333';
 const ELSEWHERE = 'stratum+tcp://elsewhere.example:3333';
+const HOLDING_B = 'stratum+tcp://holding-b.guard.example:3333';
+const HOLDING_C = 'stratum+ssl://holding-c.guard.example:443';
 
 async function fixture(name: string) {
   const host = await createHost(name);
@@ -89,6 +91,29 @@ describe('a redirect refreshes its sites’ pool guards at once', () => {
     const raised = await mismatches(f.host);
     expect(raised).toHaveLength(1);
     expect(raised[0]).toMatchObject({ minerId: mine.id, customerId: f.customer.id });
+  });
+
+  it('a unit that failed over to a backup holding pool during a redirect raises no alert', async () => {
+    const f = await fixture('Guard Backup Host');
+    await setHoldingPool(f.host, HOLDING, [HOLDING_B, HOLDING_C]);
+    const mine = await f.unit(f.customer.id);
+    await f.send(mine.mac, OWN, `cust.${mine.mac}`);
+    const caseId = await f.open(f.customer.id);
+    await startRedirect(db(), env, f.host.hostId, f.actor, caseId, { scope: 'all' });
+    // The first holding pool is down: the unit mines on the 3rd, then the 2nd, past the grace.
+    await f.send(mine.mac, HOLDING_C, `hostacct.x`);
+    await ageMismatch(f.stub);
+    await f.send(mine.mac, HOLDING_C, `hostacct.x`);
+    await f.send(mine.mac, HOLDING_B, `hostacct.x`);
+    await ageMismatch(f.stub);
+    await f.send(mine.mac, HOLDING_B, `hostacct.x`);
+    expect(await mismatches(f.host)).toHaveLength(0);
+    // After the end, a unit left on a backup holding pool is guarded again.
+    await endRedirect(db(), env, f.host.hostId, f.actor, caseId);
+    await f.send(mine.mac, HOLDING_B, `hostacct.x`);
+    await ageMismatch(f.stub);
+    await f.send(mine.mac, HOLDING_B, `hostacct.x`);
+    expect(await mismatches(f.host)).toHaveLength(1);
   });
 
   it('a share redirect covers only the units it chose: the others stay guarded', async () => {
