@@ -26,6 +26,8 @@ const TEST_TIMEOUT_MS = 90_000;
 const AGENT_INTERVAL_S = 10;
 const UNITS = 3;
 const HOLDING_POOL = 'stratum+tcp://holding.e2e.example:3333';
+/** The backup holding pool (2nd in priority): the miners fail over to it, not to their old pools. */
+const HOLDING_POOL_B = 'stratum+tcp://holding-b.e2e.example:3333';
 /** The simulator's own pool (agent/lib/simulator/model.mjs): where every miner starts, and goes back to. */
 const SIM_POOL = 'stratum+tcp://btc.pool.example:3333';
 const host = DEMO_HOSTS[0];
@@ -117,11 +119,12 @@ async function withEvidence(name, fn) {
 }
 
 /** Each simulated miner's pool in use (the top-priority enabled one), from the simulator's control API. */
-async function simulatedPools() {
+/** Each simulated miner's enabled pool at `rank` in priority order (0: the one mined on, 1: its first backup). */
+async function simulatedPools(rank = 0) {
   const res = await fetch(`http://127.0.0.1:${state.controlPort}/miners`);
   assert.equal(res.status, 200);
   const miners = await res.json();
-  return new Map(miners.map((m) => [m.ip, m.pools.filter((p) => !p.disabled).sort((x, y) => x.priority - y.priority)[0] ?? null]));
+  return new Map(miners.map((m) => [m.ip, m.pools.filter((p) => !p.disabled).sort((x, y) => x.priority - y.priority)[rank] ?? null]));
 }
 
 /** Reloads the Default status tab until every unit row is in `wanted` state, within `deadlineMs`. */
@@ -176,15 +179,17 @@ describe('default and pool redirect in the browser: settings, case, redirect thr
       await page.goto('/admin/settings/default');
       await htmxReady(page);
       const settings = page.locator('#default-settings-form');
-      await field(settings, 'Holding pool stratum URL').fill(HOLDING_POOL);
-      await field(settings, 'Holding pool account').fill('texasmine-e2e');
+      await field(settings, '1st holding pool stratum URL').fill(HOLDING_POOL);
+      await field(settings, '1st pool account').fill('texasmine-e2e');
+      await field(settings, '2nd holding pool stratum URL').fill(HOLDING_POOL_B);
       await field(settings, 'Worker name rule').fill('{account}.{serial}');
       // Blank grace days: the cron never opens a default by itself; staff do, by hand.
       await field(settings, 'Grace days after the due date').fill('');
       await settings.locator('#f-auto_redirect_days').fill('');
       await settings.getByRole('button', { name: 'Save default settings' }).click();
       await page.getByText('Default settings saved.').waitFor();
-      assert.equal(await field(page.locator('#default-settings-form'), 'Holding pool stratum URL').inputValue(), HOLDING_POOL);
+      assert.equal(await field(page.locator('#default-settings-form'), '1st holding pool stratum URL').inputValue(), HOLDING_POOL);
+      assert.equal(await field(page.locator('#default-settings-form'), '2nd holding pool stratum URL').inputValue(), HOLDING_POOL_B);
 
       // The cron fires: Dana's issued invoice, 20 days past its due date, goes overdue.
       const deadline = Date.now() + 20_000;
@@ -215,6 +220,8 @@ describe('default and pool redirect in the browser: settings, case, redirect thr
       const previewText = await preview.innerText();
       assert.match(previewText, new RegExp(`${SIM_POOL.replace(/[+.]/g, '\\$&')} \\(hosted\\.m0001\\)`), 'from the pool the unit reports now');
       assert.match(previewText, /texasmine-e2e\.DANA-1/, 'to the holding pool with the rendered worker');
+      const holdingPools = await page.getByTestId('holding-pools').locator('li').allInnerTexts();
+      assert.deepEqual(holdingPools.map((t) => t.split(' ')[0]), [HOLDING_POOL, HOLDING_POOL_B], 'the holding pools the units get, in order');
 
       // Without the typed confirmation nothing starts.
       await page.getByRole('button', { name: 'Start the redirect' }).click();
@@ -231,6 +238,8 @@ describe('default and pool redirect in the browser: settings, case, redirect thr
       for (const { ip } of state.miners) await agent.waitForOutput(new RegExp(`pools ${ip.replace(/\./g, '\\.')}: switchpool`), 3 * AGENT_INTERVAL_S * 1000);
       const pools = await simulatedPools();
       state.miners.forEach(({ ip }, i) => assert.deepEqual([pools.get(ip)?.url, pools.get(ip)?.user], [HOLDING_POOL, `texasmine-e2e.DANA-${i + 1}`], `${ip} mines on the holding pool`));
+      const backups = await simulatedPools(1);
+      state.miners.forEach(({ ip }, i) => assert.deepEqual([backups.get(ip)?.url, backups.get(ip)?.user], [HOLDING_POOL_B, `texasmine-e2e.DANA-${i + 1}`], `${ip} fails over to the backup holding pool`));
 
       const rows = await waitForUnits(page, 'redirect-confirmed', 4 * AGENT_INTERVAL_S * 1000);
       for (const text of await rows.allInnerTexts()) assert.match(text, /On the holding pool/);

@@ -63,6 +63,8 @@ const CUSTOMERS = [
 
 /** The demo hosts' holding pool (Settings → Default and holding pool). */
 const DEMO_HOLDING_POOL = 'stratum+tcp://holding.pool.example:3333';
+/** Its backup endpoint (2nd holding pool): the redirected miners fail over to it, not to their own pools. */
+const DEMO_HOLDING_POOL_B = 'stratum+tcp://holding-b.pool.example:3333';
 
 /** The simulator's models (agent/lib/simulator/model.mjs), rotated over the fleet in this order. */
 const SIM_MODELS = [
@@ -140,7 +142,7 @@ export function buildSeedSql(now = Date.now()) {
       `INSERT OR IGNORE INTO network_segments (id, host_id, site_id, cidr, label, created_at) VALUES (${q(`n0000000-0000-4000-8000-00000000000${hostIndex + 1}`)}, ${q(host.id)}, ${q(site.id)}, ${q(fleet.segment)}, 'Demo fleet (miner simulator on loopback)', ${now});`,
       `INSERT OR IGNORE INTO agents (id, host_id, site_id, name, token_hash, registered_at, hostname, version, created_at) VALUES (${q(`g0000000-0000-4000-8000-00000000000${hostIndex + 1}`)}, ${q(host.id)}, ${q(site.id)}, 'Demo agent', ${q(createHash('sha256').update(demoAgentToken(host)).digest('hex'))}, ${now}, 'localhost', 'demo', ${now});`,
       // Settings → Default and holding pool (docs/DEFAULT.md), with a week of hashprices.
-      `INSERT OR IGNORE INTO default_settings (host_id, holding_pool_url, holding_account, worker_rule, pool_password, grace_days, auto_redirect_days, confirm_minutes, pay_down, hashprice_source, notice_emails, updated_at) VALUES (${q(host.id)}, ${q(DEMO_HOLDING_POOL)}, ${q(host.slug)}, '{account}.{mac}', 'x', 15, NULL, 10, 1, 'manual', 1, ${now});`,
+      `INSERT OR IGNORE INTO default_settings (host_id, holding_pool_url, holding_account, holding_pool2_url, worker_rule, pool_password, grace_days, auto_redirect_days, confirm_minutes, pay_down, hashprice_source, notice_emails, updated_at) VALUES (${q(host.id)}, ${q(DEMO_HOLDING_POOL)}, ${q(host.slug)}, ${q(DEMO_HOLDING_POOL_B)}, '{account}.{mac}', 'x', 15, NULL, 10, 1, 'manual', 1, ${now});`,
       ...Array.from({ length: 7 }, (_, k) => `INSERT OR IGNORE INTO hashprice_days (host_id, day, price_micros, source, created_at) VALUES (${q(host.id)}, ${q(new Date(now - (k + 1) * 86_400_000).toISOString().slice(0, 10))}, ${52_000 + k * 350}, 'manual', ${now});`),
       // Short sustain times so a newcomer sees alerts within a minute or two.
       `INSERT OR IGNORE INTO alert_rules (host_id, offline_minutes, low_hashrate_pct, low_hashrate_minutes, over_temp_c, over_temp_minutes, cooldown_minutes, email_customer, updated_at) VALUES (${q(host.id)}, 2, 80, 1, 85, 1, 10, 0, ${now});`,
@@ -189,7 +191,7 @@ export function buildSeedSql(now = Date.now()) {
           // contracts, which create the Row C miners these rows refer to.
           const redirectId = `r0000000-0000-4000-8${hostIndex}00-0000000000${n}`;
           redirectLines.push(
-            `INSERT OR IGNORE INTO pool_redirects (id, host_id, customer_id, default_case_id, pool_url, pool_user, started_at, ended_at, scope, started_by) VALUES (${q(redirectId)}, ${q(host.id)}, ${q(id)}, ${q(caseId)}, ${q(DEMO_HOLDING_POOL)}, ${q(`${host.slug}.{mac}`)}, ${now - 3 * 86_400_000}, NULL, 'all', 'Demo seed');`,
+            `INSERT OR IGNORE INTO pool_redirects (id, host_id, customer_id, default_case_id, pool_url, pool_user, backup_pools, started_at, ended_at, scope, started_by) VALUES (${q(redirectId)}, ${q(host.id)}, ${q(id)}, ${q(caseId)}, ${q(DEMO_HOLDING_POOL)}, ${q(`${host.slug}.{mac}`)}, ${q(JSON.stringify([{ url: DEMO_HOLDING_POOL_B, user: `${host.slug}.{mac}` }]))}, ${now - 3 * 86_400_000}, NULL, 'all', 'Demo seed');`,
           );
           const addresses = fleetAddresses(fleet);
           const contracted = DEMO_CONTRACTS[hostIndex].find(([c, , , extra]) => c === index && extra.ownUnits)?.[4];
@@ -205,7 +207,7 @@ export function buildSeedSql(now = Date.now()) {
               );
             }
             redirectLines.push(
-              `INSERT OR IGNORE INTO pool_redirect_units (id, host_id, redirect_id, customer_id, miner_id, site_id, previous_pool_url, previous_pool_user, target_pool_url, target_pool_user, phase, status, attempts, requested_at, joined_at) VALUES (${q(`u0000000-0000-4000-8${hostIndex}00-0000000d00${pad2(i)}`)}, ${q(host.id)}, ${q(redirectId)}, ${q(id)}, ${q(minerId)}, ${q(site.id)}, 'stratum+tcp://btc.pool.example:3333', ${q(simWorker)}, ${q(DEMO_HOLDING_POOL)}, ${q(`${host.slug}.${mac.replace(/:/g, '')}`)}, 'redirect', 'pending', 1, ${now}, ${now});`,
+              `INSERT OR IGNORE INTO pool_redirect_units (id, host_id, redirect_id, customer_id, miner_id, site_id, previous_pool_url, previous_pool_user, target_pool_url, target_pool_user, target_backup_pools, phase, status, attempts, requested_at, joined_at) VALUES (${q(`u0000000-0000-4000-8${hostIndex}00-0000000d00${pad2(i)}`)}, ${q(host.id)}, ${q(redirectId)}, ${q(id)}, ${q(minerId)}, ${q(site.id)}, 'stratum+tcp://btc.pool.example:3333', ${q(simWorker)}, ${q(DEMO_HOLDING_POOL)}, ${q(`${host.slug}.${mac.replace(/:/g, '')}`)}, ${q(JSON.stringify([{ url: DEMO_HOLDING_POOL_B, user: `${host.slug}.${mac.replace(/:/g, '')}` }]))}, 'redirect', 'pending', 1, ${now}, ${now});`,
             );
           }
         }
