@@ -1,6 +1,7 @@
 import { updateDefaultSettings } from '../../src/default/settings';
 import { staffActor } from '../../src/hosts/service';
-import { db, type TestHost } from './fixtures';
+import { createApiKeyFor, createHost, createTestCustomer, db, type TestHost } from './fixtures';
+import { createSite, registeredAgent } from './telemetry';
 
 /**
  * Settings → Default and holding pool for a test host (docs/DEFAULT.md): the holding pool given
@@ -23,4 +24,19 @@ export function setHoldingPool(host: TestHost, holdingPoolUrl: string, backups: 
     hashprice_url: '',
     notice_emails: false,
   });
+}
+
+/**
+ * A host with one site and its registered agent, a customer and another customer of the same host,
+ * an API key, and the default settings given (the form's fields, as `updateDefaultSettings` takes them).
+ */
+export async function defaultRedirectSetup(name: string, settings: Record<string, unknown>) {
+  const host = await createHost(name);
+  const siteId = await createSite(host);
+  const agent = await registeredAgent(host, siteId);
+  const customer = await createTestCustomer(host, { name: `${name} Customer` });
+  const other = await createTestCustomer(host, { name: `${name} Other` });
+  const key = await createApiKeyFor(host);
+  await updateDefaultSettings(db(), host.hostId, staffActor(host.owner.session), settings);
+  return { host, siteId, agent, customer, other, key };
 }

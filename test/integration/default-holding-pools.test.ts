@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { activityLog, defaultSettings, miners, poolRedirects } from '../../src/db/schema';
 import { getDefaultSettings, updateDefaultSettings } from '../../src/default/settings';
 import { staffActor } from '../../src/hosts/service';
-import { api, createApiKeyFor, createHost, createTestCustomer, db, formOf, getPage, postForm } from '../helpers/fixtures';
+import { defaultRedirectSetup } from '../helpers/default';
+import { api, createHost, db, formOf, getPage, postForm } from '../helpers/fixtures';
 import { batchOf, createSite, nextMac, postTelemetry, registeredAgent, report } from '../helpers/telemetry';
 
 /**
@@ -37,16 +38,7 @@ const SETTINGS = {
 };
 const FORM = formOf(SETTINGS);
 
-async function setup(name: string) {
-  const host = await createHost(name);
-  const siteId = await createSite(host);
-  const agent = await registeredAgent(host, siteId);
-  const customer = await createTestCustomer(host, { name: `${name} Customer` });
-  const other = await createTestCustomer(host, { name: `${name} Other` });
-  const key = await createApiKeyFor(host);
-  await updateDefaultSettings(db(), host.hostId, staffActor(host.owner.session), SETTINGS);
-  return { host, siteId, agent, customer, other, key };
-}
+const setup = (name: string) => defaultRedirectSetup(name, SETTINGS);
 type Ctx = Awaited<ReturnType<typeof setup>>;
 
 /** A unit that has reported through the agent API, then assigned to a customer. */

@@ -7,10 +7,11 @@ import { activityLog, credits, defaultCases, hashrateCreditDays, miners, poolRed
 import { postHashrateCredits } from '../../src/default/credit';
 import { runDefaultCron } from '../../src/default/cron';
 import { autoCloseSettled, startRedirect, syncRedirects } from '../../src/default/service';
-import { setHashprices, updateDefaultSettings } from '../../src/default/settings';
+import { setHashprices } from '../../src/default/settings';
 import { staffActor } from '../../src/hosts/service';
 import { insertInvoice, invoiceRow } from '../helpers/billing';
-import { api, createApiKeyFor, createHost, createTestCustomer, db, formOf, getPage, postForm, type TestHost } from '../helpers/fixtures';
+import { defaultRedirectSetup } from '../helpers/default';
+import { api, createHost, db, formOf, getPage, postForm, type TestHost } from '../helpers/fixtures';
 import { batchOf, createSite, nextMac, postTelemetry, registeredAgent, report } from '../helpers/telemetry';
 
 const HOLDING = 'stratum+tcp://holding.hashyard.example:3333';
@@ -33,16 +34,7 @@ const SETTINGS = {
 
 const FORM = formOf(SETTINGS);
 
-async function setup(name: string, settings: Record<string, unknown> = {}) {
-  const host = await createHost(name);
-  const siteId = await createSite(host);
-  const agent = await registeredAgent(host, siteId);
-  const customer = await createTestCustomer(host, { name: `${name} Customer` });
-  const other = await createTestCustomer(host, { name: `${name} Other` });
-  const key = await createApiKeyFor(host);
-  await updateDefaultSettings(db(), host.hostId, staffActor(host.owner.session), { ...SETTINGS, ...settings });
-  return { host, siteId, agent, customer, other, key };
-}
+const setup = (name: string, settings: Record<string, unknown> = {}) => defaultRedirectSetup(name, { ...SETTINGS, ...settings });
 
 type Ctx = Awaited<ReturnType<typeof setup>>;
 
