@@ -164,6 +164,12 @@ describe('a redirect with three holding pools', () => {
     expect(poolsOf(config, theirs.mac)).toBeNull();
     expect((await agentConfig(otherAgent.token)).miners).toEqual([]);
 
+    const tab = await (await getPage(`/admin/customers/${ctx.customer.id}/default-status`, { cookie: ctx.host.owner.cookie })).text();
+    const running = tab.slice(tab.indexOf('data-testid="redirect-holding-pools"'), tab.indexOf('</ol>', tab.indexOf('data-testid="redirect-holding-pools"')));
+    expect(running.indexOf(FIRST)).toBeGreaterThan(0);
+    expect(running.indexOf(FIRST)).toBeLessThan(running.indexOf(SECOND));
+    expect(running.indexOf(SECOND)).toBeLessThan(running.indexOf(THIRD));
+
     // Settings changed during the redirect do not move it: it keeps the pools it started with.
     await updateDefaultSettings(db(), ctx.host.hostId, staffActor(ctx.host.owner.session), { ...SETTINGS, holding_pool3_url: '', holding_account3: '' });
     expect(poolsOf(await agentConfig(ctx.agent.token), a.mac)).toHaveLength(3);

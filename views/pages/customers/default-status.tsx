@@ -1,6 +1,6 @@
 import type { CaseRow, OverdueAmount, PlannedUnit, RedirectPlan, RedirectRow, UnitProgress } from '../../../src/default/service';
 import type { ActivityEntry } from '../../../src/activity/service';
-import { CASE_TIMELINE_LIMIT } from '../../../src/default/service';
+import { CASE_TIMELINE_LIMIT, redirectPools } from '../../../src/default/service';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { formatEfficiency, formatMoney, NONE } from '../../../src/lib/format';
 import { Card, EmptyState, FormErrorSummary, TextArea, TextField } from '../../components/form';
@@ -97,6 +97,20 @@ export function DefaultStatusPanel(props: DefaultStatusProps) {
                 'In default, not redirected'
               )}
             </dd>
+            {props.activeRedirect && (
+              <>
+                <dt>Holding pools, in priority order</dt>
+                <dd>
+                  <ol class="holding-pools" data-testid="redirect-holding-pools">
+                    {redirectPools(props.activeRedirect).map((p) => (
+                      <li>
+                        <code>{p.url}</code>
+                      </li>
+                    ))}
+                  </ol>
+                </dd>
+              </>
+            )}
           </dl>
           {props.canAct && (
             <div class="actions-row">
