@@ -95,7 +95,7 @@ describe('a redirect refreshes its sites’ pool guards at once', () => {
 
   it('a unit that failed over to a backup holding pool during a redirect raises no alert', async () => {
     const f = await fixture('Guard Backup Host');
-    await setHoldingPool(f.host, HOLDING, [HOLDING_B, HOLDING_C]);
+    await setHoldingPool(f.host, HOLDING, { holding_pool2_url: HOLDING_B, holding_pool3_url: HOLDING_C });
     const mine = await f.unit(f.customer.id);
     await f.send(mine.mac, OWN, `cust.${mine.mac}`);
     const caseId = await f.open(f.customer.id);

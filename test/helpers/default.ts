@@ -4,16 +4,13 @@ import { createApiKeyFor, createHost, createTestCustomer, db, type TestHost } fr
 import { createSite, registeredAgent } from './telemetry';
 
 /**
- * Settings → Default and holding pool for a test host (docs/DEFAULT.md): the holding pool given
- * (and its backups, in priority order),
+ * Settings → Default and holding pool for a test host (docs/DEFAULT.md): the holding pool given,
  * worker `hostacct.<serial>`, defaults and redirects by hand only, no notice emails.
  */
-export function setHoldingPool(host: TestHost, holdingPoolUrl: string, backups: string[] = []) {
+export function setHoldingPool(host: TestHost, holdingPoolUrl: string) {
   return updateDefaultSettings(db(), host.hostId, staffActor(host.owner.session), {
     holding_pool_url: holdingPoolUrl,
     holding_account: 'hostacct',
-    holding_pool2_url: backups[0] ?? '',
-    holding_pool3_url: backups[1] ?? '',
     worker_rule: '{account}.{serial}',
     pool_password: 'x',
     grace_days: '',
