@@ -11,7 +11,6 @@ import { SEAL_AFTER_MS, sealDueDays } from '../../src/billing/seal';
 import { runContractLifecycle } from '../../src/contracts/service';
 import { activityLog, alerts, announcements, contracts, defaultCases, emailOutbox, hostExports, invoices, usageSealDays } from '../../src/db/schema';
 import { runDefaultCron } from '../../src/default/cron';
-import { updateDefaultSettings } from '../../src/default/settings';
 import { handleEmailQueue } from '../../src/email/consumer';
 import { outboxInsert } from '../../src/email/outbox';
 import type { OutgoingEmail, Transport } from '../../src/email/types';
@@ -23,10 +22,12 @@ import { closeHost } from '../../src/team/close';
 import { EXPORT_QUEUE_NAME, handleExportQueue, requestExport, type ExportMessage } from '../../src/team/export';
 import { insertMiner, insertSite, setAlertRules } from '../helpers/alerts';
 import { insertInvoice } from '../helpers/billing';
+import { setHoldingPool } from '../helpers/default';
 import { DAY_MS, HOUR_MS, insertUsage } from '../helpers/evidence';
 import { createHost, createMiner, createTestCustomer, db, ORIGIN, type TestHost } from '../helpers/fixtures';
 import { billedCustomer, billingContract, hour } from '../helpers/invoicing';
 import { recordingEnv } from '../helpers/notify';
+import { recordingQueue } from '../helpers/queues';
 import { batchOf, createSite, report, stateOf } from '../helpers/telemetry';
 
 const bindings = env as unknown as Bindings;
@@ -40,20 +41,6 @@ async function openAndClosed<T>(make: (host: TestHost) => Promise<T>, options: {
   await options.beforeClose?.(open, closed);
   await closeHost(bindings, db(), closedHost.owner.session, { confirmation: 'Closed Hosting', password: closedHost.owner.password }, options.closeAt);
   return { openHost, closedHost, open, closed };
-}
-
-/** A queue that records what it was given (no consumer behind it). */
-function recordingQueue<T>() {
-  const sent: T[] = [];
-  const queue = {
-    async send(body: T) {
-      sent.push(body);
-    },
-    async sendBatch(messages: Iterable<MessageSendRequest<T>>) {
-      for (const m of messages) sent.push(m.body);
-    },
-  } as unknown as Queue<never>;
-  return { queue, sent };
 }
 
 const batchOfBodies = <T>(queueName: string, bodies: T[]) =>
@@ -155,23 +142,9 @@ describe('usage sealing', () => {
 });
 
 describe('default cron', () => {
-  const SETTINGS = {
-    holding_pool_url: 'stratum+tcp://holding.hashyard.example:3333',
-    holding_account: 'hostacct',
-    worker_rule: '{account}.{serial}',
-    pool_password: 'x',
-    grace_days: '15',
-    auto_redirect_days: '',
-    confirm_minutes: '30',
-    pay_down: true,
-    hashprice_source: 'manual',
-    hashprice_url: '',
-    notice_emails: true,
-  };
-
   it('opens a case for the open host’s long-overdue customer, none for the closed host’s', async () => {
     const { openHost, closedHost } = await openAndClosed(async (host) => {
-      await updateDefaultSettings(db(), host.hostId, staffActor(host.owner.session), SETTINGS);
+      await setHoldingPool(host, 'stratum+tcp://holding.hashyard.example:3333', { grace_days: '15', notice_emails: true });
       const customer = await createTestCustomer(host);
       await insertInvoice(host, customer.id, { status: 'overdue', dueOn: addDays(zonedDate(Date.now(), 'UTC'), -20) });
       return customer.id;
