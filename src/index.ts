@@ -49,7 +49,8 @@ export default {
    * renewal, scheduled terminations: a contract ends within one tick of its host's midnight);
    * seals the usage of days that ended 48 hours ago (src/billing/seal.ts), a bounded batch per
    * run; marks overdue invoices and queues the period's invoices once their usage is sealed
-   * (src/billing/queue.ts).
+   * (src/billing/queue.ts). Closed hosts get none of this work (src/hosts/open.ts); their exports,
+   * quote expiry and their deletion still run.
    */
   async scheduled(controller, env, ctx) {
     const db = getDb(env.DB);

@@ -34,6 +34,7 @@ import {
 import { CUSTOMER_COLUMN, deriveCustomerStatus, type CustomerStatus } from '../customers/status';
 import { prepareOutboxRow, queueEmail } from '../email/outbox';
 import type { Bindings } from '../env';
+import { openHost } from '../hosts/open';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { newId } from '../lib/ids';
 import { invoiceAgreementsRead, type InvoiceAgreement } from '../legal/service';
@@ -743,7 +744,8 @@ export async function listInvoices(db: Db, hostId: string, filters: InvoiceListF
 
 /** Marks past-due invoices with a balance overdue, per host's own "today", with a system activity entry each. */
 export async function markOverdue(db: Db, now = Date.now()): Promise<number> {
-  const hostRows = await db.select({ id: hosts.id, timezone: hosts.timezone }).from(hosts);
+  // A closed host's invoices are left as they were: no status change, no activity entry.
+  const hostRows = await db.select({ id: hosts.id, timezone: hosts.timezone }).from(hosts).where(openHost);
   let marked = 0;
   for (let i = 0; i < hostRows.length; i += 40) {
     const statements = hostRows.slice(i, i + 40).flatMap((host) => {
@@ -780,7 +782,9 @@ export async function dueBillingJobs(db: Db, now = Date.now(), limit = 500): Pro
   const hostRows = await db
     .select({ id: hosts.id, timezone: hosts.timezone, billingDay: sql<number>`coalesce(${billingSettings.billingDay}, 1)` })
     .from(hosts)
-    .leftJoin(billingSettings, eq(billingSettings.hostId, hosts.id));
+    .leftJoin(billingSettings, eq(billingSettings.hostId, hosts.id))
+    // A closed host books nothing more.
+    .where(openHost);
   const jobs: BillingJob[] = [];
   const ready = hostRows
     .map((host) => ({ host, period: lastClosedPeriod(now, host.billingDay, host.timezone) }))

@@ -11,6 +11,7 @@
  */
 import { getDb } from '../db/client';
 import type { Bindings } from '../env';
+import { openHostIds } from '../hosts/open';
 import { dueBillingJobs, markOverdue, runBillingJob, type BillingJob } from './invoices';
 
 export const BILLING_QUEUE_NAME = 'hashyard-billing';
@@ -25,9 +26,16 @@ const isBillingJob = (body: unknown): body is BillingJob => {
 
 export async function handleBillingQueue(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
   const db = getDb(env.DB);
+  const open = await openHostIds(db, batch.messages.flatMap((message) => (isBillingJob(message.body) ? [message.body.hostId] : [])));
   for (const message of batch.messages) {
     if (!isBillingJob(message.body)) {
       console.error(`[billing] message ${message.id} is not a billing job; dropped`);
+      message.ack();
+      continue;
+    }
+    if (!open.has(message.body.hostId)) {
+      // Queued before the host was closed: a closed host books no more invoices.
+      console.warn(`[billing] ${message.body.hostId}/${message.body.customerId}/${message.body.periodKey}: the host is closed; dropped`);
       message.ack();
       continue;
     }

@@ -8,7 +8,7 @@
 import { and, asc, eq, gte, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { inIds } from '../db/sql';
-import { sites, usageAdjustments, usageSealDays, usageSeals } from '../db/schema';
+import { hosts, sites, usageAdjustments, usageSealDays, usageSeals } from '../db/schema';
 import { GENESIS_HASH, nextUtcDay, sealHash, utcDayOf, utcDayStartMs, type SealRow } from './seal-format.js';
 
 /** The D1 binding under a Db (getDb keeps it): raw statements with json_each go in D1 batches. */
@@ -44,6 +44,8 @@ interface SiteCursor {
   hostId: string;
   /** The first day of this site not yet sealed. */
   day: string;
+  /** The last day to seal now: the run's cutoff, or the day its host closed if that is earlier. */
+  cutoff: string;
 }
 
 const fingerprintRows = (rows: { customerId: string | null; energyWh: number | null; onlineSeconds: number; samples: number; avgHashrateMths: number; energySource: string }[]) => {
@@ -104,8 +106,10 @@ export async function sealDueDays(db: Db, now: number, options: { maxSteps?: num
       createdAt: sites.createdAt,
       lastDay: sql<string | null>`(SELECT max(d.day) FROM usage_seal_days d WHERE d.site_id = ${sites.id})`,
       firstHour: sql<number | null>`(SELECT min(u.hour_start) FROM usage_hourly u WHERE u.host_id = ${sites.hostId} AND u.site_id = ${sites.id})`,
+      hostClosedAt: hosts.closedAt,
     })
     .from(sites)
+    .innerJoin(hosts, eq(hosts.id, sites.hostId))
     .where(options.siteIds ? inIds(sites.id, options.siteIds) : undefined)
     .all();
   let due: SiteCursor[] = siteRows
@@ -113,8 +117,12 @@ export async function sealDueDays(db: Db, now: number, options: { maxSteps?: num
       siteId: s.siteId,
       hostId: s.hostId,
       day: s.lastDay ? nextUtcDay(s.lastDay) : utcDayOf(Math.min(s.createdAt, s.firstHour ?? s.createdAt)),
+      // A closed host's usage is final once its sites rolled up at closing (src/team/close.ts):
+      // its days are sealed through the day it closed, so the evidence of its last period is
+      // complete for the export and any dispute, and no later (empty) day is sealed for it.
+      cutoff: s.hostClosedAt === null || utcDayOf(s.hostClosedAt) > cutoff ? cutoff : utcDayOf(s.hostClosedAt),
     }))
-    .filter((s) => s.day <= cutoff);
+    .filter((s) => s.day <= s.cutoff);
 
   let budget = maxSteps;
   while (due.length > 0 && budget > 0) {
@@ -131,9 +139,9 @@ export async function sealDueDays(db: Db, now: number, options: { maxSteps?: num
       const rowDay = hour === null ? null : utcDayOf(hour);
       if (budget === 0) break;
       budget -= 1;
-      if (rowDay === null || rowDay > cutoff) {
+      if (rowDay === null || rowDay > site.cutoff) {
         // Nothing to seal up to the cutoff: mark the remaining days, if they are still empty.
-        if (await markEmptyDays(db, site, cutoff, now)) result.emptyDays += daysThrough(site.day, cutoff).length;
+        if (await markEmptyDays(db, site, site.cutoff, now)) result.emptyDays += daysThrough(site.day, site.cutoff).length;
         else result.retried += 1;
         continue;
       }
@@ -146,7 +154,7 @@ export async function sealDueDays(db: Db, now: number, options: { maxSteps?: num
       result.emptyDays += outcome.emptyBefore;
       result.seals += outcome.seals;
       const following = nextUtcDay(rowDay);
-      if (following <= cutoff) stillDue.push({ ...site, day: following });
+      if (following <= site.cutoff) stillDue.push({ ...site, day: following });
     }
     due = stillDue;
   }

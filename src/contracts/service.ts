@@ -7,6 +7,7 @@ import type { Db } from '../db/client';
 import { activityLog, contractMiners, contracts, contractSites, customers, hosts, miners, sites } from '../db/schema';
 import { inIds } from '../db/sql';
 import { unitIdent } from '../equipment/naming';
+import { openHost } from '../hosts/open';
 import { decodeCursor, encodeCursor, keysetPage } from '../lib/cursor';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { formatScaledDecimal } from '../lib/decimal';
@@ -959,7 +960,8 @@ export async function runContractLifecycle(db: Db, now = Date.now()): Promise<Li
     .select({ contract: contracts, timezone: hosts.timezone })
     .from(contracts)
     .innerJoin(hosts, eq(hosts.id, contracts.hostId))
-    .where(and(eq(contracts.status, 'active'), lt(contracts.endDate, latestToday)))
+    // A closed host's contracts stay as they were: nothing renews, expires or returns units.
+    .where(and(eq(contracts.status, 'active'), lt(contracts.endDate, latestToday), openHost))
     .all();
   for (const { contract, timezone } of due) {
     const today = zonedDate(now, timezone);

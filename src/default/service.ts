@@ -15,6 +15,7 @@ import { activityInsert, activityInsertIfChanged, type ActivityEntry, type Actor
 import type { Db } from '../db/client';
 import { activityLog, credits, customers, defaultCases, hosts, invoices, miners, poolRedirects, poolRedirectUnits, sites } from '../db/schema';
 import type { Bindings } from '../env';
+import { openHost } from '../hosts/open';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { newId } from '../lib/ids';
 import { readLive, refreshSitePoolFacts } from '../live/client';
@@ -801,15 +802,18 @@ export async function autoCloseSettled(db: Db, env: DefaultEnv, hostId: string, 
   return closed;
 }
 
-/** Hosts with something to do: configured settings, an open case, or a unit not yet confirmed. */
+/**
+ * Open hosts with something to do: configured settings, an open case, or a unit not yet confirmed.
+ * A closed host's cases stay as they were (no opening, redirect, credit or notice).
+ */
 export async function hostsForDefaultCron(db: Db): Promise<{ id: string; timezone: string }[]> {
   return db
     .select({ id: hosts.id, timezone: hosts.timezone })
     .from(hosts)
     .where(
-      sql`EXISTS (SELECT 1 FROM default_settings s WHERE s.host_id = ${hosts.id})
+      sql`${openHost} AND (EXISTS (SELECT 1 FROM default_settings s WHERE s.host_id = ${hosts.id})
         OR EXISTS (SELECT 1 FROM default_cases dc WHERE dc.host_id = ${hosts.id} AND dc.closed_at IS NULL)
-        OR EXISTS (SELECT 1 FROM pool_redirect_units u WHERE u.host_id = ${hosts.id} AND u.status <> 'confirmed')`,
+        OR EXISTS (SELECT 1 FROM pool_redirect_units u WHERE u.host_id = ${hosts.id} AND u.status <> 'confirmed'))`,
     )
     .limit(1000);
 }

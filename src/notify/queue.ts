@@ -7,6 +7,7 @@
  */
 import { getDb } from '../db/client';
 import type { Bindings } from '../env';
+import { openHostIds } from '../hosts/open';
 import { deliverChunk, type NotifyChunkMessage } from './service';
 
 export const NOTIFY_QUEUE_NAME = 'hashyard-notify';
@@ -26,9 +27,16 @@ const isChunk = (body: unknown): body is NotifyChunkMessage => {
 
 export async function handleNotifyQueue(batch: MessageBatch<unknown>, env: Bindings): Promise<void> {
   const db = getDb(env.DB);
+  const open = await openHostIds(db, batch.messages.flatMap((message) => (isChunk(message.body) ? [message.body.hostId] : [])));
   for (const message of batch.messages) {
     if (!isChunk(message.body)) {
       console.error(`[notify] message ${message.id} is not a notify chunk; dropped`);
+      message.ack();
+      continue;
+    }
+    if (!open.has(message.body.hostId)) {
+      // Queued before the host was closed: its customers get no more announcements.
+      console.warn(`[notify] ${message.body.announcementId} ${message.body.fromSeq}-${message.body.toSeq}: the host is closed; dropped`);
       message.ack();
       continue;
     }

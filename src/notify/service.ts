@@ -24,6 +24,7 @@ import { announcementDismissals, announcements, customers, maintenanceUnits, min
 import { CUSTOMER_COLUMN } from '../customers/status';
 import { prepareOutboxRow } from '../email/outbox';
 import type { Bindings } from '../env';
+import { hostIdIsOpen } from '../hosts/open';
 import { AppError, notFound, ValidationError, type FieldErrors } from '../lib/errors';
 import { newId } from '../lib/ids';
 import { parseInput } from '../lib/validation';
@@ -461,7 +462,8 @@ export async function runNotifyCron(env: NotifyEnv, now = Date.now()): Promise<{
   const due = await db
     .select({ id: announcements.id, hostId: announcements.hostId })
     .from(announcements)
-    .where(and(eq(announcements.status, 'scheduled'), sql`${announcements.sendAt} <= ${now}`))
+    // A closed host's scheduled announcements stay scheduled, unsent (so do its end notices and fan-outs below).
+    .where(and(eq(announcements.status, 'scheduled'), sql`${announcements.sendAt} <= ${now}`, hostIdIsOpen(announcements.hostId)))
     .orderBy(asc(announcements.sendAt))
     .limit(50)
     .all();
@@ -470,14 +472,14 @@ export async function runNotifyCron(env: NotifyEnv, now = Date.now()): Promise<{
 
   // Windows that ended: claim the end notice once (guarded UPDATE), then fan it out.
   const ended = await db.all<{ id: string; host_id: string; recipient_count: number }>(sql`UPDATE announcements SET ended_notice_at = ${now}
-    WHERE kind = 'maintenance' AND ended_notice_at IS NULL AND ends_at <= ${now} AND status IN ('sending', 'sent')
+    WHERE kind = 'maintenance' AND ended_notice_at IS NULL AND ends_at <= ${now} AND status IN ('sending', 'sent') AND ${hostIdIsOpen(announcements.hostId)}
     RETURNING id, host_id, recipient_count`);
   for (const row of ended) await queueChunks(env, { id: row.id, hostId: row.host_id, recipientCount: row.recipient_count }, 'ended');
 
   const stuck = await db
     .select()
     .from(announcements)
-    .where(and(eq(announcements.status, 'sending'), sql`${announcements.startedAt} <= ${now - 30 * 60_000}`))
+    .where(and(eq(announcements.status, 'sending'), sql`${announcements.startedAt} <= ${now - 30 * 60_000}`, hostIdIsOpen(announcements.hostId)))
     .limit(20)
     .all();
   for (const row of stuck) await queueChunks(env, row, 'notice');

@@ -5,7 +5,8 @@
  * src/auth/staff-session.ts), the portal by slug and by custom domain with its sign-in and public
  * quote pages (src/portal/tenant.ts), agents (src/agents/service.ts) and API keys
  * (src/auth/api-keys.ts). The sites' live objects stop their alarms (no alert emails after
- * closing). The data stays for CLOSE_GRACE_MS, then the cron deletes it (deleteClosedHosts).
+ * closing). Background work (crons, queue consumers, alert emails) skips a closed host through
+ * src/hosts/open.ts. The data stays for CLOSE_GRACE_MS, then the cron deletes it (deleteClosedHosts).
  */
 import { and, asc, eq, inArray, isNotNull, isNull, lte, sql } from 'drizzle-orm';
 import { activityInsert } from '../activity/service';

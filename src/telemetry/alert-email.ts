@@ -6,6 +6,7 @@ import { inIds } from '../db/sql';
 import { alerts, customers, miners } from '../db/schema';
 import { prepareOutboxRow, queueEmail } from '../email/outbox';
 import type { Bindings } from '../env';
+import { hostIdIsOpen } from '../hosts/open';
 import { platformOrigin, portalBaseUrl } from '../portal/links';
 import { resolveHostById } from '../portal/tenant';
 import { loadAlertRules } from './alerts';
@@ -83,6 +84,8 @@ export async function alertEmails(db: Db, env: AlertEmailEnv, hostId: string, op
     .where(
       and(
         eq(alerts.hostId, hostId),
+        // A closed host's alerts are recorded by a flush still under way, never emailed.
+        hostIdIsOpen(alerts.hostId),
         inIds(alerts.id, openedAlertIds),
         isNull(alerts.emailedAt),
         isNull(alerts.closedAt),

@@ -5,9 +5,10 @@ import { createSite, registeredAgent } from './telemetry';
 
 /**
  * Settings → Default and holding pool for a test host (docs/DEFAULT.md): the holding pool given,
- * worker `hostacct.<serial>`, defaults and redirects by hand only, no notice emails.
+ * worker `hostacct.<serial>`, defaults and redirects by hand only, no notice emails, unless
+ * `overrides` says otherwise (form field names).
  */
-export function setHoldingPool(host: TestHost, holdingPoolUrl: string) {
+export function setHoldingPool(host: TestHost, holdingPoolUrl: string, overrides: Record<string, string | boolean> = {}) {
   return updateDefaultSettings(db(), host.hostId, staffActor(host.owner.session), {
     holding_pool_url: holdingPoolUrl,
     holding_account: 'hostacct',
@@ -20,6 +21,7 @@ export function setHoldingPool(host: TestHost, holdingPoolUrl: string) {
     hashprice_source: 'manual',
     hashprice_url: '',
     notice_emails: false,
+    ...overrides,
   });
 }
 

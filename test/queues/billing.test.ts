@@ -8,22 +8,9 @@ import type { Bindings } from '../../src/env';
 import worker from '../../src/index';
 import { createHost, createTestCustomer, db } from '../helpers/fixtures';
 import { billedCustomer, billingContract, hour, setBilling } from '../helpers/invoicing';
+import { recordingQueue } from '../helpers/queues';
 
 const bindings = env as unknown as Bindings;
-
-/** A queue that records what it was given instead of delivering (no consumer runs behind it). */
-function recordingQueue() {
-  const sent: BillingJob[] = [];
-  const queue = {
-    async send(body: BillingJob) {
-      sent.push(body);
-    },
-    async sendBatch(messages: Iterable<MessageSendRequest<BillingJob>>) {
-      for (const m of messages) sent.push(m.body);
-    },
-  } as unknown as Queue<unknown>;
-  return { queue, sent };
-}
 
 async function hostWithCustomers() {
   const host = await createHost();
@@ -77,7 +64,7 @@ describe('billing cron', () => {
 
   it('the scheduled handler queues due invoices and marks overdue ones', async () => {
     const { host, customer } = await hostWithCustomers();
-    const { queue, sent } = recordingQueue();
+    const { queue, sent } = recordingQueue<BillingJob>();
     const summary = await runBillingCron({ DB: env.DB, BILLING_QUEUE: queue }, hour('2026-04-03T01:00:00Z'));
     expect(sent.filter((j) => j.hostId === host.hostId)).toEqual([{ kind: 'invoice', hostId: host.hostId, customerId: customer.id, periodKey: '2026-03' }]);
     expect(summary.queued).toBeGreaterThanOrEqual(1);
