@@ -123,3 +123,28 @@ describe('three holding pools, through the agent', () => {
     agent.stop();
   });
 });
+
+describe('the simulator answers poolpriority as cgminer does', () => {
+  test('the listed pools first in that order, the others after; a duplicate or unknown id is refused and changes nothing', async () => {
+    const sim = await new Simulator({ count: 1, base: '127.46.4.1' }).start();
+    const { query } = createClient();
+    const ask = async (/** @type {string} */ command, /** @type {string} */ parameter) => {
+      const r = JSON.parse((await query('127.46.4.1', command, { parameter })).replace(/\0+$/, ''));
+      const st = Array.isArray(r.STATUS) ? r.STATUS[0] : r;
+      return [st.STATUS, st.Code, st.Msg];
+    };
+    try {
+      const m = sim.get('127.46.4.1');
+      assert.deepEqual(await ask('addpool', `${HOLDING[0]},w,x`), ['S', 55, `Added pool 2: '${HOLDING[0]}'`]);
+      const before = m.orderedPools().map((p) => p.id);
+      assert.deepEqual(await ask('poolpriority', '2,2'), ['E', 74, 'Duplicate pool specified 2']);
+      assert.deepEqual(await ask('poolpriority', '2,9'), ['E', 26, 'Invalid pool id 9 - range is 0 - 2']);
+      assert.deepEqual(m.orderedPools().map((p) => p.id), before, 'a refused request changes nothing');
+      assert.deepEqual(await ask('poolpriority', '2,1'), ['S', 73, 'Changed pool priorities']);
+      assert.deepEqual(m.orderedPools().map((p) => p.id), [2, 1, 0]);
+      assert.equal(m.activePool()?.url, HOLDING[0]);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
