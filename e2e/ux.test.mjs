@@ -52,7 +52,7 @@ const alice = {
 const SLOGAN = 'Clean hydro-powered hashing for serious miners, from the far north of everywhere';
 
 /** Filled in by the setup test. */
-const ids = { alice: '', site: '', miners: [] };
+const ids = { alice: '', site: '', miners: [], quote: '' };
 let apiKey = '';
 
 before(async () => {
@@ -225,6 +225,23 @@ describe('every main page on a phone and a laptop (issue 15)', () => {
       }));
       for (const unit of units) ids.miners.push({ ...(await api('POST', '/api/v1/miners', unit)).data });
       await api('POST', `/api/v1/customers/${ids.alice}/equipment`, { miner_ids: ids.miners.slice(0, 4).map((m) => m.id) });
+      ids.quote = (
+        await api('POST', '/api/v1/quotes', {
+          prospect_name: 'Dana Whitfield-Oyelaran',
+          prospect_company: 'Whitfield-Oyelaran Digital Infrastructure Holdings',
+          prospect_email: `dana-${run}@example.com`,
+          kind: 'hosted',
+          pricing: 'per_kwh',
+          currency: 'USD',
+          rate: '0.065',
+          term_months: 12,
+          setup_fee: '500',
+          deposit: '2000',
+          valid_until: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
+          lines: [{ description: 'Antminer S21 XP Hydro', units: '40', ths: '473', power_w: '5676' }],
+          notify_email: host.email,
+        })
+      ).data.id;
 
       // The site's agent registers with its one-time code and reports five of the six units.
       const code = (await api('POST', `/api/v1/sites/${ids.site}/agents`, { name: 'Gateway 1' })).data.registration_code;
@@ -316,6 +333,7 @@ describe('every main page on a phone and a laptop (issue 15)', () => {
       ['staff-invoice-new', '/admin/invoices/new'],
       ['staff-quotes', '/admin/quotes'],
       ['staff-quote-new', '/admin/quotes/new'],
+      ['staff-quote', `/admin/quotes/${ids.quote}`],
       ['staff-alerts', '/admin/alerts'],
       ['staff-support', '/admin/support'],
       ['staff-support-settings', '/admin/support/settings'],
@@ -367,6 +385,33 @@ describe('every main page on a phone and a laptop (issue 15)', () => {
       }),
     );
   }
+
+  test('the unit page and a quote print without navigation, forms or buttons', { timeout: 60_000 }, () =>
+    withEvidence('print', async () => {
+      const page = staff.page;
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.emulateMedia({ media: 'print' });
+      try {
+        for (const [name, url, content] of [
+          ['unit', `/admin/equipment/${ids.miners[0].id}`, ids.miners[0].serial],
+          ['quote', `/admin/quotes/${ids.quote}`, 'Whitfield-Oyelaran Digital Infrastructure Holdings'],
+        ]) {
+          await page.goto(url);
+          await htmxReady(page);
+          const shown = await page.evaluate(() =>
+            [...document.querySelectorAll('aside.sidebar, header.topbar, details.nav-menu, nav, form, button, .btn, .skip-link')]
+              .filter((el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden')
+              .map((el) => `${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ').join('.') : ''}`),
+          );
+          assert.deepEqual(shown, [], `${name}: printed chrome`);
+          assert.ok((await page.locator('main').innerText()).includes(content), `${name}: the printout keeps its content`);
+          assert.equal(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), true, `${name}: no sideways overflow in print`);
+        }
+      } finally {
+        await page.emulateMedia({ media: 'screen' });
+      }
+    }),
+  );
 
   test('the phone menu is a <details> that opens without JavaScript; Tab reaches the skip link first', { timeout: 30_000 }, () =>
     withEvidence('menu', async () => {
