@@ -63,7 +63,7 @@ async function openCase(ctx: Ctx) {
   return ((await res.json()) as { data: { id: string } }).data.id;
 }
 
-type ApiUnit = { miner_id: string; phase: string; status: string; target_pool: { url: string; user: string }; target_backup_pools: { url: string; user: string }[] };
+type ApiUnit = { miner_id: string; phase: string; status: string; failure?: string | null; failure_message?: string | null; target_pool: { url: string; user: string }; target_backup_pools: { url: string; user: string }[] };
 const unitsOf = async (ctx: Ctx, caseId: string) => ((await (await api(`/api/v1/default-cases/${caseId}/units`, { key: ctx.key })).json()) as { data: ApiUnit[] }).data;
 
 describe('Settings → Default and holding pool: three holding pools', () => {
@@ -222,6 +222,9 @@ describe('the restore takes the holding pools off the miner', () => {
     expect((await api(`/api/v1/default-cases/${caseId}/redirect`, { key: ctx.key, method: 'POST', body: { scope: 'all' } })).status).toBe(201);
     // while redirected nothing is to be removed
     expect((await agentConfig(ctx.agent.token)).miners.some((m) => m.remove_pools)).toBe(false);
+    // b's firmware refused the redirect (it never left its pool): that refusal must not hold its restore back
+    const before = new Date(Date.now() - 5000).toISOString();
+    await postTelemetry(ctx.agent.token, batchOf([report(b.mac, { pool_url: OWN, pool_user: 'cust.b', pool_apply: { status: 'refused', message: "addpool: Access denied to 'addpool' command", at: before } })]));
 
     expect((await api(`/api/v1/default-cases/${caseId}/redirect`, { key: ctx.key, method: 'DELETE' })).status).toBe(200);
     const holdingOf = (serial: string) => [
@@ -249,7 +252,7 @@ describe('the restore takes the holding pools off the miner', () => {
     const refused = { status: 'refused' as const, message: `3 pool(s) to remove stay enabled: ${FIRST.toLowerCase()} hostacct.${a.serial}`, at: soon };
     await postTelemetry(ctx.agent.token, batchOf([report(a.mac, { pool_url: OWN, pool_user: 'cust.a', pool_apply: refused }), report(b.mac, { pool_url: OWN, pool_user: 'cust.b' })]));
     let units = await unitsOf(ctx, caseId);
-    expect(units.find((u) => u.miner_id === a.id)).toMatchObject({ phase: 'restore', status: 'failed' });
+    expect(units.find((u) => u.miner_id === a.id)).toMatchObject({ phase: 'restore', status: 'failed', failure: 'refused', failure_message: refused.message });
     expect(units.find((u) => u.miner_id === b.id)).toMatchObject({ phase: 'restore', status: 'confirmed' });
     // the failed restore is still served, so the agent keeps trying; the confirmed one is not
     const again = await agentConfig(ctx.agent.token);
