@@ -295,6 +295,9 @@ describe('default and pool redirect in the browser: settings, case, redirect thr
       for (const text of await rows.allInnerTexts()) assert.match(text, /Restored/);
       const pools = await simulatedPools();
       state.miners.forEach(({ ip }, i) => assert.deepEqual([pools.get(ip)?.url, pools.get(ip)?.user], [SIM_POOL, `hosted.m${String(i + 1).padStart(4, '0')}`], `${ip} is back on its pool`));
+      // and no holding pool is left enabled behind it: the miner's own backup is what it fails over to
+      const tables = await (await fetch(`http://127.0.0.1:${state.controlPort}/miners`)).json();
+      for (const m of tables) assert.deepEqual(m.pools.filter((p) => !p.disabled && [HOLDING_POOL, HOLDING_POOL_B].includes(p.url)), [], `${m.ip}: no holding pool left enabled`);
 
       await portal.reload();
       assert.equal(await portal.getByTestId('default-banner').count(), 0, 'the banner is gone');

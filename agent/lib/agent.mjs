@@ -16,7 +16,7 @@ import { readArpTable, DEFAULT_ARP_FILE } from './arp.mjs';
 import { normaliseConfig, configFor, DEFAULT_POLL_S } from './config.mjs';
 import { poolEntriesV3 } from './parse/btminer3.mjs';
 import { DIALECTS, capErrors, decodeReply, detectDialect, describeError, normalise, parsePools, unpackMulti, versionText } from './parse/index.mjs';
-import { applyPools, poolsSatisfied } from './pools.mjs';
+import { applyPools, poolsSatisfied, unwantedLeft } from './pools.mjs';
 import { mapLimit, sleep as realSleep } from './util.mjs';
 import { readPdu } from './pdu/snmp.mjs';
 import { EnergyCounters } from './pdu/counters.mjs';
@@ -447,7 +447,7 @@ export class Agent {
     await mapLimit(polled, this.opts.pollConcurrency ?? 64, async ({ miner, pools }) => {
       const entry = configFor(cfg, miner);
       if (!entry || entry.pools.length === 0) return;
-      if (pools && poolsSatisfied(pools, entry.pools) && !entry.removeOthers) return;
+      if (pools && poolsSatisfied(pools, entry.pools) && !entry.removeOthers && unwantedLeft(pools, entry.pools, entry.removePools).length === 0) return;
       if (this.cache.get(miner.ip)?.dialect === 'btminer3') {
         // API v3 writes need a token derived from the miner's admin password, which the agent does not hold
         const message = 'pool change not supported on Whatsminer API v3 firmware: its writes need the admin password';
@@ -465,6 +465,7 @@ export class Agent {
           }),
         desired: entry.pools,
         removeOthers: entry.removeOthers,
+        removePools: entry.removePools,
         current: pools,
       });
       for (const a of r.actions) this.log(`pools ${miner.ip}: ${a}`);

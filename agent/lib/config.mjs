@@ -5,13 +5,16 @@
 //   "poll_interval_s": 60,
 //   "miners": [ { "mac": "a0:b1:c2:d3:e4:f5", "serial": "…", "ip": "10.20.1.15",
 //                 "pools": [ { "url": "stratum+tcp://pool.example:3333", "user": "acct.w1", "password": "x" } ],
-//                 "remove_other_pools": false } ],
+//                 "remove_other_pools": false,
+//                 "remove_pools": [ { "url": "stratum+tcp://holding.example:3333", "user": "host.w1" } ] } ],
 //   "pdus": [ { "id": "…", "address": "10.20.0.5", "port": 161, "family": "apc",
 //               "snmp": { "version": "2c", "community": "…" },
 //               "outlets": [ { "outlet": "7", "mac": "…", "serial": "…", "ip": "…" } ] } ] }
 //
 // A miner entry is matched by MAC, then serial, then IP. `pools` is the
-// desired pool list, first = the pool to mine on; backups follow.
+// desired pool list, first = the pool to mine on; backups follow. `remove_pools`
+// (optional) names pools (URL + worker) that must not stay usable on the miner:
+// removed, else disabled (a restore's holding pools, docs/DEFAULT.md).
 
 import { parseCidr } from './scanner.mjs';
 import { normaliseMac } from './parse/common.mjs';
@@ -23,7 +26,8 @@ export const DEFAULT_POLL_S = 60;
 
 /**
  * @typedef {{ url: string, user: string, password: string }} DesiredPool
- * @typedef {{ mac?: string, serial?: string, ip?: string, pools: DesiredPool[], removeOthers: boolean }} MinerConfig
+ * @typedef {{ url: string, user: string }} UnwantedPool
+ * @typedef {{ mac?: string, serial?: string, ip?: string, pools: DesiredPool[], removeOthers: boolean, removePools: UnwantedPool[] }} MinerConfig
  * @typedef {{ outlet: string, mac?: string, serial?: string, ip?: string }} OutletMapping
  * @typedef {import('./pdu/snmp.mjs').PduTarget & { id: string, outlets: OutletMapping[] }} PduConfig
  * @typedef {{ segments: string[], pollIntervalS: number, miners: MinerConfig[], pdus: PduConfig[], problems: string[] }} AgentConfig
@@ -144,10 +148,19 @@ export function normaliseConfig(raw) {
         bad = true;
       } else pools.push(r);
     }
+    /** @type {UnwantedPool[]} */
+    const removePools = [];
+    for (const p of Array.isArray(e.remove_pools) ? e.remove_pools : []) {
+      const r = checkPool(p);
+      if (typeof r === 'string') {
+        problems.push(`miner ${mac ?? serial ?? ip}: remove_pools: ${r}`);
+        bad = true;
+      } else removePools.push({ url: r.url, user: r.user });
+    }
     // A partly invalid pool list is not applied at all: applying the valid
-    // rest could leave a miner on the wrong pool.
+    // rest could leave a miner on the wrong pool (or a holding pool behind it).
     if (bad) continue;
-    miners.push({ mac, serial, ip, pools, removeOthers: e.remove_other_pools === true });
+    miners.push({ mac, serial, ip, pools, removeOthers: e.remove_other_pools === true, removePools });
   }
   /** @type {PduConfig[]} */
   const pdus = [];

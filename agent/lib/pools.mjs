@@ -16,6 +16,11 @@
 //      (remove_other_pools) and only when safe: the desired pool is Alive and
 //      is the one being mined on, the pool removed is not the active one, and
 //      the list is re-read after every removal (ids shift).
+//   5. the pools named in `remove_pools` (a restore's holding pools) must not
+//      stay usable: `removepool|N`, or — firmware that refuses it (no such
+//      command, or the pool is the active one: cgminer's MSG_ACTPOOL 67) —
+//      `disablepool|N`. Only after step 3 put the desired pool on top, so the
+//      miner is never left without a pool; a desired pool is never touched.
 //
 // Pool ids are used as the miner numbers them (`POOL`), 0- or 1-based.
 
@@ -50,6 +55,16 @@ export function poolsSatisfied(pools, desired) {
   return desired.every((d, i) => !!ordered[i] && samePool(/** @type {PoolEntry} */ (ordered[i]), d) && ordered[i]?.status !== 'Disabled');
 }
 
+/**
+ * The pools named in `remove_pools` that the miner still holds enabled (a desired pool is never
+ * one of them, whatever the list says).
+ * @param {PoolEntry[]} pools @param {DesiredPool[]} desired @param {{ url: string, user: string }[] | undefined} unwanted
+ */
+export function unwantedLeft(pools, desired, unwanted) {
+  if (!unwanted?.length) return [];
+  return pools.filter((p) => p.status !== 'Disabled' && unwanted.some((u) => samePool(p, { ...u, password: '' })) && !desired.some((d) => samePool(p, d)));
+}
+
 /** Pools, best (lowest) priority first. @param {PoolEntry[]} pools */
 function byPriority(pools) {
   return [...pools].sort((a, b) => (a.priority ?? a.id) - (b.priority ?? b.id));
@@ -77,6 +92,7 @@ export const POOL_APPLY_MESSAGE_MAX = 256;
  *   query: (command: string, parameter?: string) => Promise<string>,
  *   desired: DesiredPool[],
  *   removeOthers?: boolean,
+ *   removePools?: { url: string, user: string }[],
  *   current?: PoolEntry[],
  * }} o  `query` sends one command to this miner; `current` saves a read
  * @returns {Promise<{ actions: string[], errors: string[], changed: boolean, outcome: PoolApplyOutcome | null }>}
@@ -200,6 +216,28 @@ export async function applyPools(o) {
         pools = await read();
       }
     }
+
+    // 5. the unwanted pools removed, else disabled; one that neither takes is reported
+    /** @type {string[]} */
+    const kept = [];
+    for (let guard = 0; guard < 32; guard++) {
+      const p = unwantedLeft(pools, desired, o.removePools).find((x) => !kept.includes(poolKey(x)));
+      if (!p) break;
+      try {
+        await write('removepool', String(p.id));
+      } catch (err) {
+        if (!(err instanceof CommandError)) throw err;
+        try {
+          await write('disablepool', String(p.id));
+        } catch (err2) {
+          if (!(err2 instanceof CommandError)) throw err2;
+          kept.push(poolKey(p));
+          errors.push(`pool change failed: ${p.url} stays enabled: removepool: ${err.message}; disablepool: ${err2.message}`);
+        }
+      }
+      pools = await read();
+    }
+    if (kept.length) failure = { status: 'refused', message: clip(`${kept.length} pool(s) to remove stay enabled: ${kept.join(', ')}`) };
   } catch (err) {
     const msg = err instanceof CommandError ? `${err.command}: ${err.message}` : `${asking}: ${/** @type {Error} */ (err).message}`;
     errors.push(`pool change failed: ${msg}`);
@@ -210,6 +248,11 @@ export async function applyPools(o) {
   const changed = actions.some((a) => !a.startsWith('removepool deferred'));
   const outcome = failure ?? (changed ? { status: /** @type {const} */ ('applied'), message: clip(`now on ${desired[0]?.url}`) } : null);
   return { actions, errors, changed, outcome };
+}
+
+/** @param {PoolEntry} p */
+function poolKey(p) {
+  return `${canonUrl(p.url)} ${p.user ?? ''}`;
 }
 
 /** @param {string} s */

@@ -148,3 +148,118 @@ describe('the simulator answers poolpriority as cgminer does', () => {
     }
   });
 });
+
+// The restore (redirect ended): the recorded pool back on top AND the holding pools gone from the
+// miner (`remove_pools`), so a customer whose own pool goes down later fails over to its own
+// backup, never to the host's holding pool. Firmware without removepool ends with them disabled.
+describe('the restore leaves no holding pool usable on the miner', () => {
+  /** @type {Simulator} */
+  let sim;
+  /** @type {import('../testkit/fake-edge.mjs').FakeEdge} */
+  let edge;
+  /** @type {string} */
+  let dir;
+  // .1 bmminer, .2 btminer, .3 cgminer, .4 bmminer without removepool, .5 bmminer with three pool slots
+  const IPS = ['127.46.5.1', '127.46.5.2', '127.46.5.3', '127.46.5.4', '127.46.5.5'];
+  const workerOf = (/** @type {string} */ ip, /** @type {number} */ i) => `${i === 2 ? 'otheracct' : 'hostacct'}.unit${ip.split('.')[3]}`;
+  const holdingOf = (/** @type {string} */ ip) => HOLDING.map((url, i) => ({ url, user: workerOf(ip, i), password: 'x' }));
+  /** @type {Map<string, { url: string, user: string }>} */
+  const recorded = new Map();
+  const config = (/** @type {'redirect' | 'restore'} */ phase) => ({
+    scan_segments: ['127.46.5.0/29'],
+    poll_interval_s: 30,
+    miners: IPS.map((ip) =>
+      phase === 'redirect'
+        ? { ip, pools: holdingOf(ip), remove_other_pools: false }
+        : { ip, pools: [{ ...recorded.get(ip), password: 'x' }], remove_other_pools: false, remove_pools: holdingOf(ip).map(({ url, user }) => ({ url, user })) },
+    ),
+  });
+
+  beforeEach(async () => {
+    sim = await new Simulator({ count: 5, base: '127.46.5.1', scenarios: { '127.46.5.4': 'noremove', '127.46.5.5': 'poolslots' } }).start();
+    recorded.clear();
+    for (const m of sim.describe()) recorded.set(m.ip, { url: m.pools[0]?.url ?? '', user: m.pools[0]?.user ?? '' });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hy-restore-'));
+    edge = await startFakeEdge({ config: config('redirect') });
+  });
+  afterEach(async () => {
+    await sim.stop();
+    await edge.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const reported = (/** @type {string} */ ip) => /** @type {any} */ (edge.accepted.at(-1)?.miners.find((m) => m.ip === ip));
+  const isHolding = (/** @type {{ url: string }} */ p) => HOLDING.includes(p.url);
+
+  test('removed (or disabled where removepool is refused); the customer’s pool active, its backup kept and enabled; idempotent; failover stays the customer’s', async () => {
+    const agent = makeAgent(edge, dir);
+    await agent.start();
+    await agent.cycle();
+    for (const ip of IPS) assert.equal(sim.get(ip).activePool()?.url, HOLDING[0], `${ip}: redirected first`);
+
+    edge.config = config('restore');
+    sim.commandLog.length = 0;
+    await agent.cycle();
+    for (const ip of IPS) {
+      const m = sim.get(ip);
+      assert.deepEqual([m.activePool()?.url, m.activePool()?.user], [OWNER, recorded.get(ip)?.user], `${ip}: the customer's pool active`);
+      assert.deepEqual(m.pools.filter((p) => isHolding(p) && !p.disabled), [], `${ip}: no holding pool enabled`);
+      assert.equal(reported(ip).pool_apply.status, 'applied', ip);
+    }
+    for (const ip of ['127.46.5.1', '127.46.5.2', '127.46.5.3']) {
+      assert.deepEqual(sim.get(ip).orderedPools().map((p) => [p.url, p.disabled]), [[OWNER, false], ['stratum+tcp://btc-backup.pool.example:3333', false]], `${ip}: exactly the customer's pools, as before the redirect`);
+    }
+    // no removepool on this firmware: the three holding pools stay listed, disabled, behind the customer's
+    const noRemove = sim.get('127.46.5.4').orderedPools();
+    assert.deepEqual(noRemove.filter(isHolding).map((p) => p.disabled), [true, true, true]);
+    assert.ok(sim.commandLog.some((c) => c.ip === '127.46.5.4' && c.command === 'disablepool'));
+    assert.deepEqual(noRemove.filter((p) => !isHolding(p)).map((p) => [p.url, p.disabled]), [[OWNER, false], ['stratum+tcp://btc-backup.pool.example:3333', false]]);
+    // three slots: the recorded pool took one slot back, the holding pools are gone
+    assert.deepEqual(sim.get('127.46.5.5').orderedPools().filter(isHolding), []);
+
+    // the next cycle confirms the customer's pool and writes nothing
+    sim.commandLog.length = 0;
+    await agent.cycle();
+    for (const ip of IPS) {
+      assert.equal(reported(ip).pool_url, OWNER, ip);
+      assert.equal(reported(ip).pool_apply, undefined, ip);
+    }
+    assert.deepEqual(sim.commandLog.filter((c) => WRITES.has(c.command)), []);
+
+    // the customer's own pool goes down: the miner fails over to the customer's backup, not the host's
+    for (const ip of ['127.46.5.1', '127.46.5.4']) {
+      const own = sim.get(ip).orderedPools().find((p) => p.url === OWNER);
+      assert.ok(own);
+      own.disabled = true;
+      assert.equal(sim.get(ip).activePool()?.url, 'stratum+tcp://btc-backup.pool.example:3333', ip);
+    }
+    agent.stop();
+  });
+
+  test('firmware that takes neither removepool nor disablepool: the attempt is reported refused, every cycle', async () => {
+    const real = createClient();
+    const client = {
+      /** @type {typeof real.query} */
+      query: async (host, command, opts) => {
+        if (host === '127.46.5.1' && (command === 'removepool' || command === 'disablepool'))
+          return `{"STATUS":[{"STATUS":"E","When":0,"Code":45,"Msg":"Access denied to '${command}' command","Description":"cgminer 4.11.1"}],"id":1}\0`;
+        return real.query(host, command, opts);
+      },
+    };
+    const agent = makeAgent(edge, dir, { client });
+    await agent.start();
+    await agent.cycle();
+    edge.config = config('restore');
+    await agent.cycle();
+    assert.equal(sim.get('127.46.5.1').activePool()?.url, OWNER, 'the switch itself went through');
+    for (let i = 0; i < 2; i++) {
+      const r = reported('127.46.5.1');
+      assert.equal(r.pool_apply.status, 'refused');
+      assert.match(r.pool_apply.message, /3 pool\(s\) to remove stay enabled/);
+      assert.ok(r.errors.some((/** @type {string} */ e) => e.includes("disablepool: Access denied to 'disablepool' command")), r.errors.join('\n'));
+      assert.equal(reported('127.46.5.2').pool_apply?.status ?? 'none', i === 0 ? 'applied' : 'none');
+      await agent.cycle();
+    }
+    agent.stop();
+  });
+});

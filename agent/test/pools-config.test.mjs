@@ -131,15 +131,23 @@ describe('config', () => {
     const c = normaliseConfig({
       scan_segments: ['10.20.1.7/24', '10.20.2.0/25'],
       poll_interval_s: 5,
-      miners: [{ mac: 'A0:B1:C2:D3:E4:F5', pools: [{ url: 'stratum+tcp://p.example:3333', user: 'a.w1' }], remove_other_pools: true }],
+      miners: [
+        { mac: 'A0:B1:C2:D3:E4:F5', pools: [{ url: 'stratum+tcp://p.example:3333', user: 'a.w1' }], remove_other_pools: true },
+        { ip: '10.20.1.9', pools: [{ url: 'stratum+tcp://p.example:3333', user: 'a.w2' }], remove_pools: [{ url: ' stratum+tcp://holding.example:3333 ', user: 'host.w2' }] },
+        // a bad remove_pools entry drops the whole entry, as a bad pool does
+        { ip: '10.20.1.10', pools: [{ url: 'stratum+tcp://p.example:3333', user: 'a.w3' }], remove_pools: [{ url: 'http://holding.example', user: 'host.w3' }] },
+      ],
       future_field: 1,
     });
     assert.deepEqual(c, {
       segments: ['10.20.1.0/24', '10.20.2.0/25'],
       pollIntervalS: 10, // clamped
-      miners: [{ mac: 'a0:b1:c2:d3:e4:f5', serial: undefined, ip: undefined, pools: [{ url: 'stratum+tcp://p.example:3333', user: 'a.w1', password: 'x' }], removeOthers: true }],
+      miners: [
+        { mac: 'a0:b1:c2:d3:e4:f5', serial: undefined, ip: undefined, pools: [{ url: 'stratum+tcp://p.example:3333', user: 'a.w1', password: 'x' }], removeOthers: true, removePools: [] },
+        { mac: undefined, serial: undefined, ip: '10.20.1.9', pools: [{ url: 'stratum+tcp://p.example:3333', user: 'a.w2', password: 'x' }], removeOthers: false, removePools: [{ url: 'stratum+tcp://holding.example:3333', user: 'host.w2' }] },
+      ],
       pdus: [],
-      problems: [],
+      problems: ['miner 10.20.1.10: remove_pools: pool url "http://holding.example" is not a stratum URL'],
     });
   });
 

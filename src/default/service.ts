@@ -584,13 +584,17 @@ export function judgeUnit(unit: JudgedUnit, live: LiveMiner | undefined, confirm
       ? [{ url: unit.targetPoolUrl, user: unit.targetPoolUser }, ...(unit.targetBackupPools ?? [])]
       : [{ url: unit.previousPoolUrl, user: unit.previousPoolUser }];
   if (!wanted[0]!.url) return { status: 'failed', failure: 'no_previous_pool', message: null };
+  const apply = poolApplyOf(live);
+  const failedApply = apply && apply.at >= unit.requestedAt - 60_000 && (apply.status === 'refused' || apply.status === 'unreachable') ? apply : null;
+  // Telemetry names only the pool in use, not the miner's whole table: a restore is confirmed by
+  // the recorded pool in use AND no failed attempt since the request — the agent reports `refused`
+  // while a holding pool it was told to remove (`remove_pools`) stays enabled on the miner. Strictly
+  // after the request here: a refusal of the redirect itself (a unit that never left its pool) must
+  // not hold its restore back, and the agent reports nothing more once its pools are right.
+  if (unit.phase === 'restore' && failedApply && failedApply.at > unit.requestedAt) return { status: 'failed', failure: failedApply.status, message: failedApply.message };
   const on = live && (live.lastSeenAt ?? 0) >= unit.requestedAt - 60_000 ? wanted.find((want) => samePool({ url: live.poolUrl, user: live.poolUser }, want)) : undefined;
   if (on) return { status: 'confirmed', poolUrl: on.url! };
-  const apply = poolApplyOf(live);
-  if (apply && apply.at >= unit.requestedAt - 60_000) {
-    if (apply.status === 'refused') return { status: 'failed', failure: 'refused', message: apply.message };
-    if (apply.status === 'unreachable') return { status: 'failed', failure: 'unreachable', message: apply.message };
-  }
+  if (failedApply) return { status: 'failed', failure: failedApply.status, message: failedApply.message };
   if (!live || UNREACHABLE.includes(live.status)) return { status: 'failed', failure: 'unreachable', message: live ? `The unit is ${live.status}.` : 'The unit has never reported.' };
   if (now - unit.requestedAt > confirmMs) return { status: 'failed', failure: 'timeout', message: null };
   return { status: 'pending' };

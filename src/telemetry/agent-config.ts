@@ -14,7 +14,9 @@ export const DEFAULT_POLL_INTERVAL_S = 30;
  * first, per unit: a unit of a running redirect mines on the holding pools (the first, then its
  * backups in priority order: the agent orders them ahead of the customer's own pools, which stay
  * on the miner for the restore) under its own worker name; a unit whose redirect ended (or that left it) goes back to the pool recorded when the
- * redirect started, until that is confirmed; a unit of a customer under an "all units" redirect
+ * redirect started, until that is confirmed, with that redirect's holding pools as `remove_pools` (the
+ * agent removes them, else disables them: left enabled behind the customer's pool, a miner whose
+ * own pool went down would fail over to the host's); a unit of a customer under an "all units" redirect
  * that has no row yet (assigned since; the next sync records it) gets the holding pool too.
  * Otherwise a miner with its owner's pool on record is pointed back at it (`desiredPoolOf`).
  * Miners with no entry are left as they are.
@@ -87,14 +89,18 @@ export async function agentConfig(db: Db, hostId: string, siteId: string, pduKey
       ),
   ]);
   const byMiner = new Map<string, DesiredPool[]>();
+  /** A restoring unit's holding pools: the agent removes them (else disables them) from the miner. */
+  const removeByMiner = new Map<string, { url: string; user: string }[]>();
   // A redirect row wins over a restore row of an older redirect (a unit moved between two redirected customers).
   for (const unit of [...unitRows].sort((a, b) => (a.phase === b.phase ? 0 : a.phase === 'restore' ? -1 : 1))) {
-    byMiner.set(
-      unit.minerId,
-      unit.phase === 'redirect'
-        ? [{ url: unit.targetUrl, user: unit.targetUser, password: unit.password }, ...(unit.targetBackups ?? []).map((b) => ({ ...b, password: unit.password }))]
-        : [{ url: unit.previousUrl!, user: unit.previousUser ?? '', password: 'x' }],
-    );
+    const holding = [{ url: unit.targetUrl, user: unit.targetUser }, ...(unit.targetBackups ?? []).map((b) => ({ url: b.url, user: b.user }))];
+    if (unit.phase === 'redirect') {
+      byMiner.set(unit.minerId, holding.map((p) => ({ ...p, password: unit.password })));
+      removeByMiner.delete(unit.minerId);
+    } else {
+      byMiner.set(unit.minerId, [{ url: unit.previousUrl!, user: unit.previousUser ?? '', password: 'x' }]);
+      removeByMiner.set(unit.minerId, holding);
+    }
   }
   const desired = rows.flatMap((row) => {
     const owner = desiredPoolOf({ ...row, redirectUrl: null });
@@ -106,7 +112,17 @@ export async function agentConfig(db: Db, hostId: string, siteId: string, pduKey
           ? [owner]
           : []);
     if (pools.length === 0) return [];
-    return [{ ...(row.mac ? { mac: row.mac } : {}), ...(row.serial ? { serial: row.serial } : {}), ...(row.ip ? { ip: row.ip } : {}), pools, remove_other_pools: false }];
+    const remove = removeByMiner.get(row.id);
+    return [
+      {
+        ...(row.mac ? { mac: row.mac } : {}),
+        ...(row.serial ? { serial: row.serial } : {}),
+        ...(row.ip ? { ip: row.ip } : {}),
+        pools,
+        remove_other_pools: false,
+        ...(remove?.length ? { remove_pools: remove } : {}),
+      },
+    ];
   });
   const pdus = pduKey ? await agentPdus(db, pduKey, hostId, siteId) : [];
   return { scan_segments: segments.map((s) => s.cidr), poll_interval_s: DEFAULT_POLL_INTERVAL_S, miners: desired, pdus };

@@ -41,10 +41,10 @@ const FORM = formOf(SETTINGS);
 const setup = (name: string) => defaultRedirectSetup(name, SETTINGS);
 type Ctx = Awaited<ReturnType<typeof setup>>;
 
-/** A unit that has reported through the agent API, then assigned to a customer. */
-async function unit(ctx: Ctx, customerId: string, user: string) {
+/** A unit that has reported through the agent API (of the setup's site, unless another agent's token is given), then assigned to a customer. */
+async function unit(ctx: Ctx, customerId: string, user: string, token = ctx.agent.token) {
   const mac = nextMac();
-  expect((await postTelemetry(ctx.agent.token, batchOf([report(mac, { pool_url: OWN, pool_user: user })]))).status).toBe(200);
+  expect((await postTelemetry(token, batchOf([report(mac, { pool_url: OWN, pool_user: user })]))).status).toBe(200);
   const row = (await db().select().from(miners).where(and(eq(miners.hostId, ctx.host.hostId), eq(miners.mac, mac))).get())!;
   const serial = `SN${mac.replace(/:/g, '').toUpperCase()}`;
   await db().update(miners).set({ customerId, status: 'assigned', serial, nominalPowerW: 3250, nominalHashrateMths: 100_000 }).where(eq(miners.id, row.id));
@@ -53,7 +53,7 @@ async function unit(ctx: Ctx, customerId: string, user: string) {
 
 const agentConfig = async (token: string) =>
   (await (await SELF.fetch('https://hashyard.test/api/agent/v1/config', { headers: { Authorization: `Bearer ${token}` } })).json()) as {
-    miners: { mac?: string; pools: { url: string; user: string; password: string }[] }[];
+    miners: { mac?: string; pools: { url: string; user: string; password: string }[]; remove_pools?: { url: string; user: string }[] }[];
   };
 const poolsOf = (config: Awaited<ReturnType<typeof agentConfig>>, mac: string) => config.miners.find((m) => m.mac === mac)?.pools ?? null;
 
@@ -63,7 +63,7 @@ async function openCase(ctx: Ctx) {
   return ((await res.json()) as { data: { id: string } }).data.id;
 }
 
-type ApiUnit = { miner_id: string; phase: string; status: string; target_pool: { url: string; user: string }; target_backup_pools: { url: string; user: string }[] };
+type ApiUnit = { miner_id: string; phase: string; status: string; failure?: string | null; failure_message?: string | null; target_pool: { url: string; user: string }; target_backup_pools: { url: string; user: string }[] };
 const unitsOf = async (ctx: Ctx, caseId: string) => ((await (await api(`/api/v1/default-cases/${caseId}/units`, { key: ctx.key })).json()) as { data: ApiUnit[] }).data;
 
 describe('Settings → Default and holding pool: three holding pools', () => {
@@ -204,6 +204,67 @@ describe('a redirect with three holding pools', () => {
     expect(poolsOf(await agentConfig(ctx.agent.token), a.mac)).toEqual([{ url: OWN, user: 'cust.a', password: 'x' }]);
     await postTelemetry(ctx.agent.token, batchOf([report(a.mac, { pool_url: OWN, pool_user: 'cust.a' })]));
     expect((await unitsOf(ctx, caseId)).find((u) => u.miner_id === a.id)).toMatchObject({ phase: 'restore', status: 'confirmed' });
+  });
+});
+
+describe('the restore takes the holding pools off the miner', () => {
+  it('the restore config names that redirect’s holding pools to remove: that site’s agent only, the customer’s units only; a refused removal fails the restore until it goes through', async () => {
+    const ctx = await setup('Restore Remove Host');
+    const siteTwo = await createSite(ctx.host, 'Site Two');
+    const agentTwo = await registeredAgent(ctx.host, siteTwo);
+    const a = await unit(ctx, ctx.customer.id, 'cust.a');
+    const b = await unit(ctx, ctx.customer.id, 'cust.b');
+    const far = await unit(ctx, ctx.customer.id, 'cust.far', agentTwo.token);
+    // another customer's unit on the same site, with its pool on record (so it has a config entry)
+    const theirs = await unit(ctx, ctx.other.id, 'other.c');
+    await db().update(miners).set({ ownerPoolUrl: OWN, ownerPoolUser: 'other.c' }).where(eq(miners.id, theirs.id));
+    const caseId = await openCase(ctx);
+    expect((await api(`/api/v1/default-cases/${caseId}/redirect`, { key: ctx.key, method: 'POST', body: { scope: 'all' } })).status).toBe(201);
+    // while redirected nothing is to be removed
+    expect((await agentConfig(ctx.agent.token)).miners.some((m) => m.remove_pools)).toBe(false);
+    // b's firmware refused the redirect (it never left its pool): that refusal must not hold its restore back
+    const before = new Date(Date.now() - 5000).toISOString();
+    await postTelemetry(ctx.agent.token, batchOf([report(b.mac, { pool_url: OWN, pool_user: 'cust.b', pool_apply: { status: 'refused', message: "addpool: Access denied to 'addpool' command", at: before } })]));
+
+    expect((await api(`/api/v1/default-cases/${caseId}/redirect`, { key: ctx.key, method: 'DELETE' })).status).toBe(200);
+    const holdingOf = (serial: string) => [
+      { url: FIRST, user: `hostacct.${serial}` },
+      { url: SECOND, user: `hostacct.${serial}` },
+      { url: THIRD, user: `otheracct.${serial}` },
+    ];
+    const one = await agentConfig(ctx.agent.token);
+    const entry = (config: typeof one, mac: string) => config.miners.find((m) => m.mac === mac);
+    expect(entry(one, a.mac)).toMatchObject({ pools: [{ url: OWN, user: 'cust.a', password: 'x' }], remove_pools: holdingOf(a.serial) });
+    expect(entry(one, b.mac)?.remove_pools).toEqual(holdingOf(b.serial));
+    expect(entry(one, theirs.mac)).toMatchObject({ pools: [{ url: OWN, user: 'other.c' }] });
+    expect(entry(one, theirs.mac)?.remove_pools).toBeUndefined();
+    expect(entry(one, far.mac)).toBeUndefined();
+    const two = await agentConfig(agentTwo.token);
+    expect(two.miners.map((m) => m.mac)).toEqual([far.mac]);
+    expect(entry(two, far.mac)?.remove_pools).toEqual(holdingOf(far.serial));
+    // another host's agent sees none of it
+    const stranger = await defaultRedirectSetup('Restore Remove Stranger', SETTINGS);
+    expect(JSON.stringify(await agentConfig(stranger.agent.token))).not.toContain(FIRST);
+
+    // a is back on its pool but the agent could not take the holding pools off: not restored (refused);
+    // b is back with nothing refused: restored
+    const soon = new Date(Date.now() + 1000).toISOString();
+    const refused = { status: 'refused' as const, message: `3 pool(s) to remove stay enabled: ${FIRST.toLowerCase()} hostacct.${a.serial}`, at: soon };
+    await postTelemetry(ctx.agent.token, batchOf([report(a.mac, { pool_url: OWN, pool_user: 'cust.a', pool_apply: refused }), report(b.mac, { pool_url: OWN, pool_user: 'cust.b' })]));
+    let units = await unitsOf(ctx, caseId);
+    expect(units.find((u) => u.miner_id === a.id)).toMatchObject({ phase: 'restore', status: 'failed', failure: 'refused', failure_message: refused.message });
+    expect(units.find((u) => u.miner_id === b.id)).toMatchObject({ phase: 'restore', status: 'confirmed' });
+    // the failed restore is still served, so the agent keeps trying; the confirmed one is not
+    const again = await agentConfig(ctx.agent.token);
+    expect(entry(again, a.mac)?.remove_pools).toEqual(holdingOf(a.serial));
+    expect(entry(again, b.mac)).toBeUndefined();
+
+    // the agent's next attempt goes through (removed or disabled): restored, and no longer named
+    const later = new Date(Date.now() + 2000).toISOString();
+    await postTelemetry(ctx.agent.token, batchOf([report(a.mac, { pool_url: OWN, pool_user: 'cust.a', pool_apply: { status: 'applied', message: `now on ${OWN}`, at: later } })]));
+    units = await unitsOf(ctx, caseId);
+    expect(units.find((u) => u.miner_id === a.id)).toMatchObject({ phase: 'restore', status: 'confirmed' });
+    expect(entry(await agentConfig(ctx.agent.token), a.mac)).toBeUndefined();
   });
 });
 

@@ -11,6 +11,7 @@ export const SCENARIOS = /** @type {const} */ ([
   'poolchange', // someone changed the pools on the miner to a foreign pool
   'readonly', // the API refuses privileged commands (addpool, switchpool, ...): stock firmware with restricted API access
   'poolslots', // the firmware keeps three pool slots, all in use: addpool needs a removepool first
+  'noremove', // the firmware has no removepool (answers "Invalid command"): pools can only be disabled
   'garbage', // replies are not JSON
   'hang', // accepts connections but never answers
 ]);

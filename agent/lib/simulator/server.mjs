@@ -305,6 +305,7 @@ export class Simulator {
       return okReply(m, now, 48, `Disabling pool ${p.id}:'${p.url}'`);
     }
     if (command === 'removepool') {
+      if (m.scenario === 'noremove') return errorReply(m, now, 14, 'Invalid command');
       if (m.pools.length <= 1) return errorReply(m, now, 66, `Cannot remove last pool ${p.id}:'${p.url}'`);
       if (m.activePool() === p) return errorReply(m, now, 67, `Cannot remove active pool ${p.id}:'${p.url}'`);
       const url = p.url;
