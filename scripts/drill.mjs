@@ -28,7 +28,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
 import { freePort, ROOT, startProcess } from '../e2e/harness.mjs';
-import { buildSeedSql, DEMO_HOSTS, demoAgentToken } from './demo-data.mjs';
+import { buildSeedSql, DEMO_HOSTS, demoAgentToken, splitSeedSql } from './demo-data.mjs';
 
 const HOUR_MS = 3_600_000;
 const BUCKET_MS = 300_000;
@@ -74,10 +74,14 @@ const wranglerRun = (argv, label) => {
 };
 say(`state in ${path.relative(ROOT, persistDir)}; ${UNITS} units, outage ${OUTAGE_MS / 1000} s, poll every ${INTERVAL_S} s`);
 wranglerRun(['d1', 'migrations', 'apply', 'DB', '--local'], 'migrations');
-const seedFile = path.join(persistDir, 'seed.sql');
-// The drill's fleet is larger than the demo's: widen the demo site's segment to cover it.
-writeFileSync(seedFile, `${buildSeedSql()}\nUPDATE network_segments SET cidr = '127.20.0.0/22' WHERE site_id = '${host.site.id}';\n`);
-wranglerRun(['d1', 'execute', 'DB', '--local', '--file', seedFile], 'demo seed');
+// The drill's fleet is larger than the demo's: widen the demo site's segment to cover it. The seed
+// goes in parts, as `npm start` loads it: one statement must stay under SQLite's length limit.
+const seedParts = splitSeedSql(`${buildSeedSql()}\nUPDATE network_segments SET cidr = '127.20.0.0/22' WHERE site_id = '${host.site.id}';\n`);
+seedParts.forEach((part, i) => {
+  const seedFile = path.join(persistDir, `seed-${i + 1}.sql`);
+  writeFileSync(seedFile, part);
+  wranglerRun(['d1', 'execute', 'DB', '--local', '--file', seedFile], `demo seed, part ${i + 1} of ${seedParts.length}`);
+});
 
 // --- wrangler dev behind a proxy that can cut the edge and records what the agent sent ----------
 const workerPort = await freePort();
