@@ -172,7 +172,7 @@ describe('SNMP v3 (authPriv, SHA/AES) against the simulated PDU over UDP', () =>
     try {
       await agent.start();
       const cycle = await agent.cycle();
-      const byIp = (/** @type {string} */ ip) => cycle.miners.find((/** @type {any} */ m) => m.ip === ip);
+      const byIp = (/** @type {string} */ ip) => /** @type {any} */ (cycle.miners.find((m) => m.ip === ip));
       assert.equal(byIp('127.47.0.1').power_source, 'pdu');
       assert.equal(byIp('127.47.0.1').pdu.pdu_id, 'pdu-good');
       assert.equal(byIp('127.47.0.2').pdu, undefined, 'no reading from the PDU that refused us');
