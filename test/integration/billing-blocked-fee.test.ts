@@ -8,6 +8,7 @@ import { activityLog, invoiceLines, invoices, invoiceUnitFees, miners, usageHour
 import { staffActor } from '../../src/hosts/service';
 import { createHost, db, getPage, ORIGIN, postForm, type TestHost } from '../helpers/fixtures';
 import { billedCustomer, billingContract, billingUnit, hour, setBilling } from '../helpers/invoicing';
+import { acceptInvite, setHostSlug, staffInvite } from '../helpers/portal';
 
 /**
  * Issue 17: a unit whose energy is unknown blocks its energy line; staff may bill it a fixed fee
@@ -160,6 +161,17 @@ describe('billing blocked units a fixed fee', () => {
     // The printed invoice links the fee line's evidence.
     const doc = await (await getPage(`/admin/invoices/${first.invoice.id}`, { cookie: host.owner.cookie })).text();
     expect(doc).toContain(`/lines/${feeLine.id}/evidence.csv`);
+
+    // The customer sees the fee line on their invoice in the portal, with the same evidence.
+    const slug = await setHostSlug(host);
+    const email = `fee-${customer.id.slice(0, 6)}@example.com`;
+    const { token } = await staffInvite(host, customer.id, email);
+    const { cookie: portalCookie } = await acceptInvite(`/host/${slug}`, token, email);
+    const portalDoc = await (await getPage(`/host/${slug}/invoices/${first.invoice.id}`, { cookie: portalCookie })).text();
+    expect(portalDoc).toContain('S19 Pro #SN-NO-POWER — fixed fee, no power data for 37 h');
+    const portalCsv = await getPage(`/host/${slug}/invoices/${first.invoice.id}/lines/${feeLine.id}/evidence.csv`, { cookie: portalCookie });
+    expect(portalCsv.status).toBe(200);
+    expect(await portalCsv.text()).toBe(csv);
 
     // Issued: the fee can no longer change (void and correct instead), and nothing is written.
     const late = await postForm('/admin/invoices/unit-fees', { customer_id: customer.id, period: PERIOD, miner_ids: bare, fee: '99' }, { cookie: host.owner.cookie });
