@@ -158,25 +158,7 @@ async function unitFeeRecords(db: Db, invoice: InvoiceRow, line: LineRow, timezo
   ).filter((r) => detail.windows.some(([f, t]) => r.hour_start >= f && r.hour_start < t));
   const common = { invoice_number: invoice.number, line_id: line.id, line_kind: line.kind };
   return [
-    ...rows.map(
-      (r): EvidenceRecord => ({
-        record_type: 'usage',
-        ...common,
-        unit_id: r.miner_id,
-        unit_serial: detail.serial,
-        site_id: r.site_id,
-        customer_key: r.customer_id ?? '',
-        hour_start_utc: new Date(r.hour_start).toISOString(),
-        hour_start_host: isoInZone(r.hour_start, timezone),
-        hour_start_ms: r.hour_start,
-        energy_wh: r.energy_wh,
-        energy_source: r.energy_source,
-        avg_hashrate_mths: r.avg_hashrate_mths,
-        online_seconds: r.online_seconds,
-        samples: r.samples,
-        in_line: 0,
-      }),
-    ),
+    ...rows.map((r) => usageRecord(r, common, detail.serial, timezone, false)),
     {
       record_type: 'total',
       ...common,
@@ -203,6 +185,29 @@ interface UsageSqlRow {
 }
 
 const usageColumns = sql.raw('u.miner_id, u.hour_start, u.site_id, u.customer_id, u.energy_wh, u.energy_source, u.avg_hashrate_mths, u.online_seconds, u.samples');
+
+type LineCommon = Pick<EvidenceRecord, 'invoice_number' | 'line_id' | 'line_kind'>;
+
+/** A usage row as an evidence record, before any billing or seal columns. */
+function usageRecord(r: UsageSqlRow, common: LineCommon, serial: string | null, timezone: string, inLine: boolean): EvidenceRecord {
+  return {
+    record_type: 'usage',
+    ...common,
+    unit_id: r.miner_id,
+    unit_serial: serial,
+    site_id: r.site_id,
+    customer_key: r.customer_id ?? '',
+    hour_start_utc: new Date(r.hour_start).toISOString(),
+    hour_start_host: isoInZone(r.hour_start, timezone),
+    hour_start_ms: r.hour_start,
+    energy_wh: r.energy_wh,
+    energy_source: r.energy_source,
+    avg_hashrate_mths: r.avg_hashrate_mths,
+    online_seconds: r.online_seconds,
+    samples: r.samples,
+    in_line: inLine ? 1 : 0,
+  };
+}
 
 /**
  * An energy line's records: the rows it bills (in_line 1: a unit of the line, an hour in
@@ -251,21 +256,7 @@ async function energyRecords(db: Db, invoice: InvoiceRow, line: LineRow, timezon
     const seal = sealed.has(`${r.site_id}\n${day}`) ? seals.get(`${r.site_id}\n${day}`) : undefined;
     const unit = units.get(r.miner_id);
     const base: EvidenceRecord = {
-      record_type: 'usage',
-      ...common,
-      unit_id: r.miner_id,
-      unit_serial: unit ? unit.serial : (serials.get(r.miner_id) ?? null),
-      site_id: r.site_id,
-      customer_key: r.customer_id ?? '',
-      hour_start_utc: new Date(r.hour_start).toISOString(),
-      hour_start_host: isoInZone(r.hour_start, timezone),
-      hour_start_ms: r.hour_start,
-      energy_wh: r.energy_wh,
-      energy_source: r.energy_source,
-      avg_hashrate_mths: r.avg_hashrate_mths,
-      online_seconds: r.online_seconds,
-      samples: r.samples,
-      in_line: inLine ? 1 : 0,
+      ...usageRecord(r, common, unit ? unit.serial : (serials.get(r.miner_id) ?? null), timezone, inLine),
       seal_format: seal ? SEAL_FORMAT : null,
       seal_day: seal ? day : null,
       seal_prev_hash: seal?.prevHash ?? null,
