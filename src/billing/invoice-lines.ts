@@ -59,6 +59,8 @@ export interface UnitFee {
   currency: string;
   note: string | null;
   setBy: string;
+  /** For messages: the unit's serial when known. */
+  serial?: string | null;
 }
 
 /** A unit whose energy cannot be billed for lack of power data: what the fixed-fee choice lists. */
@@ -291,7 +293,7 @@ class FeeTally {
   ) {
     for (const fee of input.unitFees ?? []) {
       if (fee.currency !== input.currency) {
-        blockers.push(`The fixed fee for unit ${fee.minerId} is in ${fee.currency}, the invoice in ${input.currency}: set it again in ${input.currency}.`);
+        blockers.push(`The fixed fee for unit ${fee.serial ?? fee.minerId} is in ${fee.currency}, the invoice in ${input.currency}: set it again in ${input.currency}.`);
         continue;
       }
       this.fees.set(fee.minerId, fee);

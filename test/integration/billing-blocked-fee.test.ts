@@ -7,7 +7,7 @@ import { EVIDENCE_COLUMNS, parseCsv, verifyEvidence } from '../../src/billing/se
 import { activityLog, invoiceLines, invoices, invoiceUnitFees, miners, usageHourly } from '../../src/db/schema';
 import { staffActor } from '../../src/hosts/service';
 import { createHost, db, getPage, ORIGIN, postForm, type TestHost } from '../helpers/fixtures';
-import { billedCustomer, billingContract, billingUnit, hour, setBilling } from '../helpers/invoicing';
+import { billedCustomer, billingContract, billingUnit, hour, setBilling, unknownUsageRows } from '../helpers/invoicing';
 import { acceptInvite, setHostSlug, staffInvite } from '../helpers/portal';
 
 /**
@@ -19,21 +19,8 @@ import { acceptInvite, setHostSlug, staffInvite } from '../helpers/portal';
 const emailEnv = { EMAIL_QUEUE: env.EMAIL_QUEUE, APP_HOST: 'hashyard.test', ENVIRONMENT: 'test' };
 const PERIOD = '2026-03';
 
-async function unknownHours(host: TestHost, minerId: string, siteId: string, customerId: string, count: number, startIso = '2026-03-02T00:00:00Z') {
-  const rows = Array.from({ length: count }, (_, i) => ({
-    minerId,
-    hourStart: hour(startIso) + i * 3_600_000,
-    hostId: host.hostId,
-    siteId,
-    customerId,
-    energyWh: null,
-    energySource: 'unknown' as const,
-    avgHashrateMths: 110_000,
-    onlineSeconds: 3600,
-    samples: 60,
-  }));
-  for (let i = 0; i < rows.length; i += 10) await db().insert(usageHourly).values(rows.slice(i, i + 10));
-}
+const unknownHours = (host: TestHost, minerId: string, siteId: string, customerId: string, count: number, startIso = '2026-03-02T00:00:00Z') =>
+  unknownUsageRows(host, minerId, siteId, customerId, Array.from({ length: count }, (_, i) => hour(startIso) + i * 3_600_000));
 
 async function knownHours(host: TestHost, minerIds: string[], siteId: string, customerId: string, count: number, wh = 3000, startIso = '2026-03-10T00:00:00Z') {
   const rows = minerIds.flatMap((minerId) =>
