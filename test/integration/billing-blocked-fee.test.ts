@@ -228,6 +228,20 @@ describe('billing blocked units a fixed fee', () => {
     expect(preview.totalMinor).toBe(4_000);
   });
 
+  it('a fee stored in another currency than the invoice blocks instead of being billed', async () => {
+    const { host, customer, bare } = await blockedSetup();
+    const now = Date.now();
+    await db().insert(invoiceUnitFees).values({ id: crypto.randomUUID(), hostId: host.hostId, customerId: customer.id, periodKey: PERIOD, minerId: bare, currency: 'EUR', amountMinor: 5_000, note: null, setBy: 'Someone', createdAt: now, updatedAt: now });
+    const preview = await previewInvoice(db(), host.hostId, customer.id, PERIOD);
+    expect(preview.lines.filter((l) => l.kind === 'unit_fee')).toEqual([]);
+    expect(preview.blockers.join(' ')).toContain('The fixed fee for unit SN-NO-POWER is in EUR, the invoice in USD: set it again in USD.');
+    expect(preview.blockers.join(' ')).toContain('Unit SN-NO-POWER has 37 hours with unknown energy');
+    // Setting it again in the invoice's currency replaces the stored row.
+    expect((await postForm('/admin/invoices/unit-fees', { customer_id: customer.id, period: PERIOD, miner_ids: bare, fee: '50' }, { cookie: host.owner.cookie })).status).toBe(303);
+    expect((await feeRows(host.hostId)).map((f) => [f.currency, f.amountMinor])).toEqual([['USD', 5_000]]);
+    expect((await previewInvoice(db(), host.hostId, customer.id, PERIOD)).blockers).toEqual([]);
+  });
+
   it('a bad amount, note or choice of units is refused with field errors (422) and writes nothing', async () => {
     const { host, customer, bare, units } = await blockedSetup();
     const cookie = host.owner.cookie;
