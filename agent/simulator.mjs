@@ -16,6 +16,8 @@
 //   --pdu SPEC           a metered PDU answering SNMP v2c (community "public") on UDP:
 //                        family@address[:port][/outlets], e.g. apc@127.21.0.1:1161/24; outlet n
 //                        feeds miner n (repeat --pdu for more; the next PDU continues the fleet)
+//   --pdu-v3 USER:AUTH:PRIV  the PDUs also answer SNMP v3 authPriv (SHA, AES-128) for USER with
+//                        these passphrases (at least 8 characters each)
 
 import { parseArgs } from 'node:util';
 import { Simulator, parseScenarioSpec } from './lib/simulator/server.mjs';
@@ -31,6 +33,7 @@ const { values } = parseArgs({
     control: { type: 'string' },
     'arp-file': { type: 'string' },
     pdu: { type: 'string', multiple: true },
+    'pdu-v3': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -77,12 +80,19 @@ try {
     process.stderr.write(`ARP table written to ${values['arp-file']}\n`);
   }
   let nextMiner = 0;
+  /** @type {import('./lib/simulator/pdu.mjs').SimV3User | undefined} */
+  let v3;
+  if (values['pdu-v3']) {
+    const [user, authKey, privKey] = values['pdu-v3'].split(':');
+    if (!user || !authKey || !privKey || authKey.length < 8 || privKey.length < 8) throw new Error('--pdu-v3: use USER:AUTHPASS:PRIVPASS, passphrases of 8 characters or more');
+    v3 = { user, level: 'authPriv', auth_protocol: 'sha', auth_key: authKey, priv_protocol: 'aes', priv_key: privKey };
+  }
   for (const spec of values.pdu ?? []) {
     const m = /^(apc|raritan|servertech|eaton)@(127\.\d+\.\d+\.\d+)(?::(\d+))?(?:\/(\d+))?$/.exec(spec);
     if (!m) throw new Error(`--pdu ${spec}: use family@127.x.y.z[:port][/outlets], family apc, raritan, servertech or eaton`);
     const outlets = Number(m[4] ?? 24);
-    const pdu = await sim.addPdu({ family: /** @type {import('./lib/pdu/families.mjs').PduFamily} */ (m[1]), address: m[2], port: Number(m[3] ?? 161), first: nextMiner, outlets });
-    process.stderr.write(`PDU ${m[1]} on udp ${m[2]}:${pdu.port}, outlets 1-${outlets} → miners ${nextMiner + 1}-${nextMiner + outlets}\n`);
+    const pdu = await sim.addPdu({ family: /** @type {import('./lib/pdu/families.mjs').PduFamily} */ (m[1]), address: m[2], port: Number(m[3] ?? 161), first: nextMiner, outlets, v3 });
+    process.stderr.write(`PDU ${m[1]} on udp ${m[2]}:${pdu.port}${v3 ? ` (v2c, and v3 user ${v3.user})` : ''}, outlets 1-${outlets} → miners ${nextMiner + 1}-${nextMiner + outlets}\n`);
     nextMiner += outlets;
   }
   if (values.control) {

@@ -1,6 +1,7 @@
 // PDU metering over real UDP: the agent's SNMP reader against the simulated PDU of every family,
-// 32-bit energy counters that wrap, a PDU that stops answering, phase-only metering, and the
-// PDU readings riding on the units' samples through a full agent cycle.
+// 32-bit energy counters that wrap, a PDU that stops answering, phase-only metering, SNMP v3
+// (authPriv, SHA/AES; net-snmp's agent does the PDU's side of the security), and the PDU readings
+// riding on the units' samples through a full agent cycle.
 
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -92,6 +93,100 @@ describe('reading the simulated PDU of each family over UDP', () => {
     const pdu = await sim.addPdu({ family: 'servertech', address: '127.44.2.4', port: 0, outlets: 1 });
     const r = await readPdu({ address: pdu.address, port: pdu.port, family: 'servertech', snmp: { version: '2c', community: 'wrong' } }, ['1'], { timeoutMs: 200, retries: 0 });
     assert.equal(r.ok, false);
+  });
+});
+
+describe('SNMP v3 (authPriv, SHA/AES) against the simulated PDU over UDP', () => {
+  let t = Date.parse('2026-11-21T10:00:00Z');
+  /** @type {Simulator} */
+  let sim;
+  const user = { user: 'hashyard-ro', level: /** @type {'authPriv'} */ ('authPriv'), auth_protocol: /** @type {'sha'} */ ('sha'), auth_key: 'auth-pass-2026', priv_protocol: /** @type {'aes'} */ ('aes'), priv_key: 'priv-pass-2026' };
+  const v3 = { version: /** @type {'3'} */ ('3'), ...user };
+  before(async () => {
+    sim = new Simulator({ count: 4, base: '127.47.0.1', jitter: 0, now: () => t });
+  });
+  after(() => sim.stop());
+
+  test('outlet power and energy are read over v3 with the right user and passphrases', async () => {
+    const pdu = await sim.addPdu({ family: 'raritan', address: '127.47.1.1', port: 0, first: 0, outlets: 3, v3: user });
+    const target = { address: pdu.address, port: pdu.port, family: /** @type {'raritan'} */ ('raritan'), snmp: v3 };
+    const first = await readPdu(target, ['1', '2', '3'], { timeoutMs: 1000 });
+    assert.ok(first.ok, JSON.stringify(first));
+    assert.equal(first.metering, 'outlet');
+    assert.deepEqual(first.outlets.map((o) => o.power_w), [3250, 3230, 3420]);
+    const before = first.outlets.map((o) => /** @type {number} */ (o.energy_raw));
+    t += HOUR;
+    const second = await readPdu(target, ['1', '2', '3'], { timeoutMs: 1000 });
+    assert.ok(second.ok);
+    const gained = second.outlets.map((o, k) => /** @type {number} */ (o.energy_raw) - /** @type {number} */ (before[k]));
+    for (const [k, watts] of [3250, 3230, 3420].entries()) assert.ok(Math.abs(/** @type {number} */ (gained[k]) - watts) <= 1, `outlet ${k + 1}: ${gained[k]} Wh`);
+  });
+
+  test('a wrong auth or priv passphrase is a clear error for that PDU, with no readings', async () => {
+    const pdu = await sim.addPdu({ family: 'apc', address: '127.47.1.2', port: 0, first: 0, outlets: 2, v3: user });
+    for (const wrong of [{ auth_key: 'not-the-auth-pass' }, { priv_key: 'not-the-priv-pass' }]) {
+      const r = await readPdu({ address: pdu.address, port: pdu.port, family: 'apc', snmp: { ...v3, ...wrong } }, ['1', '2'], { timeoutMs: 300, retries: 0 });
+      assert.equal(r.ok, false, JSON.stringify(wrong));
+      assert.deepEqual(Object.keys(r).sort(), ['error', 'ok'], 'no readings at all');
+      assert.match(/** @type {{ error: string }} */ (r).error, /SNMP v3 authentication failed: .*passphrases/);
+    }
+    // the right credentials still work on the same PDU afterwards
+    const ok = await readPdu({ address: pdu.address, port: pdu.port, family: 'apc', snmp: v3 }, ['1'], { timeoutMs: 1000 });
+    assert.ok(ok.ok);
+  });
+
+  test('an unknown v3 user is refused by the PDU with a report, named as such', async () => {
+    const pdu = await sim.addPdu({ family: 'eaton', address: '127.47.1.3', port: 0, outlets: 1, v3: user });
+    const r = await readPdu({ address: pdu.address, port: pdu.port, family: 'eaton', snmp: { ...v3, user: 'someone-else' } }, ['1'], { timeoutMs: 300, retries: 0 });
+    assert.equal(r.ok, false);
+    assert.match(/** @type {{ error: string }} */ (r).error, /does not know this v3 user/);
+  });
+
+  test('a v3 PDU that does not answer at all is a timeout, not an authentication failure', async () => {
+    const pdu = await sim.addPdu({ family: 'servertech', address: '127.47.1.4', port: 0, outlets: 1, v3: user });
+    pdu.silent = true;
+    const r = await readPdu({ address: pdu.address, port: pdu.port, family: 'servertech', snmp: v3 }, ['1'], { timeoutMs: 200, retries: 0 });
+    assert.equal(r.ok, false);
+    assert.match(/** @type {{ error: string }} */ (r).error, /timed out/);
+  });
+
+  test('in an agent cycle, a v3 PDU with a wrong passphrase is logged per PDU and its units keep their own power', async () => {
+    const good = await sim.addPdu({ family: 'raritan', address: '127.47.2.1', port: 0, first: 0, outlets: 1, v3: user });
+    const bad = await sim.addPdu({ family: 'raritan', address: '127.47.2.2', port: 0, first: 1, outlets: 1, v3: user });
+    await sim.start();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hy-pdu3-'));
+    const edge = await startFakeEdge({
+      config: {
+        scan_segments: ['127.47.0.0/30'],
+        poll_interval_s: 30,
+        miners: [],
+        pdus: [
+          { id: 'pdu-good', address: good.address, port: good.port, family: 'raritan', snmp: v3, outlets: [{ outlet: '1', ip: '127.47.0.1' }] },
+          { id: 'pdu-bad', address: bad.address, port: bad.port, family: 'raritan', snmp: { ...v3, priv_key: 'stale-priv-pass' }, outlets: [{ outlet: '1', ip: '127.47.0.2' }] },
+        ],
+      },
+    });
+    /** @type {string[]} */
+    const logged = [];
+    const agent = makeAgent(edge, dir, { now: () => new Date(t), log: (/** @type {string} */ line) => logged.push(line), pduTimeoutMs: 300, pduRetries: 0, connectTimeoutMs: 3000, readTimeoutMs: 3000, scanTimeoutMs: 3000 });
+    try {
+      await agent.start();
+      const cycle = await agent.cycle();
+      const byIp = (/** @type {string} */ ip) => /** @type {any} */ (cycle.miners.find((m) => m.ip === ip));
+      assert.equal(byIp('127.47.0.1').power_source, 'pdu');
+      assert.equal(byIp('127.47.0.1').pdu.pdu_id, 'pdu-good');
+      assert.equal(byIp('127.47.0.2').pdu, undefined, 'no reading from the PDU that refused us');
+      assert.equal(byIp('127.47.0.2').power_source, 'miner');
+      const lines = logged.filter((l) => l.startsWith(`pdu ${bad.address} `));
+      assert.equal(lines.length, 1, logged.join('\n'));
+      assert.match(/** @type {string} */ (lines[0]), /SNMP v3 authentication failed/);
+      assert.ok(!logged.some((l) => l.startsWith(`pdu ${good.address} `)), 'the good PDU logs nothing');
+      assert.deepEqual(edge.invalid, []);
+    } finally {
+      agent.stop();
+      await edge.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -28,6 +28,20 @@ declare module 'net-snmp' {
     privProtocol?: number;
     privKey?: string;
   }
+  /** The agent side, as the simulated PDU uses it (v3 security; its own GET step). */
+  export interface Agent {
+    getAuthorizer(): { addUser(user: V3User): void };
+    onMsg(socket: unknown, buffer: Buffer, rinfo: unknown): void;
+    getRequest(socket: unknown, message: unknown, rinfo: unknown): void;
+    sendResponse(socket: unknown, rinfo: unknown, message: unknown, responsePdu: unknown): void;
+    close(callback?: () => void): void;
+  }
+  export interface AgentOptions {
+    port?: number;
+    address?: string;
+    disableAuthorization?: boolean;
+    dgramModule?: { createSocket(transport: string): unknown };
+  }
   const snmp: {
     Version2c: number;
     Version3: number;
@@ -37,6 +51,7 @@ declare module 'net-snmp' {
     ObjectType: Record<string, number>;
     createSession(target: string, community: string, options?: SessionOptions): Session;
     createV3Session(target: string, user: V3User, options?: SessionOptions): Session;
+    createAgent(options: AgentOptions, callback: (error: Error | null, data?: unknown) => void): Agent;
     isVarbindError(varbind: Varbind): boolean;
     varbindError(varbind: Varbind): string;
   };

@@ -80,3 +80,28 @@ export interface AdjustmentLineDetail {
   currency: string;
   adjustmentIds: string[];
 }
+
+/**
+ * A fixed-fee line's detail (kind `unit_fee`): the unit billed a fee for the period instead of its
+ * energy, why (hours without power data), and the known energy the fee replaces, not billed.
+ */
+export interface UnitFeeLineDetail {
+  v: 1;
+  customerId: string;
+  periodKey: string;
+  /** The per-kWh contracts the unit ran under in the period (the line names the first). */
+  contractIds: string[];
+  minerId: string;
+  serial: string | null;
+  model: string | null;
+  siteId: string | null;
+  currency: string;
+  amountMinor: number;
+  hoursWithoutPowerData: number;
+  hoursWithPowerData: number;
+  knownWhNotBilled: number;
+  /** The contracts' windows [fromMs, toMs): the hours the fee covers. */
+  windows: [number, number][];
+  note: string | null;
+  setBy: string;
+}

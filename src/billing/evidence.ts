@@ -10,8 +10,8 @@ import type { Db } from '../db/client';
 import { hosts, invoiceLines, invoices, miners } from '../db/schema';
 import { inIds } from '../db/sql';
 import { notFound } from '../lib/errors';
-import { billedWh, type AdjustmentLineDetail, type EnergyLineDetail } from './energy';
-import { currencyExponent } from './money';
+import { billedWh, type AdjustmentLineDetail, type EnergyLineDetail, type UnitFeeLineDetail } from './energy';
+import { currencyExponent, formatMoney } from './money';
 import { adjustmentsByIds, customerSeals, sealedSiteDays } from './seal';
 import {
   evidenceCsvHeader,
@@ -34,7 +34,7 @@ export interface EvidenceScope {
 type InvoiceRow = typeof invoices.$inferSelect;
 type LineRow = typeof invoiceLines.$inferSelect;
 
-const EVIDENCE_KINDS = ['energy', 'adjustment'] as const;
+const EVIDENCE_KINDS = ['energy', 'adjustment', 'unit_fee'] as const;
 
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -124,7 +124,52 @@ function parseDetail<T extends { v: number }>(line: LineRow): T {
 }
 
 function lineRecords(db: Db, invoice: InvoiceRow, line: LineRow, timezone: string): Promise<EvidenceRecord[]> {
-  return line.kind === 'adjustment' ? adjustmentRecords(db, invoice, line, timezone) : energyRecords(db, invoice, line, timezone);
+  if (line.kind === 'adjustment') return adjustmentRecords(db, invoice, line, timezone);
+  if (line.kind === 'unit_fee') return unitFeeRecords(db, invoice, line, timezone);
+  return energyRecords(db, invoice, line, timezone);
+}
+
+/** Why a fixed-fee line is what it is, in words (the `note` of its total record). */
+export function unitFeeWhy(detail: UnitFeeLineDetail): string {
+  const kwh = (wh: number) => `${(wh / 1000).toLocaleString('en-US', { minimumFractionDigits: 3, maximumFractionDigits: 3 })} kWh`;
+  const parts = [
+    `Fixed fee of ${formatMoney(detail.amountMinor, detail.currency)} for the period instead of energy, set by ${detail.setBy}`,
+    `${detail.hoursWithoutPowerData} h without power data (no power reading and no nominal power: energy unknown)`,
+    detail.hoursWithPowerData > 0 ? `${detail.hoursWithPowerData} h with power data (${kwh(detail.knownWhNotBilled)}) not billed as energy` : null,
+    detail.note ? `note: ${detail.note}` : null,
+  ];
+  return parts.filter(Boolean).join('; ');
+}
+
+/**
+ * A fixed-fee line's records: the unit's hours in the contracts' windows (in_line 0: listed to
+ * show which had no power data, not billed per kWh), then the total with the fee and why.
+ */
+async function unitFeeRecords(db: Db, invoice: InvoiceRow, line: LineRow, timezone: string): Promise<EvidenceRecord[]> {
+  const detail = parseDetail<UnitFeeLineDetail>(line);
+  const from = Math.min(...detail.windows.map((w) => w[0]));
+  const to = Math.max(...detail.windows.map((w) => w[1]));
+  const rows = (
+    await db.all<UsageSqlRow>(sql`
+      SELECT ${usageColumns} FROM usage_hourly u
+      WHERE u.host_id = ${invoice.hostId} AND u.customer_id = ${invoice.customerId} AND u.miner_id = ${detail.minerId}
+        AND u.hour_start >= ${from} AND u.hour_start < ${to}
+      ORDER BY u.hour_start`)
+  ).filter((r) => detail.windows.some(([f, t]) => r.hour_start >= f && r.hour_start < t));
+  const common = { invoice_number: invoice.number, line_id: line.id, line_kind: line.kind };
+  return [
+    ...rows.map((r) => usageRecord(r, common, detail.serial, timezone, false)),
+    {
+      record_type: 'total',
+      ...common,
+      unit_id: detail.minerId,
+      unit_serial: detail.serial,
+      currency: detail.currency,
+      currency_exponent: currencyExponent(detail.currency),
+      amount_minor: line.amountMinor,
+      note: unitFeeWhy(detail),
+    },
+  ];
 }
 
 interface UsageSqlRow {
@@ -140,6 +185,29 @@ interface UsageSqlRow {
 }
 
 const usageColumns = sql.raw('u.miner_id, u.hour_start, u.site_id, u.customer_id, u.energy_wh, u.energy_source, u.avg_hashrate_mths, u.online_seconds, u.samples');
+
+type LineCommon = Pick<EvidenceRecord, 'invoice_number' | 'line_id' | 'line_kind'>;
+
+/** A usage row as an evidence record, before any billing or seal columns. */
+function usageRecord(r: UsageSqlRow, common: LineCommon, serial: string | null, timezone: string, inLine: boolean): EvidenceRecord {
+  return {
+    record_type: 'usage',
+    ...common,
+    unit_id: r.miner_id,
+    unit_serial: serial,
+    site_id: r.site_id,
+    customer_key: r.customer_id ?? '',
+    hour_start_utc: new Date(r.hour_start).toISOString(),
+    hour_start_host: isoInZone(r.hour_start, timezone),
+    hour_start_ms: r.hour_start,
+    energy_wh: r.energy_wh,
+    energy_source: r.energy_source,
+    avg_hashrate_mths: r.avg_hashrate_mths,
+    online_seconds: r.online_seconds,
+    samples: r.samples,
+    in_line: inLine ? 1 : 0,
+  };
+}
 
 /**
  * An energy line's records: the rows it bills (in_line 1: a unit of the line, an hour in
@@ -188,21 +256,7 @@ async function energyRecords(db: Db, invoice: InvoiceRow, line: LineRow, timezon
     const seal = sealed.has(`${r.site_id}\n${day}`) ? seals.get(`${r.site_id}\n${day}`) : undefined;
     const unit = units.get(r.miner_id);
     const base: EvidenceRecord = {
-      record_type: 'usage',
-      ...common,
-      unit_id: r.miner_id,
-      unit_serial: unit ? unit.serial : (serials.get(r.miner_id) ?? null),
-      site_id: r.site_id,
-      customer_key: r.customer_id ?? '',
-      hour_start_utc: new Date(r.hour_start).toISOString(),
-      hour_start_host: isoInZone(r.hour_start, timezone),
-      hour_start_ms: r.hour_start,
-      energy_wh: r.energy_wh,
-      energy_source: r.energy_source,
-      avg_hashrate_mths: r.avg_hashrate_mths,
-      online_seconds: r.online_seconds,
-      samples: r.samples,
-      in_line: inLine ? 1 : 0,
+      ...usageRecord(r, common, unit ? unit.serial : (serials.get(r.miner_id) ?? null), timezone, inLine),
       seal_format: seal ? SEAL_FORMAT : null,
       seal_day: seal ? day : null,
       seal_prev_hash: seal?.prevHash ?? null,

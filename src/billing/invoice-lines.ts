@@ -9,7 +9,7 @@
  * when it is issued, like a payment (src/billing/invoices.ts), so lines are always charges.
  */
 import type { CONTRACT_KINDS, HOSTED_PRICING, INVOICE_LINE_KINDS } from '../db/schema';
-import type { AdjustmentLineDetail, EnergyLineDetail, KwhSource } from './energy';
+import type { AdjustmentLineDetail, EnergyLineDetail, KwhSource, UnitFeeLineDetail } from './energy';
 import { energyAmountMinor, formatMoney, microsTimesMilliAmountMinor, microsToRateText, prorateMinor, taxMinor } from './money';
 import { addDays, daysBetween, type BillingPeriod } from './periods';
 
@@ -26,13 +26,14 @@ export interface DraftLine {
   quantityText: string | null;
   amountMinor: number;
   taxable: boolean;
-  detail: EnergyLineDetail | AdjustmentLineDetail | Record<string, unknown> | null;
+  detail: EnergyLineDetail | AdjustmentLineDetail | UnitFeeLineDetail | Record<string, unknown> | null;
 }
 
 /** A unit under a contract, with what its kWh and rate depend on. */
 export interface ContractUnit {
   minerId: string;
   serial: string | null;
+  model?: string | null;
   siteId: string | null;
   nominalPowerW: number | null;
   /** The site's rate (host currency), null when the site has none. */
@@ -47,6 +48,29 @@ export interface UnitUsage {
   rows: number;
   /** Hours of the window whose recorded energy is unknown (metered source only; they block the line). */
   unknownHours?: number;
+  /** The recorded Wh of the hours whose energy is known (shown on a fixed-fee line: not billed). */
+  knownWh?: number;
+}
+
+/** A fixed fee staff set for one unit in this period, instead of its energy (invoice_unit_fees). */
+export interface UnitFee {
+  minerId: string;
+  amountMinor: number;
+  currency: string;
+  note: string | null;
+  setBy: string;
+  /** For messages: the unit's serial when known. */
+  serial?: string | null;
+}
+
+/** A unit whose energy cannot be billed for lack of power data: what the fixed-fee choice lists. */
+export interface BlockedUnit {
+  minerId: string;
+  serial: string | null;
+  model: string | null;
+  /** Hours of the period without power data (unknown energy, or no nominal power under spec). */
+  hours: number;
+  contractNames: string[];
 }
 
 export interface ContractFacts {
@@ -93,6 +117,8 @@ export interface InvoiceInput {
   /** Seals covering each site's UTC days of the period, and the days not sealed yet. */
   seals: { siteId: string; day: string; hash: string }[];
   unsealedDays: { siteId: string; day: string }[];
+  /** Fixed fees for this customer and period (any currency: one not in the invoice's is a blocker). */
+  unitFees?: UnitFee[];
 }
 
 export interface ComputedInvoice {
@@ -102,6 +128,8 @@ export interface ComputedInvoice {
   totalMinor: number;
   /** Why parts of the period cannot be billed as they stand (shown in the preview; block issuing). */
   blockers: string[];
+  /** The units among the blockers that have no power data: staff may bill them a fixed fee. */
+  blockedUnits: BlockedUnit[];
 }
 
 /** Days of the period a contract covers: [max(start), min(end + 1 day)). */
@@ -134,6 +162,7 @@ export function computeInvoiceLines(input: InvoiceInput): ComputedInvoice {
   const { period, currency } = input;
   const lines: DraftLine[] = [];
   const blockers: string[] = [];
+  const fees = new FeeTally(input, blockers);
 
   for (const contract of input.contracts) {
     const days = coveredDays(period, contract.startDate, contract.endDate);
@@ -143,7 +172,7 @@ export function computeInvoiceLines(input: InvoiceInput): ComputedInvoice {
     }
     if (days > 0) {
       if (contract.kind === 'hosted' && contract.pricing === 'per_kwh') {
-        lines.push(...energyLines(contract, input, blockers));
+        lines.push(...energyLines(contract, input, blockers, fees));
       } else if ((contract.kind === 'hosted' || contract.kind === 'lease') && contract.monthlyFeeMinor !== null) {
         const units = contract.units.length;
         if (units > 0) {
@@ -199,6 +228,8 @@ export function computeInvoiceLines(input: InvoiceInput): ComputedInvoice {
     }
   }
 
+  lines.push(...fees.lines());
+
   for (const adjustment of input.adjustments) {
     if (adjustment.rateMicrosPerKwh === null) {
       blockers.push(`Late usage of ${kwhText(adjustment.deltaWh)} has no rate to bill it at.`);
@@ -240,7 +271,99 @@ export function computeInvoiceLines(input: InvoiceInput): ComputedInvoice {
   }
 
   const totalMinor = lines.reduce((sum, line) => sum + line.amountMinor, 0);
-  return { lines, subtotalMinor: chargesMinor, taxMinor: tax, totalMinor, blockers };
+  return { lines, subtotalMinor: chargesMinor, taxMinor: tax, totalMinor, blockers, blockedUnits: fees.blocked() };
+}
+
+const hoursText = (hours: number) => `${hours.toLocaleString('en-US')} h`;
+
+/**
+ * Units billed a fixed fee instead of energy, and units blocked for lack of power data. A fee
+ * replaces the unit's energy for the whole period (docs/BILLING.md): its known hours are not
+ * billed as energy either, so a unit is never billed twice, and its line says how many hours had
+ * no power data. One line per unit, however many of the customer's contracts it ran under.
+ */
+class FeeTally {
+  private readonly fees = new Map<string, UnitFee>();
+  private readonly billed = new Map<string, { unit: ContractUnit; contracts: ContractFacts[]; hours: number; knownHours: number; knownWh: number; windows: [number, number][] }>();
+  private readonly blockedUnits = new Map<string, BlockedUnit>();
+
+  constructor(
+    private readonly input: InvoiceInput,
+    blockers: string[],
+  ) {
+    for (const fee of input.unitFees ?? []) {
+      if (fee.currency !== input.currency) {
+        blockers.push(`The fixed fee for unit ${fee.serial ?? fee.minerId} is in ${fee.currency}, the invoice in ${input.currency}: set it again in ${input.currency}.`);
+        continue;
+      }
+      this.fees.set(fee.minerId, fee);
+    }
+  }
+
+  /** True when the unit is billed a fee (its usage is then not billed as energy). */
+  take(contract: ContractFacts, unit: ContractUnit, used: UnitUsage, hoursWithoutData: number): boolean {
+    if (!this.fees.has(unit.minerId)) return false;
+    const entry = this.billed.get(unit.minerId) ?? { unit, contracts: [], hours: 0, knownHours: 0, knownWh: 0, windows: [] };
+    entry.contracts.push(contract);
+    entry.hours += hoursWithoutData;
+    entry.knownHours += used.rows - hoursWithoutData;
+    entry.knownWh += used.knownWh ?? used.billedWh ?? 0;
+    entry.windows.push([contract.windowFromMs, contract.windowToMs]);
+    this.billed.set(unit.minerId, entry);
+    return true;
+  }
+
+  block(contract: ContractFacts, unit: ContractUnit, hours: number) {
+    const entry = this.blockedUnits.get(unit.minerId) ?? { minerId: unit.minerId, serial: unit.serial, model: unit.model ?? null, hours: 0, contractNames: [] };
+    entry.hours += hours;
+    if (!entry.contractNames.includes(contract.name)) entry.contractNames.push(contract.name);
+    this.blockedUnits.set(unit.minerId, entry);
+  }
+
+  blocked(): BlockedUnit[] {
+    return [...this.blockedUnits.values()].sort((a, b) => (a.serial ?? '').localeCompare(b.serial ?? '') || a.minerId.localeCompare(b.minerId));
+  }
+
+  lines(): DraftLine[] {
+    const { currency, customerId, period } = this.input;
+    const bySerial = [...this.billed.values()].sort((a, b) => (a.unit.serial ?? '').localeCompare(b.unit.serial ?? '') || a.unit.minerId.localeCompare(b.unit.minerId));
+    return bySerial.map(({ unit, contracts, hours, knownHours, knownWh, windows }) => {
+      const fee = this.fees.get(unit.minerId)!;
+      const name = `${unit.model ?? 'Unit'} #${unit.serial ?? unit.minerId.slice(0, 8)}`;
+      const why = hours > 0 ? `no power data for ${hoursText(hours)}` : 'set for the period';
+      const detail: UnitFeeLineDetail = {
+        v: 1,
+        customerId,
+        periodKey: period.key,
+        contractIds: contracts.map((c) => c.id),
+        minerId: unit.minerId,
+        serial: unit.serial,
+        model: unit.model ?? null,
+        siteId: unit.siteId,
+        currency,
+        amountMinor: fee.amountMinor,
+        hoursWithoutPowerData: hours,
+        hoursWithPowerData: knownHours,
+        knownWhNotBilled: knownWh,
+        windows,
+        note: fee.note,
+        setBy: fee.setBy,
+      };
+      return {
+        kind: 'unit_fee' as const,
+        contractId: contracts[0]!.id,
+        description: `${name} — fixed fee, ${why}`,
+        energyWh: null,
+        kwhSource: null,
+        rateMicros: null,
+        unitCount: 1,
+        quantityText: `1 unit x ${formatMoney(fee.amountMinor, currency)} for the period, instead of energy (${hoursText(hours)} without power data${knownHours > 0 ? `, ${hoursText(knownHours)} with ${kwhText(knownWh)} not billed` : ''})`,
+        amountMinor: fee.amountMinor,
+        taxable: true,
+        detail,
+      };
+    });
+  }
 }
 
 function oneOff(contract: ContractFacts, label: string, amountMinor: number, taxable: boolean): DraftLine {
@@ -260,21 +383,26 @@ function oneOff(contract: ContractFacts, label: string, amountMinor: number, tax
 }
 
 /** One energy line per distinct rate among the contract's units (a contract across sites with different rates). */
-function energyLines(contract: ContractFacts, input: InvoiceInput, blockers: string[]): DraftLine[] {
+function energyLines(contract: ContractFacts, input: InvoiceInput, blockers: string[], fees: FeeTally): DraftLine[] {
   const source = contract.kwhSource ?? 'metered';
   const usage = new Map(contract.usage.map((u) => [u.minerId, u]));
   const byRate = new Map<number, { units: ContractUnit[]; wh: number }>();
   for (const unit of contract.units) {
     const used = usage.get(unit.minerId);
     if (!used || used.rows === 0) continue;
+    // Hours without power data: unknown energy (metered), or every hour when spec kWh lack a nominal power.
+    const withoutData = used.billedWh === null ? ((used.unknownHours ?? 0) > 0 ? used.unknownHours! : source === 'spec' ? used.rows : 0) : (used.unknownHours ?? 0);
+    if (fees.take(contract, unit, used, withoutData)) continue;
     if (used.billedWh === null && (used.unknownHours ?? 0) > 0) {
       const hours = used.unknownHours!;
+      fees.block(contract, unit, hours);
       blockers.push(
         `Unit ${unit.serial ?? unit.minerId} has ${hours} hour${hours === 1 ? '' : 's'} with unknown energy (no power reading and no nominal power) (contract "${contract.name}"): set its spec and recompute, or bill it a fixed fee.`,
       );
       continue;
     }
     if (used.billedWh === null) {
+      if (source === 'spec') fees.block(contract, unit, used.rows);
       blockers.push(`Unit ${unit.serial ?? unit.minerId} has no nominal power, so its ${SOURCE_LABELS[source]} kWh are unknown (contract "${contract.name}").`);
       continue;
     }

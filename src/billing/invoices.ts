@@ -26,6 +26,7 @@ import {
   hosts,
   invoiceLines,
   invoices,
+  invoiceUnitFees,
   paymentAllocations,
   poolRedirects,
   sites,
@@ -41,7 +42,7 @@ import { invoiceAgreementsRead, type InvoiceAgreement } from '../legal/service';
 import { platformOrigin, portalBaseUrl } from '../portal/links';
 import { resolveHostById } from '../portal/tenant';
 import type { KwhSource } from './energy';
-import { computeInvoiceLines, type AdjustmentFacts, type ComputedInvoice, type ContractFacts, type DraftLine } from './invoice-lines';
+import { computeInvoiceLines, type AdjustmentFacts, type ComputedInvoice, type ContractFacts, type DraftLine, type UnitFee } from './invoice-lines';
 import { formatMoney, minorToDecimalText } from './money';
 import { addDays, billingPeriod, isPeriodKey, lastClosedPeriod, utcDay, zonedDate, zonedMidnightMs, type BillingPeriod } from './periods';
 import { applyCredit } from './payments';
@@ -87,6 +88,15 @@ export interface InvoicePreview extends ComputedInvoice {
   currency: string;
   held: boolean;
   existing: InvoiceRow | null;
+  /** The fixed fees staff set for units of this customer and period (src/billing/unit-fees.ts). */
+  unitFees: StoredUnitFee[];
+}
+
+/** A stored fixed fee with what the page shows of its unit. */
+export interface StoredUnitFee extends UnitFee {
+  serial: string | null;
+  model: string | null;
+  updatedAt: number;
 }
 
 async function loadHostBilling(db: Db, hostId: string): Promise<HostBilling> {
@@ -118,6 +128,7 @@ interface UnitRow {
   contractId: string;
   minerId: string;
   serial: string | null;
+  model: string | null;
   siteId: string | null;
   nominalPowerW: number | null;
   siteRate: number | null;
@@ -126,7 +137,7 @@ interface UnitRow {
 /** Everything computeInvoiceLines needs, in two D1 round trips whatever the fleet size. */
 async function loadInvoiceFacts(db: Db, host: HostBilling, customerId: string, period: BillingPeriod) {
   const hostId = host.hostId;
-  const [customerRows, contractRows, existingRows] = await db.batch([
+  const [customerRows, contractRows, existingRows, feeRows] = await db.batch([
     db
       .select({
         id: customers.id,
@@ -152,6 +163,20 @@ async function loadInvoiceFacts(db: Db, host: HostBilling, customerId: string, p
       .select()
       .from(invoices)
       .where(and(eq(invoices.hostId, hostId), eq(invoices.customerId, customerId), eq(invoices.periodKey, period.key), ne(invoices.status, 'void'))),
+    db
+      .select({
+        minerId: invoiceUnitFees.minerId,
+        amountMinor: invoiceUnitFees.amountMinor,
+        currency: invoiceUnitFees.currency,
+        note: invoiceUnitFees.note,
+        setBy: invoiceUnitFees.setBy,
+        updatedAt: invoiceUnitFees.updatedAt,
+        serial: sql<string | null>`(SELECT m.serial FROM miners m WHERE m.id = ${invoiceUnitFees.minerId})`,
+        model: sql<string | null>`(SELECT m.model FROM miners m WHERE m.id = ${invoiceUnitFees.minerId})`,
+      })
+      .from(invoiceUnitFees)
+      .where(and(eq(invoiceUnitFees.hostId, hostId), eq(invoiceUnitFees.customerId, customerId), eq(invoiceUnitFees.periodKey, period.key)))
+      .orderBy(asc(invoiceUnitFees.createdAt), asc(invoiceUnitFees.minerId)),
   ]);
   const row = customerRows[0];
   if (!row) throw notFound('Customer');
@@ -183,7 +208,7 @@ async function loadInvoiceFacts(db: Db, host: HostBilling, customerId: string, p
   const [units, usage, sites, seals, sealDays] = await d1.batch([
     d1
       .prepare(
-        `SELECT cm.contract_id AS contractId, m.id AS minerId, m.serial AS serial, m.site_id AS siteId, m.nominal_power_w AS nominalPowerW,
+        `SELECT cm.contract_id AS contractId, m.id AS minerId, m.serial AS serial, m.model AS model, m.site_id AS siteId, m.nominal_power_w AS nominalPowerW,
            s.energy_cost_micros_per_kwh AS siteRate
          FROM json_each(?1) j JOIN contract_miners cm ON cm.contract_id = j.value AND cm.host_id = ?2
          JOIN miners m ON m.id = cm.miner_id AND m.host_id = ?2 LEFT JOIN sites s ON s.id = m.site_id
@@ -196,6 +221,7 @@ async function loadInvoiceFacts(db: Db, host: HostBilling, customerId: string, p
         `SELECT w.value ->> '$[0]' AS contractId, u.miner_id AS minerId, count(*) AS rows,
            -- Unknown energy (null) is never summed as 0: one unknown hour makes the metered total unknown.
            CASE WHEN count(u.energy_wh) < count(*) THEN NULL ELSE sum(u.energy_wh) END AS meteredWh, count(*) - count(u.energy_wh) AS unknownHours,
+           coalesce(sum(u.energy_wh), 0) AS knownWh,
            CASE WHEN m.nominal_power_w IS NULL THEN NULL ELSE sum((m.nominal_power_w * u.online_seconds + 1800) / 3600) END AS specWh,
            CASE WHEN (w.value ->> '$[3]') IS NULL THEN NULL
              ELSE sum(((w.value ->> '$[3]') * u.avg_hashrate_mths * u.online_seconds + 1800000000) / 3600000000) END AS hashrateWh
@@ -220,7 +246,8 @@ async function loadInvoiceFacts(db: Db, host: HostBilling, customerId: string, p
     inPeriod,
     perKwh,
     units: units!.results as unknown as UnitRow[],
-    usage: usage!.results as unknown as { contractId: string; minerId: string; rows: number; meteredWh: number | null; unknownHours: number; specWh: number | null; hashrateWh: number | null }[],
+    usage: usage!.results as unknown as { contractId: string; minerId: string; rows: number; meteredWh: number | null; unknownHours: number; knownWh: number; specWh: number | null; hashrateWh: number | null }[],
+    unitFees: feeRows as StoredUnitFee[],
     siteCounts: new Map((sites!.results as unknown as { n: number; contractId: string }[]).map((r) => [r.contractId, r.n])),
     adjustments: await billableAdjustments(db, hostId, customerId, existing?.status === 'draft' ? existing.id : null),
     seals: seals!.results as unknown as { siteId: string; day: string; hash: string }[],
@@ -266,11 +293,14 @@ function contractFacts(c: ContractRow, facts: Awaited<ReturnType<typeof loadInvo
     depositMinor: c.depositMinor,
     units: facts.units
       .filter((u) => u.contractId === c.id)
-      .map((u) => ({ minerId: u.minerId, serial: u.serial, siteId: u.siteId, nominalPowerW: u.nominalPowerW, siteRateMicrosPerKwh: u.siteRate })),
+      .map((u) => ({ minerId: u.minerId, serial: u.serial, model: u.model, siteId: u.siteId, nominalPowerW: u.nominalPowerW, siteRateMicrosPerKwh: u.siteRate })),
     siteCount: facts.siteCounts.get(c.id) ?? 0,
     usage: facts.usage
       .filter((u) => u.contractId === c.id)
-      .map((u) => ({ minerId: u.minerId, rows: u.rows, billedWh: billedOf(source, u), unknownHours: source === 'metered' ? u.unknownHours : 0 })),
+      .map((u) => {
+        const billedWh = billedOf(source, u);
+        return { minerId: u.minerId, rows: u.rows, billedWh, unknownHours: source === 'metered' ? u.unknownHours : 0, knownWh: source === 'metered' ? u.knownWh : (billedWh ?? 0) };
+      }),
     windowFromMs: window.from,
     windowToMs: window.to,
   };
@@ -298,11 +328,22 @@ function adjustmentFacts(facts: Awaited<ReturnType<typeof loadInvoiceFacts>>, ho
   return [...groups.values()].filter((g) => g.deltaWh !== 0);
 }
 
-/** Exactly what generating would produce now, without storing anything ("Preview invoice"). */
-export async function previewInvoice(db: Db, hostId: string, customerId: string, periodKey: string): Promise<InvoicePreview> {
+/**
+ * Exactly what generating would produce now, without storing anything ("Preview invoice").
+ * `withUnitFees` computes it as if the period's fixed fees were those it returns (a change about
+ * to be written in the same batch as the regenerated draft: src/billing/unit-fees.ts).
+ */
+export async function previewInvoice(
+  db: Db,
+  hostId: string,
+  customerId: string,
+  periodKey: string,
+  options: { withUnitFees?: (stored: StoredUnitFee[]) => StoredUnitFee[] } = {},
+): Promise<InvoicePreview> {
   const host = await loadHostBilling(db, hostId);
   const period = periodFor(host, periodKey);
   const facts = await loadInvoiceFacts(db, host, customerId, period);
+  const unitFees = options.withUnitFees ? options.withUnitFees(facts.unitFees) : facts.unitFees;
   const siteIds = [...new Set(facts.units.map((u) => u.siteId).filter((s): s is string => s !== null))];
   const unsealedDays: { siteId: string; day: string }[] = [];
   for (const siteId of siteIds) {
@@ -321,8 +362,9 @@ export async function previewInvoice(db: Db, hostId: string, customerId: string,
     adjustments: adjustmentFacts(facts, host),
     seals: facts.seals,
     unsealedDays,
+    unitFees,
   });
-  return { ...computed, customer: facts.customer, period, currency: facts.customer.currency, held: facts.customer.status !== 'active', existing: facts.existing };
+  return { ...computed, customer: facts.customer, period, currency: facts.customer.currency, held: facts.customer.status !== 'active', existing: facts.existing, unitFees };
 }
 
 const lineValues = (invoiceId: string, hostId: string, lines: DraftLine[]) =>
@@ -379,6 +421,29 @@ export async function generateInvoice(
   const preview = await previewInvoice(db, hostId, customerId, periodKey);
   const { existing } = preview;
   if (existing && existing.status !== 'draft') return { invoice: existing, outcome: 'unchanged', blockers: preview.blockers, preview };
+  const { id, statements } = draftWriteStatements(db, hostId, preview, actor, now, options.replacesInvoiceId ?? null);
+  await db.batch(statements as [never, ...never[]]);
+  return storedDraftResult(db, hostId, preview, id, now);
+}
+
+/** Reads back what a draft write stored: ours, or the one a concurrent write left. */
+export async function storedDraftResult(db: Db, hostId: string, preview: InvoicePreview, id: string, now: number): Promise<GenerateResult> {
+  const { existing } = preview;
+  const customerId = preview.customer.id;
+  const [stored] = await db.select().from(invoices).where(and(eq(invoices.hostId, hostId), eq(invoices.customerId, customerId), eq(invoices.periodKey, preview.period.key), ne(invoices.status, 'void')));
+  if (!stored) throw new AppError('conflict', 'The invoice changed while it was being generated; try again.');
+  const ours = stored.id === id && stored.generatedAt === now;
+  return { invoice: stored, outcome: ours ? (existing ? 'regenerated' : 'created') : 'unchanged', blockers: preview.blockers, preview };
+}
+
+/**
+ * The statements that store a preview as the period's draft: insert it, or replace an existing
+ * draft's lines, each guarded so a racing write makes exactly one invoice with one set of lines.
+ * Callers may put their own writes in the same batch (unit-fees.ts does).
+ */
+export function draftWriteStatements(db: Db, hostId: string, preview: InvoicePreview, actor: Actor, now: number, replacesInvoiceId: string | null) {
+  const { existing } = preview;
+  const customerId = preview.customer.id;
   const adjustmentIds = preview.lines.flatMap((l) => (l.kind === 'adjustment' && l.detail && 'adjustmentIds' in l.detail ? (l.detail.adjustmentIds as string[]) : []));
   const totals = { subtotalMinor: preview.subtotalMinor, taxMinor: preview.taxMinor, totalMinor: preview.totalMinor, currency: preview.currency, held: preview.held };
   const id = existing?.id ?? newId();
@@ -410,7 +475,7 @@ export async function generateInvoice(
           periodToMs: preview.period.toMs,
           status: 'draft',
           ...totals,
-          replacesInvoiceId: options.replacesInvoiceId ?? null,
+          replacesInvoiceId,
           generatedAt: now,
           createdAt: now,
           updatedAt: now,
@@ -441,11 +506,7 @@ export async function generateInvoice(
         WHERE EXISTS (SELECT 1 FROM invoices i WHERE i.id = ${id} AND i.generated_at = ${now})`,
     ),
   );
-  await db.batch(statements as [ (typeof statements)[number], ...(typeof statements)[number][] ]);
-  const [stored] = await db.select().from(invoices).where(and(eq(invoices.hostId, hostId), eq(invoices.customerId, customerId), eq(invoices.periodKey, preview.period.key), ne(invoices.status, 'void')));
-  if (!stored) throw new AppError('conflict', 'The invoice changed while it was being generated; try again.');
-  const ours = stored.id === id && stored.generatedAt === now;
-  return { invoice: stored, outcome: ours ? (existing ? 'regenerated' : 'created') : 'unchanged', blockers: preview.blockers, preview };
+  return { id, statements };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -74,6 +74,7 @@ export const EVIDENCE_COLUMNS: readonly [
   'old_energy_wh',
   'new_energy_wh',
   'amount_minor',
+  'note',
 ];
 export type EvidenceColumn = (typeof EVIDENCE_COLUMNS)[number];
 export type EvidenceRecord = Partial<Record<EvidenceColumn, string | number | null>>;

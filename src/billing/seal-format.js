@@ -156,7 +156,13 @@ export const EVIDENCE_COLUMNS = /** @type {const} */ ([
   'old_energy_wh',
   'new_energy_wh',
   'amount_minor',
+  // Added with fixed-fee lines (issue 17): why a line is what it is, in words. Optional, so
+  // files written before it still verify.
+  'note',
 ]);
+
+/** Columns a file may lack (written before they existed). */
+const OPTIONAL_COLUMNS = ['note'];
 
 /**
  * One CSV cell (RFC 4180 quoting). Text that a spreadsheet would read as a formula (starting
@@ -261,7 +267,7 @@ export async function verifyEvidence(csvText) {
     return { ok: false, checks };
   }
   const header = records.shift();
-  const missing = EVIDENCE_COLUMNS.filter((c) => !header?.includes(c));
+  const missing = EVIDENCE_COLUMNS.filter((c) => !header?.includes(c) && !OPTIONAL_COLUMNS.includes(c));
   if (!header || missing.length > 0) {
     fail('columns', `missing column(s): ${missing.join(', ') || 'all'}`);
     return { ok: false, checks };
@@ -302,6 +308,18 @@ export async function verifyEvidence(csvText) {
     totals: try {
       if (!line.total) throw new Error('no total record');
       const total = line.total;
+      if (line.kind === 'unit_fee') {
+        // A fixed fee staff set instead of energy: not computed from the rows (they are listed,
+        // in_line 0, to show the hours without power data), so only its amount is checked.
+        const fee = integerField(get(total, 'amount_minor'), 'total amount_minor');
+        if (fee <= 0) {
+          fail(`${label} fixed fee`, `a fixed fee must be above zero, the line says ${fee}`);
+          break totals;
+        }
+        const unknown = line.usage.filter((r) => get(r, 'energy_source') === 'unknown').length;
+        pass(`${label} fixed fee`, `${fee} minor units of ${get(total, 'currency')} for unit ${get(total, 'unit_serial') || get(total, 'unit_id')}, not computed from energy; ${unknown} hour(s) listed without power data`);
+        break totals;
+      }
       const rate = integerField(get(total, 'rate_micros_per_kwh'), 'rate_micros_per_kwh');
       const exponent = integerField(get(total, 'currency_exponent'), 'currency_exponent');
       let sum = 0n;

@@ -782,7 +782,7 @@ export const invoices = sqliteTable(
   ],
 );
 
-export const INVOICE_LINE_KINDS = ['energy', 'fixed_fee', 'lease_fee', 'om_fee', 'infinity', 'setup_fee', 'adjustment', 'credit', 'tax'] as const;
+export const INVOICE_LINE_KINDS = ['energy', 'fixed_fee', 'lease_fee', 'om_fee', 'infinity', 'setup_fee', 'adjustment', 'credit', 'tax', 'unit_fee'] as const;
 
 /** An invoice's lines; the invoice total is the sum of their amount_minor. */
 export const invoiceLines = sqliteTable(
@@ -1641,4 +1641,33 @@ export const pduOutlets = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.pduId, t.outlet] }), uniqueIndex('pdu_outlets_miner_unique').on(t.hostId, t.minerId)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Energy a host can bill: fixed fees for units without power data (issue 17, 0021_energy_fee.sql)
+
+/** A fixed fee billed for one unit in one customer's period instead of its energy. */
+export const invoiceUnitFees = sqliteTable(
+  'invoice_unit_fees',
+  {
+    id: text('id').primaryKey(),
+    hostId: text('host_id')
+      .notNull()
+      .references(() => hosts.id, { onDelete: 'cascade' }),
+    customerId: text('customer_id')
+      .notNull()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    periodKey: text('period_key').notNull(),
+    minerId: text('miner_id')
+      .notNull()
+      .references(() => miners.id, { onDelete: 'cascade' }),
+    currency: text('currency').notNull(),
+    amountMinor: integer('amount_minor').notNull(),
+    note: text('note'),
+    /** Who set it, as the activity log names them. */
+    setBy: text('set_by').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('invoice_unit_fees_unique').on(t.hostId, t.customerId, t.periodKey, t.minerId)],
 );

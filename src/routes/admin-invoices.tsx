@@ -15,16 +15,18 @@ import {
   type InvoiceListFilters,
 } from '../billing/invoices';
 import { isPeriodKey } from '../billing/periods';
+import { removeUnitFee, setUnitFees } from '../billing/unit-fees';
 import { csvCell } from '../customers/csv';
 import { getDb } from '../db/client';
 import { INVOICE_STATUSES } from '../db/schema';
 import type { AppEnv } from '../env';
 import { staffActor } from '../hosts/service';
-import { ValidationError } from '../lib/errors';
+import { ValidationError, type FieldErrors } from '../lib/errors';
 import { isHtmx, readForm, redirectAfterPost } from '../lib/http';
 import { BaseLayout } from '../../views/layouts/base';
 import { InvoiceDocumentView } from '../../views/pages/invoices/document';
 import { InvoiceDetailPage, InvoiceListPage, InvoiceResults, NewInvoicePage } from '../../views/pages/invoices/staff';
+import type { UnitFeeValues } from '../../views/pages/invoices/unit-fees';
 import { handleForm } from './forms';
 
 type Ctx = Context<AppEnv>;
@@ -50,14 +52,49 @@ const NOTICES: Record<string, string> = {
   unchanged: 'This period’s invoice is already issued; it was left as it is.',
   issued: 'Invoice issued.',
   voided: 'Invoice voided.',
+  fees: 'Fixed fee saved: the units are billed it instead of energy for this period.',
+  fee_removed: 'Fixed fee removed: the unit is billed from its energy again (or blocks, while its energy is unknown).',
 };
 
-async function detailPage(c: Ctx, invoiceId: string, extra: { errors?: Record<string, string> } = {}) {
+type FeeForm = { values: UnitFeeValues; errors: FieldErrors };
+
+async function detailPage(c: Ctx, invoiceId: string, extra: { errors?: Record<string, string>; fee?: FeeForm } = {}) {
   const session = c.get('staff');
   const db = getDb(c.env.DB);
   const [doc, disputes] = await Promise.all([getInvoiceDocument(db, session.host.id, invoiceId), disputesForInvoice(db, session.host.id, invoiceId)]);
+  // A draft shows what still blocks it (and the fixed-fee choice), computed as a regeneration would.
+  const draftPreview = doc.invoice.status === 'draft' ? await previewInvoice(db, session.host.id, doc.invoice.customerId, doc.invoice.periodKey) : undefined;
   const notice = c.req.method === 'GET' ? NOTICES[c.req.query('done') ?? ''] : undefined;
-  return <InvoiceDetailPage session={session} doc={doc} logoSrc={staffLogo(doc.issuer.logoKey)} notice={notice} errors={extra.errors} disputes={disputes} />;
+  return <InvoiceDetailPage session={session} doc={doc} logoSrc={staffLogo(doc.issuer.logoKey)} notice={notice} errors={extra.errors} disputes={disputes} draftPreview={draftPreview} fee={extra.fee} />;
+}
+
+/** Every value of a repeated form field (the units' checkboxes), and the last of each other field. */
+async function feeForm(c: Ctx): Promise<{ fields: Record<string, string>; minerIds: string[] }> {
+  const body = await c.req.parseBody({ all: true });
+  const fields: Record<string, string> = {};
+  for (const [key, value] of Object.entries(body)) {
+    const last = Array.isArray(value) ? value[value.length - 1] : value;
+    if (typeof last === 'string') fields[key] = last;
+  }
+  const raw = body.miner_ids;
+  const minerIds = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter((v): v is string => typeof v === 'string').slice(0, 500);
+  return { fields, minerIds };
+}
+
+/** After a fee change: the regenerated draft when there is one, else the preview. */
+function afterFeeChange(c: Ctx, customerId: string, periodKey: string, draftId: string | null, done: string) {
+  if (draftId) return redirectAfterPost(c, `/admin/invoices/${draftId}?done=${done}`);
+  return redirectAfterPost(c, `/admin/invoices/new?customer_id=${encodeURIComponent(customerId)}&period=${encodeURIComponent(periodKey)}&done=${done}`);
+}
+
+/** A refused fee form, back on the page it was posted from (the draft's, else the preview). */
+async function feeFormPage(c: Ctx, customerId: string, periodKey: string, from: string, fee: FeeForm) {
+  const session = c.get('staff');
+  const db = getDb(c.env.DB);
+  const preview = isPeriodKey(periodKey) ? await previewInvoice(db, session.host.id, customerId, periodKey) : null;
+  if (from === 'draft' && preview?.existing?.status === 'draft') return detailPage(c, preview.existing.id, { fee });
+  const customers = await billingCustomerOptions(db, session.host.id);
+  return <NewInvoicePage session={session} customers={customers} values={{ customer_id: customerId, period: periodKey }} preview={preview} fee={fee} />;
 }
 
 /** Host OS → Invoices: list, preview/generate, detail with issue/void, printable copy, CSV. */
@@ -91,7 +128,35 @@ export const adminInvoiceRoutes = new Hono<AppEnv>()
     if (!isPeriodKey(values.period)) errors.period = 'Enter a month as YYYY-MM, e.g. 2026-11.';
     if (Object.keys(errors).length > 0) return c.html(<NewInvoicePage session={session} customers={customers} values={values} errors={errors} preview={null} />, 422);
     const preview = await previewInvoice(db, session.host.id, values.customer_id, values.period);
-    return c.html(<NewInvoicePage session={session} customers={customers} values={values} preview={preview} />);
+    return c.html(<NewInvoicePage session={session} customers={customers} values={values} preview={preview} notice={NOTICES[c.req.query('done') ?? '']} />);
+  })
+  .post('/unit-fees', async (c) => {
+    const session = c.get('staff');
+    requireThat(can.manageInvoices(session.role), 'Only an owner or admin can set fixed fees.');
+    const { fields, minerIds } = await feeForm(c);
+    const db = getDb(c.env.DB);
+    const customerId = fields.customer_id ?? '';
+    const periodKey = fields.period ?? '';
+    const values: UnitFeeValues = { miner_ids: minerIds, all_blocked: fields.all_blocked === '1', fee: fields.fee ?? '', note: fields.note ?? '' };
+    return handleForm(
+      c,
+      async () => {
+        const result = await setUnitFees(db, session.host.id, staffActor(session), { customerId, periodKey, minerIds, allBlocked: values.all_blocked, fee: values.fee, note: values.note });
+        return afterFeeChange(c, customerId, result.preview.period.key, result.draft?.invoice.id ?? null, 'fees');
+      },
+      async (errors) => {
+        const page = await feeFormPage(c, customerId, periodKey, fields.from ?? 'preview', { values, errors });
+        return { fragment: page, page };
+      },
+    );
+  })
+  .post('/unit-fees/remove', async (c) => {
+    const session = c.get('staff');
+    requireThat(can.manageInvoices(session.role), 'Only an owner or admin can remove fixed fees.');
+    const form = await readForm(c);
+    const customerId = form.customer_id ?? '';
+    const result = await removeUnitFee(getDb(c.env.DB), session.host.id, staffActor(session), customerId, form.period ?? '', form.miner_id ?? '');
+    return afterFeeChange(c, customerId, result.preview.period.key, result.draft?.invoice.id ?? null, 'fee_removed');
   })
   .post('/', async (c) => {
     const session = c.get('staff');

@@ -89,6 +89,23 @@ export async function usageRows(
   }
 }
 
+/** Hours a unit ran with unknown energy (no power reading, no nominal power): energy_wh NULL, source `unknown`. */
+export async function unknownUsageRows(host: TestHost, minerId: string, siteId: string, customerId: string | null, hourStarts: number[], onlineSeconds = 3600) {
+  const rows = hourStarts.map((hourStart) => ({
+    minerId,
+    hourStart,
+    hostId: host.hostId,
+    siteId,
+    customerId,
+    energyWh: null,
+    energySource: 'unknown' as const,
+    avgHashrateMths: 110_000,
+    onlineSeconds,
+    samples: 60,
+  }));
+  for (let i = 0; i < rows.length; i += 10) await db().insert(usageHourly).values(rows.slice(i, i + 10));
+}
+
 export async function setBilling(host: TestHost, fields: Partial<typeof billingSettings.$inferInsert>) {
   await db()
     .insert(billingSettings)

@@ -4,28 +4,12 @@ import { previewInvoice } from '../../src/billing/invoices';
 import { hostModels, miners, usageHourly, usageSealDays } from '../../src/db/schema';
 import { createHost, db, getPage, postForm, type TestHost } from '../helpers/fixtures';
 import { csvUpload, makeMiner, makeSite, postMultipart } from '../helpers/equipment';
-import { billedCustomer, billingContract, billingUnit, hour } from '../helpers/invoicing';
+import { billedCustomer, billingContract, billingUnit, hour, unknownUsageRows } from '../helpers/invoicing';
 
 /** Issue 17 through the pages and services: no silent zeros, the catalogue, Settings → Models. */
 
-async function unknownRows(host: TestHost, minerId: string, siteId: string, customerId: string, hoursIso: string[], onlineSeconds = 3600) {
-  await db()
-    .insert(usageHourly)
-    .values(
-      hoursIso.map((iso) => ({
-        minerId,
-        hourStart: hour(iso),
-        hostId: host.hostId,
-        siteId,
-        customerId,
-        energyWh: null,
-        energySource: 'unknown' as const,
-        avgHashrateMths: 110_000,
-        onlineSeconds,
-        samples: 60,
-      })),
-    );
-}
+const unknownRows = (host: TestHost, minerId: string, siteId: string, customerId: string, hoursIso: string[], onlineSeconds = 3600) =>
+  unknownUsageRows(host, minerId, siteId, customerId, hoursIso.map(hour), onlineSeconds);
 
 describe('unknown energy and billing', () => {
   it('blocks an energy line from unknown hours, lists the unit and hours, and bills the other units', async () => {

@@ -47,7 +47,8 @@ test('the canonical form and its hash in Node match the published vector', async
 
 test('the golden file has every column and verifies: exit 0 with a per-check report', async () => {
   const [header] = parseCsv(await readFile(golden, 'utf8'));
-  assert.deepEqual(header, [...EVIDENCE_COLUMNS]);
+  // Written before the optional `note` column (fixed-fee lines, issue 17): files without it still verify.
+  assert.deepEqual(header, EVIDENCE_COLUMNS.filter((c) => c !== 'note'));
   const { code, stdout } = await verify(golden);
   assert.equal(code, 0, stdout);
   assert.match(stdout, /^ok {4}line .+ seal .+ 2026-11-22: 6 row\(s\), [0-9a-f]{64}$/m);
@@ -56,6 +57,18 @@ test('the golden file has every column and verifies: exit 0 with a per-check rep
   assert.match(stdout, /^ok {4}line .+ amount: 1 minor units of EUR$/m);
   assert.match(stdout, /All 9 checks match/);
   assert.doesNotMatch(stdout, /FAIL/);
+});
+
+test('the golden file in today’s format (with the note column) verifies the same', async () => {
+  const [header, ...records] = parseCsv(await readFile(golden, 'utf8'));
+  assert.deepEqual([...header, 'note'], [...EVIDENCE_COLUMNS]);
+  const dir = await mkdtemp(path.join(tmpdir(), 'evidence-'));
+  const file = path.join(dir, 'evidence.csv');
+  const cell = (v) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  await writeFile(file, [[...header, 'note'], ...records.map((r) => [...r, ''])].map((r) => r.map(cell).join(',')).join('\r\n') + '\r\n');
+  const { code, stdout } = await verify(file);
+  assert.equal(code, 0, stdout);
+  assert.match(stdout, /All 9 checks match/);
 });
 
 test('a changed sealed reading fails its seal (and its row), exit 1 naming the first mismatch', async () => {

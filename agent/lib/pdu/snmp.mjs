@@ -57,11 +57,34 @@ async function getNumbers(session, oids) {
   return out;
 }
 
-/** @param {unknown} err */
-export function describeSnmpError(err) {
+/**
+ * How far a v3 exchange got: net-snmp keeps the PDU's engine ID once discovery (unauthenticated)
+ * was answered, so a timeout after it means the PDU dropped the authenticated request.
+ * @param {import('net-snmp').Session} session @returns {'discovered' | 'undiscovered'}
+ */
+function v3Stage(session) {
+  const params = /** @type {{ msgSecurityParameters?: { msgAuthoritativeEngineID?: unknown } }} */ (/** @type {unknown} */ (session)).msgSecurityParameters;
+  return params?.msgAuthoritativeEngineID ? 'discovered' : 'undiscovered';
+}
+
+/**
+ * @param {unknown} err
+ * @param {'discovered' | 'undiscovered'} [v3] for a v3 session, how far it got
+ */
+export function describeSnmpError(err, v3) {
   const e = /** @type {Error} */ (err);
-  if (e?.name === 'RequestTimedOutError') return 'no answer (timed out): check the address, that SNMP is enabled and the community or v3 user';
-  return e?.message ?? String(err);
+  if (e?.name === 'RequestTimedOutError') {
+    // An agent silently drops a v3 message whose digest does not match or does not decrypt
+    // (net-snmp's own agent sends no usmStatsWrongDigests report), so a wrong passphrase looks
+    // like a timeout right after a successful discovery.
+    if (v3 === 'discovered') return 'SNMP v3 authentication failed: the PDU answered discovery but dropped the authenticated request; check the v3 passphrases and auth/priv protocols';
+    return 'no answer (timed out): check the address, that SNMP is enabled and the community or v3 user';
+  }
+  const message = e?.message ?? String(err);
+  // The USM reports net-snmp turns into errors (RFC 3414 usmStats*): say which setting is wrong.
+  if (/Unknown User Name/.test(message)) return 'SNMP v3 authentication failed: the PDU does not know this v3 user name';
+  if (/Wrong Digest|Decryption Error|Unsupported Security Level/.test(message)) return `SNMP v3 authentication failed: ${message}; check the v3 level, passphrases and protocols`;
+  return message;
 }
 
 /**
@@ -100,7 +123,7 @@ export async function readPdu(target, outlets, o = {}) {
     });
     return { ok: true, metering: 'phase', outlets: readings, phases };
   } catch (err) {
-    return { ok: false, error: describeSnmpError(err) };
+    return { ok: false, error: describeSnmpError(err, target.snmp.version === '3' ? v3Stage(session) : undefined) };
   } finally {
     session.close();
   }

@@ -128,10 +128,11 @@ export class Simulator {
   }
 
   /**
-   * A metered PDU on `address` (UDP, SNMP v2c) whose outlet n feeds the simulated miner
-   * `first + n - 1` (0-based index into the fleet): its power is that miner's, 0 while offline.
+   * A metered PDU on `address` (UDP, SNMP v2c, and v3 when given a `v3` user) whose outlet n
+   * feeds the simulated miner `first + n - 1` (0-based index into the fleet): its power is that
+   * miner's, 0 while offline.
    * @param {{ family: import('../pdu/families.mjs').PduFamily, address: string, port?: number, community?: string,
-   *   first?: number, outlets: number, metering?: 'outlet' | 'phase' }} o
+   *   first?: number, outlets: number, metering?: 'outlet' | 'phase', v3?: import('./pdu.mjs').SimV3User }} o
    */
   async addPdu(o) {
     const first = o.first ?? 0;

@@ -3,6 +3,7 @@ import type { InvoiceDocument, InvoiceLineRow } from '../../../src/billing/invoi
 import { formatMoney } from '../../../src/billing/money';
 import { addDays } from '../../../src/billing/periods';
 import { Time } from '../../components/time';
+import { lineHasEvidence } from '../support/shared';
 
 export const INVOICE_STATUS_LABELS: Record<InvoiceDocument['invoice']['status'], string> = {
   draft: 'Draft',
@@ -23,7 +24,7 @@ export function InvoiceStatusBadge(props: { status: InvoiceDocument['invoice']['
   );
 }
 
-const hasEvidence = (line: InvoiceLineRow) => line.kind === 'energy' || line.kind === 'adjustment';
+const hasEvidence = (line: InvoiceLineRow) => lineHasEvidence(line.kind);
 
 /**
  * The invoice as issued, for the screen and for print-to-PDF (the print stylesheet hides

@@ -12,6 +12,22 @@ import { TableWrap } from '../../components/table';
 import { AdminLayout, PageHeader } from '../../layouts/admin';
 import { INVOICE_STATUS_LABELS, InvoiceDocumentView, InvoiceStatusBadge } from './document';
 import { LineDisputeLinks, type LineDisputes } from '../support/shared';
+import { UnitFeeSection, type UnitFeeValues } from './unit-fees';
+
+/** The preview's blockers: what stops the period from being billed as it stands. */
+function Blockers(props: { blockers: string[] }) {
+  if (props.blockers.length === 0) return null;
+  return (
+    <div class="alert alert-warning blockers" role="alert">
+      <p>Parts of this period cannot be billed as they stand; an invoice with these open cannot be issued:</p>
+      <ul>
+        {props.blockers.map((b) => (
+          <li>{b}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
 
 export function invoiceListHref(filters: InvoiceListFilters, path = '/admin/invoices'): string {
   const params = new URLSearchParams();
@@ -162,6 +178,9 @@ export function NewInvoicePage(props: {
   values: NewInvoiceValues;
   errors?: FieldErrors;
   preview: InvoicePreview | null;
+  notice?: string;
+  /** The fixed-fee form as posted, when it was refused. */
+  fee?: { values: UnitFeeValues; errors: FieldErrors };
 }) {
   const { preview, values } = props;
   const money = (minor: number) => formatMoney(minor, preview!.currency);
@@ -171,6 +190,12 @@ export function NewInvoicePage(props: {
         <a href="/admin/invoices">Invoices</a> / <span>Preview</span>
       </nav>
       <PageHeader title="Preview an invoice" subtitle="Choose a customer and a billing period: the preview shows exactly what generating would produce now." />
+      {props.notice && (
+        <div class="alert alert-success" role="status">
+          {props.notice}
+        </div>
+      )}
+      <FormErrorSummary errors={props.fee?.errors} />
       <form method="get" action="/admin/invoices/new" class="card form-narrow" novalidate>
         <FormErrorSummary errors={props.errors} />
         <SelectField label="Customer" name="customer_id" value={values.customer_id} errors={props.errors} options={[['', 'Choose a customer'], ...props.customers.map((c) => [c.id, c.name] as const)]} required />
@@ -198,16 +223,8 @@ export function NewInvoicePage(props: {
               {preview.existing.status === 'draft' ? ' Generating replaces its lines.' : ' Generating leaves it as it is.'}
             </p>
           )}
-          {preview.blockers.length > 0 && (
-            <div class="alert alert-warning blockers" role="alert">
-              <p>Parts of this period cannot be billed as they stand; an invoice with these open cannot be issued:</p>
-              <ul>
-                {preview.blockers.map((b) => (
-                  <li>{b}</li>
-                ))}
-              </ul>
-            </div>
-          )}
+          <Blockers blockers={preview.blockers} />
+          <UnitFeeSection preview={preview} canManage={can.manageInvoices(props.session.role)} from="preview" values={props.fee?.values} errors={props.fee?.errors} />
           <TableWrap label="Preview lines">
             <table class="table" data-testid="preview-lines">
               <thead>
@@ -260,7 +277,17 @@ export function NewInvoicePage(props: {
   );
 }
 
-export function InvoiceDetailPage(props: { session: StaffSession; doc: InvoiceDocument; logoSrc: string | null; notice?: string; errors?: FieldErrors; disputes?: LineDisputes }) {
+export function InvoiceDetailPage(props: {
+  session: StaffSession;
+  doc: InvoiceDocument;
+  logoSrc: string | null;
+  notice?: string;
+  errors?: FieldErrors;
+  disputes?: LineDisputes;
+  /** A draft's preview: its blockers and fixed fees are shown above the document. */
+  draftPreview?: InvoicePreview;
+  fee?: { values: UnitFeeValues; errors: FieldErrors };
+}) {
   const { doc } = props;
   const { invoice } = doc;
   const manage = can.manageInvoices(props.session.role);
@@ -275,7 +302,13 @@ export function InvoiceDetailPage(props: { session: StaffSession; doc: InvoiceDo
           {props.notice}
         </div>
       )}
-      <FormErrorSummary errors={props.errors} />
+      <FormErrorSummary errors={props.errors ?? props.fee?.errors} />
+      {props.draftPreview && (
+        <>
+          <Blockers blockers={props.draftPreview.blockers} />
+          <UnitFeeSection preview={props.draftPreview} canManage={manage} from="draft" values={props.fee?.values} errors={props.fee?.errors} />
+        </>
+      )}
       <div class="invoice-actions">
         <a class="btn" href={`/admin/invoices/${invoice.id}/print`}>
           Printable copy

@@ -102,7 +102,8 @@ export function DisputedLineCard(props: { line: DisputedLine; invoiceHref: strin
   );
 }
 
-export const lineHasEvidence = (kind: string) => kind === 'energy' || kind === 'adjustment';
+/** Lines with an evidence CSV: energy, late usage, and fixed fees (which list the hours without power data). */
+export const lineHasEvidence = (kind: string) => kind === 'energy' || kind === 'adjustment' || kind === 'unit_fee';
 
 export type LineDisputes = Map<string, { id: string; number: number; status: TicketStatus; creditId: string | null }[]>;
 
