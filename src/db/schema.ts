@@ -332,7 +332,7 @@ export const poolRedirects = sqliteTable(
     startedAt: integer('started_at').notNull(),
     endedAt: integer('ended_at'),
     poolPassword: text('pool_password').notNull().default('x'),
-    /** The holding pools after pool_url, in priority order, as at the start (migrations/0020). */
+    /** The holding pools after pool_url, in priority order, as at the start (migrations/0019). */
     backupPools: text('backup_pools', { mode: 'json' }).$type<{ url: string; user: string }[]>().notNull().default([]),
     /** all: every unit of the customer (later ones join); count/percent: a fixed share. */
     scope: text('scope', { enum: ['all', 'count', 'percent'] }).notNull().default('all'),
@@ -1019,7 +1019,7 @@ export const poolRedirectUnits = sqliteTable(
     previousPoolUser: text('previous_pool_user'),
     targetPoolUrl: text('target_pool_url').notNull(),
     targetPoolUser: text('target_pool_user').notNull(),
-    /** The backup holding pools with this unit's worker name, in priority order (migrations/0020). */
+    /** The backup holding pools with this unit's worker name, in priority order (migrations/0019). */
     targetBackupPools: text('target_backup_pools', { mode: 'json' }).$type<{ url: string; user: string }[]>().notNull().default([]),
     phase: text('phase', { enum: REDIRECT_UNIT_PHASES }).notNull().default('redirect'),
     status: text('status', { enum: REDIRECT_UNIT_STATUSES }).notNull().default('pending'),
@@ -1644,7 +1644,7 @@ export const pduOutlets = sqliteTable(
 );
 
 // ---------------------------------------------------------------------------------------------
-// Energy a host can bill: fixed fees for units without power data (issue 17, 0021_energy_fee.sql)
+// Energy a host can bill: fixed fees for units without power data (issue 17, 0020_energy_fee.sql)
 
 /** A fixed fee billed for one unit in one customer's period instead of its energy. */
 export const invoiceUnitFees = sqliteTable(
