@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuthedApiKey } from './auth/api-keys';
 import type { StaffSession } from './auth/staff-session';
 import type { BatchReads } from './db/batch-reads';

@@ -1,6 +1,6 @@
 import { inSiteScope, type SiteScope } from '../team/scope';
 import { and, desc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { activityInsert, activityInsertIfChanged, type Actor } from '../activity/service';
 import { can, requireThat } from '../auth/permissions';
 import type { Db } from '../db/client';

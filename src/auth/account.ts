@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Db } from '../db/client';
 import { users } from '../db/schema';
 import { ValidationError } from '../lib/errors';

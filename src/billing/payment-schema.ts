@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CREDIT_KINDS, PAYMENT_METHODS } from '../db/schema';
 import { isCurrencyCode } from '../lib/currencies';
 import { numberText } from '../lib/decimal';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONTRACT_KINDS, HOSTED_PRICING, KWH_SOURCES, type contracts } from '../db/schema';
 import { addDays, addMonths, parseIsoDate } from '../billing/periods';
 import { isCurrencyCode, parseMoneyText } from '../billing/money';

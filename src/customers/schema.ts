@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isCurrencyCode } from '../lib/currencies';
 import { booleanFlag, optionalEmail, optionalText, requiredEmail, requiredText } from '../lib/validation';
 import { CUSTOMER_STATUSES } from './status';

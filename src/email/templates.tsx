@@ -11,7 +11,7 @@
 import { eq } from 'drizzle-orm';
 import type { Child } from 'hono/jsx';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Db } from '../db/client';
 import { ALERT_KIND_LABELS } from '../alerts/describe';
 import { ALERT_KINDS, hosts } from '../db/schema';

@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { z } from 'zod';
+import * as z from 'zod';
 import { activityInsert, type Actor } from '../activity/service';
 import type { Db } from '../db/client';
 import { hostModels, miners, usageHourly } from '../db/schema';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MINER_STATUSES } from '../db/schema';
 import { formatScaledDecimal, numberText, parseScaledDecimal } from '../lib/decimal';
 import { optionalText } from '../lib/validation';

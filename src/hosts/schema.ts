@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isCurrencyCode } from '../lib/currencies';
 import { isTimezone } from '../lib/timezones';
 import { optionalText, requiredEmail, requiredText } from '../lib/validation';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, type FieldErrors } from './errors';
 
 /** Turns zod issues into one message per field (the first wins), keyed by the input's field name. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CUSTOMER_USER_ROLES } from '../db/schema';
 import { passwordSchema } from '../hosts/schema';
 import { requiredEmail, requiredText } from '../lib/validation';

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import { z } from 'zod';
+import * as z from 'zod';
 import { getDb } from '../db/client';
 import { buildDemoBillingHistory, hasBillingHistory } from '../demo/billing-history';
 import type { AppEnv } from '../env';

@@ -1,6 +1,6 @@
 import { and, count, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { jwtVerify, SignJWT } from 'jose';
-import { z } from 'zod';
+import * as z from 'zod';
 import { activityInsert, type Actor } from '../activity/service';
 import type { Db } from '../db/client';
 import { customerUsers, twoFactor, twoFactorRecoveryCodes, users } from '../db/schema';

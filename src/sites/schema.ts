@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isTimezone } from '../lib/timezones';
 import { formatScaledDecimal, numberText, parseScaledDecimal } from '../lib/decimal';
 import { optionalText, requiredText } from '../lib/validation';

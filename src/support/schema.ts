@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { TICKET_CATEGORIES, TICKET_STATUSES } from '../db/schema';
 import { optionalEmail, requiredText } from '../lib/validation';
 

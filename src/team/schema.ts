@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { passwordSchema } from '../hosts/schema';
 import { PASSWORD_MAX_LENGTH } from '../auth/password';
 import { requiredEmail, requiredText } from '../lib/validation';

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 // Every view's and src/env.ts's source text, read at build time by Vite.
 const views = import.meta.glob<string>('../../views/**/*.tsx', { query: '?raw', import: 'default', eager: true });
 const envSource = import.meta.glob<string>('../../src/env.ts', { query: '?raw', import: 'default', eager: true });
+const workerSources = import.meta.glob<string>(['../../src/**/*.{ts,tsx}', '../../views/**/*.tsx'], { query: '?raw', import: 'default', eager: true });
 
 const importsOf = (source: string) => [...source.matchAll(/from '([^']+)'|import\('([^']+)'\)/g)].map((m) => m[1] ?? m[2]!);
 
@@ -11,6 +12,14 @@ describe('layering', () => {
   it('views never import the database layer (src/db): pages get what they show from services', () => {
     expect(Object.keys(views).length).toBeGreaterThan(10);
     const offenders = Object.entries(views).flatMap(([file, source]) => importsOf(source).filter((spec) => spec.includes('/src/db/')).map((spec) => `${file} → ${spec}`));
+    expect(offenders).toEqual([]);
+  });
+
+  it("the Worker imports zod as a namespace: `import { z } from 'zod'` makes esbuild keep all of zod, every locale included (75 KiB gzip)", () => {
+    expect(Object.keys(workerSources).length).toBeGreaterThan(100);
+    const offenders = Object.entries(workerSources)
+      .filter(([, source]) => /import\s*\{[^}]*\bz\b[^}]*\}\s*from\s*'zod(\/[^']*)?'/.test(source))
+      .map(([file]) => file);
     expect(offenders).toEqual([]);
   });
 
