@@ -1,10 +1,10 @@
 /// <reference types="vite/client" />
 import { describe, expect, it } from 'vitest';
 
-// Every view's and src/env.ts's source text, read at build time by Vite.
-const views = import.meta.glob<string>('../../views/**/*.tsx', { query: '?raw', import: 'default', eager: true });
-const envSource = import.meta.glob<string>('../../src/env.ts', { query: '?raw', import: 'default', eager: true });
+// The Worker's source text (src/ and views/), read at build time by Vite.
 const workerSources = import.meta.glob<string>(['../../src/**/*.{ts,tsx}', '../../views/**/*.tsx'], { query: '?raw', import: 'default', eager: true });
+const views = Object.fromEntries(Object.entries(workerSources).filter(([file]) => file.startsWith('../../views/')));
+const envSource = workerSources['../../src/env.ts']!;
 
 const importsOf = (source: string) => [...source.matchAll(/from '([^']+)'|import\('([^']+)'\)/g)].map((m) => m[1] ?? m[2]!);
 
@@ -24,7 +24,7 @@ describe('layering', () => {
   });
 
   it('src/env.ts imports neither the SiteState class nor page modules (no import cycles through the bindings)', () => {
-    const imports = importsOf(Object.values(envSource)[0]!);
+    const imports = importsOf(envSource);
     expect(imports).not.toContain('./live/site-state');
     expect(imports.filter((spec) => spec.startsWith('./routes/') || spec.startsWith('../views') || spec.includes('prefetch'))).toEqual([]);
   });
