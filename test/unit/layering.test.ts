@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 
 // The Worker's source text (src/ and views/), read at build time by Vite.
-const workerSources = import.meta.glob<string>(['../../src/**/*.{ts,tsx}', '../../views/**/*.tsx'], { query: '?raw', import: 'default', eager: true });
+const workerSources = import.meta.glob<string>(['../../src/**/*.{ts,tsx}', '../../views/**/*.{ts,tsx}'], { query: '?raw', import: 'default', eager: true });
 const views = Object.fromEntries(Object.entries(workerSources).filter(([file]) => file.startsWith('../../views/')));
 const envSource = workerSources['../../src/env.ts']!;
 

@@ -1,11 +1,8 @@
-import { KIND_LABELS } from '../../../src/contracts/schema';
+import { CONTRACT_KINDS, KIND_LABELS } from '../../../src/contracts/schema';
 import { STATUS_LABELS, CUSTOMER_STATUSES } from '../../../src/customers/status';
-import type { announcements } from '../../../src/db/schema';
-import { CONTRACT_KINDS } from '../../../src/db/schema';
-import type { DeliveryFigures, RecipientPreview } from '../../../src/notify/service';
+import type { Announcement, DeliveryFigures, RecipientPreview } from '../../../src/notify/service';
 
-export type Announcement = typeof announcements.$inferSelect;
-export type { DeliveryFigures, RecipientPreview };
+export type { Announcement, DeliveryFigures, RecipientPreview };
 
 export interface RecipientRow {
   seq: number;
