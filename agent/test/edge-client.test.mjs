@@ -37,7 +37,8 @@ afterEach(async () => {
 
 /** @param {number} n */
 function miners(n) {
-  return Array.from({ length: n }, (_, i) => ({ ip: `10.0.0.${i + 1}`, state: 'mining', hashrate_ths: 100 + i, errors: [] }));
+  const sampled_at = new Date().toISOString();
+  return Array.from({ length: n }, (_, i) => ({ ip: `10.0.0.${i + 1}`, sampled_at, state: 'mining', hashrate_ths: 100 + i, errors: [] }));
 }
 
 /** @param {Spool} spool @param {number} count */
@@ -304,5 +305,33 @@ describe('delivery of the spool', () => {
     assert.equal(r.dead.length, 1);
     assert.deepEqual(r.sent, ids);
     assert.deepEqual(edge.accepted.map((b) => b.batch_id), ids);
+  });
+});
+
+describe('the fake edge judges batches with the Worker validator', () => {
+  test('a batch the Worker refuses is refused by the fake edge, naming the Worker field; the agent promises are checked too', async () => {
+    const client = new EdgeClient({ api: edge.url, token: edge.token });
+    const bad = miners(2);
+    bad[0].hashrate_ths = -1;
+    Object.assign(bad[1], { pdu: { pdu_id: 'pdu-1', outlet: '7', sampled_at: new Date().toISOString(), power_w: 10, volts: 230 } });
+    await assert.rejects(client.postTelemetry({ batch_id: crypto.randomUUID(), sent_at: new Date().toISOString(), miners: bad }), (e) => e instanceof EdgeHttpError && e.status === 422);
+    assert.deepEqual(edge.invalid, ['miners.0.hashrate_ths: Must be between 0 and 100000.', 'miners.1.pdu: Unknown field volts: use pdu_id, outlet, sampled_at, power_w and energy_wh.']);
+
+    edge.invalid.length = 0;
+    const unkept = miners(1).map((m) => ({ ...m, model: '' }));
+    await assert.rejects(client.postTelemetry({ batch_id: 'not-a-uuid-but-long', sent_at: new Date().toISOString(), miners: unkept }), (e) => e instanceof EdgeHttpError && e.status === 422);
+    assert.deepEqual(edge.invalid, ['batch_id is not a UUID', 'miners[0] (10.0.0.1): model is empty (unknown must be absent)']);
+  });
+
+  test('with a clock, the sample-time bounds are the Worker rules too', async () => {
+    const clocked = await startFakeEdge({ clock: () => Date.parse('2026-12-01T12:00:00Z') });
+    try {
+      const client = new EdgeClient({ api: clocked.url, token: clocked.token });
+      const late = miners(1).map((m) => ({ ...m, sampled_at: '2026-11-29T12:00:00Z' }));
+      await assert.rejects(client.postTelemetry({ batch_id: crypto.randomUUID(), sent_at: '2026-12-01T12:00:00Z', miners: late }), (e) => e instanceof EdgeHttpError && e.status === 422);
+      assert.match(clocked.invalid[0] ?? '', /^miners\.0\.sampled_at: Is older than 24 hours/);
+    } finally {
+      await clocked.close();
+    }
   });
 });

@@ -4,57 +4,72 @@
 // into failure modes to simulate outages and a revoked token.
 
 import http from 'node:http';
+import { readFileSync } from 'node:fs';
 import zlib from 'node:zlib';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-const NUM_FIELDS = ['hashrate_ths', 'hashrate_avg_ths', 'expected_hashrate_ths', 'power_w', 'uptime_s'];
+const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
+const TEXT_FIELDS = ['mac', 'serial', 'ip', 'vendor', 'model', 'firmware', 'pool_url', 'pool_user'];
 const LIST_FIELDS = ['board_temps_c', 'chip_temps_c', 'fans_rpm'];
-const STR_FIELDS = ['mac', 'serial', 'ip', 'vendor', 'model', 'firmware', 'sampled_at', 'pool_url', 'pool_user'];
 
 /**
- * Problems with one v1 miner object (empty when valid).
+ * The real edge's telemetry validator, `src/telemetry/batch.ts`, so the fake edge refuses exactly
+ * what Hashyard refuses: one wire-format validator for the Worker and the agent's tests. Node 20
+ * cannot import TypeScript, so the file (self-contained, no imports) is transpiled once per process.
+ * @type {Promise<{ validateTelemetryBatch: (raw: unknown, now?: number) => { ok: true } | { ok: false, fields: Record<string, string> } }> | null}
+ */
+let workerValidator = null;
+function loadWorkerValidator() {
+  workerValidator ??= (async () => {
+    const { default: ts } = await import('typescript');
+    const source = readFileSync(new URL('../../src/telemetry/batch.ts', import.meta.url), 'utf8');
+    const { outputText } = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022 } });
+    return import(`data:text/javascript;base64,${Buffer.from(outputText).toString('base64')}`);
+  })();
+  return workerValidator;
+}
+
+/**
+ * What our agent promises beyond the protocol (agent/README.md): the Worker accepts these, but
+ * the agent never sends them, so a test that sees one has found an agent bug. Empty when kept.
  * @param {any} m
  */
-export function validateMiner(m) {
+export function agentPromisesBroken(m) {
   /** @type {string[]} */
   const p = [];
-  if (!m || typeof m !== 'object') return ['miner is not an object'];
+  if (!m || typeof m !== 'object') return [];
   for (const [k, v] of Object.entries(m)) if (v === null) p.push(`${k} is null (unknown must be absent)`);
   if (typeof m.ip !== 'string') p.push('ip missing');
-  if (!m.mac && !m.serial && !m.ip) p.push('no identity');
-  for (const k of STR_FIELDS) if (k in m && (typeof m[k] !== 'string' || m[k] === '')) p.push(`${k} is not a non-empty string`);
-  for (const k of NUM_FIELDS) if (k in m && (typeof m[k] !== 'number' || !Number.isFinite(m[k]) || m[k] < 0)) p.push(`${k} is not a number ≥ 0`);
-  for (const k of LIST_FIELDS) {
-    if (k in m && (!Array.isArray(m[k]) || m[k].length === 0 || m[k].some((/** @type {unknown} */ x) => typeof x !== 'number'))) p.push(`${k} is not a non-empty number list`);
-  }
-  if ('state' in m && !['mining', 'sleeping', 'error'].includes(m.state)) p.push(`state ${m.state}`);
-  if ('power_source' in m && !['miner', 'pdu', 'spec'].includes(m.power_source)) p.push(`power_source ${m.power_source}`);
+  for (const k of TEXT_FIELDS) if (m[k] === '') p.push(`${k} is empty (unknown must be absent)`);
+  for (const k of LIST_FIELDS) if (Array.isArray(m[k]) && m[k].length === 0) p.push(`${k} is an empty list (unknown must be absent)`);
   if ('power_w' in m !== 'power_source' in m) p.push('power_w and power_source go together');
-  if ('mac' in m && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/.test(m.mac)) p.push(`mac ${m.mac}`);
-  if ('sampled_at' in m && !ISO.test(m.sampled_at)) p.push('sampled_at not ISO');
-  if ('pdu' in m) {
-    const d = m.pdu;
-    if (!d || typeof d !== 'object' || typeof d.pdu_id !== 'string' || typeof d.outlet !== 'string' || typeof d.sampled_at !== 'string' || !ISO.test(d.sampled_at)) p.push('pdu');
-    else if ('power_w' in d && (typeof d.power_w !== 'number' || d.power_w < 0)) p.push('pdu.power_w');
-    else if ('energy_wh' in d && (!Number.isInteger(d.energy_wh) || d.energy_wh < 0)) p.push('pdu.energy_wh');
-    else if (Object.keys(d).some((k) => !['pdu_id', 'outlet', 'sampled_at', 'power_w', 'energy_wh'].includes(k))) p.push('pdu has unknown keys');
-  }
-  if ('pool_apply' in m) {
-    const a = m.pool_apply;
-    if (!a || typeof a !== 'object' || !['applied', 'refused', 'unreachable'].includes(a.status)) p.push('pool_apply.status');
-    else if (typeof a.at !== 'string' || !ISO.test(a.at)) p.push('pool_apply.at not ISO');
-    else if ('message' in a && (typeof a.message !== 'string' || a.message.length > 256)) p.push('pool_apply.message');
-    else if (Object.keys(a).some((k) => !['status', 'message', 'at'].includes(k))) p.push('pool_apply has unknown keys');
-  }
-  if (!Array.isArray(m.errors) || m.errors.some((/** @type {unknown} */ e) => typeof e !== 'string')) p.push('errors is not a list of strings');
-  // the Worker's limits (src/telemetry/batch.ts: list(50, text(500)))
-  else if (m.errors.length > 50 || m.errors.some((/** @type {string} */ e) => e.length > 500)) p.push('errors: more than 50, or one longer than 500 characters');
+  if (typeof m.mac === 'string' && !MAC.test(m.mac)) p.push(`mac ${m.mac} is not normalised (lowercase, colons)`);
+  if (!Array.isArray(m.errors)) p.push('errors missing (the agent always sends the list)');
   return p;
 }
 
 /**
- * @param {{ code?: string, token?: string, siteId?: string, agentId?: string, config?: unknown, port?: number }} [o]
+ * Problems with one telemetry batch as the fake edge judges it: the Worker's own verdict (a copy
+ * is validated, since the Worker normalises in place), then the agent's promises. Sample times are
+ * bounded against `now` only when the test gives the edge a clock: many agent tests run the agent
+ * on a simulated clock, and the bounds are the server's, tested in the Worker's own tests.
+ * @param {any} batch
+ * @param {number} [now]
+ * @returns {Promise<string[]>}
+ */
+export async function batchProblems(batch, now) {
+  const { validateTelemetryBatch } = await loadWorkerValidator();
+  const verdict = validateTelemetryBatch(structuredClone(batch), now);
+  const problems = verdict.ok ? [] : Object.entries(verdict.fields).map(([field, message]) => `${field}: ${message}`);
+  if (typeof batch?.batch_id === 'string' && !UUID.test(batch.batch_id)) problems.push('batch_id is not a UUID');
+  if (Array.isArray(batch?.miners)) {
+    batch.miners.forEach((/** @type {any} */ m, /** @type {number} */ i) => agentPromisesBroken(m).forEach((p) => problems.push(`miners[${i}] (${m?.ip}): ${p}`)));
+  }
+  return problems;
+}
+
+/**
+ * @param {{ code?: string, token?: string, siteId?: string, agentId?: string, config?: unknown, port?: number, clock?: () => number }} [o]
  */
 export async function startFakeEdge(o = {}) {
   const edge = {
@@ -63,6 +78,8 @@ export async function startFakeEdge(o = {}) {
     siteId: o.siteId ?? 'site-1',
     agentId: o.agentId ?? 'agent-1',
     config: o.config ?? { scan_segments: [], poll_interval_s: 60, miners: [] },
+    /** the edge's clock for the sample-time bounds; none: the format only (see batchProblems) */
+    clock: o.clock,
     /** 'ok' | 'error503' | 'revoked' | 'reject400' | 'drop' (process, then cut the connection) | 'ratelimit' */
     mode: 'ok',
     codeUsed: false,
@@ -164,12 +181,7 @@ async function handle(edge, req, res) {
 
   if (req.method === 'POST' && path === '/api/agent/v1/telemetry') {
     const j = JSON.parse(body.toString('utf8'));
-    /** @type {string[]} */
-    const problems = [];
-    if (!UUID.test(j.batch_id)) problems.push('batch_id is not a UUID');
-    if (!ISO.test(j.sent_at)) problems.push('sent_at is not ISO-8601 UTC');
-    if (!Array.isArray(j.miners) || j.miners.length > 10000) problems.push('miners');
-    else j.miners.forEach((/** @type {any} */ m, /** @type {number} */ i) => validateMiner(m).forEach((p) => problems.push(`miners[${i}] (${m?.ip}): ${p}`)));
+    const problems = await batchProblems(j, edge.clock?.());
     const status = edge.mode === 'reject400' ? 400 : problems.length ? 422 : 200;
     edge.posts.push({ batch_id: j.batch_id, sent_at: j.sent_at, miners: j.miners, headers: req.headers, status });
     if (problems.length) {
