@@ -5,7 +5,7 @@ import { formatMoney } from '../../src/billing/money';
 import { CUSTOMER_STATUSES, STATUS_LABELS } from '../../src/customers/status';
 import type { DashboardData } from '../../src/dashboard/service';
 import { FLEET_STATUSES } from '../../src/telemetry/fleet';
-import { formatHashrate, formatPower } from '../../src/telemetry/format';
+import { formatHashrate, formatPower } from '../../src/lib/format';
 import { Money, TableScroll } from '../components/billing';
 import { HashrateChart } from '../components/chart';
 import { Card } from '../components/form';

@@ -1,7 +1,7 @@
 import type { Child } from 'hono/jsx';
 import type { KwhSource } from '../../src/billing/energy';
 import { bpsToPercentText, type CustomerUsage, type UnitUsage, type UsageVariance } from '../../src/billing/usage';
-import { formatHashrate } from '../../src/telemetry/format';
+import { formatHashrate } from '../../src/lib/format';
 import { DailyBarChart } from '../components/chart';
 import { EmptyState } from '../components/form';
 
