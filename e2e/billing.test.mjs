@@ -16,8 +16,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildSeedSql, DEMO_HOSTS, DEMO_PASSWORD, demoAgentToken, demoCustomerId, fleetAddresses } from '../scripts/demo-data.mjs';
-import { launchBrowser, ROOT, screenshot, startServer } from './harness.mjs';
-import { field, htmxReady, watchPage } from './helpers.mjs';
+import { ROOT, startServer } from './harness.mjs';
+import { field, htmxReady } from './helpers.mjs';
+import { browserTest } from './session.mjs';
 
 const TEST_TIMEOUT_MS = 120_000;
 const HOUR_MS = 3_600_000;
@@ -37,40 +38,23 @@ const hostDay = new Intl.DateTimeFormat('en-CA', { timeZone: host.timezone, year
 const period = hostDay.slice(0, 7);
 
 let server;
-const browsers = {};
-let problems = [];
+const session = browserTest('billing');
+const browsers = session.people;
 let scratch;
 const state = { contractName: `Row D hosting ${hourStart}`, invoiceId: '', invoiceNumber: '', totalText: '' };
 
 before(async () => {
   server = await startServer({ seedSql: buildSeedSql() });
   scratch = mkdtempSync(path.join(os.tmpdir(), 'hashyard-e2e-billing-'));
-  for (const name of ['staff', 'bob']) {
-    browsers[name] = await launchBrowser({ baseURL: server.baseURL });
-    watchPage(name, browsers[name].page, (message) => problems.push(message));
-  }
+  await session.open(server, ['staff', 'bob']);
 });
 
 after(async () => {
-  await Promise.all(Object.values(browsers).map((b) => b.close()));
-  await server?.stop();
+  await session.close();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-async function withEvidence(name, fn) {
-  problems = [];
-  try {
-    await fn({ staff: browsers.staff.page, customer: browsers.bob.page });
-    assert.deepEqual(problems, [], 'a page had failed requests, 5xx answers, script errors or CSP refusals');
-  } catch (error) {
-    for (const [who, b] of Object.entries(browsers)) {
-      const shot = await screenshot(b.page, `FAILED-billing-${name}-${who}`).catch(() => null);
-      error.message += `\n  ${who} page: ${b.page.url()}${shot ? ` (screenshot: ${shot})` : ''}`;
-    }
-    error.message += `\n  wrangler output (tail):\n${server.logs().slice(-4000)}`;
-    throw error;
-  }
-}
+const withEvidence = (step, fn) => session.evidence(step, () => fn({ staff: browsers.staff.page, customer: browsers.bob.page }));
 
 /** The demo agent's report of the three units over the hour, one batch per minute's samples. */
 async function reportTheHour() {

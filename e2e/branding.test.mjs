@@ -2,15 +2,15 @@
 // /js/brand-preview.js under the strict CSP), a logo upload, and a development custom domain.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, screenshot, startServer, uniqueId } from './harness.mjs';
-import { field, watchPage } from './helpers.mjs';
+import { startServer, uniqueId } from './harness.mjs';
+import { field } from './helpers.mjs';
+import { browserTest } from './session.mjs';
 import { logoPng } from './png.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
 
 let server;
-let browser;
-let problems = [];
+const session = browserTest('branding');
 
 const run = uniqueId();
 const host = {
@@ -23,27 +23,14 @@ const host = {
 
 before(async () => {
   server = await startServer();
-  browser = await launchBrowser({ baseURL: server.baseURL });
-  const { page } = browser;
-  watchPage('host', page, (message) => problems.push(message));
+  await session.open(server, ['host']);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
+  await session.close();
 });
 
-async function withEvidence(name, fn) {
-  problems = [];
-  try {
-    await fn(browser.page);
-    assert.deepEqual(problems, [], 'the page had failed requests, script errors or CSP refusals');
-  } catch (error) {
-    const shot = await screenshot(browser.page, `FAILED-${name}`).catch(() => null);
-    error.message += `\n  page: ${browser.page.url()}${shot ? `\n  screenshot: ${shot}` : ''}\n  wrangler output (tail):\n${server.logs().slice(-4000)}`;
-    throw error;
-  }
-}
+const withEvidence = (step, fn) => session.evidence(step, () => fn(session.page('host')));
 
 const previewVar = (page, name) => page.locator('#brand-preview').evaluate((el, n) => el.style.getPropertyValue(n), name);
 const buttonColour = (page) => page.locator('.brand-preview-button').evaluate((el) => getComputedStyle(el).backgroundColor);

@@ -2,15 +2,15 @@
 // and a field error re-rendered in place by htmx.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, screenshot, startServer, uniqueId } from './harness.mjs';
-import { field, htmxReady, watchPage } from './helpers.mjs';
+import { screenshot, startServer, uniqueId } from './harness.mjs';
+import { field, htmxReady } from './helpers.mjs';
+import { browserTest } from './session.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
 
 let server;
-let browser;
+const session = browserTest('customers');
 /** Requests that failed at the network level or answered 5xx, and script errors: each test asserts none. */
-let problems = [];
 
 const run = uniqueId();
 const host = {
@@ -23,28 +23,15 @@ const host = {
 
 before(async () => {
   server = await startServer();
-  browser = await launchBrowser({ baseURL: server.baseURL });
-  const { page } = browser;
-  watchPage('host', page, (message) => problems.push(message));
+  await session.open(server, ['host']);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
+  await session.close();
 });
 
 /** On failure, keep a screenshot and wrangler's output: the test runner only prints the assertion. */
-async function withEvidence(name, fn) {
-  problems = [];
-  try {
-    await fn(browser.page);
-    assert.deepEqual(problems, [], 'the page had failed requests, script errors or CSP refusals');
-  } catch (error) {
-    const shot = await screenshot(browser.page, `FAILED-${name}`).catch(() => null);
-    error.message += `\n  page: ${browser.page.url()}${shot ? `\n  screenshot: ${shot}` : ''}\n  wrangler output (tail):\n${server.logs().slice(-4000)}`;
-    throw error;
-  }
-}
+const withEvidence = (step, fn) => session.evidence(step, () => fn(session.page('host')));
 
 describe('customers in the browser', () => {
   test('a new host signs up and gets a secure session cookie', { timeout: TEST_TIMEOUT_MS }, () =>
@@ -63,14 +50,14 @@ describe('customers in the browser', () => {
       await page.getByText(host.organisation).first().waitFor();
 
       // Chromium treats http://localhost as a secure context, so it keeps a Secure __Host- cookie.
-      const cookies = await browser.context.cookies();
-      const session = cookies.find((c) => c.name === '__Host-hy_staff');
-      assert.ok(session, `the __Host-hy_staff cookie was not kept; cookies: ${JSON.stringify(cookies.map((c) => c.name))}`);
-      assert.equal(session.secure, true);
-      assert.equal(session.httpOnly, true);
-      assert.equal(session.path, '/');
-      assert.equal(session.sameSite, 'Lax');
-      assert.equal(session.domain, 'localhost');
+      const cookies = await session.people.host.context.cookies();
+      const staffCookie = cookies.find((c) => c.name === '__Host-hy_staff');
+      assert.ok(staffCookie, `the __Host-hy_staff cookie was not kept; cookies: ${JSON.stringify(cookies.map((c) => c.name))}`);
+      assert.equal(staffCookie.secure, true);
+      assert.equal(staffCookie.httpOnly, true);
+      assert.equal(staffCookie.path, '/');
+      assert.equal(staffCookie.sameSite, 'Lax');
+      assert.equal(staffCookie.domain, 'localhost');
     }),
   );
 

@@ -18,8 +18,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildSeedSql, DEMO_HOSTS, DEMO_PASSWORD, demoAgentToken, hashPassword } from '../scripts/demo-data.mjs';
-import { freePort, launchBrowser, ROOT, screenshot, startProcess, startServer } from './harness.mjs';
-import { field, htmxReady, pathIs, watchPage } from './helpers.mjs';
+import { freePort, ROOT, screenshot, startProcess, startServer } from './harness.mjs';
+import { field, htmxReady, pathIs } from './helpers.mjs';
+import { browserTest } from './session.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
 /** The agent's poll interval, seconds (its minimum): a pool change takes one cycle to apply and one to be seen. */
@@ -41,8 +42,10 @@ const INVOICE = { id: 'i0000000-0000-4000-8e2e-000000000001', number: 'INV-2026-
 const DAY_MS = 86_400_000;
 
 let server;
-const browsers = {};
-let problems = [];
+const session = browserTest('default');
+const browsers = session.people;
+session.showOutput('agent', () => agent, 3000);
+session.showOutput('simulator', () => simulator, 1500);
 let simulator;
 let agent;
 let scratch;
@@ -86,37 +89,16 @@ before(async () => {
   state.controlPort = await freePort();
   server = await startServer({ seedSql: `${buildSeedSql()}${danaSeed(Date.now())}\n`, testScheduled: true });
   scratch = mkdtempSync(path.join(os.tmpdir(), 'hashyard-e2e-default-'));
-  await Promise.all(
-    ['owner', 'dana'].map(async (name) => {
-      browsers[name] = await launchBrowser({ baseURL: server.baseURL });
-      watchPage(name, browsers[name].page, (message) => problems.push(message));
-    }),
-  );
+  await session.open(server, ['owner', 'dana']);
 });
 
 after(async () => {
-  await Promise.all([agent?.stop(), simulator?.stop()]);
-  await Promise.all(Object.values(browsers).map((b) => b.close()));
-  await server?.stop();
+  // Process groups first, whatever happened above.
+  await session.close(agent, simulator);
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-async function withEvidence(name, fn) {
-  problems = [];
-  try {
-    await fn({ owner: browsers.owner.page, portal: browsers.dana.page });
-    assert.deepEqual(problems, [], 'a page had failed requests, 5xx answers, script errors or CSP refusals');
-  } catch (error) {
-    for (const [who, b] of Object.entries(browsers)) {
-      const shot = await screenshot(b.page, `FAILED-default-${name}-${who}`).catch(() => null);
-      error.message += `\n  ${who} page: ${b.page.url()}${shot ? ` (screenshot: ${shot})` : ''}`;
-    }
-    if (agent) error.message += `\n  agent output (tail):\n${agent.logs().slice(-3000)}`;
-    if (simulator) error.message += `\n  simulator output (tail):\n${simulator.logs().slice(-1500)}`;
-    error.message += `\n  wrangler output (tail):\n${server.logs().slice(-4000)}`;
-    throw error;
-  }
-}
+const withEvidence = (step, fn) => session.evidence(step, () => fn({ owner: browsers.owner.page, portal: browsers.dana.page }));
 
 /** Each simulated miner's pool in use (the top-priority enabled one), from the simulator's control API. */
 /** Each simulated miner's enabled pool at `rank` in priority order (0: the one mined on, 1: its first backup). */

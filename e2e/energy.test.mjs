@@ -3,14 +3,14 @@
 // nominal power, and the warning clears.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, screenshot, startServer, uniqueId } from './harness.mjs';
-import { field, htmxReady, pathIs, signUpHost, watchPage } from './helpers.mjs';
+import { startServer, uniqueId } from './harness.mjs';
+import { field, htmxReady, pathIs, signUpHost } from './helpers.mjs';
+import { browserTest } from './session.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
 
 let server;
-let browser;
-let problems = [];
+const session = browserTest('energy');
 
 const run = uniqueId();
 const host = {
@@ -23,26 +23,14 @@ const host = {
 
 before(async () => {
   server = await startServer();
-  browser = await launchBrowser({ baseURL: server.baseURL });
-  watchPage('host', browser.page, (message) => problems.push(message));
+  await session.open(server, ['host']);
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.stop();
+  await session.close();
 });
 
-async function withEvidence(name, fn) {
-  problems = [];
-  try {
-    await fn(browser.page);
-    assert.deepEqual(problems, [], 'the page had failed requests, script errors or CSP refusals');
-  } catch (error) {
-    const shot = await screenshot(browser.page, `FAILED-${name}`).catch(() => null);
-    error.message += `\n  page: ${browser.page.url()}${shot ? `\n  screenshot: ${shot}` : ''}\n  wrangler output (tail):\n${server.logs().slice(-4000)}`;
-    throw error;
-  }
-}
+const withEvidence = (step, fn) => session.evidence(step, () => fn(session.page('host')));
 
 describe('energy in the browser', () => {
   test('a newcomer sees "units without power data", sets a spec, and the warning clears', { timeout: TEST_TIMEOUT_MS }, () =>

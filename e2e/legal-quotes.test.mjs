@@ -7,15 +7,16 @@
 // Two browsers with separate cookie jars: the host's staff and the prospect.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, screenshot, startServer, uniqueId } from './harness.mjs';
-import { field, htmxReady, pathIs, setHostSlug, signUpHost, watchPage } from './helpers.mjs';
+import { startServer, uniqueId } from './harness.mjs';
+import { field, htmxReady, pathIs, setHostSlug, signUpHost } from './helpers.mjs';
+import { browserTest } from './session.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
 const MAILBOX_DEADLINE_MS = 30_000;
 
 let server;
-const browsers = {};
-let problems = [];
+const session = browserTest('legal-quotes');
+const browsers = session.people;
 
 const run = uniqueId();
 const host = {
@@ -33,31 +34,14 @@ let quoteUrl = '';
 
 before(async () => {
   server = await startServer();
-  for (const name of ['host', 'prospect']) {
-    browsers[name] = await launchBrowser({ baseURL: server.baseURL });
-    watchPage(name, browsers[name].page, (message) => problems.push(message));
-  }
+  await session.open(server, ['host', 'prospect']);
 });
 
 after(async () => {
-  await Promise.all(Object.values(browsers).map((b) => b.close()));
-  await server?.stop();
+  await session.close();
 });
 
-async function withEvidence(name, fn) {
-  problems = [];
-  try {
-    await fn({ hostPage: browsers.host.page, prospectPage: browsers.prospect.page });
-    assert.deepEqual(problems, [], 'a page had failed requests, 5xx answers, script errors or CSP refusals');
-  } catch (error) {
-    for (const [who, b] of Object.entries(browsers)) {
-      const shot = await screenshot(b.page, `FAILED-legal-quotes-${name}-${who}`).catch(() => null);
-      error.message += `\n  ${who} page: ${b.page.url()}${shot ? ` (screenshot: ${shot})` : ''}`;
-    }
-    error.message += `\n  wrangler output (tail):\n${server.logs().slice(-4000)}`;
-    throw error;
-  }
-}
+const withEvidence = (step, fn) => session.evidence(step, () => fn({ hostPage: browsers.host.page, prospectPage: browsers.prospect.page }));
 
 /** Reloads the mailbox until a sent email to `to` whose subject matches is listed; opens it; returns its links. */
 async function openSentEmail(page, to, subject) {

@@ -13,8 +13,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort, launchBrowser, ROOT, screenshot, startProcess, startServer, uniqueId } from './harness.mjs';
+import { freePort, ROOT, screenshot, startProcess, startServer, uniqueId } from './harness.mjs';
 import { field, htmxReady, openInviteEmail, pathIs, setHostSlug, signUpHost, waitForSentEmail, watchPage } from './helpers.mjs';
+import { browserTest } from './session.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
 const MINERS = 6;
@@ -30,8 +31,10 @@ const OVERHEAT_TEST_TIMEOUT_MS = TEST_TIMEOUT_MS;
 
 let server;
 /** name → { context, page, close } */
-const browsers = {};
-let problems = [];
+const session = browserTest('live');
+const browsers = session.people;
+session.showOutput('agent', () => agent, 3000);
+session.showOutput('simulator', () => simulator, 1500);
 let simulator;
 let agent;
 let scratch;
@@ -77,41 +80,17 @@ before(async () => {
   });
   state.controlPort = await freePort();
   scratch = mkdtempSync(path.join(os.tmpdir(), 'hashyard-e2e-live-'));
-  await Promise.all(
-    ['host', 'owner'].map(async (name) => {
-      browsers[name] = await launchBrowser({ baseURL: server.baseURL });
-      watchPage(name, browsers[name].page, (message) => problems.push(message));
-    }),
-  );
+  await session.open(server, ['host', 'owner']);
 });
 
 after(async () => {
   // Process groups first, whatever happened above.
-  await Promise.all([agent?.stop(), simulator?.stop()]);
-  await Promise.all(Object.values(browsers).map((b) => b.close()));
-  await server?.stop();
+  await session.close(agent, simulator);
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
 /** On failure, keep a screenshot of every browser and the tails of wrangler, agent and simulator. */
-async function withEvidence(name, fn) {
-  problems = [];
-  try {
-    await fn({ hostPage: browsers.host.page, ownerPage: browsers.owner.page });
-    assert.deepEqual(problems, [], 'a page had failed requests, 5xx answers, script errors or CSP refusals');
-  } catch (error) {
-    for (const [who, b] of Object.entries(browsers)) {
-      for (const [i, page] of b.context.pages().entries()) {
-        const shot = await screenshot(page, `FAILED-live-${name}-${who}${i ? `-${i}` : ''}`).catch(() => null);
-        error.message += `\n  ${who} page: ${page.url()}${shot ? ` (screenshot: ${shot})` : ''}`;
-      }
-    }
-    if (agent) error.message += `\n  agent output (tail):\n${agent.logs().slice(-3000)}`;
-    if (simulator) error.message += `\n  simulator output (tail):\n${simulator.logs().slice(-1500)}`;
-    error.message += `\n  wrangler output (tail):\n${server.logs().slice(-4000)}`;
-    throw error;
-  }
-}
+const withEvidence = (step, fn) => session.evidence(step, () => fn({ hostPage: browsers.host.page, ownerPage: browsers.owner.page }));
 
 /** Reloads `page` at `url` until `check(page)` resolves truthy, within `deadlineMs`. */
 async function reloadUntil(page, url, check, { deadlineMs, pollMs = 1_000, what }) {
@@ -317,7 +296,7 @@ describe('live miner telemetry in the browser: agent, simulator, equipment, port
       const hot = state.miners[0];
       // A second tab for the dashboard; the first stays on Equipment, polling.
       const tab = await browsers.owner.context.newPage();
-      watchPage('owner-tab', tab, (message) => problems.push(message));
+      watchPage('owner-tab', tab, session.report);
 
       const res = await fetch(`http://127.0.0.1:${state.controlPort}/miners/${hot.ip}/scenario`, {
         method: 'POST',

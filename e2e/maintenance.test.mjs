@@ -12,8 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { freePort, launchBrowser, ROOT, screenshot, startProcess, startServer, uniqueId } from './harness.mjs';
-import { field, htmxReady, openInviteEmail, pathIs, setHostSlug, signUpHost, waitForSentEmail, watchPage } from './helpers.mjs';
+import { freePort, ROOT, screenshot, startProcess, startServer, uniqueId } from './harness.mjs';
+import { field, htmxReady, openInviteEmail, pathIs, setHostSlug, signUpHost, waitForSentEmail } from './helpers.mjs';
+import { browserTest } from './session.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
 const MINERS = 2;
@@ -22,8 +23,10 @@ const AGENT_INTERVAL_S = 10;
 const DELIVERY_DEADLINE_MS = 40_000;
 
 let server;
-const browsers = {};
-let problems = [];
+const session = browserTest('maintenance');
+const browsers = session.people;
+session.showOutput('agent', () => agent, 2000);
+session.showOutput('simulator', () => simulator, 1000);
 let simulator;
 let agent;
 let scratch;
@@ -69,37 +72,16 @@ before(async () => {
   });
   state.controlPort = await freePort();
   scratch = mkdtempSync(path.join(os.tmpdir(), 'hashyard-e2e-window-'));
-  await Promise.all(
-    ['host', 'owner'].map(async (name) => {
-      browsers[name] = await launchBrowser({ baseURL: server.baseURL });
-      watchPage(name, browsers[name].page, (message) => problems.push(message));
-    }),
-  );
+  await session.open(server, ['host', 'owner']);
 });
 
 after(async () => {
-  await Promise.all([agent?.stop(), simulator?.stop()]);
-  await Promise.all(Object.values(browsers).map((b) => b.close()));
-  await server?.stop();
+  // Process groups first, whatever happened above.
+  await session.close(agent, simulator);
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-async function withEvidence(name, fn) {
-  problems = [];
-  try {
-    await fn({ hostPage: browsers.host.page, ownerPage: browsers.owner.page });
-    assert.deepEqual(problems, [], 'a page had failed requests, 5xx answers, script errors or CSP refusals');
-  } catch (error) {
-    for (const [who, b] of Object.entries(browsers)) {
-      const shot = await screenshot(b.page, `FAILED-maintenance-${name}-${who}`).catch(() => null);
-      error.message += `\n  ${who} page: ${b.page.url()}${shot ? ` (screenshot: ${shot})` : ''}`;
-    }
-    if (agent) error.message += `\n  agent output (tail):\n${agent.logs().slice(-2000)}`;
-    if (simulator) error.message += `\n  simulator output (tail):\n${simulator.logs().slice(-1000)}`;
-    error.message += `\n  wrangler output (tail):\n${server.logs().slice(-4000)}`;
-    throw error;
-  }
-}
+const withEvidence = (step, fn) => session.evidence(step, () => fn({ hostPage: browsers.host.page, ownerPage: browsers.owner.page }));
 
 /** Reloads `page` at `url` until `check(page)` resolves truthy, within `deadlineMs`. */
 async function reloadUntil(page, url, check, { deadlineMs, pollMs = 1_000, what }) {

@@ -5,15 +5,16 @@
 // banner, which they dismiss.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, screenshot, startServer, uniqueId } from './harness.mjs';
-import { field, htmxReady, openInviteEmail, pathIs, setHostSlug, signUpHost, watchPage } from './helpers.mjs';
+import { screenshot, startServer, uniqueId } from './harness.mjs';
+import { field, htmxReady, openInviteEmail, pathIs, setHostSlug, signUpHost } from './helpers.mjs';
+import { browserTest } from './session.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
 const DELIVERY_DEADLINE_MS = 40_000;
 
 let server;
-const browsers = {};
-let problems = [];
+const session = browserTest('notify');
+const browsers = session.people;
 
 const run = uniqueId();
 const host = {
@@ -31,31 +32,14 @@ const portalBase = `/host/${host.hostSlug}`;
 
 before(async () => {
   server = await startServer();
-  for (const name of ['host', 'owner']) {
-    browsers[name] = await launchBrowser({ baseURL: server.baseURL });
-    watchPage(name, browsers[name].page, (message) => problems.push(message));
-  }
+  await session.open(server, ['host', 'owner']);
 });
 
 after(async () => {
-  await Promise.all(Object.values(browsers).map((b) => b.close()));
-  await server?.stop();
+  await session.close();
 });
 
-async function withEvidence(name, fn) {
-  problems = [];
-  try {
-    await fn({ hostPage: browsers.host.page, ownerPage: browsers.owner.page });
-    assert.deepEqual(problems, [], 'a page had failed requests, 5xx answers, script errors or CSP refusals');
-  } catch (error) {
-    for (const [who, b] of Object.entries(browsers)) {
-      const shot = await screenshot(b.page, `FAILED-notify-${name}-${who}`).catch(() => null);
-      error.message += `\n  ${who} page: ${b.page.url()}${shot ? ` (screenshot: ${shot})` : ''}`;
-    }
-    error.message += `\n  wrangler output (tail):\n${server.logs().slice(-4000)}`;
-    throw error;
-  }
-}
+const withEvidence = (step, fn) => session.evidence(step, () => fn({ hostPage: browsers.host.page, ownerPage: browsers.owner.page }));
 
 /** Reloads the mailbox until a sent email to `to` whose row mentions `text` is listed. */
 async function waitForMail(page, to, text) {

@@ -8,8 +8,9 @@
 // Three browsers with separate cookie jars: the host's staff, the customer's owner, the teammate.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, screenshot, startServer, uniqueId } from './harness.mjs';
-import { field, htmxReady, openInviteEmail, pathIs, setHostSlug, signUpHost, waitForSentEmail, watchPage } from './helpers.mjs';
+import { screenshot, startServer, uniqueId } from './harness.mjs';
+import { field, htmxReady, openInviteEmail, pathIs, setHostSlug, signUpHost, waitForSentEmail } from './helpers.mjs';
+import { browserTest } from './session.mjs';
 import { logoPng } from './png.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
@@ -17,10 +18,9 @@ const TEST_TIMEOUT_MS = 90_000;
 const MAILBOX_DEADLINE_MS = 30_000;
 
 let server;
+const session = browserTest('portal');
 /** name → { context, page, close } */
-const browsers = {};
-/** Failed requests, 5xx answers, script errors and CSP refusals, on any page: each test asserts none. */
-let problems = [];
+const browsers = session.people;
 
 const run = uniqueId();
 const host = {
@@ -48,37 +48,17 @@ const customDomain = `portal-${host.hostSlug}.localhost`;
 let customerPath = '';
 let ownerDashboardSummary = '';
 
-/** Failed requests, 5xx answers, script errors and CSP refusals go to `problems`. */
-const watch = (name, page) => watchPage(name, page, (message) => problems.push(message));
-
 before(async () => {
   server = await startServer();
-  for (const name of ['host', 'owner', 'teammate']) {
-    browsers[name] = await launchBrowser({ baseURL: server.baseURL });
-    watch(name, browsers[name].page);
-  }
+  await session.open(server, ['host', 'owner', 'teammate']);
 });
 
 after(async () => {
-  await Promise.all(Object.values(browsers).map((b) => b.close()));
-  await server?.stop();
+  await session.close();
 });
 
 /** On failure, keep a screenshot of every browser and wrangler's output. */
-async function withEvidence(name, fn) {
-  problems = [];
-  try {
-    await fn({ hostPage: browsers.host.page, ownerPage: browsers.owner.page, teammatePage: browsers.teammate.page });
-    assert.deepEqual(problems, [], 'a page had failed requests, 5xx answers, script errors or CSP refusals');
-  } catch (error) {
-    for (const [who, b] of Object.entries(browsers)) {
-      const shot = await screenshot(b.page, `FAILED-portal-${name}-${who}`).catch(() => null);
-      error.message += `\n  ${who} page: ${b.page.url()}${shot ? ` (screenshot: ${shot})` : ''}`;
-    }
-    error.message += `\n  wrangler output (tail):\n${server.logs().slice(-4000)}`;
-    throw error;
-  }
-}
+const withEvidence = (step, fn) => session.evidence(step, () => fn({ hostPage: browsers.host.page, ownerPage: browsers.owner.page, teammatePage: browsers.teammate.page }));
 
 const portalBase = `/host/${host.hostSlug}`;
 
@@ -227,8 +207,8 @@ describe('the white-label customer portal in the browser', () => {
       await page.getByText(customer.name).first().waitFor();
 
       const cookies = await browsers.owner.context.cookies();
-      const session = cookies.find((c) => c.name === '__Host-hy_portal');
-      assert.ok(session, `the portal session cookie was kept; cookies: ${JSON.stringify(cookies.map((c) => c.name))}`);
+      const portalCookie = cookies.find((c) => c.name === '__Host-hy_portal');
+      assert.ok(portalCookie, `the portal session cookie was kept; cookies: ${JSON.stringify(cookies.map((c) => c.name))}`);
       assert.ok(!cookies.some((c) => c.name === '__Host-hy_staff'), 'the customer is not host staff');
       const shot = await screenshot(page, 'portal-dashboard');
       console.log(`# screenshot: ${shot}`);

@@ -6,16 +6,17 @@
 // Two browsers with separate cookie jars: the host's staff and the customer's owner.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, screenshot, startServer, uniqueId } from './harness.mjs';
-import { field, htmxReady, openInviteEmail, pathIs, setHostSlug, signUpHost, waitForSentEmail, watchPage } from './helpers.mjs';
+import { screenshot, startServer, uniqueId } from './harness.mjs';
+import { field, htmxReady, openInviteEmail, pathIs, setHostSlug, signUpHost, waitForSentEmail } from './helpers.mjs';
+import { browserTest } from './session.mjs';
 import { logoPng } from './png.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
 const MAILBOX_DEADLINE_MS = 30_000;
 
 let server;
-const browsers = {};
-let problems = [];
+const session = browserTest('tickets');
+const browsers = session.people;
 
 const run = uniqueId();
 const host = {
@@ -36,31 +37,14 @@ let ticketPath = '';
 
 before(async () => {
   server = await startServer();
-  for (const name of ['host', 'owner']) {
-    browsers[name] = await launchBrowser({ baseURL: server.baseURL });
-    watchPage(name, browsers[name].page, (message) => problems.push(message));
-  }
+  await session.open(server, ['host', 'owner']);
 });
 
 after(async () => {
-  await Promise.all(Object.values(browsers).map((b) => b.close()));
-  await server?.stop();
+  await session.close();
 });
 
-async function withEvidence(name, fn) {
-  problems = [];
-  try {
-    await fn({ hostPage: browsers.host.page, ownerPage: browsers.owner.page });
-    assert.deepEqual(problems, [], 'a page had failed requests, 5xx answers, script errors or CSP refusals');
-  } catch (error) {
-    for (const [who, b] of Object.entries(browsers)) {
-      const shot = await screenshot(b.page, `FAILED-tickets-${name}-${who}`).catch(() => null);
-      error.message += `\n  ${who} page: ${b.page.url()}${shot ? ` (screenshot: ${shot})` : ''}`;
-    }
-    error.message += `\n  wrangler output (tail):\n${server.logs().slice(-4000)}`;
-    throw error;
-  }
-}
+const withEvidence = (step, fn) => session.evidence(step, () => fn({ hostPage: browsers.host.page, ownerPage: browsers.owner.page }));
 
 describe('support tickets in the browser', () => {
   test('a host signs up, adds a customer and invites its owner, who joins from the mailbox', { timeout: TEST_TIMEOUT_MS }, () =>

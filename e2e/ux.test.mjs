@@ -13,8 +13,9 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, ROOT, screenshot, startServer, uniqueId } from './harness.mjs';
-import { field, htmxReady, openInviteEmail, pathIs, setHostSlug, signUpHost, waitForSentEmail, watchPage } from './helpers.mjs';
+import { ROOT, screenshot, startServer, uniqueId } from './harness.mjs';
+import { field, htmxReady, openInviteEmail, pathIs, setHostSlug, signUpHost, waitForSentEmail } from './helpers.mjs';
+import { browserTest } from './session.mjs';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -32,7 +33,7 @@ const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 let server;
 let staff; // the host's browser
 let member; // the customer's owner, in a second browser (own cookie jar)
-let problems = [];
+const session = browserTest('ux');
 
 const run = uniqueId();
 const host = {
@@ -58,27 +59,24 @@ let apiKey = '';
 before(async () => {
   rmSync(SCREENSHOT_DIR, { recursive: true, force: true });
   server = await startServer();
-  staff = await launchBrowser({ baseURL: server.baseURL });
-  member = await launchBrowser({ baseURL: server.baseURL });
+  ({ staff, member } = await session.open(server, ['staff', 'member']));
   for (const [name, b] of [['staff', staff], ['member', member]]) {
     // The machine running CI is shared: allow a slow page more than the harness's 20 s default.
     b.context.setDefaultNavigationTimeout(60_000);
     b.context.setDefaultTimeout(30_000);
-    watchPage(name, b.page, (message) => problems.push(message));
     b.page.on('console', (message) => {
       // Chromium asks for /favicon.ico on its own; the platform has none (a host favicon would be
       // branding, not in this issue), so that one 404 is not a page error.
       if (message.location()?.url?.endsWith('/favicon.ico')) return;
       if (message.type() === 'error' && !/Content Security Policy|Refused to/i.test(message.text())) {
-        problems.push(`[${name}] console error: ${message.text()} (${message.location()?.url ?? b.page.url()})`);
+        session.report(`[${name}] console error: ${message.text()} (${message.location()?.url ?? b.page.url()})`);
       }
     });
   }
 });
 
 after(async () => {
-  await Promise.all([staff?.close(), member?.close()]);
-  await server?.stop();
+  await session.close();
 });
 
 async function api(method, pathname, body) {
@@ -103,20 +101,7 @@ async function agentPost(pathname, body, token) {
   return json;
 }
 
-async function withEvidence(name, fn) {
-  problems = [];
-  try {
-    await fn();
-    assert.deepEqual(problems, [], 'a page had failed requests, 5xx answers, console errors or CSP refusals');
-  } catch (error) {
-    for (const [who, b] of [['staff', staff], ['member', member]]) {
-      const shot = await screenshot(b.page, `FAILED-ux-${name}-${who}`).catch(() => null);
-      error.message += `\n  ${who} page: ${b.page.url()}${shot ? ` (screenshot: ${shot})` : ''}`;
-    }
-    error.message += `\n  wrangler output (tail):\n${server.logs().slice(-3000)}`;
-    throw error;
-  }
-}
+const withEvidence = (step, fn) => session.evidence(step, fn);
 
 /**
  * What the layout rules forbid, measured in the page: the document wider than the viewport; a
