@@ -50,6 +50,11 @@ interface CustomerDelta {
 
 const meanOf = (sum: number, n: number) => (n > 0 ? sum / n : null);
 
+/** How a row (a miner's or a customer's) takes an addition: sums and counts add up, temperature is the max. */
+const ADD_SUMS = `hashrate_sum = hashrate_sum + excluded.hashrate_sum, hashrate_n = hashrate_n + excluded.hashrate_n,
+  power_sum = power_sum + excluded.power_sum, power_n = power_n + excluded.power_n,
+  temp_max = CASE WHEN excluded.temp_max IS NULL THEN temp_max WHEN temp_max IS NULL THEN excluded.temp_max ELSE max(temp_max, excluded.temp_max) END`;
+
 export class HistoryRoom {
   /** Fleet chart series by miner set (the ids joined), oldest first. */
   private readonly cache = new Map<string, CachedSeries>();
@@ -118,9 +123,7 @@ export class HistoryRoom {
       `INSERT INTO history (miner_id, bucket, hashrate_sum, hashrate_n, power_sum, power_n, temp_max, customer_id)
        SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]', j.value ->> '$[7]'
        FROM json_each(?) j WHERE true
-       ON CONFLICT (miner_id, bucket) DO UPDATE SET hashrate_sum = hashrate_sum + excluded.hashrate_sum, hashrate_n = hashrate_n + excluded.hashrate_n,
-         power_sum = power_sum + excluded.power_sum, power_n = power_n + excluded.power_n,
-         temp_max = CASE WHEN excluded.temp_max IS NULL THEN temp_max WHEN temp_max IS NULL THEN excluded.temp_max ELSE max(temp_max, excluded.temp_max) END`,
+       ON CONFLICT (miner_id, bucket) DO UPDATE SET ${ADD_SUMS}`,
       JSON.stringify(merged.map((row, i) => [...row, owners[i]])),
     );
     if (deltas.size === 0) return;
@@ -128,9 +131,7 @@ export class HistoryRoom {
       `INSERT INTO customer_history (customer_id, bucket, hashrate_sum, hashrate_n, power_sum, power_n, temp_max)
        SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]'
        FROM json_each(?) j WHERE true
-       ON CONFLICT (customer_id, bucket) DO UPDATE SET hashrate_sum = hashrate_sum + excluded.hashrate_sum, hashrate_n = hashrate_n + excluded.hashrate_n,
-         power_sum = power_sum + excluded.power_sum, power_n = power_n + excluded.power_n,
-         temp_max = CASE WHEN excluded.temp_max IS NULL THEN temp_max WHEN temp_max IS NULL THEN excluded.temp_max ELSE max(temp_max, excluded.temp_max) END`,
+       ON CONFLICT (customer_id, bucket) DO UPDATE SET ${ADD_SUMS}`,
       JSON.stringify([...deltas.values()].map((d) => [d.customerId, d.bucket, d.hashrate, d.hashrateMiners, d.power, d.powerMiners, d.tempMax])),
     );
   }
