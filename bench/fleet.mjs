@@ -128,7 +128,9 @@ export async function benchFleet() {
     // its spool would send them), so the 24-hour charts sum real rows: 288 per miner.
     const now = Date.now();
     const started = performance.now();
-    for (let at = now - HISTORY_HOURS * 3_600_000; at < now - 60_000; at += 5 * 60_000) await post(at);
+    // A minute inside the agent API's 24-hour horizon, so the oldest batch is not refused by the
+    // time it arrives (still 288 buckets a day).
+    for (let at = now - HISTORY_HOURS * 3_600_000 + 60_000; at < now - 60_000; at += 5 * 60_000) await post(at);
     await post(now);
     console.log(`Posted ${HISTORY_HOURS} h of telemetry (a batch per 5 minutes) in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 

@@ -119,16 +119,26 @@ export function readSiteSummary(env: LiveSource, siteId: string): Promise<SiteSu
 }
 
 /**
- * 24 hours of 5-minute points, summed over the given miners (one miner for a miner chart, all of a
- * customer's miners for theirs). Hashrate and power add up across miners; temperature is the max.
+ * 5-minute points since `sinceMs`, summed over the given miners (one miner for a miner chart, any
+ * subset of units for a filtered one). Hashrate and power add up across miners; temperature is
+ * the max. With `customerId`, the miners are that customer's fleet and each of their sites answers
+ * from its per-customer aggregates instead (SiteState.customerHistory: at most one row per bucket,
+ * whatever the fleet size; a bucket belongs to whoever owned the unit when it closed), so only
+ * the sites cross the RPC boundary, not the ids.
  */
 export async function readHistory(
   env: LiveSource,
   miners: readonly { id: string; siteId: string | null }[],
   sinceMs: number,
+  options: { customerId?: string } = {},
 ): Promise<HistoryPoint[]> {
   const bySite = idsBySite(miners);
-  const perSite = await Promise.all([...bySite].map(([siteId, ids]) => fromSite(env, siteId, (site) => site.history(ids, sinceMs), [])));
+  const { customerId } = options;
+  const perSite = await Promise.all(
+    [...bySite].map(([siteId, ids]) =>
+      fromSite(env, siteId, (site) => (customerId === undefined ? site.history(ids, sinceMs) : site.customerHistory(customerId, sinceMs)), []),
+    ),
+  );
   const merged = new Map<number, HistoryPoint>();
   for (const points of perSite) for (const point of points) addToPoint(merged, point.t, point.hashrateThs, point.powerW, point.tempMaxC);
   return [...merged.values()].sort((a, b) => a.t - b.t);

@@ -18,6 +18,8 @@ export interface SiteStateApi extends Rpc.DurableObjectBranded {
   summary(): Promise<SiteSummary>;
   totals(minerIds: string[]): Promise<LiveTotals>;
   history(minerIds: string[], sinceMs: number): Promise<HistoryPoint[]>;
+  /** A customer's chart: the buckets closed while the customer owned each unit, plus its units' open buckets. */
+  customerHistory(customerId: string, sinceMs: number): Promise<HistoryPoint[]>;
   /** The pool guard re-reads owner pools, active redirects and notice opt-ins from D1 now. */
   refreshPoolFacts(): Promise<void>;
   /** The host closed (src/team/close.ts): roll up the usage it holds, then no more alarms. */

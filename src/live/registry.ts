@@ -58,6 +58,8 @@ export const stagingCapOf = (setting: number | null, siteUnits: number) => setti
 
 export class MinerRegistry {
   private entries: Map<string, Registered> | null = null;
+  /** Owner by miner id, built from `entries` when first asked and dropped whenever they change. */
+  private owners: Map<string, string | null> | null = null;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -75,7 +77,21 @@ export class MinerRegistry {
 
   /** Who owns each miner, as of the last refresh (minutes behind D1 at most). */
   customersById(): Map<string, string | null> {
-    return new Map([...this.load().values()].map((r) => [r.minerId, r.customerId]));
+    return new Map(this.ownerMap());
+  }
+
+  /**
+   * The miner's owner as the registry knows it now (null: unassigned, or a miner it does not know):
+   * what a history bucket closing now is attributed to (`HistoryRoom.add`). Lags D1 by at most
+   * REGISTRY_REFRESH_MS, like every other use of the registry's owner.
+   */
+  ownerOf(minerId: string): string | null {
+    return this.ownerMap().get(minerId) ?? null;
+  }
+
+  private ownerMap(): Map<string, string | null> {
+    this.owners ??= new Map([...this.load().values()].map((r) => [r.minerId, r.customerId]));
+    return this.owners;
   }
 
   /**
@@ -186,6 +202,7 @@ export class MinerRegistry {
     if (gone.length > 0) {
       this.sql.exec('DELETE FROM registry WHERE key IN (SELECT value FROM json_each(?))', JSON.stringify(gone));
       for (const key of gone) this.load().delete(key);
+      this.owners = null;
     }
     this.save(entries);
   }
@@ -221,6 +238,7 @@ export class MinerRegistry {
     );
     const map = this.load();
     for (const [key, value] of entries) map.set(key, value);
+    this.owners = null;
   }
 
   /**

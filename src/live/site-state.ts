@@ -136,10 +136,11 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
    * Closed buckets and hours (and late samples) go to their rooms' rows. Each effect is written
    * exactly once: in the same transaction as the journal entry that caused it (a replay of that
    * entry writes nothing), or in the alarm's transaction with the checkpoint that forgets the
-   * closed period. So the rooms may add to a row rather than replace it.
+   * closed period. So the rooms may add to a row rather than replace it. A bucket is summed into
+   * the customer the registry says owns its miner as it closes (`HistoryRoom.add`).
    */
   private writeEffects(effects: FoldEffects) {
-    this.historyRoom.add([...effects.closedBuckets, ...effects.lateBuckets]);
+    this.historyRoom.add([...effects.closedBuckets, ...effects.lateBuckets], (minerId) => this.registry.ownerOf(minerId));
     this.usage.add(effects.closedHours);
   }
 
@@ -174,11 +175,19 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     if (now - Number(this.store.meta(POOL_FACTS_KEY) ?? 0) >= REGISTRY_REFRESH_MS) await this.refreshPoolFacts();
     const rules = await this.alerts.rules(site.hostId);
     const states = await this.states();
-    this.ctx.storage.transactionSync(() => {
-      this.alerts.evaluateSilent(states, this.registry.customersById(), this.store.lastReportAt(), rules, now);
-      this.writeEffects(closeQuietPeriods(states, now));
-      this.store.checkpoint(states);
-    });
+    try {
+      this.ctx.storage.transactionSync(() => {
+        this.alerts.evaluateSilent(states, this.registry.customersById(), this.store.lastReportAt(), rules, now);
+        this.writeEffects(closeQuietPeriods(states, now));
+        this.store.checkpoint(states);
+      });
+    } catch (error) {
+      // Rolled back, but closeQuietPeriods already forgot the closed buckets and hours in memory:
+      // rebuild from storage, so the retried alarm closes (and writes) them again, once.
+      this.miners = null;
+      this.alerts.forget();
+      throw error;
+    }
     await this.alerts.flush(site, this.store.platformOrigin());
     await this.rollUpUsage(now);
     this.historyRoom.prune(now);
@@ -268,10 +277,20 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     return liveTotals(selected.map((miner) => toLive(miner, now, siteLast, rules.offlineMinutes * 60_000)));
   }
 
-  /** 5-minute points summed over the given miners since `sinceMs` (`history.ts`). */
+  /** 5-minute points summed over the given miners since `sinceMs` (`history.ts`): one unit, or any subset. */
   async history(minerIds: string[], sinceMs: number): Promise<HistoryPoint[]> {
     if (minerIds.length === 0) return [];
     const states = await this.states();
     return this.historyRoom.read(minerIds, sinceMs, states, Date.now());
+  }
+
+  /**
+   * A customer's 5-minute points since `sinceMs`: the buckets this site's miners closed while the
+   * customer owned them (one row per bucket, whatever the fleet size), plus the open buckets of
+   * the miners the customer owns now (`HistoryRoom.readCustomer`).
+   */
+  async customerHistory(customerId: string, sinceMs: number): Promise<HistoryPoint[]> {
+    const states = await this.states();
+    return this.historyRoom.readCustomer(customerId, sinceMs, states, (minerId) => this.registry.ownerOf(minerId) === customerId);
   }
 }

@@ -49,7 +49,7 @@ export async function customerEquipmentPanel(
   const fleet = fleetIndexOf(siteRows);
   const unitCount = fleet.units.length;
   const now = Date.now();
-  const history = unitCount > 0 ? await fleetHistory(live, fleet.units, now) : [];
+  const history = unitCount > 0 ? await fleetHistory(live, fleet.units, now, customer.id) : [];
   const liveUnavailable = await unavailableSites(db, session.host.id, live.outage);
   const nominalThs = fleet.nominalMths / 1000;
   const selfHref = `/admin/customers/${customer.id}/equipment${query.cursor || query.before ? `?${new URLSearchParams(query.cursor ? { cursor: query.cursor } : { before: query.before ?? '' }).toString()}` : ''}`;

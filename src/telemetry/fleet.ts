@@ -270,7 +270,7 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
   const { hostId, customerId } = scope;
   const where = and(owned(hostId, customerId), fleetSearch(query.q));
   const history = (env: LiveSource, index: FleetIndex, since: number | undefined): Promise<HistoryPoint[] | null> =>
-    since === undefined ? Promise.resolve(null) : readHistory(env, index.units, since);
+    since === undefined ? Promise.resolve(null) : readHistory(env, index.units, since, { customerId });
 
   if (query.status === '' && query.sort === 'location') {
     const pageRows = (page: number) =>
@@ -360,7 +360,11 @@ export async function customerMiner(db: Db, env: LiveSource, hostId: string, cus
   return toFleetMiner(row, live.get(row.id) ?? null);
 }
 
-/** 24 hours of 5-minute points, summed over the given units (one RPC per site). */
-export function fleetHistory(env: LiveSource, fleet: readonly { id: string; siteId: string | null }[], now = Date.now()): Promise<HistoryPoint[]> {
-  return readHistory(env, fleet, now - HISTORY_SPAN_MS);
+/**
+ * 24 hours of 5-minute points, summed over the given units (one RPC per site). With `customerId`,
+ * `fleet` is that customer's whole fleet and the sites answer from their per-customer aggregates
+ * (`readHistory`).
+ */
+export function fleetHistory(env: LiveSource, fleet: readonly { id: string; siteId: string | null }[], now = Date.now(), customerId?: string): Promise<HistoryPoint[]> {
+  return readHistory(env, fleet, now - HISTORY_SPAN_MS, customerId === undefined ? {} : { customerId });
 }
