@@ -1,4 +1,4 @@
-import { minerKey, type TelemetryMiner } from '../telemetry/batch';
+import { minerKey, SampleTimes, type TelemetryMiner } from '../telemetry/batch';
 import { hourOf, MAX_GAP_MS, splitByHour, wattMsToWh } from '../telemetry/energy';
 import { bucketOf, HISTORY_BUCKET_MS, tempMaxOf, type MinerLiveState, type MinerStates, type OpenBucket, type OpenHour } from './miner-state';
 import type { Registered } from './registry';
@@ -55,15 +55,24 @@ export const emptyEffects = (): FoldEffects => ({ closedBuckets: [], lateBuckets
  * the latest state or energy (no double counting). With `effects`, records what must be written
  * (buckets and hours that closed, late samples outside the open bucket); on journal replay
  * (`effects` null) those were written when the batch first arrived. Miners the registry does not
- * know are skipped. Returns the samples that advanced a miner.
+ * know are skipped. Returns the samples that advanced a miner. `keys` are the miners' `minerKey`s
+ * when the caller has them already (ingest builds them once for the registry, the fold and the count).
  */
-export function foldBatch(states: MinerStates, registry: ReadonlyMap<string, Registered>, reported: readonly TelemetryMiner[], effects: FoldEffects | null): AdvancedSample[] {
+export function foldBatch(
+  states: MinerStates,
+  registry: ReadonlyMap<string, Registered>,
+  reported: readonly TelemetryMiner[],
+  effects: FoldEffects | null,
+  keys: readonly string[] = reported.map(minerKey),
+): AdvancedSample[] {
   // The same miner twice in one batch: keep its newest sample.
   const newest = new Map<string, AdvancedSample>();
-  for (const miner of reported) {
-    const reg = registry.get(minerKey(miner));
+  const times = new SampleTimes();
+  for (let i = 0; i < reported.length; i++) {
+    const reg = registry.get(keys[i]!);
     if (!reg) continue;
-    const t = Date.parse(miner.sampled_at);
+    const miner = reported[i]!;
+    const t = times.ms(miner.sampled_at);
     const existing = newest.get(reg.minerId);
     if (!existing || existing.t <= t) newest.set(reg.minerId, { miner, reg, t });
   }
