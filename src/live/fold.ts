@@ -55,17 +55,19 @@ export const emptyEffects = (): FoldEffects => ({ closedBuckets: [], lateBuckets
  * the latest state or energy (no double counting). With `effects`, records what must be written
  * (buckets and hours that closed, late samples outside the open bucket); on journal replay
  * (`effects` null) those were written when the batch first arrived. Miners the registry does not
- * know are skipped. Returns the samples that advanced a miner. `keys` are the miners' `minerKey`s
- * when the caller has them already (ingest builds them once for the registry, the fold and the count).
+ * know are skipped. Returns the samples that advanced a miner.
  */
-export function foldBatch(
-  states: MinerStates,
-  registry: ReadonlyMap<string, Registered>,
-  reported: readonly TelemetryMiner[],
-  effects: FoldEffects | null,
-  keys: readonly string[] = reported.map(minerKey),
-): AdvancedSample[] {
-  // The same miner twice in one batch: keep its newest sample.
+export function foldBatch(states: MinerStates, registry: ReadonlyMap<string, Registered>, reported: readonly TelemetryMiner[], effects: FoldEffects | null): AdvancedSample[] {
+  return foldSamples(states, newestSamples(registry, reported), effects);
+}
+
+/**
+ * The batch's samples of known miners, one per miner (its newest: the same miner twice in one
+ * batch keeps the later sample), by miner id; its size is how many units the batch reported.
+ * `keys` are the miners' `minerKey`s when the caller has them already (ingest builds them once
+ * for the registry and the fold).
+ */
+export function newestSamples(registry: ReadonlyMap<string, Registered>, reported: readonly TelemetryMiner[], keys: readonly string[] = reported.map(minerKey)): Map<string, AdvancedSample> {
   const newest = new Map<string, AdvancedSample>();
   const times = new SampleTimes();
   for (let i = 0; i < reported.length; i++) {
@@ -76,6 +78,11 @@ export function foldBatch(
     const existing = newest.get(reg.minerId);
     if (!existing || existing.t <= t) newest.set(reg.minerId, { miner, reg, t });
   }
+  return newest;
+}
+
+/** `foldBatch` for samples already matched to their miners (`newestSamples`). */
+export function foldSamples(states: MinerStates, newest: ReadonlyMap<string, AdvancedSample>, effects: FoldEffects | null): AdvancedSample[] {
   const advanced: AdvancedSample[] = [];
   for (const sample of newest.values()) {
     const { miner, reg, t } = sample;

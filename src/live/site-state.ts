@@ -5,12 +5,12 @@ import type { HistoryPoint, LiveKey, LiveMiner, SiteSummary } from '../telemetry
 import { liveTotals, type LiveTotals } from './aggregate';
 import { AlertTracker } from './alert-tracker';
 import type { IngestContext, IngestOutcome, IngestResult, SiteStateApi } from './contract';
-import { closeQuietPeriods, emptyEffects, foldBatch, type FoldEffects } from './fold';
+import { closeQuietPeriods, emptyEffects, foldBatch, foldSamples, newestSamples, type FoldEffects } from './fold';
 import { gunzipText, gzip } from './gzip';
 import { HistoryRoom } from './history';
 import { toLive, type MinerStates } from './miner-state';
 import { PoolGuard } from './pool-guard';
-import { MinerRegistry, REGISTRY_REFRESH_MS, type Registered } from './registry';
+import { MinerRegistry, REGISTRY_REFRESH_MS } from './registry';
 import { LiveStore } from './store';
 import { UsageRoom } from './usage';
 
@@ -40,16 +40,6 @@ export type { IngestContext, IngestOutcome, IngestResult } from './contract';
  */
 
 const ALARM_EVERY_MS = 60_000;
-
-/** How many distinct units of the site the batch reported (a unit reported twice counts once). */
-function acceptedCount(keys: readonly string[], registry: ReadonlyMap<string, Registered>): number {
-  const ids = new Set<string>();
-  for (const key of keys) {
-    const id = registry.get(key)?.minerId;
-    if (id) ids.add(id);
-  }
-  return ids.size;
-}
 const POOL_FACTS_KEY = 'pool_facts_refreshed_at';
 
 export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
@@ -113,19 +103,20 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     this.store.bind(context);
     this.store.rememberPlatformOrigin(context.origin);
     if (this.store.seen(batch.batch_id)) return { duplicate: true, accepted: 0, staged: 0, refused: [] };
-    // Built once for the registry, the fold and the count: each is a new string per miner.
+    // Built once for the registry and the fold: each is a new string per miner.
     const keys = batch.miners.map(minerKey);
     const { staged, refused } = await this.registry.resolve(context, batch.miners, keys);
     // The guard's facts are read once when the object first ingests, then on the registry's cadence.
     if (this.store.meta(POOL_FACTS_KEY) === null) await this.refreshPoolFacts();
     const rules = await this.alerts.rules(context.hostId);
     const states = await this.states();
-    const registry = this.registry.all();
+    // One sample per known unit: what the fold takes, and how many units the batch reported.
+    const samples = newestSamples(this.registry.all(), batch.miners, keys);
     const now = Date.now();
     try {
       this.ctx.storage.transactionSync(() => {
         const effects = emptyEffects();
-        const advanced = foldBatch(states, registry, batch.miners, effects, keys);
+        const advanced = foldSamples(states, samples, effects);
         this.writeEffects(effects);
         // Per-sample rules: each takes the samples that advanced a miner, in this transaction.
         this.alerts.evaluateReported(advanced, rules, now);
@@ -141,7 +132,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     }
     await this.ensureAlarm();
     await this.alerts.flush(this.store.site(), this.store.platformOrigin()).catch((error: unknown) => console.error('SiteState: alert flush deferred to the alarm', error));
-    return { duplicate: false, accepted: acceptedCount(keys, registry), staged, refused };
+    return { duplicate: false, accepted: samples.size, staged, refused };
   }
 
   /**
