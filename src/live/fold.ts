@@ -1,4 +1,4 @@
-import { minerKey, type TelemetryMiner } from '../telemetry/batch';
+import { minerKey, SampleTimes, type TelemetryMiner } from '../telemetry/batch';
 import { hourOf, MAX_GAP_MS, splitByHour, wattMsToWh } from '../telemetry/energy';
 import { bucketOf, HISTORY_BUCKET_MS, tempMaxOf, type MinerLiveState, type MinerStates, type OpenBucket, type OpenHour } from './miner-state';
 import type { Registered } from './registry';
@@ -58,15 +58,31 @@ export const emptyEffects = (): FoldEffects => ({ closedBuckets: [], lateBuckets
  * know are skipped. Returns the samples that advanced a miner.
  */
 export function foldBatch(states: MinerStates, registry: ReadonlyMap<string, Registered>, reported: readonly TelemetryMiner[], effects: FoldEffects | null): AdvancedSample[] {
-  // The same miner twice in one batch: keep its newest sample.
+  return foldSamples(states, newestSamples(registry, reported), effects);
+}
+
+/**
+ * The batch's samples of known miners, one per miner (its newest: the same miner twice in one
+ * batch keeps the later sample), by miner id; its size is how many units the batch reported.
+ * `keys` are the miners' `minerKey`s when the caller has them already (ingest builds them once
+ * for the registry and the fold).
+ */
+export function newestSamples(registry: ReadonlyMap<string, Registered>, reported: readonly TelemetryMiner[], keys: readonly string[] = reported.map(minerKey)): Map<string, AdvancedSample> {
   const newest = new Map<string, AdvancedSample>();
-  for (const miner of reported) {
-    const reg = registry.get(minerKey(miner));
+  const times = new SampleTimes();
+  for (let i = 0; i < reported.length; i++) {
+    const reg = registry.get(keys[i]!);
     if (!reg) continue;
-    const t = Date.parse(miner.sampled_at);
+    const miner = reported[i]!;
+    const t = times.ms(miner.sampled_at);
     const existing = newest.get(reg.minerId);
     if (!existing || existing.t <= t) newest.set(reg.minerId, { miner, reg, t });
   }
+  return newest;
+}
+
+/** `foldBatch` for samples already matched to their miners (`newestSamples`). */
+export function foldSamples(states: MinerStates, newest: ReadonlyMap<string, AdvancedSample>, effects: FoldEffects | null): AdvancedSample[] {
   const advanced: AdvancedSample[] = [];
   for (const sample of newest.values()) {
     const { miner, reg, t } = sample;

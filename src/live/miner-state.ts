@@ -80,8 +80,12 @@ export type MinerStates = Map<string, MinerLiveState>;
 
 /** The hottest of a sample's board and chip readings, or null when it reported none. */
 export function tempMaxOf(sample: { board_temps_c?: number[]; chip_temps_c?: number[] }): number | null {
-  const values = [...(sample.board_temps_c ?? []), ...(sample.chip_temps_c ?? [])];
-  return values.length > 0 ? Math.max(...values) : null;
+  // A loop, not Math.max(...spread): this runs for every sample of every batch.
+  let max: number | null = null;
+  for (const values of [sample.board_temps_c, sample.chip_temps_c]) {
+    if (values) for (const value of values) if (max === null || value > max) max = value;
+  }
+  return max;
 }
 
 export function toLive(miner: MinerLiveState, now: number, siteLastReportAt: number | null, offlineAfterMs: number): LiveMiner {

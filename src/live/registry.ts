@@ -100,10 +100,11 @@ export class MinerRegistry {
    * objects or two batches racing for the same MAC end with one row), up to the site's staging
    * cap. A miner whose row belongs to another site (or to none), or beyond the cap, is refused:
    * named in the answer, never written (the fold skips miners the registry does not know).
+   * `keys` are the miners' `minerKey`s when the caller has them already.
    */
-  async resolve(site: SiteRef, reported: readonly TelemetryMiner[], now = Date.now()): Promise<Resolution> {
+  async resolve(site: SiteRef, reported: readonly TelemetryMiner[], keys: readonly string[] = reported.map(minerKey), now = Date.now()): Promise<Resolution> {
     const registry = this.load();
-    const unknown = reported.filter((miner) => !registry.has(minerKey(miner)));
+    const unknown = reported.filter((_, i) => !registry.has(keys[i]!));
     if (unknown.length === 0) return { staged: 0, refused: [] };
     const refused = new Map<string, RefusedMiner['reason']>();
     const found = await this.lookupInventory(site, unknown, refused);

@@ -5,7 +5,7 @@ import type { HistoryPoint, LiveKey, LiveMiner, SiteSummary } from '../telemetry
 import { liveTotals, type LiveTotals } from './aggregate';
 import { AlertTracker } from './alert-tracker';
 import type { IngestContext, IngestOutcome, IngestResult, SiteStateApi } from './contract';
-import { closeQuietPeriods, emptyEffects, foldBatch, type FoldEffects } from './fold';
+import { closeQuietPeriods, emptyEffects, foldBatch, foldSamples, newestSamples, type FoldEffects } from './fold';
 import { gunzipText, gzip } from './gzip';
 import { HistoryRoom } from './history';
 import { toLive, type MinerStates } from './miner-state';
@@ -103,17 +103,20 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     this.store.bind(context);
     this.store.rememberPlatformOrigin(context.origin);
     if (this.store.seen(batch.batch_id)) return { duplicate: true, accepted: 0, staged: 0, refused: [] };
-    const { staged, refused } = await this.registry.resolve(context, batch.miners);
+    // Built once for the registry and the fold: each is a new string per miner.
+    const keys = batch.miners.map(minerKey);
+    const { staged, refused } = await this.registry.resolve(context, batch.miners, keys);
     // The guard's facts are read once when the object first ingests, then on the registry's cadence.
     if (this.store.meta(POOL_FACTS_KEY) === null) await this.refreshPoolFacts();
     const rules = await this.alerts.rules(context.hostId);
     const states = await this.states();
-    const registry = this.registry.all();
+    // One sample per known unit: what the fold takes, and how many units the batch reported.
+    const samples = newestSamples(this.registry.all(), batch.miners, keys);
     const now = Date.now();
     try {
       this.ctx.storage.transactionSync(() => {
         const effects = emptyEffects();
-        const advanced = foldBatch(states, registry, batch.miners, effects);
+        const advanced = foldSamples(states, samples, effects);
         this.writeEffects(effects);
         // Per-sample rules: each takes the samples that advanced a miner, in this transaction.
         this.alerts.evaluateReported(advanced, rules, now);
@@ -129,7 +132,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     }
     await this.ensureAlarm();
     await this.alerts.flush(this.store.site(), this.store.platformOrigin()).catch((error: unknown) => console.error('SiteState: alert flush deferred to the alarm', error));
-    return { duplicate: false, accepted: new Set(batch.miners.map((m) => registry.get(minerKey(m))?.minerId).filter(Boolean)).size, staged, refused };
+    return { duplicate: false, accepted: samples.size, staged, refused };
   }
 
   /**

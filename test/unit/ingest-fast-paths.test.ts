@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { foldBatch, foldSamples, newestSamples, emptyEffects } from '../../src/live/fold';
+import type { MinerStates } from '../../src/live/miner-state';
+import { tempMaxOf } from '../../src/live/miner-state';
+import type { Registered } from '../../src/live/registry';
+import { minerKey, SampleTimes, validateTelemetryBatch, type TelemetryMiner } from '../../src/telemetry/batch';
+
+// The shortcuts ingest takes on a 5,000-miner batch (bench/README.md, "Where ingest time goes")
+// must decide exactly what the long way decides.
+
+const NOW = Date.parse('2026-11-26T22:00:00Z');
+const miner = (fields: Record<string, unknown> = {}) => ({ mac: 'a0:b1:c2:d3:e4:f5', sampled_at: '2026-11-26T21:59:58Z', state: 'mining', ...fields });
+const batch = (miners: unknown[]) => ({ batch_id: '0b6c2f1e-aaaa', sent_at: '2026-11-26T22:00:00Z', miners });
+const fieldsOf = (miners: unknown[]) => {
+  const result = validateTelemetryBatch(batch(miners), NOW);
+  if (result.ok) throw new Error('expected a refusal');
+  return result.fields;
+};
+
+describe('sample times parsed once per distinct string', () => {
+  it('answers the same as a fresh parse, for repeats, changes and bad values', () => {
+    const times = new SampleTimes();
+    const values: unknown[] = ['2026-11-26T21:59:58Z', '2026-11-26T21:59:58Z', '2026-11-26T21:59:59.5+01:00', 'yesterday', 'yesterday', 42, null, '2026-11-26T21:59:58Z', '2026-02-30T25:00:00Z'];
+    for (const value of values) {
+      const expected = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/.test(value) ? Date.parse(value) : Number.NaN;
+      expect(times.ms(value)).toBe(expected);
+    }
+  });
+
+  it('still refuses a bad or out-of-range time after miners that shared a good one', () => {
+    expect(fieldsOf([miner(), miner(), miner({ sampled_at: 'yesterday' }), miner({ sampled_at: '2026-11-26T23:00:00Z' }), miner()])).toEqual({
+      'miners.2.sampled_at': expect.stringContaining('ISO 8601'),
+      'miners.3.sampled_at': expect.stringContaining('future'),
+    });
+  });
+});
+
+describe('MAC addresses: the canonical form as sent, any other spelling normalised', () => {
+  it('keeps a canonical MAC, normalises upper case and dashes, refuses the rest whole', () => {
+    const result = validateTelemetryBatch(batch([miner(), miner({ mac: ' A0-B1-C2-D3-E4-F6 ' })]), NOW);
+    expect(result.ok && result.batch.miners.map((m) => m.mac)).toEqual(['a0:b1:c2:d3:e4:f5', 'a0:b1:c2:d3:e4:f6']);
+    expect(fieldsOf([miner(), miner({ mac: 'zz:zz' }), miner({ mac: 'a0:b1:c2:d3:e4' }), miner({ mac: 7 })])).toEqual({
+      'miners.1.mac': expect.stringContaining('MAC address'),
+      'miners.2.mac': expect.stringContaining('MAC address'),
+      'miners.3.mac': expect.stringContaining('MAC address'),
+    });
+  });
+});
+
+describe('newestSamples: one sample per unit, the count ingest answers with', () => {
+  const registry = new Map<string, Registered>([
+    [minerKey({ mac: 'a0:b1:c2:d3:e4:f5' }), { minerId: 'm1', customerId: null, nominalMths: null, nominalW: null }],
+    [minerKey({ serial: 'S2' }), { minerId: 'm2', customerId: null, nominalMths: null, nominalW: null }],
+  ]);
+  const reported = [
+    miner({ sampled_at: '2026-11-26T21:59:00Z', hashrate_ths: 1 }),
+    miner({ mac: undefined, serial: 'S2', sampled_at: '2026-11-26T21:59:00Z' }),
+    miner({ sampled_at: '2026-11-26T21:59:30Z', hashrate_ths: 2 }),
+    miner({ sampled_at: '2026-11-26T21:58:00Z', hashrate_ths: 3 }),
+    miner({ mac: '02:00:00:00:00:09' }),
+  ] as TelemetryMiner[];
+
+  it('keeps each known unit once with its newest sample and skips unknown units', () => {
+    const samples = newestSamples(registry, reported);
+    expect(samples.size).toBe(2);
+    expect(samples.get('m1')!.miner.hashrate_ths).toBe(2);
+    expect(newestSamples(registry, reported, reported.map(minerKey))).toEqual(samples);
+  });
+
+  it('folds to the same state as foldBatch', () => {
+    const viaBatch: MinerStates = new Map();
+    const viaSamples: MinerStates = new Map();
+    const a = emptyEffects();
+    const b = emptyEffects();
+    expect(foldSamples(viaSamples, newestSamples(registry, reported), b)).toEqual(foldBatch(viaBatch, registry, reported, a));
+    expect(viaSamples).toEqual(viaBatch);
+    expect(b).toEqual(a);
+  });
+});
+
+describe('tempMaxOf', () => {
+  it('is the hottest board or chip reading, or null with none', () => {
+    expect(tempMaxOf({ board_temps_c: [62, 64.5], chip_temps_c: [71, -3] })).toBe(71);
+    expect(tempMaxOf({ board_temps_c: [-10, -4] })).toBe(-4);
+    expect(tempMaxOf({ chip_temps_c: [] })).toBeNull();
+    expect(tempMaxOf({})).toBeNull();
+  });
+});
