@@ -1,5 +1,6 @@
 import type { HistoryPoint } from '../telemetry/types';
 import { addToPoint } from './aggregate';
+import { execJsonRows } from './chunk';
 import type { BucketRow } from './fold';
 import { bucketOf, HISTORY_BUCKET_MS, type MinerStates } from './miner-state';
 
@@ -47,14 +48,15 @@ export class HistoryRoom {
     if (rows.length === 0) return;
     const oldest = Math.min(...rows.map((row) => row[1]));
     for (const [key, series] of this.cache) if (oldest <= series.upTo) this.cache.delete(key);
-    this.sql.exec(
+    execJsonRows(
+      this.sql,
       `INSERT INTO history (miner_id, bucket, hashrate_sum, hashrate_n, power_sum, power_n, temp_max)
        SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]'
        FROM json_each(?) j WHERE true
        ON CONFLICT (miner_id, bucket) DO UPDATE SET hashrate_sum = hashrate_sum + excluded.hashrate_sum, hashrate_n = hashrate_n + excluded.hashrate_n,
          power_sum = power_sum + excluded.power_sum, power_n = power_n + excluded.power_n,
          temp_max = CASE WHEN excluded.temp_max IS NULL THEN temp_max WHEN temp_max IS NULL THEN excluded.temp_max ELSE max(temp_max, excluded.temp_max) END`,
-      JSON.stringify(rows),
+      rows,
     );
   }
 
