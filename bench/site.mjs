@@ -155,7 +155,7 @@ async function isolateHeap(inspectorPort) {
     const ask = (method) =>
       new Promise((resolve, reject) => {
         const id = ++next;
-        setTimeout(() => reject(new Error(`${method}: no answer`)), 20_000).unref();
+        setTimeout(() => reject(new Error(`${method}: no answer`)), 30_000).unref();
         const onMessage = (data) => {
           const message = JSON.parse(String(data));
           if (message.id !== id) return;
@@ -165,8 +165,9 @@ async function isolateHeap(inspectorPort) {
         socket.on('message', onMessage);
         socket.send(JSON.stringify({ id, method }));
       });
-    await ask('Runtime.enable');
-    await ask('HeapProfiler.collectGarbage');
+    // A full GC first when the inspector manages it in time (under load it may not): the used
+    // size is then live data, not garbage awaiting collection.
+    await ask('HeapProfiler.collectGarbage').catch(() => undefined);
     const usage = await ask('Runtime.getHeapUsage');
     return usage ? { usedBytes: usage.usedSize, totalBytes: usage.totalSize } : null;
   } catch (error) {
