@@ -8,8 +8,8 @@
 // as the agent sends them), then the object's alarm is run at the end of that simulated minute
 // through the dev-only /dev/bench/site-alarm, which times each alarm step inside the object. Each
 // bench alarm re-arms the real one a wall-clock minute ahead, so the real alarm does not fire in
-// between. Minute 0 is first contact (every unit looked up in D1); after it, even minutes measure
-// ingest alone (workerd's CPU from /proc) and odd minutes also request the fleet and portal pages
+// between. Minute 1 is first contact (every unit looked up in D1); after it, odd minutes measure
+// ingest alone (workerd's CPU from /proc) and even minutes also request the fleet and portal pages
 // over and over while the batches and the alarm run.
 import { readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
