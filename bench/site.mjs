@@ -29,6 +29,8 @@ const STAFF = { email: 'site-owner@example.com', password: 'bench-password' };
 const MEMBER = { email: 'site-member@example.com', password: 'bench-member-password' };
 const SITE_ID = 'bench-site';
 const MINUTE_MS = 60_000;
+/** A page request still unanswered after this is given up (and reported), so one stuck page cannot stop the run. */
+const PAGE_TIMEOUT_MS = 120_000;
 
 /** Inventory in SQL: one host, its owner, one site and agent, CUSTOMERS customers sharing the units round-robin, a portal member of the first. */
 function seedSql() {
@@ -227,7 +229,7 @@ export async function benchSite() {
     const portalBase = `${origin}/host/${HOST_SLUG}`;
     const member = await signIn(`${portalBase}/auth`, origin, MEMBER, '__Host-hy_portal');
     const get = async (url, cookie, expect) => {
-      const res = await fetch(url, { headers: { Cookie: cookie }, redirect: 'manual' });
+      const res = await fetch(url, { headers: { Cookie: cookie }, redirect: 'manual', signal: AbortSignal.timeout(PAGE_TIMEOUT_MS) });
       const html = await res.text();
       if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
       if (!html.includes(expect)) throw new Error(`${url} does not show ${JSON.stringify(expect)}`);
@@ -239,9 +241,15 @@ export async function benchSite() {
       ['portal Equipment (page + chart)', () => get(`${portalBase}/equipment`, member, 'fleet-chart')],
     ];
     const pageTimes = new Map(pages.map(([label]) => [label, []]));
-    const timePage = async ([label, run]) => {
+    const pageTimeouts = [];
+    const timePage = async ([label, run], minute) => {
       const t = performance.now();
-      await run();
+      try {
+        await run();
+      } catch (error) {
+        if (error.name !== 'TimeoutError') throw error;
+        pageTimeouts.push(`${label} (minute ${minute + 1})`);
+      }
       pageTimes.get(label).push(performance.now() - t);
     };
 
@@ -260,7 +268,7 @@ export async function benchSite() {
       if (withPages) {
         pagesRunning = true;
         prober = (async () => {
-          for (let i = 0; pagesRunning; i++) await timePage(pages[i % pages.length]);
+          for (let i = 0; pagesRunning; i++) await timePage(pages[i % pages.length], k);
         })();
       }
       const cpu0 = workerdCpuMs(pids);
@@ -324,6 +332,7 @@ export async function benchSite() {
       line(`${label}`, `during ingest ${ms(during.median)} median, ${ms(during.max)} max (n=${during.count}); idle ${ms(idle.get(label))}`);
     }
     line('trivial page (/login), idle', ms(trivial));
+    if (pageTimeouts.length > 0) line(`pages given up after ${PAGE_TIMEOUT_MS / 1000} s (counted at that)`, pageTimeouts.join(', '));
     const slowestPage = Math.max(...[...pageTimes.values()].flat());
     line('slowest single request (ingest or page, steady minutes)', ms(Math.max(requests.max, slowestPage)));
     console.log(`(${perCustomer.toLocaleString('en-US')} units per customer; the portal member's customer has ${perCustomer.toLocaleString('en-US')})`);

@@ -4,6 +4,9 @@ import { execJsonRows, SQL_JSON_CHUNK } from '../../src/live/chunk';
 import type { BucketRow, HourRow } from '../../src/live/fold';
 import { HistoryRoom } from '../../src/live/history';
 import { UsageRoom } from '../../src/live/usage';
+import type { SiteState } from '../../src/live/site-state';
+import { createHost } from '../helpers/fixtures';
+import { batchOf, createSite, nextMac, report, stateOf } from '../helpers/telemetry';
 
 /**
  * A 50,000-unit site (issue 14, bench/site.mjs): the alarm closes every unit's bucket and hour at
@@ -44,6 +47,48 @@ describe('bulk writes on the object’s SQLite at 50,000 units', () => {
       new HistoryRoom(sql).add(buckets.slice(0, 10));
       expect(sql.exec<{ n: number }>("SELECT hashrate_n AS n FROM history WHERE miner_id = 'unit-000000'").one().n).toBe(10);
       expect(count(sql, 'history')).toBe(UNITS);
+    });
+  });
+});
+
+describe('the bench’s view of the object (bench/site.mjs, development only)', () => {
+  it('runs the alarm at a simulated minute and times its steps, then sizes the state and storage after a full checkpoint and a reload', async () => {
+    const host = await createHost('Bench Figures Host');
+    const siteId = await createSite(host);
+    const stub = stateOf(siteId);
+    const sampled = Date.now() - 10 * 60_000;
+    const macs = [nextMac(), nextMac(), nextMac()];
+    await stub.ingest({ hostId: host.hostId, siteId }, batchOf(macs.map((mac) => report(mac, { sampled_at: new Date(sampled).toISOString() }))));
+
+    const alarm = await stub.benchAlarm(sampled + 60_000);
+    expect(Object.keys(alarm.steps).sort()).toEqual(['d1', 'prune', 'refresh', 'transaction']);
+    expect(alarm.totalMs).toBe(Object.values(alarm.steps).reduce((a, b) => a + b, 0));
+    // The alarm re-armed itself a real minute ahead, as the real one does.
+    expect(await runInDurableObject(stub, (_instance, state) => state.storage.getAlarm())).toBeGreaterThan(Date.now());
+
+    const figures = await stub.benchFigures();
+    expect(figures.miners).toBe(3);
+    expect(figures.stateJsonBytes).toBeGreaterThan(3 * 200);
+    expect(figures.databaseBytes).toBeGreaterThan(0);
+    // Reloaded from the checkpoint, the object still knows every miner.
+    expect((await stub.summary()).miners).toBe(3);
+  });
+
+  it('refuses the bench methods in production', async () => {
+    const host = await createHost('Bench Production Host');
+    const siteId = await createSite(host);
+    const stub = stateOf(siteId);
+    await runInDurableObject(stub, async (raw) => {
+      const instance = raw as unknown as SiteState;
+      const object = raw as unknown as { env: typeof env };
+      const original = object.env;
+      object.env = { ...original, ENVIRONMENT: 'production' };
+      try {
+        await expect(instance.benchAlarm(Date.now())).rejects.toThrow(/development only/);
+        await expect(instance.benchFigures()).rejects.toThrow(/development only/);
+      } finally {
+        object.env = original;
+      }
     });
   });
 });
