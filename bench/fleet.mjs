@@ -96,7 +96,7 @@ function batch(at = Date.now()) {
 }
 
 /** Signs in with a form POST; returns the named session cookie ("name=value"). */
-async function signIn(url, origin, credentials, cookieName) {
+export async function signIn(url, origin, credentials, cookieName) {
   const res = await fetch(url, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: origin },

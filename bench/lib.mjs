@@ -1,6 +1,6 @@
 // Shared by the benchmarks: a throwaway local D1 + wrangler dev, and timing helpers.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -32,9 +32,11 @@ export async function startWorker(seedSql) {
   const port = await freePort();
   const origin = `http://localhost:${port}`;
   const inspector = await freePort();
+  // BENCH_WRANGLER_LOG=<file>: wrangler dev's output (the Worker's errors) goes there.
+  const log = process.env.BENCH_WRANGLER_LOG ? openSync(process.env.BENCH_WRANGLER_LOG, 'a') : 'ignore';
   const dev = spawn(wrangler, ['dev', '--port', String(port), '--ip', '127.0.0.1', '--persist-to', state, '--inspector-port', String(inspector)], {
     cwd: root,
-    stdio: 'ignore',
+    stdio: ['ignore', log, log],
     detached: true,
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
   });
@@ -60,7 +62,8 @@ export async function startWorker(seedSql) {
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  return { origin, stop };
+  // pid: wrangler's own (workerd runs beneath it); inspector: its DevTools port (bench/site.mjs reads the heap).
+  return { origin, stop, pid: dev.pid, inspector };
 }
 
 /** Median milliseconds of `samples` sequential calls after `warmup` unmeasured ones. */

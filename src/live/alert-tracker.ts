@@ -2,7 +2,7 @@ import { getDb } from '../db/client';
 import { alertEmails, type AlertEmailEnv } from '../telemetry/alert-email';
 import { DEFAULT_ALERT_RULES, evaluateAlert, type AlertKind, type AlertRules, type AlertTrack } from '../telemetry/alerts';
 import { STALE_AFTER_MS } from '../telemetry/status';
-import { chunk, D1_JSON_CHUNK } from './chunk';
+import { chunk, D1_JSON_CHUNK, execJsonRows } from './chunk';
 import type { AdvancedSample } from './fold';
 import { tempMaxOf, type MinerStates } from './miner-state';
 import type { SiteRef } from './registry';
@@ -191,12 +191,13 @@ export class AlertTracker {
       }
     }
     if (trackRows.length > 0) {
-      this.sql.exec(
+      execJsonRows(
+        this.sql,
         `INSERT INTO alert_track (miner_id, kind, breach_since, open_alert_id, last_closed_at)
          SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]' FROM json_each(?) j WHERE true
          ON CONFLICT (miner_id, kind) DO UPDATE SET breach_since = excluded.breach_since, open_alert_id = excluded.open_alert_id,
            last_closed_at = excluded.last_closed_at`,
-        JSON.stringify(trackRows),
+        trackRows,
       );
     }
     queueAlertOutbox(this.sql, outbox);
@@ -212,10 +213,11 @@ export type AlertOutboxRow = [op: 'open' | 'close', alertId: string, minerId: st
  */
 export function queueAlertOutbox(sql: SqlStorage, rows: readonly unknown[]) {
   if (rows.length === 0) return;
-  sql.exec(
+  execJsonRows(
+    sql,
     `INSERT INTO alert_outbox (op, alert_id, miner_id, customer_id, kind, detail, at)
      SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]'
      FROM json_each(?) j`,
-    JSON.stringify(rows),
+    rows,
   );
 }

@@ -11,3 +11,16 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/**
+ * Rows per bulk statement on the object's own SQLite. One JSON parameter over SQLite's maximum
+ * string length fails with SQLITE_TOOBIG, which a 50,000-unit site reached (the alarm closing
+ * every unit's bucket, the registry refresh); 1,000 rows of a few hundred bytes stay far below.
+ * @see https://developers.cloudflare.com/durable-objects/platform/limits/
+ */
+export const SQL_JSON_CHUNK = 1_000;
+
+/** Runs `statement`, whose one parameter is read with json_each, once per chunk of `rows`. */
+export function execJsonRows(sql: SqlStorage, statement: string, rows: readonly unknown[]) {
+  for (const part of chunk(rows, SQL_JSON_CHUNK)) sql.exec(statement, JSON.stringify(part));
+}

@@ -26,6 +26,25 @@ export interface SiteStateApi extends Rpc.DurableObjectBranded {
   stopForClosedHost(): Promise<void>;
   /** The closed host's data is deleted: everything this object stores goes too. */
   forget(): Promise<void>;
+  /** Development only (`npm run bench`): the alarm run at a simulated `now`, each step timed. */
+  benchAlarm(now: number): Promise<{ totalMs: number; steps: Record<AlarmStep, number> }>;
+  /** Development only (`npm run bench`): a full checkpoint and a reload timed, state and storage sized. */
+  benchFigures(): Promise<SiteBenchFigures>;
+}
+
+/** The alarm's steps as the bench times them: D1 refreshes, the SQLite transaction (checkpoint included), D1 writes, pruning. */
+export type AlarmStep = 'refresh' | 'transaction' | 'd1' | 'prune';
+
+export interface SiteBenchFigures {
+  miners: number;
+  /** One checkpoint of every miner, in its own transaction. */
+  checkpointMs: number;
+  /** The in-memory state rebuilt from storage, as after an eviction. */
+  reloadMs: number;
+  /** The state as the snapshot serialises it: a lower bound of its size in memory. */
+  stateJsonBytes: number;
+  /** `ctx.storage.sql.databaseSize`. */
+  databaseBytes: number;
 }
 
 export interface IngestContext {

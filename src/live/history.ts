@@ -1,5 +1,6 @@
 import type { HistoryPoint } from '../telemetry/types';
 import { addToPoint } from './aggregate';
+import { chunk, execJsonRows, SQL_JSON_CHUNK } from './chunk';
 import type { BucketRow } from './fold';
 import { bucketOf, HISTORY_BUCKET_MS, type MinerStates, type OpenBucket } from './miner-state';
 
@@ -92,12 +93,14 @@ export class HistoryRoom {
     const oldest = Math.min(...merged.map((row) => row[1]));
     for (const [key, series] of this.cache) if (oldest <= series.upTo) this.cache.delete(key);
     const stored = new Map<string, { hs: number; hn: number; ps: number; pn: number; owner: string | null }>();
-    for (const row of this.sql.exec<{ miner_id: string; bucket: number; hashrate_sum: number; hashrate_n: number; power_sum: number; power_n: number; customer_id: string | null }>(
-      `SELECT h.miner_id, h.bucket, h.hashrate_sum, h.hashrate_n, h.power_sum, h.power_n, h.customer_id
-       FROM json_each(?) j JOIN history h ON h.miner_id = j.value ->> '$[0]' AND h.bucket = j.value ->> '$[1]'`,
-      JSON.stringify(merged.map((row) => [row[0], row[1]])),
-    )) {
-      stored.set(`${row.miner_id}|${row.bucket}`, { hs: row.hashrate_sum, hn: row.hashrate_n, ps: row.power_sum, pn: row.power_n, owner: row.customer_id });
+    for (const part of chunk(merged, SQL_JSON_CHUNK)) {
+      for (const row of this.sql.exec<{ miner_id: string; bucket: number; hashrate_sum: number; hashrate_n: number; power_sum: number; power_n: number; customer_id: string | null }>(
+        `SELECT h.miner_id, h.bucket, h.hashrate_sum, h.hashrate_n, h.power_sum, h.power_n, h.customer_id
+         FROM json_each(?) j JOIN history h ON h.miner_id = j.value ->> '$[0]' AND h.bucket = j.value ->> '$[1]'`,
+        JSON.stringify(part.map((row) => [row[0], row[1]])),
+      )) {
+        stored.set(`${row.miner_id}|${row.bucket}`, { hs: row.hashrate_sum, hn: row.hashrate_n, ps: row.power_sum, pn: row.power_n, owner: row.customer_id });
+      }
     }
     const owners: (string | null)[] = [];
     const deltas = new Map<string, CustomerDelta>();
@@ -119,20 +122,22 @@ export class HistoryRoom {
       if (tm !== null) delta.tempMax = delta.tempMax === null ? tm : Math.max(delta.tempMax, tm);
       deltas.set(key, delta);
     }
-    this.sql.exec(
+    execJsonRows(
+      this.sql,
       `INSERT INTO history (miner_id, bucket, hashrate_sum, hashrate_n, power_sum, power_n, temp_max, customer_id)
        SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]', j.value ->> '$[7]'
        FROM json_each(?) j WHERE true
        ON CONFLICT (miner_id, bucket) DO UPDATE SET ${ADD_SUMS}`,
-      JSON.stringify(merged.map((row, i) => [...row, owners[i]])),
+      merged.map((row, i) => [...row, owners[i]]),
     );
     if (deltas.size === 0) return;
-    this.sql.exec(
+    execJsonRows(
+      this.sql,
       `INSERT INTO customer_history (customer_id, bucket, hashrate_sum, hashrate_n, power_sum, power_n, temp_max)
        SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]'
        FROM json_each(?) j WHERE true
        ON CONFLICT (customer_id, bucket) DO UPDATE SET ${ADD_SUMS}`,
-      JSON.stringify([...deltas.values()].map((d) => [d.customerId, d.bucket, d.hashrate, d.hashrateMiners, d.power, d.powerMiners, d.tempMax])),
+      [...deltas.values()].map((d) => [d.customerId, d.bucket, d.hashrate, d.hashrateMiners, d.power, d.powerMiners, d.tempMax]),
     );
   }
 

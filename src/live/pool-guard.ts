@@ -1,5 +1,5 @@
 import { queueAlertOutbox, type AlertOutboxRow } from './alert-tracker';
-import { chunk, D1_JSON_CHUNK } from './chunk';
+import { chunk, D1_JSON_CHUNK, execJsonRows } from './chunk';
 import type { AdvancedSample } from './fold';
 
 /**
@@ -201,16 +201,15 @@ export class PoolGuard {
 
   private save(changed: [string, PoolWatch][], outbox: OutboxRow[]) {
     if (changed.length > 0) {
-      this.sql.exec(
+      execJsonRows(
+        this.sql,
         `INSERT INTO pool_watch (miner_id, mismatch_since, mismatch_alert_id, customer_id, baseline_url, baseline_user, change_alert_id, change_url, change_user)
          SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]',
            j.value ->> '$[7]', j.value ->> '$[8]' FROM json_each(?) j WHERE true
          ON CONFLICT (miner_id) DO UPDATE SET mismatch_since = excluded.mismatch_since, mismatch_alert_id = excluded.mismatch_alert_id,
            customer_id = excluded.customer_id, baseline_url = excluded.baseline_url, baseline_user = excluded.baseline_user,
            change_alert_id = excluded.change_alert_id, change_url = excluded.change_url, change_user = excluded.change_user`,
-        JSON.stringify(
-          changed.map(([id, w]) => [id, w.mismatchSince, w.mismatchAlertId, w.customerId, w.baselineUrl, w.baselineUser, w.changeAlertId, w.changeUrl, w.changeUser]),
-        ),
+        changed.map(([id, w]) => [id, w.mismatchSince, w.mismatchAlertId, w.customerId, w.baselineUrl, w.baselineUser, w.changeAlertId, w.changeUrl, w.changeUser]),
       );
       const watches = this.loadWatches();
       for (const [id, watch] of changed) watches.set(id, watch);

@@ -1,6 +1,6 @@
 import { minerKey, type TelemetryMiner } from '../telemetry/batch';
 import { matchModel, type HostModelEntry } from '../equipment/models';
-import { chunk, D1_JSON_CHUNK } from './chunk';
+import { chunk, D1_JSON_CHUNK, execJsonRows } from './chunk';
 import type { RefusedMiner } from './contract';
 
 /**
@@ -201,7 +201,7 @@ export class MinerRegistry {
     const kept = new Set(entries.map(([key]) => key));
     const gone = [...this.load().keys()].filter((key) => !kept.has(key));
     if (gone.length > 0) {
-      this.sql.exec('DELETE FROM registry WHERE key IN (SELECT value FROM json_each(?))', JSON.stringify(gone));
+      execJsonRows(this.sql, 'DELETE FROM registry WHERE key IN (SELECT value FROM json_each(?))', gone);
       for (const key of gone) this.load().delete(key);
       this.owners = null;
     }
@@ -230,12 +230,13 @@ export class MinerRegistry {
 
   private save(entries: [string, Registered][]) {
     if (entries.length === 0) return;
-    this.sql.exec(
+    execJsonRows(
+      this.sql,
       `INSERT INTO registry (key, miner_id, customer_id, nominal_mths, nominal_w)
        SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]' FROM json_each(?) j WHERE true
        ON CONFLICT (key) DO UPDATE SET miner_id = excluded.miner_id, customer_id = excluded.customer_id,
          nominal_mths = excluded.nominal_mths, nominal_w = excluded.nominal_w`,
-      JSON.stringify(entries.map(([key, r]) => [key, r.minerId, r.customerId, r.nominalMths, r.nominalW])),
+      entries.map(([key, r]) => [key, r.minerId, r.customerId, r.nominalMths, r.nominalW]),
     );
     const map = this.load();
     for (const [key, value] of entries) map.set(key, value);

@@ -4,7 +4,7 @@ import { minerKey, validateTelemetryBatch, type TelemetryBatch } from '../teleme
 import type { HistoryPoint, LiveKey, LiveMiner, SiteSummary } from '../telemetry/types';
 import { liveTotals, type LiveTotals } from './aggregate';
 import { AlertTracker } from './alert-tracker';
-import type { IngestContext, IngestOutcome, IngestResult, SiteStateApi } from './contract';
+import type { AlarmStep, IngestContext, IngestOutcome, IngestResult, SiteBenchFigures, SiteStateApi } from './contract';
 import { closeQuietPeriods, emptyEffects, foldBatch, foldSamples, newestSamples, type FoldEffects } from './fold';
 import { gunzipText, gzip } from './gzip';
 import { HistoryRoom } from './history';
@@ -40,6 +40,13 @@ export type { IngestContext, IngestOutcome, IngestResult } from './contract';
  */
 
 const ALARM_EVERY_MS = 60_000;
+
+/**
+ * workerd's clock advances only on I/O, so a duration read across synchronous work is 0: a zero
+ * timer lets the clock catch up before it is read (the bench's timings only).
+ * @see https://developers.cloudflare.com/workers/reference/security-model/#step-1-disallow-timers-and-multi-threading
+ */
+const ioClock = () => new Promise<number>((resolve) => setTimeout(() => resolve(Date.now()), 0));
 const POOL_FACTS_KEY = 'pool_facts_refreshed_at';
 
 export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
@@ -168,7 +175,14 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
   }
 
   override async alarm() {
-    const now = Date.now();
+    await this.runAlarm(Date.now());
+  }
+
+  /**
+   * The alarm's steps at `now`. `lap` (the bench only, `benchAlarm`) is awaited after each step
+   * to time it; the alarm itself passes none.
+   */
+  private async runAlarm(now: number, lap?: (step: AlarmStep) => Promise<void>) {
     const site = this.store.site();
     if (!site) return;
     if (now - Number(this.store.meta('registry_refreshed_at') ?? 0) >= REGISTRY_REFRESH_MS) {
@@ -178,6 +192,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     if (now - Number(this.store.meta(POOL_FACTS_KEY) ?? 0) >= REGISTRY_REFRESH_MS) await this.refreshPoolFacts();
     const rules = await this.alerts.rules(site.hostId);
     const states = await this.states();
+    await lap?.('refresh');
     try {
       this.ctx.storage.transactionSync(() => {
         this.alerts.evaluateSilent(states, this.registry.customersById(), this.store.lastReportAt(), rules, now);
@@ -191,12 +206,15 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
       this.alerts.forget();
       throw error;
     }
+    await lap?.('transaction');
     await this.alerts.flush(site, this.store.platformOrigin());
     await this.rollUpUsage(now);
+    await lap?.('d1');
     this.historyRoom.prune(now);
     this.store.prune(now);
     this.usage.prune(now);
     await this.ctx.storage.setAlarm(Date.now() + ALARM_EVERY_MS);
+    await lap?.('prune');
   }
 
   async stopForClosedHost(): Promise<void> {
@@ -295,5 +313,46 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
   async customerHistory(customerId: string, sinceMs: number): Promise<HistoryPoint[]> {
     const states = await this.states();
     return this.historyRoom.readCustomer(customerId, sinceMs, states, (minerId) => this.registry.ownerOf(minerId) === customerId);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Development only: `npm run bench` (bench/site.mjs, through /dev/bench). Production refuses.
+
+  /** The alarm run at `now` (a simulated minute), each step timed. */
+  async benchAlarm(now: number): Promise<{ totalMs: number; steps: Record<AlarmStep, number> }> {
+    this.developmentOnly();
+    const steps: Record<AlarmStep, number> = { refresh: 0, transaction: 0, d1: 0, prune: 0 };
+    const start = await ioClock();
+    let last = start;
+    await this.runAlarm(now, async (step) => {
+      const at = await ioClock();
+      steps[step] = at - last;
+      last = at;
+    });
+    return { totalMs: last - start, steps };
+  }
+
+  /**
+   * Times what the alarm does with the state, apart from the rest of its transaction: one
+   * checkpoint of every miner, then dropping the in-memory state and rebuilding it from storage
+   * as an evicted object does (snapshot + journal); and sizes the state and the storage.
+   */
+  async benchFigures(): Promise<SiteBenchFigures> {
+    this.developmentOnly();
+    const states = await this.states();
+    const checkpointStart = await ioClock();
+    this.ctx.storage.transactionSync(() => this.store.checkpoint(states));
+    const checkpointMs = (await ioClock()) - checkpointStart;
+    let stateJsonBytes = 0;
+    for (const miner of states.values()) stateJsonBytes += JSON.stringify(miner).length;
+    this.miners = null;
+    const reloadStart = await ioClock();
+    const reloaded = await this.states();
+    const reloadMs = (await ioClock()) - reloadStart;
+    return { miners: reloaded.size, checkpointMs, reloadMs, stateJsonBytes, databaseBytes: this.ctx.storage.sql.databaseSize };
+  }
+
+  private developmentOnly() {
+    if (this.env.ENVIRONMENT === 'production') throw new Error('SiteState: bench methods are for development only');
   }
 }

@@ -1,5 +1,5 @@
 import { hourOf, roundWh } from '../telemetry/energy';
-import { chunk, D1_JSON_CHUNK } from './chunk';
+import { chunk, D1_JSON_CHUNK, execJsonRows } from './chunk';
 import type { HourRow } from './fold';
 import type { SiteRef } from './registry';
 
@@ -37,7 +37,8 @@ export class UsageRoom {
    */
   add(rows: readonly HourRow[]) {
     if (rows.length === 0) return;
-    this.sql.exec(
+    execJsonRows(
+      this.sql,
       `INSERT INTO usage (miner_id, hour, wh, online_ms, hashrate_ms, samples, measured_ms, source, unknown_ms, interpolated_ms, written)
        SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]', j.value ->> '$[5]', j.value ->> '$[6]', j.value ->> '$[7]',
          coalesce(j.value ->> '$[8]', 0), coalesce(j.value ->> '$[9]', 0), 0
@@ -46,7 +47,7 @@ export class UsageRoom {
          unknown_ms = unknown_ms + excluded.unknown_ms, interpolated_ms = interpolated_ms + excluded.interpolated_ms,
          hashrate_ms = hashrate_ms + excluded.hashrate_ms, samples = samples + excluded.samples, measured_ms = measured_ms + excluded.measured_ms,
          source = CASE WHEN excluded.measured_ms = 0 THEN source WHEN source = 'pdu' THEN 'pdu' ELSE excluded.source END, written = 0`,
-      JSON.stringify(rows),
+      rows,
     );
   }
 
@@ -99,10 +100,13 @@ export class UsageRoom {
         ),
     );
     await this.db.batch(statements);
-    this.sql.exec(
-      `UPDATE usage SET written = 1 WHERE written = 0 AND EXISTS (SELECT 1 FROM json_each(?) j
-         WHERE j.value ->> '$[0]' = usage.miner_id AND j.value ->> '$[1]' = usage.hour AND j.value ->> '$[2]' = usage.wh AND j.value ->> '$[3]' = usage.samples)`,
-      JSON.stringify(rows.map((r) => [r.miner_id, r.hour, r.wh, r.samples])),
+    // Joined on the key (miner, hour), chunked: an hour of a 50,000-unit site is 50,000 rows.
+    execJsonRows(
+      this.sql,
+      `UPDATE usage SET written = 1 FROM json_each(?) j
+       WHERE usage.miner_id = j.value ->> '$[0]' AND usage.hour = j.value ->> '$[1]' AND usage.written = 0
+         AND usage.wh = j.value ->> '$[2]' AND usage.samples = j.value ->> '$[3]'`,
+      rows.map((r) => [r.miner_id, r.hour, r.wh, r.samples]),
     );
     return rows.length;
   }

@@ -5,6 +5,7 @@ import { readTelemetryBody } from '../telemetry/ingest';
 import { dueBillingJobs, runBillingJob } from '../billing/invoices';
 import { getDb } from '../db/client';
 import { countingD1 } from '../lib/d1-counter';
+import { siteState } from '../live/client';
 
 /**
  * The floor for `npm run bench` (DESIGN.md §10): the same telemetry POST to a handler that only
@@ -34,6 +35,21 @@ export const devBenchRoutes = new Hono<AppEnv>()
       outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
     }
     return c.json({ jobs: jobs.length, outcomes, findMs, findCounts, totalMs: Date.now() - started, counts });
+  })
+  /** The site's alarm at a simulated minute (`now`), each step timed inside the object (bench/site.mjs). */
+  .post('/site-alarm', async (c) => {
+    const body = (await c.req.json()) as { siteId: string; now: number };
+    try {
+      return c.json(await siteState(c.env, body.siteId).benchAlarm(body.now));
+    } catch (error) {
+      // The bench prints why the alarm failed (a development route: the message is for us).
+      return c.json({ error: error instanceof Error ? `${error.message}\n${error.stack}` : String(error) }, 500);
+    }
+  })
+  /** A full checkpoint and a reload timed, state and storage sized (bench/site.mjs). */
+  .post('/site-figures', async (c) => {
+    const body = (await c.req.json()) as { siteId: string };
+    return c.json(await siteState(c.env, body.siteId).benchFigures());
   })
   .post('/parse-only', async (c) => {
     const body = (await readTelemetryBody(c.req.raw)) as { miners?: unknown[] };
