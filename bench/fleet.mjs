@@ -108,7 +108,11 @@ async function signIn(url, origin, credentials, cookieName) {
   return cookie;
 }
 
-export async function benchFleet() {
+/**
+ * A running worker seeded with the fleet and its history, signed in as staff and as the member
+ * (exported so a profiling script can keep one up while the code changes under wrangler dev).
+ */
+export async function seededFleet() {
   console.log(`\nSeeding ${MINERS.toLocaleString('en-US')} assigned miners (one site, one customer, one portal member) into a fresh local D1…`);
   const worker = await startWorker(seedSql());
   const { origin } = worker;
@@ -126,15 +130,27 @@ export async function benchFleet() {
     };
     // A day of history first (one batch per 5-minute bucket, oldest first, as an agent replaying
     // its spool would send them), so the 24-hour charts sum real rows: 288 per miner.
+    // The first batch starts one bucket inside the day: a sample older than 24 hours is refused
+    // (the spool's horizon), and the batches take a while to post.
     const now = Date.now();
     const started = performance.now();
-    for (let at = now - HISTORY_HOURS * 3_600_000; at < now - 60_000; at += 5 * 60_000) await post(at);
+    for (let at = now - HISTORY_HOURS * 3_600_000 + 5 * 60_000; at < now - 60_000; at += 5 * 60_000) await post(at);
     await post(now);
     console.log(`Posted ${HISTORY_HOURS} h of telemetry (a batch per 5 minutes) in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 
     const staff = await signIn(`${origin}/login`, origin, STAFF, '__Host-hy_staff');
     const portalBase = `${origin}/host/${HOST_SLUG}`;
     const member = await signIn(`${portalBase}/auth`, origin, MEMBER, '__Host-hy_portal');
+    return { worker, origin, portalBase, staff, member };
+  } catch (error) {
+    worker.stop();
+    throw error;
+  }
+}
+
+export async function benchFleet() {
+  const { worker, origin, portalBase, staff, member } = await seededFleet();
+  try {
 
     /** A GET that must answer 200 with the expected text (so a sign-in page cannot pass for a fleet page). */
     const get = (url, cookie, expect) => async () => {
