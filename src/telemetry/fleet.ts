@@ -19,9 +19,9 @@ import { LIVE_STATUSES, type HistoryPoint, type LiveKey, type LiveMiner, type Li
  *   asks each site's object for totals over those ids (`SiteState.totals`);
  * - the Equipment list reads full rows for one page of 50. In the default order (site, rack,
  *   serial) D1 pages it, in the same batch as the summary's read, and only the page's units'
- *   live state is read; a status filter or a live sort needs every matching unit's status and
- *   sort value, so it reads the matching ids (in location order), their live keys, then the
- *   page's rows and full live state together.
+ *   live state is read; a status filter or a live sort reads the matching ids (in location
+ *   order), and each site's object filters and sorts them and answers with the page and its
+ *   live state (`SiteState.sortedPage`); then the page's rows.
  */
 
 export const HISTORY_SPAN_MS = 24 * 60 * 60 * 1000;
@@ -228,9 +228,11 @@ export type FinishFleetPage = (env: LiveSource, options?: { historySince?: numbe
  * - default order: one D1 batch (sites' ids, the page's rows, the matching count), then, in
  *   parallel, per site: totals, the page's live state, history;
  * - status filter or live sort: one D1 batch (sites' ids, the matching ids in location order),
- *   then per site, in parallel: the matching units' live keys, history and (with a search, else
- *   the live keys give them) totals; then the page's rows (D1) and full live state together.
- * A page past the end shows the last page (one more D1 read in the default order).
+ *   then per site, in parallel: the sorted page with its live state (and, without a search, the
+ *   fleet's totals: the matching list is the whole fleet), history, and with a search the
+ *   totals; then the page's rows (D1).
+ * A page past the end shows the last page (one more D1 read in the default order, one more
+ * sortedPage otherwise).
  */
 export async function customerFleetPage(
   db: Db,
