@@ -8,6 +8,7 @@
 // through POST /api/agent/v1/telemetry, so every page below reads real live state and the charts
 // sum a full day of history from the object.
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { hashPassword } from '../scripts/demo-data.mjs';
 import { median, row, startWorker } from './lib.mjs';
@@ -95,6 +96,61 @@ function batch(at = Date.now()) {
   return { batch_id: crypto.randomUUID(), sent_at: sampled, miners };
 }
 
+/**
+ * CPU time (ms) used so far by the local Worker's processes: wrangler dev's process tree (its
+ * proxy, both workerd processes), found by the port on its command line. Beside a median of wall
+ * time, CPU per request is a figure a busy machine hardly moves: waiting for a core is not counted.
+ * Linux only (/proc); null elsewhere.
+ */
+function workerCpu(origin) {
+  const port = new URL(origin).port;
+  let table;
+  try {
+    table = readdirSync('/proc')
+      .filter((pid) => /^\d+$/.test(pid))
+      .flatMap((pid) => {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+          return [{ pid, ppid: stat[1], cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8') }];
+        } catch {
+          return [];
+        }
+      });
+  } catch {
+    return () => null;
+  }
+  const tree = new Set(table.filter((p) => p.cmd.includes(`--port\0${port}\0`)).map((p) => p.pid));
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of table) {
+      if (tree.has(p.pid) || !tree.has(p.ppid)) continue;
+      tree.add(p.pid);
+      grew = true;
+    }
+  }
+  const ticksPerMs = 100 / 1000; // USER_HZ
+  return () => {
+    let ticks = 0;
+    for (const pid of tree) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        ticks += Number(stat[11]) + Number(stat[12]);
+      } catch {
+        // gone
+      }
+    }
+    return ticks / ticksPerMs;
+  };
+}
+
+const loadAverage = () => {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'unknown';
+  }
+};
+
 /** Signs in with a form POST; returns the named session cookie ("name=value"). */
 export async function signIn(url, origin, credentials, cookieName) {
   const res = await fetch(url, {
@@ -108,7 +164,11 @@ export async function signIn(url, origin, credentials, cookieName) {
   return cookie;
 }
 
-export async function benchFleet() {
+/**
+ * A running worker seeded with the fleet and its history, signed in as staff and as the member
+ * (exported so a profiling script can keep one up while the code changes under wrangler dev).
+ */
+export async function seededFleet() {
   console.log(`\nSeeding ${MINERS.toLocaleString('en-US')} assigned miners (one site, one customer, one portal member) into a fresh local D1…`);
   const worker = await startWorker(seedSql());
   const { origin } = worker;
@@ -126,17 +186,27 @@ export async function benchFleet() {
     };
     // A day of history first (one batch per 5-minute bucket, oldest first, as an agent replaying
     // its spool would send them), so the 24-hour charts sum real rows: 288 per miner.
+    // The first batch starts one bucket inside the day: a sample older than 24 hours is refused
+    // (the spool's horizon), and the batches take a while to post.
     const now = Date.now();
     const started = performance.now();
-    // A minute inside the agent API's 24-hour horizon, so the oldest batch is not refused by the
-    // time it arrives (still 288 buckets a day).
-    for (let at = now - HISTORY_HOURS * 3_600_000 + 60_000; at < now - 60_000; at += 5 * 60_000) await post(at);
+    for (let at = now - HISTORY_HOURS * 3_600_000 + 5 * 60_000; at < now - 60_000; at += 5 * 60_000) await post(at);
     await post(now);
     console.log(`Posted ${HISTORY_HOURS} h of telemetry (a batch per 5 minutes) in ${((performance.now() - started) / 1000).toFixed(1)} s.`);
 
     const staff = await signIn(`${origin}/login`, origin, STAFF, '__Host-hy_staff');
     const portalBase = `${origin}/host/${HOST_SLUG}`;
     const member = await signIn(`${portalBase}/auth`, origin, MEMBER, '__Host-hy_portal');
+    return { worker, origin, portalBase, staff, member };
+  } catch (error) {
+    worker.stop();
+    throw error;
+  }
+}
+
+export async function benchFleet() {
+  const { worker, origin, portalBase, staff, member } = await seededFleet();
+  try {
 
     /** A GET that must answer 200 with the expected text (so a sign-in page cannot pass for a fleet page). */
     const get = (url, cookie, expect) => async () => {
@@ -174,11 +244,30 @@ export async function benchFleet() {
       ['ref: portal page without fleet', `${portalBase}/profile`, member, MEMBER.email],
     ];
 
-    const floor = await median(get(`${origin}/login`), { samples: SAMPLES });
-    console.log(`\nfleet views: median of ${SAMPLES} sequential requests each, ${MINERS.toLocaleString('en-US')} miners with live state`);
-    console.log(row('trivial page (/login, no D1)', floor, floor));
-    for (const [label, url, cookie, expect] of cases) console.log(row(label, await median(get(url, cookie, expect), { samples: SAMPLES }), floor, 3));
-    for (const [label, url, cookie, expect] of references) console.log(row(label, await median(get(url, cookie, expect), { samples: SAMPLES }), floor));
+    // Each row also prints the Worker's CPU per request (every process of wrangler dev, from
+    // /proc) against /login's: what the page costs whatever else the machine is doing.
+    const cpuNow = workerCpu(origin);
+    let cpuFloor = null;
+    const measure = async (fn) => {
+      const before = cpuNow();
+      const ms = await median(fn, { samples: SAMPLES });
+      const after = cpuNow();
+      return { ms, cpu: before === null || after === null ? null : (after - before) / (SAMPLES + 5) };
+    };
+    const cpuText = (cpu) => (cpu === null || !cpuFloor ? '' : `   CPU ${cpu.toFixed(1).padStart(5)} ms/request ${(cpu / cpuFloor).toFixed(2)}×`);
+    const floorRun = await measure(get(`${origin}/login`));
+    const floor = floorRun.ms;
+    cpuFloor = floorRun.cpu;
+    console.log(`\nfleet views: median of ${SAMPLES} sequential requests each, ${MINERS.toLocaleString('en-US')} miners with live state (load average ${loadAverage()})`);
+    console.log(row('trivial page (/login, no D1)', floor, floor) + cpuText(floorRun.cpu));
+    for (const [label, url, cookie, expect] of cases) {
+      const { ms, cpu } = await measure(get(url, cookie, expect));
+      console.log(row(label, ms, floor, 3) + cpuText(cpu));
+    }
+    for (const [label, url, cookie, expect] of references) {
+      const { ms, cpu } = await measure(get(url, cookie, expect));
+      console.log(row(label, ms, floor) + cpuText(cpu));
+    }
     const [, chartCold] = firstViews.find(([label]) => label.startsWith('portal Equipment (')) ?? [];
     if (chartCold !== undefined) console.log(row('first view of portal Equipment (cold chart)', chartCold, floor));
   } finally {

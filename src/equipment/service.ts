@@ -15,8 +15,8 @@ import { unitIdent, unitLabel } from './naming';
 import { fillNominal, hostModelEntries, withoutPowerDataFilter } from './power-data';
 import { parseInput } from '../lib/validation';
 import { siteOptionsQuery } from '../sites/service';
-import { readLive, readLiveKeys, type LiveSource } from '../live/client';
-import { sortByLiveValue } from '../telemetry/live-sort';
+import { readLive, readSortedPage, type LiveSource } from '../live/client';
+import { liveSortValue, sortByLiveValue, type LiveSortKey } from '../telemetry/live-sort';
 import type { LiveKey, LiveMiner } from '../telemetry/types';
 import {
   createMinerSchema,
@@ -155,26 +155,12 @@ function d1SortKey(sort: D1Sort): SQL {
   return sql`${miners.createdAt}`;
 }
 
-/** The live value a live sort orders by; null (no data) always sorts last. */
-function liveMetric(sort: LiveSort, live: LiveKey | undefined): number | null {
-  if (!live) return null;
-  switch (sort.replace(/^-/, '')) {
-    case 'hashrate':
-      return live.hashrateThs;
-    case 'power':
-      return live.powerW;
-    case 'temperature':
-      return live.tempMaxC;
-    case 'efficiency':
-      return live.efficiencyJth;
-    default:
-      return live.uptimeS;
-  }
-}
+/** An Equipment live sort as the live sort it is (`-hashrate` is hashrate, descending). */
+const liveSortKey = (sort: LiveSort) => sort.replace(/^-/, '') as LiveSortKey;
 
 /** Ties keep the serial order the rows arrived in. */
 const sortByLive = <T extends { id: string }>(rows: T[], states: ReadonlyMap<string, LiveKey>, sort: LiveSort): T[] =>
-  sortByLiveValue(rows, states, (live) => liveMetric(sort, live), sort.startsWith('-'));
+  sortByLiveValue(rows, states, (live) => liveSortValue(liveSortKey(sort), live), sort.startsWith('-'));
 
 export async function listMiners(db: Db, live: LiveSource, hostId: string, rawQuery: unknown, scope: MinerScope = 'all', siteScope?: SiteScope): Promise<MinerPage> {
   const plan = listPlan(db, hostId, parseInput(listMinersQuerySchema, rawQuery), scope, siteScope);
@@ -269,8 +255,9 @@ function d1SortPlan(db: Db, filters: SQL[], sort: D1Sort, limit: number, query: 
 }
 
 /**
- * Live sorts: the filtered set's ids (D1), its live state (one RPC per site), sorted in memory,
- * then the page's rows. Cursors carry an offset into that order.
+ * Live sorts: the filtered set's ids (D1); each site's object sorts them and answers with the
+ * page and its live state (SiteState.sortedPage, one RPC per site); then the page's rows.
+ * Cursors carry an offset into that order.
  */
 function liveSortPlan(db: Db, filters: SQL[], sort: LiveSort, limit: number, query: ListMinersQuery): ListPlan {
   const cursorText = query.cursor ?? query.before;
@@ -285,22 +272,18 @@ function liveSortPlan(db: Db, filters: SQL[], sort: LiveSort, limit: number, que
     queries: [keysQuery],
     async finish(results, live) {
       const [keys] = results as [Awaited<typeof keysQuery>];
-      // Every matching unit's sort value (compact), then the page's rows and full live state.
-      const ordered = sortByLive(keys, await readLiveKeys(live, keys), sort);
-      const pageKeys = ordered.slice(offset, offset + limit);
-      const pageIds = pageKeys.map((row) => row.id);
-      const [rows, states] = pageIds.length
-        ? await Promise.all([selectMiners(db).where(inIds(miners.id, pageIds)).all(), readLive(live, pageKeys)])
-        : [[], new Map<string, LiveMiner>()];
+      // Each site's object sorts its units and answers with the page and its live state; then the page's rows.
+      const sorted = await readSortedPage(live, keys, { sort: liveSortKey(sort), descending: sort.startsWith('-'), status: null, offset, limit, totals: false });
+      const rows = sorted.ids.length ? await selectMiners(db).where(inIds(miners.id, sorted.ids)).all() : [];
       const byId = new Map(rows.map((row) => [row.id, row]));
-      const items = pageIds.flatMap((id) => {
+      const items = sorted.ids.flatMap((id) => {
         const row = byId.get(id);
-        return row ? [{ ...row, live: states.get(id) ?? null }] : [];
+        return row ? [{ ...row, live: sorted.live.get(id) ?? null }] : [];
       });
       return {
         items,
         total: keys.length,
-        nextCursor: offset + limit < ordered.length ? encodeOffsetCursor(offset + limit) : null,
+        nextCursor: offset + limit < keys.length ? encodeOffsetCursor(offset + limit) : null,
         prevCursor: offset > 0 ? encodeOffsetCursor(Math.max(0, offset - limit)) : null,
       };
     },

@@ -1,6 +1,7 @@
 import type { Bindings } from '../env';
 import type { HistoryPoint, LiveKey, LiveMiner, SiteSummary } from '../telemetry/types';
 import { addTotals, addToPoint, emptyTotals, type LiveTotals } from './aggregate';
+import { compareSorted, liveSortValue, sortedPageOf, type SortedEntry, type SortedPageRequest } from '../telemetry/live-sort';
 
 /**
  * The Worker-side client of the SiteState objects: what pages and services call to read live
@@ -82,12 +83,63 @@ export async function readLive(env: LiveSource, miners: readonly { id: string; s
   return out;
 }
 
-/** Status and sortable values only (SiteState.liveKeys): what a live sort or status filter over many miners reads. */
-export async function readLiveKeys(env: LiveSource, miners: readonly { id: string; siteId: string | null }[]): Promise<Map<string, LiveKey>> {
-  const results = await Promise.all([...idsBySite(miners)].map(([siteId, ids]) => fromSite(env, siteId, (site) => site.liveKeys(ids), [])));
-  const out = new Map<string, LiveKey>();
-  for (const keys of results) for (const key of keys) out.set(key.minerId, key);
-  return out;
+/** A page of a live-sorted list across sites (readSortedPage). */
+export interface LiveSortedPage {
+  /** Candidates matching the status filter, over every site. */
+  matched: number;
+  /** The page's unit ids, in order. */
+  ids: string[];
+  live: Map<string, LiveMiner>;
+  /** With `totals`: over every candidate with live state (units never reported are the caller's to count). */
+  totals: LiveTotals | null;
+}
+
+/**
+ * One page of a live sort over candidates spread over any number of sites (in the list's own
+ * order; ties keep it): each site's object sorts its own candidates and answers with a page
+ * (SiteState.sortedPage), one RPC per site in parallel. With one site that is the page itself;
+ * with several, each answers its first offset + limit and they are merged here. Units without a
+ * site have no live state: their value is missing and they sort last.
+ */
+export async function readSortedPage(
+  env: LiveSource,
+  candidates: readonly { id: string; siteId: string | null }[],
+  request: Omit<SortedPageRequest, 'minerIds'>,
+): Promise<LiveSortedPage> {
+  const bySite = new Map<string, { ids: string[]; positions: number[] }>();
+  const siteless: SortedEntry[] = [];
+  candidates.forEach((unit, index) => {
+    if (!unit.siteId) {
+      if (request.status === null || request.status === 'unknown') siteless.push({ minerId: unit.id, value: request.sort === null ? 0 : liveSortValue(request.sort, undefined), index });
+      return;
+    }
+    const site = bySite.get(unit.siteId) ?? { ids: [], positions: [] };
+    site.ids.push(unit.id);
+    site.positions.push(index);
+    bySite.set(unit.siteId, site);
+  });
+  const single = bySite.size === 1 && siteless.length === 0;
+  const perSite = await Promise.all(
+    [...bySite].map(async ([siteId, site]) => {
+      const siteRequest = { ...request, minerIds: site.ids, offset: single ? request.offset : 0, limit: single ? request.limit : request.offset + request.limit };
+      // A site that failed (tolerant source) still lists its units, as never reported.
+      const answer = (await fromSite(env, siteId, (stub) => stub.sortedPage(siteRequest), null)) ?? sortedPageOf(siteRequest, () => undefined, () => emptyTotals());
+      // Positions in the site's list back to positions in the whole list, the tie-break across sites.
+      return { ...answer, entries: answer.entries.map((entry) => ({ ...entry, index: site.positions[entry.index]! })) };
+    }),
+  );
+  const live = new Map<string, LiveMiner>();
+  let matched = siteless.length;
+  let totals: LiveTotals | null = request.totals ? emptyTotals() : null;
+  const entries: SortedEntry[] = [...siteless];
+  for (const site of perSite) {
+    matched += site.matched;
+    entries.push(...site.entries);
+    for (const state of site.live) live.set(state.minerId, state);
+    if (totals && site.totals) addTotals(totals, site.totals);
+  }
+  const page = single ? entries : entries.sort(compareSorted(request.descending)).slice(request.offset, request.offset + request.limit);
+  return { matched, ids: page.map((entry) => entry.minerId), live, totals };
 }
 
 /**

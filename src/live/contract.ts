@@ -1,6 +1,7 @@
 import type { TelemetryBatch } from '../telemetry/batch';
 import type { HistoryPoint, LiveKey, LiveMiner, SiteSummary } from '../telemetry/types';
 import type { LiveTotals } from './aggregate';
+import type { SortedPage, SortedPageRequest } from '../telemetry/live-sort';
 
 /**
  * What the Worker may call on a site's SiteState (RPC), as types only: `src/env.ts` types the
@@ -15,6 +16,8 @@ export interface SiteStateApi extends Rpc.DurableObjectBranded {
   ingest(context: IngestContext, batch: TelemetryBatch): Promise<IngestResult>;
   live(minerIds: string[]): Promise<LiveMiner[]>;
   liveKeys(minerIds: string[]): Promise<LiveKey[]>;
+  /** One page of a live-sorted (and status-filtered) list, sorted inside the object: only the page comes back. */
+  sortedPage(request: SortedPageRequest): Promise<SortedPage>;
   summary(): Promise<SiteSummary>;
   totals(minerIds: string[]): Promise<LiveTotals>;
   history(minerIds: string[], sinceMs: number): Promise<HistoryPoint[]>;

@@ -13,6 +13,7 @@ import { PoolGuard } from './pool-guard';
 import { MinerRegistry, REGISTRY_REFRESH_MS } from './registry';
 import { LiveStore } from './store';
 import { UsageRoom } from './usage';
+import { sortedPageOf, type SortedPage, type SortedPageRequest } from '../telemetry/live-sort';
 
 export type { IngestContext, IngestOutcome, IngestResult } from './contract';
 
@@ -274,6 +275,27 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
       efficiencyJth,
       uptimeS,
     }));
+  }
+
+  /**
+   * One page of a live sort over the given candidates (`live-sort.ts`): sorted and filtered here,
+   * over the in-memory state, so a sort over thousands of units sends back one page and never
+   * every unit's value (the Worker used to fetch every candidate's keys and sort them itself).
+   */
+  async sortedPage(request: SortedPageRequest): Promise<SortedPage> {
+    const rules = await this.alerts.rules(this.store.meta('host_id'));
+    const states = await this.states();
+    const now = Date.now();
+    const siteLast = this.store.lastReportAt();
+    const offlineMs = rules.offlineMinutes * 60_000;
+    return sortedPageOf(
+      request,
+      (id) => {
+        const miner = states.get(id);
+        return miner ? toLive(miner, now, siteLast, offlineMs) : undefined;
+      },
+      liveTotals,
+    );
   }
 
   async summary(): Promise<SiteSummary> {

@@ -4,9 +4,9 @@ import type { Db } from '../db/client';
 import { inIds } from '../db/sql';
 import { miners, sites } from '../db/schema';
 import { notFound } from '../lib/errors';
-import { sortByLiveValue } from './live-sort';
-import { liveTotals, type LiveTotals } from '../live/aggregate';
-import { readHistory, readLive, readLiveKeys, readLiveTotals, type LiveSource } from '../live/client';
+import type { LiveSortKey } from './live-sort';
+import { emptyTotals, type LiveTotals } from '../live/aggregate';
+import { readHistory, readLive, readLiveTotals, readSortedPage, type LiveSource } from '../live/client';
 import { LIVE_STATUSES, type HistoryPoint, type LiveKey, type LiveMiner, type LiveStatus } from './types';
 
 /**
@@ -19,9 +19,9 @@ import { LIVE_STATUSES, type HistoryPoint, type LiveKey, type LiveMiner, type Li
  *   asks each site's object for totals over those ids (`SiteState.totals`);
  * - the Equipment list reads full rows for one page of 50. In the default order (site, rack,
  *   serial) D1 pages it, in the same batch as the summary's read, and only the page's units'
- *   live state is read; a status filter or a live sort needs every matching unit's status and
- *   sort value, so it reads the matching ids (in location order), their live keys, then the
- *   page's rows and full live state together.
+ *   live state is read; a status filter or a live sort reads the matching ids (in location
+ *   order), and each site's object filters and sorts them and answers with the page and its
+ *   live state (`SiteState.sortedPage`); then the page's rows.
  */
 
 export const HISTORY_SPAN_MS = 24 * 60 * 60 * 1000;
@@ -192,29 +192,11 @@ function fleetSearch(q: string): SQL | undefined {
   );
 }
 
-/** Problems first; units never reported last, like every live sort's missing values. */
-const STATUS_RANK: Record<FleetStatus, number> = { offline: 0, lost: 1, stale: 2, degraded: 3, sleeping: 4, active: 5, unknown: 6 };
-
-/** The live value a sort orders by; null (no data) always sorts last. */
-function sortValue(sort: Exclude<FleetSort, 'location'>, live: LiveKey | undefined): number | null {
-  switch (sort) {
-    case 'hashrate':
-    case '-hashrate':
-      return live?.hashrateThs ?? null;
-    case 'temperature':
-    case '-temperature':
-      return live?.tempMaxC ?? null;
-    case 'efficiency':
-    case '-efficiency':
-      return live?.efficiencyJth ?? null;
-    case 'status':
-      return STATUS_RANK[live?.status ?? 'unknown'];
-  }
+/** A portal sort as the live sort it is (`location` is D1's order: none). */
+function liveSortOf(sort: FleetSort): LiveSortKey | null {
+  if (sort === 'location') return null;
+  return sort.replace(/^-/, '') as LiveSortKey;
 }
-
-/** Ties keep the location order the rows arrived in. */
-const sortByLive = <T extends { id: string }>(rows: readonly T[], states: ReadonlyMap<string, LiveKey>, sort: Exclude<FleetSort, 'location'>): T[] =>
-  sortByLiveValue(rows, states, (live) => sortValue(sort, live), sort.startsWith('-'));
 
 export interface FleetPage {
   /** The query answered, its page brought within range. */
@@ -246,9 +228,11 @@ export type FinishFleetPage = (env: LiveSource, options?: { historySince?: numbe
  * - default order: one D1 batch (sites' ids, the page's rows, the matching count), then, in
  *   parallel, per site: totals, the page's live state, history;
  * - status filter or live sort: one D1 batch (sites' ids, the matching ids in location order),
- *   then per site, in parallel: the matching units' live keys, history and (with a search, else
- *   the live keys give them) totals; then the page's rows (D1) and full live state together.
- * A page past the end shows the last page (one more D1 read in the default order).
+ *   then per site, in parallel: the sorted page with its live state (and, without a search, the
+ *   fleet's totals: the matching list is the whole fleet), history, and with a search the
+ *   totals; then the page's rows (D1).
+ * A page past the end shows the last page (one more D1 read in the default order, one more
+ * sortedPage otherwise).
  */
 export async function customerFleetPage(
   db: Db,
@@ -321,28 +305,32 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
       const [siteRows, listed] = results as [Parameters<typeof fleetIndexOf>[0], Awaited<typeof listedQuery>];
       const index = fleetIndexOf(siteRows);
       const listPage = async () => {
-        // Every matching unit's status and sort values (compact). Without a search the matching
-        // list is the whole fleet, so they give the totals too.
-        const [keys, searchedTotals] = await Promise.all([readLiveKeys(env, listed), query.q === '' ? null : readLiveTotals(env, index.units)]);
-        const totals = searchedTotals ?? liveTotals(keys.values());
-        const filtered = query.status === '' ? listed : listed.filter((row) => (keys.get(row.id)?.status ?? 'unknown') === query.status);
-        const ordered = query.sort === 'location' ? filtered : sortByLive(filtered, keys, query.sort);
-        const pageCount = pageCountOf(ordered.length);
+        // Each site's object filters and sorts its matching units and answers with the page (and,
+        // without a search, whose matching list is the whole fleet, the fleet's totals); the
+        // page's rows follow from D1. A page past the end asks again for the last page.
+        const ask = (page: number) =>
+          readSortedPage(env, listed, {
+            sort: liveSortOf(query.sort),
+            descending: query.sort.startsWith('-'),
+            status: query.status === '' ? null : query.status,
+            offset: (page - 1) * FLEET_PAGE_SIZE,
+            limit: FLEET_PAGE_SIZE,
+            totals: query.q === '',
+          });
+        const [firstTry, searchedTotals] = await Promise.all([ask(query.page), query.q === '' ? null : readLiveTotals(env, index.units)]);
+        const pageCount = pageCountOf(firstTry.matched);
         const page = Math.min(query.page, pageCount);
-        const offset = (page - 1) * FLEET_PAGE_SIZE;
-        const pageUnits = ordered.slice(offset, offset + FLEET_PAGE_SIZE);
-        const pageIds = pageUnits.map((row) => row.id);
-        // The page's rows (still only the customer's: the ids came from the same scope) and full live state.
-        const [rows, live] =
-          pageIds.length > 0
-            ? await Promise.all([selectFleet(db).where(and(owned(hostId, customerId), inIds(miners.id, pageIds))).all(), readLive(env, pageUnits)])
-            : [[], new Map<string, LiveMiner>()];
+        const sorted = page === query.page ? firstTry : await ask(page);
+        const totals = searchedTotals ?? firstTry.totals ?? emptyTotals();
+        // The page's rows (still only the customer's: the ids came from the same scope).
+        const rows = sorted.ids.length > 0 ? await selectFleet(db).where(and(owned(hostId, customerId), inIds(miners.id, sorted.ids))).all() : [];
         const byId = new Map(rows.map((row) => [row.id, row]));
-        const items = pageIds.flatMap((id) => {
+        const items = sorted.ids.flatMap((id) => {
           const row = byId.get(id);
-          return row ? [toFleetMiner(row, live.get(id) ?? null)] : [];
+          return row ? [toFleetMiner(row, sorted.live.get(id) ?? null)] : [];
         });
-        return { summary: summaryOf(index, totals), page: { query: { ...query, page }, items, total: ordered.length, offset, pageCount } };
+        const offset = (page - 1) * FLEET_PAGE_SIZE;
+        return { summary: summaryOf(index, totals), page: { query: { ...query, page }, items, total: firstTry.matched, offset, pageCount } };
       };
       const [listedPage, points] = await Promise.all([listPage(), history(env, index, options.historySince)]);
       return { ...listedPage, history: points };

@@ -1,9 +1,52 @@
-import type { LiveKey } from './types';
+import type { LiveKey, LiveMiner, LiveStatus } from './types';
+import type { LiveTotals } from '../live/aggregate';
 
 /**
- * Rows in the order of a live value (hashrate, temperature…), read from each row's live state.
- * A missing value (no data) sorts last in either direction; ties keep the order the rows came
- * in (Array.prototype.sort is stable), so a list's own order breaks them.
+ * Live sorts: lists ordered by a live value (hashrate, temperature…). The order is one rule,
+ * used inside a site's SiteState (`sortedPage`, which sorts its own miners and answers with one
+ * page) and by the Worker (merging several sites' answers, and the CSV export):
+ * a missing value (no data) sorts last in either direction; ties keep the order the candidates
+ * came in (the list's own order: serial, or site and rack), so a list's own order breaks them.
+ */
+
+export type LiveSortKey = 'hashrate' | 'power' | 'temperature' | 'efficiency' | 'uptime' | 'status';
+
+/** Problems first; units never reported (no live state: `unknown`) last, like every live sort's missing values. */
+const STATUS_RANK: Record<LiveStatus | 'unknown', number> = { offline: 0, lost: 1, stale: 2, degraded: 3, sleeping: 4, active: 5, unknown: 6 };
+
+/** The value a live sort orders by; null (no data) always sorts last. */
+export function liveSortValue(key: LiveSortKey, live: LiveKey | undefined): number | null {
+  switch (key) {
+    case 'hashrate':
+      return live?.hashrateThs ?? null;
+    case 'power':
+      return live?.powerW ?? null;
+    case 'temperature':
+      return live?.tempMaxC ?? null;
+    case 'efficiency':
+      return live?.efficiencyJth ?? null;
+    case 'uptime':
+      return live?.uptimeS ?? null;
+    case 'status':
+      return STATUS_RANK[live?.status ?? 'unknown'];
+  }
+}
+
+/** Orders by value (nulls last, either direction), then by position in the candidate list. */
+export function compareSorted(descending: boolean) {
+  return (a: { value: number | null; index: number }, b: { value: number | null; index: number }): number => {
+    if (a.value !== b.value) {
+      if (a.value === null) return 1;
+      if (b.value === null) return -1;
+      return descending ? b.value - a.value : a.value - b.value;
+    }
+    return a.index - b.index;
+  };
+}
+
+/**
+ * Rows in the order of a live value, read from each row's live state (for callers that hold
+ * every row anyway, like the CSV export).
  */
 export function sortByLiveValue<T extends { id: string }>(
   rows: readonly T[],
@@ -11,10 +54,63 @@ export function sortByLiveValue<T extends { id: string }>(
   valueOf: (live: LiveKey | undefined) => number | null,
   descending: boolean,
 ): T[] {
-  const keyed = rows.map((row) => ({ row, value: valueOf(states.get(row.id)) }));
-  keyed.sort((a, b) => {
-    if (a.value === null || b.value === null) return a.value === b.value ? 0 : a.value === null ? 1 : -1;
-    return descending ? b.value - a.value : a.value - b.value;
-  });
+  const keyed = rows.map((row, index) => ({ row, index, value: valueOf(states.get(row.id)) }));
+  keyed.sort(compareSorted(descending));
   return keyed.map(({ row }) => row);
+}
+
+/** A page of a live-sorted list, asked of one site's SiteState. */
+export interface SortedPageRequest {
+  /** The candidates (this site's units matching the list's search and filters), in the list's own order. */
+  minerIds: string[];
+  /** Null keeps the candidates' own order (a status filter on a list in its own order). */
+  sort: LiveSortKey | null;
+  descending: boolean;
+  /** Only units with this live status (`unknown`: never reported); null for all. */
+  status: LiveStatus | 'unknown' | null;
+  offset: number;
+  limit: number;
+  /** Also answer the live totals over every candidate (before the status filter). */
+  totals: boolean;
+}
+
+export interface SortedEntry {
+  minerId: string;
+  value: number | null;
+  /** Position in the request's minerIds: the tie-break, and how the Worker merges sites. */
+  index: number;
+}
+
+export interface SortedPage {
+  /** Candidates matching the status filter. */
+  matched: number;
+  /** The page, in order: [offset, offset + limit) of the sorted, filtered candidates. */
+  entries: SortedEntry[];
+  /** Full live state of the page's units that have any. */
+  live: LiveMiner[];
+  totals: LiveTotals | null;
+}
+
+/**
+ * The page of a live-sorted list from the candidates' live state (`liveOf`; undefined: never
+ * reported). Pure: SiteState.sortedPage runs it over its in-memory state, so only the page
+ * crosses the RPC boundary, never every candidate's value.
+ */
+export function sortedPageOf(request: SortedPageRequest, liveOf: (minerId: string) => LiveMiner | undefined, totalsOf: (states: LiveMiner[]) => LiveTotals): SortedPage {
+  const keyed: (SortedEntry & { live: LiveMiner | undefined })[] = [];
+  const withState: LiveMiner[] = [];
+  request.minerIds.forEach((minerId, index) => {
+    const live = liveOf(minerId);
+    if (live) withState.push(live);
+    if (request.status !== null && (live?.status ?? 'unknown') !== request.status) return;
+    keyed.push({ minerId, index, value: request.sort === null ? 0 : liveSortValue(request.sort, live), live });
+  });
+  keyed.sort(compareSorted(request.descending));
+  const page = keyed.slice(request.offset, request.offset + request.limit);
+  return {
+    matched: keyed.length,
+    entries: page.map(({ minerId, value, index }) => ({ minerId, value, index })),
+    live: page.flatMap(({ live }) => (live ? [live] : [])),
+    totals: request.totals ? totalsOf(withState) : null,
+  };
 }

@@ -46,7 +46,7 @@ export interface LiveMiner {
 
 /**
  * What a live sort, a status filter or totals need of a miner: its status and sortable values,
- * without the arrays and strings of its full state (SiteState.liveKeys ships 1,000 of these).
+ * without the arrays and strings of its full state (SiteState.liveKeys).
  */
 export type LiveKey = Pick<LiveMiner, 'minerId' | 'status' | 'hashrateThs' | 'tempMaxC' | 'powerW' | 'efficiencyJth' | 'uptimeS'>;
 

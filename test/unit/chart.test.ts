@@ -125,6 +125,26 @@ describe('hourTicks', () => {
     expect(chicago[0]!.label).toBe('06:00');
     expect(hourTicks(START, END, 'Not/AZone')).toEqual(hourTicks(START, END, 'UTC'));
   });
+
+  it('steps by the hour yet finds every whole local hour across offset changes of an hour and of 30 minutes', () => {
+    // Every quarter whose local minute is 00: what the ticks were before they stepped by the hour.
+    const everyQuarter = (start: number, end: number, zone: string) => {
+      const format = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+      const out: number[] = [];
+      for (let t = Math.ceil(start / 900_000) * 900_000; t <= end; t += 900_000) if (format.formatToParts(new Date(t)).find((p) => p.type === 'minute')!.value === '00') out.push(t);
+      return out;
+    };
+    const days = [
+      ['America/Chicago', Date.UTC(2026, 2, 7, 18)], // into daylight time (2026-03-08)
+      ['America/Chicago', Date.UTC(2026, 9, 31, 18)], // out of it (2026-11-01)
+      ['Australia/Lord_Howe', Date.UTC(2026, 3, 4, 6)], // +11:00 → +10:30 (2026-04-05)
+      ['Australia/Lord_Howe', Date.UTC(2026, 9, 3, 6)], // +10:30 → +11:00 (2026-10-04)
+    ] as const;
+    for (const [zone, start] of days) {
+      const end = start + 24 * 60 * 60 * 1000;
+      expect(hourTicks(start, end, zone).map((tick) => tick.t), `${zone} ${new Date(start).toISOString()}`).toEqual(everyQuarter(start, end, zone));
+    }
+  });
 });
 
 describe('niceScale', () => {

@@ -83,16 +83,31 @@ export interface HourTick {
   label: string | null;
 }
 
-/** Every whole local hour in [start, end]. */
+/**
+ * Every whole local hour in [start, end]. Steps in quarters until a whole hour, then by the hour,
+ * and back to quarters only where an hour later is not a whole local hour (the zone's offset
+ * moved by 30 or 45 minutes in between, so the next whole hour is at another quarter; a shift by
+ * whole hours leaves every quarter in between off the hour): about 28 zone conversions for a day
+ * instead of 96.
+ */
 export function hourTicks(startMs: number, endMs: number, timezone: string): HourTick[] {
   const { format } = zoneFormatter(timezone);
   const ticks: HourTick[] = [];
-  for (let t = Math.ceil(startMs / QUARTER_MS) * QUARTER_MS; t <= endMs; t += QUARTER_MS) {
-    const local = localParts(format, t);
-    if (local.minute !== '00') continue;
-    const hour = Number(local.hour);
-    const label = hour % 3 !== 0 ? null : hour === 0 ? `${local.day} ${local.month}` : `${local.hour}:00`;
-    ticks.push({ t, label });
+  let t = Math.ceil(startMs / QUARTER_MS) * QUARTER_MS;
+  let local = localParts(format, t);
+  while (t <= endMs) {
+    if (local.minute === '00') {
+      const hour = Number(local.hour);
+      ticks.push({ t, label: hour % 3 !== 0 ? null : hour === 0 ? `${local.day} ${local.month}` : `${local.hour}:00` });
+      const nextHour = localParts(format, t + HOUR_MS);
+      if (nextHour.minute === '00') {
+        t += HOUR_MS;
+        local = nextHour;
+        continue;
+      }
+    }
+    t += QUARTER_MS;
+    local = localParts(format, t);
   }
   return ticks;
 }
