@@ -1,6 +1,6 @@
 import { and, count, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { jwtVerify, SignJWT } from 'jose';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { activityInsert, type Actor } from '../activity/service';
 import type { Db } from '../db/client';
 import { customerUsers, twoFactor, twoFactorRecoveryCodes, users } from '../db/schema';
@@ -85,10 +85,10 @@ export async function startEnrolment(db: Db, account: TwoFactorAccount, now = Da
 }
 
 const codeSchema = z.object({
-  code: z
-    .string({ error: 'Enter the code.' })
-    .transform((value) => value.trim())
-    .pipe(z.string().min(1, 'Enter the code.').max(40, 'That code is too long.')),
+  code: z.pipe(z.pipe(z.string({ error: 'Enter the code.' }), z.transform((value) => value.trim())), z.string().check(
+    z.minLength(1, 'Enter the code.'),
+    z.maxLength(40, 'That code is too long.'),
+  )),
 });
 
 /** Ten recovery codes of 50 random bits, `xxxxx-xxxxx` in base32 lower case. */
@@ -196,7 +196,10 @@ export async function verifySecondFactor(db: Db, kind: TwoFactorKind, id: string
   return 'recovery';
 }
 
-const disableSchema = z.object({ password: z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.').max(200) });
+const disableSchema = z.object({ password: z.string({ error: 'Enter your password.' }).check(
+  z.minLength(1, 'Enter your password.'),
+  z.maxLength(200),
+) });
 
 /**
  * Turns two-factor off: needs the password now (not only a session) and a code or recovery code.
