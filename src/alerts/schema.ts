@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { pageQueryFields } from '../lib/validation';
 import { ALERT_KINDS } from '../db/schema';
 
 /**
@@ -21,14 +22,7 @@ export const listAlertsQuerySchema = z.strictObject({
   miner_id: z.optional(id),
   kind: z.optional(z.enum(ALERT_KINDS, { error: `Use one of: ${ALERT_KINDS.join(', ')}.` })),
   state: z.optional(z.enum(ALERT_STATES, { error: `Use one of: ${ALERT_STATES.join(', ')}.` })),
-  limit: z.optional(z.coerce
-    .number({ error: 'Must be a number.' }).check(
-      z.int('Must be a whole number.'),
-      z.gte(1, 'Must be between 1 and 200.'),
-      z.lte(200, 'Must be between 1 and 200.'),
-    )),
-  cursor: z.optional(z.string().check(z.maxLength(500))),
-  before: z.optional(z.string().check(z.maxLength(500))),
+  ...pageQueryFields,
 });
 export type ListAlertsQuery = z.output<typeof listAlertsQuerySchema>;
 

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { isCurrencyCode } from '../lib/currencies';
-import { booleanFlag, optionalEmail, optionalText, requiredEmail, requiredText } from '../lib/validation';
+import { booleanFlag, optionalEmail, optionalText, pageQueryFields, requiredEmail, requiredText } from '../lib/validation';
 import { CUSTOMER_STATUSES } from './status';
 
 /**
@@ -43,14 +43,7 @@ export const listCustomersQuerySchema = z.strictObject({
   q: z.optional(z.string().check(z.trim(), z.maxLength(200, 'Use at most 200 characters.'))),
   status: z.optional(z.enum(CUSTOMER_STATUSES, { error: `Use one of: ${CUSTOMER_STATUSES.join(', ')}.` })),
   sort: z.optional(z.enum(CUSTOMER_SORTS, { error: `Use one of: ${CUSTOMER_SORTS.join(', ')}.` })),
-  limit: z.optional(z.coerce
-    .number({ error: 'Must be a number.' }).check(
-      z.int('Must be a whole number.'),
-      z.gte(1, 'Must be between 1 and 200.'),
-      z.lte(200, 'Must be between 1 and 200.'),
-    )),
-  cursor: z.optional(z.string().check(z.maxLength(500))),
-  before: z.optional(z.string().check(z.maxLength(500))),
+  ...pageQueryFields,
 });
 export type ListCustomersQuery = z.output<typeof listCustomersQuerySchema>;
 

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { MINER_STATUSES } from '../db/schema';
 import { formatScaledDecimal, numberText, parseScaledDecimal } from '../lib/decimal';
-import { addIssue, optionalText } from '../lib/validation';
+import { addIssue, optionalText, pageQueryFields } from '../lib/validation';
 import { optionalWholeNumber, parseIpv4 } from '../sites/schema';
 import { formatCount } from '../lib/format';
 
@@ -166,14 +166,7 @@ export const listMinersQuerySchema = z.strictObject({
   /** `missing`: only units without power data (src/equipment/power-data.ts). */
   power: z.optional(z.enum(['missing'], { error: 'Use: missing.' })),
   sort: z.optional(z.enum(MINER_SORTS, { error: `Use one of: ${MINER_SORTS.join(', ')}.` })),
-  limit: z.optional(z.coerce
-    .number({ error: 'Must be a number.' }).check(
-      z.int('Must be a whole number.'),
-      z.gte(1, 'Must be between 1 and 200.'),
-      z.lte(200, 'Must be between 1 and 200.'),
-    )),
-  cursor: z.optional(z.string().check(z.maxLength(500))),
-  before: z.optional(z.string().check(z.maxLength(500))),
+  ...pageQueryFields,
 });
 export type ListMinersQuery = z.output<typeof listMinersQuerySchema>;
 

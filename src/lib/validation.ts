@@ -67,3 +67,16 @@ export const optionalEmail = () =>
   ), z.transform((value) => value.toLowerCase())), z.union([z.literal(''), z.email(EMAIL_MESSAGE)])), z.transform((value) => (value === '' ? null : value)))));
 
 export const booleanFlag = (label: string) => z.boolean({ error: `${label} must be true or false.` });
+
+/** The paging fields of every list query in the API: `limit` 1–200, and the opaque cursors. */
+export const pageQueryFields = {
+  limit: z.optional(
+    z.coerce.number({ error: 'Must be a number.' }).check(
+      z.int('Must be a whole number.'),
+      z.gte(1, 'Must be between 1 and 200.'),
+      z.lte(200, 'Must be between 1 and 200.'),
+    ),
+  ),
+  cursor: z.optional(z.string().check(z.maxLength(500))),
+  before: z.optional(z.string().check(z.maxLength(500))),
+};
