@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { AuthedApiKey } from './auth/api-keys';
 import type { StaffSession } from './auth/staff-session';
 import type { BatchReads } from './db/batch-reads';
@@ -45,9 +45,9 @@ export interface EmailQueueMessage {
 }
 
 const varsSchema = z.object({
-  APP_HOST: z.string().min(1),
+  APP_HOST: z.string().check(z.minLength(1)),
   ENVIRONMENT: z.enum(['development', 'test', 'production']),
-  SESSION_SECRET: z.string().min(32, 'SESSION_SECRET must be at least 32 characters'),
+  SESSION_SECRET: z.string().check(z.minLength(32, 'SESSION_SECRET must be at least 32 characters')),
 });
 
 export type Vars = z.infer<typeof varsSchema>;

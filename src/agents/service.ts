@@ -1,6 +1,6 @@
 import { inSiteScope, type SiteScope } from '../team/scope';
 import { and, desc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { activityInsert, activityInsertIfChanged, type Actor } from '../activity/service';
 import { can, requireThat } from '../auth/permissions';
 import type { Db } from '../db/client';
@@ -228,12 +228,13 @@ export async function regenerateAgentCode(
 // The agent API's side (called by src/routes/agent-api.ts).
 
 export const registerAgentSchema = z.object({
-  code: z
-    .string({ error: 'Send the 12-character registration code.' })
-    .transform(normalizeCode)
-    .pipe(z.string().regex(new RegExp(`^[${CODE_ALPHABET}]{${CODE_LENGTH}}$`), 'A registration code is 12 letters and digits, like K7Q2-ZPXM-4HAB.')),
-  hostname: z.string({ error: 'Send the agent machine’s hostname.' }).trim().min(1, 'Send the agent machine’s hostname.').max(253),
-  version: z.string({ error: 'Send the agent version.' }).trim().min(1, 'Send the agent version.').max(64),
+  code: z.pipe(z.pipe(z.string({ error: 'Send the 12-character registration code.' }), z.transform(normalizeCode)), z.string().check(z.regex(new RegExp(`^[${CODE_ALPHABET}]{${CODE_LENGTH}}$`), 'A registration code is 12 letters and digits, like K7Q2-ZPXM-4HAB.'))),
+  hostname: z.string({ error: 'Send the agent machine’s hostname.' }).check(
+    z.trim(),
+    z.minLength(1, 'Send the agent machine’s hostname.'),
+    z.maxLength(253),
+  ),
+  version: z.string({ error: 'Send the agent version.' }).check(z.trim(), z.minLength(1, 'Send the agent version.'), z.maxLength(64)),
 });
 
 const NOT_VALID = 'This registration code is not valid or has already been used. Generate a new code on the site’s page.';

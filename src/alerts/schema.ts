@@ -1,4 +1,5 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
+import { pageQueryFields } from '../lib/validation';
 import { ALERT_KINDS } from '../db/schema';
 
 /**
@@ -9,22 +10,19 @@ import { ALERT_KINDS } from '../db/schema';
 export const ALERT_STATES = ['open', 'closed'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
-const id = z.string({ error: 'Must be text.' }).trim().min(1, 'Must not be empty.').max(100, 'Use at most 100 characters.');
+const id = z.string({ error: 'Must be text.' }).check(
+  z.trim(),
+  z.minLength(1, 'Must not be empty.'),
+  z.maxLength(100, 'Use at most 100 characters.'),
+);
 
 export const listAlertsQuerySchema = z.strictObject({
-  site_id: id.optional(),
-  customer_id: id.optional(),
-  miner_id: id.optional(),
-  kind: z.enum(ALERT_KINDS, { error: `Use one of: ${ALERT_KINDS.join(', ')}.` }).optional(),
-  state: z.enum(ALERT_STATES, { error: `Use one of: ${ALERT_STATES.join(', ')}.` }).optional(),
-  limit: z.coerce
-    .number({ error: 'Must be a number.' })
-    .int('Must be a whole number.')
-    .min(1, 'Must be between 1 and 200.')
-    .max(200, 'Must be between 1 and 200.')
-    .optional(),
-  cursor: z.string().max(500).optional(),
-  before: z.string().max(500).optional(),
+  site_id: z.optional(id),
+  customer_id: z.optional(id),
+  miner_id: z.optional(id),
+  kind: z.optional(z.enum(ALERT_KINDS, { error: `Use one of: ${ALERT_KINDS.join(', ')}.` })),
+  state: z.optional(z.enum(ALERT_STATES, { error: `Use one of: ${ALERT_STATES.join(', ')}.` })),
+  ...pageQueryFields,
 });
 export type ListAlertsQuery = z.output<typeof listAlertsQuerySchema>;
 
@@ -32,11 +30,11 @@ export type ListAlertsQuery = z.output<typeof listAlertsQuerySchema>;
 // Host alert rules (Settings → Alerts).
 
 const whole = (label: string, min: number, max: number, unit: string) =>
-  z
-    .number({ error: `Enter ${label} as a whole number.` })
-    .int(`Enter ${label} as a whole number.`)
-    .min(min, `Use ${min}–${max} ${unit}.`)
-    .max(max, `Use ${min}–${max} ${unit}.`);
+  z.number({ error: `Enter ${label} as a whole number.` }).check(
+    z.int(`Enter ${label} as a whole number.`),
+    z.gte(min, `Use ${min}–${max} ${unit}.`),
+    z.lte(max, `Use ${min}–${max} ${unit}.`),
+  );
 
 /**
  * Sane ranges: an agent polls every 30 s and the object's alarm runs every minute, so minute

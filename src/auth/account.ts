@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Db } from '../db/client';
 import { users } from '../db/schema';
 import { ValidationError } from '../lib/errors';
@@ -10,7 +10,7 @@ import type { StaffSession } from './staff-session';
 
 export const accountNameSchema = z.object({ name: requiredText('Your name', 120) });
 export const accountPasswordSchema = z.object({
-  current_password: z.string({ error: 'Enter your current password.' }).min(1, 'Enter your current password.').max(200),
+  current_password: z.string({ error: 'Enter your current password.' }).check(z.minLength(1, 'Enter your current password.'), z.maxLength(200)),
   new_password: passwordSchema,
 });
 

@@ -1,11 +1,11 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { jwtVerify, SignJWT } from 'jose';
 import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { hosts, hostUsers, users, type StaffRole } from '../db/schema';
+import { signJwt, verifyJwt } from '../lib/jwt';
 
 /**
- * The staff session: a jose-signed JWT in a `__Host-` cookie (Secure, Path=/, no Domain, so it is
+ * The staff session: an HS256 JWT (src/lib/jwt.ts) in a `__Host-` cookie (Secure, Path=/, no Domain, so it is
  * bound to exactly the origin that set it). Membership and the account's session version are
  * re-read on every request, so removing someone from a host, their signing out or changing their
  * password ends every token issued before, on its next use.
@@ -37,16 +37,9 @@ export function parseSiteIds(stored: string | null): string[] | null {
   }
 }
 
-const keyOf = (secret: string) => new TextEncoder().encode(secret);
 
 export async function signStaffToken(secret: string, userId: string, hostId: string, sessionVersion: number): Promise<string> {
-  return new SignJWT({ hid: hostId, sv: sessionVersion })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(userId)
-    .setAudience(AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(`${STAFF_SESSION_TTL_SECONDS}s`)
-    .sign(keyOf(secret));
+  return signJwt(secret, { hid: hostId, sv: sessionVersion }, { subject: userId, audience: AUDIENCE, ttlSeconds: STAFF_SESSION_TTL_SECONDS });
 }
 
 /** Verifies the token and re-checks membership; null when either fails. */
@@ -69,7 +62,8 @@ export async function loadStaffSessionWith<T = never>(
   let hostId: unknown;
   let sessionVersion: unknown;
   try {
-    const { payload } = await jwtVerify(token, keyOf(secret), { audience: AUDIENCE, algorithms: ['HS256'] });
+    const payload = await verifyJwt(secret, token, AUDIENCE);
+    if (!payload) return null;
     userId = payload.sub;
     hostId = payload.hid;
     sessionVersion = payload.sv;

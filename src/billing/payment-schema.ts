@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CREDIT_KINDS, PAYMENT_METHODS } from '../db/schema';
 import { isCurrencyCode } from '../lib/currencies';
 import { numberText } from '../lib/decimal';
@@ -40,42 +40,29 @@ export const MAX_AMOUNT_MINOR = 1_000_000_000_000;
 const AMOUNT_MESSAGE = 'Enter an amount greater than zero, like 1250.00 (digits and a decimal point, no currency sign).';
 
 /** Decimal text or a number, kept as text: the currency decides how many decimals it may have. */
-const amountText = z
-  .union([z.string(), z.number()], { error: AMOUNT_MESSAGE })
-  .optional()
-  .transform((value) => (value === undefined ? undefined : numberText(value)));
+const amountText = z.pipe(z.optional(z.union([z.string(), z.number()], { error: AMOUNT_MESSAGE })), z.transform((value) => (value === undefined ? undefined : numberText(value))));
 
-const amountMinorField = z
-  .number({ error: 'amount_minor must be a whole number of minor units.' })
-  .int('amount_minor must be a whole number of minor units.')
-  .positive('amount_minor must be greater than zero.')
-  .max(MAX_AMOUNT_MINOR, `amount_minor must be at most ${MAX_AMOUNT_MINOR}.`)
-  .optional();
+const amountMinorField = z.optional(z.number({ error: 'amount_minor must be a whole number of minor units.' }).check(
+  z.int('amount_minor must be a whole number of minor units.'),
+  z.positive('amount_minor must be greater than zero.'),
+  z.lte(MAX_AMOUNT_MINOR, `amount_minor must be at most ${MAX_AMOUNT_MINOR}.`),
+));
 
-const currencyField = z
-  .string({ error: 'Choose a currency code like USD.' })
-  .trim()
-  .transform((value) => value.toUpperCase())
-  .refine((value) => value === '' || isCurrencyCode(value), { message: 'Use an ISO 4217 currency code like USD.' })
-  .transform((value) => (value === '' ? undefined : value))
-  .optional();
+const currencyField = z.optional(z.pipe(z.pipe(z.string({ error: 'Choose a currency code like USD.' }).check(z.trim()), z.transform((value) => value.toUpperCase())).check(z.refine((value) => value === '' || isCurrencyCode(value), { message: 'Use an ISO 4217 currency code like USD.' })), z.transform((value) => (value === '' ? undefined : value))));
 
 const isoDateField = (label: string) =>
-  z
-    .string({ error: `${label} is required.` })
-    .trim()
-    .min(1, `${label} is required.`)
-    .refine((value) => parseIsoDate(value) !== null, { message: `${label} must be a date like 2026-12-01.` });
+  z.string({ error: `${label} is required.` }).check(
+    z.trim(),
+    z.minLength(1, `${label} is required.`),
+    z.refine((value) => parseIsoDate(value) !== null, { message: `${label} must be a date like 2026-12-01.` }),
+  );
 
-const optionalId = z
-  .string({ error: 'Must be an id.' })
-  .trim()
-  .max(64)
-  .transform((value) => (value === '' ? undefined : value))
-  .optional();
+const optionalId = z.optional(z.pipe(z.string({ error: 'Must be an id.' }).check(
+  z.trim(),
+  z.maxLength(64),
+), z.transform((value) => (value === '' ? undefined : value))));
 
-export const recordPaymentSchema = z
-  .strictObject({
+export const recordPaymentSchema = z.strictObject({
     /** API only: the form's customer is in its URL. */
     customer_id: optionalId,
     method: z.enum(PAYMENT_METHODS, { error: 'Choose how it was paid.' }),
@@ -87,35 +74,32 @@ export const recordPaymentSchema = z
     /** Blank = oldest open invoice first. */
     invoice_id: optionalId,
     notes: optionalText(2000),
-  })
-  .superRefine((value, ctx) => {
+  }).check(z.superRefine((value, ctx) => {
     if (value.method === 'crypto' && !value.reference) {
       ctx.addIssue({ code: 'custom', path: ['reference'], message: 'Enter the transaction id of a crypto payment.' });
     }
     if ((value.amount === undefined || value.amount === '') && value.amount_minor === undefined) {
       ctx.addIssue({ code: 'custom', path: ['amount'], message: AMOUNT_MESSAGE });
     }
-  });
+  }));
 export type RecordPaymentInput = z.output<typeof recordPaymentSchema>;
 
-export const addCreditSchema = z
-  .strictObject({
+export const addCreditSchema = z.strictObject({
     customer_id: optionalId,
     kind: z.enum(MANUAL_CREDIT_KINDS, { error: 'Choose a manual credit or an adjustment.' }),
     amount: amountText,
     amount_minor: amountMinorField,
     currency: currencyField,
     reason: requiredText('Reason', 500),
-  })
-  .superRefine((value, ctx) => {
+  }).check(z.superRefine((value, ctx) => {
     if ((value.amount === undefined || value.amount === '') && value.amount_minor === undefined) {
       ctx.addIssue({ code: 'custom', path: ['amount'], message: AMOUNT_MESSAGE });
     }
-  });
+  }));
 export type AddCreditInput = z.output<typeof addCreditSchema>;
 
 export const applyCreditSchema = z.strictObject({
-  invoice_id: z.string({ error: 'Choose an invoice.' }).trim().min(1, 'Choose an invoice.').max(64),
+  invoice_id: z.string({ error: 'Choose an invoice.' }).check(z.trim(), z.minLength(1, 'Choose an invoice.'), z.maxLength(64)),
   /** Blank = as much as the invoice's balance and the available credit allow. */
   amount: amountText,
   amount_minor: amountMinorField,

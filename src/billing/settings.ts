@@ -3,14 +3,14 @@
  * billing_settings row bills with DEFAULT_BILLING_SETTINGS; the first save creates the row.
  */
 import { eq } from 'drizzle-orm';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { activityInsert, diffFields, type Actor } from '../activity/service';
 import type { Db } from '../db/client';
 import { billingSettings, hosts } from '../db/schema';
 import { isCurrencyCode } from '../lib/currencies';
 import { numberText } from '../lib/decimal';
 import { isTimezone } from '../lib/timezones';
-import { optionalText, parseInput } from '../lib/validation';
+import { addIssue, optionalText, parseInput } from '../lib/validation';
 import { energyCostField } from '../sites/schema';
 
 export type BillingSettings = {
@@ -59,52 +59,52 @@ export async function getBillingSettings(db: Db, hostId: string): Promise<Billin
 const withoutMeta = ({ hostId: _h, updatedAt: _u, ...rest }: typeof billingSettings.$inferSelect) => rest;
 
 const wholeIn = (label: string, min: number, max: number) =>
-  z.union([z.string(), z.number()], { error: `${label} must be a whole number.` }).transform((value, ctx) => {
+  z.pipe(z.union([z.string(), z.number()], { error: `${label} must be a whole number.` }), z.transform((value, ctx) => {
     const text = numberText(value);
     if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-      ctx.addIssue({ code: 'custom', message: `${label} must be a whole number from ${min} to ${max}.` });
+      addIssue(ctx, `${label} must be a whole number from ${min} to ${max}.`);
       return z.NEVER;
     }
     return Number(text);
-  });
+  }));
 
 /** Tax rate as a percentage with up to two decimals ("8.25") → basis points (825). */
-const taxRateField = z.union([z.string(), z.number()], { error: 'Enter a percentage like 8.25.' }).transform((value, ctx) => {
+const taxRateField = z.pipe(z.union([z.string(), z.number()], { error: 'Enter a percentage like 8.25.' }), z.transform((value, ctx) => {
   const text = numberText(value);
   const m = /^(\d{1,3})(?:\.(\d{1,2}))?$/.exec(text === '' ? '0' : text);
   const bps = m ? Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0')) : NaN;
   if (!m || bps > MAX_TAX_BPS) {
-    ctx.addIssue({ code: 'custom', message: `Enter a percentage from 0 to ${MAX_TAX_BPS / 100}, with at most two decimals.` });
+    addIssue(ctx, `Enter a percentage from 0 to ${MAX_TAX_BPS / 100}, with at most two decimals.`);
     return z.NEVER;
   }
   return bps;
-});
+}));
 
 export const billingSettingsSchema = z.strictObject({
-  default_currency: z
-    .string({ error: 'Choose a currency.' })
-    .trim()
-    .toUpperCase()
-    .refine(isCurrencyCode, { message: 'Choose a currency from the list (ISO 4217).' }),
-  timezone: z.string({ error: 'Choose a time zone.' }).trim().refine(isTimezone, { message: 'Choose a time zone from the list.' }),
+  default_currency: z.string({ error: 'Choose a currency.' }).check(
+    z.trim(),
+    z.toUpperCase(),
+    z.refine(isCurrencyCode, { message: 'Choose a currency from the list (ISO 4217).' }),
+  ),
+  timezone: z.string({ error: 'Choose a time zone.' }).check(z.trim(), z.refine(isTimezone, { message: 'Choose a time zone from the list.' })),
   default_energy_rate_per_kwh: energyCostField,
   net_days: wholeIn('Payment terms', 0, MAX_NET_DAYS),
   billing_day: wholeIn('The billing day', 1, 28),
-  invoice_prefix: z
-    .string({ error: 'Enter a prefix.' })
-    .trim()
-    .toUpperCase()
-    .regex(/^[A-Z0-9]{1,10}$/, 'Use 1–10 letters or digits, like INV or TM.'),
+  invoice_prefix: z.string({ error: 'Enter a prefix.' }).check(
+    z.trim(),
+    z.toUpperCase(),
+    z.regex(/^[A-Z0-9]{1,10}$/, 'Use 1–10 letters or digits, like INV or TM.'),
+  ),
   tax_enabled: z.boolean(),
   tax_label: optionalText(40),
   tax_rate_percent: taxRateField,
   business_address: optionalText(500),
   remit_to: optionalText(2000),
   invoice_footer: optionalText(1000),
-}).superRefine((value, ctx) => {
+}).check(z.superRefine((value, ctx) => {
   if (value.tax_enabled && !value.tax_label) ctx.addIssue({ code: 'custom', path: ['tax_label'], message: 'Name the tax (e.g. Sales tax) to charge it.' });
   if (value.tax_enabled && value.tax_rate_percent === 0) ctx.addIssue({ code: 'custom', path: ['tax_rate_percent'], message: 'Enter the tax rate, or turn tax off.' });
-});
+}));
 export type BillingSettingsInput = z.output<typeof billingSettingsSchema>;
 
 /** Form strings → the schema's input (checkbox absent = off). */

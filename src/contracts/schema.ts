@@ -1,9 +1,9 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CONTRACT_KINDS, HOSTED_PRICING, KWH_SOURCES, type contracts } from '../db/schema';
 import { addDays, addMonths, parseIsoDate } from '../billing/periods';
 import { isCurrencyCode, parseMoneyText } from '../billing/money';
 import { numberText, parseScaledDecimal } from '../lib/decimal';
-import { optionalText, requiredText } from '../lib/validation';
+import { addIssue, optionalText, requiredText } from '../lib/validation';
 import { decimalToMicros, MAX_ENERGY_COST_PER_KWH, MICROS } from '../sites/schema';
 
 /**
@@ -39,52 +39,43 @@ export const defaultEndDate = (startDate: string, termMonths: number): string =>
 
 const textOrNumber = z.union([z.string(), z.number()], { error: 'Enter a number.' });
 /** Raw, converted in the object transform once the currency is known. */
-const rawNumber = textOrNumber.nullable().optional();
+const rawNumber = z.optional(z.nullable(textOrNumber));
 
 const isoDate = (label: string) =>
-  z
-    .string({ error: `${label} is required.` })
-    .trim()
-    .refine((value) => value === '' || parseIsoDate(value) !== null, { message: `${label} must be a real date, YYYY-MM-DD.` });
+  z.string({ error: `${label} is required.` }).check(
+    z.trim(),
+    z.refine((value) => value === '' || parseIsoDate(value) !== null, { message: `${label} must be a real date, YYYY-MM-DD.` }),
+  );
 
 const flag = (label: string) =>
-  z
-    .union([z.boolean(), z.literal('on'), z.literal('true'), z.literal('false'), z.literal('')], { error: `${label} must be true or false.` })
-    .transform((value) => value === true || value === 'on' || value === 'true');
+  z.pipe(z.union([z.boolean(), z.literal('on'), z.literal('true'), z.literal('false'), z.literal('')], { error: `${label} must be true or false.` }), z.transform((value) => value === true || value === 'on' || value === 'true'));
 
 const wholeNumber = (label: string, min: number, max: number) =>
-  textOrNumber.transform((value, ctx) => {
+  z.pipe(textOrNumber, z.transform((value, ctx) => {
     const text = numberText(value);
     if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-      ctx.addIssue({ code: 'custom', message: `${label} must be a whole number from ${min} to ${max}.` });
+      addIssue(ctx, `${label} must be a whole number from ${min} to ${max}.`);
       return z.NEVER;
     }
     return Number(text);
-  });
+  }));
 
 const enumOrBlank = <T extends readonly [string, ...string[]]>(values: T, message: string) =>
-  z
-    .union([z.enum(values), z.literal('')], { error: message })
-    .transform((value) => (value === '' ? null : value))
-    .nullable()
-    .optional();
+  z.optional(z.nullable(z.pipe(z.union([z.enum(values), z.literal('')], { error: message }), z.transform((value) => (value === '' ? null : value)))));
 
 /** Every term a contract has; which apply depends on the kind (the transform checks that). */
 const termFields = {
   kind: z.enum(CONTRACT_KINDS, { error: 'Choose a contract type: hosted, lease, infinity or om.' }),
   name: requiredText('Contract name', 200),
-  currency: z.string({ error: 'Choose a currency.' }).trim().toUpperCase(),
+  currency: z.string({ error: 'Choose a currency.' }).check(z.trim(), z.toUpperCase()),
   // Start, term and end are checked in the transform, so their errors show alongside the price
   // fields' (a zod transform runs only once every field has parsed).
-  start_date: z.string({ error: 'Start date is required.' }).trim(),
-  term_months: textOrNumber.optional(),
+  start_date: z.string({ error: 'Start date is required.' }).check(z.trim()),
+  term_months: z.optional(textOrNumber),
   /** Blank or absent: start + term − 1 day. */
-  end_date: z.string({ error: 'End date must be a real date, YYYY-MM-DD.' }).trim().nullable().optional(),
-  auto_renew: flag('Auto-renew').optional(),
-  renewal_notice_days: z
-    .union([z.literal(''), wholeNumber('Renewal notice', 0, MAX_NOTICE_DAYS)])
-    .transform((value) => (value === '' ? undefined : value))
-    .optional(),
+  end_date: z.optional(z.nullable(z.string({ error: 'End date must be a real date, YYYY-MM-DD.' }).check(z.trim()))),
+  auto_renew: z.optional(flag('Auto-renew')),
+  renewal_notice_days: z.optional(z.pipe(z.union([z.literal(''), wholeNumber('Renewal notice', 0, MAX_NOTICE_DAYS)]), z.transform((value) => (value === '' ? undefined : value)))),
   pricing: enumOrBlank(HOSTED_PRICING, 'Choose per kWh or a fixed fee per unit.'),
   kwh_source: enumOrBlank(KWH_SOURCES, 'Choose metered, spec or hashrate.'),
   energy_rate_per_kwh: rawNumber,
@@ -171,8 +162,8 @@ function scaled(
  * arrives filled in by the service (the customer's) unless the caller named one; the kind decides
  * which price fields are required, and the ones that do not apply are stored as null.
  */
-export const contractTermsSchema = z.strictObject(termFields).transform((input, ctx): ContractTerms => {
-  const issue: Issue = (field, message) => ctx.addIssue({ code: 'custom', path: [field], message });
+export const contractTermsSchema = z.pipe(z.strictObject(termFields), z.transform((input, ctx): ContractTerms => {
+  const issue: Issue = (field, message) => addIssue(ctx, message, [field]);
   const currency = input.currency;
   if (!isCurrencyCode(currency)) {
     issue('currency', `Unknown currency “${currency}”: use an ISO 4217 code like USD or EUR.`);
@@ -259,25 +250,29 @@ export const contractTermsSchema = z.strictObject(termFields).transform((input, 
       break;
   }
   return terms;
-});
+}));
 export type ContractTermsInput = z.input<typeof contractTermsSchema>;
 
 export const TERM_FIELD_NAMES = Object.keys(termFields) as (keyof typeof termFields)[];
 
 const idList = (field: string, max: number) =>
-  z
-    .array(z.string({ error: 'Ids are text.' }).trim().min(1).max(100), { error: `${field} must be a list of ids.` })
-    .max(max, `At most ${max.toLocaleString('en-US')} at once.`)
-    .transform((ids) => [...new Set(ids)]);
+  z.pipe(z.array(z.string({ error: 'Ids are text.' }).check(
+    z.trim(),
+    z.minLength(1),
+    z.maxLength(100),
+  ), { error: `${field} must be a list of ids.` }).check(z.maxLength(max, `At most ${max.toLocaleString('en-US')} at once.`)), z.transform((ids) => [...new Set(ids)]));
 
 export const MAX_UNITS_PER_CONTRACT = 5000;
 
 /** API create: the terms, optionally with the units or sites to put under the draft. */
 export const createContractSchema = z.strictObject({
-  customer_id: z.string({ error: 'customer_id is required.' }).trim().min(1, 'customer_id is required.'),
-  miner_ids: idList('miner_ids', MAX_UNITS_PER_CONTRACT).optional(),
-  site_ids: idList('site_ids', 500).optional(),
+  customer_id: z.string({ error: 'customer_id is required.' }).check(z.trim(), z.minLength(1, 'customer_id is required.')),
+  miner_ids: z.optional(idList('miner_ids', MAX_UNITS_PER_CONTRACT)),
+  site_ids: z.optional(idList('site_ids', 500)),
 });
+
+/** The units and sites of a new contract, for a customer already chosen (the customer's page). */
+export const contractScopeSchema = z.omit(createContractSchema, { customer_id: true });
 
 export const unitSelectionSchema = z.strictObject({ miner_ids: idList('miner_ids', MAX_UNITS_PER_CONTRACT) });
 export const siteSelectionSchema = z.strictObject({ site_ids: idList('site_ids', 500) });
@@ -285,30 +280,26 @@ export const siteSelectionSchema = z.strictObject({ site_ids: idList('site_ids',
 /** What an active contract still lets anyone change. */
 export const activeContractPatchSchema = z.strictObject({
   notes: optionalText(2000),
-  auto_renew: flag('Auto-renew').optional(),
-  renewal_notice_days: wholeNumber('Renewal notice', 0, MAX_NOTICE_DAYS).optional(),
+  auto_renew: z.optional(flag('Auto-renew')),
+  renewal_notice_days: z.optional(wholeNumber('Renewal notice', 0, MAX_NOTICE_DAYS)),
 });
 export const ACTIVE_EDITABLE_FIELDS = ['notes', 'auto_renew', 'renewal_notice_days'] as const;
 
 /** Extend a lease: by its own term when months is blank or absent. */
 export const extendSchema = z.strictObject({
-  months: z
-    .union([z.string(), z.number()], { error: 'Months must be a whole number.' })
-    .nullable()
-    .optional()
-    .transform((value, ctx) => {
+  months: z.pipe(z.optional(z.nullable(z.union([z.string(), z.number()], { error: 'Months must be a whole number.' }))), z.transform((value, ctx) => {
       if (value === undefined || value === null || numberText(value) === '') return null;
       const text = numberText(value);
       if (!/^\d+$/.test(text) || Number(text) < MIN_TERM_MONTHS || Number(text) > MAX_TERM_MONTHS) {
-        ctx.addIssue({ code: 'custom', message: `Months must be a whole number from ${MIN_TERM_MONTHS} to ${MAX_TERM_MONTHS}.` });
+        addIssue(ctx, `Months must be a whole number from ${MIN_TERM_MONTHS} to ${MAX_TERM_MONTHS}.`);
         return z.NEVER;
       }
       return Number(text);
-    }),
+    })),
 });
 
 export const terminateSchema = z.strictObject({
-  end_date: isoDate('End date').refine((value) => value !== '', { message: 'End date is required.' }),
+  end_date: isoDate('End date').check(z.refine((value) => value !== '', { message: 'End date is required.' })),
   reason: requiredText('Reason', 500),
 });
 

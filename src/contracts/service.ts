@@ -18,6 +18,7 @@ import {
   ACTIVE_EDITABLE_FIELDS,
   activeContractPatchSchema,
   contractTermsSchema,
+  contractScopeSchema,
   createContractSchema,
   defaultEndDate,
   extendSchema,
@@ -461,7 +462,7 @@ export async function createContract(
   options: { activate?: boolean } = {},
 ): Promise<ContractDetail> {
   const { customer, currency } = await customerCurrency(db, hostId, customerId);
-  const extra = parseInput(createContractSchema.omit({ customer_id: true }), Object.fromEntries(Object.entries(raw).filter(([key]) => key === 'miner_ids' || key === 'site_ids')));
+  const extra = parseInput(contractScopeSchema, Object.fromEntries(Object.entries(raw).filter(([key]) => key === 'miner_ids' || key === 'site_ids')));
   const terms = parseTerms(Object.fromEntries(Object.entries(raw).filter(([key]) => key !== 'miner_ids' && key !== 'site_ids')), currency);
   const activateNow = options.activate === true && terms.kind === 'infinity';
   if (extra.miner_ids?.length && terms.kind !== 'hosted' && terms.kind !== 'lease') throw new ValidationError({ miner_ids: 'Only hosted and lease contracts cover units.' });

@@ -1,6 +1,6 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isCurrencyCode } from '../lib/currencies';
-import { booleanFlag, optionalEmail, optionalText, requiredEmail, requiredText } from '../lib/validation';
+import { booleanFlag, optionalEmail, optionalText, pageQueryFields, requiredEmail, requiredText } from '../lib/validation';
 import { CUSTOMER_STATUSES } from './status';
 
 /**
@@ -12,24 +12,14 @@ const fields = {
   company_name: optionalText(200),
   contact_email: requiredEmail('Contact email'),
   billing_email: optionalEmail(),
-  phone: z
-    .string({ error: 'Must be text.' })
-    .trim()
-    .max(40, 'Use at most 40 characters.')
-    .refine((value) => value === '' || /^\+?[0-9 ().-]{3,}(?:\s*(?:x|ext\.?)\s*[0-9]+)?$/i.test(value), {
+  phone: z.optional(z.nullable(z.pipe(z.string({ error: 'Must be text.' }).check(z.trim(), z.maxLength(40, 'Use at most 40 characters.'), z.refine((value) => value === '' || /^\+?[0-9 ().-]{3,}(?:\s*(?:x|ext\.?)\s*[0-9]+)?$/i.test(value), {
       message: 'Use digits, spaces and + ( ) - . only, like +1 512 555 0100.',
-    })
-    .transform((value) => (value === '' ? null : value))
-    .nullable()
-    .optional(),
-  billing_currency: z
-    .string({ error: 'Must be text.' })
-    .trim()
-    .toUpperCase()
-    .refine((value) => value === '' || isCurrencyCode(value), { message: 'Choose a currency from the ISO 4217 list.' })
-    .transform((value) => (value === '' ? null : value))
-    .nullable()
-    .optional(),
+    })), z.transform((value) => (value === '' ? null : value))))),
+  billing_currency: z.optional(z.nullable(z.pipe(z.string({ error: 'Must be text.' }).check(
+    z.trim(),
+    z.toUpperCase(),
+    z.refine((value) => value === '' || isCurrencyCode(value), { message: 'Choose a currency from the ISO 4217 list.' }),
+  ), z.transform((value) => (value === '' ? null : value))))),
   notes: optionalText(5000),
   active: booleanFlag('Active Account'),
   portal_access: booleanFlag('Portal Access'),
@@ -37,30 +27,23 @@ const fields = {
 
 export const createCustomerSchema = z.strictObject({
   ...fields,
-  active: fields.active.default(true),
-  portal_access: fields.portal_access.default(true),
+  active: z._default(fields.active, true),
+  portal_access: z._default(fields.portal_access, true),
 });
 export type CreateCustomerInput = z.output<typeof createCustomerSchema>;
 
 /** PATCH: every field optional; a present field follows the same rule as on create. */
-export const updateCustomerSchema = z.strictObject(fields).partial();
+export const updateCustomerSchema = z.partial(z.strictObject(fields));
 export type UpdateCustomerInput = z.output<typeof updateCustomerSchema>;
 
 export const CUSTOMER_SORTS = ['name', '-name', 'created', '-created'] as const;
 export type CustomerSort = (typeof CUSTOMER_SORTS)[number];
 
 export const listCustomersQuerySchema = z.strictObject({
-  q: z.string().trim().max(200, 'Use at most 200 characters.').optional(),
-  status: z.enum(CUSTOMER_STATUSES, { error: `Use one of: ${CUSTOMER_STATUSES.join(', ')}.` }).optional(),
-  sort: z.enum(CUSTOMER_SORTS, { error: `Use one of: ${CUSTOMER_SORTS.join(', ')}.` }).optional(),
-  limit: z.coerce
-    .number({ error: 'Must be a number.' })
-    .int('Must be a whole number.')
-    .min(1, 'Must be between 1 and 200.')
-    .max(200, 'Must be between 1 and 200.')
-    .optional(),
-  cursor: z.string().max(500).optional(),
-  before: z.string().max(500).optional(),
+  q: z.optional(z.string().check(z.trim(), z.maxLength(200, 'Use at most 200 characters.'))),
+  status: z.optional(z.enum(CUSTOMER_STATUSES, { error: `Use one of: ${CUSTOMER_STATUSES.join(', ')}.` })),
+  sort: z.optional(z.enum(CUSTOMER_SORTS, { error: `Use one of: ${CUSTOMER_SORTS.join(', ')}.` })),
+  ...pageQueryFields,
 });
 export type ListCustomersQuery = z.output<typeof listCustomersQuerySchema>;
 

@@ -3,13 +3,13 @@
  * has no holding pool and never opens a default by itself (DEFAULT_SETTINGS).
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { activityInsert, diffFields, type Actor } from '../activity/service';
 import type { Db } from '../db/client';
 import { defaultSettings, hashpriceDays, HASHPRICE_SOURCES } from '../db/schema';
 import { formatScaledDecimal, numberText, parseScaledDecimal } from '../lib/decimal';
 import { ValidationError } from '../lib/errors';
-import { optionalText, parseInput } from '../lib/validation';
+import { addIssue, optionalText, parseInput } from '../lib/validation';
 import { parseIsoDate } from '../billing/periods';
 
 export type HashpriceSource = (typeof HASHPRICE_SOURCES)[number];
@@ -104,45 +104,47 @@ export function holdingPoolsOf(settings: DefaultSettings): HoldingPool[] {
 }
 
 const optionalWhole = (label: string, min: number, max: number) =>
-  z.union([z.string(), z.number(), z.null()], { error: `${label} must be a whole number.` }).transform((value, ctx) => {
+  z.pipe(z.union([z.string(), z.number(), z.null()], { error: `${label} must be a whole number.` }), z.transform((value, ctx) => {
     const text = value === null ? '' : numberText(value);
     if (text === '') return null;
     if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
-      ctx.addIssue({ code: 'custom', message: `${label} must be a whole number from ${min} to ${max}, or blank.` });
+      addIssue(ctx, `${label} must be a whole number from ${min} to ${max}, or blank.`);
       return z.NEVER;
     }
     return Number(text);
-  });
+  }));
 
 const STRATUM = /^stratum(\+tcp|\+ssl|2\+tcp)?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?(\/.*)?$/;
-const stratumUrl = () => optionalText(300).refine((v) => !v || STRATUM.test(v), { message: 'Enter a stratum URL, like stratum+tcp://pool.example.com:3333.' });
-const poolAccount = () => optionalText(100).refine((v) => !v || /^[A-Za-z0-9_.-]+$/.test(v), { message: 'Use letters, digits, dot, dash or underscore.' });
+const stratumUrl = () => optionalText(300).check(z.refine((v) => !v || STRATUM.test(v), { message: 'Enter a stratum URL, like stratum+tcp://pool.example.com:3333.' }));
+const poolAccount = () => optionalText(100).check(z.refine((v) => !v || /^[A-Za-z0-9_.-]+$/.test(v), { message: 'Use letters, digits, dot, dash or underscore.' }));
 
-export const defaultSettingsSchema = z
-  .strictObject({
+export const defaultSettingsSchema = z.strictObject({
     holding_pool_url: stratumUrl(),
     holding_account: poolAccount(),
     holding_pool2_url: stratumUrl(),
     holding_account2: poolAccount(),
     holding_pool3_url: stratumUrl(),
     holding_account3: poolAccount(),
-    worker_rule: z
-      .string({ error: 'Enter a worker name rule.' })
-      .trim()
-      .min(1, 'Enter a worker name rule, like {account}.{serial}.')
-      .max(200, 'Use at most 200 characters.')
-      .refine((v) => /^[A-Za-z0-9_.{}-]+$/.test(v), { message: 'Use letters, digits, dot, dash, underscore and the placeholders.' })
-      .refine((v) => (v.match(/\{[^}]*\}/g) ?? []).every((p) => WORKER_PLACEHOLDERS.some(([name]) => name === p)), { message: 'Unknown placeholder: use {account}, {serial}, {mac} or {unit}.' }),
-    pool_password: z.string({ error: 'Enter a password.' }).trim().min(1, 'Enter the pool password (x when the pool ignores it).').max(100, 'Use at most 100 characters.'),
+    worker_rule: z.string({ error: 'Enter a worker name rule.' }).check(
+      z.trim(),
+      z.minLength(1, 'Enter a worker name rule, like {account}.{serial}.'),
+      z.maxLength(200, 'Use at most 200 characters.'),
+      z.refine((v) => /^[A-Za-z0-9_.{}-]+$/.test(v), { message: 'Use letters, digits, dot, dash, underscore and the placeholders.' }),
+      z.refine((v) => (v.match(/\{[^}]*\}/g) ?? []).every((p) => WORKER_PLACEHOLDERS.some(([name]) => name === p)), { message: 'Unknown placeholder: use {account}, {serial}, {mac} or {unit}.' }),
+    ),
+    pool_password: z.string({ error: 'Enter a password.' }).check(
+      z.trim(),
+      z.minLength(1, 'Enter the pool password (x when the pool ignores it).'),
+      z.maxLength(100, 'Use at most 100 characters.'),
+    ),
     grace_days: optionalWhole('Grace days', 0, 365),
     auto_redirect_days: optionalWhole('Days before the redirect starts', 0, 365),
-    confirm_minutes: optionalWhole('Minutes to confirm', 1, 1440).transform((v) => v ?? 30),
+    confirm_minutes: z.pipe(optionalWhole('Minutes to confirm', 1, 1440), z.transform((v) => v ?? 30)),
     pay_down: z.boolean(),
     hashprice_source: z.enum(HASHPRICE_SOURCES, { error: 'Choose a hashprice source.' }),
-    hashprice_url: optionalText(500).refine((v) => !v || /^https:\/\/[^\s]+$/.test(v), { message: 'Enter an https:// URL.' }),
+    hashprice_url: optionalText(500).check(z.refine((v) => !v || /^https:\/\/[^\s]+$/.test(v), { message: 'Enter an https:// URL.' })),
     notice_emails: z.boolean(),
-  })
-  .superRefine((v, ctx) => {
+  }).check(z.superRefine((v, ctx) => {
     if (v.hashprice_source === 'url' && !v.hashprice_url) ctx.addIssue({ code: 'custom', path: ['hashprice_url'], message: 'Enter the URL the cron fetches the hashprice from.' });
     if (v.auto_redirect_days !== null && !v.holding_pool_url)
       ctx.addIssue({ code: 'custom', path: ['holding_pool_url'], message: 'An automatic redirect needs a holding pool.' });
@@ -161,7 +163,7 @@ export const defaultSettingsSchema = z
     const third = key(v.holding_pool3_url, v.holding_account3);
     if (second && second === first) ctx.addIssue({ code: 'custom', path: ['holding_pool2_url'], message: 'This is the first holding pool again: enter another endpoint, or leave it blank.' });
     if (third && (third === first || third === second)) ctx.addIssue({ code: 'custom', path: ['holding_pool3_url'], message: 'This pool is already listed above: enter another endpoint, or leave it blank.' });
-  });
+  }));
 
 /** The form's fields as posted (checkbox absent = off): the schema's input, and what a refused form shows again. */
 export interface DefaultSettingsForm {

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -8,19 +8,13 @@ const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
  * platform-specific rules (not the platform's own name, not .localhost in production) are checked
  * by the service, which knows APP_HOST and ENVIRONMENT.
  */
-export const hostnameSchema = z
-  .string({ error: 'Hostname is required.' })
-  .trim()
-  .min(1, 'Hostname is required.')
-  .superRefine((value, ctx) => {
+export const hostnameSchema = z.pipe(z.string({ error: 'Hostname is required.' }).check(z.trim(), z.minLength(1, 'Hostname is required.'), z.superRefine((value, ctx) => {
     const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return fail('Enter the hostname only, without http:// or https://.');
     if (/[/?#]/.test(value)) return fail('Enter the hostname only, without a path.');
     if (value.includes('@')) return fail('Enter the hostname only, like portal.example.com.');
     if (value.includes(':')) return fail('Enter the hostname without a port.');
-  })
-  .transform((value) => value.toLowerCase().replace(/\.$/, ''))
-  .superRefine((value, ctx) => {
+  })), z.transform((value) => value.toLowerCase().replace(/\.$/, ''))).check(z.superRefine((value, ctx) => {
     const fail = (message: string) => ctx.addIssue({ code: 'custom', message });
     if (!/^[a-z0-9.-]+$/.test(value)) return fail('Use letters, digits, hyphens and dots only, like portal.example.com.');
     if (value.length > 253) return fail('Use at most 253 characters.');
@@ -30,7 +24,7 @@ export const hostnameSchema = z
       return fail('Each part between dots must be 1–63 letters, digits or hyphens, and may not start or end with a hyphen.');
     }
     if (/^[0-9]+$/.test(labels[labels.length - 1]!)) return fail('Enter a domain name, not an IP address.');
-  });
+  }));
 
 export const domainCreateSchema = z.object({ hostname: hostnameSchema });
 

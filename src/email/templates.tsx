@@ -11,7 +11,7 @@
 import { eq } from 'drizzle-orm';
 import type { Child } from 'hono/jsx';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { Db } from '../db/client';
 import { ALERT_KIND_LABELS } from '../alerts/describe';
 import { ALERT_KINDS, hosts } from '../db/schema';
@@ -25,65 +25,65 @@ import { blocksToText, parseBody, RichText } from '../lib/markdown';
 // that made it) and again when it is rendered (the row is data and could be anything).
 
 /** Only http(s): an href must never carry javascript: or data: URLs. */
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).max(2000);
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).check(z.maxLength(2000));
 const isoInstant = z.iso.datetime({ offset: true });
-const label = z.string().trim().max(200);
+const label = z.string().check(z.trim(), z.maxLength(200));
 
 export const invitePayloadSchema = z.object({
   /** Empty when the customer's name is not known (a resend after it was deleted). */
   customerName: label,
-  inviterLabel: label.min(1),
+  inviterLabel: label.check(z.minLength(1)),
   acceptUrl: httpUrl,
   expiresAt: isoInstant,
   /** Absolute URL of the host's logo; omitted = the host's name alone. */
-  logoUrl: httpUrl.optional(),
+  logoUrl: z.optional(httpUrl),
 });
 
 export const passwordResetPayloadSchema = z.object({
   name: label,
   resetUrl: httpUrl,
   expiresAt: isoInstant,
-  logoUrl: httpUrl.optional(),
+  logoUrl: z.optional(httpUrl),
 });
 
 /** An alert opened on one of the customer's miners (src/telemetry/alert-email.ts). */
 export const alertPayloadSchema = z.object({
-  minerLabel: label.min(1),
+  minerLabel: label.check(z.minLength(1)),
   kind: z.enum(ALERT_KINDS),
   /** One sentence: what crossed the rule (src/alerts/describe.ts). */
-  detail: z.string().trim().max(500),
+  detail: z.string().check(z.trim(), z.maxLength(500)),
   openedAt: isoInstant,
   /** The miner's page in the customer's portal. */
   portalUrl: httpUrl,
   /** Alerts that opened for the same customer at the same time without an email of their own. */
-  otherAlerts: z.number().int().min(0).max(1_000_000).optional(),
-  logoUrl: httpUrl.optional(),
+  otherAlerts: z.optional(z.number().check(z.int(), z.gte(0), z.lte(1_000_000))),
+  logoUrl: z.optional(httpUrl),
 });
 
 /** An invoice was issued to the customer (src/billing/invoices.ts). Amounts arrive formatted. */
 export const invoicePayloadSchema = z.object({
   customerName: label,
-  number: label.min(1),
-  periodText: label.min(1),
-  totalText: label.min(1),
+  number: label.check(z.minLength(1)),
+  periodText: label.check(z.minLength(1)),
+  totalText: label.check(z.minLength(1)),
   dueOn: z.iso.date(),
   /** The invoice's page in the customer's portal (printable, with evidence). */
   invoiceUrl: httpUrl,
   /** Payment instructions (Settings → Billing), plain text. */
-  remitTo: z.string().trim().max(2000).optional(),
-  logoUrl: httpUrl.optional(),
+  remitTo: z.optional(z.string().check(z.trim(), z.maxLength(2000))),
+  logoUrl: z.optional(httpUrl),
 });
 
 /** A default notice to the customer (src/default/notices.ts). Amounts arrive formatted. */
 export const defaultNoticePayloadSchema = z.object({
   customerName: label,
   kind: z.enum(['opened', 'redirect_started', 'credit_posted', 'restored']),
-  reason: z.string().trim().max(500).optional(),
-  units: z.number().int().min(0).max(1_000_000).optional(),
-  creditText: label.optional(),
-  overdueText: label.optional(),
+  reason: z.optional(z.string().check(z.trim(), z.maxLength(500))),
+  units: z.optional(z.number().check(z.int(), z.gte(0), z.lte(1_000_000))),
+  creditText: z.optional(label),
+  overdueText: z.optional(label),
   portalUrl: httpUrl,
-  logoUrl: httpUrl.optional(),
+  logoUrl: z.optional(httpUrl),
 });
 
 export type DefaultNoticePayload = z.input<typeof defaultNoticePayloadSchema>;
@@ -92,28 +92,28 @@ export type DefaultNoticePayload = z.input<typeof defaultNoticePayloadSchema>;
 export const announcementPayloadSchema = z.object({
   /** announcement; maintenance_notice (ahead of a window); maintenance_ended (when it ends). */
   phase: z.enum(['announcement', 'maintenance_notice', 'maintenance_ended']),
-  body: z.string().max(20_000),
+  body: z.string().check(z.maxLength(20_000)),
   format: z.enum(['plain', 'markdown']),
   /** The announcement in the customer's portal. */
   portalUrl: httpUrl,
-  maintenance: z.object({ siteName: label, startsAt: isoInstant, endsAt: isoInstant, units: z.number().int().min(0) }).optional(),
-  logoUrl: httpUrl.optional(),
+  maintenance: z.optional(z.object({ siteName: label, startsAt: isoInstant, endsAt: isoInstant, units: z.number().check(z.int(), z.gte(0)) })),
+  logoUrl: z.optional(httpUrl),
 });
 
 export type AnnouncementPayload = z.input<typeof announcementPayloadSchema>;
 /** A support ticket event (src/support/email.ts). Never carries internal notes. */
 export const ticketPayloadSchema = z.object({
   event: z.enum(['opened', 'customer_reply', 'staff_reply']),
-  ticketNumber: z.number().int().positive(),
-  subject: z.string().trim().max(300),
+  ticketNumber: z.number().check(z.int(), z.positive()),
+  subject: z.string().check(z.trim(), z.maxLength(300)),
   customerName: label,
   authorLabel: label,
   /** The message, as written (plain text, escaped like every payload field). */
-  message: z.string().max(4000),
-  statusText: label.optional(),
+  message: z.string().check(z.maxLength(4000)),
+  statusText: z.optional(label),
   /** The ticket's page: the admin app for staff, the portal for the customer. */
   ticketUrl: httpUrl,
-  logoUrl: httpUrl.optional(),
+  logoUrl: z.optional(httpUrl),
 });
 
 export type InvoicePayload = z.input<typeof invoicePayloadSchema>;
@@ -277,12 +277,12 @@ export interface RenderedEmail {
   text: string;
 }
 
-interface TemplateDefinition<S extends z.ZodType<{ logoUrl?: string | undefined }>> {
+interface TemplateDefinition<S extends z.ZodMiniType<{ logoUrl?: string | undefined }>> {
   schema: S;
   render(payload: z.output<S>, brand: EmailBrand, subject: string): { html: HtmlEscapedString | Promise<HtmlEscapedString>; text: string[] };
 }
 
-const define = <S extends z.ZodType<{ logoUrl?: string | undefined }>>(definition: TemplateDefinition<S>) => definition;
+const define = <S extends z.ZodMiniType<{ logoUrl?: string | undefined }>>(definition: TemplateDefinition<S>) => definition;
 
 const invite = define({
   schema: invitePayloadSchema,
@@ -618,11 +618,11 @@ const ticket = define({
 /** A quote sent to a prospect (src/quotes/service.ts): a link to its public page. */
 export const quotePayloadSchema = z.object({
   prospectName: label,
-  number: label.min(1),
-  monthlyText: label.min(1),
+  number: label.check(z.minLength(1)),
+  monthlyText: label.check(z.minLength(1)),
   validUntil: z.iso.date(),
   quoteUrl: httpUrl,
-  logoUrl: httpUrl.optional(),
+  logoUrl: z.optional(httpUrl),
 });
 export type QuotePayload = z.input<typeof quotePayloadSchema>;
 
@@ -650,12 +650,12 @@ const quote = define({
 
 /** A prospect viewed, accepted or declined a quote: told to the staff member who made it. */
 export const quoteEventPayloadSchema = z.object({
-  number: label.min(1),
+  number: label.check(z.minLength(1)),
   prospectName: label,
   event: z.enum(['viewed', 'accepted', 'declined']),
-  detail: z.string().trim().max(1000).optional(),
+  detail: z.optional(z.string().check(z.trim(), z.maxLength(1000))),
   quoteUrl: httpUrl,
-  logoUrl: httpUrl.optional(),
+  logoUrl: z.optional(httpUrl),
 });
 export type QuoteEventPayload = z.input<typeof quoteEventPayloadSchema>;
 
@@ -686,12 +686,12 @@ const quoteEvent = define({
 export const platformNoticePayloadSchema = z.object({
   greeting: label,
   /** One to six plain paragraphs. */
-  paragraphs: z.array(z.string().trim().min(1).max(1000)).min(1).max(6),
-  actionLabel: label.min(1),
+  paragraphs: z.array(z.string().check(z.trim(), z.minLength(1), z.maxLength(1000))).check(z.minLength(1), z.maxLength(6)),
+  actionLabel: label.check(z.minLength(1)),
   actionUrl: httpUrl,
   /** When the link stops working; omitted for a link that does not expire. */
-  expiresAt: isoInstant.optional(),
-  logoUrl: httpUrl.optional(),
+  expiresAt: z.optional(isoInstant),
+  logoUrl: z.optional(httpUrl),
 });
 export type PlatformNoticePayload = z.input<typeof platformNoticePayloadSchema>;
 
@@ -786,7 +786,7 @@ export async function renderEmail(
   const { template, payload } = parseStoredPayload(row.template, row.payload);
   const brand = isPlatformTemplate(template) ? brandFor(PLATFORM_BRAND_ROW, undefined) : brandFor(host, payload.logoUrl);
   // The union of definitions is not callable with the union of payloads; the pair was parsed together.
-  const definition = TEMPLATES[template] as TemplateDefinition<z.ZodType<typeof payload>>;
+  const definition = TEMPLATES[template] as TemplateDefinition<z.ZodMiniType<typeof payload>>;
   const { html, text } = definition.render(payload, brand, row.subject);
   const footer = brand.slogan ? `${brand.name} · ${brand.slogan}` : brand.name;
   return {

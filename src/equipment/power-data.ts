@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { activityInsert, type Actor } from '../activity/service';
 import type { Db } from '../db/client';
 import { hostModels, miners, usageHourly } from '../db/schema';
@@ -49,19 +49,19 @@ export async function getHostModel(db: Db, hostId: string, id: string): Promise<
 }
 
 const hostModelSchema = z.strictObject({
-  name: z.string().trim().min(1, 'Enter the model name as the miner reports it.').max(100, 'Keep the name under 100 characters.'),
-  nominal_hashrate_ths: z
-    .string()
-    .trim()
-    .regex(/^\d{1,4}(\.\d{1,3})?$/, 'Enter the hashrate in TH/s, e.g. 110 or 13.5.')
-    .transform((v) => Math.round(Number(v) * 1000))
-    .refine((v) => v > 0, 'Enter a hashrate above 0.'),
-  nominal_power_w: z
-    .string()
-    .trim()
-    .regex(/^\d{1,6}$/, 'Enter the power in whole watts, e.g. 3250.')
-    .transform(Number)
-    .refine((v) => v > 0 && v <= 100_000, 'Enter a power between 1 and 100,000 W.'),
+  name: z.string().check(
+    z.trim(),
+    z.minLength(1, 'Enter the model name as the miner reports it.'),
+    z.maxLength(100, 'Keep the name under 100 characters.'),
+  ),
+  nominal_hashrate_ths: z.pipe(z.string().check(
+    z.trim(),
+    z.regex(/^\d{1,4}(\.\d{1,3})?$/, 'Enter the hashrate in TH/s, e.g. 110 or 13.5.'),
+  ), z.transform((v) => Math.round(Number(v) * 1000))).check(z.refine((v) => v > 0, 'Enter a hashrate above 0.')),
+  nominal_power_w: z.pipe(z.string().check(
+    z.trim(),
+    z.regex(/^\d{1,6}$/, 'Enter the power in whole watts, e.g. 3250.'),
+  ), z.transform(Number)).check(z.refine((v) => v > 0 && v <= 100_000, 'Enter a power between 1 and 100,000 W.')),
 });
 
 export interface HostModelForm {

@@ -1,7 +1,7 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { MINER_STATUSES } from '../db/schema';
 import { formatScaledDecimal, numberText, parseScaledDecimal } from '../lib/decimal';
-import { optionalText } from '../lib/validation';
+import { addIssue, optionalText, pageQueryFields } from '../lib/validation';
 import { optionalWholeNumber, parseIpv4 } from '../sites/schema';
 import { formatCount } from '../lib/format';
 
@@ -42,79 +42,63 @@ export function normalizeMac(text: string): string | null {
 export const thsToMths = (text: string): number | null => parseScaledDecimal(text, 3);
 export const mthsToThs = (mths: number): string => formatScaledDecimal(mths, 3);
 
-const macField = z
-  .string({ error: 'Use a MAC address like a0:b1:c2:d3:e4:f5.' })
-  .nullable()
-  .optional()
-  .transform((value, ctx) => {
+const macField = z.pipe(z.optional(z.nullable(z.string({ error: 'Use a MAC address like a0:b1:c2:d3:e4:f5.' }))), z.transform((value, ctx) => {
     if (value === undefined) return undefined;
     if (value === null || value.trim() === '') return null;
     const mac = normalizeMac(value);
     if (!mac) {
-      ctx.addIssue({ code: 'custom', message: 'Use a MAC address like a0:b1:c2:d3:e4:f5.' });
+      addIssue(ctx, 'Use a MAC address like a0:b1:c2:d3:e4:f5.');
       return z.NEVER;
     }
     return mac;
-  });
+  }));
 
-const ipField = z
-  .string({ error: 'Use an IPv4 address like 10.0.1.15.' })
-  .nullable()
-  .optional()
-  .transform((value, ctx) => {
+const ipField = z.pipe(z.optional(z.nullable(z.string({ error: 'Use an IPv4 address like 10.0.1.15.' }))), z.transform((value, ctx) => {
     if (value === undefined) return undefined;
     if (value === null || value.trim() === '') return null;
     if (parseIpv4(value.trim()) === null) {
-      ctx.addIssue({ code: 'custom', message: 'Use an IPv4 address like 10.0.1.15.' });
+      addIssue(ctx, 'Use an IPv4 address like 10.0.1.15.');
       return z.NEVER;
     }
     return value.trim();
-  });
+  }));
 
-const hashrateField = z
-  .union([z.string(), z.number()], { error: 'Enter TH/s like 104 or 98.5.' })
-  .nullable()
-  .optional()
-  .transform((value, ctx) => {
+const hashrateField = z.pipe(z.optional(z.nullable(z.union([z.string(), z.number()], { error: 'Enter TH/s like 104 or 98.5.' }))), z.transform((value, ctx) => {
     if (value === undefined) return undefined;
     if (value === null) return null;
     const text = numberText(value);
     if (text === '') return null;
     const mths = typeof value === 'number' && !Number.isFinite(value) ? null : thsToMths(text);
     if (mths === null) {
-      ctx.addIssue({ code: 'custom', message: 'Enter TH/s like 104 or 98.5 (digits and a decimal point).' });
+      addIssue(ctx, 'Enter TH/s like 104 or 98.5 (digits and a decimal point).');
       return z.NEVER;
     }
     if (mths > MAX_NOMINAL_THS * 1000) {
-      ctx.addIssue({ code: 'custom', message: `Enter at most ${formatCount(MAX_NOMINAL_THS)} TH/s.` });
+      addIssue(ctx, `Enter at most ${formatCount(MAX_NOMINAL_THS)} TH/s.`);
       return z.NEVER;
     }
     return mths;
-  });
+  }));
 
-const statusField = z
-  .string({ error: `Use one of: ${SETTABLE_STATUSES.join(', ')}.` })
-  .trim()
-  .toLowerCase()
-  .transform((value, ctx) => {
+const statusField = z.pipe(z.string({ error: `Use one of: ${SETTABLE_STATUSES.join(', ')}.` }).check(
+  z.trim(),
+  z.toLowerCase(),
+), z.transform((value, ctx) => {
     if (value === 'assigned') {
-      ctx.addIssue({ code: 'custom', message: 'Units are assigned from a customer’s Equipment tab (or POST /api/v1/customers/:id/equipment).' });
+      addIssue(ctx, 'Units are assigned from a customer’s Equipment tab (or POST /api/v1/customers/:id/equipment).');
       return z.NEVER;
     }
     if (!(SETTABLE_STATUSES as readonly string[]).includes(value)) {
-      ctx.addIssue({ code: 'custom', message: `Use one of: ${SETTABLE_STATUSES.join(', ')}.` });
+      addIssue(ctx, `Use one of: ${SETTABLE_STATUSES.join(', ')}.`);
       return z.NEVER;
     }
     return value as (typeof SETTABLE_STATUSES)[number];
-  });
+  }));
 
-const siteIdField = z
-  .string({ error: 'Choose a site from the list.' })
-  .trim()
-  .max(64, 'Choose a site from the list.')
-  .nullable()
-  .optional()
-  .transform((value) => (value === undefined ? undefined : value === null || value === '' ? null : value));
+const siteIdField = z.pipe(z.optional(z.nullable(z.string({ error: 'Choose a site from the list.' }).check(
+  z.trim(),
+  z.maxLength(64, 'Choose a site from the list.'),
+))), z.transform((value) => (value === undefined ? undefined : value === null || value === '' ? null : value)));
 
 export const minerFields = {
   serial: optionalText(64),
@@ -127,7 +111,7 @@ export const minerFields = {
   nominal_power_w: optionalWholeNumber('Nominal power', 0, 100_000),
   site_id: siteIdField,
   rack_location: optionalText(100),
-  status: statusField.optional(),
+  status: z.optional(statusField),
 };
 
 const IDENTITY_MESSAGE = 'Enter a serial number or a MAC address.';
@@ -135,14 +119,14 @@ const IDENTITY_MESSAGE = 'Enter a serial number or a MAC address.';
 const present = (value: unknown) => typeof value === 'string' && value.trim() !== '';
 
 /** A serial or a MAC: checked even when other fields failed, so the form shows every problem at once. */
-export const createMinerSchema = z.strictObject(minerFields).refine((value) => present(value.serial) || present(value.mac), {
+export const createMinerSchema = z.strictObject(minerFields).check(z.refine((value) => present(value.serial) || present(value.mac), {
   message: IDENTITY_MESSAGE,
   path: ['serial'],
   when: (payload) => typeof payload.value === 'object' && payload.value !== null,
-});
+}));
 export type CreateMinerInput = z.output<typeof createMinerSchema>;
 
-export const updateMinerSchema = z.strictObject(minerFields).partial();
+export const updateMinerSchema = z.partial(z.strictObject(minerFields));
 export type UpdateMinerInput = z.output<typeof updateMinerSchema>;
 
 export { IDENTITY_MESSAGE };
@@ -174,33 +158,29 @@ export const isLiveSort = (sort: MinerSort): sort is LiveSort => (LIVE_SORTS as 
 export const NONE = 'none';
 
 export const listMinersQuerySchema = z.strictObject({
-  q: z.string().trim().max(200, 'Use at most 200 characters.').optional(),
-  site: z.string().trim().max(64).optional(),
-  status: z.enum(MINER_STATUSES, { error: `Use one of: ${MINER_STATUSES.join(', ')}.` }).optional(),
-  model: z.string().trim().max(96).optional(),
-  customer: z.string().trim().max(64).optional(),
+  q: z.optional(z.string().check(z.trim(), z.maxLength(200, 'Use at most 200 characters.'))),
+  site: z.optional(z.string().check(z.trim(), z.maxLength(64))),
+  status: z.optional(z.enum(MINER_STATUSES, { error: `Use one of: ${MINER_STATUSES.join(', ')}.` })),
+  model: z.optional(z.string().check(z.trim(), z.maxLength(96))),
+  customer: z.optional(z.string().check(z.trim(), z.maxLength(64))),
   /** `missing`: only units without power data (src/equipment/power-data.ts). */
-  power: z.enum(['missing'], { error: 'Use: missing.' }).optional(),
-  sort: z.enum(MINER_SORTS, { error: `Use one of: ${MINER_SORTS.join(', ')}.` }).optional(),
-  limit: z.coerce
-    .number({ error: 'Must be a number.' })
-    .int('Must be a whole number.')
-    .min(1, 'Must be between 1 and 200.')
-    .max(200, 'Must be between 1 and 200.')
-    .optional(),
-  cursor: z.string().max(500).optional(),
-  before: z.string().max(500).optional(),
+  power: z.optional(z.enum(['missing'], { error: 'Use: missing.' })),
+  sort: z.optional(z.enum(MINER_SORTS, { error: `Use one of: ${MINER_SORTS.join(', ')}.` })),
+  ...pageQueryFields,
 });
 export type ListMinersQuery = z.output<typeof listMinersQuerySchema>;
 
 /** Assign / unassign: the ids of this host's units (at most 200 per call). */
 export const MAX_ASSIGN = 200;
 export const minerIdsSchema = z.strictObject({
-  miner_ids: z
-    .array(z.string({ error: 'Each miner id must be a string.' }).trim().min(1).max(64), { error: 'Send "miner_ids": an array of miner ids.' })
-    .min(1, 'Choose at least one unit.')
-    .max(MAX_ASSIGN, `At most ${MAX_ASSIGN} units at a time.`)
-    .transform((ids) => [...new Set(ids)]),
+  miner_ids: z.pipe(z.array(z.string({ error: 'Each miner id must be a string.' }).check(
+    z.trim(),
+    z.minLength(1),
+    z.maxLength(64),
+  ), { error: 'Send "miner_ids": an array of miner ids.' }).check(
+    z.minLength(1, 'Choose at least one unit.'),
+    z.maxLength(MAX_ASSIGN, `At most ${MAX_ASSIGN} units at a time.`),
+  ), z.transform((ids) => [...new Set(ids)])),
 });
 
 /** The admin form posts strings; the field names are the API's. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isCurrencyCode } from '../lib/currencies';
 import { isTimezone } from '../lib/timezones';
 import { optionalText, requiredEmail, requiredText } from '../lib/validation';
@@ -11,20 +11,20 @@ export const RESERVED_SLUGS = new Set([
   'signup', 'static', 'status', 'support', 'vendor', 'www',
 ]);
 
-export const slugSchema = z
-  .string({ error: 'Slug is required.' })
-  .trim()
-  .min(1, 'Slug is required.')
-  .min(3, 'Use at least 3 characters.')
-  .max(63, 'Use at most 63 characters.')
-  .regex(/^[a-z0-9-]+$/, 'Use lowercase letters, digits and hyphens only, like texas-mine.')
-  .regex(/^[a-z0-9](?:.*[a-z0-9])?$/, 'Start and end with a letter or digit.')
-  .refine((slug) => !RESERVED_SLUGS.has(slug), { message: 'That word is reserved; choose another slug.' });
+export const slugSchema = z.string({ error: 'Slug is required.' }).check(
+  z.trim(),
+  z.minLength(1, 'Slug is required.'),
+  z.minLength(3, 'Use at least 3 characters.'),
+  z.maxLength(63, 'Use at most 63 characters.'),
+  z.regex(/^[a-z0-9-]+$/, 'Use lowercase letters, digits and hyphens only, like texas-mine.'),
+  z.regex(/^[a-z0-9](?:.*[a-z0-9])?$/, 'Start and end with a letter or digit.'),
+  z.refine((slug) => !RESERVED_SLUGS.has(slug), { message: 'That word is reserved; choose another slug.' }),
+);
 
-export const passwordSchema = z
-  .string({ error: 'Password is required.' })
-  .min(PASSWORD_MIN_LENGTH, `Use at least ${PASSWORD_MIN_LENGTH} characters.`)
-  .max(PASSWORD_MAX_LENGTH, `Use at most ${PASSWORD_MAX_LENGTH} characters.`);
+export const passwordSchema = z.string({ error: 'Password is required.' }).check(
+  z.minLength(PASSWORD_MIN_LENGTH, `Use at least ${PASSWORD_MIN_LENGTH} characters.`),
+  z.maxLength(PASSWORD_MAX_LENGTH, `Use at most ${PASSWORD_MAX_LENGTH} characters.`),
+);
 
 export const signUpSchema = z.object({
   organisation_name: requiredText('Organisation name', 120),
@@ -36,40 +36,38 @@ export const signUpSchema = z.object({
 
 export const signInSchema = z.object({
   email: requiredEmail('Email'),
-  password: z.string({ error: 'Password is required.' }).min(1, 'Password is required.').max(PASSWORD_MAX_LENGTH),
+  password: z.string({ error: 'Password is required.' }).check(z.minLength(1, 'Password is required.'), z.maxLength(PASSWORD_MAX_LENGTH)),
 });
 
 /** Blank clears it (null: no branded portal URL yet); absent leaves it unchanged. */
-export const hostSlugSchema = z
-  .preprocess((value) => (typeof value === 'string' && value.trim() === '' ? null : value), slugSchema.nullable())
-  .optional();
+export const hostSlugSchema = z.optional(z.pipe(z.transform((value) => (typeof value === 'string' && value.trim() === '' ? null : value)), z.nullable(slugSchema)));
 
 export const hostSettingsSchema = z.object({
   name: requiredText('Organisation name', 120),
   main_slug: slugSchema,
   host_slug: hostSlugSchema,
-  default_currency: z
-    .string({ error: 'Default currency is required.' })
-    .trim()
-    .toUpperCase()
-    .refine(isCurrencyCode, { message: 'Choose a currency from the ISO 4217 list.' }),
-  timezone: z.string({ error: 'Timezone is required.' }).trim().refine(isTimezone, { message: 'Choose a timezone from the list.' }),
+  default_currency: z.string({ error: 'Default currency is required.' }).check(
+    z.trim(),
+    z.toUpperCase(),
+    z.refine(isCurrencyCode, { message: 'Choose a currency from the ISO 4217 list.' }),
+  ),
+  timezone: z.string({ error: 'Timezone is required.' }).check(z.trim(), z.refine(isTimezone, { message: 'Choose a timezone from the list.' })),
 });
 
 export const apiKeyCreateSchema = z.object({
   name: requiredText('Key name', 80),
   // A checkbox per scope (src/auth/api-keys.ts): present = granted.
-  scope_ticket_notes: z.string().optional(),
+  scope_ticket_notes: z.optional(z.string()),
 });
 
 export const SLOGAN_MAX_LENGTH = 150;
 
 const hexColor = (label: string) =>
-  z
-    .string({ error: `${label} is required.` })
-    .trim()
-    .toLowerCase()
-    .regex(/^#[0-9a-f]{6}$/, `Choose the ${label.toLowerCase()} as #rrggbb, like #1f5eff.`);
+  z.string({ error: `${label} is required.` }).check(
+    z.trim(),
+    z.toLowerCase(),
+    z.regex(/^#[0-9a-f]{6}$/, `Choose the ${label.toLowerCase()} as #rrggbb, like #1f5eff.`),
+  );
 
 /** The text fields of the branding form; the logo file is checked from its bytes (src/hosts/branding.ts). */
 export const brandingSchema = z.object({

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { BatchItem } from 'drizzle-orm/batch';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { activityInsert, type Actor } from '../activity/service';
 import { csvCell } from '../customers/csv';
 import type { Db } from '../db/client';
@@ -38,7 +38,7 @@ const documentFields = {
 };
 const versionFields = {
   format: z.enum(['markdown', 'pdf'], { error: 'Choose written text or a PDF upload.' }),
-  body: z.string({ error: 'Must be text.' }).max(LEGAL_TEXT_MAX_CHARS, `Use at most ${LEGAL_TEXT_MAX_CHARS.toLocaleString('en-US')} characters.`).optional(),
+  body: z.optional(z.string({ error: 'Must be text.' }).check(z.maxLength(LEGAL_TEXT_MAX_CHARS, `Use at most ${LEGAL_TEXT_MAX_CHARS.toLocaleString('en-US')} characters.`))),
   change_note: optionalText(1000),
 };
 export const createDocumentSchema = z.strictObject({ ...documentFields, ...versionFields });

@@ -3,7 +3,7 @@
  * field names. Times: ISO 8601 with an offset (the API), or a `datetime-local` value read in the
  * host's time zone (the form).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { zonedMidnightMs } from '../billing/periods';
 import { ANNOUNCEMENT_FORMATS, ANNOUNCEMENT_KINDS, CONTRACT_KINDS } from '../db/schema';
 import { CUSTOMER_STATUSES, type CustomerStatus } from '../customers/status';
@@ -30,46 +30,40 @@ export interface AnnouncementTarget {
 
 /** A list field: an array (the API, repeated form fields) or one comma/newline-separated string. */
 const idList = (max: number) =>
-  z
-    .union([z.array(z.string()), z.string()], { error: 'Must be a list.' })
-    .optional()
-    .transform((value) => {
+  z.pipe(z.pipe(z.optional(z.union([z.array(z.string()), z.string()], { error: 'Must be a list.' })), z.transform((value) => {
       const list = value === undefined ? [] : Array.isArray(value) ? value : value.split(/[\n,]+/);
       return [...new Set(list.map((item) => item.trim()).filter((item) => item !== ''))];
-    })
-    .pipe(z.array(z.string().max(100, 'An entry is too long.')).max(max, `Choose at most ${max}.`));
+    })), z.array(z.string().check(z.maxLength(100, 'An entry is too long.'))).check(z.maxLength(max, `Choose at most ${max}.`)));
 
-const localOrIso = z
-  .string({ error: 'Enter a date and time.' })
-  .trim()
-  .refine((text) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/.test(text), 'Enter a date and time, like 2026-12-24T09:30.');
+const localOrIso = z.string({ error: 'Enter a date and time.' }).check(
+  z.trim(),
+  z.refine((text) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/.test(text), 'Enter a date and time, like 2026-12-24T09:30.'),
+);
 
-export const announcementInputSchema = z
-  .object({
-    kind: z.enum(ANNOUNCEMENT_KINDS, { error: 'Choose announcement or maintenance window.' }).default('announcement'),
-    subject: requiredText('Subject', SUBJECT_MAX).refine((text) => !/[\r\n]/.test(text), 'The subject is one line.'),
+export const announcementInputSchema = z.strictObject({
+    kind: z._default(z.enum(ANNOUNCEMENT_KINDS, { error: 'Choose announcement or maintenance window.' }), 'announcement'),
+    subject: requiredText('Subject', SUBJECT_MAX).check(z.refine((text) => !/[\r\n]/.test(text), 'The subject is one line.')),
     body: requiredText('Message', BODY_MAX),
-    format: z.enum(ANNOUNCEMENT_FORMATS, { error: 'Choose plain text or Markdown.' }).default('plain'),
+    format: z._default(z.enum(ANNOUNCEMENT_FORMATS, { error: 'Choose plain text or Markdown.' }), 'plain'),
     site_ids: idList(200),
-    contract_kinds: idList(10).pipe(z.array(z.enum(CONTRACT_KINDS, { error: 'Unknown contract type.' }))),
-    statuses: idList(10).pipe(z.array(z.enum(CUSTOMER_STATUSES, { error: 'Unknown customer status.' }))),
+    contract_kinds: z.pipe(idList(10), z.array(z.enum(CONTRACT_KINDS, { error: 'Unknown contract type.' }))),
+    statuses: z.pipe(idList(10), z.array(z.enum(CUSTOMER_STATUSES, { error: 'Unknown customer status.' }))),
     customer_ids: idList(1000),
     /** Absent or empty: now. */
-    send_at: z.union([z.literal(''), localOrIso]).optional(),
+    send_at: z.optional(z.union([z.literal(''), localOrIso])),
     // Maintenance windows.
-    site_id: z.string().trim().max(100).optional(),
-    racks: z.string().trim().max(2000, 'Use at most 2,000 characters.').optional(),
-    units: z.string().trim().max(20_000, 'Use at most 20,000 characters.').optional(),
-    starts_at: z.union([z.literal(''), localOrIso]).optional(),
-    ends_at: z.union([z.literal(''), localOrIso]).optional(),
-    notice_hours: z.coerce
-      .number({ error: 'Enter a whole number of hours.' })
-      .int('Enter a whole number of hours.')
-      .min(0, 'At least 0 hours.')
-      .max(MAX_NOTICE_HOURS, `At most ${MAX_NOTICE_HOURS} hours.`)
-      .optional(),
-  })
-  .strict();
+    site_id: z.optional(z.string().check(z.trim(), z.maxLength(100))),
+    racks: z.optional(z.string().check(z.trim(), z.maxLength(2000, 'Use at most 2,000 characters.'))),
+    units: z.optional(z.string().check(z.trim(), z.maxLength(20_000, 'Use at most 20,000 characters.'))),
+    starts_at: z.optional(z.union([z.literal(''), localOrIso])),
+    ends_at: z.optional(z.union([z.literal(''), localOrIso])),
+    notice_hours: z.optional(z.coerce
+      .number({ error: 'Enter a whole number of hours.' }).check(
+        z.int('Enter a whole number of hours.'),
+        z.gte(0, 'At least 0 hours.'),
+        z.lte(MAX_NOTICE_HOURS, `At most ${MAX_NOTICE_HOURS} hours.`),
+      )),
+  });
 
 export type AnnouncementInput = z.output<typeof announcementInputSchema>;
 

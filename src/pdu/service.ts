@@ -1,5 +1,5 @@
 import { and, asc, count, eq, inArray, or, sql } from 'drizzle-orm';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { activityInsert, type Actor, type Changes } from '../activity/service';
 import type { Db } from '../db/client';
 import { miners, PDU_FAMILIES, pduOutlets, pdus, type PduFamily } from '../db/schema';
@@ -47,25 +47,21 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 // SNMP secrets travel in the agent's JSON config: printable ASCII only, no control characters.
 const SECRET = /^[\x20-\x7e]*$/;
 const secretText = (label: string, min: number) =>
-  z
-    .string()
-    .max(128, `${label}: use at most 128 characters.`)
-    .regex(SECRET, `${label}: use printable characters only.`)
-    .refine((v) => v === '' || v.length >= min, `${label}: use at least ${min} characters.`);
+  z.string().check(
+    z.maxLength(128, `${label}: use at most 128 characters.`),
+    z.regex(SECRET, `${label}: use printable characters only.`),
+    z.refine((v) => v === '' || v.length >= min, `${label}: use at least ${min} characters.`),
+  );
 
 /** The PDU form. Secrets left blank on edit keep the stored ones. */
 export const pduFormSchema = z.object({
   name: requiredText('Name', 100),
-  address: z.string().trim().regex(IPV4, 'Use the PDU’s IPv4 address, like 10.20.0.5.'),
-  port: z
-    .string()
-    .trim()
-    .transform((v) => (v === '' ? 161 : Number(v)))
-    .refine((v) => Number.isInteger(v) && v >= 1 && v <= 65535, 'Use a port from 1 to 65535 (SNMP is 161).'),
+  address: z.string().check(z.trim(), z.regex(IPV4, 'Use the PDU’s IPv4 address, like 10.20.0.5.')),
+  port: z.pipe(z.string().check(z.trim()), z.transform((v) => (v === '' ? 161 : Number(v)))).check(z.refine((v) => Number.isInteger(v) && v >= 1 && v <= 65535, 'Use a port from 1 to 65535 (SNMP is 161).')),
   family: z.enum(PDU_FAMILIES, { error: 'Choose the PDU’s family.' }),
   snmp_version: z.enum(['2c', '3'], { error: 'Choose SNMP v2c or v3.' }),
   community: secretText('Community', 1),
-  v3_user: z.string().trim().max(64, 'Use at most 64 characters.').regex(SECRET, 'Use printable characters only.'),
+  v3_user: z.string().check(z.trim(), z.maxLength(64, 'Use at most 64 characters.'), z.regex(SECRET, 'Use printable characters only.')),
   v3_level: z.enum(V3_LEVELS, { error: 'Choose a security level.' }),
   v3_auth_protocol: z.enum(V3_AUTH_PROTOCOLS, { error: 'Choose an authentication protocol.' }),
   // RFC 3414 §11.2: passphrases shorter than 8 characters are refused by agents.

@@ -1,12 +1,12 @@
 import { customerStatusSql, type CustomerStatus } from '../customers/status';
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import { jwtVerify, SignJWT } from 'jose';
 import type { Db } from '../db/client';
 import { customers, customerUsers } from '../db/schema';
 import { pendingAgreementsCount } from '../legal/service';
+import { signJwt, verifyJwt } from '../lib/jwt';
 
 /**
- * The portal session: a jose JWT bound to one host (`hid`) and to the account's session version
+ * The portal session: an HS256 JWT (src/lib/jwt.ts) bound to one host (`hid`) and to the account's session version
  * (`sv`), in its own `__Host-` cookie. On the platform origin every host's portal shares the
  * cookie jar, so the host in the token must equal the host the URL resolved to; on a custom
  * domain the cookie never leaves that domain at all.
@@ -38,18 +38,11 @@ export interface PortalCustomer {
   status?: CustomerStatus;
 }
 
-const keyOf = (secret: string) => new TextEncoder().encode(secret);
 
 export function signPortalToken(secret: string, member: { id: string; hostId: string; customerId: string; sessionVersion: number }): Promise<string> {
   // `cid` lets a page start its reads in the session check's own round trip (src/portal/request.ts);
   // the account row decides whether they are shown.
-  return new SignJWT({ hid: member.hostId, cid: member.customerId, sv: member.sessionVersion })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(member.id)
-    .setAudience(AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(`${PORTAL_SESSION_TTL_SECONDS}s`)
-    .sign(keyOf(secret));
+  return signJwt(secret, { hid: member.hostId, cid: member.customerId, sv: member.sessionVersion }, { subject: member.id, audience: AUDIENCE, ttlSeconds: PORTAL_SESSION_TTL_SECONDS });
 }
 
 export type PortalSessionResult =
@@ -77,7 +70,8 @@ export interface PortalClaims {
 export async function verifyPortalToken(secret: string, token: string | undefined): Promise<PortalClaims | null> {
   if (!token) return null;
   try {
-    const { payload } = await jwtVerify(token, keyOf(secret), { audience: AUDIENCE, algorithms: ['HS256'] });
+    const payload = await verifyJwt(secret, token, AUDIENCE);
+    if (!payload) return null;
     return payload.sub ? { memberId: payload.sub, hostId: payload.hid, customerId: payload.cid, sessionVersion: payload.sv } : null;
   } catch {
     return null;

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { activityInsert, type Actor } from '../activity/service';
 import { energyAmountMinor, isCurrencyCode, microsTimesMilliAmountMinor, minorToDecimalText, parseMoneyText } from '../billing/money';
 import { parseIsoDate, zonedDate } from '../billing/periods';
@@ -59,29 +59,27 @@ export interface QuoteTerms {
   lines: QuoteLineInput[];
 }
 
-const text = z.union([z.string(), z.number()]).transform((v) => String(v).trim()).optional();
+const text = z.optional(z.pipe(z.union([z.string(), z.number()]), z.transform((v) => String(v).trim())));
 const quoteSchema = z.strictObject({
   prospect_name: requiredText('Prospect name', 200),
   prospect_company: optionalText(200),
   prospect_email: requiredEmail('Prospect email'),
   prospect_phone: optionalText(40),
   kind: z.enum(CONTRACT_KINDS, { error: 'Choose a contract type.' }),
-  currency: z.string({ error: 'Choose a currency.' }).trim().toUpperCase(),
+  currency: z.string({ error: 'Choose a currency.' }).check(z.trim(), z.toUpperCase()),
   pricing: text,
   rate: text,
   term_months: text,
   setup_fee: text,
   deposit: text,
-  valid_until: z.string({ error: 'Valid until is required.' }).trim(),
+  valid_until: z.string({ error: 'Valid until is required.' }).check(z.trim()),
   notes: optionalText(2000),
-  lines: z
-    .array(z.strictObject({ description: text, units: text, ths: text, power_w: text }), { error: 'lines must be a list.' })
-    .max(MAX_QUOTE_LINES, `At most ${MAX_QUOTE_LINES} lines.`),
+  lines: z.array(z.strictObject({ description: text, units: text, ths: text, power_w: text }), { error: 'lines must be a list.' }).check(z.maxLength(MAX_QUOTE_LINES, `At most ${MAX_QUOTE_LINES} lines.`)),
 });
 
 /** Quote input (form or API) → checked terms in minor units and micro-units; every problem at once. */
 const PROSPECT_FIELDS = ['prospect_name', 'prospect_company', 'prospect_email', 'prospect_phone', 'notes'] as const;
-const prospectSchema = quoteSchema.pick({ prospect_name: true, prospect_company: true, prospect_email: true, prospect_phone: true, notes: true });
+const prospectSchema = z.pick(quoteSchema, { prospect_name: true, prospect_company: true, prospect_email: true, prospect_phone: true, notes: true });
 
 export function parseQuote(raw: Record<string, unknown>, today: string): QuoteTerms {
   // The prospect's fields are checked apart, so their errors show with the terms' (not first).
@@ -463,7 +461,7 @@ export async function markViewed(db: Db, env: Pick<Bindings, 'EMAIL_QUEUE'>, hos
 const acceptSchema = z.strictObject({
   name: requiredText('Your name', 200),
   title: optionalText(200),
-  agree: z.literal('on', { error: 'Tick the box to accept the agreements.' }).optional(),
+  agree: z.optional(z.literal('on', { error: 'Tick the box to accept the agreements.' })),
 });
 
 const declineSchema = z.strictObject({ reason: optionalText(1000) });

@@ -1,5 +1,5 @@
 import { Hono } from 'hono';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { getDb } from '../db/client';
 import { buildDemoBillingHistory, hasBillingHistory } from '../demo/billing-history';
 import type { AppEnv } from '../env';
@@ -7,9 +7,9 @@ import { notFound } from '../lib/errors';
 import { parseInput } from '../lib/validation';
 
 const historySchema = z.strictObject({
-  host_ids: z.array(z.string().max(64)).min(1).max(10),
-  defaulter_ids: z.array(z.string().max(64)).max(50).default([]),
-  partial_payer_ids: z.array(z.string().max(64)).max(50).default([]),
+  host_ids: z.array(z.string().check(z.maxLength(64))).check(z.minLength(1), z.maxLength(10)),
+  defaulter_ids: z._default(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(50)), []),
+  partial_payer_ids: z._default(z.array(z.string().check(z.maxLength(64))).check(z.maxLength(50)), []),
 });
 
 /**

@@ -1,9 +1,9 @@
 import { eq, lt, sql } from 'drizzle-orm';
-import { jwtVerify, SignJWT } from 'jose';
 import type { Db } from '../db/client';
 import { signInFailures } from '../db/schema';
 import { AppError } from '../lib/errors';
 import { sha256Hex } from '../lib/ids';
+import { signJwt, verifyJwt } from '../lib/jwt';
 
 /**
  * Sign-in throttling per account without a lockout (issue 11, weakness 8). Wrong passwords make the
@@ -65,13 +65,13 @@ export async function pruneSignInFailures(db: Db, now = Date.now()): Promise<voi
   await db.delete(signInFailures).where(lt(signInFailures.lastFailureAt, now - FAILURE_MEMORY_MS));
 }
 
-const keyOf = (secret: string) => new TextEncoder().encode(secret);
 
 /** The account keys a device cookie names; none when it is missing, forged or expired. */
 export async function deviceAccounts(secret: string, cookie: string | undefined): Promise<string[]> {
   if (!cookie) return [];
   try {
-    const { payload } = await jwtVerify(cookie, keyOf(secret), { audience: DEVICE_AUDIENCE, algorithms: ['HS256'] });
+    const payload = await verifyJwt(secret, cookie, DEVICE_AUDIENCE);
+    if (!payload) return [];
     return Array.isArray(payload.acc) ? payload.acc.filter((k): k is string => typeof k === 'string') : [];
   } catch {
     return [];
@@ -81,10 +81,5 @@ export async function deviceAccounts(secret: string, cookie: string | undefined)
 /** A device cookie naming `key` along with the accounts it already named. */
 export function signDeviceCookie(secret: string, known: string[], key: string): Promise<string> {
   const accounts = [key, ...known.filter((k) => k !== key)].slice(0, MAX_DEVICE_ACCOUNTS);
-  return new SignJWT({ acc: accounts })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setAudience(DEVICE_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(`${DEVICE_COOKIE_TTL_SECONDS}s`)
-    .sign(keyOf(secret));
+  return signJwt(secret, { acc: accounts }, { audience: DEVICE_AUDIENCE, ttlSeconds: DEVICE_COOKIE_TTL_SECONDS });
 }

@@ -1,11 +1,11 @@
 import { and, count, eq, isNotNull, isNull, sql } from 'drizzle-orm';
-import { jwtVerify, SignJWT } from 'jose';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { activityInsert, type Actor } from '../activity/service';
 import type { Db } from '../db/client';
 import { customerUsers, twoFactor, twoFactorRecoveryCodes, users } from '../db/schema';
 import { AppError, ValidationError } from '../lib/errors';
 import { newId, sha256Hex } from '../lib/ids';
+import { signJwt, verifyJwt } from '../lib/jwt';
 import { consumeRateLimit } from '../lib/rate-limit';
 import { parseInput } from '../lib/validation';
 import { base32Decode, base32Encode, matchingStep, TOTP_SECRET_BYTES } from './totp';
@@ -85,10 +85,10 @@ export async function startEnrolment(db: Db, account: TwoFactorAccount, now = Da
 }
 
 const codeSchema = z.object({
-  code: z
-    .string({ error: 'Enter the code.' })
-    .transform((value) => value.trim())
-    .pipe(z.string().min(1, 'Enter the code.').max(40, 'That code is too long.')),
+  code: z.pipe(z.pipe(z.string({ error: 'Enter the code.' }), z.transform((value) => value.trim())), z.string().check(
+    z.minLength(1, 'Enter the code.'),
+    z.maxLength(40, 'That code is too long.'),
+  )),
 });
 
 /** Ten recovery codes of 50 random bits, `xxxxx-xxxxx` in base32 lower case. */
@@ -196,7 +196,10 @@ export async function verifySecondFactor(db: Db, kind: TwoFactorKind, id: string
   return 'recovery';
 }
 
-const disableSchema = z.object({ password: z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.').max(200) });
+const disableSchema = z.object({ password: z.string({ error: 'Enter your password.' }).check(
+  z.minLength(1, 'Enter your password.'),
+  z.maxLength(200),
+) });
 
 /**
  * Turns two-factor off: needs the password now (not only a session) and a code or recovery code.
@@ -239,7 +242,6 @@ export async function regenerateRecoveryCodes(db: Db, account: TwoFactorAccount,
 // ---------------------------------------------------------------------------------------------
 // Cookies: the pending second step, and devices remembered for 30 days.
 
-const keyOf = (secret: string) => new TextEncoder().encode(secret);
 
 /**
  * Between a right password and a right code there is no session, only this short-lived signed
@@ -261,20 +263,15 @@ export interface PendingSignIn {
 }
 
 export function signPendingSignIn(secret: string, pending: PendingSignIn): Promise<string> {
-  return new SignJWT({ p: pending })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(pending.accountId)
-    .setAudience(PENDING_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(`${PENDING_TTL_SECONDS}s`)
-    .sign(keyOf(secret));
+  return signJwt(secret, { p: pending }, { subject: pending.accountId, audience: PENDING_AUDIENCE, ttlSeconds: PENDING_TTL_SECONDS });
 }
 
 /** The pending sign-in of `kind` (on `hostId` for the portal); null when missing, forged, expired or another's. */
 export async function readPendingSignIn(secret: string, token: string | undefined, kind: TwoFactorKind, hostId?: string): Promise<PendingSignIn | null> {
   if (!token) return null;
   try {
-    const { payload } = await jwtVerify(token, keyOf(secret), { audience: PENDING_AUDIENCE, algorithms: ['HS256'] });
+    const payload = await verifyJwt(secret, token, PENDING_AUDIENCE);
+    if (!payload) return null;
     const pending = payload.p as PendingSignIn | undefined;
     if (!pending || pending.kind !== kind || pending.accountId !== payload.sub) return null;
     if (hostId !== undefined && pending.hostId !== hostId) return null;
@@ -296,7 +293,8 @@ type Remembered = { e: string; x: number };
 async function rememberedEntries(secret: string, cookie: string | undefined, now: number): Promise<Remembered[]> {
   if (!cookie) return [];
   try {
-    const { payload } = await jwtVerify(cookie, keyOf(secret), { audience: REMEMBER_AUDIENCE, algorithms: ['HS256'] });
+    const payload = await verifyJwt(secret, cookie, REMEMBER_AUDIENCE);
+    if (!payload) return [];
     const list = Array.isArray(payload.r) ? (payload.r as Remembered[]) : [];
     return list.filter((entry) => typeof entry?.e === 'string' && typeof entry.x === 'number' && entry.x > now);
   } catch {
@@ -312,10 +310,5 @@ export async function isRememberedDevice(secret: string, cookie: string | undefi
 export async function signRememberCookie(secret: string, cookie: string | undefined, enrolmentId: string, now = Date.now()): Promise<string> {
   const kept = (await rememberedEntries(secret, cookie, now)).filter((entry) => entry.e !== enrolmentId);
   const entries = [{ e: enrolmentId, x: now + REMEMBER_MS }, ...kept].slice(0, MAX_REMEMBERED);
-  return new SignJWT({ r: entries })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setAudience(REMEMBER_AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(`${REMEMBER_MS / 1000}s`)
-    .sign(keyOf(secret));
+  return signJwt(secret, { r: entries }, { audience: REMEMBER_AUDIENCE, ttlSeconds: REMEMBER_MS / 1000 });
 }

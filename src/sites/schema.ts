@@ -1,7 +1,7 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { isTimezone } from '../lib/timezones';
 import { formatScaledDecimal, numberText, parseScaledDecimal } from '../lib/decimal';
-import { optionalText, requiredText } from '../lib/validation';
+import { addIssue, optionalText, requiredText } from '../lib/validation';
 import { formatCount } from '../lib/format';
 
 /**
@@ -27,54 +27,46 @@ export const microsToDecimal = (micros: number): string => formatScaledDecimal(m
 
 
 /** Energy cost per kWh: decimal text or number; blank/null = the host default (stored as null). */
-export const energyCostField = z
-  .union([z.string(), z.number()], { error: 'Enter an amount like 0.045.' })
-  .nullable()
-  .optional()
-  .transform((value, ctx) => {
+export const energyCostField = z.pipe(z.optional(z.nullable(z.union([z.string(), z.number()], { error: 'Enter an amount like 0.045.' }))), z.transform((value, ctx) => {
     if (value === undefined) return undefined;
     if (value === null) return null;
     const text = numberText(value);
     if (text === '') return null;
     const micros = typeof value === 'number' && !Number.isFinite(value) ? null : decimalToMicros(text);
     if (micros === null) {
-      ctx.addIssue({ code: 'custom', message: 'Enter an amount like 0.045 (digits and a decimal point, no currency sign).' });
+      addIssue(ctx, 'Enter an amount like 0.045 (digits and a decimal point, no currency sign).');
       return z.NEVER;
     }
     if (micros > MAX_ENERGY_COST_PER_KWH * MICROS) {
-      ctx.addIssue({ code: 'custom', message: `Enter at most ${MAX_ENERGY_COST_PER_KWH} per kWh.` });
+      addIssue(ctx, `Enter at most ${MAX_ENERGY_COST_PER_KWH} per kWh.`);
       return z.NEVER;
     }
     return micros;
-  });
+  }));
 
 /** A whole number in [min, max]; blank/null clears it. */
 export const optionalWholeNumber = (label: string, min: number, max: number) =>
-  z
-    .union([z.string(), z.number()], { error: `${label} must be a whole number.` })
-    .nullable()
-    .optional()
-    .transform((value, ctx) => {
+  z.pipe(z.optional(z.nullable(z.union([z.string(), z.number()], { error: `${label} must be a whole number.` }))), z.transform((value, ctx) => {
       if (value === undefined) return undefined;
       if (value === null) return null;
       const text = numberText(value);
       if (text === '') return null;
       if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) {
-        ctx.addIssue({ code: 'custom', message: `${label} must be a whole number of at least ${min}.` });
+        addIssue(ctx, `${label} must be a whole number of at least ${min}.`);
         return z.NEVER;
       }
       const n = Number(text);
       if (n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `${label} must be between ${min} and ${formatCount(max)}.` });
+        addIssue(ctx, `${label} must be between ${min} and ${formatCount(max)}.`);
         return z.NEVER;
       }
       return n;
-    });
+    }));
 
-const timezoneField = z
-  .string({ error: 'Choose a timezone from the list.' })
-  .trim()
-  .refine(isTimezone, { message: 'Choose a timezone from the list.' });
+const timezoneField = z.string({ error: 'Choose a timezone from the list.' }).check(
+  z.trim(),
+  z.refine(isTimezone, { message: 'Choose a timezone from the list.' }),
+);
 
 // ---------------------------------------------------------------------------------------------
 // CIDR (IPv4 only: mining LANs are IPv4).
@@ -132,16 +124,14 @@ export function cidrsOverlap(a: { network: number; prefix: number }, b: { networ
   return ((a.network & mask) >>> 0) === ((b.network & mask) >>> 0);
 }
 
-export const cidrField = z
-  .string({ error: 'Enter a network like 10.0.1.0/24.' })
-  .transform((value, ctx) => {
+export const cidrField = z.pipe(z.string({ error: 'Enter a network like 10.0.1.0/24.' }), z.transform((value, ctx) => {
     const result = parseCidr(value);
     if (!result.ok) {
-      ctx.addIssue({ code: 'custom', message: result.message });
+      addIssue(ctx, result.message);
       return z.NEVER;
     }
     return result.cidr;
-  });
+  }));
 
 export const segmentSchema = z.strictObject({
   cidr: cidrField,
@@ -158,7 +148,7 @@ const fields = {
   city: optionalText(100),
   region: optionalText(100),
   country: optionalText(100),
-  timezone: timezoneField.optional(),
+  timezone: z.optional(timezoneField),
   capacity_kw: optionalWholeNumber('Capacity', 0, 10_000_000),
   energy_cost_per_kwh: energyCostField,
   /** Most staged units the site may hold; blank = twice its units, at least 5,000. */
@@ -168,11 +158,11 @@ const fields = {
 export const createSiteSchema = z.strictObject({
   ...fields,
   /** API only: segments to add with the site (the admin page adds them on the site's page). */
-  network_segments: z.array(segmentSchema).max(MAX_SEGMENTS_PER_SITE, `At most ${MAX_SEGMENTS_PER_SITE} segments per site.`).optional(),
+  network_segments: z.optional(z.array(segmentSchema).check(z.maxLength(MAX_SEGMENTS_PER_SITE, `At most ${MAX_SEGMENTS_PER_SITE} segments per site.`))),
 });
 export type CreateSiteInput = z.output<typeof createSiteSchema>;
 
-export const updateSiteSchema = z.strictObject(fields).partial();
+export const updateSiteSchema = z.partial(z.strictObject(fields));
 export type UpdateSiteInput = z.output<typeof updateSiteSchema>;
 
 /** The admin form posts strings; the field names are the API's. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { TICKET_CATEGORIES, TICKET_STATUSES } from '../db/schema';
 import { optionalEmail, requiredText } from '../lib/validation';
 
@@ -42,11 +42,10 @@ export const MAX_MESSAGE = 20_000;
 
 const message = requiredText('Message', MAX_MESSAGE);
 
-const ids = z
-  .array(z.string().trim().max(64), { error: 'unit_ids must be a list of unit ids.' })
-  .max(100, 'Choose at most 100 units.')
-  .optional()
-  .transform((list) => [...new Set((list ?? []).filter((id) => id !== ''))]);
+const ids = z.pipe(z.optional(z.array(z.string().check(
+  z.trim(),
+  z.maxLength(64),
+), { error: 'unit_ids must be a list of unit ids.' }).check(z.maxLength(100, 'Choose at most 100 units.'))), z.transform((list) => [...new Set((list ?? []).filter((id) => id !== ''))]));
 
 export const createTicketSchema = z.strictObject({
   subject: requiredText('Subject', MAX_SUBJECT),
@@ -54,12 +53,7 @@ export const createTicketSchema = z.strictObject({
   message,
   unit_ids: ids,
   /** "Question this line": the invoice line the ticket disputes (portal only). */
-  invoice_line_id: z
-    .string()
-    .trim()
-    .max(64)
-    .optional()
-    .transform((value) => (value ? value : undefined)),
+  invoice_line_id: z.pipe(z.optional(z.string().check(z.trim(), z.maxLength(64))), z.transform((value) => (value ? value : undefined))),
 });
 export type CreateTicketInput = z.input<typeof createTicketSchema>;
 
@@ -68,9 +62,9 @@ export const customerReplySchema = z.strictObject({ message });
 /** A staff reply (seen by the customer and emailed) or an internal note (neither). */
 export const staffReplySchema = z.strictObject({
   message,
-  internal: z.boolean({ error: 'internal must be true or false.' }).optional().default(false),
+  internal: z._default(z.optional(z.boolean({ error: 'internal must be true or false.' })), false),
   /** After a reply: where the ticket goes (default pending, waiting on the customer). */
-  status: z.enum(TICKET_STATUSES, { error: 'status must be open, pending, resolved or closed.' }).optional(),
+  status: z.optional(z.enum(TICKET_STATUSES, { error: 'status must be open, pending, resolved or closed.' })),
 });
 
 export const statusSchema = z.strictObject({
@@ -78,12 +72,12 @@ export const statusSchema = z.strictObject({
 });
 
 export const assignSchema = z.strictObject({
-  assignee_user_id: z.string().trim().max(64).optional().default(''),
+  assignee_user_id: z._default(z.optional(z.string().check(z.trim(), z.maxLength(64))), ''),
 });
 
 export const disputeCreditSchema = z.strictObject({
-  amount: z.string({ error: 'Enter an amount like 12.50.' }).trim().min(1, 'Enter the credit amount, like 12.50.').max(40),
-  note: z.string().trim().max(2000).optional().default(''),
+  amount: z.string({ error: 'Enter an amount like 12.50.' }).check(z.trim(), z.minLength(1, 'Enter the credit amount, like 12.50.'), z.maxLength(40)),
+  note: z._default(z.optional(z.string().check(z.trim(), z.maxLength(2000))), ''),
 });
 
 export const supportSettingsSchema = z.strictObject({ support_email: optionalEmail() });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { passwordSchema } from '../hosts/schema';
 import { PASSWORD_MAX_LENGTH } from '../auth/password';
 import { requiredEmail, requiredText } from '../lib/validation';
@@ -12,8 +12,8 @@ const grantableRole = z.enum(GRANTABLE_ROLES, { error: 'Choose admin or staff.' 
  * per chosen site (see accessFromForm). `site_ids` comes out as null for every site, or the ids.
  */
 const siteAccessFields = {
-  site_access: z.enum(['all', 'some'], { error: 'Choose every site or some sites.' }).default('all'),
-  site_ids: z.array(z.string().min(1).max(64)).max(500).default([]),
+  site_access: z._default(z.enum(['all', 'some'], { error: 'Choose every site or some sites.' }), 'all'),
+  site_ids: z._default(z.array(z.string().check(z.minLength(1), z.maxLength(64))).check(z.maxLength(500)), []),
 };
 type SiteAccess = { site_access: 'all' | 'some'; site_ids: string[] };
 const someNeedsASite = (value: SiteAccess) => value.site_access === 'all' || value.site_ids.length > 0;
@@ -23,30 +23,27 @@ const toSiteIds = <T extends SiteAccess>({ site_access, site_ids, ...rest }: T) 
   siteIds: site_access === 'all' ? null : [...new Set(site_ids)].sort(),
 });
 
-export const staffInviteSchema = z
-  .object({ email: requiredEmail('Email'), role: grantableRole, ...siteAccessFields })
-  .refine(someNeedsASite, SOME_NEEDS_A_SITE)
-  .transform(toSiteIds);
+export const staffInviteSchema = z.pipe(z.object({ email: requiredEmail('Email'), role: grantableRole, ...siteAccessFields }).check(z.refine(someNeedsASite, SOME_NEEDS_A_SITE)), z.transform(toSiteIds));
 
 export const changeRoleSchema = z.object({ role: grantableRole });
-export const memberSitesSchema = z.object(siteAccessFields).refine(someNeedsASite, SOME_NEEDS_A_SITE).transform(toSiteIds);
+export const memberSitesSchema = z.pipe(z.object(siteAccessFields).check(z.refine(someNeedsASite, SOME_NEEDS_A_SITE)), z.transform(toSiteIds));
 
 /** A new person sets their own name and password when accepting. */
 export const acceptNewSchema = z.object({ name: requiredText('Your name', 120), password: passwordSchema });
 /** Someone who already has an account proves it is them with their password. */
 export const acceptExistingSchema = z.object({
-  password: z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.').max(PASSWORD_MAX_LENGTH),
+  password: z.string({ error: 'Enter your password.' }).check(z.minLength(1, 'Enter your password.'), z.maxLength(PASSWORD_MAX_LENGTH)),
 });
 
 export const transferSchema = z.object({
-  to_user_id: z.string({ error: 'Choose an admin.' }).min(1, 'Choose an admin.').max(64),
-  password: z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.').max(PASSWORD_MAX_LENGTH),
+  to_user_id: z.string({ error: 'Choose an admin.' }).check(z.minLength(1, 'Choose an admin.'), z.maxLength(64)),
+  password: z.string({ error: 'Enter your password.' }).check(z.minLength(1, 'Enter your password.'), z.maxLength(PASSWORD_MAX_LENGTH)),
 });
 
 export const CLOSE_CONFIRMATION_PREFIX = 'close';
 export const closeHostSchema = z.object({
-  confirmation: z.string({ error: 'Type the confirmation.' }).trim().max(200),
-  password: z.string({ error: 'Enter your password.' }).min(1, 'Enter your password.').max(PASSWORD_MAX_LENGTH),
+  confirmation: z.string({ error: 'Type the confirmation.' }).check(z.trim(), z.maxLength(200)),
+  password: z.string({ error: 'Enter your password.' }).check(z.minLength(1, 'Enter your password.'), z.maxLength(PASSWORD_MAX_LENGTH)),
 });
 
 /** Form fields → the shape the schemas take (checkboxes named site_<id>). */
