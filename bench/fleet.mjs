@@ -8,10 +8,9 @@
 // through POST /api/agent/v1/telemetry, so every page below reads real live state and the charts
 // sum a full day of history from the object.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { hashPassword } from '../scripts/demo-data.mjs';
-import { median, row, startWorker } from './lib.mjs';
+import { loadAverage, median, row, startWorker, workerdCpuMs, workerdPids } from './lib.mjs';
 
 const MINERS = Number(process.env.BENCH_FLEET_MINERS ?? 1000);
 const SAMPLES = Number(process.env.BENCH_FLEET_SAMPLES ?? process.env.BENCH_SAMPLES ?? 60);
@@ -95,61 +94,6 @@ function batch(at = Date.now()) {
   });
   return { batch_id: crypto.randomUUID(), sent_at: sampled, miners };
 }
-
-/**
- * CPU time (ms) used so far by the local Worker's processes: wrangler dev's process tree (its
- * proxy, both workerd processes), found by the port on its command line. Beside a median of wall
- * time, CPU per request is a figure a busy machine hardly moves: waiting for a core is not counted.
- * Linux only (/proc); null elsewhere.
- */
-function workerCpu(origin) {
-  const port = new URL(origin).port;
-  let table;
-  try {
-    table = readdirSync('/proc')
-      .filter((pid) => /^\d+$/.test(pid))
-      .flatMap((pid) => {
-        try {
-          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-          return [{ pid, ppid: stat[1], cmd: readFileSync(`/proc/${pid}/cmdline`, 'utf8') }];
-        } catch {
-          return [];
-        }
-      });
-  } catch {
-    return () => null;
-  }
-  const tree = new Set(table.filter((p) => p.cmd.includes(`--port\0${port}\0`)).map((p) => p.pid));
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of table) {
-      if (tree.has(p.pid) || !tree.has(p.ppid)) continue;
-      tree.add(p.pid);
-      grew = true;
-    }
-  }
-  const ticksPerMs = 100 / 1000; // USER_HZ
-  return () => {
-    let ticks = 0;
-    for (const pid of tree) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-        ticks += Number(stat[11]) + Number(stat[12]);
-      } catch {
-        // gone
-      }
-    }
-    return ticks / ticksPerMs;
-  };
-}
-
-const loadAverage = () => {
-  try {
-    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  } catch {
-    return 'unknown';
-  }
-};
 
 /** Signs in with a form POST; returns the named session cookie ("name=value"). */
 export async function signIn(url, origin, credentials, cookieName) {
@@ -244,9 +188,10 @@ export async function benchFleet() {
       ['ref: portal page without fleet', `${portalBase}/profile`, member, MEMBER.email],
     ];
 
-    // Each row also prints the Worker's CPU per request (every process of wrangler dev, from
-    // /proc) against /login's: what the page costs whatever else the machine is doing.
-    const cpuNow = workerCpu(origin);
+    // Each row also prints the Worker's CPU per request (workerd's processes, from /proc) against
+    // /login's: what the page costs whatever else the machine is doing.
+    const pids = workerdPids(worker.pid);
+    const cpuNow = () => (pids.length === 0 ? null : workerdCpuMs(pids));
     let cpuFloor = null;
     const measure = async (fn) => {
       const before = cpuNow();

@@ -1,8 +1,8 @@
 // Shared by the benchmarks: a throwaway local D1 + wrangler dev, and timing helpers.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -80,3 +80,55 @@ export async function median(fn, { samples = 60, warmup = 5 } = {}) {
 
 export const row = (label, ms, floorMs, budget) =>
   `${label.padEnd(40)} ${ms.toFixed(2).padStart(9)} ms   ${(ms / floorMs).toFixed(2)}×${budget ? `   (budget ${budget}×)` : ''}`;
+
+// ---------------------------------------------------------------------------------------------
+// workerd as the kernel sees it (Linux /proc): CPU (utime + stime) and resident memory of every
+// workerd process under wrangler dev (`startWorker`'s pid). Beside a median of wall time, CPU per
+// request is a figure a busy machine hardly moves: waiting for a core is not counted.
+
+const CLOCK_TICK_MS = 10; // USER_HZ is 100 on Linux
+
+export function workerdPids(rootPid) {
+  const children = new Map();
+  const names = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      names.set(Number(entry), stat.slice(stat.indexOf('(') + 1, close));
+      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const found = [];
+  const walk = (pid) => {
+    for (const child of children.get(pid) ?? []) {
+      if (names.get(child)?.startsWith('workerd')) found.push(child);
+      walk(child);
+    }
+  };
+  walk(rootPid);
+  return found;
+}
+
+export function workerdCpuMs(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks * CLOCK_TICK_MS;
+}
+
+export function workerdRssBytes(pids) {
+  let kb = 0;
+  for (const pid of pids) kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  return kb * 1024;
+}
+
+/** The load average as /proc/loadavg prints it (1, 5 and 15 minutes): printed with every run's figures. */
+export const loadAverage = () => loadavg().map((l) => l.toFixed(2)).join(' ');

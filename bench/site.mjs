@@ -11,13 +11,11 @@
 // between. Minute 1 is first contact (every unit looked up in D1); after it, odd minutes measure
 // ingest alone (workerd's CPU from /proc) and even minutes also request the fleet and portal pages
 // over and over while the batches and the alarm run.
-import { readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { loadavg } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { hashPassword } from '../scripts/demo-data.mjs';
 import { signIn } from './fleet.mjs';
-import { median, startWorker } from './lib.mjs';
+import { loadAverage, median, startWorker, workerdCpuMs, workerdPids, workerdRssBytes } from './lib.mjs';
 
 const UNITS = Number(process.env.BENCH_SITE_UNITS ?? 50_000);
 const MINUTES = Math.max(3, Number(process.env.BENCH_SITE_MINUTES ?? 10));
@@ -88,54 +86,6 @@ function batch(from, to, at, minute) {
   return { batch_id: crypto.randomUUID(), sent_at: sampled, miners };
 }
 
-// ---------------------------------------------------------------------------------------------
-// workerd as the kernel sees it: CPU (utime + stime) and resident memory of every workerd
-// process under wrangler dev.
-
-const CLOCK_TICK_MS = 10; // USER_HZ is 100 on Linux
-
-function workerdPids(rootPid) {
-  const children = new Map();
-  const names = new Map();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const close = stat.lastIndexOf(')');
-      names.set(Number(entry), stat.slice(stat.indexOf('(') + 1, close));
-      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const found = [];
-  const walk = (pid) => {
-    for (const child of children.get(pid) ?? []) {
-      if (names.get(child)?.startsWith('workerd')) found.push(child);
-      walk(child);
-    }
-  };
-  walk(rootPid);
-  return found;
-}
-
-function workerdCpuMs(pids) {
-  let ticks = 0;
-  for (const pid of pids) {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticks += Number(fields[11]) + Number(fields[12]);
-  }
-  return ticks * CLOCK_TICK_MS;
-}
-
-function workerdRssBytes(pids) {
-  let kb = 0;
-  for (const pid of pids) kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return kb * 1024;
-}
-
 /**
  * The Worker isolate's V8 heap (the object lives in it under wrangler dev), through the DevTools
  * protocol on wrangler's inspector port; null when it cannot be read.
@@ -192,7 +142,7 @@ const line = (label, text) => console.log(`${label.padEnd(52)} ${text}`);
 
 export async function benchSite() {
   const batches = Math.ceil(UNITS / BATCH);
-  console.log(`\nsite: seeding ${UNITS.toLocaleString('en-US')} units (${CUSTOMERS} customers) into a fresh local D1… (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+  console.log(`\nsite: seeding ${UNITS.toLocaleString('en-US')} units (${CUSTOMERS} customers) into a fresh local D1… (load average ${loadAverage()})`);
   const worker = await startWorker(seedSql());
   const { origin } = worker;
   try {
@@ -311,7 +261,7 @@ export async function benchSite() {
     const pct = (part) => `${((100 * part) / MINUTE_MS).toFixed(1)}% of the minute`;
 
     console.log(
-      `\nsite: ${UNITS.toLocaleString('en-US')} units, ${batches} batches of ${BATCH.toLocaleString('en-US')} per simulated minute, ${MINUTES} simulated minutes in ${runSeconds.toFixed(0)} s (compressed time; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`,
+      `\nsite: ${UNITS.toLocaleString('en-US')} units, ${batches} batches of ${BATCH.toLocaleString('en-US')} per simulated minute, ${MINUTES} simulated minutes in ${runSeconds.toFixed(0)} s (compressed time; load average ${loadAverage()})`,
     );
     line('ingest CPU per minute (workerd, steady minutes)', `${ms(steadyCpu.median)} median, ${ms(steadyCpu.max)} max = ${pct(steadyCpu.median)} (max ${pct(steadyCpu.max)}), n=${steadyCpu.count}`);
     line('ingest wall time per minute (ten POSTs in turn)', `${ms(steadyWall.median)} median, ${ms(steadyWall.max)} max = ${pct(steadyWall.median)}`);
