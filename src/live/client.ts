@@ -1,5 +1,5 @@
 import type { Bindings } from '../env';
-import type { HistoryPoint, LiveKey, LiveMiner, SiteSummary } from '../telemetry/types';
+import type { HistoryPoint, LiveMiner, SiteSummary } from '../telemetry/types';
 import { addTotals, addToPoint, emptyTotals, type LiveTotals } from './aggregate';
 import { compareSorted, liveSortValue, sortedPageOf, type SortedEntry, type SortedPageRequest } from '../telemetry/live-sort';
 

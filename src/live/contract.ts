@@ -1,5 +1,5 @@
 import type { TelemetryBatch } from '../telemetry/batch';
-import type { HistoryPoint, LiveKey, LiveMiner, SiteSummary } from '../telemetry/types';
+import type { HistoryPoint, LiveMiner, SiteSummary } from '../telemetry/types';
 import type { LiveTotals } from './aggregate';
 import type { SortedPage, SortedPageRequest } from '../telemetry/live-sort';
 
@@ -15,7 +15,6 @@ export interface SiteStateApi extends Rpc.DurableObjectBranded {
   /** A validated batch (tests and internal callers). */
   ingest(context: IngestContext, batch: TelemetryBatch): Promise<IngestResult>;
   live(minerIds: string[]): Promise<LiveMiner[]>;
-  liveKeys(minerIds: string[]): Promise<LiveKey[]>;
   /** One page of a live-sorted (and status-filtered) list, sorted inside the object: only the page comes back. */
   sortedPage(request: SortedPageRequest): Promise<SortedPage>;
   summary(): Promise<SiteSummary>;

@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../env';
 import { minerKey, validateTelemetryBatch, type TelemetryBatch } from '../telemetry/batch';
-import type { HistoryPoint, LiveKey, LiveMiner, SiteSummary } from '../telemetry/types';
+import type { HistoryPoint, LiveMiner, SiteSummary } from '../telemetry/types';
 import { liveTotals, type LiveTotals } from './aggregate';
 import { AlertTracker } from './alert-tracker';
 import type { AlarmStep, IngestContext, IngestOutcome, IngestResult, SiteBenchFigures, SiteStateApi } from './contract';
@@ -252,29 +252,8 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
 
   async live(minerIds: string[]): Promise<LiveMiner[]> {
     if (minerIds.length === 0) return [];
-    const rules = await this.alerts.rules(this.store.meta('host_id'));
-    const states = await this.states();
-    const now = Date.now();
-    const siteLast = this.store.lastReportAt();
-    const out: LiveMiner[] = [];
-    for (const id of minerIds) {
-      const miner = states.get(id);
-      if (miner) out.push(toLive(miner, now, siteLast, rules.offlineMinutes * 60_000));
-    }
-    return out;
-  }
-
-  /** Status and sortable values of many miners (a live sort or status filter), nothing else. */
-  async liveKeys(minerIds: string[]): Promise<LiveKey[]> {
-    return (await this.live(minerIds)).map(({ minerId, status, hashrateThs, tempMaxC, powerW, efficiencyJth, uptimeS }) => ({
-      minerId,
-      status,
-      hashrateThs,
-      tempMaxC,
-      powerW,
-      efficiencyJth,
-      uptimeS,
-    }));
+    const liveOf = await this.liveReader();
+    return minerIds.flatMap((id) => liveOf(id) ?? []);
   }
 
   /**
@@ -283,19 +262,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
    * every unit's value (the Worker used to fetch every candidate's keys and sort them itself).
    */
   async sortedPage(request: SortedPageRequest): Promise<SortedPage> {
-    const rules = await this.alerts.rules(this.store.meta('host_id'));
-    const states = await this.states();
-    const now = Date.now();
-    const siteLast = this.store.lastReportAt();
-    const offlineMs = rules.offlineMinutes * 60_000;
-    return sortedPageOf(
-      request,
-      (id) => {
-        const miner = states.get(id);
-        return miner ? toLive(miner, now, siteLast, offlineMs) : undefined;
-      },
-      liveTotals,
-    );
+    return sortedPageOf(request, await this.liveReader(), liveTotals);
   }
 
   async summary(): Promise<SiteSummary> {
@@ -312,12 +279,26 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
   }
 
   private async totalsOf(minerIds: string[] | null): Promise<LiveTotals> {
+    const liveOf = await this.liveReader();
+    const ids = minerIds ?? [...(await this.states()).keys()];
+    return liveTotals(ids.flatMap((id) => liveOf(id) ?? []));
+  }
+
+  /**
+   * Each miner's live state as of now (`toLive`: its status judged by this host's offline rule
+   * and the site's last report); undefined for a miner this site has no state for. The one
+   * conversion behind live, sortedPage and the totals.
+   */
+  private async liveReader(): Promise<(minerId: string) => LiveMiner | undefined> {
     const rules = await this.alerts.rules(this.store.meta('host_id'));
     const states = await this.states();
     const now = Date.now();
     const siteLast = this.store.lastReportAt();
-    const selected = minerIds === null ? [...states.values()] : minerIds.flatMap((id) => states.get(id) ?? []);
-    return liveTotals(selected.map((miner) => toLive(miner, now, siteLast, rules.offlineMinutes * 60_000)));
+    const offlineMs = rules.offlineMinutes * 60_000;
+    return (minerId) => {
+      const miner = states.get(minerId);
+      return miner ? toLive(miner, now, siteLast, offlineMs) : undefined;
+    };
   }
 
   /** 5-minute points summed over the given miners since `sinceMs` (`history.ts`): one unit, or any subset. */

@@ -45,8 +45,8 @@ export interface LiveMiner {
 }
 
 /**
- * What a live sort, a status filter or totals need of a miner: its status and sortable values,
- * without the arrays and strings of its full state (SiteState.liveKeys).
+ * What a live sort, a status filter or totals read of a miner: its status and sortable values,
+ * the part of its full state `liveSortValue` and `liveTotals` look at.
  */
 export type LiveKey = Pick<LiveMiner, 'minerId' | 'status' | 'hashrateThs' | 'tempMaxC' | 'powerW' | 'efficiencyJth' | 'uptimeS'>;
 

@@ -318,17 +318,3 @@ describe('SiteState fleet history', () => {
     expect(await chart()).toEqual(before);
   });
 });
-
-describe('SiteState live keys', () => {
-  it('answers each reported miner’s status and sortable values, the same as its full state', async () => {
-    const { host, ctx, stub } = await siteFixture('Live Keys Host');
-    await stub.ingest(ctx, batchOf([report(nextMac(), { hashrate_ths: 91, power_w: 3100 }), report(nextMac(), { state: 'sleeping', hashrate_ths: 0 })]));
-    const ids = (await db().select().from(miners).where(eq(miners.hostId, host.hostId)).all()).map((m) => m.id);
-    const keys = await stub.liveKeys([...ids, 'never-reported']);
-    const full = await stub.live(ids);
-    expect(keys).toEqual(
-      full.map(({ minerId, status, hashrateThs, tempMaxC, powerW, efficiencyJth, uptimeS }) => ({ minerId, status, hashrateThs, tempMaxC, powerW, efficiencyJth, uptimeS })),
-    );
-    expect(keys.map((k) => k.status).sort()).toEqual(['active', 'sleeping']);
-  });
-});
