@@ -90,25 +90,31 @@ const SOURCES = new Set(['miner', 'pdu', 'spec']);
 
 type Check = (value: unknown) => string | null;
 
-const text = (max: number): Check => (value) =>
+// Each rule a plain function of the value, called with constant limits: see `checkMiner`.
+const textProblem = (value: unknown, max: number): string | null =>
   typeof value !== 'string' ? 'Must be text.' : value.length > max ? `Use at most ${max} characters.` : null;
-const number = (min: number, max: number, integer = false): Check => (value) =>
-  typeof value !== 'number' || !Number.isFinite(value)
-    ? 'Must be a number.'
-    : value < min || value > max
-      ? `Must be between ${min} and ${max}.`
-      : integer && !Number.isInteger(value)
-        ? 'Must be a whole number.'
-        : null;
-const list = (maxItems: number, item: Check): Check => (value) => {
+const numberProblem = (value: unknown, min: number, max: number): string | null =>
+  typeof value !== 'number' || !Number.isFinite(value) ? 'Must be a number.' : value < min || value > max ? `Must be between ${min} and ${max}.` : null;
+const wholeNumberProblem = (value: unknown, min: number, max: number): string | null =>
+  numberProblem(value, min, max) ?? (Number.isInteger(value) ? null : 'Must be a whole number.');
+function numberListProblem(value: unknown, maxItems: number, min: number, max: number): string | null {
   if (!Array.isArray(value)) return 'Must be a list.';
   if (value.length > maxItems) return `At most ${maxItems} items.`;
-  for (const entry of value) {
-    const problem = item(entry);
+  for (let i = 0; i < value.length; i++) {
+    const problem = numberProblem(value[i], min, max);
     if (problem) return problem;
   }
   return null;
-};
+}
+function textListProblem(value: unknown, maxItems: number, max: number): string | null {
+  if (!Array.isArray(value)) return 'Must be a list.';
+  if (value.length > maxItems) return `At most ${maxItems} items.`;
+  for (let i = 0; i < value.length; i++) {
+    const problem = textProblem(value[i], max);
+    if (problem) return problem;
+  }
+  return null;
+}
 const TIME_PROBLEM = 'Use an ISO 8601 time, like 2026-11-26T21:59:58Z.';
 /** Epoch ms of an ISO 8601 time with a zone, or NaN when it is not one. */
 const isoMs = (value: unknown): number => (typeof value === 'string' && ISO_TIME.test(value) ? Date.parse(value) : Number.NaN);
@@ -130,7 +136,7 @@ const poolApply: Check = (value) => {
   if (atProblem) return `at: ${atProblem}`;
   if (report.message === null) delete report.message;
   else if (report.message !== undefined) {
-    const problem = text(POOL_APPLY_MESSAGE_MAX)(report.message);
+    const problem = textProblem(report.message, POOL_APPLY_MESSAGE_MAX);
     if (problem) return `message: ${problem}`;
   }
   return null;
@@ -146,49 +152,25 @@ const pduReport: Check = (value) => {
   const report = value as Record<string, unknown>;
   const extra = Object.keys(report).find((key) => !PDU_KEYS.has(key));
   if (extra !== undefined) return `Unknown field ${extra.slice(0, 40)}: use pdu_id, outlet, sampled_at, power_w and energy_wh.`;
-  const id = text(64)(report.pdu_id) ?? ((report.pdu_id as string).trim() === '' ? 'Must not be empty.' : null);
+  const id = textProblem(report.pdu_id, 64) ?? ((report.pdu_id as string).trim() === '' ? 'Must not be empty.' : null);
   if (id) return `pdu_id: ${id}`;
   if (typeof report.outlet !== 'string' || !PDU_OUTLET_PATTERN.test(report.outlet)) return 'outlet: Use the outlet number as the PDU indexes it, like 7 or 1.1.7.';
   const atProblem = time(report.sampled_at);
   if (atProblem) return `sampled_at: ${atProblem}`;
   if (report.power_w === undefined && report.energy_wh === undefined) return 'Needs power_w, energy_wh or both.';
   if (report.power_w !== undefined) {
-    const problem = number(0, 100_000)(report.power_w);
+    const problem = numberProblem(report.power_w, 0, 100_000);
     if (problem) return `power_w: ${problem}`;
   }
   if (report.energy_wh !== undefined) {
-    const problem = number(0, Number.MAX_SAFE_INTEGER, true)(report.energy_wh);
+    const problem = wholeNumberProblem(report.energy_wh, 0, Number.MAX_SAFE_INTEGER);
     if (problem) return `energy_wh: ${problem}`;
   }
   return null;
 };
 
-const serialText = text(64);
-/**
- * Optional fields and their rules; absent (or null) means unknown. Each with a reader naming its property: `miner[field]` with a field that changes every step is
- * a megamorphic lookup, and was most of the validator's time on a 5,000-miner batch.
- */
-const OPTIONAL: [keyof TelemetryMiner, (miner: Readonly<Record<string, unknown>>) => unknown, Check][] = [
-  ['serial', (m) => m.serial, (v) => serialText(v) ?? ((v as string).trim() === '' ? 'Must not be empty.' : null)],
-  ['ip', (m) => m.ip, text(45)],
-  ['vendor', (m) => m.vendor, text(64)],
-  ['model', (m) => m.model, text(96)],
-  ['firmware', (m) => m.firmware, text(128)],
-  ['hashrate_ths', (m) => m.hashrate_ths, number(0, 100_000)],
-  ['hashrate_avg_ths', (m) => m.hashrate_avg_ths, number(0, 100_000)],
-  ['expected_hashrate_ths', (m) => m.expected_hashrate_ths, number(0, 100_000)],
-  ['board_temps_c', (m) => m.board_temps_c, list(64, number(-60, 200))],
-  ['chip_temps_c', (m) => m.chip_temps_c, list(64, number(-60, 200))],
-  ['fans_rpm', (m) => m.fans_rpm, list(16, number(0, 100_000))],
-  ['power_w', (m) => m.power_w, number(0, 100_000)],
-  ['power_source', (m) => m.power_source, (v) => (typeof v === 'string' && SOURCES.has(v) ? null : 'Use miner, pdu or spec.')],
-  ['pool_url', (m) => m.pool_url, text(512)],
-  ['pool_user', (m) => m.pool_user, text(256)],
-  ['uptime_s', (m) => m.uptime_s, number(0, 10 * 365 * 86_400, true)],
-  ['errors', (m) => m.errors, list(50, text(500))],
-  ['pool_apply', (m) => m.pool_apply, poolApply],
-  ['pdu', (m) => m.pdu, pduReport],
-];
+const serialProblem = (value: unknown): string | null => textProblem(value, 64) ?? ((value as string).trim() === '' ? 'Must not be empty.' : null);
+const sourceProblem = (value: unknown): string | null => (typeof value === 'string' && SOURCES.has(value) ? null : 'Use miner, pdu or spec.');
 
 /**
  * `sampled_at` parsed once per distinct string: an agent stamps a whole poll cycle alike, so a
@@ -237,17 +219,70 @@ function checkMiner(raw: unknown, now: number | undefined, times: SampleTimes): 
     if (sampledAt < now - MAX_SAMPLE_AGE_MS) return ['sampled_at', 'Is older than 24 hours, the spool’s horizon: such a sample can no longer be told from a replay.'];
   }
   if (typeof miner.state !== 'string' || !STATES.has(miner.state)) return ['state', 'Use mining, sleeping or error.'];
-  for (const [field, read, check] of OPTIONAL) {
-    const value = read(miner);
-    if (value === undefined) continue;
-    if (value === null) {
-      delete miner[field];
-      continue;
-    }
-    const problem = check(value);
-    if (problem) return [field, problem];
-    if (field === 'serial') miner.serial = (value as string).trim();
+  // Optional fields in the wire format's order (the first bad one is named); absent stays absent,
+  // null is deleted (unknown). One line a field, each read by name: see `textProblem`.
+  let value: unknown;
+  let problem: string | null;
+  value = miner.serial;
+  if (value === null) delete miner.serial;
+  else if (value !== undefined) {
+    if ((problem = serialProblem(value))) return ['serial', problem];
+    miner.serial = (value as string).trim();
   }
+  value = miner.ip;
+  if (value === null) delete miner.ip;
+  else if (value !== undefined && (problem = textProblem(value, 45))) return ['ip', problem];
+  value = miner.vendor;
+  if (value === null) delete miner.vendor;
+  else if (value !== undefined && (problem = textProblem(value, 64))) return ['vendor', problem];
+  value = miner.model;
+  if (value === null) delete miner.model;
+  else if (value !== undefined && (problem = textProblem(value, 96))) return ['model', problem];
+  value = miner.firmware;
+  if (value === null) delete miner.firmware;
+  else if (value !== undefined && (problem = textProblem(value, 128))) return ['firmware', problem];
+  value = miner.hashrate_ths;
+  if (value === null) delete miner.hashrate_ths;
+  else if (value !== undefined && (problem = numberProblem(value, 0, 100_000))) return ['hashrate_ths', problem];
+  value = miner.hashrate_avg_ths;
+  if (value === null) delete miner.hashrate_avg_ths;
+  else if (value !== undefined && (problem = numberProblem(value, 0, 100_000))) return ['hashrate_avg_ths', problem];
+  value = miner.expected_hashrate_ths;
+  if (value === null) delete miner.expected_hashrate_ths;
+  else if (value !== undefined && (problem = numberProblem(value, 0, 100_000))) return ['expected_hashrate_ths', problem];
+  value = miner.board_temps_c;
+  if (value === null) delete miner.board_temps_c;
+  else if (value !== undefined && (problem = numberListProblem(value, 64, -60, 200))) return ['board_temps_c', problem];
+  value = miner.chip_temps_c;
+  if (value === null) delete miner.chip_temps_c;
+  else if (value !== undefined && (problem = numberListProblem(value, 64, -60, 200))) return ['chip_temps_c', problem];
+  value = miner.fans_rpm;
+  if (value === null) delete miner.fans_rpm;
+  else if (value !== undefined && (problem = numberListProblem(value, 16, 0, 100_000))) return ['fans_rpm', problem];
+  value = miner.power_w;
+  if (value === null) delete miner.power_w;
+  else if (value !== undefined && (problem = numberProblem(value, 0, 100_000))) return ['power_w', problem];
+  value = miner.power_source;
+  if (value === null) delete miner.power_source;
+  else if (value !== undefined && (problem = sourceProblem(value))) return ['power_source', problem];
+  value = miner.pool_url;
+  if (value === null) delete miner.pool_url;
+  else if (value !== undefined && (problem = textProblem(value, 512))) return ['pool_url', problem];
+  value = miner.pool_user;
+  if (value === null) delete miner.pool_user;
+  else if (value !== undefined && (problem = textProblem(value, 256))) return ['pool_user', problem];
+  value = miner.uptime_s;
+  if (value === null) delete miner.uptime_s;
+  else if (value !== undefined && (problem = wholeNumberProblem(value, 0, 10 * 365 * 86_400))) return ['uptime_s', problem];
+  value = miner.errors;
+  if (value === null) delete miner.errors;
+  else if (value !== undefined && (problem = textListProblem(value, 50, 500))) return ['errors', problem];
+  value = miner.pool_apply;
+  if (value === null) delete miner.pool_apply;
+  else if (value !== undefined && (problem = poolApply(value))) return ['pool_apply', problem];
+  value = miner.pdu;
+  if (value === null) delete miner.pdu;
+  else if (value !== undefined && (problem = pduReport(value))) return ['pdu', problem];
   if (miner.mac === undefined && miner.serial === undefined && miner.ip === undefined) {
     return ['mac', 'Each miner needs a mac, a serial or (for firmware that reports neither) its ip.'];
   }

@@ -47,6 +47,62 @@ describe('MAC addresses: the canonical form as sent, any other spelling normalis
   });
 });
 
+describe('the optional fields, checked one line a field: the same rule and message for each', () => {
+  // Messages as the table-driven validator gave them before it was unrolled (bench/README.md).
+  const cases: [string, unknown, string][] = [
+    ['serial', 7, 'Must be text.'],
+    ['serial', '   ', 'Must not be empty.'],
+    ['serial', 'x'.repeat(65), 'Use at most 64 characters.'],
+    ['ip', 5, 'Must be text.'],
+    ['ip', 'x'.repeat(46), 'Use at most 45 characters.'],
+    ['vendor', {}, 'Must be text.'],
+    ['vendor', 'x'.repeat(65), 'Use at most 64 characters.'],
+    ['model', 'x'.repeat(97), 'Use at most 96 characters.'],
+    ['firmware', 'x'.repeat(129), 'Use at most 128 characters.'],
+    ['hashrate_ths', '95', 'Must be a number.'],
+    ['hashrate_ths', -1, 'Must be between 0 and 100000.'],
+    ['hashrate_ths', Infinity, 'Must be a number.'],
+    ['hashrate_avg_ths', 100_001, 'Must be between 0 and 100000.'],
+    ['expected_hashrate_ths', true, 'Must be a number.'],
+    ['board_temps_c', 62, 'Must be a list.'],
+    ['board_temps_c', [62, 'hot'], 'Must be a number.'],
+    ['board_temps_c', [201], 'Must be between -60 and 200.'],
+    ['board_temps_c', Array(65).fill(1), 'At most 64 items.'],
+    ['chip_temps_c', [-61], 'Must be between -60 and 200.'],
+    ['fans_rpm', Array(17).fill(1), 'At most 16 items.'],
+    ['fans_rpm', [100_001], 'Must be between 0 and 100000.'],
+    ['power_w', -5, 'Must be between 0 and 100000.'],
+    ['power_source', 'grid', 'Use miner, pdu or spec.'],
+    ['power_source', 3, 'Use miner, pdu or spec.'],
+    ['pool_url', 'x'.repeat(513), 'Use at most 512 characters.'],
+    ['pool_user', 'x'.repeat(257), 'Use at most 256 characters.'],
+    ['uptime_s', 1.5, 'Must be a whole number.'],
+    ['uptime_s', -1, 'Must be between 0 and 315360000.'],
+    ['uptime_s', 'long', 'Must be a number.'],
+    ['errors', 'boom', 'Must be a list.'],
+    ['errors', [1], 'Must be text.'],
+    ['errors', Array(51).fill('e'), 'At most 50 items.'],
+    ['errors', ['x'.repeat(501)], 'Use at most 500 characters.'],
+    ['pool_apply', 'done', 'Must be an object with status, at and an optional message.'],
+    ['pdu', [], 'Must be an object with pdu_id, outlet, sampled_at, power_w and energy_wh.'],
+  ];
+
+  it.each(cases)('%s = %j: %s', (field, value, message) => {
+    expect(fieldsOf([miner({ [field]: value })])).toEqual({ [`miners.0.${field}`]: message });
+  });
+
+  it('drops every null optional field (unknown) and keeps the rest', () => {
+    const fields = ['serial', 'ip', 'vendor', 'model', 'firmware', 'hashrate_ths', 'hashrate_avg_ths', 'expected_hashrate_ths', 'board_temps_c', 'chip_temps_c', 'fans_rpm', 'power_w', 'power_source', 'pool_url', 'pool_user', 'uptime_s', 'errors', 'pool_apply', 'pdu'];
+    const result = validateTelemetryBatch(batch([miner({ ...Object.fromEntries(fields.map((f) => [f, null])), serial: ' S1 ', power_w: 3000 })]), NOW);
+    expect(result.ok && result.batch.miners[0]).toEqual({ mac: 'a0:b1:c2:d3:e4:f5', sampled_at: '2026-11-26T21:59:58Z', state: 'mining', serial: 'S1', power_w: 3000 });
+  });
+
+  it('names the first bad field in the wire order, one per miner', () => {
+    expect(fieldsOf([miner({ errors: 'boom', ip: 5, fans_rpm: 'fast' })])).toEqual({ 'miners.0.ip': 'Must be text.' });
+    expect(fieldsOf([miner({ pdu: [], uptime_s: -1 })])).toEqual({ 'miners.0.uptime_s': 'Must be between 0 and 315360000.' });
+  });
+});
+
 describe('newestSamples: one sample per unit, the count ingest answers with', () => {
   const registry = new Map<string, Registered>([
     [minerKey({ mac: 'a0:b1:c2:d3:e4:f5' }), { minerId: 'm1', customerId: null, nominalMths: null, nominalW: null }],
