@@ -1,5 +1,5 @@
 import { minerKey, SampleTimes, type TelemetryMiner } from '../telemetry/batch';
-import { hourOf, MAX_GAP_MS, splitByHour, wattMsToWh } from '../telemetry/energy';
+import { eachHourOf, hourOf, MAX_GAP_MS, splitByHour, wattMsToWh } from '../telemetry/energy';
 import { bucketOf, HISTORY_BUCKET_MS, tempMaxOf, type MinerLiveState, type MinerStates, type OpenBucket, type OpenHour } from './miner-state';
 import type { Registered } from './registry';
 
@@ -68,10 +68,18 @@ export function foldBatch(states: MinerStates, registry: ReadonlyMap<string, Reg
  * for the registry and the fold).
  */
 export function newestSamples(registry: ReadonlyMap<string, Registered>, reported: readonly TelemetryMiner[], keys: readonly string[] = reported.map(minerKey)): Map<string, AdvancedSample> {
+  return newestOf(reported, keys.map((key) => registry.get(key)));
+}
+
+/**
+ * `newestSamples` for miners already matched to their registry entries (`regs[i]` is
+ * `reported[i]`'s, undefined when unknown): what ingest has from `MinerRegistry.resolve`.
+ */
+export function newestOf(reported: readonly TelemetryMiner[], regs: readonly (Registered | undefined)[]): Map<string, AdvancedSample> {
   const newest = new Map<string, AdvancedSample>();
   const times = new SampleTimes();
   for (let i = 0; i < reported.length; i++) {
-    const reg = registry.get(keys[i]!);
+    const reg = regs[i];
     if (!reg) continue;
     const miner = reported[i]!;
     const t = times.ms(miner.sampled_at);
@@ -105,7 +113,7 @@ export function foldSamples(states: MinerStates, newest: ReadonlyMap<string, Adv
     }
     addToBucket(state.bucket, miner, tempMax);
     takeLatest(state, miner, reg, t, tempMax);
-    states.set(reg.minerId, state);
+    if (!prev) states.set(reg.minerId, state);
     advanced.push(sample);
   }
   return advanced;
@@ -153,7 +161,7 @@ const pduKeyOf = (report: NonNullable<TelemetryMiner['pdu']>) => `${report.pdu_i
  * before this sample replaces them.
  */
 function foldEnergy(state: MinerLiveState, prev: MinerLiveState, reg: Registered, t: number, effects: FoldEffects | null, counterWh: number | null = null) {
-  for (const [hour, ms] of splitByHour(prev.t, t)) {
+  eachHourOf(prev.t, t, (hour, ms) => {
     const acc = openHour(state, hour, effects);
     if (counterWh !== null) {
       acc.wh += (counterWh * ms) / (t - prev.t);
@@ -173,7 +181,7 @@ function foldEnergy(state: MinerLiveState, prev: MinerLiveState, reg: Registered
       acc.onMs += ms;
       acc.hashMs += (prev.hashrate ?? 0) * ms;
     }
-  }
+  });
 }
 
 /**

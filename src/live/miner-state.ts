@@ -80,11 +80,12 @@ export type MinerStates = Map<string, MinerLiveState>;
 
 /** The hottest of a sample's board and chip readings, or null when it reported none. */
 export function tempMaxOf(sample: { board_temps_c?: number[]; chip_temps_c?: number[] }): number | null {
-  // A loop, not Math.max(...spread): this runs for every sample of every batch.
-  let max: number | null = null;
-  for (const values of [sample.board_temps_c, sample.chip_temps_c]) {
-    if (values) for (const value of values) if (max === null || value > max) max = value;
-  }
+  // Loops, not Math.max(...spread) nor a list of the two lists: this runs for every sample of every batch.
+  return maxOf(sample.chip_temps_c, maxOf(sample.board_temps_c, null));
+}
+
+function maxOf(values: readonly number[] | undefined, max: number | null): number | null {
+  if (values) for (let i = 0; i < values.length; i++) if (max === null || values[i]! > max) max = values[i]!;
   return max;
 }
 

@@ -49,6 +49,39 @@ export interface Resolution {
   refused: RefusedMiner[];
 }
 
+/** Entries by the identifier itself, one map per kind of `minerKey` (`mac:`, `serial:`, `ip:`). */
+export interface RegistryIndex {
+  mac: Map<string, Registered>;
+  serial: Map<string, Registered>;
+  ip: Map<string, Registered>;
+}
+
+export function indexByIdentifier(entries: ReadonlyMap<string, Registered>): RegistryIndex {
+  const index: RegistryIndex = { mac: new Map(), serial: new Map(), ip: new Map() };
+  for (const [key, reg] of entries) {
+    const colon = key.indexOf(':');
+    const kind = key.slice(0, colon);
+    const byKind = kind === 'mac' ? index.mac : kind === 'serial' ? index.serial : kind === 'ip' ? index.ip : null;
+    byKind?.set(key.slice(colon + 1), reg);
+  }
+  return index;
+}
+
+/**
+ * `entries.get(minerKey(miner))` for each miner, without building a key string per miner: on a
+ * 5,000-miner batch the concatenated keys (each flattened and hashed on its first lookup) were
+ * the registry's whole cost (bench/README.md, "Where ingest time goes"). `${miner.ip}` is what
+ * minerKey writes after `ip:`, so a miner with neither MAC nor serial matches the same way.
+ */
+export function matchAll(index: RegistryIndex, reported: readonly TelemetryMiner[]): (Registered | undefined)[] {
+  const regs: (Registered | undefined)[] = new Array(reported.length);
+  for (let i = 0; i < reported.length; i++) {
+    const miner = reported[i]!;
+    regs[i] = miner.mac ? index.mac.get(miner.mac) : miner.serial ? index.serial.get(miner.serial) : index.ip.get(`${miner.ip}`);
+  }
+  return regs;
+}
+
 /**
  * Staged units a site may hold when staff set no cap: twice its units, and never fewer than
  * STAGING_CAP_FLOOR, so a new site can stage its first fleet. Every tenant shares one D1.
@@ -60,6 +93,9 @@ export class MinerRegistry {
   private entries: Map<string, Registered> | null = null;
   /** Owner by miner id, built from `entries` when first asked and dropped whenever they change. */
   private owners: Map<string, string | null> | null = null;
+  /** `entries` by identifier (`indexByIdentifier`), likewise built when first asked and dropped on change. */
+  private index: RegistryIndex | null = null;
+  private changes = 0;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -89,6 +125,17 @@ export class MinerRegistry {
     return this.ownerMap().get(minerId) ?? null;
   }
 
+  /** Counts changes to the entries: a `match` answer holds while this is unchanged. */
+  get version(): number {
+    return this.changes;
+  }
+
+  /** Each reported miner's entry, in order (undefined: not known). */
+  match(reported: readonly TelemetryMiner[]): (Registered | undefined)[] {
+    this.index ??= indexByIdentifier(this.load());
+    return matchAll(this.index, reported);
+  }
+
   private ownerMap(): Map<string, string | null> {
     this.owners ??= new Map([...this.load().values()].map((r) => [r.minerId, r.customerId]));
     return this.owners;
@@ -100,11 +147,10 @@ export class MinerRegistry {
    * objects or two batches racing for the same MAC end with one row), up to the site's staging
    * cap. A miner whose row belongs to another site (or to none), or beyond the cap, is refused:
    * named in the answer, never written (the fold skips miners the registry does not know).
-   * `keys` are the miners' `minerKey`s when the caller has them already.
+   * `regs` are the miners' entries (`match`) when the caller has them already.
    */
-  async resolve(site: SiteRef, reported: readonly TelemetryMiner[], keys: readonly string[] = reported.map(minerKey), now = Date.now()): Promise<Resolution> {
-    const registry = this.load();
-    const unknown = reported.filter((_, i) => !registry.has(keys[i]!));
+  async resolve(site: SiteRef, reported: readonly TelemetryMiner[], regs: (Registered | undefined)[] = this.match(reported), now = Date.now()): Promise<Resolution> {
+    const unknown = reported.filter((_, i) => regs[i] === undefined);
     if (unknown.length === 0) return { staged: 0, refused: [] };
     const refused = new Map<string, RefusedMiner['reason']>();
     const found = await this.lookupInventory(site, unknown, refused);
@@ -204,6 +250,8 @@ export class MinerRegistry {
       execJsonRows(this.sql, 'DELETE FROM registry WHERE key IN (SELECT value FROM json_each(?))', gone);
       for (const key of gone) this.load().delete(key);
       this.owners = null;
+      this.index = null;
+      this.changes += 1;
     }
     this.save(entries);
   }
@@ -241,6 +289,8 @@ export class MinerRegistry {
     const map = this.load();
     for (const [key, value] of entries) map.set(key, value);
     this.owners = null;
+    this.index = null;
+    this.changes += 1;
   }
 
   /**

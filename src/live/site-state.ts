@@ -1,11 +1,11 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../env';
-import { minerKey, validateTelemetryBatch, type TelemetryBatch } from '../telemetry/batch';
+import { validateTelemetryBatch, type TelemetryBatch } from '../telemetry/batch';
 import type { HistoryPoint, LiveMiner, SiteSummary } from '../telemetry/types';
 import { liveTotals, type LiveTotals } from './aggregate';
 import { AlertTracker } from './alert-tracker';
 import type { AlarmStep, IngestContext, IngestOutcome, IngestResult, SiteBenchFigures, SiteStateApi } from './contract';
-import { closeQuietPeriods, emptyEffects, foldBatch, foldSamples, newestSamples, type FoldEffects } from './fold';
+import { closeQuietPeriods, emptyEffects, foldSamples, newestOf, type FoldEffects } from './fold';
 import { gunzipText, gzip } from './gzip';
 import { HistoryRoom } from './history';
 import { toLive, type MinerStates } from './miner-state';
@@ -111,15 +111,18 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     this.store.bind(context);
     this.store.rememberPlatformOrigin(context.origin);
     if (this.store.seen(batch.batch_id)) return { duplicate: true, accepted: 0, staged: 0, refused: [] };
-    // Built once for the registry and the fold: each is a new string per miner.
-    const keys = batch.miners.map(minerKey);
-    const { staged, refused } = await this.registry.resolve(context, batch.miners, keys);
+    // Each miner's registry entry, matched once for the registry and the fold (again only if the
+    // registry changed meanwhile: new miners resolved, or a refresh during one of the awaits).
+    let regs = this.registry.match(batch.miners);
+    const matchedAt = this.registry.version;
+    const { staged, refused } = await this.registry.resolve(context, batch.miners, regs);
     // The guard's facts are read once when the object first ingests, then on the registry's cadence.
     if (this.store.meta(POOL_FACTS_KEY) === null) await this.refreshPoolFacts();
     const rules = await this.alerts.rules(context.hostId);
     const states = await this.states();
+    if (this.registry.version !== matchedAt) regs = this.registry.match(batch.miners);
     // One sample per known unit: what the fold takes, and how many units the batch reported.
-    const samples = newestSamples(this.registry.all(), batch.miners, keys);
+    const samples = newestOf(batch.miners, regs);
     const now = Date.now();
     try {
       this.ctx.storage.transactionSync(() => {
@@ -159,7 +162,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
   private async states(): Promise<MinerStates> {
     if (this.miners) return this.miners;
     this.loading ??= this.store
-      .load((states, miners) => foldBatch(states, this.registry.all(), miners, null))
+      .load((states, miners) => foldSamples(states, newestOf(miners, this.registry.match(miners)), null))
       .then((states) => (this.miners = states))
       .finally(() => {
         this.loading = null;

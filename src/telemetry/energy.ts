@@ -10,16 +10,24 @@ export const MAX_GAP_MS = 10 * 60 * 1000;
 
 export const hourOf = (t: number) => Math.floor(t / HOUR_MS) * HOUR_MS;
 
-/** [hourStart, milliseconds] pieces of the interval [start, end). */
-export function splitByHour(start: number, end: number): [number, number][] {
-  const pieces: [number, number][] = [];
+/**
+ * Calls `visit(hourStart, milliseconds)` for each piece of the interval [start, end), in order:
+ * `splitByHour` without a list, for the ingest fold (once per sample of every batch).
+ */
+export function eachHourOf(start: number, end: number, visit: (hour: number, ms: number) => void) {
   let cursor = start;
   while (cursor < end) {
     const hour = hourOf(cursor);
     const until = Math.min(end, hour + HOUR_MS);
-    pieces.push([hour, until - cursor]);
+    visit(hour, until - cursor);
     cursor = until;
   }
+}
+
+/** [hourStart, milliseconds] pieces of the interval [start, end). */
+export function splitByHour(start: number, end: number): [number, number][] {
+  const pieces: [number, number][] = [];
+  eachHourOf(start, end, (hour, ms) => pieces.push([hour, ms]));
   return pieces;
 }
 

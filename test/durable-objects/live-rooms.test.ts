@@ -8,6 +8,7 @@ import { gzip } from '../../src/live/gzip';
 import { HistoryRoom } from '../../src/live/history';
 import type { MinerStates } from '../../src/live/miner-state';
 import { MinerRegistry } from '../../src/live/registry';
+import { minerKey } from '../../src/telemetry/batch';
 import { LiveStore } from '../../src/live/store';
 import { UsageRoom } from '../../src/live/usage';
 import { DEFAULT_ALERT_RULES } from '../../src/telemetry/alerts';
@@ -84,6 +85,28 @@ describe('MinerRegistry', () => {
       expect([...registry.all().values()][0]).toMatchObject({ minerId: row!.id, nominalW: 3250 });
       // Another instance over the same SQLite sees the mirror without asking D1.
       expect(new MinerRegistry(sql, env.DB).all().size).toBe(1);
+    });
+  });
+});
+
+describe('MinerRegistry.match (ingest matches a batch without a key string per miner)', () => {
+  it('answers what all().get(minerKey) answers, and its version tells when an answer went stale', async () => {
+    const { host, site, mac } = await siteWithMiner('Registry Match Host');
+    await inFreshObject(async (sql) => {
+      const registry = new MinerRegistry(sql, env.DB);
+      const reported = [report(mac), report(nextMac()), { ...report(mac), mac: undefined, serial: 'S-NONE' }];
+      expect(registry.match(reported)).toEqual([undefined, undefined, undefined]);
+      const before = registry.version;
+      await registry.resolve(site, [report(mac)]);
+      expect(registry.version).not.toBe(before);
+      const [row] = await db().select().from(miners).where(eq(miners.hostId, host.hostId)).all();
+      expect(registry.match(reported).map((r) => r?.minerId)).toEqual([row!.id, undefined, undefined]);
+      expect(registry.match(reported)).toEqual(reported.map((m) => registry.all().get(minerKey(m))));
+      // An answer holds while nothing changed: the same batch matched again costs no version.
+      const after = registry.version;
+      registry.match(reported);
+      await registry.resolve(site, [report(mac)]);
+      expect(registry.version).toBe(after);
     });
   });
 });

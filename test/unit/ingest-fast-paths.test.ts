@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { foldBatch, foldSamples, newestSamples, emptyEffects } from '../../src/live/fold';
+import { foldBatch, foldSamples, newestOf, newestSamples, emptyEffects } from '../../src/live/fold';
+import { indexByIdentifier, matchAll } from '../../src/live/registry';
 import type { MinerStates } from '../../src/live/miner-state';
 import { tempMaxOf } from '../../src/live/miner-state';
 import type { Registered } from '../../src/live/registry';
@@ -100,6 +101,38 @@ describe('the optional fields, checked one line a field: the same rule and messa
   it('names the first bad field in the wire order, one per miner', () => {
     expect(fieldsOf([miner({ errors: 'boom', ip: 5, fans_rpm: 'fast' })])).toEqual({ 'miners.0.ip': 'Must be text.' });
     expect(fieldsOf([miner({ pdu: [], uptime_s: -1 })])).toEqual({ 'miners.0.uptime_s': 'Must be between 0 and 315360000.' });
+  });
+});
+
+describe('matching a batch by identifier: what registry.get(minerKey(miner)) answers', () => {
+  it('by MAC, else serial, else IP, each kind in its own map; unknown and other kinds stay unknown', () => {
+    const reg = (minerId: string): Registered => ({ minerId, customerId: null, nominalMths: null, nominalW: null });
+    const entries = new Map<string, Registered>([
+      ['mac:a0:b1:c2:d3:e4:f5', reg('m-mac')],
+      ['serial:S2', reg('m-serial')],
+      ['ip:10.0.0.7', reg('m-ip')],
+      // A serial that looks like a MAC, and an IP that looks like a serial, are not those kinds.
+      ['serial:a0:b1:c2:d3:e4:f6', reg('m-serial-2')],
+      ['ip:S3', reg('m-ip-2')],
+    ]);
+    const reported = [
+      miner(),
+      miner({ mac: undefined, serial: 'S2', ip: '10.0.0.7' }),
+      miner({ mac: undefined, ip: '10.0.0.7' }),
+      miner({ mac: 'a0:b1:c2:d3:e4:f6' }),
+      miner({ mac: undefined, serial: 'S3' }),
+      miner({ mac: undefined, serial: 'a0:b1:c2:d3:e4:f6' }),
+      miner({ mac: '02:00:00:00:00:09', serial: 'S2' }),
+    ] as TelemetryMiner[];
+    const matched = matchAll(indexByIdentifier(entries), reported);
+    expect(matched).toEqual(reported.map((m) => entries.get(minerKey(m))));
+    expect(matched.map((r) => r?.minerId)).toEqual(['m-mac', 'm-serial', 'm-ip', undefined, undefined, 'm-serial-2', undefined]);
+  });
+
+  it('newestOf with matched entries equals newestSamples with the registry', () => {
+    const entries = new Map<string, Registered>([[minerKey({ mac: 'a0:b1:c2:d3:e4:f5' }), { minerId: 'm1', customerId: null, nominalMths: null, nominalW: null }]]);
+    const reported = [miner({ hashrate_ths: 1 }), miner({ sampled_at: '2026-11-26T21:59:59Z', hashrate_ths: 2 }), miner({ mac: '02:00:00:00:00:09' })] as TelemetryMiner[];
+    expect(newestOf(reported, matchAll(indexByIdentifier(entries), reported))).toEqual(newestSamples(entries, reported));
   });
 });
 
