@@ -4,7 +4,7 @@
 // reads and parses the JSON (DESIGN.md §10 budget: at most 2×).
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { median, row, startWorker } from './lib.mjs';
+import { loadAverage, median, row, startWorker, workerdCpuMs, workerdPids } from './lib.mjs';
 
 const MINERS = Number(process.env.BENCH_MINERS ?? 5000);
 const SAMPLES = Number(process.env.BENCH_INGEST_SAMPLES ?? 20);
@@ -71,12 +71,22 @@ export async function benchIngest() {
     const firstResult = await post('/api/agent/v1/telemetry', gzipSync(JSON.stringify(batch(999))));
     const firstMs = performance.now() - first;
     if (firstResult.miners_staged !== MINERS) throw new Error(`expected ${MINERS} staged, got ${JSON.stringify(firstResult)}`);
-    const floor = await median((i) => post('/dev/bench/parse-only', bodies[i]), { samples: SAMPLES });
-    const ingest = await median((i) => post('/api/agent/v1/telemetry', bodies[i]), { samples: SAMPLES });
-    console.log(`\ningest: one ${MINERS.toLocaleString('en-US')}-miner batch (${(bodies[0].length / 1024).toFixed(0)} KiB gzip), median of ${SAMPLES}`);
-    console.log(row('parse-only floor', floor, floor));
-    console.log(row('telemetry ingest (steady state)', ingest, floor, 2));
-    console.log(row('first batch (stages every miner in D1)', firstMs, floor));
+    // Beside the wall medians, workerd's CPU per request (D1 and the object included: they run in
+    // workerd too): a figure a busy machine hardly moves, since waiting for a core is not counted.
+    const pids = workerdPids(worker.pid);
+    const measure = async (path) => {
+      const before = pids.length === 0 ? null : workerdCpuMs(pids);
+      const ms = await median((i) => post(path, bodies[i]), { samples: SAMPLES });
+      const after = pids.length === 0 ? null : workerdCpuMs(pids);
+      return { ms, cpu: before === null ? null : (after - before) / (SAMPLES + 5) };
+    };
+    const floor = await measure('/dev/bench/parse-only');
+    const ingest = await measure('/api/agent/v1/telemetry');
+    const cpuText = ({ cpu }) => (cpu === null || !floor.cpu ? '' : `   CPU ${cpu.toFixed(1).padStart(5)} ms/request ${(cpu / floor.cpu).toFixed(2)}×`);
+    console.log(`\ningest: one ${MINERS.toLocaleString('en-US')}-miner batch (${(bodies[0].length / 1024).toFixed(0)} KiB gzip), median of ${SAMPLES}; load average ${loadAverage()}`);
+    console.log(row('parse-only floor', floor.ms, floor.ms) + cpuText(floor));
+    console.log(row('telemetry ingest (steady state)', ingest.ms, floor.ms, 2) + cpuText(ingest));
+    console.log(row('first batch (stages every miner in D1)', firstMs, floor.ms));
   } finally {
     worker.stop();
   }
