@@ -72,7 +72,7 @@ export async function benchIngest() {
     const firstMs = performance.now() - first;
     if (firstResult.miners_staged !== MINERS) throw new Error(`expected ${MINERS} staged, got ${JSON.stringify(firstResult)}`);
     // Beside the wall medians, workerd's CPU per request (D1 and the object included: they run in
-    // workerd too): a figure a busy machine hardly moves, since waiting for a core is not counted.
+    // workerd too): steadier on a busy machine, since waiting for a core is not counted.
     const pids = workerdPids(worker.pid);
     const measure = async (path) => {
       const before = pids.length === 0 ? null : workerdCpuMs(pids);
