@@ -16,23 +16,34 @@ export interface UnitKey {
 }
 
 /**
- * The key of every unit a list matches, in the list's order, as ONE row holding a JSON array
- * instead of a row per unit: a live sort reads all of them (1,000 or 50,000), and D1's row
- * encoding plus drizzle's per-row mapping cost more than the sort itself (bench/README.md, "Fleet
- * pages: where a request's time goes"). `ranked` selects `id`, `siteId` and `rank`
- * (`rankIn(order)`); the order travels as each unit's rank, not as the aggregate's input order,
- * which SQL does not promise. Read with `unitKeysOf`.
+ * The keys of every unit a list matches, in the list's order, as a few rows each holding a JSON
+ * array of up to `UNIT_KEYS_PER_ROW` keys instead of a row per unit: a live sort reads all of them
+ * (1,000 or 50,000), and D1's row encoding plus drizzle's per-row mapping cost more than the
+ * object's sort (bench/README.md, "Fleet pages: where a request's time goes"). `ranked` selects
+ * `id`, `siteId` and `rank` (`rankIn(order)`); the order travels as each unit's rank, not as the
+ * aggregate's input order, which SQL does not promise. Group the query by `unitKeysChunk(ranked)`
+ * and read it with `unitKeysOf`.
  */
 export function unitKeysSelection(ranked: { id: SQLWrapper; siteId: SQLWrapper; rank: SQLWrapper }) {
   return { unitKeys: sql<string>`json_group_array(json_array(${ranked.id}, ${ranked.siteId}, ${ranked.rank}))`.as('unit_keys') };
 }
 
+/**
+ * Keys per row: a row's JSON stays far below D1's 2,000,000-byte limit on a string (about 70 bytes
+ * a key), so a 50,000-unit site reads in five rows.
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ */
+export const UNIT_KEYS_PER_ROW = 10_000;
+
+/** What `unitKeysSelection` groups by: consecutive ranks, `UNIT_KEYS_PER_ROW` to a row. */
+export const unitKeysChunk = (ranked: { rank: SQLWrapper }) => sql`(${ranked.rank} - 1) / ${sql.raw(String(UNIT_KEYS_PER_ROW))}`;
+
 /** Each row's place in `order` (1, 2, …), for `unitKeysSelection`. */
 export const rankIn = (order: readonly SQL[]) => sql<number>`row_number() OVER (ORDER BY ${sql.join([...order], sql`, `)})`.as('unit_rank');
 
-/** The keys `unitKeysSelection` read, back in the list's order. */
+/** The keys `unitKeysSelection` read (any number of rows), back in the list's order. */
 export function unitKeysOf(rows: readonly { unitKeys: string | null }[]): UnitKey[] {
-  const entries = JSON.parse(rows[0]?.unitKeys ?? '[]') as [string, string | null, number][];
+  const entries = rows.flatMap((row) => JSON.parse(row.unitKeys ?? '[]') as [string, string | null, number][]);
   entries.sort((a, b) => a[2] - b[2]);
   return entries.map(([id, siteId]) => ({ id, siteId }));
 }

@@ -6,7 +6,7 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { keysetPage } from '../lib/cursor';
-import { inIds, rankIn, unitKeysOf, unitKeysSelection } from '../db/sql';
+import { inIds, rankIn, unitKeysChunk, unitKeysOf, unitKeysSelection } from '../db/sql';
 import { activityLog, customers, miners, sites } from '../db/schema';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { decodeListCursor, encodeCursor, encodeOffsetCursor } from '../lib/cursor';
@@ -263,13 +263,13 @@ function liveSortPlan(db: Db, filters: SQL[], sort: LiveSort, limit: number, que
   const cursorText = query.cursor ?? query.before;
   const decoded = cursorText ? decodeListCursor(cursorText, query.cursor ? 'cursor' : 'before') : null;
   const offset = decoded?.kind === 'offset' ? decoded.offset : 0;
-  // Every matching unit's key, in serial order (ties in the live value keep it), as one JSON row.
+  // Every matching unit's key, in serial order (ties in the live value keep it), as JSON rows (10,000 keys a row).
   const ranked = db
     .select({ id: miners.id, siteId: miners.siteId, rank: rankIn([asc(d1SortKey('serial')), asc(miners.id)]) })
     .from(miners)
     .where(and(...filters))
     .as('ranked');
-  const keysQuery = db.select(unitKeysSelection(ranked)).from(ranked);
+  const keysQuery = db.select(unitKeysSelection(ranked)).from(ranked).groupBy(unitKeysChunk(ranked));
   return {
     queries: [keysQuery],
     async finish(results, live) {

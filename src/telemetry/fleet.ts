@@ -1,7 +1,7 @@
 import { and, asc, count, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
-import { inIds, rankIn, unitKeysOf, unitKeysSelection } from '../db/sql';
+import { inIds, rankIn, unitKeysChunk, unitKeysOf, unitKeysSelection } from '../db/sql';
 import { miners, sites } from '../db/schema';
 import { notFound } from '../lib/errors';
 import type { LiveSortKey } from './live-sort';
@@ -293,14 +293,14 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
     };
   }
 
-  // Every matching unit's key in location order (ties in the live value keep it), as one JSON row.
+  // Every matching unit's key in location order (ties in the live value keep it), as JSON rows (10,000 keys a row).
   const ranked = db
     .select({ id: miners.id, siteId: miners.siteId, rank: rankIn(LOCATION_ORDER) })
     .from(miners)
     .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
     .where(where)
     .as('ranked');
-  const listedQuery = db.select(unitKeysSelection(ranked)).from(ranked);
+  const listedQuery = db.select(unitKeysSelection(ranked)).from(ranked).groupBy(unitKeysChunk(ranked));
   return {
     queries: [fleetSitesQuery(db, hostId, customerId), listedQuery],
     read: (results) => async (env, options = {}) => {

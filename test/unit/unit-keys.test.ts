@@ -20,3 +20,12 @@ describe('unitKeysOf (a live sort\'s candidates, read as one JSON row)', () => {
     expect(unitKeysOf([])).toEqual([]);
   });
 });
+
+describe('unitKeysOf over several rows (10,000 keys a row)', () => {
+  it('merges the rows back into one list in rank order, whichever row came first', () => {
+    const row = (keys: [string, string | null, number][]) => ({ unitKeys: JSON.stringify(keys) });
+    expect(
+      unitKeysOf([row([['m-4', 's', 4], ['m-3', 's', 3]]), row([['m-2', null, 2], ['m-1', 's', 1]])]).map((key) => key.id),
+    ).toEqual(['m-1', 'm-2', 'm-3', 'm-4']);
+  });
+});
