@@ -5,6 +5,7 @@ import type { AppEnv, Bindings } from './env';
 import { parseVars } from './env';
 import { notFound } from './lib/errors';
 import { renderError } from './lib/render-error';
+import { CachedRouter } from './lib/router';
 import { requireApiKey } from './middleware/api-auth';
 import { portalByDomain, portalBySlug, portalPreview } from './middleware/portal-tenant';
 import { requestId } from './middleware/request-id';
@@ -59,7 +60,8 @@ import { apiLegalRoutes, apiCustomerAcceptanceRoutes } from './routes/api-v1/leg
 
 /** What every app shares, in order: request id (errors cite it), headers, config, CSRF. */
 function baseApp() {
-  const app = new Hono<AppEnv>();
+  // Remembers each path's match: walking ~400 routes was a signed-in request's largest CPU cost (src/lib/router.ts).
+  const app = new Hono<AppEnv>({ router: new CachedRouter() });
   app.use('*', requestId);
   app.use('*', securityHeaders);
   app.use('*', async (c, next) => {

@@ -6,7 +6,7 @@ import type { BatchItem } from 'drizzle-orm/batch';
 import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { keysetPage } from '../lib/cursor';
-import { inIds } from '../db/sql';
+import { inIds, rankIn, unitKeysChunk, unitKeysOf, unitKeysSelection } from '../db/sql';
 import { activityLog, customers, miners, sites } from '../db/schema';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { decodeListCursor, encodeCursor, encodeOffsetCursor } from '../lib/cursor';
@@ -263,15 +263,17 @@ function liveSortPlan(db: Db, filters: SQL[], sort: LiveSort, limit: number, que
   const cursorText = query.cursor ?? query.before;
   const decoded = cursorText ? decodeListCursor(cursorText, query.cursor ? 'cursor' : 'before') : null;
   const offset = decoded?.kind === 'offset' ? decoded.offset : 0;
-  const keysQuery = db
-    .select({ id: miners.id, siteId: miners.siteId })
+  // Every matching unit's key, in serial order (ties in the live value keep it), as JSON rows (10,000 keys a row).
+  const ranked = db
+    .select({ id: miners.id, siteId: miners.siteId, rank: rankIn([asc(d1SortKey('serial')), asc(miners.id)]) })
     .from(miners)
     .where(and(...filters))
-    .orderBy(asc(d1SortKey('serial')), asc(miners.id));
+    .as('ranked');
+  const keysQuery = db.select(unitKeysSelection(ranked)).from(ranked).groupBy(unitKeysChunk(ranked));
   return {
     queries: [keysQuery],
     async finish(results, live) {
-      const [keys] = results as [Awaited<typeof keysQuery>];
+      const keys = unitKeysOf((results as [Awaited<typeof keysQuery>])[0]);
       // Each site's object sorts its units and answers with the page and its live state; then the page's rows.
       const sorted = await readSortedPage(live, keys, { sort: liveSortKey(sort), descending: sort.startsWith('-'), status: null, offset, limit, totals: false });
       const rows = sorted.ids.length ? await selectMiners(db).where(inIds(miners.id, sorted.ids)).all() : [];

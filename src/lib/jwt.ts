@@ -49,8 +49,21 @@ function jsonObjectOf(part: string): JwtClaims | null {
   }
 }
 
-const hmacKey = (secret: string, usage: 'sign' | 'verify') =>
-  crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
+/** Imported once per secret and use: every signed-in request verifies a token with the same key. */
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+function hmacKey(secret: string, usage: 'sign' | 'verify'): Promise<CryptoKey> {
+  const id = `${usage}:${secret}`;
+  let key = hmacKeys.get(id);
+  if (!key) {
+    // A handful of secrets at most (one per deployment, and tests'); never grows without bound.
+    if (hmacKeys.size >= 8) hmacKeys.clear();
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
+    // A failed import is not remembered.
+    key.catch(() => hmacKeys.delete(id));
+    hmacKeys.set(id, key);
+  }
+  return key;
+}
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 

@@ -584,9 +584,10 @@ export function portalRoutes(tenant: MiddlewareHandler<AppEnv>) {
     const portal = c.get('portal');
     if (portal.preview) return c.html(<PortalProfileInPreview portal={portal} />);
     const saved = c.req.query('saved') ? 'Saved.' : c.req.query('password') ? 'Password changed. Other devices were signed out.' : undefined;
-    const db = getDb(c.env.DB);
-    const [signIns, twoFactor] = await Promise.all([recentSignIns(db, { kind: 'customer', id: portal.member!.id }), enabledTwoFactor(db, 'customer', portal.member!.id)]);
-    return c.html(<PortalProfilePage portal={portal} name={portal.member!.name} email={portal.member!.email} notice={saved} signIns={signIns} twoFactorEnabled={twoFactor !== null} />);
+    // Whether two-factor is on came with the session (requireMember read it): no second read.
+    const [signIns, session] = await Promise.all([recentSignIns(getDb(c.env.DB), { kind: 'customer', id: portal.member!.id }), portalSessionOf(c)]);
+    const twoFactorEnabled = session.ok && session.twoFactorEnabled;
+    return c.html(<PortalProfilePage portal={portal} name={portal.member!.name} email={portal.member!.email} notice={saved} signIns={signIns} twoFactorEnabled={twoFactorEnabled} />);
   });
   pages.post('/profile', async (c) => {
     const portal = c.get('portal');

@@ -1,7 +1,7 @@
 import { and, asc, count, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
-import { inIds } from '../db/sql';
+import { inIds, rankIn, unitKeysChunk, unitKeysOf, unitKeysSelection } from '../db/sql';
 import { miners, sites } from '../db/schema';
 import { notFound } from '../lib/errors';
 import type { LiveSortKey } from './live-sort';
@@ -293,16 +293,19 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
     };
   }
 
-  const listedQuery = db
-    .select({ id: miners.id, siteId: miners.siteId })
+  // Every matching unit's key in location order (ties in the live value keep it), as JSON rows (10,000 keys a row).
+  const ranked = db
+    .select({ id: miners.id, siteId: miners.siteId, rank: rankIn(LOCATION_ORDER) })
     .from(miners)
     .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
     .where(where)
-    .orderBy(...LOCATION_ORDER);
+    .as('ranked');
+  const listedQuery = db.select(unitKeysSelection(ranked)).from(ranked).groupBy(unitKeysChunk(ranked));
   return {
     queries: [fleetSitesQuery(db, hostId, customerId), listedQuery],
     read: (results) => async (env, options = {}) => {
-      const [siteRows, listed] = results as [Parameters<typeof fleetIndexOf>[0], Awaited<typeof listedQuery>];
+      const [siteRows, listedRows] = results as [Parameters<typeof fleetIndexOf>[0], Awaited<typeof listedQuery>];
+      const listed = unitKeysOf(listedRows);
       const index = fleetIndexOf(siteRows);
       const listPage = async () => {
         // Each site's object filters and sorts its matching units and answers with the page (and,

@@ -1,0 +1,50 @@
+import type { Result, Router } from 'hono/router';
+import { RegExpRouter } from 'hono/router/reg-exp-router';
+import { SmartRouter } from 'hono/router/smart-router';
+import { TrieRouter } from 'hono/router/trie-router';
+
+/** How many distinct (method, path) answers a router keeps; the oldest goes first beyond it. */
+export const ROUTE_CACHE_SIZE = 1_000;
+
+/**
+ * Hono's default router (SmartRouter over RegExpRouter and TrieRouter), remembering its answer
+ * for each method and path it has matched. Our ~400 routes (nested mounts, `:param` siblings of
+ * static segments) are more than RegExpRouter accepts, so every request walked TrieRouter's tree
+ * and gathered the middleware of each mount on the way: the largest single cost of a signed-in
+ * request in workerd's CPU profile, and growing with the path's depth (bench/README.md, "Fleet
+ * pages: where a request's time goes"). A match depends on nothing but the method, the path and
+ * the routes, which never change once the app is built, so a remembered answer is the same
+ * answer; pages people keep open (the polled fragments, the pages they reload) hit it.
+ * The answers are read-only to Hono (HonoRequest reads params, never writes them).
+ */
+export class CachedRouter<T> implements Router<T> {
+  readonly name = 'CachedRouter';
+  readonly #inner: Router<T>;
+  readonly #answers = new Map<string, Result<T>>();
+  readonly #size: number;
+
+  constructor(inner: Router<T> = new SmartRouter<T>({ routers: [new RegExpRouter<T>(), new TrieRouter<T>()] }), size = ROUTE_CACHE_SIZE) {
+    this.#inner = inner;
+    this.#size = size;
+  }
+
+  add(method: string, path: string, handler: T): void {
+    this.#answers.clear();
+    this.#inner.add(method, path, handler);
+  }
+
+  match(method: string, path: string): Result<T> {
+    const key = `${method} ${path}`;
+    const known = this.#answers.get(key);
+    if (known) return known;
+    const answer = this.#inner.match(method, path);
+    if (this.#answers.size >= this.#size) this.#answers.delete(this.#answers.keys().next().value!);
+    this.#answers.set(key, answer);
+    return answer;
+  }
+
+  /** How many answers are remembered (for tests). */
+  get cached(): number {
+    return this.#answers.size;
+  }
+}
