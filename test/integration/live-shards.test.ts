@@ -176,8 +176,8 @@ describe('a site sharded over several SiteState objects', () => {
 
   it('when the count grows, a unit whose shard changed is dropped by its old shard and still read once', async () => {
     const f = await shardedFixture('Shard Regrow');
-    await setShards(f.single, 1);
-    await post(f.agents.single.token, f.units.single);
+    const earlier = Date.now() - 30 * 60_000;
+    await post(f.agents.single.token, f.units.single, undefined, new Date(earlier).toISOString());
     await setShards(f.single, SHARDS);
     // The agent's next batch goes out split; the old object (shard 0) forgets the units that moved.
     const moved = f.units.single.filter((unit) => shardOf(unit) !== 0);
@@ -187,6 +187,19 @@ describe('a site sharded over several SiteState objects', () => {
     expect(held0.sort()).toEqual(f.units.single.filter((unit) => shardOf(unit) === 0).map((unit) => unit.id).sort());
     const totals = await readLiveTotals(env, liveUnits(f.single, f.units.single, SHARDS));
     expect(totals.miners).toBe(UNITS);
+    // Once the moved units' bucket and hour are closed and written, the old shard drops their state
+    // (its alarm, here at a simulated time two hours on); their past stays there and is still read.
+    const stub0 = siteState(env, f.single, 0);
+    await runInDurableObject(stub0, (object) => (object as unknown as SiteState).benchAlarm(Date.now() + 2 * 60 * 60_000));
+    const snapshotIds = await runInDurableObject(stub0, (_object, state) =>
+      state.storage.sql.exec<{ body: string }>('SELECT body FROM snapshot').toArray().flatMap((row) => (JSON.parse(row.body) as { id: string }[]).map((miner) => miner.id)),
+    );
+    expect(snapshotIds.sort()).toEqual(f.units.single.filter((unit) => shardOf(unit) === 0).map((unit) => unit.id).sort());
+    const unit = moved.find((candidate) => f.units.single.indexOf(candidate) % 9 !== 4)!;
+    const index = f.units.single.indexOf(unit);
+    const points = await readHistory(env, liveUnits(f.single, [unit], SHARDS), earlier - 10 * 60_000);
+    // Two points: the bucket its old shard closed, and the open one in its new shard; each its own sample.
+    expect(points.map((point) => point.hashrateThs)).toEqual([90 + (index % 7), 90 + (index % 7)]);
   });
 
   it('keeps tenants apart: a shard serves one host’s site, and another host’s agent reaches none of its units', async () => {
