@@ -16,7 +16,7 @@ import { growLiveShards } from './live-shards';
 import { fillNominal, hostModelEntries, withoutPowerDataFilter } from './power-data';
 import { parseInput } from '../lib/validation';
 import { siteOptionsQuery } from '../sites/service';
-import { liveShardsOf, readLive, readSortedPage, type LiveSource } from '../live/client';
+import { readLive, readSortedPage, sortCandidateColumns, type LiveSource } from '../live/client';
 import { liveSortValue, sortByLiveValue, type LiveSortKey } from '../telemetry/live-sort';
 import type { LiveKey, LiveMiner } from '../telemetry/types';
 import {
@@ -269,8 +269,9 @@ function liveSortPlan(db: Db, filters: SQL[], sort: LiveSort, limit: number, que
   const decoded = cursorText ? decodeListCursor(cursorText, query.cursor ? 'cursor' : 'before') : null;
   const offset = decoded?.kind === 'offset' ? decoded.offset : 0;
   const keysQuery = db
-    .select({ id: miners.id, siteId: miners.siteId, liveShards: liveShardsOf(miners.siteId).as('live_shards'), mac: miners.mac, serial: miners.serial, ip: miners.ip })
+    .select(sortCandidateColumns(sql<number>`coalesce(${sites.liveShards}, 1)`))
     .from(miners)
+    .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
     .where(and(...filters))
     .orderBy(asc(d1SortKey('serial')), asc(miners.id));
   return {

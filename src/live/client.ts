@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client';
-import { sites } from '../db/schema';
+import { miners, sites } from '../db/schema';
 import { inIds } from '../db/sql';
 import type { Bindings } from '../env';
 import { minerKey } from '../telemetry/batch';
@@ -47,6 +47,23 @@ export async function withLiveShards<T extends { siteId: string | null }>(db: Db
   const shards = new Map(rows.map((row) => [row.id, row.liveShards]));
   return units.map((unit) => ({ ...unit, liveShards: unit.siteId ? (shards.get(unit.siteId) ?? 1) : null }));
 }
+
+/**
+ * A live sort's candidate columns (`SortCandidate`) for the caller's select, with the site's
+ * shard count as `liveShards` (a column or `liveShardsOf`): a unit's MAC, serial and IP are read
+ * only where its site is sharded, so a one-shard site's candidate list stays ids and sites.
+ */
+export const sortCandidateColumns = (liveShards: SQL<number> | AnySQLiteColumn) => {
+  const whereSharded = (column: AnySQLiteColumn) => sql<string | null>`CASE WHEN ${liveShards} > 1 THEN ${column} END`;
+  return {
+    id: miners.id,
+    siteId: miners.siteId,
+    liveShards: sql<number>`${liveShards}`.as('live_shards'),
+    mac: whereSharded(miners.mac).as('shard_mac'),
+    serial: whereSharded(miners.serial).as('shard_serial'),
+    ip: whereSharded(miners.ip).as('shard_ip'),
+  };
+};
 
 /** The shard count of the site in `siteId`, as a column of the caller's own query (no extra round trip). */
 export const liveShardsOf = (siteId: SQL | AnySQLiteColumn): SQL<number> => sql<number>`coalesce((SELECT ls.live_shards FROM sites ls WHERE ls.id = ${siteId}), 1)`;
@@ -167,7 +184,8 @@ export async function readSortedPage(env: LiveSource, candidates: readonly SortC
       if (request.status === null || request.status === 'unknown') siteless.push({ minerId: unit.id, value: request.sort === null ? 0 : liveSortValue(request.sort, undefined), index });
       return;
     }
-    const shard = shardOfKey(minerKey(unit), unit.liveShards ?? 1);
+    const shards = unit.liveShards ?? 1;
+    const shard = shards > 1 ? shardOfKey(minerKey(unit), shards) : 0;
     const name = shardName(unit.siteId, shard);
     const part = byShard.get(name) ?? { siteId: unit.siteId, shard, ids: [], positions: [] };
     part.ids.push(unit.id);

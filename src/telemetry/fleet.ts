@@ -6,7 +6,7 @@ import { miners, sites } from '../db/schema';
 import { notFound } from '../lib/errors';
 import type { LiveSortKey } from './live-sort';
 import { emptyTotals, type LiveTotals } from '../live/aggregate';
-import { liveShardsOf, readHistory, readLive, readLiveTotals, readSortedPage, type LiveSource, type LiveUnit } from '../live/client';
+import { liveShardsOf, readHistory, sortCandidateColumns, readLive, readLiveTotals, readSortedPage, type LiveSource, type LiveUnit } from '../live/client';
 import { LIVE_STATUSES, type HistoryPoint, type LiveKey, type LiveMiner, type LiveStatus } from './types';
 
 /**
@@ -297,7 +297,7 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
   }
 
   const listedQuery = db
-    .select({ id: miners.id, siteId: miners.siteId, liveShards: sql<number>`coalesce(${sites.liveShards}, 1)`.as('live_shards'), mac: miners.mac, serial: miners.serial, ip: miners.ip })
+    .select(sortCandidateColumns(sql<number>`coalesce(${sites.liveShards}, 1)`))
     .from(miners)
     .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
     .where(where)
