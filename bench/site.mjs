@@ -21,6 +21,12 @@ const UNITS = Number(process.env.BENCH_SITE_UNITS ?? 50_000);
 const MINUTES = Math.max(3, Number(process.env.BENCH_SITE_MINUTES ?? 10));
 const BATCH = Number(process.env.BENCH_SITE_BATCH ?? 5_000);
 const CUSTOMERS = Number(process.env.BENCH_SITE_CUSTOMERS ?? 50);
+/**
+ * SiteState objects serving the site (sites.live_shards): what equipment writes would have grown it
+ * to, ceil(units / 12,500) (UNITS_PER_SHARD in src/live/shard.ts); BENCH_SITE_SHARDS=1 measures
+ * one object holding every unit, as before sharding.
+ */
+const SHARDS = Math.max(1, Number(process.env.BENCH_SITE_SHARDS ?? Math.ceil(UNITS / 12_500)));
 const TOKEN = `hya_${'s'.repeat(43)}`;
 const HOST_SLUG = 'bench-site';
 const STAFF = { email: 'site-owner@example.com', password: 'bench-password' };
@@ -38,7 +44,7 @@ function seedSql() {
     `INSERT INTO hosts (id, name, main_slug, host_slug, default_currency, timezone, created_at, updated_at) VALUES ('bench-host', 'Bench Site Host', 'bench-site-main', '${HOST_SLUG}', 'USD', 'UTC', ${now}, ${now});`,
     `INSERT INTO users (id, email, name, password_hash, created_at, updated_at) VALUES ('bench-user', '${STAFF.email}', 'Bench Owner', '${hashPassword(STAFF.password)}', ${now}, ${now});`,
     `INSERT INTO host_users (host_id, user_id, role, created_at) VALUES ('bench-host', 'bench-user', 'owner', ${now});`,
-    `INSERT INTO sites (id, host_id, name, timezone, created_at, updated_at) VALUES ('${SITE_ID}', 'bench-host', 'Bench Site', 'UTC', ${now}, ${now});`,
+    `INSERT INTO sites (id, host_id, name, timezone, live_shards, created_at, updated_at) VALUES ('${SITE_ID}', 'bench-host', 'Bench Site', 'UTC', ${SHARDS}, ${now}, ${now});`,
     `INSERT INTO agents (id, host_id, site_id, name, token_hash, registered_at, created_at) VALUES ('bench-agent', 'bench-host', '${SITE_ID}', 'Bench agent', '${tokenHash}', ${now}, ${now});`,
     `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ${CUSTOMERS})
      INSERT INTO customers (id, host_id, name, sort_name, contact_email, active, portal_access, created_at, updated_at)
@@ -142,7 +148,7 @@ const line = (label, text) => console.log(`${label.padEnd(52)} ${text}`);
 
 export async function benchSite() {
   const batches = Math.ceil(UNITS / BATCH);
-  console.log(`\nsite: seeding ${UNITS.toLocaleString('en-US')} units (${CUSTOMERS} customers) into a fresh local D1… (load average ${loadAverage()})`);
+  console.log(`\nsite: seeding ${UNITS.toLocaleString('en-US')} units (${CUSTOMERS} customers, ${SHARDS} live shard${SHARDS === 1 ? '' : 's'}) into a fresh local D1… (load average ${loadAverage()})`);
   const worker = await startWorker(seedSql());
   const { origin } = worker;
   try {
@@ -208,7 +214,7 @@ export async function benchSite() {
     const firstMinute = { wallMs: 0, cpuMs: 0, slowestMs: 0 };
     const ingestMinutes = []; // { wallMs, cpuMs } of minutes without page traffic
     const ingestRequests = [];
-    const alarms = []; // { totalMs, steps, cpuMs, wallMs }
+    const alarms = []; // { totalMs (the slowest shard's), steps, cpuMs, wallMs, shards: [{ totalMs, steps }] }
     let pagesRunning = false;
 
     const wallStart = performance.now();
@@ -235,8 +241,13 @@ export async function benchSite() {
       if (k === 0) Object.assign(firstMinute, { wallMs, cpuMs });
       else if (!withPages) ingestMinutes.push({ wallMs, cpuMs });
       const a0 = performance.now();
-      const alarm = await dev('site-alarm', { siteId: SITE_ID, now: minuteAt(k) + MINUTE_MS - 1 });
-      alarms.push({ ...alarm, wallMs: performance.now() - a0, cpuMs: workerdCpuMs(pids) - cpu0 - cpuMs, withPages });
+      // Every shard's alarm at the end of the minute, one after another: wrangler dev runs every
+      // object in one isolate, so four alarms at once (the hourly roll-up above all) measure that
+      // shared isolate, not a shard (a first run restarted the Worker at the hourly minute).
+      const shardAlarms = [];
+      for (let shard = 0; shard < SHARDS; shard++) shardAlarms.push(await dev('site-alarm', { siteId: SITE_ID, shard, now: minuteAt(k) + MINUTE_MS - 1 }));
+      const alarm = shardAlarms.reduce((slowest, a) => (a.totalMs > slowest.totalMs ? a : slowest));
+      alarms.push({ ...alarm, shards: shardAlarms, wallMs: performance.now() - a0, cpuMs: workerdCpuMs(pids) - cpu0 - cpuMs, withPages });
       pagesRunning = false;
       await prober;
       process.stdout.write(`  minute ${k + 1}/${MINUTES}: ten batches ${ms(wallMs)}, alarm ${ms(alarm.totalMs)}${withPages ? ' (pages running)' : ''}\n`);
@@ -245,7 +256,15 @@ export async function benchSite() {
 
     const rssAfter = workerdRssBytes(pids);
     const heapAfter = await isolateHeap(worker.inspector);
-    const figures = await dev('site-figures', { siteId: SITE_ID });
+    const perShard = [];
+    for (let shard = 0; shard < SHARDS; shard++) perShard.push(await dev('site-figures', { siteId: SITE_ID, shard }));
+    const figures = {
+      miners: perShard.reduce((sum, f) => sum + f.miners, 0),
+      checkpointMs: Math.max(...perShard.map((f) => f.checkpointMs)),
+      reloadMs: Math.max(...perShard.map((f) => f.reloadMs)),
+      stateJsonBytes: perShard.reduce((sum, f) => sum + f.stateJsonBytes, 0),
+      databaseBytes: perShard.reduce((sum, f) => sum + f.databaseBytes, 0),
+    };
     const heapReloaded = await isolateHeap(worker.inspector);
     const idle = new Map();
     for (const page of pages) idle.set(page[0], await median(page[1], { samples: 10, warmup: 1 }));
@@ -271,10 +290,27 @@ export async function benchSite() {
     line('  of which the transaction (checkpoint included)', `${ms(alarmTx.median)} median, ${ms(alarmTx.max)} max`);
     line('  steps, median: refresh / d1 / prune', ['refresh', 'd1', 'prune'].map((s) => ms(stats(steadyAlarms.map((a) => a.steps[s])).median)).join(' / '));
     line('alarm CPU (workerd) / wall time through /dev', `${ms(alarmCpu.median)} median, ${ms(alarmCpu.max)} max / ${ms(stats(steadyAlarms.map((a) => a.wallMs)).median)} median`);
+    if (SHARDS > 1) {
+      // Each shard's own figures: the alarm's median and max over minutes 2+, the hourly one among them.
+      for (let shard = 0; shard < SHARDS; shard++) {
+        const own = stats(steadyAlarms.map((a) => a.shards[shard].totalMs));
+        const tx = stats(steadyAlarms.map((a) => a.shards[shard].steps.transaction));
+        const f = perShard[shard];
+        line(
+          `  shard ${shard}: ${f.miners.toLocaleString('en-US')} units`,
+          `alarm ${ms(own.median)} median, ${ms(own.max)} max (tx ${ms(tx.median)} / ${ms(tx.max)}); first ${ms(alarms[0].shards[shard].totalMs)}; checkpoint ${ms(f.checkpointMs)}; reload ${ms(f.reloadMs)}; state ${mb(f.stateJsonBytes)}; storage ${mb(f.databaseBytes)}`,
+        );
+      }
+      line('  (alarm rows above: the slowest shard each minute; checkpoint, reload: the slowest shard; sizes: all shards)', '');
+    }
     line('checkpoint of every unit, alone', ms(figures.checkpointMs));
     line('reload after eviction (snapshot + journal)', ms(figures.reloadMs));
     line('state as JSON (lower bound of its memory)', `${mb(figures.stateJsonBytes)} (${figures.miners.toLocaleString('en-US')} units, ${(figures.stateJsonBytes / Math.max(1, figures.miners)).toFixed(0)} B each)`);
     line('isolate V8 heap used: before / after / reloaded', `${mb(heapBefore?.usedBytes)} / ${mb(heapAfter?.usedBytes)} / ${mb(heapReloaded?.usedBytes)} (after GC)`);
+    if (SHARDS > 1 && heapBefore && heapAfter) {
+      // wrangler dev runs every object of the class in one isolate: a shard's share is the growth over the shards.
+      line('  per shard (growth / shards)', mb((heapAfter.usedBytes - heapBefore.usedBytes) / SHARDS));
+    }
     line('workerd RSS: before / after', `${mb(rssBefore)} / ${mb(rssAfter)}`);
     line('object storage (ctx.storage.sql.databaseSize)', mb(figures.databaseBytes));
     for (const [label] of pages) {

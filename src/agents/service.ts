@@ -335,6 +335,8 @@ export interface AuthedAgent {
   agentId: string;
   hostId: string;
   siteId: string;
+  /** The site's SiteState shard count (src/live/shard.ts). */
+  liveShards: number;
 }
 
 /** Reads `Authorization: Bearer hya_…`; null for a missing, malformed, unknown or revoked token. */
@@ -343,10 +345,12 @@ export async function authenticateAgent(db: Db, authorization: string | null | u
   if (!match?.[1]) return null;
   const tokenHash = await sha256Hex(match[1]);
   const row = await db
-    .select({ agentId: agents.id, hostId: agents.hostId, siteId: agents.siteId })
+    .select({ agentId: agents.id, hostId: agents.hostId, siteId: agents.siteId, liveShards: sites.liveShards })
     .from(agents)
     // A closed host's agents stop at once (src/team/close.ts).
     .innerJoin(hosts, and(eq(hosts.id, agents.hostId), isNull(hosts.closedAt)))
+    // The site's shard count travels with the token check: ingest splits a batch without another read.
+    .innerJoin(sites, and(eq(sites.id, agents.siteId), eq(sites.hostId, agents.hostId)))
     .where(and(eq(agents.tokenHash, tokenHash), isNull(agents.revokedAt)))
     .get();
   return row ?? null;

@@ -4,7 +4,7 @@ import type { Db } from '../db/client';
 import { customers, miners } from '../db/schema';
 import type { Bindings } from '../env';
 import { notFound, ValidationError } from '../lib/errors';
-import { refreshSitePoolFacts } from '../live/client';
+import { liveShardsOf, refreshSitePoolFacts } from '../live/client';
 
 /**
  * The customer's "tell me when my miners' pool changes" (issue 10, pool guard): a portal setting
@@ -50,11 +50,11 @@ export async function setPoolChangeNotice(
   ]);
   if (before !== enabled) {
     const sites = await db
-      .selectDistinct({ siteId: miners.siteId })
+      .selectDistinct({ siteId: miners.siteId, liveShards: liveShardsOf(miners.siteId).as('live_shards') })
       .from(miners)
       .where(and(eq(miners.hostId, hostId), eq(miners.customerId, customerId), isNotNull(miners.siteId)))
       .all();
-    await refreshSitePoolFacts(env, sites.map(({ siteId }) => siteId));
+    await refreshSitePoolFacts(env, sites);
   }
   return enabled;
 }

@@ -10,7 +10,7 @@ import { addMonths, periodHolding, zonedDate, type BillingPeriod, billingPeriod 
 import { customerStatusSql, CUSTOMER_STATUSES, type CustomerStatus } from '../customers/status';
 import type { Db } from '../db/client';
 import { alerts, billingSettings, contracts, customers, invoices, miners } from '../db/schema';
-import type { LiveSource } from '../live/client';
+import { liveShardsOf, type LiveSource } from '../live/client';
 import { fleetHistory, fleetIndexOf, fleetSummary, type FleetSummary } from '../telemetry/fleet';
 import type { HistoryPoint } from '../telemetry/types';
 
@@ -126,6 +126,7 @@ export async function loadDashboard(db: Db, env: LiveSource, host: { id: string;
     db
       .select({
         siteId: miners.siteId,
+        liveShards: liveShardsOf(miners.siteId).as('live_shards'),
         unitIds: sql<string>`json_group_array(${miners.id})`.as('unit_ids'),
         nominalMths: sql<number>`total(${miners.nominalHashrateMths})`.as('nominal_mths'),
       })

@@ -363,6 +363,8 @@ export const sites = sqliteTable(
     /** When telemetry last had units refused for the staging cap, and how many (the site page warns). */
     stagingRefusedAt: integer('staging_refused_at'),
     stagingRefusedCount: integer('staging_refused_count'),
+    /** SiteState objects serving the site's live state (migration 0021, src/live/shard.ts); only grows. */
+    liveShards: integer('live_shards').notNull().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

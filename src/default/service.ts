@@ -18,7 +18,7 @@ import type { Bindings } from '../env';
 import { openHost } from '../hosts/open';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { newId } from '../lib/ids';
-import { readLive, refreshSitePoolFacts } from '../live/client';
+import { liveShardsOf, readLive, refreshSitePoolFacts, withLiveShards } from '../live/client';
 import type { LiveMiner } from '../telemetry/types';
 import { getDefaultSettings, holdingPoolsOf, renderWorker, type DefaultSettings, type HoldingPool } from './settings';
 import { noticeStatements, type Notice } from './notices';
@@ -252,6 +252,8 @@ interface EligibleUnit {
   mac: string | null;
   model: string | null;
   siteName: string | null;
+  /** The site's SiteState shard count (live reads). */
+  liveShards: number | null;
   ownerPoolUrl: string | null;
   ownerPoolUser: string | null;
   /** Nominal J/TH × 1000 (integer), null without specs. */
@@ -268,6 +270,7 @@ async function eligibleUnits(db: Db, hostId: string, customerId: string): Promis
       mac: miners.mac,
       model: miners.model,
       siteName: sites.name,
+      liveShards: sites.liveShards,
       ownerPoolUrl: miners.ownerPoolUrl,
       ownerPoolUser: miners.ownerPoolUser,
       powerW: miners.nominalPowerW,
@@ -340,7 +343,7 @@ export async function planRedirect(db: Db, env: LiveEnv, hostId: string, caseRow
   const holding = requireHoldingPools(settings);
   const all = await eligibleUnits(db, hostId, caseRow.customerId);
   const chosen = pickUnits(all, scope);
-  const live = await readLive(env, chosen.map((u) => ({ id: u.id, siteId: u.siteId })));
+  const live = await readLive(env, chosen.map((u) => ({ id: u.id, siteId: u.siteId, liveShards: u.liveShards })));
   return {
     scope,
     totalUnits: all.length,
@@ -384,10 +387,13 @@ async function activeRedirectOf(db: Db, hostId: string, customerId: string): Pro
  */
 async function refreshPoolGuards(db: Db, env: LiveEnv, hostId: string, customerId: string, redirectId: string): Promise<void> {
   const [owned, redirected] = await db.batch([
-    db.selectDistinct({ siteId: miners.siteId }).from(miners).where(and(eq(miners.hostId, hostId), eq(miners.customerId, customerId), isNotNull(miners.siteId))),
-    db.selectDistinct({ siteId: poolRedirectUnits.siteId }).from(poolRedirectUnits).where(and(eq(poolRedirectUnits.hostId, hostId), eq(poolRedirectUnits.redirectId, redirectId))),
+    db.selectDistinct({ siteId: miners.siteId, liveShards: liveShardsOf(miners.siteId).as('live_shards') }).from(miners).where(and(eq(miners.hostId, hostId), eq(miners.customerId, customerId), isNotNull(miners.siteId))),
+    db
+      .selectDistinct({ siteId: poolRedirectUnits.siteId, liveShards: liveShardsOf(poolRedirectUnits.siteId).as('live_shards') })
+      .from(poolRedirectUnits)
+      .where(and(eq(poolRedirectUnits.hostId, hostId), eq(poolRedirectUnits.redirectId, redirectId))),
   ]);
-  await refreshSitePoolFacts(env, [...owned, ...redirected].map((r) => r.siteId));
+  await refreshSitePoolFacts(env, [...owned, ...redirected]);
 }
 
 const UNIT_ROWS_PER_INSERT = 4; // 19 columns each: under D1's 100 bound parameters
@@ -631,7 +637,7 @@ export async function syncRedirects(db: Db, env: LiveEnv, hostId: string, option
       for (const u of leaving) statements.push(activityInsert(db, hostId, SYSTEM_DEFAULT_ACTOR, 'redirect.unit_left', redirect.customerId, { unit: [null, u.minerId], _redirect: [null, redirect.id] }, now));
     }
     if (joining.length) {
-      const live = await readLive(env, joining.map((u) => ({ id: u.id, siteId: u.siteId })));
+      const live = await readLive(env, joining.map((u) => ({ id: u.id, siteId: u.siteId, liveShards: u.liveShards })));
       const holding = redirectPools(redirect);
       statements.push(...unitInserts(db, joining.map((u) => unitRow(hostId, redirect.id, redirect.customerId, plannedUnit(u, live.get(u.id), holding), now))));
       for (const u of joining) statements.push(activityInsert(db, hostId, SYSTEM_DEFAULT_ACTOR, 'redirect.unit_joined', redirect.customerId, { unit: [null, u.serial ?? u.id], _redirect: [null, redirect.id] }, now));
@@ -662,7 +668,7 @@ async function judgeOpenUnits(db: Db, env: LiveEnv, hostId: string, settings: De
     .where(and(eq(poolRedirectUnits.hostId, hostId), ne(poolRedirectUnits.status, 'confirmed'), customerId ? eq(poolRedirectUnits.customerId, customerId) : undefined))
     .limit(2000);
   if (open.length === 0) return 0;
-  const live = await readLive(env, open.map((u) => ({ id: u.minerId, siteId: u.siteId })));
+  const live = await readLive(env, await withLiveShards(db, open.map((u) => ({ id: u.minerId, siteId: u.siteId }))));
   const confirmMs = settings.confirmMinutes * 60_000;
   const statements: BatchItem<'sqlite'>[] = [];
   for (const unit of open) {

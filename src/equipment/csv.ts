@@ -9,6 +9,7 @@ import { ValidationError } from '../lib/errors';
 import { newId } from '../lib/ids';
 import { fieldErrorsFrom } from '../lib/validation';
 import { createMinerSchema, mthsToThs, type CreateMinerInput } from './schema';
+import { growLiveShards } from './live-shards';
 import { unitIdent } from './naming';
 import { listAllMiners, type LiveSource } from './service';
 import { formatCount, unitField } from '../lib/format';
@@ -355,6 +356,7 @@ export async function importMiners(db: Db, hostId: string, actor: Actor, text: s
   const statements = [
     ...chunk(unitRows, rowsPerStatement(unitParams)).map((rows) => db.insert(miners).values(rows)),
     ...chunk(activityRows, rowsPerStatement(activityParams)).map((rows) => db.insert(activityLog).values(rows)),
+    ...growLiveShards(db, hostId, unitRows.map((unit) => unit.siteId)),
   ];
   try {
     await db.batch(statements as [(typeof statements)[number], ...(typeof statements)[number][]]);

@@ -12,10 +12,11 @@ import { AppError, notFound, ValidationError } from '../lib/errors';
 import { decodeListCursor, encodeCursor, encodeOffsetCursor } from '../lib/cursor';
 import { newId } from '../lib/ids';
 import { unitIdent, unitLabel } from './naming';
+import { growLiveShards } from './live-shards';
 import { fillNominal, hostModelEntries, withoutPowerDataFilter } from './power-data';
 import { parseInput } from '../lib/validation';
 import { siteOptionsQuery } from '../sites/service';
-import { readLive, readSortedPage, type LiveSource } from '../live/client';
+import { readLive, readSortedPage, sortCandidateColumns, type LiveSource } from '../live/client';
 import { liveSortValue, sortByLiveValue, type LiveSortKey } from '../telemetry/live-sort';
 import type { LiveKey, LiveMiner } from '../telemetry/types';
 import {
@@ -39,6 +40,8 @@ export type MinerRow = typeof miners.$inferSelect;
 export interface Miner extends MinerRow {
   siteName: string | null;
   customerName: string | null;
+  /** The site's SiteState shard count (src/live/shard.ts); 1 without a site. */
+  liveShards: number;
 }
 
 export interface MinerWithLive extends Miner {
@@ -73,6 +76,8 @@ export function minerColumns() {
     // (drizzle maps db.batch() results by position from those keys).
     siteName: sql<string | null>`${sites.name}`.as('site_name'),
     customerName: sql<string | null>`${customers.name}`.as('customer_name'),
+    /** The site's SiteState shard count (src/live/shard.ts): live reads reach every shard. */
+    liveShards: sql<number>`coalesce(${sites.liveShards}, 1)`.as('live_shards'),
   };
 }
 
@@ -263,10 +268,11 @@ function liveSortPlan(db: Db, filters: SQL[], sort: LiveSort, limit: number, que
   const cursorText = query.cursor ?? query.before;
   const decoded = cursorText ? decodeListCursor(cursorText, query.cursor ? 'cursor' : 'before') : null;
   const offset = decoded?.kind === 'offset' ? decoded.offset : 0;
-  // Every matching unit's key, in serial order (ties in the live value keep it), as JSON rows (10,000 keys a row).
+  // Every matching unit's key, in serial order (ties in the live value keep it), as JSON rows (5,000 keys a row).
   const ranked = db
-    .select({ id: miners.id, siteId: miners.siteId, rank: rankIn([asc(d1SortKey('serial')), asc(miners.id)]) })
+    .select({ ...sortCandidateColumns(sql<number>`coalesce(${sites.liveShards}, 1)`), rank: rankIn([asc(d1SortKey('serial')), asc(miners.id)]) })
     .from(miners)
+    .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
     .where(and(...filters))
     .as('ranked');
   const keysQuery = db.select(unitKeysSelection(ranked)).from(ranked).groupBy(unitKeysChunk(ranked));
@@ -471,6 +477,7 @@ export async function createMiner(db: Db, hostId: string, actor: Actor, raw: unk
     await db.batch([
       db.insert(miners).values({ ...(values as typeof miners.$inferInsert), id, hostId, customerId: null, createdAt: now, updatedAt: now }),
       activityInsert(db, hostId, actor, 'miner.created', null, created, now),
+      ...growLiveShards(db, hostId, [values.siteId]),
     ]);
   } catch (error) {
     // Someone added the same MAC or serial meanwhile: the unique indexes settle it.
@@ -516,6 +523,8 @@ export async function updateMiner(db: Db, hostId: string, actor: Actor, minerId:
         )
         .returning({ id: miners.id }),
       activityInsertIfChanged(db, hostId, actor, 'miner.updated', existing.customerId, changes, now),
+      // Moved to a site (or back from retired): the site may need another shard.
+      ...growLiveShards(db, hostId, values.siteId !== undefined || values.status !== undefined ? [values.siteId ?? existing.siteId] : []),
     ]);
     if (updated.length === 0) throw new AppError('conflict', 'This unit was assigned meanwhile; reload the page and try again.');
   } catch (error) {

@@ -94,7 +94,9 @@ export class AlertTracker {
     const offlineAfterMs = rules.offlineMinutes * 60_000;
     // While the whole agent is silent (stale) we know nothing about miners: no alerts either way.
     if (siteLastReportAt !== null && now - siteLastReportAt > STALE_AFTER_MS) return;
-    const silent = [...states.values()].filter((miner) => miner.t < now - offlineAfterMs);
+    // Only units the registry maps here (`customers` has every one): a unit moved to another site
+    // or shard is watched there.
+    const silent = [...states.values()].filter((miner) => miner.t < now - offlineAfterMs && customers.has(miner.id));
     if (silent.length === 0) return;
     this.apply(
       silent.map((miner) => ({

@@ -1,6 +1,13 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
+import type { Db } from '../db/client';
+import { miners, sites } from '../db/schema';
+import { inIds } from '../db/sql';
 import type { Bindings } from '../env';
+import { minerKey } from '../telemetry/batch';
 import type { HistoryPoint, LiveMiner, SiteSummary } from '../telemetry/types';
 import { addTotals, addToPoint, emptyTotals, type LiveTotals } from './aggregate';
+import { shardName, shardOfKey } from './shard';
 import { compareSorted, liveSortValue, sortedPageOf, type SortedEntry, type SortedPageRequest } from '../telemetry/live-sort';
 
 /**
@@ -9,8 +16,57 @@ import { compareSorted, liveSortValue, sortedPageOf, type SortedEntry, type Sort
  * addresses an object by its site.
  */
 
-/** The site's SiteState object: one per site, addressed by the site id. */
-export const siteState = (env: Pick<Bindings, 'SITE_STATE'>, siteId: string) => env.SITE_STATE.getByName(siteId);
+/**
+ * One shard of a site's SiteState (src/live/shard.ts): shard 0, the only one of most sites, is
+ * addressed by the site id itself; shard k ≥ 1 by `${siteId}:${k}`.
+ */
+export const siteState = (env: Pick<Bindings, 'SITE_STATE'>, siteId: string, shard = 0) => env.SITE_STATE.getByName(shardName(siteId, shard));
+
+/** Every shard of a site, shard 0 first. */
+export const siteShards = (env: Pick<Bindings, 'SITE_STATE'>, siteId: string, liveShards: number | null) =>
+  Array.from({ length: Math.max(1, liveShards ?? 1) }, (_, shard) => siteState(env, siteId, shard));
+
+/**
+ * A unit as the live reads take it: its site and the site's shard count (`sites.live_shards`,
+ * read with the unit's row: `liveShardsOf`), so a read reaches every shard without a query of its own.
+ */
+export interface LiveUnit {
+  id: string;
+  siteId: string | null;
+  /** The site's `live_shards`; null for a unit without a site. */
+  liveShards: number | null;
+}
+
+/**
+ * Units with their sites' shard counts read in one query, for callers off the page paths (actions,
+ * cron) whose rows carry only the site; pages read `liveShardsOf` with their rows instead.
+ */
+export async function withLiveShards<T extends { siteId: string | null }>(db: Db, units: readonly T[]): Promise<(T & { liveShards: number | null })[]> {
+  const siteIds = [...new Set(units.flatMap((unit) => (unit.siteId ? [unit.siteId] : [])))];
+  const rows = siteIds.length ? await db.select({ id: sites.id, liveShards: sites.liveShards }).from(sites).where(inIds(sites.id, siteIds)).all() : [];
+  const shards = new Map(rows.map((row) => [row.id, row.liveShards]));
+  return units.map((unit) => ({ ...unit, liveShards: unit.siteId ? (shards.get(unit.siteId) ?? 1) : null }));
+}
+
+/**
+ * A live sort's candidate columns (`SortCandidate`) for the caller's select, with the site's
+ * shard count as `liveShards` (a column or `liveShardsOf`): a unit's MAC, serial and IP are read
+ * only where its site is sharded, so a one-shard site's candidate list stays ids and sites.
+ */
+export const sortCandidateColumns = (liveShards: SQL<number> | AnySQLiteColumn) => {
+  const whereSharded = (column: AnySQLiteColumn) => sql<string | null>`CASE WHEN ${liveShards} > 1 THEN ${column} END`;
+  return {
+    id: miners.id,
+    siteId: miners.siteId,
+    liveShards: sql<number>`${liveShards}`.as('live_shards'),
+    mac: whereSharded(miners.mac).as('shard_mac'),
+    serial: whereSharded(miners.serial).as('shard_serial'),
+    ip: whereSharded(miners.ip).as('shard_ip'),
+  };
+};
+
+/** The shard count of the site in `siteId`, as a column of the caller's own query (no extra round trip). */
+export const liveShardsOf = (siteId: SQL | AnySQLiteColumn): SQL<number> => sql<number>`coalesce((SELECT ls.live_shards FROM sites ls WHERE ls.id = ${siteId}), 1)`;
 
 /**
  * How long a page waits for one site's object before showing that site's inventory without live
@@ -55,14 +111,14 @@ export const tolerantLive = (env: Pick<Bindings, 'SITE_STATE'>): LiveSource & { 
  * failure `fallback`, the site recorded. Without one: exactly the RPC, its errors thrown, as the
  * callers that act on live state have always had it.
  */
-async function fromSite<T>(env: LiveSource, siteId: string, read: (stub: ReturnType<typeof siteState>) => Promise<T>, fallback: T): Promise<T> {
-  if (!env.outage) return read(siteState(env, siteId));
+async function fromSite<T>(env: LiveSource, siteId: string, read: (stub: ReturnType<typeof siteState>) => Promise<T>, fallback: T, shard = 0): Promise<T> {
+  if (!env.outage) return read(siteState(env, siteId, shard));
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new LiveTimeout(siteId)), LIVE_READ_TIMEOUT_MS);
   });
   try {
-    return await Promise.race([read(siteState(env, siteId)), timeout]);
+    return await Promise.race([read(siteState(env, siteId, shard)), timeout]);
   } catch (error) {
     env.outage.record(siteId, error);
     return fallback;
@@ -72,14 +128,27 @@ async function fromSite<T>(env: LiveSource, siteId: string, read: (stub: ReturnT
 }
 
 /**
- * Live state for miners spread over any number of sites: one RPC per site, in parallel, so a
- * page's cost grows with its sites, not its miners. Miners never reported are absent.
+ * The same read from every shard of every site, in parallel (a site's shards each answer for the
+ * units they hold; `fromSite` bounds and records each shard, under its site's id).
  */
-export async function readLive(env: LiveSource, miners: readonly { id: string; siteId: string | null }[]): Promise<Map<string, LiveMiner>> {
-  const bySite = idsBySite(miners);
-  const results = await Promise.all([...bySite].map(([siteId, ids]) => fromSite(env, siteId, (site) => site.live(ids), [])));
+function fromEveryShard<T>(env: LiveSource, bySite: ReadonlyMap<string, SiteUnits>, read: (stub: ReturnType<typeof siteState>, ids: string[]) => Promise<T>, fallback: T): Promise<T[]> {
+  return Promise.all([...bySite].flatMap(([siteId, site]) => Array.from({ length: site.shards }, (_, shard) => fromSite(env, siteId, (stub) => read(stub, site.ids), fallback, shard))));
+}
+
+/**
+ * Live state for miners spread over any number of sites: one RPC per site shard, in parallel, so
+ * a page's cost grows with its sites, not its miners. Miners never reported are absent. A unit
+ * held by two shards (for the minutes after its site's shard count grew) shows its newest state.
+ */
+export async function readLive(env: LiveSource, miners: readonly LiveUnit[]): Promise<Map<string, LiveMiner>> {
+  const results = await fromEveryShard(env, idsBySite(miners), (site, ids) => site.live(ids), []);
   const out = new Map<string, LiveMiner>();
-  for (const states of results) for (const state of states) out.set(state.minerId, state);
+  for (const states of results) {
+    for (const state of states) {
+      const held = out.get(state.minerId);
+      if (!held || (state.lastSeenAt ?? 0) > (held.lastSeenAt ?? 0)) out.set(state.minerId, state);
+    }
+  }
   return out;
 }
 
@@ -95,35 +164,40 @@ export interface LiveSortedPage {
 }
 
 /**
- * One page of a live sort over candidates spread over any number of sites (in the list's own
- * order; ties keep it): each site's object sorts its own candidates and answers with a page
- * (SiteState.sortedPage), one RPC per site in parallel. With one site that is the page itself;
- * with several, each answers its first offset + limit and they are merged here. Units without a
- * site have no live state: their value is missing and they sort last.
+ * A candidate of a live sort: a unit with its identifiers, so a sharded site's candidates go each
+ * to the shard their `minerKey` names (the shard that holds, or will hold, the unit's state).
  */
-export async function readSortedPage(
-  env: LiveSource,
-  candidates: readonly { id: string; siteId: string | null }[],
-  request: Omit<SortedPageRequest, 'minerIds'>,
-): Promise<LiveSortedPage> {
-  const bySite = new Map<string, { ids: string[]; positions: number[] }>();
+export type SortCandidate = LiveUnit & { mac: string | null; serial: string | null; ip: string | null };
+
+/**
+ * One page of a live sort over candidates spread over any number of sites (in the list's own
+ * order; ties keep it): each site shard's object sorts its own candidates and answers with a page
+ * (SiteState.sortedPage), one RPC per shard in parallel. With one site of one shard that is the
+ * page itself; with several, each answers its first offset + limit and they are merged here.
+ * Units without a site have no live state: their value is missing and they sort last.
+ */
+export async function readSortedPage(env: LiveSource, candidates: readonly SortCandidate[], request: Omit<SortedPageRequest, 'minerIds'>): Promise<LiveSortedPage> {
+  const byShard = new Map<string, { siteId: string; shard: number; ids: string[]; positions: number[] }>();
   const siteless: SortedEntry[] = [];
   candidates.forEach((unit, index) => {
     if (!unit.siteId) {
       if (request.status === null || request.status === 'unknown') siteless.push({ minerId: unit.id, value: request.sort === null ? 0 : liveSortValue(request.sort, undefined), index });
       return;
     }
-    const site = bySite.get(unit.siteId) ?? { ids: [], positions: [] };
-    site.ids.push(unit.id);
-    site.positions.push(index);
-    bySite.set(unit.siteId, site);
+    const shards = unit.liveShards ?? 1;
+    const shard = shards > 1 ? shardOfKey(minerKey(unit), shards) : 0;
+    const name = shardName(unit.siteId, shard);
+    const part = byShard.get(name) ?? { siteId: unit.siteId, shard, ids: [], positions: [] };
+    part.ids.push(unit.id);
+    part.positions.push(index);
+    byShard.set(name, part);
   });
-  const single = bySite.size === 1 && siteless.length === 0;
+  const single = byShard.size === 1 && siteless.length === 0;
   const perSite = await Promise.all(
-    [...bySite].map(async ([siteId, site]) => {
+    [...byShard.values()].map(async (site) => {
       const siteRequest = { ...request, minerIds: site.ids, offset: single ? request.offset : 0, limit: single ? request.limit : request.offset + request.limit };
-      // A site that failed (tolerant source) still lists its units, as never reported.
-      const answer = (await fromSite(env, siteId, (stub) => stub.sortedPage(siteRequest), null)) ?? sortedPageOf(siteRequest, () => undefined, () => emptyTotals());
+      // A shard that failed (tolerant source) still lists its units, as never reported.
+      const answer = (await fromSite(env, site.siteId, (stub) => stub.sortedPage(siteRequest), null, site.shard)) ?? sortedPageOf(siteRequest, () => undefined, () => emptyTotals());
       // Positions in the site's list back to positions in the whole list, the tie-break across sites.
       return { ...answer, entries: answer.entries.map((entry) => ({ ...entry, index: site.positions[entry.index]! })) };
     }),
@@ -147,27 +221,44 @@ export async function readSortedPage(
  * each miner's state crossing the RPC boundary. `miners` counts those with live state; miners
  * never reported (or without a site) are the caller's to count as no data.
  */
-export async function readLiveTotals(env: LiveSource, miners: readonly { id: string; siteId: string | null }[]): Promise<LiveTotals> {
-  const perSite = await Promise.all([...idsBySite(miners)].map(([siteId, ids]) => fromSite(env, siteId, (site) => site.totals(ids), emptyTotals())));
+export async function readLiveTotals(env: LiveSource, miners: readonly LiveUnit[]): Promise<LiveTotals> {
+  const perShard = await fromEveryShard(env, idsBySite(miners), (site, ids) => site.totals(ids), emptyTotals());
   const out = emptyTotals();
-  for (const site of perSite) addTotals(out, site);
+  for (const shard of perShard) addTotals(out, shard);
   return out;
 }
 
-function idsBySite(miners: readonly { id: string; siteId: string | null }[]): Map<string, string[]> {
-  const bySite = new Map<string, string[]>();
+interface SiteUnits {
+  ids: string[];
+  shards: number;
+}
+
+function idsBySite(miners: readonly LiveUnit[]): Map<string, SiteUnits> {
+  const bySite = new Map<string, SiteUnits>();
   for (const miner of miners) {
     if (!miner.siteId) continue;
-    const ids = bySite.get(miner.siteId);
-    if (ids) ids.push(miner.id);
-    else bySite.set(miner.siteId, [miner.id]);
+    const site = bySite.get(miner.siteId);
+    if (site) site.ids.push(miner.id);
+    else bySite.set(miner.siteId, { ids: [miner.id], shards: Math.max(1, miner.liveShards ?? 1) });
   }
   return bySite;
 }
 
-/** A site's summary; null when a tolerant source's site failed. */
-export function readSiteSummary(env: LiveSource, siteId: string): Promise<SiteSummary | null> {
-  return fromSite<SiteSummary | null>(env, siteId, (site) => site.summary(), null);
+/**
+ * A site's summary over all its shards (totals added, the latest report); null when a tolerant
+ * source's shard failed, since part of a site is not its summary.
+ */
+export async function readSiteSummary(env: LiveSource, siteId: string, liveShards: number): Promise<SiteSummary | null> {
+  const perShard = await Promise.all(Array.from({ length: Math.max(1, liveShards) }, (_, shard) => fromSite<SiteSummary | null>(env, siteId, (site) => site.summary(), null, shard)));
+  if (perShard.length === 1) return perShard[0]!;
+  if (perShard.some((summary) => summary === null)) return null;
+  const totals = emptyTotals();
+  let lastReportAt: number | null = null;
+  for (const summary of perShard as SiteSummary[]) {
+    addTotals(totals, summary);
+    if (summary.lastReportAt !== null && (lastReportAt === null || summary.lastReportAt > lastReportAt)) lastReportAt = summary.lastReportAt;
+  }
+  return { ...totals, lastReportAt };
 }
 
 /**
@@ -180,17 +271,13 @@ export function readSiteSummary(env: LiveSource, siteId: string): Promise<SiteSu
  */
 export async function readHistory(
   env: LiveSource,
-  miners: readonly { id: string; siteId: string | null }[],
+  miners: readonly LiveUnit[],
   sinceMs: number,
   options: { customerId?: string } = {},
 ): Promise<HistoryPoint[]> {
-  const bySite = idsBySite(miners);
   const { customerId } = options;
-  const perSite = await Promise.all(
-    [...bySite].map(([siteId, ids]) =>
-      fromSite(env, siteId, (site) => (customerId === undefined ? site.history(ids, sinceMs) : site.customerHistory(customerId, sinceMs)), []),
-    ),
-  );
+  // Every shard: a unit's past buckets stay in the shard that closed them when it moves shard.
+  const perSite = await fromEveryShard(env, idsBySite(miners), (site, ids) => (customerId === undefined ? site.history(ids, sinceMs) : site.customerHistory(customerId, sinceMs)), []);
   const merged = new Map<number, HistoryPoint>();
   for (const points of perSite) for (const point of points) addToPoint(merged, point.t, point.hashrateThs, point.powerW, point.tempMaxC);
   return [...merged.values()].sort((a, b) => a.t - b.t);
@@ -202,8 +289,9 @@ export async function readHistory(
  * rather than on its next refresh. Best effort: it never fails the caller, since every site
  * re-reads on its own within minutes (SiteState's alarm).
  */
-export async function refreshSitePoolFacts(env: Pick<Bindings, 'SITE_STATE'>, siteIds: Iterable<string | null>): Promise<void> {
-  const unique = [...new Set([...siteIds].filter((id): id is string => !!id))];
-  const results = await Promise.allSettled(unique.map((siteId) => siteState(env, siteId).refreshPoolFacts()));
+export async function refreshSitePoolFacts(env: Pick<Bindings, 'SITE_STATE'>, sites: Iterable<{ siteId: string | null; liveShards: number | null }>): Promise<void> {
+  const shards = new Map<string, number>();
+  for (const { siteId, liveShards } of sites) if (siteId) shards.set(siteId, Math.max(shards.get(siteId) ?? 1, liveShards ?? 1));
+  const results = await Promise.allSettled([...shards].flatMap(([siteId, count]) => siteShards(env, siteId, count).map((stub) => stub.refreshPoolFacts())));
   for (const result of results) if (result.status === 'rejected') console.error('pool guard refresh deferred to the site alarm', result.reason);
 }

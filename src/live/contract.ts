@@ -1,6 +1,7 @@
 import type { TelemetryBatch } from '../telemetry/batch';
 import type { HistoryPoint, LiveMiner, SiteSummary } from '../telemetry/types';
 import type { LiveTotals } from './aggregate';
+import type { ShardRef } from './shard';
 import type { SortedPage, SortedPageRequest } from '../telemetry/live-sort';
 
 /**
@@ -57,6 +58,11 @@ export interface IngestContext {
    * latest for links in the emails it sends (src/portal/links.ts). Absent from tests and old callers.
    */
   origin?: string;
+  /**
+   * Which shard of the site this object is (src/live/shard.ts), when the site has more than one:
+   * the Worker split the batch and this is the part whose units hash here. Absent: the only shard.
+   */
+  shard?: ShardRef;
 }
 
 export type IngestOutcome =

@@ -2,6 +2,7 @@ import { minerKey, type TelemetryMiner } from '../telemetry/batch';
 import { matchModel, type HostModelEntry } from '../equipment/models';
 import { chunk, D1_JSON_CHUNK, execJsonRows } from './chunk';
 import type { RefusedMiner } from './contract';
+import { shardOfKey, type ShardRef } from './shard';
 
 /**
  * The site's miner registry: how a reported miner (MAC, else serial, else IP within the site;
@@ -231,7 +232,7 @@ export class MinerRegistry {
    * Re-reads every known miner's row from D1 (assignments and nominal specs change there); a unit
    * staff moved to another site, or deleted, is forgotten here, so its samples stop landing.
    */
-  async refresh(hostId: string, siteId: string): Promise<void> {
+  async refresh(hostId: string, siteId: string, shard: ShardRef = { index: 0, count: 1 }): Promise<void> {
     const ids = [...this.load().values()].map((r) => r.minerId);
     const entries: [string, Registered][] = [];
     for (const part of chunk(ids, D1_JSON_CHUNK)) {
@@ -245,15 +246,32 @@ export class MinerRegistry {
       for (const row of result.results) entries.push([minerKey(row), registeredOf(row)]);
     }
     const kept = new Set(entries.map(([key]) => key));
-    const gone = [...this.load().keys()].filter((key) => !kept.has(key));
-    if (gone.length > 0) {
-      execJsonRows(this.sql, 'DELETE FROM registry WHERE key IN (SELECT value FROM json_each(?))', gone);
-      for (const key of gone) this.load().delete(key);
-      this.owners = null;
-      this.index = null;
-      this.changes += 1;
-    }
-    this.save(entries);
+    this.drop([...this.load().keys()].filter((key) => !kept.has(key)));
+    this.save(entries.filter(([key]) => shardOfKey(key, shard.count) === shard.index));
+    this.keepShard(shard);
+  }
+
+  /**
+   * Forgets the units that no longer hash to this shard (the site's shard count grew): their
+   * samples now go to another shard, and reads here stop showing them (`knows`).
+   */
+  keepShard(shard: ShardRef) {
+    if (shard.count <= 1) return;
+    this.drop([...this.load().keys()].filter((key) => shardOfKey(key, shard.count) !== shard.index));
+  }
+
+  /** Whether the registry maps some key to this miner: the units this object answers for. */
+  knows(minerId: string): boolean {
+    return this.ownerMap().has(minerId);
+  }
+
+  private drop(keys: string[]) {
+    if (keys.length === 0) return;
+    execJsonRows(this.sql, 'DELETE FROM registry WHERE key IN (SELECT value FROM json_each(?))', keys);
+    for (const key of keys) this.load().delete(key);
+    this.owners = null;
+    this.index = null;
+    this.changes += 1;
   }
 
   private async hostModels(hostId: string): Promise<HostModelEntry[]> {

@@ -110,7 +110,12 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
   private async accept(context: IngestContext, batch: TelemetryBatch, journal: ArrayBuffer): Promise<IngestResult> {
     this.store.bind(context);
     this.store.rememberPlatformOrigin(context.origin);
-    if (this.store.seen(batch.batch_id)) return { duplicate: true, accepted: 0, staged: 0, refused: [] };
+    // The site's shard count grew: the units that now hash elsewhere are forgotten here at once.
+    if (this.store.rememberShard(context.shard)) this.registry.keepShard(this.store.shard());
+    // A shard's part carries the agent's batch id; the shard is appended, so a replayed batch is
+    // recognised by each shard that already has its part, and a part that failed is taken again.
+    const batchId = context.shard && context.shard.count > 1 ? `${batch.batch_id}:${context.shard.index}` : batch.batch_id;
+    if (this.store.seen(batchId)) return { duplicate: true, accepted: 0, staged: 0, refused: [] };
     // Each miner's registry entry, matched once for the registry and the fold (again only if the
     // registry changed meanwhile: new miners resolved, or a refresh during one of the awaits).
     let regs = this.registry.match(batch.miners);
@@ -132,7 +137,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
         // Per-sample rules: each takes the samples that advanced a miner, in this transaction.
         this.alerts.evaluateReported(advanced, rules, now);
         this.poolGuard.evaluate(advanced, now);
-        this.store.append(batch.batch_id, journal, now);
+        this.store.append(batchId, batch.miners.length > 0 ? journal : null, now);
       });
     } catch (error) {
       // The transaction rolled back; the in-memory state may not have: rebuild it from storage.
@@ -190,7 +195,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     const site = this.store.site();
     if (!site) return;
     if (now - Number(this.store.meta('registry_refreshed_at') ?? 0) >= REGISTRY_REFRESH_MS) {
-      await this.registry.refresh(site.hostId, site.siteId);
+      await this.registry.refresh(site.hostId, site.siteId, this.store.shard());
       this.store.setMeta('registry_refreshed_at', String(now));
     }
     if (now - Number(this.store.meta(POOL_FACTS_KEY) ?? 0) >= REGISTRY_REFRESH_MS) await this.refreshPoolFacts();
@@ -201,6 +206,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
       this.ctx.storage.transactionSync(() => {
         this.alerts.evaluateSilent(states, this.registry.customersById(), this.store.lastReportAt(), rules, now);
         this.writeEffects(closeQuietPeriods(states, now));
+        this.dropUnregistered(states);
         this.store.checkpoint(states);
       });
     } catch (error) {
@@ -219,6 +225,15 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     this.usage.prune(now);
     await this.ctx.storage.setAlarm(Date.now() + ALARM_EVERY_MS);
     await lap?.('prune');
+  }
+
+  /**
+   * A unit the registry no longer maps here (moved to another site, or to another shard of this
+   * one when the site's shard count grew) leaves the state once its bucket and hour have closed
+   * and been written: its history stays here and is still summed, since reads cover every shard.
+   */
+  private dropUnregistered(states: MinerStates) {
+    for (const [minerId, miner] of states) if (!miner.bucket && !miner.hour && !this.registry.knows(minerId)) states.delete(minerId);
   }
 
   async stopForClosedHost(): Promise<void> {
@@ -298,9 +313,11 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     const now = Date.now();
     const siteLast = this.store.lastReportAt();
     const offlineMs = rules.offlineMinutes * 60_000;
+    // Only the units the registry maps here: a unit that moved on (another site or shard) is
+    // answered by the object that holds it now.
     return (minerId) => {
       const miner = states.get(minerId);
-      return miner ? toLive(miner, now, siteLast, offlineMs) : undefined;
+      return miner && this.registry.knows(minerId) ? toLive(miner, now, siteLast, offlineMs) : undefined;
     };
   }
 

@@ -1,6 +1,7 @@
 import { validateTelemetryBatch, type TelemetryMiner } from '../telemetry/batch';
 import { gunzipText } from './gzip';
 import type { MinerLiveState, MinerStates } from './miner-state';
+import type { ShardRef } from './shard';
 
 /**
  * The object's own durable record: which host and site it serves (`meta`), the journal of
@@ -19,6 +20,9 @@ const SNAPSHOT_SHARDS = 64;
 const SEEN_BATCH_KEEP_MS = 24 * 60 * 60 * 1000;
 
 export class LiveStore {
+  /** `shard()`, read once per object lifetime (it changes only through `rememberShard`). */
+  private shardRef: ShardRef | null = null;
+
   constructor(private readonly sql: SqlStorage) {}
 
   static migrate(sql: SqlStorage) {
@@ -76,9 +80,12 @@ export class LiveStore {
     return this.sql.exec('SELECT 1 FROM seen_batches WHERE batch_id = ?', batchId).toArray().length > 0;
   }
 
-  /** Records an accepted batch: its journal entry, its id, the report time. Call inside the ingest transaction. */
-  append(batchId: string, gzipBody: ArrayBuffer, now: number) {
-    this.sql.exec('INSERT INTO journal (received_at, body) VALUES (?, ?)', now, gzipBody);
+  /**
+   * Records an accepted batch: its journal entry (none for a shard's empty part: nothing to
+   * replay), its id, the report time. Call inside the ingest transaction.
+   */
+  append(batchId: string, gzipBody: ArrayBuffer | null, now: number) {
+    if (gzipBody) this.sql.exec('INSERT INTO journal (received_at, body) VALUES (?, ?)', now, gzipBody);
     this.sql.exec('INSERT INTO seen_batches (batch_id, received_at) VALUES (?, ?)', batchId, now);
     this.setMeta('last_report_at', String(now));
   }
@@ -109,6 +116,23 @@ export class LiveStore {
       if (miners.length > 0) this.sql.exec('INSERT INTO snapshot (shard, body) VALUES (?, ?)', shard, JSON.stringify(miners));
     });
     this.sql.exec('DELETE FROM journal');
+  }
+
+  /** Which shard of its site this object is, as the latest ingest said (absent: the only one). */
+  shard(): ShardRef {
+    this.shardRef ??= { index: Number(this.meta('shard_index') ?? 0), count: Number(this.meta('shard_count') ?? 1) };
+    return this.shardRef;
+  }
+
+  /** Remembers the shard the Worker named; true when the site's shard count changed. */
+  rememberShard(shard: ShardRef | undefined): boolean {
+    const next = shard ?? { index: 0, count: 1 };
+    const known = this.shard();
+    if (known.index === next.index && known.count === next.count) return false;
+    this.setMeta('shard_index', String(next.index));
+    this.setMeta('shard_count', String(next.count));
+    this.shardRef = next;
+    return true;
   }
 
   prune(now: number) {

@@ -4,7 +4,7 @@ import type { AppEnv } from '../env';
 import { staffActor } from '../hosts/service';
 import { ValidationError, type FieldErrors } from '../lib/errors';
 import { readForm, readMultipartForm, redirectAfterPost } from '../lib/http';
-import { readLive } from '../live/client';
+import { readLive, withLiveShards } from '../live/client';
 import { pduCredentialKey } from '../pdu/crypto';
 import {
   createPdu,
@@ -46,11 +46,8 @@ const context = (c: Context<AppEnv>) => {
 };
 
 /** The mapped units' live state (their last samples), for the per-outlet power table. */
-const outletLive = (c: Context<AppEnv>, siteId: string, pdu: PduDetail) =>
-  readLive(
-    c.env,
-    pdu.mapping.map((m) => ({ id: m.minerId, siteId })),
-  );
+const outletLive = async (c: Context<AppEnv>, siteId: string, pdu: PduDetail) =>
+  readLive(c.env, await withLiveShards(getDb(c.env.DB), pdu.mapping.map((m) => ({ id: m.minerId, siteId }))));
 
 async function detailPage(
   c: Context<AppEnv>,

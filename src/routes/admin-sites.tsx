@@ -34,9 +34,9 @@ const postedValues = (form: Record<string, string>, timezone: string): SiteFormV
 });
 
 /** Live totals from the site's SiteState object; when it fails or times out, the page says so instead of failing. */
-async function siteSummary(c: Context<AppEnv>, site: { id: string; name: string }): Promise<{ summary: SiteSummary | null; liveUnavailable: UnavailableSite[] }> {
+async function siteSummary(c: Context<AppEnv>, site: { id: string; name: string; liveShards: number }): Promise<{ summary: SiteSummary | null; liveUnavailable: UnavailableSite[] }> {
   const live = tolerantLive(c.env);
-  const summary = await readSiteSummary(live, site.id);
+  const summary = await readSiteSummary(live, site.id, site.liveShards);
   const reason = live.outage.sites.get(site.id);
   return { summary, liveUnavailable: reason ? [{ id: site.id, name: site.name, reason }] : [] };
 }

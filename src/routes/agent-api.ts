@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import { authenticateAgent, registerAgent, touchAgent } from '../agents/service';
+import { authenticateAgent, registerAgent, touchAgent, type AuthedAgent } from '../agents/service';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
 import { unauthorized } from '../lib/errors';
@@ -10,7 +10,7 @@ import { agentConfig } from '../telemetry/agent-config';
 import { pduCredentialKey } from '../pdu/crypto';
 import { ingestTelemetry, readTelemetryPayload } from '../telemetry/ingest';
 
-type AgentEnv = AppEnv & { Variables: AppEnv['Variables'] & { agent: { agentId: string; hostId: string; siteId: string } } };
+type AgentEnv = AppEnv & { Variables: AppEnv['Variables'] & { agent: AuthedAgent } };
 
 /** `hashyard-agent/1.2.3 (node …)` → `1.2.3`; anything else records no version. */
 const agentVersion = (userAgent: string | undefined) => /^hashyard-agent\/(\S+)/.exec(userAgent ?? '')?.[1] ?? null;

@@ -38,9 +38,9 @@ export const devBenchRoutes = new Hono<AppEnv>()
   })
   /** The site's alarm at a simulated minute (`now`), each step timed inside the object (bench/site.mjs). */
   .post('/site-alarm', async (c) => {
-    const body = (await c.req.json()) as { siteId: string; now: number };
+    const body = (await c.req.json()) as { siteId: string; shard?: number; now: number };
     try {
-      return c.json(await siteState(c.env, body.siteId).benchAlarm(body.now));
+      return c.json(await siteState(c.env, body.siteId, body.shard ?? 0).benchAlarm(body.now));
     } catch (error) {
       // The bench prints why the alarm failed (a development route: the message is for us).
       return c.json({ error: error instanceof Error ? `${error.message}\n${error.stack}` : String(error) }, 500);
@@ -48,8 +48,8 @@ export const devBenchRoutes = new Hono<AppEnv>()
   })
   /** A full checkpoint and a reload timed, state and storage sized (bench/site.mjs). */
   .post('/site-figures', async (c) => {
-    const body = (await c.req.json()) as { siteId: string };
-    return c.json(await siteState(c.env, body.siteId).benchFigures());
+    const body = (await c.req.json()) as { siteId: string; shard?: number };
+    return c.json(await siteState(c.env, body.siteId, body.shard ?? 0).benchFigures());
   })
   .post('/parse-only', async (c) => {
     const body = (await readTelemetryBody(c.req.raw)) as { miners?: unknown[] };

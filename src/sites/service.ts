@@ -63,6 +63,7 @@ function siteListColumns() {
     stagedCap: sites.stagedCap,
     stagingRefusedAt: sites.stagingRefusedAt,
     stagingRefusedCount: sites.stagingRefusedCount,
+    liveShards: sites.liveShards,
     createdAt: sites.createdAt,
     updatedAt: sites.updatedAt,
     minerCount: sql<number>`(SELECT count(*) FROM miners m WHERE m.site_id = ${SITE_ID} AND m.status <> 'retired')`.as('miner_count'),

@@ -20,7 +20,7 @@ import type { Bindings } from '../env';
 import { staffActor } from '../hosts/service';
 import { AppError, ValidationError } from '../lib/errors';
 import { parseInput } from '../lib/validation';
-import { siteState } from '../live/client';
+import { siteShards, type siteState } from '../live/client';
 import { closeHostSchema } from './schema';
 
 export const CLOSE_GRACE_MS = 30 * 24 * 60 * 60 * 1000;
@@ -50,13 +50,14 @@ export async function closeHost(env: Pick<Bindings, 'SITE_STATE'>, db: Db, sessi
     activityInsert(db, session.host.id, staffActor(session), 'host.closed', null, { delete_after: [null, new Date(deleteAfter).toISOString()] }, now),
   ]);
   if (closed.length === 0) throw new AppError('conflict', 'This host is already closed.');
-  await eachSiteObject(db, session.host.id, (id) => siteState(env, id).stopForClosedHost());
+  await eachSiteObject(env, db, session.host.id, (stub) => stub.stopForClosedHost());
   return { deleteAfter };
 }
 
-async function eachSiteObject(db: Db, hostId: string, step: (siteId: string) => Promise<void>) {
-  const rows = await db.select({ id: sites.id }).from(sites).where(eq(sites.hostId, hostId)).all();
-  const results = await Promise.allSettled(rows.map((row) => step(row.id)));
+/** The step on every SiteState of the host: every shard of every site (src/live/shard.ts). */
+async function eachSiteObject(env: Pick<Bindings, 'SITE_STATE'>, db: Db, hostId: string, step: (stub: ReturnType<typeof siteState>) => Promise<void>) {
+  const rows = await db.select({ id: sites.id, liveShards: sites.liveShards }).from(sites).where(eq(sites.hostId, hostId)).all();
+  const results = await Promise.allSettled(rows.flatMap((row) => siteShards(env, row.id, row.liveShards).map(step)));
   for (const result of results) if (result.status === 'rejected') console.error('[close] a site object did not answer', result.reason);
 }
 
@@ -137,7 +138,7 @@ async function deleteHostData(env: Bindings, db: Db, hostId: string, started: nu
       if (outOfTime()) return false;
     }
   }
-  await eachSiteObject(db, hostId, (id) => siteState(env, id).forget());
+  await eachSiteObject(env, db, hostId, (stub) => stub.forget());
 
   // host_users goes with the host row (cascade), so an interrupted run still knows the members.
   for (const table of (await hostTablesInDeleteOrder(env.DB)).filter((name) => name !== 'host_users')) {

@@ -6,7 +6,7 @@ import { miners, sites } from '../db/schema';
 import { notFound } from '../lib/errors';
 import type { LiveSortKey } from './live-sort';
 import { emptyTotals, type LiveTotals } from '../live/aggregate';
-import { readHistory, readLive, readLiveTotals, readSortedPage, type LiveSource } from '../live/client';
+import { liveShardsOf, readHistory, sortCandidateColumns, readLive, readLiveTotals, readSortedPage, type LiveSource, type LiveUnit } from '../live/client';
 import { LIVE_STATUSES, type HistoryPoint, type LiveKey, type LiveMiner, type LiveStatus } from './types';
 
 /**
@@ -53,6 +53,8 @@ const fleetColumns = {
   id: miners.id,
   siteId: miners.siteId,
   siteName: sql<string | null>`${sites.name}`.as('site_name'),
+  /** The site's SiteState shard count (src/live/shard.ts). */
+  liveShards: sql<number>`coalesce(${sites.liveShards}, 1)`.as('live_shards'),
   serial: miners.serial,
   mac: miners.mac,
   vendor: miners.vendor,
@@ -98,6 +100,7 @@ export function fleetSitesQuery(db: Db, hostId: string, customerId: string) {
   return db
     .select({
       siteId: miners.siteId,
+      liveShards: liveShardsOf(miners.siteId).as('live_shards'),
       unitIds: sql<string>`json_group_array(${miners.id})`.as('unit_ids'),
       nominalMths: sql<number>`total(${miners.nominalHashrateMths})`.as('nominal_mths'),
     })
@@ -108,15 +111,15 @@ export function fleetSitesQuery(db: Db, hostId: string, customerId: string) {
 
 /** Every unit of a fleet (id and site only) and their nominal sum, from fleetSitesQuery. */
 export interface FleetIndex {
-  units: { id: string; siteId: string | null }[];
+  units: LiveUnit[];
   nominalMths: number;
 }
 
-export function fleetIndexOf(rows: readonly { siteId: string | null; unitIds: string; nominalMths: number | null }[]): FleetIndex {
+export function fleetIndexOf(rows: readonly { siteId: string | null; liveShards: number; unitIds: string; nominalMths: number | null }[]): FleetIndex {
   const units: FleetIndex['units'] = [];
   let nominalMths = 0;
   for (const row of rows) {
-    for (const id of JSON.parse(row.unitIds) as string[]) units.push({ id, siteId: row.siteId });
+    for (const id of JSON.parse(row.unitIds) as string[]) units.push({ id, siteId: row.siteId, liveShards: row.liveShards });
     nominalMths += row.nominalMths ?? 0;
   }
   return { units, nominalMths };
@@ -293,9 +296,9 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
     };
   }
 
-  // Every matching unit's key in location order (ties in the live value keep it), as JSON rows (10,000 keys a row).
+  // Every matching unit's key in location order (ties in the live value keep it), as JSON rows (5,000 keys a row).
   const ranked = db
-    .select({ id: miners.id, siteId: miners.siteId, rank: rankIn(LOCATION_ORDER) })
+    .select({ ...sortCandidateColumns(sql<number>`coalesce(${sites.liveShards}, 1)`), rank: rankIn(LOCATION_ORDER) })
     .from(miners)
     .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
     .where(where)
@@ -356,6 +359,6 @@ export async function customerMiner(db: Db, env: LiveSource, hostId: string, cus
  * `fleet` is that customer's whole fleet and the sites answer from their per-customer aggregates
  * (`readHistory`).
  */
-export function fleetHistory(env: LiveSource, fleet: readonly { id: string; siteId: string | null }[], now = Date.now(), customerId?: string): Promise<HistoryPoint[]> {
+export function fleetHistory(env: LiveSource, fleet: readonly LiveUnit[], now = Date.now(), customerId?: string): Promise<HistoryPoint[]> {
   return readHistory(env, fleet, now - HISTORY_SPAN_MS, customerId === undefined ? {} : { customerId });
 }

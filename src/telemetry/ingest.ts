@@ -1,8 +1,10 @@
 import type { Bindings } from '../env';
 import { AppError, ValidationError } from '../lib/errors';
-import { MAX_BATCH_BYTES } from './batch';
+import { MAX_BATCH_BYTES, minerKey, validateTelemetryBatch, type TelemetryBatch, type TelemetryMiner } from './batch';
 import { readAtMost } from '../lib/stream';
 import { siteState } from '../live/client';
+import { gunzipText } from '../live/gzip';
+import { shardOfKey } from '../live/shard';
 import type { IngestResult } from '../live/contract';
 
 const TOO_LARGE = `The batch is larger than ${MAX_BATCH_BYTES / 1024 / 1024} MB; send fewer miners per batch.`;
@@ -72,18 +74,60 @@ const REFUSALS = {
   too_large: `The batch is larger than ${MAX_BATCH_BYTES / 1024 / 1024} MB once decompressed; send fewer miners per batch.`,
 } as const;
 
+const REJECTED_WHOLE = 'The batch was rejected whole: fix the fields named and send it again.';
+
 /**
  * Hands the batch to the site's SiteState (the site comes from the agent's token, never from the
  * body). A batch with any invalid miner is rejected whole and nothing is written.
+ *
+ * A site of one shard (almost every site) gets the body as the agent sent it: the object
+ * decompresses, parses and validates it, and keeps the bytes as its journal entry. A sharded site
+ * (src/live/shard.ts) has the batch validated here once, split by the shard each unit's key hashes
+ * to, and every shard sent its part in parallel, an empty part included: every shard learns of
+ * every batch, so each knows when the site's agent last reported (what its silent-miner alerts
+ * wait on) and the site's shard count.
  */
 export async function ingestTelemetry(
   env: Pick<Bindings, 'SITE_STATE'>,
-  agent: { hostId: string; siteId: string },
+  agent: { hostId: string; siteId: string; liveShards?: number },
   payload: TelemetryPayload,
   origin?: string,
 ): Promise<IngestResult> {
-  const outcome = await siteState(env, agent.siteId).ingestBody({ hostId: agent.hostId, siteId: agent.siteId, origin }, payload.body, payload.encoding);
-  if (outcome.ok) return outcome.result;
-  if (outcome.reason === 'invalid') throw new ValidationError(outcome.fields, 'The batch was rejected whole: fix the fields named and send it again.');
-  throw new AppError('bad_request', REFUSALS[outcome.reason]);
+  const context = { hostId: agent.hostId, siteId: agent.siteId, origin };
+  const shards = agent.liveShards ?? 1;
+  if (shards <= 1) {
+    const outcome = await siteState(env, agent.siteId).ingestBody(context, payload.body, payload.encoding);
+    if (outcome.ok) return outcome.result;
+    if (outcome.reason === 'invalid') throw new ValidationError(outcome.fields, REJECTED_WHOLE);
+    throw new AppError('bad_request', REFUSALS[outcome.reason]);
+  }
+  const batch = await validatedBatch(payload);
+  const parts = Array.from({ length: shards }, (): TelemetryMiner[] => []);
+  for (const miner of batch.miners) parts[shardOfKey(minerKey(miner), shards)]!.push(miner);
+  const results = await Promise.all(parts.map((miners, index) => siteState(env, agent.siteId, index).ingest({ ...context, shard: { index, count: shards } }, { ...batch, miners })));
+  return {
+    duplicate: results.every((result) => result.duplicate),
+    accepted: results.reduce((sum, result) => sum + result.accepted, 0),
+    staged: results.reduce((sum, result) => sum + result.staged, 0),
+    refused: results.flatMap((result) => result.refused),
+  };
+}
+
+/** The body decompressed, parsed and validated as SiteState.ingestBody does, its refusals the same. */
+async function validatedBatch(payload: TelemetryPayload): Promise<TelemetryBatch> {
+  let text: string;
+  try {
+    text = payload.encoding === 'gzip' ? await gunzipText(payload.body) : new TextDecoder().decode(payload.body);
+  } catch (error) {
+    throw new AppError('bad_request', REFUSALS[error instanceof RangeError ? 'too_large' : 'bad_gzip']);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new AppError('bad_request', REFUSALS.bad_json);
+  }
+  const validation = validateTelemetryBatch(raw, Date.now());
+  if (!validation.ok) throw new ValidationError(validation.fields, REJECTED_WHOLE);
+  return validation.batch;
 }

@@ -84,7 +84,7 @@ describe('registerAgent and authenticateAgent', () => {
     expect(JSON.stringify(row)).not.toContain(registered.token);
     expect((await hostActivity(host, 'agent.registered')).length).toBe(1);
 
-    expect(await authenticateAgent(db(), `Bearer ${registered.token}`)).toEqual({ agentId: issued.agent.id, hostId: host.hostId, siteId: site.id });
+    expect(await authenticateAgent(db(), `Bearer ${registered.token}`)).toEqual({ agentId: issued.agent.id, hostId: host.hostId, siteId: site.id, liveShards: 1 });
 
     await expectRefused(register(issued.code), 'unauthorized', /not valid or has already been used/);
     expect((await hostActivity(host, 'agent.registered')).length).toBe(1);

@@ -175,7 +175,7 @@ describe('a failing SiteState degrades pages instead of failing them', () => {
   it('callers that act on live state (no outage record) still see the failure instead of "no data"', async () => {
     const f = await twoSiteFixture('Strict Reader');
     const strict = { SITE_STATE: failingSiteState(new Set([f.brokenSite]), 'reject') };
-    await expect(readLive(strict, [{ id: f.broken.id, siteId: f.brokenSite }])).rejects.toThrow(/reset/);
+    await expect(readLive(strict, [{ id: f.broken.id, siteId: f.brokenSite, liveShards: 1 }])).rejects.toThrow(/reset/);
   });
 
   it('after abortAllDurableObjects the objects restart from storage and pages show live values again', async () => {

@@ -471,7 +471,7 @@ describe('the fleet summary', () => {
       .from(miners)
       .where(and(eq(miners.hostId, f.host.hostId), eq(miners.customerId, f.a.customer.id), eq(miners.status, 'assigned')))
       .all();
-    const live = await readLive(env, rows);
+    const live = await readLive(env, rows.map((row) => ({ ...row, liveShards: 1 })));
     const byStatus: Record<string, number> = { active: 0, degraded: 0, offline: 0, sleeping: 0, stale: 0, lost: 0, unknown: 0 };
     let hashrateThs = 0;
     let powerW = 0;

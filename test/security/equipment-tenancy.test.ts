@@ -186,8 +186,8 @@ describe('sites, equipment and agents never cross hosts (API)', () => {
   it('binds an agent token to its own host and site', async () => {
     const t = await twoHosts();
     const aAgent = await registeredAgent(t.a, t.aSite.id);
-    expect(await authenticateAgent(db(), `Bearer ${aAgent.token}`)).toEqual({ agentId: aAgent.agentId, hostId: t.a.hostId, siteId: t.aSite.id });
+    expect(await authenticateAgent(db(), `Bearer ${aAgent.token}`)).toEqual({ agentId: aAgent.agentId, hostId: t.a.hostId, siteId: t.aSite.id, liveShards: 1 });
     const bRegistered = await registerAgent(db(), { code: t.bAgent.code, hostname: 'b-box', version: '1', ip: `t-${uniqueId()}` });
-    expect(await authenticateAgent(db(), `Bearer ${bRegistered.token}`)).toEqual({ agentId: t.bAgent.agent.id, hostId: t.b.hostId, siteId: t.bSite.id });
+    expect(await authenticateAgent(db(), `Bearer ${bRegistered.token}`)).toEqual({ agentId: t.bAgent.agent.id, hostId: t.b.hostId, siteId: t.bSite.id, liveShards: 1 });
   });
 });
