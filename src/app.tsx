@@ -58,6 +58,15 @@ import { adminQuoteCsvRoute, adminQuoteRoutes } from './routes/admin-quotes';
 import { apiQuoteRoutes } from './routes/api-v1/quotes';
 import { apiLegalRoutes, apiCustomerAcceptanceRoutes } from './routes/api-v1/legal';
 
+/**
+ * `false` only in the production build: `[env.production.define]` in wrangler.toml replaces the
+ * name, esbuild folds the test in createPlatformApp (written out there: a const holding it would
+ * not be inlined) and drops the /dev modules (about 3 KiB gzip, bench/README.md).
+ * Elsewhere (`wrangler dev`, the vitest pool, which does not apply `define`) it is undefined.
+ * @see https://developers.cloudflare.com/workers/wrangler/configuration/#non-inheritable-keys
+ */
+declare const HASHYARD_DEV_ROUTES: boolean | undefined;
+
 /** What every app shares, in order: request id (errors cite it), headers, config, CSRF. */
 function baseApp() {
   // Remembers each path's match: walking ~400 routes was a signed-in request's largest CPU cost (src/lib/router.ts).
@@ -150,10 +159,14 @@ export function createPlatformApp() {
   app.route('/api/v1/quotes', apiQuoteRoutes);
   app.route('/api/v1/customers', apiCustomerAcceptanceRoutes);
 
-  // Development and test only (the routes answer 404 in production): the local outbox's mail.
-  app.route('/dev/mailbox', devMailboxRoutes);
-  app.route('/dev/bench', devBenchRoutes);
-  app.route('/dev/demo', devDemoRoutes);
+  // Development and test only: the local outbox's mail, the bench's RPCs, the demo's history.
+  // The production build leaves them out (HASHYARD_DEV_ROUTES, below); where they are built they
+  // still answer 404 when ENVIRONMENT is production.
+  if (typeof HASHYARD_DEV_ROUTES === 'undefined' || HASHYARD_DEV_ROUTES) {
+    app.route('/dev/mailbox', devMailboxRoutes());
+    app.route('/dev/bench', devBenchRoutes());
+    app.route('/dev/demo', devDemoRoutes());
+  }
   return app;
 }
 

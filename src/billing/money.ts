@@ -5,19 +5,12 @@
  * Wh x micro-units passes 2^53 on a large site's month, and every line is rounded once, half up,
  * by `divideRoundHalfUp`. No floating point touches money.
  */
-import { CURRENCIES, isCurrencyCode } from '../lib/currencies';
+import { isCurrencyCode } from '../lib/currencies';
 import { formatScaledDecimal, parseScaledDecimal } from '../lib/decimal';
+// The currency's minor-unit digits (USD 2, JPY 0, BHD 3): one definition, in src/lib/format.ts.
+import { currencyExponent } from '../lib/format';
 
-const EXPONENTS = new Map(CURRENCIES.map(([code, , digits]) => [code, digits]));
-
-/** The currency's minor-unit digits (USD 2, JPY 0, BHD 3). */
-export function currencyExponent(currency: string): number {
-  const digits = EXPONENTS.get(currency);
-  if (digits === undefined) throw new Error(`Unknown currency ${currency}`);
-  return digits;
-}
-
-export { isCurrencyCode };
+export { currencyExponent, isCurrencyCode };
 
 /** Money as the JSON API and the services carry it. */
 export interface Money {

@@ -7,7 +7,9 @@ import type { Db } from '../db/client';
 import { emailOutbox, hosts } from '../db/schema';
 import type { OutboxStatus } from './outbox';
 
-const listColumns = {
+// A function, not a constant: a top-level object reading the schema's columns would stay in the
+// production build, which leaves the mailbox out (HASHYARD_DEV_ROUTES in src/app.tsx).
+const listColumns = () => ({
   id: emailOutbox.id,
   to: emailOutbox.toEmail,
   subject: emailOutbox.subject,
@@ -20,7 +22,7 @@ const listColumns = {
   sentAt: emailOutbox.sentAt,
   hostName: hosts.name,
   timezone: hosts.timezone,
-};
+});
 
 export interface MailboxEntry {
   id: string;
@@ -54,7 +56,7 @@ const toEntry = <T extends { status: string; timezone: string | null }>(row: T) 
 /** Newest first (rowid breaks ties within one millisecond: insertion order). */
 export async function listMailbox(db: Db, limit = 200): Promise<MailboxEntry[]> {
   const rows = await db
-    .select(listColumns)
+    .select(listColumns())
     .from(emailOutbox)
     .leftJoin(hosts, eq(hosts.id, emailOutbox.hostId))
     .orderBy(desc(emailOutbox.createdAt), sql`"email_outbox"."rowid" desc`)
@@ -64,7 +66,7 @@ export async function listMailbox(db: Db, limit = 200): Promise<MailboxEntry[]> 
 
 export async function getMailboxMessage(db: Db, id: string): Promise<MailboxMessage | null> {
   const rows = await db
-    .select({ ...listColumns, html: emailOutbox.renderedHtml, text: emailOutbox.renderedText })
+    .select({ ...listColumns(), html: emailOutbox.renderedHtml, text: emailOutbox.renderedText })
     .from(emailOutbox)
     .leftJoin(hosts, eq(hosts.id, emailOutbox.hostId))
     .where(eq(emailOutbox.id, id))

@@ -7,7 +7,7 @@
  * that is not known. Intl formatters are costly to build (ICU lookups, ~0.08 ms each), and a
  * 50-row list formats hundreds of values: every formatter here is built once per isolate.
  */
-import { CURRENCIES } from './currencies';
+import { MINOR_DIGITS } from './currencies';
 
 /** What a missing value reads as, everywhere. */
 export const NONE = '—';
@@ -140,8 +140,6 @@ export function formatAgo(ms: number, now: number): string {
 
 // ---------------------------------------------------------------------------------------------
 // Money: integer minor units + ISO 4217 code; the exponent comes from src/lib/currencies.ts.
-
-const MINOR_DIGITS = new Map(CURRENCIES.map(([code, , digits]) => [code, digits]));
 
 /** The currency's minor-unit digits (USD 2, JPY 0, BHD 3). Throws for a code that is not ISO 4217. */
 export function currencyExponent(currency: string): number {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { csvCell } from '../../src/customers/csv';
 import { createCustomerSchema, customerFormToInput, updateCustomerSchema } from '../../src/customers/schema';
 import { ValidationError } from '../../src/lib/errors';
@@ -94,6 +95,33 @@ describe('slugs', () => {
   it('settings also check currency and timezone lists', () => {
     const errors = fieldErrors(() => parseInput(hostSettingsSchema, { name: 'X', main_slug: 'xyz', default_currency: 'ABC', timezone: 'Mars/Olympus' }));
     expect(Object.keys(errors).sort()).toEqual(['default_currency', 'timezone']);
+  });
+});
+
+describe('messages a schema does not name', () => {
+  it('read like the named ones: required, type, size and choice, never zod’s developer wording', () => {
+    const schema = z.strictObject({
+      title: z.string().check(z.maxLength(5)),
+      tags: z.array(z.string()).check(z.minLength(2)),
+      count: z.number().check(z.gte(1), z.lt(10)),
+      kind: z.enum(['a', 'b']),
+      email: z.optional(z.email()),
+      flag: z.optional(z.boolean()),
+    });
+    expect(fieldErrors(() => parseInput(schema, {}))).toMatchObject({ title: 'Required.', tags: 'Required.', count: 'Required.' });
+    expect(fieldErrors(() => parseInput(schema, { title: 'too long', tags: ['x'], count: 0, kind: 'c', email: 'nope', flag: 'yes' }))).toEqual({
+      title: 'Use at most 5 characters.',
+      tags: 'Use at least 2 items.',
+      count: 'Must be at least 1.',
+      kind: 'Choose one of: a, b.',
+      email: 'Enter a valid email address.',
+      flag: 'Must be a boolean.',
+    });
+    expect(fieldErrors(() => parseInput(schema, { title: 1, tags: 'x', count: 10, kind: 'a' }))).toEqual({
+      title: 'Must be text.',
+      tags: 'Must be a list.',
+      count: 'Must be less than 10.',
+    });
   });
 });
 

@@ -1,5 +1,14 @@
 import type { Child } from 'hono/jsx';
-import { AGING_BUCKETS, AGING_LABELS, INVOICE_STATUS_LABELS, type CurrencyPosition, type InvoiceStatus } from '../../src/billing/financials';
+import {
+  AGING_BUCKETS,
+  AGING_LABELS,
+  INVOICE_STATUS_LABELS,
+  type CurrencyPosition,
+  type FinancialInvoice,
+  type FinancialPayment,
+  type InvoiceStatus,
+} from '../../src/billing/financials';
+import { PAYMENT_METHOD_LABELS } from '../../src/billing/payment-schema';
 import { formatMoney } from '../../src/billing/money';
 import type { FieldErrors } from '../../src/lib/errors';
 import { FieldMessages } from './form';
@@ -108,5 +117,118 @@ export function PrefixedField(props: {
       )}
       <FieldMessages name={id} error={error} hint={props.hint} />
     </div>
+  );
+}
+
+/** Which side a customer's billing history is shown to: staff also see held invoices, days past due and payment notes. */
+interface HistoryTableProps {
+  label: string;
+  testId: string;
+  /** An invoice's page for this audience (admin or portal). */
+  invoiceHref: (invoiceId: string) => string;
+  staff?: boolean;
+}
+
+/** A customer's invoices, as staff (Customer → Financials) and the customer (portal Invoices) see them. */
+export function InvoiceHistoryTable(props: HistoryTableProps & { invoices: FinancialInvoice[] }) {
+  return (
+    <TableScroll label={props.label}>
+      <table class="table table-compact" data-testid={props.testId}>
+        <thead>
+          <tr>
+            <th scope="col">{props.staff ? 'Number' : 'Invoice'}</th>
+            <th scope="col">Period</th>
+            <th scope="col">Status</th>
+            <th scope="col" class="num">
+              Total
+            </th>
+            <th scope="col" class="num">
+              Paid
+            </th>
+            <th scope="col" class="num">
+              Balance
+            </th>
+            <th scope="col">Due</th>
+          </tr>
+        </thead>
+        <tbody>
+          {props.invoices.map((invoice) => (
+            <tr data-invoice={invoice.id}>
+              <td>
+                <a href={props.invoiceHref(invoice.id)}>{invoice.number ?? (props.staff ? `Draft (${invoice.periodKey})` : invoice.periodKey)}</a>
+              </td>
+              <td>
+                {invoice.periodStart} – {invoice.periodEnd}
+              </td>
+              <td>
+                <InvoiceStatusBadge status={invoice.status} held={props.staff && invoice.held} />
+              </td>
+              <td class="num">
+                <Money minor={invoice.totalMinor} currency={invoice.currency} />
+              </td>
+              <td class="num">
+                <Money minor={invoice.paidMinor} currency={invoice.currency} />
+              </td>
+              <td class="num">
+                <Money minor={invoice.balanceMinor} currency={invoice.currency} />
+              </td>
+              <td>
+                {invoice.dueOn ?? '—'}
+                {props.staff && invoice.daysPastDue !== null && invoice.daysPastDue > 0 && <span class="muted small"> ({invoice.daysPastDue} days past due)</span>}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableScroll>
+  );
+}
+
+/** A customer's payments and the invoices (or credit) each went to; staff also see the notes. */
+export function PaymentHistoryTable(props: HistoryTableProps & { payments: FinancialPayment[] }) {
+  return (
+    <TableScroll label={props.label}>
+      <table class="table table-compact" data-testid={props.testId}>
+        <thead>
+          <tr>
+            <th scope="col">Received</th>
+            <th scope="col">Method</th>
+            <th scope="col">Reference</th>
+            <th scope="col" class="num">
+              Amount
+            </th>
+            <th scope="col">Applied to</th>
+            {props.staff && <th scope="col">Notes</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {props.payments.map((payment) => (
+            <tr>
+              <td>{payment.receivedOn}</td>
+              <td>{PAYMENT_METHOD_LABELS[payment.method]}</td>
+              <td class="wrap-anywhere">{payment.reference ?? <span class="muted">—</span>}</td>
+              <td class="num">
+                <Money minor={payment.amountMinor} currency={payment.currency} />
+              </td>
+              <td>
+                <ul class="plain-list">
+                  {payment.allocations.map((a) => (
+                    <li>
+                      <a href={props.invoiceHref(a.invoiceId)}>{a.invoiceNumber ?? 'Invoice'}</a>: <Money minor={a.amountMinor} currency={payment.currency} />
+                    </li>
+                  ))}
+                  {payment.credit && (
+                    <li>
+                      Credit: <Money minor={payment.credit.amountMinor} currency={payment.currency} />
+                    </li>
+                  )}
+                </ul>
+              </td>
+              {props.staff && <td class="notes">{payment.notes ?? ''}</td>}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </TableScroll>
   );
 }

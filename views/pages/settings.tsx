@@ -2,7 +2,7 @@ import type { Child } from 'hono/jsx';
 import type { StaffSession } from '../../src/auth/staff-session';
 import { can } from '../../src/auth/permissions';
 import { API_KEY_SCOPE_LABELS, parseScopes } from '../../src/auth/api-keys';
-import { CURRENCIES } from '../../src/lib/currencies';
+import { currencyOptions } from '../../src/lib/currencies';
 import type { FieldErrors } from '../../src/lib/errors';
 import { ConfirmAction } from '../components/confirm';
 import { TIMEZONES } from '../../src/lib/timezones';
@@ -109,7 +109,7 @@ export function GeneralSettingsForm(props: {
           name="default_currency"
           value={values.default_currency}
           errors={errors}
-          options={CURRENCIES.map(([code, name]) => [code, `${code} — ${name}`] as const)}
+          options={currencyOptions()}
         />
         <SelectField label="Timezone" name="timezone" value={values.timezone} errors={errors} options={TIMEZONES.map((zone) => [zone, zone] as const)} />
         <div class="form-actions">

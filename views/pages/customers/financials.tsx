@@ -4,7 +4,7 @@ import { formatMoney, minorToDecimalText } from '../../../src/billing/money';
 import { MANUAL_CREDIT_KINDS, CREDIT_KIND_LABELS, PAYMENT_METHOD_LABELS } from '../../../src/billing/payment-schema';
 import { PAYMENT_METHODS } from '../../../src/billing/payment-schema';
 import type { FieldErrors } from '../../../src/lib/errors';
-import { AgingTable, InvoiceStatusBadge, Money, PrefixedField, TableScroll } from '../../components/billing';
+import { AgingTable, InvoiceHistoryTable, Money, PaymentHistoryTable, PrefixedField, TableScroll } from '../../components/billing';
 import { Card, EmptyState, FormErrorSummary } from '../../components/form';
 import { Time } from '../../components/time';
 
@@ -130,55 +130,7 @@ export function FinancialsPanel(props: {
             <p>Invoices appear here once they are generated for this customer.</p>
           </EmptyState>
         ) : (
-          <TableScroll label="Invoices">
-            <table class="table table-compact" data-testid="invoices">
-              <thead>
-                <tr>
-                  <th scope="col">Number</th>
-                  <th scope="col">Period</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" class="num">
-                    Total
-                  </th>
-                  <th scope="col" class="num">
-                    Paid
-                  </th>
-                  <th scope="col" class="num">
-                    Balance
-                  </th>
-                  <th scope="col">Due</th>
-                </tr>
-              </thead>
-              <tbody>
-                {f.invoices.map((invoice) => (
-                  <tr data-invoice={invoice.id}>
-                    <td>
-                      <InvoiceLink id={invoice.id} number={invoice.number} periodKey={invoice.periodKey} href={`/admin/invoices/${invoice.id}`} />
-                    </td>
-                    <td>
-                      {invoice.periodStart} – {invoice.periodEnd}
-                    </td>
-                    <td>
-                      <InvoiceStatusBadge status={invoice.status} held={invoice.held} />
-                    </td>
-                    <td class="num">
-                      <Money minor={invoice.totalMinor} currency={invoice.currency} />
-                    </td>
-                    <td class="num">
-                      <Money minor={invoice.paidMinor} currency={invoice.currency} />
-                    </td>
-                    <td class="num">
-                      <Money minor={invoice.balanceMinor} currency={invoice.currency} />
-                    </td>
-                    <td>
-                      {invoice.dueOn ?? '—'}
-                      {invoice.daysPastDue !== null && invoice.daysPastDue > 0 && <span class="muted small"> ({invoice.daysPastDue} days past due)</span>}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableScroll>
+          <InvoiceHistoryTable invoices={f.invoices} label="Invoices" testId="invoices" invoiceHref={(id) => `/admin/invoices/${id}`} staff />
         )}
       </Card>
 
@@ -193,50 +145,7 @@ export function FinancialsPanel(props: {
             <p>Payments you record below are listed here with the invoices they paid.</p>
           </EmptyState>
         ) : (
-          <TableScroll label="Payments">
-            <table class="table table-compact" data-testid="payments">
-              <thead>
-                <tr>
-                  <th scope="col">Received</th>
-                  <th scope="col">Method</th>
-                  <th scope="col">Reference</th>
-                  <th scope="col" class="num">
-                    Amount
-                  </th>
-                  <th scope="col">Applied to</th>
-                  <th scope="col">Notes</th>
-                </tr>
-              </thead>
-              <tbody>
-                {f.payments.map((payment) => (
-                  <tr>
-                    <td>{payment.receivedOn}</td>
-                    <td>{PAYMENT_METHOD_LABELS[payment.method]}</td>
-                    <td class="wrap-anywhere">{payment.reference ?? <span class="muted">—</span>}</td>
-                    <td class="num">
-                      <Money minor={payment.amountMinor} currency={payment.currency} />
-                    </td>
-                    <td>
-                      <ul class="plain-list">
-                        {payment.allocations.map((a) => (
-                          <li>
-                            <InvoiceLink id={a.invoiceId} number={a.invoiceNumber} periodKey="" href={`/admin/invoices/${a.invoiceId}`} />:{' '}
-                            <Money minor={a.amountMinor} currency={payment.currency} />
-                          </li>
-                        ))}
-                        {payment.credit && (
-                          <li>
-                            Credit: <Money minor={payment.credit.amountMinor} currency={payment.currency} />
-                          </li>
-                        )}
-                      </ul>
-                    </td>
-                    <td class="notes">{payment.notes ?? ''}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableScroll>
+          <PaymentHistoryTable payments={f.payments} label="Payments" testId="payments" invoiceHref={(id) => `/admin/invoices/${id}`} staff />
         )}
       </Card>
 

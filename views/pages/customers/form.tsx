@@ -1,4 +1,4 @@
-import { CURRENCIES } from '../../../src/lib/currencies';
+import { currencyOptions as everyCurrency } from '../../../src/lib/currencies';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { FormErrorSummary, SelectField, TextArea, TextField, Toggle } from '../../components/form';
 
@@ -28,7 +28,7 @@ export const EMPTY_CUSTOMER_FORM: CustomerFormValues = {
 };
 
 export function currencyOptions(hostDefault: string): ReadonlyArray<readonly [string, string]> {
-  return [['', `Host default (${hostDefault})`], ...CURRENCIES.map(([code, name]) => [code, `${code} — ${name}`] as const)];
+  return [['', `Host default (${hostDefault})`], ...everyCurrency()];
 }
 
 export function CustomerForm(props: {

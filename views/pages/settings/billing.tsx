@@ -1,6 +1,6 @@
 import type { StaffSession } from '../../../src/auth/staff-session';
 import { can } from '../../../src/auth/permissions';
-import { CURRENCIES } from '../../../src/lib/currencies';
+import { currencyOptions } from '../../../src/lib/currencies';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { TIMEZONES } from '../../../src/lib/timezones';
 import { FormErrorSummary, SelectField, TextArea, TextField, Toggle } from '../../components/form';
@@ -22,7 +22,6 @@ export interface BillingSettingsValues {
   invoice_footer: string;
 }
 
-const CURRENCY_OPTIONS = CURRENCIES.map(([code, name]) => [code, `${code} — ${name}`] as const);
 const TIMEZONE_OPTIONS = TIMEZONES.map((tz) => [tz, tz] as const);
 
 export function BillingSettingsForm(props: { session: StaffSession; values: BillingSettingsValues; errors?: FieldErrors; saved?: boolean }) {
@@ -43,7 +42,7 @@ export function BillingSettingsForm(props: { session: StaffSession; values: Bill
       <FormErrorSummary errors={errors} />
       <fieldset disabled={!editable}>
         <legend>Money and periods</legend>
-        <SelectField label="Default currency" name="default_currency" value={values.default_currency} options={CURRENCY_OPTIONS} errors={errors} hint="Customers bill in this currency unless their record names another." />
+        <SelectField label="Default currency" name="default_currency" value={values.default_currency} options={currencyOptions()} errors={errors} hint="Customers bill in this currency unless their record names another." />
         <TextField
           label="Default energy rate per kWh"
           name="default_energy_rate_per_kwh"

@@ -1,0 +1,40 @@
+// Issue 14 part 4: the production build leaves the /dev routes out (HASHYARD_DEV_ROUTES in
+// src/app.tsx, [env.production.define] in wrangler.toml); development keeps them. Builds both
+// with `wrangler deploy --dry-run` (no network, nothing deployed) and prints their sizes.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const wrangler = path.join(root, 'node_modules/wrangler/bin/wrangler.js');
+
+async function build(envArgs) {
+  const outdir = await mkdtemp(path.join(tmpdir(), 'bundle-'));
+  try {
+    await promisify(execFile)(process.execPath, [wrangler, 'deploy', '--dry-run', '--outdir', outdir, ...envArgs], { cwd: root, maxBuffer: 16 * 1024 * 1024 });
+    return await readFile(path.join(outdir, 'index.js'), 'utf8');
+  } finally {
+    await rm(outdir, { recursive: true, force: true });
+  }
+}
+
+// Strings only the dev route modules hold: the mailbox page, the bench's RPC paths, the demo's route.
+const DEV_ONLY = ['mailbox-main', '/site-alarm', '/billing-history', '/parse-only'];
+
+test('production leaves the /dev modules out; development keeps them', { timeout: 120_000 }, async () => {
+  const [dev, production] = [await build([]), await build(['--env', 'production'])];
+  for (const marker of DEV_ONLY) {
+    assert.ok(dev.includes(marker), `development build lacks ${marker}`);
+    assert.ok(!production.includes(marker), `production build contains ${marker}`);
+  }
+  assert.match(dev, /\/dev\/mailbox/);
+  const kib = (code) => `${(code.length / 1024).toFixed(1)} KiB, ${(gzipSync(code).length / 1024).toFixed(1)} KiB gzip`;
+  console.log(`bundle: development ${kib(dev)}; production ${kib(production)}`);
+  assert.ok(production.length < dev.length);
+});
