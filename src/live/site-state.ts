@@ -1,12 +1,13 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../env';
-import { validateTelemetryBatch, type TelemetryBatch } from '../telemetry/batch';
+import type { TelemetryBatch } from '../telemetry/batch';
 import type { HistoryPoint, LiveMiner, SiteSummary } from '../telemetry/types';
 import { liveTotals, type LiveTotals } from './aggregate';
 import { AlertTracker } from './alert-tracker';
 import type { AlarmStep, IngestContext, IngestOutcome, IngestResult, SiteBenchFigures, SiteStateApi } from './contract';
 import { closeQuietPeriods, emptyEffects, foldSamples, newestOf, type FoldEffects } from './fold';
-import { gunzipText, gzip } from './gzip';
+import { decodeBatch } from './decode';
+import { gzip } from './gzip';
 import { HistoryRoom } from './history';
 import { toLive, type MinerStates } from './miner-state';
 import { PoolGuard } from './pool-guard';
@@ -84,22 +85,10 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
    * invalid miner is rejected whole and nothing is written.
    */
   async ingestBody(context: IngestContext, body: ArrayBuffer, encoding: 'gzip' | 'identity'): Promise<IngestOutcome> {
-    let text: string;
-    try {
-      text = encoding === 'gzip' ? await gunzipText(body) : new TextDecoder().decode(body);
-    } catch (error) {
-      return { ok: false, reason: error instanceof RangeError ? 'too_large' : 'bad_gzip' };
-    }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch {
-      return { ok: false, reason: 'bad_json' };
-    }
-    const validation = validateTelemetryBatch(raw, Date.now());
-    if (!validation.ok) return { ok: false, reason: 'invalid', fields: validation.fields };
-    const journal = encoding === 'gzip' ? body : await gzip(text);
-    return { ok: true, result: await this.accept(context, validation.batch, journal) };
+    const decoded = await decodeBatch(body, encoding, Date.now());
+    if (!decoded.ok) return decoded;
+    const journal = encoding === 'gzip' ? body : await gzip(decoded.text);
+    return { ok: true, result: await this.accept(context, decoded.batch, journal) };
   }
 
   /** A validated batch (tests and internal callers); stored in the journal like any other. */

@@ -1,11 +1,11 @@
 import type { Bindings } from '../env';
 import { AppError, ValidationError } from '../lib/errors';
-import { MAX_BATCH_BYTES, minerKey, validateTelemetryBatch, type TelemetryBatch, type TelemetryMiner } from './batch';
+import { MAX_BATCH_BYTES, minerKey, type TelemetryMiner } from './batch';
 import { readAtMost } from '../lib/stream';
 import { siteState } from '../live/client';
-import { gunzipText } from '../live/gzip';
+import { decodeBatch } from '../live/decode';
 import { shardOfKey } from '../live/shard';
-import type { IngestResult } from '../live/contract';
+import type { IngestOutcome, IngestResult } from '../live/contract';
 
 const TOO_LARGE = `The batch is larger than ${MAX_BATCH_BYTES / 1024 / 1024} MB; send fewer miners per batch.`;
 
@@ -98,10 +98,11 @@ export async function ingestTelemetry(
   if (shards <= 1) {
     const outcome = await siteState(env, agent.siteId).ingestBody(context, payload.body, payload.encoding);
     if (outcome.ok) return outcome.result;
-    if (outcome.reason === 'invalid') throw new ValidationError(outcome.fields, REJECTED_WHOLE);
-    throw new AppError('bad_request', REFUSALS[outcome.reason]);
+    throw refusalError(outcome);
   }
-  const batch = await validatedBatch(payload);
+  const decoded = await decodeBatch(payload.body, payload.encoding, Date.now());
+  if (!decoded.ok) throw refusalError(decoded);
+  const batch = decoded.batch;
   const parts = Array.from({ length: shards }, (): TelemetryMiner[] => []);
   for (const miner of batch.miners) parts[shardOfKey(minerKey(miner), shards)]!.push(miner);
   const results = await Promise.all(parts.map((miners, index) => siteState(env, agent.siteId, index).ingest({ ...context, shard: { index, count: shards } }, { ...batch, miners })));
@@ -113,21 +114,7 @@ export async function ingestTelemetry(
   };
 }
 
-/** The body decompressed, parsed and validated as SiteState.ingestBody does, its refusals the same. */
-async function validatedBatch(payload: TelemetryPayload): Promise<TelemetryBatch> {
-  let text: string;
-  try {
-    text = payload.encoding === 'gzip' ? await gunzipText(payload.body) : new TextDecoder().decode(payload.body);
-  } catch (error) {
-    throw new AppError('bad_request', REFUSALS[error instanceof RangeError ? 'too_large' : 'bad_gzip']);
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    throw new AppError('bad_request', REFUSALS.bad_json);
-  }
-  const validation = validateTelemetryBatch(raw, Date.now());
-  if (!validation.ok) throw new ValidationError(validation.fields, REJECTED_WHOLE);
-  return validation.batch;
+/** A batch refused whole (by the object, or here for a sharded site): the agent API's error. */
+function refusalError(refusal: Extract<IngestOutcome, { ok: false }>): AppError {
+  return refusal.reason === 'invalid' ? new ValidationError(refusal.fields, REJECTED_WHOLE) : new AppError('bad_request', REFUSALS[refusal.reason]);
 }

@@ -144,6 +144,30 @@ describe('a site sharded over several SiteState objects', () => {
     expect(totals.miners).toBe(UNITS);
   });
 
+  it('rejects a malformed batch whole, before any shard sees it, with the same answers as a one-shard site', async () => {
+    const f = await shardedFixture('Shard Refusal');
+    const good = f.units.sharded.map((unit, i) => sample(unit, i));
+    const bad = batchOf([...good.slice(0, 5), { ...good[5]!, hashrate_ths: -1 }, ...good.slice(6)]);
+    for (const [token, siteId] of [
+      [f.agents.sharded.token, f.sharded],
+      [f.agents.single.token, f.single],
+    ] as const) {
+      const invalid = await postTelemetry(token, bad);
+      expect(invalid.status, siteId).toBe(422);
+      const error = ((await invalid.json()) as { error: { code: string; fields: Record<string, string> } }).error;
+      expect(error.code).toBe('validation_failed');
+      expect(Object.keys(error.fields)).toEqual(['miners.5.hashrate_ths']);
+      const garbled = await postTelemetry(token, null, { raw: 'not json' });
+      expect(garbled.status, siteId).toBe(400);
+    }
+    // Nothing written anywhere: no shard learned of a batch, no unit has live state.
+    for (let shard = 0; shard < SHARDS; shard++) {
+      const seen = await runInDurableObject(siteState(env, f.sharded, shard), (_object, state) => state.storage.sql.exec('SELECT batch_id FROM seen_batches').toArray());
+      expect(seen, `shard ${shard}`).toEqual([]);
+    }
+    expect((await readLive(env, liveUnits(f.sharded, f.units.sharded, SHARDS))).size).toBe(0);
+  });
+
   it('raises each alert once, from the shard that holds the unit, and every shard runs its alarm over its own units only', async () => {
     const f = await shardedFixture('Shard Alerts');
     await post(f.agents.sharded.token, f.units.sharded);
