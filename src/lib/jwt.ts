@@ -49,19 +49,20 @@ function jsonObjectOf(part: string): JwtClaims | null {
   }
 }
 
-/** Imported once per secret and use: every signed-in request verifies a token with the same key. */
-const hmacKeys = new Map<string, Promise<CryptoKey>>();
-function hmacKey(secret: string, usage: 'sign' | 'verify'): Promise<CryptoKey> {
+/**
+ * Imported once per secret and use: every signed-in request verifies a token with the same key.
+ * The key is kept, not the import's promise, so no request awaits a promise another request's
+ * context settles (workerd warns about that).
+ */
+const hmacKeys = new Map<string, CryptoKey>();
+async function hmacKey(secret: string, usage: 'sign' | 'verify'): Promise<CryptoKey> {
   const id = `${usage}:${secret}`;
-  let key = hmacKeys.get(id);
-  if (!key) {
-    // A handful of secrets at most (one per deployment, and tests'); never grows without bound.
-    if (hmacKeys.size >= 8) hmacKeys.clear();
-    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
-    // A failed import is not remembered.
-    key.catch(() => hmacKeys.delete(id));
-    hmacKeys.set(id, key);
-  }
+  const known = hmacKeys.get(id);
+  if (known) return known;
+  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
+  // A handful of secrets at most (one per deployment, and tests'); never grows without bound.
+  if (hmacKeys.size >= 8) hmacKeys.clear();
+  hmacKeys.set(id, key);
   return key;
 }
 
