@@ -58,12 +58,33 @@ const EMPTY_WATCH: PoolWatch = {
   changeUser: null,
 };
 
+const CANONICAL_URLS_KEPT = 1_000;
+const canonicalUrls = new Map<string, string>();
+
 /** Scheme and host compare case-insensitively, a trailing slash does not count (as the agent's `samePool`). */
 export function canonicalPoolUrl(url: string): string {
+  const known = canonicalUrls.get(url);
+  if (known !== undefined) return known;
   const trimmed = url.trim();
   const match = /^([a-z0-9+]+:\/\/)([^/]+)(.*)$/i.exec(trimmed);
-  return match ? `${match[1]!.toLowerCase()}${match[2]!.toLowerCase()}${match[3]!.replace(/\/$/, '')}` : trimmed;
+  const canonical = match ? `${match[1]!.toLowerCase()}${match[2]!.toLowerCase()}${match[3]!.replace(/\/$/, '')}` : trimmed;
+  // A site reports a handful of distinct pool URLs, each thousands of times a batch: remember them
+  // (bounded, so a site of odd URLs cannot grow it without limit).
+  if (canonicalUrls.size >= CANONICAL_URLS_KEPT) canonicalUrls.clear();
+  canonicalUrls.set(url, canonical);
+  return canonical;
 }
+
+/** Field by field: evaluated for every advanced sample, so no JSON of either side. */
+const sameWatch = (a: PoolWatch, b: PoolWatch) =>
+  a.mismatchSince === b.mismatchSince &&
+  a.mismatchAlertId === b.mismatchAlertId &&
+  a.customerId === b.customerId &&
+  a.baselineUrl === b.baselineUrl &&
+  a.baselineUser === b.baselineUser &&
+  a.changeAlertId === b.changeAlertId &&
+  a.changeUrl === b.changeUrl &&
+  a.changeUser === b.changeUser;
 
 /** Same pool and worker; a pool on record without a worker matches any worker on that pool. */
 export function samePool(reported: { url: string; user: string }, wanted: { url: string; user: string | null }): boolean {
@@ -194,7 +215,7 @@ export class PoolGuard {
         }
       }
 
-      if (JSON.stringify(watch) !== JSON.stringify(before)) changed.push([reg.minerId, watch]);
+      if (!sameWatch(watch, before)) changed.push([reg.minerId, watch]);
     }
     this.save(changed, outbox);
   }

@@ -178,4 +178,30 @@ describe('AlertTracker', () => {
       expect(closed!.closedAt).toBe(t0 + 6 * 60_000);
     });
   });
+
+  it('a healthy sample still ends a breach tracked before the object restarted (tracks loaded from storage)', async () => {
+    const { host, site, mac } = await siteWithMiner('Tracker Restart Host');
+    const rules = { ...DEFAULT_ALERT_RULES, overTempC: 85, overTempMinutes: 5, cooldownMinutes: 0 };
+    await inFreshObject(async (sql) => {
+      const registry = new MinerRegistry(sql, env.DB);
+      await registry.resolve(site, [report(mac)]);
+      const states: MinerStates = new Map();
+      const t0 = Date.now();
+      const sample = (minutes: number, temp: number) =>
+        foldBatch(states, registry.all(), [report(mac, { chip_temps_c: [temp], sampled_at: new Date(t0 + minutes * 60_000).toISOString() })], emptyEffects());
+      new AlertTracker(sql, env).evaluateReported(sample(0, 99), rules, t0);
+      // A new tracker (the object evicted and back): its only knowledge of the breach is the stored track.
+      const tracker = new AlertTracker(sql, env);
+      tracker.evaluateReported(sample(1, 70), rules, t0 + 60_000);
+      expect(sql.exec('SELECT breach_since FROM alert_track').toArray()).toEqual([{ breach_since: null }]);
+      // Hot again from minute 2: at minute 6 that is 4 minutes, under the sustain (the breach from minute 0 was ended).
+      tracker.evaluateReported(sample(2, 99), rules, t0 + 2 * 60_000);
+      tracker.evaluateReported(sample(6, 99), rules, t0 + 6 * 60_000);
+      await tracker.flush(site);
+      expect(await db().select().from(alerts).where(eq(alerts.hostId, host.hostId)).all()).toHaveLength(0);
+      tracker.evaluateReported(sample(7, 99), rules, t0 + 7 * 60_000);
+      await tracker.flush(site);
+      expect(await db().select().from(alerts).where(eq(alerts.hostId, host.hostId)).all()).toEqual([expect.objectContaining({ kind: 'over_temp', closedAt: null })]);
+    });
+  });
 });
