@@ -11,9 +11,9 @@ const TOO_LARGE = `The batch is larger than ${MAX_BATCH_BYTES / 1024 / 1024} MB;
 
 
 /** The stream's bytes, refused (and the stream cancelled) as soon as they pass `limit`. */
-async function readBounded(stream: ReadableStream<Uint8Array> | null, limit: number): Promise<ArrayBuffer> {
+async function readBounded(stream: ReadableStream<Uint8Array> | null, limit: number, signal?: AbortSignal): Promise<ArrayBuffer> {
   if (!stream) return new ArrayBuffer(0);
-  const bytes = await readAtMost(stream, limit);
+  const bytes = await readAtMost(stream, limit, signal);
   if (!bytes) throw new AppError('bad_request', TOO_LARGE);
   return bytes.buffer as ArrayBuffer;
 }
@@ -55,15 +55,16 @@ export interface TelemetryPayload {
 
 /**
  * The body as the agent sent it, still compressed: SiteState decompresses, parses, validates and
- * keeps the compressed bytes as its journal entry, so nothing is decoded twice.
+ * keeps the compressed bytes as its journal entry, so nothing is decoded twice. `signal` abandons
+ * the read (the request was refused meanwhile).
  */
-export async function readTelemetryPayload(request: Request): Promise<TelemetryPayload> {
+export async function readTelemetryPayload(request: Request, signal?: AbortSignal): Promise<TelemetryPayload> {
   const header = (request.headers.get('Content-Encoding') ?? '').toLowerCase();
   if (header && header !== 'gzip' && header !== 'identity') throw new AppError('bad_request', `Unsupported Content-Encoding "${header}"; use gzip or none.`);
   const declared = Number(request.headers.get('Content-Length') ?? 0);
   if (declared > MAX_BATCH_BYTES) throw new AppError('bad_request', TOO_LARGE);
   // Read as a stream and stop at the limit: a chunked body has no Content-Length to check first.
-  const body = await readBounded(request.body, MAX_BATCH_BYTES);
+  const body = await readBounded(request.body, MAX_BATCH_BYTES, signal);
   if (body.byteLength === 0) throw new AppError('bad_request', 'Send the batch as a JSON body.');
   return { body, encoding: header === 'gzip' ? 'gzip' : 'identity' };
 }

@@ -50,6 +50,36 @@ describe('POST /api/agent/v1/telemetry', () => {
     expect(await minersOf(host.hostId)).toHaveLength(0);
   });
 
+  it('answers a refused token 401 whatever its body (the body is read while the token is checked, and judged only after)', async () => {
+    const { host, siteId, token, agentId } = await agentFixture('Early Read Host');
+    const unknown = `hya_${'y'.repeat(43)}`;
+    const bodies: { raw: BodyInit; headers?: Record<string, string> }[] = [
+      { raw: '{"batch_id": ' },
+      { raw: 'not gzip at all', headers: { 'Content-Encoding': 'gzip' } },
+      { raw: '{}', headers: { 'Content-Encoding': 'br' } },
+      { raw: '' },
+    ];
+    const post = (bearer: string, { raw, headers = {} }: (typeof bodies)[number]) =>
+      SELF.fetch('https://hashyard.test/api/agent/v1/telemetry', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${bearer}`, ...headers },
+        body: raw,
+      });
+    for (const body of bodies) {
+      const res = await post(unknown, body);
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+    }
+    // The same bodies with the agent's own token are the body's errors (400).
+    for (const body of bodies) expect((await post(token, body)).status).toBe(400);
+    // Revoked: the next request is refused at once, a valid batch included, and nothing is written.
+    await revokeAgent(db(), host.hostId, staffActor(host.owner.session), { role: 'owner' }, siteId, agentId);
+    for (const body of bodies) expect((await post(token, body)).status).toBe(401);
+    expect((await postTelemetry(token, batchOf([report(nextMac())]), { gzip: true })).status).toBe(401);
+    expect(await minersOf(host.hostId)).toHaveLength(0);
+    expect((await stateOf(siteId).summary()).miners).toBe(0);
+  });
+
   it('ingests a gzip batch into the agent’s own site and stages new miners', async () => {
     const { host, siteId, token } = await agentFixture('Gzip Host');
     const res = await postTelemetry(token, batchOf([report(nextMac()), report(nextMac())]), { gzip: true });
