@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono } from '../lib/hono';
 import { createMiddleware } from 'hono/factory';
 import { authenticateAgent, registerAgent, touchAgent, type AuthedAgent } from '../agents/service';
 import { getDb } from '../db/client';
