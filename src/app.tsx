@@ -1,6 +1,6 @@
 import { adminTwoFactorRoutes } from './routes/admin-two-factor';
 import { adminSecuritySettingsRoutes } from './routes/admin-security-settings';
-import { Hono } from 'hono';
+import { Hono } from './lib/hono';
 import type { AppEnv, Bindings } from './env';
 import { parseVars } from './env';
 import { notFound } from './lib/errors';

@@ -1,15 +1,15 @@
 import type { Result, Router } from 'hono/router';
-import { RegExpRouter } from 'hono/router/reg-exp-router';
-import { SmartRouter } from 'hono/router/smart-router';
 import { TrieRouter } from 'hono/router/trie-router';
 
 /** How many distinct (method, path) answers a router keeps; the oldest goes first beyond it. */
 export const ROUTE_CACHE_SIZE = 1_000;
 
 /**
- * Hono's default router (SmartRouter over RegExpRouter and TrieRouter), remembering its answer
- * for each method and path it has matched. Our ~400 routes (nested mounts, `:param` siblings of
- * static segments) are more than RegExpRouter accepts, so every request walked TrieRouter's tree
+ * TrieRouter, remembering its answer for each method and path it has matched. Hono's default
+ * (SmartRouter over RegExpRouter and TrieRouter) settles on TrieRouter for our ~400 routes (nested
+ * mounts, `:param` siblings of static segments are more than RegExpRouter accepts; pinned by
+ * test/unit/cached-router.test.ts), so it is used alone and the other two stay out of the bundle
+ * (src/lib/hono.ts). Every request walked TrieRouter's tree
  * and gathered the middleware of each mount on the way: the largest single cost of a signed-in
  * request in workerd's CPU profile, and growing with the path's depth (bench/README.md, "Fleet
  * pages: where a request's time goes"). A match depends on nothing but the method, the path and
@@ -23,7 +23,7 @@ export class CachedRouter<T> implements Router<T> {
   readonly #answers = new Map<string, Result<T>>();
   readonly #size: number;
 
-  constructor(inner: Router<T> = new SmartRouter<T>({ routers: [new RegExpRouter<T>(), new TrieRouter<T>()] }), size = ROUTE_CACHE_SIZE) {
+  constructor(inner: Router<T> = new TrieRouter<T>(), size = ROUTE_CACHE_SIZE) {
     this.#inner = inner;
     this.#size = size;
   }

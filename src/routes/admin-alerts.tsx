@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono } from '../lib/hono';
 import { ALERT_KINDS, type AlertKind } from '../alerts/describe';
 import { ALERT_STATES, type AlertState } from '../alerts/schema';
 import { alertFilterOptions, alertsCsv, listAlerts } from '../alerts/service';

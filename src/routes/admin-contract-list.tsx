@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono } from '../lib/hono';
 import { billingCustomerOptions } from '../billing/invoices';
 import { listContracts, type ContractListQuery } from '../contracts/service';
 import { csvCell } from '../customers/csv';

@@ -1,5 +1,6 @@
 import { agreementsInForce } from '../legal/service';
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from '../lib/hono';
 import { contractFormToInput, defaultEndDate } from '../contracts/schema';
 import {
   activateContract,

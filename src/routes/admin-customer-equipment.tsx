@@ -1,4 +1,5 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from '../lib/hono';
 import { getCustomer, type CustomerDetail } from '../customers/service';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';

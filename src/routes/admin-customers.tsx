@@ -1,4 +1,5 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from '../lib/hono';
 import { listCustomerActivity } from '../activity/service';
 import { customerFormToInput, CUSTOMER_SORTS, type CustomerSort } from '../customers/schema';
 import { createCustomer, customerListReads, getCustomer, getCustomerOverview, listCustomers, updateCustomer, type CustomerDetail } from '../customers/service';

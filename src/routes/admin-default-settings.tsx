@@ -1,4 +1,5 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from '../lib/hono';
 import { can, requireThat } from '../auth/permissions';
 import { getDb } from '../db/client';
 import {

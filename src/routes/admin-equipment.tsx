@@ -1,5 +1,6 @@
 import { recomputeUnknownHours, unknownHoursOf } from '../equipment/power-data';
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from '../lib/hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';

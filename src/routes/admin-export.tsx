@@ -1,4 +1,5 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from '../lib/hono';
 import { deleteCookie } from 'hono/cookie';
 import { can, requireThat } from '../auth/permissions';
 import { STAFF_COOKIE } from '../auth/staff-session';

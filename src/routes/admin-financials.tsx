@@ -1,4 +1,5 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from '../lib/hono';
 import { invoicesCsv, loadCustomerFinancials, paymentsCsv } from '../billing/financials';
 import { applyCreditFormToInput, creditFormToInput, paymentFormToInput } from '../billing/payment-schema';
 import { addCredit, applyCredit, recordPayment } from '../billing/payments';

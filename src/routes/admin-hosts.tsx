@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono } from '../lib/hono';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
 import { readForm, redirectAfterPost } from '../lib/http';

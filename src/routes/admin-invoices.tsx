@@ -1,5 +1,6 @@
 import { disputesForInvoice } from '../support/service';
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from '../lib/hono';
 import { can, requireThat } from '../auth/permissions';
 import {
   billingCustomerOptions,

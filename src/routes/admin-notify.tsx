@@ -1,4 +1,5 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from '../lib/hono';
 import { and, asc, eq } from 'drizzle-orm';
 import { getDb, type Db } from '../db/client';
 import { customers, sites } from '../db/schema';

@@ -1,6 +1,7 @@
 import { requireThat } from '../auth/permissions';
 import { countUnitsWithoutPowerData } from '../equipment/power-data';
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from '../lib/hono';
 import { createAgent, listAgents, regenerateAgentCode, revokeAgent, type IssuedCode } from '../agents/service';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';

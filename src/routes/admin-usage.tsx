@@ -1,4 +1,5 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from '../lib/hono';
 import { usageCsv, usageCsvFilename } from '../billing/usage-csv';
 import { customerUsage, parseUsageMonth, usageSettings } from '../billing/usage';
 import { getCustomer } from '../customers/service';

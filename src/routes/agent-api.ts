@@ -1,4 +1,5 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from '../lib/hono';
 import { createMiddleware } from 'hono/factory';
 import { authenticateAgent, registerAgent, touchAgent, type AuthedAgent } from '../agents/service';
 import { getDb } from '../db/client';

@@ -1,4 +1,5 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from '../lib/hono';
 import { deleteCookie, getCookie } from 'hono/cookie';
 import { signOutEverywhere } from '../auth/account';
 import { recordSignIn } from '../security/sign-ins';

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono } from '../lib/hono';
 import type { AppEnv } from '../env';
 import { notFound } from '../lib/errors';
 import { readTelemetryBody } from '../telemetry/ingest';

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono } from '../lib/hono';
 import * as z from 'zod/mini';
 import { getDb } from '../db/client';
 import { buildDemoBillingHistory, hasBillingHistory } from '../demo/billing-history';

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono } from '../lib/hono';
 import { getDb } from '../db/client';
 import { getMailboxMessage, listMailbox } from '../email/mailbox';
 import type { AppEnv } from '../env';

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono } from '../lib/hono';
 import { loadCustomerFinancials } from '../billing/financials';
 import { getInvoiceDocument } from '../billing/invoices';
 import { zonedDate } from '../billing/periods';

@@ -1,4 +1,5 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from '../lib/hono';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
 import { formatMoney } from '../lib/format';

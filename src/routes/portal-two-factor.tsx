@@ -1,4 +1,5 @@
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { Hono } from '../lib/hono';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
 import type { PortalSignedIn } from '../portal/accounts';

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono } from '../lib/hono';
 import { startStaffSession } from '../middleware/staff-auth';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';

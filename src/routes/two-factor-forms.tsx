@@ -1,4 +1,5 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from '../lib/hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';

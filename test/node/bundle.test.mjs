@@ -34,6 +34,11 @@ test('production leaves the /dev modules out; development keeps them', { timeout
     assert.ok(!production.includes(marker), `production build contains ${marker}`);
   }
   assert.match(dev, /\/dev\/mailbox/);
+  // scripts/patch-drizzle.mjs (postinstall) keeps drizzle's relational queries, its migrator and
+  // pg-core out of both builds: their entity names would be in the output otherwise.
+  for (const marker of ['SQLiteAsyncRelationalQuery', 'PgColumn', '__drizzle_migrations', 'SQLiteBlobJson']) {
+    assert.ok(!dev.includes(marker) && !production.includes(marker), `a build contains drizzle's ${marker}`);
+  }
   const kib = (code) => `${(code.length / 1024).toFixed(1)} KiB, ${(gzipSync(code).length / 1024).toFixed(1)} KiB gzip`;
   console.log(`bundle: development ${kib(dev)}; production ${kib(production)}`);
   assert.ok(production.length < dev.length);

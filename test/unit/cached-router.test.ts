@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import { RegExpRouter } from 'hono/router/reg-exp-router';
+import { SmartRouter } from 'hono/router/smart-router';
 import { TrieRouter } from 'hono/router/trie-router';
 import { describe, expect, it } from 'vitest';
 import { createPlatformApp } from '../../src/app';
@@ -53,5 +55,12 @@ describe('CachedRouter', () => {
 
   it('is what the platform app routes with', () => {
     expect(createPlatformApp().router).toBeInstanceOf(CachedRouter);
+  });
+
+  it('wraps TrieRouter, which is what Hono\'s default SmartRouter would settle on for our routes', () => {
+    const smart = new SmartRouter<unknown>({ routers: [new RegExpRouter(), new TrieRouter()] });
+    for (const route of createPlatformApp().routes) smart.add(route.method, route.path, route.handler);
+    smart.match('GET', '/login');
+    expect(smart.name).toBe('SmartRouter + TrieRouter');
   });
 });

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono } from '../../lib/hono';
 import { toApiAlert } from '../../alerts/serialize';
 import { listAlerts } from '../../alerts/service';
 import { getDb } from '../../db/client';

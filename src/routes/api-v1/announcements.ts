@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono } from '../../lib/hono';
 import { eq } from 'drizzle-orm';
 import type { Actor } from '../../activity/service';
 import type { AuthedApiKey } from '../../auth/api-keys';

@@ -1,4 +1,5 @@
-import { Hono, type Context } from 'hono';
+import type { Context } from 'hono';
+import { Hono } from '../../lib/hono';
 import type { Actor } from '../../activity/service';
 import type { AuthedApiKey } from '../../auth/api-keys';
 import { toApiContract } from '../../contracts/serialize';

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono } from '../../lib/hono';
 import type { Actor } from '../../activity/service';
 import { toApiCustomer } from '../../customers/serialize';
 import { createCustomer, getCustomer, listCustomers, updateCustomer } from '../../customers/service';

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono } from '../../lib/hono';
 import type { Actor } from '../../activity/service';
 import type { AuthedApiKey } from '../../auth/api-keys';
 import { money } from '../../billing/money';

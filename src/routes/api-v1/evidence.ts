@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono } from '../../lib/hono';
 import { invoiceEvidenceCsv } from '../../billing/evidence';
 import { getDb } from '../../db/client';
 import type { AppEnv } from '../../env';

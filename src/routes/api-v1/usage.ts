@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { Hono } from '../../lib/hono';
 import { customerUsage, parseUsageMonth, usageSettings, type CustomerUsage } from '../../billing/usage';
 import { getCustomer } from '../../customers/service';
 import { getDb } from '../../db/client';

@@ -1,0 +1,100 @@
+// Cuts drizzle-orm's relational query builder (`db.query.*`) and its pg-core slice out of the
+// Worker bundle (bench/README.md, "The Worker bundle"). Hashyard never calls `db.query` and
+// `drizzle(d1)` gets no schema, yet `d1/driver.js`, `sqlite-core/db.js` and
+// `sqlite-core/dialect.js` import the relational code unconditionally (esbuild cannot drop class
+// methods), and `sql/sql.js` imports `isPgEnum` from pg-core, which pulls pg-core's column classes.
+// Run by `postinstall`, so `npm ci` applies it. Each edit names the exact text it replaces in the
+// pinned version; if drizzle-orm changes, the script stops with the file and the text it could not
+// find rather than patch something else. Running it again changes nothing.
+// Files are replaced (written beside, then renamed), never written in place: node_modules may be a
+// hard-linked copy of another checkout's, and that copy must keep its own files.
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const PINNED = '0.45.4';
+const MARK = '/* hashyard: patched by scripts/patch-drizzle.mjs */\n';
+const NO_MIGRATOR = JSON.stringify('drizzle-orm as patched by scripts/patch-drizzle.mjs has no migrator: apply migrations/ with wrangler d1 migrations apply');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const drizzle = path.join(root, 'node_modules/drizzle-orm');
+
+/** [file, [[text, replacement] | [start, end, replacement] ...]]; a range drops start up to (not including) end. */
+const EDITS = [
+  ['sql/sql.js', [
+    // The same test pg-core's enum.js exports, without importing pg-core.
+    [
+      'import { isPgEnum } from "../pg-core/columns/enum.js";\n',
+      'const isPgEnumSym = Symbol.for("drizzle:isPgEnum");\nfunction isPgEnum(obj) {\n  return !!obj && typeof obj === "function" && isPgEnumSym in obj && obj[isPgEnumSym] === true;\n}\n',
+    ],
+  ]],
+  ['d1/driver.js', [
+    ['import {\n  createTableRelationsHelpers,\n  extractTablesRelationalConfig\n} from "../relations.js";\n', ''],
+    [
+      '  if (config.schema) {\n',
+      '  const session = new SQLiteD1Session(',
+      '  if (config.schema) throw new Error("drizzle-orm as patched by scripts/patch-drizzle.mjs has no relational queries: call drizzle(d1) without a schema");\n',
+    ],
+  ]],
+  ['sqlite-core/db.js', [
+    ['import { RelationalQueryBuilder } from "./query-builders/query.js";\n', ''],
+    ['    if (this._.schema) {\n', '    this.$cache = ', ''],
+  ]],
+  ['sqlite-core/dialect.js', [
+    ['import {\n  getOperators,\n  getOrderByOperators,\n  Many,\n  normalizeRelation,\n  One\n} from "../relations.js";\n', ''],
+    // SQLiteDialect's last method, up to the class's end.
+    ['  buildRelationalQuery({\n', 'class SQLiteSyncDialect extends SQLiteDialect {\n', '}\n'],
+    // drizzle's own migrator (`drizzle-orm/d1/migrator`); wrangler applies migrations/ instead.
+    ['  migrate(migrations, session, config) {\n', 'class SQLiteAsyncDialect extends SQLiteDialect {\n', `  migrate() {\n    throw new Error(${NO_MIGRATOR});\n  }\n}\n`],
+    ['  async migrate(migrations, session, config) {\n', 'export {\n', `  async migrate() {\n    throw new Error(${NO_MIGRATOR});\n  }\n}\n`],
+  ]],
+  // `sqliteTable(name, (t) => ({ ... }))` hands every column builder to the callback, so blob,
+  // numeric and customType would ship; src/db/schema.ts declares its columns as objects.
+  ['sqlite-core/table.js', [
+    ['import { getSQLiteColumnBuilders } from "./columns/all.js";\n', ''],
+    [
+      'typeof columns === "function" ? columns(getSQLiteColumnBuilders()) : columns;',
+      'typeof columns === "function" ? (() => { throw new Error("drizzle-orm as patched by scripts/patch-drizzle.mjs: declare a table\'s columns as an object, not a callback"); })() : columns;',
+    ],
+  ]],
+];
+
+function apply(text, edits, file) {
+  for (const edit of edits) {
+    if (edit.length === 2) {
+      const [find, replacement] = edit;
+      const at = text.indexOf(find);
+      if (at < 0 || text.indexOf(find, at + 1) >= 0) throw new Error(`patch-drizzle: ${file}: expected exactly one ${JSON.stringify(find.slice(0, 60))}`);
+      text = text.slice(0, at) + replacement + text.slice(at + find.length);
+    } else {
+      const [start, end, replacement] = edit;
+      const from = text.indexOf(start);
+      const to = text.indexOf(end, from);
+      if (from < 0 || to < 0 || text.indexOf(start, from + 1) >= 0) throw new Error(`patch-drizzle: ${file}: expected one ${JSON.stringify(start.slice(0, 60))} before ${JSON.stringify(end.slice(0, 60))}`);
+      text = text.slice(0, from) + replacement + text.slice(to);
+    }
+  }
+  return text;
+}
+
+async function main() {
+  let version;
+  try {
+    version = JSON.parse(await readFile(path.join(drizzle, 'package.json'), 'utf8')).version;
+  } catch {
+    return; // not installed (e.g. `npm ci --omit=dev` elsewhere): nothing to patch
+  }
+  if (version !== PINNED) throw new Error(`patch-drizzle: drizzle-orm is ${version}, the edits are written for ${PINNED}; update scripts/patch-drizzle.mjs with the pin`);
+  let patched = 0;
+  for (const [file, edits] of EDITS) {
+    const full = path.join(drizzle, file);
+    const text = await readFile(full, 'utf8');
+    if (text.startsWith(MARK)) continue;
+    const temporary = `${full}.hashyard-${process.pid}`;
+    await writeFile(temporary, MARK + apply(text, edits, file));
+    await rename(temporary, full);
+    patched += 1;
+  }
+  if (patched > 0) console.log(`patch-drizzle: drizzle-orm ${version}: ${patched} file(s) patched (relational queries and pg-core out of the bundle)`);
+}
+
+await main();

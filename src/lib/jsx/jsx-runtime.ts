@@ -1,0 +1,123 @@
+/**
+ * The JSX runtime of every view and email (tsconfig `jsxImportSource: "#jsx"`, package.json
+ * `imports`): hono/jsx's server rendering rules, rendering at once to an escaped string.
+ *
+ * hono/jsx builds a node tree and renders it on `toString()`, with what a string-only server
+ * never uses here: async components, context providers, `<title>`/`<meta>`/`<link>` hoisted into
+ * `<head>`, form actions as functions, style objects and SVG attribute renaming. That was about
+ * 11 KiB of the Worker (bench/README.md, "The Worker bundle"). This keeps its output byte for byte
+ * for what we write: the same escaping (hono's own `escapeToBuffer`), void elements closed `/>`,
+ * boolean attributes as `name=""` or left out, other booleans as `"true"`/`"false"`, `null` and
+ * `undefined` attributes and children left out, numbers as they are, strings escaped, `raw()`
+ * strings kept, nested arrays flattened, and a component's `children` shaped as hono passes them.
+ * What it does not do fails loudly instead of rendering something else: a promise as a child or
+ * attribute (no async components), a style object, a function attribute other than `on…`.
+ * `test/unit/jsx-runtime.test.ts` renders the same trees through hono/jsx and compares.
+ *
+ * The elements are `HtmlEscapedString`s, as hono's types already declare `JSX.Element`, so
+ * `c.html()`, hono's `html` helper and hono/jsx trees take them as they are.
+ */
+import { escapeToBuffer, raw, type HtmlEscapedString } from 'hono/utils/html';
+
+export type { JSX } from 'hono/jsx/jsx-runtime';
+
+type Props = Record<string, unknown>;
+type Component = (props: Props) => unknown;
+
+const VOID_ELEMENTS = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'keygen', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
+const BOOLEAN_ATTRIBUTES = new Set([
+  'allowfullscreen', 'async', 'autofocus', 'autoplay', 'checked', 'controls', 'default', 'defer', 'disabled', 'download', 'formnovalidate',
+  'hidden', 'inert', 'ismap', 'itemscope', 'loop', 'multiple', 'muted', 'nomodule', 'novalidate', 'open', 'playsinline', 'readonly',
+  'required', 'reversed', 'selected', 'shadowrootclonable', 'shadowrootdelegatesfocus', 'shadowrootserializable',
+]);
+/** React spellings hono/jsx accepts for these attributes. */
+const ATTRIBUTE_NAMES: Record<string, string> = {
+  className: 'class', htmlFor: 'for', crossOrigin: 'crossorigin', httpEquiv: 'http-equiv', itemProp: 'itemprop',
+  fetchPriority: 'fetchpriority', noModule: 'nomodule', formAction: 'formaction',
+};
+const INVALID_ATTRIBUTE_NAME = /[\s"'<>/=`\\\x00-\x1f\x7f-\x9f]/;
+const INVALID_TAG_NAME = /^[!?]|[\s"'<>/=`\\\x00-\x1f\x7f-\x9f]/;
+/** Marks what this runtime rendered: as an attribute value it is escaped again, like hono's RENDERED_JSX. */
+const RENDERED = Symbol('rendered JSX');
+
+function rendered(html: string): HtmlEscapedString {
+  const element = raw(html) as HtmlEscapedString & { [RENDERED]?: true };
+  element[RENDERED] = true;
+  return element;
+}
+
+function escape(text: string): string {
+  const buffer: [string] = [''];
+  escapeToBuffer(text, buffer);
+  return buffer[0];
+}
+
+function isEscaped(value: object): value is HtmlEscapedString {
+  return (value as { isEscaped?: boolean }).isEscaped === true;
+}
+
+function notSupported(what: string): never {
+  throw new Error(`JSX: ${what} is not supported by src/lib/jsx/jsx-runtime.ts`);
+}
+
+function renderChildren(children: unknown, out: string): string {
+  if (typeof children === 'string') return out + escape(children);
+  if (typeof children === 'number') return out + children;
+  if (children === null || children === undefined || typeof children === 'boolean') return out;
+  if (children instanceof Promise) notSupported('a promise as a child (async component)');
+  if (typeof children === 'object' && isEscaped(children)) return out + children;
+  // hono walks any other object by index: arrays flatten, anything without a length adds nothing.
+  const list = children as ArrayLike<unknown>;
+  for (let i = 0; i < list.length; i++) out = renderChildren(list[i], out);
+  return out;
+}
+
+function renderAttribute(tag: string, key: string, value: unknown): string {
+  if (key === 'ref' || value === null || value === undefined) return '';
+  if (typeof value === 'boolean' && BOOLEAN_ATTRIBUTES.has(key)) return value ? ` ${key}=""` : '';
+  if (typeof value === 'function') {
+    if (!key.startsWith('on')) throw new Error(`Invalid prop '${key}' of type 'function' supplied to '${tag}'.`);
+    return '';
+  }
+  if (typeof value === 'string') return ` ${key}="${escape(value)}"`;
+  if (typeof value === 'number') return ` ${key}="${value}"`;
+  if (value instanceof Promise) notSupported('a promise as an attribute');
+  if (key === 'style' && typeof value === 'object') notSupported('a style object (write the style as a string)');
+  if (value instanceof String && isEscaped(value) && !(RENDERED in value)) return ` ${key}="${value}"`;
+  return ` ${key}="${escape(String(value))}"`;
+}
+
+function renderElement(tag: string, props: Props): HtmlEscapedString {
+  if (INVALID_TAG_NAME.test(tag)) throw new Error(`Invalid JSX tag name: ${tag}`);
+  let html = `<${tag}`;
+  for (const name in props) {
+    const key = ATTRIBUTE_NAMES[name] ?? name;
+    if (key === 'children' || key === '' || INVALID_ATTRIBUTE_NAME.test(key)) continue;
+    if (key === 'dangerouslySetInnerHTML') notSupported('dangerouslySetInnerHTML (use raw())');
+    html += renderAttribute(tag, key, props[name]);
+  }
+  const children = props.children;
+  const empty = !('children' in props) || (Array.isArray(children) && children.length === 0);
+  if (empty && VOID_ELEMENTS.has(tag)) return rendered(`${html}/>`);
+  return rendered(`${renderChildren(children, `${html}>`)}</${tag}>`);
+}
+
+function renderComponent(component: Component, props: Props): HtmlEscapedString {
+  // hono hands a component a one-element children array as its element (`<A>{[x]}</A>` gets `x`).
+  if (Array.isArray(props.children) && props.children.length === 1) props = { ...props, children: props.children[0] };
+  const result = component(props);
+  if (result instanceof Promise) notSupported('an async component');
+  return rendered(renderChildren(result, ''));
+}
+
+export function jsx(tag: string | Component, props: Props | null): HtmlEscapedString {
+  props ??= {};
+  return typeof tag === 'function' ? renderComponent(tag, props) : renderElement(tag, props);
+}
+
+export { jsx as jsxs, jsx as jsxDEV };
+
+export function Fragment({ children }: { children?: unknown }): HtmlEscapedString {
+  // hono's Fragment drops a falsy single child, `0` and `''` included.
+  return rendered(Array.isArray(children) || children ? renderChildren(children, '') : '');
+}
