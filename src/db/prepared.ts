@@ -16,7 +16,7 @@ import type { Db } from './client';
  * answers the prepared query with the values filled in).
  * @see https://orm.drizzle.team/docs/perf-queries
  */
-export type PreparedRows<T> = Pick<SQLiteSelect, '_'> & { readonly _: { readonly result: T } } & PromiseLike<T>;
+export type PreparedRows<T> = Pick<SQLiteSelect, '_'> & { readonly _: { readonly result: T }; all(): Promise<T> } & PromiseLike<T>;
 
 type PreparedSelect = ReturnType<SQLiteSelect['prepare']> & { getQuery(): { sql: string; params: unknown[] } };
 
@@ -37,7 +37,8 @@ export function preparedSelect<TValues extends Record<string, unknown>, TQuery e
     // The prepared query (its D1 statement and row mapping) with this use's values.
     const bound: PreparedSelect = Object.create(prepared, { getQuery: { value: () => filled } });
     const run = prepared;
-    const rows: PromiseLike<TQuery['_']['result']> = { then: (onfulfilled, onrejected) => (run.execute(values) as Promise<TQuery['_']['result']>).then(onfulfilled, onrejected) };
-    return Object.assign(rows, { _prepare: () => bound }) as unknown as PreparedRows<TQuery['_']['result']>;
+    const all = () => run.execute(values) as Promise<TQuery['_']['result']>;
+    const rows: PromiseLike<TQuery['_']['result']> = { then: (onfulfilled, onrejected) => all().then(onfulfilled, onrejected) };
+    return Object.assign(rows, { all, _prepare: () => bound }) as unknown as PreparedRows<TQuery['_']['result']>;
   };
 }
