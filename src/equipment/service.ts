@@ -7,7 +7,7 @@ import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { keysetPage } from '../lib/cursor';
 import { preparedSelect } from '../db/prepared';
-import { inIds, rankIn, unitKeysChunk, unitKeysOf, unitKeysSelection } from '../db/sql';
+import { inIds, inJsonIds, rankIn, unitKeysChunk, unitKeysOf, unitKeysSelection } from '../db/sql';
 import { activityLog, customers, miners, sites } from '../db/schema';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { decodeListCursor, encodeCursor, encodeOffsetCursor } from '../lib/cursor';
@@ -216,7 +216,7 @@ function listPlan(db: Db, hostId: string, query: ListMinersQuery, scope: MinerSc
   const filters = minerFilters(hostId, query, scope, siteScope);
   // Only the host's own scope (minerFilters' first): the list's reads are prepared once (`preparedSelect`).
   const wholeHost = filters.length === 1 ? hostId : null;
-  return isLiveSort(sort) ? liveSortPlan(db, filters, sort, limit, query, wholeHost) : d1SortPlan(db, filters, sort, limit, query, wholeHost);
+  return isLiveSort(sort) ? liveSortPlan(db, hostId, filters, sort, limit, query, wholeHost) : d1SortPlan(db, filters, sort, limit, query, wholeHost);
 }
 
 /** D1 sorts: the page and the filtered total in one batch, keyset-paged; then the page's live state. */
@@ -288,7 +288,7 @@ const hostTotalPrepared = preparedSelect((db) => d1Total(db, eq(miners.hostId, s
  * page and its live state (SiteState.sortedPage, one RPC per site); then the page's rows.
  * Cursors carry an offset into that order.
  */
-function liveSortPlan(db: Db, filters: SQL[], sort: LiveSort, limit: number, query: ListMinersQuery, wholeHost: string | null): ListPlan {
+function liveSortPlan(db: Db, hostId: string, filters: SQL[], sort: LiveSort, limit: number, query: ListMinersQuery, wholeHost: string | null): ListPlan {
   const cursorText = query.cursor ?? query.before;
   const decoded = cursorText ? decodeListCursor(cursorText, query.cursor ? 'cursor' : 'before') : null;
   const offset = decoded?.kind === 'offset' ? decoded.offset : 0;
@@ -300,7 +300,7 @@ function liveSortPlan(db: Db, filters: SQL[], sort: LiveSort, limit: number, que
       const keys = unitKeysOf((results as [Awaited<typeof keysQuery>])[0]);
       // Each site's object sorts its units and answers with the page and its live state; then the page's rows.
       const sorted = await readSortedPage(live, keys, { sort: liveSortKey(sort), descending: sort.startsWith('-'), status: null, offset, limit, totals: false });
-      const rows = sorted.ids.length ? await selectMiners(db).where(inIds(miners.id, sorted.ids)).all() : [];
+      const rows = sorted.ids.length ? await minersByIdPrepared(db, { hostId, ids: JSON.stringify(sorted.ids) }) : [];
       const byId = new Map(rows.map((row) => [row.id, row]));
       const items = sorted.ids.flatMap((id) => {
         const row = byId.get(id);
@@ -355,6 +355,10 @@ function unitKeysQuery(db: Db, where: SQL | undefined) {
     .as('ranked');
   return db.select(unitKeysSelection(ranked)).from(ranked).groupBy(unitKeysChunk(ranked));
 }
+/** A live-sorted page's rows: the host's units among `ids` (a JSON array, `inIds`). */
+const minersByIdPrepared = preparedSelect((db) =>
+  selectMiners(db).where(and(eq(miners.hostId, sql.placeholder('hostId')), inJsonIds(miners.id, sql.placeholder('ids')))),
+);
 const hostKeysPrepared = preparedSelect((db) => unitKeysQuery(db, eq(miners.hostId, sql.placeholder('hostId'))));
 
 const customerFilterOptionsQuery = (db: Db, hostId: string | SQLWrapper, selected?: string) =>

@@ -2,7 +2,7 @@ import { and, asc, count, eq, or, sql, type SQL, type SQLWrapper } from 'drizzle
 import { preparedSelect } from '../db/prepared';
 import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
-import { inIds, rankIn, unitKeysChunk, unitKeysOf, unitKeysSelection } from '../db/sql';
+import { inJsonIds, rankIn, unitKeysChunk, unitKeysOf, unitKeysSelection } from '../db/sql';
 import { miners, sites } from '../db/schema';
 import { notFound } from '../lib/errors';
 import type { LiveSortKey } from './live-sort';
@@ -330,7 +330,7 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
         const sorted = page === query.page ? firstTry : await ask(page);
         const totals = searchedTotals ?? firstTry.totals ?? emptyTotals();
         // The page's rows (still only the customer's: the ids came from the same scope).
-        const rows = sorted.ids.length > 0 ? await selectFleet(db).where(and(owned(hostId, customerId), inIds(miners.id, sorted.ids))).all() : [];
+        const rows = sorted.ids.length > 0 ? await fleetByIdPrepared(db, { hostId, customerId, ids: JSON.stringify(sorted.ids) }) : [];
         const byId = new Map(rows.map((row) => [row.id, row]));
         const items = sorted.ids.flatMap((id) => {
           const row = byId.get(id);
@@ -371,6 +371,9 @@ const fleetPagePrepared = preparedSelect((db) =>
     .orderBy(...LOCATION_ORDER)
     .limit(FLEET_PAGE_SIZE)
     .offset(sql.placeholder('offset')),
+);
+const fleetByIdPrepared = preparedSelect((db) =>
+  selectFleet(db).where(and(ownedByPlaceholders(), inJsonIds(miners.id, sql.placeholder('ids')))),
 );
 const fleetCountPrepared = preparedSelect((db) => fleetCount(db, ownedByPlaceholders()));
 const fleetKeysPrepared = preparedSelect((db) => fleetKeys(db, ownedByPlaceholders()));
