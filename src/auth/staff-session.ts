@@ -1,6 +1,7 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
+import { preparedSelect } from '../db/prepared';
 import { hosts, hostUsers, users, type StaffRole } from '../db/schema';
 import { signJwt, verifyJwt } from '../lib/jwt';
 
@@ -47,6 +48,34 @@ export async function loadStaffSession(db: Db, secret: string, token: string): P
   return (await loadStaffSessionWith(db, secret, token))?.session ?? null;
 }
 
+/** The membership, account and host a staff token names (prepared once: every staff page reads it). */
+const staffSessionQuery = preparedSelect((db) =>
+  db
+    .select({
+      userId: users.id,
+      userName: users.name,
+      email: users.email,
+      sessionVersion: users.sessionVersion,
+      role: hostUsers.role,
+      siteIds: hostUsers.siteIds,
+      hostCount: sql<number>`(SELECT count(*) FROM host_users AS mine JOIN hosts AS open_host ON open_host.id = mine.host_id WHERE mine.user_id = ${hostUsers.userId} AND open_host.closed_at IS NULL)`.as('host_count'),
+      // Aliased: in a D1 batch drizzle maps rows by column name, and users and hosts both have
+      // id and name. @see https://github.com/drizzle-team/drizzle-orm/issues/6038
+      hostId: sql<string>`${hosts.id}`.as('host_id'),
+      hostName: sql<string>`${hosts.name}`.as('host_name'),
+      mainSlug: hosts.mainSlug,
+      defaultCurrency: hosts.defaultCurrency,
+      timezone: hosts.timezone,
+      twoFactorSetupRequired: sql<number>`(${hosts.requireStaffTwoFactor} AND NOT EXISTS (SELECT 1 FROM two_factor AS tf WHERE tf.account_kind = 'staff' AND tf.account_id = ${users.id} AND tf.enabled_at IS NOT NULL))`.as('two_factor_setup_required'),
+    })
+    .from(hostUsers)
+    .innerJoin(users, eq(users.id, hostUsers.userId))
+    .innerJoin(hosts, eq(hosts.id, hostUsers.hostId))
+    // A closed host (src/team/close.ts) answers no session at all: every door shuts at once.
+    .where(and(eq(hostUsers.userId, sql.placeholder('userId')), eq(hostUsers.hostId, sql.placeholder('hostId')), isNull(hosts.closedAt)))
+    .limit(1),
+);
+
 /**
  * loadStaffSession, plus a read-only page's own D1 reads in the same batch: built for the host the
  * token claims and returned only when the membership row confirms the session (which is read for
@@ -71,30 +100,7 @@ export async function loadStaffSessionWith<T = never>(
     return null;
   }
   if (!userId || typeof hostId !== 'string' || typeof sessionVersion !== 'number') return null;
-  const sessionQuery = db
-    .select({
-      userId: users.id,
-      userName: users.name,
-      email: users.email,
-      sessionVersion: users.sessionVersion,
-      role: hostUsers.role,
-      siteIds: hostUsers.siteIds,
-      hostCount: sql<number>`(SELECT count(*) FROM host_users AS mine JOIN hosts AS open_host ON open_host.id = mine.host_id WHERE mine.user_id = ${hostUsers.userId} AND open_host.closed_at IS NULL)`.as('host_count'),
-      // Aliased: in a D1 batch drizzle maps rows by column name, and users and hosts both have
-      // id and name. @see https://github.com/drizzle-team/drizzle-orm/issues/6038
-      hostId: sql<string>`${hosts.id}`.as('host_id'),
-      hostName: sql<string>`${hosts.name}`.as('host_name'),
-      mainSlug: hosts.mainSlug,
-      defaultCurrency: hosts.defaultCurrency,
-      timezone: hosts.timezone,
-      twoFactorSetupRequired: sql<number>`(${hosts.requireStaffTwoFactor} AND NOT EXISTS (SELECT 1 FROM two_factor AS tf WHERE tf.account_kind = 'staff' AND tf.account_id = ${users.id} AND tf.enabled_at IS NOT NULL))`.as('two_factor_setup_required'),
-    })
-    .from(hostUsers)
-    .innerJoin(users, eq(users.id, hostUsers.userId))
-    .innerJoin(hosts, eq(hosts.id, hostUsers.hostId))
-    // A closed host (src/team/close.ts) answers no session at all: every door shuts at once.
-    .where(and(eq(hostUsers.userId, userId), eq(hostUsers.hostId, hostId), isNull(hosts.closedAt)))
-    .limit(1);
+  const sessionQuery = staffSessionQuery(db, { userId, hostId });
   const reads = pageReads?.(db, hostId) ?? null;
   const [rows, ...pageRows] = reads ? await db.batch([sessionQuery, ...reads.queries]) : [await sessionQuery];
   const row = (rows as Awaited<typeof sessionQuery>)[0];

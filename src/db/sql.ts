@@ -6,8 +6,10 @@ import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
  * json_each): a D1 statement may bind at most 100 parameters.
  * @see https://developers.cloudflare.com/d1/platform/limits/
  */
-export const inIds = (column: SQL | AnySQLiteColumn, ids: readonly string[]): SQL =>
-  sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`;
+export const inIds = (column: SQL | AnySQLiteColumn, ids: readonly string[]): SQL => inJsonIds(column, JSON.stringify(ids));
+
+/** `inIds` with the JSON array as any SQL value: a prepared query's placeholder (src/db/prepared.ts). */
+export const inJsonIds = (column: SQL | AnySQLiteColumn, idsJson: string | SQLWrapper): SQL => sql`${column} IN (SELECT value FROM json_each(${idsJson}))`;
 
 /**
  * What a live sort sends to each site's object: a unit's id and site, the site's shard count, and,

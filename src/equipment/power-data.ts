@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQLWrapper } from 'drizzle-orm';
 import * as z from 'zod/mini';
 import { activityInsert, type Actor } from '../activity/service';
 import type { Db } from '../db/client';
@@ -138,14 +138,17 @@ export async function deleteHostModel(db: Db, hostId: string, actor: Actor, id: 
 /** Measured power in this window clears a unit without a spec (a Whatsminer reports its own). */
 const RECENT_MEASURED_MS = 48 * 60 * 60 * 1000;
 
+/** Where the window of `RECENT_MEASURED_MS` starts, as of `now`. */
+export const recentMeasuredSince = (now = Date.now()) => now - RECENT_MEASURED_MS;
+
 /**
  * Units without power data: not retired, no nominal power, and no measured (miner or PDU) hour in
  * the last 48 hours, or with an unknown-energy hour not yet resolved. Their energy is unknown, so
  * they are flagged (site page, Equipment list) rather than billed as 0 Wh.
  */
-export function withoutPowerDataFilter(hostId: string, now = Date.now()) {
+export function withoutPowerDataFilter(hostId: string | SQLWrapper, recentSince: number | SQLWrapper = recentMeasuredSince()) {
   return sql`${miners.hostId} = ${hostId} AND ${miners.status} <> 'retired' AND ${miners.nominalPowerW} IS NULL
-    AND (NOT EXISTS (SELECT 1 FROM ${usageHourly} u WHERE u.miner_id = ${miners.id} AND u.host_id = ${hostId} AND u.hour_start >= ${now - RECENT_MEASURED_MS}
+    AND (NOT EXISTS (SELECT 1 FROM ${usageHourly} u WHERE u.miner_id = ${miners.id} AND u.host_id = ${hostId} AND u.hour_start >= ${recentSince}
            AND u.energy_source IN ('miner', 'pdu'))
       OR EXISTS (SELECT 1 FROM ${usageHourly} u WHERE u.miner_id = ${miners.id} AND u.host_id = ${hostId} AND u.energy_wh IS NULL))`;
 }

@@ -1,19 +1,20 @@
 import { inSiteScope, type SiteScope } from '../team/scope';
-import { and, asc, count, desc, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, inArray, isNull, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { activityInsert, activityInsertIfChanged, diffFields, type Actor, type Changes } from '../activity/service';
 import { getCustomer } from '../customers/service';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { keysetPage } from '../lib/cursor';
-import { inIds, rankIn, unitKeysChunk, unitKeysOf, unitKeysSelection } from '../db/sql';
+import { preparedSelect } from '../db/prepared';
+import { inIds, inJsonIds, rankIn, unitKeysChunk, unitKeysOf, unitKeysSelection } from '../db/sql';
 import { activityLog, customers, miners, sites } from '../db/schema';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { decodeListCursor, encodeCursor, encodeOffsetCursor } from '../lib/cursor';
 import { newId } from '../lib/ids';
 import { unitIdent, unitLabel } from './naming';
 import { growLiveShards } from './live-shards';
-import { fillNominal, hostModelEntries, withoutPowerDataFilter } from './power-data';
+import { fillNominal, hostModelEntries, recentMeasuredSince, withoutPowerDataFilter } from './power-data';
 import { parseInput } from '../lib/validation';
 import { siteOptionsQuery } from '../sites/service';
 import { readLive, readSortedPage, sortCandidateColumns, type LiveSource } from '../live/client';
@@ -213,11 +214,13 @@ function listPlan(db: Db, hostId: string, query: ListMinersQuery, scope: MinerSc
   const sort: MinerSort = query.sort ?? 'serial';
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const filters = minerFilters(hostId, query, scope, siteScope);
-  return isLiveSort(sort) ? liveSortPlan(db, filters, sort, limit, query) : d1SortPlan(db, filters, sort, limit, query);
+  // Only the host's own scope (minerFilters' first): the list's reads are prepared once (`preparedSelect`).
+  const wholeHost = filters.length === 1 ? hostId : null;
+  return isLiveSort(sort) ? liveSortPlan(db, hostId, filters, sort, limit, query, wholeHost) : d1SortPlan(db, filters, sort, limit, query, wholeHost);
 }
 
 /** D1 sorts: the page and the filtered total in one batch, keyset-paged; then the page's live state. */
-function d1SortPlan(db: Db, filters: SQL[], sort: D1Sort, limit: number, query: ListMinersQuery): ListPlan {
+function d1SortPlan(db: Db, filters: SQL[], sort: D1Sort, limit: number, query: ListMinersQuery, wholeHost: string | null): ListPlan {
   const key = d1SortKey(sort);
   const descending = sort.startsWith('-');
   const goingBack = query.before !== undefined;
@@ -234,18 +237,11 @@ function d1SortPlan(db: Db, filters: SQL[], sort: D1Sort, limit: number, query: 
     );
   }
   const order = readDescending ? [desc(key), desc(miners.id)] : [asc(key), asc(miners.id)];
-  const pageQuery = db
-    .select({ ...minerColumns(), sortKey: sql<string | number>`${key}`.as('sort_key') })
-    .from(miners)
-    .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
-    .leftJoin(customers, and(eq(customers.id, miners.customerId), eq(customers.hostId, miners.hostId)))
-    .where(and(...pageFilters))
-    .orderBy(...order)
-    .limit(limit + 1);
-  const totalQuery = db
-    .select({ total: count() })
-    .from(miners)
-    .where(and(...filters));
+  const pageQuery =
+    wholeHost !== null && !keyset
+      ? firstPagePrepared(sort, readDescending)(db, { hostId: wholeHost, limit: limit + 1 })
+      : d1Page(db, key, and(...pageFilters), order).limit(limit + 1);
+  const totalQuery = wholeHost !== null ? hostTotalPrepared(db, { hostId: wholeHost }) : d1Total(db, and(...filters));
   return {
     queries: [pageQuery, totalQuery],
     async finish(results, live) {
@@ -259,30 +255,52 @@ function d1SortPlan(db: Db, filters: SQL[], sort: D1Sort, limit: number, query: 
   };
 }
 
+/** A D1-sorted page's rows (with their sort key as SQLite computes it), before its limit. */
+const d1Page = (db: Db, key: SQL, where: SQL | undefined, order: SQL[]) =>
+  db
+    .select({ ...minerColumns(), sortKey: sql<string | number>`${key}`.as('sort_key') })
+    .from(miners)
+    .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
+    .leftJoin(customers, and(eq(customers.id, miners.customerId), eq(customers.hostId, miners.hostId)))
+    .where(where)
+    .orderBy(...order);
+
+const d1Total = (db: Db, where: SQL | undefined) => db.select({ total: count() }).from(miners).where(where);
+
+// A whole host's list (no filter, no cursor), prepared once per sort and direction.
+const firstPages = new Map<string, ReturnType<typeof preparedFirstPage>>();
+const preparedFirstPage = (sort: D1Sort, descending: boolean) =>
+  preparedSelect((db) => {
+    const key = d1SortKey(sort);
+    const order = descending ? [desc(key), desc(miners.id)] : [asc(key), asc(miners.id)];
+    return d1Page(db, key, eq(miners.hostId, sql.placeholder('hostId')), order).limit(sql.placeholder('limit'));
+  });
+function firstPagePrepared(sort: D1Sort, descending: boolean) {
+  const name = `${sort}|${descending}`;
+  let prepared = firstPages.get(name);
+  if (!prepared) firstPages.set(name, (prepared = preparedFirstPage(sort, descending)));
+  return prepared;
+}
+const hostTotalPrepared = preparedSelect((db) => d1Total(db, eq(miners.hostId, sql.placeholder('hostId'))));
+
 /**
  * Live sorts: the filtered set's ids (D1); each site's object sorts them and answers with the
  * page and its live state (SiteState.sortedPage, one RPC per site); then the page's rows.
  * Cursors carry an offset into that order.
  */
-function liveSortPlan(db: Db, filters: SQL[], sort: LiveSort, limit: number, query: ListMinersQuery): ListPlan {
+function liveSortPlan(db: Db, hostId: string, filters: SQL[], sort: LiveSort, limit: number, query: ListMinersQuery, wholeHost: string | null): ListPlan {
   const cursorText = query.cursor ?? query.before;
   const decoded = cursorText ? decodeListCursor(cursorText, query.cursor ? 'cursor' : 'before') : null;
   const offset = decoded?.kind === 'offset' ? decoded.offset : 0;
   // Every matching unit's key, in serial order (ties in the live value keep it), as JSON rows (5,000 keys a row).
-  const ranked = db
-    .select({ ...sortCandidateColumns(sql<number>`coalesce(${sites.liveShards}, 1)`), rank: rankIn([asc(d1SortKey('serial')), asc(miners.id)]) })
-    .from(miners)
-    .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
-    .where(and(...filters))
-    .as('ranked');
-  const keysQuery = db.select(unitKeysSelection(ranked)).from(ranked).groupBy(unitKeysChunk(ranked));
+  const keysQuery = wholeHost !== null ? hostKeysPrepared(db, { hostId: wholeHost }) : unitKeysQuery(db, and(...filters));
   return {
     queries: [keysQuery],
     async finish(results, live) {
       const keys = unitKeysOf((results as [Awaited<typeof keysQuery>])[0]);
       // Each site's object sorts its units and answers with the page and its live state; then the page's rows.
       const sorted = await readSortedPage(live, keys, { sort: liveSortKey(sort), descending: sort.startsWith('-'), status: null, offset, limit, totals: false });
-      const rows = sorted.ids.length ? await selectMiners(db).where(inIds(miners.id, sorted.ids)).all() : [];
+      const rows = sorted.ids.length ? await minersByIdPrepared(db, { hostId, ids: JSON.stringify(sorted.ids) }) : [];
       const byId = new Map(rows.map((row) => [row.id, row]));
       const items = sorted.ids.flatMap((id) => {
         const row = byId.get(id);
@@ -314,7 +332,7 @@ export async function listAllMiners(db: Db, live: LiveSource, hostId: string, ra
 }
 
 /** Distinct models in the host's inventory, for the model filter. */
-const modelOptionsQuery = (db: Db, hostId: string) =>
+const modelOptionsQuery = (db: Db, hostId: string | SQLWrapper) =>
   db
     .selectDistinct({ model: miners.model })
     .from(miners)
@@ -327,7 +345,23 @@ export async function modelOptions(db: Db, hostId: string): Promise<string[]> {
 }
 
 /** Customers that hold units (and the one already chosen), for the customer filter. */
-const customerFilterOptionsQuery = (db: Db, hostId: string, selected?: string) =>
+/** The keys of every unit matching `where`, in serial order (`unitKeysSelection`). */
+function unitKeysQuery(db: Db, where: SQL | undefined) {
+  const ranked = db
+    .select({ ...sortCandidateColumns(sql<number>`coalesce(${sites.liveShards}, 1)`), rank: rankIn([asc(d1SortKey('serial')), asc(miners.id)]) })
+    .from(miners)
+    .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
+    .where(where)
+    .as('ranked');
+  return db.select(unitKeysSelection(ranked)).from(ranked).groupBy(unitKeysChunk(ranked));
+}
+/** A live-sorted page's rows: the host's units among `ids` (a JSON array, `inIds`). */
+const minersByIdPrepared = preparedSelect((db) =>
+  selectMiners(db).where(and(eq(miners.hostId, sql.placeholder('hostId')), inJsonIds(miners.id, sql.placeholder('ids')))),
+);
+const hostKeysPrepared = preparedSelect((db) => unitKeysQuery(db, eq(miners.hostId, sql.placeholder('hostId'))));
+
+const customerFilterOptionsQuery = (db: Db, hostId: string | SQLWrapper, selected?: string) =>
   db
     .select({ id: customers.id, name: customers.name })
     .from(customers)
@@ -355,11 +389,23 @@ export interface EquipmentFilterOptions {
 /** The filter-choice queries, unexecuted: `listMiners` sends them in the page's own batch. */
 const filterOptionQueries = (db: Db, hostId: string, selectedCustomer?: string, siteScope?: SiteScope) =>
   [
-    siteOptionsQuery(db, hostId, siteScope),
-    modelOptionsQuery(db, hostId),
-    customerFilterOptionsQuery(db, hostId, selectedCustomer),
-    db.select({ n: sql<number>`count(*)` }).from(miners).where(withoutPowerDataFilter(hostId)),
+    siteScope === null || siteScope === undefined ? siteOptionsPrepared(db, { hostId }) : siteOptionsQuery(db, hostId, siteScope),
+    modelOptionsPrepared(db, { hostId }),
+    selectedCustomer ? customerFilterOptionsQuery(db, hostId, selectedCustomer) : customerOptionsPrepared(db, { hostId }),
+    withoutPowerCountPrepared(db, { hostId, recentSince: recentMeasuredSince() }),
   ] as const;
+
+// The filter choices of every Equipment view, prepared once (`preparedSelect`) with the host as a placeholder.
+const hostPlaceholder = () => sql.placeholder('hostId');
+const siteOptionsPrepared = preparedSelect((db) => siteOptionsQuery(db, hostPlaceholder()));
+const modelOptionsPrepared = preparedSelect((db) => modelOptionsQuery(db, hostPlaceholder()));
+const customerOptionsPrepared = preparedSelect((db) => customerFilterOptionsQuery(db, hostPlaceholder()));
+const withoutPowerCountPrepared = preparedSelect((db) =>
+  db
+    .select({ n: sql<number>`count(*)` })
+    .from(miners)
+    .where(withoutPowerDataFilter(sql.placeholder('hostId'), sql.placeholder('recentSince'))),
+);
 
 type FilterOptionRows = [
   Awaited<ReturnType<typeof filterOptionQueries>[0]>,

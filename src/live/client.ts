@@ -197,7 +197,7 @@ export async function readSortedPage(env: LiveSource, candidates: readonly SortC
     [...byShard.values()].map(async (site) => {
       const siteRequest = { ...request, minerIds: site.ids, offset: single ? request.offset : 0, limit: single ? request.limit : request.offset + request.limit };
       // A shard that failed (tolerant source) still lists its units, as never reported.
-      const answer = (await fromSite(env, site.siteId, (stub) => stub.sortedPage(siteRequest), null, site.shard)) ?? sortedPageOf(siteRequest, () => undefined, () => emptyTotals());
+      const answer = (await fromSite(env, site.siteId, (stub) => stub.sortedPage(siteRequest), null, site.shard)) ?? sortedPageOf(siteRequest, () => undefined, () => undefined, () => emptyTotals());
       // Positions in the site's list back to positions in the whole list, the tie-break across sites.
       return { ...answer, entries: answer.entries.map((entry) => ({ ...entry, index: site.positions[entry.index]! })) };
     }),

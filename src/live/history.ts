@@ -59,6 +59,12 @@ const ADD_SUMS = `hashrate_sum = hashrate_sum + excluded.hashrate_sum, hashrate_
 export class HistoryRoom {
   /** Fleet chart series by miner set (the ids joined), oldest first. */
   private readonly cache = new Map<string, CachedSeries>();
+  /**
+   * Customer charts' closed rows by customer, read for a window starting at `from`: every write to
+   * `customer_history` (`add`, `prune`) empties it, so a chart polled every few seconds reads its
+   * 288 rows once per bucket that closes rather than on every view.
+   */
+  private readonly customerCache = new Map<string, { from: number; points: HistoryPoint[] }>();
 
   constructor(private readonly sql: SqlStorage) {}
 
@@ -92,6 +98,7 @@ export class HistoryRoom {
     const merged = mergeRows(rows);
     const oldest = Math.min(...merged.map((row) => row[1]));
     for (const [key, series] of this.cache) if (oldest <= series.upTo) this.cache.delete(key);
+    this.customerCache.clear();
     const stored = new Map<string, { hs: number; hn: number; ps: number; pn: number; owner: string | null }>();
     for (const part of chunk(merged, SQL_JSON_CHUNK)) {
       for (const row of this.sql.exec<{ miner_id: string; bucket: number; hashrate_sum: number; hashrate_n: number; power_sum: number; power_n: number; customer_id: string | null }>(
@@ -147,19 +154,31 @@ export class HistoryRoom {
    */
   readCustomer(customerId: string, sinceMs: number, states: MinerStates, owns: (minerId: string) => boolean): HistoryPoint[] {
     const points = new Map<number, HistoryPoint>();
+    for (const point of this.closedCustomerPoints(customerId, sinceMs)) if (point.t >= sinceMs) points.set(point.t, { ...point });
+    for (const miner of states.values()) {
+      const bucket = miner.bucket;
+      if (bucket && bucket.b >= sinceMs && owns(miner.id)) addOpenBucket(points, bucket);
+    }
+    return [...points.values()].sort((a, b) => a.t - b.t);
+  }
+
+  /** A customer's closed rows since `sinceMs` (or since an earlier start: the caller filters), from the cache when it has them. */
+  private closedCustomerPoints(customerId: string, sinceMs: number): readonly HistoryPoint[] {
+    const cached = this.customerCache.get(customerId);
+    if (cached && cached.from <= sinceMs) return cached.points;
+    const points: HistoryPoint[] = [];
     for (const row of this.sql.exec<{ bucket: number; hashrate: number | null; power: number | null; temp_max: number | null }>(
       `SELECT bucket, CASE WHEN hashrate_n > 0 THEN hashrate_sum END AS hashrate, CASE WHEN power_n > 0 THEN power_sum END AS power, temp_max
        FROM customer_history WHERE customer_id = ? AND bucket >= ?`,
       customerId,
       sinceMs,
     )) {
-      addToPoint(points, row.bucket, row.hashrate, row.power, row.temp_max);
+      points.push({ t: row.bucket, hashrateThs: row.hashrate, powerW: row.power, tempMaxC: row.temp_max });
     }
-    for (const miner of states.values()) {
-      const bucket = miner.bucket;
-      if (bucket && bucket.b >= sinceMs && owns(miner.id)) addOpenBucket(points, bucket);
-    }
-    return [...points.values()].sort((a, b) => a.t - b.t);
+    this.customerCache.delete(customerId);
+    this.customerCache.set(customerId, { from: sinceMs, points });
+    if (this.customerCache.size > HISTORY_CACHE_ENTRIES) this.customerCache.delete(this.customerCache.keys().next().value!);
+    return points;
   }
 
   /**
@@ -193,6 +212,13 @@ export class HistoryRoom {
   prune(now: number) {
     this.sql.exec('DELETE FROM history WHERE bucket < ?', now - HISTORY_KEEP_MS);
     this.sql.exec('DELETE FROM customer_history WHERE bucket < ?', now - HISTORY_KEEP_MS);
+    this.customerCache.clear();
+  }
+
+  /** Forgets what it holds in memory (the object's storage was deleted). */
+  forgetCaches() {
+    this.cache.clear();
+    this.customerCache.clear();
   }
 
   private remember(key: string, points: Map<number, HistoryPoint>, from: number, upTo: number) {

@@ -1,6 +1,6 @@
 import type { MinerState, PoolApplyStatus } from '../telemetry/batch';
 import { deriveLiveStatus } from '../telemetry/status';
-import type { LiveMiner } from '../telemetry/types';
+import type { LiveKey, LiveMiner } from '../telemetry/types';
 
 /**
  * What SiteState holds in memory per miner, and how a page sees it. Pure data: `fold.ts` changes
@@ -89,8 +89,9 @@ function maxOf(values: readonly number[] | undefined, max: number | null): numbe
   return max;
 }
 
-export function toLive(miner: MinerLiveState, now: number, siteLastReportAt: number | null, offlineAfterMs: number): LiveMiner {
-  const status = deriveLiveStatus({
+/** A miner's live status as of `now` (`deriveLiveStatus`: this host's offline rule, the site's last report). */
+function liveStatusOf(miner: MinerLiveState, now: number, siteLastReportAt: number | null, offlineAfterMs: number) {
+  return deriveLiveStatus({
     now,
     lastSeenAt: miner.t,
     siteLastReportAt,
@@ -100,9 +101,30 @@ export function toLive(miner: MinerLiveState, now: number, siteLastReportAt: num
     errors: miner.errors.length,
     offlineAfterMs,
   });
+}
+
+const efficiencyOf = (miner: MinerLiveState) => (miner.powerW !== null && miner.hashrate !== null && miner.hashrate > 0 ? miner.powerW / miner.hashrate : null);
+
+/**
+ * What sorts, filters and totals read of a miner: its status and the values sorted by, without
+ * the rest of `toLive` (a live sort or a fleet's totals look at every candidate, a page shows 50).
+ */
+export function toLiveKey(miner: MinerLiveState, now: number, siteLastReportAt: number | null, offlineAfterMs: number): LiveKey {
   return {
     minerId: miner.id,
-    status,
+    status: liveStatusOf(miner, now, siteLastReportAt, offlineAfterMs),
+    hashrateThs: miner.hashrate,
+    tempMaxC: miner.tempMax,
+    powerW: miner.powerW,
+    efficiencyJth: efficiencyOf(miner),
+    uptimeS: miner.uptime,
+  };
+}
+
+export function toLive(miner: MinerLiveState, now: number, siteLastReportAt: number | null, offlineAfterMs: number): LiveMiner {
+  return {
+    minerId: miner.id,
+    status: liveStatusOf(miner, now, siteLastReportAt, offlineAfterMs),
     lastSeenAt: miner.t,
     hashrateThs: miner.hashrate,
     hashrateAvgThs: miner.hashrateAvg,
@@ -113,7 +135,7 @@ export function toLive(miner: MinerLiveState, now: number, siteLastReportAt: num
     fansRpm: miner.fans,
     powerW: miner.powerW,
     powerSource: miner.powerSource,
-    efficiencyJth: miner.powerW !== null && miner.hashrate !== null && miner.hashrate > 0 ? miner.powerW / miner.hashrate : null,
+    efficiencyJth: efficiencyOf(miner),
     uptimeS: miner.uptime,
     poolUrl: miner.poolUrl,
     poolUser: miner.poolUser,

@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Bindings } from '../env';
 import type { TelemetryBatch } from '../telemetry/batch';
-import type { HistoryPoint, LiveMiner, SiteSummary } from '../telemetry/types';
+import type { HistoryPoint, LiveKey, LiveMiner, SiteSummary } from '../telemetry/types';
 import { liveTotals, type LiveTotals } from './aggregate';
 import { AlertTracker } from './alert-tracker';
 import type { AlarmStep, IngestContext, IngestOutcome, IngestResult, SiteBenchFigures, SiteStateApi } from './contract';
@@ -9,7 +9,7 @@ import { closeQuietPeriods, emptyEffects, foldSamples, newestOf, type FoldEffect
 import { decodeBatch } from './decode';
 import { gzip } from './gzip';
 import { HistoryRoom } from './history';
-import { toLive, type MinerStates } from './miner-state';
+import { toLive, toLiveKey, type MinerStates } from './miner-state';
 import { PoolGuard } from './pool-guard';
 import { MinerRegistry, REGISTRY_REFRESH_MS } from './registry';
 import { LiveStore } from './store';
@@ -233,6 +233,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
   async forget(): Promise<void> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.historyRoom.forgetCaches();
   }
 
   /**
@@ -259,7 +260,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
 
   async live(minerIds: string[]): Promise<LiveMiner[]> {
     if (minerIds.length === 0) return [];
-    const liveOf = await this.liveReader();
+    const { liveOf } = await this.liveReader();
     return minerIds.flatMap((id) => liveOf(id) ?? []);
   }
 
@@ -269,7 +270,8 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
    * every unit's value (the Worker used to fetch every candidate's keys and sort them itself).
    */
   async sortedPage(request: SortedPageRequest): Promise<SortedPage> {
-    return sortedPageOf(request, await this.liveReader(), liveTotals);
+    const { keyOf, liveOf } = await this.liveReader();
+    return sortedPageOf(request, keyOf, liveOf, liveTotals);
   }
 
   async summary(): Promise<SiteSummary> {
@@ -286,17 +288,23 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
   }
 
   private async totalsOf(minerIds: string[] | null): Promise<LiveTotals> {
-    const liveOf = await this.liveReader();
+    const { keyOf } = await this.liveReader();
     const ids = minerIds ?? [...(await this.states()).keys()];
-    return liveTotals(ids.flatMap((id) => liveOf(id) ?? []));
+    const keys: LiveKey[] = [];
+    for (const id of ids) {
+      const key = keyOf(id);
+      if (key) keys.push(key);
+    }
+    return liveTotals(keys);
   }
 
   /**
    * Each miner's live state as of now (`toLive`: its status judged by this host's offline rule
-   * and the site's last report); undefined for a miner this site has no state for. The one
+   * and the site's last report), and the lighter `toLiveKey` (status and sorted values) that sorts
+   * and totals read of every candidate; undefined for a miner this site has no state for. The one
    * conversion behind live, sortedPage and the totals.
    */
-  private async liveReader(): Promise<(minerId: string) => LiveMiner | undefined> {
+  private async liveReader(): Promise<{ liveOf: (minerId: string) => LiveMiner | undefined; keyOf: (minerId: string) => LiveKey | undefined }> {
     const rules = await this.alerts.rules(this.store.meta('host_id'));
     const states = await this.states();
     const now = Date.now();
@@ -304,9 +312,19 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     const offlineMs = rules.offlineMinutes * 60_000;
     // Only the units the registry maps here: a unit that moved on (another site or shard) is
     // answered by the object that holds it now.
-    return (minerId) => {
+    const held = (minerId: string) => {
       const miner = states.get(minerId);
-      return miner && this.registry.knows(minerId) ? toLive(miner, now, siteLast, offlineMs) : undefined;
+      return miner && this.registry.knows(minerId) ? miner : undefined;
+    };
+    return {
+      liveOf: (minerId) => {
+        const miner = held(minerId);
+        return miner && toLive(miner, now, siteLast, offlineMs);
+      },
+      keyOf: (minerId) => {
+        const miner = held(minerId);
+        return miner && toLiveKey(miner, now, siteLast, offlineMs);
+      },
     };
   }
 

@@ -1,6 +1,7 @@
 import { customerStatusSql, type CustomerStatus } from '../customers/status';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { preparedSelect } from '../db/prepared';
 import { customers, customerUsers } from '../db/schema';
 import { pendingAgreementsCount } from '../legal/service';
 import { signJwt, verifyJwt } from '../lib/jwt';
@@ -83,7 +84,11 @@ export async function verifyPortalToken(secret: string, token: string | undefine
  * resolution can send it in the same D1 batch as the host lookup (src/portal/request.ts).
  */
 export function memberSessionQuery(db: Db, memberId: string, hostId: string) {
-  return db
+  return memberSessionPrepared(db, { memberId, hostId });
+}
+
+const memberSessionPrepared = preparedSelect((db) =>
+  db
     .select({
       id: customerUsers.id,
       name: customerUsers.name,
@@ -107,9 +112,9 @@ export function memberSessionQuery(db: Db, memberId: string, hostId: string) {
     })
     .from(customerUsers)
     .innerJoin(customers, eq(customers.id, customerUsers.customerId))
-    .where(and(eq(customerUsers.id, memberId), eq(customerUsers.hostId, hostId), isNull(customerUsers.removedAt)))
-    .limit(1);
-}
+    .where(and(eq(customerUsers.id, sql.placeholder('memberId')), eq(customerUsers.hostId, sql.placeholder('hostId')), isNull(customerUsers.removedAt)))
+    .limit(1),
+);
 
 type MemberSessionRow = Awaited<ReturnType<typeof memberSessionQuery>>[number];
 

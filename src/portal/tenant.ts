@@ -1,5 +1,6 @@
 import { and, eq, isNull, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { preparedSelect } from '../db/prepared';
 import { customDomains, hosts } from '../db/schema';
 
 /** What a portal page needs to know about the host it belongs to (its white label). */
@@ -48,12 +49,16 @@ const portalHostColumns = {
  * the answer from its rows with `pickHostBySlug`.
  */
 export function hostBySlugQuery(db: Db, slug: string) {
-  return db
-    .select({ ...portalHostColumns, bySlug: sql<number>`${hosts.hostSlug} = ${slug}` })
-    .from(hosts)
-    .where(and(or(eq(hosts.hostSlug, slug), eq(hosts.mainSlug, slug)), isNull(hosts.closedAt)))
-    .limit(2);
+  return hostBySlugPrepared(db, { slug });
 }
+
+const hostBySlugPrepared = preparedSelect((db) =>
+  db
+    .select({ ...portalHostColumns, bySlug: sql<number>`${hosts.hostSlug} = ${sql.placeholder('slug')}` })
+    .from(hosts)
+    .where(and(or(eq(hosts.hostSlug, sql.placeholder('slug')), eq(hosts.mainSlug, sql.placeholder('slug'))), isNull(hosts.closedAt)))
+    .limit(2),
+);
 
 export function pickHostBySlug(rows: Awaited<ReturnType<typeof hostBySlugQuery>>): PortalHost | null {
   const row = rows.find((r) => r.bySlug === 1) ?? rows[0];
@@ -68,13 +73,17 @@ export async function resolveHostBySlug(db: Db, slug: string): Promise<PortalHos
 
 /** A custom domain serves its host's portal only once verified (status active). Unexecuted (batchable). */
 export function hostByDomainQuery(db: Db, hostname: string) {
-  return db
+  return hostByDomainPrepared(db, { hostname: hostname.toLowerCase() });
+}
+
+const hostByDomainPrepared = preparedSelect((db) =>
+  db
     .select(portalHostColumns)
     .from(customDomains)
     .innerJoin(hosts, eq(hosts.id, customDomains.hostId))
-    .where(and(eq(customDomains.hostname, hostname.toLowerCase()), eq(customDomains.status, 'active'), isNull(hosts.closedAt)))
-    .limit(1);
-}
+    .where(and(eq(customDomains.hostname, sql.placeholder('hostname')), eq(customDomains.status, 'active'), isNull(hosts.closedAt)))
+    .limit(1),
+);
 
 export async function resolveHostByDomain(db: Db, hostname: string): Promise<PortalHost | null> {
   return (await hostByDomainQuery(db, hostname))[0] ?? null;

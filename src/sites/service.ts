@@ -1,5 +1,5 @@
 import { inSiteScope, type SiteScope } from '../team/scope';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql, type SQLWrapper } from 'drizzle-orm';
 import { activityInsert, activityInsertIfChanged, diffFields, type Actor, type Changes } from '../activity/service';
 import type { Db } from '../db/client';
 import { hosts, networkSegments, sites } from '../db/schema';
@@ -92,7 +92,7 @@ export async function listSites(db: Db, hostId: string, now = Date.now(), siteSc
 
 /** Id and name only, for pickers and filters. */
 /** The host's sites for pickers and filters. Unexecuted, so a page can batch it with its list. */
-export function siteOptionsQuery(db: Db, hostId: string, siteScope?: SiteScope) {
+export function siteOptionsQuery(db: Db, hostId: string | SQLWrapper, siteScope?: SiteScope) {
   return db
     .select({ id: sites.id, name: sites.name })
     .from(sites)

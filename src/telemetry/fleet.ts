@@ -1,7 +1,8 @@
-import { and, asc, count, eq, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { preparedSelect } from '../db/prepared';
 import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
-import { inIds, rankIn, unitKeysChunk, unitKeysOf, unitKeysSelection } from '../db/sql';
+import { inJsonIds, rankIn, unitKeysChunk, unitKeysOf, unitKeysSelection } from '../db/sql';
 import { miners, sites } from '../db/schema';
 import { notFound } from '../lib/errors';
 import type { LiveSortKey } from './live-sort';
@@ -66,7 +67,7 @@ const fleetColumns = {
 };
 
 
-const owned = (hostId: string, customerId: string) =>
+const owned = (hostId: string | SQLWrapper, customerId: string | SQLWrapper) =>
   and(eq(miners.hostId, hostId), eq(miners.customerId, customerId), eq(miners.status, 'assigned'));
 
 
@@ -97,7 +98,14 @@ function toFleetMiner(row: FleetRow, live: LiveMiner | null): FleetMiner {
  * promise: callers put it in their own `db.batch`.
  */
 export function fleetSitesQuery(db: Db, hostId: string, customerId: string) {
-  return db
+  return fleetSitesPrepared(db, { hostId, customerId });
+}
+
+/** A customer's units, as the prepared fleet queries name their scope (the same rule as `owned`). */
+const ownedByPlaceholders = () => owned(sql.placeholder('hostId'), sql.placeholder('customerId'));
+
+const fleetSitesPrepared = preparedSelect((db) =>
+  db
     .select({
       siteId: miners.siteId,
       liveShards: liveShardsOf(miners.siteId).as('live_shards'),
@@ -105,9 +113,9 @@ export function fleetSitesQuery(db: Db, hostId: string, customerId: string) {
       nominalMths: sql<number>`total(${miners.nominalHashrateMths})`.as('nominal_mths'),
     })
     .from(miners)
-    .where(owned(hostId, customerId))
-    .groupBy(miners.siteId);
-}
+    .where(ownedByPlaceholders())
+    .groupBy(miners.siteId),
+);
 
 /** Every unit of a fleet (id and site only) and their nominal sum, from fleetSitesQuery. */
 export interface FleetIndex {
@@ -260,17 +268,16 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
     since === undefined ? Promise.resolve(null) : readHistory(env, index.units, since, { customerId });
 
   if (query.status === '' && query.sort === 'location') {
+    // The whole fleet (no search), the Equipment page's first view and its polled fragment: prepared.
     const pageRows = (page: number) =>
-      selectFleet(db)
-        .where(where)
-        .orderBy(...LOCATION_ORDER)
-        .limit(FLEET_PAGE_SIZE)
-        .offset((page - 1) * FLEET_PAGE_SIZE);
-    const countQuery = db
-      .select({ total: count() })
-      .from(miners)
-      .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
-      .where(where);
+      query.q === ''
+        ? fleetPagePrepared(db, { hostId, customerId, offset: (page - 1) * FLEET_PAGE_SIZE })
+        : selectFleet(db)
+            .where(where)
+            .orderBy(...LOCATION_ORDER)
+            .limit(FLEET_PAGE_SIZE)
+            .offset((page - 1) * FLEET_PAGE_SIZE);
+    const countQuery = query.q === '' ? fleetCountPrepared(db, { hostId, customerId }) : fleetCount(db, where);
     return {
       queries: [fleetSitesQuery(db, hostId, customerId), pageRows(query.page), countQuery],
       read: (results) => async (env, options = {}) => {
@@ -297,13 +304,7 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
   }
 
   // Every matching unit's key in location order (ties in the live value keep it), as JSON rows (5,000 keys a row).
-  const ranked = db
-    .select({ ...sortCandidateColumns(sql<number>`coalesce(${sites.liveShards}, 1)`), rank: rankIn(LOCATION_ORDER) })
-    .from(miners)
-    .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
-    .where(where)
-    .as('ranked');
-  const listedQuery = db.select(unitKeysSelection(ranked)).from(ranked).groupBy(unitKeysChunk(ranked));
+  const listedQuery = query.q === '' ? fleetKeysPrepared(db, { hostId, customerId }) : fleetKeys(db, where);
   return {
     queries: [fleetSitesQuery(db, hostId, customerId), listedQuery],
     read: (results) => async (env, options = {}) => {
@@ -329,7 +330,7 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
         const sorted = page === query.page ? firstTry : await ask(page);
         const totals = searchedTotals ?? firstTry.totals ?? emptyTotals();
         // The page's rows (still only the customer's: the ids came from the same scope).
-        const rows = sorted.ids.length > 0 ? await selectFleet(db).where(and(owned(hostId, customerId), inIds(miners.id, sorted.ids))).all() : [];
+        const rows = sorted.ids.length > 0 ? await fleetByIdPrepared(db, { hostId, customerId, ids: JSON.stringify(sorted.ids) }) : [];
         const byId = new Map(rows.map((row) => [row.id, row]));
         const items = sorted.ids.flatMap((id) => {
           const row = byId.get(id);
@@ -343,6 +344,39 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
     },
   };
 }
+
+/** How many units match `where` (needs the sites join for the search). */
+const fleetCount = (db: Db, where: SQL | undefined) =>
+  db
+    .select({ total: count() })
+    .from(miners)
+    .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
+    .where(where);
+
+/** The keys of every unit matching `where`, in location order (`unitKeysSelection`). */
+function fleetKeys(db: Db, where: SQL | undefined) {
+  const ranked = db
+    .select({ ...sortCandidateColumns(sql<number>`coalesce(${sites.liveShards}, 1)`), rank: rankIn(LOCATION_ORDER) })
+    .from(miners)
+    .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
+    .where(where)
+    .as('ranked');
+  return db.select(unitKeysSelection(ranked)).from(ranked).groupBy(unitKeysChunk(ranked));
+}
+
+// The whole fleet's reads (no search), prepared once: what every Equipment view and poll sends.
+const fleetPagePrepared = preparedSelect((db) =>
+  selectFleet(db)
+    .where(ownedByPlaceholders())
+    .orderBy(...LOCATION_ORDER)
+    .limit(FLEET_PAGE_SIZE)
+    .offset(sql.placeholder('offset')),
+);
+const fleetByIdPrepared = preparedSelect((db) =>
+  selectFleet(db).where(and(ownedByPlaceholders(), inJsonIds(miners.id, sql.placeholder('ids')))),
+);
+const fleetCountPrepared = preparedSelect((db) => fleetCount(db, ownedByPlaceholders()));
+const fleetKeysPrepared = preparedSelect((db) => fleetKeys(db, ownedByPlaceholders()));
 
 /** One of the customer's units; any other id (another customer's, another host's, unassigned) is 404. */
 export async function customerMiner(db: Db, env: LiveSource, hostId: string, customerId: string, minerId: string): Promise<FleetMiner> {

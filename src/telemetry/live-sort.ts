@@ -92,25 +92,34 @@ export interface SortedPage {
 }
 
 /**
- * The page of a live-sorted list from the candidates' live state (`liveOf`; undefined: never
- * reported). Pure: SiteState.sortedPage runs it over its in-memory state, so only the page
- * crosses the RPC boundary, never every candidate's value.
+ * The page of a live-sorted list from the candidates' live values (`keyOf`; undefined: never
+ * reported), and the page's full live state (`liveOf`, asked for the page's units only). Pure:
+ * SiteState.sortedPage runs it over its in-memory state, so only the page crosses the RPC
+ * boundary, never every candidate's value.
  */
-export function sortedPageOf(request: SortedPageRequest, liveOf: (minerId: string) => LiveMiner | undefined, totalsOf: (states: LiveMiner[]) => LiveTotals): SortedPage {
-  const keyed: (SortedEntry & { live: LiveMiner | undefined })[] = [];
-  const withState: LiveMiner[] = [];
-  request.minerIds.forEach((minerId, index) => {
-    const live = liveOf(minerId);
-    if (live) withState.push(live);
-    if (request.status !== null && (live?.status ?? 'unknown') !== request.status) return;
-    keyed.push({ minerId, index, value: request.sort === null ? 0 : liveSortValue(request.sort, live), live });
-  });
+export function sortedPageOf(
+  request: SortedPageRequest,
+  keyOf: (minerId: string) => LiveKey | undefined,
+  liveOf: (minerId: string) => LiveMiner | undefined,
+  totalsOf: (keys: LiveKey[]) => LiveTotals,
+): SortedPage {
+  const keyed: SortedEntry[] = [];
+  const withState: LiveKey[] = [];
+  const { status, sort } = request;
+  const ids = request.minerIds;
+  for (let index = 0; index < ids.length; index++) {
+    const minerId = ids[index]!;
+    const key = keyOf(minerId);
+    if (key) withState.push(key);
+    if (status !== null && (key?.status ?? 'unknown') !== status) continue;
+    keyed.push({ minerId, index, value: sort === null ? 0 : liveSortValue(sort, key) });
+  }
   keyed.sort(compareSorted(request.descending));
   const page = keyed.slice(request.offset, request.offset + request.limit);
   return {
     matched: keyed.length,
-    entries: page.map(({ minerId, value, index }) => ({ minerId, value, index })),
-    live: page.flatMap(({ live }) => (live ? [live] : [])),
+    entries: page,
+    live: page.flatMap(({ minerId }) => liveOf(minerId) ?? []),
     totals: request.totals ? totalsOf(withState) : null,
   };
 }
