@@ -32,7 +32,7 @@ type RankedUnitKeys = { [K in keyof UnitKey | 'rank']: SQLWrapper };
  * array of up to `UNIT_KEYS_PER_ROW` keys instead of a row per unit: a live sort reads all of them
  * (1,000 or 50,000), and D1's row encoding plus drizzle's per-row mapping cost more than the
  * object's sort (bench/README.md, "Fleet pages: where a request's time goes"). `ranked` selects
- * the `UnitKey` columns (`sortCandidateColumns`) and `rank` (`rankIn(order)`); the order travels as each unit's rank, not as the
+ * the `UnitKey` columns (`sortCandidatesQuery` in src/live/client.ts) and `rank` (`rankIn(order)`); the order travels as each unit's rank, not as the
  * aggregate's input order, which SQL does not promise. Group the query by `unitKeysChunk(ranked)`
  * and read it with `unitKeysOf`.
  */

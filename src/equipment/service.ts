@@ -7,7 +7,7 @@ import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { keysetPage } from '../lib/cursor';
 import { preparedSelect } from '../db/prepared';
-import { inIds, inJsonIds, rankIn, unitKeysChunk, unitKeysOf, unitKeysSelection } from '../db/sql';
+import { inIds, inJsonIds, unitKeysOf } from '../db/sql';
 import { activityLog, customers, miners, sites } from '../db/schema';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { decodeListCursor, encodeCursor, encodeOffsetCursor } from '../lib/cursor';
@@ -17,7 +17,7 @@ import { growLiveShards } from './live-shards';
 import { fillNominal, hostModelEntries, recentMeasuredSince, withoutPowerDataFilter } from './power-data';
 import { parseInput } from '../lib/validation';
 import { siteOptionsQuery } from '../sites/service';
-import { readLive, readSortedPage, sortCandidateColumns, type LiveSource } from '../live/client';
+import { readLive, readSortedPage, sortCandidatesQuery, type LiveSource } from '../live/client';
 import { liveSortValue, sortByLiveValue, type LiveSortKey } from '../telemetry/live-sort';
 import type { LiveKey, LiveMiner } from '../telemetry/types';
 import {
@@ -344,23 +344,15 @@ export async function modelOptions(db: Db, hostId: string): Promise<string[]> {
   return (await modelOptionsQuery(db, hostId)).map((row) => row.model!);
 }
 
-/** Customers that hold units (and the one already chosen), for the customer filter. */
-/** The keys of every unit matching `where`, in serial order (`unitKeysSelection`). */
-function unitKeysQuery(db: Db, where: SQL | undefined) {
-  const ranked = db
-    .select({ ...sortCandidateColumns(sql<number>`coalesce(${sites.liveShards}, 1)`), rank: rankIn([asc(d1SortKey('serial')), asc(miners.id)]) })
-    .from(miners)
-    .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
-    .where(where)
-    .as('ranked');
-  return db.select(unitKeysSelection(ranked)).from(ranked).groupBy(unitKeysChunk(ranked));
-}
+/** The keys of every unit matching `where`, in serial order. */
+const unitKeysQuery = (db: Db, where: SQL | undefined) => sortCandidatesQuery(db, where, [asc(d1SortKey('serial')), asc(miners.id)]);
 /** A live-sorted page's rows: the host's units among `ids` (a JSON array, `inIds`). */
 const minersByIdPrepared = preparedSelect((db) =>
   selectMiners(db).where(and(eq(miners.hostId, sql.placeholder('hostId')), inJsonIds(miners.id, sql.placeholder('ids')))),
 );
 const hostKeysPrepared = preparedSelect((db) => unitKeysQuery(db, eq(miners.hostId, sql.placeholder('hostId'))));
 
+/** Customers that hold units (and the one already chosen), for the customer filter. */
 const customerFilterOptionsQuery = (db: Db, hostId: string | SQLWrapper, selected?: string) =>
   db
     .select({ id: customers.id, name: customers.name })

@@ -1,8 +1,8 @@
-import { sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL } from 'drizzle-orm';
 import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client';
 import { miners, sites } from '../db/schema';
-import { inIds } from '../db/sql';
+import { inIds, rankIn, unitKeysChunk, unitKeysSelection } from '../db/sql';
 import type { Bindings } from '../env';
 import { minerKey } from '../telemetry/batch';
 import type { HistoryPoint, LiveMiner, SiteSummary } from '../telemetry/types';
@@ -53,7 +53,7 @@ export async function withLiveShards<T extends { siteId: string | null }>(db: Db
  * shard count as `liveShards` (a column or `liveShardsOf`): a unit's MAC, serial and IP are read
  * only where its site is sharded, so a one-shard site's candidate list stays ids and sites.
  */
-export const sortCandidateColumns = (liveShards: SQL<number> | AnySQLiteColumn) => {
+const sortCandidateColumns = (liveShards: SQL<number> | AnySQLiteColumn) => {
   const whereSharded = (column: AnySQLiteColumn) => sql<string | null>`CASE WHEN ${liveShards} > 1 THEN ${column} END`;
   return {
     id: miners.id,
@@ -64,6 +64,21 @@ export const sortCandidateColumns = (liveShards: SQL<number> | AnySQLiteColumn) 
     ip: whereSharded(miners.ip).as('shard_ip'),
   };
 };
+
+/**
+ * Every unit matching `where` as a live sort's candidates, ranked by `order` (the list's own
+ * order, which breaks ties in the live value), as JSON rows of keys (`unitKeysSelection`; read
+ * them with `unitKeysOf`). The sites join gives each unit its site's shard count.
+ */
+export function sortCandidatesQuery(db: Db, where: SQL | undefined, order: readonly SQL[]) {
+  const ranked = db
+    .select({ ...sortCandidateColumns(sql<number>`coalesce(${sites.liveShards}, 1)`), rank: rankIn(order) })
+    .from(miners)
+    .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
+    .where(where)
+    .as('ranked');
+  return db.select(unitKeysSelection(ranked)).from(ranked).groupBy(unitKeysChunk(ranked));
+}
 
 /** The shard count of the site in `siteId`, as a column of the caller's own query (no extra round trip). */
 export const liveShardsOf = (siteId: SQL | AnySQLiteColumn): SQL<number> => sql<number>`coalesce((SELECT ls.live_shards FROM sites ls WHERE ls.id = ${siteId}), 1)`;

@@ -2,12 +2,12 @@ import { and, asc, count, eq, or, sql, type SQL, type SQLWrapper } from 'drizzle
 import { preparedSelect } from '../db/prepared';
 import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
-import { inJsonIds, rankIn, unitKeysChunk, unitKeysOf, unitKeysSelection } from '../db/sql';
+import { inJsonIds, unitKeysOf } from '../db/sql';
 import { miners, sites } from '../db/schema';
 import { notFound } from '../lib/errors';
 import type { LiveSortKey } from './live-sort';
 import { emptyTotals, type LiveTotals } from '../live/aggregate';
-import { liveShardsOf, readHistory, sortCandidateColumns, readLive, readLiveTotals, readSortedPage, type LiveSource, type LiveUnit } from '../live/client';
+import { liveShardsOf, readHistory, sortCandidatesQuery, readLive, readLiveTotals, readSortedPage, type LiveSource, type LiveUnit } from '../live/client';
 import { LIVE_STATUSES, type HistoryPoint, type LiveKey, type LiveMiner, type LiveStatus } from './types';
 
 /**
@@ -353,16 +353,8 @@ const fleetCount = (db: Db, where: SQL | undefined) =>
     .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
     .where(where);
 
-/** The keys of every unit matching `where`, in location order (`unitKeysSelection`). */
-function fleetKeys(db: Db, where: SQL | undefined) {
-  const ranked = db
-    .select({ ...sortCandidateColumns(sql<number>`coalesce(${sites.liveShards}, 1)`), rank: rankIn(LOCATION_ORDER) })
-    .from(miners)
-    .leftJoin(sites, and(eq(sites.id, miners.siteId), eq(sites.hostId, miners.hostId)))
-    .where(where)
-    .as('ranked');
-  return db.select(unitKeysSelection(ranked)).from(ranked).groupBy(unitKeysChunk(ranked));
-}
+/** The keys of every unit matching `where`, in location order. */
+const fleetKeys = (db: Db, where: SQL | undefined) => sortCandidatesQuery(db, where, LOCATION_ORDER);
 
 // The whole fleet's reads (no search), prepared once: what every Equipment view and poll sends.
 const fleetPagePrepared = preparedSelect((db) =>
