@@ -75,16 +75,11 @@ export function canonicalPoolUrl(url: string): string {
   return canonical;
 }
 
+/** Every field of a watch (EMPTY_WATCH is typed PoolWatch, so a new field cannot be left out here). */
+const WATCH_FIELDS = Object.keys(EMPTY_WATCH) as (keyof PoolWatch)[];
+
 /** Field by field: evaluated for every advanced sample, so no JSON of either side. */
-const sameWatch = (a: PoolWatch, b: PoolWatch) =>
-  a.mismatchSince === b.mismatchSince &&
-  a.mismatchAlertId === b.mismatchAlertId &&
-  a.customerId === b.customerId &&
-  a.baselineUrl === b.baselineUrl &&
-  a.baselineUser === b.baselineUser &&
-  a.changeAlertId === b.changeAlertId &&
-  a.changeUrl === b.changeUrl &&
-  a.changeUser === b.changeUser;
+const sameWatch = (a: PoolWatch, b: PoolWatch) => WATCH_FIELDS.every((field) => a[field] === b[field]);
 
 /** Same pool and worker; a pool on record without a worker matches any worker on that pool. */
 export function samePool(reported: { url: string; user: string }, wanted: { url: string; user: string | null }): boolean {
