@@ -17,7 +17,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildSeedSql, DEMO_HOSTS, DEMO_PASSWORD, demoAgentToken, demoCustomerId, fleetAddresses } from '../scripts/demo-data.mjs';
 import { ROOT, startServer } from './harness.mjs';
-import { field, htmxReady } from './helpers.mjs';
+import { field, htmxReady, reloadUntil } from './helpers.mjs';
 import { browserTest } from './session.mjs';
 
 const TEST_TIMEOUT_MS = 120_000;
@@ -131,14 +131,13 @@ describe('billing in the browser: contract, usage, invoice, evidence, payment, p
     withEvidence('usage', async ({ staff: page }) => {
       await reportTheHour();
       // The site's alarm (every minute) closes the hour and writes it to usage_hourly.
-      const deadline = Date.now() + 90_000;
-      for (;;) {
-        await page.goto(`/admin/invoices/new?customer_id=${bob.id}&period=${period}`);
-        const energy = page.getByTestId('preview-lines').getByRole('row').filter({ hasText: 'kWh' });
-        if ((await energy.count()) > 0 && /9\.3\d*\s*kWh/.test(await energy.first().innerText())) break;
-        if (Date.now() > deadline) assert.fail(`no 9.3 kWh energy line in the preview within 90 s; it shows:\n${await page.locator('main').innerText()}`);
-        await page.waitForTimeout(3_000);
-      }
+      const energy = page.getByTestId('preview-lines').getByRole('row').filter({ hasText: 'kWh' });
+      await reloadUntil(
+        page,
+        `/admin/invoices/new?customer_id=${bob.id}&period=${period}`,
+        async () => (await energy.count()) > 0 && /9\.3\d*\s*kWh/.test(await energy.first().innerText()),
+        { deadlineMs: 90_000, pollMs: 3_000, what: 'a 9.3 kWh energy line in the preview' },
+      );
     }),
   );
 

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildSeedSql, DEMO_HOSTS, DEMO_PASSWORD, demoAgentToken, hashPassword } from '../scripts/demo-data.mjs';
 import { freePort, ROOT, screenshot, startProcess, startServer } from './harness.mjs';
-import { field, htmxReady, pathIs } from './helpers.mjs';
+import { field, htmxReady, pathIs, reloadUntil } from './helpers.mjs';
 import { browserTest } from './session.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
@@ -110,16 +110,13 @@ async function simulatedPools(rank = 0) {
 }
 
 /** Reloads the Default status tab until every unit row is in `wanted` state, within `deadlineMs`. */
-async function waitForUnits(page, wanted, deadlineMs) {
-  const url = `/admin/customers/${dana.id}/default-status`;
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    await page.goto(url);
-    const rows = page.locator(`[data-testid="redirect-units"] tr[data-state="${wanted}"]`);
-    if ((await rows.count()) === UNITS) return rows;
-    if (Date.now() > deadline) throw new Error(`not every unit ${wanted} at ${url} within ${deadlineMs} ms; the page shows:\n${await page.locator('main').innerText()}`);
-    await page.waitForTimeout(2_000);
-  }
+function waitForUnits(page, wanted, deadlineMs) {
+  const rows = page.locator(`[data-testid="redirect-units"] tr[data-state="${wanted}"]`);
+  return reloadUntil(page, `/admin/customers/${dana.id}/default-status`, async () => ((await rows.count()) === UNITS ? rows : null), {
+    deadlineMs,
+    pollMs: 2_000,
+    what: `every unit ${wanted}`,
+  });
 }
 
 describe('default and pool redirect in the browser: settings, case, redirect through the real agent, banner, payment, restore', () => {

@@ -10,11 +10,27 @@ export const htmxReady = (page) => page.waitForFunction(() => typeof window.htmx
 /** A waitForURL predicate: exactly this path. */
 export const pathIs = (pathname) => (url) => url.pathname === pathname;
 
+/** page → (request → when it started), kept by watchPage for `requestsInFlight`. */
+const inFlightByPage = new WeakMap();
+
+/** The watched page's requests that have not finished, oldest first: "GET /css/app.css (19.8 s)". */
+export function requestsInFlight(page) {
+  const now = Date.now();
+  return [...(inFlightByPage.get(page) ?? new Map())]
+    .sort(([, a], [, b]) => a - b)
+    .map(([request, since]) => `${request.method()} ${new URL(request.url()).pathname} (${((now - since) / 1000).toFixed(1)} s)`);
+}
+
 /**
  * Reports failed requests, 5xx answers, script errors and CSP refusals on `page` to `report`
  * (each test asserts none happened).
  */
 export function watchPage(name, page, report) {
+  const inFlight = new Map();
+  inFlightByPage.set(page, inFlight);
+  page.on('request', (request) => inFlight.set(request, Date.now()));
+  page.on('requestfinished', (request) => inFlight.delete(request));
+  page.on('requestfailed', (request) => inFlight.delete(request));
   page.on('requestfailed', (request) => {
     const reason = request.failure()?.errorText ?? '';
     // ERR_ABORTED: a navigation cancelled what was in flight (e.g. htmx following HX-Redirect).
@@ -57,21 +73,46 @@ export async function setHostSlug(page, hostSlug) {
 }
 
 /**
- * Reloads the development mailbox in `page` until a *sent* email to `to` is listed (wrangler
- * dev's real queue consumer delivers it), within `deadlineMs`. Returns the row's locator.
+ * Loads `url` in `page` until `check(page)` resolves truthy, within `deadlineMs`; every polling
+ * loop of the browser tests goes through here. A load that stalls past the navigation timeout is
+ * logged with the requests still in flight and loaded again while the deadline allows: the loop
+ * reloads anyway, as a person would. (Once in many CI runs, wrangler dev held a GET of the
+ * mailbox past 20 s; the log line says which request, where a failure could not.)
  */
-export async function waitForSentEmail(page, to, { deadlineMs = 30_000, pollMs = 500 } = {}) {
+export async function reloadUntil(page, url, check, { deadlineMs, pollMs = 1_000, what }) {
   const deadline = Date.now() + deadlineMs;
   for (;;) {
-    await page.goto('/dev/mailbox');
-    const row = page.getByRole('row').filter({ hasText: to });
-    if ((await row.count()) === 1 && (await row.locator('.mailbox-status-sent').count()) === 1) return row;
-    if (Date.now() > deadline) {
-      const listed = await page.locator('main').innerText();
-      throw new Error(`no sent email to ${to} in the mailbox within ${deadlineMs} ms; the mailbox shows:\n${listed}`);
+    try {
+      await page.goto(url);
+    } catch (error) {
+      if (error?.name !== 'TimeoutError' || Date.now() > deadline) throw error;
+      const pending = requestsInFlight(page).join(', ') || 'none';
+      console.log(`# ${what}: loading ${url} stalled (${error.message.split('\n')[0]}); requests in flight: ${pending}; loading it again`);
+      continue;
     }
+    const result = await check(page);
+    if (result) return result;
+    if (Date.now() > deadline) throw new Error(`${what}: not seen at ${url} within ${deadlineMs} ms; the page shows:\n${await page.locator('main').innerText()}`);
     await page.waitForTimeout(pollMs);
   }
+}
+
+/**
+ * Reloads the development mailbox in `page` until a *sent* email to `to` is listed (wrangler
+ * dev's real queue consumer delivers it), within `deadlineMs`; with `text`, only a row that also
+ * mentions it (a subject). Returns the row's locator.
+ */
+export function waitForSentEmail(page, to, { text, deadlineMs = 30_000, pollMs = 500 } = {}) {
+  return reloadUntil(
+    page,
+    '/dev/mailbox',
+    async () => {
+      let row = page.getByRole('row').filter({ hasText: to });
+      if (text) row = row.filter({ hasText: text });
+      return (await row.count()) === 1 && (await row.locator('.mailbox-status-sent').count()) === 1 ? row : null;
+    },
+    { deadlineMs, pollMs, what: `a sent email to ${to}${text ? ` mentioning "${text}"` : ''}` },
+  );
 }
 
 /** Opens a mailbox row; returns the email's text and its one invitation link (a locator). */

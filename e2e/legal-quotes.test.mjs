@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startServer, uniqueId } from './harness.mjs';
-import { field, htmxReady, pathIs, setHostSlug, signUpHost } from './helpers.mjs';
+import { field, htmxReady, pathIs, setHostSlug, signUpHost, waitForSentEmail } from './helpers.mjs';
 import { browserTest } from './session.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
@@ -43,20 +43,12 @@ after(async () => {
 
 const withEvidence = (step, fn) => session.evidence(step, () => fn({ hostPage: browsers.host.page, prospectPage: browsers.prospect.page }));
 
-/** Reloads the mailbox until a sent email to `to` whose subject matches is listed; opens it; returns its links. */
+/** Waits for a sent email to `to` whose row mentions `subject`; opens it; returns its links. */
 async function openSentEmail(page, to, subject) {
-  const deadline = Date.now() + MAILBOX_DEADLINE_MS;
-  for (;;) {
-    await page.goto('/dev/mailbox');
-    const row = page.getByRole('row').filter({ hasText: to }).filter({ hasText: subject });
-    if ((await row.count()) === 1 && (await row.locator('.mailbox-status-sent').count()) === 1) {
-      await row.getByRole('link').click();
-      await page.waitForURL((url) => /^\/dev\/mailbox\/[^/]+$/.test(url.pathname));
-      return page.locator('.mailbox-links a');
-    }
-    if (Date.now() > deadline) throw new Error(`no sent "${subject}" email to ${to} within ${MAILBOX_DEADLINE_MS} ms:\n${await page.locator('main').innerText()}`);
-    await page.waitForTimeout(500);
-  }
+  const row = await waitForSentEmail(page, to, { text: subject, deadlineMs: MAILBOX_DEADLINE_MS });
+  await row.getByRole('link').click();
+  await page.waitForURL((url) => /^\/dev\/mailbox\/[^/]+$/.test(url.pathname));
+  return page.locator('.mailbox-links a');
 }
 
 describe('quote to customer, gated by the agreement', { concurrency: false }, () => {

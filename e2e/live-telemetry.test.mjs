@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort, ROOT, screenshot, startProcess, startServer, uniqueId } from './harness.mjs';
-import { field, htmxReady, openInviteEmail, pathIs, setHostSlug, signUpHost, waitForSentEmail, watchPage } from './helpers.mjs';
+import { field, htmxReady, openInviteEmail, pathIs, reloadUntil, setHostSlug, signUpHost, waitForSentEmail, watchPage } from './helpers.mjs';
 import { browserTest } from './session.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
@@ -91,18 +91,6 @@ after(async () => {
 
 /** On failure, keep a screenshot of every browser and the tails of wrangler, agent and simulator. */
 const withEvidence = (step, fn) => session.evidence(step, () => fn({ hostPage: browsers.host.page, ownerPage: browsers.owner.page }));
-
-/** Reloads `page` at `url` until `check(page)` resolves truthy, within `deadlineMs`. */
-async function reloadUntil(page, url, check, { deadlineMs, pollMs = 1_000, what }) {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    await page.goto(url);
-    const result = await check(page);
-    if (result) return result;
-    if (Date.now() > deadline) throw new Error(`${what}: not seen at ${url} within ${deadlineMs} ms; the page shows:\n${await page.locator('main').innerText()}`);
-    await page.waitForTimeout(pollMs);
-  }
-}
 
 /** Parses "95.5 °C" to a number; NaN for "—". */
 const celsius = (text) => Number.parseFloat(text.replace(/[^\d.]/g, ''));

@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { freePort, ROOT, screenshot, startProcess, startServer, uniqueId } from './harness.mjs';
-import { field, htmxReady, openInviteEmail, pathIs, setHostSlug, signUpHost, waitForSentEmail } from './helpers.mjs';
+import { field, htmxReady, openInviteEmail, pathIs, reloadUntil, setHostSlug, signUpHost, waitForSentEmail } from './helpers.mjs';
 import { browserTest } from './session.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
@@ -82,18 +82,6 @@ after(async () => {
 });
 
 const withEvidence = (step, fn) => session.evidence(step, () => fn({ hostPage: browsers.host.page, ownerPage: browsers.owner.page }));
-
-/** Reloads `page` at `url` until `check(page)` resolves truthy, within `deadlineMs`. */
-async function reloadUntil(page, url, check, { deadlineMs, pollMs = 1_000, what }) {
-  const deadline = Date.now() + deadlineMs;
-  for (;;) {
-    await page.goto(url);
-    const result = await check(page);
-    if (result) return result;
-    if (Date.now() > deadline) throw new Error(`${what}: not seen at ${url} within ${deadlineMs} ms; the page shows:\n${await page.locator('main').innerText()}`);
-    await page.waitForTimeout(pollMs);
-  }
-}
 
 describe('a maintenance window in the browser: agent, simulator, notice, suppressed alert', { concurrency: false }, () => {
   test('a host with alerts at once, a site whose real agent reports two simulated miners', { timeout: TEST_TIMEOUT_MS }, () =>

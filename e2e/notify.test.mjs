@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { screenshot, startServer, uniqueId } from './harness.mjs';
-import { field, htmxReady, openInviteEmail, pathIs, setHostSlug, signUpHost } from './helpers.mjs';
+import { field, htmxReady, openInviteEmail, pathIs, setHostSlug, signUpHost, waitForSentEmail } from './helpers.mjs';
 import { browserTest } from './session.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
@@ -41,18 +41,6 @@ after(async () => {
 
 const withEvidence = (step, fn) => session.evidence(step, () => fn({ hostPage: browsers.host.page, ownerPage: browsers.owner.page }));
 
-/** Reloads the mailbox until a sent email to `to` whose row mentions `text` is listed. */
-async function waitForMail(page, to, text) {
-  const deadline = Date.now() + DELIVERY_DEADLINE_MS;
-  for (;;) {
-    await page.goto('/dev/mailbox');
-    const row = page.getByRole('row').filter({ hasText: to }).filter({ hasText: text });
-    if ((await row.count()) === 1 && (await row.locator('.mailbox-status-sent').count()) === 1) return row;
-    if (Date.now() > deadline) throw new Error(`no sent "${text}" email to ${to}:\n${await page.locator('main').innerText()}`);
-    await page.waitForTimeout(500);
-  }
-}
-
 describe('Notify in the browser', () => {
   test('a host with a customer whose owner has joined the portal', { timeout: TEST_TIMEOUT_MS }, () =>
     withEvidence('setup', async ({ hostPage, ownerPage }) => {
@@ -72,7 +60,7 @@ describe('Notify in the browser', () => {
       await invite.getByRole('button', { name: 'Send invitation' }).click();
       await hostPage.waitForURL((url) => url.pathname === `${customerPath}/team` && url.search === '?done=invited');
 
-      const row = await waitForMail(ownerPage, owner.email, 'invit');
+      const row = await waitForSentEmail(ownerPage, owner.email, { text: 'invit', deadlineMs: DELIVERY_DEADLINE_MS });
       const { link } = await openInviteEmail(ownerPage, row);
       await link.click();
       await ownerPage.getByRole('heading', { level: 1, name: `Join ${customer.name}` }).waitFor();
@@ -120,7 +108,7 @@ describe('Notify in the browser', () => {
 
   test('the email is in the development mailbox and the portal shows a dismissible banner', { timeout: TEST_TIMEOUT_MS }, () =>
     withEvidence('receive', async ({ hostPage, ownerPage }) => {
-      const row = await waitForMail(hostPage, owner.email, subject);
+      const row = await waitForSentEmail(hostPage, owner.email, { text: subject, deadlineMs: DELIVERY_DEADLINE_MS });
       await row.getByRole('link').click();
       await hostPage.waitForURL((url) => /^\/dev\/mailbox\/[^/]+$/.test(url.pathname));
       const text = await hostPage.locator('.mailbox-text').innerText();

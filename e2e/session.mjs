@@ -5,7 +5,9 @@
 // the error: each page's address and screenshot, and the tails of the processes' output.
 import assert from 'node:assert/strict';
 import { launchBrowser, screenshot } from './harness.mjs';
-import { watchPage } from './helpers.mjs';
+import { requestsInFlight, watchPage } from './helpers.mjs';
+
+const WRANGLER_TAIL_LINES = 25;
 
 /**
  * @param {string} prefix names the failure screenshots: FAILED-<prefix>-<step>-<person>.png
@@ -60,13 +62,16 @@ export function browserTest(prefix) {
           for (const [i, page] of browser.context.pages().entries()) {
             const shot = await screenshot(page, `FAILED-${prefix}-${step}-${who}${i ? `-${i}` : ''}`).catch(() => null);
             error.message += `\n  ${who} page: ${page.url()}${shot ? ` (screenshot: ${shot})` : ''}`;
+            const pending = requestsInFlight(page);
+            if (pending.length) error.message += `\n    requests in flight: ${pending.join(', ')}`;
           }
         }
         for (const [label, getProcess, characters] of tails) {
           const process = getProcess();
           if (process) error.message += `\n  ${label} output (tail):\n${process.logs().slice(-characters)}`;
         }
-        if (session.server) error.message += `\n  wrangler output (tail):\n${session.server.logs().slice(-4000)}`;
+        // The last lines only: CI's report keeps the start of a failure, so the newest lines must fit.
+        if (session.server) error.message += `\n  wrangler output (last lines):\n${session.server.logs().trimEnd().split('\n').slice(-WRANGLER_TAIL_LINES).join('\n')}`;
         throw error;
       }
     },
