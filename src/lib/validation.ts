@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from './schema';
 import { ValidationError, type FieldErrors } from './errors';
 
 // The Worker validates with zod/mini: functions and `.check(...)` instead of method chains, so
