@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from './lib/schema';
 import type { AuthedApiKey } from './auth/api-keys';
 import type { StaffSession } from './auth/staff-session';
 import type { BatchReads } from './db/batch-reads';

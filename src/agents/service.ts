@@ -1,6 +1,6 @@
 import { inSiteScope, type SiteScope } from '../team/scope';
 import { and, desc, eq, getTableColumns, isNull, sql } from 'drizzle-orm';
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { activityInsert, activityInsertIfChanged, type Actor } from '../activity/service';
 import { can, requireThat } from '../auth/permissions';
 import type { Db } from '../db/client';

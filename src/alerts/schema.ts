@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { pageQueryFields } from '../lib/validation';
 import { ALERT_KINDS } from '../db/schema';
 

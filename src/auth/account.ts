@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import type { Db } from '../db/client';
 import { users } from '../db/schema';
 import { ValidationError } from '../lib/errors';

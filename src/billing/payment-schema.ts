@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { CREDIT_KINDS, PAYMENT_METHODS } from '../db/schema';
 import { isCurrencyCode } from '../lib/currencies';
 import { numberText } from '../lib/decimal';

@@ -3,7 +3,7 @@
  * billing_settings row bills with DEFAULT_BILLING_SETTINGS; the first save creates the row.
  */
 import { eq } from 'drizzle-orm';
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { activityInsert, diffFields, type Actor } from '../activity/service';
 import type { Db } from '../db/client';
 import { billingSettings, hosts } from '../db/schema';

@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { CONTRACT_KINDS, HOSTED_PRICING, KWH_SOURCES, type contracts } from '../db/schema';
 import { addDays, addMonths, parseIsoDate } from '../billing/periods';
 import { isCurrencyCode, parseMoneyText } from '../billing/money';

@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { isCurrencyCode } from '../lib/currencies';
 import { booleanFlag, optionalEmail, optionalText, pageQueryFields, requiredEmail, requiredText } from '../lib/validation';
 import { CUSTOMER_STATUSES } from './status';

@@ -3,7 +3,7 @@
  * has no holding pool and never opens a default by itself (DEFAULT_SETTINGS).
  */
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { activityInsert, diffFields, type Actor } from '../activity/service';
 import type { Db } from '../db/client';
 import { defaultSettings, hashpriceDays, HASHPRICE_SOURCES } from '../db/schema';

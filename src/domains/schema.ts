@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 

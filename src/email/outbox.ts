@@ -19,7 +19,7 @@
  * dead-letter queue gave up.
  */
 import { and, asc, eq, lte, or, sql } from 'drizzle-orm';
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import type { Db } from '../db/client';
 import { emailOutbox, EMAIL_STATUSES } from '../db/schema';
 import type { Bindings, EmailQueueMessage } from '../env';

@@ -11,7 +11,7 @@
 import { eq } from 'drizzle-orm';
 import type { Child } from 'hono/jsx';
 import type { HtmlEscapedString } from 'hono/utils/html';
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import type { Db } from '../db/client';
 import { ALERT_KIND_LABELS } from '../alerts/describe';
 import { ALERT_KINDS, hosts } from '../db/schema';

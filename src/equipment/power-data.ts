@@ -1,5 +1,5 @@
 import { and, asc, eq, sql, type SQLWrapper } from 'drizzle-orm';
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { activityInsert, type Actor } from '../activity/service';
 import type { Db } from '../db/client';
 import { hostModels, miners, usageHourly } from '../db/schema';

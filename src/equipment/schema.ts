@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { MINER_STATUSES } from '../db/schema';
 import { formatScaledDecimal, numberText, parseScaledDecimal } from '../lib/decimal';
 import { addIssue, optionalText, pageQueryFields } from '../lib/validation';

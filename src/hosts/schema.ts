@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { isCurrencyCode } from '../lib/currencies';
 import { isTimezone } from '../lib/timezones';
 import { optionalText, requiredEmail, requiredText } from '../lib/validation';

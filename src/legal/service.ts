@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { BatchItem } from 'drizzle-orm/batch';
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { activityInsert, type Actor } from '../activity/service';
 import { csvCell } from '../customers/csv';
 import type { Db } from '../db/client';

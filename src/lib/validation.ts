@@ -1,13 +1,11 @@
-import * as z from 'zod/mini';
+import * as z from './schema';
 import { ValidationError, type FieldErrors } from './errors';
 
-// The Worker validates with zod/mini: functions and `.check(...)` instead of method chains, so
-// esbuild drops what a schema does not use (full zod attaches JSON-schema converters to every
-// schema: 94 → 41 KiB of the bundle, bench/README.md). Mini ships no messages of its own. Most
-// schemas name theirs; the rest get these, in the same voice ("Use at most 200 characters."),
-// instead of zod's English locale ("Too big: expected string to have <=200 characters"), which
-// cost 1 KiB gzip of the bundle. This module is imported by every area's schemas, so the messages
-// are installed before any parse.
+// The Worker validates with ./schema, zod/mini's API (functions and `.check(...)`) without zod
+// (bench/README.md, "The Worker bundle"). It ships no messages of its own. Most schemas name
+// theirs; the rest get these, in the same voice ("Use at most 200 characters."), not zod's English
+// locale ("Too big: expected string to have <=200 characters"). This module is imported by every
+// area's schemas, so the messages are installed before any parse.
 const SIZE_UNITS: Partial<Record<string, string>> = { string: 'characters', array: 'items', set: 'items', file: 'bytes' };
 const TYPE_NAMES: Partial<Record<string, string>> = { string: 'text', array: 'a list', int: 'a whole number', object: 'an object' };
 
@@ -35,7 +33,7 @@ function defaultMessage(issue: z.core.$ZodRawIssue): string {
 }
 z.config({ localeError: defaultMessage });
 
-/** Turns zod issues into one message per field (the first wins), keyed by the input's field name. */
+/** Turns the issues into one message per field (the first wins), keyed by the input's field name. */
 export function fieldErrorsFrom(error: z.core.$ZodError): FieldErrors {
   const fields: FieldErrors = {};
   for (const issue of error.issues) {
@@ -57,8 +55,8 @@ export function parseInput<S extends z.ZodMiniType>(schema: S, input: unknown): 
 }
 
 /**
- * Reports a custom issue from a `z.transform`: mini hands the transform the raw parse payload,
- * which has no `addIssue` (full zod added one). Return `z.NEVER` after it, as before.
+ * Reports a custom issue from a `z.transform`, which gets the raw parse payload (no `addIssue`,
+ * as in zod/mini). Return `z.NEVER` after it.
  */
 export function addIssue(ctx: z.core.ParsePayload, message: string, path?: PropertyKey[]): void {
   ctx.issues.push({ code: 'custom', message, input: ctx.value, ...(path ? { path } : {}) });

@@ -3,7 +3,7 @@
  * field names. Times: ISO 8601 with an offset (the API), or a `datetime-local` value read in the
  * host's time zone (the form).
  */
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { zonedMidnightMs } from '../billing/periods';
 import { ANNOUNCEMENT_FORMATS, ANNOUNCEMENT_KINDS, CONTRACT_KINDS } from '../db/schema';
 import { CUSTOMER_STATUSES, type CustomerStatus } from '../customers/status';

@@ -1,5 +1,5 @@
 import { and, asc, count, eq, inArray, or, sql } from 'drizzle-orm';
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { activityInsert, type Actor, type Changes } from '../activity/service';
 import type { Db } from '../db/client';
 import { miners, PDU_FAMILIES, pduOutlets, pdus, type PduFamily } from '../db/schema';

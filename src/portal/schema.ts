@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { CUSTOMER_USER_ROLES } from '../db/schema';
 import { passwordSchema } from '../hosts/schema';
 import { requiredEmail, requiredText } from '../lib/validation';

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { activityInsert, type Actor } from '../activity/service';
 import { energyAmountMinor, isCurrencyCode, microsTimesMilliAmountMinor, minorToDecimalText, parseMoneyText } from '../billing/money';
 import { parseIsoDate, zonedDate } from '../billing/periods';

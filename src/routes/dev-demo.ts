@@ -1,5 +1,5 @@
 import { Hono } from '../lib/hono';
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { getDb } from '../db/client';
 import { buildDemoBillingHistory, hasBillingHistory } from '../demo/billing-history';
 import type { AppEnv } from '../env';

@@ -1,5 +1,5 @@
 import { and, count, eq, isNotNull, isNull, sql } from 'drizzle-orm';
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { activityInsert, type Actor } from '../activity/service';
 import type { Db } from '../db/client';
 import { customerUsers, twoFactor, twoFactorRecoveryCodes, users } from '../db/schema';

@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { isTimezone } from '../lib/timezones';
 import { formatScaledDecimal, numberText, parseScaledDecimal } from '../lib/decimal';
 import { addIssue, optionalText, requiredText } from '../lib/validation';

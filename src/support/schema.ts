@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { TICKET_CATEGORIES, TICKET_STATUSES } from '../db/schema';
 import { optionalEmail, requiredText } from '../lib/validation';
 

@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from '../lib/schema';
 import { passwordSchema } from '../hosts/schema';
 import { PASSWORD_MAX_LENGTH } from '../auth/password';
 import { requiredEmail, requiredText } from '../lib/validation';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod/mini';
+import * as z from '../../src/lib/schema';
 import { csvCell } from '../../src/customers/csv';
 import { createCustomerSchema, customerFormToInput, updateCustomerSchema } from '../../src/customers/schema';
 import { ValidationError } from '../../src/lib/errors';
