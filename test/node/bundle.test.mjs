@@ -39,6 +39,12 @@ test('production leaves the /dev modules out; development keeps them', { timeout
   for (const marker of ['SQLiteAsyncRelationalQuery', 'PgColumn', '__drizzle_migrations', 'SQLiteBlobJson']) {
     assert.ok(!dev.includes(marker) && !production.includes(marker), `a build contains drizzle's ${marker}`);
   }
+  // The views compile to the classic factory `h(tag, props, ...children)` (tsconfig.json); the
+  // automatic runtime's `jsx(tag, { …, children: … })` wrote `children:` about 3,500 times.
+  for (const [name, code] of [['development', dev], ['production', production]]) {
+    const childrenProps = code.split('children:').length - 1;
+    assert.ok(childrenProps < 50, `the ${name} build has ${childrenProps} "children:": the views compile to the automatic JSX runtime again`);
+  }
   const kib = (code) => `${(code.length / 1024).toFixed(1)} KiB, ${(gzipSync(code).length / 1024).toFixed(1)} KiB gzip`;
   console.log(`bundle: development ${kib(dev)}; production ${kib(production)}`);
   assert.ok(production.length < dev.length);
