@@ -34,9 +34,10 @@ test('production leaves the /dev modules out; development keeps them', { timeout
     assert.ok(!production.includes(marker), `production build contains ${marker}`);
   }
   assert.match(dev, /\/dev\/mailbox/);
-  // scripts/patch-drizzle.mjs (postinstall) keeps drizzle's relational queries, its migrator and
-  // pg-core out of both builds: their entity names would be in the output otherwise.
-  for (const marker of ['SQLiteAsyncRelationalQuery', 'PgColumn', '__drizzle_migrations', 'SQLiteBlobJson']) {
+  // scripts/patch-drizzle.mjs (postinstall) keeps drizzle's relational queries, its migrator,
+  // pg-core, db.transaction() and the OpenTelemetry tracer out of both builds: their entity names
+  // (the tracer's call) would be in the output otherwise.
+  for (const marker of ['SQLiteAsyncRelationalQuery', 'PgColumn', '__drizzle_migrations', 'SQLiteBlobJson', 'SQLiteTransaction', 'D1Transaction', 'getTracer']) {
     assert.ok(!dev.includes(marker) && !production.includes(marker), `a build contains drizzle's ${marker}`);
   }
   // The views compile to the classic factory `h(tag, props, ...children)` (tsconfig.json); the
