@@ -25,7 +25,8 @@ async function build(envArgs) {
 }
 
 // Strings only the dev route modules hold: the mailbox page, the bench's RPC paths, the demo's route.
-const DEV_ONLY = ['mailbox-main', '/site-alarm', '/billing-history', '/parse-only'];
+// And SiteState's bench bodies, which return first in production (src/live/site-state.ts).
+const DEV_ONLY = ['mailbox-main', '/site-alarm', '/billing-history', '/parse-only', 'stateJsonBytes'];
 
 test('production leaves the /dev modules out; development keeps them', { timeout: 120_000 }, async () => {
   const [dev, production] = [await build([]), await build(['--env', 'production'])];
