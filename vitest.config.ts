@@ -5,6 +5,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'));
   return {
+    // The views compile to the classic factory `h` (tsconfig.json); in development mode Vite's
+    // transform would add React's `__self`/`__source` debugging props to every element, which our
+    // runtime renders as attributes. wrangler's esbuild never adds them.
+    oxc: { jsx: { development: false } },
     plugins: [
       cloudflareTest({
         main: './src/index.ts',

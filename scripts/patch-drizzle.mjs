@@ -1,11 +1,14 @@
 // Cuts drizzle-orm's relational query builder (`db.query.*`) and its pg-core slice out of the
-// Worker bundle (bench/README.md, "The Worker bundle"). Hashyard never calls `db.query` and
-// `drizzle(d1)` gets no schema, yet `d1/driver.js`, `sqlite-core/db.js` and
+// Worker bundle (bench/README.md, "The Worker bundle"), and `db.transaction()` (which D1 cannot
+// run), the query cache and the OpenTelemetry tracer, none of them used. Hashyard never calls
+// `db.query` and `drizzle(d1)` gets no schema, yet `d1/driver.js`, `sqlite-core/db.js` and
 // `sqlite-core/dialect.js` import the relational code unconditionally (esbuild cannot drop class
 // methods), and `sql/sql.js` imports `isPgEnum` from pg-core, which pulls pg-core's column classes.
 // Run by `postinstall`, so `npm ci` applies it. Each edit names the exact text it replaces in the
 // pinned version; if drizzle-orm changes, the script stops with the file and the text it could not
-// find rather than patch something else. Running it again changes nothing.
+// find rather than patch something else. Running it again changes nothing: a patched file
+// (marked on its first line) is skipped, so a new edit must go to a file no earlier edit touched,
+// or `npm ci` must restore the originals first.
 // Files are replaced (written beside, then renamed), never written in place: node_modules may be a
 // hard-linked copy of another checkout's, and that copy must keep its own files.
 import { readFile, rename, writeFile } from 'node:fs/promises';
@@ -46,6 +49,37 @@ const EDITS = [
     // drizzle's own migrator (`drizzle-orm/d1/migrator`); wrangler applies migrations/ instead.
     ['  migrate(migrations, session, config) {\n', 'class SQLiteAsyncDialect extends SQLiteDialect {\n', `  migrate() {\n    throw new Error(${NO_MIGRATOR});\n  }\n}\n`],
     ['  async migrate(migrations, session, config) {\n', 'export {\n', `  async migrate() {\n    throw new Error(${NO_MIGRATOR});\n  }\n}\n`],
+  ]],
+  // `db.transaction()` runs BEGIN … COMMIT as separate statements, which D1 does not support
+  // (no interactive transactions; Hashyard batches with `db.batch()`), and its transaction class
+  // is a whole second database object.
+  ['d1/session.js', [
+    ['import { SQLiteTransaction } from "../sqlite-core/index.js";\n', ''],
+    [
+      '  async transaction(transaction, config) {\n',
+      'function d1ToRawMapping(results) {\n',
+      '  async transaction() {\n    throw new Error("drizzle-orm as patched by scripts/patch-drizzle.mjs has no db.transaction(): D1 has no interactive transactions, use db.batch()");\n  }\n}\n',
+    ],
+    ['  D1Transaction,\n', ''],
+  ]],
+  ['sqlite-core/session.js', [
+    // drizzle's query cache (`drizzle(d1, { cache })`): never configured here, so every query took
+    // the no-cache branch; that branch is all that is left.
+    ['import { hashQuery, NoopCache } from "../cache/core/cache.js";\n', ''],
+    [
+      '    if (this.cache === void 0 || is(this.cache, NoopCache) || this.queryMetadata === void 0) {\n',
+      '  getQuery() {\n',
+      '    try {\n      return await query();\n    } catch (e) {\n      throw new DrizzleQueryError(queryString, params, e);\n    }\n  }\n',
+    ],
+    ['import { DrizzleError, DrizzleQueryError, TransactionRollbackError } from "../errors.js";\n', 'import { DrizzleError, DrizzleQueryError } from "../errors.js";\n'],
+    ['import { BaseSQLiteDatabase } from "./db.js";\n', ''],
+    ['class SQLiteTransaction extends BaseSQLiteDatabase {\n', 'export {\n', ''],
+    ['  SQLiteSession,\n  SQLiteTransaction\n};', '  SQLiteSession\n};'],
+  ]],
+  // OpenTelemetry spans: `otel` is never assigned in this version, so every span ran `fn()` alone.
+  ['tracing.js', [
+    ['import { iife } from "./tracing-utils.js";\nimport { npmVersion } from "./version.js";\n', ''],
+    ['let otel;\n', 'export {\n', 'const tracer = {\n  startActiveSpan(name, fn) {\n    return fn();\n  }\n};\n'],
   ]],
   // `sqliteTable(name, (t) => ({ ... }))` hands every column builder to the callback, so blob,
   // numeric and customType would ship; src/db/schema.ts declares its columns as objects.
@@ -94,7 +128,7 @@ async function main() {
     await rename(temporary, full);
     patched += 1;
   }
-  if (patched > 0) console.log(`patch-drizzle: drizzle-orm ${version}: ${patched} file(s) patched (relational queries and pg-core out of the bundle)`);
+  if (patched > 0) console.log(`patch-drizzle: drizzle-orm ${version}: ${patched} file(s) patched (relational queries, pg-core, transactions, cache and tracer out of the bundle)`);
 }
 
 await main();

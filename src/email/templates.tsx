@@ -8,6 +8,7 @@
  * styles. Each template also has a plain-text version (sent as the text/plain alternative, and
  * shown by the development mailbox).
  */
+import { Fragment, h } from '#jsx';
 import { eq } from 'drizzle-orm';
 import type { Child } from 'hono/jsx';
 import type { HtmlEscapedString } from 'hono/utils/html';

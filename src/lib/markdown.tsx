@@ -9,6 +9,7 @@
  * turn it into hono/jsx, which escapes every text and attribute, or into plain text. So any
  * `<script>` or `"><img onerror>` in the body is shown as the characters typed.
  */
+import { h } from '#jsx';
 import type { Child } from 'hono/jsx';
 
 export type Inline =

@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../env';

@@ -50,6 +50,9 @@ const ALARM_EVERY_MS = 60_000;
  */
 const ioClock = () => new Promise<number>((resolve) => setTimeout(() => resolve(Date.now()), 0));
 const POOL_FACTS_KEY = 'pool_facts_refreshed_at';
+/** `false` in the production build ([env.production.define] in wrangler.toml; src/app.tsx). */
+declare const HASHYARD_DEV_ROUTES: boolean | undefined;
+const DEVELOPMENT_ONLY = 'SiteState: bench methods are for development only';
 
 export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
   private readonly store: LiveStore;
@@ -347,9 +350,13 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
 
   // -------------------------------------------------------------------------------------------
   // Development only: `npm run bench` (bench/site.mjs, through /dev/bench). Production refuses.
+  // A Durable Object's methods cannot be left out of a build, so each one returns first where
+  // HASHYARD_DEV_ROUTES is defined false: esbuild drops what follows from the production bundle.
+  // (Where it is built, `developmentOnly` still refuses when ENVIRONMENT is production.)
 
   /** The alarm run at `now` (a simulated minute), each step timed. */
   async benchAlarm(now: number): Promise<{ totalMs: number; steps: Record<AlarmStep, number> }> {
+    if (typeof HASHYARD_DEV_ROUTES !== 'undefined' && !HASHYARD_DEV_ROUTES) throw new Error(DEVELOPMENT_ONLY);
     this.developmentOnly();
     const steps: Record<AlarmStep, number> = { refresh: 0, transaction: 0, d1: 0, prune: 0 };
     const start = await ioClock();
@@ -368,6 +375,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
    * as an evicted object does (snapshot + journal); and sizes the state and the storage.
    */
   async benchFigures(): Promise<SiteBenchFigures> {
+    if (typeof HASHYARD_DEV_ROUTES !== 'undefined' && !HASHYARD_DEV_ROUTES) throw new Error(DEVELOPMENT_ONLY);
     this.developmentOnly();
     const states = await this.states();
     const checkpointStart = await ioClock();
@@ -383,6 +391,6 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
   }
 
   private developmentOnly() {
-    if (this.env.ENVIRONMENT === 'production') throw new Error('SiteState: bench methods are for development only');
+    if (this.env.ENVIRONMENT === 'production') throw new Error(DEVELOPMENT_ONLY);
   }
 }

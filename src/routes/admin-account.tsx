@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import { Hono } from '../lib/hono';
 import { changeOwnPassword, updateOwnName } from '../auth/account';
 import { getDb } from '../db/client';

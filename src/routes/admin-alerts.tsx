@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import { Hono } from '../lib/hono';
 import { ALERT_KINDS, type AlertKind } from '../alerts/describe';
 import { ALERT_STATES, type AlertState } from '../alerts/schema';

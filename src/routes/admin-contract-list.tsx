@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import { Hono } from '../lib/hono';
 import { billingCustomerOptions } from '../billing/invoices';
 import { listContracts, type ContractListQuery } from '../contracts/service';

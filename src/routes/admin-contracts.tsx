@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import { agreementsInForce } from '../legal/service';
 import type { Context } from 'hono';
 import { Hono } from '../lib/hono';

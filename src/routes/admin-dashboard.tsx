@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import { Hono } from '../lib/hono';
 import { loadDashboard } from '../dashboard/service';
 import { getDb } from '../db/client';

@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import { recomputeUnknownHours, unknownHoursOf } from '../equipment/power-data';
 import type { Context } from 'hono';
 import { Hono } from '../lib/hono';

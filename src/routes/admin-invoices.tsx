@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import { disputesForInvoice } from '../support/service';
 import type { Context } from 'hono';
 import { Hono } from '../lib/hono';

@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import { Hono } from '../lib/hono';
 import { getTwoFactorRequirements, setTwoFactorRequirements } from '../auth/two-factor-requirement';
 import { getDb } from '../db/client';

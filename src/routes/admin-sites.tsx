@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import { requireThat } from '../auth/permissions';
 import { countUnitsWithoutPowerData } from '../equipment/power-data';
 import type { Context } from 'hono';

@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { Context } from 'hono';
 import { Hono } from '../lib/hono';
 import { usageCsv, usageCsvFilename } from '../billing/usage-csv';

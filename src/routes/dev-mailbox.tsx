@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import { Hono } from '../lib/hono';
 import { getDb } from '../db/client';
 import { getMailboxMessage, listMailbox } from '../email/mailbox';

@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import { Hono } from '../lib/hono';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';

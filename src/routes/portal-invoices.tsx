@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import { Hono } from '../lib/hono';
 import { loadCustomerFinancials } from '../billing/financials';
 import { getInvoiceDocument } from '../billing/invoices';

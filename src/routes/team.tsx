@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import { Hono } from '../lib/hono';
 import { startStaffSession } from '../middleware/staff-auth';
 import { getDb } from '../db/client';

@@ -25,7 +25,8 @@ async function build(envArgs) {
 }
 
 // Strings only the dev route modules hold: the mailbox page, the bench's RPC paths, the demo's route.
-const DEV_ONLY = ['mailbox-main', '/site-alarm', '/billing-history', '/parse-only'];
+// And SiteState's bench bodies, which return first in production (src/live/site-state.ts).
+const DEV_ONLY = ['mailbox-main', '/site-alarm', '/billing-history', '/parse-only', 'stateJsonBytes'];
 
 test('production leaves the /dev modules out; development keeps them', { timeout: 120_000 }, async () => {
   const [dev, production] = [await build([]), await build(['--env', 'production'])];
@@ -34,10 +35,17 @@ test('production leaves the /dev modules out; development keeps them', { timeout
     assert.ok(!production.includes(marker), `production build contains ${marker}`);
   }
   assert.match(dev, /\/dev\/mailbox/);
-  // scripts/patch-drizzle.mjs (postinstall) keeps drizzle's relational queries, its migrator and
-  // pg-core out of both builds: their entity names would be in the output otherwise.
-  for (const marker of ['SQLiteAsyncRelationalQuery', 'PgColumn', '__drizzle_migrations', 'SQLiteBlobJson']) {
+  // scripts/patch-drizzle.mjs (postinstall) keeps drizzle's relational queries, its migrator,
+  // pg-core, db.transaction() and the OpenTelemetry tracer out of both builds: their entity names
+  // (the tracer's call) would be in the output otherwise.
+  for (const marker of ['SQLiteAsyncRelationalQuery', 'PgColumn', '__drizzle_migrations', 'SQLiteBlobJson', 'SQLiteTransaction', 'D1Transaction', 'getTracer']) {
     assert.ok(!dev.includes(marker) && !production.includes(marker), `a build contains drizzle's ${marker}`);
+  }
+  // The views compile to the classic factory `h(tag, props, ...children)` (tsconfig.json); the
+  // automatic runtime's `jsx(tag, { …, children: … })` wrote `children:` about 3,500 times.
+  for (const [name, code] of [['development', dev], ['production', production]]) {
+    const childrenProps = code.split('children:').length - 1;
+    assert.ok(childrenProps < 50, `the ${name} build has ${childrenProps} "children:": the views compile to the automatic JSX runtime again`);
   }
   const kib = (code) => `${(code.length / 1024).toFixed(1)} KiB, ${(gzipSync(code).length / 1024).toFixed(1)} KiB gzip`;
   console.log(`bundle: development ${kib(dev)}; production ${kib(production)}`);

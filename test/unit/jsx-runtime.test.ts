@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 import { raw } from 'hono/html';
 import * as hono from 'hono/jsx/jsx-runtime';
 import { describe, expect, it } from 'vitest';
@@ -7,11 +8,30 @@ import { parseMarkdown, RichText } from '../../src/lib/markdown';
 /** The automatic runtime's calls, as esbuild emits them for `<tag {...props}>` (children inside props). */
 type Runtime = { jsx: (tag: unknown, props: Record<string, unknown>) => unknown; Fragment: unknown };
 
+/**
+ * The same trees through `h`, the classic factory the views are compiled to: the children leave
+ * the props and come as `h`'s argument, which must put them back exactly where they were.
+ */
+const oursClassic: Runtime = {
+  jsx: (tag, written) => {
+    const { children, ...props } = written;
+    return 'children' in written ? ours.h(tag as string, props, children) : ours.h(tag as string, props);
+  },
+  Fragment: ours.Fragment,
+};
+
 const both = async (tree: (r: Runtime) => unknown) => {
   const theirs = String(await (tree(hono as unknown as Runtime) as { toString(): string | Promise<string> }).toString());
   const mine = String(tree(ours as unknown as Runtime));
-  return { theirs, mine };
+  const classic = String(tree(oursClassic));
+  return { theirs, mine, classic };
 };
+
+// Every .tsx file, read at build time by Vite: the JSX in them compiles to calls of `h`.
+const tsxSources = import.meta.glob<string>(['../../src/**/*.tsx', '../../views/**/*.tsx', '../**/*.tsx'], { query: '?raw', import: 'default', eager: true });
+
+/** A binding named `h` (a parameter, a variable, a destructured name) that would shadow the factory. */
+const BINDS_H = /\b(?:const|let|var|function|class)\s+h\b|[(,]\s*h\s*(?:[,)=:?]|\)\s*=>)|(?:^|[^.\w$])h\s*=>|[{,]\s*h\s*[,}]/;
 
 const HOSTILE = `"><script>alert('x')</script>&amp;`;
 
@@ -100,10 +120,27 @@ const TREES: Record<string, (r: Runtime) => unknown> = {
 describe('our JSX runtime renders what hono/jsx renders', () => {
   for (const [name, tree] of Object.entries(TREES)) {
     it(name, async () => {
-      const { theirs, mine } = await both(tree);
+      const { theirs, mine, classic } = await both(tree);
       expect(mine).toBe(theirs);
+      expect(classic).toBe(theirs);
     });
   }
+
+  it('h passes children as the automatic runtime would: one as itself, several as an array, none as written', () => {
+    const shape = (props: { children?: unknown }) =>
+      Array.isArray(props.children) ? `array ${props.children.length}` : 'children' in props ? typeof props.children : 'none';
+    const b = ours.h('b', null, 'x');
+    expect(String(ours.h('p', { class: 'a' }, 'one', b, 2))).toBe(String(ours.jsx('p', { class: 'a', children: ['one', b, 2] })));
+    expect(String(ours.h(shape, null, 'one', 'two'))).toBe('array 2');
+    expect(String(ours.h(shape, null, b))).toBe('object');
+    expect(String(ours.h(shape, null, [b]))).toBe('object'); // `<A>{[x]}</A>` gets `x`, as in hono
+    expect(String(ours.h(shape, null))).toBe('none');
+    expect(String(ours.h(shape, null, undefined))).toBe('undefined');
+    // Spread props keep their children when the tag has none of its own (`<td {...rest} />`).
+    expect(String(ours.h('td', { children: 'kept' }))).toBe('<td>kept</td>');
+    expect(String(ours.h('td', { children: 'replaced' }, 'own'))).toBe('<td>own</td>');
+    expect(String(ours.h('br', null))).toBe('<br/>');
+  });
 
   it('returns escaped strings, which hono takes as they are', () => {
     const element = ours.jsx('b', { children: '<x>' }) as unknown as { isEscaped: boolean; toString(): string };
@@ -111,9 +148,18 @@ describe('our JSX runtime renders what hono/jsx renders', () => {
     expect(element.toString()).toBe('<b>&lt;x&gt;</b>');
   });
 
-  it('is the runtime the views are compiled with (tsconfig jsxImportSource "#jsx")', () => {
+  it('is the runtime the views are compiled with (tsconfig jsxFactory "h", imported from "#jsx")', () => {
     // hono/jsx would return a JSXNode; ours returns the escaped string itself.
     expect(RichText({ blocks: parseMarkdown('**a** <b>') })).toBeInstanceOf(String);
+  });
+
+  it('no .tsx file binds a name `h` of its own, which would shadow the factory for the JSX in its scope', () => {
+    // TypeScript only checks that an `h` is in scope, not that it is the factory: `rows.map((h) => <td>{h.x}</td>)`
+    // typechecks and fails at run time with "h is not a function".
+    expect(Object.keys(tsxSources).length).toBeGreaterThan(100);
+    const withoutImports = (source: string) => source.replace(/^import [^;]*;/gm, '');
+    const offenders = Object.entries(tsxSources).filter(([, source]) => BINDS_H.test(withoutImports(source))).map(([file]) => file);
+    expect(offenders).toEqual([]);
   });
 
   it('refuses what it does not render rather than render it differently', () => {

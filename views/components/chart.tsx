@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import { dateFormatter, formatHashrate, hashrateScale } from '../../src/lib/format';
 import type { HistoryPoint } from '../../src/telemetry/types';
 import { TableWrap } from './table';

@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import { MINER_STATUS_LABELS, mthsToThs, type MinerStatus } from '../../src/equipment/schema';
 import { formatEfficiency, formatHashrate, formatPower, formatTemperature, formatUptime } from '../../src/lib/format';
 import { LIVE_STATUS_LABELS, type LiveMiner } from '../../src/telemetry/types';

@@ -1,3 +1,5 @@
+import { Fragment, h } from '#jsx';
+
 /**
  * A list filter: a <select> with a visually hidden label, the current value selected, and the
  * options given as [value, label] pairs (an "All …" choice is simply the first pair, value '').

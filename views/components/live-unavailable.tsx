@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { UnavailableSite } from '../../src/live/outage';
 
 const namesOf = (sites: readonly { name: string }[]): string => new Intl.ListFormat('en', { type: 'conjunction' }).format(sites.map((site) => site.name));

@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import { ALERT_KIND_LABELS, type AlertKind } from '../../src/alerts/describe';
 import type { FleetStatus } from '../../src/telemetry/fleet';
 import { formatHashrate, formatPercent } from '../../src/lib/format';

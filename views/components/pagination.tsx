@@ -1,3 +1,5 @@
+import { h } from '#jsx';
+
 /**
  * Previous / next links for a keyset-paged list. Each link works without JavaScript (href); with
  * a `target`, htmx swaps only that results region and updates the address bar.

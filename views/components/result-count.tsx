@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import { formatCount } from '../../src/lib/format';
 /** "12 customers match · Export CSV" above a list: the filtered total and, when any, the export. */
 export function ResultCount(props: { total: number; noun: readonly [singular: string, plural: string]; filtered: boolean; exportHref: string }) {

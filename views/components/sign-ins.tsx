@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { SignInRow } from '../../src/security/sign-ins';
 import { TableWrap } from './table';
 import { Time } from './time';

@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import { STATUS_LABELS, type CustomerStatus } from '../../src/customers/status';
 
 export function StatusBadge(props: { status: CustomerStatus }) {

@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { Child } from 'hono/jsx';
 
 /**

@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import { formatAgo, formatDate, timezoneNote } from '../../src/lib/format';
 
 /**

@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 

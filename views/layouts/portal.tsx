@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { Child } from 'hono/jsx';
 import type { PortalContext } from '../../src/portal/context';
 import type { DefaultBanner } from '../../src/default/banner';

@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { StaffSession } from '../../src/auth/staff-session';
 import { ALERT_KIND_LABELS, ALERT_KINDS, type AlertKind } from '../../src/alerts/describe';
 import type { AlertState } from '../../src/alerts/schema';

@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { FieldErrors } from '../../src/lib/errors';
 import { TwoFactorStepForm } from './two-factor';
 import { FormErrorSummary, TextField } from '../components/form';

@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { Child } from 'hono/jsx';
 import type { StaffSession } from '../../src/auth/staff-session';
 import { AGING_BUCKETS, AGING_LABELS } from '../../src/billing/financials';

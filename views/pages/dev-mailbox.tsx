@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { MailboxEntry, MailboxMessage } from '../../src/email/mailbox';
 import { Time } from '../components/time';
 import { BaseLayout } from '../layouts/base';

@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import { BaseLayout } from '../layouts/base';
 
 export function ErrorPage(props: { status: number; title: string; message: string; requestId?: string }) {

@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { Child } from 'hono/jsx';
 import type { StaffSession } from '../../src/auth/staff-session';
 import { can } from '../../src/auth/permissions';

@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import { raw } from 'hono/html';
 import type { FieldErrors } from '../../src/lib/errors';
 import type { TwoFactorStatus } from '../../src/security/two-factor';

@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { Child } from 'hono/jsx';
 import type { KwhSource } from '../../src/billing/energy';
 import { bpsToPercentText, type CustomerUsage, type UnitUsage, type UsageVariance } from '../../src/billing/usage';

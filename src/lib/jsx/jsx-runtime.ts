@@ -1,6 +1,12 @@
 /**
- * The JSX runtime of every view and email (tsconfig `jsxImportSource: "#jsx"`, package.json
- * `imports`): hono/jsx's server rendering rules, rendering at once to an escaped string.
+ * The JSX runtime of every view and email: hono/jsx's server rendering rules, rendering at once
+ * to an escaped string. The views are compiled with the classic factory (tsconfig `"jsx":
+ * "react"`, `jsxFactory: "h"`), so each .tsx file that writes JSX imports `h` (and `Fragment` for
+ * `<>…</>`) from `#jsx`: `<p class="x">{a}{b}</p>` becomes `h("p", { class: "x" }, a, b)`, about
+ * 4 KiB gzip less of the Worker than the automatic runtime's `jsx("p", { class: "x", children:
+ * [a, b] })` (bench/README.md, "The Worker bundle"). `h` hands its children on exactly as the
+ * automatic runtime would have put them in `props.children`, so `jsx(tag, props)` below is both
+ * the renderer and what `test/unit/jsx-runtime.test.ts` compares with hono/jsx.
  *
  * hono/jsx builds a node tree and renders it on `toString()`, with what a string-only server
  * never uses here: async components, context providers, `<title>`/`<meta>`/`<link>` hoisted into
@@ -12,14 +18,15 @@
  * strings kept, nested arrays flattened, and a component's `children` shaped as hono passes them.
  * What it does not do fails loudly instead of rendering something else: a promise as a child or
  * attribute (no async components), a style object, a function attribute other than `on…`.
- * `test/unit/jsx-runtime.test.ts` renders the same trees through hono/jsx and compares.
  *
  * The elements are `HtmlEscapedString`s, as hono's types already declare `JSX.Element`, so
  * `c.html()`, hono's `html` helper and hono/jsx trees take them as they are.
  */
 import { escapeToBuffer, raw, type HtmlEscapedString } from 'hono/utils/html';
 
-export type { JSX } from 'hono/jsx/jsx-runtime';
+import type { JSX as HonoJSX } from 'hono/jsx/jsx-runtime';
+
+export type { HonoJSX as JSX };
 
 type Props = Record<string, unknown>;
 type Component = (props: Props) => unknown;
@@ -110,12 +117,32 @@ function renderComponent(component: Component, props: Props): HtmlEscapedString 
   return rendered(renderChildren(result, ''));
 }
 
+/** Renders `tag` with `props` as the automatic runtime passes them: children inside, as `props.children`. */
 export function jsx(tag: string | Component, props: Props | null): HtmlEscapedString {
   props ??= {};
   return typeof tag === 'function' ? renderComponent(tag, props) : renderElement(tag, props);
 }
 
-export { jsx as jsxs, jsx as jsxDEV };
+/**
+ * The classic factory the views are compiled to. Children given as arguments replace
+ * `props.children` the way the automatic runtime writes them: one child as itself, several as an
+ * array, none leaves `props` as written (`<td {...rest} />` keeps `rest.children`).
+ */
+export function h(tag: string | Component, props: Props | null, ...children: unknown[]): HtmlEscapedString {
+  if (children.length > 0) props = { ...props, children: children.length === 1 ? children[0] : children };
+  return jsx(tag, props);
+}
+
+// TypeScript finds the JSX types of the classic factory on the factory itself (`h.JSX`): hono's.
+export declare namespace h {
+  namespace JSX {
+    type Element = HonoJSX.Element;
+    type ElementType = HonoJSX.ElementType;
+    interface ElementChildrenAttribute extends HonoJSX.ElementChildrenAttribute {}
+    interface IntrinsicElements extends HonoJSX.IntrinsicElements {}
+    interface IntrinsicAttributes extends HonoJSX.IntrinsicAttributes {}
+  }
+}
 
 export function Fragment({ children }: { children?: unknown }): HtmlEscapedString {
   // hono's Fragment drops a falsy single child, `0` and `''` included.

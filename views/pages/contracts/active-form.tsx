@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { ContractDetail } from '../../../src/contracts/service';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { FormErrorSummary, TextArea, TextField, Toggle } from '../../components/form';

@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { AgreementInForce } from '../../../src/legal/service';
 import type { Child } from 'hono/jsx';
 import { formatMoney, microsToRateText } from '../../../src/billing/money';

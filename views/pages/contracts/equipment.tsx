@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { ContractDetail, UnitCandidate, UnitCandidateFilters } from '../../../src/contracts/service';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { FilterSearch, FilterSelect } from '../../components/filter-select';

@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { FieldMessages, FormErrorSummary, SelectField, TextArea, TextField, Toggle } from '../../components/form';
 

@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { StaffSession } from '../../../src/auth/staff-session';
 import { CONTRACT_KINDS, CONTRACT_STATUSES, KIND_LABELS } from '../../../src/contracts/schema';
 import type { ContractListQuery, ContractSummary } from '../../../src/contracts/service';

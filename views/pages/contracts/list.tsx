@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { ContractSummary } from '../../../src/contracts/service';
 import { EmptyState } from '../../components/form';
 import { contractHref, ContractStatusBadge, equipmentText, monthlyValueText, pricingText } from './shared';

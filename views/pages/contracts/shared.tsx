@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import { formatMoney, microsToRateText } from '../../../src/billing/money';
 import { KIND_LABELS, type ContractKind } from '../../../src/contracts/schema';
 import type { ContractStatus, ContractSummary } from '../../../src/contracts/service';

@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { CaseRow, OverdueAmount, PlannedUnit, RedirectPlan, RedirectRow, UnitProgress } from '../../../src/default/service';
 import type { ActivityEntry } from '../../../src/activity/service';
 import { CASE_TIMELINE_LIMIT, redirectPools } from '../../../src/default/service';
@@ -219,15 +220,15 @@ export function DefaultStatusPanel(props: DefaultStatusProps) {
                 </tr>
               </thead>
               <tbody>
-                {props.history.map((h) => (
+                {props.history.map((past) => (
                   <tr>
                     <td>
-                      <Time ms={h.openedAt} timezone={props.timezone} />
+                      <Time ms={past.openedAt} timezone={props.timezone} />
                     </td>
-                    <td>{h.reason}</td>
-                    <td>{h.openedBy ?? NONE}</td>
-                    <td>{h.closedAt ? <Time ms={h.closedAt} timezone={props.timezone} /> : 'Open'}</td>
-                    <td>{h.closeReason ?? NONE}</td>
+                    <td>{past.reason}</td>
+                    <td>{past.openedBy ?? NONE}</td>
+                    <td>{past.closedAt ? <Time ms={past.closedAt} timezone={props.timezone} /> : 'Open'}</td>
+                    <td>{past.closeReason ?? NONE}</td>
                   </tr>
                 ))}
               </tbody>

@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { StaffSession } from '../../../src/auth/staff-session';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { AdminLayout, PageHeader } from '../../layouts/admin';

@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { AssignmentResult, MinerPage } from '../../../src/equipment/service';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { EmptyState } from '../../components/form';

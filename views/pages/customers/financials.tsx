@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { Child } from 'hono/jsx';
 import { creditKindLabel, type CustomerFinancials, type FinancialInvoice } from '../../../src/billing/financials';
 import { formatMoney, minorToDecimalText } from '../../../src/billing/money';

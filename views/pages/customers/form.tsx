@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import { currencyOptions as everyCurrency } from '../../../src/lib/currencies';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { FormErrorSummary, SelectField, TextArea, TextField, Toggle } from '../../components/form';

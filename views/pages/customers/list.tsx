@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { StaffSession } from '../../../src/auth/staff-session';
 import type { CustomerSort } from '../../../src/customers/schema';
 import type { CustomerPage } from '../../../src/customers/service';

@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { FieldErrors } from '../../../src/lib/errors';
 import type { TeamMember } from '../../../src/portal/accounts';
 import type { InviteRow } from '../../../src/portal/invites';

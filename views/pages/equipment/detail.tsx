@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { HistoryPoint } from '../../../src/telemetry/types';
 import { HashrateChart } from '../../components/chart';
 import type { Child } from 'hono/jsx';

@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { StaffSession } from '../../../src/auth/staff-session';
 import { MINER_STATUS_LABELS, SETTABLE_STATUSES } from '../../../src/equipment/schema';
 import type { FieldErrors } from '../../../src/lib/errors';

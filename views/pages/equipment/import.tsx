@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { StaffSession } from '../../../src/auth/staff-session';
 import { IMPORT_COLUMNS, MAX_IMPORT_ROWS, type ImportPreview, type ImportRow } from '../../../src/equipment/csv';
 import type { FieldErrors } from '../../../src/lib/errors';
@@ -69,8 +70,8 @@ export function ImportPreviewView(props: { preview: ImportPreview; csv: string; 
                 <table class="table table-compact" data-testid="import-errors">
                   <thead>
                     <tr>
-                      {ROW_HEADERS.map((h) => (
-                        <th scope="col">{h}</th>
+                      {ROW_HEADERS.map((header) => (
+                        <th scope="col">{header}</th>
                       ))}
                       <th scope="col">What to fix</th>
                     </tr>
@@ -103,8 +104,8 @@ export function ImportPreviewView(props: { preview: ImportPreview; csv: string; 
                 <table class="table table-compact" data-testid="import-good">
                   <thead>
                     <tr>
-                      {ROW_HEADERS.map((h) => (
-                        <th scope="col">{h}</th>
+                      {ROW_HEADERS.map((header) => (
+                        <th scope="col">{header}</th>
                       ))}
                     </tr>
                   </thead>

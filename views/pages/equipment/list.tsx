@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { StaffSession } from '../../../src/auth/staff-session';
 import { MINER_STATUSES, MINER_STATUS_LABELS, NONE, type MinerSort, type MinerStatus } from '../../../src/equipment/schema';
 import { unitIdent } from '../../../src/equipment/naming';

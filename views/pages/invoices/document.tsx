@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { Child } from 'hono/jsx';
 import type { InvoiceDocument, InvoiceLineRow } from '../../../src/billing/invoices';
 import { formatMoney } from '../../../src/billing/money';

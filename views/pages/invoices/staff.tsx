@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { StaffSession } from '../../../src/auth/staff-session';
 import { can } from '../../../src/auth/permissions';
 import { INVOICE_LIST_STATUSES, type InvoiceDocument, type InvoiceListFilters, type InvoiceListItem, type InvoicePreview } from '../../../src/billing/invoices';

@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { InvoicePreview } from '../../../src/billing/invoices';
 import { formatMoney } from '../../../src/billing/money';
 import { UNIT_FEE_NOTE_MAX } from '../../../src/billing/unit-fees';

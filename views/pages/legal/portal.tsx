@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { RequiredDocument } from '../../../src/legal/service';
 import type { PortalContext } from '../../../src/portal/context';
 import { PortalDocumentLayout, portalHref } from '../../layouts/portal';

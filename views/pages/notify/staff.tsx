@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { Child } from 'hono/jsx';
 import type { StaffSession } from '../../../src/auth/staff-session';
 import type { FieldErrors } from '../../../src/lib/errors';

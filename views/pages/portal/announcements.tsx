@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { PortalContext } from '../../../src/portal/context';
 import { parseBody, RichText } from '../../../src/lib/markdown';
 import { EmptyState } from '../../components/form';

@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { Child } from 'hono/jsx';
 import { alertMinerName, alertText, type AlertView } from '../../../src/alerts/service';
 import { unitName } from '../../../src/equipment/naming';

@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { CustomerFinancials } from '../../../src/billing/financials';
 import type { PortalContext } from '../../../src/portal/context';
 import { InvoiceHistoryTable, Money, PaymentHistoryTable } from '../../components/billing';

@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import { TwoFactorSummaryCard } from '../two-factor';
 import { SignInsCard } from '../../components/sign-ins';
 import type { SignInRow } from '../../../src/security/sign-ins';

@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { FieldErrors } from '../../../src/lib/errors';
 import type { PortalContext } from '../../../src/portal/context';
 import { TICKET_CATEGORIES, TICKET_CATEGORY_LABELS, type TicketCategory } from '../../../src/support/schema';

@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { CustomerUsage } from '../../../src/billing/usage';
 import type { PortalContext } from '../../../src/portal/context';
 import { PortalLayout, portalHref } from '../../layouts/portal';

@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { StaffSession } from '../../../src/auth/staff-session';
 import { KIND_LABELS } from '../../../src/contracts/schema';
 import type { FieldErrors } from '../../../src/lib/errors';

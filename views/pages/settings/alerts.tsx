@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { StaffSession } from '../../../src/auth/staff-session';
 import { can } from '../../../src/auth/permissions';
 import { ALERT_RULE_LIMITS } from '../../../src/alerts/schema';

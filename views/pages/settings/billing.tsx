@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { StaffSession } from '../../../src/auth/staff-session';
 import { can } from '../../../src/auth/permissions';
 import { currencyOptions } from '../../../src/lib/currencies';

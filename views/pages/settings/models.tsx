@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { StaffSession } from '../../../src/auth/staff-session';
 import type { HostModel } from '../../../src/equipment/power-data';
 import { MODEL_CATALOGUE } from '../../../src/equipment/models';

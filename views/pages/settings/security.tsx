@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { StaffSession } from '../../../src/auth/staff-session';
 import type { TwoFactorRequirements } from '../../../src/auth/two-factor-requirement';
 import { can } from '../../../src/auth/permissions';

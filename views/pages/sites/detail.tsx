@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import { PowerDataWarning } from '../equipment/list';
 import type { Child } from 'hono/jsx';
 import type { AgentListItem, AgentState } from '../../../src/agents/service';

@@ -1,3 +1,4 @@
+import { h } from '#jsx';
 import type { StaffSession } from '../../../src/auth/staff-session';
 import type { AgentConnection, SiteListItem } from '../../../src/sites/service';
 import { EmptyState } from '../../components/form';

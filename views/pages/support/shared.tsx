@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { Child } from 'hono/jsx';
 import type { TicketMessageView, DisputedLine } from '../../../src/support/service';
 import { TICKET_CATEGORY_LABELS, TICKET_STATUS_LABELS, type TicketCategory, type TicketStatus } from '../../../src/support/schema';

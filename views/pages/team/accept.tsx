@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import type { FieldErrors } from '../../../src/lib/errors';
 import type { InviteForAcceptance } from '../../../src/team/invites';
 import type { TransferForAcceptance } from '../../../src/team/ownership';

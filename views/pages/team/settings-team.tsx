@@ -1,3 +1,4 @@
+import { Fragment, h } from '#jsx';
 import { can } from '../../../src/auth/permissions';
 import type { StaffSession } from '../../../src/auth/staff-session';
 import type { FieldErrors } from '../../../src/lib/errors';
