@@ -468,6 +468,8 @@ export const miners = sqliteTable(
     index('miners_host_serial_sort_idx').on(t.hostId, sql`lower(coalesce(${t.serial}, ${t.mac}, ''))`, t.id),
     index('miners_host_model_sort_idx').on(t.hostId, sql`lower(coalesce(${t.model}, ''))`, t.id),
     index('miners_host_created_idx').on(t.hostId, t.createdAt, t.id),
+    // D1's newest change to a host's units, for the live registry's freshness (migration 0022).
+    index('miners_host_updated_idx').on(t.hostId, t.updatedAt),
     uniqueIndex('miners_host_mac_unique').on(t.hostId, t.mac),
     uniqueIndex('miners_host_serial_unique').on(t.hostId, t.serial),
     // A unit known only by its address (no MAC, no serial) is unique by address within its site.
