@@ -124,6 +124,8 @@ export class MinerRegistry {
   private changes = 0;
   /** `inOrder`'s lists, each valid while `changes` is what it was when sorted. */
   private readonly ordered = new Map<UnitList, { version: number; units: ListedUnit[] }>();
+  /** `unlabelled`'s answer, valid while `changes` is what it was. */
+  private labelled: { version: number; all: boolean } | null = null;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -294,8 +296,8 @@ export class MinerRegistry {
 
   /** Whether some entry was stored before the lists' columns existed (`Registered.order`): refresh before listing. */
   unlabelled(): boolean {
-    for (const reg of this.load().values()) if (!reg.order) return true;
-    return false;
+    if (this.labelled?.version !== this.changes) this.labelled = { version: this.changes, all: [...this.load().values()].every((reg) => reg.order) };
+    return !this.labelled.all;
   }
 
   /**

@@ -50,8 +50,16 @@ const ALARM_EVERY_MS = 60_000;
  */
 const ioClock = () => new Promise<number>((resolve) => setTimeout(() => resolve(Date.now()), 0));
 const POOL_FACTS_KEY = 'pool_facts_refreshed_at';
-/** D1's newest `miners.updated_at` of the host when the registry was last re-read (`rankedPage`). */
+/** D1's newest `miners.updated_at` of the host when the registry was last re-read (`rankedPage`), and when (this object's clock). */
 const UNITS_VERSION_KEY = 'registry_units_version';
+const UNITS_READ_AT_KEY = 'registry_units_read_at';
+/**
+ * How long after D1's newest change to a host's units a registry read may have missed a write
+ * stamped no later than it: one in flight while the read ran (the same millisecond), or stamped
+ * by a Worker whose clock lags. Reads within it refresh again, so the last refresh always comes
+ * after the change has settled.
+ */
+const UNITS_SETTLE_MS = 5_000;
 
 export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
   private readonly store: LiveStore;
@@ -240,6 +248,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
       await this.registry.refresh(site.hostId, site.siteId, this.store.shard());
       this.store.setMeta('registry_refreshed_at', String(now));
       this.store.setMeta(UNITS_VERSION_KEY, String(newest?.version ?? 0));
+      this.store.setMeta(UNITS_READ_AT_KEY, String(Date.now()));
     })().finally(() => {
       this.refreshing = null;
     });
@@ -304,8 +313,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
    * minutes stale here. The Worker still reads the page's rows from D1 within its own scope.
    */
   async rankedPage(request: RankedPageRequest): Promise<RankedPage> {
-    const asOf = Number(this.store.meta(UNITS_VERSION_KEY) ?? -1);
-    if (request.unitsVersion > asOf || this.registry.unlabelled()) await this.refreshRegistry();
+    if (this.registryBehind(request.unitsVersion)) await this.refreshRegistry();
     const { keyOf, liveOf } = await this.liveReader();
     const units = this.registry.inOrder(request.list);
     const { sort, customerId } = request;
@@ -332,6 +340,17 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
       totals: request.totals ? liveTotals(keys) : null,
       history,
     };
+  }
+
+  /**
+   * Whether the registry may not reflect D1's units as of `unitsVersion` (D1's newest change to
+   * the host's units, which the Worker read): a newer change, or a last read that ran within
+   * UNITS_SETTLE_MS of the newest change, or entries stored before the lists' columns existed.
+   */
+  private registryBehind(unitsVersion: number): boolean {
+    const asOf = Number(this.store.meta(UNITS_VERSION_KEY) ?? -1);
+    const readAt = Number(this.store.meta(UNITS_READ_AT_KEY) ?? 0);
+    return unitsVersion > asOf || readAt - asOf < UNITS_SETTLE_MS || this.registry.unlabelled();
   }
 
   async summary(): Promise<SiteSummary> {
