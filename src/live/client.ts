@@ -292,10 +292,13 @@ export async function readRankedPage(env: LiveSource, sites: readonly RankedSite
   if (history) history = [...points.values()].sort((a, b) => a.t - b.t);
   else if (request.historySince !== undefined) history = [];
   const byValue = compareSorted(request.descending);
+  // A unit two shards both still hold (for the minutes after its site's shard count grew) is listed once.
+  const seen = new Set<string>();
   const page = single
     ? entries
     : entries
         .sort((a, b) => byValue({ value: a.value, index: 0 }, { value: b.value, index: 0 }) || compareTies(a.order, b.order))
+        .filter((entry) => !seen.has(entry.minerId) && seen.add(entry.minerId))
         .slice(request.offset, request.offset + request.limit);
   return { valued, ids: page.map((entry) => entry.minerId), live, totals, history };
 }
