@@ -134,6 +134,8 @@ export const TABLE_INDEXES: Readonly<Record<string, readonly string[]>> = {
     'CREATE INDEX `miners_host_model_sort_idx` ON `miners` (`host_id`, lower(coalesce("model", \'\')), `id`)',
     'CREATE INDEX `miners_host_serial_sort_idx` ON `miners` (`host_id`, lower(coalesce("serial", "mac", \'\')), `id`)',
     'CREATE UNIQUE INDEX `miners_host_serial_unique` ON `miners` (`host_id`,`serial`)',
+    // D1's newest change to a host's units, for the live registry's freshness (rankedPage).
+    'CREATE INDEX `miners_host_updated_idx` ON `miners` (`host_id`,`updated_at`)',
     'CREATE INDEX `miners_site_idx` ON `miners` (`site_id`)',
     // A unit known only by its address (no MAC, no serial) is unique by address within its site.
     'CREATE UNIQUE INDEX `miners_site_ip_anonymous_unique` ON `miners` (`host_id`,`site_id`,`ip`) WHERE "miners"."mac" IS NULL AND "miners"."serial" IS NULL',

@@ -17,7 +17,7 @@ import { growLiveShards } from './live-shards';
 import { fillNominal, hostModelEntries, recentMeasuredSince, withoutPowerDataFilter } from './power-data';
 import { parseInput } from '../lib/validation';
 import { siteOptionsQuery } from '../sites/service';
-import { readLive, readSortedPage, sortCandidatesQuery, type LiveSource } from '../live/client';
+import { readLive, readRankedPage, readSortedPage, sortCandidatesQuery, withinRanked, type LiveSource } from '../live/client';
 import { liveSortValue, sortByLiveValue, type LiveSortKey } from '../telemetry/live-sort';
 import type { LiveKey, LiveMiner } from '../telemetry/types';
 import {
@@ -284,35 +284,56 @@ function firstPagePrepared(sort: D1Sort, descending: boolean) {
 const hostTotalPrepared = preparedSelect((db) => d1Total(db, eq(miners.hostId, sql.placeholder('hostId'))));
 
 /**
- * Live sorts: the filtered set's ids (D1); each site's object sorts them and answers with the
- * page and its live state (SiteState.sortedPage, one RPC per site); then the page's rows.
- * Cursors carry an offset into that order.
+ * Live sorts. A whole host's list (no filter): one D1 read (the count, D1's newest change to the
+ * units, the host's sites), then each site's objects answer the page from their own registries
+ * (`readRankedPage`: no candidate ids sent), then the page's rows from D1, still scoped by host,
+ * so a registry behind D1 can only show fewer rows, never another host's. A page reaching past
+ * the units with a value (never reported, or without a site), and every filtered list, reads the
+ * filtered set's ids from D1 and each site's object sorts them (SiteState.sortedPage), then the
+ * page's rows. Cursors carry an offset into that order.
  */
 function liveSortPlan(db: Db, hostId: string, filters: SQL[], sort: LiveSort, limit: number, query: ListMinersQuery, wholeHost: string | null): ListPlan {
   const cursorText = query.cursor ?? query.before;
   const decoded = cursorText ? decodeListCursor(cursorText, query.cursor ? 'cursor' : 'before') : null;
   const offset = decoded?.kind === 'offset' ? decoded.offset : 0;
+  const request = { sort: liveSortKey(sort), descending: sort.startsWith('-'), offset, limit };
+  const pageOf = async (live: LiveSource, ids: string[], states: ReadonlyMap<string, LiveMiner>, total: number): Promise<MinerPage> => {
+    const rows = ids.length ? await minersByIdPrepared(db, { hostId, ids: JSON.stringify(ids) }) : [];
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    const items = ids.flatMap((id) => {
+      const row = byId.get(id);
+      return row ? [{ ...row, live: states.get(id) ?? null }] : [];
+    });
+    return {
+      items,
+      total,
+      nextCursor: offset + limit < total ? encodeOffsetCursor(offset + limit) : null,
+      prevCursor: offset > 0 ? encodeOffsetCursor(Math.max(0, offset - limit)) : null,
+    };
+  };
   // Every matching unit's key, in serial order (ties in the live value keep it), as JSON rows (5,000 keys a row).
-  const keysQuery = wholeHost !== null ? hostKeysPrepared(db, { hostId: wholeHost }) : unitKeysQuery(db, and(...filters));
+  const candidates = async (live: LiveSource, keysRows: Awaited<ReturnType<typeof hostKeysPrepared>>) => {
+    const keys = unitKeysOf(keysRows);
+    const sorted = await readSortedPage(live, keys, { ...request, status: null, totals: false });
+    return pageOf(live, sorted.ids, sorted.live, keys.length);
+  };
+  if (wholeHost !== null) {
+    const fleetQuery = hostFleetPrepared(db, { hostId: wholeHost });
+    return {
+      queries: [fleetQuery],
+      async finish(results, live) {
+        const fleet = (results as [Awaited<typeof fleetQuery>])[0][0]!;
+        const sites = (JSON.parse(fleet.sites) as [string, number][]).map(([siteId, liveShards]) => ({ siteId, liveShards }));
+        const ranked = await readRankedPage(live, sites, { ...request, unitsVersion: fleet.unitsVersion, customerId: null, list: 'serial', totals: false });
+        if (withinRanked(ranked, offset, limit, fleet.total)) return pageOf(live, ranked.ids, ranked.live, fleet.total);
+        return candidates(live, await hostKeysPrepared(db, { hostId: wholeHost }));
+      },
+    };
+  }
+  const keysQuery = unitKeysQuery(db, and(...filters));
   return {
     queries: [keysQuery],
-    async finish(results, live) {
-      const keys = unitKeysOf((results as [Awaited<typeof keysQuery>])[0]);
-      // Each site's object sorts its units and answers with the page and its live state; then the page's rows.
-      const sorted = await readSortedPage(live, keys, { sort: liveSortKey(sort), descending: sort.startsWith('-'), status: null, offset, limit, totals: false });
-      const rows = sorted.ids.length ? await minersByIdPrepared(db, { hostId, ids: JSON.stringify(sorted.ids) }) : [];
-      const byId = new Map(rows.map((row) => [row.id, row]));
-      const items = sorted.ids.flatMap((id) => {
-        const row = byId.get(id);
-        return row ? [{ ...row, live: sorted.live.get(id) ?? null }] : [];
-      });
-      return {
-        items,
-        total: keys.length,
-        nextCursor: offset + limit < keys.length ? encodeOffsetCursor(offset + limit) : null,
-        prevCursor: offset > 0 ? encodeOffsetCursor(Math.max(0, offset - limit)) : null,
-      };
-    },
+    finish: (results, live) => candidates(live, (results as [Awaited<typeof keysQuery>])[0]),
   };
 }
 
@@ -351,6 +372,21 @@ const minersByIdPrepared = preparedSelect((db) =>
   selectMiners(db).where(and(eq(miners.hostId, sql.placeholder('hostId')), inJsonIds(miners.id, sql.placeholder('ids')))),
 );
 const hostKeysPrepared = preparedSelect((db) => unitKeysQuery(db, eq(miners.hostId, sql.placeholder('hostId'))));
+/**
+ * A whole host's live sort's one D1 read: its units counted, D1's newest change to them
+ * (`miners_host_updated_idx`: the objects' registry freshness), and its sites with their shard
+ * counts as one JSON array.
+ */
+const hostFleetPrepared = preparedSelect((db) =>
+  db
+    .select({
+      total: count(),
+      unitsVersion: sql<number>`(SELECT coalesce(max(u.updated_at), 0) FROM miners u WHERE u.host_id = ${sql.placeholder('hostId')})`.as('units_version'),
+      sites: sql<string>`(SELECT json_group_array(json_array(s.id, coalesce(s.live_shards, 1))) FROM sites s WHERE s.host_id = ${sql.placeholder('hostId')})`.as('host_sites'),
+    })
+    .from(miners)
+    .where(eq(miners.hostId, sql.placeholder('hostId'))),
+);
 
 /** Customers that hold units (and the one already chosen), for the customer filter. */
 const customerFilterOptionsQuery = (db: Db, hostId: string | SQLWrapper, selected?: string) =>

@@ -8,7 +8,8 @@ import { minerKey } from '../telemetry/batch';
 import type { HistoryPoint, LiveMiner, SiteSummary } from '../telemetry/types';
 import { addTotals, addToPoint, emptyTotals, type LiveTotals } from './aggregate';
 import { shardName, shardOfKey } from './shard';
-import { compareSorted, liveSortValue, sortedPageOf, type SortedEntry, type SortedPageRequest } from '../telemetry/live-sort';
+import { compareSorted, liveSortValue, sortedPageOf, type RankedEntry, type RankedPageRequest, type SortedEntry, type SortedPageRequest } from '../telemetry/live-sort';
+import { compareTies } from './unit-order';
 
 /**
  * The Worker-side client of the SiteState objects: what pages and services call to read live
@@ -230,6 +231,80 @@ export async function readSortedPage(env: LiveSource, candidates: readonly SortC
   const page = single ? entries : entries.sort(compareSorted(request.descending)).slice(request.offset, request.offset + request.limit);
   return { matched, ids: page.map((entry) => entry.minerId), live, totals };
 }
+
+/** A site a whole-fleet read asks (`readRankedPage`); `name` orders sites in the portal's location list. */
+export interface RankedSite {
+  siteId: string;
+  liveShards: number | null;
+  /** The site's name, the location list's first column (null for the staff list, ordered by serial). */
+  name?: string | null;
+}
+
+/** A page of a whole fleet's live sort across sites (readRankedPage). */
+export interface RankedRead {
+  /** Units with a value over every site: a page within them is exact (`RankedPage.valued`). */
+  valued: number;
+  /** The page's unit ids, in order. */
+  ids: string[];
+  live: Map<string, LiveMiner>;
+  totals: LiveTotals | null;
+  history: HistoryPoint[] | null;
+}
+
+/**
+ * A whole fleet's live sort, totals, live state and chart from every shard of the given sites,
+ * each answering from its own registry (SiteState.rankedPage): one RPC per shard, no candidate
+ * ids sent. One shard answers the page itself; several each answer their first offset + limit,
+ * merged here by value, then the list's own order (site name first in the location list).
+ * A shard that fails (tolerant source) counts as a site never reported: none of its units has a
+ * value, and none is in the totals.
+ */
+export async function readRankedPage(env: LiveSource, sites: readonly RankedSite[], request: RankedPageRequest): Promise<RankedRead> {
+  const shards = sites.flatMap((site) => Array.from({ length: Math.max(1, site.liveShards ?? 1) }, (_, shard) => ({ site, shard })));
+  const single = shards.length === 1;
+  // liveIds (a page of 50 at most) go to every shard; each answers for the units it holds.
+  const answers = await Promise.all(
+    shards.map(({ site, shard }) =>
+      fromSite(env, site.siteId, (stub) => stub.rankedPage(single ? request : { ...request, offset: 0, limit: request.offset + request.limit }), null, shard).then((answer) => ({ site, answer })),
+    ),
+  );
+  let valued = 0;
+  const entries: (RankedEntry & { order: (string | null)[] })[] = [];
+  const live = new Map<string, LiveMiner>();
+  const totals = request.totals ? emptyTotals() : null;
+  const points = new Map<number, HistoryPoint>();
+  let history: HistoryPoint[] | null = null;
+  for (const { site, answer } of answers) {
+    if (!answer) continue;
+    valued += answer.valued;
+    const prefix = request.list === 'location' ? [site.name ?? null] : [];
+    for (const entry of answer.entries) entries.push({ ...entry, order: [...prefix, ...entry.tie] });
+    for (const state of answer.live) {
+      const held = live.get(state.minerId);
+      if (!held || (state.lastSeenAt ?? 0) > (held.lastSeenAt ?? 0)) live.set(state.minerId, state);
+    }
+    if (totals && answer.totals) addTotals(totals, answer.totals);
+    if (answer.history) {
+      history = [];
+      for (const point of answer.history) addToPoint(points, point.t, point.hashrateThs, point.powerW, point.tempMaxC);
+    }
+  }
+  if (history) history = [...points.values()].sort((a, b) => a.t - b.t);
+  else if (request.historySince !== undefined) history = [];
+  const byValue = compareSorted(request.descending);
+  // A unit two shards both still hold (for the minutes after its site's shard count grew) is listed once.
+  const seen = new Set<string>();
+  const page = single
+    ? entries
+    : entries
+        .sort((a, b) => byValue({ value: a.value, index: 0 }, { value: b.value, index: 0 }) || compareTies(a.order, b.order))
+        .filter((entry) => !seen.has(entry.minerId) && seen.add(entry.minerId))
+        .slice(request.offset, request.offset + request.limit);
+  return { valued, ids: page.map((entry) => entry.minerId), live, totals, history };
+}
+
+/** Whether a page of a list of `total` units lies within the head a ranked read sorted (`RankedRead.valued`). */
+export const withinRanked = (read: RankedRead, offset: number, limit: number, total: number) => Math.min(offset + limit, total) <= read.valued;
 
 /**
  * Live totals over miners spread over any number of sites (one RPC per site, in parallel), without

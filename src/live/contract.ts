@@ -2,7 +2,7 @@ import type { TelemetryBatch } from '../telemetry/batch';
 import type { HistoryPoint, LiveMiner, SiteSummary } from '../telemetry/types';
 import type { LiveTotals } from './aggregate';
 import type { ShardRef } from './shard';
-import type { SortedPage, SortedPageRequest } from '../telemetry/live-sort';
+import type { RankedPage, RankedPageRequest, SortedPage, SortedPageRequest } from '../telemetry/live-sort';
 
 /**
  * What the Worker may call on a site's SiteState (RPC), as types only: `src/env.ts` types the
@@ -18,6 +18,8 @@ export interface SiteStateApi extends Rpc.DurableObjectBranded {
   live(minerIds: string[]): Promise<LiveMiner[]>;
   /** One page of a live-sorted (and status-filtered) list, sorted inside the object: only the page comes back. */
   sortedPage(request: SortedPageRequest): Promise<SortedPage>;
+  /** A whole fleet's live sort (and totals, live state, chart) from the object's own registry: no candidate ids sent. */
+  rankedPage(request: RankedPageRequest): Promise<RankedPage>;
   summary(): Promise<SiteSummary>;
   totals(minerIds: string[]): Promise<LiveTotals>;
   history(minerIds: string[], sinceMs: number): Promise<HistoryPoint[]>;

@@ -3,6 +3,7 @@ import { matchModel, type HostModelEntry } from '../equipment/models';
 import { chunk, D1_JSON_CHUNK, execJsonRows } from './chunk';
 import type { RefusedMiner } from './contract';
 import { shardOfKey, type ShardRef } from './shard';
+import { compareTies, tieOf, type ListedUnit, type UnitList } from './unit-order';
 
 /**
  * The site's miner registry: how a reported miner (MAC, else serial, else IP within the site;
@@ -16,6 +17,22 @@ export interface Registered {
   customerId: string | null;
   nominalMths: number | null;
   nominalW: number | null;
+  /**
+   * What the object's own lists need of the row (`SiteState.rankedPage`): the unit's D1 status
+   * (a portal fleet is its customer's `assigned` units), and the columns the lists break ties by,
+   * as D1 has them: `label` is `lower(coalesce(serial, mac, ''))` computed by SQLite (the admin
+   * list's order; SQLite's lower() is not JavaScript's), `rack` and `serial` the portal's. Null
+   * in an entry stored before these columns existed, until the next refresh.
+   */
+  order?: UnitOrder | null;
+}
+
+/** A unit's status and the columns its lists sort by (`Registered.order`). */
+export interface UnitOrder {
+  status: string;
+  label: string;
+  rack: string | null;
+  serial: string | null;
 }
 
 export interface SiteRef {
@@ -35,13 +52,21 @@ interface InventoryRow {
   customer_id: string | null;
   nominal_hashrate_mths: number | null;
   nominal_power_w: number | null;
+  status: string;
+  sort_label: string;
+  rack_location: string | null;
 }
+
+/** The inventory columns the registry keeps (InventoryRow). */
+const INVENTORY_COLUMNS = `id, site_id, mac, serial, ip, customer_id, nominal_hashrate_mths, nominal_power_w, status,
+  lower(coalesce(serial, mac, '')) AS sort_label, rack_location`;
 
 const registeredOf = (row: InventoryRow): Registered => ({
   minerId: row.id,
   customerId: row.customer_id,
   nominalMths: row.nominal_hashrate_mths,
   nominalW: row.nominal_power_w,
+  order: { status: row.status, label: row.sort_label, rack: row.rack_location, serial: row.serial },
 });
 
 /** What resolve() did with a batch's miners never seen before. */
@@ -97,6 +122,10 @@ export class MinerRegistry {
   /** `entries` by identifier (`indexByIdentifier`), likewise built when first asked and dropped on change. */
   private index: RegistryIndex | null = null;
   private changes = 0;
+  /** `inOrder`'s lists, each valid while `changes` is what it was when sorted. */
+  private readonly ordered = new Map<UnitList, { version: number; units: ListedUnit[] }>();
+  /** `unlabelled`'s answer, valid while `changes` is what it was. */
+  private labelled: { version: number; all: boolean } | null = null;
 
   constructor(
     private readonly sql: SqlStorage,
@@ -105,6 +134,11 @@ export class MinerRegistry {
 
   static migrate(sql: SqlStorage) {
     sql.exec('CREATE TABLE IF NOT EXISTS registry (key TEXT PRIMARY KEY, miner_id TEXT NOT NULL, customer_id TEXT, nominal_mths INTEGER, nominal_w INTEGER)');
+    // The lists' columns (Registered.order), added to objects created before them: NULL until the next refresh.
+    const columns = new Set(sql.exec<{ name: string }>('SELECT name FROM pragma_table_info(?)', 'registry').toArray().map((row) => row.name));
+    for (const [name, type] of [['status', 'TEXT'], ['sort_label', 'TEXT'], ['rack', 'TEXT'], ['serial', 'TEXT']] as const) {
+      if (!columns.has(name)) sql.exec(`ALTER TABLE registry ADD COLUMN ${name} ${type}`);
+    }
   }
 
   /** Every known miner by its key (loaded from SQLite once per object lifetime). */
@@ -238,7 +272,7 @@ export class MinerRegistry {
     for (const part of chunk(ids, D1_JSON_CHUNK)) {
       const result = await this.db
         .prepare(
-          `SELECT id, site_id, mac, serial, ip, customer_id, nominal_hashrate_mths, nominal_power_w FROM miners
+          `SELECT ${INVENTORY_COLUMNS} FROM miners
            WHERE host_id = ?1 AND site_id = ?3 AND id IN (SELECT value FROM json_each(?2))`,
         )
         .bind(hostId, JSON.stringify(part), siteId)
@@ -258,6 +292,31 @@ export class MinerRegistry {
   keepShard(shard: ShardRef) {
     if (shard.count <= 1) return;
     this.drop([...this.load().keys()].filter((key) => shardOfKey(key, shard.count) !== shard.index));
+  }
+
+  /** Whether some entry was stored before the lists' columns existed (`Registered.order`): refresh before listing. */
+  unlabelled(): boolean {
+    if (this.labelled?.version !== this.changes) this.labelled = { version: this.changes, all: [...this.load().values()].every((reg) => reg.order) };
+    return !this.labelled.all;
+  }
+
+  /**
+   * The units this object answers for, in a list's own order (`unit-order.ts`), each once:
+   * sorted when first asked after a change, then kept until the entries change again.
+   */
+  inOrder(list: UnitList): readonly ListedUnit[] {
+    const cached = this.ordered.get(list);
+    if (cached && cached.version === this.changes) return cached.units;
+    const seen = new Set<string>();
+    const units: ListedUnit[] = [];
+    for (const reg of this.load().values()) {
+      if (!reg.order || seen.has(reg.minerId)) continue;
+      seen.add(reg.minerId);
+      units.push({ minerId: reg.minerId, customerId: reg.customerId, status: reg.order.status, tie: tieOf(list, reg.minerId, reg.order) });
+    }
+    units.sort((a, b) => compareTies(a.tie, b.tie));
+    this.ordered.set(list, { version: this.changes, units });
+    return units;
   }
 
   /** Whether the registry maps some key to this miner: the units this object answers for. */
@@ -285,10 +344,19 @@ export class MinerRegistry {
   private load(): Map<string, Registered> {
     if (this.entries) return this.entries;
     const map = new Map<string, Registered>();
-    for (const row of this.sql.exec<{ key: string; miner_id: string; customer_id: string | null; nominal_mths: number | null; nominal_w: number | null }>(
-      'SELECT key, miner_id, customer_id, nominal_mths, nominal_w FROM registry',
-    )) {
-      map.set(row.key, { minerId: row.miner_id, customerId: row.customer_id, nominalMths: row.nominal_mths, nominalW: row.nominal_w });
+    for (const row of this.sql.exec<{
+      key: string;
+      miner_id: string;
+      customer_id: string | null;
+      nominal_mths: number | null;
+      nominal_w: number | null;
+      status: string | null;
+      sort_label: string | null;
+      rack: string | null;
+      serial: string | null;
+    }>('SELECT key, miner_id, customer_id, nominal_mths, nominal_w, status, sort_label, rack, serial FROM registry')) {
+      const order = row.status === null || row.sort_label === null ? null : { status: row.status, label: row.sort_label, rack: row.rack, serial: row.serial };
+      map.set(row.key, { minerId: row.miner_id, customerId: row.customer_id, nominalMths: row.nominal_mths, nominalW: row.nominal_w, order });
     }
     this.entries = map;
     return map;
@@ -298,11 +366,13 @@ export class MinerRegistry {
     if (entries.length === 0) return;
     execJsonRows(
       this.sql,
-      `INSERT INTO registry (key, miner_id, customer_id, nominal_mths, nominal_w)
-       SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]' FROM json_each(?) j WHERE true
+      `INSERT INTO registry (key, miner_id, customer_id, nominal_mths, nominal_w, status, sort_label, rack, serial)
+       SELECT j.value ->> '$[0]', j.value ->> '$[1]', j.value ->> '$[2]', j.value ->> '$[3]', j.value ->> '$[4]',
+         j.value ->> '$[5]', j.value ->> '$[6]', j.value ->> '$[7]', j.value ->> '$[8]' FROM json_each(?) j WHERE true
        ON CONFLICT (key) DO UPDATE SET miner_id = excluded.miner_id, customer_id = excluded.customer_id,
-         nominal_mths = excluded.nominal_mths, nominal_w = excluded.nominal_w`,
-      entries.map(([key, r]) => [key, r.minerId, r.customerId, r.nominalMths, r.nominalW]),
+         nominal_mths = excluded.nominal_mths, nominal_w = excluded.nominal_w, status = excluded.status,
+         sort_label = excluded.sort_label, rack = excluded.rack, serial = excluded.serial`,
+      entries.map(([key, r]) => [key, r.minerId, r.customerId, r.nominalMths, r.nominalW, r.order?.status ?? null, r.order?.label ?? null, r.order?.rack ?? null, r.order?.serial ?? null]),
     );
     const map = this.load();
     for (const [key, value] of entries) map.set(key, value);
@@ -323,7 +393,7 @@ export class MinerRegistry {
       const ips = rows.flatMap((m) => (!m.mac && !m.serial && m.ip ? [m.ip] : []));
       const result = await this.db
         .prepare(
-          `SELECT id, site_id, mac, serial, ip, customer_id, nominal_hashrate_mths, nominal_power_w FROM miners
+          `SELECT ${INVENTORY_COLUMNS} FROM miners
            WHERE host_id = ?1 AND (mac IN (SELECT value FROM json_each(?2))
              OR (mac IS NULL AND serial IN (SELECT value FROM json_each(?3)))
              OR (mac IS NULL AND serial IS NULL AND site_id = ?4 AND ip IN (SELECT value FROM json_each(?5))))`,

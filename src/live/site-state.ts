@@ -14,7 +14,7 @@ import { PoolGuard } from './pool-guard';
 import { MinerRegistry, REGISTRY_REFRESH_MS } from './registry';
 import { LiveStore } from './store';
 import { UsageRoom } from './usage';
-import { sortedPageOf, type SortedPage, type SortedPageRequest } from '../telemetry/live-sort';
+import { compareSorted, liveSortValue, sortedPageOf, type RankedEntry, type RankedPage, type RankedPageRequest, type SortedPage, type SortedPageRequest } from '../telemetry/live-sort';
 
 export type { IngestContext, IngestOutcome, IngestResult } from './contract';
 
@@ -53,6 +53,16 @@ const POOL_FACTS_KEY = 'pool_facts_refreshed_at';
 /** `false` in the production build ([env.production.define] in wrangler.toml; src/app.tsx). */
 declare const HASHYARD_DEV_ROUTES: boolean | undefined;
 const DEVELOPMENT_ONLY = 'SiteState: bench methods are for development only';
+/** D1's newest `miners.updated_at` of the host when the registry was last re-read (`rankedPage`), and when (this object's clock). */
+const UNITS_VERSION_KEY = 'registry_units_version';
+const UNITS_READ_AT_KEY = 'registry_units_read_at';
+/**
+ * How long after D1's newest change to a host's units a registry read may have missed a write
+ * stamped no later than it: one in flight while the read ran (the same millisecond), or stamped
+ * by a Worker whose clock lags. Reads within it refresh again, so the last refresh always comes
+ * after the change has settled.
+ */
+const UNITS_SETTLE_MS = 5_000;
 
 export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
   private readonly store: LiveStore;
@@ -64,6 +74,8 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
   /** In-memory state, rebuilt from snapshot + journal by `states()`; null until then. */
   private miners: MinerStates | null = null;
   private loading: Promise<MinerStates> | null = null;
+  /** A registry refresh under way (`refreshRegistry`), shared by the reads that asked for it. */
+  private refreshing: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -186,10 +198,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
   private async runAlarm(now: number, lap?: (step: AlarmStep) => Promise<void>) {
     const site = this.store.site();
     if (!site) return;
-    if (now - Number(this.store.meta('registry_refreshed_at') ?? 0) >= REGISTRY_REFRESH_MS) {
-      await this.registry.refresh(site.hostId, site.siteId, this.store.shard());
-      this.store.setMeta('registry_refreshed_at', String(now));
-    }
+    if (now - Number(this.store.meta('registry_refreshed_at') ?? 0) >= REGISTRY_REFRESH_MS) await this.refreshRegistry(now);
     if (now - Number(this.store.meta(POOL_FACTS_KEY) ?? 0) >= REGISTRY_REFRESH_MS) await this.refreshPoolFacts();
     const rules = await this.alerts.rules(site.hostId);
     const states = await this.states();
@@ -226,6 +235,27 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
    */
   private dropUnregistered(states: MinerStates) {
     for (const [minerId, miner] of states) if (!miner.bucket && !miner.hour && !this.registry.knows(minerId)) states.delete(minerId);
+  }
+
+  /**
+   * Re-reads the registry's units from D1 (assignments, sites, the lists' columns), noting D1's
+   * newest change to the host's units as of before the read (`UNITS_VERSION_KEY`): a change made
+   * after it carries a later `updated_at`, so `rankedPage` sees the registry is behind. One refresh
+   * at a time; callers meanwhile share it.
+   */
+  private refreshRegistry(now = Date.now()): Promise<void> {
+    this.refreshing ??= (async () => {
+      const site = this.store.site();
+      if (!site) return;
+      const newest = await this.env.DB.prepare('SELECT coalesce(max(updated_at), 0) AS version FROM miners WHERE host_id = ?1').bind(site.hostId).first<{ version: number }>();
+      await this.registry.refresh(site.hostId, site.siteId, this.store.shard());
+      this.store.setMeta('registry_refreshed_at', String(now));
+      this.store.setMeta(UNITS_VERSION_KEY, String(newest?.version ?? 0));
+      this.store.setMeta(UNITS_READ_AT_KEY, String(Date.now()));
+    })().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
   }
 
   async stopForClosedHost(): Promise<void> {
@@ -275,6 +305,55 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
   async sortedPage(request: SortedPageRequest): Promise<SortedPage> {
     const { keyOf, liveOf } = await this.liveReader();
     return sortedPageOf(request, keyOf, liveOf, liveTotals);
+  }
+
+  /**
+   * A whole fleet's live sort from the registry (`RankedPageRequest`): the scope's units in the
+   * list's own order (`MinerRegistry.inOrder`), those with a value sorted by it (ties keep that
+   * order), and the page of them asked for; with the scope's totals, the live state of `liveIds`
+   * and the customer's chart when asked. The registry is re-read from D1 first when D1 has a
+   * change to the host's units newer than its last read, so whom a unit belongs to is never
+   * minutes stale here. The Worker still reads the page's rows from D1 within its own scope.
+   */
+  async rankedPage(request: RankedPageRequest): Promise<RankedPage> {
+    if (this.registryBehind(request.unitsVersion)) await this.refreshRegistry();
+    const { keyOf, liveOf } = await this.liveReader();
+    const units = this.registry.inOrder(request.list);
+    const { sort, customerId } = request;
+    const head: RankedEntry[] = [];
+    const keys: LiveKey[] = [];
+    for (let index = 0; index < units.length; index++) {
+      const unit = units[index]!;
+      if (customerId !== null && (unit.customerId !== customerId || unit.status !== 'assigned')) continue;
+      const key = keyOf(unit.minerId);
+      if (!key) continue;
+      if (request.totals) keys.push(key);
+      if (sort === null) continue;
+      const value = liveSortValue(sort, key);
+      if (value !== null) head.push({ minerId: unit.minerId, value, index, tie: unit.tie });
+    }
+    head.sort(compareSorted(request.descending));
+    const entries = sort === null ? [] : head.slice(request.offset, request.offset + request.limit);
+    const liveIds = request.liveIds ?? [];
+    const history = request.historySince !== undefined && customerId !== null ? await this.customerHistory(customerId, request.historySince) : null;
+    return {
+      valued: head.length,
+      entries,
+      live: [...entries.map((entry) => entry.minerId), ...liveIds].flatMap((minerId) => liveOf(minerId) ?? []),
+      totals: request.totals ? liveTotals(keys) : null,
+      history,
+    };
+  }
+
+  /**
+   * Whether the registry may not reflect D1's units as of `unitsVersion` (D1's newest change to
+   * the host's units, which the Worker read): a newer change, or a last read that ran within
+   * UNITS_SETTLE_MS of the newest change, or entries stored before the lists' columns existed.
+   */
+  private registryBehind(unitsVersion: number): boolean {
+    const asOf = Number(this.store.meta(UNITS_VERSION_KEY) ?? -1);
+    const readAt = Number(this.store.meta(UNITS_READ_AT_KEY) ?? 0);
+    return unitsVersion > asOf || readAt - asOf < UNITS_SETTLE_MS || this.registry.unlabelled();
   }
 
   async summary(): Promise<SiteSummary> {

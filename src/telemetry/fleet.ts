@@ -7,7 +7,7 @@ import { miners, sites } from '../db/schema';
 import { notFound } from '../lib/errors';
 import type { LiveSortKey } from './live-sort';
 import { emptyTotals, type LiveTotals } from '../live/aggregate';
-import { liveShardsOf, readHistory, sortCandidatesQuery, readLive, readLiveTotals, readSortedPage, type LiveSource, type LiveUnit } from '../live/client';
+import { liveShardsOf, readHistory, readRankedPage, sortCandidatesQuery, readLive, readLiveTotals, readSortedPage, withinRanked, type LiveSource, type LiveUnit, type RankedSite } from '../live/client';
 import { LIVE_STATUSES, type HistoryPoint, type LiveKey, type LiveMiner, type LiveStatus } from './types';
 
 /**
@@ -109,6 +109,11 @@ const fleetSitesPrepared = preparedSelect((db) =>
     .select({
       siteId: miners.siteId,
       liveShards: liveShardsOf(miners.siteId).as('live_shards'),
+      // The site's name orders sites in the location list (readRankedPage merges by it).
+      siteName: sql<string | null>`(SELECT sn.name FROM sites sn WHERE sn.id = ${miners.siteId} AND sn.host_id = ${miners.hostId})`.as('site_name'),
+      customerId: miners.customerId,
+      // D1's newest change to the host's units (`miners_host_updated_idx`): the objects' registry freshness.
+      unitsVersion: sql<number>`(SELECT coalesce(max(u.updated_at), 0) FROM miners u WHERE u.host_id = ${miners.hostId})`.as('units_version'),
       unitIds: sql<string>`json_group_array(${miners.id})`.as('unit_ids'),
       nominalMths: sql<number>`total(${miners.nominalHashrateMths})`.as('nominal_mths'),
     })
@@ -117,20 +122,53 @@ const fleetSitesPrepared = preparedSelect((db) =>
     .groupBy(miners.siteId),
 );
 
-/** Every unit of a fleet (id and site only) and their nominal sum, from fleetSitesQuery. */
+/**
+ * Every unit of a fleet (id and site only) and their nominal sum, from fleetSitesQuery; and what
+ * the sites' objects need to answer for the whole fleet from their own registries
+ * (`readRankedPage`): the customer, the sites, D1's newest change to the host's units.
+ */
 export interface FleetIndex {
   units: LiveUnit[];
   nominalMths: number;
+  customerId: string | null;
+  sites: RankedSite[];
+  unitsVersion: number;
 }
 
-export function fleetIndexOf(rows: readonly { siteId: string | null; liveShards: number; unitIds: string; nominalMths: number | null }[]): FleetIndex {
+export function fleetIndexOf(
+  rows: readonly { siteId: string | null; liveShards: number; siteName?: string | null; customerId?: string | null; unitsVersion?: number; unitIds: string; nominalMths: number | null }[],
+): FleetIndex {
   const units: FleetIndex['units'] = [];
+  const sites: RankedSite[] = [];
   let nominalMths = 0;
   for (const row of rows) {
     for (const id of JSON.parse(row.unitIds) as string[]) units.push({ id, siteId: row.siteId, liveShards: row.liveShards });
+    if (row.siteId) sites.push({ siteId: row.siteId, liveShards: row.liveShards, name: row.siteName ?? null });
     nominalMths += row.nominalMths ?? 0;
   }
-  return { units, nominalMths };
+  return { units, nominalMths, customerId: rows[0]?.customerId ?? null, sites, unitsVersion: rows[0]?.unitsVersion ?? 0 };
+}
+
+/**
+ * A read of the whole fleet from its sites' objects (`readRankedPage`), in the location list's
+ * order: a live-sorted page, the fleet's totals, a page's live state, the chart, in one RPC per
+ * site shard. Whose units they are comes from each object's registry, re-read from D1 when the
+ * host's units changed since (SiteState.rankedPage); the Worker reads the page's rows from D1
+ * within the customer's scope.
+ */
+function readWholeFleet(env: LiveSource, index: FleetIndex, customerId: string, ask: { sort: LiveSortKey | null; descending: boolean; offset: number; liveIds?: string[]; historySince?: number }) {
+  return readRankedPage(env, index.sites, {
+    unitsVersion: index.unitsVersion,
+    customerId,
+    list: 'location',
+    sort: ask.sort,
+    descending: ask.descending,
+    offset: ask.offset,
+    limit: FLEET_PAGE_SIZE,
+    totals: true,
+    ...(ask.liveIds ? { liveIds: ask.liveIds } : {}),
+    ...(ask.historySince !== undefined ? { historySince: ask.historySince } : {}),
+  });
 }
 
 /**
@@ -148,9 +186,15 @@ function summaryOf(index: FleetIndex, totals: LiveTotals): FleetSummary {
   };
 }
 
-/** The fleet's summary: one RPC per site, each answering totals only. */
+/**
+ * The fleet's summary: one RPC per site, each answering totals only; a customer's fleet
+ * (fleetSitesQuery) from each object's own registry (`readWholeFleet`: no unit ids sent), any
+ * other set of units over their ids.
+ */
 export async function fleetSummary(env: LiveSource, index: FleetIndex): Promise<FleetSummary> {
-  return summaryOf(index, await readLiveTotals(env, index.units));
+  if (index.customerId === null) return summaryOf(index, await readLiveTotals(env, index.units));
+  const whole = await readWholeFleet(env, index, index.customerId, { sort: null, descending: false, offset: 0 });
+  return summaryOf(index, whole.totals ?? emptyTotals());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -287,18 +331,75 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
         const pageCount = pageCountOf(total);
         const page = Math.min(query.page, pageCount);
         const rows = page === query.page ? firstTry : await pageRows(page).all();
-        const [totals, live, points] = await Promise.all([readLiveTotals(env, index.units), readLive(env, rows), history(env, index, options.historySince)]);
+        // The fleet's totals, the page's live state and the chart: one RPC per site shard.
+        const whole = await readWholeFleet(env, index, customerId, {
+          sort: null,
+          descending: false,
+          offset: 0,
+          liveIds: rows.flatMap((row) => (row.siteId ? [row.id] : [])),
+          ...(options.historySince !== undefined ? { historySince: options.historySince } : {}),
+        });
         return {
-          summary: summaryOf(index, totals),
+          summary: summaryOf(index, whole.totals ?? emptyTotals()),
           page: {
             query: { ...query, page },
-            items: rows.map((row) => toFleetMiner(row, live.get(row.id) ?? null)),
+            items: rows.map((row) => toFleetMiner(row, whole.live.get(row.id) ?? null)),
             total,
             offset: (page - 1) * FLEET_PAGE_SIZE,
             pageCount,
           },
-          history: points,
+          history: whole.history,
         };
+      },
+    };
+  }
+
+  const sort = liveSortOf(query.sort);
+  const descending = query.sort.startsWith('-');
+  /** The page's rows from D1 (the customer's only, whatever ids the objects named), in the objects' order. */
+  const rowsInOrder = async (ids: string[], live: ReadonlyMap<string, LiveMiner>) => {
+    const rows = ids.length > 0 ? await fleetByIdPrepared(db, { hostId, customerId, ids: JSON.stringify(ids) }) : [];
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.flatMap((id) => {
+      const row = byId.get(id);
+      return row ? [toFleetMiner(row, live.get(id) ?? null)] : [];
+    });
+  };
+  // Each site's object filters and sorts the matching units it is sent (in location order: ties
+  // in the live value keep it) and answers with the page; a page past the end asks again for the last page.
+  const sortedFrom = (env: LiveSource, listed: ReturnType<typeof unitKeysOf>, totals: boolean) => async (page: number) =>
+    readSortedPage(env, listed, {
+      sort,
+      descending,
+      status: query.status === '' ? null : query.status,
+      offset: (page - 1) * FLEET_PAGE_SIZE,
+      limit: FLEET_PAGE_SIZE,
+      totals,
+    });
+
+  if (query.q === '' && query.status === '' && sort !== null) {
+    // A live sort of the whole fleet: the sites' objects answer it from their own registries with
+    // the fleet's totals and the chart (`readWholeFleet`, one RPC per site shard), then the page's
+    // rows. Only a page reaching past the units with a value reads every unit's key from D1.
+    return {
+      queries: [fleetSitesQuery(db, hostId, customerId)],
+      read: (results) => async (env, options = {}) => {
+        const index = fleetIndexOf((results as [Parameters<typeof fleetIndexOf>[0]])[0]);
+        const total = index.units.length;
+        const pageCount = pageCountOf(total);
+        const page = Math.min(query.page, pageCount);
+        const offset = (page - 1) * FLEET_PAGE_SIZE;
+        const whole = await readWholeFleet(env, index, customerId, {
+          sort,
+          descending,
+          offset,
+          ...(options.historySince !== undefined ? { historySince: options.historySince } : {}),
+        });
+        const sorted = withinRanked(whole, offset, FLEET_PAGE_SIZE, total)
+          ? whole
+          : await sortedFrom(env, unitKeysOf(await fleetKeysPrepared(db, { hostId, customerId })), false)(page);
+        const items = await rowsInOrder(sorted.ids, sorted.live);
+        return { summary: summaryOf(index, whole.totals ?? emptyTotals()), page: { query: { ...query, page }, items, total, offset, pageCount }, history: whole.history };
       },
     };
   }
@@ -312,32 +413,16 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
       const listed = unitKeysOf(listedRows);
       const index = fleetIndexOf(siteRows);
       const listPage = async () => {
-        // Each site's object filters and sorts its matching units and answers with the page (and,
-        // without a search, whose matching list is the whole fleet, the fleet's totals); the
-        // page's rows follow from D1. A page past the end asks again for the last page.
-        const ask = (page: number) =>
-          readSortedPage(env, listed, {
-            sort: liveSortOf(query.sort),
-            descending: query.sort.startsWith('-'),
-            status: query.status === '' ? null : query.status,
-            offset: (page - 1) * FLEET_PAGE_SIZE,
-            limit: FLEET_PAGE_SIZE,
-            totals: query.q === '',
-          });
-        const [firstTry, searchedTotals] = await Promise.all([ask(query.page), query.q === '' ? null : readLiveTotals(env, index.units)]);
+        // Without a search the matching list is the whole fleet: its objects answer the fleet's totals too.
+        const ask = sortedFrom(env, listed, query.q === '');
+        const [firstTry, searchedTotals] = await Promise.all([ask(query.page), query.q === '' ? null : fleetSummary(env, index)]);
         const pageCount = pageCountOf(firstTry.matched);
         const page = Math.min(query.page, pageCount);
         const sorted = page === query.page ? firstTry : await ask(page);
-        const totals = searchedTotals ?? firstTry.totals ?? emptyTotals();
-        // The page's rows (still only the customer's: the ids came from the same scope).
-        const rows = sorted.ids.length > 0 ? await fleetByIdPrepared(db, { hostId, customerId, ids: JSON.stringify(sorted.ids) }) : [];
-        const byId = new Map(rows.map((row) => [row.id, row]));
-        const items = sorted.ids.flatMap((id) => {
-          const row = byId.get(id);
-          return row ? [toFleetMiner(row, sorted.live.get(id) ?? null)] : [];
-        });
+        const summary = searchedTotals ?? summaryOf(index, firstTry.totals ?? emptyTotals());
+        const items = await rowsInOrder(sorted.ids, sorted.live);
         const offset = (page - 1) * FLEET_PAGE_SIZE;
-        return { summary: summaryOf(index, totals), page: { query: { ...query, page }, items, total: firstTry.matched, offset, pageCount } };
+        return { summary, page: { query: { ...query, page }, items, total: firstTry.matched, offset, pageCount } };
       };
       const [listedPage, points] = await Promise.all([listPage(), history(env, index, options.historySince)]);
       return { ...listedPage, history: points };

@@ -1,5 +1,7 @@
 import type { LiveKey, LiveMiner, LiveStatus } from './types';
 import type { LiveTotals } from '../live/aggregate';
+import type { UnitList } from '../live/unit-order';
+import type { HistoryPoint } from './types';
 
 /**
  * Live sorts: lists ordered by a live value (hashrate, temperature…). The order is one rule,
@@ -122,4 +124,53 @@ export function sortedPageOf(
     live: page.flatMap(({ minerId }) => liveOf(minerId) ?? []),
     totals: request.totals ? totalsOf(withState) : null,
   };
+}
+
+/**
+ * A whole fleet's live sort (a host's staff list without filters, or a customer's portal list
+ * without search or status filter), asked of one site's SiteState, which answers from its own
+ * registry (`SiteState.rankedPage`): no candidate ids cross from D1 to the Worker to the object.
+ * The same call carries the fleet's totals, a D1-ordered page's live state and the customer's
+ * chart, so a portal Equipment view is one RPC per site shard.
+ */
+export interface RankedPageRequest {
+  /**
+   * D1's newest `miners.updated_at` of the host: an object whose registry was read before it
+   * re-reads its units from D1 first, so an assignment change shows at once, never minutes later.
+   */
+  unitsVersion: number;
+  /** The portal: this customer's `assigned` units; null: every unit the site holds (staff). */
+  customerId: string | null;
+  list: UnitList;
+  /** Null: no sorted page (totals, live state, chart only). */
+  sort: LiveSortKey | null;
+  descending: boolean;
+  offset: number;
+  limit: number;
+  /** Also the live totals over the scope's units. */
+  totals: boolean;
+  /** Also the live state of these units (a page in D1's own order). */
+  liveIds?: string[];
+  /** Also the customer's chart since then (`customerHistory`; needs `customerId`). */
+  historySince?: number;
+}
+
+/** A sorted entry with its tie-break key in the list's order (`unit-order.ts`), to merge sites by. */
+export interface RankedEntry extends SortedEntry {
+  tie: (string | null)[];
+}
+
+export interface RankedPage {
+  /**
+   * Units of the scope with a value for the sort: the sorted list's head. Every other unit (no
+   * value, or never reported, which the object cannot know of) sorts after them, so a page within
+   * the head is exact, and a page reaching past it is the Worker's to read the old way.
+   */
+  valued: number;
+  /** [offset, offset + limit) of the head, sorted. */
+  entries: RankedEntry[];
+  /** Live state of the entries and of `liveIds`. */
+  live: LiveMiner[];
+  totals: LiveTotals | null;
+  history: HistoryPoint[] | null;
 }

@@ -91,11 +91,14 @@ describe('the portal’s fleet pages make the same number of D1 round trips what
       ['/equipment/live', 1],
       ['/equipment?q=hall+a', 1],
       ['/equipment/live?q=0001', 1],
-      // a status filter or live sort: that batch with the matching ids, then the page's rows.
+      // a status filter or a searched live sort: that batch with the matching ids, then the page's rows.
       ['/equipment?status=active', 2],
       ['/equipment/live?status=unknown&q=hall', 2],
-      ['/equipment?sort=-hashrate', 2],
-      ['/equipment/live?sort=status&page=2', 2],
+      ['/equipment/live?sort=-hashrate&q=hall', 2],
+      // a live sort of the whole fleet reaching past the units with a value (every page of the
+      // small fleet, whose last unit never reported; page 2 of the large one): the objects answer
+      // from their registries, then the matching ids, then the page's rows.
+      ['/equipment/live?sort=status&page=2', 3],
     ];
     for (const [path, roundTrips] of budget) {
       const small = await countFor(`${few.base}${path}`, { Cookie: few.cookie });
@@ -103,6 +106,10 @@ describe('the portal’s fleet pages make the same number of D1 round trips what
       expect(large, path || '/').toEqual(small);
       expect(large.roundTrips, path || '/').toBe(roundTrips);
     }
+    // A live sort of the whole fleet within the units with a value (page 1 of the large fleet):
+    // the objects answer the page from their own registries, no ids read: then the page's rows.
+    expect(await countFor(`${many.base}/equipment?sort=-hashrate`, { Cookie: many.cookie })).toEqual({ statements: 4, roundTrips: 2 });
+    expect(await countFor(`${few.base}/equipment?sort=-hashrate`, { Cookie: few.cookie })).toEqual({ statements: 5, roundTrips: 3 });
   });
 });
 
@@ -124,9 +131,12 @@ describe('the staff Equipment list makes the same number of D1 round trips whate
       ['/admin/equipment?sort=serial', {}, 1],
       ['/admin/equipment?sort=-power&q=hall&status=assigned', {}, 1],
       ['/admin/equipment?sort=serial', { 'HX-Request': 'true', 'HX-Target': 'equipment-results' }, 1],
-      // a live sort: that batch with the filtered ids instead of the page, then the page's rows.
+      // a live sort of the whole host: that batch with the count and the sites instead of the page
+      // (the sites' objects answer the page from their registries), then the page's rows;
       ['/admin/equipment?sort=-hashrate', {}, 2],
       ['/admin/equipment?sort=temperature&view=grid', {}, 2],
+      // a filtered live sort: that batch with the filtered ids instead of the page, then the page's rows.
+      ['/admin/equipment?sort=-hashrate&status=assigned', {}, 2],
     ];
     for (const [path, headers, roundTrips] of budget) {
       const small = await countFor(path, { Cookie: few.owner.cookie, ...headers });
