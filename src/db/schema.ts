@@ -12,31 +12,31 @@ import { sql } from 'drizzle-orm';
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { STAFF_ROLES, type StaffRole } from '../auth/roles';
 
-const createdAt = () => integer('created_at').notNull();
-const updatedAt = () => integer('updated_at').notNull();
+const createdAt = () => integer().notNull();
+const updatedAt = () => integer().notNull();
 
 export const hosts = sqliteTable(
   'hosts',
   {
-    id: text('id').primaryKey(),
-    name: text('name').notNull(),
-    mainSlug: text('main_slug').notNull(),
-    defaultCurrency: text('default_currency').notNull().default('USD'),
-    timezone: text('timezone').notNull().default('UTC'),
+    id: text().primaryKey(),
+    name: text().notNull(),
+    mainSlug: text().notNull(),
+    defaultCurrency: text().notNull().default('USD'),
+    timezone: text().notNull().default('UTC'),
     /** The slug in the branded portal URL (/host/<host_slug>); the main slug still resolves. */
-    hostSlug: text('host_slug'),
+    hostSlug: text(),
     /** R2 key of the square portal logo; null = no logo (the name is shown instead). */
-    brandLogoKey: text('brand_logo_key'),
-    brandSlogan: text('brand_slogan'),
+    brandLogoKey: text(),
+    brandSlogan: text(),
     /** #rrggbb */
-    brandPrimaryColor: text('brand_primary_color'),
-    brandAccentColor: text('brand_accent_color'),
+    brandPrimaryColor: text(),
+    brandAccentColor: text(),
     /** Closed by its owner (src/team/close.ts): every door shuts at once; data goes at deleteAfter. */
-    closedAt: integer('closed_at'),
-    deleteAfter: integer('delete_after'),
+    closedAt: integer(),
+    deleteAfter: integer(),
     /** Two-factor sign-in required of every staff member / every portal account (src/security/two-factor.ts). */
-    requireStaffTwoFactor: integer('require_staff_two_factor', { mode: 'boolean' }).notNull().default(false),
-    requirePortalTwoFactor: integer('require_portal_two_factor', { mode: 'boolean' }).notNull().default(false),
+    requireStaffTwoFactor: integer({ mode: 'boolean' }).notNull().default(false),
+    requirePortalTwoFactor: integer({ mode: 'boolean' }).notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -48,19 +48,19 @@ export const DOMAIN_STATUSES = ['pending', 'active', 'failed'] as const;
 export const customDomains = sqliteTable(
   'custom_domains',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    hostname: text('hostname').notNull(),
-    status: text('status', { enum: DOMAIN_STATUSES }).notNull().default('pending'),
+    hostname: text().notNull(),
+    status: text({ enum: DOMAIN_STATUSES }).notNull().default('pending'),
     /** The Cloudflare for SaaS custom hostname id, when verified through that API. */
-    cloudflareId: text('cloudflare_id'),
+    cloudflareId: text(),
     /** What the host must do (DNS records), or why verification failed. */
-    detail: text('detail'),
-    verifiedAt: integer('verified_at'),
+    detail: text(),
+    verifiedAt: integer(),
     /** The value `_hashyard.<hostname>` must hold as TXT before activation (migration 0014). */
-    ownershipToken: text('ownership_token'),
+    ownershipToken: text(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -70,12 +70,12 @@ export const customDomains = sqliteTable(
 export const users = sqliteTable(
   'users',
   {
-    id: text('id').primaryKey(),
-    email: text('email').notNull(),
-    name: text('name').notNull(),
-    passwordHash: text('password_hash').notNull(),
+    id: text().primaryKey(),
+    email: text().notNull(),
+    name: text().notNull(),
+    passwordHash: text().notNull(),
     /** Bumped by signing out or changing the password: every token with an older one stops working. */
-    sessionVersion: integer('session_version').notNull().default(1),
+    sessionVersion: integer().notNull().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -86,15 +86,15 @@ export { STAFF_ROLES, type StaffRole };
 export const hostUsers = sqliteTable(
   'host_users',
   {
-    hostId: text('host_id')
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    userId: text('user_id')
+    userId: text()
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
-    role: text('role', { enum: STAFF_ROLES }).notNull(),
+    role: text({ enum: STAFF_ROLES }).notNull(),
     /** JSON array of the site ids this member may see; null = every site (src/team/scope.ts). */
-    siteIds: text('site_ids'),
+    siteIds: text(),
     createdAt: createdAt(),
   },
 );
@@ -102,56 +102,56 @@ export const hostUsers = sqliteTable(
 export const apiKeys = sqliteTable(
   'api_keys',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    name: text('name').notNull(),
+    name: text().notNull(),
     /** The first characters of the key, shown in lists so people can tell keys apart. */
-    prefix: text('prefix').notNull(),
+    prefix: text().notNull(),
     /** SHA-256 of the whole key, hex. The key itself is shown once and never stored. */
-    keyHash: text('key_hash').notNull(),
-    createdBy: text('created_by'),
+    keyHash: text().notNull(),
+    createdBy: text(),
     createdAt: createdAt(),
-    lastUsedAt: integer('last_used_at'),
-    revokedAt: integer('revoked_at'),
+    lastUsedAt: integer(),
+    revokedAt: integer(),
     /** JSON array of API_KEY_SCOPES the key holds beyond the ordinary API (src/auth/api-keys.ts). */
-    scopes: text('scopes').notNull().default('[]'),
+    scopes: text().notNull().default('[]'),
   },
 );
 
 export const customers = sqliteTable(
   'customers',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    name: text('name').notNull(),
+    name: text().notNull(),
     /** lower(name): the sort and keyset-pagination key, so "apple" sorts before "Zeta". */
-    sortName: text('sort_name').notNull(),
-    companyName: text('company_name'),
-    contactEmail: text('contact_email').notNull(),
+    sortName: text().notNull(),
+    companyName: text(),
+    contactEmail: text().notNull(),
     /** Null means invoices go to contact_email. */
-    billingEmail: text('billing_email'),
-    phone: text('phone'),
+    billingEmail: text(),
+    phone: text(),
     /** ISO 4217; null means the host's default currency. */
-    billingCurrency: text('billing_currency'),
+    billingCurrency: text(),
     /** Internal: never shown to the customer. */
-    notes: text('notes'),
-    active: integer('active', { mode: 'boolean' }).notNull().default(true),
-    portalAccess: integer('portal_access', { mode: 'boolean' }).notNull().default(true),
-    teamName: text('team_name'),
+    notes: text(),
+    active: integer({ mode: 'boolean' }).notNull().default(true),
+    portalAccess: integer({ mode: 'boolean' }).notNull().default(true),
+    teamName: text(),
     /** Billing: tax (Settings → Billing) is not charged to this customer. */
-    taxExempt: integer('tax_exempt', { mode: 'boolean' }).notNull().default(false),
+    taxExempt: integer({ mode: 'boolean' }).notNull().default(false),
     /** Pool guard: email and a portal alert when any of the customer's units changes pool (their opt-in). */
-    poolChangeNotice: integer('pool_change_notice', { mode: 'boolean' }).notNull().default(false),
+    poolChangeNotice: integer({ mode: 'boolean' }).notNull().default(false),
     /**
      * What the list's search looks in, lowercased and joined by a unit separator (so a match
      * cannot span two fields). Virtual, and indexed with host_id: a search reads the index alone
      * instead of every row of the host (src/customers/service.ts, customerFilters).
      */
-    searchText: text('search_text').generatedAlwaysAs(
+    searchText: text().generatedAlwaysAs(
       sql`sort_name || char(31) || lower(coalesce(company_name, '')) || char(31) || lower(contact_email) || char(31) || lower(coalesce(billing_email, ''))`,
       { mode: 'virtual' },
     ),
@@ -169,20 +169,20 @@ export const CUSTOMER_USER_ROLES = ['owner', 'member'] as const;
 export const customerUsers = sqliteTable(
   'customer_users',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    customerId: text('customer_id')
+    customerId: text()
       .notNull()
       .references(() => customers.id, { onDelete: 'cascade' }),
-    email: text('email').notNull(),
-    name: text('name').notNull(),
-    passwordHash: text('password_hash').notNull(),
-    role: text('role', { enum: CUSTOMER_USER_ROLES }).notNull(),
+    email: text().notNull(),
+    name: text().notNull(),
+    passwordHash: text().notNull(),
+    role: text({ enum: CUSTOMER_USER_ROLES }).notNull(),
     /** Bumped on removal or password reset: sessions carrying an older version stop working. */
-    sessionVersion: integer('session_version').notNull().default(1),
-    removedAt: integer('removed_at'),
+    sessionVersion: integer().notNull().default(1),
+    removedAt: integer(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -192,25 +192,25 @@ export const customerUsers = sqliteTable(
 export const invites = sqliteTable(
   'invites',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    customerId: text('customer_id')
+    customerId: text()
       .notNull()
       .references(() => customers.id, { onDelete: 'cascade' }),
-    email: text('email').notNull(),
-    role: text('role', { enum: CUSTOMER_USER_ROLES }).notNull(),
+    email: text().notNull(),
+    role: text({ enum: CUSTOMER_USER_ROLES }).notNull(),
     /** SHA-256 of the token in the emailed link. */
-    tokenHash: text('token_hash').notNull(),
-    invitedByKind: text('invited_by_kind', { enum: ['staff', 'customer'] }).notNull(),
-    invitedById: text('invited_by_id').notNull(),
-    invitedByLabel: text('invited_by_label').notNull(),
-    expiresAt: integer('expires_at').notNull(),
-    acceptedAt: integer('accepted_at'),
-    revokedAt: integer('revoked_at'),
-    lastSentAt: integer('last_sent_at').notNull(),
-    sendCount: integer('send_count').notNull().default(1),
+    tokenHash: text().notNull(),
+    invitedByKind: text({ enum: ['staff', 'customer'] }).notNull(),
+    invitedById: text().notNull(),
+    invitedByLabel: text().notNull(),
+    expiresAt: integer().notNull(),
+    acceptedAt: integer(),
+    revokedAt: integer(),
+    lastSentAt: integer().notNull(),
+    sendCount: integer().notNull().default(1),
     createdAt: createdAt(),
   },
 );
@@ -219,16 +219,16 @@ export const invites = sqliteTable(
 export const passwordResets = sqliteTable(
   'password_resets',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    customerUserId: text('customer_user_id')
+    customerUserId: text()
       .notNull()
       .references(() => customerUsers.id, { onDelete: 'cascade' }),
-    tokenHash: text('token_hash').notNull(),
-    expiresAt: integer('expires_at').notNull(),
-    usedAt: integer('used_at'),
+    tokenHash: text().notNull(),
+    expiresAt: integer().notNull(),
+    usedAt: integer(),
     createdAt: createdAt(),
   },
 );
@@ -242,23 +242,23 @@ export const EMAIL_STATUSES = ['queued', 'sending', 'sent', 'failed'] as const;
 export const emailOutbox = sqliteTable(
   'email_outbox',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id').references(() => hosts.id, { onDelete: 'cascade' }),
-    toEmail: text('to_email').notNull(),
+    id: text().primaryKey(),
+    hostId: text().references(() => hosts.id, { onDelete: 'cascade' }),
+    toEmail: text().notNull(),
     /** Which template renders it (src/email/templates). */
-    template: text('template').notNull(),
+    template: text().notNull(),
     /** JSON data for the template. */
-    payload: text('payload').notNull(),
-    subject: text('subject').notNull(),
-    status: text('status', { enum: EMAIL_STATUSES }).notNull().default('queued'),
-    attempts: integer('attempts').notNull().default(0),
-    lastError: text('last_error'),
+    payload: text().notNull(),
+    subject: text().notNull(),
+    status: text({ enum: EMAIL_STATUSES }).notNull().default('queued'),
+    attempts: integer().notNull().default(0),
+    lastError: text(),
     /** Which transport delivered it: `mailchannels` or `local`. */
-    transport: text('transport'),
+    transport: text(),
     /** The rendered message as delivered (kept for the development mailbox and support). */
-    renderedHtml: text('rendered_html'),
-    renderedText: text('rendered_text'),
-    sentAt: integer('sent_at'),
+    renderedHtml: text(),
+    renderedText: text(),
+    sentAt: integer(),
     createdAt: createdAt(),
   },
 );
@@ -270,23 +270,23 @@ export const emailOutbox = sqliteTable(
 export const defaultCases = sqliteTable(
   'default_cases',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    customerId: text('customer_id')
+    customerId: text()
       .notNull()
       .references(() => customers.id, { onDelete: 'cascade' }),
-    reason: text('reason').notNull(),
-    openedAt: integer('opened_at').notNull(),
-    closedAt: integer('closed_at'),
+    reason: text().notNull(),
+    openedAt: integer().notNull(),
+    closedAt: integer(),
     /** The overdue invoice that opened it automatically (null when opened by hand). */
-    invoiceId: text('invoice_id'),
-    openedBy: text('opened_by'),
-    closedBy: text('closed_by'),
-    closeReason: text('close_reason'),
+    invoiceId: text(),
+    openedBy: text(),
+    closedBy: text(),
+    closeReason: text(),
     /** When the last weekly "credit posted" email went out. */
-    creditNoticeAt: integer('credit_notice_at'),
+    creditNoticeAt: integer(),
   },
 );
 
@@ -294,52 +294,52 @@ export const defaultCases = sqliteTable(
 export const poolRedirects = sqliteTable(
   'pool_redirects',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    customerId: text('customer_id')
+    customerId: text()
       .notNull()
       .references(() => customers.id, { onDelete: 'cascade' }),
-    defaultCaseId: text('default_case_id').references(() => defaultCases.id),
-    poolUrl: text('pool_url').notNull(),
+    defaultCaseId: text().references(() => defaultCases.id),
+    poolUrl: text().notNull(),
     /** The worker name rule with {account} filled in; {serial}, {mac}, {unit} are per unit. */
-    poolUser: text('pool_user').notNull(),
-    startedAt: integer('started_at').notNull(),
-    endedAt: integer('ended_at'),
-    poolPassword: text('pool_password').notNull().default('x'),
+    poolUser: text().notNull(),
+    startedAt: integer().notNull(),
+    endedAt: integer(),
+    poolPassword: text().notNull().default('x'),
     /** The holding pools after pool_url, in priority order, as at the start (migrations/0019). */
-    backupPools: text('backup_pools', { mode: 'json' }).$type<{ url: string; user: string }[]>().notNull().default([]),
+    backupPools: text({ mode: 'json' }).$type<{ url: string; user: string }[]>().notNull().default([]),
     /** all: every unit of the customer (later ones join); count/percent: a fixed share. */
-    scope: text('scope', { enum: ['all', 'count', 'percent'] }).notNull().default('all'),
-    scopeValue: integer('scope_value'),
-    startedBy: text('started_by'),
-    endedBy: text('ended_by'),
+    scope: text({ enum: ['all', 'count', 'percent'] }).notNull().default('all'),
+    scopeValue: integer(),
+    startedBy: text(),
+    endedBy: text(),
   },
 );
 
 export const sites = sqliteTable(
   'sites',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    name: text('name').notNull(),
-    city: text('city'),
-    region: text('region'),
-    country: text('country'),
-    timezone: text('timezone').notNull().default('UTC'),
-    capacityKw: integer('capacity_kw'),
+    name: text().notNull(),
+    city: text(),
+    region: text(),
+    country: text(),
+    timezone: text().notNull().default('UTC'),
+    capacityKw: integer(),
     /** Micro-units of the host currency per kWh; null = host default. */
-    energyCostMicrosPerKwh: integer('energy_cost_micros_per_kwh'),
+    energyCostMicrosPerKwh: integer(),
     /** Most staged units the site may hold; null = twice its units, at least 5,000 (migration 0014). */
-    stagedCap: integer('staged_cap'),
+    stagedCap: integer(),
     /** When telemetry last had units refused for the staging cap, and how many (the site page warns). */
-    stagingRefusedAt: integer('staging_refused_at'),
-    stagingRefusedCount: integer('staging_refused_count'),
+    stagingRefusedAt: integer(),
+    stagingRefusedCount: integer(),
     /** SiteState objects serving the site's live state (migration 0021, src/live/shard.ts); only grows. */
-    liveShards: integer('live_shards').notNull().default(1),
+    liveShards: integer().notNull().default(1),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -351,15 +351,15 @@ export const MINER_STATUSES = ['staged', 'unassigned', 'assigned', 'retired'] as
 export const networkSegments = sqliteTable(
   'network_segments',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    siteId: text('site_id')
+    siteId: text()
       .notNull()
       .references(() => sites.id, { onDelete: 'cascade' }),
-    cidr: text('cidr').notNull(),
-    label: text('label'),
+    cidr: text().notNull(),
+    label: text(),
     createdAt: createdAt(),
   },
 );
@@ -371,29 +371,29 @@ export const networkSegments = sqliteTable(
 export const agents = sqliteTable(
   'agents',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    siteId: text('site_id')
+    siteId: text()
       .notNull()
       .references(() => sites.id, { onDelete: 'cascade' }),
-    name: text('name').notNull(),
+    name: text().notNull(),
     /** SHA-256 of the 12-character code; null once used. */
-    codeHash: text('code_hash'),
-    codeExpiresAt: integer('code_expires_at'),
+    codeHash: text(),
+    codeExpiresAt: integer(),
     /** The code's first 4 symbols, kept plain to find the code being tried (migration 0014). */
-    codeSelector: text('code_selector'),
+    codeSelector: text(),
     /** Wrong secrets tried against this code; it expires at AGENT_CODE_MAX_FAILURES. */
-    codeFailures: integer('code_failures').notNull().default(0),
+    codeFailures: integer().notNull().default(0),
     /** SHA-256 of the bearer token; null until registered. */
-    tokenHash: text('token_hash'),
-    registeredAt: integer('registered_at'),
-    revokedAt: integer('revoked_at'),
-    lastSeenAt: integer('last_seen_at'),
-    version: text('version'),
-    hostname: text('hostname'),
-    createdBy: text('created_by'),
+    tokenHash: text(),
+    registeredAt: integer(),
+    revokedAt: integer(),
+    lastSeenAt: integer(),
+    version: text(),
+    hostname: text(),
+    createdBy: text(),
     createdAt: createdAt(),
   },
 );
@@ -401,28 +401,28 @@ export const agents = sqliteTable(
 export const miners = sqliteTable(
   'miners',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    siteId: text('site_id').references(() => sites.id),
+    siteId: text().references(() => sites.id),
     /** One customer at most: a single column, so the database itself enforces it. */
-    customerId: text('customer_id').references(() => customers.id),
-    serial: text('serial'),
+    customerId: text().references(() => customers.id),
+    serial: text(),
     /** Lowercase, colon-separated. The agent identifies miners by MAC, serial as a fallback. */
-    mac: text('mac'),
-    ip: text('ip'),
-    vendor: text('vendor'),
-    model: text('model'),
-    firmware: text('firmware'),
+    mac: text(),
+    ip: text(),
+    vendor: text(),
+    model: text(),
+    firmware: text(),
     /** Nominal hashrate in milli-TH/s (integer), nominal power in W. */
-    nominalHashrateMths: integer('nominal_hashrate_mths'),
-    nominalPowerW: integer('nominal_power_w'),
-    rackLocation: text('rack_location'),
-    status: text('status', { enum: MINER_STATUSES }).notNull().default('staged'),
+    nominalHashrateMths: integer(),
+    nominalPowerW: integer(),
+    rackLocation: text(),
+    status: text({ enum: MINER_STATUSES }).notNull().default('staged'),
     /** The customer's own pool, restored when a default pool redirect ends. */
-    ownerPoolUrl: text('owner_pool_url'),
-    ownerPoolUser: text('owner_pool_user'),
+    ownerPoolUrl: text(),
+    ownerPoolUser: text(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -441,36 +441,36 @@ export const ENERGY_SOURCES = ['miner', 'pdu', 'spec', 'interpolated', 'unknown'
 export const usageHourly = sqliteTable(
   'usage_hourly',
   {
-    minerId: text('miner_id').notNull(),
-    hourStart: integer('hour_start').notNull(),
-    hostId: text('host_id')
+    minerId: text().notNull(),
+    hourStart: integer().notNull(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    siteId: text('site_id').notNull(),
+    siteId: text().notNull(),
     /** Who the miner belonged to during that hour (for billing). */
-    customerId: text('customer_id'),
+    customerId: text(),
     /** Null when unknown (online with neither measured nor nominal power): never a silent 0. */
-    energyWh: integer('energy_wh'),
-    energySource: text('energy_source', { enum: ENERGY_SOURCES }).notNull(),
+    energyWh: integer(),
+    energySource: text({ enum: ENERGY_SOURCES }).notNull(),
     /** Average hashrate while online, milli-TH/s. */
-    avgHashrateMths: integer('avg_hashrate_mths').notNull(),
-    onlineSeconds: integer('online_seconds').notNull(),
-    samples: integer('samples').notNull(),
+    avgHashrateMths: integer().notNull(),
+    onlineSeconds: integer().notNull(),
+    samples: integer().notNull(),
   },
 );
 
 /** Host-level alert rules; a host without a row uses the defaults in src/telemetry/alerts.ts. */
 export const alertRules = sqliteTable('alert_rules', {
-  hostId: text('host_id')
+  hostId: text()
     .primaryKey()
     .references(() => hosts.id, { onDelete: 'cascade' }),
-  offlineMinutes: integer('offline_minutes').notNull(),
-  lowHashratePct: integer('low_hashrate_pct').notNull(),
-  lowHashrateMinutes: integer('low_hashrate_minutes').notNull(),
-  overTempC: integer('over_temp_c').notNull(),
-  overTempMinutes: integer('over_temp_minutes').notNull(),
-  cooldownMinutes: integer('cooldown_minutes').notNull(),
-  emailCustomer: integer('email_customer', { mode: 'boolean' }).notNull(),
+  offlineMinutes: integer().notNull(),
+  lowHashratePct: integer().notNull(),
+  lowHashrateMinutes: integer().notNull(),
+  overTempC: integer().notNull(),
+  overTempMinutes: integer().notNull(),
+  cooldownMinutes: integer().notNull(),
+  emailCustomer: integer({ mode: 'boolean' }).notNull(),
   updatedAt: updatedAt(),
 });
 
@@ -482,21 +482,21 @@ export const ALERT_KINDS = ['offline', 'low_hashrate', 'over_temp', 'pool_mismat
 export const alerts = sqliteTable(
   'alerts',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    siteId: text('site_id').notNull(),
-    minerId: text('miner_id').notNull(),
-    customerId: text('customer_id'),
-    kind: text('kind', { enum: ALERT_KINDS }).notNull(),
+    siteId: text().notNull(),
+    minerId: text().notNull(),
+    customerId: text(),
+    kind: text({ enum: ALERT_KINDS }).notNull(),
     /** What crossed the rule, e.g. {"temp_c": 92, "limit_c": 85}. */
-    detail: text('detail'),
-    openedAt: integer('opened_at').notNull(),
-    closedAt: integer('closed_at'),
-    emailedAt: integer('emailed_at'),
+    detail: text(),
+    openedAt: integer().notNull(),
+    closedAt: integer(),
+    emailedAt: integer(),
     /** The maintenance window (announcement id) that covered the unit when it opened: recorded, never emailed. */
-    suppressedBy: text('suppressed_by'),
+    suppressedBy: text(),
   },
 );
 
@@ -519,46 +519,46 @@ export const KWH_SOURCES = ['metered', 'spec', 'hashrate'] as const;
 export const contracts = sqliteTable(
   'contracts',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    customerId: text('customer_id')
+    customerId: text()
       .notNull()
       .references(() => customers.id, { onDelete: 'cascade' }),
-    kind: text('kind', { enum: CONTRACT_KINDS }).notNull(),
-    status: text('status', { enum: CONTRACT_STATUSES }).notNull().default('draft'),
-    name: text('name').notNull(),
+    kind: text({ enum: CONTRACT_KINDS }).notNull(),
+    status: text({ enum: CONTRACT_STATUSES }).notNull().default('draft'),
+    name: text().notNull(),
     /** ISO 4217: the customer's billing currency when the contract was made. */
-    currency: text('currency').notNull(),
+    currency: text().notNull(),
     /** Calendar dates in the host's time zone, ISO `YYYY-MM-DD`; end_date is the last day covered. */
-    startDate: text('start_date').notNull(),
-    termMonths: integer('term_months').notNull(),
-    endDate: text('end_date').notNull(),
-    autoRenew: integer('auto_renew', { mode: 'boolean' }).notNull().default(false),
-    renewalNoticeDays: integer('renewal_notice_days').notNull().default(30),
+    startDate: text().notNull(),
+    termMonths: integer().notNull(),
+    endDate: text().notNull(),
+    autoRenew: integer({ mode: 'boolean' }).notNull().default(false),
+    renewalNoticeDays: integer().notNull().default(30),
     /** Hosted only. */
-    pricing: text('pricing', { enum: HOSTED_PRICING }),
+    pricing: text({ enum: HOSTED_PRICING }),
     /** Hosted per kWh only. */
-    kwhSource: text('kwh_source', { enum: KWH_SOURCES }),
+    kwhSource: text({ enum: KWH_SOURCES }),
     /** Micro-units of the contract currency per kWh; null = the unit's site rate, else the host default. */
-    energyRateMicrosPerKwh: integer('energy_rate_micros_per_kwh'),
+    energyRateMicrosPerKwh: integer(),
     /** Hashrate-derived kWh: milli-J/TH (21.5 J/TH = 21500). */
-    efficiencyMjPerTh: integer('efficiency_mj_per_th'),
+    efficiencyMjPerTh: integer(),
     /** Minor units per unit per month (hosted fixed, lease), or per month in all (O&M). */
-    monthlyFeeMinor: integer('monthly_fee_minor'),
+    monthlyFeeMinor: integer(),
     /** Infinity: milli-TH/s bought, and micro-units per TH/s per day. */
-    infinityMths: integer('infinity_mths'),
-    priceMicrosPerThDay: integer('price_micros_per_th_day'),
-    setupFeeMinor: integer('setup_fee_minor').notNull().default(0),
-    depositMinor: integer('deposit_minor').notNull().default(0),
+    infinityMths: integer(),
+    priceMicrosPerThDay: integer(),
+    setupFeeMinor: integer().notNull().default(0),
+    depositMinor: integer().notNull().default(0),
     /** Lease: manual extensions so far (at most 3). */
-    extensions: integer('extensions').notNull().default(0),
-    notes: text('notes'),
-    activatedAt: integer('activated_at'),
+    extensions: integer().notNull().default(0),
+    notes: text(),
+    activatedAt: integer(),
     /** Terminated or expired: when, and why (a termination's reason is typed by staff). */
-    endedAt: integer('ended_at'),
-    endReason: text('end_reason'),
+    endedAt: integer(),
+    endReason: text(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -571,17 +571,17 @@ export const contracts = sqliteTable(
 export const contractMiners = sqliteTable(
   'contract_miners',
   {
-    contractId: text('contract_id')
+    contractId: text()
       .notNull()
       .references(() => contracts.id, { onDelete: 'cascade' }),
-    minerId: text('miner_id')
+    minerId: text()
       .notNull()
       .references(() => miners.id, { onDelete: 'cascade' }),
-    hostId: text('host_id')
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    active: integer('active', { mode: 'boolean' }).notNull().default(false),
-    addedAt: integer('added_at').notNull(),
+    active: integer({ mode: 'boolean' }).notNull().default(false),
+    addedAt: integer().notNull(),
   },
 );
 
@@ -589,13 +589,13 @@ export const contractMiners = sqliteTable(
 export const contractSites = sqliteTable(
   'contract_sites',
   {
-    contractId: text('contract_id')
+    contractId: text()
       .notNull()
       .references(() => contracts.id, { onDelete: 'cascade' }),
-    siteId: text('site_id')
+    siteId: text()
       .notNull()
       .references(() => sites.id, { onDelete: 'cascade' }),
-    hostId: text('host_id')
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
   },
@@ -606,27 +606,27 @@ export const ACTOR_KINDS = ['staff', 'api_key', 'customer', 'system'] as const;
 export const activityLog = sqliteTable(
   'activity_log',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    customerId: text('customer_id'),
-    actorKind: text('actor_kind', { enum: ACTOR_KINDS }).notNull(),
-    actorId: text('actor_id'),
+    customerId: text(),
+    actorKind: text({ enum: ACTOR_KINDS }).notNull(),
+    actorId: text(),
     /** Who, as shown then (a later rename does not rewrite history). */
-    actorLabel: text('actor_label').notNull(),
-    action: text('action').notNull(),
+    actorLabel: text().notNull(),
+    action: text().notNull(),
     /** JSON: { field: [old, new] } for changes, or a small detail object. */
-    changes: text('changes'),
+    changes: text(),
     createdAt: createdAt(),
   },
 );
 
 /** Fixed-window counters for rate limits (sign-in, sign-up). */
 export const rateLimits = sqliteTable('rate_limits', {
-  key: text('key').primaryKey(),
-  windowStart: integer('window_start').notNull(),
-  count: integer('count').notNull(),
+  key: text().primaryKey(),
+  windowStart: integer().notNull(),
+  count: integer().notNull(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -635,23 +635,23 @@ export const rateLimits = sqliteTable('rate_limits', {
 
 /** Settings → Billing. A host without a row uses the defaults in src/billing/settings.ts. */
 export const billingSettings = sqliteTable('billing_settings', {
-  hostId: text('host_id')
+  hostId: text()
     .primaryKey()
     .references(() => hosts.id, { onDelete: 'cascade' }),
   /** Micro-units of the host currency per kWh for sites with a blank rate; null = none set. */
-  defaultEnergyRateMicrosPerKwh: integer('default_energy_rate_micros_per_kwh'),
-  netDays: integer('net_days').notNull().default(15),
+  defaultEnergyRateMicrosPerKwh: integer(),
+  netDays: integer().notNull().default(15),
   /** 1–28: a period runs from this day of a month to the day before it in the next month. */
-  billingDay: integer('billing_day').notNull().default(1),
-  invoicePrefix: text('invoice_prefix').notNull().default('INV'),
-  taxEnabled: integer('tax_enabled', { mode: 'boolean' }).notNull().default(false),
-  taxLabel: text('tax_label'),
+  billingDay: integer().notNull().default(1),
+  invoicePrefix: text().notNull().default('INV'),
+  taxEnabled: integer({ mode: 'boolean' }).notNull().default(false),
+  taxLabel: text(),
   /** Basis points: 825 = 8.25 %. */
-  taxRateBps: integer('tax_rate_bps').notNull().default(0),
+  taxRateBps: integer().notNull().default(0),
   /** The host's postal address printed on invoices. */
-  businessAddress: text('business_address'),
-  remitTo: text('remit_to'),
-  invoiceFooter: text('invoice_footer'),
+  businessAddress: text(),
+  remitTo: text(),
+  invoiceFooter: text(),
   updatedAt: updatedAt(),
 });
 
@@ -665,44 +665,44 @@ export const INVOICE_STATUSES = ['draft', 'issued', 'partially_paid', 'paid', 'o
 export const invoices = sqliteTable(
   'invoices',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    customerId: text('customer_id')
+    customerId: text()
       .notNull()
       .references(() => customers.id, { onDelete: 'cascade' }),
     /** `YYYY-MM`: the month in which the period starts. */
-    periodKey: text('period_key').notNull(),
+    periodKey: text().notNull(),
     /** The period's first day and the day after its last, ISO dates in the host's zone. */
-    periodStart: text('period_start').notNull(),
-    periodEnd: text('period_end').notNull(),
+    periodStart: text().notNull(),
+    periodEnd: text().notNull(),
     /** The period as UTC instants (epoch ms): usage hours starting in [from, to) belong to it. */
-    periodFromMs: integer('period_from_ms').notNull(),
-    periodToMs: integer('period_to_ms').notNull(),
-    status: text('status', { enum: INVOICE_STATUSES }).notNull().default('draft'),
+    periodFromMs: integer().notNull(),
+    periodToMs: integer().notNull(),
+    status: text({ enum: INVOICE_STATUSES }).notNull().default('draft'),
     /** Generated for a customer that was not Active or was in default: issued, never emailed. */
-    held: integer('held', { mode: 'boolean' }).notNull().default(false),
-    number: text('number'),
-    numberYear: integer('number_year'),
-    numberSeq: integer('number_seq'),
-    currency: text('currency').notNull(),
-    subtotalMinor: integer('subtotal_minor').notNull().default(0),
-    taxMinor: integer('tax_minor').notNull().default(0),
+    held: integer({ mode: 'boolean' }).notNull().default(false),
+    number: text(),
+    numberYear: integer(),
+    numberSeq: integer(),
+    currency: text().notNull(),
+    subtotalMinor: integer().notNull().default(0),
+    taxMinor: integer().notNull().default(0),
     /** = the sum of the lines' amounts, exactly. */
-    totalMinor: integer('total_minor').notNull().default(0),
+    totalMinor: integer().notNull().default(0),
     /** Payments and credits allocated to it. */
-    paidMinor: integer('paid_minor').notNull().default(0),
-    issuedOn: text('issued_on'),
-    dueOn: text('due_on'),
-    issuedAt: integer('issued_at'),
-    paidAt: integer('paid_at'),
-    emailedAt: integer('emailed_at'),
-    voidedAt: integer('voided_at'),
-    voidReason: text('void_reason'),
+    paidMinor: integer().notNull().default(0),
+    issuedOn: text(),
+    dueOn: text(),
+    issuedAt: integer(),
+    paidAt: integer(),
+    emailedAt: integer(),
+    voidedAt: integer(),
+    voidReason: text(),
     /** A corrected invoice names the void one it replaces. */
-    replacesInvoiceId: text('replaces_invoice_id'),
-    generatedAt: integer('generated_at').notNull(),
+    replacesInvoiceId: text(),
+    generatedAt: integer().notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -714,29 +714,29 @@ export const INVOICE_LINE_KINDS = ['energy', 'fixed_fee', 'lease_fee', 'om_fee',
 export const invoiceLines = sqliteTable(
   'invoice_lines',
   {
-    id: text('id').primaryKey(),
-    invoiceId: text('invoice_id')
+    id: text().primaryKey(),
+    invoiceId: text()
       .notNull()
       .references(() => invoices.id, { onDelete: 'cascade' }),
-    hostId: text('host_id')
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    contractId: text('contract_id'),
-    position: integer('position').notNull(),
-    kind: text('kind', { enum: INVOICE_LINE_KINDS }).notNull(),
-    description: text('description').notNull(),
+    contractId: text(),
+    position: integer().notNull(),
+    kind: text({ enum: INVOICE_LINE_KINDS }).notNull(),
+    description: text().notNull(),
     /** Energy lines: Wh billed, the kWh source, and the rate. */
-    energyWh: integer('energy_wh'),
-    kwhSource: text('kwh_source', { enum: KWH_SOURCES }),
-    rateMicros: integer('rate_micros'),
-    unitCount: integer('unit_count'),
+    energyWh: integer(),
+    kwhSource: text({ enum: KWH_SOURCES }),
+    rateMicros: integer(),
+    unitCount: integer(),
     /** What was multiplied, as shown ("12 units x 30/31 months"); exact inputs are in `detail`. */
-    quantityText: text('quantity_text'),
-    amountMinor: integer('amount_minor').notNull(),
+    quantityText: text(),
+    amountMinor: integer().notNull(),
     /** Whether tax applies to this line. */
-    taxable: integer('taxable', { mode: 'boolean' }).notNull().default(true),
+    taxable: integer({ mode: 'boolean' }).notNull().default(true),
     /** JSON: exact inputs (unit parameters, seal ids) so the line can be reproduced. */
-    detail: text('detail'),
+    detail: text(),
   },
 );
 
@@ -745,21 +745,21 @@ export const PAYMENT_METHODS = ['ach', 'wire', 'card', 'crypto', 'check', 'other
 export const payments = sqliteTable(
   'payments',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    customerId: text('customer_id')
+    customerId: text()
       .notNull()
       .references(() => customers.id, { onDelete: 'cascade' }),
-    method: text('method', { enum: PAYMENT_METHODS }).notNull(),
+    method: text({ enum: PAYMENT_METHODS }).notNull(),
     /** Bank reference, card receipt, or the crypto transaction id. */
-    reference: text('reference'),
-    receivedOn: text('received_on').notNull(),
-    amountMinor: integer('amount_minor').notNull(),
-    currency: text('currency').notNull(),
-    notes: text('notes'),
-    createdBy: text('created_by'),
+    reference: text(),
+    receivedOn: text().notNull(),
+    amountMinor: integer().notNull(),
+    currency: text().notNull(),
+    notes: text(),
+    createdBy: text(),
     createdAt: createdAt(),
   },
 );
@@ -770,22 +770,22 @@ export const CREDIT_KINDS = ['overpayment', 'manual', 'adjustment', 'hashrate'] 
 export const credits = sqliteTable(
   'credits',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    customerId: text('customer_id')
+    customerId: text()
       .notNull()
       .references(() => customers.id, { onDelete: 'cascade' }),
-    kind: text('kind', { enum: CREDIT_KINDS }).notNull(),
-    amountMinor: integer('amount_minor').notNull(),
-    remainingMinor: integer('remaining_minor').notNull(),
-    currency: text('currency').notNull(),
-    reason: text('reason').notNull(),
-    paymentId: text('payment_id'),
+    kind: text({ enum: CREDIT_KINDS }).notNull(),
+    amountMinor: integer().notNull(),
+    remainingMinor: integer().notNull(),
+    currency: text().notNull(),
+    reason: text().notNull(),
+    paymentId: text(),
     /** JSON evidence (hashrate credits: unit, hours, TH/s, hashprice). */
-    detail: text('detail'),
-    createdBy: text('created_by'),
+    detail: text(),
+    createdBy: text(),
     createdAt: createdAt(),
   },
 );
@@ -794,16 +794,16 @@ export const credits = sqliteTable(
 export const paymentAllocations = sqliteTable(
   'payment_allocations',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    invoiceId: text('invoice_id')
+    invoiceId: text()
       .notNull()
       .references(() => invoices.id, { onDelete: 'cascade' }),
-    paymentId: text('payment_id').references(() => payments.id, { onDelete: 'cascade' }),
-    creditId: text('credit_id').references(() => credits.id, { onDelete: 'cascade' }),
-    amountMinor: integer('amount_minor').notNull(),
+    paymentId: text().references(() => payments.id, { onDelete: 'cascade' }),
+    creditId: text().references(() => credits.id, { onDelete: 'cascade' }),
+    amountMinor: integer().notNull(),
     createdAt: createdAt(),
   },
 );
@@ -815,13 +815,13 @@ export const paymentAllocations = sqliteTable(
 export const usageSealDays = sqliteTable(
   'usage_seal_days',
   {
-    siteId: text('site_id').notNull(),
+    siteId: text().notNull(),
     /** UTC day, `YYYY-MM-DD`. */
-    day: text('day').notNull(),
-    hostId: text('host_id')
+    day: text().notNull(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    sealedAt: integer('sealed_at').notNull(),
+    sealedAt: integer().notNull(),
   },
 );
 
@@ -834,17 +834,17 @@ export const usageSealDays = sqliteTable(
 export const usageSeals = sqliteTable(
   'usage_seals',
   {
-    siteId: text('site_id').notNull(),
-    customerKey: text('customer_key').notNull(),
-    day: text('day').notNull(),
-    hostId: text('host_id')
+    siteId: text().notNull(),
+    customerKey: text().notNull(),
+    day: text().notNull(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    rowCount: integer('row_count').notNull(),
-    energyWh: integer('energy_wh').notNull(),
-    hash: text('hash').notNull(),
-    prevHash: text('prev_hash').notNull(),
-    sealedAt: integer('sealed_at').notNull(),
+    rowCount: integer().notNull(),
+    energyWh: integer().notNull(),
+    hash: text().notNull(),
+    prevHash: text().notNull(),
+    sealedAt: integer().notNull(),
   },
 );
 
@@ -855,19 +855,19 @@ export const usageSeals = sqliteTable(
 export const usageAdjustments = sqliteTable(
   'usage_adjustments',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id').notNull(),
-    siteId: text('site_id').notNull(),
-    minerId: text('miner_id').notNull(),
-    hourStart: integer('hour_start').notNull(),
-    customerId: text('customer_id'),
-    oldEnergyWh: integer('old_energy_wh').notNull(),
-    newEnergyWh: integer('new_energy_wh').notNull(),
-    deltaWh: integer('delta_wh').notNull(),
-    energySource: text('energy_source').notNull(),
-    detectedAt: integer('detected_at').notNull(),
+    id: text().primaryKey(),
+    hostId: text().notNull(),
+    siteId: text().notNull(),
+    minerId: text().notNull(),
+    hourStart: integer().notNull(),
+    customerId: text(),
+    oldEnergyWh: integer().notNull(),
+    newEnergyWh: integer().notNull(),
+    deltaWh: integer().notNull(),
+    energySource: text().notNull(),
+    detectedAt: integer().notNull(),
     /** The invoice that billed it; null until then. */
-    invoiceId: text('invoice_id'),
+    invoiceId: text(),
   },
 );
 
@@ -878,27 +878,27 @@ export const HASHPRICE_SOURCES = ['manual', 'csv', 'url'] as const;
 
 /** Settings → Default and holding pool. A host without a row never opens a default by itself. */
 export const defaultSettings = sqliteTable('default_settings', {
-  hostId: text('host_id')
+  hostId: text()
     .primaryKey()
     .references(() => hosts.id, { onDelete: 'cascade' }),
-  holdingPoolUrl: text('holding_pool_url'),
-  holdingAccount: text('holding_account'),
+  holdingPoolUrl: text(),
+  holdingAccount: text(),
   /** Backup holding pools (2nd, 3rd in priority); an account left blank is the first pool's. */
-  holdingPool2Url: text('holding_pool2_url'),
-  holdingAccount2: text('holding_account2'),
-  holdingPool3Url: text('holding_pool3_url'),
-  holdingAccount3: text('holding_account3'),
-  workerRule: text('worker_rule').notNull().default('{account}.{serial}'),
-  poolPassword: text('pool_password').notNull().default('x'),
+  holdingPool2Url: text(),
+  holdingAccount2: text(),
+  holdingPool3Url: text(),
+  holdingAccount3: text(),
+  workerRule: text().notNull().default('{account}.{serial}'),
+  poolPassword: text().notNull().default('x'),
   /** Days past the due date before an overdue invoice opens a default; null = by hand only. */
-  graceDays: integer('grace_days'),
+  graceDays: integer(),
   /** Days after opening before the redirect starts by itself; null = by hand only. */
-  autoRedirectDays: integer('auto_redirect_days'),
-  confirmMinutes: integer('confirm_minutes').notNull().default(30),
-  payDown: integer('pay_down', { mode: 'boolean' }).notNull().default(false),
-  hashpriceSource: text('hashprice_source', { enum: HASHPRICE_SOURCES }).notNull().default('manual'),
-  hashpriceUrl: text('hashprice_url'),
-  noticeEmails: integer('notice_emails', { mode: 'boolean' }).notNull().default(true),
+  autoRedirectDays: integer(),
+  confirmMinutes: integer().notNull().default(30),
+  payDown: integer({ mode: 'boolean' }).notNull().default(false),
+  hashpriceSource: text({ enum: HASHPRICE_SOURCES }).notNull().default('manual'),
+  hashpriceUrl: text(),
+  noticeEmails: integer({ mode: 'boolean' }).notNull().default(true),
   updatedAt: updatedAt(),
 });
 
@@ -906,12 +906,12 @@ export const defaultSettings = sqliteTable('default_settings', {
 export const hashpriceDays = sqliteTable(
   'hashprice_days',
   {
-    hostId: text('host_id')
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    day: text('day').notNull(),
-    priceMicros: integer('price_micros').notNull(),
-    source: text('source', { enum: HASHPRICE_SOURCES }).notNull(),
+    day: text().notNull(),
+    priceMicros: integer().notNull(),
+    source: text({ enum: HASHPRICE_SOURCES }).notNull(),
     createdAt: createdAt(),
   },
 );
@@ -923,34 +923,34 @@ export const REDIRECT_UNIT_STATUSES = ['pending', 'confirmed', 'failed'] as cons
 export const poolRedirectUnits = sqliteTable(
   'pool_redirect_units',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    redirectId: text('redirect_id')
+    redirectId: text()
       .notNull()
       .references(() => poolRedirects.id, { onDelete: 'cascade' }),
-    customerId: text('customer_id').notNull(),
-    minerId: text('miner_id').notNull(),
-    siteId: text('site_id').notNull(),
-    previousPoolUrl: text('previous_pool_url'),
-    previousPoolUser: text('previous_pool_user'),
-    targetPoolUrl: text('target_pool_url').notNull(),
-    targetPoolUser: text('target_pool_user').notNull(),
+    customerId: text().notNull(),
+    minerId: text().notNull(),
+    siteId: text().notNull(),
+    previousPoolUrl: text(),
+    previousPoolUser: text(),
+    targetPoolUrl: text().notNull(),
+    targetPoolUser: text().notNull(),
     /** The backup holding pools with this unit's worker name, in priority order (migrations/0019). */
-    targetBackupPools: text('target_backup_pools', { mode: 'json' }).$type<{ url: string; user: string }[]>().notNull().default([]),
-    phase: text('phase', { enum: REDIRECT_UNIT_PHASES }).notNull().default('redirect'),
-    status: text('status', { enum: REDIRECT_UNIT_STATUSES }).notNull().default('pending'),
+    targetBackupPools: text({ mode: 'json' }).$type<{ url: string; user: string }[]>().notNull().default([]),
+    phase: text({ enum: REDIRECT_UNIT_PHASES }).notNull().default('redirect'),
+    status: text({ enum: REDIRECT_UNIT_STATUSES }).notNull().default('pending'),
     /** unreachable | refused | timeout | no_previous_pool */
-    failure: text('failure'),
-    failureMessage: text('failure_message'),
-    attempts: integer('attempts').notNull().default(1),
+    failure: text(),
+    failureMessage: text(),
+    attempts: integer().notNull().default(1),
     /** When the current phase was asked for (the confirmation clock starts here). */
-    requestedAt: integer('requested_at').notNull(),
-    confirmedAt: integer('confirmed_at'),
+    requestedAt: integer().notNull(),
+    confirmedAt: integer(),
     /** When the unit was confirmed on the holding pool (kept through the restore: credit evidence). */
-    redirectedAt: integer('redirected_at'),
-    joinedAt: integer('joined_at').notNull(),
+    redirectedAt: integer(),
+    joinedAt: integer().notNull(),
   },
 );
 
@@ -958,13 +958,13 @@ export const poolRedirectUnits = sqliteTable(
 export const hashrateCreditDays = sqliteTable(
   'hashrate_credit_days',
   {
-    defaultCaseId: text('default_case_id').notNull(),
-    day: text('day').notNull(),
-    hostId: text('host_id')
+    defaultCaseId: text().notNull(),
+    day: text().notNull(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    creditId: text('credit_id'),
-    amountMinor: integer('amount_minor').notNull(),
+    creditId: text(),
+    amountMinor: integer().notNull(),
     createdAt: createdAt(),
   },
 );
@@ -981,32 +981,32 @@ export const ANNOUNCEMENT_STATUSES = ['scheduled', 'sending', 'sent', 'cancelled
 export const announcements = sqliteTable(
   'announcements',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    kind: text('kind', { enum: ANNOUNCEMENT_KINDS }).notNull().default('announcement'),
-    subject: text('subject').notNull(),
-    body: text('body').notNull(),
-    format: text('format', { enum: ANNOUNCEMENT_FORMATS }).notNull().default('plain'),
+    kind: text({ enum: ANNOUNCEMENT_KINDS }).notNull().default('announcement'),
+    subject: text().notNull(),
+    body: text().notNull(),
+    format: text({ enum: ANNOUNCEMENT_FORMATS }).notNull().default('plain'),
     /** JSON: the target as chosen (src/notify/schema.ts, AnnouncementTarget). */
-    target: text('target').notNull(),
-    status: text('status', { enum: ANNOUNCEMENT_STATUSES }).notNull().default('scheduled'),
+    target: text().notNull(),
+    status: text({ enum: ANNOUNCEMENT_STATUSES }).notNull().default('scheduled'),
     /** When the (first) email goes out: now, the chosen time, or a maintenance window's notice time. */
-    sendAt: integer('send_at').notNull(),
+    sendAt: integer().notNull(),
     /** The sender that fixed the recipients (a guarded UPDATE in one batch with their insert). */
-    claimId: text('claim_id'),
-    startedAt: integer('started_at'),
-    recipientCount: integer('recipient_count').notNull().default(0),
+    claimId: text(),
+    startedAt: integer(),
+    recipientCount: integer().notNull().default(0),
     /** The platform origin the announcement was created on: portal links in its emails. */
-    origin: text('origin'),
+    origin: text(),
     /** Maintenance windows only. */
-    siteId: text('site_id'),
-    startsAt: integer('starts_at'),
-    endsAt: integer('ends_at'),
-    noticeMinutes: integer('notice_minutes'),
-    endedNoticeAt: integer('ended_notice_at'),
-    createdByLabel: text('created_by_label').notNull(),
+    siteId: text(),
+    startsAt: integer(),
+    endsAt: integer(),
+    noticeMinutes: integer(),
+    endedNoticeAt: integer(),
+    createdByLabel: text().notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -1016,29 +1016,29 @@ export const announcements = sqliteTable(
 export const announcementRecipients = sqliteTable(
   'announcement_recipients',
   {
-    announcementId: text('announcement_id')
+    announcementId: text()
       .notNull()
       .references(() => announcements.id, { onDelete: 'cascade' }),
-    seq: integer('seq').notNull(),
-    hostId: text('host_id').notNull(),
-    customerId: text('customer_id').notNull(),
-    email: text('email').notNull(),
-    name: text('name').notNull().default(''),
+    seq: integer().notNull(),
+    hostId: text().notNull(),
+    customerId: text().notNull(),
+    email: text().notNull(),
+    name: text().notNull().default(''),
     /** The id its email_outbox row gets (chosen up front, so a redelivered chunk inserts nothing twice). */
-    outboxId: text('outbox_id').notNull(),
+    outboxId: text().notNull(),
     /** Maintenance windows: the "maintenance finished" email's outbox id. */
-    endedOutboxId: text('ended_outbox_id').notNull(),
+    endedOutboxId: text().notNull(),
   },
 );
 
 export const announcementDismissals = sqliteTable(
   'announcement_dismissals',
   {
-    announcementId: text('announcement_id')
+    announcementId: text()
       .notNull()
       .references(() => announcements.id, { onDelete: 'cascade' }),
-    customerUserId: text('customer_user_id').notNull(),
-    dismissedAt: integer('dismissed_at').notNull(),
+    customerUserId: text().notNull(),
+    dismissedAt: integer().notNull(),
   },
 );
 
@@ -1046,14 +1046,14 @@ export const announcementDismissals = sqliteTable(
 export const maintenanceUnits = sqliteTable(
   'maintenance_units',
   {
-    announcementId: text('announcement_id')
+    announcementId: text()
       .notNull()
       .references(() => announcements.id, { onDelete: 'cascade' }),
-    minerId: text('miner_id').notNull(),
-    hostId: text('host_id').notNull(),
-    customerId: text('customer_id'),
-    startsAt: integer('starts_at').notNull(),
-    endsAt: integer('ends_at').notNull(),
+    minerId: text().notNull(),
+    hostId: text().notNull(),
+    customerId: text(),
+    startsAt: integer().notNull(),
+    endsAt: integer().notNull(),
   },
 );
 
@@ -1068,29 +1068,29 @@ export const TICKET_AUTHOR_KINDS = ['customer', 'staff', 'api_key', 'system'] as
 export const supportTickets = sqliteTable(
   'support_tickets',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    customerId: text('customer_id')
+    customerId: text()
       .notNull()
       .references(() => customers.id, { onDelete: 'cascade' }),
-    number: integer('number').notNull(),
-    subject: text('subject').notNull(),
-    category: text('category', { enum: TICKET_CATEGORIES }).notNull(),
-    status: text('status', { enum: TICKET_STATUSES }).notNull().default('open'),
-    assigneeUserId: text('assignee_user_id').references(() => users.id, { onDelete: 'set null' }),
-    openedByKind: text('opened_by_kind', { enum: TICKET_AUTHOR_KINDS }).notNull(),
-    openedByLabel: text('opened_by_label').notNull(),
+    number: integer().notNull(),
+    subject: text().notNull(),
+    category: text({ enum: TICKET_CATEGORIES }).notNull(),
+    status: text({ enum: TICKET_STATUSES }).notNull().default('open'),
+    assigneeUserId: text().references(() => users.id, { onDelete: 'set null' }),
+    openedByKind: text({ enum: TICKET_AUTHOR_KINDS }).notNull(),
+    openedByLabel: text().notNull(),
     /** "Question this line": the invoice line disputed, and the credit that settled it. */
-    invoiceId: text('invoice_id'),
-    invoiceLineId: text('invoice_line_id'),
-    creditId: text('credit_id'),
-    lastMessageAt: integer('last_message_at').notNull(),
+    invoiceId: text(),
+    invoiceLineId: text(),
+    creditId: text(),
+    lastMessageAt: integer().notNull(),
     /** Since when the customer has waited for staff (their newest unanswered message); null = not waiting. */
-    waitingSince: integer('waiting_since'),
-    resolvedAt: integer('resolved_at'),
-    closedAt: integer('closed_at'),
+    waitingSince: integer(),
+    resolvedAt: integer(),
+    closedAt: integer(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -1099,13 +1099,13 @@ export const supportTickets = sqliteTable(
 export const supportTicketUnits = sqliteTable(
   'support_ticket_units',
   {
-    ticketId: text('ticket_id')
+    ticketId: text()
       .notNull()
       .references(() => supportTickets.id, { onDelete: 'cascade' }),
-    minerId: text('miner_id')
+    minerId: text()
       .notNull()
       .references(() => miners.id, { onDelete: 'cascade' }),
-    hostId: text('host_id')
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
   },
@@ -1115,18 +1115,18 @@ export const supportTicketUnits = sqliteTable(
 export const supportMessages = sqliteTable(
   'support_messages',
   {
-    id: text('id').primaryKey(),
-    ticketId: text('ticket_id')
+    id: text().primaryKey(),
+    ticketId: text()
       .notNull()
       .references(() => supportTickets.id, { onDelete: 'cascade' }),
-    hostId: text('host_id')
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    authorKind: text('author_kind', { enum: TICKET_AUTHOR_KINDS }).notNull(),
-    authorId: text('author_id'),
-    authorLabel: text('author_label').notNull(),
-    internal: integer('internal', { mode: 'boolean' }).notNull().default(false),
-    body: text('body').notNull(),
+    authorKind: text({ enum: TICKET_AUTHOR_KINDS }).notNull(),
+    authorId: text(),
+    authorLabel: text().notNull(),
+    internal: integer({ mode: 'boolean' }).notNull().default(false),
+    body: text().notNull(),
     createdAt: createdAt(),
   },
 );
@@ -1135,30 +1135,30 @@ export const supportMessages = sqliteTable(
 export const supportAttachments = sqliteTable(
   'support_attachments',
   {
-    id: text('id').primaryKey(),
-    ticketId: text('ticket_id')
+    id: text().primaryKey(),
+    ticketId: text()
       .notNull()
       .references(() => supportTickets.id, { onDelete: 'cascade' }),
-    messageId: text('message_id')
+    messageId: text()
       .notNull()
       .references(() => supportMessages.id, { onDelete: 'cascade' }),
-    hostId: text('host_id')
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    r2Key: text('r2_key').notNull(),
-    filename: text('filename').notNull(),
-    contentType: text('content_type').notNull(),
-    sizeBytes: integer('size_bytes').notNull(),
+    r2Key: text().notNull(),
+    filename: text().notNull(),
+    contentType: text().notNull(),
+    sizeBytes: integer().notNull(),
     createdAt: createdAt(),
   },
 );
 
 /** Where new tickets and customer replies are emailed when a ticket has no assignee. */
 export const supportSettings = sqliteTable('support_settings', {
-  hostId: text('host_id')
+  hostId: text()
     .primaryKey()
     .references(() => hosts.id, { onDelete: 'cascade' }),
-  supportEmail: text('support_email'),
+  supportEmail: text(),
   updatedAt: updatedAt(),
 });
 
@@ -1172,15 +1172,15 @@ export const LEGAL_FORMATS = ['markdown', 'pdf'] as const;
 export const legalDocuments = sqliteTable(
   'legal_documents',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    title: text('title').notNull(),
+    title: text().notNull(),
     /** 'all' customers, 'none' (published, not required), or customers with a contract of that kind. */
-    requiredFor: text('required_for', { enum: LEGAL_AUDIENCES }).notNull().default('all'),
-    currentVersionId: text('current_version_id'),
-    archivedAt: integer('archived_at'),
+    requiredFor: text({ enum: LEGAL_AUDIENCES }).notNull().default('all'),
+    currentVersionId: text(),
+    archivedAt: integer(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -1190,24 +1190,24 @@ export const legalDocuments = sqliteTable(
 export const legalDocumentVersions = sqliteTable(
   'legal_document_versions',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    documentId: text('document_id')
+    documentId: text()
       .notNull()
       .references(() => legalDocuments.id, { onDelete: 'cascade' }),
-    version: integer('version').notNull(),
-    format: text('format', { enum: LEGAL_FORMATS }).notNull(),
-    body: text('body'),
-    fileKey: text('file_key'),
-    fileName: text('file_name'),
-    sizeBytes: integer('size_bytes').notNull(),
+    version: integer().notNull(),
+    format: text({ enum: LEGAL_FORMATS }).notNull(),
+    body: text(),
+    fileKey: text(),
+    fileName: text(),
+    sizeBytes: integer().notNull(),
     /** SHA-256 (hex) of the exact UTF-8 text or PDF bytes. */
-    sha256: text('sha256').notNull(),
-    changeNote: text('change_note'),
-    publishedByLabel: text('published_by_label').notNull(),
-    publishedAt: integer('published_at').notNull(),
+    sha256: text().notNull(),
+    changeNote: text(),
+    publishedByLabel: text().notNull(),
+    publishedAt: integer().notNull(),
   },
 );
 
@@ -1215,26 +1215,26 @@ export const legalDocumentVersions = sqliteTable(
 export const legalAcceptances = sqliteTable(
   'legal_acceptances',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    customerId: text('customer_id')
+    customerId: text()
       .notNull()
       .references(() => customers.id, { onDelete: 'cascade' }),
-    documentId: text('document_id')
+    documentId: text()
       .notNull()
       .references(() => legalDocuments.id, { onDelete: 'cascade' }),
-    versionId: text('version_id')
+    versionId: text()
       .notNull()
       .references(() => legalDocumentVersions.id, { onDelete: 'cascade' }),
-    version: integer('version').notNull(),
-    sha256: text('sha256').notNull(),
-    customerUserId: text('customer_user_id').notNull(),
-    acceptedByName: text('accepted_by_name').notNull(),
-    acceptedByEmail: text('accepted_by_email').notNull(),
-    ip: text('ip'),
-    acceptedAt: integer('accepted_at').notNull(),
+    version: integer().notNull(),
+    sha256: text().notNull(),
+    customerUserId: text().notNull(),
+    acceptedByName: text().notNull(),
+    acceptedByEmail: text().notNull(),
+    ip: text(),
+    acceptedAt: integer().notNull(),
   },
 );
 
@@ -1244,45 +1244,45 @@ export const QUOTE_STATUSES = ['draft', 'sent', 'viewed', 'accepted', 'declined'
 export const quotes = sqliteTable(
   'quotes',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    number: integer('number').notNull(),
-    status: text('status', { enum: QUOTE_STATUSES }).notNull().default('draft'),
-    prospectName: text('prospect_name').notNull(),
-    prospectCompany: text('prospect_company'),
-    prospectEmail: text('prospect_email').notNull(),
-    prospectPhone: text('prospect_phone'),
-    kind: text('kind', { enum: CONTRACT_KINDS }).notNull(),
-    currency: text('currency').notNull(),
-    pricing: text('pricing', { enum: HOSTED_PRICING }),
-    energyRateMicrosPerKwh: integer('energy_rate_micros_per_kwh'),
-    monthlyFeeMinor: integer('monthly_fee_minor'),
-    priceMicrosPerThDay: integer('price_micros_per_th_day'),
-    termMonths: integer('term_months').notNull(),
-    setupFeeMinor: integer('setup_fee_minor').notNull().default(0),
-    depositMinor: integer('deposit_minor').notNull().default(0),
+    number: integer().notNull(),
+    status: text({ enum: QUOTE_STATUSES }).notNull().default('draft'),
+    prospectName: text().notNull(),
+    prospectCompany: text(),
+    prospectEmail: text().notNull(),
+    prospectPhone: text(),
+    kind: text({ enum: CONTRACT_KINDS }).notNull(),
+    currency: text().notNull(),
+    pricing: text({ enum: HOSTED_PRICING }),
+    energyRateMicrosPerKwh: integer(),
+    monthlyFeeMinor: integer(),
+    priceMicrosPerThDay: integer(),
+    termMonths: integer().notNull(),
+    setupFeeMinor: integer().notNull().default(0),
+    depositMinor: integer().notNull().default(0),
     /** YYYY-MM-DD, the last day it can be accepted (host timezone). */
-    validUntil: text('valid_until').notNull(),
-    notes: text('notes'),
-    monthlyEstimateMinor: integer('monthly_estimate_minor').notNull(),
+    validUntil: text().notNull(),
+    notes: text(),
+    monthlyEstimateMinor: integer().notNull(),
     /** SHA-256 of the emailed link's token; null until sent. */
-    tokenHash: text('token_hash'),
-    sentAt: integer('sent_at'),
-    viewedAt: integer('viewed_at'),
-    acceptedAt: integer('accepted_at'),
-    acceptedByName: text('accepted_by_name'),
-    acceptedByTitle: text('accepted_by_title'),
-    acceptedIp: text('accepted_ip'),
+    tokenHash: text(),
+    sentAt: integer(),
+    viewedAt: integer(),
+    acceptedAt: integer(),
+    acceptedByName: text(),
+    acceptedByTitle: text(),
+    acceptedIp: text(),
     /** JSON: the agreement versions (id, version, sha256) the signer ticked. */
-    acceptedAgreements: text('accepted_agreements'),
-    declinedAt: integer('declined_at'),
-    declineReason: text('decline_reason'),
-    customerId: text('customer_id'),
-    contractId: text('contract_id'),
-    createdByLabel: text('created_by_label').notNull(),
-    createdByEmail: text('created_by_email').notNull(),
+    acceptedAgreements: text(),
+    declinedAt: integer(),
+    declineReason: text(),
+    customerId: text(),
+    contractId: text(),
+    createdByLabel: text().notNull(),
+    createdByEmail: text().notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -1291,22 +1291,22 @@ export const quotes = sqliteTable(
 export const quoteLines = sqliteTable(
   'quote_lines',
   {
-    id: text('id').primaryKey(),
-    quoteId: text('quote_id')
+    id: text().primaryKey(),
+    quoteId: text()
       .notNull()
       .references(() => quotes.id, { onDelete: 'cascade' }),
-    hostId: text('host_id')
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    position: integer('position').notNull(),
+    position: integer().notNull(),
     /** Model (hosted/lease), a label (infinity) or the sites (O&M). */
-    description: text('description').notNull(),
+    description: text().notNull(),
     /** Units, or sites for O&M; 1 for an Infinity line. */
-    units: integer('units').notNull(),
+    units: integer().notNull(),
     /** Nominal hashrate per unit in milli-TH/s (for Infinity: the line's TH/s). */
-    nominalMths: integer('nominal_mths'),
-    powerW: integer('power_w'),
-    monthlyMinor: integer('monthly_minor').notNull(),
+    nominalMths: integer(),
+    powerW: integer(),
+    monthlyMinor: integer().notNull(),
   },
 );
 
@@ -1317,23 +1317,23 @@ export const quoteLines = sqliteTable(
 export const staffInvites = sqliteTable(
   'staff_invites',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    email: text('email').notNull(),
-    role: text('role', { enum: STAFF_ROLES }).notNull(),
+    email: text().notNull(),
+    role: text({ enum: STAFF_ROLES }).notNull(),
     /** JSON array of site ids the member will be limited to; null = every site. */
-    siteIds: text('site_ids'),
-    tokenHash: text('token_hash').notNull(),
-    invitedById: text('invited_by_id').notNull(),
-    invitedByLabel: text('invited_by_label').notNull(),
-    expiresAt: integer('expires_at').notNull(),
-    acceptedAt: integer('accepted_at'),
-    acceptedBy: text('accepted_by'),
-    revokedAt: integer('revoked_at'),
-    lastSentAt: integer('last_sent_at').notNull(),
-    sendCount: integer('send_count').notNull().default(1),
+    siteIds: text(),
+    tokenHash: text().notNull(),
+    invitedById: text().notNull(),
+    invitedByLabel: text().notNull(),
+    expiresAt: integer().notNull(),
+    acceptedAt: integer(),
+    acceptedBy: text(),
+    revokedAt: integer(),
+    lastSentAt: integer().notNull(),
+    sendCount: integer().notNull().default(1),
     createdAt: createdAt(),
   },
 );
@@ -1342,16 +1342,16 @@ export const staffInvites = sqliteTable(
 export const ownershipTransfers = sqliteTable(
   'ownership_transfers',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    fromUserId: text('from_user_id').notNull(),
-    toUserId: text('to_user_id').notNull(),
-    tokenHash: text('token_hash').notNull(),
-    expiresAt: integer('expires_at').notNull(),
-    acceptedAt: integer('accepted_at'),
-    cancelledAt: integer('cancelled_at'),
+    fromUserId: text().notNull(),
+    toUserId: text().notNull(),
+    tokenHash: text().notNull(),
+    expiresAt: integer().notNull(),
+    acceptedAt: integer(),
+    cancelledAt: integer(),
     createdAt: createdAt(),
   },
 );
@@ -1362,22 +1362,22 @@ export const HOST_EXPORT_STATUSES = ['queued', 'running', 'ready', 'failed', 'ex
 export const hostExports = sqliteTable(
   'host_exports',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    requestedById: text('requested_by_id').notNull(),
-    requestedByEmail: text('requested_by_email').notNull(),
-    status: text('status', { enum: HOST_EXPORT_STATUSES }).notNull().default('queued'),
+    requestedById: text().notNull(),
+    requestedByEmail: text().notNull(),
+    status: text({ enum: HOST_EXPORT_STATUSES }).notNull().default('queued'),
     /** 0–100, the share of tables written. */
-    progress: integer('progress').notNull().default(0),
-    objectKey: text('object_key'),
-    sizeBytes: integer('size_bytes'),
-    rowCount: integer('row_count'),
-    error: text('error'),
+    progress: integer().notNull().default(0),
+    objectKey: text(),
+    sizeBytes: integer(),
+    rowCount: integer(),
+    error: text(),
     /** JSON: the build's resumable state (src/team/export.ts, migration 0016); null when done. */
-    state: text('state'),
-    expiresAt: integer('expires_at').notNull(),
+    state: text(),
+    expiresAt: integer().notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -1389,15 +1389,15 @@ export const hostExports = sqliteTable(
 export const hostModels = sqliteTable(
   'host_models',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    name: text('name').notNull(),
+    name: text().notNull(),
     /** normaliseModel(name): what a reported model string is compared with. */
-    matchKey: text('match_key').notNull(),
-    nominalHashrateMths: integer('nominal_hashrate_mths').notNull(),
-    nominalPowerW: integer('nominal_power_w').notNull(),
+    matchKey: text().notNull(),
+    nominalHashrateMths: integer().notNull(),
+    nominalPowerW: integer().notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -1410,24 +1410,24 @@ export const hostModels = sqliteTable(
 export const signIns = sqliteTable(
   'sign_ins',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    accountKind: text('account_kind', { enum: ['staff', 'customer'] }).notNull(),
-    accountId: text('account_id').notNull(),
-    ip: text('ip'),
-    country: text('country'),
-    userAgent: text('user_agent'),
+    accountKind: text({ enum: ['staff', 'customer'] }).notNull(),
+    accountId: text().notNull(),
+    ip: text(),
+    country: text(),
+    userAgent: text(),
     createdAt: createdAt(),
   },
 );
 
 /** Failed sign-ins per account key (see src/security/sign-in-delay.ts); deleted on success. */
 export const signInFailures = sqliteTable('sign_in_failures', {
-  key: text('key').primaryKey(),
-  failures: integer('failures').notNull(),
-  lastFailureAt: integer('last_failure_at').notNull(),
+  key: text().primaryKey(),
+  failures: integer().notNull(),
+  lastFailureAt: integer().notNull(),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -1437,16 +1437,16 @@ export const signInFailures = sqliteTable('sign_in_failures', {
 export const twoFactor = sqliteTable(
   'two_factor',
   {
-    id: text('id').primaryKey(),
-    accountKind: text('account_kind', { enum: ['staff', 'customer'] }).notNull(),
-    accountId: text('account_id').notNull(),
+    id: text().primaryKey(),
+    accountKind: text({ enum: ['staff', 'customer'] }).notNull(),
+    accountId: text().notNull(),
     /** The portal account's host; null for staff (one person across hosts). */
-    hostId: text('host_id').references(() => hosts.id, { onDelete: 'cascade' }),
+    hostId: text().references(() => hosts.id, { onDelete: 'cascade' }),
     /** Base32 TOTP key. */
-    secret: text('secret').notNull(),
-    enabledAt: integer('enabled_at'),
+    secret: text().notNull(),
+    enabledAt: integer(),
     /** The time step of the last accepted code: that code and any older one are refused. */
-    lastUsedStep: integer('last_used_step'),
+    lastUsedStep: integer(),
     createdAt: createdAt(),
   },
 );
@@ -1454,12 +1454,12 @@ export const twoFactor = sqliteTable(
 export const twoFactorRecoveryCodes = sqliteTable(
   'two_factor_recovery_codes',
   {
-    id: text('id').primaryKey(),
-    twoFactorId: text('two_factor_id')
+    id: text().primaryKey(),
+    twoFactorId: text()
       .notNull()
       .references(() => twoFactor.id, { onDelete: 'cascade' }),
-    codeHash: text('code_hash').notNull(),
-    usedAt: integer('used_at'),
+    codeHash: text().notNull(),
+    usedAt: integer(),
   },
 );
 
@@ -1473,19 +1473,19 @@ export const SNMP_VERSIONS = ['2c', '3'] as const;
 export const pdus = sqliteTable(
   'pdus',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    siteId: text('site_id')
+    siteId: text()
       .notNull()
       .references(() => sites.id, { onDelete: 'cascade' }),
-    name: text('name').notNull(),
-    address: text('address').notNull(),
-    port: integer('port').notNull().default(161),
-    family: text('family', { enum: PDU_FAMILIES }).notNull(),
-    snmpVersion: text('snmp_version', { enum: SNMP_VERSIONS }).notNull(),
-    credentials: text('credentials').notNull(),
+    name: text().notNull(),
+    address: text().notNull(),
+    port: integer().notNull().default(161),
+    family: text({ enum: PDU_FAMILIES }).notNull(),
+    snmpVersion: text({ enum: SNMP_VERSIONS }).notNull(),
+    credentials: text().notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -1495,14 +1495,14 @@ export const pdus = sqliteTable(
 export const pduOutlets = sqliteTable(
   'pdu_outlets',
   {
-    pduId: text('pdu_id')
+    pduId: text()
       .notNull()
       .references(() => pdus.id, { onDelete: 'cascade' }),
-    outlet: text('outlet').notNull(),
-    hostId: text('host_id')
+    outlet: text().notNull(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    minerId: text('miner_id')
+    minerId: text()
       .notNull()
       .references(() => miners.id, { onDelete: 'cascade' }),
     createdAt: createdAt(),
@@ -1516,22 +1516,22 @@ export const pduOutlets = sqliteTable(
 export const invoiceUnitFees = sqliteTable(
   'invoice_unit_fees',
   {
-    id: text('id').primaryKey(),
-    hostId: text('host_id')
+    id: text().primaryKey(),
+    hostId: text()
       .notNull()
       .references(() => hosts.id, { onDelete: 'cascade' }),
-    customerId: text('customer_id')
+    customerId: text()
       .notNull()
       .references(() => customers.id, { onDelete: 'cascade' }),
-    periodKey: text('period_key').notNull(),
-    minerId: text('miner_id')
+    periodKey: text().notNull(),
+    minerId: text()
       .notNull()
       .references(() => miners.id, { onDelete: 'cascade' }),
-    currency: text('currency').notNull(),
-    amountMinor: integer('amount_minor').notNull(),
-    note: text('note'),
+    currency: text().notNull(),
+    amountMinor: integer().notNull(),
+    note: text(),
     /** Who set it, as the activity log names them. */
-    setBy: text('set_by').notNull(),
+    setBy: text().notNull(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

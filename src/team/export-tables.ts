@@ -5,6 +5,8 @@
  * the README (exportReadme) is generated from the same list.
  */
 import { getTableColumns, getTableName } from 'drizzle-orm';
+import { CasingCache } from 'drizzle-orm/casing';
+import { DB_CASING } from '../db/client';
 import type { SQLiteTable } from 'drizzle-orm/sqlite-core';
 import {
   activityLog,
@@ -48,8 +50,9 @@ export interface ExportFile {
 const isSecretOrDerived = (name: string) => /_hash$|_selector$/.test(name) || ['session_version', 'search_text', 'code_failures'].includes(name);
 
 function tableFile(file: string, table: SQLiteTable, about: string): ExportFile {
+  const casing = new CasingCache(DB_CASING);
   const columns = Object.values(getTableColumns(table))
-    .map((column) => column.name)
+    .map((column) => casing.getColumnCasing(column))
     .filter((name) => !isSecretOrDerived(name));
   return { file, about, columns, from: `"${getTableName(table)}" AS t`, select: columns.map((name) => `t."${name}"`) };
 }
