@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { setCookie } from 'hono/cookie';
+import { setCookie } from '../lib/cookie';
 import { DEVICE_COOKIE, DEVICE_COOKIE_TTL_SECONDS, signDeviceCookie } from '../security/sign-in-delay';
 
 /** After a successful sign-in: this browser is a known device for the account from now on. */

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { getCookie } from 'hono/cookie';
+import { getCookie } from '../lib/cookie';
 import { createMiddleware } from 'hono/factory';
 import { getCustomer } from '../customers/service';
 import { defaultBannerFor } from '../default/banner';

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, getCookie, setCookie } from '../lib/cookie';
 import { createMiddleware } from 'hono/factory';
 import type { SignedIn } from '../auth/service';
 import { loadStaffSessionWith, signStaffToken, STAFF_COOKIE, STAFF_SESSION_TTL_SECONDS } from '../auth/staff-session';

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
+import { getCookie, setCookie } from '../lib/cookie';
 import type { AppEnv } from '../env';
 import { getDb } from '../db/client';
 import {

@@ -2,7 +2,7 @@ import { h } from '#jsx';
 import { recomputeUnknownHours, unknownHoursOf } from '../equipment/power-data';
 import type { Context } from 'hono';
 import { Hono } from '../lib/hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, getCookie, setCookie } from '../lib/cookie';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
 import { assertImportable, IMPORT_TEMPLATE, importMiners, MAX_IMPORT_BYTES, minersCsv, previewImport, type ImportMode } from '../equipment/csv';

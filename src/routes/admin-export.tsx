@@ -1,7 +1,7 @@
 import { h } from '#jsx';
 import type { Context } from 'hono';
 import { Hono } from '../lib/hono';
-import { deleteCookie } from 'hono/cookie';
+import { deleteCookie } from '../lib/cookie';
 import { can, requireThat } from '../auth/permissions';
 import { STAFF_COOKIE } from '../auth/staff-session';
 import { getDb } from '../db/client';

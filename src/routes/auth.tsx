@@ -1,7 +1,7 @@
 import { h } from '#jsx';
 import type { Context } from 'hono';
 import { Hono } from '../lib/hono';
-import { deleteCookie, getCookie } from 'hono/cookie';
+import { deleteCookie, getCookie } from '../lib/cookie';
 import { signOutEverywhere } from '../auth/account';
 import { recordSignIn } from '../security/sign-ins';
 import { DEVICE_COOKIE, deviceAccounts } from '../security/sign-in-delay';

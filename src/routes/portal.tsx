@@ -1,7 +1,7 @@
 import { h } from '#jsx';
 import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from '../lib/hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, getCookie, setCookie } from '../lib/cookie';
 import { createMiddleware } from 'hono/factory';
 import { getDb } from '../db/client';
 import { defaultBannerFor } from '../default/banner';
