@@ -4,22 +4,16 @@
 // `db.query` and `drizzle(d1)` gets no schema, yet `d1/driver.js`, `sqlite-core/db.js` and
 // `sqlite-core/dialect.js` import the relational code unconditionally (esbuild cannot drop class
 // methods), and `sql/sql.js` imports `isPgEnum` from pg-core, which pulls pg-core's column classes.
-// Run by `postinstall`, so `npm ci` applies it. Each edit names the exact text it replaces in the
-// pinned version; if drizzle-orm changes, the script stops with the file and the text it could not
-// find rather than patch something else. Running it again changes nothing: a patched file
-// (marked on its first line) is skipped, so a new edit must go to a file no earlier edit touched,
-// or `npm ci` must restore the originals first.
-// Files are replaced (written beside, then renamed), never written in place: node_modules may be a
-// hard-linked copy of another checkout's, and that copy must keep its own files.
-import { readFile, rename, writeFile } from 'node:fs/promises';
+// Run by `postinstall`, so `npm ci` applies it; the rules (exact text, a marked file is skipped,
+// replaced by rename) are scripts/lib/patch-package.mjs's.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { patchPackage } from './lib/patch-package.mjs';
 
 const PINNED = '0.45.4';
 const MARK = '/* hashyard: patched by scripts/patch-drizzle.mjs */\n';
 const NO_MIGRATOR = JSON.stringify('drizzle-orm as patched by scripts/patch-drizzle.mjs has no migrator: apply migrations/ with wrangler d1 migrations apply');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const drizzle = path.join(root, 'node_modules/drizzle-orm');
 
 /** [file, [[text, replacement] | [start, end, replacement] ...]]; a range drops start up to (not including) end. */
 const EDITS = [
@@ -92,43 +86,5 @@ const EDITS = [
   ]],
 ];
 
-function apply(text, edits, file) {
-  for (const edit of edits) {
-    if (edit.length === 2) {
-      const [find, replacement] = edit;
-      const at = text.indexOf(find);
-      if (at < 0 || text.indexOf(find, at + 1) >= 0) throw new Error(`patch-drizzle: ${file}: expected exactly one ${JSON.stringify(find.slice(0, 60))}`);
-      text = text.slice(0, at) + replacement + text.slice(at + find.length);
-    } else {
-      const [start, end, replacement] = edit;
-      const from = text.indexOf(start);
-      const to = text.indexOf(end, from);
-      if (from < 0 || to < 0 || text.indexOf(start, from + 1) >= 0) throw new Error(`patch-drizzle: ${file}: expected one ${JSON.stringify(start.slice(0, 60))} before ${JSON.stringify(end.slice(0, 60))}`);
-      text = text.slice(0, from) + replacement + text.slice(to);
-    }
-  }
-  return text;
-}
-
-async function main() {
-  let version;
-  try {
-    version = JSON.parse(await readFile(path.join(drizzle, 'package.json'), 'utf8')).version;
-  } catch {
-    return; // not installed (e.g. `npm ci --omit=dev` elsewhere): nothing to patch
-  }
-  if (version !== PINNED) throw new Error(`patch-drizzle: drizzle-orm is ${version}, the edits are written for ${PINNED}; update scripts/patch-drizzle.mjs with the pin`);
-  let patched = 0;
-  for (const [file, edits] of EDITS) {
-    const full = path.join(drizzle, file);
-    const text = await readFile(full, 'utf8');
-    if (text.startsWith(MARK)) continue;
-    const temporary = `${full}.hashyard-${process.pid}`;
-    await writeFile(temporary, MARK + apply(text, edits, file));
-    await rename(temporary, full);
-    patched += 1;
-  }
-  if (patched > 0) console.log(`patch-drizzle: drizzle-orm ${version}: ${patched} file(s) patched (relational queries, pg-core, transactions, cache and tracer out of the bundle)`);
-}
-
-await main();
+const patched = await patchPackage({ root, name: 'drizzle-orm', pinned: PINNED, mark: MARK, edits: EDITS, script: 'scripts/patch-drizzle.mjs' });
+if (patched > 0) console.log(`patch-drizzle: drizzle-orm ${PINNED}: ${patched} file(s) patched (relational queries, pg-core, transactions, cache and tracer out of the bundle)`);
