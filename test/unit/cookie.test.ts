@@ -6,6 +6,8 @@ import * as ours from '../../src/lib/cookie';
 // src/lib/cookie.ts replaced hono/cookie in the Worker (bundle size); both read and write the same
 // headers for what the Worker does, so sessions issued before and after stay readable.
 const NAME = '__Host-hy_staff';
+/** workerd has Headers#getSetCookie; the pinned workers types do not declare it. */
+const setCookies = (headers: Headers) => (headers as Headers & { getSetCookie(): string[] }).getSetCookie();
 
 const COOKIE_HEADERS = [
   '',
@@ -37,7 +39,7 @@ async function writeWith(write: (c: never) => void) {
     write(c as never);
     return c.body(null, 204);
   });
-  return (await app.request('/')).headers.getSetCookie();
+  return setCookies((await app.request('/')).headers);
 }
 
 describe('src/lib/cookie.ts reads and writes as hono/cookie does', () => {
@@ -62,7 +64,7 @@ describe('src/lib/cookie.ts reads and writes as hono/cookie does', () => {
     const response = await app.request('/', { headers: { Cookie: `${NAME}=held` } });
     expect(await response.json()).toEqual({ ours: 'held' });
     const theirs = await writeWith((c) => hono.deleteCookie(c, NAME, { path: '/', secure: true }));
-    expect(response.headers.getSetCookie()).toEqual(theirs);
+    expect(setCookies(response.headers)).toEqual(theirs);
   });
 
   it('refuses a __Host- cookie without Secure and Path=/, as hono did', async () => {
@@ -70,7 +72,7 @@ describe('src/lib/cookie.ts reads and writes as hono/cookie does', () => {
       const app = new Hono().get('/', (c) => {
         try {
           ours.setCookie(c, NAME, 'x', options as never);
-          return c.json({ set: c.res.headers.getSetCookie() });
+          return c.json({ set: setCookies(c.res.headers) });
         } catch (error) {
           return c.json({ refused: String(error) });
         }
