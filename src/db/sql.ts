@@ -12,6 +12,19 @@ export const inIds = (column: SQL | AnySQLiteColumn, ids: readonly string[]): SQ
 export const inJsonIds = (column: SQL | AnySQLiteColumn, idsJson: string | SQLWrapper): SQL => sql`${column} IN (SELECT value FROM json_each(${idsJson}))`;
 
 /**
+ * Rows read by `inIds`/`inJsonIds` (in whatever order SQLite returned them) in the order of
+ * `ids`, as a live sort's page names them; an id without a row (outside the reader's scope, or
+ * gone) is left out.
+ */
+export function inIdOrder<T extends { id: string }>(ids: readonly string[], rows: readonly T[]): T[] {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return ids.flatMap((id) => {
+    const row = byId.get(id);
+    return row ? [row] : [];
+  });
+}
+
+/**
  * What a live sort sends to each site's object: a unit's id and site, the site's shard count, and,
  * where the site is sharded, the identifiers its shard is hashed from (src/live/shard.ts).
  */

@@ -7,7 +7,7 @@ import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { keysetPage } from '../lib/cursor';
 import { preparedSelect } from '../db/prepared';
-import { inIds, inJsonIds, unitKeysOf } from '../db/sql';
+import { inIdOrder, inIds, inJsonIds, unitKeysOf } from '../db/sql';
 import { activityLog, customers, miners, sites } from '../db/schema';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { decodeListCursor, encodeCursor, encodeOffsetCursor } from '../lib/cursor';
@@ -297,13 +297,9 @@ function liveSortPlan(db: Db, hostId: string, filters: SQL[], sort: LiveSort, li
   const decoded = cursorText ? decodeListCursor(cursorText, query.cursor ? 'cursor' : 'before') : null;
   const offset = decoded?.kind === 'offset' ? decoded.offset : 0;
   const request = { sort: liveSortKey(sort), descending: sort.startsWith('-'), offset, limit };
-  const pageOf = async (live: LiveSource, ids: string[], states: ReadonlyMap<string, LiveMiner>, total: number): Promise<MinerPage> => {
+  const pageOf = async (ids: string[], states: ReadonlyMap<string, LiveMiner>, total: number): Promise<MinerPage> => {
     const rows = ids.length ? await minersByIdPrepared(db, { hostId, ids: JSON.stringify(ids) }) : [];
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    const items = ids.flatMap((id) => {
-      const row = byId.get(id);
-      return row ? [{ ...row, live: states.get(id) ?? null }] : [];
-    });
+    const items = inIdOrder(ids, rows).map((row) => ({ ...row, live: states.get(row.id) ?? null }));
     return {
       items,
       total,
@@ -315,7 +311,7 @@ function liveSortPlan(db: Db, hostId: string, filters: SQL[], sort: LiveSort, li
   const candidates = async (live: LiveSource, keysRows: Awaited<ReturnType<typeof hostKeysPrepared>>) => {
     const keys = unitKeysOf(keysRows);
     const sorted = await readSortedPage(live, keys, { ...request, status: null, totals: false });
-    return pageOf(live, sorted.ids, sorted.live, keys.length);
+    return pageOf(sorted.ids, sorted.live, keys.length);
   };
   if (wholeHost !== null) {
     const fleetQuery = hostFleetPrepared(db, { hostId: wholeHost });
@@ -325,7 +321,7 @@ function liveSortPlan(db: Db, hostId: string, filters: SQL[], sort: LiveSort, li
         const fleet = (results as [Awaited<typeof fleetQuery>])[0][0]!;
         const sites = (JSON.parse(fleet.sites) as [string, number][]).map(([siteId, liveShards]) => ({ siteId, liveShards }));
         const ranked = await readRankedPage(live, sites, { ...request, unitsVersion: fleet.unitsVersion, customerId: null, list: 'serial', totals: false });
-        if (withinRanked(ranked, offset, limit, fleet.total)) return pageOf(live, ranked.ids, ranked.live, fleet.total);
+        if (withinRanked(ranked, offset, limit, fleet.total)) return pageOf(ranked.ids, ranked.live, fleet.total);
         return candidates(live, await hostKeysPrepared(db, { hostId: wholeHost }));
       },
     };

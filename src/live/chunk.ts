@@ -24,3 +24,8 @@ export const SQL_JSON_CHUNK = 1_000;
 export function execJsonRows(sql: SqlStorage, statement: string, rows: readonly unknown[]) {
   for (const part of chunk(rows, SQL_JSON_CHUNK)) sql.exec(statement, JSON.stringify(part));
 }
+
+/** A table's column names in the object's SQLite: what a `migrate` checks before adding a column to an object created earlier. */
+export function tableColumns(sql: SqlStorage, table: string): Set<string> {
+  return new Set(sql.exec<{ name: string }>('SELECT name FROM pragma_table_info(?)', table).toArray().map((row) => row.name));
+}

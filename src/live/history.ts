@@ -1,6 +1,6 @@
 import type { HistoryPoint } from '../telemetry/types';
 import { addToPoint } from './aggregate';
-import { chunk, execJsonRows, SQL_JSON_CHUNK } from './chunk';
+import { chunk, execJsonRows, SQL_JSON_CHUNK, tableColumns } from './chunk';
 import type { BucketRow } from './fold';
 import { bucketOf, HISTORY_BUCKET_MS, type MinerStates, type OpenBucket } from './miner-state';
 
@@ -74,8 +74,7 @@ export class HistoryRoom {
     // hashrate_sum / power_sum: the sum of the customer's miners' bucket means; _n: how many miners had one.
     sql.exec(`CREATE TABLE IF NOT EXISTS customer_history (customer_id TEXT NOT NULL, bucket INTEGER NOT NULL, hashrate_sum REAL NOT NULL, hashrate_n INTEGER NOT NULL,
       power_sum REAL NOT NULL, power_n INTEGER NOT NULL, temp_max REAL, PRIMARY KEY (customer_id, bucket))`);
-    const columns = new Set(sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('history')").toArray().map((c) => c.name));
-    if (!columns.has('customer_id')) {
+    if (!tableColumns(sql, 'history').has('customer_id')) {
       // An object from before per-customer aggregates: its past buckets go to the owners the
       // registry knows now (the best it knows; no assignment history is kept), summed once.
       sql.exec('ALTER TABLE history ADD COLUMN customer_id TEXT');

@@ -1,6 +1,6 @@
 import { minerKey, type TelemetryMiner } from '../telemetry/batch';
 import { matchModel, type HostModelEntry } from '../equipment/models';
-import { chunk, D1_JSON_CHUNK, execJsonRows } from './chunk';
+import { chunk, D1_JSON_CHUNK, execJsonRows, tableColumns } from './chunk';
 import type { RefusedMiner } from './contract';
 import { shardOfKey, type ShardRef } from './shard';
 import { compareTies, tieOf, type ListedUnit, type UnitList } from './unit-order';
@@ -135,7 +135,7 @@ export class MinerRegistry {
   static migrate(sql: SqlStorage) {
     sql.exec('CREATE TABLE IF NOT EXISTS registry (key TEXT PRIMARY KEY, miner_id TEXT NOT NULL, customer_id TEXT, nominal_mths INTEGER, nominal_w INTEGER)');
     // The lists' columns (Registered.order), added to objects created before them: NULL until the next refresh.
-    const columns = new Set(sql.exec<{ name: string }>('SELECT name FROM pragma_table_info(?)', 'registry').toArray().map((row) => row.name));
+    const columns = tableColumns(sql, 'registry');
     for (const [name, type] of [['status', 'TEXT'], ['sort_label', 'TEXT'], ['rack', 'TEXT'], ['serial', 'TEXT']] as const) {
       if (!columns.has(name)) sql.exec(`ALTER TABLE registry ADD COLUMN ${name} ${type}`);
     }

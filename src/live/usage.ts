@@ -1,5 +1,5 @@
 import { hourOf, roundWh } from '../telemetry/energy';
-import { chunk, D1_JSON_CHUNK, execJsonRows } from './chunk';
+import { chunk, D1_JSON_CHUNK, execJsonRows, tableColumns } from './chunk';
 import type { HourRow } from './fold';
 import type { SiteRef } from './registry';
 
@@ -23,7 +23,7 @@ export class UsageRoom {
       unknown_ms INTEGER NOT NULL DEFAULT 0, interpolated_ms INTEGER NOT NULL DEFAULT 0,
       PRIMARY KEY (miner_id, hour))`);
     // Objects created before unknown/interpolated time was tracked.
-    const columns = new Set(sql.exec<{ name: string }>('SELECT name FROM pragma_table_info(\'usage\')').toArray().map((c) => c.name));
+    const columns = tableColumns(sql, 'usage');
     if (!columns.has('unknown_ms')) sql.exec('ALTER TABLE usage ADD COLUMN unknown_ms INTEGER NOT NULL DEFAULT 0');
     if (!columns.has('interpolated_ms')) sql.exec('ALTER TABLE usage ADD COLUMN interpolated_ms INTEGER NOT NULL DEFAULT 0');
   }

@@ -2,7 +2,7 @@ import { and, asc, count, eq, or, sql, type SQL, type SQLWrapper } from 'drizzle
 import { preparedSelect } from '../db/prepared';
 import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
-import { inJsonIds, unitKeysOf } from '../db/sql';
+import { inIdOrder, inJsonIds, unitKeysOf } from '../db/sql';
 import { miners, sites } from '../db/schema';
 import { notFound } from '../lib/errors';
 import type { LiveSortKey } from './live-sort';
@@ -359,11 +359,7 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
   /** The page's rows from D1 (the customer's only, whatever ids the objects named), in the objects' order. */
   const rowsInOrder = async (ids: string[], live: ReadonlyMap<string, LiveMiner>) => {
     const rows = ids.length > 0 ? await fleetByIdPrepared(db, { hostId, customerId, ids: JSON.stringify(ids) }) : [];
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.flatMap((id) => {
-      const row = byId.get(id);
-      return row ? [toFleetMiner(row, live.get(id) ?? null)] : [];
-    });
+    return inIdOrder(ids, rows).map((row) => toFleetMiner(row, live.get(row.id) ?? null));
   };
   // Each site's object filters and sorts the matching units it is sent (in location order: ties
   // in the live value keep it) and answers with the page; a page past the end asks again for the last page.

@@ -1,7 +1,6 @@
-import type { LiveKey, LiveMiner, LiveStatus } from './types';
+import type { HistoryPoint, LiveKey, LiveMiner, LiveStatus } from './types';
 import type { LiveTotals } from '../live/aggregate';
 import type { UnitList } from '../live/unit-order';
-import type { HistoryPoint } from './types';
 
 /**
  * Live sorts: lists ordered by a live value (hashrate, temperature…). The order is one rule,
