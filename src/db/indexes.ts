@@ -9,8 +9,7 @@
  * (queries name their conflict targets; the relational query builder is patched out) and which
  * cost 1.7 KiB gzip of the bundle (bench/README.md, "The Worker bundle").
  * `test/integration/schema-indexes.test.ts` holds this list to the migrated database both ways,
- * so a migration that adds, drops or changes an index updates it here. Foreign keys stay in
- * schema.ts as `.references()`.
+ * so a migration that adds, drops or changes an index updates it here. Foreign keys: src/db/foreign-keys.ts.
  */
 
 /** Each table's indexes, as `sqlite_master` holds them (whitespace collapsed). */

@@ -1,9 +1,9 @@
 /**
  * The D1 tables and columns, as the queries see them. The database itself is made by the SQL in
  * migrations/, written by hand; src/db/indexes.ts lists its indexes and composite primary keys
- * (checked against the migrated database by test/integration/schema-indexes.test.ts), which the
- * Worker never reads, so they are not written here (1.7 KiB gzip of the bundle). Foreign keys are,
- * as `.references()`.
+ * and src/db/foreign-keys.ts its foreign keys (both checked against the migrated database by
+ * test/integration/schema-indexes.test.ts), which the Worker never reads, so they are not written
+ * here (1.9 KiB gzip of the bundle).
  *
  * Conventions (docs/ARCHITECTURE.md): ids are random UUIDs; every table a host owns carries
  * host_id; time is epoch milliseconds (integer); money is integer minor units; energy Wh; power W.
@@ -50,8 +50,7 @@ export const customDomains = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     hostname: text().notNull(),
     status: text({ enum: DOMAIN_STATUSES }).notNull().default('pending'),
     /** The Cloudflare for SaaS custom hostname id, when verified through that API. */
@@ -87,11 +86,9 @@ export const hostUsers = sqliteTable(
   'host_users',
   {
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     userId: text()
-      .notNull()
-      .references(() => users.id, { onDelete: 'cascade' }),
+      .notNull(),
     role: text({ enum: STAFF_ROLES }).notNull(),
     /** JSON array of the site ids this member may see; null = every site (src/team/scope.ts). */
     siteIds: text(),
@@ -104,8 +101,7 @@ export const apiKeys = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     name: text().notNull(),
     /** The first characters of the key, shown in lists so people can tell keys apart. */
     prefix: text().notNull(),
@@ -125,8 +121,7 @@ export const customers = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     name: text().notNull(),
     /** lower(name): the sort and keyset-pagination key, so "apple" sorts before "Zeta". */
     sortName: text().notNull(),
@@ -171,11 +166,9 @@ export const customerUsers = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     customerId: text()
-      .notNull()
-      .references(() => customers.id, { onDelete: 'cascade' }),
+      .notNull(),
     email: text().notNull(),
     name: text().notNull(),
     passwordHash: text().notNull(),
@@ -194,11 +187,9 @@ export const invites = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     customerId: text()
-      .notNull()
-      .references(() => customers.id, { onDelete: 'cascade' }),
+      .notNull(),
     email: text().notNull(),
     role: text({ enum: CUSTOMER_USER_ROLES }).notNull(),
     /** SHA-256 of the token in the emailed link. */
@@ -221,11 +212,9 @@ export const passwordResets = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     customerUserId: text()
-      .notNull()
-      .references(() => customerUsers.id, { onDelete: 'cascade' }),
+      .notNull(),
     tokenHash: text().notNull(),
     expiresAt: integer().notNull(),
     usedAt: integer(),
@@ -243,7 +232,7 @@ export const emailOutbox = sqliteTable(
   'email_outbox',
   {
     id: text().primaryKey(),
-    hostId: text().references(() => hosts.id, { onDelete: 'cascade' }),
+    hostId: text(),
     toEmail: text().notNull(),
     /** Which template renders it (src/email/templates). */
     template: text().notNull(),
@@ -272,11 +261,9 @@ export const defaultCases = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     customerId: text()
-      .notNull()
-      .references(() => customers.id, { onDelete: 'cascade' }),
+      .notNull(),
     reason: text().notNull(),
     openedAt: integer().notNull(),
     closedAt: integer(),
@@ -296,12 +283,10 @@ export const poolRedirects = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     customerId: text()
-      .notNull()
-      .references(() => customers.id, { onDelete: 'cascade' }),
-    defaultCaseId: text().references(() => defaultCases.id),
+      .notNull(),
+    defaultCaseId: text(),
     poolUrl: text().notNull(),
     /** The worker name rule with {account} filled in; {serial}, {mac}, {unit} are per unit. */
     poolUser: text().notNull(),
@@ -323,8 +308,7 @@ export const sites = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     name: text().notNull(),
     city: text(),
     region: text(),
@@ -353,11 +337,9 @@ export const networkSegments = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     siteId: text()
-      .notNull()
-      .references(() => sites.id, { onDelete: 'cascade' }),
+      .notNull(),
     cidr: text().notNull(),
     label: text(),
     createdAt: createdAt(),
@@ -373,11 +355,9 @@ export const agents = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     siteId: text()
-      .notNull()
-      .references(() => sites.id, { onDelete: 'cascade' }),
+      .notNull(),
     name: text().notNull(),
     /** SHA-256 of the 12-character code; null once used. */
     codeHash: text(),
@@ -403,11 +383,10 @@ export const miners = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
-    siteId: text().references(() => sites.id),
+      .notNull(),
+    siteId: text(),
     /** One customer at most: a single column, so the database itself enforces it. */
-    customerId: text().references(() => customers.id),
+    customerId: text(),
     serial: text(),
     /** Lowercase, colon-separated. The agent identifies miners by MAC, serial as a fallback. */
     mac: text(),
@@ -444,8 +423,7 @@ export const usageHourly = sqliteTable(
     minerId: text().notNull(),
     hourStart: integer().notNull(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     siteId: text().notNull(),
     /** Who the miner belonged to during that hour (for billing). */
     customerId: text(),
@@ -462,8 +440,7 @@ export const usageHourly = sqliteTable(
 /** Host-level alert rules; a host without a row uses the defaults in src/telemetry/alerts.ts. */
 export const alertRules = sqliteTable('alert_rules', {
   hostId: text()
-    .primaryKey()
-    .references(() => hosts.id, { onDelete: 'cascade' }),
+    .primaryKey(),
   offlineMinutes: integer().notNull(),
   lowHashratePct: integer().notNull(),
   lowHashrateMinutes: integer().notNull(),
@@ -484,8 +461,7 @@ export const alerts = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     siteId: text().notNull(),
     minerId: text().notNull(),
     customerId: text(),
@@ -521,11 +497,9 @@ export const contracts = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     customerId: text()
-      .notNull()
-      .references(() => customers.id, { onDelete: 'cascade' }),
+      .notNull(),
     kind: text({ enum: CONTRACT_KINDS }).notNull(),
     status: text({ enum: CONTRACT_STATUSES }).notNull().default('draft'),
     name: text().notNull(),
@@ -572,14 +546,11 @@ export const contractMiners = sqliteTable(
   'contract_miners',
   {
     contractId: text()
-      .notNull()
-      .references(() => contracts.id, { onDelete: 'cascade' }),
+      .notNull(),
     minerId: text()
-      .notNull()
-      .references(() => miners.id, { onDelete: 'cascade' }),
+      .notNull(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     active: integer({ mode: 'boolean' }).notNull().default(false),
     addedAt: integer().notNull(),
   },
@@ -590,14 +561,11 @@ export const contractSites = sqliteTable(
   'contract_sites',
   {
     contractId: text()
-      .notNull()
-      .references(() => contracts.id, { onDelete: 'cascade' }),
+      .notNull(),
     siteId: text()
-      .notNull()
-      .references(() => sites.id, { onDelete: 'cascade' }),
+      .notNull(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
   },
 );
 
@@ -608,8 +576,7 @@ export const activityLog = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     customerId: text(),
     actorKind: text({ enum: ACTOR_KINDS }).notNull(),
     actorId: text(),
@@ -636,8 +603,7 @@ export const rateLimits = sqliteTable('rate_limits', {
 /** Settings → Billing. A host without a row uses the defaults in src/billing/settings.ts. */
 export const billingSettings = sqliteTable('billing_settings', {
   hostId: text()
-    .primaryKey()
-    .references(() => hosts.id, { onDelete: 'cascade' }),
+    .primaryKey(),
   /** Micro-units of the host currency per kWh for sites with a blank rate; null = none set. */
   defaultEnergyRateMicrosPerKwh: integer(),
   netDays: integer().notNull().default(15),
@@ -667,11 +633,9 @@ export const invoices = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     customerId: text()
-      .notNull()
-      .references(() => customers.id, { onDelete: 'cascade' }),
+      .notNull(),
     /** `YYYY-MM`: the month in which the period starts. */
     periodKey: text().notNull(),
     /** The period's first day and the day after its last, ISO dates in the host's zone. */
@@ -716,11 +680,9 @@ export const invoiceLines = sqliteTable(
   {
     id: text().primaryKey(),
     invoiceId: text()
-      .notNull()
-      .references(() => invoices.id, { onDelete: 'cascade' }),
+      .notNull(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     contractId: text(),
     position: integer().notNull(),
     kind: text({ enum: INVOICE_LINE_KINDS }).notNull(),
@@ -747,11 +709,9 @@ export const payments = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     customerId: text()
-      .notNull()
-      .references(() => customers.id, { onDelete: 'cascade' }),
+      .notNull(),
     method: text({ enum: PAYMENT_METHODS }).notNull(),
     /** Bank reference, card receipt, or the crypto transaction id. */
     reference: text(),
@@ -772,11 +732,9 @@ export const credits = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     customerId: text()
-      .notNull()
-      .references(() => customers.id, { onDelete: 'cascade' }),
+      .notNull(),
     kind: text({ enum: CREDIT_KINDS }).notNull(),
     amountMinor: integer().notNull(),
     remainingMinor: integer().notNull(),
@@ -796,13 +754,11 @@ export const paymentAllocations = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     invoiceId: text()
-      .notNull()
-      .references(() => invoices.id, { onDelete: 'cascade' }),
-    paymentId: text().references(() => payments.id, { onDelete: 'cascade' }),
-    creditId: text().references(() => credits.id, { onDelete: 'cascade' }),
+      .notNull(),
+    paymentId: text(),
+    creditId: text(),
     amountMinor: integer().notNull(),
     createdAt: createdAt(),
   },
@@ -819,8 +775,7 @@ export const usageSealDays = sqliteTable(
     /** UTC day, `YYYY-MM-DD`. */
     day: text().notNull(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     sealedAt: integer().notNull(),
   },
 );
@@ -838,8 +793,7 @@ export const usageSeals = sqliteTable(
     customerKey: text().notNull(),
     day: text().notNull(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     rowCount: integer().notNull(),
     energyWh: integer().notNull(),
     hash: text().notNull(),
@@ -879,8 +833,7 @@ export const HASHPRICE_SOURCES = ['manual', 'csv', 'url'] as const;
 /** Settings → Default and holding pool. A host without a row never opens a default by itself. */
 export const defaultSettings = sqliteTable('default_settings', {
   hostId: text()
-    .primaryKey()
-    .references(() => hosts.id, { onDelete: 'cascade' }),
+    .primaryKey(),
   holdingPoolUrl: text(),
   holdingAccount: text(),
   /** Backup holding pools (2nd, 3rd in priority); an account left blank is the first pool's. */
@@ -907,8 +860,7 @@ export const hashpriceDays = sqliteTable(
   'hashprice_days',
   {
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     day: text().notNull(),
     priceMicros: integer().notNull(),
     source: text({ enum: HASHPRICE_SOURCES }).notNull(),
@@ -925,11 +877,9 @@ export const poolRedirectUnits = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     redirectId: text()
-      .notNull()
-      .references(() => poolRedirects.id, { onDelete: 'cascade' }),
+      .notNull(),
     customerId: text().notNull(),
     minerId: text().notNull(),
     siteId: text().notNull(),
@@ -961,8 +911,7 @@ export const hashrateCreditDays = sqliteTable(
     defaultCaseId: text().notNull(),
     day: text().notNull(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     creditId: text(),
     amountMinor: integer().notNull(),
     createdAt: createdAt(),
@@ -983,8 +932,7 @@ export const announcements = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     kind: text({ enum: ANNOUNCEMENT_KINDS }).notNull().default('announcement'),
     subject: text().notNull(),
     body: text().notNull(),
@@ -1017,8 +965,7 @@ export const announcementRecipients = sqliteTable(
   'announcement_recipients',
   {
     announcementId: text()
-      .notNull()
-      .references(() => announcements.id, { onDelete: 'cascade' }),
+      .notNull(),
     seq: integer().notNull(),
     hostId: text().notNull(),
     customerId: text().notNull(),
@@ -1035,8 +982,7 @@ export const announcementDismissals = sqliteTable(
   'announcement_dismissals',
   {
     announcementId: text()
-      .notNull()
-      .references(() => announcements.id, { onDelete: 'cascade' }),
+      .notNull(),
     customerUserId: text().notNull(),
     dismissedAt: integer().notNull(),
   },
@@ -1047,8 +993,7 @@ export const maintenanceUnits = sqliteTable(
   'maintenance_units',
   {
     announcementId: text()
-      .notNull()
-      .references(() => announcements.id, { onDelete: 'cascade' }),
+      .notNull(),
     minerId: text().notNull(),
     hostId: text().notNull(),
     customerId: text(),
@@ -1070,16 +1015,14 @@ export const supportTickets = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     customerId: text()
-      .notNull()
-      .references(() => customers.id, { onDelete: 'cascade' }),
+      .notNull(),
     number: integer().notNull(),
     subject: text().notNull(),
     category: text({ enum: TICKET_CATEGORIES }).notNull(),
     status: text({ enum: TICKET_STATUSES }).notNull().default('open'),
-    assigneeUserId: text().references(() => users.id, { onDelete: 'set null' }),
+    assigneeUserId: text(),
     openedByKind: text({ enum: TICKET_AUTHOR_KINDS }).notNull(),
     openedByLabel: text().notNull(),
     /** "Question this line": the invoice line disputed, and the credit that settled it. */
@@ -1100,14 +1043,11 @@ export const supportTicketUnits = sqliteTable(
   'support_ticket_units',
   {
     ticketId: text()
-      .notNull()
-      .references(() => supportTickets.id, { onDelete: 'cascade' }),
+      .notNull(),
     minerId: text()
-      .notNull()
-      .references(() => miners.id, { onDelete: 'cascade' }),
+      .notNull(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
   },
 );
 
@@ -1117,11 +1057,9 @@ export const supportMessages = sqliteTable(
   {
     id: text().primaryKey(),
     ticketId: text()
-      .notNull()
-      .references(() => supportTickets.id, { onDelete: 'cascade' }),
+      .notNull(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     authorKind: text({ enum: TICKET_AUTHOR_KINDS }).notNull(),
     authorId: text(),
     authorLabel: text().notNull(),
@@ -1137,14 +1075,11 @@ export const supportAttachments = sqliteTable(
   {
     id: text().primaryKey(),
     ticketId: text()
-      .notNull()
-      .references(() => supportTickets.id, { onDelete: 'cascade' }),
+      .notNull(),
     messageId: text()
-      .notNull()
-      .references(() => supportMessages.id, { onDelete: 'cascade' }),
+      .notNull(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     r2Key: text().notNull(),
     filename: text().notNull(),
     contentType: text().notNull(),
@@ -1156,8 +1091,7 @@ export const supportAttachments = sqliteTable(
 /** Where new tickets and customer replies are emailed when a ticket has no assignee. */
 export const supportSettings = sqliteTable('support_settings', {
   hostId: text()
-    .primaryKey()
-    .references(() => hosts.id, { onDelete: 'cascade' }),
+    .primaryKey(),
   supportEmail: text(),
   updatedAt: updatedAt(),
 });
@@ -1174,8 +1108,7 @@ export const legalDocuments = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     title: text().notNull(),
     /** 'all' customers, 'none' (published, not required), or customers with a contract of that kind. */
     requiredFor: text({ enum: LEGAL_AUDIENCES }).notNull().default('all'),
@@ -1192,11 +1125,9 @@ export const legalDocumentVersions = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     documentId: text()
-      .notNull()
-      .references(() => legalDocuments.id, { onDelete: 'cascade' }),
+      .notNull(),
     version: integer().notNull(),
     format: text({ enum: LEGAL_FORMATS }).notNull(),
     body: text(),
@@ -1217,17 +1148,13 @@ export const legalAcceptances = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     customerId: text()
-      .notNull()
-      .references(() => customers.id, { onDelete: 'cascade' }),
+      .notNull(),
     documentId: text()
-      .notNull()
-      .references(() => legalDocuments.id, { onDelete: 'cascade' }),
+      .notNull(),
     versionId: text()
-      .notNull()
-      .references(() => legalDocumentVersions.id, { onDelete: 'cascade' }),
+      .notNull(),
     version: integer().notNull(),
     sha256: text().notNull(),
     customerUserId: text().notNull(),
@@ -1246,8 +1173,7 @@ export const quotes = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     number: integer().notNull(),
     status: text({ enum: QUOTE_STATUSES }).notNull().default('draft'),
     prospectName: text().notNull(),
@@ -1293,11 +1219,9 @@ export const quoteLines = sqliteTable(
   {
     id: text().primaryKey(),
     quoteId: text()
-      .notNull()
-      .references(() => quotes.id, { onDelete: 'cascade' }),
+      .notNull(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     position: integer().notNull(),
     /** Model (hosted/lease), a label (infinity) or the sites (O&M). */
     description: text().notNull(),
@@ -1319,8 +1243,7 @@ export const staffInvites = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     email: text().notNull(),
     role: text({ enum: STAFF_ROLES }).notNull(),
     /** JSON array of site ids the member will be limited to; null = every site. */
@@ -1344,8 +1267,7 @@ export const ownershipTransfers = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     fromUserId: text().notNull(),
     toUserId: text().notNull(),
     tokenHash: text().notNull(),
@@ -1364,8 +1286,7 @@ export const hostExports = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     requestedById: text().notNull(),
     requestedByEmail: text().notNull(),
     status: text({ enum: HOST_EXPORT_STATUSES }).notNull().default('queued'),
@@ -1391,8 +1312,7 @@ export const hostModels = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     name: text().notNull(),
     /** normaliseModel(name): what a reported model string is compared with. */
     matchKey: text().notNull(),
@@ -1412,8 +1332,7 @@ export const signIns = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     accountKind: text({ enum: ['staff', 'customer'] }).notNull(),
     accountId: text().notNull(),
     ip: text(),
@@ -1441,7 +1360,7 @@ export const twoFactor = sqliteTable(
     accountKind: text({ enum: ['staff', 'customer'] }).notNull(),
     accountId: text().notNull(),
     /** The portal account's host; null for staff (one person across hosts). */
-    hostId: text().references(() => hosts.id, { onDelete: 'cascade' }),
+    hostId: text(),
     /** Base32 TOTP key. */
     secret: text().notNull(),
     enabledAt: integer(),
@@ -1456,8 +1375,7 @@ export const twoFactorRecoveryCodes = sqliteTable(
   {
     id: text().primaryKey(),
     twoFactorId: text()
-      .notNull()
-      .references(() => twoFactor.id, { onDelete: 'cascade' }),
+      .notNull(),
     codeHash: text().notNull(),
     usedAt: integer(),
   },
@@ -1475,11 +1393,9 @@ export const pdus = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     siteId: text()
-      .notNull()
-      .references(() => sites.id, { onDelete: 'cascade' }),
+      .notNull(),
     name: text().notNull(),
     address: text().notNull(),
     port: integer().notNull().default(161),
@@ -1496,15 +1412,12 @@ export const pduOutlets = sqliteTable(
   'pdu_outlets',
   {
     pduId: text()
-      .notNull()
-      .references(() => pdus.id, { onDelete: 'cascade' }),
+      .notNull(),
     outlet: text().notNull(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     minerId: text()
-      .notNull()
-      .references(() => miners.id, { onDelete: 'cascade' }),
+      .notNull(),
     createdAt: createdAt(),
   },
 );
@@ -1518,15 +1431,12 @@ export const invoiceUnitFees = sqliteTable(
   {
     id: text().primaryKey(),
     hostId: text()
-      .notNull()
-      .references(() => hosts.id, { onDelete: 'cascade' }),
+      .notNull(),
     customerId: text()
-      .notNull()
-      .references(() => customers.id, { onDelete: 'cascade' }),
+      .notNull(),
     periodKey: text().notNull(),
     minerId: text()
-      .notNull()
-      .references(() => miners.id, { onDelete: 'cascade' }),
+      .notNull(),
     currency: text().notNull(),
     amountMinor: integer().notNull(),
     note: text(),
