@@ -79,7 +79,7 @@ export const EVIDENCE_COLUMNS: readonly [
 export type EvidenceColumn = (typeof EVIDENCE_COLUMNS)[number];
 export type EvidenceRecord = Partial<Record<EvidenceColumn, string | number | null>>;
 
-export function csvCell(value: string | number | null | undefined): string;
+export function csvCell(value: string | number | boolean | null | undefined): string;
 export function evidenceCsvRecord(record: EvidenceRecord): string;
 export function evidenceCsvHeader(): string;
 export function parseCsv(text: string): string[][];

@@ -168,7 +168,7 @@ const OPTIONAL_COLUMNS = ['note'];
  * One CSV cell (RFC 4180 quoting). Text that a spreadsheet would read as a formula (starting
  * with = + - @, tab or CR) gets a leading apostrophe; numbers are written as they are, so a
  * negative adjustment stays a number.
- * @param {string | number | null | undefined} value
+ * @param {string | number | boolean | null | undefined} value
  */
 export function csvCell(value) {
   if (value === null || value === undefined) return '';

@@ -22,15 +22,13 @@ const HEADER = [
 ] as const;
 
 /**
- * One CSV cell. Quotes when needed (RFC 4180), and defuses spreadsheet formulas: a cell starting
- * with = + - @ gets a leading apostrophe so Excel or Sheets shows it as text.
+ * One CSV cell: RFC 4180 quoting, and text a spreadsheet would read as a formula (= + - @ first)
+ * defused with a leading apostrophe; a number stays a number (a negative amount is no formula).
+ * The evidence files' own (src/billing/seal-format.js), so every export writes cells alike.
  */
-export function csvCell(value: string | number | boolean | null): string {
-  if (value === null) return '';
-  let text = String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+import { csvCell } from '../billing/seal-format.js';
+
+export { csvCell };
 
 /** Every customer matching the list's filters, in the list's order (billing currency resolved). */
 export async function customersCsv(

@@ -134,5 +134,8 @@ describe('CSV cells', () => {
     expect(csvCell('+1 512')).toBe("'+1 512");
     expect(csvCell(null)).toBe('');
     expect(csvCell(true)).toBe('true');
+    // A number is never a formula: a negative amount stays a number a spreadsheet can add up.
+    expect(csvCell(-42)).toBe('-42');
+    expect(csvCell('-42')).toBe("'-42");
   });
 });
