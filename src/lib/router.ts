@@ -1,5 +1,6 @@
 import type { Result, Router } from 'hono/router';
 import { TrieRouter } from 'hono/router/trie-router';
+import { setBounded } from './bounded-map';
 
 /** How many distinct (method, path) answers a router keeps; the oldest goes first beyond it. */
 export const ROUTE_CACHE_SIZE = 1_000;
@@ -38,8 +39,7 @@ export class CachedRouter<T> implements Router<T> {
     const known = this.#answers.get(key);
     if (known) return known;
     const answer = this.#inner.match(method, path);
-    if (this.#answers.size >= this.#size) this.#answers.delete(this.#answers.keys().next().value!);
-    this.#answers.set(key, answer);
+    setBounded(this.#answers, key, answer, this.#size);
     return answer;
   }
 

@@ -1,4 +1,5 @@
 import type { HistoryPoint } from '../telemetry/types';
+import { setBounded } from '../lib/bounded-map';
 import { addToPoint } from './aggregate';
 import { chunk, execJsonRows, SQL_JSON_CHUNK, tableColumns } from './chunk';
 import type { BucketRow } from './fold';
@@ -174,9 +175,7 @@ export class HistoryRoom {
     )) {
       points.push({ t: row.bucket, hashrateThs: row.hashrate, powerW: row.power, tempMaxC: row.temp_max });
     }
-    this.customerCache.delete(customerId);
-    this.customerCache.set(customerId, { from: sinceMs, points });
-    if (this.customerCache.size > HISTORY_CACHE_ENTRIES) this.customerCache.delete(this.customerCache.keys().next().value!);
+    setBounded(this.customerCache, customerId, { from: sinceMs, points }, HISTORY_CACHE_ENTRIES);
     return points;
   }
 
@@ -223,9 +222,7 @@ export class HistoryRoom {
   private remember(key: string, points: Map<number, HistoryPoint>, from: number, upTo: number) {
     const kept = new Map<number, HistoryPoint>();
     for (const [t, point] of points) if (t <= upTo) kept.set(t, { ...point });
-    this.cache.delete(key);
-    this.cache.set(key, { from, upTo, points: kept });
-    if (this.cache.size > HISTORY_CACHE_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+    setBounded(this.cache, key, { from, upTo, points: kept }, HISTORY_CACHE_ENTRIES);
   }
 }
 
