@@ -80,7 +80,7 @@ export interface Variables {
    * A read-only page's first reads (staff or portal), for its door's session check to batch
    * (src/middleware/page-prefetch.ts); the scope is the door's (staff: host id; portal: host and customer).
    */
-  pagePrefetch: { handle: object; reads: (db: Db, scope: never) => BatchReads<unknown> | null } | undefined;
+  pagePrefetch: { handle: object; reads: (db: Db, scope: never) => Promise<BatchReads<unknown> | null> } | undefined;
   /** Those reads' result, once the session confirmed them (`pagePrefetch(…).take(c)`). */
   pagePrefetched: { handle: object; value: unknown } | undefined;
   /** Set on /api/v1 once the bearer key is verified. */

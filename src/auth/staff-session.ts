@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { BatchReads } from '../db/batch-reads';
+import type { BatchReads, BatchReadsBuilt } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { preparedSelect } from '../db/prepared';
 import { hosts, hostUsers, users, type StaffRole } from '../db/schema';
@@ -85,7 +85,7 @@ export async function loadStaffSessionWith<T = never>(
   db: Db,
   secret: string,
   token: string,
-  pageReads?: (db: Db, hostId: string) => BatchReads<T> | null,
+  pageReads?: (db: Db, hostId: string) => BatchReadsBuilt<T>,
 ): Promise<{ session: StaffSession; prefetched: T | null } | null> {
   let userId: string | undefined;
   let hostId: unknown;
@@ -101,7 +101,7 @@ export async function loadStaffSessionWith<T = never>(
   }
   if (!userId || typeof hostId !== 'string' || typeof sessionVersion !== 'number') return null;
   const sessionQuery = staffSessionQuery(db, { userId, hostId });
-  const reads = pageReads?.(db, hostId) ?? null;
+  const reads = (await pageReads?.(db, hostId)) ?? null;
   const [rows, ...pageRows] = reads ? await db.batch([sessionQuery, ...reads.queries]) : [await sessionQuery];
   const row = (rows as Awaited<typeof sessionQuery>)[0];
   if (!row || row.sessionVersion !== sessionVersion) return null;

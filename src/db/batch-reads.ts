@@ -10,6 +10,12 @@ export interface BatchReads<T> {
   read(results: readonly unknown[]): T;
 }
 
+/**
+ * Reads some pages can only build after asking elsewhere first (a whole-fleet live sort asks the
+ * sites' objects for the page's ids, so the page's rows can travel in the same batch: src/live/rank-ahead.ts).
+ */
+export type BatchReadsBuilt<T> = BatchReads<T> | null | Promise<BatchReads<T> | null>;
+
 /** The same reads, their result mapped (a page tags what it read, for instance). */
 export function mapReads<T, U>(reads: BatchReads<T>, map: (value: T) => U): BatchReads<U> {
   return { queries: reads.queries, read: (results) => map(reads.read(results)) };

@@ -17,7 +17,8 @@ import { growLiveShards } from './live-shards';
 import { fillNominal, hostModelEntries, recentMeasuredSince, withoutPowerDataFilter } from './power-data';
 import { parseInput } from '../lib/validation';
 import { siteOptionsQuery } from '../sites/service';
-import { readLive, readRankedPage, readSortedPage, sortCandidatesQuery, withinRanked, type LiveSource } from '../live/client';
+import { hostUnitsVersion, readLive, readRankedPage, readSortedPage, sortCandidatesQuery, withinRanked, type LiveSource } from '../live/client';
+import { knownFleet, rankedAheadHolds, type KnownFleet, type RankedAhead } from '../live/rank-ahead';
 import { liveSortValue, sortByLiveValue, type LiveSortKey } from '../telemetry/live-sort';
 import type { LiveKey, LiveMiner } from '../telemetry/types';
 import {
@@ -179,14 +180,27 @@ export async function listMiners(db: Db, live: LiveSource, hostId: string, rawQu
  * finishes the page (live state, and for a live sort the page's rows). They travel with the
  * session check (src/routes/admin-equipment.tsx), so a D1-sorted page is one round trip in all.
  */
-export function equipmentPageReads(
-  db: Db,
-  hostId: string,
-  rawQuery: unknown,
-  siteScope?: SiteScope,
-): BatchReads<(live: LiveSource) => Promise<{ page: MinerPage; options: EquipmentFilterOptions }>> {
+function equipmentPageReads(db: Db, hostId: string, rawQuery: unknown, siteScope?: SiteScope): EquipmentPageReads {
+  return pageReadsOf(db, hostId, parseInput(listMinersQuerySchema, rawQuery), siteScope, null);
+}
+
+type EquipmentPageReads = BatchReads<(live: LiveSource) => Promise<{ page: MinerPage; options: EquipmentFilterOptions }>>;
+
+/**
+ * equipmentPageReads for the session check's batch (the host's whole list, no site scope): a live
+ * sort of the whole host asks the sites' objects first (src/live/rank-ahead.ts), so the page's
+ * rows travel in that batch as well.
+ */
+export async function equipmentPageReadsRankedAhead(db: Db, live: LiveSource, hostId: string, rawQuery: unknown): Promise<EquipmentPageReads> {
   const query = parseInput(listMinersQuerySchema, rawQuery);
-  const plan = listPlan(db, hostId, query, 'all', siteScope);
+  const sort: MinerSort = query.sort ?? 'serial';
+  const liveSort = isLiveSort(sort) && minerFilters(hostId, query).length === 1 ? sort : null;
+  const known = liveSort && knownFleet(staffFleetScope(hostId));
+  return pageReadsOf(db, hostId, query, undefined, liveSort && known ? { known, read: await rankHost(live, known, liveSortRequest(liveSort, query)) } : null);
+}
+
+function pageReadsOf(db: Db, hostId: string, query: ListMinersQuery, siteScope: SiteScope | undefined, ahead: RankedAhead | null): EquipmentPageReads {
+  const plan = listPlan(db, hostId, query, 'all', siteScope, ahead);
   const options = filterOptionQueries(db, hostId, query.customer, siteScope);
   return {
     queries: [...plan.queries, ...options],
@@ -210,13 +224,13 @@ interface ListPlan {
   finish(results: readonly unknown[], live: LiveSource): Promise<MinerPage>;
 }
 
-function listPlan(db: Db, hostId: string, query: ListMinersQuery, scope: MinerScope, siteScope?: SiteScope): ListPlan {
+function listPlan(db: Db, hostId: string, query: ListMinersQuery, scope: MinerScope, siteScope?: SiteScope, ahead: RankedAhead | null = null): ListPlan {
   const sort: MinerSort = query.sort ?? 'serial';
   const limit = query.limit ?? DEFAULT_PAGE_SIZE;
   const filters = minerFilters(hostId, query, scope, siteScope);
   // Only the host's own scope (minerFilters' first): the list's reads are prepared once (`preparedSelect`).
   const wholeHost = filters.length === 1 ? hostId : null;
-  return isLiveSort(sort) ? liveSortPlan(db, hostId, filters, sort, limit, query, wholeHost) : d1SortPlan(db, filters, sort, limit, query, wholeHost);
+  return isLiveSort(sort) ? liveSortPlan(db, hostId, filters, sort, query, wholeHost, ahead) : d1SortPlan(db, filters, sort, limit, query, wholeHost);
 }
 
 /** D1 sorts: the page and the filtered total in one batch, keyset-paged; then the page's live state. */
@@ -292,13 +306,12 @@ const hostTotalPrepared = preparedSelect((db) => d1Total(db, eq(miners.hostId, s
  * filtered set's ids from D1 and each site's object sorts them (SiteState.sortedPage), then the
  * page's rows. Cursors carry an offset into that order.
  */
-function liveSortPlan(db: Db, hostId: string, filters: SQL[], sort: LiveSort, limit: number, query: ListMinersQuery, wholeHost: string | null): ListPlan {
-  const cursorText = query.cursor ?? query.before;
-  const decoded = cursorText ? decodeListCursor(cursorText, query.cursor ? 'cursor' : 'before') : null;
-  const offset = decoded?.kind === 'offset' ? decoded.offset : 0;
-  const request = { sort: liveSortKey(sort), descending: sort.startsWith('-'), offset, limit };
-  const pageOf = async (ids: string[], states: ReadonlyMap<string, LiveMiner>, total: number): Promise<MinerPage> => {
-    const rows = ids.length ? await minersByIdPrepared(db, { hostId, ids: JSON.stringify(ids) }) : [];
+function liveSortPlan(db: Db, hostId: string, filters: SQL[], sort: LiveSort, query: ListMinersQuery, wholeHost: string | null, ahead: RankedAhead | null): ListPlan {
+  const request = liveSortRequest(sort, query);
+  const { offset, limit } = request;
+  const pageRows = (ids: string[]) => minersByIdPrepared(db, { hostId, ids: JSON.stringify(ids) });
+  const pageOf = async (ids: string[], states: ReadonlyMap<string, LiveMiner>, total: number, read?: Miner[]): Promise<MinerPage> => {
+    const rows = read ?? (ids.length ? await pageRows(ids) : []);
     const items = inIdOrder(ids, rows).map((row) => ({ ...row, live: states.get(row.id) ?? null }));
     return {
       items,
@@ -315,13 +328,17 @@ function liveSortPlan(db: Db, hostId: string, filters: SQL[], sort: LiveSort, li
   };
   if (wholeHost !== null) {
     const fleetQuery = hostFleetPrepared(db, { hostId: wholeHost });
+    // Ranked before this batch (equipmentPageReadsRankedAhead): the page's rows come with it.
+    const aheadRows = ahead && ahead.read.ids.length > 0 ? pageRows(ahead.read.ids) : null;
     return {
-      queries: [fleetQuery],
+      queries: aheadRows ? [fleetQuery, aheadRows] : [fleetQuery],
       async finish(results, live) {
         const fleet = (results as [Awaited<typeof fleetQuery>])[0][0]!;
         const sites = (JSON.parse(fleet.sites) as [string, number][]).map(([siteId, liveShards]) => ({ siteId, liveShards }));
-        const ranked = await readRankedPage(live, sites, { ...request, unitsVersion: fleet.unitsVersion, customerId: null, list: 'serial', totals: false });
-        if (withinRanked(ranked, offset, limit, fleet.total)) return pageOf(ranked.ids, ranked.live, fleet.total);
+        const known = { sitesKey: fleet.sites, sites, unitsVersion: fleet.unitsVersion };
+        const held = rankedAheadHolds(staffFleetScope(wholeHost), ahead, known);
+        const ranked = held ? ahead.read : await rankHost(live, known, request);
+        if (withinRanked(ranked, offset, limit, fleet.total)) return pageOf(ranked.ids, ranked.live, fleet.total, held ? (results[1] as Miner[] | undefined) : undefined);
         return candidates(live, await hostKeysPrepared(db, { hostId: wholeHost }));
       },
     };
@@ -332,6 +349,21 @@ function liveSortPlan(db: Db, hostId: string, filters: SQL[], sort: LiveSort, li
     finish: (results, live) => candidates(live, (results as [Awaited<typeof keysQuery>])[0]),
   };
 }
+
+/** A live sort's page as the objects are asked for it: the sort, and the page the cursor points at. */
+function liveSortRequest(sort: LiveSort, query: ListMinersQuery) {
+  const cursorText = query.cursor ?? query.before;
+  const decoded = cursorText ? decodeListCursor(cursorText, query.cursor ? 'cursor' : 'before') : null;
+  const offset = decoded?.kind === 'offset' ? decoded.offset : 0;
+  return { sort: liveSortKey(sort), descending: sort.startsWith('-'), offset, limit: query.limit ?? DEFAULT_PAGE_SIZE };
+}
+
+/** A whole host's live sort, answered by its sites' objects from their registries (`readRankedPage`). */
+const rankHost = (live: LiveSource, fleet: KnownFleet, request: ReturnType<typeof liveSortRequest>) =>
+  readRankedPage(live, fleet.sites, { ...request, unitsVersion: fleet.unitsVersion, customerId: null, list: 'serial', totals: false });
+
+/** A host's staff list, as rank-ahead.ts remembers it. */
+const staffFleetScope = (hostId: string) => `staff:${hostId}`;
 
 /** Every unit matching the filters, in the list's order, with live state (for the CSV export). */
 export async function listAllMiners(db: Db, live: LiveSource, hostId: string, rawQuery: unknown, siteScope?: SiteScope): Promise<MinerWithLive[]> {
@@ -377,7 +409,7 @@ const hostFleetPrepared = preparedSelect((db) =>
   db
     .select({
       total: count(),
-      unitsVersion: sql<number>`(SELECT coalesce(max(u.updated_at), 0) FROM miners u WHERE u.host_id = ${sql.placeholder('hostId')})`.as('units_version'),
+      unitsVersion: hostUnitsVersion().as('units_version'),
       sites: sql<string>`(SELECT json_group_array(json_array(s.id, coalesce(s.live_shards, 1))) FROM sites s WHERE s.host_id = ${sql.placeholder('hostId')})`.as('host_sites'),
     })
     .from(miners)

@@ -81,6 +81,15 @@ export function sortCandidatesQuery(db: Db, where: SQL | undefined, order: reado
   return db.select(unitKeysSelection(ranked)).from(ranked).groupBy(unitKeysChunk(ranked));
 }
 
+/**
+ * D1's newest change to a host's units (`miners_host_updated_idx`), as a column of a prepared
+ * query whose `hostId` placeholder names the host: how the sites' objects tell their registries
+ * are behind (SiteState.rankedPage). A placeholder, not the outer query's column: drizzle writes a
+ * single-table query's columns unqualified, and inside this subquery `"host_id"` would name the
+ * subquery's own column (every host's newest change, not this one's).
+ */
+export const hostUnitsVersion = (): SQL<number> => sql<number>`(SELECT coalesce(max(u.updated_at), 0) FROM miners u WHERE u.host_id = ${sql.placeholder('hostId')})`;
+
 /** The shard count of the site in `siteId`, as a column of the caller's own query (no extra round trip). */
 export const liveShardsOf = (siteId: SQL | AnySQLiteColumn): SQL<number> => sql<number>`coalesce((SELECT ls.live_shards FROM sites ls WHERE ls.id = ${siteId}), 1)`;
 
@@ -249,6 +258,11 @@ export interface RankedRead {
   live: Map<string, LiveMiner>;
   totals: LiveTotals | null;
   history: HistoryPoint[] | null;
+  /**
+   * The oldest registry among the answers: D1's newest change to the host's units it had read
+   * (`RankedPage.unitsAsOf`); -1 when a shard failed (a tolerant source counts it as never reported).
+   */
+  unitsAsOf: number;
 }
 
 /**
@@ -269,12 +283,14 @@ export async function readRankedPage(env: LiveSource, sites: readonly RankedSite
     ),
   );
   let valued = 0;
+  let unitsAsOf = Number.POSITIVE_INFINITY;
   const entries: (RankedEntry & { order: (string | null)[] })[] = [];
   const live = new Map<string, LiveMiner>();
   const totals = request.totals ? emptyTotals() : null;
   const points = new Map<number, HistoryPoint>();
   let history: HistoryPoint[] | null = null;
   for (const { site, answer } of answers) {
+    unitsAsOf = Math.min(unitsAsOf, answer?.unitsAsOf ?? -1);
     if (!answer) continue;
     valued += answer.valued;
     const prefix = request.list === 'location' ? [site.name ?? null] : [];
@@ -300,7 +316,7 @@ export async function readRankedPage(env: LiveSource, sites: readonly RankedSite
         .sort((a, b) => byValue({ value: a.value, index: 0 }, { value: b.value, index: 0 }) || compareTies(a.order, b.order))
         .filter((entry) => !seen.has(entry.minerId) && seen.add(entry.minerId))
         .slice(request.offset, request.offset + request.limit);
-  return { valued, ids: page.map((entry) => entry.minerId), live, totals, history };
+  return { valued, ids: page.map((entry) => entry.minerId), live, totals, history, unitsAsOf };
 }
 
 /** Whether a page of a list of `total` units lies within the head a ranked read sorted (`RankedRead.valued`). */

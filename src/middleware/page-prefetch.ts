@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import type { BatchReads } from '../db/batch-reads';
+import type { BatchReads, BatchReadsBuilt } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import type { AppEnv } from '../env';
 
@@ -13,6 +13,8 @@ import type { AppEnv } from '../env';
  * tenant middleware) builds the reads for the scope the verified token claims (`pendingPageReads`)
  * and keeps the rows only when the account row confirms that scope (`keepPrefetched`). A renamed
  * route carries its declaration along, and a page without one simply reads on its own.
+ * A declaration may build its reads asynchronously (a whole-fleet live sort asks the sites'
+ * objects first, src/live/rank-ahead.ts): the check awaits them once the token's signature holds.
  */
 export interface PagePrefetch<T> {
   /** Registered on the page's GET route, before the session check runs. */
@@ -29,14 +31,14 @@ type PendingPageReads = NonNullable<AppEnv['Variables']['pagePrefetch']>;
  * host and customer). Reads that cannot be built (a query the page cannot parse) are skipped, so
  * the page reads on its own and reports the problem as usual.
  */
-export function pagePrefetch<S, T>(reads: (c: Context<AppEnv>, db: Db, scope: S) => BatchReads<T>): PagePrefetch<T> {
+export function pagePrefetch<S, T>(reads: (c: Context<AppEnv>, db: Db, scope: S) => BatchReadsBuilt<T>): PagePrefetch<T> {
   const handle: PagePrefetch<T> = {
     middleware: createMiddleware<AppEnv>(async (c, next) => {
       c.set('pagePrefetch', {
         handle,
-        reads: (db: Db, scope: S) => {
+        reads: async (db: Db, scope: S) => {
           try {
-            return reads(c, db, scope);
+            return await reads(c, db, scope);
           } catch {
             return null;
           }
@@ -57,9 +59,9 @@ export function pagePrefetch<S, T>(reads: (c: Context<AppEnv>, db: Db, scope: S)
  * scope. GET only: nothing may be read on behalf of a request that changes something before its
  * session is judged.
  */
-export function pendingPageReads<S>(c: Context<AppEnv>): ((db: Db, scope: S) => BatchReads<unknown> | null) | undefined {
+export function pendingPageReads<S>(c: Context<AppEnv>): ((db: Db, scope: S) => Promise<BatchReads<unknown> | null>) | undefined {
   const pending = c.req.method === 'GET' ? c.get('pagePrefetch') : undefined;
-  return pending?.reads as ((db: Db, scope: S) => BatchReads<unknown> | null) | undefined;
+  return pending?.reads as ((db: Db, scope: S) => Promise<BatchReads<unknown> | null>) | undefined;
 }
 
 /** For a session check that confirmed the scope: hands the rows to the page's `take`. */

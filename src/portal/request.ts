@@ -1,4 +1,4 @@
-import type { BatchReads } from '../db/batch-reads';
+import type { BatchReads, BatchReadsBuilt } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { judgePortalSession, memberSessionQuery, verifyPortalToken, type PortalSessionResult } from './session';
 import { hostByDomainQuery, hostBySlugQuery, pickHostBySlug, type PortalHost } from './tenant';
@@ -10,7 +10,7 @@ export type PortalAddress = { slug: string } | { hostname: string };
  * valid token claims, sent in the session check's batch, and read only once the account row
  * confirms both (read-only pages only: nothing may change before the session is judged).
  */
-export type PortalPrefetch<T> = (db: Db, scope: PortalScope) => BatchReads<T> | null;
+export type PortalPrefetch<T> = (db: Db, scope: PortalScope) => BatchReadsBuilt<T>;
 
 /** The host and customer a portal token claims: what a page's prefetched reads are scoped to. */
 export interface PortalScope {
@@ -39,7 +39,7 @@ export async function resolvePortalRequest<T = never>(
   const claimedCustomer = typeof claims?.customerId === 'string' ? claims.customerId : null;
   const hostQuery = 'slug' in address ? hostBySlugQuery(db, address.slug) : hostByDomainQuery(db, address.hostname);
   const memberQuery = claims && claimedHost ? memberSessionQuery(db, claims.memberId, claimedHost) : null;
-  const pageReads = memberQuery && claimedHost && claimedCustomer && prefetch ? prefetch(db, { hostId: claimedHost, customerId: claimedCustomer }) : null;
+  const pageReads = memberQuery && claimedHost && claimedCustomer && prefetch ? await prefetch(db, { hostId: claimedHost, customerId: claimedCustomer }) : null;
 
   const results: readonly unknown[] = memberQuery ? await db.batch([hostQuery, memberQuery, ...(pageReads?.queries ?? [])]) : [await hostQuery];
   const [hostRows, memberRows = [], ...pageRows] = results as [Awaited<typeof hostQuery>, Awaited<NonNullable<typeof memberQuery>>?, ...unknown[]];

@@ -7,7 +7,7 @@ import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
 import { assertImportable, IMPORT_TEMPLATE, importMiners, MAX_IMPORT_BYTES, minersCsv, previewImport, type ImportMode } from '../equipment/csv';
 import { MINER_SORTS, MINER_STATUSES, minerFormToInput, mthsToThs, type MinerSort, type MinerStatus } from '../equipment/schema';
-import { createMiner, equipmentPageReads, getMiner, getMinerWithLive, listMinerActivity, listMiners, listMinersWithOptions, updateMiner, type Miner } from '../equipment/service';
+import { createMiner, equipmentPageReadsRankedAhead, getMiner, getMinerWithLive, listMinerActivity, listMiners, listMinersWithOptions, updateMiner, type Miner } from '../equipment/service';
 import { pagePrefetch } from '../middleware/page-prefetch';
 import { staffActor } from '../hosts/service';
 import { ValidationError } from '../lib/errors';
@@ -98,7 +98,7 @@ const listQueryOf = (c: Context<AppEnv>) => {
 };
 
 /** The list's first batch and filter choices travel with the session check (src/middleware/staff-auth.ts). */
-export const equipmentListPrefetch = pagePrefetch((c, db, hostId: string) => equipmentPageReads(db, hostId, listQueryOf(c)));
+export const equipmentListPrefetch = pagePrefetch((c, db, hostId: string) => equipmentPageReadsRankedAhead(db, tolerantLive(c.env), hostId, listQueryOf(c)));
 
 const formValuesOf = (miner: Miner): MinerFormValues => ({
   serial: miner.serial ?? '',

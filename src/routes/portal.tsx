@@ -50,7 +50,7 @@ import { PortalDashboard, PortalProfileInPreview, PortalProfilePage, PortalTeamP
 import { FleetLiveFragment, MinerLive, PortalAlertsPage, PortalEquipmentPage, PortalMinerPage } from '../../views/pages/portal/equipment';
 import { listAlerts, listCustomerAlerts } from '../alerts/service';
 import { poolChangeNoticeOf, setPoolChangeNotice } from '../alerts/pool-notice';
-import { customerFleetPage, customerMiner, fleetHistory, fleetPageReads, HISTORY_SPAN_MS, parseFleetQuery } from '../telemetry/fleet';
+import { customerFleetPage, customerMiner, fleetHistory, fleetPageReadsRankedAhead, HISTORY_SPAN_MS, parseFleetQuery } from '../telemetry/fleet';
 import { completeDashboard, dashboardReads, loadPortalDashboard } from '../portal/dashboard';
 import { pagePrefetch } from '../middleware/page-prefetch';
 import type { PortalScope } from '../portal/request';
@@ -178,7 +178,10 @@ function inviteView(token: string, invite: { email: string; customerName: string
  * the tenant middleware that runs that check.
  */
 const dashboardPrefetch = pagePrefetch((_c, db, scope: PortalScope) => dashboardReads(db, scope));
-const fleetPrefetch = pagePrefetch((c, db, scope: PortalScope) => fleetPageReads(db, scope, parseFleetQuery(c.req.query())));
+// The polled fragment draws no chart (the list fragment /equipment answers htmx is asked one it does not draw).
+const fleetPrefetch = pagePrefetch((c, db, scope: PortalScope) =>
+  fleetPageReadsRankedAhead(db, tolerantLive(c.env), scope, parseFleetQuery(c.req.query()), c.req.path.endsWith('/live') ? {} : { historySince: Date.now() - HISTORY_SPAN_MS }),
+);
 
 /**
  * The portal, mounted at /host/<slug>, at / of a custom domain, and in View Portal; `tenant` is

@@ -7,7 +7,8 @@ import { miners, sites } from '../db/schema';
 import { notFound } from '../lib/errors';
 import type { LiveSortKey } from './live-sort';
 import { emptyTotals, type LiveTotals } from '../live/aggregate';
-import { liveShardsOf, readHistory, readRankedPage, sortCandidatesQuery, readLive, readLiveTotals, readSortedPage, withinRanked, type LiveSource, type LiveUnit, type RankedSite } from '../live/client';
+import { hostUnitsVersion, liveShardsOf, readHistory, readRankedPage, sortCandidatesQuery, readLive, readLiveTotals, readSortedPage, withinRanked, type LiveSource, type LiveUnit, type RankedSite } from '../live/client';
+import { knownFleet, rankedAheadHolds, type RankedAhead } from '../live/rank-ahead';
 import { LIVE_STATUSES, type HistoryPoint, type LiveKey, type LiveMiner, type LiveStatus } from './types';
 
 /**
@@ -110,10 +111,9 @@ const fleetSitesPrepared = preparedSelect((db) =>
       siteId: miners.siteId,
       liveShards: liveShardsOf(miners.siteId).as('live_shards'),
       // The site's name orders sites in the location list (readRankedPage merges by it).
-      siteName: sql<string | null>`(SELECT sn.name FROM sites sn WHERE sn.id = ${miners.siteId} AND sn.host_id = ${miners.hostId})`.as('site_name'),
+      siteName: sql<string | null>`(SELECT sn.name FROM sites sn WHERE sn.id = ${miners.siteId} AND sn.host_id = ${sql.placeholder('hostId')})`.as('site_name'),
       customerId: miners.customerId,
-      // D1's newest change to the host's units (`miners_host_updated_idx`): the objects' registry freshness.
-      unitsVersion: sql<number>`(SELECT coalesce(max(u.updated_at), 0) FROM miners u WHERE u.host_id = ${miners.hostId})`.as('units_version'),
+      unitsVersion: hostUnitsVersion().as('units_version'),
       unitIds: sql<string>`json_group_array(${miners.id})`.as('unit_ids'),
       nominalMths: sql<number>`total(${miners.nominalHashrateMths})`.as('nominal_mths'),
     })
@@ -156,7 +156,12 @@ export function fleetIndexOf(
  * host's units changed since (SiteState.rankedPage); the Worker reads the page's rows from D1
  * within the customer's scope.
  */
-function readWholeFleet(env: LiveSource, index: FleetIndex, customerId: string, ask: { sort: LiveSortKey | null; descending: boolean; offset: number; liveIds?: string[]; historySince?: number }) {
+function readWholeFleet(
+  env: LiveSource,
+  index: Pick<FleetIndex, 'sites' | 'unitsVersion'>,
+  customerId: string,
+  ask: { sort: LiveSortKey | null; descending: boolean; offset: number; liveIds?: string[]; historySince?: number },
+) {
   return readRankedPage(env, index.sites, {
     unitsVersion: index.unitsVersion,
     customerId,
@@ -170,6 +175,12 @@ function readWholeFleet(env: LiveSource, index: FleetIndex, customerId: string, 
     ...(ask.historySince !== undefined ? { historySince: ask.historySince } : {}),
   });
 }
+
+/** A customer's portal fleet, as rank-ahead.ts remembers it. */
+const portalFleetScope = (hostId: string, customerId: string) => `portal:${hostId}:${customerId}`;
+
+/** The fleet as rank-ahead.ts remembers it (its sites compared as id, shard count and name, in the read's order). */
+const knownOf = (index: FleetIndex) => ({ sitesKey: JSON.stringify(index.sites), sites: index.sites, unitsVersion: index.unitsVersion });
 
 /**
  * The summary from the sites' totals: units a site has no state for (never reported, or without
@@ -305,7 +316,7 @@ export async function customerFleetPage(
  * customerFleetPage's first D1 batch, unexecuted, and how to finish the page from its rows: so
  * the portal can send it with the session check (src/portal/request.ts).
  */
-export function fleetPageReads(db: Db, scope: { hostId: string; customerId: string }, query: FleetQuery): BatchReads<FinishFleetPage> {
+export function fleetPageReads(db: Db, scope: { hostId: string; customerId: string }, query: FleetQuery, ahead: FleetAhead | null = null): BatchReads<FinishFleetPage> {
   const { hostId, customerId } = scope;
   const where = and(owned(hostId, customerId), fleetSearch(query.q));
   const history = (env: LiveSource, index: FleetIndex, since: number | undefined): Promise<HistoryPoint[] | null> =>
@@ -327,6 +338,8 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
       read: (results) => async (env, options = {}) => {
         const [siteRows, firstTry, counted] = results as [Parameters<typeof fleetIndexOf>[0], FleetRow[], { total: number }[]];
         const index = fleetIndexOf(siteRows);
+        // The fleet's sites for its next live sort to ask the objects with before its batch.
+        if (query.q === '') rankedAheadHolds(portalFleetScope(hostId, customerId), null, knownOf(index));
         const total = counted[0]?.total ?? 0;
         const pageCount = pageCountOf(total);
         const page = Math.min(query.page, pageCount);
@@ -357,8 +370,9 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
   const sort = liveSortOf(query.sort);
   const descending = query.sort.startsWith('-');
   /** The page's rows from D1 (the customer's only, whatever ids the objects named), in the objects' order. */
-  const rowsInOrder = async (ids: string[], live: ReadonlyMap<string, LiveMiner>) => {
-    const rows = ids.length > 0 ? await fleetByIdPrepared(db, { hostId, customerId, ids: JSON.stringify(ids) }) : [];
+  const pageRows = (ids: string[]) => fleetByIdPrepared(db, { hostId, customerId, ids: JSON.stringify(ids) });
+  const rowsInOrder = async (ids: string[], live: ReadonlyMap<string, LiveMiner>, read?: FleetRow[]) => {
+    const rows = read ?? (ids.length > 0 ? await pageRows(ids) : []);
     return inIdOrder(ids, rows).map((row) => toFleetMiner(row, live.get(row.id) ?? null));
   };
   // Each site's object filters and sorts the matching units it is sent (in location order: ties
@@ -377,25 +391,30 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
     // A live sort of the whole fleet: the sites' objects answer it from their own registries with
     // the fleet's totals and the chart (`readWholeFleet`, one RPC per site shard), then the page's
     // rows. Only a page reaching past the units with a value reads every unit's key from D1.
+    // Ranked before this batch (fleetPageReadsRankedAhead), the page's rows come with it.
+    const early = ahead?.ranked.read;
+    const aheadRows = early && early.ids.length > 0 ? pageRows(early.ids) : null;
     return {
-      queries: [fleetSitesQuery(db, hostId, customerId)],
+      queries: aheadRows ? [fleetSitesQuery(db, hostId, customerId), aheadRows] : [fleetSitesQuery(db, hostId, customerId)],
       read: (results) => async (env, options = {}) => {
         const index = fleetIndexOf((results as [Parameters<typeof fleetIndexOf>[0]])[0]);
         const total = index.units.length;
         const pageCount = pageCountOf(total);
         const page = Math.min(query.page, pageCount);
         const offset = (page - 1) * FLEET_PAGE_SIZE;
-        const whole = await readWholeFleet(env, index, customerId, {
-          sort,
-          descending,
-          offset,
-          ...(options.historySince !== undefined ? { historySince: options.historySince } : {}),
-        });
+        const since = options.historySince;
+        const held =
+          rankedAheadHolds(portalFleetScope(hostId, customerId), ahead?.ranked, knownOf(index)) &&
+          page === query.page &&
+          (since === undefined || ahead?.historySince !== undefined);
+        const whole = held ? early! : await readWholeFleet(env, index, customerId, { sort, descending, offset, ...(since !== undefined ? { historySince: since } : {}) });
         const sorted = withinRanked(whole, offset, FLEET_PAGE_SIZE, total)
           ? whole
           : await sortedFrom(env, unitKeysOf(await fleetKeysPrepared(db, { hostId, customerId })), false)(page);
-        const items = await rowsInOrder(sorted.ids, sorted.live);
-        return { summary: summaryOf(index, whole.totals ?? emptyTotals()), page: { query: { ...query, page }, items, total, offset, pageCount }, history: whole.history };
+        const items = await rowsInOrder(sorted.ids, sorted.live, held && sorted === whole ? (results[1] as FleetRow[] | undefined) : undefined);
+        // An early chart was asked a moment before the page set its window: its points from that window on.
+        const history = held && since !== undefined ? (whole.history ?? []).filter((point) => point.t >= since) : whole.history;
+        return { summary: summaryOf(index, whole.totals ?? emptyTotals()), page: { query: { ...query, page }, items, total, offset, pageCount }, history };
       },
     };
   }
@@ -424,6 +443,34 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
       return { ...listedPage, history: points };
     },
   };
+}
+
+/**
+ * A whole-fleet live sort asked of the sites' objects before the page's first batch
+ * (src/live/rank-ahead.ts), with the chart's start when the page draws one.
+ */
+interface FleetAhead {
+  ranked: RankedAhead;
+  historySince?: number;
+}
+
+/**
+ * fleetPageReads for the session check's batch: a live sort of the whole fleet (no search, no
+ * status filter) asks the sites' objects first, so the page's rows travel in that batch as well.
+ */
+export async function fleetPageReadsRankedAhead(
+  db: Db,
+  live: LiveSource,
+  scope: { hostId: string; customerId: string },
+  query: FleetQuery,
+  options: { historySince?: number } = {},
+): Promise<BatchReads<FinishFleetPage>> {
+  const sort = liveSortOf(query.sort);
+  if (query.q !== '' || query.status !== '' || sort === null) return fleetPageReads(db, scope, query);
+  const known = knownFleet(portalFleetScope(scope.hostId, scope.customerId));
+  if (!known) return fleetPageReads(db, scope, query);
+  const read = await readWholeFleet(live, known, scope.customerId, { sort, descending: query.sort.startsWith('-'), offset: (query.page - 1) * FLEET_PAGE_SIZE, ...options });
+  return fleetPageReads(db, scope, query, { ranked: { known, read }, ...options });
 }
 
 /** How many units match `where` (needs the sites join for the search). */

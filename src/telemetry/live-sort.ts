@@ -172,4 +172,9 @@ export interface RankedPage {
   live: LiveMiner[];
   totals: LiveTotals | null;
   history: HistoryPoint[] | null;
+  /**
+   * D1's newest change to the host's units as of the registry this answer came from: a Worker that
+   * asked before reading D1 (src/live/rank-ahead.ts) uses the answer only if D1 has nothing newer.
+   */
+  unitsAsOf: number;
 }

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:test';
-import type { TestHost } from './fixtures';
+import { insertSite, portalCustomer } from './alerts';
+import { createHost, type TestHost } from './fixtures';
 import { batchOf, report, stateOf, type MinerReport } from './telemetry';
 
 export interface SeededMiner {
@@ -40,4 +41,32 @@ export async function seedFleet(host: TestHost, fields: { siteId: string; custom
 /** One telemetry batch for the given units, ingested straight into the site's object. */
 export async function reportFleet(host: TestHost, siteId: string, units: readonly { mac: string }[], fields: (i: number) => Partial<MinerReport> = () => ({})) {
   await stateOf(siteId).ingest({ hostId: host.hostId, siteId }, batchOf(units.map((unit, i) => report(unit.mac, fields(i)))));
+}
+
+/**
+ * Sets units' last change (`updated_at`) to `at`, and with `set` other columns too (SQL, such as
+ * `customer_id = '…', `): a change stamped minutes ago is one no site object re-reads on its own.
+ */
+export async function stampUnits(ids: readonly string[], at: number, set = '') {
+  await env.DB.prepare(`UPDATE miners SET ${set}updated_at = ?1 WHERE id IN (SELECT value FROM json_each(?2))`)
+    .bind(at, JSON.stringify(ids))
+    .run();
+}
+
+/**
+ * A host with one site and two portal customers, Alice (3 units) and Bob (2), every unit
+ * reporting, Alice's first the fastest (120 TH/s, then one less each). `unitsChangedAt` stamps
+ * every unit's last change then (`stampUnits`), before they report.
+ */
+export async function hostWithTwoCustomers(name: string, options: { unitsChangedAt?: number } = {}) {
+  const host = await createHost(name);
+  const siteId = await insertSite(host, `${name} Hall`);
+  const alice = await portalCustomer(host, `${name} Alice`);
+  const bob = await portalCustomer(host, `${name} Bob`);
+  const tag = name.replace(/\W/g, '').toUpperCase();
+  const aliceUnits = await seedFleet(host, { siteId, customerId: alice.customer.id, count: 3, prefix: `${tag}-ALICE` });
+  const bobUnits = await seedFleet(host, { siteId, customerId: bob.customer.id, count: 2, prefix: `${tag}-BOB` });
+  if (options.unitsChangedAt !== undefined) await stampUnits([...aliceUnits, ...bobUnits].map((unit) => unit.id), options.unitsChangedAt);
+  await reportFleet(host, siteId, [...aliceUnits, ...bobUnits], (i) => ({ hashrate_ths: 120 - i }));
+  return { host, siteId, alice, bob, aliceUnits, bobUnits };
 }

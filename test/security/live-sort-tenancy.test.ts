@@ -5,9 +5,8 @@ import { staffActor } from '../../src/hosts/service';
 import { tolerantLive } from '../../src/live/client';
 import { loadPortalDashboard } from '../../src/portal/dashboard';
 import { customerFleetPage, DEFAULT_FLEET_QUERY } from '../../src/telemetry/fleet';
-import { insertSite, portalCustomer } from '../helpers/alerts';
-import { createHost, db, getPage, type TestHost } from '../helpers/fixtures';
-import { reportFleet, seedFleet } from '../helpers/fleet';
+import { db, getPage, type TestHost } from '../helpers/fixtures';
+import { hostWithTwoCustomers } from '../helpers/fleet';
 
 /**
  * A whole fleet's live sort and its totals are answered by the sites' objects from their own
@@ -15,19 +14,6 @@ import { reportFleet, seedFleet } from '../helpers/fleet';
  * once, and no portal customer ever sees another customer's (or host's) unit in a sorted page or
  * counted in a total.
  */
-
-async function hostWithTwoCustomers(name: string) {
-  const host = await createHost(name);
-  const siteId = await insertSite(host, `${name} Hall`);
-  const alice = await portalCustomer(host, `${name} Alice`);
-  const bob = await portalCustomer(host, `${name} Bob`);
-  const tag = name.replace(/\W/g, '').toUpperCase();
-  const aliceUnits = await seedFleet(host, { siteId, customerId: alice.customer.id, count: 3, prefix: `${tag}-ALICE` });
-  const bobUnits = await seedFleet(host, { siteId, customerId: bob.customer.id, count: 2, prefix: `${tag}-BOB` });
-  // Every unit reports, Alice's fastest: each of her live sorts' pages lies within the reported units.
-  await reportFleet(host, siteId, [...aliceUnits, ...bobUnits], (i) => ({ hashrate_ths: 120 - i }));
-  return { host, siteId, alice, bob, aliceUnits, bobUnits };
-}
 
 const LIVE_SORTS = ['-hashrate', 'hashrate', '-temperature', 'status'] as const;
 
