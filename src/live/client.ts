@@ -370,24 +370,30 @@ export async function readSiteSummary(env: LiveSource, siteId: string, liveShard
 /**
  * 5-minute points since `sinceMs`, summed over the given miners (one miner for a miner chart, any
  * subset of units for a filtered one). Hashrate and power add up across miners; temperature is
- * the max. With `customerId`, the miners are that customer's fleet and each of their sites answers
- * from its per-customer aggregates instead (SiteState.customerHistory: at most one row per bucket,
- * whatever the fleet size; a bucket belongs to whoever owned the unit when it closed), so only
- * the sites cross the RPC boundary, not the ids.
+ * the max.
  */
-export async function readHistory(
-  env: LiveSource,
-  miners: readonly LiveUnit[],
-  sinceMs: number,
-  options: { customerId?: string } = {},
-): Promise<HistoryPoint[]> {
-  const { customerId } = options;
+export async function readHistory(env: LiveSource, miners: readonly LiveUnit[], sinceMs: number): Promise<HistoryPoint[]> {
   // Every shard: a unit's past buckets stay in the shard that closed them when it moves shard.
-  const perSite = await fromEveryShard(env, idsBySite(miners), (site, ids) => (customerId === undefined ? site.history(ids, sinceMs) : site.customerHistory(customerId, sinceMs)), []);
+  return mergedHistory(await fromEveryShard(env, idsBySite(miners), (site, ids) => site.history(ids, sinceMs), []));
+}
+
+/**
+ * A customer's fleet chart, as readHistory sums it, from every shard of the fleet's sites, each
+ * answering from its per-customer aggregates (SiteState.customerHistory: at most one row per
+ * bucket, whatever the fleet size; a bucket belongs to whoever owned the unit when it closed), so
+ * only the sites are needed, not the units.
+ */
+export async function readCustomerHistory(env: LiveSource, sites: readonly RankedSite[], customerId: string, sinceMs: number): Promise<HistoryPoint[]> {
+  const bySite = new Map(sites.map((site) => [site.siteId, { ids: [], shards: Math.max(1, site.liveShards ?? 1) }]));
+  return mergedHistory(await fromEveryShard(env, bySite, (stub) => stub.customerHistory(customerId, sinceMs), []));
+}
+
+function mergedHistory(perShard: readonly HistoryPoint[][]): HistoryPoint[] {
   const merged = new Map<number, HistoryPoint>();
-  for (const points of perSite) for (const point of points) addToPoint(merged, point.t, point.hashrateThs, point.powerW, point.tempMaxC);
+  for (const points of perShard) for (const point of points) addToPoint(merged, point.t, point.hashrateThs, point.powerW, point.tempMaxC);
   return [...merged.values()].sort((a, b) => a.t - b.t);
 }
+
 
 /**
  * Asks each site's pool guard to re-read its facts from D1 now (a redirect started or ended, a

@@ -342,13 +342,8 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
       live: [...entries.map((entry) => entry.minerId), ...liveIds].flatMap((minerId) => liveOf(minerId) ?? []),
       totals: request.totals ? liveTotals(keys) : null,
       history,
-      unitsAsOf: this.unitsAsOf(),
+      unitsAsOf: Number(this.store.meta(UNITS_VERSION_KEY) ?? -1),
     };
-  }
-
-  /** D1's newest change to the host's units when the registry was last re-read (-1: never). */
-  private unitsAsOf(): number {
-    return Number(this.store.meta(UNITS_VERSION_KEY) ?? -1);
   }
 
   /**
@@ -357,7 +352,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
    * UNITS_SETTLE_MS of the newest change, or entries stored before the lists' columns existed.
    */
   private registryBehind(unitsVersion: number): boolean {
-    const asOf = this.unitsAsOf();
+    const asOf = Number(this.store.meta(UNITS_VERSION_KEY) ?? -1);
     const readAt = Number(this.store.meta(UNITS_READ_AT_KEY) ?? 0);
     return unitsVersion > asOf || readAt - asOf < UNITS_SETTLE_MS || this.registry.unlabelled();
   }

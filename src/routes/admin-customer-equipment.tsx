@@ -11,8 +11,8 @@ import { siteOptions } from '../sites/service';
 import { CustomerShell } from '../../views/pages/customers/detail';
 import { AssignEquipmentPanel, CustomerEquipmentPanel } from '../../views/pages/customers/equipment';
 import { HashrateChart } from '../../views/components/chart';
-import { fleetHistory, fleetIndexOf, fleetSitesQuery } from '../telemetry/fleet';
-import { tolerantLive } from '../live/client';
+import { fleetIndexOf, fleetSitesQuery, HISTORY_SPAN_MS } from '../telemetry/fleet';
+import { readCustomerHistory, tolerantLive } from '../live/client';
 import { unavailableSites } from '../live/outage';
 import { LiveUnavailableNotice } from '../../views/components/live-unavailable';
 import { parseEquipmentFilters, serviceQuery } from './admin-equipment';
@@ -49,9 +49,9 @@ export async function customerEquipmentPanel(
     `/admin/customers/${customer.id}/equipment?${new URLSearchParams(cursor as Record<string, string>).toString()}`;
   // The whole fleet's 24 hours, not just this page's units: one RPC per site.
   const fleet = fleetIndexOf(siteRows);
-  const unitCount = fleet.units.length;
+  const unitCount = fleet.unitCount;
   const now = Date.now();
-  const history = unitCount > 0 ? await fleetHistory(live, fleet.units, now, customer.id) : [];
+  const history = unitCount > 0 ? await readCustomerHistory(live, fleet.sites, customer.id, now - HISTORY_SPAN_MS) : [];
   const liveUnavailable = await unavailableSites(db, session.host.id, live.outage);
   const nominalThs = fleet.nominalMths / 1000;
   const selfHref = `/admin/customers/${customer.id}/equipment${query.cursor || query.before ? `?${new URLSearchParams(query.cursor ? { cursor: query.cursor } : { before: query.before ?? '' }).toString()}` : ''}`;

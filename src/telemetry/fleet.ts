@@ -7,7 +7,7 @@ import { miners, sites } from '../db/schema';
 import { notFound } from '../lib/errors';
 import type { LiveSortKey } from './live-sort';
 import { emptyTotals, type LiveTotals } from '../live/aggregate';
-import { hostUnitsVersion, liveShardsOf, readHistory, readRankedPage, sortCandidatesQuery, readLive, readLiveTotals, readSortedPage, withinRanked, type LiveSource, type LiveUnit, type RankedSite } from '../live/client';
+import { hostUnitsVersion, liveShardsOf, readCustomerHistory, readHistory, readRankedPage, sortCandidatesQuery, readLive, readLiveTotals, readSortedPage, withinRanked, type LiveSource, type LiveUnit, type RankedSite } from '../live/client';
 import { knownFleet, rankedAheadHolds, type RankedAhead } from '../live/rank-ahead';
 import { LIVE_STATUSES, type HistoryPoint, type LiveKey, type LiveMiner, type LiveStatus } from './types';
 
@@ -114,7 +114,7 @@ const fleetSitesPrepared = preparedSelect((db) =>
       siteName: sql<string | null>`(SELECT sn.name FROM sites sn WHERE sn.id = ${miners.siteId} AND sn.host_id = ${sql.placeholder('hostId')})`.as('site_name'),
       customerId: miners.customerId,
       unitsVersion: hostUnitsVersion().as('units_version'),
-      unitIds: sql<string>`json_group_array(${miners.id})`.as('unit_ids'),
+      unitCount: count(),
       nominalMths: sql<number>`total(${miners.nominalHashrateMths})`.as('nominal_mths'),
     })
     .from(miners)
@@ -123,11 +123,15 @@ const fleetSitesPrepared = preparedSelect((db) =>
 );
 
 /**
- * Every unit of a fleet (id and site only) and their nominal sum, from fleetSitesQuery; and what
- * the sites' objects need to answer for the whole fleet from their own registries
- * (`readRankedPage`): the customer, the sites, D1's newest change to the host's units.
+ * A fleet's size and nominal sum, from fleetSitesQuery (a customer's: one row per site, no unit
+ * ids, so its cost grows with the sites, not the units) or from rows that list each site's unit
+ * ids (the staff dashboard's whole host: `units`); and what the sites' objects need to answer for
+ * a customer's whole fleet from their own registries (`readRankedPage`): the customer, the sites,
+ * D1's newest change to the host's units.
  */
 export interface FleetIndex {
+  unitCount: number;
+  /** Each unit (id and site), where the rows listed them (`unitIds`); empty otherwise. */
   units: LiveUnit[];
   nominalMths: number;
   customerId: string | null;
@@ -136,17 +140,29 @@ export interface FleetIndex {
 }
 
 export function fleetIndexOf(
-  rows: readonly { siteId: string | null; liveShards: number; siteName?: string | null; customerId?: string | null; unitsVersion?: number; unitIds: string; nominalMths: number | null }[],
+  rows: readonly {
+    siteId: string | null;
+    liveShards: number;
+    siteName?: string | null;
+    customerId?: string | null;
+    unitsVersion?: number;
+    unitIds?: string;
+    unitCount?: number;
+    nominalMths: number | null;
+  }[],
 ): FleetIndex {
   const units: FleetIndex['units'] = [];
   const sites: RankedSite[] = [];
+  let unitCount = 0;
   let nominalMths = 0;
   for (const row of rows) {
-    for (const id of JSON.parse(row.unitIds) as string[]) units.push({ id, siteId: row.siteId, liveShards: row.liveShards });
+    const ids = row.unitIds === undefined ? [] : (JSON.parse(row.unitIds) as string[]);
+    for (const id of ids) units.push({ id, siteId: row.siteId, liveShards: row.liveShards });
+    unitCount += row.unitCount ?? ids.length;
     if (row.siteId) sites.push({ siteId: row.siteId, liveShards: row.liveShards, name: row.siteName ?? null });
     nominalMths += row.nominalMths ?? 0;
   }
-  return { units, nominalMths, customerId: rows[0]?.customerId ?? null, sites, unitsVersion: rows[0]?.unitsVersion ?? 0 };
+  return { unitCount, units, nominalMths, customerId: rows[0]?.customerId ?? null, sites, unitsVersion: rows[0]?.unitsVersion ?? 0 };
 }
 
 /**
@@ -189,8 +205,8 @@ const knownOf = (index: FleetIndex) => ({ sitesKey: JSON.stringify(index.sites),
  */
 function summaryOf(index: FleetIndex, totals: LiveTotals): FleetSummary {
   return {
-    miners: index.units.length,
-    byStatus: { ...totals.byStatus, unknown: index.units.length - totals.miners },
+    miners: index.unitCount,
+    byStatus: { ...totals.byStatus, unknown: index.unitCount - totals.miners },
     hashrateThs: totals.hashrateThs,
     nominalThs: index.nominalMths / 1000,
     powerW: totals.powerW,
@@ -320,7 +336,7 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
   const { hostId, customerId } = scope;
   const where = and(owned(hostId, customerId), fleetSearch(query.q));
   const history = (env: LiveSource, index: FleetIndex, since: number | undefined): Promise<HistoryPoint[] | null> =>
-    since === undefined ? Promise.resolve(null) : readHistory(env, index.units, since, { customerId });
+    since === undefined ? Promise.resolve(null) : readCustomerHistory(env, index.sites, customerId, since);
 
   if (query.status === '' && query.sort === 'location') {
     // The whole fleet (no search), the Equipment page's first view and its polled fragment: prepared.
@@ -338,8 +354,6 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
       read: (results) => async (env, options = {}) => {
         const [siteRows, firstTry, counted] = results as [Parameters<typeof fleetIndexOf>[0], FleetRow[], { total: number }[]];
         const index = fleetIndexOf(siteRows);
-        // The fleet's sites for its next live sort to ask the objects with before its batch.
-        if (query.q === '') rankedAheadHolds(portalFleetScope(hostId, customerId), null, knownOf(index));
         const total = counted[0]?.total ?? 0;
         const pageCount = pageCountOf(total);
         const page = Math.min(query.page, pageCount);
@@ -398,7 +412,7 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
       queries: aheadRows ? [fleetSitesQuery(db, hostId, customerId), aheadRows] : [fleetSitesQuery(db, hostId, customerId)],
       read: (results) => async (env, options = {}) => {
         const index = fleetIndexOf((results as [Parameters<typeof fleetIndexOf>[0]])[0]);
-        const total = index.units.length;
+        const total = index.unitCount;
         const pageCount = pageCountOf(total);
         const page = Math.min(query.page, pageCount);
         const offset = (page - 1) * FLEET_PAGE_SIZE;
@@ -466,9 +480,8 @@ export async function fleetPageReadsRankedAhead(
   options: { historySince?: number } = {},
 ): Promise<BatchReads<FinishFleetPage>> {
   const sort = liveSortOf(query.sort);
-  if (query.q !== '' || query.status !== '' || sort === null) return fleetPageReads(db, scope, query);
-  const known = knownFleet(portalFleetScope(scope.hostId, scope.customerId));
-  if (!known) return fleetPageReads(db, scope, query);
+  const known = query.q === '' && query.status === '' && knownFleet(portalFleetScope(scope.hostId, scope.customerId));
+  if (!known || sort === null) return fleetPageReads(db, scope, query);
   const read = await readWholeFleet(live, known, scope.customerId, { sort, descending: query.sort.startsWith('-'), offset: (query.page - 1) * FLEET_PAGE_SIZE, ...options });
   return fleetPageReads(db, scope, query, { ranked: { known, read }, ...options });
 }
@@ -509,10 +522,9 @@ export async function customerMiner(db: Db, env: LiveSource, hostId: string, cus
 }
 
 /**
- * 24 hours of 5-minute points, summed over the given units (one RPC per site). With `customerId`,
- * `fleet` is that customer's whole fleet and the sites answer from their per-customer aggregates
- * (`readHistory`).
+ * 24 hours of 5-minute points, summed over the given units (one RPC per site shard). A customer's
+ * whole fleet: readCustomerHistory over its sites (fleetIndexOf).
  */
-export function fleetHistory(env: LiveSource, fleet: readonly LiveUnit[], now = Date.now(), customerId?: string): Promise<HistoryPoint[]> {
-  return readHistory(env, fleet, now - HISTORY_SPAN_MS, customerId === undefined ? {} : { customerId });
+export function fleetHistory(env: LiveSource, fleet: readonly LiveUnit[], now = Date.now()): Promise<HistoryPoint[]> {
+  return readHistory(env, fleet, now - HISTORY_SPAN_MS);
 }

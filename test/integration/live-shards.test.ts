@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { alerts, sites } from '../../src/db/schema';
 import { createMiner, updateMiner } from '../../src/equipment/service';
 import { staffActor } from '../../src/hosts/service';
-import { readHistory, readLive, readLiveTotals, readSiteSummary, readSortedPage, siteState, type SortCandidate } from '../../src/live/client';
+import { readCustomerHistory, readHistory, readLive, readLiveTotals, readSiteSummary, readSortedPage, siteState, type SortCandidate } from '../../src/live/client';
 import type { SiteState } from '../../src/live/site-state';
 import { shardOfKey, UNITS_PER_SHARD } from '../../src/live/shard';
 import { minerKey } from '../../src/telemetry/batch';
@@ -91,12 +91,12 @@ describe('a site sharded over several SiteState objects', () => {
 
     // The customer's chart over the sharded site alone equals the sum of its shards' answers.
     const since = Date.now() - 60 * 60 * 1000;
-    const chart = await readHistory(env, liveUnits(f.sharded, f.units.sharded, SHARDS), since, { customerId: f.owner.customer.id });
+    const chart = await readCustomerHistory(env, [{ siteId: f.sharded, liveShards: SHARDS }], f.owner.customer.id, since);
     const perShard = await Promise.all(Array.from({ length: SHARDS }, (_, shard) => siteState(env, f.sharded, shard).customerHistory(f.owner.customer.id, since)));
     const summed = new Map<number, number>();
     for (const points of perShard) for (const point of points) summed.set(point.t, (summed.get(point.t) ?? 0) + (point.hashrateThs ?? 0));
     expect(chart.map((point) => [point.t, point.hashrateThs])).toEqual([...summed].sort((a, b) => a[0] - b[0]));
-    const singleChart = await readHistory(env, liveUnits(f.single, f.units.single, 1), since, { customerId: f.owner.customer.id });
+    const singleChart = await readCustomerHistory(env, [{ siteId: f.single, liveShards: 1 }], f.owner.customer.id, since);
     expect(chart.map((point) => point.hashrateThs)).toEqual(singleChart.map((point) => point.hashrateThs));
 
     // A sorted, filtered page across shards is the same page as on the one-shard site (by unit index).
