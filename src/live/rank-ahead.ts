@@ -1,6 +1,3 @@
-import { setBounded } from '../lib/bounded-map';
-import type { RankedRead, RankedSite } from './client';
-
 /**
  * A whole-fleet live sort asked of the sites' objects *before* the page's first D1 batch, so the
  * page's rows travel in that batch (the session check's): one D1 round trip instead of two, on
@@ -14,14 +11,20 @@ import type { RankedRead, RankedSite } from './client';
  * The page's rows come from D1 within the request's own scope either way, and the objects are
  * asked only once the session token's signature holds, so a wrong guess costs time, never rows.
  */
-/** What a scope's last whole-fleet read found in D1 (`rankedAheadHolds` remembers it): its sites, as that read spelled them too, and D1's units version. */
+import { setBounded } from '../lib/bounded-map';
+import type { RankedRead, RankedSite } from './client';
+
+/**
+ * What a scope's last whole-fleet read found in D1 (`rankedAheadHolds` remembers it): its sites,
+ * also as that read spelled them (compared as they are), and D1's units version.
+ */
 export interface KnownFleet {
   sitesKey: string;
   sites: RankedSite[];
   unitsVersion: number;
 }
 
-/** An early answer (`readRankedPage` over the known sites, with the known units version), and what it was asked with. */
+/** An early answer (`readRankedPage` over the known sites, with their units version) and what it was asked with. */
 export interface RankedAhead {
   known: KnownFleet;
   read: RankedRead;
