@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
-import type { BatchReads, BatchReadsBuilt } from '../db/batch-reads';
+import type { BatchReadsBuilt } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { preparedSelect } from '../db/prepared';
 import { hosts, hostUsers, users, type StaffRole } from '../db/schema';

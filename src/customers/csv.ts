@@ -1,3 +1,4 @@
+import { csvCell } from '../billing/seal-format.js';
 import type { SiteScope } from '../team/scope';
 import { and, asc, desc } from 'drizzle-orm';
 import type { Db } from '../db/client';
@@ -26,8 +27,6 @@ const HEADER = [
  * defused with a leading apostrophe; a number stays a number (a negative amount is no formula).
  * The evidence files' own (src/billing/seal-format.js), so every export writes cells alike.
  */
-import { csvCell } from '../billing/seal-format.js';
-
 export { csvCell };
 
 /** Every customer matching the list's filters, in the list's order (billing currency resolved). */

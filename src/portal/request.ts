@@ -1,4 +1,4 @@
-import type { BatchReads, BatchReadsBuilt } from '../db/batch-reads';
+import type { BatchReadsBuilt } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { judgePortalSession, memberSessionQuery, verifyPortalToken, type PortalSessionResult } from './session';
 import { hostByDomainQuery, hostBySlugQuery, pickHostBySlug, type PortalHost } from './tenant';

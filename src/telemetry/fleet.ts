@@ -9,7 +9,7 @@ import type { LiveSortKey } from './live-sort';
 import { emptyTotals, type LiveTotals } from '../live/aggregate';
 import { hostUnitsVersion, liveShardsOf, readCustomerHistory, readHistory, readRankedPage, sortCandidatesQuery, readLive, readLiveTotals, readSortedPage, withinRanked, type LiveSource, type LiveUnit, type RankedSite } from '../live/client';
 import { knownFleet, rankedAheadHolds, type RankedAhead } from '../live/rank-ahead';
-import { LIVE_STATUSES, type HistoryPoint, type LiveKey, type LiveMiner, type LiveStatus } from './types';
+import { LIVE_STATUSES, type HistoryPoint, type LiveMiner, type LiveStatus } from './types';
 
 /**
  * A customer's fleet as the portal shows it: the units assigned to them (miners.customer_id is

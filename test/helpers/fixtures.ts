@@ -1,4 +1,5 @@
 import { env, SELF } from 'cloudflare:test';
+import { expect } from 'vitest';
 import { signUpHost } from '../../src/auth/service';
 import { loadStaffSession, signStaffToken, STAFF_COOKIE, type StaffSession } from '../../src/auth/staff-session';
 import { createCustomer } from '../../src/customers/service';
@@ -120,6 +121,13 @@ export function getPage(path: string, options: { cookie?: string; htmx?: boolean
   if (options.cookie) headers.set('Cookie', options.cookie);
   if (options.htmx) headers.set('HX-Request', 'true');
   return SELF.fetch(`${ORIGIN}${path}`, { headers, redirect: 'manual' });
+}
+
+/** A page's HTML, which must answer 200 (the path names the failure). */
+export async function pageHtml(path: string, cookie: string): Promise<string> {
+  const res = await getPage(path, { cookie });
+  expect(res.status, path).toBe(200);
+  return res.text();
 }
 
 /**

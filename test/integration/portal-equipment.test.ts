@@ -2,7 +2,7 @@ import { env, SELF } from 'cloudflare:test';
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { miners } from '../../src/db/schema';
-import { createHost, db, getPage, type TestHost } from '../helpers/fixtures';
+import { createHost, db, getPage, pageHtml, type TestHost } from '../helpers/fixtures';
 import { insertAlert, insertMiner, insertSite, portalCustomer } from '../helpers/alerts';
 import { minerIdsIn } from '../helpers/equipment';
 import { reportFleet, seedFleet, type SeededMiner } from '../helpers/fleet';
@@ -265,17 +265,11 @@ const bigFixture = () => (big ??= bigFleet('Big Fleet Host'));
 const ids = (units: readonly SeededMiner[]) => units.map((unit) => unit.id);
 const tableIds = (html: string) => minerIdsIn(html.slice(html.indexOf('id="fleet-live"'), html.indexOf('id="fleet-chart"') >= 0 ? html.indexOf('id="fleet-chart"') : undefined));
 
-async function list(path: string, cookie: string) {
-  const res = await getPage(path, { cookie });
-  expect(res.status, path).toBe(200);
-  return res.text();
-}
-
 describe('portal Equipment list: pages, search, status filter and sort', () => {
   it('pages the list 50 at a time in site, rack, serial order; the summary covers the whole fleet', async () => {
     const f = await bigFixture();
     const base = `${f.a.base}/equipment`;
-    const first = await list(base, f.a.cookie);
+    const first = await pageHtml(base, f.a.cookie);
     expect(tableIds(first)).toEqual(ids(f.alpha));
     expect(first).toContain('Showing 1–50 of 120 miners');
     expect(first).toContain(`href="${base}?page=2"`);
@@ -287,22 +281,22 @@ describe('portal Equipment list: pages, search, status filter and sort', () => {
     expect(summary(first)).toMatch(/badge-live-degraded">Degraded<\/span> <span class="status-count">34</);
     expect(summary(first)).toMatch(/badge-live-unknown">No data<\/span> <span class="status-count">40</);
 
-    const second = await list(`${base}?page=2`, f.a.cookie);
+    const second = await pageHtml(`${base}?page=2`, f.a.cookie);
     expect(tableIds(second)).toEqual(ids(f.beta.slice(0, 50)));
     expect(second).toContain('Showing 51–100 of 120 miners');
     expect(second).toContain(`href="${base}"`); // back to page 1: no query string at all
     expect(second).toContain(`href="${base}?page=3"`);
     expect(summary(second)).toBe(summary(first));
 
-    const last = await list(`${base}?page=3`, f.a.cookie);
+    const last = await pageHtml(`${base}?page=3`, f.a.cookie);
     expect(tableIds(last)).toEqual(ids(f.beta.slice(50)));
     expect(last).toContain('Showing 101–120 of 120 miners');
     expect(last).toContain('<span class="btn disabled" aria-disabled="true">Next →</span>');
     expect(last).toContain('id="fleet-chart"');
 
     // Past the end: the last page. Junk: the first.
-    expect(tableIds(await list(`${base}?page=99`, f.a.cookie))).toEqual(ids(f.beta.slice(50)));
-    for (const junk of ['0', '-2', 'abc', '1.5']) expect(tableIds(await list(`${base}?page=${junk}`, f.a.cookie))).toEqual(ids(f.alpha));
+    expect(tableIds(await pageHtml(`${base}?page=99`, f.a.cookie))).toEqual(ids(f.beta.slice(50)));
+    for (const junk of ['0', '-2', 'abc', '1.5']) expect(tableIds(await pageHtml(`${base}?page=${junk}`, f.a.cookie))).toEqual(ids(f.alpha));
     // Never another customer's units.
     for (const html of [first, second, last]) for (const unit of f.other) expect(html).not.toContain(unit.id);
   });
@@ -311,7 +305,7 @@ describe('portal Equipment list: pages, search, status filter and sort', () => {
     const f = await bigFixture();
     const base = `${f.a.base}/equipment`;
     const search = async (q: string) => {
-      const html = await list(`${base}?q=${encodeURIComponent(q)}`, f.a.cookie);
+      const html = await pageHtml(`${base}?q=${encodeURIComponent(q)}`, f.a.cookie);
       return { html, ids: tableIds(html) };
     };
     const bySerial = await search(f.alpha[7]!.serial.toLowerCase());
@@ -325,7 +319,7 @@ describe('portal Equipment list: pages, search, status filter and sort', () => {
     const bySite = await search('BETA HALL');
     expect(bySite.ids).toEqual(ids(f.beta.slice(0, 50)));
     expect(bySite.html).toContain(`href="${base}?q=BETA+HALL&amp;page=2"`);
-    expect(tableIds(await list(`${base}?q=BETA+HALL&page=2`, f.a.cookie))).toEqual(ids(f.beta.slice(50)));
+    expect(tableIds(await pageHtml(`${base}?q=BETA+HALL&page=2`, f.a.cookie))).toEqual(ids(f.beta.slice(50)));
     // Customer B's units share Alpha Hall: a search never reaches them, by site, serial or MAC.
     const byOtherSite = await search('alpha hall');
     expect(byOtherSite.html).toContain('of 50 matching miners');
@@ -341,32 +335,32 @@ describe('portal Equipment list: pages, search, status filter and sort', () => {
   it('filters by live status, including units never reported ("No data")', async () => {
     const f = await bigFixture();
     const base = `${f.a.base}/equipment`;
-    const degraded = await list(`${base}?status=degraded`, f.a.cookie);
+    const degraded = await pageHtml(`${base}?status=degraded`, f.a.cookie);
     expect(tableIds(degraded)).toEqual(ids(f.alpha.slice(0, 34)));
     expect(degraded).toContain('Showing 1–34 of 34 matching miners');
     const rows = degraded.slice(degraded.indexOf('<tbody>'), degraded.indexOf('</tbody>'));
     expect(rows).not.toContain('badge-live-active');
     expect(degraded).toContain('<option value="degraded" selected="">Degraded</option>');
 
-    const noData = await list(`${base}?status=unknown`, f.a.cookie);
+    const noData = await pageHtml(`${base}?status=unknown`, f.a.cookie);
     expect(tableIds(noData)).toEqual(ids(f.beta.slice(30)));
     expect(noData).toContain('of 40 matching miners');
 
     // With a search; and in pages (46 active: 16 at Alpha, 30 at Beta).
-    expect(tableIds(await list(`${base}?status=active&q=alpha`, f.a.cookie))).toEqual(ids(f.alpha.slice(34)));
-    expect(tableIds(await list(`${base}?status=active`, f.a.cookie))).toEqual([...ids(f.alpha.slice(34)), ...ids(f.beta.slice(0, 30))]);
-    expect(await list(`${base}?status=offline`, f.a.cookie)).toContain('No miners match');
+    expect(tableIds(await pageHtml(`${base}?status=active&q=alpha`, f.a.cookie))).toEqual(ids(f.alpha.slice(34)));
+    expect(tableIds(await pageHtml(`${base}?status=active`, f.a.cookie))).toEqual([...ids(f.alpha.slice(34)), ...ids(f.beta.slice(0, 30))]);
+    expect(await pageHtml(`${base}?status=offline`, f.a.cookie)).toContain('No miners match');
     // An unknown status is no filter.
-    expect(await list(`${base}?status=bogus`, f.a.cookie)).toContain('Showing 1–50 of 120 miners');
+    expect(await pageHtml(`${base}?status=bogus`, f.a.cookie)).toContain('Showing 1–50 of 120 miners');
   });
 
   it('sorts by hashrate, temperature, efficiency and status; units without data last', async () => {
     const f = await bigFixture();
     const base = `${f.a.base}/equipment`;
     const pages = async (query: string) => [
-      ...tableIds(await list(`${base}?${query}`, f.a.cookie)),
-      ...tableIds(await list(`${base}?${query}&page=2`, f.a.cookie)),
-      ...tableIds(await list(`${base}?${query}&page=3`, f.a.cookie)),
+      ...tableIds(await pageHtml(`${base}?${query}`, f.a.cookie)),
+      ...tableIds(await pageHtml(`${base}?${query}&page=2`, f.a.cookie)),
+      ...tableIds(await pageHtml(`${base}?${query}&page=3`, f.a.cookie)),
     ];
     const alphaUp = ids(f.alpha);
     const alphaDown = [...alphaUp].reverse();
@@ -384,17 +378,17 @@ describe('portal Equipment list: pages, search, status filter and sort', () => {
     expect((await pages('sort=-efficiency')).slice(0, 2)).toEqual(alphaUp.slice(0, 2));
     // Problems first: Degraded, then Active, then no data.
     expect(await pages('sort=status')).toEqual([...alphaUp.slice(0, 34), ...alphaUp.slice(34), ...reported, ...silent]);
-    const sorted = await list(`${base}?sort=-hashrate`, f.a.cookie);
+    const sorted = await pageHtml(`${base}?sort=-hashrate`, f.a.cookie);
     expect(sorted).toContain('<option value="-hashrate" selected="">Hashrate: highest first</option>');
     expect(sorted).toContain(`href="${base}?sort=-hashrate&amp;page=2"`);
     // An unknown sort is the default order.
-    expect(tableIds(await list(`${base}?sort=serial`, f.a.cookie))).toEqual(alphaUp);
+    expect(tableIds(await pageHtml(`${base}?sort=serial`, f.a.cookie))).toEqual(alphaUp);
   });
 
   it('the polled fragment, the filters and the page links keep the search, filter, sort and page', async () => {
     const f = await bigFixture();
     const base = `${f.a.base}/equipment`;
-    const page = await list(`${base}?q=hall&sort=-hashrate&page=2`, f.a.cookie);
+    const page = await pageHtml(`${base}?q=hall&sort=-hashrate&page=2`, f.a.cookie);
     expect(page).toContain(`hx-get="${base}/live?q=hall&amp;sort=-hashrate&amp;page=2" hx-trigger="every 15s" hx-swap="outerHTML"`);
     const res = await getPage(`${base}/live?q=hall&sort=-hashrate&page=2`, { cookie: f.a.cookie, htmx: true });
     expect(res.status).toBe(200);
@@ -431,7 +425,7 @@ describe('portal Equipment list: pages, search, status filter and sort', () => {
     const f = await bigFixture();
     const base = `${f.a.base}/equipment`;
     for (const path of [`${base}?q=no-such-miner`, `${base}/live?q=no-such-miner&status=active`]) {
-      const html = await list(path, f.a.cookie);
+      const html = await pageHtml(path, f.a.cookie);
       expect(html).toContain('No miners match');
       expect(html).toContain(`<a href="${base}">show all miners</a>`);
       expect(tableIds(html)).toEqual([]);
@@ -444,7 +438,7 @@ describe('portal Equipment list: pages, search, status filter and sort', () => {
   it('View Portal pages and searches the same way', async () => {
     const f = await bigFixture();
     const base = `/admin/customers/${f.a.customer.id}/portal/equipment`;
-    const html = await list(`${base}?q=beta&page=2`, f.host.owner.cookie);
+    const html = await pageHtml(`${base}?q=beta&page=2`, f.host.owner.cookie);
     expect(tableIds(html)).toEqual(ids(f.beta.slice(50)));
     expect(html).toContain(`hx-get="${base}/live?q=beta&amp;page=2"`);
     expect(html).toContain(`action="${base}"`);

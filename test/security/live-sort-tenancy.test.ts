@@ -5,7 +5,7 @@ import { staffActor } from '../../src/hosts/service';
 import { tolerantLive } from '../../src/live/client';
 import { loadPortalDashboard } from '../../src/portal/dashboard';
 import { customerFleetPage, DEFAULT_FLEET_QUERY } from '../../src/telemetry/fleet';
-import { db, getPage, type TestHost } from '../helpers/fixtures';
+import { db, getPage, pageHtml, type TestHost } from '../helpers/fixtures';
 import { hostWithTwoCustomers } from '../helpers/fleet';
 
 /**
@@ -17,11 +17,7 @@ import { hostWithTwoCustomers } from '../helpers/fleet';
 
 const LIVE_SORTS = ['-hashrate', 'hashrate', '-temperature', 'status'] as const;
 
-async function portalSerials(customer: { base: string; cookie: string }, sort: string) {
-  const res = await getPage(`${customer.base}/equipment?sort=${sort}`, { cookie: customer.cookie });
-  expect(res.status).toBe(200);
-  return res.text();
-}
+const portalSerials = (customer: { base: string; cookie: string }, sort: string) => pageHtml(`${customer.base}/equipment?sort=${sort}`, customer.cookie);
 
 const fleetOf = (host: TestHost, customerId: string, sort: (typeof LIVE_SORTS)[number]) =>
   customerFleetPage(db(), tolerantLive(env), host.hostId, customerId, { ...DEFAULT_FLEET_QUERY, sort });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { insertSite } from '../helpers/alerts';
-import { getPage } from '../helpers/fixtures';
+import { pageHtml } from '../helpers/fixtures';
 import { hostWithTwoCustomers, reportFleet, stampUnits } from '../helpers/fleet';
 
 /**
@@ -19,30 +19,24 @@ async function settledFleet(name: string) {
   return { ...(await hostWithTwoCustomers(name, { unitsChangedAt: seededAt })), seededAt };
 }
 
-async function html(path: string, cookie: string) {
-  const res = await getPage(path, { cookie });
-  expect(res.status, path).toBe(200);
-  return res.text();
-}
-
 describe('a live sort ranked before its D1 batch is used only when that batch confirms it', () => {
   it('units swapped between customers since the objects last read their registries show for their new customers only', async () => {
     const t = await settledFleet('Ahead Swap');
     const [toBob] = t.aliceUnits;
     const [toAlice] = t.bobUnits;
     // First views: each customer's fleet (its sites and units version) is now known to this isolate.
-    expect(await html(`${t.alice.base}/equipment?sort=-hashrate`, t.alice.cookie)).toContain(toBob!.serial);
-    expect(await html(`${t.bob.base}/equipment?sort=-hashrate`, t.bob.cookie)).toContain(toAlice!.serial);
+    expect(await pageHtml(`${t.alice.base}/equipment?sort=-hashrate`, t.alice.cookie)).toContain(toBob!.serial);
+    expect(await pageHtml(`${t.bob.base}/equipment?sort=-hashrate`, t.bob.cookie)).toContain(toAlice!.serial);
 
     // Swapped (each fleet keeps its size), stamped minutes ago: no object re-reads its registry
     // unless a page tells it D1 changed since.
     await stampUnits([toBob!.id], t.seededAt + 5 * MINUTE, `customer_id = '${t.bob.customer.id}', `);
     await stampUnits([toAlice!.id], t.seededAt + 5 * MINUTE, `customer_id = '${t.alice.customer.id}', `);
     for (const sort of ['-hashrate', 'hashrate', '-temperature']) {
-      const bobPage = await html(`${t.bob.base}/equipment?sort=${sort}`, t.bob.cookie);
+      const bobPage = await pageHtml(`${t.bob.base}/equipment?sort=${sort}`, t.bob.cookie);
       expect(bobPage, sort).toContain(toBob!.serial);
       expect(bobPage, sort).not.toContain(toAlice!.serial);
-      const alicePage = await html(`${t.alice.base}/equipment?sort=${sort}`, t.alice.cookie);
+      const alicePage = await pageHtml(`${t.alice.base}/equipment?sort=${sort}`, t.alice.cookie);
       expect(alicePage, sort).toContain(toAlice!.serial);
       expect(alicePage, sort).not.toContain(toBob!.serial);
     }
@@ -52,7 +46,7 @@ describe('a live sort ranked before its D1 batch is used only when that batch co
     const t = await settledFleet('Ahead New Site');
     const staff = t.host.owner.cookie;
     const moved = t.bobUnits[1]!;
-    expect(await html('/admin/equipment?sort=-hashrate', staff)).not.toContain('500 TH/s');
+    expect(await pageHtml('/admin/equipment?sort=-hashrate', staff)).not.toContain('500 TH/s');
 
     // Moved to a second hall that reports it at 500 TH/s, stamped as old as the rest: the host's
     // units version and unit count stay as they were; only its sites tell the answer asked of the
@@ -61,7 +55,7 @@ describe('a live sort ranked before its D1 batch is used only when that batch co
     await stampUnits([moved.id], t.seededAt, `site_id = '${hallB}', `);
     await reportFleet(t.host, hallB, [moved], () => ({ hashrate_ths: 500 }));
 
-    const page = await html('/admin/equipment?sort=-hashrate', staff);
+    const page = await pageHtml('/admin/equipment?sort=-hashrate', staff);
     expect(page).toContain('500 TH/s');
     expect(page.indexOf(moved.serial)).toBeLessThan(page.indexOf(t.aliceUnits[0]!.serial));
   });
