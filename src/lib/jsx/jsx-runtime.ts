@@ -94,7 +94,8 @@ function renderAttribute(tag: string, key: string, value: unknown): string {
   return ` ${key}="${escape(String(value))}"`;
 }
 
-function renderElement(tag: string, props: Props): HtmlEscapedString {
+/** `children` as the automatic runtime puts them in `props.children`; `hasChildren` whether it is there at all. */
+function renderElement(tag: string, props: Props | null, children: unknown, hasChildren: boolean): HtmlEscapedString {
   if (INVALID_TAG_NAME.test(tag)) throw new Error(`Invalid JSX tag name: ${tag}`);
   let html = `<${tag}`;
   for (const name in props) {
@@ -103,8 +104,7 @@ function renderElement(tag: string, props: Props): HtmlEscapedString {
     if (key === 'dangerouslySetInnerHTML') notSupported('dangerouslySetInnerHTML (use raw())');
     html += renderAttribute(tag, key, props[name]);
   }
-  const children = props.children;
-  const empty = !('children' in props) || (Array.isArray(children) && children.length === 0);
+  const empty = !hasChildren || (Array.isArray(children) && children.length === 0);
   if (empty && VOID_ELEMENTS.has(tag)) return rendered(`${html}/>`);
   return rendered(`${renderChildren(children, `${html}>`)}</${tag}>`);
 }
@@ -120,17 +120,19 @@ function renderComponent(component: Component, props: Props): HtmlEscapedString 
 /** Renders `tag` with `props` as the automatic runtime passes them: children inside, as `props.children`. */
 export function jsx(tag: string | Component, props: Props | null): HtmlEscapedString {
   props ??= {};
-  return typeof tag === 'function' ? renderComponent(tag, props) : renderElement(tag, props);
+  return typeof tag === 'function' ? renderComponent(tag, props) : renderElement(tag, props, props.children, 'children' in props);
 }
 
 /**
  * The classic factory the views are compiled to. Children given as arguments replace
  * `props.children` the way the automatic runtime writes them: one child as itself, several as an
- * array, none leaves `props` as written (`<td {...rest} />` keeps `rest.children`).
+ * array, none leaves `props` as written (`<td {...rest} />` keeps `rest.children`). An element
+ * takes them as they are: copying its props to add `children` was half of rendering a page.
  */
 export function h(tag: string | Component, props: Props | null, ...children: unknown[]): HtmlEscapedString {
-  if (children.length > 0) props = { ...props, children: children.length === 1 ? children[0] : children };
-  return jsx(tag, props);
+  if (children.length === 0) return jsx(tag, props);
+  const given = children.length === 1 ? children[0] : children;
+  return typeof tag === 'function' ? renderComponent(tag, { ...props, children: given }) : renderElement(tag, props, given, true);
 }
 
 // TypeScript finds the JSX types of the classic factory on the factory itself (`h.JSX`): hono's.
