@@ -12,7 +12,7 @@
  * never uses here: async components, context providers, `<title>`/`<meta>`/`<link>` hoisted into
  * `<head>`, form actions as functions, style objects and SVG attribute renaming. That was about
  * 11 KiB of the Worker (bench/README.md, "The Worker bundle"). This keeps its output byte for byte
- * for what we write: the same escaping (hono's own `escapeToBuffer`), void elements closed `/>`,
+ * for what we write: the same escaping (hono's `escapeToBuffer`'s five entities), void elements closed `/>`,
  * boolean attributes as `name=""` or left out, other booleans as `"true"`/`"false"`, `null` and
  * `undefined` attributes and children left out, numbers as they are, strings escaped, `raw()`
  * strings kept, nested arrays flattened, and a component's `children` shaped as hono passes them.
@@ -22,7 +22,7 @@
  * The elements are `HtmlEscapedString`s, as hono's types already declare `JSX.Element`, so
  * `c.html()`, hono's `html` helper and hono/jsx trees take them as they are.
  */
-import { escapeToBuffer, raw, type HtmlEscapedString } from 'hono/utils/html';
+import { raw, type HtmlEscapedString } from 'hono/utils/html';
 
 import type { JSX as HonoJSX } from 'hono/jsx/jsx-runtime';
 
@@ -53,10 +53,13 @@ function rendered(html: string): HtmlEscapedString {
   return element;
 }
 
+const ENTITIES: Record<string, string> = { '"': '&quot;', "'": '&#39;', '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+const NEEDS_ESCAPE = /[&<>'"]/;
+const ESCAPED_CHARACTERS = /[&<>'"]/g;
+
+/** hono's `escapeToBuffer` without the buffer: the same five entities, and most text has none. */
 function escape(text: string): string {
-  const buffer: [string] = [''];
-  escapeToBuffer(text, buffer);
-  return buffer[0];
+  return NEEDS_ESCAPE.test(text) ? text.replace(ESCAPED_CHARACTERS, (character) => ENTITIES[character]!) : text;
 }
 
 function isEscaped(value: object): value is HtmlEscapedString {
@@ -72,7 +75,8 @@ function renderChildren(children: unknown, out: string): string {
   if (typeof children === 'number') return out + children;
   if (children === null || children === undefined || typeof children === 'boolean') return out;
   if (children instanceof Promise) notSupported('a promise as a child (async component)');
-  if (typeof children === 'object' && isEscaped(children)) return out + children;
+  // valueOf(): the string inside; `+` on the String object itself takes V8's slow ToPrimitive path.
+  if (typeof children === 'object' && isEscaped(children)) return out + children.valueOf();
   // hono walks any other object by index: arrays flatten, anything without a length adds nothing.
   const list = children as ArrayLike<unknown>;
   for (let i = 0; i < list.length; i++) out = renderChildren(list[i], out);
