@@ -128,6 +128,10 @@ export const TABLE_INDEXES: Readonly<Record<string, readonly string[]>> = {
     'CREATE INDEX `miners_host_created_idx` ON `miners` (`host_id`,`created_at`,`id`)',
     'CREATE INDEX `miners_host_idx` ON `miners` (`host_id`,`status`)',
     'CREATE UNIQUE INDEX `miners_host_mac_unique` ON `miners` (`host_id`,`mac`)',
+    // The Equipment filter choices: the models from the index alone, and the count of units
+    // without power data over only those with no nominal power (migration 0023).
+    'CREATE INDEX `miners_host_model_idx` ON `miners` (`host_id`,`model`)',
+    'CREATE INDEX `miners_host_no_power_idx` ON `miners` (`host_id`) WHERE "miners"."status" <> \'retired\' AND "miners"."nominal_power_w" IS NULL',
     // The Equipment list's D1 sorts, on the very expressions it orders by (d1SortKey in
     // src/equipment/service.ts), so a page walks the index instead of sorting the inventory.
     'CREATE INDEX `miners_host_model_sort_idx` ON `miners` (`host_id`, lower(coalesce("model", \'\')), `id`)',

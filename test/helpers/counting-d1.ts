@@ -46,3 +46,30 @@ export function countingD1(d1: D1Database) {
   });
   return { db, counts };
 }
+
+/**
+ * The real D1 binding, recording each statement's SQL and bound values as the Worker sends them
+ * (so a test can ask SQLite for the query plan of exactly what a page runs).
+ */
+export function recordingD1(d1: D1Database) {
+  const statements: { sql: string; params: unknown[] }[] = [];
+  const db = new Proxy(d1, {
+    get(target, prop, receiver) {
+      if (prop === 'prepare') {
+        return (query: string) => {
+          const statement = target.prepare(query);
+          const bind = statement.bind.bind(statement);
+          return Object.assign(statement, {
+            bind: (...params: unknown[]) => {
+              statements.push({ sql: query, params });
+              return bind(...params);
+            },
+          });
+        };
+      }
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { db, statements };
+}

@@ -1,0 +1,44 @@
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app';
+import { insertSite, portalCustomer } from '../helpers/alerts';
+import { recordingD1 } from '../helpers/counting-d1';
+import { createHost, ORIGIN } from '../helpers/fixtures';
+import { seedFleet } from '../helpers/fleet';
+
+const app = createApp();
+
+/** SQLite's plan for a statement as the Worker sent it: one line per step ("SEARCH miners USING …"). */
+async function planOf(statement: { sql: string; params: unknown[] }): Promise<string[]> {
+  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`)
+    .bind(...statement.params)
+    .all<{ detail: string }>();
+  return results.map((row) => row.detail);
+}
+
+describe('the Equipment list’s filter choices read indexes, not the inventory (migration 0023)', () => {
+  it('the model choices from an index alone, the count of units without power data over those with no nominal power', async () => {
+    const host = await createHost('Plan Host');
+    const site = await insertSite(host, 'Hall A');
+    const customer = await portalCustomer(host, 'Plan Customer');
+    await seedFleet(host, { siteId: site, customerId: customer.customer.id, count: 30, model: 'Antminer S21' });
+    await seedFleet(host, { siteId: site, customerId: customer.customer.id, count: 30, model: 'Whatsminer M60' });
+
+    const { db, statements } = recordingD1(env.DB);
+    const ctx = createExecutionContext();
+    const res = await app.fetch(new Request(`${ORIGIN}/admin/equipment`, { headers: { Cookie: host.owner.cookie } }), { ...env, DB: db }, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    // The page shows what those statements answer: both models as choices.
+    expect(html).toContain('<option value="Antminer S21">');
+    expect(html).toContain('<option value="Whatsminer M60">');
+
+    const models = statements.filter((statement) => /select distinct "model" from "miners"/.test(statement.sql));
+    const withoutPower = statements.filter((statement) => /"nominal_power_w" IS NULL/.test(statement.sql));
+    expect(models).toHaveLength(1);
+    expect(withoutPower).toHaveLength(1);
+    expect((await planOf(models[0]!)).join('\n')).toMatch(/SEARCH miners USING COVERING INDEX miners_host_model_idx \(host_id=\?/);
+    expect((await planOf(withoutPower[0]!)).join('\n')).toMatch(/SEARCH miners USING INDEX miners_host_no_power_idx \(host_id=\?\)/);
+  });
+});
