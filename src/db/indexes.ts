@@ -124,6 +124,8 @@ export const TABLE_INDEXES: Readonly<Record<string, readonly string[]>> = {
     'CREATE INDEX `maintenance_units_miner_idx` ON `maintenance_units` (`miner_id`,`starts_at`)',
   ],
   miners: [
+    // A customer's units counted and summed per site for the portal, from the index alone (migration 0024).
+    'CREATE INDEX `miners_customer_fleet_idx` ON `miners` (`host_id`,`customer_id`,`status`,`site_id`,`nominal_hashrate_mths`)',
     'CREATE INDEX `miners_customer_idx` ON `miners` (`customer_id`)',
     'CREATE INDEX `miners_host_created_idx` ON `miners` (`host_id`,`created_at`,`id`)',
     'CREATE INDEX `miners_host_idx` ON `miners` (`host_id`,`status`)',

@@ -307,8 +307,8 @@ export type FinishFleetPage = (env: LiveSource, options?: { historySince?: numbe
 /**
  * The Equipment list: the whole fleet's summary (and, with `historySince`, its 24-hour history)
  * plus one page of units matching the query. Round trips, whatever the fleet size:
- * - default order: one D1 batch (sites' ids, the page's rows, the matching count), then, in
- *   parallel, per site: totals, the page's live state, history;
+ * - default order: one D1 batch (each site's unit count, the page's rows, and with a search the
+ *   matching count), then, in parallel, per site: totals, the page's live state, history;
  * - status filter or live sort: one D1 batch (sites' ids, the matching ids in location order),
  *   then per site, in parallel: the sorted page with its live state (and, without a search, the
  *   fleet's totals: the matching list is the whole fleet), history, and with a search the
@@ -348,13 +348,14 @@ export function fleetPageReads(db: Db, scope: { hostId: string; customerId: stri
             .orderBy(...LOCATION_ORDER)
             .limit(FLEET_PAGE_SIZE)
             .offset((page - 1) * FLEET_PAGE_SIZE);
-    const countQuery = query.q === '' ? fleetCountPrepared(db, { hostId, customerId }) : fleetCount(db, where);
+    // Without a search the matching units are the whole fleet, which the sites' rows count already.
+    const searched = query.q === '' ? null : fleetCount(db, where);
     return {
-      queries: [fleetSitesQuery(db, hostId, customerId), pageRows(query.page), countQuery],
+      queries: searched ? [fleetSitesQuery(db, hostId, customerId), pageRows(query.page), searched] : [fleetSitesQuery(db, hostId, customerId), pageRows(query.page)],
       read: (results) => async (env, options = {}) => {
-        const [siteRows, firstTry, counted] = results as [Parameters<typeof fleetIndexOf>[0], FleetRow[], { total: number }[]];
+        const [siteRows, firstTry, counted] = results as [Parameters<typeof fleetIndexOf>[0], FleetRow[], { total: number }[] | undefined];
         const index = fleetIndexOf(siteRows);
-        const total = counted[0]?.total ?? 0;
+        const total = counted ? (counted[0]?.total ?? 0) : index.unitCount;
         const pageCount = pageCountOf(total);
         const page = Math.min(query.page, pageCount);
         const rows = page === query.page ? firstTry : await pageRows(page).all();
@@ -508,7 +509,6 @@ const fleetPagePrepared = preparedSelect((db) =>
 const fleetByIdPrepared = preparedSelect((db) =>
   selectFleet(db).where(and(ownedByPlaceholders(), inJsonIds(miners.id, sql.placeholder('ids')))),
 );
-const fleetCountPrepared = preparedSelect((db) => fleetCount(db, ownedByPlaceholders()));
 const fleetKeysPrepared = preparedSelect((db) => fleetKeys(db, ownedByPlaceholders()));
 
 /** One of the customer's units; any other id (another customer's, another host's, unassigned) is 404. */

@@ -42,3 +42,31 @@ describe('the Equipment list’s filter choices read indexes, not the inventory 
     expect((await planOf(withoutPower[0]!)).join('\n')).toMatch(/SEARCH miners USING INDEX miners_host_no_power_idx \(host_id=\?\)/);
   });
 });
+
+describe('a customer’s fleet in the portal is counted from an index (migration 0024)', () => {
+  it('the per-site count and nominal sum read no unit row, and the page needs no other count', async () => {
+    const host = await createHost('Portal Plan Host');
+    const siteA = await insertSite(host, 'Hall A');
+    const siteB = await insertSite(host, 'Hall B');
+    const customer = await portalCustomer(host, 'Portal Plan Customer');
+    const other = await portalCustomer(host, 'Someone Else');
+    await seedFleet(host, { siteId: siteA, customerId: customer.customer.id, count: 40 });
+    await seedFleet(host, { siteId: siteB, customerId: customer.customer.id, count: 25 });
+    await seedFleet(host, { siteId: siteA, customerId: other.customer.id, count: 30 });
+
+    const { db, statements } = recordingD1(env.DB);
+    const ctx = createExecutionContext();
+    const res = await app.fetch(new Request(`${ORIGIN}${customer.base}/equipment`, { headers: { Cookie: customer.cookie } }), { ...env, DB: db }, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(200);
+    // The total comes from the per-site counts: the customer's 65, not the host's 95.
+    expect(await res.text()).toContain('Showing 1–50 of 65 miners');
+    expect(statements.some((statement) => /^select count\(\*\) from "miners"/.test(statement.sql))).toBe(false);
+
+    const perSite = statements.filter((statement) => /total\("nominal_hashrate_mths"\)/.test(statement.sql) && /group by "miners"."site_id"/.test(statement.sql));
+    expect(perSite).toHaveLength(1);
+    const plan = (await planOf(perSite[0]!)).join('\n');
+    expect(plan).toMatch(/SEARCH miners USING COVERING INDEX miners_customer_fleet_idx \(host_id=\? AND customer_id=\? AND status=\?\)/);
+    expect(plan).not.toMatch(/TEMP B-TREE FOR GROUP BY/);
+  });
+});

@@ -85,8 +85,8 @@ describe('the portal’s fleet pages make the same number of D1 round trips what
       // nothing more: the dashboard's reads (team size, the fleet's ids per site, open alerts
       // and their count) travel in that same batch;
       ['', 1],
-      // the Equipment page and its polled fragment too: the fleet's ids per site, the page's
-      // rows and the matching count travel in that batch;
+      // the Equipment page and its polled fragment too: the fleet's units counted per site and
+      // the page's rows (with a search, the matching count as well) travel in that batch;
       ['/equipment', 1],
       ['/equipment/live', 1],
       ['/equipment?q=hall+a', 1],
