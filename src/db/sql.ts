@@ -12,6 +12,15 @@ export const inIds = (column: SQL | AnySQLiteColumn, ids: readonly string[]): SQ
 export const inJsonIds = (column: SQL | AnySQLiteColumn, idsJson: string | SQLWrapper): SQL => sql`${column} IN (SELECT value FROM json_each(${idsJson}))`;
 
 /**
+ * `column = value` that SQLite may not answer from an index (the unary `+`), for the scope of a
+ * read by a list of ids: the plan then looks each id up by primary key, where an indexable scope
+ * (a host's or a customer's units) made it walk every unit of the scope and test each against
+ * the list (bench/README.md, "Fleet pages without their scans").
+ * @see https://www.sqlite.org/optoverview.html#disqualifying_where_clause_terms_using_unary_
+ */
+export const unindexedEq = (column: AnySQLiteColumn, value: unknown): SQL => sql`+${column} = ${value}`;
+
+/**
  * Rows read by `inIds`/`inJsonIds` (in whatever order SQLite returned them) in the order of
  * `ids`, as a live sort's page names them; an id without a row (outside the reader's scope, or
  * gone) is left out.

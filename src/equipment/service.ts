@@ -7,7 +7,7 @@ import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
 import { keysetPage } from '../lib/cursor';
 import { preparedSelect } from '../db/prepared';
-import { inIdOrder, inIds, inJsonIds, unitKeysOf } from '../db/sql';
+import { inIdOrder, inIds, inJsonIds, unindexedEq, unitKeysOf } from '../db/sql';
 import { activityLog, customers, miners, sites } from '../db/schema';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { decodeListCursor, encodeCursor, encodeOffsetCursor } from '../lib/cursor';
@@ -395,9 +395,9 @@ export async function modelOptions(db: Db, hostId: string): Promise<string[]> {
 
 /** The keys of every unit matching `where`, in serial order. */
 const unitKeysQuery = (db: Db, where: SQL | undefined) => sortCandidatesQuery(db, where, [asc(d1SortKey('serial')), asc(miners.id)]);
-/** A live-sorted page's rows: the host's units among `ids` (a JSON array, `inIds`). */
+/** A live-sorted page's rows: the host's units among `ids` (a JSON array, `inIds`), each looked up by id. */
 const minersByIdPrepared = preparedSelect((db) =>
-  selectMiners(db).where(and(eq(miners.hostId, sql.placeholder('hostId')), inJsonIds(miners.id, sql.placeholder('ids')))),
+  selectMiners(db).where(and(unindexedEq(miners.hostId, sql.placeholder('hostId')), inJsonIds(miners.id, sql.placeholder('ids')))),
 );
 const hostKeysPrepared = preparedSelect((db) => unitKeysQuery(db, eq(miners.hostId, sql.placeholder('hostId'))));
 /**

@@ -2,7 +2,7 @@ import { and, asc, count, eq, or, sql, type SQL, type SQLWrapper } from 'drizzle
 import { preparedSelect } from '../db/prepared';
 import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
-import { inIdOrder, inJsonIds, unitKeysOf } from '../db/sql';
+import { inIdOrder, inJsonIds, unindexedEq, unitKeysOf } from '../db/sql';
 import { miners, sites } from '../db/schema';
 import { notFound } from '../lib/errors';
 import type { LiveSortKey } from './live-sort';
@@ -68,6 +68,7 @@ const fleetColumns = {
 };
 
 
+/** A customer's units: theirs and assigned (fleetByIdPrepared writes the same three terms, unindexed). */
 const owned = (hostId: string | SQLWrapper, customerId: string | SQLWrapper) =>
   and(eq(miners.hostId, hostId), eq(miners.customerId, customerId), eq(miners.status, 'assigned'));
 
@@ -506,8 +507,16 @@ const fleetPagePrepared = preparedSelect((db) =>
     .limit(FLEET_PAGE_SIZE)
     .offset(sql.placeholder('offset')),
 );
+/** A live-sorted page's rows: the customer's units (`owned`, written so each id is looked up by key) among `ids`. */
 const fleetByIdPrepared = preparedSelect((db) =>
-  selectFleet(db).where(and(ownedByPlaceholders(), inJsonIds(miners.id, sql.placeholder('ids')))),
+  selectFleet(db).where(
+    and(
+      unindexedEq(miners.hostId, sql.placeholder('hostId')),
+      unindexedEq(miners.customerId, sql.placeholder('customerId')),
+      unindexedEq(miners.status, 'assigned'),
+      inJsonIds(miners.id, sql.placeholder('ids')),
+    ),
+  ),
 );
 const fleetKeysPrepared = preparedSelect((db) => fleetKeys(db, ownedByPlaceholders()));
 

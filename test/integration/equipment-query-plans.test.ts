@@ -4,7 +4,7 @@ import { createApp } from '../../src/app';
 import { insertSite, portalCustomer } from '../helpers/alerts';
 import { recordingD1 } from '../helpers/counting-d1';
 import { createHost, ORIGIN } from '../helpers/fixtures';
-import { seedFleet } from '../helpers/fleet';
+import { reportFleet, seedFleet } from '../helpers/fleet';
 
 const app = createApp();
 
@@ -68,5 +68,39 @@ describe('a customer’s fleet in the portal is counted from an index (migration
     const plan = (await planOf(perSite[0]!)).join('\n');
     expect(plan).toMatch(/SEARCH miners USING COVERING INDEX miners_customer_fleet_idx \(host_id=\? AND customer_id=\? AND status=\?\)/);
     expect(plan).not.toMatch(/TEMP B-TREE FOR GROUP BY/);
+  });
+});
+
+describe('a live-sorted page’s rows are looked up by id, not found by walking the scope', () => {
+  /** Every statement the request sends, with its plan. */
+  async function plansOf(path: string, cookie: string) {
+    const { db, statements } = recordingD1(env.DB);
+    const ctx = createExecutionContext();
+    const res = await app.fetch(new Request(`${ORIGIN}${path}`, { headers: { Cookie: cookie } }), { ...env, DB: db }, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status, path).toBe(200);
+    await res.text();
+    return Promise.all(statements.map(async (statement) => ({ sql: statement.sql, plan: (await planOf(statement)).join('\n') })));
+  }
+  const byIds = (plans: { sql: string; plan: string }[]) => plans.filter((p) => /"miners"\."id" IN \(SELECT value FROM json_each\(/.test(p.sql));
+
+  it('staff Equipment and portal Equipment sorted by hashrate', async () => {
+    const host = await createHost('By Id Host');
+    const site = await insertSite(host, 'Hall A');
+    const customer = await portalCustomer(host, 'By Id Customer');
+    const units = await seedFleet(host, { siteId: site, customerId: customer.customer.id, count: 60 });
+    await reportFleet(host, site, units, (i) => ({ hashrate_ths: 90 + (i % 10) }));
+
+    for (const [path, cookie] of [
+      ['/admin/equipment?sort=-hashrate', host.owner.cookie],
+      [`${customer.base}/equipment?sort=-hashrate`, customer.cookie],
+    ] as const) {
+      // The first view reads the rows after the objects answer; the next one in the session's batch.
+      for (const view of ['first', 'next']) {
+        const rows = byIds(await plansOf(path, cookie));
+        expect(rows, `${path} (${view})`).toHaveLength(1);
+        expect(rows[0]!.plan, `${path} (${view})`).toMatch(/SEARCH miners USING INDEX sqlite_autoindex_miners_1 \(id=\?\)/);
+      }
+    }
   });
 });
