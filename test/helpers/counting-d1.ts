@@ -49,7 +49,8 @@ export function countingD1(d1: D1Database) {
 
 /**
  * The real D1 binding, recording each statement's SQL and bound values as the Worker sends them
- * (so a test can ask SQLite for the query plan of exactly what a page runs).
+ * (so a test can ask SQLite for the query plan of exactly what a page runs). A statement is
+ * recorded when bound: drizzle binds every statement it sends, even one without values.
  */
 export function recordingD1(d1: D1Database) {
   const statements: { sql: string; params: unknown[] }[] = [];

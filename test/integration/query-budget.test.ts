@@ -82,7 +82,7 @@ describe('the portal’s fleet pages make the same number of D1 round trips what
     const many = await portalFleet('Many Miners', 64);
     // One round trip before the page (host and session together), then:
     const budget: [path: string, roundTrips: number][] = [
-      // nothing more: the dashboard's reads (team size, the fleet's ids per site, open alerts
+      // nothing more: the dashboard's reads (team size, the fleet's units counted per site, open alerts
       // and their count) travel in that same batch;
       ['', 1],
       // the Equipment page and its polled fragment too: the fleet's units counted per site and
