@@ -16,6 +16,16 @@ async function planOf(statement: { sql: string; params: unknown[] }): Promise<st
   return results.map((row) => row.detail);
 }
 
+/** A page fetched as `cookie` sees it (must answer 200), with every statement it sent to D1. */
+async function pageWithStatements(path: string, cookie: string) {
+  const { db, statements } = recordingD1(env.DB);
+  const ctx = createExecutionContext();
+  const res = await app.fetch(new Request(`${ORIGIN}${path}`, { headers: { Cookie: cookie } }), { ...env, DB: db }, ctx);
+  await waitOnExecutionContext(ctx);
+  expect(res.status, path).toBe(200);
+  return { html: await res.text(), statements };
+}
+
 describe('the Equipment list’s filter choices read indexes, not the inventory (migration 0023)', () => {
   it('the model choices from an index alone, the count of units without power data over those with no nominal power', async () => {
     const host = await createHost('Plan Host');
@@ -24,12 +34,7 @@ describe('the Equipment list’s filter choices read indexes, not the inventory 
     await seedFleet(host, { siteId: site, customerId: customer.customer.id, count: 30, model: 'Antminer S21' });
     await seedFleet(host, { siteId: site, customerId: customer.customer.id, count: 30, model: 'Whatsminer M60' });
 
-    const { db, statements } = recordingD1(env.DB);
-    const ctx = createExecutionContext();
-    const res = await app.fetch(new Request(`${ORIGIN}/admin/equipment`, { headers: { Cookie: host.owner.cookie } }), { ...env, DB: db }, ctx);
-    await waitOnExecutionContext(ctx);
-    expect(res.status).toBe(200);
-    const html = await res.text();
+    const { html, statements } = await pageWithStatements('/admin/equipment', host.owner.cookie);
     // The page shows what those statements answer: both models as choices.
     expect(html).toContain('<option value="Antminer S21">');
     expect(html).toContain('<option value="Whatsminer M60">');
@@ -54,13 +59,9 @@ describe('a customer’s fleet in the portal is counted from an index (migration
     await seedFleet(host, { siteId: siteB, customerId: customer.customer.id, count: 25 });
     await seedFleet(host, { siteId: siteA, customerId: other.customer.id, count: 30 });
 
-    const { db, statements } = recordingD1(env.DB);
-    const ctx = createExecutionContext();
-    const res = await app.fetch(new Request(`${ORIGIN}${customer.base}/equipment`, { headers: { Cookie: customer.cookie } }), { ...env, DB: db }, ctx);
-    await waitOnExecutionContext(ctx);
-    expect(res.status).toBe(200);
+    const { html, statements } = await pageWithStatements(`${customer.base}/equipment`, customer.cookie);
     // The total comes from the per-site counts: the customer's 65, not the host's 95.
-    expect(await res.text()).toContain('Showing 1–50 of 65 miners');
+    expect(html).toContain('Showing 1–50 of 65 miners');
     expect(statements.some((statement) => /^select count\(\*\) from "miners"/.test(statement.sql))).toBe(false);
 
     const perSite = statements.filter((statement) => /total\("nominal_hashrate_mths"\)/.test(statement.sql) && /group by "miners"."site_id"/.test(statement.sql));
@@ -74,12 +75,7 @@ describe('a customer’s fleet in the portal is counted from an index (migration
 describe('a live-sorted page’s rows are looked up by id, not found by walking the scope', () => {
   /** Every statement the request sends, with its plan. */
   async function plansOf(path: string, cookie: string) {
-    const { db, statements } = recordingD1(env.DB);
-    const ctx = createExecutionContext();
-    const res = await app.fetch(new Request(`${ORIGIN}${path}`, { headers: { Cookie: cookie } }), { ...env, DB: db }, ctx);
-    await waitOnExecutionContext(ctx);
-    expect(res.status, path).toBe(200);
-    await res.text();
+    const { statements } = await pageWithStatements(path, cookie);
     return Promise.all(statements.map(async (statement) => ({ sql: statement.sql, plan: (await planOf(statement)).join('\n') })));
   }
   const byIds = (plans: { sql: string; plan: string }[]) => plans.filter((p) => /"miners"\."id" IN \(SELECT value FROM json_each\(/.test(p.sql));
