@@ -215,11 +215,11 @@ async function loadInvoiceFacts(db: Db, host: HostBilling, customerId: string, p
          ORDER BY m.serial, m.id`,
       )
       .bind(JSON.stringify(contractIds), hostId),
-    // Per-row rounding in SQL, half up, exactly as billedWh (energy.ts) rounds one row.
+    // Per-row rounding in SQL, half up, exactly as billedWh (energy.ts) rounds one row. Unknown
+    // energy (null) is never summed as 0: one unknown hour makes the metered total unknown.
     d1
       .prepare(
         `SELECT w.value ->> '$[0]' AS contractId, u.miner_id AS minerId, count(*) AS rows,
-           -- Unknown energy (null) is never summed as 0: one unknown hour makes the metered total unknown.
            CASE WHEN count(u.energy_wh) < count(*) THEN NULL ELSE sum(u.energy_wh) END AS meteredWh, count(*) - count(u.energy_wh) AS unknownHours,
            coalesce(sum(u.energy_wh), 0) AS knownWh,
            CASE WHEN m.nominal_power_w IS NULL THEN NULL ELSE sum((m.nominal_power_w * u.online_seconds + 1800) / 3600) END AS specWh,

@@ -240,6 +240,11 @@ interface HourRow {
  * draft, that lists the unit, when the row's hour starts within the contract's dates
  * ([start_date, end_date + 1 day) at host midnight, cut to the period). Should two cover the same
  * hour, the one that started last wins, so no hour is counted twice.
+ *
+ * `billed_wh` is billedWh (src/billing/energy.ts) in SQL: integer division of non-negative
+ * integers after adding half the divisor is exactly divideRoundHalfUp. `not_exact` guards that
+ * rule: an integer overflow would turn into a float, and the half-up trick holds for non-negative
+ * operands only. (Comments live here, not in the SQL: its text ships in the bundle and to D1.)
  */
 function billedRowsSql(hostId: string, customerId: string, period: BillingPeriod, dayStarts: string) {
   return sql`
@@ -266,15 +271,11 @@ function billedRowsSql(hostId: string, customerId: string, period: BillingPeriod
     ),
     billed AS (
       SELECT r.miner_id, r.hour_start, r.energy_wh, r.energy_source, r.avg_hashrate_mths, r.online_seconds, r.contract_id, r.source,
-        -- billedWh (src/billing/energy.ts) in SQL: integer division of non-negative integers
-        -- after adding half the divisor is exactly divideRoundHalfUp.
         CASE r.source
           WHEN 'metered' THEN r.energy_wh
           WHEN 'spec' THEN CASE WHEN m.nominal_power_w IS NULL THEN NULL ELSE (m.nominal_power_w * r.online_seconds + 1800) / 3600 END
           WHEN 'hashrate' THEN CASE WHEN r.eff IS NULL THEN NULL ELSE (r.eff * r.avg_hashrate_mths * r.online_seconds + 1800000000) / 3600000000 END
         END AS billed_wh,
-        -- Guards for the SQL rule: an integer overflow would turn into a float, and the
-        -- half-up trick holds for non-negative operands only.
         (r.source = 'spec' AND (m.nominal_power_w < 0 OR r.online_seconds < 0 OR typeof(m.nominal_power_w * r.online_seconds + 1800) = 'real'))
           OR (r.source = 'hashrate' AND (r.eff < 0 OR r.avg_hashrate_mths < 0 OR r.online_seconds < 0
             OR typeof(r.eff * r.avg_hashrate_mths * r.online_seconds + 1800000000) = 'real')) AS not_exact
@@ -323,16 +324,18 @@ export async function customerUsage(
   const billedRows = billedRowsSql(hostId, customerId, period, JSON.stringify(dayStarts));
 
   const [groupsResult, infosResult, hoursResult, windowsResult, windowHoursResult] = await rawBatch(db, [
+    // Per unit and contract. pdu_*: the hours a PDU outlet metered; the variance compares billed kWh with these (DESIGN.md §7).
     sql`${billedRows}
       SELECT miner_id, contract_id, source, count(*) AS hours, coalesce(sum(energy_wh), 0) AS metered_wh, sum(billed_wh) AS billed_wh,
         sum(energy_wh IS NULL) AS unknown_hours,
         sum(contract_id IS NOT NULL AND billed_wh IS NULL) AS unbillable_rows, sum(online_seconds) AS online_seconds,
         sum(avg_hashrate_mths * online_seconds) AS hashrate_seconds, min(hour_start) AS first_hour, max(not_exact) AS not_exact,
-        -- Hours a PDU outlet metered: the variance compares billed kWh with these (DESIGN.md §7).
         sum(energy_source = 'pdu') AS pdu_hours, coalesce(sum(CASE WHEN energy_source = 'pdu' THEN energy_wh END), 0) AS pdu_wh,
         coalesce(sum(CASE WHEN energy_source = 'pdu' THEN billed_wh END), 0) AS pdu_billed_wh
       FROM billed GROUP BY miner_id, contract_id`,
     // Per unit: who it is, and what the neighbouring rows say about whose it was (uptime's denominator).
+    // `units` adds the units assigned now that reported nothing in the period: shown only when their
+    // last earlier row was the customer's too (then they were the customer's, and down).
     sql`
       WITH own AS (
         SELECT miner_id, min(hour_start) AS first_hour, max(hour_start) AS last_hour FROM usage_hourly
@@ -342,8 +345,6 @@ export async function customerUsage(
       units AS (
         SELECT miner_id, first_hour, last_hour FROM own
         UNION ALL
-        -- Units assigned now that reported nothing in the period: shown only when their last
-        -- earlier row was the customer's too (then they were the customer's, and down).
         SELECT m.id, NULL, NULL FROM miners m
         WHERE m.host_id = ${hostId} AND m.customer_id = ${customerId} AND m.id NOT IN (SELECT miner_id FROM own)
       )
