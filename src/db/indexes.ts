@@ -124,8 +124,9 @@ export const TABLE_INDEXES: Readonly<Record<string, readonly string[]>> = {
     'CREATE INDEX `maintenance_units_miner_idx` ON `maintenance_units` (`miner_id`,`starts_at`)',
   ],
   miners: [
-    // A customer's units counted and summed per site for the portal, from the index alone (migration 0024).
-    'CREATE INDEX `miners_customer_fleet_idx` ON `miners` (`host_id`,`customer_id`,`status`,`site_id`,`nominal_hashrate_mths`)',
+    // A customer's units counted and summed per site for the portal, from the index alone (migration
+    // 0024), and each site's units in the Equipment list's order (rack, serial, id: migration 0025).
+    'CREATE INDEX `miners_customer_fleet_idx` ON `miners` (`host_id`,`customer_id`,`status`,`site_id`,`rack_location`,`serial`,`id`,`nominal_hashrate_mths`)',
     'CREATE INDEX `miners_customer_idx` ON `miners` (`customer_id`)',
     'CREATE INDEX `miners_host_created_idx` ON `miners` (`host_id`,`created_at`,`id`)',
     'CREATE INDEX `miners_host_idx` ON `miners` (`host_id`,`status`)',
@@ -191,7 +192,8 @@ export const TABLE_INDEXES: Readonly<Record<string, readonly string[]>> = {
     'CREATE INDEX `sign_ins_account_idx` ON `sign_ins` (`account_kind`, `account_id`, `created_at`)',
   ],
   sites: [
-    'CREATE INDEX `sites_host_idx` ON `sites` (`host_id`)',
+    // A host's sites in name order, unique by their id: the portal Equipment list walks it (migration 0025).
+    'CREATE UNIQUE INDEX `sites_host_idx` ON `sites` (`host_id`,`name`,`id`)',
   ],
   staff_invites: [
     'CREATE INDEX `staff_invites_host_idx` ON `staff_invites` (`host_id`,`created_at`)',

@@ -269,7 +269,7 @@ export interface RankedRead {
  * A whole fleet's live sort, totals, live state and chart from every shard of the given sites,
  * each answering from its own registry (SiteState.rankedPage): one RPC per shard, no candidate
  * ids sent. One shard answers the page itself; several each answer their first offset + limit,
- * merged here by value, then the list's own order (site name first in the location list).
+ * merged here by value, then the list's own order (site name and id first in the location list).
  * A shard that fails (tolerant source) counts as a site never reported: none of its units has a
  * value, and none is in the totals.
  */
@@ -293,7 +293,7 @@ export async function readRankedPage(env: LiveSource, sites: readonly RankedSite
     unitsAsOf = Math.min(unitsAsOf, answer?.unitsAsOf ?? -1);
     if (!answer) continue;
     valued += answer.valued;
-    const prefix = request.list === 'location' ? [site.name ?? null] : [];
+    const prefix = request.list === 'location' ? [site.name ?? null, site.siteId] : [];
     for (const entry of answer.entries) entries.push({ ...entry, order: [...prefix, ...entry.tie] });
     for (const state of answer.live) {
       const held = live.get(state.minerId);

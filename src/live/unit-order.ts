@@ -3,8 +3,9 @@
  * (`SiteState.rankedPage`) so a live sort of a whole fleet needs no candidate list from D1. A
  * live sort orders by the live value, and ties keep the list's own order, which D1 defines:
  * - `serial` (staff Equipment): `lower(coalesce(serial, mac, ''))`, then id;
- * - `location` (portal Equipment): site name, rack location, serial, then id (the site name is
- *   the Worker's to prepend when it merges several sites' answers; one object is one site).
+ * - `location` (portal Equipment): site name, site id, rack location, serial, then id (the site's
+ *   name and id are the Worker's to prepend when it merges several sites' answers; one object is
+ *   one site).
  * The label is lowered by SQLite itself (the registry reads it from D1), and texts compare here
  * as SQLite's BINARY collation does (NULL first, then UTF-8 bytes, which is code point order), so
  * the object's ties break exactly as the D1 query's `ORDER BY` did.

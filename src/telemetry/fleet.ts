@@ -1,4 +1,4 @@
-import { and, asc, count, eq, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { and, asc, count, eq, isNull, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { preparedSelect } from '../db/prepared';
 import type { BatchReads } from '../db/batch-reads';
 import type { Db } from '../db/client';
@@ -53,7 +53,8 @@ export interface FleetSummary {
 
 const fleetColumns = {
   id: miners.id,
-  siteId: miners.siteId,
+  /** The joined site's id: miners.site_id, and in the walked page (fleetPagePrepared) the outer loop's. */
+  siteId: sql<string | null>`${sites.id}`.as('site_id'),
   siteName: sql<string | null>`${sites.name}`.as('site_name'),
   /** The site's SiteState shard count (src/live/shard.ts). */
   liveShards: sql<number>`coalesce(${sites.liveShards}, 1)`.as('live_shards'),
@@ -73,8 +74,11 @@ const owned = (hostId: string | SQLWrapper, customerId: string | SQLWrapper) =>
   and(eq(miners.hostId, hostId), eq(miners.customerId, customerId), eq(miners.status, 'assigned'));
 
 
-/** The list's default order: site, rack location, serial (then id, so pages never overlap). */
-const LOCATION_ORDER = [asc(sites.name), asc(miners.rackLocation), asc(miners.serial), asc(miners.id)];
+/**
+ * The list's default order: site (by name, then id, so two sites of one name never interleave),
+ * rack location, serial, then id (so pages never overlap). Units without a site come first.
+ */
+const LOCATION_ORDER = [asc(sites.name), asc(sites.id), asc(miners.rackLocation), asc(miners.serial), asc(miners.id)];
 
 /** Units with their site's name (joined within the same host). */
 const selectFleet = (db: Db) =>
@@ -500,10 +504,28 @@ const fleetCount = (db: Db, where: SQL | undefined) =>
 const fleetKeys = (db: Db, where: SQL | undefined) => sortCandidatesQuery(db, where, LOCATION_ORDER);
 
 // The whole fleet's reads (no search), prepared once: what every Equipment view and poll sends.
+/**
+ * A page of the whole fleet in LOCATION_ORDER, walked from indexes rather than sorted (migration
+ * 0025): first the units without a site, then the host's sites in name and id order
+ * (`sites_host_idx`, unique, so SQLite knows each step is one site) and each site's units in
+ * rack, serial and id order (`miners_customer_fleet_idx`). SQLite merges the two arms and stops
+ * at the page's end. One ORDER BY over the units' join sorted all of the customer's units,
+ * reading each one's row, on every view and poll. CROSS JOIN keeps the sites the outer loop; the
+ * compound's ORDER BY names the first arm's result columns. A unit's site is always one of its
+ * host's (`requireSite`; agents report into their own site).
+ * @see https://www.sqlite.org/optoverview.html#order_by_optimizations
+ */
 const fleetPagePrepared = preparedSelect((db) =>
   selectFleet(db)
-    .where(ownedByPlaceholders())
-    .orderBy(...LOCATION_ORDER)
+    .where(and(ownedByPlaceholders(), isNull(miners.siteId)))
+    .unionAll(
+      db
+        .select(fleetColumns)
+        .from(sites)
+        .crossJoin(miners)
+        .where(and(eq(sites.hostId, sql.placeholder('hostId')), ownedByPlaceholders(), eq(miners.siteId, sites.id))),
+    )
+    .orderBy(sql`site_name, site_id, rack_location, serial, "miners"."id"`)
     .limit(FLEET_PAGE_SIZE)
     .offset(sql.placeholder('offset')),
 );

@@ -72,6 +72,27 @@ describe('a customer’s fleet in the portal is counted from an index (migration
   });
 });
 
+describe('a customer’s Equipment page in its default order is walked from indexes, not sorted (migration 0025)', () => {
+  it('the sites in name order, each site’s units in rack and serial order: no sort of the customer’s units', async () => {
+    const host = await createHost('Walk Plan Host');
+    const customer = await portalCustomer(host, 'Walk Plan Customer');
+    for (const name of ['Hall B', 'Hall A']) await seedFleet(host, { siteId: await insertSite(host, name), customerId: customer.customer.id, count: 30 });
+
+    for (const path of [`${customer.base}/equipment`, `${customer.base}/equipment/live?page=2`]) {
+      const { statements } = await pageWithStatements(path, customer.cookie);
+      const pages = statements.filter((statement) => / union all /.test(statement.sql));
+      expect(pages, path).toHaveLength(1);
+      const plan = (await planOf(pages[0]!)).join('\n');
+      // The units without a site (the left arm) are sorted among themselves; the sites' units are
+      // not. Each site's row is read (its name and shard count), one per site.
+      const sited = plan.slice(plan.indexOf('RIGHT'));
+      expect(plan, path).toMatch(/MERGE \(UNION ALL\)/);
+      expect(sited, path).toMatch(/SEARCH sites USING INDEX sites_host_idx \(host_id=\?\)\n.*SEARCH miners USING INDEX miners_customer_fleet_idx \(host_id=\? AND customer_id=\? AND status=\? AND site_id=\?\)/);
+      expect(sited, path).not.toMatch(/TEMP B-TREE/);
+    }
+  });
+});
+
 describe('a live-sorted page’s rows are looked up by id, not found by walking the scope', () => {
   /** Every statement the request sends, with its plan. */
   async function plansOf(path: string, cookie: string) {

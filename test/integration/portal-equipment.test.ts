@@ -1,5 +1,5 @@
 import { env, SELF } from 'cloudflare:test';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { miners } from '../../src/db/schema';
 import { createHost, db, getPage, pageHtml, type TestHost } from '../helpers/fixtures';
@@ -442,6 +442,45 @@ describe('portal Equipment list: pages, search, status filter and sort', () => {
     expect(tableIds(html)).toEqual(ids(f.beta.slice(50)));
     expect(html).toContain(`hx-get="${base}/live?q=beta&amp;page=2"`);
     expect(html).toContain(`action="${base}"`);
+  });
+});
+
+describe('the default order’s edges (the page walked from indexes, migration 0025)', () => {
+  it('units without a site first, then sites by name and id (two of one name never interleave), racks, serials; the same order searched and in a live sort’s ties', async () => {
+    const host = await createHost('Order Edges Host');
+    const hallX = await insertSite(host, 'Hall');
+    const hallY = await insertSite(host, 'Hall');
+    const annex = await insertSite(host, 'Annex');
+    const a = await portalCustomer(host, 'Order Edges A');
+    const b = await portalCustomer(host, 'Order Edges B');
+    const tag = crypto.randomUUID().slice(0, 4);
+    // The two halls' units share rack locations (Row 0000…): sorted by site name alone they interleave.
+    const inX = await seedFleet(host, { siteId: hallX, customerId: a.customer.id, count: 25, prefix: `P${tag}X` });
+    const inY = await seedFleet(host, { siteId: hallY, customerId: a.customer.id, count: 25, prefix: `P${tag}Y` });
+    const inAnnex = await seedFleet(host, { siteId: annex, customerId: a.customer.id, count: 10, prefix: `P${tag}N` });
+    const loose = await seedFleet(host, { siteId: annex, customerId: a.customer.id, count: 4, prefix: `P${tag}Z` });
+    await seedFleet(host, { siteId: hallX, customerId: b.customer.id, count: 5, prefix: `P${tag}B` });
+    await db().update(miners).set({ siteId: null }).where(inArray(miners.id, ids(loose)));
+    // A rack left blank sorts first within its site.
+    await db().update(miners).set({ rackLocation: null }).where(inArray(miners.id, [inX[20]!.id, loose[3]!.id]));
+
+    // Site name, then site id (UUIDs: ASCII, so JavaScript's order is SQLite's), rack, serial, id.
+    const inXOrdered = [inX[20]!.id, ...ids(inX.slice(0, 20)), ...ids(inX.slice(21))];
+    const halls = hallX < hallY ? [...inXOrdered, ...ids(inY)] : [...ids(inY), ...inXOrdered];
+    const expected = [loose[3]!.id, ...ids(loose.slice(0, 3)), ...ids(inAnnex), ...halls];
+
+    const base = `${a.base}/equipment`;
+    const listed = async (query: string) => [
+      ...tableIds(await pageHtml(`${base}?${query}`, a.cookie)),
+      ...tableIds(await pageHtml(`${base}?${query}${query ? '&' : ''}page=2`, a.cookie)),
+    ];
+    expect(await listed('')).toEqual(expected);
+    // A search matching every unit pages the same list through the sorted query.
+    expect(await listed(`q=p${tag}`)).toEqual(expected);
+    // Equal live values keep the location order, merged across the sites' objects.
+    await reportFleet(host, hallX, inX, () => ({ hashrate_ths: 100 }));
+    await reportFleet(host, hallY, inY, () => ({ hashrate_ths: 100 }));
+    expect((await listed('sort=-hashrate')).slice(0, 50)).toEqual(halls);
   });
 });
 
