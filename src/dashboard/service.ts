@@ -9,9 +9,9 @@ import { microsTimesMilliAmountMinor } from '../billing/money';
 import { addMonths, periodHolding, zonedDate, type BillingPeriod, billingPeriod } from '../billing/periods';
 import { customerStatusSql, CUSTOMER_STATUSES, type CustomerStatus } from '../customers/status';
 import type { Db } from '../db/client';
-import { alerts, billingSettings, contracts, customers, invoices, miners } from '../db/schema';
-import { liveShardsOf, type LiveSource } from '../live/client';
-import { fleetHistory, fleetIndexOf, fleetSummary, type FleetSummary } from '../telemetry/fleet';
+import { alerts, billingSettings, contracts, customers, invoices } from '../db/schema';
+import type { LiveSource } from '../live/client';
+import { hostFleetOverview, hostFleetSitesQuery, type FleetSummary } from '../telemetry/fleet';
 import type { HistoryPoint } from '../telemetry/types';
 
 const OPEN_SQL = sql.raw(`('issued', 'partially_paid', 'overdue')`);
@@ -123,16 +123,7 @@ export async function loadDashboard(db: Db, env: LiveSource, host: { id: string;
       .from(contracts)
       .where(and(eq(contracts.hostId, hostId), eq(contracts.status, 'active'))),
     // The host's fleet (every unit not retired) as one row per site: the fleet summary's light read.
-    db
-      .select({
-        siteId: miners.siteId,
-        liveShards: liveShardsOf(miners.siteId).as('live_shards'),
-        unitIds: sql<string>`json_group_array(${miners.id})`.as('unit_ids'),
-        nominalMths: sql<number>`total(${miners.nominalHashrateMths})`.as('nominal_mths'),
-      })
-      .from(miners)
-      .where(and(eq(miners.hostId, hostId), sql`${miners.status} <> 'retired'`))
-      .groupBy(miners.siteId),
+    hostFleetSitesQuery(db, hostId),
     db.select({ open: count() }).from(alerts).where(and(eq(alerts.hostId, hostId), isNull(alerts.closedAt))),
     db
       .select({ status: customerStatusSql.as('status'), customers: count() })
@@ -177,8 +168,7 @@ export async function loadDashboard(db: Db, env: LiveSource, host: { id: string;
   const customersByStatus = Object.fromEntries(CUSTOMER_STATUSES.map((s) => [s, 0])) as Record<CustomerStatus, number>;
   for (const row of statusRows) customersByStatus[row.status] = row.customers;
 
-  const index = fleetIndexOf(fleetRows);
-  const [fleet, history] = await Promise.all([fleetSummary(env, index), fleetHistory(env, index.units, now)]);
+  const { summary: fleet, history } = await hostFleetOverview(env, fleetRows, now);
 
   return {
     today,

@@ -1,4 +1,4 @@
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { AnySQLiteColumn } from 'drizzle-orm/sqlite-core';
 import type { Db } from '../db/client';
 import { miners, sites } from '../db/schema';
@@ -83,12 +83,12 @@ export function sortCandidatesQuery(db: Db, where: SQL | undefined, order: reado
 
 /**
  * D1's newest change to a host's units (`miners_host_updated_idx`), as a column of a prepared
- * query whose `hostId` placeholder names the host: how the sites' objects tell their registries
+ * query whose `hostId` placeholder names the host (or of a query given the host's id): how the sites' objects tell their registries
  * are behind (SiteState.rankedPage). A placeholder, not the outer query's column: drizzle writes a
  * single-table query's columns unqualified, and inside this subquery `"host_id"` would name the
  * subquery's own column (every host's newest change, not this one's).
  */
-export const hostUnitsVersion = (): SQL<number> => sql<number>`(SELECT coalesce(max(u.updated_at), 0) FROM miners u WHERE u.host_id = ${sql.placeholder('hostId')})`;
+export const hostUnitsVersion = (hostId: string | SQLWrapper = sql.placeholder('hostId')): SQL<number> => sql<number>`(SELECT coalesce(max(u.updated_at), 0) FROM miners u WHERE u.host_id = ${hostId})`;
 
 /** The shard count of the site in `siteId`, as a column of the caller's own query (no extra round trip). */
 export const liveShardsOf = (siteId: SQL | AnySQLiteColumn): SQL<number> => sql<number>`coalesce((SELECT ls.live_shards FROM sites ls WHERE ls.id = ${siteId}), 1)`;

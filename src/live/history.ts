@@ -10,7 +10,8 @@ import { bucketOf, HISTORY_BUCKET_MS, type MinerStates, type OpenBucket } from '
  * per customer as they close (`customer_history`), and the charts read from them.
  *
  * A customer's chart (`readCustomer`) is one read of at most 288 `customer_history` rows plus the
- * open buckets of the miners the customer owns now, whatever the size of the fleet. Each history
+ * open buckets of the miners the customer owns now, whatever the size of the fleet; the whole
+ * site's chart likewise, from its own rows (`WHOLE_SITE`: every miner's buckets). Each history
  * row records the customer that owned the miner when the bucket closed (the registry's owner
  * then, `MinerRegistry.ownerOf`), and the bucket is summed into that customer's row: a unit
  * re-assigned later leaves its past buckets with the old owner. A late sample (after its bucket
@@ -52,6 +53,12 @@ interface CustomerDelta {
 
 const meanOf = (sum: number, n: number) => (n > 0 ? sum / n : null);
 
+/**
+ * The `customer_history` key of the whole site's rows: every miner's buckets, whoever owned it (no
+ * customer id is empty). The staff dashboard's chart reads them (`readCustomer(WHOLE_SITE, …)`).
+ */
+export const WHOLE_SITE = '';
+
 /** How a row (a miner's or a customer's) takes an addition: sums and counts add up, temperature is the max. */
 const ADD_SUMS = `hashrate_sum = hashrate_sum + excluded.hashrate_sum, hashrate_n = hashrate_n + excluded.hashrate_n,
   power_sum = power_sum + excluded.power_sum, power_n = power_n + excluded.power_n,
@@ -85,6 +92,13 @@ export class HistoryRoom {
           total(CASE WHEN power_n > 0 THEN power_sum / power_n END), count(CASE WHEN power_n > 0 THEN 1 END), max(temp_max)
         FROM history WHERE customer_id IS NOT NULL GROUP BY customer_id, bucket`);
     }
+    // An object from before the whole site's rows: its past buckets summed once, as `add` sums them.
+    if (!sql.exec(`SELECT 1 FROM customer_history WHERE customer_id = '' LIMIT 1`).toArray().length) {
+      sql.exec(`INSERT INTO customer_history (customer_id, bucket, hashrate_sum, hashrate_n, power_sum, power_n, temp_max)
+        SELECT '', bucket, total(CASE WHEN hashrate_n > 0 THEN hashrate_sum / hashrate_n END), count(CASE WHEN hashrate_n > 0 THEN 1 END),
+          total(CASE WHEN power_n > 0 THEN power_sum / power_n END), count(CASE WHEN power_n > 0 THEN 1 END), max(temp_max)
+        FROM history GROUP BY bucket`);
+    }
   }
 
   /**
@@ -115,19 +129,21 @@ export class HistoryRoom {
       const before = stored.get(`${minerId}|${bucket}`);
       const owner = before ? before.owner : ownerOf(minerId);
       owners.push(owner);
-      if (owner === null) continue;
-      const key = `${owner}|${bucket}`;
-      const delta = deltas.get(key) ?? { customerId: owner, bucket, hashrate: 0, hashrateMiners: 0, power: 0, powerMiners: 0, tempMax: null };
       const oldHashrate = before ? meanOf(before.hs, before.hn) : null;
       const newHashrate = meanOf((before?.hs ?? 0) + hs, (before?.hn ?? 0) + hn);
-      delta.hashrate += (newHashrate ?? 0) - (oldHashrate ?? 0);
-      delta.hashrateMiners += Number(newHashrate !== null) - Number(oldHashrate !== null);
       const oldPower = before ? meanOf(before.ps, before.pn) : null;
       const newPower = meanOf((before?.ps ?? 0) + ps, (before?.pn ?? 0) + pn);
-      delta.power += (newPower ?? 0) - (oldPower ?? 0);
-      delta.powerMiners += Number(newPower !== null) - Number(oldPower !== null);
-      if (tm !== null) delta.tempMax = delta.tempMax === null ? tm : Math.max(delta.tempMax, tm);
-      deltas.set(key, delta);
+      // The owner's row, and the whole site's (every miner, whoever owned it).
+      for (const customerId of owner === null ? [WHOLE_SITE] : [owner, WHOLE_SITE]) {
+        const key = `${customerId}|${bucket}`;
+        const delta = deltas.get(key) ?? { customerId, bucket, hashrate: 0, hashrateMiners: 0, power: 0, powerMiners: 0, tempMax: null };
+        delta.hashrate += (newHashrate ?? 0) - (oldHashrate ?? 0);
+        delta.hashrateMiners += Number(newHashrate !== null) - Number(oldHashrate !== null);
+        delta.power += (newPower ?? 0) - (oldPower ?? 0);
+        delta.powerMiners += Number(newPower !== null) - Number(oldPower !== null);
+        if (tm !== null) delta.tempMax = delta.tempMax === null ? tm : Math.max(delta.tempMax, tm);
+        deltas.set(key, delta);
+      }
     }
     execJsonRows(
       this.sql,
@@ -137,7 +153,6 @@ export class HistoryRoom {
        ON CONFLICT (miner_id, bucket) DO UPDATE SET ${ADD_SUMS}`,
       merged.map((row, i) => [...row, owners[i]]),
     );
-    if (deltas.size === 0) return;
     execJsonRows(
       this.sql,
       `INSERT INTO customer_history (customer_id, bucket, hashrate_sum, hashrate_n, power_sum, power_n, temp_max)

@@ -8,7 +8,7 @@ import type { AlarmStep, IngestContext, IngestOutcome, IngestResult, SiteBenchFi
 import { closeQuietPeriods, emptyEffects, foldSamples, newestOf, type FoldEffects } from './fold';
 import { decodeBatch } from './decode';
 import { gzip } from './gzip';
-import { HistoryRoom } from './history';
+import { HistoryRoom, WHOLE_SITE } from './history';
 import { toLive, toLiveKey, type MinerStates } from './miner-state';
 import { PoolGuard } from './pool-guard';
 import { MinerRegistry, REGISTRY_REFRESH_MS } from './registry';
@@ -327,7 +327,8 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
       if (customerId !== null && (unit.customerId !== customerId || unit.status !== 'assigned')) continue;
       const key = keyOf(unit.minerId);
       if (!key) continue;
-      if (request.totals) keys.push(key);
+      // The whole site's totals (the staff dashboard) leave retired units out, as its count does.
+      if (request.totals && unit.status !== 'retired') keys.push(key);
       if (sort === null) continue;
       const value = liveSortValue(sort, key);
       if (value !== null) head.push({ minerId: unit.minerId, value, index, tie: unit.tie });
@@ -335,7 +336,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
     head.sort(compareSorted(request.descending));
     const entries = sort === null ? [] : head.slice(request.offset, request.offset + request.limit);
     const liveIds = request.liveIds ?? [];
-    const history = request.historySince !== undefined && customerId !== null ? await this.customerHistory(customerId, request.historySince) : null;
+    const history = request.historySince !== undefined ? await this.customerHistory(customerId ?? WHOLE_SITE, request.historySince) : null;
     return {
       valued: head.length,
       entries,
@@ -425,7 +426,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
    */
   async customerHistory(customerId: string, sinceMs: number): Promise<HistoryPoint[]> {
     const states = await this.states();
-    return this.historyRoom.readCustomer(customerId, sinceMs, states, (minerId) => this.registry.ownerOf(minerId) === customerId);
+    return this.historyRoom.readCustomer(customerId, sinceMs, states, (minerId) => customerId === WHOLE_SITE || this.registry.ownerOf(minerId) === customerId);
   }
 
   // -------------------------------------------------------------------------------------------

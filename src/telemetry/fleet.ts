@@ -7,7 +7,7 @@ import { miners, sites } from '../db/schema';
 import { notFound } from '../lib/errors';
 import type { LiveSortKey } from './live-sort';
 import { emptyTotals, type LiveTotals } from '../live/aggregate';
-import { hostUnitsVersion, liveShardsOf, readCustomerHistory, readHistory, readRankedPage, sortCandidatesQuery, readLive, readLiveTotals, readSortedPage, withinRanked, type LiveSource, type LiveUnit, type RankedSite } from '../live/client';
+import { hostUnitsVersion, liveShardsOf, readCustomerHistory, readHistory, readRankedPage, sortCandidatesQuery, readLive, readSortedPage, withinRanked, type LiveSource, type LiveUnit, type RankedSite } from '../live/client';
 import { knownFleet, rankedAheadHolds, type RankedAhead } from '../live/rank-ahead';
 import { LIVE_STATUSES, type HistoryPoint, type LiveMiner, type LiveStatus } from './types';
 
@@ -128,16 +128,13 @@ const fleetSitesPrepared = preparedSelect((db) =>
 );
 
 /**
- * A fleet's size and nominal sum, from fleetSitesQuery (a customer's: one row per site, no unit
- * ids, so its cost grows with the sites, not the units) or from rows that list each site's unit
- * ids (the staff dashboard's whole host: `units`); and what the sites' objects need to answer for
- * a customer's whole fleet from their own registries (`readRankedPage`): the customer, the sites,
- * D1's newest change to the host's units.
+ * A fleet's size and nominal sum, from one row per site (fleetSitesQuery: a customer's;
+ * hostFleetSitesQuery: a host's), so its cost grows with the sites, not the units; and what the
+ * sites' objects need to answer for the whole fleet from their own registries (`readRankedPage`):
+ * the customer (none: the whole host), the sites, D1's newest change to the host's units.
  */
 export interface FleetIndex {
   unitCount: number;
-  /** Each unit (id and site), where the rows listed them (`unitIds`); empty otherwise. */
-  units: LiveUnit[];
   nominalMths: number;
   customerId: string | null;
   sites: RankedSite[];
@@ -150,24 +147,61 @@ export function fleetIndexOf(
     liveShards: number;
     siteName?: string | null;
     customerId?: string | null;
-    unitsVersion?: number;
-    unitIds?: string;
-    unitCount?: number;
+    unitsVersion: number;
+    unitCount: number;
     nominalMths: number | null;
   }[],
 ): FleetIndex {
-  const units: FleetIndex['units'] = [];
   const sites: RankedSite[] = [];
   let unitCount = 0;
   let nominalMths = 0;
   for (const row of rows) {
-    const ids = row.unitIds === undefined ? [] : (JSON.parse(row.unitIds) as string[]);
-    for (const id of ids) units.push({ id, siteId: row.siteId, liveShards: row.liveShards });
-    unitCount += row.unitCount ?? ids.length;
+    unitCount += row.unitCount;
     if (row.siteId) sites.push({ siteId: row.siteId, liveShards: row.liveShards, name: row.siteName ?? null });
     nominalMths += row.nominalMths ?? 0;
   }
-  return { unitCount, units, nominalMths, customerId: rows[0]?.customerId ?? null, sites, unitsVersion: rows[0]?.unitsVersion ?? 0 };
+  return { unitCount, nominalMths, customerId: rows[0]?.customerId ?? null, sites, unitsVersion: rows[0]?.unitsVersion ?? 0 };
+}
+
+/**
+ * A host's whole fleet (every unit not retired) as one row per site, as fleetSitesQuery reads a
+ * customer's: the units counted and their nominal hashrate summed from an index alone
+ * (`miners_customer_fleet_idx` holds status, site and nominal after the host), no unit's row and
+ * no unit id read. A query, not a promise: the staff dashboard sends it in its own batch.
+ */
+export function hostFleetSitesQuery(db: Db, hostId: string) {
+  return db
+    .select({
+      siteId: miners.siteId,
+      liveShards: liveShardsOf(miners.siteId).as('live_shards'),
+      unitsVersion: hostUnitsVersion(hostId).as('units_version'),
+      unitCount: count(),
+      nominalMths: sql<number>`total(${miners.nominalHashrateMths})`.as('nominal_mths'),
+    })
+    .from(miners)
+    .where(and(eq(miners.hostId, hostId), sql`${miners.status} <> 'retired'`))
+    .groupBy(miners.siteId);
+}
+
+/**
+ * A host's whole fleet from hostFleetSitesQuery's rows: its summary and its 24-hour chart, each
+ * site's objects answering from their own registries and whole-site history rows (one RPC per
+ * site shard; no unit id sent, whatever the fleet size).
+ */
+export async function hostFleetOverview(env: LiveSource, rows: Parameters<typeof fleetIndexOf>[0], now = Date.now()): Promise<{ summary: FleetSummary; history: HistoryPoint[] }> {
+  const index = fleetIndexOf(rows);
+  const whole = await readRankedPage(env, index.sites, {
+    unitsVersion: index.unitsVersion,
+    customerId: null,
+    list: 'serial',
+    sort: null,
+    descending: false,
+    offset: 0,
+    limit: 0,
+    totals: true,
+    historySince: now - HISTORY_SPAN_MS,
+  });
+  return { summary: summaryOf(index, whole.totals ?? emptyTotals()), history: whole.history ?? [] };
 }
 
 /**
@@ -180,7 +214,7 @@ export function fleetIndexOf(
 function readWholeFleet(
   env: LiveSource,
   index: Pick<FleetIndex, 'sites' | 'unitsVersion'>,
-  customerId: string,
+  customerId: string | null,
   ask: { sort: LiveSortKey | null; descending: boolean; offset: number; liveIds?: string[]; historySince?: number },
 ) {
   return readRankedPage(env, index.sites, {
@@ -219,12 +253,10 @@ function summaryOf(index: FleetIndex, totals: LiveTotals): FleetSummary {
 }
 
 /**
- * The fleet's summary: one RPC per site, each answering totals only; a customer's fleet
- * (fleetSitesQuery) from each object's own registry (`readWholeFleet`: no unit ids sent), any
- * other set of units over their ids.
+ * A fleet's summary (fleetIndexOf): one RPC per site shard, each answering totals only from the
+ * object's own registry (`readWholeFleet`: no unit ids sent).
  */
 export async function fleetSummary(env: LiveSource, index: FleetIndex): Promise<FleetSummary> {
-  if (index.customerId === null) return summaryOf(index, await readLiveTotals(env, index.units));
   const whole = await readWholeFleet(env, index, index.customerId, { sort: null, descending: false, offset: 0 });
   return summaryOf(index, whole.totals ?? emptyTotals());
 }
@@ -552,10 +584,7 @@ export async function customerMiner(db: Db, env: LiveSource, hostId: string, cus
   return toFleetMiner(row, live.get(row.id) ?? null);
 }
 
-/**
- * 24 hours of 5-minute points, summed over the given units (one RPC per site shard). A customer's
- * whole fleet: readCustomerHistory over its sites (fleetIndexOf).
- */
+/** 24 hours of 5-minute points, summed over the given units (one RPC per site shard): one unit's chart. */
 export function fleetHistory(env: LiveSource, fleet: readonly LiveUnit[], now = Date.now()): Promise<HistoryPoint[]> {
   return readHistory(env, fleet, now - HISTORY_SPAN_MS);
 }

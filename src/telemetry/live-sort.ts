@@ -146,11 +146,11 @@ export interface RankedPageRequest {
   descending: boolean;
   offset: number;
   limit: number;
-  /** Also the live totals over the scope's units. */
+  /** Also the live totals over the scope's units (retired ones left out: the staff dashboard's whole site). */
   totals: boolean;
   /** Also the live state of these units (a page in D1's own order). */
   liveIds?: string[];
-  /** Also the customer's chart since then (`customerHistory`; needs `customerId`). */
+  /** Also the chart since then: the customer's (`customerHistory`), or with no customer the whole site's. */
   historySince?: number;
 }
 

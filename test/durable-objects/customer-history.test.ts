@@ -3,7 +3,7 @@ import { eq, inArray } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { miners } from '../../src/db/schema';
 import type { BucketRow } from '../../src/live/fold';
-import { HistoryRoom } from '../../src/live/history';
+import { HistoryRoom, WHOLE_SITE } from '../../src/live/history';
 import type { MinerStates } from '../../src/live/miner-state';
 import type { SiteState } from '../../src/live/site-state';
 import { HOUR_MS, hourOf } from '../../src/telemetry/energy';
@@ -84,6 +84,8 @@ describe('HistoryRoom per-customer aggregates', () => {
       expect(room.readCustomer('c2', base, new Map(), () => false)).toEqual([]);
       room.add([['loose', base, 100, 1, 3000, 1, 99]], () => null);
       expectSameChart(room.readCustomer('c1', base, states, () => true), perMiner);
+      // The whole site's rows (the staff dashboard): every miner, owned or not.
+      expectSameChart(room.readCustomer(WHOLE_SITE, base, states, () => true), room.read([...ids, 'loose'], base, states, now));
     });
   });
 
@@ -95,7 +97,11 @@ describe('HistoryRoom per-customer aggregates', () => {
       room.add([['m1', bucket + 2 * HOUR_MS, 90, 1, 3000, 1, 70]], () => 'c1');
       room.prune(bucket + 25 * HOUR_MS + BUCKET_MS);
       expect(room.readCustomer('c1', 0, new Map(), () => true).map((p) => [p.t - bucket, p.hashrateThs])).toEqual([[2 * HOUR_MS, 90]]);
-      expect(sql.exec('SELECT count(*) AS n FROM customer_history').one().n).toBe(1);
+      // One row left for the customer and one for the whole site.
+      expect(sql.exec('SELECT customer_id, count(*) AS n FROM customer_history GROUP BY customer_id ORDER BY customer_id').toArray()).toEqual([
+        { customer_id: WHOLE_SITE, n: 1 },
+        { customer_id: 'c1', n: 1 },
+      ]);
     });
   });
 
@@ -112,9 +118,12 @@ describe('HistoryRoom per-customer aggregates', () => {
       HistoryRoom.migrate(sql);
       const room = new HistoryRoom(sql);
       expect(room.readCustomer('c1', 0, new Map(), () => true)).toEqual([{ t: bucket, hashrateThs: 150, powerW: 6000, tempMaxC: 80 }]);
+      // The whole site's rows, from every miner's (m3 has no owner).
+      expect(room.readCustomer(WHOLE_SITE, 0, new Map(), () => true)).toEqual([{ t: bucket, hashrateThs: 157, powerW: 9000, tempMaxC: 90 }]);
       // Later writes carry on from there.
       room.add([['m2', bucket, 150, 1, 3000, 1, 60]], () => 'c9');
       expect(room.readCustomer('c1', 0, new Map(), () => true)).toEqual([{ t: bucket, hashrateThs: 200, powerW: 6000, tempMaxC: 80 }]);
+      expect(room.readCustomer(WHOLE_SITE, 0, new Map(), () => true)).toEqual([{ t: bucket, hashrateThs: 207, powerW: 9000, tempMaxC: 90 }]);
       expect(room.readCustomer('c9', 0, new Map(), () => true)).toEqual([]);
     });
   });
@@ -234,6 +243,8 @@ describe('SiteState customer charts across a re-assignment', () => {
     expect(f.chartOf(all.filter((p) => p.t < reassignedAt))).toEqual(expectedA.slice(0, 2));
     expect(f.chartOf(await f.minerChart([0], reassignedAt))).toEqual(expectedA.slice(2));
     expect(f.chartOf(await f.minerChart([1, 2], reassignedAt))).toEqual(expectedB);
+    // The whole site's chart (the staff dashboard) is every unit's, whoever owned it: the per-miner sum.
+    expect(await f.customerChart(WHOLE_SITE)).toEqual(f.chartOf(all));
   });
 
   it('an alarm whose transaction rolls back closes its buckets again on the retry, once', async () => {
@@ -286,6 +297,12 @@ describe('SiteState customer charts across a re-assignment', () => {
     expect(await f.customerChart(f.b.id)).toEqual([
       [5, 100, 3000, 70],
       [10, 100, 3000, 70],
+    ]);
+    // The whole site's chart has unit 0 throughout, owned or not.
+    expect(await f.customerChart(WHOLE_SITE)).toEqual([
+      [0, 111, 9003, 72],
+      [5, 111, 9003, 72],
+      [10, 111, 9003, 72],
     ]);
   });
 });

@@ -3,10 +3,13 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { addMonths, periodHolding } from '../../src/billing/periods';
-import { contractMiners, contracts, customers } from '../../src/db/schema';
+import { contractMiners, contracts, customers, miners } from '../../src/db/schema';
+import { readHistory, readLiveTotals } from '../../src/live/client';
+import { HISTORY_SPAN_MS, hostFleetOverview, hostFleetSitesQuery } from '../../src/telemetry/fleet';
+import type { HistoryPoint } from '../../src/telemetry/types';
 import { insertAlert, insertSite } from '../helpers/alerts';
 import { daysAgo, insertInvoice, today } from '../helpers/billing';
-import { countingD1 } from '../helpers/counting-d1';
+import { countingD1, recordingD1 } from '../helpers/counting-d1';
 import { createContract, createHost, createMiner, createTestCustomer, db, getPage, openDefaultCase, ORIGIN, type TestHost } from '../helpers/fixtures';
 import { reportFleet, seedFleet } from '../helpers/fleet';
 
@@ -156,4 +159,61 @@ describe('Host OS dashboard', () => {
   });
 });
 
+/** Both charts point by point: the same buckets, values equal to within float summation order. */
+function expectSameChart(actual: HistoryPoint[], expected: HistoryPoint[]) {
+  expect(actual.map((p) => p.t)).toEqual(expected.map((p) => p.t));
+  actual.forEach((point, i) => {
+    for (const field of ['hashrateThs', 'powerW', 'tempMaxC'] as const) {
+      const want = expected[i]![field];
+      if (want === null) expect(point[field], `${field} at ${point.t}`).toBeNull();
+      else expect(point[field], `${field} at ${point.t}`).toBeCloseTo(want, 6);
+    }
+  });
+}
 
+describe('the dashboard’s fleet comes from its sites’ objects, not from every unit', () => {
+  it('sends no unit id and reads no unit row; its summary and chart equal the per-unit computation, retired units left out of the counts', async () => {
+    const host = await createHost('Whole Fleet Dash');
+    const siteA = await insertSite(host, 'Hall A');
+    const siteB = await insertSite(host, 'Hall B');
+    const customer = await createTestCustomer(host, { name: 'Whole Fleet Customer' });
+    const inA = await seedFleet(host, { siteId: siteA, customerId: customer.id, count: 30 });
+    const inB = await seedFleet(host, { siteId: siteB, customerId: customer.id, count: 12 });
+    // A closed bucket 20 minutes ago for every unit, then an open one for all but two a site.
+    const past = new Date(Date.now() - 20 * 60_000).toISOString();
+    for (const [siteId, units] of [[siteA, inA], [siteB, inB]] as const) {
+      await reportFleet(host, siteId, units, (i) => ({ sampled_at: past, hashrate_ths: 80 + i, power_w: 3000 + i }));
+      await reportFleet(host, siteId, units.slice(0, -2), (i) => ({ hashrate_ths: 90 + i, power_w: 3100 + i }));
+    }
+    // Retired after it reported: out of the counts and the live totals; its past buckets stay in the site's chart.
+    await db().update(miners).set({ status: 'retired', customerId: null, updatedAt: Date.now() }).where(eq(miners.id, inA[0]!.id));
+
+    const { db: recorded, statements } = recordingD1(env.DB);
+    const ctx = createExecutionContext();
+    const res = await createApp().fetch(new Request(`${ORIGIN}/admin/dashboard`, { headers: { Cookie: host.owner.cookie } }), { ...env, DB: recorded }, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(res.status).toBe(200);
+    expect(figure(await res.text(), 'units')).toBe('41');
+    expect(statements.some((statement) => /json_group_array\("miners"\."id"\)/.test(statement.sql))).toBe(false);
+    const perSite = statements.filter((statement) => /<> 'retired'/.test(statement.sql) && /group by "miners"\."site_id"/.test(statement.sql));
+    expect(perSite).toHaveLength(1);
+    const { results: plan } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${perSite[0]!.sql}`)
+      .bind(...perSite[0]!.params)
+      .all<{ detail: string }>();
+    expect(plan.map((row) => row.detail).join('\n')).toMatch(/SEARCH miners USING COVERING INDEX \w+ \(host_id=\?\)/);
+
+    const now = Date.now();
+    const { summary, history } = await hostFleetOverview(env, await hostFleetSitesQuery(db(), host.hostId).all(), now);
+    const unitsOf = (siteId: string, units: readonly { id: string }[]) => units.map((unit) => ({ id: unit.id, siteId, liveShards: 1 }));
+    const kept = [...unitsOf(siteA, inA.slice(1)), ...unitsOf(siteB, inB)];
+    const totals = await readLiveTotals(env, kept);
+    expect(totals.miners).toBe(41);
+    expect(summary.miners).toBe(41);
+    expect(summary.byStatus).toEqual({ ...totals.byStatus, unknown: 0 });
+    expect(summary.hashrateThs).toBeCloseTo(totals.hashrateThs, 6);
+    expect(summary.powerW).toBeCloseTo(totals.powerW, 6);
+    const every = [...unitsOf(siteA, inA), ...unitsOf(siteB, inB)];
+    expect(history.length).toBeGreaterThan(0);
+    expectSameChart(history, await readHistory(env, every, now - HISTORY_SPAN_MS));
+  });
+});
