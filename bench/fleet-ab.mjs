@@ -32,6 +32,7 @@ const PAGES = [
   ['portal Equipment (50 + chart)', 'portal:/equipment', 'member'],
   ['portal Equipment, live sort', 'portal:/equipment?sort=-hashrate', 'member'],
   ['portal polled fragment', 'portal:/equipment/live', 'member'],
+  ['ref: staff dashboard (fleet + billing)', '/admin/dashboard', 'staff'],
   ['ref: staff page without fleet', '/admin/customers', 'staff'],
   ['ref: portal page without fleet', 'portal:/profile', 'member'],
 ];

@@ -183,7 +183,14 @@ export async function benchFleet() {
     // For reading the figures: what a signed-in page costs before any fleet work (session check,
     // layout, one small D1 read): /admin/customers (one customer) and the portal's /profile.
     // No budget of their own.
+    // The staff dashboard: the whole host's fleet summary and 24-hour chart beside its billing
+    // figures (seven more small reads). Its first view sums the day's history in the objects.
+    const dashboard = ['ref: staff dashboard (fleet + billing)', `${origin}/admin/dashboard`, staff, 'dashboard-chart'];
+    const dashboardStart = performance.now();
+    await get(dashboard[1], dashboard[2], dashboard[3])();
+    const dashboardCold = performance.now() - dashboardStart;
     const references = [
+      dashboard,
       ['ref: staff page without fleet', `${origin}/admin/customers`, staff, 'Fleet Customer'],
       ['ref: portal page without fleet', `${portalBase}/profile`, member, MEMBER.email],
     ];
@@ -215,6 +222,7 @@ export async function benchFleet() {
     }
     const [, chartCold] = firstViews.find(([label]) => label.startsWith('portal Equipment (')) ?? [];
     if (chartCold !== undefined) console.log(row('first view of portal Equipment (cold chart)', chartCold, floor));
+    console.log(row('first view of the staff dashboard (cold chart)', dashboardCold, floor));
   } finally {
     worker.stop();
   }
