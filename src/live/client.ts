@@ -83,10 +83,11 @@ export function sortCandidatesQuery(db: Db, where: SQL | undefined, order: reado
 
 /**
  * D1's newest change to a host's units (`miners_host_updated_idx`), as a column of a prepared
- * query whose `hostId` placeholder names the host (or of a query given the host's id): how the sites' objects tell their registries
- * are behind (SiteState.rankedPage). A placeholder, not the outer query's column: drizzle writes a
- * single-table query's columns unqualified, and inside this subquery `"host_id"` would name the
- * subquery's own column (every host's newest change, not this one's).
+ * query whose `hostId` placeholder names the host, or of a query given the host's id: how the
+ * sites' objects tell their registries are behind (SiteState.rankedPage). A placeholder or a
+ * value, not the outer query's column: drizzle writes a single-table query's columns unqualified,
+ * and inside this subquery `"host_id"` would name the subquery's own column (every host's newest
+ * change, not this one's).
  */
 export const hostUnitsVersion = (hostId: string | SQLWrapper = sql.placeholder('hostId')): SQL<number> => sql<number>`(SELECT coalesce(max(u.updated_at), 0) FROM miners u WHERE u.host_id = ${hostId})`;
 

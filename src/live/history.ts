@@ -93,11 +93,14 @@ export class HistoryRoom {
         FROM history WHERE customer_id IS NOT NULL GROUP BY customer_id, bucket`);
     }
     // An object from before the whole site's rows: its past buckets summed once, as `add` sums them.
-    if (!sql.exec(`SELECT 1 FROM customer_history WHERE customer_id = '' LIMIT 1`).toArray().length) {
-      sql.exec(`INSERT INTO customer_history (customer_id, bucket, hashrate_sum, hashrate_n, power_sum, power_n, temp_max)
-        SELECT '', bucket, total(CASE WHEN hashrate_n > 0 THEN hashrate_sum / hashrate_n END), count(CASE WHEN hashrate_n > 0 THEN 1 END),
+    if (!sql.exec('SELECT 1 FROM customer_history WHERE customer_id = ? LIMIT 1', WHOLE_SITE).toArray().length) {
+      sql.exec(
+        `INSERT INTO customer_history (customer_id, bucket, hashrate_sum, hashrate_n, power_sum, power_n, temp_max)
+        SELECT ?, bucket, total(CASE WHEN hashrate_n > 0 THEN hashrate_sum / hashrate_n END), count(CASE WHEN hashrate_n > 0 THEN 1 END),
           total(CASE WHEN power_n > 0 THEN power_sum / power_n END), count(CASE WHEN power_n > 0 THEN 1 END), max(temp_max)
-        FROM history GROUP BY bucket`);
+        FROM history GROUP BY bucket`,
+        WHOLE_SITE,
+      );
     }
   }
 

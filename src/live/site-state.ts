@@ -422,7 +422,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
   /**
    * A customer's 5-minute points since `sinceMs`: the buckets this site's miners closed while the
    * customer owned them (one row per bucket, whatever the fleet size), plus the open buckets of
-   * the miners the customer owns now (`HistoryRoom.readCustomer`).
+   * the miners the customer owns now (`HistoryRoom.readCustomer`). WHOLE_SITE: every miner's.
    */
   async customerHistory(customerId: string, sinceMs: number): Promise<HistoryPoint[]> {
     const states = await this.states();
