@@ -10,7 +10,7 @@ import { HOUR_MS, hourOf } from '../../src/telemetry/energy';
 import type { HistoryPoint } from '../../src/telemetry/types';
 import { insertMiner } from '../helpers/alerts';
 import { createHost, createTestCustomer, db } from '../helpers/fixtures';
-import { batchOf, createSite, report, stateOf } from '../helpers/telemetry';
+import { batchOf, createSite, expectSameChart, report, stateOf } from '../helpers/telemetry';
 
 /**
  * Per-customer 5-minute aggregates (src/live/history.ts): a customer's chart is read from one row
@@ -30,18 +30,6 @@ function random(seed: number) {
     s = (s * 1_103_515_245 + 12_345) % 2_147_483_648;
     return s / 2_147_483_648;
   };
-}
-
-/** Both charts point by point: the same buckets, values equal to within float summation order. */
-function expectSameChart(actual: HistoryPoint[], expected: HistoryPoint[]) {
-  expect(actual.map((p) => p.t)).toEqual(expected.map((p) => p.t));
-  actual.forEach((point, i) => {
-    const want = expected[i]!;
-    for (const field of ['hashrateThs', 'powerW', 'tempMaxC'] as const) {
-      if (want[field] === null) expect(point[field], `${field} at ${point.t}`).toBeNull();
-      else expect(point[field], `${field} at ${point.t}`).toBeCloseTo(want[field]!, 6);
-    }
-  });
 }
 
 describe('HistoryRoom per-customer aggregates', () => {

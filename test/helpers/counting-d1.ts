@@ -1,3 +1,5 @@
+import { env } from 'cloudflare:test';
+
 /**
  * The real D1 binding, with a count of the statements prepared and the round trips made
  * through it (a batch is one round trip). Used to prove pages make a bounded number of
@@ -73,4 +75,13 @@ export function recordingD1(d1: D1Database) {
     },
   });
   return { db, statements };
+}
+
+/** SQLite's plan for a statement recordingD1 saw, run on real D1: one line per step ("SEARCH miners USING …"). */
+export async function planOf(statement: { sql: string; params: unknown[] }, d1: D1Database = env.DB): Promise<string[]> {
+  const { results } = await d1
+    .prepare(`EXPLAIN QUERY PLAN ${statement.sql}`)
+    .bind(...statement.params)
+    .all<{ detail: string }>();
+  return results.map((row) => row.detail);
 }

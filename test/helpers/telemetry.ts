@@ -1,6 +1,8 @@
 import { env, SELF } from 'cloudflare:test';
+import { expect } from 'vitest';
 import { sites } from '../../src/db/schema';
 import type { TelemetryBatch } from '../../src/telemetry/batch';
+import type { HistoryPoint } from '../../src/telemetry/types';
 import { db, type TestHost } from './fixtures';
 
 export async function createSite(host: TestHost, name = 'Site One'): Promise<string> {
@@ -73,4 +75,16 @@ export function postTelemetry(token: string | null, body: unknown, options: { gz
     payload = new Response(new Blob([JSON.stringify(body)]).stream().pipeThrough(new CompressionStream('gzip'))).body!;
   }
   return SELF.fetch('https://hashyard.test/api/agent/v1/telemetry', { method: 'POST', headers, body: payload });
+}
+
+/** Two charts point by point: the same buckets, values equal to within float summation order. */
+export function expectSameChart(actual: HistoryPoint[], expected: HistoryPoint[]) {
+  expect(actual.map((p) => p.t)).toEqual(expected.map((p) => p.t));
+  actual.forEach((point, i) => {
+    const want = expected[i]!;
+    for (const field of ['hashrateThs', 'powerW', 'tempMaxC'] as const) {
+      if (want[field] === null) expect(point[field], `${field} at ${point.t}`).toBeNull();
+      else expect(point[field], `${field} at ${point.t}`).toBeCloseTo(want[field]!, 6);
+    }
+  });
 }

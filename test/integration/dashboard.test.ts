@@ -6,12 +6,12 @@ import { addMonths, periodHolding } from '../../src/billing/periods';
 import { contractMiners, contracts, customers, miners } from '../../src/db/schema';
 import { readHistory, readLiveTotals } from '../../src/live/client';
 import { HISTORY_SPAN_MS, hostFleetOverview, hostFleetSitesQuery } from '../../src/telemetry/fleet';
-import type { HistoryPoint } from '../../src/telemetry/types';
 import { insertAlert, insertSite } from '../helpers/alerts';
 import { daysAgo, insertInvoice, today } from '../helpers/billing';
-import { countingD1, recordingD1 } from '../helpers/counting-d1';
+import { countingD1, planOf, recordingD1 } from '../helpers/counting-d1';
 import { createContract, createHost, createMiner, createTestCustomer, db, getPage, openDefaultCase, ORIGIN, type TestHost } from '../helpers/fixtures';
 import { reportFleet, seedFleet } from '../helpers/fleet';
+import { expectSameChart } from '../helpers/telemetry';
 
 const current = () => periodHolding(today(), 1, 'UTC');
 const lastKey = () => addMonths(current().start, -1).slice(0, 7);
@@ -159,18 +159,6 @@ describe('Host OS dashboard', () => {
   });
 });
 
-/** Both charts point by point: the same buckets, values equal to within float summation order. */
-function expectSameChart(actual: HistoryPoint[], expected: HistoryPoint[]) {
-  expect(actual.map((p) => p.t)).toEqual(expected.map((p) => p.t));
-  actual.forEach((point, i) => {
-    for (const field of ['hashrateThs', 'powerW', 'tempMaxC'] as const) {
-      const want = expected[i]![field];
-      if (want === null) expect(point[field], `${field} at ${point.t}`).toBeNull();
-      else expect(point[field], `${field} at ${point.t}`).toBeCloseTo(want, 6);
-    }
-  });
-}
-
 describe('the dashboard’s fleet comes from its sites’ objects, not from every unit', () => {
   it('sends no unit id and reads no unit row; its summary and chart equal the per-unit computation, retired units left out of the counts', async () => {
     const host = await createHost('Whole Fleet Dash');
@@ -197,10 +185,7 @@ describe('the dashboard’s fleet comes from its sites’ objects, not from ever
     expect(statements.some((statement) => /json_group_array\("miners"\."id"\)/.test(statement.sql))).toBe(false);
     const perSite = statements.filter((statement) => /<> 'retired'/.test(statement.sql) && /group by "miners"\."site_id"/.test(statement.sql));
     expect(perSite).toHaveLength(1);
-    const { results: plan } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${perSite[0]!.sql}`)
-      .bind(...perSite[0]!.params)
-      .all<{ detail: string }>();
-    expect(plan.map((row) => row.detail).join('\n')).toMatch(/SEARCH miners USING COVERING INDEX \w+ \(host_id=\?\)/);
+    expect((await planOf(perSite[0]!)).join('\n')).toMatch(/SEARCH miners USING COVERING INDEX \w+ \(host_id=\?\)/);
 
     const now = Date.now();
     const { summary, history } = await hostFleetOverview(env, await hostFleetSitesQuery(db(), host.hostId).all(), now);

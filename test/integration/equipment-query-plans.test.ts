@@ -2,19 +2,11 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { insertSite, portalCustomer } from '../helpers/alerts';
-import { recordingD1 } from '../helpers/counting-d1';
+import { planOf, recordingD1 } from '../helpers/counting-d1';
 import { createHost, ORIGIN } from '../helpers/fixtures';
 import { reportFleet, seedFleet } from '../helpers/fleet';
 
 const app = createApp();
-
-/** SQLite's plan for a statement as the Worker sent it: one line per step ("SEARCH miners USING …"). */
-async function planOf(statement: { sql: string; params: unknown[] }): Promise<string[]> {
-  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`)
-    .bind(...statement.params)
-    .all<{ detail: string }>();
-  return results.map((row) => row.detail);
-}
 
 /** A page fetched as `cookie` sees it (must answer 200), with every statement it sent to D1. */
 async function pageWithStatements(path: string, cookie: string) {
