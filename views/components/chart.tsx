@@ -72,10 +72,22 @@ interface LocalParts {
   minute: string;
 }
 
+/**
+ * Remembered per zone format: a chart asks for whole quarters and hours, the same instants on
+ * every request for 24 hours, and formatToParts is most of a chart's rendering.
+ */
+const partsByFormat = new WeakMap<Intl.DateTimeFormat, Map<number, LocalParts>>();
+
 function localParts(format: Intl.DateTimeFormat, ms: number): LocalParts {
-  const parts: Record<string, string> = {};
-  for (const part of format.formatToParts(new Date(ms))) parts[part.type] = part.value;
-  return { day: parts.day ?? '', month: parts.month ?? '', hour: parts.hour ?? '00', minute: parts.minute ?? '00' };
+  let known = partsByFormat.get(format);
+  if (!known || known.size > 4096) partsByFormat.set(format, (known = new Map()));
+  let local = known.get(ms);
+  if (!local) {
+    const parts: Record<string, string> = {};
+    for (const part of format.formatToParts(new Date(ms))) parts[part.type] = part.value;
+    known.set(ms, (local = { day: parts.day ?? '', month: parts.month ?? '', hour: parts.hour ?? '00', minute: parts.minute ?? '00' }));
+  }
+  return local;
 }
 
 export interface HourTick {
@@ -252,21 +264,23 @@ export function HashrateChart(props: HashrateChartProps) {
           </text>
         </g>
         <g class="chart-series" aria-hidden="true">
-          {segments.map((segment) =>
-            segment.length === 1 ? (
+          {segments.map((segment) => {
+            // The line's points, once: the area under it runs through the same ones.
+            const line = segment.map((p) => `${x(p.t)},${y(p.v)}`).join(' L');
+            return segment.length === 1 ? (
               <circle class="chart-dot" cx={x(segment[0]!.t)} cy={y(segment[0]!.v)} r="2.5" fill="#2563eb" />
             ) : (
               <>
                 <path
                   class="chart-area"
-                  d={`M${x(segment[0]!.t)},${baseline} ${segment.map((p) => `L${x(p.t)},${y(p.v)}`).join(' ')} L${x(segment[segment.length - 1]!.t)},${baseline} Z`}
+                  d={`M${x(segment[0]!.t)},${baseline} L${line} L${x(segment[segment.length - 1]!.t)},${baseline} Z`}
                   fill="#2563eb"
                   fill-opacity="0.12"
                   stroke="none"
                 />
                 <path
                   class="chart-line"
-                  d={segment.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.t)},${y(p.v)}`).join(' ')}
+                  d={`M${line}`}
                   fill="none"
                   stroke="#2563eb"
                   stroke-width="1.75"
@@ -274,8 +288,8 @@ export function HashrateChart(props: HashrateChartProps) {
                   stroke-linecap="round"
                 />
               </>
-            ),
-          )}
+            );
+          })}
           {nominal !== null && (
             <>
               <line class="chart-nominal" x1={MARGIN.left} x2={WIDTH - MARGIN.right} y1={y(nominal)} y2={y(nominal)} stroke="#6b7280" stroke-width="1" stroke-dasharray="6 4" />
