@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { hashPassword } from '../scripts/demo-data.mjs';
-import { loadAverage, median, row, startWorker, workerdCpuMs, workerdPids } from './lib.mjs';
+import { devProxyPids, loadAverage, median, row, startWorker, workerdCpuMs, workerdPids } from './lib.mjs';
 
 const MINERS = Number(process.env.BENCH_FLEET_MINERS ?? 1000);
 const SAMPLES = Number(process.env.BENCH_FLEET_SAMPLES ?? process.env.BENCH_SAMPLES ?? 60);
@@ -196,21 +196,27 @@ export async function benchFleet() {
     ];
 
     // Each row also prints the Worker's CPU per request (workerd's processes, from /proc) against
-    // /login's: what the page costs whatever else the machine is doing.
+    // /login's: what the page costs whatever else the machine is doing; and how much of it was
+    // wrangler dev's proxy (bench/README.md, "Where a fleet page's time goes").
     const pids = workerdPids(worker.pid);
-    const cpuNow = () => (pids.length === 0 ? null : workerdCpuMs(pids));
+    const proxyPids = devProxyPids(pids, origin);
+    const cpuNow = () => (pids.length === 0 ? null : { all: workerdCpuMs(pids), proxy: workerdCpuMs(proxyPids) });
     let cpuFloor = null;
     const measure = async (fn) => {
       const before = cpuNow();
       const ms = await median(fn, { samples: SAMPLES });
       const after = cpuNow();
-      return { ms, cpu: before === null || after === null ? null : (after - before) / (SAMPLES + 5) };
+      const perRequest = (key) => (after[key] - before[key]) / (SAMPLES + 5);
+      return { ms, cpu: before === null || after === null ? null : { all: perRequest('all'), proxy: perRequest('proxy') } };
     };
-    const cpuText = (cpu) => (cpu === null || !cpuFloor ? '' : `   CPU ${cpu.toFixed(1).padStart(5)} ms/request ${(cpu / cpuFloor).toFixed(2)}×`);
+    const cpuText = (cpu) =>
+      cpu === null || !cpuFloor?.all
+        ? ''
+        : `   CPU ${cpu.all.toFixed(1).padStart(5)} ms/request ${(cpu.all / cpuFloor.all).toFixed(2)}×${proxyPids.length === 1 ? `, dev proxy ${cpu.proxy.toFixed(1).padStart(4)}` : ''}`;
     const floorRun = await measure(get(`${origin}/login`));
     const floor = floorRun.ms;
     cpuFloor = floorRun.cpu;
-    console.log(`\nfleet views: median of ${SAMPLES} sequential requests each, ${MINERS.toLocaleString('en-US')} miners with live state (load average ${loadAverage()})`);
+    console.log(`\nfleet views: median of ${SAMPLES} sequential requests each, ${MINERS.toLocaleString('en-US')} miners with live state (load average ${loadAverage()}; DevTools network events ${worker.devtoolsNetwork})`);
     console.log(row('trivial page (/login, no D1)', floor, floor) + cpuText(floorRun.cpu));
     for (const [label, url, cookie, expect] of cases) {
       const { ms, cpu } = await measure(get(url, cookie, expect));

@@ -62,8 +62,48 @@ export async function startWorker(seedSql) {
     }
     await new Promise((r) => setTimeout(r, 300));
   }
+  const networkOff = process.env.BENCH_DEVTOOLS_NETWORK !== 'on' && (await devToolsNetworkOff(inspector));
   // pid: wrangler's own (workerd runs beneath it); inspector: its DevTools port (bench/site.mjs reads the heap).
-  return { origin, stop, pid: dev.pid, inspector };
+  return { origin, stop, pid: dev.pid, inspector, devtoolsNetwork: networkOff ? 'off' : 'on' };
+}
+
+/**
+ * Turns off the DevTools Network events wrangler dev asks of the Worker. wrangler dev enables
+ * them on the Worker's inspector and its InspectorProxyWorker posts every event to wrangler's node
+ * process as a debug log; a subrequest makes four, and every D1 call is a subrequest. That cost
+ * about 5 ms of CPU per D1 round trip in wrangler's processes (node 3.5, its proxy 1.6): on two
+ * cores a D1 round trip took 3.4 ms against 1.9 with them off, a second one 3.0 against 0.7 (one
+ * worker, switched between interleaved requests), a tax on exactly the pages that read D1,
+ * against a trivial page that does not, in processes Cloudflare does not run (bench/README.md,
+ * "DevTools network events off"). The command is sent as a DevTools client
+ * would, and the client leaves (wrangler takes one at a time; bench/site.mjs connects later to
+ * read the heap): the Worker's inspector session keeps them off. BENCH_DEVTOOLS_NETWORK=on leaves
+ * them on, as every figure before 2026-12-04 12:30 UTC was measured. False when the inspector
+ * cannot be reached.
+ * @see https://github.com/cloudflare/workers-sdk/blob/main/packages/wrangler/templates/startDevWorker/InspectorProxyWorker.ts
+ */
+async function devToolsNetworkOff(inspectorPort) {
+  let socket;
+  try {
+    const { default: WebSocket } = await import('ws');
+    const targets = await (await fetch(`http://127.0.0.1:${inspectorPort}/json`, { signal: AbortSignal.timeout(5_000) })).json();
+    const url = targets[0]?.webSocketDebuggerUrl;
+    if (!url) return false;
+    socket = new WebSocket(url);
+    socket.on('error', () => {});
+    return await new Promise((resolve) => {
+      setTimeout(() => resolve(false), 10_000).unref();
+      socket.once('close', () => resolve(false));
+      socket.on('message', (data) => {
+        if (JSON.parse(String(data)).id === 1) resolve(true);
+      });
+      socket.once('open', () => socket.send(JSON.stringify({ id: 1, method: 'Network.disable' })));
+    });
+  } catch {
+    return false;
+  } finally {
+    socket?.close();
+  }
 }
 
 /** Median milliseconds of `samples` sequential calls after `warmup` unmeasured ones. */
@@ -112,6 +152,24 @@ export function workerdPids(rootPid) {
   };
   walk(rootPid);
   return found;
+}
+
+/**
+ * Of `pids`, wrangler dev's proxy: the workerd listening on the dev port itself, which hands each
+ * request to the runtime's workerd (the Worker, D1, the objects). It runs every text/html answer
+ * through HTMLRewriter (to append live reload) between a decompression and a recompression, so
+ * its CPU grows with a page's bytes; none of it runs on Cloudflare.
+ * @see https://github.com/cloudflare/workers-sdk/blob/main/packages/wrangler/templates/startDevWorker/ProxyWorker.ts
+ */
+export function devProxyPids(pids, origin) {
+  const listening = `entry=127.0.0.1:${new URL(origin).port}`;
+  return pids.filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(listening);
+    } catch {
+      return false;
+    }
+  });
 }
 
 export function workerdCpuMs(pids) {

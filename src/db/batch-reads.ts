@@ -3,7 +3,8 @@ import type { BatchItem } from 'drizzle-orm/batch';
 /**
  * A page's D1 reads, unexecuted, and how to make its data from their rows: so they can travel in
  * someone else's batch (the session check's, src/auth/staff-session.ts, src/portal/request.ts),
- * since a local D1 round trip costs about as much as a whole trivial page (bench/README.md).
+ * since every D1 round trip a page waits for adds to it (locally 1.9 ms, about half a trivial
+ * page; on Cloudflare a network round trip to the database: bench/README.md).
  */
 export interface BatchReads<T> {
   queries: readonly [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]];

@@ -23,9 +23,9 @@ export interface PortalScope {
  * a session there: one D1 round trip for both. The token is verified first (no storage), and the
  * account row is read for the host the token names; it only counts when that is the host the
  * address resolved to (judgePortalSession), exactly as `loadPortalSession` decides.
- * A local D1 round trip costs about as much as a whole trivial page (bench/README.md), so every
- * portal page saves one here, and a page declared with `pagePrefetch` (src/middleware/page-prefetch.ts) saves its
- * own too.
+ * Every D1 round trip a page waits for adds to it (bench/README.md, "DevTools network events
+ * off"), so every portal page saves one here, and a page declared with `pagePrefetch`
+ * (src/middleware/page-prefetch.ts) saves its own too.
  */
 export async function resolvePortalRequest<T = never>(
   db: Db,
