@@ -448,7 +448,7 @@ export interface EquipmentFilterOptions {
  * query's order (an ordered subquery under an aggregate is not flattened, so the array keeps it),
  * and the count of units without power data; for a member limited to some sites, all of it over
  * those sites' units. Sent as four statements, they cost four times D1's work per statement on
- * every Equipment view (bench/README.md, "The filter choices in one statement"). Read from the
+ * every Equipment view (bench/README.md, "Where a fleet page's time goes"). Read from the
  * host's row, which every signed-in host has.
  * @see https://www.sqlite.org/optoverview.html#flattening (rule 16)
  */
