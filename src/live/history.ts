@@ -59,6 +59,13 @@ const meanOf = (sum: number, n: number) => (n > 0 ? sum / n : null);
  */
 export const WHOLE_SITE = '';
 
+/**
+ * Miners' `history` rows of one bucket as a `customer_history` row, as `add` sums them: each
+ * miner's bucket means summed, the miners that had one counted, the hottest temperature.
+ */
+const BUCKET_MEANS_SUMMED = `total(CASE WHEN hashrate_n > 0 THEN hashrate_sum / hashrate_n END), count(CASE WHEN hashrate_n > 0 THEN 1 END),
+  total(CASE WHEN power_n > 0 THEN power_sum / power_n END), count(CASE WHEN power_n > 0 THEN 1 END), max(temp_max)`;
+
 /** How a row (a miner's or a customer's) takes an addition: sums and counts add up, temperature is the max. */
 const ADD_SUMS = `hashrate_sum = hashrate_sum + excluded.hashrate_sum, hashrate_n = hashrate_n + excluded.hashrate_n,
   power_sum = power_sum + excluded.power_sum, power_n = power_n + excluded.power_n,
@@ -88,16 +95,14 @@ export class HistoryRoom {
       sql.exec('ALTER TABLE history ADD COLUMN customer_id TEXT');
       sql.exec('UPDATE history SET customer_id = (SELECT r.customer_id FROM registry r WHERE r.miner_id = history.miner_id LIMIT 1)');
       sql.exec(`INSERT OR REPLACE INTO customer_history (customer_id, bucket, hashrate_sum, hashrate_n, power_sum, power_n, temp_max)
-        SELECT customer_id, bucket, total(CASE WHEN hashrate_n > 0 THEN hashrate_sum / hashrate_n END), count(CASE WHEN hashrate_n > 0 THEN 1 END),
-          total(CASE WHEN power_n > 0 THEN power_sum / power_n END), count(CASE WHEN power_n > 0 THEN 1 END), max(temp_max)
+        SELECT customer_id, bucket, ${BUCKET_MEANS_SUMMED}
         FROM history WHERE customer_id IS NOT NULL GROUP BY customer_id, bucket`);
     }
     // An object from before the whole site's rows: its past buckets summed once, as `add` sums them.
     if (!sql.exec('SELECT 1 FROM customer_history WHERE customer_id = ? LIMIT 1', WHOLE_SITE).toArray().length) {
       sql.exec(
         `INSERT INTO customer_history (customer_id, bucket, hashrate_sum, hashrate_n, power_sum, power_n, temp_max)
-        SELECT ?, bucket, total(CASE WHEN hashrate_n > 0 THEN hashrate_sum / hashrate_n END), count(CASE WHEN hashrate_n > 0 THEN 1 END),
-          total(CASE WHEN power_n > 0 THEN power_sum / power_n END), count(CASE WHEN power_n > 0 THEN 1 END), max(temp_max)
+        SELECT ?, bucket, ${BUCKET_MEANS_SUMMED}
         FROM history GROUP BY bucket`,
         WHOLE_SITE,
       );

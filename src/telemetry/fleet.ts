@@ -190,17 +190,7 @@ export function hostFleetSitesQuery(db: Db, hostId: string) {
  */
 export async function hostFleetOverview(env: LiveSource, rows: Parameters<typeof fleetIndexOf>[0], now = Date.now()): Promise<{ summary: FleetSummary; history: HistoryPoint[] }> {
   const index = fleetIndexOf(rows);
-  const whole = await readRankedPage(env, index.sites, {
-    unitsVersion: index.unitsVersion,
-    customerId: null,
-    list: 'serial',
-    sort: null,
-    descending: false,
-    offset: 0,
-    limit: 0,
-    totals: true,
-    historySince: now - HISTORY_SPAN_MS,
-  });
+  const whole = await readWholeFleet(env, index, null, { sort: null, descending: false, offset: 0, historySince: now - HISTORY_SPAN_MS });
   return { summary: summaryOf(index, whole.totals ?? emptyTotals()), history: whole.history ?? [] };
 }
 
@@ -209,7 +199,7 @@ export async function hostFleetOverview(env: LiveSource, rows: Parameters<typeof
  * order: a live-sorted page, the fleet's totals, a page's live state, the chart, in one RPC per
  * site shard. Whose units they are comes from each object's registry, re-read from D1 when the
  * host's units changed since (SiteState.rankedPage); the Worker reads the page's rows from D1
- * within the customer's scope.
+ * within the customer's scope. No customer: the whole host's units (the staff dashboard).
  */
 function readWholeFleet(
   env: LiveSource,
