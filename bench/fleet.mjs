@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { hashPassword } from '../scripts/demo-data.mjs';
-import { devProxyPids, loadAverage, median, row, startWorker, workerdCpuMs, workerdPids } from './lib.mjs';
+import { devProxyPids, interleavedMedians, loadAverage, median, row, startWorker, workerdCpuMs, workerdPids } from './lib.mjs';
 
 const MINERS = Number(process.env.BENCH_FLEET_MINERS ?? 1000);
 const SAMPLES = Number(process.env.BENCH_FLEET_SAMPLES ?? process.env.BENCH_SAMPLES ?? 60);
@@ -229,6 +229,13 @@ export async function benchFleet() {
     const [, chartCold] = firstViews.find(([label]) => label.startsWith('portal Equipment (')) ?? [];
     if (chartCold !== undefined) console.log(row('first view of portal Equipment (cold chart)', chartCold, floor));
     console.log(row('first view of the staff dashboard (cold chart)', dashboardCold, floor));
+    // The same pages again, each request after a /login one: each ratio from one window, so a
+    // floor measured once before every row (and the machine's speed since) no longer decides it.
+    console.log(`\nthe same, each page interleaved with /login (${SAMPLES} pairs a row; /login alone above: ${floor.toFixed(2)} ms)`);
+    for (const [label, url, cookie, expect] of cases) {
+      const pair = await interleavedMedians(get(url, cookie, expect), get(`${origin}/login`), { samples: SAMPLES });
+      console.log(`${row(label, pair.ms, pair.floorMs, 3)}   /login beside it ${pair.floorMs.toFixed(2)} ms`);
+    }
   } finally {
     worker.stop();
   }

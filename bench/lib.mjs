@@ -118,6 +118,27 @@ export async function median(fn, { samples = 60, warmup = 5 } = {}) {
   return times[Math.floor(times.length / 2)];
 }
 
+/**
+ * Medians of `fn` and of `floorFn` called alternately (floor, fn, floor, fn…) in one window: a
+ * ratio that the machine's drift between one row and the next cannot move, since both halves
+ * see the same minutes. What it may add instead (the floor's request after a heavy one, its
+ * garbage still to collect) shows against the floor measured alone, which the caller prints too.
+ */
+export async function interleavedMedians(fn, floorFn, { samples = 60, warmup = 5 } = {}) {
+  const times = [];
+  const floorTimes = [];
+  for (let i = 0; i < samples + warmup; i++) {
+    let start = performance.now();
+    await floorFn(i);
+    if (i >= warmup) floorTimes.push(performance.now() - start);
+    start = performance.now();
+    await fn(i);
+    if (i >= warmup) times.push(performance.now() - start);
+  }
+  const middle = (list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)];
+  return { ms: middle(times), floorMs: middle(floorTimes) };
+}
+
 export const row = (label, ms, floorMs, budget) =>
   `${label.padEnd(40)} ${ms.toFixed(2).padStart(9)} ms   ${(ms / floorMs).toFixed(2)}×${budget ? `   (budget ${budget}×)` : ''}`;
 
