@@ -9,6 +9,7 @@
  * when it is issued, like a payment (src/billing/invoices.ts), so lines are always charges.
  */
 import type { CONTRACT_KINDS, HOSTED_PRICING, INVOICE_LINE_KINDS } from '../db/schema';
+import { minerIdent, unitLineName } from '../equipment/naming';
 import type { AdjustmentLineDetail, EnergyLineDetail, KwhSource, UnitFeeLineDetail } from './energy';
 import { energyAmountMinor, formatMoney, microsTimesMilliAmountMinor, microsToRateText, prorateMinor, taxMinor } from './money';
 import { addDays, daysBetween, type BillingPeriod } from './periods';
@@ -33,6 +34,7 @@ export interface DraftLine {
 export interface ContractUnit {
   minerId: string;
   serial: string | null;
+  mac: string | null;
   model?: string | null;
   siteId: string | null;
   nominalPowerW: number | null;
@@ -59,14 +61,16 @@ export interface UnitFee {
   currency: string;
   note: string | null;
   setBy: string;
-  /** For messages: the unit's serial when known. */
+  /** For messages: the unit's serial and MAC when known (`minerIdent`). */
   serial?: string | null;
+  mac?: string | null;
 }
 
 /** A unit whose energy cannot be billed for lack of power data: what the fixed-fee choice lists. */
 export interface BlockedUnit {
   minerId: string;
   serial: string | null;
+  mac: string | null;
   model: string | null;
   /** Hours of the period without power data (unknown energy, or no nominal power under spec). */
   hours: number;
@@ -293,7 +297,7 @@ class FeeTally {
   ) {
     for (const fee of input.unitFees ?? []) {
       if (fee.currency !== input.currency) {
-        blockers.push(`The fixed fee for unit ${fee.serial ?? fee.minerId} is in ${fee.currency}, the invoice in ${input.currency}: set it again in ${input.currency}.`);
+        blockers.push(`The fixed fee for unit ${minerIdent({ minerId: fee.minerId, serial: fee.serial ?? null, mac: fee.mac ?? null })} is in ${fee.currency}, the invoice in ${input.currency}: set it again in ${input.currency}.`);
         continue;
       }
       this.fees.set(fee.minerId, fee);
@@ -314,7 +318,7 @@ class FeeTally {
   }
 
   block(contract: ContractFacts, unit: ContractUnit, hours: number) {
-    const entry = this.blockedUnits.get(unit.minerId) ?? { minerId: unit.minerId, serial: unit.serial, model: unit.model ?? null, hours: 0, contractNames: [] };
+    const entry = this.blockedUnits.get(unit.minerId) ?? { minerId: unit.minerId, serial: unit.serial, mac: unit.mac, model: unit.model ?? null, hours: 0, contractNames: [] };
     entry.hours += hours;
     if (!entry.contractNames.includes(contract.name)) entry.contractNames.push(contract.name);
     this.blockedUnits.set(unit.minerId, entry);
@@ -329,7 +333,7 @@ class FeeTally {
     const bySerial = [...this.billed.values()].sort((a, b) => (a.unit.serial ?? '').localeCompare(b.unit.serial ?? '') || a.unit.minerId.localeCompare(b.unit.minerId));
     return bySerial.map(({ unit, contracts, hours, knownHours, knownWh, windows }) => {
       const fee = this.fees.get(unit.minerId)!;
-      const name = `${unit.model ?? 'Unit'} #${unit.serial ?? unit.minerId.slice(0, 8)}`;
+      const name = unitLineName({ ...unit, model: unit.model ?? null });
       const why = hours > 0 ? `no power data for ${hoursText(hours)}` : 'set for the period';
       const detail: UnitFeeLineDetail = {
         v: 1,
@@ -397,18 +401,18 @@ function energyLines(contract: ContractFacts, input: InvoiceInput, blockers: str
       const hours = used.unknownHours!;
       fees.block(contract, unit, hours);
       blockers.push(
-        `Unit ${unit.serial ?? unit.minerId} has ${hours} hour${hours === 1 ? '' : 's'} with unknown energy (no power reading and no nominal power) (contract "${contract.name}"): set its spec and recompute, or bill it a fixed fee.`,
+        `Unit ${minerIdent(unit)} has ${hours} hour${hours === 1 ? '' : 's'} with unknown energy (no power reading and no nominal power) (contract "${contract.name}"): set its spec and recompute, or bill it a fixed fee.`,
       );
       continue;
     }
     if (used.billedWh === null) {
       if (source === 'spec') fees.block(contract, unit, used.rows);
-      blockers.push(`Unit ${unit.serial ?? unit.minerId} has no nominal power, so its ${SOURCE_LABELS[source]} kWh are unknown (contract "${contract.name}").`);
+      blockers.push(`Unit ${minerIdent(unit)} has no nominal power, so its ${SOURCE_LABELS[source]} kWh are unknown (contract "${contract.name}").`);
       continue;
     }
     const rate = unitRate(contract, unit, input);
     if (rate === null) {
-      blockers.push(`Unit ${unit.serial ?? unit.minerId} has no energy rate in ${contract.currency} (contract "${contract.name}"): set one on the contract.`);
+      blockers.push(`Unit ${minerIdent(unit)} has no energy rate in ${contract.currency} (contract "${contract.name}"): set one on the contract.`);
       continue;
     }
     const group = byRate.get(rate) ?? { units: [], wh: 0 };

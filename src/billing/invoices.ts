@@ -95,6 +95,7 @@ export interface InvoicePreview extends ComputedInvoice {
 /** A stored fixed fee with what the page shows of its unit. */
 export interface StoredUnitFee extends UnitFee {
   serial: string | null;
+  mac: string | null;
   model: string | null;
   updatedAt: number;
 }
@@ -128,6 +129,7 @@ interface UnitRow {
   contractId: string;
   minerId: string;
   serial: string | null;
+  mac: string | null;
   model: string | null;
   siteId: string | null;
   nominalPowerW: number | null;
@@ -172,6 +174,7 @@ async function loadInvoiceFacts(db: Db, host: HostBilling, customerId: string, p
         setBy: invoiceUnitFees.setBy,
         updatedAt: invoiceUnitFees.updatedAt,
         serial: sql<string | null>`(SELECT m.serial FROM miners m WHERE m.id = ${invoiceUnitFees.minerId})`,
+        mac: sql<string | null>`(SELECT m.mac FROM miners m WHERE m.id = ${invoiceUnitFees.minerId})`,
         model: sql<string | null>`(SELECT m.model FROM miners m WHERE m.id = ${invoiceUnitFees.minerId})`,
       })
       .from(invoiceUnitFees)
@@ -208,7 +211,7 @@ async function loadInvoiceFacts(db: Db, host: HostBilling, customerId: string, p
   const [units, usage, sites, seals, sealDays] = await d1.batch([
     d1
       .prepare(
-        `SELECT cm.contract_id AS contractId, m.id AS minerId, m.serial AS serial, m.model AS model, m.site_id AS siteId, m.nominal_power_w AS nominalPowerW,
+        `SELECT cm.contract_id AS contractId, m.id AS minerId, m.serial AS serial, m.mac AS mac, m.model AS model, m.site_id AS siteId, m.nominal_power_w AS nominalPowerW,
            s.energy_cost_micros_per_kwh AS siteRate
          FROM json_each(?1) j JOIN contract_miners cm ON cm.contract_id = j.value AND cm.host_id = ?2
          JOIN miners m ON m.id = cm.miner_id AND m.host_id = ?2 LEFT JOIN sites s ON s.id = m.site_id
@@ -293,7 +296,7 @@ function contractFacts(c: ContractRow, facts: Awaited<ReturnType<typeof loadInvo
     depositMinor: c.depositMinor,
     units: facts.units
       .filter((u) => u.contractId === c.id)
-      .map((u) => ({ minerId: u.minerId, serial: u.serial, model: u.model, siteId: u.siteId, nominalPowerW: u.nominalPowerW, siteRateMicrosPerKwh: u.siteRate })),
+      .map((u) => ({ minerId: u.minerId, serial: u.serial, mac: u.mac, model: u.model, siteId: u.siteId, nominalPowerW: u.nominalPowerW, siteRateMicrosPerKwh: u.siteRate })),
     siteCount: facts.siteCounts.get(c.id) ?? 0,
     usage: facts.usage
       .filter((u) => u.contractId === c.id)

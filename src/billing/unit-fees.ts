@@ -12,6 +12,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import { activityInsert, type Actor } from '../activity/service';
 import type { Db } from '../db/client';
 import { customers, invoiceUnitFees } from '../db/schema';
+import { minerIdent } from '../equipment/naming';
 import { AppError, notFound, ValidationError, type FieldErrors } from '../lib/errors';
 import { newId } from '../lib/ids';
 import { draftWriteStatements, previewInvoice, storedDraftResult, type GenerateResult, type InvoicePreview, type StoredUnitFee } from './invoices';
@@ -65,9 +66,9 @@ export async function setUnitFees(db: Db, hostId: string, actor: Actor, input: U
   const currency = current.currency;
   const errors: FieldErrors = {};
   // Units that may get a fee: those blocked for lack of power data, and those that have one already (to change it).
-  const eligible = new Map<string, { serial: string | null }>();
-  for (const unit of current.blockedUnits) eligible.set(unit.minerId, { serial: unit.serial });
-  for (const fee of current.unitFees) eligible.set(fee.minerId, { serial: fee.serial });
+  const eligible = new Map<string, { serial: string | null; mac: string | null }>();
+  for (const unit of current.blockedUnits) eligible.set(unit.minerId, { serial: unit.serial, mac: unit.mac });
+  for (const fee of current.unitFees) eligible.set(fee.minerId, { serial: fee.serial, mac: fee.mac });
   const chosen = input.allBlocked ? current.blockedUnits.map((u) => u.minerId) : [...new Set(input.minerIds.filter(Boolean))];
   if (chosen.length === 0) errors.miner_ids = input.allBlocked ? 'No unit is blocked for lack of power data in this period.' : 'Choose at least one blocked unit.';
   else if (chosen.some((id) => !eligible.has(id))) errors.miner_ids = 'Only units listed as blocked (no power data) in this period can be billed a fixed fee.';
@@ -100,9 +101,9 @@ export async function setUnitFees(db: Db, hostId: string, actor: Actor, input: U
   }));
   const withFees = (stored: StoredUnitFee[]): StoredUnitFee[] => [
     ...stored.filter((f) => !chosen.includes(f.minerId)),
-    ...rows.map((r) => ({ minerId: r.minerId, amountMinor: r.amountMinor, currency: r.currency, note: r.note, setBy: r.setBy, serial: eligible.get(r.minerId)?.serial ?? null, model: null, updatedAt: now })),
+    ...rows.map((r) => ({ minerId: r.minerId, amountMinor: r.amountMinor, currency: r.currency, note: r.note, setBy: r.setBy, ...eligible.get(r.minerId)!, model: null, updatedAt: now })),
   ];
-  const serials = chosen.map((id) => eligible.get(id)?.serial ?? id).join(', ');
+  const serials = chosen.map((id) => minerIdent({ minerId: id, ...eligible.get(id)! })).join(', ');
   const oldFees = [...new Set(chosen.map((id) => previous.get(id)).map((f) => (f ? formatMoney(f.amountMinor, f.currency) : null)))];
   const statements: unknown[] = [];
   // 11 bound values a row: 8 rows per statement stays under D1's 100 parameters.
@@ -140,7 +141,7 @@ export async function removeUnitFee(db: Db, hostId: string, actor: Actor, custom
     db
       .delete(invoiceUnitFees)
       .where(and(eq(invoiceUnitFees.hostId, hostId), eq(invoiceUnitFees.customerId, customerId), eq(invoiceUnitFees.periodKey, current.period.key), inArray(invoiceUnitFees.minerId, [minerId]))),
-    activityInsert(db, hostId, actor, 'invoice.unit_fee_removed', customerId, { period: [current.period.key, null], unit: [fee.serial ?? minerId, null], fee_per_unit: [formatMoney(fee.amountMinor, fee.currency), null] }, now),
+    activityInsert(db, hostId, actor, 'invoice.unit_fee_removed', customerId, { period: [current.period.key, null], unit: [minerIdent(fee), null], fee_per_unit: [formatMoney(fee.amountMinor, fee.currency), null] }, now),
   ];
   return writeWithDraft(db, hostId, actor, customerId, current.period.key, (stored) => stored.filter((f) => f.minerId !== minerId), statements, now);
 }

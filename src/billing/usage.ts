@@ -43,6 +43,7 @@ export interface UsageVariance {
 export interface UnitUsage {
   minerId: string;
   serial: string | null;
+  mac: string | null;
   model: string | null;
   siteId: string | null;
   siteName: string | null;
@@ -213,6 +214,7 @@ interface UnitInfoRow {
   first_hour: number | null;
   last_hour: number | null;
   serial: string | null;
+  mac: string | null;
   model: string | null;
   site_id: string | null;
   site_name: string | null;
@@ -348,7 +350,7 @@ export async function customerUsage(
         SELECT m.id, NULL, NULL FROM miners m
         WHERE m.host_id = ${hostId} AND m.customer_id = ${customerId} AND m.id NOT IN (SELECT miner_id FROM own)
       )
-      SELECT g.miner_id, g.first_hour, g.last_hour, m.serial, m.model, m.site_id, s.name AS site_name, m.nominal_power_w,
+      SELECT g.miner_id, g.first_hour, g.last_hour, m.serial, m.mac, m.model, m.site_id, s.name AS site_name, m.nominal_power_w,
         coalesce(m.customer_id = ${customerId}, 0) AS still_owned,
         (SELECT p.customer_id IS ${customerId} FROM usage_hourly p
           WHERE p.miner_id = g.miner_id AND p.host_id = ${hostId} AND p.hour_start < ${period.fromMs} ORDER BY p.hour_start DESC LIMIT 1) AS owned_before,
@@ -497,6 +499,7 @@ function unitUsageOf(info: UnitInfoRow, groups: UnitGroupRow[], ownedSeconds: nu
   return {
     minerId: info.miner_id,
     serial: info.serial,
+    mac: info.mac,
     model: info.model,
     siteId: info.site_id,
     siteName: info.site_name,

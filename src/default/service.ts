@@ -9,13 +9,14 @@
  * evaluated against live state (`syncRedirects`, by the cron and on every view of the case), with
  * guarded UPDATEs so two evaluations at once change a unit once.
  */
-import { and, asc, desc, eq, inArray, isNotNull, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, inArray, isNotNull, isNull, ne, or, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import { activityInsert, activityInsertIfChanged, type ActivityEntry, type Actor, type Changes } from '../activity/service';
 import type { Db } from '../db/client';
 import { activityLog, credits, customers, defaultCases, hosts, invoices, miners, poolRedirects, poolRedirectUnits, sites } from '../db/schema';
 import type { Bindings } from '../env';
 import { openHost } from '../hosts/open';
+import { minerIdent, unitIdent } from '../equipment/naming';
 import { AppError, notFound, ValidationError } from '../lib/errors';
 import { newId } from '../lib/ids';
 import { liveShardsOf, readLive, refreshSitePoolFacts, withLiveShards } from '../live/client';
@@ -623,7 +624,7 @@ export async function syncRedirects(db: Db, env: LiveEnv, hostId: string, option
     .where(and(eq(poolRedirects.hostId, hostId), isNull(poolRedirects.endedAt), options.customerId ? eq(poolRedirects.customerId, options.customerId) : undefined));
   for (const redirect of active) {
     const [units, current] = await Promise.all([
-      db.select().from(poolRedirectUnits).where(and(eq(poolRedirectUnits.hostId, hostId), eq(poolRedirectUnits.redirectId, redirect.id))),
+      redirectUnitsNamed(db, hostId).where(and(eq(poolRedirectUnits.hostId, hostId), eq(poolRedirectUnits.redirectId, redirect.id))),
       eligibleUnits(db, hostId, redirect.customerId),
     ]);
     const currentIds = new Set(current.map((u) => u.id));
@@ -634,13 +635,13 @@ export async function syncRedirects(db: Db, env: LiveEnv, hostId: string, option
     const statements: BatchItem<'sqlite'>[] = [];
     if (leaving.length) {
       statements.push(...restoreUnitStatements(db, hostId, and(eq(poolRedirectUnits.redirectId, redirect.id), eq(poolRedirectUnits.phase, 'redirect'), inArray(poolRedirectUnits.id, leaving.map((u) => u.id)))!, now));
-      for (const u of leaving) statements.push(activityInsert(db, hostId, SYSTEM_DEFAULT_ACTOR, 'redirect.unit_left', redirect.customerId, { unit: [null, u.minerId], _redirect: [null, redirect.id] }, now));
+      for (const u of leaving) statements.push(activityInsert(db, hostId, SYSTEM_DEFAULT_ACTOR, 'redirect.unit_left', redirect.customerId, { unit: [null, minerIdent(u)], _redirect: [null, redirect.id] }, now));
     }
     if (joining.length) {
       const live = await readLive(env, joining.map((u) => ({ id: u.id, siteId: u.siteId, liveShards: u.liveShards })));
       const holding = redirectPools(redirect);
       statements.push(...unitInserts(db, joining.map((u) => unitRow(hostId, redirect.id, redirect.customerId, plannedUnit(u, live.get(u.id), holding), now))));
-      for (const u of joining) statements.push(activityInsert(db, hostId, SYSTEM_DEFAULT_ACTOR, 'redirect.unit_joined', redirect.customerId, { unit: [null, u.serial ?? u.id], _redirect: [null, redirect.id] }, now));
+      for (const u of joining) statements.push(activityInsert(db, hostId, SYSTEM_DEFAULT_ACTOR, 'redirect.unit_joined', redirect.customerId, { unit: [null, unitIdent(u)], _redirect: [null, redirect.id] }, now));
     }
     for (const u of rejoining) {
       statements.push(
@@ -661,10 +662,15 @@ export async function syncRedirects(db: Db, env: LiveEnv, hostId: string, option
   return { joined, left, changed };
 }
 
-async function judgeOpenUnits(db: Db, env: LiveEnv, hostId: string, settings: DefaultSettings, customerId: string | undefined, now: number): Promise<number> {
-  const open = await db
-    .select()
+/** A host's redirect units with their unit's serial and MAC, so activity names them as every page does (`minerIdent`). */
+const redirectUnitsNamed = (db: Db, hostId: string) =>
+  db
+    .select({ ...getTableColumns(poolRedirectUnits), serial: miners.serial, mac: miners.mac })
     .from(poolRedirectUnits)
+    .leftJoin(miners, and(eq(miners.id, poolRedirectUnits.minerId), eq(miners.hostId, hostId)));
+
+async function judgeOpenUnits(db: Db, env: LiveEnv, hostId: string, settings: DefaultSettings, customerId: string | undefined, now: number): Promise<number> {
+  const open = await redirectUnitsNamed(db, hostId)
     .where(and(eq(poolRedirectUnits.hostId, hostId), ne(poolRedirectUnits.status, 'confirmed'), customerId ? eq(poolRedirectUnits.customerId, customerId) : undefined))
     .limit(2000);
   if (open.length === 0) return 0;
@@ -691,12 +697,12 @@ async function judgeOpenUnits(db: Db, env: LiveEnv, hostId: string, settings: De
           .update(poolRedirectUnits)
           .set({ status: 'confirmed', failure: null, failureMessage: null, confirmedAt: now, ...(unit.phase === 'redirect' ? { redirectedAt: sql`coalesce(redirected_at, ${now})` } : {}) })
           .where(guard),
-        activityInsertIfChanged(db, hostId, AGENT_ACTOR, `${label}.unit_confirmed`, unit.customerId, { unit: [null, unit.minerId], pool: [null, verdict.poolUrl], _redirect: [null, unit.redirectId] }, now),
+        activityInsertIfChanged(db, hostId, AGENT_ACTOR, `${label}.unit_confirmed`, unit.customerId, { unit: [null, minerIdent(unit)], pool: [null, verdict.poolUrl], _redirect: [null, unit.redirectId] }, now),
       );
     } else {
       statements.push(
         db.update(poolRedirectUnits).set({ status: 'failed', failure: verdict.failure, failureMessage: verdict.message }).where(guard),
-        activityInsertIfChanged(db, hostId, AGENT_ACTOR, `${label}.unit_failed`, unit.customerId, { unit: [null, unit.minerId], failure: [null, verdict.failure], _redirect: [null, unit.redirectId] }, now),
+        activityInsertIfChanged(db, hostId, AGENT_ACTOR, `${label}.unit_failed`, unit.customerId, { unit: [null, minerIdent(unit)], failure: [null, verdict.failure], _redirect: [null, unit.redirectId] }, now),
       );
     }
   }

@@ -6,6 +6,7 @@ import { deleteCookie, getCookie, setCookie } from '../lib/cookie';
 import { getDb } from '../db/client';
 import type { AppEnv } from '../env';
 import { assertImportable, IMPORT_TEMPLATE, importMiners, MAX_IMPORT_BYTES, minersCsv, previewImport, type ImportMode } from '../equipment/csv';
+import { unitIdent } from '../equipment/naming';
 import { MINER_SORTS, MINER_STATUSES, minerFormToInput, mthsToThs, type MinerSort, type MinerStatus } from '../equipment/schema';
 import { createMiner, equipmentPageReadsRankedAhead, getMiner, getMinerWithLive, listMinerActivity, listMiners, listMinersWithOptions, updateMiner, type Miner } from '../equipment/service';
 import { pagePrefetch } from '../middleware/page-prefetch';
@@ -245,7 +246,7 @@ export const adminEquipmentRoutes = new Hono<AppEnv>()
     return c.html(
       <MinerFormPage
         session={session}
-        title={`Edit ${miner.serial ?? miner.mac ?? 'unit'}`}
+        title={`Edit ${unitIdent(miner)}`}
         action={`/admin/equipment/${miner.id}`}
         cancelHref={`/admin/equipment/${miner.id}`}
         submitLabel="Save changes"
@@ -282,7 +283,7 @@ export const adminEquipmentRoutes = new Hono<AppEnv>()
           assignedTo,
           errors,
         };
-        return { fragment: <MinerForm {...props} />, page: <MinerFormPage session={session} title={`Edit ${miner.serial ?? miner.mac ?? 'unit'}`} {...props} /> };
+        return { fragment: <MinerForm {...props} />, page: <MinerFormPage session={session} title={`Edit ${unitIdent(miner)}`} {...props} /> };
       },
     );
   });

@@ -15,7 +15,7 @@ export async function billingSite(host: TestHost, fields: { rateMicros?: number 
   return id;
 }
 
-export async function billingUnit(host: TestHost, customerId: string | null, siteId: string, fields: { nominalPowerW?: number | null; serial?: string } = {}) {
+export async function billingUnit(host: TestHost, customerId: string | null, siteId: string, fields: { nominalPowerW?: number | null; serial?: string | null; mac?: string } = {}) {
   const id = crypto.randomUUID();
   const now = Date.now();
   await db()
@@ -25,7 +25,8 @@ export async function billingUnit(host: TestHost, customerId: string | null, sit
       hostId: host.hostId,
       customerId,
       siteId,
-      serial: fields.serial ?? `SN-${uniqueId()}`,
+      serial: fields.serial === undefined ? `SN-${uniqueId()}` : fields.serial,
+      mac: fields.mac ?? null,
       status: customerId ? 'assigned' : 'unassigned',
       nominalPowerW: fields.nominalPowerW === undefined ? 3250 : fields.nominalPowerW,
       nominalHashrateMths: 110_000,

@@ -58,7 +58,7 @@ describe('billing blocked units a fixed fee', () => {
     const { host, customer, bare } = await blockedSetup();
     await setBilling(host, { taxEnabled: true, taxRateBps: 825, taxLabel: 'Sales tax' });
     const before = await previewInvoice(db(), host.hostId, customer.id, PERIOD);
-    expect(before.blockedUnits).toEqual([{ minerId: bare, serial: 'SN-NO-POWER', model: 'S19 Pro', hours: 37, contractNames: ['Hosting'] }]);
+    expect(before.blockedUnits).toEqual([{ minerId: bare, serial: 'SN-NO-POWER', mac: null, model: 'S19 Pro', hours: 37, contractNames: ['Hosting'] }]);
     const page = await (await getPage(`/admin/invoices/new?customer_id=${customer.id}&period=${PERIOD}`, { cookie: host.owner.cookie })).text();
     expect(page).toContain('Bill these units a fixed fee instead of energy');
     expect(page).toContain(`value="${bare}"`);
@@ -226,6 +226,33 @@ describe('billing blocked units a fixed fee', () => {
       ['Unit #SN-B — fixed fee, no power data for 4 h', 2_000],
     ]);
     expect(preview.totalMinor).toBe(4_000);
+  });
+
+  it('a unit without a serial is named by its MAC, as the Equipment pages name it: blocker, choice, line, activity', async () => {
+    const host = await createHost();
+    const { customer, siteId } = await billedCustomer(host);
+    const unit = await billingUnit(host, customer.id, siteId, { nominalPowerW: null, serial: null, mac: 'AA:BB:CC:00:11:22' });
+    await db().update(miners).set({ model: 'S19 XP' }).where(eq(miners.id, unit));
+    await billingContract(host, customer.id, { minerIds: [unit] });
+    await unknownHours(host, unit, siteId, customer.id, 6);
+    const before = await previewInvoice(db(), host.hostId, customer.id, PERIOD);
+    expect(before.blockers.join(' ')).toContain('Unit AA:BB:CC:00:11:22 has 6 hours with unknown energy');
+    expect(before.blockers.join(' ')).not.toContain(unit);
+    const page = await (await getPage(`/admin/invoices/new?customer_id=${customer.id}&period=${PERIOD}`, { cookie: host.owner.cookie })).text();
+    expect(page).toContain('S19 XP #AA:BB:CC:00:11:22');
+
+    const res = await postForm('/admin/invoices/unit-fees', { customer_id: customer.id, period: PERIOD, miner_ids: unit, fee: '30' }, { cookie: host.owner.cookie });
+    expect(res.status).toBe(303);
+    const preview = await previewInvoice(db(), host.hostId, customer.id, PERIOD);
+    expect(preview.lines.filter((l) => l.kind === 'unit_fee').map((l) => l.description)).toEqual(['S19 XP #AA:BB:CC:00:11:22 — fixed fee, no power data for 6 h']);
+    expect(preview.unitFees.map((f) => f.mac)).toEqual(['AA:BB:CC:00:11:22']);
+    const set = (await feeActivity(host.hostId)).find((a) => a.action === 'invoice.unit_fee_set');
+    expect(JSON.parse(set!.changes!).units).toEqual([null, 'AA:BB:CC:00:11:22']);
+    // Removed, the activity names it the same way.
+    const removed = await postForm(`/admin/invoices/unit-fees/remove`, { customer_id: customer.id, period: PERIOD, miner_id: unit }, { cookie: host.owner.cookie });
+    expect(removed.status).toBe(303);
+    const removal = (await feeActivity(host.hostId)).find((a) => a.action === 'invoice.unit_fee_removed');
+    expect(JSON.parse(removal!.changes!).unit).toEqual(['AA:BB:CC:00:11:22', null]);
   });
 
   it('a fee stored in another currency than the invoice blocks instead of being billed', async () => {

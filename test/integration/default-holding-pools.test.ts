@@ -191,6 +191,8 @@ describe('a redirect with three holding pools', () => {
     expect(units.find((u) => u.miner_id === b.id)).toMatchObject({ phase: 'redirect', status: 'pending' });
     const confirmed = await db().select().from(activityLog).where(and(eq(activityLog.hostId, ctx.host.hostId), eq(activityLog.action, 'redirect.unit_confirmed'))).get();
     expect(JSON.parse(confirmed!.changes!).pool).toEqual([null, THIRD]);
+    // Named as every page names the unit (its serial), not by its id.
+    expect(JSON.parse(confirmed!.changes!).unit).toEqual([null, a.serial]);
 
     // A unit assigned after the start joins with all three pools.
     const late = await unit(ctx, ctx.customer.id, 'cust.late');

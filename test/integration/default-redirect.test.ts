@@ -272,6 +272,9 @@ describe('redirect mechanics', () => {
     expect(poolOf(await agentConfig(ctx.agent.token), first.mac)).toEqual({ url: OWN, user: 'cust.first', password: 'x' });
     const joins = await db().select().from(activityLog).where(and(eq(activityLog.hostId, ctx.host.hostId), eq(activityLog.action, 'redirect.unit_joined')));
     expect(joins).toHaveLength(1);
+    expect(JSON.parse(joins[0]!.changes!).unit).toEqual([null, late.serial]);
+    const lefts = await db().select().from(activityLog).where(and(eq(activityLog.hostId, ctx.host.hostId), eq(activityLog.action, 'redirect.unit_left')));
+    expect(lefts.map((entry) => JSON.parse(entry.changes!).unit)).toEqual([[null, first.serial]]);
   });
 });
 

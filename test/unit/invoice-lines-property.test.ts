@@ -35,7 +35,7 @@ describe('invoice lines over random usage series', () => {
       const rate = 1 + int(500_000);
       const taxBps = random() < 0.5 ? 0 : 1 + int(2_500);
       const unitCount = 1 + int(4);
-      const units = Array.from({ length: unitCount }, (_, u) => ({ minerId: `m${u}`, serial: `S${u}`, siteId: 's1', nominalPowerW: 1_000 + int(4_000), siteRateMicrosPerKwh: rate }));
+      const units = Array.from({ length: unitCount }, (_, u) => ({ minerId: `m${u}`, serial: `S${u}`, mac: null, siteId: 's1', nominalPowerW: 1_000 + int(4_000), siteRateMicrosPerKwh: rate }));
       const rowsByUnit = units.map((unit) =>
         Array.from({ length: int(60) }, (_, h): UsageRow => ({
           minerId: unit.minerId,

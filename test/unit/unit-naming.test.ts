@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unitIdent, unitLabel, unitName } from '../../src/equipment/naming';
+import { minerIdent, unitIdent, unitLabel, unitLineName, unitName } from '../../src/equipment/naming';
 
 const unit = { id: 'abcdef12-3456-7890', serial: 'SN-1', mac: '02:00:00:00:00:01', model: 'Antminer S19j Pro', rackLocation: 'Row A · Rack 1' };
 
@@ -16,5 +16,14 @@ describe('one way to name a unit', () => {
     expect(unitLabel(unit)).toBe('SN-1 (Antminer S19j Pro)');
     expect(unitName(unit)).toBe('Antminer S19j Pro · Row A · Rack 1 (SN-1)');
     expect(unitName({ ...unit, rackLocation: '  ' })).toBe('Antminer S19j Pro (SN-1)');
+  });
+
+  it('names a billing row (keyed by minerId) by the same rule, and an invoice line as model #ident', () => {
+    const row = { minerId: unit.id, serial: unit.serial, mac: unit.mac, model: unit.model };
+    for (const [serial, mac] of [['SN-1', unit.mac], [null, unit.mac], [null, null]] as const) {
+      expect(minerIdent({ ...row, serial, mac })).toBe(unitIdent({ ...unit, serial, mac }));
+    }
+    expect(unitLineName(row)).toBe('Antminer S19j Pro #SN-1');
+    expect(unitLineName({ ...row, serial: null, model: null })).toBe('Unit #02:00:00:00:00:01');
   });
 });

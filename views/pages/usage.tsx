@@ -2,6 +2,7 @@ import { Fragment, h } from '#jsx';
 import type { Child } from 'hono/jsx';
 import type { KwhSource } from '../../src/billing/energy';
 import { bpsToPercentText, type CustomerUsage, type UnitUsage, type UsageVariance } from '../../src/billing/usage';
+import { minerIdent } from '../../src/equipment/naming';
 import { formatHashrate } from '../../src/lib/format';
 import { DailyBarChart } from '../components/chart';
 import { EmptyState } from '../components/form';
@@ -207,7 +208,7 @@ export function UsageContent(props: UsageViewProps) {
                 {usage.units.map((unit) => (
                   <tr data-miner-id={unit.minerId}>
                     <td>
-                      {props.unitHref ? <a href={props.unitHref(unit.minerId)}>{unit.serial ?? 'Unit'}</a> : <span>{unit.serial ?? 'Unit'}</span>}
+                      {props.unitHref ? <a href={props.unitHref(unit.minerId)}>{minerIdent(unit)}</a> : <span>{minerIdent(unit)}</span>}
                       {unit.model && <div class="muted small">{unit.model}</div>}
                     </td>
                     <td>{unit.siteName ?? <span class="muted">—</span>}</td>

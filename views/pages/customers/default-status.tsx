@@ -2,6 +2,7 @@ import { Fragment, h } from '#jsx';
 import type { CaseRow, OverdueAmount, PlannedUnit, RedirectPlan, RedirectRow, UnitProgress } from '../../../src/default/service';
 import type { ActivityEntry } from '../../../src/activity/service';
 import { CASE_TIMELINE_LIMIT, redirectPools } from '../../../src/default/service';
+import { minerIdent } from '../../../src/equipment/naming';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { formatEfficiency, formatMoney, NONE } from '../../../src/lib/format';
 import { Card, EmptyState, FormErrorSummary, TextArea, TextField } from '../../components/form';
@@ -28,7 +29,6 @@ export function unitStateText(unit: Pick<UnitProgress, 'phase' | 'status' | 'fai
   return `Not restored: ${FAILURE_LABELS[unit.failure ?? ''] ?? unit.failure ?? 'unknown'}`;
 }
 
-const unitLabel = (u: { serial: string | null; mac: string | null; minerId: string }) => u.serial ?? u.mac ?? u.minerId.slice(0, 8);
 const moneyList = (list: OverdueAmount[]) => (list.length === 0 ? formatMoney(0, 'USD') : list.map((m) => formatMoney(m.amountMinor, m.currency)).join(', '));
 const poolText = (url: string | null, user: string | null) => (url ? `${url} (${user || 'no worker'})` : 'Unknown');
 const scopeText = (r: RedirectRow) => (r.scope === 'all' ? 'All units' : r.scope === 'count' ? `${r.scopeValue} most efficient units` : `${r.scopeValue}% of units, most efficient first`);
@@ -257,7 +257,7 @@ function UnitTable(props: { units: UnitProgress[]; timezone: string }) {
         <tbody>
           {props.units.map((u) => (
             <tr data-unit={u.minerId} data-state={`${u.phase}-${u.status}`}>
-              <td>{unitLabel(u)}</td>
+              <td>{minerIdent(u)}</td>
               <td>{u.siteName ?? NONE}</td>
               <td>{poolText(u.previousPoolUrl, u.previousPoolUser)}</td>
               <td>{poolText(u.targetPoolUrl, u.targetPoolUser)}</td>
@@ -346,7 +346,7 @@ export function RedirectPreviewPanel(props: { customerId: string; caseId: string
           <tbody>
             {plan.units.map((u: PlannedUnit) => (
               <tr data-unit={u.minerId}>
-                <td>{unitLabel(u)}</td>
+                <td>{minerIdent(u)}</td>
                 <td>{u.siteName ?? NONE}</td>
                 <td>{u.efficiencyMjth === null ? NONE : formatEfficiency(u.efficiencyMjth / 1000)}</td>
                 <td>

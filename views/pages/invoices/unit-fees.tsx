@@ -2,6 +2,7 @@ import { Fragment, h } from '#jsx';
 import type { InvoicePreview } from '../../../src/billing/invoices';
 import { formatMoney } from '../../../src/billing/money';
 import { UNIT_FEE_NOTE_MAX } from '../../../src/billing/unit-fees';
+import { unitLineName } from '../../../src/equipment/naming';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { TextField } from '../../components/form';
 import { TableWrap } from '../../components/table';
@@ -14,8 +15,6 @@ export interface UnitFeeValues {
 }
 
 export const EMPTY_UNIT_FEE_VALUES: UnitFeeValues = { miner_ids: [], all_blocked: false, fee: '', note: '' };
-
-const unitName = (u: { model: string | null; serial: string | null; minerId: string }) => `${u.model ?? 'Unit'} #${u.serial ?? u.minerId.slice(0, 8)}`;
 
 /**
  * Where the preview or a draft lists units blocked for lack of power data: the second way out
@@ -41,7 +40,7 @@ export function UnitFeeSection(props: { preview: InvoicePreview; canManage: bool
           <ul class="blocked-units">
             {preview.blockedUnits.map((u) => (
               <li data-miner-id={u.minerId}>
-                <a href={`/admin/equipment/${u.minerId}`}>{unitName(u)}</a>: {u.hours.toLocaleString('en-US')} h without power data ({u.contractNames.join(', ')})
+                <a href={`/admin/equipment/${u.minerId}`}>{unitLineName(u)}</a>: {u.hours.toLocaleString('en-US')} h without power data ({u.contractNames.join(', ')})
               </li>
             ))}
           </ul>
@@ -57,7 +56,7 @@ export function UnitFeeSection(props: { preview: InvoicePreview; canManage: bool
                 </label>
                 {preview.blockedUnits.map((u) => (
                   <label class="checkbox">
-                    <input type="checkbox" name="miner_ids" value={u.minerId} checked={values.miner_ids.includes(u.minerId)} /> {unitName(u)}
+                    <input type="checkbox" name="miner_ids" value={u.minerId} checked={values.miner_ids.includes(u.minerId)} /> {unitLineName(u)}
                   </label>
                 ))}
                 {minerError && (
@@ -102,7 +101,7 @@ export function UnitFeeSection(props: { preview: InvoicePreview; canManage: bool
             <tbody>
               {preview.unitFees.map((fee) => (
                 <tr data-miner-id={fee.minerId}>
-                  <td>{unitName(fee)}</td>
+                  <td>{unitLineName(fee)}</td>
                   <td class="num">{formatMoney(fee.amountMinor, fee.currency)}</td>
                   <td>{fee.note ?? '—'}</td>
                   <td>{fee.setBy}</td>
@@ -114,7 +113,7 @@ export function UnitFeeSection(props: { preview: InvoicePreview; canManage: bool
                         <input type="hidden" name="miner_id" value={fee.minerId} />
                         <input type="hidden" name="from" value={props.from} />
                         <button type="submit" class="btn btn-small">
-                          Remove fee<span class="visually-hidden"> for {unitName(fee)}</span>
+                          Remove fee<span class="visually-hidden"> for {unitLineName(fee)}</span>
                         </button>
                       </form>
                     </td>

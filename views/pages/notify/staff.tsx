@@ -1,6 +1,7 @@
 import { Fragment, h } from '#jsx';
 import type { Child } from 'hono/jsx';
 import type { StaffSession } from '../../../src/auth/staff-session';
+import { unitIdent } from '../../../src/equipment/naming';
 import type { FieldErrors } from '../../../src/lib/errors';
 import { formatCount } from '../../../src/lib/format';
 import { CONTRACT_KIND_OPTIONS, STATUS_OPTIONS, type Announcement, type DeliveryFigures, type RecipientPreview, type RecipientRow, type TargetOptions } from './shared';
@@ -557,7 +558,7 @@ export function NotifyDetailPage(props: {
                 {props.units.map((u) => (
                   <tr>
                     <td class="ident">
-                      <a href={`/admin/equipment/${u.id}`}>{u.serial ?? u.mac ?? u.id.slice(0, 8)}</a>
+                      <a href={`/admin/equipment/${u.id}`}>{unitIdent(u)}</a>
                     </td>
                     <td class="ident">{u.rackLocation ?? '—'}</td>
                     <td>{u.model ?? '—'}</td>

@@ -1,7 +1,7 @@
 import { Fragment, h } from '#jsx';
 import type { Child } from 'hono/jsx';
 import { alertMinerName, alertText, type AlertView } from '../../../src/alerts/service';
-import { unitName } from '../../../src/equipment/naming';
+import { unitIdent, unitName } from '../../../src/equipment/naming';
 import type { PortalContext } from '../../../src/portal/context';
 import {
   DEFAULT_FLEET_QUERY,
@@ -224,7 +224,7 @@ export function FleetLive(props: { portal: PortalContext; page: FleetPage; now: 
                   <tr data-miner-id={miner.id}>
                     <td>
                       <a href={portalHref(portal, `/equipment/${miner.id}`)}>{miner.model ?? 'Miner'}</a>
-                      <div class="muted small ident">{miner.serial ?? miner.mac ?? ''}</div>
+                      <div class="muted small ident">{unitIdent(miner)}</div>
                     </td>
                     <td>{location(miner) || <span class="muted">—</span>}</td>
                     <td>
