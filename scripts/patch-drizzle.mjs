@@ -1,8 +1,8 @@
 // Cuts drizzle-orm's relational query builder (`db.query.*`) and its pg-core slice out of the
 // Worker bundle (bench/README.md, "The Worker bundle"), and `db.transaction()` (which D1 cannot
-// run), the query cache and the OpenTelemetry tracer, none of them used. Hashyard never calls
-// `db.query` and `drizzle(d1)` gets no schema, yet `d1/driver.js`, `sqlite-core/db.js` and
-// `sqlite-core/dialect.js` import the relational code unconditionally (esbuild cannot drop class
+// run), `db.$count()`, the query cache and the OpenTelemetry tracer, none of them used. Hashyard
+// never calls `db.query` and `drizzle(d1)` gets no schema, yet `d1/driver.js`, `sqlite-core/db.js`
+// and `sqlite-core/dialect.js` import the relational code unconditionally (esbuild cannot drop class
 // methods), and `sql/sql.js` imports `isPgEnum` from pg-core, which pulls pg-core's column classes.
 // Run by `postinstall`, so `npm ci` applies it; the rules (exact text, a marked file is skipped,
 // replaced by rename) are scripts/lib/patch-package.mjs's.
@@ -35,6 +35,13 @@ const EDITS = [
   ['sqlite-core/db.js', [
     ['import { RelationalQueryBuilder } from "./query-builders/query.js";\n', ''],
     ['    if (this._.schema) {\n', '    this.$cache = ', ''],
+    // `db.$count()`, never called (lists count with `count()` in their own batch), a class method
+    // esbuild cannot drop, so its builder shipped.
+    ['import { SQLiteCountBuilder } from "./query-builders/count.js";\n', ''],
+    [
+      '  $count(source, filters) {\n    return new SQLiteCountBuilder({ source, filters, session: this.session });\n  }\n',
+      '  $count() {\n    throw new Error("drizzle-orm as patched by scripts/patch-drizzle.mjs has no db.$count(): select count() instead");\n  }\n',
+    ],
   ]],
   ['sqlite-core/dialect.js', [
     ['import {\n  getOperators,\n  getOrderByOperators,\n  Many,\n  normalizeRelation,\n  One\n} from "../relations.js";\n', ''],
@@ -87,4 +94,4 @@ const EDITS = [
 ];
 
 const patched = await patchPackage({ root, name: 'drizzle-orm', pinned: PINNED, mark: MARK, edits: EDITS, script: 'scripts/patch-drizzle.mjs' });
-if (patched > 0) console.log(`patch-drizzle: drizzle-orm ${PINNED}: ${patched} file(s) patched (relational queries, pg-core, transactions, cache and tracer out of the bundle)`);
+if (patched > 0) console.log(`patch-drizzle: drizzle-orm ${PINNED}: ${patched} file(s) patched (relational queries, pg-core, transactions, $count, cache and tracer out of the bundle)`);
