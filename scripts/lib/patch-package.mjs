@@ -1,10 +1,12 @@
 // Exact-text edits to a pinned dependency at install time (scripts/patch-drizzle.mjs,
 // scripts/patch-hono.mjs): each edit names the exact text it replaces; if the package changes, the
 // run stops with the file and the text it could not find rather than patch something else. A
-// patched file is marked on its first line and skipped afterwards, so running again changes
-// nothing (a new edit must go to a file no earlier edit touched, or `npm ci` restores the
-// originals first). Files are replaced (written beside, then renamed), never written in place:
-// node_modules may be a hard-linked copy of another checkout's, and that copy keeps its own files.
+// patched file is marked on its first line with a digest of its edits and skipped afterwards, so
+// running again changes nothing; a file marked by other edits stops the run and asks for `npm ci`
+// (which restores the originals first). Files are replaced (written beside, then renamed), never
+// written in place: node_modules may be a hard-linked copy of another checkout's, and that copy
+// keeps its own files.
+import { createHash } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -45,9 +47,17 @@ export async function patchPackage({ root, name, pinned, mark, edits, script }) 
   for (const [file, fileEdits] of edits) {
     const full = path.join(dir, file);
     const text = await readFile(full, 'utf8');
-    if (text.startsWith(mark)) continue;
+    // The mark names the file's edits by digest: a file patched by other edits (an older script,
+    // before a pull) cannot be patched again from its patched text, and would ship what the new
+    // edit takes out without a word.
+    const stem = mark.trimEnd().replace(/ \*\/$/, '');
+    const fileMark = `${stem} (edits ${createHash('sha256').update(JSON.stringify(fileEdits)).digest('hex').slice(0, 12)}) */\n`;
+    if (text.startsWith(fileMark)) continue;
+    if (text.startsWith(stem)) {
+      throw new Error(`${script}: node_modules/${name}/${file} was patched by other edits (an earlier ${script}): run \`npm ci\` to install it afresh and patch it again`);
+    }
     const temporary = `${full}.hashyard-${process.pid}`;
-    await writeFile(temporary, mark + apply(text, fileEdits, `${script}: ${file}`));
+    await writeFile(temporary, fileMark + apply(text, fileEdits, `${script}: ${file}`));
     await rename(temporary, full);
     patched += 1;
   }
