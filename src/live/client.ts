@@ -8,7 +8,7 @@ import { minerKey } from '../telemetry/batch';
 import type { HistoryPoint, LiveMiner, SiteSummary } from '../telemetry/types';
 import { addTotals, addToPoint, emptyTotals, type LiveTotals } from './aggregate';
 import { shardName, shardOfKey } from './shard';
-import { compareSorted, liveSortValue, sortedPageOf, type RankedEntry, type RankedPageRequest, type SortedEntry, type SortedPageRequest } from '../telemetry/live-sort';
+import { compareSorted, liveSortValue, sortedPageOf, sortedSlice, type RankedEntry, type RankedPageRequest, type SortedEntry, type SortedPageRequest } from '../telemetry/live-sort';
 import { compareTies } from './unit-order';
 
 /**
@@ -238,7 +238,7 @@ export async function readSortedPage(env: LiveSource, candidates: readonly SortC
     for (const state of site.live) live.set(state.minerId, state);
     if (totals && site.totals) addTotals(totals, site.totals);
   }
-  const page = single ? entries : entries.sort(compareSorted(request.descending)).slice(request.offset, request.offset + request.limit);
+  const page = single ? entries : sortedSlice(entries, compareSorted(request.descending), request.offset, request.limit);
   return { matched, ids: page.map((entry) => entry.minerId), live, totals };
 }
 

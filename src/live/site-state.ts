@@ -14,7 +14,7 @@ import { PoolGuard } from './pool-guard';
 import { MinerRegistry, REGISTRY_REFRESH_MS } from './registry';
 import { LiveStore } from './store';
 import { UsageRoom } from './usage';
-import { compareSorted, liveSortValue, sortedPageOf, type RankedEntry, type RankedPage, type RankedPageRequest, type SortedPage, type SortedPageRequest } from '../telemetry/live-sort';
+import { compareSorted, liveSortValue, sortedPageOf, sortedSlice, type RankedEntry, type RankedPage, type RankedPageRequest, type SortedPage, type SortedPageRequest } from '../telemetry/live-sort';
 
 export type { IngestContext, IngestOutcome, IngestResult } from './contract';
 
@@ -333,8 +333,7 @@ export class SiteState extends DurableObject<Bindings> implements SiteStateApi {
       const value = liveSortValue(sort, key);
       if (value !== null) head.push({ minerId: unit.minerId, value, index, tie: unit.tie });
     }
-    head.sort(compareSorted(request.descending));
-    const entries = sort === null ? [] : head.slice(request.offset, request.offset + request.limit);
+    const entries = sort === null ? [] : sortedSlice(head, compareSorted(request.descending), request.offset, request.limit);
     const liveIds = request.liveIds ?? [];
     const history = request.historySince !== undefined ? await this.customerHistory(customerId ?? WHOLE_SITE, request.historySince) : null;
     return {
