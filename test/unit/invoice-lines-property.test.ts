@@ -3,18 +3,7 @@ import { billedWh, type KwhSource, type UsageRow } from '../../src/billing/energ
 import { computeInvoiceLines, type ContractFacts } from '../../src/billing/invoice-lines';
 import { currencyExponent } from '../../src/billing/money';
 import { billingPeriod } from '../../src/billing/periods';
-
-/** Deterministic PRNG (mulberry32), so a failure names a seed that reproduces it. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/random';
 
 /** Reference rounding, written independently of money.ts: round(n / d) half up for n ≥ 0. */
 const refRound = (n: bigint, d: bigint) => (2n * n + d) / (2n * d);

@@ -2,18 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compareSorted, sortedPageOf, sortedSlice } from '../../src/telemetry/live-sort';
 import type { LiveKey } from '../../src/telemetry/types';
 import { emptyTotals } from '../../src/live/aggregate';
-
-/** Deterministic PRNG (mulberry32), so a failure names a seed that reproduces it. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../helpers/random';
 
 /** Entries as the live sorts hold them: few distinct values (many ties), some with none. */
 function entriesOf(random: () => number, count: number) {

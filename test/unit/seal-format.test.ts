@@ -16,16 +16,12 @@ import {
   utcDayOf,
 } from '../../src/billing/seal-format.js';
 import { VECTOR_HASH, VECTOR_INPUT, VECTOR_TEXT } from '../node/seal-vector.mjs';
+import { rng } from '../helpers/random';
 
-/** Deterministic pseudo-random integers (mulberry32), so a failure reproduces. */
+/** Deterministic pseudo-random integers below `max` (test/helpers/random.ts), so a failure reproduces. */
 function random(seed: number) {
-  let a = seed;
-  return (max: number) => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4_294_967_296) * max);
-  };
+  const next = rng(seed);
+  return (max: number) => Math.floor(next() * max);
 }
 
 describe('the seal canonical form', () => {
