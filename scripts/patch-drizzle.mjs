@@ -1,9 +1,9 @@
 // Cuts drizzle-orm's relational query builder (`db.query.*`) and its pg-core slice out of the
 // Worker bundle (bench/README.md, "The Worker bundle"), and `db.transaction()` (which D1 cannot
-// run), `db.$count()`, the query cache and the OpenTelemetry tracer, none of them used. Hashyard
-// never calls `db.query` and `drizzle(d1)` gets no schema, yet `d1/driver.js`, `sqlite-core/db.js`
-// and `sqlite-core/dialect.js` import the relational code unconditionally (esbuild cannot drop class
-// methods), and `sql/sql.js` imports `isPgEnum` from pg-core, which pulls pg-core's column classes.
+// run), `db.$count()`, `db.$with()` and `db.with()`, the query cache and the OpenTelemetry
+// tracer, none of them used. Hashyard never calls `db.query` and `drizzle(d1)` gets no schema,
+// yet `d1/driver.js`, `sqlite-core/db.js` and `sqlite-core/dialect.js` import the relational code
+// unconditionally (esbuild cannot drop class methods), and `sql/sql.js` imports `isPgEnum` from pg-core, which pulls pg-core's column classes.
 // Run by `postinstall`, so `npm ci` applies it; the rules (exact text, a marked file is skipped,
 // replaced by rename) are scripts/lib/patch-package.mjs's.
 import path from 'node:path';
@@ -35,12 +35,27 @@ const EDITS = [
   ['sqlite-core/db.js', [
     ['import { RelationalQueryBuilder } from "./query-builders/query.js";\n', ''],
     ['    if (this._.schema) {\n', '    this.$cache = ', ''],
+    // `db.$with()` (a named subquery for `db.with()`), never called; it and insert().select()'s
+    // callback form (below) are all that kept the standalone QueryBuilder.
+    ['  QueryBuilder,\n  SQLiteDeleteBase,\n', '  SQLiteDeleteBase,\n'],
+    ['import { WithSubquery } from "../subquery.js";\n', ''],
+    [
+      '  $with = (alias, selection) => {\n',
+      '  $count(source, filters) {\n',
+      '  $with = () => {\n    throw new Error("drizzle-orm as patched by scripts/patch-drizzle.mjs has no db.$with(): write the subquery inline");\n  };\n',
+    ],
     // `db.$count()`, never called (lists count with `count()` in their own batch), a class method
     // esbuild cannot drop, so its builder shipped.
     ['import { SQLiteCountBuilder } from "./query-builders/count.js";\n', ''],
     [
       '  $count(source, filters) {\n    return new SQLiteCountBuilder({ source, filters, session: this.session });\n  }\n',
       '  $count() {\n    throw new Error("drizzle-orm as patched by scripts/patch-drizzle.mjs has no db.$count(): select count() instead");\n  }\n',
+    ],
+    // `db.with()` (a query with CTEs named by `db.$with()`), never called.
+    [
+      '  with(...queries) {\n',
+      '  select(fields) {\n',
+      '  with() {\n    throw new Error("drizzle-orm as patched by scripts/patch-drizzle.mjs has no db.with(): write the subquery inline");\n  }\n',
     ],
   ]],
   ['sqlite-core/dialect.js', [
@@ -82,6 +97,14 @@ const EDITS = [
     ['import { iife } from "./tracing-utils.js";\nimport { npmVersion } from "./version.js";\n', ''],
     ['let otel;\n', 'export {\n', 'const tracer = {\n  startActiveSpan(name, fn) {\n    return fn();\n  }\n};\n'],
   ]],
+  // insert().select() with a callback building the query (activity's INSERT … SELECT passes sql).
+  ['sqlite-core/query-builders/insert.js', [
+    ['import { QueryBuilder } from "./query-builder.js";\n', ''],
+    [
+      '    const select = typeof selectQuery === "function" ? selectQuery(new QueryBuilder()) : selectQuery;\n',
+      '    if (typeof selectQuery === "function") throw new Error("drizzle-orm as patched by scripts/patch-drizzle.mjs: insert().select() takes a query or sql, not a callback");\n    const select = selectQuery;\n',
+    ],
+  ]],
   // `sqliteTable(name, (t) => ({ ... }))` hands every column builder to the callback, so blob,
   // numeric and customType would ship; src/db/schema.ts declares its columns as objects.
   ['sqlite-core/table.js', [
@@ -94,4 +117,4 @@ const EDITS = [
 ];
 
 const patched = await patchPackage({ root, name: 'drizzle-orm', pinned: PINNED, mark: MARK, edits: EDITS, script: 'scripts/patch-drizzle.mjs' });
-if (patched > 0) console.log(`patch-drizzle: drizzle-orm ${PINNED}: ${patched} file(s) patched (relational queries, pg-core, transactions, $count, cache and tracer out of the bundle)`);
+if (patched > 0) console.log(`patch-drizzle: drizzle-orm ${PINNED}: ${patched} file(s) patched (relational queries, pg-core, transactions, $count, $with/with, cache and tracer out of the bundle)`);

@@ -36,9 +36,9 @@ test('production leaves the /dev modules out; development keeps them', { timeout
   }
   assert.match(dev, /\/dev\/mailbox/);
   // scripts/patch-drizzle.mjs (postinstall) keeps drizzle's relational queries, its migrator,
-  // pg-core, db.transaction(), db.$count() and the OpenTelemetry tracer out of both builds: their
-  // entity names (the tracer's call) would be in the output otherwise.
-  for (const marker of ['SQLiteAsyncRelationalQuery', 'PgColumn', '__drizzle_migrations', 'SQLiteBlobJson', 'SQLiteTransaction', 'D1Transaction', 'SQLiteCountBuilder', 'getTracer']) {
+  // pg-core, db.transaction(), db.$count(), db.$with()'s query builder and the OpenTelemetry
+  // tracer out of both builds: their entity names (the tracer's call) would be in the output otherwise.
+  for (const marker of ['SQLiteAsyncRelationalQuery', 'PgColumn', '__drizzle_migrations', 'SQLiteBlobJson', 'SQLiteTransaction', 'D1Transaction', 'SQLiteCountBuilder', 'SQLiteQueryBuilder', 'getTracer']) {
     assert.ok(!dev.includes(marker) && !production.includes(marker), `a build contains drizzle's ${marker}`);
   }
   // scripts/patch-hono.mjs (postinstall) keeps hono's deprecated app.mount() helper out.
