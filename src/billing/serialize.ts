@@ -1,5 +1,6 @@
 /** Invoices as the JSON API shows them: money as { amount_minor, currency }, energy as integer Wh. */
-import type { InvoiceDetail, InvoiceListItem, InvoiceLineRow, InvoiceRow } from './invoices';
+import { minerIdent } from '../equipment/naming';
+import type { InvoiceDetail, InvoiceListItem, InvoiceLineRow, InvoicePreview, InvoiceRow } from './invoices';
 import { money } from './money';
 
 export function toApiInvoice(invoice: InvoiceRow | (InvoiceListItem & Partial<InvoiceRow>), customerName?: string) {
@@ -52,4 +53,18 @@ export const toApiInvoiceDetail = (detail: InvoiceDetail) => ({
     credit_id: a.creditId,
     created_at: new Date(a.createdAt).toISOString(),
   })),
+});
+
+/**
+ * A period's units without power data and their fixed fees (docs/API.md, "Fixed fees"): what the
+ * preview's fee section shows, and the draft regenerated with them when the period has one.
+ */
+export const toApiUnitFees = (preview: InvoicePreview, draftInvoiceId: string | null) => ({
+  customer_id: preview.customer.id,
+  period: preview.period.key,
+  currency: preview.currency,
+  draft_invoice_id: draftInvoiceId ?? (preview.existing?.status === 'draft' ? preview.existing.id : null),
+  blocked_units: preview.blockedUnits.map((u) => ({ miner_id: u.minerId, unit: minerIdent(u), model: u.model, hours_without_power_data: u.hours, contracts: u.contractNames })),
+  unit_fees: preview.unitFees.map((f) => ({ miner_id: f.minerId, unit: minerIdent(f), model: f.model, fee: money(f.amountMinor, f.currency), note: f.note, set_by: f.setBy, updated_at: new Date(f.updatedAt).toISOString() })),
+  blockers: preview.blockers,
 });

@@ -66,9 +66,9 @@ export async function setUnitFees(db: Db, hostId: string, actor: Actor, input: U
   const currency = current.currency;
   const errors: FieldErrors = {};
   // Units that may get a fee: those blocked for lack of power data, and those that have one already (to change it).
-  const eligible = new Map<string, { serial: string | null; mac: string | null }>();
-  for (const unit of current.blockedUnits) eligible.set(unit.minerId, { serial: unit.serial, mac: unit.mac });
-  for (const fee of current.unitFees) eligible.set(fee.minerId, { serial: fee.serial, mac: fee.mac });
+  const eligible = new Map<string, { serial: string | null; mac: string | null; model: string | null }>();
+  for (const unit of current.blockedUnits) eligible.set(unit.minerId, { serial: unit.serial, mac: unit.mac, model: unit.model });
+  for (const fee of current.unitFees) eligible.set(fee.minerId, { serial: fee.serial, mac: fee.mac, model: fee.model });
   const chosen = input.allBlocked ? current.blockedUnits.map((u) => u.minerId) : [...new Set(input.minerIds.filter(Boolean))];
   if (chosen.length === 0) errors.miner_ids = input.allBlocked ? 'No unit is blocked for lack of power data in this period.' : 'Choose at least one blocked unit.';
   else if (chosen.some((id) => !eligible.has(id))) errors.miner_ids = 'Only units listed as blocked (no power data) in this period can be billed a fixed fee.';
@@ -101,7 +101,7 @@ export async function setUnitFees(db: Db, hostId: string, actor: Actor, input: U
   }));
   const withFees = (stored: StoredUnitFee[]): StoredUnitFee[] => [
     ...stored.filter((f) => !chosen.includes(f.minerId)),
-    ...rows.map((r) => ({ minerId: r.minerId, amountMinor: r.amountMinor, currency: r.currency, note: r.note, setBy: r.setBy, ...eligible.get(r.minerId)!, model: null, updatedAt: now })),
+    ...rows.map((r) => ({ minerId: r.minerId, amountMinor: r.amountMinor, currency: r.currency, note: r.note, setBy: r.setBy, ...eligible.get(r.minerId)!, updatedAt: now })),
   ];
   const serials = chosen.map((id) => minerIdent({ minerId: id, ...eligible.get(id)! })).join(', ');
   const oldFees = [...new Set(chosen.map((id) => previous.get(id)).map((f) => (f ? formatMoney(f.amountMinor, f.currency) : null)))];

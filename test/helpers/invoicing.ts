@@ -2,7 +2,7 @@
 // inserted directly (SiteState writes usage_hourly in production; contracts have their own service).
 import { eq } from 'drizzle-orm';
 import { billingSettings, contractMiners, contracts, miners, sites, usageHourly } from '../../src/db/schema';
-import { createTestCustomer, db, uniqueId, type TestHost } from './fixtures';
+import { createHost, createTestCustomer, db, uniqueId, type TestHost } from './fixtures';
 
 export type ContractInsert = typeof contracts.$inferInsert;
 
@@ -126,4 +126,32 @@ export const hour = (iso: string) => Date.parse(iso);
 
 export async function minerRow(id: string) {
   return (await db().select().from(miners).where(eq(miners.id, id)))[0]!;
+}
+
+/** `count` hours of unknown energy (online, no power reading, no nominal power) for a unit, from `startIso`. */
+export const unknownHours = (host: TestHost, minerId: string, siteId: string, customerId: string, count: number, startIso = '2026-03-02T00:00:00Z') =>
+  unknownUsageRows(host, minerId, siteId, customerId, Array.from({ length: count }, (_, i) => hour(startIso) + i * 3_600_000));
+
+/** `count` hours of `wh` each for every unit given, from `startIso`. */
+export async function knownHours(host: TestHost, minerIds: string[], siteId: string, customerId: string, count: number, wh = 3000, startIso = '2026-03-10T00:00:00Z') {
+  const rows = minerIds.flatMap((minerId) =>
+    Array.from({ length: count }, (_, i) => ({ minerId, hourStart: hour(startIso) + i * 3_600_000, hostId: host.hostId, siteId, customerId, energyWh: wh, energySource: 'miner' as const, avgHashrateMths: 100_000, onlineSeconds: 3600, samples: 60 })),
+  );
+  for (let i = 0; i < rows.length; i += 10) await db().insert(usageHourly).values(rows.slice(i, i + 10));
+}
+
+/**
+ * A new host whose customer has two units with known energy and one (an S19 Pro without power
+ * data, `bare`) with 37 unknown and 3 known hours in March 2026: the unit a fixed fee is for.
+ */
+export async function blockedSetup() {
+  const host = await createHost();
+  const { customer, siteId, units } = await billedCustomer(host);
+  const bare = await billingUnit(host, customer.id, siteId, { nominalPowerW: null, serial: 'SN-NO-POWER' });
+  await db().update(miners).set({ model: 'S19 Pro' }).where(eq(miners.id, bare));
+  await billingContract(host, customer.id, { minerIds: [...units, bare] });
+  await knownHours(host, units, siteId, customer.id, 2);
+  await unknownHours(host, bare, siteId, customer.id, 37);
+  await knownHours(host, [bare], siteId, customer.id, 3, 3100, '2026-03-20T00:00:00Z');
+  return { host, customer, siteId, units, bare };
 }

@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { invoiceEvidenceCsv } from '../../src/billing/evidence';
 import { generateInvoice, issueInvoice, previewInvoice } from '../../src/billing/invoices';
 import { EVIDENCE_COLUMNS, parseCsv, verifyEvidence } from '../../src/billing/seal-format.js';
-import { activityLog, invoiceLines, invoices, invoiceUnitFees, miners, usageHourly } from '../../src/db/schema';
+import { activityLog, invoiceLines, invoices, invoiceUnitFees, miners } from '../../src/db/schema';
 import { staffActor } from '../../src/hosts/service';
-import { createHost, db, getPage, ORIGIN, postForm, type TestHost } from '../helpers/fixtures';
-import { billedCustomer, billingContract, billingUnit, hour, setBilling, unknownUsageRows } from '../helpers/invoicing';
+import { createHost, db, getPage, ORIGIN, postForm } from '../helpers/fixtures';
+import { billedCustomer, billingContract, billingUnit, blockedSetup, knownHours, setBilling, unknownHours } from '../helpers/invoicing';
 import { acceptInvite, setHostSlug, staffInvite } from '../helpers/portal';
 
 /**
@@ -18,29 +18,6 @@ import { acceptInvite, setHostSlug, staffInvite } from '../helpers/portal';
 
 const emailEnv = { EMAIL_QUEUE: env.EMAIL_QUEUE, APP_HOST: 'hashyard.test', ENVIRONMENT: 'test' };
 const PERIOD = '2026-03';
-
-const unknownHours = (host: TestHost, minerId: string, siteId: string, customerId: string, count: number, startIso = '2026-03-02T00:00:00Z') =>
-  unknownUsageRows(host, minerId, siteId, customerId, Array.from({ length: count }, (_, i) => hour(startIso) + i * 3_600_000));
-
-async function knownHours(host: TestHost, minerIds: string[], siteId: string, customerId: string, count: number, wh = 3000, startIso = '2026-03-10T00:00:00Z') {
-  const rows = minerIds.flatMap((minerId) =>
-    Array.from({ length: count }, (_, i) => ({ minerId, hourStart: hour(startIso) + i * 3_600_000, hostId: host.hostId, siteId, customerId, energyWh: wh, energySource: 'miner' as const, avgHashrateMths: 100_000, onlineSeconds: 3600, samples: 60 })),
-  );
-  for (let i = 0; i < rows.length; i += 10) await db().insert(usageHourly).values(rows.slice(i, i + 10));
-}
-
-/** Two units with known energy and one (an S19 Pro without power data) with 37 unknown and 3 known hours. */
-async function blockedSetup() {
-  const host = await createHost();
-  const { customer, siteId, units } = await billedCustomer(host);
-  const bare = await billingUnit(host, customer.id, siteId, { nominalPowerW: null, serial: 'SN-NO-POWER' });
-  await db().update(miners).set({ model: 'S19 Pro' }).where(eq(miners.id, bare));
-  await billingContract(host, customer.id, { minerIds: [...units, bare] });
-  await knownHours(host, units, siteId, customer.id, 2);
-  await unknownHours(host, bare, siteId, customer.id, 37);
-  await knownHours(host, [bare], siteId, customer.id, 3, 3100, '2026-03-20T00:00:00Z');
-  return { host, customer, siteId, units, bare };
-}
 
 const feeRows = (hostId: string) => db().select().from(invoiceUnitFees).where(eq(invoiceUnitFees.hostId, hostId)).all();
 const feeActivity = (hostId: string) =>

@@ -1,9 +1,10 @@
 import { Hono } from '../../lib/hono';
 import type { Actor } from '../../activity/service';
 import type { AuthedApiKey } from '../../auth/api-keys';
-import { generateInvoice, getInvoice, issueInvoice, listInvoices, voidInvoice } from '../../billing/invoices';
+import { generateInvoice, getInvoice, issueInvoice, listInvoices, previewInvoice, voidInvoice } from '../../billing/invoices';
 import { isPeriodKey } from '../../billing/periods';
-import { toApiInvoice, toApiInvoiceDetail } from '../../billing/serialize';
+import { toApiInvoice, toApiInvoiceDetail, toApiUnitFees } from '../../billing/serialize';
+import { removeUnitFee, setUnitFees } from '../../billing/unit-fees';
 import { getDb } from '../../db/client';
 import { INVOICE_STATUSES } from '../../db/schema';
 import type { AppEnv } from '../../env';
@@ -11,6 +12,15 @@ import { ValidationError } from '../../lib/errors';
 import { readJsonObject } from '../../lib/http';
 
 const apiActor = (key: AuthedApiKey): Actor => ({ kind: 'api_key', id: key.id, label: `API key “${key.name}”` });
+
+/** The customer and period a call is about, both required: 422 names each missing one, with `more` field errors. */
+function customerPeriod(values: Record<string, unknown>, more: Record<string, string> = {}): { customerId: string; period: string } {
+  const fields = { ...more };
+  if (typeof values.customer_id !== 'string' || values.customer_id === '') fields.customer_id = 'Required: the customer.';
+  if (typeof values.period !== 'string' || !isPeriodKey(values.period)) fields.period = 'Required: a month as YYYY-MM.';
+  if (Object.keys(fields).length > 0) throw new ValidationError(fields);
+  return { customerId: values.customer_id as string, period: values.period as string };
+}
 
 /** /api/v1/invoices — the same services as the admin pages (docs/API.md, "Invoices"). */
 export const apiInvoiceRoutes = new Hono<AppEnv>()
@@ -28,15 +38,40 @@ export const apiInvoiceRoutes = new Hono<AppEnv>()
   })
   .post('/', async (c) => {
     const key = c.get('apiKey');
-    const body = await readJsonObject(c);
-    const fields: Record<string, string> = {};
-    if (typeof body.customer_id !== 'string' || body.customer_id === '') fields.customer_id = 'Required: the customer to invoice.';
-    if (typeof body.period !== 'string' || !isPeriodKey(body.period)) fields.period = 'Required: a month as YYYY-MM.';
-    if (Object.keys(fields).length > 0) throw new ValidationError(fields);
-    const result = await generateInvoice(getDb(c.env.DB), key.hostId, body.customer_id as string, body.period as string, apiActor(key));
+    const { customerId, period } = customerPeriod(await readJsonObject(c));
+    const result = await generateInvoice(getDb(c.env.DB), key.hostId, customerId, period, apiActor(key));
     const detail = await getInvoice(getDb(c.env.DB), key.hostId, result.invoice.id);
     c.header('Location', `/api/v1/invoices/${result.invoice.id}`);
     return c.json({ data: { ...toApiInvoiceDetail(detail), outcome: result.outcome, blockers: result.blockers } }, result.outcome === 'created' ? 201 : 200);
+  })
+  // Fixed fees for units without power data (docs/API.md, "Fixed fees"); before `/:id`.
+  .get('/unit-fees', async (c) => {
+    const key = c.get('apiKey');
+    const { customerId, period } = customerPeriod(c.req.query());
+    return c.json({ data: toApiUnitFees(await previewInvoice(getDb(c.env.DB), key.hostId, customerId, period), null) });
+  })
+  .put('/unit-fees', async (c) => {
+    const key = c.get('apiKey');
+    const body = await readJsonObject(c);
+    const minerIds = body.miner_ids ?? [];
+    const listed = Array.isArray(minerIds) && minerIds.every((id) => typeof id === 'string');
+    const { customerId, period } = customerPeriod(body, listed ? {} : { miner_ids: 'A list of unit ids.' });
+    const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : '');
+    const result = await setUnitFees(getDb(c.env.DB), key.hostId, apiActor(key), {
+      customerId,
+      periodKey: period,
+      minerIds: minerIds as string[],
+      allBlocked: body.all_blocked === true,
+      fee: text('fee'),
+      note: text('note'),
+    });
+    return c.json({ data: toApiUnitFees(result.preview, result.draft?.invoice.id ?? null) });
+  })
+  .delete('/unit-fees/:minerId', async (c) => {
+    const key = c.get('apiKey');
+    const { customerId, period } = customerPeriod(c.req.query());
+    const result = await removeUnitFee(getDb(c.env.DB), key.hostId, apiActor(key), customerId, period, c.req.param('minerId'));
+    return c.json({ data: toApiUnitFees(result.preview, result.draft?.invoice.id ?? null) });
   })
   .get('/:id', async (c) => {
     const key = c.get('apiKey');
