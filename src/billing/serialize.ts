@@ -56,8 +56,9 @@ export const toApiInvoiceDetail = (detail: InvoiceDetail) => ({
 });
 
 /**
- * A period's units without power data and their fixed fees (docs/API.md, "Fixed fees"): what the
- * preview's fee section shows, and the draft regenerated with them when the period has one.
+ * A period's units without power data and their fixed fees (docs/API.md, "Fixed fees for units
+ * without power data"): what the preview's fee section shows, and the draft regenerated with them
+ * when the period has one.
  */
 export const toApiUnitFees = (preview: InvoicePreview, draftInvoiceId: string | null) => ({
   customer_id: preview.customer.id,

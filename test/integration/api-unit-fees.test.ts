@@ -6,7 +6,8 @@ import { blockedSetup } from '../helpers/invoicing';
 
 /**
  * /api/v1/invoices/unit-fees: the fixed fee for units without power data (src/billing/unit-fees.ts),
- * as the invoice preview's fee section offers it on the pages (docs/API.md, "Fixed fees").
+ * as the invoice preview's fee section offers it on the pages (docs/API.md, "Fixed fees for
+ * units without power data").
  */
 const PERIOD = '2026-03';
 

@@ -4,7 +4,7 @@ import { activityLog, invoiceUnitFees } from '../../src/db/schema';
 import { api, createApiKeyFor, createHost, db, getPage } from '../helpers/fixtures';
 import { blockedSetup } from '../helpers/invoicing';
 
-/** /api/v1/invoices/unit-fees (docs/API.md, "Fixed fees"): keys, tenancy, and a note shown back on the pages. */
+/** /api/v1/invoices/unit-fees (docs/API.md, "Fixed fees for units without power data"): keys, tenancy, and a note shown back on the pages. */
 const PERIOD = '2026-03';
 const allFees = (hostId: string) => db().select().from(invoiceUnitFees).where(eq(invoiceUnitFees.hostId, hostId)).all();
 

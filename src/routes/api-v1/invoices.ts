@@ -44,7 +44,7 @@ export const apiInvoiceRoutes = new Hono<AppEnv>()
     c.header('Location', `/api/v1/invoices/${result.invoice.id}`);
     return c.json({ data: { ...toApiInvoiceDetail(detail), outcome: result.outcome, blockers: result.blockers } }, result.outcome === 'created' ? 201 : 200);
   })
-  // Fixed fees for units without power data (docs/API.md, "Fixed fees"); before `/:id`.
+  // docs/API.md, "Fixed fees for units without power data"; registered before `/:id`.
   .get('/unit-fees', async (c) => {
     const key = c.get('apiKey');
     const { customerId, period } = customerPeriod(c.req.query());
