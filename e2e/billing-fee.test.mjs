@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { buildSeedSql, DEMO_HOSTS, DEMO_PASSWORD, demoCustomerId, fleetAddresses } from '../scripts/demo-data.mjs';
 import { startServer } from './harness.mjs';
-import { field, htmxReady } from './helpers.mjs';
+import { field, signInStaff } from './helpers.mjs';
 import { browserTest } from './session.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
@@ -73,12 +73,7 @@ const withEvidence = (step, fn) => session.evidence(step, () => fn(session.peopl
 describe('a fixed fee for a unit without power data, in the browser', () => {
   test('the preview names the blocked unit; the owner bills it a fee and the fee line replaces the blocker', { timeout: TEST_TIMEOUT_MS }, () =>
     withEvidence('fee', async (page) => {
-      await page.goto('/login');
-      await htmxReady(page);
-      await field(page, 'Email').fill(host.staff[0].email);
-      await field(page, 'Password').fill(DEMO_PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL((url) => url.pathname.startsWith('/admin/'));
+      await signInStaff(page, host.staff[0].email, DEMO_PASSWORD);
 
       await page.goto(previewUrl);
       await page.getByRole('heading', { name: 'Units without power data' }).waitFor();

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildSeedSql, DEMO_HOSTS, DEMO_PASSWORD, demoAgentToken, demoCustomerId, fleetAddresses } from '../scripts/demo-data.mjs';
 import { ROOT, startServer } from './harness.mjs';
-import { field, htmxReady, reloadUntil } from './helpers.mjs';
+import { field, htmxReady, reloadUntil, signInStaff } from './helpers.mjs';
 import { browserTest } from './session.mjs';
 
 const TEST_TIMEOUT_MS = 120_000;
@@ -93,19 +93,10 @@ async function reportTheHour() {
   }
 }
 
-async function signInStaff(page) {
-  await page.goto('/login');
-  await htmxReady(page);
-  await field(page, 'Email').fill(host.staff[0].email);
-  await field(page, 'Password').fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.pathname.startsWith('/admin/'));
-}
-
 describe('billing in the browser: contract, usage, invoice, evidence, payment, portal', () => {
   test('the owner makes a hosted per-kWh contract for Bob’s racked units through the wizard', { timeout: TEST_TIMEOUT_MS }, () =>
     withEvidence('wizard', async ({ staff: page }) => {
-      await signInStaff(page);
+      await signInStaff(page, host.staff[0].email, DEMO_PASSWORD);
       await page.goto(`/admin/customers/${bob.id}/contracts/new`);
       await htmxReady(page);
       await field(page, 'Type').selectOption('hosted');

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildSeedSql, DEMO_HOSTS, DEMO_PASSWORD, demoAgentToken, hashPassword } from '../scripts/demo-data.mjs';
 import { freePort, ROOT, screenshot, startProcess, startServer } from './harness.mjs';
-import { field, htmxReady, pathIs, reloadUntil } from './helpers.mjs';
+import { field, htmxReady, pathIs, reloadUntil, signInStaff } from './helpers.mjs';
 import { browserTest } from './session.mjs';
 
 const TEST_TIMEOUT_MS = 90_000;
@@ -148,12 +148,7 @@ describe('default and pool redirect in the browser: settings, case, redirect thr
 
   test('the owner sets the holding pool, opens a default on Dana and starts the redirect after the preview, with the typed confirmation', { timeout: TEST_TIMEOUT_MS }, () =>
     withEvidence('redirect', async ({ owner: page }) => {
-      await page.goto('/login');
-      await htmxReady(page);
-      await field(page, 'Email').fill(host.staff[0].email);
-      await field(page, 'Password').fill(DEMO_PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.waitForURL((url) => url.pathname.startsWith('/admin/'));
+      await signInStaff(page, host.staff[0].email, DEMO_PASSWORD);
 
       await page.goto('/admin/settings/default');
       await htmxReady(page);

@@ -49,6 +49,16 @@ export function watchPage(name, page, report) {
   });
 }
 
+/** Signs a staff member in at /login; lands somewhere under /admin/. */
+export async function signInStaff(page, email, password) {
+  await page.goto('/login');
+  await htmxReady(page);
+  await field(page, 'Email').fill(email);
+  await field(page, 'Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => url.pathname.startsWith('/admin/'));
+}
+
 /** Signs a new host up at /signup; lands on the customer list. */
 export async function signUpHost(page, host) {
   await page.goto('/signup');
