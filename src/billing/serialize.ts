@@ -57,14 +57,14 @@ export const toApiInvoiceDetail = (detail: InvoiceDetail) => ({
 
 /**
  * A period's units without power data and their fixed fees (docs/API.md, "Fixed fees for units
- * without power data"): what the preview's fee section shows, and the draft regenerated with them
- * when the period has one.
+ * without power data"): what the preview's fee section shows, and the period's draft, which a fee
+ * change regenerates under its own id (`draftWriteStatements`).
  */
-export const toApiUnitFees = (preview: InvoicePreview, draftInvoiceId: string | null) => ({
+export const toApiUnitFees = (preview: InvoicePreview) => ({
   customer_id: preview.customer.id,
   period: preview.period.key,
   currency: preview.currency,
-  draft_invoice_id: draftInvoiceId ?? (preview.existing?.status === 'draft' ? preview.existing.id : null),
+  draft_invoice_id: preview.existing?.status === 'draft' ? preview.existing.id : null,
   blocked_units: preview.blockedUnits.map((u) => ({ miner_id: u.minerId, unit: minerIdent(u), model: u.model, hours_without_power_data: u.hours, contracts: u.contractNames })),
   unit_fees: preview.unitFees.map((f) => ({ miner_id: f.minerId, unit: minerIdent(f), model: f.model, fee: money(f.amountMinor, f.currency), note: f.note, set_by: f.setBy, updated_at: new Date(f.updatedAt).toISOString() })),
   blockers: preview.blockers,

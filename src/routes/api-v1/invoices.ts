@@ -48,7 +48,7 @@ export const apiInvoiceRoutes = new Hono<AppEnv>()
   .get('/unit-fees', async (c) => {
     const key = c.get('apiKey');
     const { customerId, period } = customerPeriod(c.req.query());
-    return c.json({ data: toApiUnitFees(await previewInvoice(getDb(c.env.DB), key.hostId, customerId, period), null) });
+    return c.json({ data: toApiUnitFees(await previewInvoice(getDb(c.env.DB), key.hostId, customerId, period)) });
   })
   .put('/unit-fees', async (c) => {
     const key = c.get('apiKey');
@@ -65,13 +65,13 @@ export const apiInvoiceRoutes = new Hono<AppEnv>()
       fee: text('fee'),
       note: text('note'),
     });
-    return c.json({ data: toApiUnitFees(result.preview, result.draft?.invoice.id ?? null) });
+    return c.json({ data: toApiUnitFees(result.preview) });
   })
   .delete('/unit-fees/:minerId', async (c) => {
     const key = c.get('apiKey');
     const { customerId, period } = customerPeriod(c.req.query());
     const result = await removeUnitFee(getDb(c.env.DB), key.hostId, apiActor(key), customerId, period, c.req.param('minerId'));
-    return c.json({ data: toApiUnitFees(result.preview, result.draft?.invoice.id ?? null) });
+    return c.json({ data: toApiUnitFees(result.preview) });
   })
   .get('/:id', async (c) => {
     const key = c.get('apiKey');
