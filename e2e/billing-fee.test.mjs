@@ -9,7 +9,7 @@
 // a past month has no live telemetry to replay, and the roll-up has its own tests.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { buildSeedSql, DEMO_HOSTS, DEMO_PASSWORD, demoCustomerId, fleetAddresses } from '../scripts/demo-data.mjs';
+import { buildSeedSql, DEMO_HOSTS, DEMO_PASSWORD, demoCustomerId, fleetAddresses, sqlLiteral as q } from '../scripts/demo-data.mjs';
 import { startServer } from './harness.mjs';
 import { field, signInStaff } from './helpers.mjs';
 import { browserTest } from './session.mjs';
@@ -30,8 +30,6 @@ const periodStart = Date.UTC(now.getUTCFullYear() - 1, now.getUTCMonth(), 1);
 const period = new Date(periodStart).toISOString().slice(0, 7);
 const contractStart = new Date(periodStart).toISOString().slice(0, 10);
 const contractEnd = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 0)).toISOString().slice(0, 10);
-
-const q = (value) => (value === null ? 'NULL' : typeof value === 'number' ? String(value) : `'${String(value).replace(/'/g, "''")}'`);
 
 /** The unit without power data, its per-kWh contract over the period, and five unknown hours on the 10th. */
 function feeSeedSql() {

@@ -17,7 +17,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { buildSeedSql, DEMO_HOSTS, DEMO_PASSWORD, demoAgentToken, hashPassword } from '../scripts/demo-data.mjs';
+import { buildSeedSql, DEMO_HOSTS, DEMO_PASSWORD, demoAgentToken, hashPassword, sqlLiteral as q } from '../scripts/demo-data.mjs';
 import { freePort, ROOT, screenshot, startProcess, startServer } from './harness.mjs';
 import { field, htmxReady, pathIs, reloadUntil, signInStaff } from './helpers.mjs';
 import { browserTest } from './session.mjs';
@@ -53,7 +53,6 @@ let scratch;
 const state = { miners: [], controlPort: 0 };
 
 const macOf = (ip) => ['02', '48', '59', ...ip.split('.').slice(1).map((n) => Number(n).toString(16).padStart(2, '0'))].join(':');
-const q = (v) => (v === null ? 'NULL' : typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`);
 const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
 
 /** Dana, her portal sign-in, her three racked units (on the simulator's pool) and her overdue invoice. */

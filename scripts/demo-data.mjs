@@ -94,7 +94,9 @@ export function hashPassword(password) {
   return `pbkdf2-sha256$100000$${salt.toString('base64')}$${hash.toString('base64')}`;
 }
 
-const q = (value) => (value === null || value === undefined ? 'NULL' : typeof value === 'number' ? String(value) : `'${String(value).replace(/'/g, "''")}'`);
+/** A value as an SQLite literal in the seed: NULL, a number, or quoted text. Also the browser tests' seeds. */
+export const sqlLiteral = (value) => (value === null || value === undefined ? 'NULL' : typeof value === 'number' ? String(value) : `'${String(value).replace(/'/g, "''")}'`);
+const q = sqlLiteral;
 
 /**
  * `wrangler d1 execute --local --file` refuses a file past about 128 KB as one statement that is
