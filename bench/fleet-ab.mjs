@@ -12,7 +12,7 @@
 // BENCH_FLEET_MINERS, BENCH_FLEET_HISTORY_HOURS, and BENCH_FLEET_SAMPLES (default 100).
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { root } from './lib.mjs';
+import { middleOf, root } from './lib.mjs';
 
 const baseTree = process.argv[2];
 if (!baseTree) {
@@ -37,7 +37,6 @@ const PAGES = [
   ['ref: portal page without fleet', 'portal:/profile', 'member'],
 ];
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const urlOf = (up, path) => (path.startsWith('portal:') ? up.portalBase + path.slice('portal:'.length) : up.origin + path);
 
 const ups = [];
@@ -60,7 +59,7 @@ try {
         if (round >= WARMUP) times[which].push(performance.now() - start);
       }
     }
-    rows.push([label, ...times.map(median)]);
+    rows.push([label, ...times.map((list) => middleOf(list))]);
   }
   const [, baseFloor, floor] = rows[0];
   console.log(`\n${`page, ${MINERS.toLocaleString('en-US')} miners (median of ${SAMPLES})`.padEnd(40)} ${'base'.padStart(9)} ${''.padStart(6)} ${'this'.padStart(9)} ${''.padStart(6)}  this/base`);

@@ -106,6 +106,9 @@ async function devToolsNetworkOff(inspectorPort) {
   }
 }
 
+/** The median of a list of times (the upper middle of an even count), the list left as it was. */
+export const middleOf = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
 /** Median milliseconds of `samples` sequential calls after `warmup` unmeasured ones. */
 export async function median(fn, { samples = 60, warmup = 5 } = {}) {
   const times = [];
@@ -114,8 +117,7 @@ export async function median(fn, { samples = 60, warmup = 5 } = {}) {
     await fn(i);
     if (i >= warmup) times.push(performance.now() - start);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return middleOf(times);
 }
 
 /**
@@ -135,8 +137,7 @@ export async function interleavedMedians(fn, floorFn, { samples = 60, warmup = 5
     await fn(i);
     if (i >= warmup) times.push(performance.now() - start);
   }
-  const middle = (list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)];
-  return { ms: middle(times), floorMs: middle(floorTimes) };
+  return { ms: middleOf(times), floorMs: middleOf(floorTimes) };
 }
 
 export const row = (label, ms, floorMs, budget) =>
