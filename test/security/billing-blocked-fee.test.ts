@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { generateInvoice } from '../../src/billing/invoices';
-import { activityLog, invoiceLines, invoiceUnitFees, miners, usageHourly } from '../../src/db/schema';
+import { activityLog, invoiceLines, invoiceUnitFees, miners } from '../../src/db/schema';
 import { staffActor } from '../../src/hosts/service';
 import { addMember, createHost, db, getPage, postForm, type TestHost } from '../helpers/fixtures';
-import { billedCustomer, billingContract, billingUnit, hour } from '../helpers/invoicing';
+import { billedCustomer, billingContract, billingUnit, unknownHours } from '../helpers/invoicing';
 
 /** Fixed fees for units without power data (src/billing/unit-fees.ts): tenancy, sessions, CSRF, HTML injection. */
 
@@ -14,9 +14,7 @@ async function blocked(host: TestHost, serial = 'SN-BLOCKED') {
   const { customer, siteId } = await billedCustomer(host);
   const unit = await billingUnit(host, customer.id, siteId, { nominalPowerW: null, serial });
   await billingContract(host, customer.id, { minerIds: [unit] });
-  await db()
-    .insert(usageHourly)
-    .values([0, 1, 2].map((i) => ({ minerId: unit, hourStart: hour('2026-03-02T00:00:00Z') + i * 3_600_000, hostId: host.hostId, siteId, customerId: customer.id, energyWh: null, energySource: 'unknown' as const, avgHashrateMths: 1, onlineSeconds: 3600, samples: 1 })));
+  await unknownHours(host, unit, siteId, customer.id, 3);
   return { customer, unit };
 }
 
