@@ -13,6 +13,7 @@ import { PAYMENT_METHOD_LABELS } from '../../src/billing/payment-schema';
 import { formatMoney } from '../../src/billing/money';
 import type { FieldErrors } from '../../src/lib/errors';
 import { FieldMessages } from './form';
+import { TableWrap } from './table';
 
 /** Money in a table cell or a figure: formatted from minor units, never through a float. */
 export const Money = (props: { minor: number; currency: string }) => <span class="money">{formatMoney(props.minor, props.currency)}</span>;
@@ -27,17 +28,10 @@ export function InvoiceStatusBadge(props: { status: InvoiceStatus; held?: boolea
   );
 }
 
-/** A wide table that scrolls inside itself on a narrow screen, so the page never scrolls sideways. */
-export const TableScroll = (props: { children: Child; label?: string }) => (
-  <div class="table-scroll" role="region" aria-label={props.label} tabindex={props.label ? 0 : undefined}>
-    {props.children}
-  </div>
-);
-
 /** Aging per currency: one row per currency, one column per bucket. */
 export function AgingTable(props: { positions: CurrencyPosition[]; hrefFor?: (currency: string) => string; testId?: string }) {
   return (
-    <TableScroll label="Aging">
+    <TableWrap label="Aging">
       <table class="table table-compact" data-testid={props.testId ?? 'aging'}>
         <caption class="visually-hidden">Open balances by days past due</caption>
         <thead>
@@ -69,7 +63,7 @@ export function AgingTable(props: { positions: CurrencyPosition[]; hrefFor?: (cu
           ))}
         </tbody>
       </table>
-    </TableScroll>
+    </TableWrap>
   );
 }
 
@@ -133,7 +127,7 @@ interface HistoryTableProps {
 /** A customer's invoices, as staff (Customer → Financials) and the customer (portal Invoices) see them. */
 export function InvoiceHistoryTable(props: HistoryTableProps & { invoices: FinancialInvoice[] }) {
   return (
-    <TableScroll label={props.label}>
+    <TableWrap label={props.label}>
       <table class="table table-compact" data-testid={props.testId}>
         <thead>
           <tr>
@@ -181,14 +175,14 @@ export function InvoiceHistoryTable(props: HistoryTableProps & { invoices: Finan
           ))}
         </tbody>
       </table>
-    </TableScroll>
+    </TableWrap>
   );
 }
 
 /** A customer's payments and the invoices (or credit) each went to; staff also see the notes. */
 export function PaymentHistoryTable(props: HistoryTableProps & { payments: FinancialPayment[] }) {
   return (
-    <TableScroll label={props.label}>
+    <TableWrap label={props.label}>
       <table class="table table-compact" data-testid={props.testId}>
         <thead>
           <tr>
@@ -230,6 +224,6 @@ export function PaymentHistoryTable(props: HistoryTableProps & { payments: Finan
           ))}
         </tbody>
       </table>
-    </TableScroll>
+    </TableWrap>
   );
 }

@@ -457,35 +457,37 @@ export function DailyBarChart(props: DailyBarChartProps) {
       {bars.length > 0 && (
         <details class="chart-data">
           <summary>Daily data table</summary>
-          <table class="table table-compact" aria-describedby={descId}>
-            <caption class="visually-hidden">{props.title}: by day</caption>
-            <thead>
-              <tr>
-                <th scope="col">Day</th>
-                <th scope="col" class="num">
-                  {props.valueLabel}
-                </th>
-                {(props.extraColumns ?? []).map((column) => (
-                  <th scope="col" class="num">
-                    {column.label}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {bars.map((bar, i) => (
+          <TableWrap label={`${props.valueLabel} by day`}>
+            <table class="table table-compact" aria-describedby={descId}>
+              <caption class="visually-hidden">{props.title}: by day</caption>
+              <thead>
                 <tr>
-                  <td>
-                    <time datetime={bar.date}>{bar.date}</time>
-                  </td>
-                  <td class="num">{bar.value === null ? '—' : props.format(bar.value)}</td>
+                  <th scope="col">Day</th>
+                  <th scope="col" class="num">
+                    {props.valueLabel}
+                  </th>
                   {(props.extraColumns ?? []).map((column) => (
-                    <td class="num">{column.values[i] ?? '—'}</td>
+                    <th scope="col" class="num">
+                      {column.label}
+                    </th>
                   ))}
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {bars.map((bar, i) => (
+                  <tr>
+                    <td>
+                      <time datetime={bar.date}>{bar.date}</time>
+                    </td>
+                    <td class="num">{bar.value === null ? '—' : props.format(bar.value)}</td>
+                    {(props.extraColumns ?? []).map((column) => (
+                      <td class="num">{column.values[i] ?? '—'}</td>
+                    ))}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </TableWrap>
         </details>
       )}
     </figure>

@@ -7,7 +7,8 @@ import { CUSTOMER_STATUSES, STATUS_LABELS } from '../../src/customers/status';
 import type { DashboardData } from '../../src/dashboard/service';
 import { FLEET_STATUSES } from '../../src/telemetry/fleet';
 import { formatHashrate, formatPower } from '../../src/lib/format';
-import { Money, TableScroll } from '../components/billing';
+import { Money } from '../components/billing';
+import { TableWrap } from '../components/table';
 import { HashrateChart } from '../components/chart';
 import { Card } from '../components/form';
 import { FLEET_STATUS_LABELS } from '../components/live';
@@ -71,7 +72,7 @@ export function DashboardPage(props: { session: StaffSession; data: DashboardDat
         </div>
         {data.receivables.length > 0 && (
           <Card title="Aging">
-            <TableScroll label="Aging">
+            <TableWrap label="Aging">
               <table class="table table-compact" data-testid="aging">
                 <thead>
                   <tr>
@@ -98,12 +99,12 @@ export function DashboardPage(props: { session: StaffSession; data: DashboardDat
                   ))}
                 </tbody>
               </table>
-            </TableScroll>
+            </TableWrap>
           </Card>
         )}
         {data.topBalances.length > 0 && (
           <Card title="Largest balances">
-            <TableScroll label="Largest balances">
+            <TableWrap label="Largest balances">
               <table class="table table-compact" data-testid="top-balances">
                 <thead>
                   <tr>
@@ -132,12 +133,12 @@ export function DashboardPage(props: { session: StaffSession; data: DashboardDat
                   ))}
                 </tbody>
               </table>
-            </TableScroll>
+            </TableWrap>
           </Card>
         )}
         {data.expected.length > 0 && (
           <Card title="Expected revenue, how it is estimated">
-            <TableScroll label="Expected revenue">
+            <TableWrap label="Expected revenue">
               <table class="table table-compact" data-testid="expected-breakdown">
                 <thead>
                   <tr>
@@ -176,7 +177,7 @@ export function DashboardPage(props: { session: StaffSession; data: DashboardDat
                   ))}
                 </tbody>
               </table>
-            </TableScroll>
+            </TableWrap>
             <p class="muted small">
               Active contracts over the whole period {data.currentPeriod.start} – {data.currentPeriod.end} ({data.currentPeriod.days} days), without proration or setup fees. Fixed fees: hosted fixed-per-unit and
               lease contracts bill their monthly fee × active units, O&amp;M its monthly fee. Per-kWh hosted contracts are estimated from their energy lines of the last period ({data.billedPeriod.key})

@@ -6,6 +6,7 @@ import { minerIdent } from '../../src/equipment/naming';
 import { formatHashrate } from '../../src/lib/format';
 import { DailyBarChart } from '../components/chart';
 import { EmptyState } from '../components/form';
+import { TableWrap } from '../components/table';
 
 /**
  * The Usage content shared by the staff Usage tab and the portal's Usage page: month picker,
@@ -175,7 +176,7 @@ export function UsageContent(props: UsageViewProps) {
               Export CSV
             </a>
           </p>
-          <div class="table-scroll">
+          <TableWrap label="Usage per unit">
             <table class="table usage-table">
               <caption class="visually-hidden">Usage per unit, {period.start} to {period.end}</caption>
               <thead>
@@ -228,7 +229,7 @@ export function UsageContent(props: UsageViewProps) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         </>
       )}
       <p class="muted small usage-notes">

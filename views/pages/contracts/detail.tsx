@@ -10,6 +10,7 @@ import { NominalHashrate } from '../../components/equipment';
 import { Time } from '../../components/time';
 import { formatScaledDecimal } from '../../../src/lib/decimal';
 import { contractHref, ContractStatusBadge, equipmentText, monthlyValueText, pricingText } from './shared';
+import { TableWrap } from '../../components/table';
 
 function Row(props: { label: string; children: Child }) {
   return (
@@ -62,7 +63,7 @@ function History(props: { entries: ContractHistoryEntry[]; timezone: string }) {
             </span>
           </div>
           {entry.changes && Object.keys(entry.changes).some((k) => !k.startsWith('_')) && (
-            <div class="table-scroll">
+            <TableWrap label="Contract changes">
               <table class="table table-compact changes">
                 <thead>
                   <tr>
@@ -83,7 +84,7 @@ function History(props: { entries: ContractHistoryEntry[]; timezone: string }) {
                     ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )}
         </li>
       ))}
@@ -272,7 +273,7 @@ export function ContractDetailPanel(props: {
           {c.units.length === 0 ? (
             <p class="muted">No units chosen yet.</p>
           ) : (
-            <div class="table-scroll">
+            <TableWrap label="Contract units">
               <table class="table table-compact" data-testid="contract-units">
                 <thead>
                   <tr>
@@ -303,7 +304,7 @@ export function ContractDetailPanel(props: {
                   ))}
                 </tbody>
               </table>
-            </div>
+            </TableWrap>
           )}
         </section>
       )}

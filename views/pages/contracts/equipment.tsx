@@ -6,6 +6,7 @@ import { EmptyState } from '../../components/form';
 import { MinerStatusBadge, NominalHashrate } from '../../components/equipment';
 import type { MinerStatus } from '../../../src/equipment/schema';
 import { contractHref, pricingText } from './shared';
+import { TableWrap } from '../../components/table';
 
 function StepHeader(props: { contract: ContractDetail; customerId: string }) {
   return (
@@ -121,7 +122,7 @@ export function ContractUnitsStep(props: {
             </p>
           </EmptyState>
         ) : (
-          <div class="table-scroll">
+          <TableWrap label="Units to add">
             <table class="table table-compact" data-testid="contract-candidates">
               <thead>
                 <tr>
@@ -170,7 +171,7 @@ export function ContractUnitsStep(props: {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableWrap>
         )}
         <StepActions />
       </form>

@@ -2,6 +2,7 @@ import { h } from '#jsx';
 import type { ContractSummary } from '../../../src/contracts/service';
 import { EmptyState } from '../../components/form';
 import { contractHref, ContractStatusBadge, equipmentText, monthlyValueText, pricingText } from './shared';
+import { TableWrap } from '../../components/table';
 
 const NOTICES: Record<string, string> = {
   deleted: 'Draft deleted.',
@@ -30,7 +31,7 @@ export function ContractListPanel(props: { customerId: string; contracts: Contra
           <p>Hosted, lease, Infinity (hashrate) and O&amp;M contracts for this customer appear here. Start one with New Contract.</p>
         </EmptyState>
       ) : (
-        <div class="table-scroll">
+        <TableWrap label="Contracts">
           <table class="table" data-testid="contracts">
             <thead>
               <tr>
@@ -78,7 +79,7 @@ export function ContractListPanel(props: { customerId: string; contracts: Contra
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
     </div>
   );

@@ -5,8 +5,9 @@ import { formatMoney, minorToDecimalText } from '../../../src/billing/money';
 import { MANUAL_CREDIT_KINDS, CREDIT_KIND_LABELS, PAYMENT_METHOD_LABELS } from '../../../src/billing/payment-schema';
 import { PAYMENT_METHODS } from '../../../src/billing/payment-schema';
 import type { FieldErrors } from '../../../src/lib/errors';
-import { AgingTable, InvoiceHistoryTable, Money, PaymentHistoryTable, PrefixedField, TableScroll } from '../../components/billing';
+import { AgingTable, InvoiceHistoryTable, Money, PaymentHistoryTable, PrefixedField } from '../../components/billing';
 import { Card, EmptyState, FormErrorSummary } from '../../components/form';
+import { TableWrap } from '../../components/table';
 import { Time } from '../../components/time';
 
 export interface PaymentFormValues {
@@ -154,7 +155,7 @@ export function FinancialsPanel(props: {
         {f.credits.length === 0 ? (
           <p class="muted">No credit. An over-payment, a manual credit or an adjustment adds credit here.</p>
         ) : (
-          <TableScroll label="Credit">
+          <TableWrap label="Credit">
             <table class="table table-compact" data-testid="credits">
               <thead>
                 <tr>
@@ -196,7 +197,7 @@ export function FinancialsPanel(props: {
                 ))}
               </tbody>
             </table>
-          </TableScroll>
+          </TableWrap>
         )}
       </Card>
 

@@ -5,6 +5,7 @@ import { formatMoney } from '../../../src/billing/money';
 import { addDays } from '../../../src/billing/periods';
 import { Time } from '../../components/time';
 import { lineHasEvidence } from '../support/shared';
+import { TableWrap } from '../../components/table';
 
 export const INVOICE_STATUS_LABELS: Record<InvoiceDocument['invoice']['status'], string> = {
   draft: 'Draft',
@@ -100,7 +101,7 @@ export function InvoiceDocumentView(props: {
         </p>
       )}
 
-      <div class="table-scroll">
+      <TableWrap label="Invoice lines">
         <table class="table invoice-lines">
           <caption class="visually-hidden">Invoice lines</caption>
           <thead>
@@ -174,7 +175,7 @@ export function InvoiceDocumentView(props: {
             )}
           </tfoot>
         </table>
-      </div>
+      </TableWrap>
 
       {doc.allocations.length > 0 && (
         <section class="invoice-payments">

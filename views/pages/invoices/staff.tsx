@@ -64,7 +64,7 @@ export function InvoiceResults(props: { items: InvoiceListItem[]; total: number;
           </EmptyState>
         )
       ) : (
-        <div class="table-scroll">
+        <TableWrap label="Invoices">
           <table class="table invoice-table">
             <thead>
               <tr>
@@ -101,7 +101,7 @@ export function InvoiceResults(props: { items: InvoiceListItem[]; total: number;
               ))}
             </tbody>
           </table>
-        </div>
+        </TableWrap>
       )}
       {props.pages > 1 && (
         <nav class="pagination" aria-label="Pages">
