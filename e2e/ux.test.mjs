@@ -18,6 +18,7 @@ import { field, htmxReady, openInviteEmail, pathIs, setHostSlug, signUpHost, wai
 import { browserTest } from './session.mjs';
 
 const require = createRequire(import.meta.url);
+const HOUR_MS = 3_600_000;
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 export const SCREENSHOT_DIR = path.join(ROOT, 'e2e', 'screenshots');
 
@@ -157,7 +158,7 @@ async function checkPage(page, viewport, name, url) {
 }
 
 describe('every main page on a phone and a laptop (issue 15)', () => {
-  test('setup: a host, an API key, customers, a site with reporting units, and a portal member', { timeout: 120_000 }, () =>
+  test('setup: a host, an API key, customers, a site with reporting units, and a portal member', { timeout: 240_000 }, () =>
     withEvidence('setup', async () => {
       const page = staff.page;
       await signUpHost(page, host);
@@ -228,35 +229,55 @@ describe('every main page on a phone and a laptop (issue 15)', () => {
         })
       ).data.id;
 
-      // The site's agent registers with its one-time code and reports five of the six units.
+      // The site's agent registers with its one-time code and reports five of the six units: twice
+      // in the last closed hour, then now. The closed hour becomes Alice's usage (below), so the
+      // usage pages show their table in both viewports, not only after the alarm happens to run.
       const code = (await api('POST', `/api/v1/sites/${ids.site}/agents`, { name: 'Gateway 1' })).data.registration_code;
       const { token } = await agentPost('/register', { code, hostname: 'hall-b-gw', version: '0.1.0' });
-      const now = new Date().toISOString();
-      await agentPost(
-        '/telemetry',
-        {
-          batch_id: crypto.randomUUID(),
-          sent_at: now,
-          miners: units.slice(0, 5).map((unit, i) => ({
-            mac: unit.mac,
-            ip: unit.ip,
-            vendor: unit.vendor,
-            model: unit.model,
-            sampled_at: now,
-            state: 'mining',
-            hashrate_ths: [98.24, 471.5, 120.1, 0, 1234.5][i],
-            expected_hashrate_ths: unit.nominal_hashrate_ths,
-            board_temps_c: [62, 64, 63],
-            chip_temps_c: [71, 85.5, 72],
-            fans_rpm: [5400, 5460],
-            power_w: [3050, 5676, 3300, 120, 12500][i],
-            power_source: 'miner',
-            uptime_s: [30, 93_600, 7_500, 45, 2_000_000][i],
-            errors: [],
-          })),
-        },
-        token,
-      );
+      const lastHour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - HOUR_MS;
+      const UPTIMES_NOW = [30, 93_600, 7_500, 45, 2_000_000];
+      // A unit up less than that long now had been up a day before its reboot.
+      const uptimeAt = (uptimeNow, secondsBeforeNow) => (uptimeNow > secondsBeforeNow ? uptimeNow - secondsBeforeNow : 86_400);
+      for (const sampledAtMs of [lastHour + 60_000, lastHour + 30 * 60_000, Date.now()]) {
+        const sampledAt = new Date(sampledAtMs).toISOString();
+        const secondsBeforeNow = Math.round((Date.now() - sampledAtMs) / 1000);
+        await agentPost(
+          '/telemetry',
+          {
+            batch_id: crypto.randomUUID(),
+            sent_at: new Date().toISOString(),
+            miners: units.slice(0, 5).map((unit, i) => ({
+              mac: unit.mac,
+              ip: unit.ip,
+              vendor: unit.vendor,
+              model: unit.model,
+              sampled_at: sampledAt,
+              state: 'mining',
+              hashrate_ths: [98.24, 471.5, 120.1, 0, 1234.5][i],
+              expected_hashrate_ths: unit.nominal_hashrate_ths,
+              board_temps_c: [62, 64, 63],
+              chip_temps_c: [71, 85.5, 72],
+              fans_rpm: [5400, 5460],
+              power_w: [3050, 5676, 3300, 120, 12500][i],
+              power_source: 'miner',
+              uptime_s: uptimeAt(UPTIMES_NOW[i], secondsBeforeNow),
+              errors: [],
+            })),
+          },
+          token,
+        );
+      }
+      // The site's alarm (every minute) closes the hour and writes Alice's usage. In the first hour
+      // of a billing period that hour belongs to the previous one: the usage pages then show this
+      // period's empty state in both viewports, which is as deterministic.
+      const usage = async () => (await api('GET', `/api/v1/customers/${ids.alice}/usage`)).data;
+      if (Date.parse((await usage()).period.from) <= lastHour) {
+        const deadline = Date.now() + 120_000;
+        while (!(await usage()).units.some((u) => u.metered_wh > 0)) {
+          assert.ok(Date.now() < deadline, 'the last closed hour reached Alice’s usage within 120 s');
+          await new Promise((resolve) => setTimeout(resolve, 2_000));
+        }
+      }
 
       // Alice is invited from the Team tab and joins from her own browser.
       await page.goto(`/admin/customers/${ids.alice}/team`);
