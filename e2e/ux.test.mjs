@@ -236,8 +236,9 @@ describe('every main page on a phone and a laptop (issue 15)', () => {
       const { token } = await agentPost('/register', { code, hostname: 'hall-b-gw', version: '0.1.0' });
       const lastHour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - HOUR_MS;
       const UPTIMES_NOW = [30, 93_600, 7_500, 45, 2_000_000];
-      // A unit up less than that long now had been up a day before its reboot.
-      const uptimeAt = (uptimeNow, secondsBeforeNow) => (uptimeNow > secondsBeforeNow ? uptimeNow - secondsBeforeNow : 86_400);
+      // A unit up less than that long now had been up a day, and counting, before its reboot.
+      const uptimeAt = (uptimeNow, sampledAtMs, secondsBeforeNow) =>
+        uptimeNow > secondsBeforeNow ? uptimeNow - secondsBeforeNow : 86_400 + Math.round((sampledAtMs - lastHour) / 1000);
       for (const sampledAtMs of [lastHour + 60_000, lastHour + 30 * 60_000, Date.now()]) {
         const sampledAt = new Date(sampledAtMs).toISOString();
         const secondsBeforeNow = Math.round((Date.now() - sampledAtMs) / 1000);
@@ -260,7 +261,7 @@ describe('every main page on a phone and a laptop (issue 15)', () => {
               fans_rpm: [5400, 5460],
               power_w: [3050, 5676, 3300, 120, 12500][i],
               power_source: 'miner',
-              uptime_s: uptimeAt(UPTIMES_NOW[i], secondsBeforeNow),
+              uptime_s: uptimeAt(UPTIMES_NOW[i], sampledAtMs, secondsBeforeNow),
               errors: [],
             })),
           },

@@ -31,7 +31,7 @@ export function InvoiceStatusBadge(props: { status: InvoiceStatus; held?: boolea
 /** Aging per currency: one row per currency, one column per bucket. */
 export function AgingTable(props: { positions: CurrencyPosition[]; hrefFor?: (currency: string) => string; testId?: string }) {
   return (
-    <TableWrap label="Aging">
+    <TableWrap label="Aging" wide>
       <table class="table table-compact" data-testid={props.testId ?? 'aging'}>
         <caption class="visually-hidden">Open balances by days past due</caption>
         <thead>
@@ -127,7 +127,7 @@ interface HistoryTableProps {
 /** A customer's invoices, as staff (Customer → Financials) and the customer (portal Invoices) see them. */
 export function InvoiceHistoryTable(props: HistoryTableProps & { invoices: FinancialInvoice[] }) {
   return (
-    <TableWrap label={props.label}>
+    <TableWrap label={props.label} wide>
       <table class="table table-compact" data-testid={props.testId}>
         <thead>
           <tr>
@@ -182,7 +182,7 @@ export function InvoiceHistoryTable(props: HistoryTableProps & { invoices: Finan
 /** A customer's payments and the invoices (or credit) each went to; staff also see the notes. */
 export function PaymentHistoryTable(props: HistoryTableProps & { payments: FinancialPayment[] }) {
   return (
-    <TableWrap label={props.label}>
+    <TableWrap label={props.label} wide>
       <table class="table table-compact" data-testid={props.testId}>
         <thead>
           <tr>

@@ -72,7 +72,7 @@ export function DashboardPage(props: { session: StaffSession; data: DashboardDat
         </div>
         {data.receivables.length > 0 && (
           <Card title="Aging">
-            <TableWrap label="Aging">
+            <TableWrap label="Aging" wide>
               <table class="table table-compact" data-testid="aging">
                 <thead>
                   <tr>
@@ -104,7 +104,7 @@ export function DashboardPage(props: { session: StaffSession; data: DashboardDat
         )}
         {data.topBalances.length > 0 && (
           <Card title="Largest balances">
-            <TableWrap label="Largest balances">
+            <TableWrap label="Largest balances" wide>
               <table class="table table-compact" data-testid="top-balances">
                 <thead>
                   <tr>
@@ -138,7 +138,7 @@ export function DashboardPage(props: { session: StaffSession; data: DashboardDat
         )}
         {data.expected.length > 0 && (
           <Card title="Expected revenue, how it is estimated">
-            <TableWrap label="Expected revenue">
+            <TableWrap label="Expected revenue" wide>
               <table class="table table-compact" data-testid="expected-breakdown">
                 <thead>
                   <tr>

@@ -176,7 +176,7 @@ export function UsageContent(props: UsageViewProps) {
               Export CSV
             </a>
           </p>
-          <TableWrap label="Usage per unit">
+          <TableWrap label="Usage per unit" wide>
             <table class="table usage-table">
               <caption class="visually-hidden">Usage per unit, {period.start} to {period.end}</caption>
               <thead>

@@ -63,7 +63,7 @@ function History(props: { entries: ContractHistoryEntry[]; timezone: string }) {
             </span>
           </div>
           {entry.changes && Object.keys(entry.changes).some((k) => !k.startsWith('_')) && (
-            <TableWrap label="Contract changes">
+            <TableWrap label="Contract changes" wide>
               <table class="table table-compact changes">
                 <thead>
                   <tr>
@@ -273,7 +273,7 @@ export function ContractDetailPanel(props: {
           {c.units.length === 0 ? (
             <p class="muted">No units chosen yet.</p>
           ) : (
-            <TableWrap label="Contract units">
+            <TableWrap label="Contract units" wide>
               <table class="table table-compact" data-testid="contract-units">
                 <thead>
                   <tr>

@@ -122,7 +122,7 @@ export function ContractUnitsStep(props: {
             </p>
           </EmptyState>
         ) : (
-          <TableWrap label="Units to add">
+          <TableWrap label="Units to add" wide>
             <table class="table table-compact" data-testid="contract-candidates">
               <thead>
                 <tr>

@@ -31,7 +31,7 @@ export function ContractListPanel(props: { customerId: string; contracts: Contra
           <p>Hosted, lease, Infinity (hashrate) and O&amp;M contracts for this customer appear here. Start one with New Contract.</p>
         </EmptyState>
       ) : (
-        <TableWrap label="Contracts">
+        <TableWrap label="Contracts" wide>
           <table class="table" data-testid="contracts">
             <thead>
               <tr>

@@ -155,7 +155,7 @@ export function FinancialsPanel(props: {
         {f.credits.length === 0 ? (
           <p class="muted">No credit. An over-payment, a manual credit or an adjustment adds credit here.</p>
         ) : (
-          <TableWrap label="Credit">
+          <TableWrap label="Credit" wide>
             <table class="table table-compact" data-testid="credits">
               <thead>
                 <tr>

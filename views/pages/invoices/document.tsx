@@ -101,7 +101,7 @@ export function InvoiceDocumentView(props: {
         </p>
       )}
 
-      <TableWrap label="Invoice lines">
+      <TableWrap label="Invoice lines" wide>
         <table class="table invoice-lines">
           <caption class="visually-hidden">Invoice lines</caption>
           <thead>

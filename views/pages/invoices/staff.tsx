@@ -64,7 +64,7 @@ export function InvoiceResults(props: { items: InvoiceListItem[]; total: number;
           </EmptyState>
         )
       ) : (
-        <TableWrap label="Invoices">
+        <TableWrap label="Invoices" wide>
           <table class="table invoice-table">
             <thead>
               <tr>
