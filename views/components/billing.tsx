@@ -1,5 +1,4 @@
 import { Fragment, h } from '#jsx';
-import type { Child } from 'hono/jsx';
 import {
   AGING_BUCKETS,
   AGING_LABELS,
