@@ -237,11 +237,12 @@ describe('every main page on a phone and a laptop (issue 15)', () => {
       const lastHour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS - HOUR_MS;
       const UPTIMES_NOW = [30, 93_600, 7_500, 45, 2_000_000];
       // A unit up less than that long now had been up a day, and counting, before its reboot.
-      const uptimeAt = (uptimeNow, sampledAtMs, secondsBeforeNow) =>
-        uptimeNow > secondsBeforeNow ? uptimeNow - secondsBeforeNow : 86_400 + Math.round((sampledAtMs - lastHour) / 1000);
+      const uptimeAt = (uptimeNow, sampledAtMs) => {
+        const secondsBeforeNow = Math.round((Date.now() - sampledAtMs) / 1000);
+        return uptimeNow > secondsBeforeNow ? uptimeNow - secondsBeforeNow : 86_400 + Math.round((sampledAtMs - lastHour) / 1000);
+      };
       for (const sampledAtMs of [lastHour + 60_000, lastHour + 30 * 60_000, Date.now()]) {
         const sampledAt = new Date(sampledAtMs).toISOString();
-        const secondsBeforeNow = Math.round((Date.now() - sampledAtMs) / 1000);
         await agentPost(
           '/telemetry',
           {
@@ -261,7 +262,7 @@ describe('every main page on a phone and a laptop (issue 15)', () => {
               fans_rpm: [5400, 5460],
               power_w: [3050, 5676, 3300, 120, 12500][i],
               power_source: 'miner',
-              uptime_s: uptimeAt(UPTIMES_NOW[i], sampledAtMs, secondsBeforeNow),
+              uptime_s: uptimeAt(UPTIMES_NOW[i], sampledAtMs),
               errors: [],
             })),
           },
@@ -272,11 +273,13 @@ describe('every main page on a phone and a laptop (issue 15)', () => {
       // of a billing period that hour belongs to the previous one: the usage pages then show this
       // period's empty state in both viewports, which is as deterministic.
       const usage = async () => (await api('GET', `/api/v1/customers/${ids.alice}/usage`)).data;
-      if (Date.parse((await usage()).period.from) <= lastHour) {
+      let current = await usage();
+      if (Date.parse(current.period.from) <= lastHour) {
         const deadline = Date.now() + 120_000;
-        while (!(await usage()).units.some((u) => u.metered_wh > 0)) {
+        while (!current.units.some((u) => u.metered_wh > 0)) {
           assert.ok(Date.now() < deadline, 'the last closed hour reached Alice’s usage within 120 s');
           await new Promise((resolve) => setTimeout(resolve, 2_000));
+          current = await usage();
         }
       }
 
